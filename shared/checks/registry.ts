@@ -1,0 +1,15 @@
+/**
+ * Every check, in one list; test/checks/registry.test.ts pins the registered ids.
+ */
+import type { AnyCheck } from './types.js';
+
+export const CHECKS: readonly AnyCheck[] = [];
+
+export function findCheck(id: string): AnyCheck | undefined {
+  return CHECKS.find((c) => c.id === id);
+}
+
+/** Every check mapped to a control, e.g. "CC7.2". */
+export function checksForControl(control: string): AnyCheck[] {
+  return CHECKS.filter((c) => c.controls.includes(control));
+}

@@ -1,0 +1,77 @@
+/** What every command gets: the global options resolved, and the edges (clock, streams, logger). */
+import type { Command } from 'commander';
+import type { Clock } from '../clock.js';
+import { type Config, loadConfig } from '../config.js';
+import { UsageError } from '../errors.js';
+import { isDay } from '../evidence/days.js';
+import { DEFAULT_STORE, openLocker } from '../locker/index.js';
+import type { Locker } from '../locker/types.js';
+import type { Logger } from '../log.js';
+import type { Streams } from './output.js';
+
+export interface CliEnvironment {
+  streams: Streams;
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface GlobalOptions {
+  store: string;
+  config?: string;
+  json: boolean;
+}
+
+export class CliContext {
+  private config?: Config;
+  private locker?: Locker;
+
+  constructor(
+    readonly options: GlobalOptions,
+    readonly env: CliEnvironment,
+  ) {}
+
+  get json(): boolean {
+    return this.options.json;
+  }
+
+  get clock(): Clock {
+    return this.env.clock;
+  }
+
+  get logger(): Logger {
+    return this.env.logger;
+  }
+
+  loadConfig(): Config {
+    this.config ??= loadConfig(this.options.config);
+    return this.config;
+  }
+
+  openLocker(): Locker {
+    this.locker ??= openLocker(this.options.store);
+    return this.locker;
+  }
+
+  /** Write to stdout: the command's result. */
+  out(text: string): void {
+    this.env.streams.stdout(text);
+  }
+
+  /** Write to stderr: messages for a person. */
+  note(text: string): void {
+    this.env.streams.stderr(text);
+  }
+}
+
+export function globalOptions(command: Command): GlobalOptions {
+  const o = command.optsWithGlobals() as { store?: string; config?: string; json?: boolean };
+  return { store: o.store ?? DEFAULT_STORE, config: o.config, json: Boolean(o.json) };
+}
+
+/** Parse a --day/--from/--to value, naming the option in the error. */
+export function parseDayOption(option: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!isDay(value))
+    throw new UsageError(`${option} ${JSON.stringify(value)}: expected a date as YYYY-MM-DD`);
+  return value;
+}

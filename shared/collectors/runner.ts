@@ -1,0 +1,216 @@
+/**
+ * Runs collectors: every selected collector over every one of its scopes, under a
+ * concurrency bound, each (collector, scope) in its own failure boundary. A throw becomes
+ * a recorded `status: "error"` snapshot, so one bad source never stops the others and a
+ * failed collection is never silent. Only a locker that cannot be written stops the run.
+ */
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { type Clock, systemClock } from '../clock.js';
+import type { Config } from '../config.js';
+import { errorMessage, LockerUnavailableError, SourceUnavailableError, UsageError } from '../errors.js';
+import { dayOf } from '../evidence/days.js';
+import { SNAPSHOT_SCHEMA, type Snapshot } from '../evidence/snapshot.js';
+import { writeSnapshot } from '../evidence/write.js';
+import type { Locker } from '../locker/types.js';
+import { type Logger, silentLogger } from '../log.js';
+import { redact } from '../secrets.js';
+import { TOOL } from '../version.js';
+import { COLLECTORS } from './registry.js';
+import type { AnyCollector, CollectorContext, Scope, ScopeEnvironment } from './types.js';
+
+export interface RunResult {
+  collector: string;
+  scope: string;
+  status: 'ok' | 'partial' | 'error';
+  key: string;
+  sha256: string;
+  requests: number;
+  items: number;
+  durationMs: number;
+  error?: string;
+  /** True when the error was the source refusing us or being unreachable (exit 3). */
+  sourceUnavailable?: boolean;
+}
+
+export interface RunOptions {
+  config: Config;
+  locker: Locker;
+  collectors?: readonly AnyCollector[];
+  /** Collector ids to run (--only); default every collector whose source is configured. */
+  only?: readonly string[];
+  clock?: Clock;
+  logger?: Logger;
+  runId?: string;
+  /** Facts scopes are derived from (e.g. the default AWS account); resolved once, lazily. */
+  scopeEnvironment?: (collectors: readonly AnyCollector[]) => Promise<ScopeEnvironment>;
+  concurrency?: number;
+  /** Called as each scope finishes (progress). */
+  onResult?: (result: RunResult, done: number, total: number) => void;
+}
+
+export interface RunSummary {
+  runId: string;
+  results: RunResult[];
+}
+
+export function newRunId(): string {
+  return randomBytes(6).toString('hex');
+}
+
+/** The collectors that would run under this config and --only selection. */
+export function selectCollectors(
+  config: Config,
+  only: readonly string[] | undefined,
+  collectors: readonly AnyCollector[] = COLLECTORS,
+): AnyCollector[] {
+  const configured = collectors.filter((c) => config[c.source] !== undefined);
+  if (!only || only.length === 0) return configured;
+  const unknown = only.filter((id) => !collectors.some((c) => c.id === id));
+  if (unknown.length) {
+    throw new UsageError(
+      `unknown collector ${unknown.join(', ')} in --only; known collectors: ${collectors.map((c) => c.id).join(', ')}`,
+    );
+  }
+  const unconfigured = only.filter((id) => !configured.some((c) => c.id === id));
+  if (unconfigured.length) {
+    const sources = unconfigured.map((id) => collectors.find((c) => c.id === id)!.source);
+    throw new UsageError(
+      `--only ${unconfigured.join(', ')}: the configuration has no "${[...new Set(sources)].join('", "')}" section, so there is nothing to collect`,
+    );
+  }
+  return configured.filter((c) => only.includes(c.id));
+}
+
+export async function runCollectors(options: RunOptions): Promise<RunSummary> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const runId = options.runId ?? newRunId();
+  const selected = selectCollectors(options.config, options.only, options.collectors);
+  await options.locker.check();
+
+  let env: ScopeEnvironment = {};
+  let envError: unknown;
+  if (options.scopeEnvironment) {
+    try {
+      env = await options.scopeEnvironment(selected);
+    } catch (err) {
+      envError = err;
+    }
+  }
+
+  // Expand scopes; a collector whose scopes cannot be resolved still leaves an error snapshot.
+  const jobs: { collector: AnyCollector; scope: Scope; failure?: unknown }[] = [];
+  for (const collector of selected) {
+    try {
+      for (const scope of collector.scopes(options.config, env)) jobs.push({ collector, scope });
+    } catch (err) {
+      jobs.push({ collector, scope: { id: `${collector.source}-unresolved` }, failure: envError ?? err });
+    }
+  }
+
+  const results: RunResult[] = new Array(jobs.length);
+  let done = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const index = next++;
+      const job = jobs[index]!;
+      const result = await runOne(job.collector, job.scope, job.failure, {
+        ...options,
+        clock,
+        logger,
+        runId,
+      });
+      results[index] = result;
+      done++;
+      options.onResult?.(result, done, jobs.length);
+    }
+  };
+  const width = Math.max(
+    1,
+    Math.min(options.concurrency ?? options.config.aws?.concurrency ?? 8, jobs.length),
+  );
+  await Promise.all(Array.from({ length: width }, worker));
+  return { runId, results };
+}
+
+async function runOne(
+  collector: AnyCollector,
+  scope: Scope,
+  failure: unknown,
+  options: RunOptions & { clock: Clock; logger: Logger; runId: string },
+): Promise<RunResult> {
+  const { config, locker, clock, logger, runId } = options;
+  const collectedAt = clock.now();
+  const started = performance.now();
+  const stats = { requests: 0, pages: 0 };
+  const ctx: CollectorContext = { config, clock, logger, stats };
+  let status: Snapshot['status'] = 'ok';
+  let errors: string[] = [];
+  let data: unknown = null;
+  let items = 0;
+  let thrown: unknown;
+  try {
+    if (failure !== undefined) throw failure;
+    const out = await collector.collect(scope, ctx);
+    data = out.data;
+    items = out.items;
+    status = out.status ?? 'ok';
+    errors = (out.errors ?? []).map(redact);
+    if (status === 'partial' && errors.length === 0) errors = ['partial collection (no reason given)'];
+  } catch (err) {
+    thrown = err;
+    status = 'error';
+    errors = [redact(`${(err as Error).name ?? 'Error'}: ${errorMessage(err)}`)];
+    logger.error('collection failed', { collector: collector.id, scope: scope.id, error: errors[0] });
+  }
+  const durationMs = Math.round(performance.now() - started);
+  const snapshot: Snapshot = {
+    schema: SNAPSHOT_SCHEMA,
+    collector: collector.id,
+    scope: scope.id,
+    day: dayOf(collectedAt),
+    collectedAt: collectedAt.toISOString(),
+    controls: [...collector.controls],
+    status,
+    errors,
+    stats: { requests: stats.requests, items, pages: stats.pages, durationMs },
+    tool: { name: TOOL.name, version: TOOL.version },
+    runId,
+    data,
+  };
+  let written: Awaited<ReturnType<typeof writeSnapshot>>;
+  try {
+    written = await writeSnapshot(locker, snapshot, config.locker.retentionDays);
+  } catch (err) {
+    if (err instanceof LockerUnavailableError) throw err;
+    throw new LockerUnavailableError(
+      `could not write the snapshot for ${collector.id}/${scope.id}: ${errorMessage(err)}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  logger.info('collected', {
+    collector: collector.id,
+    scope: scope.id,
+    status,
+    requests: stats.requests,
+    items,
+    durationMs,
+  });
+  const result: RunResult = {
+    collector: collector.id,
+    scope: scope.id,
+    status,
+    key: written.key,
+    sha256: written.sha256,
+    requests: stats.requests,
+    items,
+    durationMs,
+  };
+  if (status !== 'ok') result.error = errors.join('; ');
+  if (thrown instanceof SourceUnavailableError) result.sourceUnavailable = true;
+  return result;
+}

@@ -1,0 +1,163 @@
+/**
+ * The configuration file (SPEC.md), read by the CLI and the CDK app, validated once at
+ * load. A bad file fails with the key path, the value received and what is expected.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { AWS_REGIONS } from './aws/regions.js';
+import { optionalEnv } from './env.js';
+import { ConfigError } from './errors.js';
+import { isDay } from './evidence/days.js';
+
+export const DEFAULT_CONFIG_FILE = 'evidence.config.json';
+
+const region = z.string().refine((r) => (AWS_REGIONS as readonly string[]).includes(r), {
+  message: `expected an AWS region code such as "us-east-1" (known: ${AWS_REGIONS.join(', ')})`,
+});
+
+const day = z.string().refine(isDay, { message: 'expected a date as YYYY-MM-DD' });
+
+/** An EventBridge Scheduler cron expression body: six fields, as in cron(0 1 * * ? *). */
+export const cronExpression = z
+  .string()
+  .regex(
+    /^cron\(\s*\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s*\)$/,
+    'expected an EventBridge cron expression with six fields, e.g. "cron(5 0 * * ? *)"',
+  );
+
+export const AccountEntry = z
+  .object({
+    id: z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id'),
+    name: z.string().min(1).optional(),
+    roleName: z.string().min(1).optional(),
+    externalId: z.string().min(2).optional(),
+  })
+  .strict();
+
+export const ConfigSchema = z
+  .object({
+    locker: z
+      .object({
+        retentionDays: z
+          .number({ message: 'expected a whole number of days' })
+          .int('expected a whole number of days')
+          .min(1, 'expected at least 1 day')
+          .max(36500, 'expected at most 36500 days'),
+        bucketName: z.string().min(3).optional(),
+        /** Hours after the end of a day before an unsealed snapshot of that day is a problem. */
+        sealGraceHours: z.number().int().min(0).max(720).default(36),
+        /** Tolerance between a snapshot's collectedAt and the store's write time. */
+        backdateToleranceMinutes: z.number().int().min(0).max(1440).default(15),
+      })
+      .strict(),
+    aws: z
+      .object({
+        regions: z.array(region).min(1, 'expected at least one region'),
+        accounts: z.array(AccountEntry).default([]),
+        /** Role assumed in each entry of `accounts` unless the entry names its own. */
+        roleName: z.string().min(1).default('EvidenceLockerCollector'),
+        /** At most this many account × region scopes are collected at once. */
+        concurrency: z.number().int().min(1).max(64).default(8),
+      })
+      .strict()
+      .optional(),
+    okta: z
+      .object({
+        orgUrl: z.url({ message: 'expected the Okta org URL, e.g. "https://example.okta.com"' }),
+        privilegedGroups: z.array(z.string().min(1)).default([]),
+        /** OAuth 2.0 service app (private_key_jwt); without it the CLI uses OKTA_API_TOKEN. */
+        clientId: z.string().min(1).optional(),
+        concurrency: z.number().int().min(1).max(15).default(3),
+      })
+      .strict()
+      .optional(),
+    github: z
+      .object({
+        org: z.string().min(1),
+        requiredApprovals: z.number().int().min(0).max(10).default(1),
+        /** GitHub App authentication: without it the CLI uses GITHUB_TOKEN. */
+        appId: z.union([z.string(), z.number()]).optional(),
+        installationId: z.union([z.string(), z.number()]).optional(),
+      })
+      .strict()
+      .optional(),
+    auditPeriod: z.object({ start: day, end: day.optional() }).strict(),
+    checks: z
+      .object({
+        iamKeyMaxAgeDays: z.number().int().min(1).max(3650).default(90),
+      })
+      .strict()
+      .default({ iamKeyMaxAgeDays: 90 }),
+    schedule: z
+      .object({
+        collect: cronExpression.default('cron(5 0 * * ? *)'),
+        seal: cronExpression.default('cron(0 3 * * ? *)'),
+        verify: cronExpression.default('cron(0 6 * * ? *)'),
+      })
+      .strict()
+      .default({ collect: 'cron(5 0 * * ? *)', seal: 'cron(0 3 * * ? *)', verify: 'cron(0 6 * * ? *)' }),
+    alerts: z
+      .object({ emails: z.array(z.email()).default([]) })
+      .strict()
+      .default({ emails: [] }),
+  })
+  .strict();
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+/** Validate a parsed configuration; `source` names the file in messages. */
+export function parseConfig(data: unknown, source = DEFAULT_CONFIG_FILE): Config {
+  const result = ConfigSchema.safeParse(data, { reportInput: true });
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const key = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
+    const got = 'input' in issue ? ` got ${describe(issue.input)},` : '';
+    const extra = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
+    return `  ${key}:${got} ${issue.message}${extra}`;
+  });
+  throw new ConfigError(`invalid configuration in ${source}:\n${lines.join('\n')}`);
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** Which file to read: --config, then EVIDENCE_CONFIG, then ./evidence.config.json. */
+export function configPath(explicit?: string): string {
+  return path.resolve(explicit ?? optionalEnv('EVIDENCE_CONFIG') ?? DEFAULT_CONFIG_FILE);
+}
+
+export function loadConfig(explicit?: string): Config {
+  // In Lambda the stack passes the validated configuration itself, not a file.
+  const inline = explicit === undefined ? optionalEnv('EVIDENCE_CONFIG_JSON') : undefined;
+  if (inline !== undefined) {
+    let data: unknown;
+    try {
+      data = JSON.parse(inline);
+    } catch (err) {
+      throw new ConfigError(`EVIDENCE_CONFIG_JSON is not valid JSON: ${(err as Error).message}`, { cause: err });
+    }
+    return parseConfig(data, 'EVIDENCE_CONFIG_JSON');
+  }
+  const file = configPath(explicit);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(
+      `cannot read the configuration file ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); create it (see evidence.config.json in the repository) or pass --config PATH`,
+      { cause: err },
+    );
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+  return parseConfig(data, file);
+}

@@ -1,0 +1,39 @@
+/** Evidence days are UTC calendar dates, written YYYY-MM-DD. */
+
+const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
+const DAY_MS = 86_400_000;
+
+export function isDay(text: string): boolean {
+  if (!DAY_RE.test(text)) return false;
+  const d = new Date(`${text}T00:00:00.000Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
+}
+
+/** The evidence day (UTC date) of an instant. */
+export function dayOf(instant: Date): string {
+  return instant.toISOString().slice(0, 10);
+}
+
+export function dayStart(day: string): Date {
+  return new Date(`${day}T00:00:00.000Z`);
+}
+
+export function addDays(day: string, n: number): string {
+  return dayOf(new Date(dayStart(day).getTime() + n * DAY_MS));
+}
+
+/** Every day from `from` to `to`, both included. */
+export function daysBetween(from: string, to: string): string[] {
+  const out: string[] = [];
+  for (let d = from; d <= to; d = addDays(d, 1)) out.push(d);
+  return out;
+}
+
+export function addDaysToInstant(instant: Date, n: number): Date {
+  return new Date(instant.getTime() + n * DAY_MS);
+}
+
+/** A compact, file-name-safe form of an instant: 20260420T000512345Z. */
+export function compactInstant(instant: Date): string {
+  return instant.toISOString().replace(/[-:.]/g, '');
+}

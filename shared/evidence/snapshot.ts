@@ -1,0 +1,75 @@
+/**
+ * The snapshot envelope (SPEC.md): one immutable JSON object per collector run per scope.
+ */
+import { z } from 'zod';
+import { compactInstant, dayOf, isDay } from './days.js';
+
+export const SNAPSHOT_SCHEMA = 'evidence.snapshot/1';
+
+export const SnapshotStatus = z.enum(['ok', 'partial', 'error']);
+export type SnapshotStatus = z.infer<typeof SnapshotStatus>;
+
+/** A name usable in keys: lower-case letters, digits, dot, dash, underscore. */
+export const KeySegment = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'expected lower-case letters, digits, ".", "-" or "_"');
+
+export const Day = z.string().refine(isDay, 'expected a date as YYYY-MM-DD');
+
+export const SnapshotEnvelope = z
+  .object({
+    schema: z.literal(SNAPSHOT_SCHEMA),
+    collector: KeySegment,
+    scope: KeySegment,
+    day: Day,
+    collectedAt: z.iso.datetime(),
+    controls: z.array(z.string()),
+    status: SnapshotStatus,
+    errors: z.array(z.string()),
+    stats: z.object({
+      requests: z.number().int().nonnegative(),
+      items: z.number().int().nonnegative(),
+      pages: z.number().int().nonnegative(),
+      durationMs: z.number().nonnegative(),
+    }),
+    tool: z.object({ name: z.string(), version: z.string() }),
+    runId: KeySegment,
+    data: z.unknown(),
+  })
+  .refine((s) => s.day === s.collectedAt.slice(0, 10), {
+    message: 'day must be the UTC date of collectedAt',
+    path: ['day'],
+  });
+
+export type Snapshot<D = unknown> = Omit<z.infer<typeof SnapshotEnvelope>, 'data'> & { data: D };
+
+export const SNAPSHOT_PREFIX = 'snapshots/';
+
+/**
+ * Key layout: snapshots/<day>/<collector>/<scope>/<collectedAt>-<runId>.json.
+ * Day first so that sealing a day, or verifying a window, lists one prefix per day
+ * instead of every snapshot ever written.
+ */
+export function snapshotKey(s: Pick<Snapshot, 'collector' | 'scope' | 'collectedAt' | 'runId'>): string {
+  const at = new Date(s.collectedAt);
+  return `${SNAPSHOT_PREFIX}${dayOf(at)}/${s.collector}/${s.scope}/${compactInstant(at)}-${s.runId}.json`;
+}
+
+export interface SnapshotKeyParts {
+  day: string;
+  collector: string;
+  scope: string;
+  file: string;
+}
+
+/** Parse a snapshot key; undefined when the key is not one. */
+export function parseSnapshotKey(key: string): SnapshotKeyParts | undefined {
+  const m = /^snapshots\/(\d{4}-\d{2}-\d{2})\/([^/]+)\/([^/]+)\/([^/]+\.json)$/.exec(key);
+  if (!m) return undefined;
+  return { day: m[1]!, collector: m[2]!, scope: m[3]!, file: m[4]! };
+}
+
+/** `<collector>/<scope>`, the way commands take and print a series. */
+export function seriesId(collector: string, scope: string): string {
+  return `${collector}/${scope}`;
+}

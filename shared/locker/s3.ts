@@ -1,0 +1,207 @@
+/**
+ * The S3 locker: every object is written with Object Lock in COMPLIANCE mode and an
+ * explicit retain-until date, with S3 storing its SHA-256 checksum, and with
+ * `If-None-Match: *` so an existing key is never overwritten. A bucket without Object
+ * Lock is refused before the first write.
+ */
+import {
+  GetObjectCommand,
+  GetObjectLockConfigurationCommand,
+  HeadObjectCommand,
+  type HeadObjectCommandOutput,
+  ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { countRequests, s3ClientOptions } from '../aws/clients.js';
+import { AlreadyExistsError, LockerUnavailableError, NotFoundError } from '../errors.js';
+import { base64ToHex, sha256Base64, sha256Hex } from '../evidence/canonical.js';
+import {
+  assertSafeKey,
+  type ListedObject,
+  type Locker,
+  type LockMode,
+  type ObjectInfo,
+  type PutOptions,
+  type PutResult,
+} from './types.js';
+
+export interface S3LockerOptions {
+  client?: S3Client;
+  region?: string;
+}
+
+export function parseS3Url(url: string): { bucket: string; prefix: string } {
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
+  if (!m || !m[1])
+    throw new LockerUnavailableError(`invalid S3 locker URL ${url}: expected s3://bucket[/prefix]`);
+  const prefix = m[2] ? `${m[2].replace(/\/+$/, '')}/` : '';
+  return { bucket: m[1], prefix };
+}
+
+export class S3Locker implements Locker {
+  readonly kind = 's3' as const;
+  readonly worm = true;
+  readonly stats = { requests: 0 };
+  readonly bucket: string;
+  readonly prefix: string;
+  private readonly client: S3Client;
+  private checked: Promise<void> | undefined;
+
+  constructor(
+    readonly url: string,
+    options: S3LockerOptions = {},
+  ) {
+    ({ bucket: this.bucket, prefix: this.prefix } = parseS3Url(url));
+    this.client = options.client ?? new S3Client(s3ClientOptions(options.region));
+    countRequests(this.client, this.stats);
+  }
+
+  private fullKey(key: string): string {
+    assertSafeKey(key);
+    return `${this.prefix}${key}`;
+  }
+
+  /** Refuse a bucket that is missing, unreachable, or has no Object Lock. Cached after the first success. */
+  check(): Promise<void> {
+    this.checked ??= this.checkOnce().catch((err) => {
+      this.checked = undefined;
+      throw err;
+    });
+    return this.checked;
+  }
+
+  private async checkOnce(): Promise<void> {
+    let enabled: string | undefined;
+    try {
+      const out = await this.client.send(new GetObjectLockConfigurationCommand({ Bucket: this.bucket }));
+      enabled = out.ObjectLockConfiguration?.ObjectLockEnabled;
+    } catch (err) {
+      const name = (err as Error).name;
+      if (name === 'ObjectLockConfigurationNotFoundError') enabled = undefined;
+      else if (name === 'NoSuchBucket') {
+        throw new LockerUnavailableError(
+          `bucket ${this.bucket} does not exist: deploy the evidence stack (npx cdk deploy) or pass --store with the locker bucket`,
+          { cause: err },
+        );
+      } else {
+        throw new LockerUnavailableError(
+          `cannot read the Object Lock configuration of bucket ${this.bucket} (${name}: ${(err as Error).message}); check credentials and s3:GetBucketObjectLockConfiguration`,
+          { cause: err },
+        );
+      }
+    }
+    if (enabled !== 'Enabled') {
+      throw new LockerUnavailableError(
+        `bucket ${this.bucket} does not have Object Lock enabled, so evidence written there could be deleted or overwritten; refusing to write. Use the bucket created by the evidence stack, or create one with --object-lock-enabled-for-bucket`,
+      );
+    }
+  }
+
+  async put(key: string, body: Uint8Array, options: PutOptions): Promise<PutResult> {
+    await this.check();
+    const Key = this.fullKey(key);
+    try {
+      const out = await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key,
+          Body: body,
+          ContentType: options.contentType ?? 'application/json',
+          ChecksumAlgorithm: 'SHA256',
+          ChecksumSHA256: sha256Base64(body),
+          ObjectLockMode: 'COMPLIANCE',
+          ObjectLockRetainUntilDate: options.retainUntil,
+          IfNoneMatch: '*',
+        }),
+      );
+      const result: PutResult = { key, size: body.byteLength, sha256: sha256Hex(body) };
+      if (out.VersionId) result.versionId = out.VersionId;
+      return result;
+    } catch (err) {
+      if (isStatus(err, 412) || (err as Error).name === 'PreconditionFailed')
+        throw new AlreadyExistsError(key, { cause: err });
+      throw this.unavailable('write', key, err);
+    }
+  }
+
+  async get(key: string): Promise<{ body: Buffer; info: ObjectInfo }> {
+    const Key = this.fullKey(key);
+    try {
+      const out = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key, ChecksumMode: 'ENABLED' }),
+      );
+      const body = Buffer.from(await out.Body!.transformToByteArray());
+      return { body, info: toInfo(key, out, body.byteLength) };
+    } catch (err) {
+      if ((err as Error).name === 'NoSuchKey' || isStatus(err, 404))
+        throw new NotFoundError(key, { cause: err });
+      throw this.unavailable('read', key, err);
+    }
+  }
+
+  async head(key: string): Promise<ObjectInfo> {
+    const Key = this.fullKey(key);
+    try {
+      const out = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key, ChecksumMode: 'ENABLED' }),
+      );
+      return toInfo(key, out, out.ContentLength ?? 0);
+    } catch (err) {
+      if ((err as Error).name === 'NotFound' || isStatus(err, 404))
+        throw new NotFoundError(key, { cause: err });
+      throw this.unavailable('read', key, err);
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<ListedObject> {
+    let ContinuationToken: string | undefined;
+    do {
+      let out: ListObjectsV2CommandOutput;
+      try {
+        out = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: `${this.prefix}${prefix}`,
+            ContinuationToken,
+          }),
+        );
+      } catch (err) {
+        throw this.unavailable('list', prefix, err);
+      }
+      for (const o of out.Contents ?? []) {
+        if (!o.Key) continue;
+        yield {
+          key: o.Key.slice(this.prefix.length),
+          size: o.Size ?? 0,
+          lastModified: o.LastModified ?? new Date(0),
+        };
+      }
+      ContinuationToken = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (ContinuationToken);
+  }
+
+  private unavailable(action: string, key: string, err: unknown): Error {
+    if (err instanceof LockerUnavailableError) return err;
+    const name = err instanceof S3ServiceException ? err.name : (err as Error).name;
+    return new LockerUnavailableError(
+      `cannot ${action} ${key} in s3://${this.bucket}/${this.prefix} (${name}: ${(err as Error).message})`,
+      { cause: err },
+    );
+  }
+}
+
+function isStatus(err: unknown, status: number): boolean {
+  return (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === status;
+}
+
+function toInfo(key: string, out: Partial<HeadObjectCommandOutput>, size: number): ObjectInfo {
+  const info: ObjectInfo = { key, size, lastModified: out.LastModified ?? new Date(0) };
+  if (out.VersionId) info.versionId = out.VersionId;
+  if (out.ChecksumSHA256 && !out.ChecksumSHA256.includes('-')) info.sha256 = base64ToHex(out.ChecksumSHA256);
+  if (out.ObjectLockMode) info.lockMode = out.ObjectLockMode as LockMode;
+  if (out.ObjectLockRetainUntilDate) info.retainUntil = new Date(out.ObjectLockRetainUntilDate);
+  return info;
+}
