@@ -139,7 +139,9 @@ export function loadConfig(explicit?: string): Config {
     try {
       data = JSON.parse(inline);
     } catch (err) {
-      throw new ConfigError(`EVIDENCE_CONFIG_JSON is not valid JSON: ${(err as Error).message}`, { cause: err });
+      throw new ConfigError(`EVIDENCE_CONFIG_JSON is not valid JSON: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     return parseConfig(data, 'EVIDENCE_CONFIG_JSON');
   }

@@ -41,6 +41,7 @@ export function buildProgram(env: CliEnvironment, onExit: (code: number) => void
   for (const spec of COMMANDS) {
     const command = spec.define(program);
     command
+      .configureHelp({ showGlobalOptions: true })
       .showHelpAfterError('(run with --help for usage)')
       .exitOverride()
       .configureOutput({ writeOut: env.streams.stdout, writeErr: env.streams.stderr });

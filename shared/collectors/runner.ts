@@ -102,10 +102,15 @@ export async function runCollectors(options: RunOptions): Promise<RunSummary> {
   // Expand scopes; a collector whose scopes cannot be resolved still leaves an error snapshot.
   const jobs: { collector: AnyCollector; scope: Scope; failure?: unknown }[] = [];
   for (const collector of selected) {
+    if (envError !== undefined && collector.source === 'aws') {
+      // The environment is about AWS (the caller's account): without it no AWS scope is known.
+      jobs.push({ collector, scope: { id: 'aws-unresolved' }, failure: envError });
+      continue;
+    }
     try {
       for (const scope of collector.scopes(options.config, env)) jobs.push({ collector, scope });
     } catch (err) {
-      jobs.push({ collector, scope: { id: `${collector.source}-unresolved` }, failure: envError ?? err });
+      jobs.push({ collector, scope: { id: `${collector.source}-unresolved` }, failure: err });
     }
   }
 

@@ -12,8 +12,8 @@ export const collectCommand: CommandSpec = {
       .command('collect')
       .summary('run the configured collectors now; one snapshot per scope')
       .description(
-        'Run every collector whose source is configured (or only those named with --only) and write one\n' +
-          'snapshot per scope into the locker. A collection that fails is still written, with status "error".\n' +
+        'Run every collector whose source is configured (or only those named with --only) and write one ' +
+          'snapshot per scope into the locker. A collection that fails is still written, with status "error". ' +
           'Exit 0: all ok; 1: some snapshots are error or partial; 3: the locker or a source is unreachable.\n\n' +
           `Collectors: ${COLLECTORS.map((c) => c.id).join(', ') || '(none registered)'}`,
       )

@@ -10,8 +10,8 @@ export const sealCommand: CommandSpec = {
       .command('seal')
       .summary("write a digest over a day's snapshots not yet sealed")
       .description(
-        'Write a digest over the snapshots of one evidence day that no digest covers yet: their keys, sizes,\n' +
-          'SHA-256 and version ids, chained to the previous digest. Run it daily after collection; running it\n' +
+        'Write a digest over the snapshots of one evidence day that no digest covers yet: their keys, sizes, ' +
+          'SHA-256 and version ids, chained to the previous digest. Run it daily after collection; running it ' +
           'again later seals late snapshots in a further digest. Digests are write-once like snapshots.',
       )
       .addOption(new Option('--day <YYYY-MM-DD>', 'the evidence day to seal (default: yesterday, UTC)')),

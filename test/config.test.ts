@@ -1,0 +1,64 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, parseConfig } from '../shared/config.js';
+import { ConfigError } from '../shared/errors.js';
+
+const valid = {
+  locker: { retentionDays: 730 },
+  aws: { regions: ['us-east-1', 'eu-west-1'], accounts: [] },
+  okta: { orgUrl: 'https://example.okta.com', privilegedGroups: ['Administrators'] },
+  github: { org: 'example', requiredApprovals: 1 },
+  auditPeriod: { start: '2026-01-01' },
+};
+
+describe('configuration', () => {
+  it('accepts the example of SPEC.md and fills defaults', () => {
+    const config = parseConfig(valid);
+    expect(config.aws?.roleName).toBe('EvidenceLockerCollector');
+    expect(config.checks.iamKeyMaxAgeDays).toBe(90);
+    expect(config.locker.sealGraceHours).toBe(36);
+    expect(config.schedule.collect).toBe('cron(5 0 * * ? *)');
+  });
+
+  it('the repository example file is valid', () => {
+    expect(() => loadConfig(path.resolve('evidence.config.json'))).not.toThrow();
+  });
+
+  it('names the key path, the value received and what is expected', () => {
+    const bad = { ...valid, locker: { retentionDays: 'two years' } };
+    expect(() => parseConfig(bad, 'cfg.json')).toThrow(ConfigError);
+    expect(() => parseConfig(bad, 'cfg.json')).toThrow(
+      /locker\.retentionDays: got "two years", expected a whole number of days/,
+    );
+  });
+
+  it('rejects an unknown region, naming it and its index', () => {
+    const bad = { ...valid, aws: { regions: ['us-east-1', 'us-middle-9'] } };
+    expect(() => parseConfig(bad)).toThrow(/aws\.regions\.1: got "us-middle-9", expected an AWS region code/);
+  });
+
+  it('rejects misspelt keys instead of ignoring them', () => {
+    expect(() => parseConfig({ ...valid, lockr: {} })).toThrow(/lockr/);
+  });
+
+  it('rejects a malformed cron and a bad account id', () => {
+    expect(() => parseConfig({ ...valid, schedule: { collect: 'cron(5 0 * *)' } })).toThrow(
+      /schedule\.collect/,
+    );
+    expect(() =>
+      parseConfig({ ...valid, aws: { regions: ['us-east-1'], accounts: [{ id: '12345' }] } }),
+    ).toThrow(/aws\.accounts\.0\.id: got "12345", expected a 12-digit AWS account id/);
+  });
+
+  it('says how to fix a missing file and invalid JSON', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'cfg-'));
+    expect(() => loadConfig(path.join(dir, 'none.json'))).toThrow(
+      /cannot read the configuration file .*none\.json \(ENOENT\); create it/,
+    );
+    const broken = path.join(dir, 'broken.json');
+    await writeFile(broken, '{ "locker": ');
+    expect(() => loadConfig(broken)).toThrow(/broken\.json is not valid JSON/);
+  });
+});
