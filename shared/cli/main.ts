@@ -10,6 +10,7 @@ import { createStreamLogger } from '../log.js';
 import { TOOL } from '../version.js';
 import { collectCommand } from './commands/collect.js';
 import { lsCommand } from './commands/ls.js';
+import { sampleCommand } from './commands/sample.js';
 import { sealCommand } from './commands/seal.js';
 import { CliContext, type CliEnvironment, globalOptions } from './context.js';
 import { EXIT, handleError } from './handle-error.js';
@@ -21,7 +22,7 @@ export interface CommandSpec {
   run(ctx: CliContext, options: Record<string, unknown>, command: Command): Promise<number>;
 }
 
-export const COMMANDS: readonly CommandSpec[] = [collectCommand, sealCommand, lsCommand];
+export const COMMANDS: readonly CommandSpec[] = [collectCommand, sealCommand, lsCommand, sampleCommand];
 
 export function buildProgram(env: CliEnvironment, onExit: (code: number) => void): Command {
   const program = new Command('evidence')

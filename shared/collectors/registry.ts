@@ -2,9 +2,22 @@
  * Every collector, in one list. Adding a collector is one file and one line here;
  * test/collectors/registry.test.ts pins the registered ids.
  */
+import { awsConfigCollector } from './aws-config.js';
+import { cloudTrailCollector } from './cloudtrail.js';
+import { githubCollector } from './github.js';
+import { guardDutyCollector } from './guardduty.js';
+import { iamCollector } from './iam.js';
+import { oktaCollector } from './okta.js';
 import type { AnyCollector } from './types.js';
 
-export const COLLECTORS: readonly AnyCollector[] = [];
+export const COLLECTORS: readonly AnyCollector[] = [
+  guardDutyCollector,
+  iamCollector,
+  awsConfigCollector,
+  cloudTrailCollector,
+  oktaCollector,
+  githubCollector,
+];
 
 export function findCollector(id: string): AnyCollector | undefined {
   return COLLECTORS.find((c) => c.id === id);

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { CorruptEvidenceError, NotFoundError } from '../errors.js';
-import { type ListedObject, type Locker, listAll } from '../locker/types.js';
+import { type ListedObject, type Locker, listAll, type ObjectInfo } from '../locker/types.js';
 import { TOOL } from '../version.js';
 import { sha256Hex } from './canonical.js';
 import { compactInstant, dayOf, isDay } from './days.js';
@@ -23,6 +23,16 @@ export const DigestEntry = z.object({
   size: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   versionId: z.string().optional(),
+  // What the sealer saw when it read the object once, so the verifier need not read it again
+  // (absent in digests written before these fields existed, or when the body is no envelope).
+  /** The envelope's status and collectedAt. */
+  status: z.enum(['ok', 'partial', 'error']).optional(),
+  collectedAt: z.string().optional(),
+  /** The store's own write time (S3 LastModified; file mtime). */
+  lastModified: z.string().optional(),
+  /** Object Lock mode and retain-until as the store reported them (S3 only). */
+  lockMode: z.string().optional(),
+  retainUntil: z.string().optional(),
 });
 export type DigestEntry = z.infer<typeof DigestEntry>;
 
@@ -63,16 +73,18 @@ export interface ReadDigest {
   key: string;
   digest: Digest;
   sha256: string;
+  /** What the store says about the digest object (lock, write time). */
+  info?: ObjectInfo;
 }
 
 export async function readDigest(locker: Locker, key: string): Promise<ReadDigest> {
-  const { body } = await locker.get(key);
+  const { body, info } = await locker.get(key);
   const parsed = Digest.safeParse(parseJson(key, body));
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     throw new CorruptEvidenceError(key, `not a digest (${first?.path.join('.')}: ${first?.message})`);
   }
-  return { key, digest: parsed.data, sha256: sha256Hex(body) };
+  return { key, digest: parsed.data, sha256: sha256Hex(body), info };
 }
 
 export interface SealOptions {
@@ -118,18 +130,19 @@ export async function seal(locker: Locker, options: SealOptions): Promise<SealRe
   }
 
   const fresh = (await listAll(locker, `${SNAPSHOT_PREFIX}${day}/`)).filter((o) => !sealedKeys.has(o.key));
-  const entries: DigestEntry[] = [];
-  for (const object of fresh) {
-    const info = await locker.head(object.key);
-    const entry: DigestEntry = { key: object.key, size: info.size, sha256: info.sha256 ?? '' };
-    if (!info.sha256) {
-      // The store kept no checksum: read the bytes and hash them ourselves.
-      const { body } = await locker.get(object.key);
-      entry.sha256 = sha256Hex(body);
+  // Each snapshot is read once, here (a GET costs one request like a HEAD): the digest records
+  // its hash and what the verifier needs later (status, collectedAt, lock), so verification
+  // reads digests instead of every snapshot.
+  const entries: DigestEntry[] = new Array(fresh.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < fresh.length) {
+      const index = next++;
+      const { body, info } = await locker.get(fresh[index]!.key);
+      entries[index] = describeSealed(fresh[index]!.key, body, info);
     }
-    if (info.versionId) entry.versionId = info.versionId;
-    entries.push(entry);
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(16, fresh.length) }, worker));
 
   if (entries.length === 0 && dayDigests.length > 0) {
     return { day, previous, sealed: [], alreadySealed: sealedKeys.size };
@@ -153,6 +166,36 @@ export async function seal(locker: Locker, options: SealOptions): Promise<SealRe
   };
 }
 
+/** The digest entry for one object as read now: bytes hashed, envelope fields, lock metadata. */
+export function describeSealed(key: string, body: Buffer, info: ObjectInfo): DigestEntry {
+  const entry: DigestEntry = { key, size: body.byteLength, sha256: sha256Hex(body) };
+  if (info.versionId) entry.versionId = info.versionId;
+  const envelope = envelopeFields(body);
+  if (envelope) {
+    entry.status = envelope.status;
+    entry.collectedAt = envelope.collectedAt;
+  }
+  entry.lastModified = info.lastModified.toISOString();
+  if (info.lockMode) entry.lockMode = info.lockMode;
+  if (info.retainUntil) entry.retainUntil = info.retainUntil.toISOString();
+  return entry;
+}
+
+const EnvelopeFields = z.object({
+  status: z.enum(['ok', 'partial', 'error']),
+  collectedAt: z.iso.datetime(),
+});
+
+/** status and collectedAt of a snapshot body; undefined when the body is not an envelope. */
+export function envelopeFields(body: Buffer): z.infer<typeof EnvelopeFields> | undefined {
+  try {
+    const parsed = EnvelopeFields.safeParse(JSON.parse(body.toString('utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export type DigestProblem =
   | { problem: 'hash-mismatch'; key: string; detail: string }
   | { problem: 'deleted'; key: string; detail: string }
@@ -174,15 +217,26 @@ export interface ChainReport {
 export async function verifyChain(locker: Locker): Promise<ChainReport> {
   const problems: DigestProblem[] = [];
   const listed = orderBySealedAt(await listAll(locker, DIGEST_PREFIX));
-  const digests: ReadDigest[] = [];
-  for (const item of listed) {
-    try {
-      digests.push(await readDigest(locker, item.key));
-    } catch (err) {
-      if (err instanceof CorruptEvidenceError)
-        problems.push({ problem: 'corrupt', key: item.key, detail: err.message });
-      else throw err;
+  // Read a few digests at once; keep the chain's order.
+  const read: (ReadDigest | DigestProblem)[] = new Array(listed.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < listed.length) {
+      const index = next++;
+      const key = listed[index]!.key;
+      try {
+        read[index] = await readDigest(locker, key);
+      } catch (err) {
+        if (err instanceof CorruptEvidenceError) read[index] = { problem: 'corrupt', key, detail: err.message };
+        else throw err;
+      }
     }
+  };
+  await Promise.all(Array.from({ length: Math.min(16, listed.length) }, worker));
+  const digests: ReadDigest[] = [];
+  for (const item of read) {
+    if ('digest' in item) digests.push(item);
+    else problems.push(item);
   }
   const byKey = new Map(digests.map((d) => [d.key, d]));
   const successors = new Map<string, string>();

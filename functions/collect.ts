@@ -1,0 +1,111 @@
+/**
+ * One collector, on schedule: the collector named by EVIDENCE_COLLECTOR over all of its
+ * scopes, one snapshot each, into the locker named by EVIDENCE_STORE, with the
+ * configuration the stack passed in EVIDENCE_CONFIG_JSON. Okta/GitHub credentials are read
+ * once per container from the Secrets Manager secret the stack created (OKTA_SECRET_ARN,
+ * GITHUB_SECRET_ARN) into the variables the collectors read, registered for redaction
+ * first. A failed collection is a recorded `error` snapshot and a SnapshotsFailed metric;
+ * only an unusable locker makes the invocation fail (then Lambda retries, then the DLQ).
+ */
+import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { awsScopeEnvironment } from '../shared/aws/identity.js';
+import { type RunSummary, runCollectors } from '../shared/collectors/runner.js';
+import { loadConfig } from '../shared/config.js';
+import { optionalEnv, requiredEnv } from '../shared/env.js';
+import { openLocker } from '../shared/locker/index.js';
+import { type Logger, redactingLogger } from '../shared/log.js';
+import { registerSecret } from '../shared/secrets.js';
+import { parseScheduledEvent } from './scheduled-event.js';
+
+/** The variables each vendor secret may hold, as JSON keys; a plain string is the first one. */
+export const SECRET_VARIABLES = {
+  OKTA_SECRET_ARN: ['OKTA_API_TOKEN', 'OKTA_PRIVATE_KEY'],
+  GITHUB_SECRET_ARN: ['GITHUB_TOKEN', 'GITHUB_APP_PRIVATE_KEY'],
+} as const;
+
+const collectorId = requiredEnv('EVIDENCE_COLLECTOR');
+const config = loadConfig();
+const locker = openLocker(requiredEnv('EVIDENCE_STORE'));
+const logger: Logger = redactingLogger(new PowertoolsLogger() as unknown as Logger);
+const metrics = new Metrics();
+let secretsLoaded: Promise<void> | undefined;
+
+export async function handler(event: unknown): Promise<RunSummary> {
+  const run = parseScheduledEvent(event, new Date());
+  logger.info('collect start', { collector: collectorId, scheduledFor: run.scheduledFor.toISOString() });
+  secretsLoaded ??= loadSecrets().catch((err) => {
+    secretsLoaded = undefined;
+    throw err;
+  });
+  await secretsLoaded;
+  try {
+    const summary = await runCollectors({
+      config,
+      locker,
+      only: [collectorId],
+      logger,
+      scopeEnvironment: awsScopeEnvironment,
+    });
+    const failed = summary.results.filter((r) => r.status !== 'ok').length;
+    metrics.addMetric('SnapshotsWritten', MetricUnit.Count, summary.results.length);
+    metrics.addMetric('SnapshotsFailed', MetricUnit.Count, failed);
+    logger.info('collect done', { collector: collectorId, runId: summary.runId, snapshots: summary.results.length, failed });
+    return summary;
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+}
+
+/** Put each configured vendor secret's values into the variables the collectors read. */
+async function loadSecrets(): Promise<void> {
+  const wanted = (Object.keys(SECRET_VARIABLES) as (keyof typeof SECRET_VARIABLES)[]).filter(
+    (v) => optionalEnv(v) !== undefined,
+  );
+  if (wanted.length === 0) return;
+  const client = new SecretsManagerClient({});
+  try {
+    for (const arnVariable of wanted) {
+      const arn = requiredEnv(arnVariable);
+      const out = await client.send(new GetSecretValueCommand({ SecretId: arn }));
+      const names = SECRET_VARIABLES[arnVariable];
+      const values = parseSecret(out.SecretString ?? '', names);
+      for (const [name, value] of Object.entries(values)) {
+        registerSecret(value);
+        process.env[name] = value;
+      }
+      if (Object.keys(values).length === 0) {
+        logger.warn('secret empty', {
+          secret: arn,
+          expected: names,
+          fix: 'aws secretsmanager put-secret-value (docs/deploy.md)',
+        });
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+/** `{"OKTA_API_TOKEN": "..."}` (any of `names` as keys), or the bare value of the first name. */
+export function parseSecret(text: string, names: readonly string[]): Record<string, string> {
+  const trimmed = text.trim();
+  if (trimmed === '') return {};
+  if (!trimmed.startsWith('{')) return { [names[0]!]: trimmed };
+  let data: unknown;
+  try {
+    data = JSON.parse(trimmed);
+  } catch {
+    // Never echo the value: it is a credential.
+    throw new Error(`the secret looks like JSON but does not parse; expected {"${names.join('": "...", "')}": "..."}`);
+  }
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const value = (data as Record<string, unknown>)[name];
+    if (typeof value === 'string' && value !== '') out[name] = value;
+  }
+  const unknown = Object.keys(data as object).filter((k) => !names.includes(k));
+  if (unknown.length) logger.warn('secret keys ignored', { keys: unknown, expected: names });
+  return out;
+}

@@ -1,0 +1,45 @@
+/**
+ * Seal, on schedule: a digest over the snapshots of the day before the scheduled time
+ * (UTC) that no digest covers yet, chained to the previous digest. Running again (a retry,
+ * a late snapshot) seals only what is new; an already-sealed day writes nothing.
+ */
+import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import { systemClock } from '../shared/clock.js';
+import { loadConfig } from '../shared/config.js';
+import { requiredEnv } from '../shared/env.js';
+import { addDays, dayOf } from '../shared/evidence/days.js';
+import { seal } from '../shared/evidence/digest.js';
+import { openLocker } from '../shared/locker/index.js';
+import { type Logger, redactingLogger } from '../shared/log.js';
+import { parseScheduledEvent } from './scheduled-event.js';
+
+const config = loadConfig();
+const locker = openLocker(requiredEnv('EVIDENCE_STORE'));
+const logger: Logger = redactingLogger(new PowertoolsLogger() as unknown as Logger);
+
+export interface SealOutput {
+  day: string;
+  key: string | null;
+  sha256: string | null;
+  sealed: number;
+  alreadySealed: number;
+}
+
+export async function handler(event: unknown): Promise<SealOutput> {
+  const run = parseScheduledEvent(event, new Date());
+  const day = addDays(dayOf(run.scheduledFor), -1);
+  const result = await seal(locker, {
+    day,
+    clock: systemClock,
+    retentionDays: config.locker.retentionDays,
+  });
+  const out: SealOutput = {
+    day: result.day,
+    key: result.key ?? null,
+    sha256: result.sha256 ?? null,
+    sealed: result.sealed.length,
+    alreadySealed: result.alreadySealed,
+  };
+  logger.info('sealed', { ...out });
+  return out;
+}

@@ -1,0 +1,209 @@
+/**
+ * Every Lambda function of the stack: a NodejsFunction with the choices fixed once — arm64,
+ * Node.js 24, a minified ESM bundle with source maps built by the local esbuild (never
+ * Docker), its own log group with a retention, its own role that starts with nothing but
+ * writing to that log group (no AWSLambdaBasicExecutionRole: least privilege), and the
+ * Powertools environment. `bindLocker()` sets the locker URL and grants exactly the locker
+ * access the function's job needs, together, so that the two can never drift apart.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The Lambda runtime of every function: the newest Node.js the installed aws-cdk-lib offers. */
+export const EVIDENCE_RUNTIME = Runtime.NODEJS_24_X;
+
+/** Where functions put what in the locker (keys are day-first: see shared/evidence/snapshot.ts). */
+export const LOCKER_PREFIXES = {
+  snapshots: 'snapshots/',
+  digests: 'digests/',
+  reports: 'reports/',
+} as const;
+
+/**
+ * What a function does with the locker:
+ * - collect: write new snapshots (write-once, COMPLIANCE retention), nothing else;
+ * - seal: read snapshots and digests, write new digests;
+ * - verify: read everything, including retention settings, write reports.
+ */
+export type LockerAccess = 'collect' | 'seal' | 'verify';
+
+export interface EvidenceLocker {
+  readonly bucket: s3.IBucket;
+  readonly key: kms.IKey;
+}
+
+export interface EvidenceFunctionProps {
+  /** Handler file under functions/, e.g. "collect.ts". */
+  readonly handlerFile: string;
+  readonly description: string;
+  /** The Powertools service name (log and metric dimension). */
+  readonly serviceName: string;
+  readonly timeout: Duration;
+  readonly memorySize: number;
+  readonly logRetention: logs.RetentionDays;
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Metrics namespace of the Powertools Metrics the function emits. */
+  readonly metricsNamespace: string;
+  /** A fixed role name, when another account's trust policy must name the role. */
+  readonly roleName?: string;
+  /** Where failed asynchronous invocations go after the retries (the stack's DLQ). */
+  readonly deadLetterQueue?: sqs.IQueue;
+}
+
+export class EvidenceFunction extends NodejsFunction {
+  /** The function's role, created here with no managed policy. */
+  readonly executionRole: iam.Role;
+  readonly functionLogGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: EvidenceFunctionProps) {
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention,
+      // Logs are operational, not evidence (the locker holds the evidence): they may go with the stack.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      ...(props.roleName !== undefined && { roleName: props.roleName }),
+      description: `Evidence Locker ${props.serviceName}: writes its own logs; locker and source access added explicitly`,
+    });
+    super(scope, id, {
+      entry: path.join(REPO_ROOT, 'functions', props.handlerFile),
+      handler: 'handler',
+      description: props.description,
+      runtime: EVIDENCE_RUNTIME,
+      architecture: Architecture.ARM_64,
+      timeout: props.timeout,
+      memorySize: props.memorySize,
+      role,
+      logGroup,
+      // Scheduler invokes asynchronously: a crash (locker unreachable, timeout) is retried twice,
+      // then the event lands in the dead-letter queue, whose depth raises an alarm.
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      ...(props.deadLetterQueue && { deadLetterQueue: props.deadLetterQueue }),
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      environment: {
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...props.environment,
+      },
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        minify: true,
+        sourceMap: true,
+        // Our own pinned SDK versions, not whatever the runtime ships.
+        externalModules: [],
+        mainFields: ['module', 'main'],
+        // ESM output: give bundled CommonJS dependencies a `require`.
+        banner: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
+      },
+    });
+    this.executionRole = role;
+    this.functionLogGroup = logGroup;
+    logGroup.grantWrite(role);
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(logGroup.node.defaultChild as logs.CfnLogGroup)}.Arn>:*]`,
+      reason: "Writing to the function's own log group needs its log streams, which are named at run time.",
+    });
+  }
+
+  /** Point the function at the locker (EVIDENCE_STORE) and grant exactly what `access` needs. */
+  bindLocker(locker: EvidenceLocker, access: LockerAccess): void {
+    const { bucket, key } = locker;
+    this.addEnvironment('EVIDENCE_STORE', `s3://${bucket.bucketName}`);
+    const objects = (prefix: string) => bucket.arnForObjects(`${prefix}*`);
+    const statements: iam.PolicyStatement[] = [
+      new iam.PolicyStatement({
+        sid: 'LockerIsObjectLocked',
+        actions: ['s3:GetBucketObjectLockConfiguration'],
+        resources: [bucket.bucketArn],
+      }),
+    ];
+    const write = (prefix: string) =>
+      new iam.PolicyStatement({
+        sid: `Write${capitalise(prefix)}`,
+        // PutObject with x-amz-object-lock-mode/-retain-until-date needs s3:PutObjectRetention too.
+        // Never s3:BypassGovernanceRetention, never a delete.
+        actions: ['s3:PutObject', 's3:PutObjectRetention'],
+        resources: [objects(prefix)],
+      });
+    const list = (prefixes: readonly string[] | undefined) =>
+      new iam.PolicyStatement({
+        sid: 'ListLocker',
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        ...(prefixes && { conditions: { StringLike: { 's3:prefix': prefixes.map((p) => `${p}*`) } } }),
+      });
+    let kmsActions: string[];
+    if (access === 'collect') {
+      statements.push(write(LOCKER_PREFIXES.snapshots));
+      kmsActions = ['kms:GenerateDataKey'];
+    } else if (access === 'seal') {
+      statements.push(
+        list([LOCKER_PREFIXES.snapshots, LOCKER_PREFIXES.digests]),
+        new iam.PolicyStatement({
+          sid: 'ReadSnapshotsAndDigests',
+          actions: ['s3:GetObject'],
+          resources: [objects(LOCKER_PREFIXES.snapshots), objects(LOCKER_PREFIXES.digests)],
+        }),
+        write(LOCKER_PREFIXES.digests),
+      );
+      kmsActions = ['kms:Decrypt', 'kms:GenerateDataKey'];
+    } else {
+      statements.push(
+        list(undefined),
+        new iam.PolicyStatement({
+          sid: 'ReadEverything',
+          // GetObjectRetention: HeadObject returns the lock mode and retain-until date only with it.
+          actions: ['s3:GetObject', 's3:GetObjectRetention'],
+          resources: [bucket.arnForObjects('*')],
+        }),
+        write(LOCKER_PREFIXES.reports),
+      );
+      kmsActions = ['kms:Decrypt', 'kms:GenerateDataKey'];
+    }
+    statements.push(new iam.PolicyStatement({ sid: 'LockerKey', actions: kmsActions, resources: [key.keyArn] }));
+    for (const statement of statements) this.executionRole.addToPrincipalPolicy(statement);
+    const bucketRef = Stack.of(this).getLogicalId(bucket.node.defaultChild as s3.CfnBucket);
+    const reason =
+      'Object keys are named at run time under a fixed prefix of the locker bucket; the prefix is the least privilege (no delete, no bypass).';
+    const prefixes =
+      access === 'collect'
+        ? [LOCKER_PREFIXES.snapshots]
+        : access === 'seal'
+          ? [LOCKER_PREFIXES.snapshots, LOCKER_PREFIXES.digests]
+          : ['', LOCKER_PREFIXES.reports];
+    for (const prefix of prefixes) {
+      Validations.of(this.executionRole).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${bucketRef}.Arn>/${prefix}*]`,
+        reason,
+      });
+    }
+  }
+}
+
+function capitalise(prefix: string): string {
+  const word = prefix.replace(/\/$/, '');
+  return word.charAt(0).toUpperCase() + word.slice(1);
+}
+
+/** Default sizing: the functions wait on network calls, so memory mostly buys CPU for JSON work. */
+export const SIZING = {
+  collector: { timeout: Duration.minutes(10), memorySize: 512 },
+  seal: { timeout: Duration.minutes(5), memorySize: 512 },
+  verify: { timeout: Duration.minutes(15), memorySize: 1024 },
+} as const;

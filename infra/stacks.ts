@@ -1,0 +1,45 @@
+/**
+ * The CDK app's stacks, built from one validated configuration: the evidence stack and,
+ * when AWS is configured, the member-account stack (deployed into each account listed in
+ * `aws.accounts`). cdk-nag's AWS Solutions pack runs at synth; every acknowledgement
+ * carries its reason where it is made.
+ */
+import { type App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { Config } from '../shared/config.js';
+import { allReadActions, type PlanOptions, planCollectors } from './config.js';
+import { EvidenceStack } from './evidence-stack.js';
+import { MemberAccountStack } from './member-account-stack.js';
+
+export const EVIDENCE_STACK = 'EvidenceLocker';
+export const MEMBER_STACK = 'EvidenceLockerMember';
+
+export interface BuildOptions extends PlanOptions {
+  /** Run cdk-nag (AwsSolutionsChecks) at synth. Default true. */
+  nag?: boolean;
+  /** Include the verifier; default: when functions/verify.ts exists. */
+  verify?: boolean;
+}
+
+export function buildApp(app: App, config: Config, options: BuildOptions = {}) {
+  const collectors = planCollectors(config, options);
+  const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
+  const evidence = new EvidenceStack(app, EVIDENCE_STACK, {
+    env,
+    description: 'Evidence Locker: SOC 2 evidence collection into an Object-Lock S3 locker',
+    config,
+    collectors,
+    ...(options.verify !== undefined && { verify: options.verify }),
+  });
+  const readActions = allReadActions(collectors);
+  const member =
+    config.aws && readActions.length > 0
+      ? new MemberAccountStack(app, MEMBER_STACK, {
+          description: 'Evidence Locker: read-only role for the evidence account collectors',
+          roleName: config.aws.roleName,
+          readActions,
+        })
+      : undefined;
+  if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { evidence, member };
+}

@@ -1,0 +1,251 @@
+/**
+ * AWS accounts and regions the AWS collectors cover, and the SDK clients that reach them.
+ *
+ * Scopes: the account of the credentials in use always, plus every `aws.accounts` entry,
+ * reached by STS AssumeRole (role name configurable per entry, optional external id, a
+ * session name that identifies the tool). One credentials provider per account is cached
+ * for the process, so a run assumes each role once (and again only near expiry), however
+ * many regions and services it covers. Temporary credentials are registered for redaction
+ * the moment they are obtained.
+ */
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, MiddlewareStack } from '@smithy/types';
+import type { Config } from '../config.js';
+import type { Scope, ScopeEnvironment } from '../collectors/types.js';
+import { SourceUnavailableError } from '../errors.js';
+import { registerSecret } from '../secrets.js';
+import { countRequests, type RequestCounter } from './clients.js';
+
+/** The RoleSessionName of every assumed-role session: CloudTrail in the member account shows it. */
+export const ROLE_SESSION_NAME = 'evidence-locker';
+
+/** One AWS account to collect, and how to reach it. */
+export interface AwsAccount {
+  readonly accountId: string;
+  readonly name?: string;
+  /** Absent for the credentials' own account; the role to assume otherwise. */
+  readonly roleArn?: string;
+  readonly externalId?: string;
+}
+
+/** An account-wide scope (IAM, CloudTrail): `aws-<account>`. */
+export interface AwsAccountScope extends Scope, AwsAccount {
+  /** Regions configured in `aws.regions` (CloudTrail iterates them inside one scope). */
+  readonly regions: readonly string[];
+}
+
+/** A regional scope (GuardDuty, AWS Config): `aws-<account>-<region>`. */
+export interface AwsRegionalScope extends Scope, AwsAccount {
+  readonly region: string;
+}
+
+/** The accounts under this config: the credentials' own first, then each `aws.accounts` entry. */
+export function awsAccounts(config: Config, env: ScopeEnvironment): AwsAccount[] {
+  const aws = config.aws;
+  if (!aws) return [];
+  const own = env.defaultAccountId;
+  if (own === undefined) {
+    throw new SourceUnavailableError(
+      'the AWS account of the credentials in use is unknown (STS GetCallerIdentity did not answer); set AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or an instance role)',
+    );
+  }
+  const accounts: AwsAccount[] = [{ accountId: own }];
+  for (const entry of aws.accounts) {
+    if (accounts.some((a) => a.accountId === entry.id)) continue;
+    const roleName = entry.roleName ?? aws.roleName;
+    accounts.push({
+      accountId: entry.id,
+      ...(entry.name !== undefined && { name: entry.name }),
+      roleArn: `arn:aws:iam::${entry.id}:role/${roleName}`,
+      ...(entry.externalId !== undefined && { externalId: entry.externalId }),
+    });
+  }
+  return accounts;
+}
+
+export function accountScopes(config: Config, env: ScopeEnvironment): AwsAccountScope[] {
+  const regions = config.aws?.regions ?? [];
+  return awsAccounts(config, env).map((a) => ({ ...a, id: `aws-${a.accountId}`, regions }));
+}
+
+export function regionalScopes(config: Config, env: ScopeEnvironment): AwsRegionalScope[] {
+  const regions = config.aws?.regions ?? [];
+  return awsAccounts(config, env).flatMap((a) =>
+    regions.map((region) => ({ ...a, id: `aws-${a.accountId}-${region}`, region })),
+  );
+}
+
+const providers = new Map<string, AwsCredentialIdentityProvider>();
+
+/** Refresh temporary credentials this long before they expire. */
+const REFRESH_MARGIN_MS = 5 * 60_000;
+
+/**
+ * The credentials for an account: undefined for the credentials' own account (the SDK's
+ * default chain); for an assumed account one cached provider, refreshed near expiry.
+ */
+export function credentialsFor(account: AwsAccount): AwsCredentialIdentityProvider | undefined {
+  if (account.roleArn === undefined) return undefined;
+  const cacheKey = `${account.roleArn}|${account.externalId ?? ''}`;
+  const cached = providers.get(cacheKey);
+  if (cached) return cached;
+  const assume = fromTemporaryCredentials({
+    params: {
+      RoleArn: account.roleArn,
+      RoleSessionName: ROLE_SESSION_NAME,
+      DurationSeconds: 3600,
+      ...(account.externalId !== undefined && { ExternalId: account.externalId }),
+    },
+  });
+  let current: Promise<AwsCredentialIdentity> | undefined;
+  const provider: AwsCredentialIdentityProvider = async () => {
+    if (current) {
+      const held = await current.catch(() => undefined);
+      const expiry = held?.expiration?.getTime();
+      if (held && (expiry === undefined || expiry - Date.now() > REFRESH_MARGIN_MS)) return held;
+    }
+    current = assume().then((creds) => {
+      registerSecret(creds.secretAccessKey);
+      registerSecret(creds.sessionToken);
+      return creds;
+    });
+    // A failed AssumeRole is not cached: the next scope tries again.
+    current.catch(() => {
+      current = undefined;
+    });
+    return current;
+  };
+  providers.set(cacheKey, provider);
+  return provider;
+}
+
+/** Forget cached providers (tests that change credentials between runs). */
+export function forgetAwsCredentials(): void {
+  providers.clear();
+}
+
+interface SdkClient {
+  middlewareStack: MiddlewareStack<any, any>;
+  destroy(): void;
+}
+
+type ClientConstructor<C> = new (config: {
+  region: string;
+  credentials?: AwsCredentialIdentityProvider;
+  maxAttempts?: number;
+}) => C;
+
+/**
+ * An SDK client for one account and region whose every request (retries included) is
+ * counted into `counter`. The caller destroys it when the scope is done.
+ */
+export function awsClient<C extends SdkClient>(
+  Client: ClientConstructor<C>,
+  account: AwsAccount,
+  region: string,
+  counter: RequestCounter,
+): C {
+  const credentials = credentialsFor(account);
+  const client = new Client({
+    region,
+    // Standard retry with a few more attempts than the default: throttling is normal at scale.
+    maxAttempts: 5,
+    ...(credentials && { credentials }),
+  });
+  countRequests(client, counter);
+  return client;
+}
+
+/** Error names that mean "these credentials may not do this" rather than "the call went wrong". */
+const DENIED = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'UnauthorizedAccess',
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'SignatureDoesNotMatch',
+  'CredentialsProviderError',
+]);
+
+export function isAccessDenied(err: unknown): boolean {
+  return err instanceof Error && DENIED.has(err.name);
+}
+
+/** Where a call went, for messages: "account 123456789012 (prod) in eu-west-1". */
+export function describeTarget(account: AwsAccount, region?: string): string {
+  const name = account.name ? ` (${account.name})` : '';
+  return `account ${account.accountId}${name}${region ? ` in ${region}` : ''}`;
+}
+
+/** One line for an AWS SDK error: its name, message and, for non-AWS answers, the HTTP status. */
+export function describeAwsError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (err.name === 'SyntaxError' || err.message.includes('Deserialization error')) {
+    // Not an AWS error document: the endpoint does not implement the operation (an emulator).
+    return `the endpoint answered HTTP ${status ?? '?'} without an AWS error document (it does not implement this operation)`;
+  }
+  const firstLine = err.message.split('\n')[0] ?? '';
+  return `${err.name}: ${firstLine}`;
+}
+
+/**
+ * Call an AWS API for a scope. Access denied or unusable credentials become a
+ * SourceUnavailableError naming the account, region, the action and the fix; any other
+ * error is rethrown as it is.
+ */
+export async function awsCall<T>(
+  account: AwsAccount,
+  region: string | undefined,
+  action: string,
+  call: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (isAccessDenied(err)) throw accessDenied(account, region, action, err);
+    throw err;
+  }
+}
+
+export function accessDenied(
+  account: AwsAccount,
+  region: string | undefined,
+  action: string,
+  err: unknown,
+): SourceUnavailableError {
+  const how =
+    account.roleArn === undefined
+      ? `grant ${action} to the collector's credentials (see docs/aws-collectors.md for the full list of read actions)`
+      : `check that ${account.roleArn} exists, trusts the collector's account${account.externalId ? ' with the configured external id' : ''} and allows ${action} (see docs/aws-collectors.md)`;
+  return new SourceUnavailableError(
+    `${action} was refused in ${describeTarget(account, region)} (${describeAwsError(err)}); ${how}`,
+    { cause: err },
+  );
+}
+
+/** Run `fn` over `items` with at most `limit` at once; results in input order. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return out;
+}
+
+/** An SDK response object as plain JSON data: Dates become ISO strings, undefined keys vanish. */
+export function plain<T>(value: T): unknown {
+  return value === undefined ? null : JSON.parse(JSON.stringify(value));
+}

@@ -1,0 +1,37 @@
+/**
+ * cloudtrail-logging (CC7.2): the account has a multi-region trail that is logging and
+ * has log-file validation on (the trail whose digests prove its logs unaltered).
+ */
+import type { CloudTrailData, CloudTrailTrail } from '../collectors/cloudtrail.js';
+import { type Check, fail, pass } from './types.js';
+
+function shortfalls(t: CloudTrailTrail): string[] {
+  const out: string[] = [];
+  if (!t.isMultiRegionTrail) out.push('single-region');
+  if (t.status === null) out.push('status unknown');
+  else if (!t.status.isLogging) out.push('not logging');
+  if (!t.logFileValidationEnabled) out.push('log-file validation off');
+  return out;
+}
+
+export const cloudTrailLoggingCheck: Check<CloudTrailData> = {
+  id: 'cloudtrail-logging',
+  controls: ['CC7.2'],
+  collector: 'cloudtrail',
+  description: 'a multi-region trail is logging with log-file validation on',
+  run(snapshot) {
+    const { accountId, trails } = snapshot.data;
+    if (trails.length === 0) return fail(`account ${accountId}: no CloudTrail trail`, [`account ${accountId}`]);
+    const good = trails.filter((t) => shortfalls(t).length === 0);
+    if (good.length > 0) {
+      return pass(
+        `account ${accountId}: ${good.map((t) => t.name).join(', ')} is multi-region, logging, with log-file validation`,
+      );
+    }
+    const why = trails.map((t) => `${t.name} (${shortfalls(t).join(', ')})`);
+    return fail(
+      `account ${accountId}: no multi-region trail is logging with log-file validation: ${why.join('; ')}`,
+      trails.map((t) => t.name),
+    );
+  },
+};

@@ -1,0 +1,65 @@
+/**
+ * github-branch-protection (CC8.1): every non-archived repository's default branch
+ * requires at least github.requiredApprovals approving reviews and blocks force pushes,
+ * through legacy branch protection or an ACTIVE ruleset (repository or organization).
+ * Rules from EVALUATE (or DISABLED) rulesets enforce nothing and do not count. Empty
+ * repositories (no branch yet) have nothing to protect and are skipped.
+ */
+import type { GitHubData, RepositoryEvidence } from '../collectors/github.js';
+import { type Check, fail, pass } from './types.js';
+
+export const githubBranchProtectionCheck: Check<GitHubData> = {
+  id: 'github-branch-protection',
+  controls: ['CC8.1'],
+  collector: 'github',
+  description: 'every default branch requires N approvals and blocks force pushes (legacy protection or an active ruleset)',
+  run(snapshot, config) {
+    const required = config.github?.requiredApprovals ?? 1;
+    const { data } = snapshot;
+    const problems: string[] = [];
+    const failing: string[] = [];
+    let judged = 0;
+    let empty = 0;
+    for (const repo of data.repositories) {
+      if (repo.defaultBranch === null) {
+        empty++;
+        continue;
+      }
+      judged++;
+      const gaps = gapsOf(repo, required);
+      if (gaps.length) {
+        failing.push(repo.name);
+        problems.push(`${repo.name} (${repo.defaultBranch}): ${gaps.join(', ')}`);
+      }
+    }
+    if (!data.repositoriesComplete) problems.push('the repository list was not read to the end');
+    if (problems.length) return fail(`${problems.join('; ')}.`, failing);
+    return pass(
+      `${judged} repositories require >= ${required} approval(s) and block force pushes on their default branch${empty ? ` (${empty} empty skipped)` : ''}.`,
+    );
+  },
+};
+
+function gapsOf(repo: RepositoryEvidence, required: number): string[] {
+  const bp = repo.branchProtection;
+  const active = repo.rules.filter((r) => r.ruleset?.enforcement === 'ACTIVE');
+  const legacyApprovals = bp?.requiresApprovingReviews ? (bp.requiredApprovingReviewCount ?? 0) : 0;
+  const rulesetApprovals = Math.max(
+    0,
+    ...active
+      .filter((r) => r.type === 'PULL_REQUEST')
+      .map((r) => Number(r.parameters?.requiredApprovingReviewCount ?? 0)),
+  );
+  const approvals = Math.max(legacyApprovals, rulesetApprovals);
+  const forcePushBlocked = (bp !== null && !bp.allowsForcePushes) || active.some((r) => r.type === 'NON_FAST_FORWARD');
+  const gaps: string[] = [];
+  if (!bp && active.length === 0) {
+    const evaluating = repo.rules.length ? ' (only rules in EVALUATE/DISABLED rulesets, which enforce nothing)' : '';
+    gaps.push(`unprotected${evaluating}`);
+    return gaps;
+  }
+  if (approvals < required) gaps.push(`requires ${approvals} approval(s), needs ${required}`);
+  if (!forcePushBlocked) gaps.push('force pushes allowed');
+  if (!repo.rulesComplete && gaps.length) gaps.push('rules incomplete');
+  return gaps;
+}

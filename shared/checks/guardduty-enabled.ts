@@ -1,0 +1,25 @@
+/**
+ * guardduty-enabled (CC7.2): the snapshot's region has a GuardDuty detector whose status
+ * is ENABLED. One snapshot is one account and region, so over a day's snapshots this
+ * says "every configured region has an enabled detector".
+ */
+import type { GuardDutyData } from '../collectors/guardduty.js';
+import { type Check, fail, pass } from './types.js';
+
+export const guardDutyEnabledCheck: Check<GuardDutyData> = {
+  id: 'guardduty-enabled',
+  controls: ['CC7.2'],
+  collector: 'guardduty',
+  description: 'every configured region has a GuardDuty detector with status ENABLED',
+  run(snapshot) {
+    const { region, accountId, detectors } = snapshot.data;
+    const where = `account ${accountId} ${region}`;
+    if (detectors.length === 0) return fail(`${where}: no GuardDuty detector`, [region]);
+    const enabled = detectors.filter((d) => d.status === 'ENABLED');
+    if (enabled.length === 0) {
+      const states = detectors.map((d) => `${d.detectorId} is ${d.status ?? 'of unknown status'}`).join(', ');
+      return fail(`${where}: no enabled GuardDuty detector (${states})`, [region]);
+    }
+    return pass(`${where}: GuardDuty detector ${enabled.map((d) => d.detectorId).join(', ')} is ENABLED`);
+  },
+};

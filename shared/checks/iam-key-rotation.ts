@@ -1,0 +1,45 @@
+/**
+ * iam-key-rotation (CC6.1): no active access key is older than `checks.iamKeyMaxAgeDays`
+ * (90 by default). Age is measured from the key's last rotation to the snapshot's
+ * collectedAt, never to the wall clock, so re-running the check later gives the same answer.
+ */
+import type { IamData } from '../collectors/iam.js';
+import { type Check, fail, pass } from './types.js';
+
+const DAY_MS = 86_400_000;
+
+export const iamKeyRotationCheck: Check<IamData> = {
+  id: 'iam-key-rotation',
+  controls: ['CC6.1'],
+  collector: 'iam',
+  description: 'no active IAM access key older than checks.iamKeyMaxAgeDays (90 days by default)',
+  run(snapshot, config) {
+    const maxDays = config.checks.iamKeyMaxAgeDays;
+    const at = Date.parse(snapshot.collectedAt);
+    const { accountId, credentialReport } = snapshot.data;
+    const old: string[] = [];
+    let active = 0;
+    for (const row of credentialReport.rows) {
+      for (const [slot, key] of [
+        [1, row.accessKey1],
+        [2, row.accessKey2],
+      ] as const) {
+        if (!key.active) continue;
+        active++;
+        if (key.lastRotated === null) {
+          old.push(`${row.user} key ${slot} (age unknown)`);
+          continue;
+        }
+        const days = Math.floor((at - Date.parse(key.lastRotated)) / DAY_MS);
+        if (days > maxDays) old.push(`${row.user} key ${slot} (${days} days)`);
+      }
+    }
+    if (old.length === 0) {
+      return pass(`account ${accountId}: all ${active} active access key(s) are at most ${maxDays} days old`);
+    }
+    return fail(
+      `account ${accountId}: ${old.length} active access key(s) older than ${maxDays} days: ${old.join(', ')}`,
+      old,
+    );
+  },
+};

@@ -1,0 +1,46 @@
+/**
+ * okta-privileged-groups (CC6.2, CC6.3): no deprovisioned or suspended user is left in a
+ * privileged group (okta.privilegedGroups). A configured group that is missing, or whose
+ * member list was not read to the end, fails too: the check cannot vouch for it.
+ */
+import type { OktaData } from '../collectors/okta.js';
+import { type Check, fail, pass } from './types.js';
+
+const BAD_STATUSES = new Set(['DEPROVISIONED', 'SUSPENDED']);
+
+export const oktaPrivilegedGroupsCheck: Check<OktaData> = {
+  id: 'okta-privileged-groups',
+  controls: ['CC6.2', 'CC6.3'],
+  collector: 'okta',
+  description: 'no deprovisioned or suspended user in a privileged Okta group',
+  run(snapshot, config) {
+    const wanted = config.okta?.privilegedGroups ?? [];
+    if (wanted.length === 0)
+      return fail('no privileged groups are configured: list them in okta.privilegedGroups', []);
+    const problems: string[] = [];
+    const failing: string[] = [];
+    let members = 0;
+    for (const name of wanted) {
+      const group = snapshot.data.groups.find((g) => g.name.toLowerCase() === name.toLowerCase());
+      if (!group) {
+        failing.push(name);
+        problems.push(
+          `privileged group "${name}" is not in the snapshot${snapshot.data.groupsComplete ? '' : ' (the group list was incomplete)'}`,
+        );
+        continue;
+      }
+      if (!group.membersComplete) {
+        failing.push(name);
+        problems.push(`the member list of "${group.name}" was not read to the end`);
+      }
+      members += group.members.length;
+      for (const m of group.members) {
+        if (!BAD_STATUSES.has(m.status)) continue;
+        failing.push(m.login);
+        problems.push(`${m.login} is ${m.status} but still in "${group.name}"`);
+      }
+    }
+    if (problems.length) return fail(`${problems.join('; ')}.`, failing);
+    return pass(`${members} member(s) of ${wanted.length} privileged group(s), none deprovisioned or suspended.`);
+  },
+};

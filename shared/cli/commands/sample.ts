@@ -1,0 +1,193 @@
+import { Option } from 'commander';
+import { CHECKS, checksForControl, findCheck } from '../../checks/registry.js';
+import type { AnyCheck } from '../../checks/types.js';
+import { COLLECTORS } from '../../collectors/registry.js';
+import { UsageError } from '../../errors.js';
+import { addDays, dayOf } from '../../evidence/days.js';
+import { seriesId } from '../../evidence/snapshot.js';
+import { runSample } from '../../sample/run.js';
+import { generateSeed, parseSeed, type SamplePlan } from '../../sample/select.js';
+import { FREQUENCIES, isFrequency, SAMPLE_SIZES, sampleSizeFor } from '../../sample/sizes.js';
+import { samplesJson, summarize, writeWorkpaper } from '../../sample/workpaper.js';
+import { parseDayOption } from '../context.js';
+import { EXIT } from '../handle-error.js';
+import type { CommandSpec } from '../main.js';
+import { json, progress, table } from '../output.js';
+
+function positiveInt(option: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1 || n > 366)
+      throw new UsageError(`${option} ${JSON.stringify(value)}: expected a whole number from 1 to 366`);
+    return n;
+  };
+}
+
+function list(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function resolveChecks(checkIds: string[] | undefined, control: string | undefined): AnyCheck[] {
+  const known = CHECKS.map((c) => c.id).join(', ') || '(none registered)';
+  if ((checkIds ? 1 : 0) + (control ? 1 : 0) !== 1)
+    throw new UsageError('name what to test with exactly one of --check ID[,ID...] or --control CCn.n');
+  if (checkIds) {
+    return checkIds.map((id) => {
+      const check = findCheck(id);
+      if (!check) throw new UsageError(`--check ${id}: no such check; known checks: ${known}`);
+      return check;
+    });
+  }
+  const checks = checksForControl(control!);
+  if (checks.length === 0) {
+    const controls = [...new Set(CHECKS.flatMap((c) => c.controls))].sort().join(', ') || '(none)';
+    throw new UsageError(`--control ${control}: no check is mapped to it; controls with checks: ${controls}`);
+  }
+  return checks;
+}
+
+function resolvePlan(options: Record<string, unknown>): SamplePlan {
+  const given = (['perMonth', 'size', 'frequency'] as const).filter((k) => options[k] !== undefined);
+  if (given.length !== 1)
+    throw new UsageError(
+      'choose the sample size with exactly one of --per-month N, --size N or --frequency daily|weekly|monthly|quarterly|annual',
+    );
+  if (options.perMonth !== undefined) return { kind: 'per-month', n: options.perMonth as number };
+  if (options.size !== undefined) return { kind: 'size', n: options.size as number };
+  const frequency = String(options.frequency);
+  if (!isFrequency(frequency))
+    throw new UsageError(
+      `--frequency ${JSON.stringify(frequency)}: expected one of ${FREQUENCIES.join(', ')}`,
+    );
+  return { kind: 'frequency', frequency, n: sampleSizeFor(frequency) };
+}
+
+export const sampleCommand: CommandSpec = {
+  define: (program) =>
+    program
+      .command('sample')
+      .summary('test of effectiveness: sample days, re-check their snapshots, write a workpaper')
+      .description(
+        "Select days at random (seeded, reproducible), take each sampled day's snapshot of every series of the " +
+          "check's collector, prove it is the sealed evidence (SHA-256 against its digest), run the check on it, and " +
+          'record pass, fail (failing items named) or missing. With --out, write workpaper.md, samples.csv and ' +
+          'samples.json for the auditor. Exit 0: every sample passes; 1: some fail or are missing.\n\n' +
+          `Sample sizes for --frequency: ${SAMPLE_SIZES.map((r) => `${r.frequency} ${r.size}`).join(', ')} ` +
+          '(upper end of the usual audit guidance; see docs/sampling.md).',
+      )
+      .addOption(new Option('--check <ids>', 'the check(s) to run, comma-separated').argParser(list))
+      .addOption(new Option('--control <id>', 'every check mapped to this control, e.g. CC7.2'))
+      .addOption(new Option('--from <YYYY-MM-DD>', 'first day of the window (default: auditPeriod.start)'))
+      .addOption(
+        new Option(
+          '--to <YYYY-MM-DD>',
+          'last day of the window (default: auditPeriod.end, else yesterday UTC)',
+        ),
+      )
+      .addOption(new Option('--seed <seed>', 'the seed; without it one is generated and printed'))
+      .addOption(
+        new Option('--per-month <n>', 'N random days per calendar month').argParser(
+          positiveInt('--per-month'),
+        ),
+      )
+      .addOption(
+        new Option('--size <n>', 'N random days over the whole window').argParser(positiveInt('--size')),
+      )
+      .addOption(
+        new Option('--frequency <frequency>', 'sample size for a control of this frequency').choices([
+          ...FREQUENCIES,
+        ]),
+      )
+      .addOption(new Option('--out <dir>', 'write workpaper.md, samples.csv and samples.json here')),
+  async run(ctx, options) {
+    const checks = resolveChecks(
+      options.check as string[] | undefined,
+      options.control as string | undefined,
+    );
+    const plan = resolvePlan(options);
+    const config = ctx.loadConfig();
+    const from = parseDayOption('--from', options.from as string | undefined) ?? config.auditPeriod.start;
+    const to =
+      parseDayOption('--to', options.to as string | undefined) ??
+      config.auditPeriod.end ??
+      addDays(dayOf(ctx.clock.now()), -1);
+    if (from > to) throw new UsageError(`--from ${from} is after --to ${to}: the window is empty`);
+    const seedGiven = options.seed as string | undefined;
+    const seed = seedGiven === undefined ? generateSeed() : parseSeed(seedGiven);
+    if (seedGiven === undefined) {
+      const text = `seed ${seed} (generated: pass --seed ${seed} to draw the same sample again)\n`;
+      if (ctx.json) ctx.note(text);
+      else ctx.out(text);
+    }
+
+    const locker = ctx.openLocker();
+    const report = await runSample({
+      locker,
+      config,
+      checks,
+      collectors: COLLECTORS,
+      seed,
+      from,
+      to,
+      plan,
+      onProgress: (done, total) => progress(ctx.env.streams, `sample ${done}/${total}`, done === total),
+    });
+
+    const subject = options.control ? String(options.control) : checks.map((c) => c.id).join(', ');
+    const what = options.control
+      ? `--control ${options.control}`
+      : `--check ${checks.map((c) => c.id).join(',')}`;
+    const size =
+      plan.kind === 'per-month'
+        ? `--per-month ${plan.n}`
+        : plan.kind === 'size'
+          ? `--size ${plan.n}`
+          : `--frequency ${plan.frequency}`;
+    const rerun = `npx evidence sample ${what} --from ${from} --to ${to} --seed ${seed} ${size} --store ${locker.url}`;
+    let written: Awaited<ReturnType<typeof writeWorkpaper>> | undefined;
+    if (options.out) {
+      written = await writeWorkpaper(String(options.out), {
+        report,
+        checks,
+        subject,
+        generatedAt: ctx.clock.now(),
+        seedGenerated: seedGiven === undefined,
+        rerun,
+      });
+    }
+
+    const summary = summarize(report.samples);
+    if (ctx.json) {
+      ctx.out(json(samplesJson(report)));
+    } else {
+      if (report.samples.length) {
+        ctx.out(
+          table(
+            ['day', 'check', 'series', 'result', 'detail'],
+            report.samples.map((s) => [
+              s.day,
+              s.check,
+              seriesId(s.collector, s.scope),
+              s.result,
+              truncate(s.detail.replace(/\s+/g, ' '), 100),
+            ]),
+          ),
+        );
+      }
+      ctx.out(
+        `${summary.total} sample(s) over ${report.series.length} series, ${from} to ${to}, seed ${seed}: ` +
+          `${summary.pass} pass, ${summary.fail} fail, ${summary.missing} missing\n`,
+      );
+      for (const note of report.notes) ctx.note(`note: ${note}\n`);
+      if (written) ctx.note(`workpaper: ${written.markdown}\n  also ${written.csv} and ${written.json}\n`);
+    }
+    return summary.total > 0 && summary.pass === summary.total ? EXIT.ok : EXIT.problems;
+  },
+};
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

@@ -1,0 +1,73 @@
+/**
+ * samples.csv: RFC 4180 (CRLF line ends; a field holding a comma, a double quote, CR or LF is
+ * enclosed in double quotes, with its double quotes doubled), UTF-8 with a byte-order mark so
+ * that Excel opens it as UTF-8 rather than the local code page (LibreOffice, Numbers and
+ * Python's csv module with encoding="utf-8-sig" read it as well).
+ *
+ * A cell that starts with =, +, -, @, TAB or CR would be run as a formula by a spreadsheet
+ * (OWASP "CSV injection"); user names and repository names come from outside, so such a cell
+ * gets a leading apostrophe. samples.json keeps every value exactly as found.
+ */
+import { seriesId } from '../evidence/snapshot.js';
+import type { SampleResult } from './run.js';
+
+export const CSV_BOM = '\uFEFF';
+
+export const CSV_COLUMNS = [
+  'check',
+  'series',
+  'collector',
+  'scope',
+  'day',
+  'result',
+  'detail',
+  'failing',
+  'key',
+  'version_id',
+  'sha256',
+  'snapshot_status',
+  'integrity',
+  'lock_mode',
+  'retain_until',
+  'snapshots_that_day',
+  'stratum',
+  'rank',
+] as const;
+
+/** One field, quoted when it must be. */
+export function csvField(value: string | number | null): string {
+  let text = value === null ? '' : String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function csvRow(values: readonly (string | number | null)[]): string {
+  return `${values.map(csvField).join(',')}\r\n`;
+}
+
+export function samplesCsv(samples: readonly SampleResult[]): string {
+  let out = CSV_BOM + csvRow(CSV_COLUMNS);
+  for (const s of samples) {
+    out += csvRow([
+      s.check,
+      seriesId(s.collector, s.scope),
+      s.collector,
+      s.scope,
+      s.day,
+      s.result,
+      s.detail,
+      s.failing.join('; '),
+      s.key,
+      s.versionId,
+      s.sha256,
+      s.snapshotStatus,
+      s.integrity,
+      s.lockMode,
+      s.retainUntil,
+      s.snapshotsThatDay,
+      s.stratum,
+      s.rank,
+    ]);
+  }
+  return out;
+}

@@ -1,0 +1,426 @@
+/**
+ * A test of effectiveness: for each check, each series of its collector and each sampled day,
+ * take that day's snapshot, prove its bytes are the ones a digest sealed, run the check, and
+ * record pass / fail (failing items named) / missing (no usable snapshot: never a pass).
+ *
+ * Series are the collector's scopes from the configuration united with the scopes found in
+ * the locker over the window (listing and digests), so a series with no snapshot at all still
+ * yields `missing` samples, and a scope the configuration cannot name offline (the default AWS
+ * account, known only to STS) still gets sampled from what the locker holds.
+ */
+import type { AnyCheck, CheckOutcome } from '../checks/types.js';
+import type { AnyCollector } from '../collectors/types.js';
+import type { Config } from '../config.js';
+import { errorMessage, NotFoundError } from '../errors.js';
+import { sha256Hex } from '../evidence/canonical.js';
+import { daysBetween } from '../evidence/days.js';
+import { verifyChain } from '../evidence/digest.js';
+import { parseJson } from '../evidence/read.js';
+import {
+  parseSnapshotKey,
+  SNAPSHOT_PREFIX,
+  type Snapshot,
+  SnapshotEnvelope,
+  seriesId,
+} from '../evidence/snapshot.js';
+import type { Locker, LockMode } from '../locker/types.js';
+import { type SamplePlan, selectDays } from './select.js';
+
+export type SampleResultKind = 'pass' | 'fail' | 'missing';
+
+/** What the digests say about the sampled snapshot. */
+export type Integrity = 'sealed' | 'not-sealed' | 'hash-mismatch' | 'deleted' | 'chain-broken';
+
+export interface SeriesRef {
+  check: string;
+  collector: string;
+  scope: string;
+  /** Where the series came from: the configuration, the locker, or both. */
+  origin: 'config' | 'locker' | 'config+locker';
+}
+
+export interface SampleResult {
+  check: string;
+  collector: string;
+  scope: string;
+  day: string;
+  /** The snapshot judged (or found tampered); null when the day has none. */
+  key: string | null;
+  /** SHA-256 of the bytes read; null when nothing was read. */
+  sha256: string | null;
+  versionId: string | null;
+  /** Envelope status of the snapshot judged. */
+  snapshotStatus: 'ok' | 'partial' | 'error' | null;
+  /** How many snapshots the series has that day (the latest ok one is judged). */
+  snapshotsThatDay: number;
+  integrity: Integrity | null;
+  /** The digest that sealed the snapshot. */
+  digestKey: string | null;
+  lockMode: LockMode | null;
+  retainUntil: string | null;
+  result: SampleResultKind;
+  detail: string;
+  failing: string[];
+  /** The day's selection rank and stratum (see select.ts). */
+  rank: string;
+  stratum: string;
+}
+
+export interface SampleOptions {
+  locker: Locker;
+  config: Config;
+  checks: readonly AnyCheck[];
+  /** The registered collectors: their pure `scopes(config, env)` names the configured series. */
+  collectors: readonly AnyCollector[];
+  seed: string;
+  from: string;
+  to: string;
+  plan: SamplePlan;
+  /** Requests in flight at once. */
+  concurrency?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface SampleReport {
+  seed: string;
+  checks: string[];
+  from: string;
+  to: string;
+  plan: SamplePlan;
+  series: SeriesRef[];
+  samples: SampleResult[];
+  chain: { digests: number; problems: { key: string; problem: string; detail: string }[] };
+  /** Things the reader of the workpaper must know (how series were found, broken chain links). */
+  notes: string[];
+  locker: { url: string; kind: 's3' | 'directory'; worm: boolean };
+  requests: number;
+}
+
+interface DayIndex {
+  /** collector → scope → day → keys */
+  keys: Map<string, Map<string, Map<string, Set<string>>>>;
+}
+
+function addKey(index: DayIndex, key: string): void {
+  const parts = parseSnapshotKey(key);
+  if (!parts) return;
+  const byScope = index.keys.get(parts.collector) ?? new Map<string, Map<string, Set<string>>>();
+  index.keys.set(parts.collector, byScope);
+  const byDay = byScope.get(parts.scope) ?? new Map<string, Set<string>>();
+  byScope.set(parts.scope, byDay);
+  const keys = byDay.get(parts.day) ?? new Set<string>();
+  byDay.set(parts.day, keys);
+  keys.add(key);
+}
+
+/** Run `task` over `items` with at most `width` at once, keeping the order of results. */
+async function pool<T, R>(items: readonly T[], width: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await task(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(width, items.length)) }, worker));
+  return out;
+}
+
+/** Not an AWS account (AWS never issues it): stands for the collecting account in scopes(). */
+const PLACEHOLDER_ACCOUNT = '000000000000';
+
+/** The scopes the configuration names for a collector, offline; with a note when it cannot. */
+export function configuredScopes(
+  collectorId: string,
+  config: Config,
+  collectors: readonly AnyCollector[],
+  notes: string[],
+): string[] {
+  const collector = collectors.find((c) => c.id === collectorId);
+  if (!collector) {
+    notes.push(`collector ${collectorId} is not registered: its series come from the locker only.`);
+    return [];
+  }
+  if (config[collector.source] === undefined) {
+    notes.push(
+      `the configuration has no "${collector.source}" section: ${collectorId} series come from the locker only.`,
+    );
+    return [];
+  }
+  try {
+    if (collector.source === 'aws') {
+      // The AWS collectors always cover the account of the collecting credentials, which only
+      // STS knows, and it need not be the account sampling now. Derive the scopes with a
+      // placeholder account and keep only those of accounts the configuration names; the
+      // default account's series come from the locker.
+      notes.push(
+        `${collectorId}: the series of the AWS account that ran the collection (not named in aws.accounts) are the scopes found in the locker over the window.`,
+      );
+      return collector
+        .scopes(config, { defaultAccountId: PLACEHOLDER_ACCOUNT })
+        .map((s: { id: string }) => s.id)
+        .filter((id: string) => !id.includes(PLACEHOLDER_ACCOUNT));
+    }
+    return collector.scopes(config, {}).map((s: { id: string }) => s.id);
+  } catch (err) {
+    notes.push(
+      `${collectorId}: the configuration's scopes could not be derived offline (${errorMessage(err)}); its series come from the locker only.`,
+    );
+    return [];
+  }
+}
+
+export async function runSample(options: SampleOptions): Promise<SampleReport> {
+  const { locker, config, checks, seed, from, to, plan } = options;
+  const width = options.concurrency ?? 16;
+  const startRequests = locker.stats.requests;
+  const notes: string[] = [];
+  await locker.check();
+
+  // 1. Digests: which snapshot keys are sealed, by which digest, and whether the chain holds.
+  const chain = await verifyChain(locker);
+  const sealedBy = new Map<string, string>();
+  for (const d of chain.digests) for (const e of d.digest.snapshots) sealedBy.set(e.key, d.key);
+  const brokenDigests = new Map<string, string>();
+  for (const p of chain.problems) brokenDigests.set(p.key, `${p.problem}: ${p.detail}`);
+  for (const p of chain.problems) notes.push(`digest chain: ${p.key} ${p.problem}: ${p.detail}`);
+
+  // 2. What the locker holds over the window: one listing per (day, collector), plus sealed keys.
+  const collectorIds = [...new Set(checks.map((c) => c.collector))].sort();
+  const days = daysBetween(from, to);
+  const index: DayIndex = { keys: new Map() };
+  const prefixes = days.flatMap((day) => collectorIds.map((c) => `${SNAPSHOT_PREFIX}${day}/${c}/`));
+  const listed = await pool(prefixes, width, async (prefix) => {
+    const keys: string[] = [];
+    for await (const item of locker.list(prefix)) keys.push(item.key);
+    return keys;
+  });
+  for (const keys of listed) for (const key of keys) addKey(index, key);
+  for (const key of chain.sealed.keys()) {
+    const parts = parseSnapshotKey(key);
+    if (parts && parts.day >= from && parts.day <= to && collectorIds.includes(parts.collector))
+      addKey(index, key);
+  }
+
+  // 3. Series: configured scopes united with those found.
+  const series: SeriesRef[] = [];
+  for (const check of checks) {
+    const fromConfig = new Set(configuredScopes(check.collector, config, options.collectors, notes));
+    const fromLocker = new Set(index.keys.get(check.collector)?.keys() ?? []);
+    const all = [...new Set([...fromConfig, ...fromLocker])].sort();
+    if (all.length === 0)
+      notes.push(
+        `${check.id}: no series of collector ${check.collector} in the configuration or the locker.`,
+      );
+    for (const scope of all) {
+      const origin = fromConfig.has(scope) ? (fromLocker.has(scope) ? 'config+locker' : 'config') : 'locker';
+      series.push({ check: check.id, collector: check.collector, scope, origin });
+    }
+  }
+
+  // 4. Select and evaluate.
+  const jobs = series.flatMap((s) =>
+    selectDays({ seed, check: s.check, series: seriesId(s.collector, s.scope), from, to, plan }).map(
+      (picked) => ({ series: s, ...picked }),
+    ),
+  );
+  const byId = new Map(checks.map((c) => [c.id, c]));
+  let done = 0;
+  const samples = await pool(jobs, width, async (job) => {
+    const keys = [...(index.keys.get(job.series.collector)?.get(job.series.scope)?.get(job.day) ?? [])];
+    const result = await evaluate({
+      locker,
+      config,
+      check: byId.get(job.series.check)!,
+      series: job.series,
+      day: job.day,
+      keys,
+      sealed: chain.sealed,
+      sealedBy,
+      brokenDigests,
+    });
+    options.onProgress?.(++done, jobs.length);
+    return { ...result, rank: job.rank, stratum: job.stratum };
+  });
+
+  return {
+    seed,
+    checks: checks.map((c) => c.id),
+    from,
+    to,
+    plan,
+    series,
+    samples,
+    chain: {
+      digests: chain.digests.length,
+      problems: chain.problems.map((p) => ({ key: p.key, problem: p.problem, detail: p.detail })),
+    },
+    notes: [...new Set(notes)],
+    locker: { url: locker.url, kind: locker.kind, worm: locker.worm },
+    requests: locker.stats.requests - startRequests,
+  };
+}
+
+interface EvaluateInput {
+  locker: Locker;
+  config: Config;
+  check: AnyCheck;
+  series: SeriesRef;
+  day: string;
+  keys: string[];
+  sealed: Map<string, { sha256: string; versionId?: string }>;
+  sealedBy: Map<string, string>;
+  brokenDigests: Map<string, string>;
+}
+
+type Evaluated = Omit<SampleResult, 'rank' | 'stratum'>;
+
+/** One sampled (series, day): pick the snapshot, prove it sealed, run the check. */
+export async function evaluate(input: EvaluateInput): Promise<Evaluated> {
+  const { check, series, day, locker } = input;
+  const base: Evaluated = {
+    check: check.id,
+    collector: series.collector,
+    scope: series.scope,
+    day,
+    key: null,
+    sha256: null,
+    versionId: null,
+    snapshotStatus: null,
+    snapshotsThatDay: input.keys.length,
+    integrity: null,
+    digestKey: null,
+    lockMode: null,
+    retainUntil: null,
+    result: 'missing',
+    detail: `no snapshot of ${seriesId(series.collector, series.scope)} on ${day}`,
+    failing: [],
+  };
+  if (input.keys.length === 0) return base;
+
+  // Latest first: the file name starts with the compact collectedAt.
+  const keys = [...input.keys].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+  let partial: Evaluated | undefined;
+  let partialSnapshot: Snapshot | undefined;
+  const errors: string[] = [];
+  let lastRead: Evaluated = base;
+  for (const key of keys) {
+    let body: Buffer;
+    let info: Awaited<ReturnType<Locker['get']>>['info'];
+    try {
+      ({ body, info } = await locker.get(key));
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+      return {
+        ...base,
+        key,
+        digestKey: input.sealedBy.get(key) ?? null,
+        integrity: 'deleted',
+        result: 'fail',
+        detail: `${key} was sealed by ${input.sealedBy.get(key) ?? 'a digest'} but is no longer in the locker: evidence was deleted`,
+      };
+    }
+    const sha256 = sha256Hex(body);
+    const read: Evaluated = {
+      ...base,
+      key,
+      sha256,
+      versionId: info.versionId ?? null,
+      digestKey: input.sealedBy.get(key) ?? null,
+      lockMode: info.lockMode ?? null,
+      retainUntil: info.retainUntil ? info.retainUntil.toISOString() : null,
+    };
+    const entry = input.sealed.get(key);
+    if (!entry) {
+      return {
+        ...read,
+        integrity: 'not-sealed',
+        result: 'fail',
+        detail: `${key} is not sealed by any digest, so its integrity cannot be shown: run "evidence seal --day ${day}" and sample again`,
+      };
+    }
+    const digestKey = input.sealedBy.get(key)!;
+    if (entry.sha256 !== sha256) {
+      return {
+        ...read,
+        integrity: 'hash-mismatch',
+        result: 'fail',
+        detail: `tampered: SHA-256 of ${key} is ${sha256}, but ${digestKey} sealed ${entry.sha256}`,
+      };
+    }
+    if (entry.versionId && info.versionId && entry.versionId !== info.versionId) {
+      return {
+        ...read,
+        integrity: 'hash-mismatch',
+        result: 'fail',
+        detail: `tampered: current version of ${key} is ${info.versionId}, but ${digestKey} sealed version ${entry.versionId}`,
+      };
+    }
+    const broken = input.brokenDigests.get(digestKey);
+    if (broken) {
+      return {
+        ...read,
+        integrity: 'chain-broken',
+        result: 'fail',
+        detail: `${key} is sealed by ${digestKey}, whose place in the digest chain cannot be shown (${broken})`,
+      };
+    }
+    const parsed = SnapshotEnvelope.safeParse(safeJson(key, body));
+    if (!parsed.success) {
+      return {
+        ...read,
+        integrity: 'sealed',
+        result: 'fail',
+        detail: `${key} is sealed but is not a snapshot envelope (${parsed.error.issues[0]?.message ?? 'invalid'})`,
+      };
+    }
+    const snapshot = parsed.data as Snapshot;
+    const sealedRead: Evaluated = { ...read, integrity: 'sealed', snapshotStatus: snapshot.status };
+    lastRead = sealedRead;
+    if (snapshot.status === 'ok') return judge(sealedRead, snapshot, input);
+    if (snapshot.status === 'partial' && !partial) {
+      partial = sealedRead;
+      partialSnapshot = snapshot;
+    }
+    if (snapshot.status === 'error') errors.push(...snapshot.errors);
+  }
+  if (partial && partialSnapshot) return judge(partial, partialSnapshot, input);
+  return {
+    ...lastRead,
+    result: 'missing',
+    detail: `no usable snapshot on ${day}: ${keys.length} snapshot(s), every one a failed collection (${errors.join('; ') || 'no error recorded'})`,
+  };
+}
+
+function safeJson(key: string, body: Buffer): unknown {
+  try {
+    return parseJson(key, body);
+  } catch {
+    return undefined;
+  }
+}
+
+function judge(read: Evaluated, snapshot: Snapshot, input: EvaluateInput): Evaluated {
+  let outcome: CheckOutcome;
+  try {
+    outcome = input.check.run(snapshot, input.config);
+  } catch (err) {
+    // A check that throws has not judged the snapshot: record it, never as a pass.
+    return {
+      ...read,
+      result: 'fail',
+      detail: `check ${input.check.id} could not judge this snapshot (${errorMessage(err)})`,
+    };
+  }
+  const partialNote =
+    snapshot.status === 'partial'
+      ? ` (partial snapshot: ${snapshot.errors.join('; ') || 'no reason given'})`
+      : '';
+  return {
+    ...read,
+    result: outcome.result,
+    detail: `${outcome.detail}${partialNote}`,
+    failing: [...outcome.failing],
+  };
+}

@@ -1,0 +1,187 @@
+/**
+ * GitHub client: Octokit (core) with the throttling and retry plugins, authenticated by a
+ * token or as a GitHub App installation, pointed at GITHUB_API_URL / GITHUB_GRAPHQL_URL
+ * when set (GitHub Enterprise Server, local test servers).
+ *
+ * Rate limits by design: GraphQL requests go out one at a time (Octokit's default spacing
+ * for GraphQL, which GitHub's secondary limits expect); a primary limit waits for the reset
+ * when it is near enough, a secondary limit waits Retry-After; 5xx are retried. The waits
+ * are scaled by `pacing` so tests and benches need not sleep.
+ */
+import { randomUUID } from 'node:crypto';
+import { createAppAuth } from '@octokit/auth-app';
+import { Octokit } from '@octokit/core';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import Bottleneck from 'bottleneck';
+import { optionalEnv } from '../env.js';
+import { SourceUnavailableError } from '../errors.js';
+import { type Logger, silentLogger } from '../log.js';
+import { registerSecret } from '../secrets.js';
+
+export type GitHubAuth =
+  | { kind: 'token'; token: string }
+  | { kind: 'app'; appId: string | number; installationId: string | number; privateKey: string };
+
+export interface GitHubPacing {
+  /** Milliseconds per second of Retry-After / reset wait (1000 in production, 0 in tests). */
+  retryAfterBaseMs?: number;
+  /** Minimum spacing between GraphQL requests (Octokit's default is 1000 ms). */
+  graphqlMinTimeMs?: number;
+}
+
+export interface GitHubClientOptions {
+  auth: GitHubAuth;
+  apiUrl?: string;
+  graphqlUrl?: string;
+  pacing?: GitHubPacing;
+  logger?: Logger;
+  /** Counts every HTTP attempt, retries and App token requests included. */
+  onRequest?: () => void;
+  /** Longest wait for a primary rate-limit reset before giving up (seconds). */
+  maxResetWaitSeconds?: number;
+}
+
+export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
+
+/** GITHUB_API_URL and GITHUB_GRAPHQL_URL, defaulting to github.com (GHES: /api/v3 → /api/graphql). */
+export function githubEndpoints(): { apiUrl: string; graphqlUrl: string } {
+  const apiUrl = (optionalEnv('GITHUB_API_URL') ?? DEFAULT_GITHUB_API_URL).replace(/\/+$/, '');
+  const graphqlUrl = optionalEnv('GITHUB_GRAPHQL_URL') ?? defaultGraphqlUrl(apiUrl);
+  return { apiUrl, graphqlUrl };
+}
+
+export function defaultGraphqlUrl(apiUrl: string): string {
+  if (/\/api\/v3\/?$/.test(apiUrl)) return apiUrl.replace(/\/api\/v3\/?$/, '/api/graphql');
+  return `${apiUrl.replace(/\/+$/, '')}/graphql`;
+}
+
+/** One GraphQL error as GitHub reports it. */
+export interface GitHubGraphqlError {
+  type?: string;
+  message: string;
+  path?: (string | number)[];
+}
+
+export interface GraphqlResult<T> {
+  data: T;
+  /** Errors that came with (partial) data, e.g. FORBIDDEN on one repository's field. */
+  errors: GitHubGraphqlError[];
+}
+
+/** GitHub answered in a way that is neither data nor a credential problem (after retries). */
+export class GitHubApiError extends Error {
+  override name = 'GitHubApiError';
+}
+
+const ThrottledOctokit = Octokit.plugin(throttling, retry);
+
+export interface GitHubClient {
+  graphql<T>(query: string, variables?: Record<string, unknown>): Promise<GraphqlResult<T>>;
+  readonly stats: { requests: number; rateLimited: number; secondaryLimited: number };
+  readonly apiUrl: string;
+  readonly graphqlUrl: string;
+}
+
+export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
+  const logger = options.logger ?? silentLogger;
+  const endpoints = githubEndpoints();
+  const apiUrl = options.apiUrl ?? endpoints.apiUrl;
+  const graphqlUrl = options.graphqlUrl ?? (options.apiUrl ? defaultGraphqlUrl(apiUrl) : endpoints.graphqlUrl);
+  const stats = { requests: 0, rateLimited: 0, secondaryLimited: 0 };
+  const maxResetWait = options.maxResetWaitSeconds ?? 600;
+  const baseMs = options.pacing?.retryAfterBaseMs;
+
+  const countingFetch: typeof fetch = (input, init) => {
+    stats.requests++;
+    options.onRequest?.();
+    return fetch(input, init);
+  };
+
+  const auth = options.auth;
+  if (auth.kind === 'token') registerSecret(auth.token);
+  else registerSecret(auth.privateKey);
+
+  const octokit = new ThrottledOctokit({
+    baseUrl: apiUrl,
+    request: { fetch: countingFetch },
+    log: {
+      debug: () => {},
+      info: () => {},
+      warn: (message: string) => logger.warn('github client', { detail: message }),
+      error: (message: string) => logger.error('github client', { detail: message }),
+    },
+    ...(auth.kind === 'token'
+      ? { auth: auth.token }
+      : {
+          authStrategy: createAppAuth,
+          auth: { appId: auth.appId, installationId: auth.installationId, privateKey: auth.privateKey },
+        }),
+    throttle: {
+      id: randomUUID(),
+      ...(baseMs !== undefined ? { retryAfterBaseValue: baseMs } : {}),
+      ...(options.pacing?.graphqlMinTimeMs !== undefined
+        ? { write: new Bottleneck.Group({ maxConcurrent: 1, minTime: options.pacing.graphqlMinTimeMs }) }
+        : {}),
+      onRateLimit: (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) => {
+        stats.rateLimited++;
+        logger.warn('github rate limit reached', { retryAfterSeconds: retryAfter, retryCount });
+        return retryCount < 2 && retryAfter <= maxResetWait;
+      },
+      onSecondaryRateLimit: (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) => {
+        stats.secondaryLimited++;
+        logger.warn('github secondary rate limit', { retryAfterSeconds: retryAfter, retryCount });
+        return retryCount < 3;
+      },
+    },
+    retry: baseMs !== undefined ? { retryAfterBaseValue: baseMs } : {},
+  });
+
+  return {
+    stats,
+    apiUrl,
+    graphqlUrl,
+    async graphql<T>(query: string, variables: Record<string, unknown> = {}) {
+      try {
+        const data = await octokit.graphql<T>({ query, url: graphqlUrl, ...variables });
+        return { data, errors: [] };
+      } catch (err) {
+        const e = err as { name?: string; data?: unknown; errors?: GitHubGraphqlError[] };
+        if (e.name === 'GraphqlResponseError' && e.data != null) return { data: e.data as T, errors: e.errors ?? [] };
+        throw classify(err, auth, graphqlUrl);
+      }
+    },
+  };
+}
+
+/** Turn an Octokit error into one that names the problem and the fix. */
+function classify(err: unknown, auth: GitHubAuth, url: string): Error {
+  const e = err as {
+    name?: string;
+    status?: number;
+    message?: string;
+    response?: { data?: { message?: string } };
+  };
+  const who =
+    auth.kind === 'token' ? 'GITHUB_TOKEN' : `the GitHub App ${auth.appId} (installation ${auth.installationId})`;
+  const detail = e.response?.data?.message ?? e.message ?? String(err);
+  if (e.status === 401) {
+    return new SourceUnavailableError(
+      auth.kind === 'token'
+        ? `GitHub refused the token (401 ${detail}): GITHUB_TOKEN is invalid, expired or revoked; create a token with read access to the organization's repositories and administration (classic: repo, read:org) and set GITHUB_TOKEN`
+        : `GitHub refused ${who} (401 ${detail}): check github.appId, github.installationId and GITHUB_APP_PRIVATE_KEY`,
+      { cause: err },
+    );
+  }
+  if (e.status === 403 || e.status === 404) {
+    return new SourceUnavailableError(
+      `GitHub denied ${who} (${e.status} ${detail}): it needs read access to the organization's repositories, their administration settings (branch protection) and the organization (classic token: repo, read:org; GitHub App: Administration read, Metadata read, Organization administration read)`,
+      { cause: err },
+    );
+  }
+  if (e.status === undefined && e.name !== 'HttpError') {
+    return new SourceUnavailableError(`cannot reach GitHub at ${url}: ${detail}`, { cause: err });
+  }
+  return new GitHubApiError(`GitHub answered ${e.status ?? ''} ${detail} for ${url}`, { cause: err });
+}
+

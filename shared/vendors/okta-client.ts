@@ -1,0 +1,399 @@
+/**
+ * A small Okta Management API client: SSWS token or OAuth 2.0 service app
+ * (private_key_jwt), `Link: rel="next"` pagination, and rate limits respected by design:
+ *
+ * - every response's X-Rate-Limit-Remaining / X-Rate-Limit-Reset is remembered per
+ *   endpoint bucket; when the remaining budget falls to the reserve, requests wait for
+ *   the reset instead of spending the last calls (other integrations share the org's limit);
+ * - a 429 waits until X-Rate-Limit-Reset (plus a margin) and retries;
+ * - at most `concurrency` requests are in flight at once (Okta's concurrent limit is ~75
+ *   per org, shared by every integration; the default here is 3);
+ * - a 5xx or a network error is retried with backoff.
+ *
+ * Time is injected (`timer`): tests advance a manual clock instead of sleeping.
+ */
+import { randomUUID } from 'node:crypto';
+import { importJWK, importPKCS8, type JWK, SignJWT } from 'jose';
+import { SourceUnavailableError } from '../errors.js';
+import { type Logger, silentLogger } from '../log.js';
+import { registerSecret } from '../secrets.js';
+
+/** Wall time for pacing: `now()` in epoch ms, `sleep(ms)`. Injected so tests never wait. */
+export interface Timer {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemTimer: Timer = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+};
+
+export type OktaAuth =
+  | { kind: 'ssws'; token: string }
+  | { kind: 'oauth'; clientId: string; privateKey: string; scopes?: readonly string[] };
+
+export const OKTA_OAUTH_SCOPES = ['okta.groups.read', 'okta.users.read'] as const;
+
+export interface OktaClientOptions {
+  orgUrl: string;
+  auth: OktaAuth;
+  /** Requests in flight at once. */
+  concurrency?: number;
+  timer?: Timer;
+  /** Counts every HTTP attempt (including retries and the token request). */
+  onRequest?: () => void;
+  logger?: Logger;
+  /** Retries of one request after a 429 before giving up (the collection is then partial). */
+  maxRateLimitRetries?: number;
+  /** Retries after a 5xx or a network error. */
+  maxServerRetries?: number;
+  /** Keep this fraction of each bucket's limit unused (at least `concurrency` calls). */
+  reserveFraction?: number;
+  fetch?: typeof fetch;
+}
+
+/** Okta kept refusing with 429 after every wait: the listing cannot complete now. */
+export class OktaRateLimitError extends Error {
+  override name = 'OktaRateLimitError';
+}
+
+/** Okta answered with an unexpected status (after retries for 5xx). */
+export class OktaApiError extends Error {
+  override name = 'OktaApiError';
+  constructor(
+    readonly status: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+interface Bucket {
+  limit: number;
+  remaining: number;
+  /** Epoch ms when the window resets. */
+  resetAt: number;
+}
+
+/** Margin added to X-Rate-Limit-Reset (whole seconds) before retrying. */
+const RESET_MARGIN_MS = 1000;
+
+/** Validate an org URL: https, or http only for a loopback test server. */
+export function parseOrgUrl(orgUrl: string): URL {
+  let url: URL;
+  try {
+    url = new URL(orgUrl);
+  } catch (err) {
+    throw new SourceUnavailableError(
+      `okta.orgUrl ${JSON.stringify(orgUrl)} is not a URL; expected e.g. "https://example.okta.com"`,
+      { cause: err },
+    );
+  }
+  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new SourceUnavailableError(
+      `okta.orgUrl ${JSON.stringify(orgUrl)} must use https:// (plain http is accepted only for a local test server on 127.0.0.1)`,
+    );
+  }
+  return url;
+}
+
+/** Parse an RFC 8288 Link header; returns the URL of rel="next", if any. */
+export function nextLink(header: string | null): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(/,(?=\s*<)/)) {
+    const m = /^\s*<([^>]*)>\s*;(.*)$/.exec(part);
+    if (m && /(?:^|;)\s*rel="?([^";]*\s)?next(\s[^";]*)?"?\s*(?:;|$)/.test(m[2]!)) return m[1];
+  }
+  return undefined;
+}
+
+export class OktaClient {
+  readonly origin: string;
+  private readonly timer: Timer;
+  private readonly concurrency: number;
+  private readonly logger: Logger;
+  private readonly fetchFn: typeof fetch;
+  private readonly buckets = new Map<string, Bucket>();
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
+  private accessToken?: { value: string; expiresAt: number };
+  /** What happened, for stats and benches. */
+  readonly stats = { requests: 0, rateLimited: 0, slowDowns: 0, serverErrors: 0 };
+
+  constructor(private readonly options: OktaClientOptions) {
+    this.origin = parseOrgUrl(options.orgUrl).origin;
+    this.timer = options.timer ?? systemTimer;
+    this.concurrency = Math.max(1, options.concurrency ?? 3);
+    this.logger = options.logger ?? silentLogger;
+    this.fetchFn = options.fetch ?? fetch;
+    if (options.auth.kind === 'ssws') registerSecret(options.auth.token);
+    else registerSecret(options.auth.privateKey);
+  }
+
+  /** Every item of a paginated list, following Link rel="next" until there is none. */
+  async *paginate<T>(path: string, onPage?: () => void): AsyncGenerator<T[]> {
+    let url: string | undefined = new URL(path, this.origin).toString();
+    while (url) {
+      const response = await this.get(url);
+      onPage?.();
+      const body = (await response.json()) as T[];
+      if (!Array.isArray(body))
+        throw new OktaApiError(response.status, `Okta answered ${url} with a non-array body`);
+      yield body;
+      const next = nextLink(response.headers.get('link'));
+      if (next !== undefined && new URL(next).origin !== this.origin)
+        throw new OktaApiError(response.status, `Okta's next link points off the org: ${next}`);
+      url = next;
+    }
+  }
+
+  async listAll<T>(path: string, onPage?: () => void): Promise<T[]> {
+    const all: T[] = [];
+    for await (const page of this.paginate<T>(path, onPage)) all.push(...page);
+    return all;
+  }
+
+  /** One GET with auth, concurrency bound, pacing and retries. */
+  async get(url: string): Promise<Response> {
+    const bucketKey = bucketOf(new URL(url).pathname);
+    let rateLimitRetries = 0;
+    let serverRetries = 0;
+    let refreshed = false;
+    for (;;) {
+      await this.paceBeforeRequest(bucketKey);
+      const authorization = await this.authorization();
+      let response: Response;
+      await this.acquire();
+      try {
+        this.count();
+        response = await this.fetchFn(url, {
+          headers: { accept: 'application/json', authorization },
+        });
+      } catch (err) {
+        this.release();
+        if (serverRetries++ < (this.options.maxServerRetries ?? 3)) {
+          await this.timer.sleep(backoffMs(serverRetries));
+          continue;
+        }
+        throw new SourceUnavailableError(
+          `cannot reach Okta at ${this.origin}: ${(err as Error).message}; check okta.orgUrl and the network`,
+          { cause: err },
+        );
+      }
+      this.release();
+      this.remember(bucketKey, response);
+      if (response.ok) return response;
+      const error = await errorSummary(response);
+      if (response.status === 429) {
+        this.stats.rateLimited++;
+        if (rateLimitRetries++ >= (this.options.maxRateLimitRetries ?? 5)) {
+          throw new OktaRateLimitError(
+            `Okta kept answering 429 (rate limit) for ${new URL(url).pathname} after ${rateLimitRetries - 1} waits until X-Rate-Limit-Reset${error}`,
+          );
+        }
+        const wait = this.waitForReset(response);
+        this.logger.warn('okta rate limited', { path: new URL(url).pathname, waitMs: wait });
+        await this.timer.sleep(wait);
+        continue;
+      }
+      if (response.status === 401) {
+        if (this.options.auth.kind === 'oauth' && !refreshed) {
+          // An access token can expire mid-run: get a new one once.
+          this.accessToken = undefined;
+          refreshed = true;
+          continue;
+        }
+        throw new SourceUnavailableError(
+          this.options.auth.kind === 'ssws'
+            ? `Okta refused the API token (401${error}): OKTA_API_TOKEN is invalid, expired or revoked (tokens expire after 30 days unused). Create a token as a read-only administrator in the Admin Console (Security > API > Tokens) and set OKTA_API_TOKEN`
+            : `Okta refused the OAuth access token (401${error}): check the service app ${this.clientId()} is active and the org URL is right`,
+        );
+      }
+      if (response.status === 403) {
+        throw new SourceUnavailableError(
+          this.options.auth.kind === 'ssws'
+            ? `Okta denied access to ${new URL(url).pathname} (403${error}): the API token's administrator needs at least the Read-Only Administrator role`
+            : `Okta denied access to ${new URL(url).pathname} (403${error}): grant the service app ${this.clientId()} the scopes ${OKTA_OAUTH_SCOPES.join(' ')} (Okta API Scopes tab) and the Read-Only Administrator role`,
+        );
+      }
+      if (response.status >= 500 && serverRetries++ < (this.options.maxServerRetries ?? 3)) {
+        this.stats.serverErrors++;
+        this.logger.warn('okta server error, retrying', { status: response.status, attempt: serverRetries });
+        await this.timer.sleep(backoffMs(serverRetries));
+        continue;
+      }
+      throw new OktaApiError(
+        response.status,
+        `Okta answered ${response.status} for ${new URL(url).pathname}${error}`,
+      );
+    }
+  }
+
+  private clientId(): string {
+    return this.options.auth.kind === 'oauth' ? this.options.auth.clientId : '';
+  }
+
+  private count(): void {
+    this.stats.requests++;
+    this.options.onRequest?.();
+  }
+
+  private async acquire(): Promise<void> {
+    while (this.inFlight >= this.concurrency) await new Promise<void>((r) => this.waiting.push(r));
+    this.inFlight++;
+  }
+
+  private release(): void {
+    this.inFlight--;
+    this.waiting.shift()?.();
+  }
+
+  /** Slow down before the bucket runs dry: wait for the reset when only the reserve is left. */
+  private async paceBeforeRequest(key: string): Promise<void> {
+    for (;;) {
+      const bucket = this.buckets.get(key);
+      if (!bucket) return;
+      const now = this.timer.now();
+      if (now >= bucket.resetAt) {
+        this.buckets.delete(key);
+        return;
+      }
+      const reserve = Math.max(this.concurrency, Math.ceil(bucket.limit * (this.options.reserveFraction ?? 0.1)));
+      if (bucket.remaining > reserve) {
+        bucket.remaining--; // this request spends one call (the response will correct the figure)
+        return;
+      }
+      this.stats.slowDowns++;
+      this.logger.info('okta slowing down before the rate limit', {
+        bucket: key,
+        remaining: bucket.remaining,
+        waitMs: bucket.resetAt - now,
+      });
+      await this.timer.sleep(bucket.resetAt - now + RESET_MARGIN_MS);
+    }
+  }
+
+  private remember(key: string, response: Response): void {
+    const limit = Number(response.headers.get('x-rate-limit-limit'));
+    const remaining = Number(response.headers.get('x-rate-limit-remaining'));
+    const reset = Number(response.headers.get('x-rate-limit-reset'));
+    if (!response.headers.has('x-rate-limit-remaining') || !Number.isFinite(remaining) || !reset) return;
+    const resetAt = reset * 1000;
+    const known = this.buckets.get(key);
+    // Responses arrive out of order under concurrency: keep the lowest figure of a window.
+    if (known && known.resetAt === resetAt) known.remaining = Math.min(known.remaining, remaining);
+    else this.buckets.set(key, { limit: Number.isFinite(limit) ? limit : remaining, remaining, resetAt });
+  }
+
+  private waitForReset(response: Response): number {
+    const reset = Number(response.headers.get('x-rate-limit-reset'));
+    if (!reset) return 60_000; // no header: Okta's windows are one minute
+    return Math.max(0, reset * 1000 - this.timer.now()) + RESET_MARGIN_MS;
+  }
+
+  private async authorization(): Promise<string> {
+    const auth = this.options.auth;
+    if (auth.kind === 'ssws') return `SSWS ${auth.token}`;
+    if (!this.accessToken || this.accessToken.expiresAt - 60_000 <= this.timer.now()) {
+      this.accessToken = await this.fetchAccessToken(auth);
+    }
+    return `Bearer ${this.accessToken.value}`;
+  }
+
+  /** OAuth 2.0 client credentials with a private_key_jwt client assertion. */
+  private async fetchAccessToken(
+    auth: Extract<OktaAuth, { kind: 'oauth' }>,
+  ): Promise<{ value: string; expiresAt: number }> {
+    const tokenUrl = `${this.origin}/oauth2/v1/token`;
+    const { key, alg, kid } = await importPrivateKey(auth.privateKey);
+    const nowSeconds = Math.floor(this.timer.now() / 1000);
+    const assertion = await new SignJWT({})
+      .setProtectedHeader(kid ? { alg, kid } : { alg })
+      .setIssuer(auth.clientId)
+      .setSubject(auth.clientId)
+      .setAudience(tokenUrl)
+      .setIssuedAt(nowSeconds)
+      .setExpirationTime(nowSeconds + 300)
+      .setJti(randomUUID())
+      .sign(key);
+    const body = new URLSearchParams({
+      grant_type: 'client_credentials',
+      scope: (auth.scopes ?? OKTA_OAUTH_SCOPES).join(' '),
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: assertion,
+    });
+    let response: Response;
+    try {
+      this.count();
+      response = await this.fetchFn(tokenUrl, {
+        method: 'POST',
+        headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
+    } catch (err) {
+      throw new SourceUnavailableError(`cannot reach Okta's token endpoint ${tokenUrl}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    const json = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+    if (!response.ok || typeof json.access_token !== 'string') {
+      const code = String(json.error ?? response.status);
+      const description = json.error_description ? `: ${String(json.error_description)}` : '';
+      const fix =
+        code === 'invalid_dpop_proof' || code === 'use_dpop_nonce'
+          ? 'turn off "Require Demonstrating Proof of Possession (DPoP) header in token requests" in the app\'s General settings'
+          : code === 'invalid_scope'
+            ? `grant the scopes ${OKTA_OAUTH_SCOPES.join(' ')} on the app's Okta API Scopes tab`
+            : `check okta.clientId (${auth.clientId}), that the app uses "Public key / Private key" client authentication, and that OKTA_PRIVATE_KEY matches the public key registered on it`;
+      throw new SourceUnavailableError(`Okta refused the OAuth token request (${code}${description}): ${fix}`);
+    }
+    registerSecret(json.access_token);
+    const expiresIn = typeof json.expires_in === 'number' ? json.expires_in : 3600;
+    return { value: json.access_token, expiresAt: this.timer.now() + expiresIn * 1000 };
+  }
+}
+
+/** A PEM (PKCS#8) or JWK private key; JWKs carry their own alg and kid. */
+async function importPrivateKey(
+  text: string,
+): Promise<{ key: CryptoKey | Uint8Array; alg: string; kid?: string }> {
+  const trimmed = text.trim();
+  try {
+    if (trimmed.startsWith('{')) {
+      const jwk = JSON.parse(trimmed) as JWK;
+      const alg = jwk.alg ?? (jwk.kty === 'EC' ? 'ES256' : 'RS256');
+      const key = await importJWK(jwk, alg);
+      return { key, alg, ...(jwk.kid ? { kid: jwk.kid } : {}) };
+    }
+    const alg = /BEGIN EC PRIVATE KEY/.test(trimmed) ? 'ES256' : 'RS256';
+    return { key: await importPKCS8(trimmed, alg), alg };
+  } catch (err) {
+    throw new SourceUnavailableError(
+      'OKTA_PRIVATE_KEY is not a usable private key: expected a PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----") or a private JWK as JSON',
+      { cause: err },
+    );
+  }
+}
+
+/** Rate-limit bucket of a path: Okta limits per endpoint, ids do not matter. */
+function bucketOf(pathname: string): string {
+  return pathname.replace(/\/(00[a-zA-Z0-9]{15,})(?=\/|$)/g, '/{id}');
+}
+
+function backoffMs(attempt: number): number {
+  return 1000 * 2 ** (attempt - 1);
+}
+
+/** " E0000011 Invalid token provided" from an Okta error body, if any. */
+async function errorSummary(response: Response): Promise<string> {
+  try {
+    const body = (await response.json()) as { errorCode?: string; errorSummary?: string };
+    const parts = [body.errorCode, body.errorSummary].filter(Boolean);
+    return parts.length ? ` ${parts.join(' ')}` : '';
+  } catch {
+    return '';
+  }
+}

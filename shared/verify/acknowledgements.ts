@@ -1,0 +1,126 @@
+/**
+ * Acknowledgements: an immutable, explained record of a known gap ("a gap must be
+ * documented, never hidden"). One write-once object per acknowledgement:
+ * acknowledgements/<day>/<collector>/<scope>/<compact now>.json. An acknowledged day is
+ * reported as acknowledged: never as missing, never as present.
+ */
+import { z } from 'zod';
+import type { Clock } from '../clock.js';
+import { CorruptEvidenceError, UsageError } from '../errors.js';
+import { compactInstant, isDay } from '../evidence/days.js';
+import { parseJson } from '../evidence/read.js';
+import { KeySegment, seriesId } from '../evidence/snapshot.js';
+import { writeRecord } from '../evidence/write.js';
+import type { Locker } from '../locker/types.js';
+import { TOOL } from '../version.js';
+
+export const ACK_SCHEMA = 'evidence.acknowledgement/1';
+export const ACK_PREFIX = 'acknowledgements/';
+
+export const Acknowledgement = z.object({
+  schema: z.literal(ACK_SCHEMA),
+  collector: KeySegment,
+  scope: KeySegment,
+  day: z.string().refine(isDay, 'expected a date as YYYY-MM-DD'),
+  reason: z.string().min(1),
+  by: z.string().min(1),
+  acknowledgedAt: z.iso.datetime(),
+  tool: z.object({ name: z.string(), version: z.string() }),
+});
+export type Acknowledgement = z.infer<typeof Acknowledgement>;
+
+export interface StoredAcknowledgement extends Acknowledgement {
+  key: string;
+}
+
+/** Parse `<collector>/<scope>` as commands take it; UsageError naming the problem otherwise. */
+export function parseSeries(text: string): { collector: string; scope: string } {
+  const parts = text.split('/');
+  const [collector, scope] = parts;
+  if (
+    parts.length !== 2 ||
+    !collector ||
+    !scope ||
+    !KeySegment.safeParse(collector).success ||
+    !KeySegment.safeParse(scope).success
+  ) {
+    throw new UsageError(
+      `--series ${JSON.stringify(text)}: expected <collector>/<scope> in lower-case letters, digits, ".", "-" or "_", e.g. guardduty/aws-123456789012-us-east-1 (evidence verify lists the series)`,
+    );
+  }
+  return { collector, scope };
+}
+
+export function acknowledgementKey(day: string, collector: string, scope: string, at: Date): string {
+  return `${ACK_PREFIX}${day}/${collector}/${scope}/${compactInstant(at)}.json`;
+}
+
+const ACK_KEY_RE = /^acknowledgements\/(\d{4}-\d{2}-\d{2})\/([^/]+)\/([^/]+)\/[^/]+\.json$/;
+
+export function parseAcknowledgementKey(
+  key: string,
+): { day: string; collector: string; scope: string } | undefined {
+  const m = ACK_KEY_RE.exec(key);
+  return m ? { day: m[1]!, collector: m[2]!, scope: m[3]! } : undefined;
+}
+
+export interface AcknowledgeInput {
+  series: string;
+  day: string;
+  reason: string;
+  by: string;
+}
+
+/** Validate the input and write the record once; returns what was written. */
+export async function acknowledge(
+  locker: Locker,
+  input: AcknowledgeInput,
+  options: { clock: Clock; retentionDays: number },
+): Promise<{ key: string; sha256: string; record: Acknowledgement }> {
+  const { collector, scope } = parseSeries(input.series);
+  if (!isDay(input.day)) throw new UsageError(`--day ${JSON.stringify(input.day)}: expected a date as YYYY-MM-DD`);
+  const reason = input.reason.trim();
+  const by = input.by.trim();
+  if (!reason)
+    throw new UsageError('--reason is empty: say why the evidence is missing, e.g. "GuardDuty API outage"');
+  if (!by) throw new UsageError('--by is empty: name the person accountable for this acknowledgement');
+  const now = options.clock.now();
+  const record: Acknowledgement = {
+    schema: ACK_SCHEMA,
+    collector,
+    scope,
+    day: input.day,
+    reason,
+    by,
+    acknowledgedAt: now.toISOString(),
+    tool: { name: TOOL.name, version: TOOL.version },
+  };
+  await locker.check();
+  const written = await writeRecord(
+    locker,
+    acknowledgementKey(input.day, collector, scope, now),
+    record,
+    now,
+    options.retentionDays,
+  );
+  return { key: written.key, sha256: written.sha256, record };
+}
+
+/** Read one acknowledgement; CorruptEvidenceError when it is not one or its key disagrees. */
+export async function readAcknowledgement(locker: Locker, key: string): Promise<StoredAcknowledgement> {
+  const { body } = await locker.get(key);
+  const parsed = Acknowledgement.safeParse(parseJson(key, body));
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new CorruptEvidenceError(key, `not an acknowledgement (${first?.path.join('.')}: ${first?.message})`);
+  }
+  const where = parseAcknowledgementKey(key);
+  const a = parsed.data;
+  if (!where || where.day !== a.day || where.collector !== a.collector || where.scope !== a.scope) {
+    throw new CorruptEvidenceError(
+      key,
+      `acknowledges ${seriesId(a.collector, a.scope)} on ${a.day}, which its key does not name`,
+    );
+  }
+  return { key, ...a };
+}

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { githubBranchProtectionCheck } from '../../shared/checks/github-branch-protection.js';
+import type { GitHubData, RepositoryEvidence, RuleEvidence } from '../../shared/collectors/github.js';
+import { makeSnapshot } from '../helpers/snapshots.js';
+import { testConfig } from '../helpers/vendors.js';
+
+const config = testConfig({ github: { org: 'example', requiredApprovals: 2 } });
+
+const legacy = (approvals: number, allowsForcePushes = false) => ({
+  pattern: 'main',
+  requiresApprovingReviews: approvals > 0,
+  requiredApprovingReviewCount: approvals,
+  requiresCodeOwnerReviews: false,
+  dismissesStaleReviews: false,
+  requireLastPushApproval: false,
+  requiresStatusChecks: false,
+  requiresStrictStatusChecks: false,
+  requiredStatusCheckContexts: [],
+  isAdminEnforced: true,
+  allowsForcePushes,
+  allowsDeletions: false,
+  requiresCommitSignatures: false,
+  requiresLinearHistory: false,
+  requiresConversationResolution: false,
+});
+
+const rule = (type: string, enforcement: string, source: 'Organization' | 'Repository', approvals?: number): RuleEvidence => ({
+  type,
+  parameters: approvals === undefined ? null : { requiredApprovingReviewCount: approvals },
+  ruleset: { id: 1, name: 'baseline', enforcement, source: { type: source, name: 'example' } },
+});
+
+const repo = (name: string, over: Partial<RepositoryEvidence> = {}): RepositoryEvidence => ({
+  name,
+  nameWithOwner: `example/${name}`,
+  visibility: 'PRIVATE',
+  isFork: false,
+  defaultBranch: 'main',
+  branchProtection: null,
+  rules: [],
+  rulesComplete: true,
+  ...over,
+});
+
+function snapshot(repositories: RepositoryEvidence[], repositoriesComplete = true) {
+  const data: GitHubData = {
+    org: 'example',
+    apiUrl: 'https://api.github.com',
+    requiresTwoFactorAuthentication: true,
+    repositoriesComplete,
+    totalRepositories: repositories.length,
+    repositories,
+    rateLimit: { cost: 1, remaining: 4999, resetAt: null },
+  };
+  return makeSnapshot({ collector: 'github', scope: 'github-example', collectedAt: '2026-04-20T00:05:00.000Z', data });
+}
+
+describe('github-branch-protection', () => {
+  it('Compliance: legacy protection, a repository ruleset, or an org ruleset alone all pass', () => {
+    const out = githubBranchProtectionCheck.run(
+      snapshot([
+        repo('legacy', { branchProtection: legacy(2) }),
+        repo('repo-ruleset', { rules: [rule('PULL_REQUEST', 'ACTIVE', 'Repository', 3), rule('NON_FAST_FORWARD', 'ACTIVE', 'Repository')] }),
+        repo('org-only', { rules: [rule('PULL_REQUEST', 'ACTIVE', 'Organization', 2), rule('NON_FAST_FORWARD', 'ACTIVE', 'Organization')] }),
+        repo('mixed', { branchProtection: legacy(0), rules: [rule('PULL_REQUEST', 'ACTIVE', 'Organization', 2)] }),
+        repo('empty', { defaultBranch: null }),
+      ]),
+      config,
+    );
+    expect(out).toEqual({ result: 'pass', detail: expect.stringMatching(/^4 repositories .*\(1 empty skipped\)/), failing: [] });
+  });
+
+  it('Noncompliance: an unprotected repository fails with its name in the detail', () => {
+    const out = githubBranchProtectionCheck.run(
+      snapshot([repo('legacy', { branchProtection: legacy(2) }), repo('wild-west')]),
+      config,
+    );
+    expect(out.result).toBe('fail');
+    expect(out.failing).toEqual(['wild-west']);
+    expect(out.detail).toMatch(/wild-west \(main\): unprotected/);
+  });
+
+  it('Noncompliance: a ruleset in EVALUATE mode does not count', () => {
+    const out = githubBranchProtectionCheck.run(
+      snapshot([
+        repo('trial', {
+          rules: [rule('PULL_REQUEST', 'EVALUATE', 'Organization', 2), rule('NON_FAST_FORWARD', 'EVALUATE', 'Organization')],
+        }),
+      ]),
+      config,
+    );
+    expect(out.result).toBe('fail');
+    expect(out.failing).toEqual(['trial']);
+    expect(out.detail).toMatch(/trial \(main\): unprotected \(only rules in EVALUATE/);
+  });
+
+  it('Noncompliance: too few approvals, or force pushes allowed, each named', () => {
+    const out = githubBranchProtectionCheck.run(
+      snapshot([
+        repo('one-review', { branchProtection: legacy(1) }),
+        repo('force', { branchProtection: legacy(2, true) }),
+        repo('no-ff-rule', { rules: [rule('PULL_REQUEST', 'ACTIVE', 'Repository', 2)] }),
+      ]),
+      config,
+    );
+    expect(out.failing).toEqual(['one-review', 'force', 'no-ff-rule']);
+    expect(out.detail).toMatch(/one-review \(main\): requires 1 approval\(s\), needs 2/);
+    expect(out.detail).toMatch(/force \(main\): force pushes allowed/);
+    expect(out.detail).toMatch(/no-ff-rule \(main\): force pushes allowed/);
+  });
+
+  it('Noncompliance: an incomplete repository list cannot pass', () => {
+    const out = githubBranchProtectionCheck.run(snapshot([repo('ok', { branchProtection: legacy(2) })], false), config);
+    expect(out.result).toBe('fail');
+    expect(out.detail).toMatch(/repository list was not read to the end/);
+  });
+});

@@ -1,0 +1,228 @@
+/**
+ * `evidence sample` end to end through the CLI, in-process. The check and collector
+ * registries are replaced by the small fakes of test/sample/fakes.ts (vi.mock), so this
+ * pins the command's behaviour, not that of the real checks.
+ */
+import { execSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { fixedClock } from '../../shared/clock.js';
+import { seal } from '../../shared/evidence/digest.js';
+import { DirectoryLocker } from '../../shared/locker/directory.js';
+import { runCli } from '../helpers/cli.js';
+import { writeFake } from '../sample/fakes.js';
+
+vi.mock('../../shared/checks/registry.js', async () => {
+  const { fakeCheck } = await import('../sample/fakes.js');
+  const CHECKS = [fakeCheck];
+  return {
+    CHECKS,
+    findCheck: (id: string) => CHECKS.find((c) => c.id === id),
+    checksForControl: (control: string) => CHECKS.filter((c) => c.controls.includes(control)),
+  };
+});
+vi.mock('../../shared/collectors/registry.js', async () => {
+  const { fakeCollector } = await import('../sample/fakes.js');
+  return {
+    COLLECTORS: [fakeCollector],
+    findCollector: (id: string) => (id === fakeCollector.id ? fakeCollector : undefined),
+  };
+});
+
+describe('evidence sample', () => {
+  let dir: string;
+  let store: string;
+  let config: string;
+  let base: string[];
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'sample-cli-'));
+    store = path.join(dir, 'locker');
+    config = path.join(dir, 'evidence.config.json');
+    await writeFile(
+      config,
+      JSON.stringify({
+        locker: { retentionDays: 730 },
+        github: { org: 'acme' },
+        auditPeriod: { start: '2026-02-01' },
+      }),
+    );
+    base = ['--store', store, '--config', config];
+    const locker = new DirectoryLocker(store);
+    for (const day of ['2026-02-01', '2026-02-02', '2026-02-03']) {
+      const repos = day === '2026-02-02' ? [{ name: 'web, "legacy"', protected: false }] : undefined;
+      await writeFake(locker, 'github-acme', `${day}T00:05:00.000Z`, repos);
+      await seal(locker, { day, clock: fixedClock(`${day}T23:00:00.000Z`), retentionDays: 730 });
+    }
+  });
+
+  it('--json: the SPEC shape; exit 1 when a sample fails; same seed, same document', async () => {
+    const argv = [
+      'sample',
+      '--check',
+      'fake-protected',
+      '--from',
+      '2026-02-01',
+      '--to',
+      '2026-02-03',
+      '--seed',
+      's1',
+      '--size',
+      '3',
+      '--json',
+      ...base,
+    ];
+    const run = await runCli(argv, { clock: '2026-03-01T00:00:00.000Z' });
+    expect(run.code).toBe(1);
+    const doc = JSON.parse(run.stdout);
+    expect(doc).toMatchObject({
+      seed: 's1',
+      checks: ['fake-protected'],
+      from: '2026-02-01',
+      to: '2026-02-03',
+    });
+    expect(doc.samples.map((s: { day: string; result: string }) => `${s.day} ${s.result}`)).toEqual([
+      '2026-02-01 pass',
+      '2026-02-02 fail',
+      '2026-02-03 pass',
+    ]);
+    expect(doc.samples[1]).toMatchObject({
+      check: 'fake-protected',
+      collector: 'fakerepos',
+      scope: 'github-acme',
+      key: expect.stringMatching(/^snapshots\/2026-02-02\/fakerepos\/github-acme\//),
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      failing: ['web, "legacy"'],
+    });
+    expect((await runCli(argv, { clock: '2026-03-01T00:00:00.000Z' })).stdout).toBe(run.stdout);
+  });
+
+  it('exit 0 when every sample passes; --control runs the checks mapped to it', async () => {
+    const run = await runCli(
+      [
+        'sample',
+        '--control',
+        'CC8.1',
+        '--from',
+        '2026-02-03',
+        '--to',
+        '2026-02-03',
+        '--per-month',
+        '3',
+        '--seed',
+        's1',
+        ...base,
+      ],
+      { clock: '2026-03-01T00:00:00.000Z' },
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      /1 sample\(s\) over 1 series, 2026-02-03 to 2026-02-03, seed s1: 1 pass, 0 fail, 0 missing/,
+    );
+  });
+
+  it('no seed: generates one and prints it (on stderr with --json); --to defaults to yesterday', async () => {
+    const run = await runCli(
+      ['sample', '--check', 'fake-protected', '--frequency', 'annual', '--json', ...base],
+      {
+        clock: '2026-02-04T12:00:00.000Z',
+      },
+    );
+    const doc = JSON.parse(run.stdout);
+    expect(doc.seed).toMatch(/^[0-9a-f]{16}$/);
+    expect(run.stderr).toContain(`seed ${doc.seed} (generated: pass --seed ${doc.seed}`);
+    expect(doc).toMatchObject({ from: '2026-02-01', to: '2026-02-03' });
+    expect(doc.samples).toHaveLength(1);
+    const text = await runCli(['sample', '--check', 'fake-protected', '--size', '1', ...base], {
+      clock: '2026-02-04T12:00:00.000Z',
+    });
+    expect(text.stdout).toMatch(/^seed [0-9a-f]{16} \(generated/);
+  });
+
+  it('--out writes the workpaper, the CSV and the JSON', async () => {
+    const out = path.join(dir, 'wp');
+    const run = await runCli(
+      [
+        'sample',
+        '--check',
+        'fake-protected',
+        '--from',
+        '2026-02-01',
+        '--to',
+        '2026-02-03',
+        '--per-month',
+        '3',
+        '--seed',
+        'wp1',
+        '--out',
+        out,
+        ...base,
+      ],
+      { clock: '2026-03-01T00:00:00.000Z' },
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`workpaper: ${path.join(out, 'workpaper.md')}`);
+    for (const f of ['workpaper.md', 'samples.csv', 'samples.json'])
+      expect(existsSync(path.join(out, f))).toBe(true);
+    const md = await readFile(path.join(out, 'workpaper.md'), 'utf8');
+    const doc = JSON.parse(await readFile(path.join(out, 'samples.json'), 'utf8'));
+    const rows = md.split('\n').filter((l) => /^\| \d+ \|/.test(l));
+    expect(rows).toHaveLength(doc.samples.length);
+    expect(md).toContain(
+      'npx evidence sample --check fake-protected --from 2026-02-01 --to 2026-02-03 --seed wp1 --per-month 3',
+    );
+    // The auditor's re-check commands run as printed and show the sealed SHA-256.
+    const block = md.split('```sh\n')[1]!.split('```')[0]!;
+    const commands = block.split('\n').filter((l) => l && !l.startsWith('#'));
+    expect(commands).toHaveLength(2 * 3);
+    for (const line of commands) {
+      const [command, comment] = line.split('   # ');
+      const expected = /[0-9a-f]{64}/.exec(comment!)![0];
+      const out = execSync(command!, { encoding: 'utf8', shell: '/bin/sh' });
+      expect(out).toContain(expected);
+    }
+  });
+
+  it('bad usage: exit 2 naming the problem', async () => {
+    const cases: [string[], RegExp][] = [
+      [['sample', '--size', '3'], /exactly one of --check ID\[,ID\.\.\.\] or --control/],
+      [
+        ['sample', '--check', 'fake-protected', '--control', 'CC8.1', '--size', '3'],
+        /exactly one of --check/,
+      ],
+      [
+        ['sample', '--check', 'nope', '--size', '3'],
+        /--check nope: no such check; known checks: fake-protected/,
+      ],
+      [
+        ['sample', '--control', 'CC9.9', '--size', '3'],
+        /--control CC9.9: no check is mapped to it; controls with checks: CC8.1/,
+      ],
+      [['sample', '--check', 'fake-protected'], /exactly one of --per-month N, --size N or --frequency/],
+      [
+        ['sample', '--check', 'fake-protected', '--size', '2', '--per-month', '1'],
+        /exactly one of --per-month N/,
+      ],
+      [
+        ['sample', '--check', 'fake-protected', '--size', '0'],
+        /--size "0": expected a whole number from 1 to 366/,
+      ],
+      [['sample', '--check', 'fake-protected', '--frequency', 'hourly'], /Allowed choices are daily, weekly/],
+      [['sample', '--check', 'fake-protected', '--size', '1', '--seed', 'a b'], /--seed "a b"/],
+      [
+        ['sample', '--check', 'fake-protected', '--size', '1', '--from', '2026-03-01', '--to', '2026-02-01'],
+        /the window is empty/,
+      ],
+    ];
+    for (const [argv, message] of cases) {
+      const run = await runCli([...argv, ...base]);
+      expect(run.code, argv.join(' ')).toBe(2);
+      expect(run.stderr).toMatch(message);
+    }
+    const help = await runCli(['sample', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--per-month <n>/);
+  });
+});

@@ -1,0 +1,157 @@
+import { validate } from '@octokit/graphql-schema';
+import { exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createGitHubCollector,
+  type GitHubData,
+  ORG_REPOSITORIES_QUERY,
+  REF_RULES_QUERY,
+} from '../../shared/collectors/github.js';
+import { SourceUnavailableError } from '../../shared/errors.js';
+import { forgetSecrets } from '../../shared/secrets.js';
+import { collectorContext, testConfig } from '../helpers/vendors.js';
+import {
+  DEFAULT_GITHUB_TOKEN,
+  type GitHubServer,
+  makeGitHubOrg,
+  nonFastForwardRule,
+  pullRequestRule,
+  startGitHubServer,
+} from '../servers/github-server.js';
+
+// No waiting in tests: Retry-After and GraphQL spacing are scaled to zero.
+const pacing = { retryAfterBaseMs: 0, graphqlMinTimeMs: 0 };
+const token = () => ({ kind: 'token' as const, token: DEFAULT_GITHUB_TOKEN });
+
+describe('github queries', () => {
+  it('validate against GitHub’s published GraphQL schema', () => {
+    expect(validate(ORG_REPOSITORIES_QUERY)).toEqual([]);
+    expect(validate(REF_RULES_QUERY)).toEqual([]);
+    expect(validate('query { organization(login: "x") { nonsenseField } }')).not.toEqual([]);
+  });
+});
+
+describe('github collector', () => {
+  let server: GitHubServer | undefined;
+  afterEach(async () => {
+    await server?.stop();
+    server = undefined;
+    forgetSecrets();
+  });
+
+  const run = async (
+    org: ReturnType<typeof makeGitHubOrg>,
+    options: Parameters<typeof startGitHubServer>[1] = {},
+    auth: Parameters<typeof createGitHubCollector>[0] extends infer D
+      ? D extends { auth?: infer A }
+        ? A
+        : never
+      : never = token,
+  ) => {
+    server = await startGitHubServer(org, options);
+    const config = testConfig({ github: { org: 'Example', requiredApprovals: 1 } });
+    const collector = createGitHubCollector({ pacing, auth, apiUrl: server.url });
+    const [scope] = collector.scopes(config, {});
+    const ctx = collectorContext(config);
+    const out = await collector.collect(scope!, ctx);
+    return { out, data: out.data as GitHubData, ctx, scope: scope! };
+  };
+
+  it('collects an org of 250 repositories in 3 GraphQL pages, completely, skipping archived ones', async () => {
+    const org = makeGitHubOrg({ repos: 250, archived: 4, style: (i) => (['legacy', 'ruleset', 'org', 'none'] as const)[i % 4]! });
+
+    const { out, data, ctx, scope } = await run(org);
+
+    expect(scope.id).toBe('github-example');
+    expect(out.status).toBe('ok');
+    expect(out.items).toBe(250);
+    expect(data.repositories.map((r) => r.name)).toEqual(org.repos.filter((r) => !r.archived).map((r) => r.name));
+    expect(data.repositoriesComplete).toBe(true);
+    expect(data.totalRepositories).toBe(250);
+    expect(ctx.stats.pages).toBe(3);
+    expect(ctx.stats.requests).toBe(3);
+    expect(server!.stats.graphql).toBe(3);
+    expect(data.requiresTwoFactorAuthentication).toBe(true);
+    expect(data.rateLimit.cost).toBe(server!.stats.pointsUsed);
+
+    const [legacy, ruleset, orgOnly, none] = data.repositories;
+    expect(legacy!.branchProtection).toMatchObject({ requiredApprovingReviewCount: 1, allowsForcePushes: false });
+    expect(legacy!.rules).toEqual([]);
+    expect(ruleset!.rules).toEqual([
+      expect.objectContaining({
+        type: 'PULL_REQUEST',
+        parameters: expect.objectContaining({ requiredApprovingReviewCount: 1 }),
+        ruleset: { id: 1001, name: 'protect-main', enforcement: 'ACTIVE', source: { type: 'Repository', name: 'example/repo-0002' } },
+      }),
+      expect.objectContaining({ type: 'NON_FAST_FORWARD', parameters: null }),
+    ]);
+    expect(orgOnly!.branchProtection).toBeNull();
+    expect(orgOnly!.rules.map((r) => [r.type, r.ruleset?.source])).toEqual([
+      ['PULL_REQUEST', { type: 'Organization', name: 'example' }],
+      ['NON_FAST_FORWARD', { type: 'Organization', name: 'example' }],
+      ['DELETION', { type: 'Organization', name: 'example' }],
+    ]);
+    expect(none!).toMatchObject({ defaultBranch: 'main', branchProtection: null, rules: [] });
+  });
+
+  it('follows a branch with more than 50 rules to its last rule', async () => {
+    const org = makeGitHubOrg({ repos: 2 });
+    org.repos[0]!.rulesets = [
+      {
+        id: 7,
+        name: 'many',
+        enforcement: 'EVALUATE',
+        rules: Array.from({ length: 120 }, (_, i) => (i % 2 ? nonFastForwardRule : pullRequestRule(i))),
+      },
+    ];
+
+    const { out, data, ctx } = await run(org);
+
+    expect(out.status).toBe('ok');
+    expect(data.repositories[0]!.rules).toHaveLength(120);
+    expect(data.repositories[0]!.rules[0]!.ruleset!.enforcement).toBe('EVALUATE');
+    expect(data.repositories[0]!.rulesComplete).toBe(true);
+    expect(ctx.stats.pages).toBe(1 + 1); // the org page (50 rules) + one follow-up of 100 for the other 70
+  });
+
+  it('waits out a secondary rate limit and a 5xx blip, and completes', async () => {
+    const org = makeGitHubOrg({ repos: 250 });
+
+    const { out, data } = await run(org, { inject: { secondaryLimitAtRequest: [2], status5xxAtRequest: [3] } });
+
+    expect(server!.stats.secondaryLimited).toBe(1);
+    expect(server!.stats.serverErrors).toBe(1);
+    expect(out.status).toBe('ok');
+    expect(data.repositories).toHaveLength(250);
+  });
+
+  it('a bad token is a SourceUnavailableError naming GITHUB_TOKEN and the fix', async () => {
+    const attempt = run(makeGitHubOrg({ repos: 1 }), {}, () => ({ kind: 'token', token: 'ghp_revoked_token_value_1234' }));
+    await expect(attempt).rejects.toBeInstanceOf(SourceUnavailableError);
+    await expect(attempt).rejects.toThrow(/401 Bad credentials.*GITHUB_TOKEN is invalid, expired or revoked/);
+  });
+
+  it('an unknown org is a SourceUnavailableError naming github.org', async () => {
+    server = await startGitHubServer(makeGitHubOrg({ login: 'someone-else', repos: 1 }));
+    const config = testConfig({ github: { org: 'example' } });
+    const collector = createGitHubCollector({ pacing, auth: token, apiUrl: server.url });
+    await expect(collector.collect(collector.scopes(config, {})[0]!, collectorContext(config))).rejects.toThrow(
+      /organization "example" was not found.*check github.org/,
+    );
+  });
+
+  it('authenticates as a GitHub App installation', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
+    const pem = await exportPKCS8(privateKey);
+
+    const { out } = await run(
+      makeGitHubOrg({ repos: 3 }),
+      { tokens: [], apps: [{ appId: 4242, publicKey: await exportSPKI(publicKey), installations: [99] }] },
+      () => ({ kind: 'app', appId: 4242, installationId: 99, privateKey: pem }),
+    );
+
+    expect(out.status).toBe('ok');
+    expect(server!.stats.tokenRequests).toBe(1);
+    expect(server!.stats.authorizations.at(-1)).toMatch(/^token ghs_/);
+  });
+});

@@ -1,0 +1,285 @@
+import {
+  AttachGroupPolicyCommand,
+  AttachUserPolicyCommand,
+  CreateAccessKeyCommand,
+  CreateGroupCommand,
+  CreateLoginProfileCommand,
+  CreatePolicyCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  CreateVirtualMFADeviceCommand,
+  EnableMFADeviceCommand,
+  GenerateCredentialReportCommand,
+  GetAccountAuthorizationDetailsCommand,
+  GetAccountPasswordPolicyCommand,
+  GetAccountSummaryCommand,
+  GetCredentialReportCommand,
+  IAMClient,
+  NoSuchEntityException,
+  PutUserPolicyCommand,
+  UpdateAccessKeyCommand,
+  UpdateAccountPasswordPolicyCommand,
+  AddUserToGroupCommand,
+} from '@aws-sdk/client-iam';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { AwsAccountScope } from '../../shared/aws/accounts.js';
+import { iamConsoleMfaCheck } from '../../shared/checks/iam-console-mfa.js';
+import { iamKeyRotationCheck } from '../../shared/checks/iam-key-rotation.js';
+import { fixedClock } from '../../shared/clock.js';
+import { createIamCollector, parseCredentialReport, pollDelay } from '../../shared/collectors/iam.js';
+import { testAccountId } from '../helpers/aws.js';
+import { awsTestConfig, collectOnce } from '../helpers/aws-collectors.js';
+
+const config = awsTestConfig({ regions: ['us-east-1'] });
+const DAY = 86_400_000;
+
+function scope(): AwsAccountScope {
+  return { id: `aws-${testAccountId()}`, accountId: testAccountId(), regions: ['us-east-1'] };
+}
+
+/** A sleeper that records the waits instead of waiting. */
+function recordingSleeper() {
+  const waits: number[] = [];
+  return { waits, sleep: async (ms: number) => void waits.push(ms) };
+}
+
+const doc = (action: string) =>
+  JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] });
+
+describe('iam collector (emulator)', () => {
+  let seededAt: number;
+  beforeAll(async () => {
+    const iam = new IAMClient({ region: 'us-east-1' });
+    seededAt = Date.now();
+    for (const user of ['alice', 'bob', 'carol', 'dave']) await iam.send(new CreateUserCommand({ UserName: user }));
+    // alice: console + MFA; bob: console without MFA; carol: an active key; dave: an inactive key.
+    for (const user of ['alice', 'bob'])
+      await iam.send(new CreateLoginProfileCommand({ UserName: user, Password: 'Correct-Horse-9-Battery' }));
+    const mfa = await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'alice-mfa' }));
+    await iam.send(
+      new EnableMFADeviceCommand({
+        UserName: 'alice',
+        SerialNumber: mfa.VirtualMFADevice!.SerialNumber!,
+        AuthenticationCode1: '123456',
+        AuthenticationCode2: '654321',
+      }),
+    );
+    await iam.send(new CreateAccessKeyCommand({ UserName: 'carol' }));
+    const daveKey = await iam.send(new CreateAccessKeyCommand({ UserName: 'dave' }));
+    await iam.send(
+      new UpdateAccessKeyCommand({ UserName: 'dave', AccessKeyId: daveKey.AccessKey!.AccessKeyId!, Status: 'Inactive' }),
+    );
+    // One customer-managed policy attached to two users and a group: stored once, referenced by ARN.
+    const policy = await iam.send(new CreatePolicyCommand({ PolicyName: 'read-logs', PolicyDocument: doc('logs:Get*') }));
+    const arn = policy.Policy!.Arn!;
+    for (const user of ['alice', 'bob']) await iam.send(new AttachUserPolicyCommand({ UserName: user, PolicyArn: arn }));
+    await iam.send(new CreateGroupCommand({ GroupName: 'auditors' }));
+    await iam.send(new AttachGroupPolicyCommand({ GroupName: 'auditors', PolicyArn: arn }));
+    await iam.send(new AddUserToGroupCommand({ GroupName: 'auditors', UserName: 'alice' }));
+    await iam.send(new PutUserPolicyCommand({ UserName: 'bob', PolicyName: 'inline-s3', PolicyDocument: doc('s3:List*') }));
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'deployer',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        }),
+      }),
+    );
+    iam.destroy();
+  });
+
+  it('collects the credential report (polled through the sleeper), policy, summary and authorization details', async () => {
+    const { waits, sleep } = recordingSleeper();
+    const collector = createIamCollector({ sleep });
+    const { result, stats } = await collectOnce(collector, scope(), { config });
+    const data = result.data;
+
+    // moto answers STARTED to the first GenerateCredentialReport and COMPLETE to the second.
+    expect(waits).toEqual([pollDelay(0)]);
+    const byUser = Object.fromEntries(data.credentialReport.rows.map((r) => [r.user, r]));
+    expect(Object.keys(byUser).sort()).toEqual(['alice', 'bob', 'carol', 'dave']);
+    expect(byUser.alice).toMatchObject({ passwordEnabled: true, mfaActive: true });
+    expect(byUser.bob).toMatchObject({ passwordEnabled: true, mfaActive: false });
+    expect(byUser.carol?.accessKey1).toMatchObject({ active: true, lastRotated: expect.any(String) });
+    expect(byUser.dave?.accessKey1.active).toBe(false);
+
+    expect(data.passwordPolicy).toBeNull();
+    expect(data.accountSummary.Users).toBe(4);
+    expect(data.accountSummary.AccountMFAEnabled).toBe(0);
+
+    const { users, groups, roles, policies } = data.authorization;
+    const arn = `arn:aws:iam::${testAccountId()}:policy/read-logs`;
+    expect(Object.keys(policies)).toEqual([arn]);
+    expect(policies[arn]).toMatchObject({
+      name: 'read-logs',
+      awsManaged: false,
+      document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'logs:Get*', Resource: '*' }] },
+    });
+    const alice = users.find((u) => u.userName === 'alice')!;
+    expect(alice).toMatchObject({ attachedPolicies: [arn], groups: ['auditors'] });
+    expect(users.find((u) => u.userName === 'bob')!.inlinePolicies).toEqual([
+      { name: 'inline-s3', document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:List*', Resource: '*' }] } },
+    ]);
+    expect(groups).toEqual([expect.objectContaining({ groupName: 'auditors', attachedPolicies: [arn] })]);
+    expect(roles).toEqual([
+      expect.objectContaining({
+        roleName: 'deployer',
+        assumeRolePolicyDocument: expect.objectContaining({ Statement: [expect.objectContaining({ Action: 'sts:AssumeRole' })] }),
+      }),
+    ]);
+    // The policy document appears once in the whole snapshot.
+    expect(JSON.stringify(data).split('logs:Get*').length - 1).toBe(1);
+
+    // Generate x2, Get, password policy, summary, one page of authorization details: no per-user calls.
+    expect(stats.requests).toBe(6);
+    expect(result.items).toBe(4);
+  });
+
+  it('the password policy is recorded when there is one', async () => {
+    const iam = new IAMClient({ region: 'us-east-1' });
+    await iam.send(new UpdateAccountPasswordPolicyCommand({ MinimumPasswordLength: 14, RequireSymbols: true }));
+    iam.destroy();
+    const { result } = await collectOnce(createIamCollector({ sleep: async () => {} }), scope(), { config });
+    expect(result.data.passwordPolicy).toMatchObject({ MinimumPasswordLength: 14, RequireSymbols: true });
+  });
+
+  it('checks: console users without MFA and root are named; key age is measured from collectedAt', async () => {
+    const collector = createIamCollector({ sleep: async () => {} });
+    // Collected 120 days after the keys were made (the report's dates are real times).
+    const late = await collectOnce(collector, scope(), { config, clock: fixedClock(new Date(seededAt + 120 * DAY)) });
+    const mfa = iamConsoleMfaCheck.run(late.snapshot, config);
+    expect(mfa.result).toBe('fail');
+    // moto has no <root_account> row and reports AccountMFAEnabled 0: root fails too.
+    expect(mfa.failing).toEqual(['<root_account>', 'bob']);
+    expect(mfa.detail).toMatch(/1 of 2 console user\(s\) without MFA: bob/);
+
+    const rotation = iamKeyRotationCheck.run(late.snapshot, config);
+    expect(rotation.result).toBe('fail');
+    expect(rotation.failing).toEqual([expect.stringMatching(/^carol key 1 \(1[12]\d days\)$/)]);
+
+    // The same keys, collected 10 days after they were made: compliant; dave's inactive key never counts.
+    const early = await collectOnce(collector, scope(), { config, clock: fixedClock(new Date(seededAt + 10 * DAY)) });
+    expect(iamKeyRotationCheck.run(early.snapshot, config)).toMatchObject({ result: 'pass', failing: [] });
+    // A stricter threshold from the configuration.
+    const strict = awsTestConfig({ regions: ['us-east-1'] }, { checks: { iamKeyMaxAgeDays: 5 } });
+    expect(iamKeyRotationCheck.run(early.snapshot, strict).result).toBe('fail');
+  });
+});
+
+describe('iam collector (aws-sdk-client-mock: polling and pagination the emulator does not show)', () => {
+  it('polls with backoff until COMPLETE and follows every authorization-details page', async () => {
+    // moto is COMPLETE on the second poll and never paginates GetAccountAuthorizationDetails.
+    const iam = mockClient(IAMClient);
+    try {
+      iam
+        .on(GenerateCredentialReportCommand)
+        .resolvesOnce({ State: 'STARTED' })
+        .resolvesOnce({ State: 'INPROGRESS' })
+        .resolvesOnce({ State: 'INPROGRESS' })
+        .resolves({ State: 'COMPLETE' });
+      iam.on(GetCredentialReportCommand).resolves({
+        Content: new TextEncoder().encode(AWS_REPORT),
+        GeneratedTime: new Date('2026-04-20T00:00:00Z'),
+      });
+      iam.on(GetAccountPasswordPolicyCommand).rejects(new NoSuchEntityException({ message: 'none', $metadata: {} }));
+      iam.on(GetAccountSummaryCommand).resolves({ SummaryMap: { AccountMFAEnabled: 1, Users: 2 } });
+      iam
+        .on(GetAccountAuthorizationDetailsCommand, { Marker: undefined })
+        .resolves({
+          UserDetailList: [{ UserName: 'u1', Arn: 'arn:u1', AttachedManagedPolicies: [{ PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }] }],
+          Policies: [
+            {
+              Arn: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
+              PolicyName: 'ReadOnlyAccess',
+              DefaultVersionId: 'v2',
+              PolicyVersionList: [
+                { VersionId: 'v1', IsDefaultVersion: false, Document: encodeURIComponent(doc('old:*')) },
+                { VersionId: 'v2', IsDefaultVersion: true, Document: encodeURIComponent(doc('*:Get*')) },
+              ],
+            },
+            { Arn: 'arn:aws:iam::aws:policy/Unused', PolicyName: 'Unused', PolicyVersionList: [] },
+          ],
+          IsTruncated: true,
+          Marker: 'm2',
+        })
+        .on(GetAccountAuthorizationDetailsCommand, { Marker: 'm2' })
+        .resolves({ UserDetailList: [{ UserName: 'u2', Arn: 'arn:u2' }], IsTruncated: false });
+      const { waits, sleep } = recordingSleeper();
+      const s: AwsAccountScope = { id: 'aws-111122223333', accountId: '111122223333', regions: ['us-east-1'] };
+      const { result, stats } = await collectOnce(createIamCollector({ sleep }), s, { config });
+      expect(waits).toEqual([1000, 2000, 4000]);
+      expect(result.data.authorization.users.map((u) => u.userName)).toEqual(['u1', 'u2']);
+      // The default version's document only; the unused AWS-managed policy is not stored.
+      expect(result.data.authorization.policies).toEqual({
+        'arn:aws:iam::aws:policy/ReadOnlyAccess': expect.objectContaining({
+          awsManaged: true,
+          defaultVersionId: 'v2',
+          document: JSON.parse(doc('*:Get*')),
+        }),
+      });
+      expect(result.data.credentialReport.generatedTime).toBe('2026-04-20T00:00:00.000Z');
+      expect(stats.pages).toBe(2);
+    } finally {
+      iam.restore();
+    }
+  });
+
+  it('gives up after maxPolls with a message saying what to do', async () => {
+    const iam = mockClient(IAMClient);
+    try {
+      iam.on(GenerateCredentialReportCommand).resolves({ State: 'INPROGRESS' });
+      const s: AwsAccountScope = { id: 'aws-111122223333', accountId: '111122223333', regions: ['us-east-1'] };
+      const { waits, sleep } = recordingSleeper();
+      await expect(collectOnce(createIamCollector({ sleep, maxPolls: 4 }), s, { config })).rejects.toThrow(
+        /credential report of account 111122223333 was still INPROGRESS after 4 polls.*run the collection again later/,
+      );
+      expect(waits).toEqual([1000, 2000, 4000]);
+    } finally {
+      iam.restore();
+    }
+  });
+});
+
+/** A credential report as AWS writes it (columns from the IAM User Guide), root row included. */
+const AWS_REPORT = [
+  'user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated',
+  '<root_account>,arn:aws:iam::111122223333:root,2019-01-01T00:00:00+00:00,not_supported,2026-04-01T10:00:00+00:00,not_supported,not_supported,true,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A',
+  'ops,arn:aws:iam::111122223333:user/ops,2020-05-01T00:00:00+00:00,true,no_information,2020-05-01T00:00:00+00:00,N/A,false,true,2025-12-01T00:00:00+00:00,2026-04-19T08:00:00+00:00,us-east-1,s3,true,2026-04-01T00:00:00+00:00,N/A,N/A,N/A,false,N/A,false,N/A',
+  '',
+].join('\n');
+
+describe('parseCredentialReport', () => {
+  it('types every column, keeps <root_account>, maps N/A markers to null', () => {
+    const [root, ops] = parseCredentialReport(AWS_REPORT);
+    expect(root).toMatchObject({
+      user: '<root_account>',
+      passwordEnabled: null,
+      passwordLastUsed: '2026-04-01T10:00:00.000Z',
+      passwordLastChanged: null,
+      mfaActive: true,
+      accessKey1: { active: false, lastRotated: null, lastUsedDate: null, lastUsedRegion: null, lastUsedService: null },
+    });
+    expect(ops).toMatchObject({
+      user: 'ops',
+      passwordEnabled: true,
+      passwordLastUsed: null,
+      mfaActive: false,
+      accessKey1: {
+        active: true,
+        lastRotated: '2025-12-01T00:00:00.000Z',
+        lastUsedDate: '2026-04-19T08:00:00.000Z',
+        lastUsedRegion: 'us-east-1',
+        lastUsedService: 's3',
+      },
+      accessKey2: { active: true, lastRotated: '2026-04-01T00:00:00.000Z', lastUsedDate: null },
+      cert1: { active: false, lastRotated: null },
+    });
+  });
+
+  it('reads quoted fields and CRLF line ends, by header name', () => {
+    const rows = parseCredentialReport('arn,user,mfa_active\r\n"arn:x","we,ird ""name""",true\r\n');
+    expect(rows).toEqual([expect.objectContaining({ user: 'we,ird "name"', arn: 'arn:x', mfaActive: true })]);
+  });
+});

@@ -1,0 +1,91 @@
+/**
+ * Small fake collector and check for the sampler's tests, injected as parameters so the tests
+ * do not depend on the real checks (written elsewhere) and pin the sampler's own behaviour.
+ */
+import { type AnyCheck, fail, pass } from '../../shared/checks/types.js';
+import type { AnyCollector } from '../../shared/collectors/types.js';
+import { type Config, parseConfig } from '../../shared/config.js';
+import { writeSnapshot } from '../../shared/evidence/write.js';
+import type { ListedObject, Locker } from '../../shared/locker/types.js';
+import { makeSnapshot } from '../helpers/snapshots.js';
+
+export interface FakeData {
+  repos: { name: string; protected: boolean }[];
+}
+
+/** A collector over GitHub orgs: one scope per configured org, named github-<org>. */
+export const fakeCollector: AnyCollector = {
+  id: 'fakerepos',
+  source: 'github',
+  controls: ['CC8.1'],
+  description: 'fake: repositories and whether their default branch is protected',
+  scopes: (config: Config) => (config.github ? [{ id: `github-${config.github.org}` }] : []),
+  collect: async () => ({ data: { repos: [] }, items: 0 }),
+};
+
+export const fakeCheck: AnyCheck = {
+  id: 'fake-protected',
+  controls: ['CC8.1'],
+  collector: 'fakerepos',
+  description: 'every repository protects its default branch',
+  run(snapshot) {
+    const data = snapshot.data as FakeData;
+    const bad = data.repos.filter((r) => !r.protected).map((r) => r.name);
+    return bad.length
+      ? fail(`${bad.length} repository(ies) without branch protection: ${bad.join(', ')}`, bad)
+      : pass(`all ${data.repos.length} repositories protect their default branch`);
+  },
+};
+
+export const fakeConfig: Config = parseConfig({
+  locker: { retentionDays: 730 },
+  github: { org: 'acme' },
+  auditPeriod: { start: '2026-01-01' },
+});
+
+/** Write one fake snapshot of `scope` collected at `collectedAt`. */
+export async function writeFake(
+  locker: Locker,
+  scope: string,
+  collectedAt: string,
+  repos: FakeData['repos'] = [{ name: 'api', protected: true }],
+  overrides: { status?: 'ok' | 'partial' | 'error'; errors?: string[]; runId?: string } = {},
+) {
+  return writeSnapshot(
+    locker,
+    makeSnapshot({
+      collector: 'fakerepos',
+      scope,
+      collectedAt,
+      controls: ['CC8.1'],
+      data: overrides.status === 'error' ? null : { repos },
+      ...overrides,
+    }),
+    730,
+  );
+}
+
+/** A locker whose listings come back in a random order (the sampler must not care). */
+export function shuffledLocker(inner: Locker): Locker {
+  return {
+    get url() {
+      return inner.url;
+    },
+    kind: inner.kind,
+    worm: inner.worm,
+    stats: inner.stats,
+    check: () => inner.check(),
+    put: (k, b, o) => inner.put(k, b, o),
+    get: (k) => inner.get(k),
+    head: (k) => inner.head(k),
+    async *list(prefix: string) {
+      const all: ListedObject[] = [];
+      for await (const item of inner.list(prefix)) all.push(item);
+      for (let i = all.length - 1; i > 0; i--) {
+        const j = Math.floor(Math.random() * (i + 1));
+        [all[i], all[j]] = [all[j]!, all[i]!];
+      }
+      yield* all;
+    },
+  };
+}

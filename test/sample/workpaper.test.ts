@@ -1,0 +1,191 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CSV_BOM, csvField, samplesCsv } from '../../shared/sample/csv.js';
+import type { SampleReport, SampleResult } from '../../shared/sample/run.js';
+import { recheckCommands, workpaperMarkdown, writeWorkpaper } from '../../shared/sample/workpaper.js';
+import { fakeCheck } from './fakes.js';
+
+function sample(over: Partial<SampleResult>): SampleResult {
+  return {
+    check: 'fake-protected',
+    collector: 'fakerepos',
+    scope: 'github-acme',
+    day: '2026-02-02',
+    key: 'snapshots/2026-02-02/fakerepos/github-acme/20260202T000500000Z-run000000001.json',
+    sha256: 'a'.repeat(64),
+    versionId: null,
+    snapshotStatus: 'ok',
+    snapshotsThatDay: 1,
+    integrity: 'sealed',
+    digestKey: 'digests/2026-02-02/20260203T030000000Z.json',
+    lockMode: null,
+    retainUntil: null,
+    result: 'pass',
+    detail: 'all 1 repositories protect their default branch',
+    failing: [],
+    rank: 'b'.repeat(64),
+    stratum: '2026-02',
+    ...over,
+  };
+}
+
+function report(
+  samples: SampleResult[],
+  locker: SampleReport['locker'] = { url: '/srv/locker', kind: 'directory', worm: false },
+): SampleReport {
+  return {
+    seed: 'seed-1',
+    checks: ['fake-protected'],
+    from: '2026-02-01',
+    to: '2026-02-28',
+    plan: { kind: 'per-month', n: 3 },
+    series: [
+      { check: 'fake-protected', collector: 'fakerepos', scope: 'github-acme', origin: 'config+locker' },
+    ],
+    samples,
+    chain: { digests: 3, problems: [] },
+    notes: [],
+    locker,
+    requests: 10,
+  };
+}
+
+/** A minimal RFC 4180 reader, to prove the writer round-trips. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (ch === '\r' && text[i + 1] === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      i++;
+    } else field += ch;
+  }
+  return rows;
+}
+
+describe('samples.csv', () => {
+  it('quotes commas, quotes and newlines (RFC 4180) and starts with a UTF-8 BOM', () => {
+    expect(csvField('plain')).toBe('plain');
+    expect(csvField('a,b')).toBe('"a,b"');
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+    expect(csvField('two\nlines')).toBe('"two\nlines"');
+    expect(csvField('cr\r\nlf')).toBe('"cr\r\nlf"');
+    expect(csvField(null)).toBe('');
+    expect(csvField('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
+
+    const detail = 'repos "web", "api"\nand ü, ✓';
+    const csv = samplesCsv([sample({ result: 'fail', detail, failing: ['web', 'a,b'] })]);
+    expect(csv.startsWith(CSV_BOM)).toBe(true);
+    const rows = parseCsv(csv.slice(1));
+    expect(rows).toHaveLength(2);
+    expect(rows[1]).toHaveLength(rows[0]!.length);
+    const record = Object.fromEntries(rows[0]!.map((h, i) => [h, rows[1]![i]]));
+    expect(record).toMatchObject({ detail, failing: 'web; a,b', result: 'fail', day: '2026-02-02' });
+    expect(Buffer.from(csv, 'utf8').subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+  });
+});
+
+describe('workpaper.md', () => {
+  it('follows the tests.md template and has one results row per sample', () => {
+    const samples = [
+      sample({}),
+      sample({ day: '2026-02-10', result: 'fail', detail: 'web | unprotected', failing: ['web'] }),
+      sample({
+        day: '2026-02-20',
+        result: 'missing',
+        key: null,
+        sha256: null,
+        detail: 'no snapshot',
+        digestKey: null,
+      }),
+    ];
+    const md = workpaperMarkdown({
+      report: report(samples),
+      checks: [fakeCheck],
+      subject: 'CC8.1',
+      generatedAt: new Date('2026-03-01T00:00:00Z'),
+      seedGenerated: false,
+      rerun: 'npx evidence sample --control CC8.1 --seed seed-1',
+    });
+    for (const heading of [
+      '# Test of effectiveness — CC8.1',
+      '## Test design',
+      '## Sampling strategy',
+      '## Expected outcome',
+      '## Results',
+      '## Exceptions',
+    ])
+      expect(md).toContain(heading);
+    const results = md.split('## Results')[1]!.split('## Exceptions')[0]!;
+    const rows = results.split('\n').filter((l) => /^\| \d+ \|/.test(l));
+    expect(rows).toHaveLength(samples.length);
+    expect(rows[1]).toContain('**fail**');
+    expect(rows[2]).toContain('**missing**');
+    // Every row has the same number of cells as the header (escaped pipes stay inside a cell).
+    const header = results.split('\n').find((l) => l.startsWith('| # |'))!;
+    const cells = (l: string) => l.split(/(?<!\\)\|/).length;
+    for (const row of rows) expect(cells(row)).toBe(cells(header));
+    const exceptions = md.split('## Exceptions')[1]!;
+    expect(exceptions).toMatch(/\*\*fail\*\* 2026-02-10 .*web \| unprotected\. Failing: `web`\./);
+    expect(exceptions).toMatch(/\*\*missing\*\* 2026-02-20/);
+    expect(md).toContain('seed-1');
+    expect(md).toContain('hashlib.sha256(f"{seed}|{check}|{s}|{d}"');
+    expect(md).toContain(
+      `sha256sum /srv/locker/snapshots/2026-02-02/fakerepos/github-acme/20260202T000500000Z-run000000001.json   # expect ${'a'.repeat(64)}`,
+    );
+  });
+
+  it('prints head-object and get-object commands for an S3 locker', () => {
+    const s = sample({ versionId: 'v-123', lockMode: 'COMPLIANCE' });
+    const lines = recheckCommands(report([s], { url: 's3://acme-evidence/prod', kind: 's3', worm: true }), s);
+    expect(lines.join('\n')).toContain(
+      `aws s3api head-object --bucket acme-evidence --key prod/${s.key} --version-id v-123 --checksum-mode ENABLED`,
+    );
+    expect(lines.join('\n')).toContain(
+      `aws s3api get-object --bucket acme-evidence --key prod/${s.key} --version-id v-123 sample.json`,
+    );
+    expect(lines.join('\n')).toContain(`ChecksumSHA256 ${Buffer.from(s.sha256!, 'hex').toString('base64')}`);
+  });
+
+  it('writes workpaper.md, samples.csv and samples.json in the SPEC shape', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'wp-'));
+    const written = await writeWorkpaper(path.join(dir, 'out'), {
+      report: report([sample({})]),
+      checks: [fakeCheck],
+      subject: 'fake-protected',
+      generatedAt: new Date('2026-03-01T00:00:00Z'),
+      seedGenerated: true,
+      rerun: 'npx evidence sample',
+    });
+    const doc = JSON.parse(await readFile(written.json, 'utf8'));
+    expect(doc).toMatchObject({
+      seed: 'seed-1',
+      checks: ['fake-protected'],
+      from: '2026-02-01',
+      to: '2026-02-28',
+    });
+    expect(Object.keys(doc.samples[0])).toEqual(
+      expect.arrayContaining(['check', 'collector', 'scope', 'day', 'key', 'sha256', 'result', 'detail']),
+    );
+    expect(await readFile(written.markdown, 'utf8')).toContain('generated for this run');
+    expect((await readFile(written.csv)).subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+  });
+});

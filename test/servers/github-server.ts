@@ -1,0 +1,591 @@
+/**
+ * A local GitHub on 127.0.0.1 (plain node:http) that executes real GraphQL against
+ * GitHub's published schema (@octokit/graphql-schema, built with graphql-js), so every
+ * query the collector sends is validated by construction. Used by tests, the bench and
+ * the demo. Stable API:
+ *
+ *   const org = makeGitHubOrg({ login: 'example', repos: 250, archived: 3 });
+ *   const server = await startGitHubServer(org, { tokens: ['...'], inject: {...} });
+ *   server.url           // REST base: set GITHUB_API_URL to it
+ *   server.graphqlUrl    // `${url}/graphql`: GITHUB_GRAPHQL_URL
+ *   server.stats         // { requests, graphql, rateLimited, secondaryLimited, serverErrors, unauthorized, pointsUsed, tokenRequests }
+ *   await server.stop();
+ *
+ * Behaviour:
+ * - POST /graphql: schema validation (400-style `errors` for an invalid query), GitHub's
+ *   connection rules (`first`/`last` required, at most 100), opaque cursors,
+ *   `rateLimit { cost remaining resetAt limit used nodeCount }` with the cost computed from
+ *   the query as GitHub documents it (requests needed per connection / 100, at least 1),
+ *   x-ratelimit-* headers, RATE_LIMITED once the points are spent, NOT_FOUND for an unknown org.
+ * - `Ref.rules` returns the rules of every ruleset targeting the branch whose enforcement
+ *   is ACTIVE or EVALUATE (DISABLED ones are left out), org rulesets first.
+ * - POST /app/installations/{id}/access_tokens: GitHub App JWT (RS256) verified against the
+ *   registered public key; answers an installation token.
+ * - Auth: `Authorization: token|bearer <t>`; unknown → 401 "Bad credentials".
+ * - `inject.secondaryLimitAtRequest: [n]` answers the n-th GraphQL request 403 "secondary
+ *   rate limit" with Retry-After; `inject.status5xxAtRequest: [n]` answers it 502.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { schema as publishedSchema } from '@octokit/graphql-schema';
+import {
+  buildSchema,
+  type DocumentNode,
+  execute,
+  type FragmentDefinitionNode,
+  GraphQLError,
+  type GraphQLSchema,
+  Kind,
+  parse,
+  type SelectionSetNode,
+  validate,
+  type ValueNode,
+} from 'graphql';
+import { importSPKI, type JWK, importJWK, jwtVerify, type KeyObject } from 'jose';
+
+export interface LegacyProtectionFixture {
+  pattern?: string;
+  requiresApprovingReviews?: boolean;
+  requiredApprovingReviewCount?: number | null;
+  requiresCodeOwnerReviews?: boolean;
+  dismissesStaleReviews?: boolean;
+  requireLastPushApproval?: boolean;
+  requiresStatusChecks?: boolean;
+  requiresStrictStatusChecks?: boolean;
+  requiredStatusCheckContexts?: string[];
+  isAdminEnforced?: boolean;
+  allowsForcePushes?: boolean;
+  allowsDeletions?: boolean;
+  requiresCommitSignatures?: boolean;
+  requiresLinearHistory?: boolean;
+  requiresConversationResolution?: boolean;
+}
+
+export interface RuleFixture {
+  /** RepositoryRuleType, e.g. PULL_REQUEST, NON_FAST_FORWARD, DELETION. */
+  type: string;
+  /** Parameters with their GraphQL __typename, e.g. PullRequestParameters. */
+  parameters?: { __typename: string } & Record<string, unknown>;
+}
+
+export interface RulesetFixture {
+  id: number;
+  name: string;
+  enforcement: 'ACTIVE' | 'EVALUATE' | 'DISABLED';
+  rules: RuleFixture[];
+  /** Org rulesets only: names of the repositories it targets ("*" for all). Default ["*"]. */
+  repositories?: string[];
+}
+
+export interface RepoFixture {
+  name: string;
+  archived?: boolean;
+  fork?: boolean;
+  visibility?: 'PRIVATE' | 'PUBLIC' | 'INTERNAL';
+  /** null: an empty repository with no branch. Default "main". */
+  defaultBranch?: string | null;
+  protection?: LegacyProtectionFixture | null;
+  /** Repository rulesets targeting the default branch. */
+  rulesets?: RulesetFixture[];
+}
+
+export interface GitHubOrgFixture {
+  login: string;
+  requiresTwoFactorAuthentication: boolean | null;
+  repos: RepoFixture[];
+  /** Organization rulesets targeting the default branch of the repositories they name. */
+  rulesets: RulesetFixture[];
+}
+
+/** A PULL_REQUEST rule requiring `approvals` reviews. */
+export function pullRequestRule(approvals: number, extra: Record<string, unknown> = {}): RuleFixture {
+  return {
+    type: 'PULL_REQUEST',
+    parameters: {
+      __typename: 'PullRequestParameters',
+      requiredApprovingReviewCount: approvals,
+      requireCodeOwnerReview: false,
+      dismissStaleReviewsOnPush: true,
+      requireLastPushApproval: false,
+      requiredReviewThreadResolution: false,
+      allowedMergeMethods: ['MERGE', 'SQUASH', 'REBASE'],
+      ...extra,
+    },
+  };
+}
+
+/** Blocks force pushes. */
+export const nonFastForwardRule: RuleFixture = { type: 'NON_FAST_FORWARD' };
+export const deletionRule: RuleFixture = { type: 'DELETION' };
+
+/** Legacy protection: 1 approval, force pushes and deletions blocked, unless overridden. */
+export function legacyProtection(overrides: LegacyProtectionFixture = {}): LegacyProtectionFixture {
+  return { requiresApprovingReviews: true, requiredApprovingReviewCount: 1, allowsForcePushes: false, ...overrides };
+}
+
+/**
+ * A fictional org of `repos` repositories "repo-0001"... (+ `archived` archived ones).
+ * `style(i)` picks each repository's protection: "legacy" (default), "ruleset" (a
+ * repository ruleset), "org" (covered only by the org ruleset "org-baseline", which then
+ * exists), or "none".
+ */
+export function makeGitHubOrg(
+  input: {
+    login?: string;
+    repos?: number;
+    archived?: number;
+    requiresTwoFactorAuthentication?: boolean | null;
+    style?: (i: number) => 'legacy' | 'ruleset' | 'org' | 'none';
+  } = {},
+): GitHubOrgFixture {
+  const style = input.style ?? (() => 'legacy');
+  const repos: RepoFixture[] = [];
+  const orgCovered: string[] = [];
+  for (let i = 0; i < (input.repos ?? 10); i++) {
+    const name = `repo-${String(i + 1).padStart(4, '0')}`;
+    const s = style(i);
+    const repo: RepoFixture = { name, protection: s === 'legacy' ? legacyProtection() : null };
+    if (s === 'ruleset')
+      repo.rulesets = [
+        { id: 1000 + i, name: 'protect-main', enforcement: 'ACTIVE', rules: [pullRequestRule(1), nonFastForwardRule] },
+      ];
+    if (s === 'org') orgCovered.push(name);
+    repos.push(repo);
+  }
+  for (let i = 0; i < (input.archived ?? 0); i++)
+    repos.push({ name: `old-${String(i + 1).padStart(4, '0')}`, archived: true, protection: null });
+  return {
+    login: input.login ?? 'example',
+    requiresTwoFactorAuthentication:
+      input.requiresTwoFactorAuthentication === undefined ? true : input.requiresTwoFactorAuthentication,
+    repos,
+    rulesets: orgCovered.length
+      ? [
+          {
+            id: 1,
+            name: 'org-baseline',
+            enforcement: 'ACTIVE',
+            repositories: orgCovered,
+            rules: [pullRequestRule(2), nonFastForwardRule, deletionRule],
+          },
+        ]
+      : [],
+  };
+}
+
+export interface GitHubServerOptions {
+  /** Tokens accepted. Default ["ghp_test_token_000000000000000000000001"]. */
+  tokens?: string[];
+  /** GitHub Apps: id, public key (JWK, PEM SPKI or KeyObject), installation ids. */
+  apps?: { appId: string | number; publicKey: JWK | KeyObject | string; installations: (string | number)[] }[];
+  /** GraphQL points per window. Default 5,000 per hour. */
+  points?: { limit: number; windowSeconds: number };
+  inject?: { secondaryLimitAtRequest?: number[]; retryAfterSeconds?: number; status5xxAtRequest?: number[] };
+  clock?: { now(): number };
+}
+
+export interface GitHubServerStats {
+  requests: number;
+  graphql: number;
+  rateLimited: number;
+  secondaryLimited: number;
+  serverErrors: number;
+  unauthorized: number;
+  pointsUsed: number;
+  tokenRequests: number;
+  authorizations: string[];
+}
+
+export interface GitHubServer {
+  url: string;
+  graphqlUrl: string;
+  stats: GitHubServerStats;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_GITHUB_TOKEN = 'ghp_test_token_000000000000000000000001';
+
+let schemaCache: GraphQLSchema | undefined;
+/** GitHub's public schema, built once per process (a few hundred ms). */
+export function githubSchema(): GraphQLSchema {
+  if (!schemaCache) {
+    schemaCache = buildSchema(publishedSchema.idl, { assumeValidSDL: true });
+  }
+  return schemaCache;
+}
+
+interface Ctx {
+  salt: string;
+}
+
+export async function startGitHubServer(
+  fixture: GitHubOrgFixture,
+  options: GitHubServerOptions = {},
+): Promise<GitHubServer> {
+  const schema = githubSchema();
+  const clock = options.clock ?? { now: () => Date.now() };
+  const tokens = new Set(options.tokens ?? [DEFAULT_GITHUB_TOKEN]);
+  const points = options.points ?? { limit: 5000, windowSeconds: 3600 };
+  let window = { used: 0, resetAt: 0 };
+  const salt = randomBytes(4).toString('hex');
+  const stats: GitHubServerStats = {
+    requests: 0,
+    graphql: 0,
+    rateLimited: 0,
+    secondaryLimited: 0,
+    serverErrors: 0,
+    unauthorized: 0,
+    pointsUsed: 0,
+    tokenRequests: 0,
+    authorizations: [],
+  };
+  const refs = new Map<string, unknown>();
+  const root = buildRoot(fixture, refs);
+
+  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+    res.end(JSON.stringify(body));
+  };
+
+  const authorized = (req: IncomingMessage): boolean => {
+    const header = req.headers.authorization ?? '';
+    stats.authorizations.push(header);
+    const [, value] = header.split(' ', 2);
+    return value !== undefined && tokens.has(value);
+  };
+
+  const handleAppToken = async (req: IncomingMessage, res: ServerResponse, installationId: string) => {
+    stats.tokenRequests++;
+    const jwt = (req.headers.authorization ?? '').replace(/^bearer\s+/i, '');
+    const claims = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString() || '{}') as {
+      iss?: string | number;
+    };
+    const app = options.apps?.find((a) => String(a.appId) === String(claims.iss));
+    const deny = (message: string) => {
+      stats.unauthorized++;
+      send(res, 401, { message, documentation_url: 'https://docs.github.com/rest', status: '401' });
+    };
+    if (!app) return deny('A JSON web token could not be decoded');
+    try {
+      const key =
+        typeof app.publicKey === 'string'
+          ? await importSPKI(app.publicKey, 'RS256')
+          : 'kty' in app.publicKey
+            ? await importJWK(app.publicKey as JWK, 'RS256')
+            : app.publicKey;
+      await jwtVerify(jwt, key, { currentDate: new Date(clock.now()) });
+    } catch {
+      return deny("'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires");
+    }
+    if (!app.installations.map(String).includes(installationId))
+      return send(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' });
+    const token = `ghs_${randomBytes(18).toString('hex')}`;
+    tokens.add(token);
+    send(res, 201, {
+      token,
+      expires_at: new Date(clock.now() + 3600_000).toISOString(),
+      permissions: { administration: 'read', metadata: 'read', organization_administration: 'read' },
+      repository_selection: 'all',
+    });
+  };
+
+  const handleGraphql = async (req: IncomingMessage, res: ServerResponse) => {
+    const n = ++stats.graphql;
+    if (!authorized(req)) {
+      stats.unauthorized++;
+      return send(res, 401, {
+        message: 'Bad credentials',
+        documentation_url: 'https://docs.github.com/graphql',
+        status: '401',
+      });
+    }
+    if (options.inject?.secondaryLimitAtRequest?.includes(n)) {
+      stats.secondaryLimited++;
+      return send(
+        res,
+        403,
+        {
+          message:
+            'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.',
+          documentation_url:
+            'https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+          status: '403',
+        },
+        { 'retry-after': String(options.inject.retryAfterSeconds ?? 60) },
+      );
+    }
+    if (options.inject?.status5xxAtRequest?.includes(n)) {
+      stats.serverErrors++;
+      return send(res, 502, { message: 'Server Error' });
+    }
+    const body = JSON.parse((await readBody(req)) || '{}') as {
+      query?: string;
+      variables?: Record<string, unknown>;
+    };
+    let document: DocumentNode;
+    try {
+      document = parse(body.query ?? '');
+    } catch (err) {
+      return send(res, 200, { errors: [{ message: (err as Error).message }] });
+    }
+    const invalid = validate(schema, document);
+    if (invalid.length)
+      return send(res, 200, {
+        errors: invalid.map((e) => ({ message: e.message, locations: e.locations })),
+      });
+
+    if (clock.now() >= window.resetAt)
+      window = { used: 0, resetAt: Math.ceil((clock.now() + points.windowSeconds * 1000) / 1000) * 1000 };
+    const cost = queryCost(document, body.variables ?? {});
+    const rateHeaders = (remaining: number) => ({
+      'x-ratelimit-limit': String(points.limit),
+      'x-ratelimit-remaining': String(remaining),
+      'x-ratelimit-used': String(window.used),
+      'x-ratelimit-reset': String(Math.floor(window.resetAt / 1000)),
+      'x-ratelimit-resource': 'graphql',
+    });
+    if (window.used + cost > points.limit) {
+      stats.rateLimited++;
+      return send(
+        res,
+        200,
+        { errors: [{ type: 'RATE_LIMITED', message: 'API rate limit already exceeded for user ID 1.' }] },
+        rateHeaders(0),
+      );
+    }
+    window.used += cost;
+    stats.pointsUsed += cost;
+    const rateLimit = {
+      cost,
+      limit: points.limit,
+      remaining: points.limit - window.used,
+      used: window.used,
+      resetAt: new Date(window.resetAt).toISOString(),
+      nodeCount: cost * 100,
+    };
+    const result = await execute({
+      schema,
+      document,
+      rootValue: { ...root, rateLimit },
+      contextValue: { salt } satisfies Ctx,
+      variableValues: body.variables ?? {},
+    });
+    const errors = result.errors?.map((e) => ({
+      type: (e.extensions?.type as string | undefined) ?? undefined,
+      path: e.path,
+      locations: e.locations,
+      message: e.message,
+    }));
+    send(res, 200, errors ? { data: result.data, errors } : { data: result.data }, rateHeaders(rateLimit.remaining));
+  };
+
+  const server = createServer((req, res) => {
+    stats.requests++;
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const appToken = /^\/app\/installations\/([^/]+)\/access_tokens$/.exec(url.pathname);
+    const work =
+      req.method === 'POST' && url.pathname === '/graphql'
+        ? handleGraphql(req, res)
+        : req.method === 'POST' && appToken
+          ? handleAppToken(req, res, appToken[1]!)
+          : Promise.resolve(send(res, 404, { message: 'Not Found', status: '404' }));
+    work.catch((err: unknown) => {
+      if (!res.headersSent) send(res, 500, { message: (err as Error).message });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    graphqlUrl: `${url}/graphql`,
+    stats,
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
+
+/** Root resolvers over the fixture (graphql-js calls function-valued fields with their args). */
+function buildRoot(fixture: GitHubOrgFixture, refs: Map<string, unknown>) {
+  const orgObject = {
+    __typename: 'Organization',
+    login: fixture.login,
+    requiresTwoFactorAuthentication: fixture.requiresTwoFactorAuthentication,
+    repositories: (args: ConnectionArgs & { isArchived?: boolean | null }, ctx: Ctx) => {
+      const repos = fixture.repos
+        .filter((r) => args.isArchived == null || Boolean(r.archived) === args.isArchived)
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((r) => repoObject(r));
+      return connection(repos, args, 'repositories', ctx);
+    },
+  };
+
+  const rulesetObject = (rs: RulesetFixture, source: unknown) => ({
+    __typename: 'RepositoryRuleset',
+    id: `RRS_${rs.id}`,
+    databaseId: rs.id,
+    name: rs.name,
+    enforcement: rs.enforcement,
+    target: 'BRANCH',
+    source,
+  });
+
+  const repoObject = (r: RepoFixture) => {
+    const nameWithOwner = `${fixture.login}/${r.name}`;
+    const branch = r.defaultBranch === undefined ? 'main' : r.defaultBranch;
+    const repoSource = { __typename: 'Repository', name: r.name, nameWithOwner };
+    const orgSource = { __typename: 'Organization', login: fixture.login };
+    const applying = [
+      ...fixture.rulesets
+        .filter((rs) => (rs.repositories ?? ['*']).some((n) => n === '*' || n === r.name))
+        .map((rs) => ({ rs, source: orgSource })),
+      ...(r.rulesets ?? []).map((rs) => ({ rs, source: repoSource })),
+    ].filter(({ rs }) => rs.enforcement !== 'DISABLED');
+    const rules = applying.flatMap(({ rs, source }) =>
+      rs.rules.map((rule, i) => ({
+        __typename: 'RepositoryRule',
+        id: `RR_${rs.id}_${i}`,
+        type: rule.type,
+        parameters: rule.parameters ?? null,
+        repositoryRuleset: rulesetObject(rs, source),
+      })),
+    );
+    const refId = `REF_${Buffer.from(`${nameWithOwner}:${branch}`).toString('base64url')}`;
+    const ref =
+      branch === null
+        ? null
+        : {
+            __typename: 'Ref',
+            id: refId,
+            name: branch,
+            prefix: 'refs/heads/',
+            branchProtectionRule: r.protection
+              ? {
+                  pattern: branch,
+                  requiresApprovingReviews: false,
+                  requiredApprovingReviewCount: null,
+                  requiresCodeOwnerReviews: false,
+                  dismissesStaleReviews: false,
+                  requireLastPushApproval: false,
+                  requiresStatusChecks: false,
+                  requiresStrictStatusChecks: false,
+                  requiredStatusCheckContexts: [],
+                  isAdminEnforced: false,
+                  allowsForcePushes: false,
+                  allowsDeletions: false,
+                  requiresCommitSignatures: false,
+                  requiresLinearHistory: false,
+                  requiresConversationResolution: false,
+                  ...r.protection,
+                }
+              : null,
+            rules: (args: ConnectionArgs, ctx: Ctx) => connection(rules, args, 'rules', ctx),
+          };
+    if (ref) refs.set(refId, ref);
+    return {
+      __typename: 'Repository',
+      name: r.name,
+      nameWithOwner,
+      isArchived: Boolean(r.archived),
+      isFork: Boolean(r.fork),
+      isPrivate: (r.visibility ?? 'PRIVATE') !== 'PUBLIC',
+      visibility: r.visibility ?? 'PRIVATE',
+      defaultBranchRef: ref,
+    };
+  };
+  // Build every repository once so node(id:) can find refs before they are listed.
+  for (const r of fixture.repos) repoObject(r);
+
+  return {
+    organization: ({ login }: { login: string }) => {
+      if (login.toLowerCase() !== fixture.login.toLowerCase())
+        throw new GraphQLError(`Could not resolve to an Organization with the login of '${login}'.`, {
+          extensions: { type: 'NOT_FOUND' },
+        });
+      return orgObject;
+    },
+    node: ({ id }: { id: string }) => refs.get(id) ?? null,
+  };
+}
+
+interface ConnectionArgs {
+  first?: number | null;
+  last?: number | null;
+  after?: string | null;
+}
+
+/** GitHub's connection rules: first or last required, at most 100; opaque cursors. */
+function connection<T>(items: T[], args: ConnectionArgs, name: string, ctx: Ctx) {
+  if (args.first == null && args.last == null)
+    throw new GraphQLError(`You must provide a \`first\` or \`last\` value to properly paginate the \`${name}\` connection.`, {
+      extensions: { type: 'MISSING_PAGINATION_BOUNDARIES' },
+    });
+  const size = args.first ?? args.last ?? 0;
+  if (size > 100 || size < 0)
+    throw new GraphQLError(
+      `Requesting ${size} records on the \`${name}\` connection exceeds the \`${args.first != null ? 'first' : 'last'}\` limit of 100 records.`,
+      { extensions: { type: 'EXCESSIVE_PAGINATION' } },
+    );
+  let start = 0;
+  if (args.after) {
+    const [salt, offset] = Buffer.from(args.after, 'base64').toString().split(':');
+    if (salt !== ctx.salt || !Number.isInteger(Number(offset)))
+      throw new GraphQLError(`\`${args.after}\` does not appear to be a valid cursor.`, {
+        extensions: { type: 'INVALID_CURSOR_ARGUMENTS' },
+      });
+    start = Number(offset) + 1;
+  }
+  const nodes = items.slice(start, start + size);
+  const cursor = (i: number) => Buffer.from(`${ctx.salt}:${i}`).toString('base64');
+  const endIndex = start + nodes.length - 1;
+  return {
+    totalCount: items.length,
+    nodes,
+    edges: nodes.map((node, i) => ({ node, cursor: cursor(start + i) })),
+    pageInfo: {
+      hasNextPage: start + nodes.length < items.length,
+      hasPreviousPage: start > 0,
+      startCursor: nodes.length ? cursor(start) : null,
+      endCursor: nodes.length ? cursor(endIndex) : null,
+    },
+  };
+}
+
+/**
+ * GitHub's documented cost: the number of requests needed to fill every connection
+ * (a nested connection needs one request per parent node), divided by 100, rounded, at least 1.
+ */
+export function queryCost(document: DocumentNode, variables: Record<string, unknown>): number {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+  const valueOf = (v: ValueNode): number => {
+    if (v.kind === Kind.INT) return Number(v.value);
+    if (v.kind === Kind.VARIABLE) return Number(variables[v.name.value] ?? 0);
+    return 0;
+  };
+  let requests = 0;
+  const walk = (set: SelectionSetNode | undefined, parents: number) => {
+    if (!set) return;
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FIELD) {
+        const size = sel.arguments?.find((a) => a.name.value === 'first' || a.name.value === 'last');
+        if (size) {
+          requests += parents;
+          walk(sel.selectionSet, parents * Math.max(1, valueOf(size.value)));
+        } else walk(sel.selectionSet, parents);
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) walk(sel.selectionSet, parents);
+      else walk(fragments.get(sel.name.value)?.selectionSet, parents);
+    }
+  };
+  for (const def of document.definitions) if (def.kind === Kind.OPERATION_DEFINITION) walk(def.selectionSet, 1);
+  return Math.max(1, Math.round(requests / 100));
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
