@@ -3,14 +3,17 @@
  * start their own emulators and local vendor servers; nothing here asserts a time.
  * `npm run bench -- <name>` runs only the named ones.
  */
+import { awsBench } from './aws.bench.js';
 import { lockerBench } from './locker.bench.js';
+import { sampleBench } from './sample.bench.js';
+import { vendorsBench } from './vendors.bench.js';
 
 export interface Bench {
   name: string;
   run(): Promise<void>;
 }
 
-export const BENCHES: readonly Bench[] = [lockerBench];
+export const BENCHES: readonly Bench[] = [lockerBench, sampleBench, awsBench, vendorsBench];
 
 const wanted = process.argv.slice(2);
 for (const bench of BENCHES) {

@@ -122,13 +122,13 @@ export class EvidenceStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'locker/',
+      // Glacier IR bills at least 128 KB per object: moving smaller objects would cost more.
+      transitionDefaultMinimumObjectSize: s3.TransitionDefaultMinimumObjectSize.ALL_STORAGE_CLASSES_128_K,
       lifecycleRules: [
         {
           // Object Lock keeps applying after a transition; nothing ever expires.
           id: 'older-snapshots-to-glacier-ir',
           prefix: LOCKER_PREFIXES.snapshots,
-          // Glacier IR bills at least 128 KB per object: moving smaller ones would cost more.
-          objectSizeGreaterThan: 128 * 1024,
           transitions: [{ storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: Duration.days(90) }],
         },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
@@ -195,17 +195,30 @@ export class EvidenceStack extends Stack {
         `${name}: the function failed (locker unreachable, timeout or crash); see its log group ${fn.functionLogGroup.logGroupName}`,
         fn.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
       );
-    const schedule = (scheduleId: string, expression: string, fn: lambda.IFunction, description: string) =>
-      new scheduler.Schedule(this, scheduleId, {
+    // One role for every schedule: it may invoke the stack's functions, nothing else.
+    const schedulerRole = new iam.Role(this, 'SchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+      description: 'Evidence Locker: EventBridge Scheduler invokes the collector, seal and verify functions',
+    });
+    const schedule = (scheduleId: string, expression: string, fn: EvidenceFunction, description: string) => {
+      Validations.of(schedulerRole).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(fn.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+        reason: 'lambda:InvokeFunction on the function and its versions (aws-scheduler-targets grants both); nothing else.',
+      });
+      return new scheduler.Schedule(this, scheduleId, {
         description,
         schedule: scheduler.ScheduleExpression.expression(expression),
         target: new targets.LambdaInvoke(fn, {
+          role: schedulerRole,
           input: scheduleInput(),
           retryAttempts: 3,
           maxEventAge: Duration.hours(6),
           deadLetterQueue: this.deadLetterQueue,
         }),
       });
+    };
 
     // ---- Collectors ---------------------------------------------------------------------
     const widgets: cloudwatch.IWidget[] = [];
@@ -289,7 +302,28 @@ export class EvidenceStack extends Stack {
         environment: { EVIDENCE_CONFIG_JSON: configJson, ALERT_TOPIC_ARN: this.topic.topicArn },
       });
       fn.bindLocker(locker, 'verify');
-      this.topic.grantPublish(fn.executionRole);
+      fn.executionRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid: 'PublishAlerts', actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
+      );
+      fn.executionRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'AlertsKey',
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [alertsKey.keyArn],
+        }),
+      );
+      fn.executionRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'PutVerifyMetrics',
+          actions: ['cloudwatch:PutMetricData'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
+        }),
+      );
+      Validations.of(fn.executionRole).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: `cloudwatch:PutMetricData has no resource-level permissions; it is limited to the ${METRICS_NAMESPACE} namespace by condition.`,
+      });
       schedule('VerifySchedule', config.schedule.verify, fn, 'Evidence Locker: verify the locker daily');
       crashAlarm(fn, 'Verify');
       alarm(

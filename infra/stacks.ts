@@ -4,7 +4,7 @@
  * `aws.accounts`). cdk-nag's AWS Solutions pack runs at synth; every acknowledgement
  * carries its reason where it is made.
  */
-import { type App, Validations } from 'aws-cdk-lib';
+import { type App, type Environment, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Config } from '../shared/config.js';
 import { allReadActions, type PlanOptions, planCollectors } from './config.js';
@@ -19,11 +19,13 @@ export interface BuildOptions extends PlanOptions {
   nag?: boolean;
   /** Include the verifier; default: when functions/verify.ts exists. */
   verify?: boolean;
+  /** Default: the account and region of the CLI's credentials (CDK_DEFAULT_ACCOUNT/REGION). */
+  env?: Environment;
 }
 
 export function buildApp(app: App, config: Config, options: BuildOptions = {}) {
   const collectors = planCollectors(config, options);
-  const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
+  const env = options.env ?? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
   const evidence = new EvidenceStack(app, EVIDENCE_STACK, {
     env,
     description: 'Evidence Locker: SOC 2 evidence collection into an Object-Lock S3 locker',

@@ -23,6 +23,9 @@ describe('npm run demo', () => {
     for (const step of collects) expect([0, 1]).toContain(step.code); // 1: a partial snapshot is not an error
     const seals = result.steps.filter((s) => s.command.includes(' seal '));
     expect(seals.map((s) => s.code)).toEqual([0, 0, 0, 0]);
+    const verify = result.steps.filter((s) => s.command.includes(' verify '));
+    expect(verify.length + result.skipped.filter((s) => s.startsWith('verify')).length).toBe(1);
+    for (const step of verify) expect(step.code, step.output).toBe(0);
 
     expect(result.workpapers.map((w) => w.control)).toEqual(expect.arrayContaining(['CC6.1', 'CC7.2']));
     for (const w of result.workpapers) {

@@ -9,9 +9,9 @@
  * the moment they are obtained.
  */
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, MiddlewareStack } from '@smithy/types';
-import type { Config } from '../config.js';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Scope, ScopeEnvironment } from '../collectors/types.js';
+import type { Config } from '../config.js';
 import { SourceUnavailableError } from '../errors.js';
 import { registerSecret } from '../secrets.js';
 import { countRequests, type RequestCounter } from './clients.js';
@@ -124,10 +124,8 @@ export function forgetAwsCredentials(): void {
   providers.clear();
 }
 
-interface SdkClient {
-  middlewareStack: MiddlewareStack<any, any>;
-  destroy(): void;
-}
+/** Any SDK v3 client: what countRequests accepts, and destroy(). */
+type SdkClient = Parameters<typeof countRequests>[0] & { destroy(): void };
 
 type ClientConstructor<C> = new (config: {
   region: string;

@@ -21,7 +21,8 @@ export const cloudTrailLoggingCheck: Check<CloudTrailData> = {
   description: 'a multi-region trail is logging with log-file validation on',
   run(snapshot) {
     const { accountId, trails } = snapshot.data;
-    if (trails.length === 0) return fail(`account ${accountId}: no CloudTrail trail`, [`account ${accountId}`]);
+    if (trails.length === 0)
+      return fail(`account ${accountId}: no CloudTrail trail`, [`account ${accountId}`]);
     const good = trails.filter((t) => shortfalls(t).length === 0);
     if (good.length > 0) {
       return pass(

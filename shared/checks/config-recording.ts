@@ -22,7 +22,9 @@ export const configRecordingCheck: Check<AwsConfigData> = {
       if (!s) problems.push(`${r.name} has no status`);
       else if (!s.recording) problems.push(`${r.name} is not recording`);
       else if (s.lastStatus !== 'SUCCESS') {
-        const error = s.lastErrorCode ? `, ${s.lastErrorCode}${s.lastErrorMessage ? `: ${s.lastErrorMessage}` : ''}` : '';
+        const error = s.lastErrorCode
+          ? `, ${s.lastErrorCode}${s.lastErrorMessage ? `: ${s.lastErrorMessage}` : ''}`
+          : '';
         problems.push(`${r.name} is recording but its last status is ${s.lastStatus ?? 'unknown'}${error}`);
       } else return pass(`${where}: recorder ${r.name} is recording, last status SUCCESS`);
     }

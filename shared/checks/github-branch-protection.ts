@@ -12,7 +12,8 @@ export const githubBranchProtectionCheck: Check<GitHubData> = {
   id: 'github-branch-protection',
   controls: ['CC8.1'],
   collector: 'github',
-  description: 'every default branch requires N approvals and blocks force pushes (legacy protection or an active ruleset)',
+  description:
+    'every default branch requires N approvals and blocks force pushes (legacy protection or an active ruleset)',
   run(snapshot, config) {
     const required = config.github?.requiredApprovals ?? 1;
     const { data } = snapshot;
@@ -51,10 +52,13 @@ function gapsOf(repo: RepositoryEvidence, required: number): string[] {
       .map((r) => Number(r.parameters?.requiredApprovingReviewCount ?? 0)),
   );
   const approvals = Math.max(legacyApprovals, rulesetApprovals);
-  const forcePushBlocked = (bp !== null && !bp.allowsForcePushes) || active.some((r) => r.type === 'NON_FAST_FORWARD');
+  const forcePushBlocked =
+    (bp !== null && !bp.allowsForcePushes) || active.some((r) => r.type === 'NON_FAST_FORWARD');
   const gaps: string[] = [];
   if (!bp && active.length === 0) {
-    const evaluating = repo.rules.length ? ' (only rules in EVALUATE/DISABLED rulesets, which enforce nothing)' : '';
+    const evaluating = repo.rules.length
+      ? ' (only rules in EVALUATE/DISABLED rulesets, which enforce nothing)'
+      : '';
     gaps.push(`unprotected${evaluating}`);
     return gaps;
   }

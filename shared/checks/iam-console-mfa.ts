@@ -24,7 +24,10 @@ export const iamConsoleMfaCheck: Check<IamData> = {
     }
     const parts: string[] = [];
     if (!rootMfa) parts.push('the root user has no MFA');
-    if (without.length) parts.push(`${without.length} of ${consoleUsers.length} console user(s) without MFA: ${without.join(', ')}`);
+    if (without.length)
+      parts.push(
+        `${without.length} of ${consoleUsers.length} console user(s) without MFA: ${without.join(', ')}`,
+      );
     return fail(`account ${accountId}: ${parts.join('; ')}`, failing);
   },
 };

@@ -41,6 +41,8 @@ export const oktaPrivilegedGroupsCheck: Check<OktaData> = {
       }
     }
     if (problems.length) return fail(`${problems.join('; ')}.`, failing);
-    return pass(`${members} member(s) of ${wanted.length} privileged group(s), none deprovisioned or suspended.`);
+    return pass(
+      `${members} member(s) of ${wanted.length} privileged group(s), none deprovisioned or suspended.`,
+    );
   },
 };

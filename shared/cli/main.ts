@@ -8,10 +8,12 @@ import { systemClock } from '../clock.js';
 import { DEFAULT_STORE } from '../locker/index.js';
 import { createStreamLogger } from '../log.js';
 import { TOOL } from '../version.js';
+import { acknowledgeCommand } from './commands/acknowledge.js';
 import { collectCommand } from './commands/collect.js';
 import { lsCommand } from './commands/ls.js';
 import { sampleCommand } from './commands/sample.js';
 import { sealCommand } from './commands/seal.js';
+import { verifyCommand } from './commands/verify.js';
 import { CliContext, type CliEnvironment, globalOptions } from './context.js';
 import { EXIT, handleError } from './handle-error.js';
 import { processStreams } from './output.js';
@@ -22,7 +24,14 @@ export interface CommandSpec {
   run(ctx: CliContext, options: Record<string, unknown>, command: Command): Promise<number>;
 }
 
-export const COMMANDS: readonly CommandSpec[] = [collectCommand, sealCommand, lsCommand, sampleCommand];
+export const COMMANDS: readonly CommandSpec[] = [
+  collectCommand,
+  sealCommand,
+  lsCommand,
+  sampleCommand,
+  verifyCommand,
+  acknowledgeCommand,
+];
 
 export function buildProgram(env: CliEnvironment, onExit: (code: number) => void): Command {
   const program = new Command('evidence')

@@ -9,8 +9,8 @@ import {
   type ConfigurationRecorder,
   type ConfigurationRecorderStatus,
   type DeliveryChannel,
-  DescribeConfigurationRecordersCommand,
   DescribeConfigurationRecorderStatusCommand,
+  DescribeConfigurationRecordersCommand,
   DescribeDeliveryChannelsCommand,
 } from '@aws-sdk/client-config-service';
 import { type AwsRegionalScope, awsCall, awsClient, plain, regionalScopes } from '../aws/accounts.js';

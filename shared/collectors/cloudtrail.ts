@@ -7,7 +7,12 @@
  * Regions are read concurrently under the configured bound; a region that fails leaves
  * the snapshot `partial` with the reason, the other regions' trails still recorded.
  */
-import { CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand, type Trail } from '@aws-sdk/client-cloudtrail';
+import {
+  CloudTrailClient,
+  DescribeTrailsCommand,
+  GetTrailStatusCommand,
+  type Trail,
+} from '@aws-sdk/client-cloudtrail';
 import {
   type AwsAccountScope,
   accountScopes,
@@ -65,7 +70,8 @@ export const cloudTrailCollector: Collector<AwsAccountScope, CloudTrailData> = {
   id: 'cloudtrail',
   source: 'aws',
   controls: ['CC7.2'],
-  description: 'CloudTrail trails (each once, by ARN) with log-file validation and logging status, across regions',
+  description:
+    'CloudTrail trails (each once, by ARN) with log-file validation and logging status, across regions',
   scopes: accountScopes,
   async collect(scope, ctx) {
     const clients = new Map<string, CloudTrailClient>();

@@ -321,7 +321,8 @@ async function collectOrg(client: GitHubClient, scope: GitHubScope, ctx: Collect
         `GitHub organization "${scope.org}" was not found or is not visible to these credentials${notFound ? ` (${notFound.message})` : ''}: check github.org and that the token or App installation covers the organization`,
       );
     }
-    for (const e of result.errors) errors.push(`${e.type ?? 'ERROR'} at ${(e.path ?? []).join('.')}: ${e.message}`);
+    for (const e of result.errors)
+      errors.push(`${e.type ?? 'ERROR'} at ${(e.path ?? []).join('.')}: ${e.message}`);
     requiresTwoFactorAuthentication = org.requiresTwoFactorAuthentication ?? null;
     totalRepositories = org.repositories.totalCount;
     for (const node of org.repositories.nodes ?? []) {

@@ -95,7 +95,8 @@ export const guardDutyCollector: Collector<AwsRegionalScope, GuardDutyData> = {
   id: 'guardduty',
   source: 'aws',
   controls: ['CC7.2'],
-  description: 'GuardDuty detectors, protection features, administrator/members and finding counts per region',
+  description:
+    'GuardDuty detectors, protection features, administrator/members and finding counts per region',
   scopes: regionalScopes,
   async collect(scope, ctx) {
     const client = awsClient(GuardDutyClient, scope, scope.region, ctx.stats);
@@ -116,7 +117,11 @@ async function collectRegion(client: GuardDutyClient, scope: AwsRegionalScope, c
       return await fn();
     } catch (err) {
       errors.push(`${action} in ${scope.region}: ${describeAwsError(err)}`);
-      ctx.logger.warn('guardduty part not collected', { scope: scope.id, action, error: describeAwsError(err) });
+      ctx.logger.warn('guardduty part not collected', {
+        scope: scope.id,
+        action,
+        error: describeAwsError(err),
+      });
       return null;
     }
   };
@@ -134,13 +139,17 @@ async function collectRegion(client: GuardDutyClient, scope: AwsRegionalScope, c
 
   const detectors: GuardDutyDetector[] = [];
   for (const detectorId of detectorIds) {
-    const d = await call('guardduty:GetDetector', () => client.send(new GetDetectorCommand({ DetectorId: detectorId })));
+    const d = await call('guardduty:GetDetector', () =>
+      client.send(new GetDetectorCommand({ DetectorId: detectorId })),
+    );
     const admin = await optional('guardduty:GetAdministratorAccount', () =>
       call('guardduty:GetAdministratorAccount', () =>
         client.send(new GetAdministratorAccountCommand({ DetectorId: detectorId })),
       ),
     );
-    const members = await optional('guardduty:ListMembers', () => listMembers(client, detectorId, scope, ctx));
+    const members = await optional('guardduty:ListMembers', () =>
+      listMembers(client, detectorId, scope, ctx),
+    );
     const findingCounts = await optional('guardduty:GetFindingsStatistics', () =>
       findingStatistics(client, detectorId, scope),
     );
@@ -161,7 +170,11 @@ async function collectRegion(client: GuardDutyClient, scope: AwsRegionalScope, c
         })),
       })),
       administrator: a?.AccountId
-        ? { accountId: a.AccountId, relationshipStatus: a.RelationshipStatus ?? null, invitedAt: a.InvitedAt ?? null }
+        ? {
+            accountId: a.AccountId,
+            relationshipStatus: a.RelationshipStatus ?? null,
+            invitedAt: a.InvitedAt ?? null,
+          }
         : null,
       members,
       findingCounts,
@@ -187,7 +200,12 @@ async function listMembers(
   do {
     const page = await awsCall(scope, scope.region, 'guardduty:ListMembers', () =>
       client.send(
-        new ListMembersCommand({ DetectorId: detectorId, OnlyAssociated: 'false', MaxResults: MEMBERS_PAGE, NextToken: token }),
+        new ListMembersCommand({
+          DetectorId: detectorId,
+          OnlyAssociated: 'false',
+          MaxResults: MEMBERS_PAGE,
+          NextToken: token,
+        }),
       ),
     );
     ctx.stats.pages++;
@@ -242,7 +260,10 @@ async function findingStatistics(
         }),
       ),
     );
-    return countsFrom('GetFindingsStatistics COUNT_BY_SEVERITY', out.FindingStatistics?.CountBySeverity ?? {});
+    return countsFrom(
+      'GetFindingsStatistics COUNT_BY_SEVERITY',
+      out.FindingStatistics?.CountBySeverity ?? {},
+    );
   }
   const raw: Record<string, number> = {};
   for (const s of out.FindingStatistics?.GroupedBySeverity ?? []) {
@@ -252,7 +273,10 @@ async function findingStatistics(
   return countsFrom('GetFindingsStatistics groupBy=SEVERITY', raw);
 }
 
-function countsFrom(method: GuardDutyFindingCounts['method'], raw: Record<string, number>): GuardDutyFindingCounts {
+function countsFrom(
+  method: GuardDutyFindingCounts['method'],
+  raw: Record<string, number>,
+): GuardDutyFindingCounts {
   const bySeverity: SeverityCounts = { low: 0, medium: 0, high: 0, critical: 0 };
   let total = 0;
   for (const [severity, count] of Object.entries(raw)) {

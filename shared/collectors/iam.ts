@@ -272,7 +272,9 @@ async function authorizationDetails(
         path: u.Path ?? null,
         createDate: iso(u.CreateDate),
         groups: [...(u.GroupList ?? [])],
-        attachedPolicies: (u.AttachedManagedPolicies ?? []).flatMap((p) => (p.PolicyArn ? [p.PolicyArn] : [])),
+        attachedPolicies: (u.AttachedManagedPolicies ?? []).flatMap((p) =>
+          p.PolicyArn ? [p.PolicyArn] : [],
+        ),
         inlinePolicies: inline(u.UserPolicyList),
         permissionsBoundary: u.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
         tags: tags(u.Tags),
@@ -285,7 +287,9 @@ async function authorizationDetails(
         arn: g.Arn ?? 'unknown',
         path: g.Path ?? null,
         createDate: iso(g.CreateDate),
-        attachedPolicies: (g.AttachedManagedPolicies ?? []).flatMap((p) => (p.PolicyArn ? [p.PolicyArn] : [])),
+        attachedPolicies: (g.AttachedManagedPolicies ?? []).flatMap((p) =>
+          p.PolicyArn ? [p.PolicyArn] : [],
+        ),
         inlinePolicies: inline(g.GroupPolicyList),
       });
     }
@@ -297,10 +301,14 @@ async function authorizationDetails(
         path: r.Path ?? null,
         createDate: iso(r.CreateDate),
         assumeRolePolicyDocument: policyDocument(r.AssumeRolePolicyDocument),
-        attachedPolicies: (r.AttachedManagedPolicies ?? []).flatMap((p) => (p.PolicyArn ? [p.PolicyArn] : [])),
+        attachedPolicies: (r.AttachedManagedPolicies ?? []).flatMap((p) =>
+          p.PolicyArn ? [p.PolicyArn] : [],
+        ),
         inlinePolicies: inline(r.RolePolicyList),
         permissionsBoundary: r.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
-        instanceProfiles: (r.InstanceProfileList ?? []).flatMap((p) => (p.InstanceProfileName ? [p.InstanceProfileName] : [])),
+        instanceProfiles: (r.InstanceProfileList ?? []).flatMap((p) =>
+          p.InstanceProfileName ? [p.InstanceProfileName] : [],
+        ),
         lastUsed: r.RoleLastUsed
           ? { date: iso(r.RoleLastUsed.LastUsedDate), region: r.RoleLastUsed.Region ?? null }
           : null,
@@ -344,7 +352,10 @@ function isAwsManaged(arn: string): boolean {
 }
 
 function inline(list: PolicyDetail[] | undefined): InlinePolicy[] {
-  return (list ?? []).map((p) => ({ name: p.PolicyName ?? 'unknown', document: policyDocument(p.PolicyDocument) }));
+  return (list ?? []).map((p) => ({
+    name: p.PolicyName ?? 'unknown',
+    document: policyDocument(p.PolicyDocument),
+  }));
 }
 
 function tags(list: { Key?: string; Value?: string }[] | undefined): Record<string, string> {

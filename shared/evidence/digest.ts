@@ -227,7 +227,8 @@ export async function verifyChain(locker: Locker): Promise<ChainReport> {
       try {
         read[index] = await readDigest(locker, key);
       } catch (err) {
-        if (err instanceof CorruptEvidenceError) read[index] = { problem: 'corrupt', key, detail: err.message };
+        if (err instanceof CorruptEvidenceError)
+          read[index] = { problem: 'corrupt', key, detail: err.message };
         else throw err;
       }
     }

@@ -74,6 +74,11 @@ export class GitHubApiError extends Error {
   override name = 'GitHubApiError';
 }
 
+/** The primary rate limit is spent and its reset is too far away to wait for. */
+export class GitHubRateLimitError extends GitHubApiError {
+  override name = 'GitHubRateLimitError';
+}
+
 const ThrottledOctokit = Octokit.plugin(throttling, retry);
 
 export interface GitHubClient {
@@ -87,7 +92,8 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   const logger = options.logger ?? silentLogger;
   const endpoints = githubEndpoints();
   const apiUrl = options.apiUrl ?? endpoints.apiUrl;
-  const graphqlUrl = options.graphqlUrl ?? (options.apiUrl ? defaultGraphqlUrl(apiUrl) : endpoints.graphqlUrl);
+  const graphqlUrl =
+    options.graphqlUrl ?? (options.apiUrl ? defaultGraphqlUrl(apiUrl) : endpoints.graphqlUrl);
   const stats = { requests: 0, rateLimited: 0, secondaryLimited: 0 };
   const maxResetWait = options.maxResetWaitSeconds ?? 600;
   const baseMs = options.pacing?.retryAfterBaseMs;
@@ -128,7 +134,12 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
         logger.warn('github rate limit reached', { retryAfterSeconds: retryAfter, retryCount });
         return retryCount < 2 && retryAfter <= maxResetWait;
       },
-      onSecondaryRateLimit: (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) => {
+      onSecondaryRateLimit: (
+        retryAfter: number,
+        _options: unknown,
+        _octokit: unknown,
+        retryCount: number,
+      ) => {
         stats.secondaryLimited++;
         logger.warn('github secondary rate limit', { retryAfterSeconds: retryAfter, retryCount });
         return retryCount < 3;
@@ -147,7 +158,8 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
         return { data, errors: [] };
       } catch (err) {
         const e = err as { name?: string; data?: unknown; errors?: GitHubGraphqlError[] };
-        if (e.name === 'GraphqlResponseError' && e.data != null) return { data: e.data as T, errors: e.errors ?? [] };
+        if (e.name === 'GraphqlResponseError' && e.data != null)
+          return { data: e.data as T, errors: e.errors ?? [] };
         throw classify(err, auth, graphqlUrl);
       }
     },
@@ -160,11 +172,20 @@ function classify(err: unknown, auth: GitHubAuth, url: string): Error {
     name?: string;
     status?: number;
     message?: string;
-    response?: { data?: { message?: string } };
+    response?: { data?: { message?: string }; headers?: Record<string, string | undefined> };
   };
   const who =
-    auth.kind === 'token' ? 'GITHUB_TOKEN' : `the GitHub App ${auth.appId} (installation ${auth.installationId})`;
+    auth.kind === 'token'
+      ? 'GITHUB_TOKEN'
+      : `the GitHub App ${auth.appId} (installation ${auth.installationId})`;
   const detail = e.response?.data?.message ?? e.message ?? String(err);
+  if (e.message === 'GraphQL Rate Limit Exceeded' || e.response?.headers?.['x-ratelimit-remaining'] === '0') {
+    const reset = Number(e.response?.headers?.['x-ratelimit-reset']);
+    return new GitHubRateLimitError(
+      `GitHub's rate limit for ${who} is spent${reset ? ` until ${new Date(reset * 1000).toISOString()}` : ''}; the next scheduled run will collect again (or use a GitHub App, whose limit is higher)`,
+      { cause: err },
+    );
+  }
   if (e.status === 401) {
     return new SourceUnavailableError(
       auth.kind === 'token'
@@ -184,4 +205,3 @@ function classify(err: unknown, auth: GitHubAuth, url: string): Error {
   }
   return new GitHubApiError(`GitHub answered ${e.status ?? ''} ${detail} for ${url}`, { cause: err });
 }
-

@@ -13,7 +13,7 @@
  * Time is injected (`timer`): tests advance a manual clock instead of sleeping.
  */
 import { randomUUID } from 'node:crypto';
-import { importJWK, importPKCS8, type JWK, SignJWT } from 'jose';
+import { importJWK, importPKCS8, type JWK, type KeyObject, SignJWT } from 'jose';
 import { SourceUnavailableError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
 import { registerSecret } from '../secrets.js';
@@ -261,7 +261,10 @@ export class OktaClient {
         this.buckets.delete(key);
         return;
       }
-      const reserve = Math.max(this.concurrency, Math.ceil(bucket.limit * (this.options.reserveFraction ?? 0.1)));
+      const reserve = Math.max(
+        this.concurrency,
+        Math.ceil(bucket.limit * (this.options.reserveFraction ?? 0.1)),
+      );
       if (bucket.remaining > reserve) {
         bucket.remaining--; // this request spends one call (the response will correct the figure)
         return;
@@ -334,9 +337,12 @@ export class OktaClient {
         body,
       });
     } catch (err) {
-      throw new SourceUnavailableError(`cannot reach Okta's token endpoint ${tokenUrl}: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new SourceUnavailableError(
+        `cannot reach Okta's token endpoint ${tokenUrl}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
     const json = (await response.json().catch(() => ({}))) as Record<string, unknown>;
     if (!response.ok || typeof json.access_token !== 'string') {
@@ -348,7 +354,9 @@ export class OktaClient {
           : code === 'invalid_scope'
             ? `grant the scopes ${OKTA_OAUTH_SCOPES.join(' ')} on the app's Okta API Scopes tab`
             : `check okta.clientId (${auth.clientId}), that the app uses "Public key / Private key" client authentication, and that OKTA_PRIVATE_KEY matches the public key registered on it`;
-      throw new SourceUnavailableError(`Okta refused the OAuth token request (${code}${description}): ${fix}`);
+      throw new SourceUnavailableError(
+        `Okta refused the OAuth token request (${code}${description}): ${fix}`,
+      );
     }
     registerSecret(json.access_token);
     const expiresIn = typeof json.expires_in === 'number' ? json.expires_in : 3600;
@@ -359,7 +367,7 @@ export class OktaClient {
 /** A PEM (PKCS#8) or JWK private key; JWKs carry their own alg and kid. */
 async function importPrivateKey(
   text: string,
-): Promise<{ key: CryptoKey | Uint8Array; alg: string; kid?: string }> {
+): Promise<{ key: Awaited<ReturnType<typeof importJWK>> | KeyObject; alg: string; kid?: string }> {
   const trimmed = text.trim();
   try {
     if (trimmed.startsWith('{')) {

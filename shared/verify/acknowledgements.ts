@@ -78,7 +78,8 @@ export async function acknowledge(
   options: { clock: Clock; retentionDays: number },
 ): Promise<{ key: string; sha256: string; record: Acknowledgement }> {
   const { collector, scope } = parseSeries(input.series);
-  if (!isDay(input.day)) throw new UsageError(`--day ${JSON.stringify(input.day)}: expected a date as YYYY-MM-DD`);
+  if (!isDay(input.day))
+    throw new UsageError(`--day ${JSON.stringify(input.day)}: expected a date as YYYY-MM-DD`);
   const reason = input.reason.trim();
   const by = input.by.trim();
   if (!reason)
@@ -112,7 +113,10 @@ export async function readAcknowledgement(locker: Locker, key: string): Promise<
   const parsed = Acknowledgement.safeParse(parseJson(key, body));
   if (!parsed.success) {
     const first = parsed.error.issues[0];
-    throw new CorruptEvidenceError(key, `not an acknowledgement (${first?.path.join('.')}: ${first?.message})`);
+    throw new CorruptEvidenceError(
+      key,
+      `not an acknowledgement (${first?.path.join('.')}: ${first?.message})`,
+    );
   }
   const where = parseAcknowledgementKey(key);
   const a = parsed.data;

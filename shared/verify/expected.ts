@@ -7,8 +7,9 @@
  * credentials work; otherwise it is inferred from the `aws-<account>...` scopes already in
  * the locker that no `aws.accounts` entry names (docs/verify.md).
  */
-import type { Config } from '../config.js';
+
 import type { AnyCollector, ScopeEnvironment } from '../collectors/types.js';
+import type { Config } from '../config.js';
 import { errorMessage } from '../errors.js';
 import { seriesId } from '../evidence/snapshot.js';
 
@@ -80,7 +81,9 @@ export function inferDefaultAccount(
     const before = lastDay.get(account);
     if (!before || day > before) lastDay.set(account, day);
   }
-  const ranked = [...lastDay.entries()].sort((a, b) => (a[1] === b[1] ? (a[0] < b[0] ? -1 : 1) : a[1] > b[1] ? -1 : 1));
+  const ranked = [...lastDay.entries()].sort((a, b) =>
+    a[1] === b[1] ? (a[0] < b[0] ? -1 : 1) : a[1] > b[1] ? -1 : 1,
+  );
   const first = ranked[0];
   if (!first) return {};
   if (ranked.length === 1) {

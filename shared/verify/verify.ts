@@ -10,15 +10,17 @@
  * recorded fields, or the listing disagrees with its digest entry (size or write time
  * changed: then its bytes are hashed). `deep` reads every snapshot of the window instead.
  */
+import { randomBytes } from 'node:crypto';
 import { type Clock, systemClock } from '../clock.js';
-import type { Config } from '../config.js';
 import { COLLECTORS } from '../collectors/registry.js';
 import { selectCollectors } from '../collectors/runner.js';
 import type { AnyCollector } from '../collectors/types.js';
-import { CorruptEvidenceError, NotFoundError } from '../errors.js';
-import { addDays, addDaysToInstant, daysBetween, dayStart } from '../evidence/days.js';
+import type { Config } from '../config.js';
+import { AlreadyExistsError, CorruptEvidenceError, NotFoundError } from '../errors.js';
+import { addDays, addDaysToInstant, compactInstant, dayStart, daysBetween } from '../evidence/days.js';
 import { checkEntry, type DigestEntry, describeSealed, verifyChain } from '../evidence/digest.js';
 import { parseSnapshotKey, SNAPSHOT_PREFIX, seriesId } from '../evidence/snapshot.js';
+import { writeRecord } from '../evidence/write.js';
 import type { ListedObject, Locker } from '../locker/types.js';
 import { type Logger, silentLogger } from '../log.js';
 import { TOOL } from '../version.js';
@@ -129,6 +131,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
   const integrity: IntegrityProblem[] = [];
   const report = (p: IntegrityProblem) => integrity.push(p);
   let objectsRead = 0;
+  let incomplete = 0;
 
   await locker.check();
 
@@ -198,7 +201,9 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
   const expected = expectedSeries(config, collectors, resolution.env);
   notes.push(...expected.notes);
   if (collectors.length === 0)
-    notes.push('no collector is configured (or registered): no series is expected, only integrity is checked');
+    notes.push(
+      'no collector is configured (or registered): no series is expected, only integrity is checked',
+    );
 
   // 5. Each snapshot of the window: what the digest recorded, or what the store says now.
   const facts = new Map<string, Facts>();
@@ -214,8 +219,14 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
       if (entry) {
         const changed =
           object.size !== entry.size ||
-          (entry.lastModified !== undefined && !sameSecond(object.lastModified, entry.lastModified));
-        const legacy = entry.status === undefined || entry.lastModified === undefined;
+          (entry.lastModified !== undefined && !sameTime(object.lastModified, entry.lastModified, locker.worm));
+        // Recorded fields missing: a digest older than them, a body that was no envelope, or
+        // (S3) a sealer without s3:GetObjectRetention, which makes GET omit the lock.
+        const legacy =
+          entry.status === undefined ||
+          entry.lastModified === undefined ||
+          (locker.worm && entry.lockMode === undefined);
+        if (legacy) incomplete++;
         if (options.deep && !changed && !legacy) {
           objectsRead++;
           const problem = await checkEntry(locker, entry);
@@ -249,7 +260,9 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
       }
       // Not sealed: its status, lock and write time are recorded nowhere else.
       facts.set(key, await read(key));
-      const due = new Date(dayStart(addDays(parseSnapshotKey(key)!.day, 1)).getTime() + config.locker.sealGraceHours * 3_600_000);
+      const due = new Date(
+        dayStart(addDays(parseSnapshotKey(key)!.day, 1)).getTime() + config.locker.sealGraceHours * 3_600_000,
+      );
       if (now >= due) {
         report({
           key,
@@ -261,12 +274,22 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     } catch (err) {
       if (err instanceof NotFoundError) {
         // Listed a moment ago, gone now: treat like a sealed object that is gone.
-        report({ key, problem: 'deleted', detail: 'listed, then no longer in the locker', series: seriesOf(key) });
+        report({
+          key,
+          problem: 'deleted',
+          detail: 'listed, then no longer in the locker',
+          series: seriesOf(key),
+        });
         return;
       }
       throw err;
     }
   });
+
+  if (incomplete > 0)
+    notes.push(
+      `${incomplete} sealed snapshot(s) have no status, write time or lock recorded in their digest (sealed by an older version, or by a sealer without s3:GetObjectRetention): they were read one by one`,
+    );
 
   // 6. Sealed snapshots of the window that the listing no longer shows.
   const gone = [...sealed.values()].filter((e) => {
@@ -280,9 +303,20 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
   });
 
   // 7. Lock and write time (S3 only: a directory has neither Object Lock nor a trustworthy write time).
+  // Digests are evidence too: their lock and write time come with the GET that read them.
   if (locker.worm) {
     const toleranceMs = config.locker.backdateToleranceMinutes * 60_000;
-    for (const [key, f] of facts) {
+    const locked: [string, Facts][] = [...facts];
+    for (const d of chain.digests) {
+      const f: Facts = { collectedAt: d.digest.sealedAt };
+      if (d.info) {
+        f.lastModified = d.info.lastModified.toISOString();
+        if (d.info.lockMode) f.lockMode = d.info.lockMode;
+        if (d.info.retainUntil) f.retainUntil = d.info.retainUntil.toISOString();
+      }
+      locked.push([d.key, f]);
+    }
+    for (const [key, f] of locked) {
       const series = seriesOf(key);
       const collectedAt = f.collectedAt ?? keyInstant(key);
       if (!f.lockMode) {
@@ -302,7 +336,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
           report({
             key,
             problem: 'retention-too-short',
-            detail: `retained until ${until?.toISOString() ?? '(no date)'}, earlier than collectedAt + ${config.locker.retentionDays} days (${required.toISOString()})`,
+            detail: `retained until ${until?.toISOString() ?? '(no date)'}, earlier than ${collectedAt} + ${config.locker.retentionDays} days (${required.toISOString()}); extend it with s3api put-object-retention`,
             series,
           });
         }
@@ -315,17 +349,13 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
             problem: 'backdated',
             detail:
               drift > 0
-                ? `collectedAt ${collectedAt} is ${minutes(drift)} before the store wrote it (${f.lastModified}); tolerance ${config.locker.backdateToleranceMinutes} min`
-                : `collectedAt ${collectedAt} is ${minutes(-drift)} after the store wrote it (${f.lastModified}); tolerance ${config.locker.backdateToleranceMinutes} min`,
+                ? `it claims ${collectedAt}, ${minutes(drift)} before the store wrote it (${f.lastModified}); tolerance ${config.locker.backdateToleranceMinutes} min`
+                : `it claims ${collectedAt}, ${minutes(-drift)} after the store wrote it (${f.lastModified}); tolerance ${config.locker.backdateToleranceMinutes} min`,
             series,
           });
         }
       }
     }
-  } else {
-    notes.push(
-      `retention: not applicable on a ${locker.kind} locker (no Object Lock, no trustworthy write time); tamper evidence comes from the digests`,
-    );
   }
   for (const [key, f] of facts) {
     if (f.status === undefined && !integrity.some((p) => p.key === key && p.problem === 'hash-mismatch'))
@@ -437,8 +467,11 @@ function keyInstant(key: string): string | undefined {
   return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z` : undefined;
 }
 
-function sameSecond(a: Date, b: string): boolean {
-  return Math.floor(a.getTime() / 1000) === Math.floor(new Date(b).getTime() / 1000);
+/** S3 gives LastModified to the second in headers (to the millisecond in listings); a file's mtime is exact. */
+function sameTime(a: Date, b: string, toTheSecond: boolean): boolean {
+  const x = a.getTime();
+  const y = new Date(b).getTime();
+  return toTheSecond ? Math.floor(x / 1000) === Math.floor(y / 1000) : x === y;
 }
 
 function minutes(ms: number): string {
@@ -450,7 +483,11 @@ function definedOnly<T extends object>(value: T): Partial<T> {
 }
 
 /** Run `fn` over `items`, at most `limit` at once; results in input order. */
-export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function pool<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
@@ -466,4 +503,26 @@ export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: 
 /** How many days without usable evidence (missing or failed), not acknowledged. */
 export function gapDays(result: Pick<VerifyResult, 'series'>): number {
   return result.series.reduce((n, s) => n + s.missing.length + s.failed.length, 0);
+}
+
+export const REPORT_PREFIX = 'reports/verify/';
+
+/**
+ * Write the result into the locker (reports/verify/<compact verifiedAt>.json), write-once
+ * like all evidence: the monitoring itself leaves evidence. A second report in the same
+ * millisecond gets a random suffix rather than failing.
+ */
+export async function writeVerifyReport(
+  locker: Locker,
+  result: VerifyResult,
+  retentionDays: number,
+): Promise<{ key: string; sha256: string }> {
+  const at = new Date(result.verifiedAt);
+  const base = `${REPORT_PREFIX}${compactInstant(at)}`;
+  try {
+    return await writeRecord(locker, `${base}.json`, result, at, retentionDays);
+  } catch (err) {
+    if (!(err instanceof AlreadyExistsError)) throw err;
+    return writeRecord(locker, `${base}-${randomBytes(4).toString('hex')}.json`, result, at, retentionDays);
+  }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { githubBranchProtectionCheck } from '../../shared/checks/github-branch-protection.js';
 import type { GitHubData, RepositoryEvidence, RuleEvidence } from '../../shared/collectors/github.js';
+import type { Snapshot } from '../../shared/evidence/snapshot.js';
 import { makeSnapshot } from '../helpers/snapshots.js';
 import { testConfig } from '../helpers/vendors.js';
 
@@ -24,7 +25,12 @@ const legacy = (approvals: number, allowsForcePushes = false) => ({
   requiresConversationResolution: false,
 });
 
-const rule = (type: string, enforcement: string, source: 'Organization' | 'Repository', approvals?: number): RuleEvidence => ({
+const rule = (
+  type: string,
+  enforcement: string,
+  source: 'Organization' | 'Repository',
+  approvals?: number,
+): RuleEvidence => ({
   type,
   parameters: approvals === undefined ? null : { requiredApprovingReviewCount: approvals },
   ruleset: { id: 1, name: 'baseline', enforcement, source: { type: source, name: 'example' } },
@@ -52,7 +58,12 @@ function snapshot(repositories: RepositoryEvidence[], repositoriesComplete = tru
     repositories,
     rateLimit: { cost: 1, remaining: 4999, resetAt: null },
   };
-  return makeSnapshot({ collector: 'github', scope: 'github-example', collectedAt: '2026-04-20T00:05:00.000Z', data });
+  return makeSnapshot({
+    collector: 'github',
+    scope: 'github-example',
+    collectedAt: '2026-04-20T00:05:00.000Z',
+    data,
+  }) as Snapshot<GitHubData>;
 }
 
 describe('github-branch-protection', () => {
@@ -60,14 +71,31 @@ describe('github-branch-protection', () => {
     const out = githubBranchProtectionCheck.run(
       snapshot([
         repo('legacy', { branchProtection: legacy(2) }),
-        repo('repo-ruleset', { rules: [rule('PULL_REQUEST', 'ACTIVE', 'Repository', 3), rule('NON_FAST_FORWARD', 'ACTIVE', 'Repository')] }),
-        repo('org-only', { rules: [rule('PULL_REQUEST', 'ACTIVE', 'Organization', 2), rule('NON_FAST_FORWARD', 'ACTIVE', 'Organization')] }),
-        repo('mixed', { branchProtection: legacy(0), rules: [rule('PULL_REQUEST', 'ACTIVE', 'Organization', 2)] }),
+        repo('repo-ruleset', {
+          rules: [
+            rule('PULL_REQUEST', 'ACTIVE', 'Repository', 3),
+            rule('NON_FAST_FORWARD', 'ACTIVE', 'Repository'),
+          ],
+        }),
+        repo('org-only', {
+          rules: [
+            rule('PULL_REQUEST', 'ACTIVE', 'Organization', 2),
+            rule('NON_FAST_FORWARD', 'ACTIVE', 'Organization'),
+          ],
+        }),
+        repo('mixed', {
+          branchProtection: legacy(0),
+          rules: [rule('PULL_REQUEST', 'ACTIVE', 'Organization', 2)],
+        }),
         repo('empty', { defaultBranch: null }),
       ]),
       config,
     );
-    expect(out).toEqual({ result: 'pass', detail: expect.stringMatching(/^4 repositories .*\(1 empty skipped\)/), failing: [] });
+    expect(out).toEqual({
+      result: 'pass',
+      detail: expect.stringMatching(/^4 repositories .*\(1 empty skipped\)/),
+      failing: [],
+    });
   });
 
   it('Noncompliance: an unprotected repository fails with its name in the detail', () => {
@@ -84,7 +112,10 @@ describe('github-branch-protection', () => {
     const out = githubBranchProtectionCheck.run(
       snapshot([
         repo('trial', {
-          rules: [rule('PULL_REQUEST', 'EVALUATE', 'Organization', 2), rule('NON_FAST_FORWARD', 'EVALUATE', 'Organization')],
+          rules: [
+            rule('PULL_REQUEST', 'EVALUATE', 'Organization', 2),
+            rule('NON_FAST_FORWARD', 'EVALUATE', 'Organization'),
+          ],
         }),
       ]),
       config,
@@ -110,7 +141,10 @@ describe('github-branch-protection', () => {
   });
 
   it('Noncompliance: an incomplete repository list cannot pass', () => {
-    const out = githubBranchProtectionCheck.run(snapshot([repo('ok', { branchProtection: legacy(2) })], false), config);
+    const out = githubBranchProtectionCheck.run(
+      snapshot([repo('ok', { branchProtection: legacy(2) })], false),
+      config,
+    );
     expect(out.result).toBe('fail');
     expect(out.detail).toMatch(/repository list was not read to the end/);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { oktaPrivilegedGroupsCheck } from '../../shared/checks/okta-privileged-groups.js';
 import type { OktaData, OktaGroupEvidence } from '../../shared/collectors/okta.js';
+import type { Snapshot } from '../../shared/evidence/snapshot.js';
 import { makeSnapshot } from '../helpers/snapshots.js';
 import { testConfig } from '../helpers/vendors.js';
 
@@ -27,26 +28,41 @@ function snapshot(groups: OktaGroupEvidence[], groupsComplete = true) {
     groups,
     totals: { groups: groups.length, memberships: 0, distinctUsers: 0 },
   };
-  return makeSnapshot({ collector: 'okta', scope: 'okta-example.okta.com', collectedAt: '2026-04-20T00:05:00.000Z', data });
+  return makeSnapshot({
+    collector: 'okta',
+    scope: 'okta-example.okta.com',
+    collectedAt: '2026-04-20T00:05:00.000Z',
+    data,
+  }) as Snapshot<OktaData>;
 }
 
 describe('okta-privileged-groups', () => {
   it('Compliance: only active users in the privileged groups', () => {
     const out = oktaPrivilegedGroupsCheck.run(
       snapshot([
-        group('Administrators', [['ada@example.com', 'ACTIVE'], ['bob@example.com', 'LOCKED_OUT']]),
+        group('Administrators', [
+          ['ada@example.com', 'ACTIVE'],
+          ['bob@example.com', 'LOCKED_OUT'],
+        ]),
         group('production access', [['cy@example.com', 'ACTIVE']]),
         group('Everyone', [['gone@example.com', 'DEPROVISIONED']]),
       ]),
       config,
     );
-    expect(out).toEqual({ result: 'pass', detail: expect.stringMatching(/3 member\(s\) of 2 privileged group/), failing: [] });
+    expect(out).toEqual({
+      result: 'pass',
+      detail: expect.stringMatching(/3 member\(s\) of 2 privileged group/),
+      failing: [],
+    });
   });
 
   it('Noncompliance: a deprovisioned user left in a privileged group fails with the login named', () => {
     const out = oktaPrivilegedGroupsCheck.run(
       snapshot([
-        group('Administrators', [['ada@example.com', 'ACTIVE'], ['mallory@example.com', 'DEPROVISIONED']]),
+        group('Administrators', [
+          ['ada@example.com', 'ACTIVE'],
+          ['mallory@example.com', 'DEPROVISIONED'],
+        ]),
         group('Production Access', [['sus@example.com', 'SUSPENDED']]),
       ]),
       config,
@@ -63,7 +79,9 @@ describe('okta-privileged-groups', () => {
     );
     expect(out.result).toBe('fail');
     expect(out.failing).toEqual(['Administrators', 'Production Access']);
-    expect(out.detail).toMatch(/not read to the end.*"Production Access" is not in the snapshot \(the group list was incomplete\)/);
+    expect(out.detail).toMatch(
+      /not read to the end.*"Production Access" is not in the snapshot \(the group list was incomplete\)/,
+    );
   });
 
   it('Noncompliance: nothing configured is a finding, not a silent pass', () => {

@@ -25,7 +25,7 @@ import {
 } from '../../shared/aws/accounts.js';
 import { fixedClock } from '../../shared/clock.js';
 import { guardDutyCollector } from '../../shared/collectors/guardduty.js';
-import { iamCollector } from '../../shared/collectors/iam.js';
+import { createIamCollector } from '../../shared/collectors/iam.js';
 import { runCollectors } from '../../shared/collectors/runner.js';
 import { readSnapshot } from '../../shared/evidence/read.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
@@ -157,7 +157,10 @@ describe('a second account by AssumeRole (emulator), and no credential in the lo
   afterAll(() => forgetAwsCredentials());
 
   it('the session identifies the tool', async () => {
-    const provider = credentialsFor({ accountId: SECOND, roleArn: `arn:aws:iam::${SECOND}:role/EvidenceLockerCollector` })!;
+    const provider = credentialsFor({
+      accountId: SECOND,
+      roleArn: `arn:aws:iam::${SECOND}:role/EvidenceLockerCollector`,
+    })!;
     const sts = new STSClient({ region: 'us-east-1', credentials: provider });
     const me = await sts.send(new GetCallerIdentityCommand({}));
     sts.destroy();
@@ -166,7 +169,10 @@ describe('a second account by AssumeRole (emulator), and no credential in the lo
   });
 
   it('collects the second account; a denied region echoing a secret is recorded redacted', async () => {
-    const config = awsTestConfig({ regions: ['us-east-1', 'eu-west-1'], accounts: [{ id: SECOND, externalId: 'ext-123' }] });
+    const config = awsTestConfig({
+      regions: ['us-east-1', 'eu-west-1'],
+      accounts: [{ id: SECOND, externalId: 'ext-123' }],
+    });
     const dir = await mkdtemp(path.join(tmpdir(), 'aws-accounts-'));
     const locker = new DirectoryLocker(dir);
     let log = '';
@@ -175,7 +181,13 @@ describe('a second account by AssumeRole (emulator), and no credential in the lo
     // us-east-1 GuardDuty is denied, with a message that (badly) echoes the session token.
     const stub = denyRegion(
       GuardDutyClient,
-      [ListDetectorsCommand, GetDetectorCommand, GetAdministratorAccountCommand, ListMembersCommand, GetFindingsStatisticsCommand],
+      [
+        ListDetectorsCommand,
+        GetDetectorCommand,
+        GetAdministratorAccountCommand,
+        ListMembersCommand,
+        GetFindingsStatisticsCommand,
+      ],
       'us-east-1',
       (message) => new AccessDeniedException({ message: `${message} (token ${token})`, $metadata: {} }),
     );
@@ -184,7 +196,7 @@ describe('a second account by AssumeRole (emulator), and no credential in the lo
       summary = await runCollectors({
         config,
         locker,
-        collectors: [iamCollector, guardDutyCollector],
+        collectors: [createIamCollector({ sleep: async () => {} }), guardDutyCollector],
         clock: fixedClock('2026-04-20T00:05:00.000Z'),
         logger,
         scopeEnvironment: async () => ({ defaultAccountId: testAccountId() }),
@@ -222,7 +234,11 @@ describe('a second account by AssumeRole (emulator), and no credential in the lo
     // The denied region: error snapshots in both accounts, the token replaced by [REDACTED].
     const denied = byId[`guardduty/aws-${SECOND}-us-east-1`]!;
     expect(denied).toMatchObject({ status: 'error', sourceUnavailable: true });
-    expect(denied.error).toMatch(new RegExp(`refused in account ${SECOND} in us-east-1 .*\\(token \\[REDACTED\\]\\).*check that arn:aws:iam::${SECOND}:role/EvidenceLockerCollector exists`));
+    expect(denied.error).toMatch(
+      new RegExp(
+        `refused in account ${SECOND} in us-east-1 .*\\(token \\[REDACTED\\]\\).*check that arn:aws:iam::${SECOND}:role/EvidenceLockerCollector exists`,
+      ),
+    );
 
     // No credential anywhere: not in any file written, not in any log line.
     const assumed = await credentialsFor({
@@ -238,7 +254,9 @@ describe('a second account by AssumeRole (emulator), and no credential in the lo
     ];
     const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((f) => f.isFile());
     expect(files.length).toBeGreaterThanOrEqual(6);
-    const written = (await Promise.all(files.map((f) => readFile(path.join(f.parentPath, f.name), 'utf8')))).join('\n');
+    const written = (
+      await Promise.all(files.map((f) => readFile(path.join(f.parentPath, f.name), 'utf8')))
+    ).join('\n');
     expect(written).toContain(REDACTED);
     expect(log).toContain(REDACTED);
     for (const secret of secrets) {

@@ -4,8 +4,8 @@ import path from 'node:path';
 import {
   ConfigServiceClient,
   ConfigServiceServiceException,
-  DescribeConfigurationRecordersCommand,
   DescribeConfigurationRecorderStatusCommand,
+  DescribeConfigurationRecordersCommand,
   DescribeDeliveryChannelsCommand,
   PutConfigurationRecorderCommand,
   PutDeliveryChannelCommand,
@@ -68,7 +68,11 @@ describe('aws-config collector (emulator)', () => {
       expect.objectContaining({ name: 'default', recording: true, lastStartTime: expect.any(String) }),
     ]);
     expect(result.data.deliveryChannels).toEqual([
-      expect.objectContaining({ name: 'default', deliveryFrequency: 'TwentyFour_Hours', s3BucketName: expect.any(String) }),
+      expect.objectContaining({
+        name: 'default',
+        deliveryFrequency: 'TwentyFour_Hours',
+        s3BucketName: expect.any(String),
+      }),
     ]);
     expect(stats.requests).toBe(3);
     // moto leaves a started recorder at lastStatus PENDING (no delivery ever succeeds there):
@@ -92,10 +96,19 @@ describe('aws-config collector (emulator)', () => {
     // Denied region via aws-sdk-client-mock (the emulator enforces no IAM); other regions hit the emulator.
     const stub = denyRegion(
       ConfigServiceClient,
-      [DescribeConfigurationRecordersCommand, DescribeConfigurationRecorderStatusCommand, DescribeDeliveryChannelsCommand],
+      [
+        DescribeConfigurationRecordersCommand,
+        DescribeConfigurationRecorderStatusCommand,
+        DescribeDeliveryChannelsCommand,
+      ],
       'eu-west-1',
       (message) =>
-        new ConfigServiceServiceException({ name: 'AccessDeniedException', $fault: 'client', $metadata: {}, message }),
+        new ConfigServiceServiceException({
+          name: 'AccessDeniedException',
+          $fault: 'client',
+          $metadata: {},
+          message,
+        }),
     );
     try {
       const locker = new DirectoryLocker(await mkdtemp(path.join(tmpdir(), 'aws-config-')));
@@ -106,7 +119,9 @@ describe('aws-config collector (emulator)', () => {
         clock: fixedClock('2026-04-20T00:05:00.000Z'),
         scopeEnvironment: async () => ({ defaultAccountId: testAccountId() }),
       });
-      const byRegion = Object.fromEntries(summary.results.map((r) => [r.scope.split('-').slice(2).join('-'), r]));
+      const byRegion = Object.fromEntries(
+        summary.results.map((r) => [r.scope.split('-').slice(2).join('-'), r]),
+      );
       expect(byRegion['us-east-1']?.status).toBe('ok');
       expect(byRegion['us-west-2']?.status).toBe('ok');
       const denied = byRegion['eu-west-1']!;
@@ -117,7 +132,11 @@ describe('aws-config collector (emulator)', () => {
         ),
       );
       const { snapshot: written } = await readSnapshot(locker, denied.key);
-      expect(written).toMatchObject({ status: 'error', scope: `aws-${testAccountId()}-eu-west-1`, data: null });
+      expect(written).toMatchObject({
+        status: 'error',
+        scope: `aws-${testAccountId()}-eu-west-1`,
+        data: null,
+      });
       expect(written.errors[0]).toMatch(/AccessDeniedException/);
     } finally {
       stub.restore();

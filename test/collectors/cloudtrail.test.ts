@@ -79,7 +79,12 @@ describe('cloudtrail collector (emulator)', () => {
       [DescribeTrailsCommand, GetTrailStatusCommand],
       'us-west-2',
       (message) =>
-        new CloudTrailServiceException({ name: 'AccessDeniedException', $fault: 'client', $metadata: {}, message }),
+        new CloudTrailServiceException({
+          name: 'AccessDeniedException',
+          $fault: 'client',
+          $metadata: {},
+          message,
+        }),
     );
     try {
       const { result } = await collectOnce(cloudTrailCollector, scope(), { config });
@@ -91,7 +96,10 @@ describe('cloudtrail collector (emulator)', () => {
       ]);
       expect(result.data.regions.find((r) => r.region === 'us-west-2')).toMatchObject({ ok: false });
       expect(result.data.trails).toHaveLength(2);
-      expect(result.data.trails.find((t) => t.name === 'org-audit')?.seenInRegions).toEqual(['eu-west-1', 'us-east-1']);
+      expect(result.data.trails.find((t) => t.name === 'org-audit')?.seenInRegions).toEqual([
+        'eu-west-1',
+        'us-east-1',
+      ]);
     } finally {
       stub.restore();
     }
@@ -99,7 +107,12 @@ describe('cloudtrail collector (emulator)', () => {
 
   it('every region denied: the collection throws (an error snapshot)', async () => {
     const deny = (message: string) =>
-      new CloudTrailServiceException({ name: 'AccessDeniedException', $fault: 'client', $metadata: {}, message });
+      new CloudTrailServiceException({
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        $metadata: {},
+        message,
+      });
     const stub = denyRegion(CloudTrailClient, [DescribeTrailsCommand], 'eu-west-1', deny);
     try {
       const only: AwsAccountScope = { ...scope(), regions: ['eu-west-1'] };

@@ -58,14 +58,20 @@ describe('github collector', () => {
   };
 
   it('collects an org of 250 repositories in 3 GraphQL pages, completely, skipping archived ones', async () => {
-    const org = makeGitHubOrg({ repos: 250, archived: 4, style: (i) => (['legacy', 'ruleset', 'org', 'none'] as const)[i % 4]! });
+    const org = makeGitHubOrg({
+      repos: 250,
+      archived: 4,
+      style: (i) => (['legacy', 'ruleset', 'org', 'none'] as const)[i % 4]!,
+    });
 
     const { out, data, ctx, scope } = await run(org);
 
     expect(scope.id).toBe('github-example');
     expect(out.status).toBe('ok');
     expect(out.items).toBe(250);
-    expect(data.repositories.map((r) => r.name)).toEqual(org.repos.filter((r) => !r.archived).map((r) => r.name));
+    expect(data.repositories.map((r) => r.name)).toEqual(
+      org.repos.filter((r) => !r.archived).map((r) => r.name),
+    );
     expect(data.repositoriesComplete).toBe(true);
     expect(data.totalRepositories).toBe(250);
     expect(ctx.stats.pages).toBe(3);
@@ -75,13 +81,21 @@ describe('github collector', () => {
     expect(data.rateLimit.cost).toBe(server!.stats.pointsUsed);
 
     const [legacy, ruleset, orgOnly, none] = data.repositories;
-    expect(legacy!.branchProtection).toMatchObject({ requiredApprovingReviewCount: 1, allowsForcePushes: false });
+    expect(legacy!.branchProtection).toMatchObject({
+      requiredApprovingReviewCount: 1,
+      allowsForcePushes: false,
+    });
     expect(legacy!.rules).toEqual([]);
     expect(ruleset!.rules).toEqual([
       expect.objectContaining({
         type: 'PULL_REQUEST',
         parameters: expect.objectContaining({ requiredApprovingReviewCount: 1 }),
-        ruleset: { id: 1001, name: 'protect-main', enforcement: 'ACTIVE', source: { type: 'Repository', name: 'example/repo-0002' } },
+        ruleset: {
+          id: 1001,
+          name: 'protect-main',
+          enforcement: 'ACTIVE',
+          source: { type: 'Repository', name: 'example/repo-0002' },
+        },
       }),
       expect.objectContaining({ type: 'NON_FAST_FORWARD', parameters: null }),
     ]);
@@ -117,7 +131,9 @@ describe('github collector', () => {
   it('waits out a secondary rate limit and a 5xx blip, and completes', async () => {
     const org = makeGitHubOrg({ repos: 250 });
 
-    const { out, data } = await run(org, { inject: { secondaryLimitAtRequest: [2], status5xxAtRequest: [3] } });
+    const { out, data } = await run(org, {
+      inject: { secondaryLimitAtRequest: [2], status5xxAtRequest: [3] },
+    });
 
     expect(server!.stats.secondaryLimited).toBe(1);
     expect(server!.stats.serverErrors).toBe(1);
@@ -125,8 +141,24 @@ describe('github collector', () => {
     expect(data.repositories).toHaveLength(250);
   });
 
+  it('a rate limit spent mid-listing leaves a partial snapshot that says why', async () => {
+    const org = makeGitHubOrg({ repos: 250 });
+
+    const { out, data } = await run(org, { points: { limit: 2, windowSeconds: 3600 } });
+
+    expect(out.status).toBe('partial');
+    expect(data.repositoriesComplete).toBe(false);
+    expect(data.repositories).toHaveLength(200);
+    expect(out.errors!.join('\n')).toMatch(
+      /stopped after 200 repositories: GitHub's rate limit for GITHUB_TOKEN is spent until/,
+    );
+  });
+
   it('a bad token is a SourceUnavailableError naming GITHUB_TOKEN and the fix', async () => {
-    const attempt = run(makeGitHubOrg({ repos: 1 }), {}, () => ({ kind: 'token', token: 'ghp_revoked_token_value_1234' }));
+    const attempt = run(makeGitHubOrg({ repos: 1 }), {}, () => ({
+      kind: 'token',
+      token: 'ghp_revoked_token_value_1234',
+    }));
     await expect(attempt).rejects.toBeInstanceOf(SourceUnavailableError);
     await expect(attempt).rejects.toThrow(/401 Bad credentials.*GITHUB_TOKEN is invalid, expired or revoked/);
   });
@@ -135,9 +167,9 @@ describe('github collector', () => {
     server = await startGitHubServer(makeGitHubOrg({ login: 'someone-else', repos: 1 }));
     const config = testConfig({ github: { org: 'example' } });
     const collector = createGitHubCollector({ pacing, auth: token, apiUrl: server.url });
-    await expect(collector.collect(collector.scopes(config, {})[0]!, collectorContext(config))).rejects.toThrow(
-      /organization "example" was not found.*check github.org/,
-    );
+    await expect(
+      collector.collect(collector.scopes(config, {})[0]!, collectorContext(config)),
+    ).rejects.toThrow(/organization "example" was not found.*check github.org/);
   });
 
   it('authenticates as a GitHub App installation', async () => {

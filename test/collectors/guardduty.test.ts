@@ -103,11 +103,19 @@ describe('guardduty collector (aws-sdk-client-mock: parts the emulator lacks)', 
   });
   afterEach(() => gd.reset());
   afterAll(() => gd.restore());
-  const s: AwsRegionalScope = { id: 'aws-111122223333-us-east-1', accountId: '111122223333', region: 'us-east-1' };
+  const s: AwsRegionalScope = {
+    id: 'aws-111122223333-us-east-1',
+    accountId: '111122223333',
+    region: 'us-east-1',
+  };
 
   it('delegated administrator: every page of members, and finding counts by severity band', async () => {
     gd.on(ListDetectorsCommand).resolves({ DetectorIds: ['det1'] });
-    gd.on(GetDetectorCommand).resolves({ Status: 'ENABLED', ServiceRole: 'arn:role', FindingPublishingFrequency: 'SIX_HOURS' });
+    gd.on(GetDetectorCommand).resolves({
+      Status: 'ENABLED',
+      ServiceRole: 'arn:role',
+      FindingPublishingFrequency: 'SIX_HOURS',
+    });
     gd.on(GetAdministratorAccountCommand).resolves({});
     gd.on(ListMembersCommand, { DetectorId: 'det1', NextToken: undefined })
       .resolves({
@@ -172,7 +180,11 @@ describe('guardduty collector (aws-sdk-client-mock: parts the emulator lacks)', 
     gd.on(ListDetectorsCommand).resolves({ DetectorIds: ['det1'] });
     gd.on(GetDetectorCommand).resolves({ Status: 'ENABLED' });
     gd.on(GetAdministratorAccountCommand).resolves({
-      Administrator: { AccountId: '999999999999', RelationshipStatus: 'Enabled', InvitedAt: '2026-01-01T00:00:00Z' },
+      Administrator: {
+        AccountId: '999999999999',
+        RelationshipStatus: 'Enabled',
+        InvitedAt: '2026-01-01T00:00:00Z',
+      },
     });
     gd.on(ListMembersCommand).resolves({ Members: [] });
     gd.on(GetFindingsStatisticsCommand, { GroupBy: 'SEVERITY' })
@@ -181,7 +193,11 @@ describe('guardduty collector (aws-sdk-client-mock: parts the emulator lacks)', 
       .resolves({ FindingStatistics: { CountBySeverity: { '2.0': 4, '8.0': 1 } } });
     const { result } = await collectOnce(guardDutyCollector, s, { config });
     const d = result.data.detectors[0]!;
-    expect(d.administrator).toEqual({ accountId: '999999999999', relationshipStatus: 'Enabled', invitedAt: '2026-01-01T00:00:00Z' });
+    expect(d.administrator).toEqual({
+      accountId: '999999999999',
+      relationshipStatus: 'Enabled',
+      invitedAt: '2026-01-01T00:00:00Z',
+    });
     expect(d.members).toEqual([]);
     expect(d.findingCounts).toMatchObject({
       method: 'GetFindingsStatistics COUNT_BY_SEVERITY',
@@ -192,7 +208,10 @@ describe('guardduty collector (aws-sdk-client-mock: parts the emulator lacks)', 
 
   it('ListDetectors denied: the collection throws a SourceUnavailableError naming account, region and fix', async () => {
     gd.on(ListDetectorsCommand).rejects(
-      new AccessDeniedException({ message: 'not authorized to perform guardduty:ListDetectors', $metadata: {} }),
+      new AccessDeniedException({
+        message: 'not authorized to perform guardduty:ListDetectors',
+        $metadata: {},
+      }),
     );
     await expect(collectOnce(guardDutyCollector, s, { config })).rejects.toMatchObject({
       name: 'SourceUnavailableError',

@@ -1,4 +1,5 @@
 import {
+  AddUserToGroupCommand,
   AttachGroupPolicyCommand,
   AttachUserPolicyCommand,
   CreateAccessKeyCommand,
@@ -19,7 +20,6 @@ import {
   PutUserPolicyCommand,
   UpdateAccessKeyCommand,
   UpdateAccountPasswordPolicyCommand,
-  AddUserToGroupCommand,
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -52,7 +52,8 @@ describe('iam collector (emulator)', () => {
   beforeAll(async () => {
     const iam = new IAMClient({ region: 'us-east-1' });
     seededAt = Date.now();
-    for (const user of ['alice', 'bob', 'carol', 'dave']) await iam.send(new CreateUserCommand({ UserName: user }));
+    for (const user of ['alice', 'bob', 'carol', 'dave'])
+      await iam.send(new CreateUserCommand({ UserName: user }));
     // alice: console + MFA; bob: console without MFA; carol: an active key; dave: an inactive key.
     for (const user of ['alice', 'bob'])
       await iam.send(new CreateLoginProfileCommand({ UserName: user, Password: 'Correct-Horse-9-Battery' }));
@@ -68,22 +69,33 @@ describe('iam collector (emulator)', () => {
     await iam.send(new CreateAccessKeyCommand({ UserName: 'carol' }));
     const daveKey = await iam.send(new CreateAccessKeyCommand({ UserName: 'dave' }));
     await iam.send(
-      new UpdateAccessKeyCommand({ UserName: 'dave', AccessKeyId: daveKey.AccessKey!.AccessKeyId!, Status: 'Inactive' }),
+      new UpdateAccessKeyCommand({
+        UserName: 'dave',
+        AccessKeyId: daveKey.AccessKey!.AccessKeyId!,
+        Status: 'Inactive',
+      }),
     );
     // One customer-managed policy attached to two users and a group: stored once, referenced by ARN.
-    const policy = await iam.send(new CreatePolicyCommand({ PolicyName: 'read-logs', PolicyDocument: doc('logs:Get*') }));
+    const policy = await iam.send(
+      new CreatePolicyCommand({ PolicyName: 'read-logs', PolicyDocument: doc('logs:Get*') }),
+    );
     const arn = policy.Policy!.Arn!;
-    for (const user of ['alice', 'bob']) await iam.send(new AttachUserPolicyCommand({ UserName: user, PolicyArn: arn }));
+    for (const user of ['alice', 'bob'])
+      await iam.send(new AttachUserPolicyCommand({ UserName: user, PolicyArn: arn }));
     await iam.send(new CreateGroupCommand({ GroupName: 'auditors' }));
     await iam.send(new AttachGroupPolicyCommand({ GroupName: 'auditors', PolicyArn: arn }));
     await iam.send(new AddUserToGroupCommand({ GroupName: 'auditors', UserName: 'alice' }));
-    await iam.send(new PutUserPolicyCommand({ UserName: 'bob', PolicyName: 'inline-s3', PolicyDocument: doc('s3:List*') }));
+    await iam.send(
+      new PutUserPolicyCommand({ UserName: 'bob', PolicyName: 'inline-s3', PolicyDocument: doc('s3:List*') }),
+    );
     await iam.send(
       new CreateRoleCommand({
         RoleName: 'deployer',
         AssumeRolePolicyDocument: JSON.stringify({
           Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+          Statement: [
+            { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+          ],
         }),
       }),
     );
@@ -115,18 +127,29 @@ describe('iam collector (emulator)', () => {
     expect(policies[arn]).toMatchObject({
       name: 'read-logs',
       awsManaged: false,
-      document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'logs:Get*', Resource: '*' }] },
+      document: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'logs:Get*', Resource: '*' }],
+      },
     });
     const alice = users.find((u) => u.userName === 'alice')!;
     expect(alice).toMatchObject({ attachedPolicies: [arn], groups: ['auditors'] });
     expect(users.find((u) => u.userName === 'bob')!.inlinePolicies).toEqual([
-      { name: 'inline-s3', document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:List*', Resource: '*' }] } },
+      {
+        name: 'inline-s3',
+        document: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 's3:List*', Resource: '*' }],
+        },
+      },
     ]);
     expect(groups).toEqual([expect.objectContaining({ groupName: 'auditors', attachedPolicies: [arn] })]);
     expect(roles).toEqual([
       expect.objectContaining({
         roleName: 'deployer',
-        assumeRolePolicyDocument: expect.objectContaining({ Statement: [expect.objectContaining({ Action: 'sts:AssumeRole' })] }),
+        assumeRolePolicyDocument: expect.objectContaining({
+          Statement: [expect.objectContaining({ Action: 'sts:AssumeRole' })],
+        }),
       }),
     ]);
     // The policy document appears once in the whole snapshot.
@@ -139,7 +162,9 @@ describe('iam collector (emulator)', () => {
 
   it('the password policy is recorded when there is one', async () => {
     const iam = new IAMClient({ region: 'us-east-1' });
-    await iam.send(new UpdateAccountPasswordPolicyCommand({ MinimumPasswordLength: 14, RequireSymbols: true }));
+    await iam.send(
+      new UpdateAccountPasswordPolicyCommand({ MinimumPasswordLength: 14, RequireSymbols: true }),
+    );
     iam.destroy();
     const { result } = await collectOnce(createIamCollector({ sleep: async () => {} }), scope(), { config });
     expect(result.data.passwordPolicy).toMatchObject({ MinimumPasswordLength: 14, RequireSymbols: true });
@@ -148,7 +173,10 @@ describe('iam collector (emulator)', () => {
   it('checks: console users without MFA and root are named; key age is measured from collectedAt', async () => {
     const collector = createIamCollector({ sleep: async () => {} });
     // Collected 120 days after the keys were made (the report's dates are real times).
-    const late = await collectOnce(collector, scope(), { config, clock: fixedClock(new Date(seededAt + 120 * DAY)) });
+    const late = await collectOnce(collector, scope(), {
+      config,
+      clock: fixedClock(new Date(seededAt + 120 * DAY)),
+    });
     const mfa = iamConsoleMfaCheck.run(late.snapshot, config);
     expect(mfa.result).toBe('fail');
     // moto has no <root_account> row and reports AccountMFAEnabled 0: root fails too.
@@ -160,7 +188,10 @@ describe('iam collector (emulator)', () => {
     expect(rotation.failing).toEqual([expect.stringMatching(/^carol key 1 \(1[12]\d days\)$/)]);
 
     // The same keys, collected 10 days after they were made: compliant; dave's inactive key never counts.
-    const early = await collectOnce(collector, scope(), { config, clock: fixedClock(new Date(seededAt + 10 * DAY)) });
+    const early = await collectOnce(collector, scope(), {
+      config,
+      clock: fixedClock(new Date(seededAt + 10 * DAY)),
+    });
     expect(iamKeyRotationCheck.run(early.snapshot, config)).toMatchObject({ result: 'pass', failing: [] });
     // A stricter threshold from the configuration.
     const strict = awsTestConfig({ regions: ['us-east-1'] }, { checks: { iamKeyMaxAgeDays: 5 } });
@@ -183,12 +214,20 @@ describe('iam collector (aws-sdk-client-mock: polling and pagination the emulato
         Content: new TextEncoder().encode(AWS_REPORT),
         GeneratedTime: new Date('2026-04-20T00:00:00Z'),
       });
-      iam.on(GetAccountPasswordPolicyCommand).rejects(new NoSuchEntityException({ message: 'none', $metadata: {} }));
+      iam
+        .on(GetAccountPasswordPolicyCommand)
+        .rejects(new NoSuchEntityException({ message: 'none', $metadata: {} }));
       iam.on(GetAccountSummaryCommand).resolves({ SummaryMap: { AccountMFAEnabled: 1, Users: 2 } });
       iam
         .on(GetAccountAuthorizationDetailsCommand, { Marker: undefined })
         .resolves({
-          UserDetailList: [{ UserName: 'u1', Arn: 'arn:u1', AttachedManagedPolicies: [{ PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }] }],
+          UserDetailList: [
+            {
+              UserName: 'u1',
+              Arn: 'arn:u1',
+              AttachedManagedPolicies: [{ PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }],
+            },
+          ],
           Policies: [
             {
               Arn: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
@@ -207,7 +246,11 @@ describe('iam collector (aws-sdk-client-mock: polling and pagination the emulato
         .on(GetAccountAuthorizationDetailsCommand, { Marker: 'm2' })
         .resolves({ UserDetailList: [{ UserName: 'u2', Arn: 'arn:u2' }], IsTruncated: false });
       const { waits, sleep } = recordingSleeper();
-      const s: AwsAccountScope = { id: 'aws-111122223333', accountId: '111122223333', regions: ['us-east-1'] };
+      const s: AwsAccountScope = {
+        id: 'aws-111122223333',
+        accountId: '111122223333',
+        regions: ['us-east-1'],
+      };
       const { result, stats } = await collectOnce(createIamCollector({ sleep }), s, { config });
       expect(waits).toEqual([1000, 2000, 4000]);
       expect(result.data.authorization.users.map((u) => u.userName)).toEqual(['u1', 'u2']);
@@ -230,7 +273,11 @@ describe('iam collector (aws-sdk-client-mock: polling and pagination the emulato
     const iam = mockClient(IAMClient);
     try {
       iam.on(GenerateCredentialReportCommand).resolves({ State: 'INPROGRESS' });
-      const s: AwsAccountScope = { id: 'aws-111122223333', accountId: '111122223333', regions: ['us-east-1'] };
+      const s: AwsAccountScope = {
+        id: 'aws-111122223333',
+        accountId: '111122223333',
+        regions: ['us-east-1'],
+      };
       const { waits, sleep } = recordingSleeper();
       await expect(collectOnce(createIamCollector({ sleep, maxPolls: 4 }), s, { config })).rejects.toThrow(
         /credential report of account 111122223333 was still INPROGRESS after 4 polls.*run the collection again later/,
@@ -259,7 +306,13 @@ describe('parseCredentialReport', () => {
       passwordLastUsed: '2026-04-01T10:00:00.000Z',
       passwordLastChanged: null,
       mfaActive: true,
-      accessKey1: { active: false, lastRotated: null, lastUsedDate: null, lastUsedRegion: null, lastUsedService: null },
+      accessKey1: {
+        active: false,
+        lastRotated: null,
+        lastUsedDate: null,
+        lastUsedRegion: null,
+        lastUsedService: null,
+      },
     });
     expect(ops).toMatchObject({
       user: 'ops',

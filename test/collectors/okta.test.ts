@@ -120,7 +120,9 @@ describe('okta collector', () => {
     const data = out.data as OktaData;
     expect(data.groups[0]!.membersComplete).toBe(true);
     expect(data.groups[1]!.membersComplete).toBe(false);
-    expect(out.errors!.join('\n')).toMatch(/members of group "Group 0001" \(00g0+2\) could not be read to the end/);
+    expect(out.errors!.join('\n')).toMatch(
+      /members of group "Group 0001" \(00g0+2\) could not be read to the end/,
+    );
     expect(out.errors!.join('\n')).toMatch(/429/);
   });
 
@@ -144,7 +146,9 @@ describe('okta collector', () => {
     const run = collector.collect(collector.scopes(config, {})[0]!, ctx);
 
     await expect(run).rejects.toBeInstanceOf(SourceUnavailableError);
-    await expect(run).rejects.toThrow(/401 E0000011 Invalid token provided.*OKTA_API_TOKEN.*Security > API > Tokens/);
+    await expect(run).rejects.toThrow(
+      /401 E0000011 Invalid token provided.*OKTA_API_TOKEN.*Security > API > Tokens/,
+    );
   });
 
   describe('OAuth 2.0 service app (private_key_jwt)', () => {
@@ -207,7 +211,9 @@ describe('okta collector', () => {
       const run = wrongKey.collect(wrongKey.scopes(config, {})[0]!, ctx);
 
       await expect(run).rejects.toBeInstanceOf(SourceUnavailableError);
-      await expect(run).rejects.toThrow(/invalid_client: The client_assertion signature is invalid.*OKTA_PRIVATE_KEY matches the public key/);
+      await expect(run).rejects.toThrow(
+        /invalid_client: The client_assertion signature is invalid.*OKTA_PRIVATE_KEY matches the public key/,
+      );
     });
   });
 

@@ -16,7 +16,8 @@ const ENV = ['OKTA_API_TOKEN', 'GITHUB_TOKEN', 'GITHUB_API_URL', 'GITHUB_GRAPHQL
 async function snapshotsUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true }))
-    if (entry.isFile() && entry.name.endsWith('.json')) out.push(await readFile(path.join(entry.parentPath, entry.name), 'utf8'));
+    if (entry.isFile() && entry.name.endsWith('.json'))
+      out.push(await readFile(path.join(entry.parentPath, entry.name), 'utf8'));
   return out;
 }
 
@@ -39,7 +40,10 @@ describe('collect --only okta / github through the CLI', () => {
 
   const configFor = async (section: Record<string, unknown>) => {
     const file = path.join(dir, 'evidence.config.json');
-    await writeFile(file, JSON.stringify({ locker: { retentionDays: 730 }, auditPeriod: { start: '2026-01-01' }, ...section }));
+    await writeFile(
+      file,
+      JSON.stringify({ locker: { retentionDays: 730 }, auditPeriod: { start: '2026-01-01' }, ...section }),
+    );
     return file;
   };
 
@@ -54,12 +58,19 @@ describe('collect --only okta / github through the CLI', () => {
     const run = await runCli(['collect', '--only', 'okta', '--store', store, '--config', config, '--json']);
 
     expect(run.code).toBe(3);
-    expect(run.stderr).toMatch(/Okta refused the API token \(401 E0000011 Invalid token provided\).*OKTA_API_TOKEN/);
+    expect(run.stderr).toMatch(
+      /Okta refused the API token \(401 E0000011 Invalid token provided\).*OKTA_API_TOKEN/,
+    );
     const doc = JSON.parse(run.stdout);
-    expect(doc.results).toEqual([expect.objectContaining({ collector: 'okta', scope: 'okta-127.0.0.1', status: 'error' })]);
+    expect(doc.results).toEqual([
+      expect.objectContaining({ collector: 'okta', scope: 'okta-127.0.0.1', status: 'error' }),
+    ]);
     const snapshots = await snapshotsUnder(store);
     expect(snapshots).toHaveLength(1);
-    expect(JSON.parse(snapshots[0]!)).toMatchObject({ status: 'error', errors: [expect.stringMatching(/SourceUnavailableError: Okta refused/)] });
+    expect(JSON.parse(snapshots[0]!)).toMatchObject({
+      status: 'error',
+      errors: [expect.stringMatching(/SourceUnavailableError: Okta refused/)],
+    });
     // The token did reach Okta, and nothing else.
     expect(server.stats.authorizations).toContain(`SSWS ${bad}`);
     for (const text of [run.stdout, run.stderr, ...snapshots]) expect(text).not.toContain(bad);
@@ -91,16 +102,27 @@ describe('collect --only okta / github through the CLI', () => {
     const store = path.join(dir, 'locker');
 
     process.env.GITHUB_TOKEN = DEFAULT_GITHUB_TOKEN;
-    const good = await runCli(['collect', '--only', 'github', '--store', store, '--config', config, '--json'], {
-      clock: '2026-04-20T00:05:00.000Z',
-    });
+    const good = await runCli(
+      ['collect', '--only', 'github', '--store', store, '--config', config, '--json'],
+      {
+        clock: '2026-04-20T00:05:00.000Z',
+      },
+    );
     process.env.GITHUB_TOKEN = 'ghp_revoked_000000000000000000000000';
-    const bad = await runCli(['collect', '--only', 'github', '--store', store, '--config', config, '--json'], {
-      clock: '2026-04-21T00:05:00.000Z',
-    });
+    const bad = await runCli(
+      ['collect', '--only', 'github', '--store', store, '--config', config, '--json'],
+      {
+        clock: '2026-04-21T00:05:00.000Z',
+      },
+    );
 
     expect(good.code).toBe(0);
-    expect(JSON.parse(good.stdout).results[0]).toMatchObject({ scope: 'github-example', status: 'ok', items: 120, requests: 2 });
+    expect(JSON.parse(good.stdout).results[0]).toMatchObject({
+      scope: 'github-example',
+      status: 'ok',
+      items: 120,
+      requests: 2,
+    });
     expect(bad.code).toBe(3);
     expect(bad.stderr).toMatch(/GitHub refused the token \(401 Bad credentials\)/);
     const snapshots = await snapshotsUnder(store);

@@ -1,14 +1,17 @@
 /** Helpers for the AWS collector tests: config, one collection, a snapshot to judge, a denied region. */
-import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
+import { mockClient } from 'aws-sdk-client-mock';
 import type { Clock } from '../../shared/clock.js';
 import { fixedClock } from '../../shared/clock.js';
-import type { CollectResult, Collector, CollectorContext, Scope } from '../../shared/collectors/types.js';
+import type { Collector, CollectorContext, CollectResult, Scope } from '../../shared/collectors/types.js';
 import { type Config, type ConfigInput, parseConfig } from '../../shared/config.js';
 import { dayOf } from '../../shared/evidence/days.js';
 import { SNAPSHOT_SCHEMA, type Snapshot } from '../../shared/evidence/snapshot.js';
 import { type Logger, silentLogger } from '../../shared/log.js';
 
-export function awsTestConfig(aws: NonNullable<ConfigInput['aws']>, extra: Partial<ConfigInput> = {}): Config {
+export function awsTestConfig(
+  aws: NonNullable<ConfigInput['aws']>,
+  extra: Partial<ConfigInput> = {},
+): Config {
   return parseConfig({
     locker: { retentionDays: 730 },
     aws,
@@ -31,7 +34,12 @@ export async function collectOnce<S extends Scope, D>(
 ): Promise<Collected<D>> {
   const clock = options.clock ?? fixedClock(new Date());
   const stats = { requests: 0, pages: 0 };
-  const ctx: CollectorContext = { config: options.config, clock, logger: options.logger ?? silentLogger, stats };
+  const ctx: CollectorContext = {
+    config: options.config,
+    clock,
+    logger: options.logger ?? silentLogger,
+    stats,
+  };
   const collectedAt = clock.now();
   const result = await collector.collect(scope, ctx);
   const snapshot: Snapshot<D> = {
@@ -65,10 +73,10 @@ export function denyRegion(
   commands: readonly AnyClass[],
   region: string,
   exception: (message: string) => Error,
-): AwsStub<object, object, object> {
+): { restore(): void } {
   const realSend = Client.prototype.send as (this: unknown, command: unknown) => Promise<unknown>;
   // biome-ignore lint/suspicious/noExplicitAny: the stub is typed per client class
-  const stub = mockClient(Client as any) as unknown as AwsStub<object, object, object>;
+  const stub = mockClient(Client as any);
   for (const Command of commands) {
     // biome-ignore lint/suspicious/noExplicitAny: command classes of any client
     (stub as any).on(Command).callsFake(async (input: unknown, getClient: () => any) => {

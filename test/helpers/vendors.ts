@@ -1,7 +1,7 @@
 /** Helpers for the Okta and GitHub collector tests: a manual timer and a collector context. */
 import { fixedClock } from '../../shared/clock.js';
-import { type ConfigInput, parseConfig } from '../../shared/config.js';
 import type { CollectorContext } from '../../shared/collectors/types.js';
+import { type ConfigInput, parseConfig } from '../../shared/config.js';
 import { type Logger, silentLogger } from '../../shared/log.js';
 import type { Timer } from '../../shared/vendors/okta-client.js';
 

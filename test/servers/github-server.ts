@@ -39,10 +39,10 @@ import {
   Kind,
   parse,
   type SelectionSetNode,
-  validate,
   type ValueNode,
+  validate,
 } from 'graphql';
-import { importSPKI, type JWK, importJWK, jwtVerify, type KeyObject } from 'jose';
+import { importJWK, importSPKI, type JWK, jwtVerify, type KeyObject } from 'jose';
 
 export interface LegacyProtectionFixture {
   pattern?: string;
@@ -121,7 +121,12 @@ export const deletionRule: RuleFixture = { type: 'DELETION' };
 
 /** Legacy protection: 1 approval, force pushes and deletions blocked, unless overridden. */
 export function legacyProtection(overrides: LegacyProtectionFixture = {}): LegacyProtectionFixture {
-  return { requiresApprovingReviews: true, requiredApprovingReviewCount: 1, allowsForcePushes: false, ...overrides };
+  return {
+    requiresApprovingReviews: true,
+    requiredApprovingReviewCount: 1,
+    allowsForcePushes: false,
+    ...overrides,
+  };
 }
 
 /**
@@ -148,7 +153,12 @@ export function makeGitHubOrg(
     const repo: RepoFixture = { name, protection: s === 'legacy' ? legacyProtection() : null };
     if (s === 'ruleset')
       repo.rulesets = [
-        { id: 1000 + i, name: 'protect-main', enforcement: 'ACTIVE', rules: [pullRequestRule(1), nonFastForwardRule] },
+        {
+          id: 1000 + i,
+          name: 'protect-main',
+          enforcement: 'ACTIVE',
+          rules: [pullRequestRule(1), nonFastForwardRule],
+        },
       ];
     if (s === 'org') orgCovered.push(name);
     repos.push(repo);
@@ -178,7 +188,11 @@ export interface GitHubServerOptions {
   /** Tokens accepted. Default ["ghp_test_token_000000000000000000000001"]. */
   tokens?: string[];
   /** GitHub Apps: id, public key (JWK, PEM SPKI or KeyObject), installation ids. */
-  apps?: { appId: string | number; publicKey: JWK | KeyObject | string; installations: (string | number)[] }[];
+  apps?: {
+    appId: string | number;
+    publicKey: JWK | KeyObject | string;
+    installations: (string | number)[];
+  }[];
   /** GraphQL points per window. Default 5,000 per hour. */
   points?: { limit: number; windowSeconds: number };
   inject?: { secondaryLimitAtRequest?: number[]; retryAfterSeconds?: number; status5xxAtRequest?: number[] };
@@ -276,10 +290,16 @@ export async function startGitHubServer(
             : app.publicKey;
       await jwtVerify(jwt, key, { currentDate: new Date(clock.now()) });
     } catch {
-      return deny("'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires");
+      return deny(
+        "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires",
+      );
     }
     if (!app.installations.map(String).includes(installationId))
-      return send(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' });
+      return send(res, 404, {
+        message: 'Not Found',
+        documentation_url: 'https://docs.github.com/rest',
+        status: '404',
+      });
     const token = `ghs_${randomBytes(18).toString('hex')}`;
     tokens.add(token);
     send(res, 201, {
@@ -377,7 +397,12 @@ export async function startGitHubServer(
       locations: e.locations,
       message: e.message,
     }));
-    send(res, 200, errors ? { data: result.data, errors } : { data: result.data }, rateHeaders(rateLimit.remaining));
+    send(
+      res,
+      200,
+      errors ? { data: result.data, errors } : { data: result.data },
+      rateHeaders(rateLimit.remaining),
+    );
   };
 
   const server = createServer((req, res) => {
@@ -520,9 +545,12 @@ interface ConnectionArgs {
 /** GitHub's connection rules: first or last required, at most 100; opaque cursors. */
 function connection<T>(items: T[], args: ConnectionArgs, name: string, ctx: Ctx) {
   if (args.first == null && args.last == null)
-    throw new GraphQLError(`You must provide a \`first\` or \`last\` value to properly paginate the \`${name}\` connection.`, {
-      extensions: { type: 'MISSING_PAGINATION_BOUNDARIES' },
-    });
+    throw new GraphQLError(
+      `You must provide a \`first\` or \`last\` value to properly paginate the \`${name}\` connection.`,
+      {
+        extensions: { type: 'MISSING_PAGINATION_BOUNDARIES' },
+      },
+    );
   const size = args.first ?? args.last ?? 0;
   if (size > 100 || size < 0)
     throw new GraphQLError(
@@ -560,8 +588,9 @@ function connection<T>(items: T[], args: ConnectionArgs, name: string, ctx: Ctx)
  */
 export function queryCost(document: DocumentNode, variables: Record<string, unknown>): number {
   const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
-  const valueOf = (v: ValueNode): number => {
+  for (const def of document.definitions)
+    if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+  const intValue = (v: ValueNode): number => {
     if (v.kind === Kind.INT) return Number(v.value);
     if (v.kind === Kind.VARIABLE) return Number(variables[v.name.value] ?? 0);
     return 0;
@@ -574,13 +603,14 @@ export function queryCost(document: DocumentNode, variables: Record<string, unkn
         const size = sel.arguments?.find((a) => a.name.value === 'first' || a.name.value === 'last');
         if (size) {
           requests += parents;
-          walk(sel.selectionSet, parents * Math.max(1, valueOf(size.value)));
+          walk(sel.selectionSet, parents * Math.max(1, intValue(size.value)));
         } else walk(sel.selectionSet, parents);
       } else if (sel.kind === Kind.INLINE_FRAGMENT) walk(sel.selectionSet, parents);
       else walk(fragments.get(sel.name.value)?.selectionSet, parents);
     }
   };
-  for (const def of document.definitions) if (def.kind === Kind.OPERATION_DEFINITION) walk(def.selectionSet, 1);
+  for (const def of document.definitions)
+    if (def.kind === Kind.OPERATION_DEFINITION) walk(def.selectionSet, 1);
   return Math.max(1, Math.round(requests / 100));
 }
 

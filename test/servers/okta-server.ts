@@ -243,7 +243,8 @@ export async function startOktaServer(
     if (!client) return fail('invalid_client', 'The client_id is not recognized.');
     try {
       const alg = decodeProtectedHeader(assertion).alg ?? 'RS256';
-      const key = 'kty' in client.publicKey ? await importJWK(client.publicKey as JWK, alg) : client.publicKey;
+      const key =
+        'kty' in client.publicKey ? await importJWK(client.publicKey as JWK, alg) : client.publicKey;
       await jwtVerify(assertion, key, {
         issuer: client.clientId,
         subject: client.clientId,
@@ -263,7 +264,12 @@ export async function startOktaServer(
       });
     const token = `oat${randomBytes(24).toString('hex')}`;
     accessTokens.set(token, { scopes: requested, expiresAt: clock.now() + 3600_000 });
-    send(res, 200, { token_type: 'Bearer', expires_in: 3600, access_token: token, scope: requested.join(' ') });
+    send(res, 200, {
+      token_type: 'Bearer',
+      expires_in: 3600,
+      access_token: token,
+      scope: requested.join(' '),
+    });
   };
 
   const authorize = (req: IncomingMessage, res: ServerResponse, scope: string): boolean => {
@@ -294,7 +300,10 @@ export async function startOktaServer(
     render: (item: T) => unknown,
     rateHeaders: Record<string, string>,
   ) => {
-    const limit = Math.max(1, Math.min(Number(url.searchParams.get('limit') ?? defaultLimit) || defaultLimit, 10_000));
+    const limit = Math.max(
+      1,
+      Math.min(Number(url.searchParams.get('limit') ?? defaultLimit) || defaultLimit, 10_000),
+    );
     const after = url.searchParams.get('after');
     const offset = after ? decodeCursor(after, salt) : 0;
     if (offset === undefined)
@@ -400,7 +409,7 @@ export function renderGroup(g: OktaGroupFixture, base: string) {
     lastMembershipUpdated: '2026-04-01T00:00:00.000Z',
     objectClass: ['okta:user_group'],
     type: g.type,
-    profile: { name: g.name, description: g.description },
+    profile: g.description === null ? { name: g.name } : { name: g.name, description: g.description },
     _links: {
       logo: [
         { name: 'medium', href: `${base}/assets/img/logos/groups/okta-medium.png`, type: 'image/png' },

@@ -1,0 +1,173 @@
+/**
+ * Verify, on schedule: check the locker from the audit period's start (or the last
+ * VERIFY_LOOKBACK_DAYS days) to the day before the scheduled time, write the report into the
+ * locker, put the metrics, and publish an alert a person can act on when anything is wrong.
+ * An unusable locker publishes a "could not run" alert and fails the invocation (then Lambda
+ * retries, then the DLQ).
+ *
+ * Environment:
+ *   EVIDENCE_STORE               s3://bucket[/prefix]                        (required)
+ *   EVIDENCE_CONFIG_JSON         the validated configuration                 (required)
+ *   ALERT_TOPIC_ARN              SNS topic for alerts; unset: no alert, metrics only
+ *   POWERTOOLS_METRICS_NAMESPACE metrics namespace (default EvidenceLocker)
+ *   POWERTOOLS_SERVICE_NAME      `service` dimension (default evidence-verify)
+ *   VERIFY_LOOKBACK_DAYS         verify only the last N days (default: from auditPeriod.start)
+ *
+ * IAM actions:
+ *   s3:GetBucketObjectLockConfiguration  on the bucket
+ *   s3:ListBucket                        on the bucket (snapshots/, digests/, acknowledgements/)
+ *   s3:GetObject, s3:GetObjectRetention  on the bucket's objects (HEAD/GET return the lock only with the latter)
+ *   s3:PutObject, s3:PutObjectRetention  on reports/*            (the report is written with COMPLIANCE retention)
+ *   kms:Decrypt, kms:GenerateDataKey     on the locker key, when the bucket uses SSE-KMS
+ *   cloudwatch:PutMetricData             (condition cloudwatch:namespace = the namespace above)
+ *   sns:Publish                          on ALERT_TOPIC_ARN
+ *   sts:GetCallerIdentity                (needs no grant: the default AWS account of the series)
+ */
+import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { S3Client } from '@aws-sdk/client-s3';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { s3ClientOptions } from '../shared/aws/clients.js';
+import { callerAccountId } from '../shared/aws/identity.js';
+import type { AnyCollector } from '../shared/collectors/types.js';
+import { loadConfig } from '../shared/config.js';
+import { optionalEnv, requiredEnv } from '../shared/env.js';
+import { errorMessage, LockerUnavailableError } from '../shared/errors.js';
+import { addDays, dayOf } from '../shared/evidence/days.js';
+import { openLocker } from '../shared/locker/index.js';
+import { type Logger, redactingLogger } from '../shared/log.js';
+import { redact } from '../shared/secrets.js';
+import {
+  type AlertMessage,
+  alertMessage,
+  DEFAULT_METRICS_NAMESPACE,
+  DEFAULT_SERVICE,
+  failureMessage,
+  metricData,
+} from '../shared/verify/alerts.js';
+import { gapDays, verify, writeVerifyReport } from '../shared/verify/verify.js';
+import { parseScheduledEvent } from './scheduled-event.js';
+
+const s3 = new S3Client(s3ClientOptions());
+const cloudwatch = new CloudWatchClient({});
+const sns = new SNSClient({});
+const defaultLogger: Logger = redactingLogger(new PowertoolsLogger() as unknown as Logger);
+
+export interface VerifyOutput {
+  from: string;
+  to: string;
+  ok: boolean;
+  missingDays: number;
+  integrityProblems: number;
+  report: string | null;
+  alerted: boolean;
+  requests: number;
+  skipped?: string;
+}
+
+export interface VerifyHandlerDeps {
+  /** Candidate collectors (default: the registry). */
+  collectors?: readonly AnyCollector[];
+  logger?: Logger;
+}
+
+export function createHandler(deps: VerifyHandlerDeps = {}): (event: unknown) => Promise<VerifyOutput> {
+  const logger = deps.logger ?? defaultLogger;
+  return async (event) => {
+    const run = parseScheduledEvent(event, new Date());
+    const config = loadConfig();
+    const store = requiredEnv('EVIDENCE_STORE');
+    const topicArn = optionalEnv('ALERT_TOPIC_ARN');
+    const namespace = optionalEnv('POWERTOOLS_METRICS_NAMESPACE') ?? DEFAULT_METRICS_NAMESPACE;
+    const service = optionalEnv('POWERTOOLS_SERVICE_NAME') ?? DEFAULT_SERVICE;
+    const lookback = lookbackDays(optionalEnv('VERIFY_LOOKBACK_DAYS'));
+
+    const yesterday = addDays(dayOf(run.scheduledFor), -1);
+    const end = config.auditPeriod.end;
+    const to = end !== undefined && end < yesterday ? end : yesterday;
+    const earliest = lookback === undefined ? config.auditPeriod.start : addDays(to, 1 - lookback);
+    const from = later(earliest, config.auditPeriod.start);
+    if (from > to) {
+      const skipped = `the audit period starts ${config.auditPeriod.start}: no complete day to verify before ${dayOf(run.scheduledFor)}`;
+      logger.info('verify skipped', { reason: skipped });
+      return {
+        from,
+        to,
+        ok: true,
+        missingDays: 0,
+        integrityProblems: 0,
+        report: null,
+        alerted: false,
+        requests: 0,
+        skipped,
+      };
+    }
+
+    const locker = openLocker(store, { client: s3 });
+    let result: Awaited<ReturnType<typeof verify>>;
+    let report: string;
+    try {
+      result = await verify({
+        locker,
+        config,
+        from,
+        to,
+        logger,
+        callerAccount: () => callerAccountId(),
+        ...(deps.collectors && { collectors: deps.collectors }),
+      });
+      report = (await writeVerifyReport(locker, result, config.locker.retentionDays)).key;
+    } catch (err) {
+      if (err instanceof LockerUnavailableError && topicArn)
+        await publish(topicArn, failureMessage(store, redact(errorMessage(err))));
+      throw err;
+    }
+
+    await putMetrics(namespace, metricData(result, new Date(result.verifiedAt), service));
+    const alert = alertMessage(result, report);
+    if (alert && topicArn) await publish(topicArn, alert);
+    if (alert && !topicArn) logger.warn('alert not sent', { reason: 'ALERT_TOPIC_ARN is not set' });
+    const out: VerifyOutput = {
+      from,
+      to,
+      ok: result.ok,
+      missingDays: gapDays(result),
+      integrityProblems: result.integrity.length,
+      report,
+      alerted: Boolean(alert && topicArn),
+      requests: result.stats.requests,
+    };
+    logger.info('verify done', { ...out, notes: result.notes });
+    return out;
+  };
+}
+
+export const handler = createHandler();
+
+/** The later of two YYYY-MM-DD days (they order as strings). */
+function later(a: string, b: string): string {
+  return a > b ? a : b;
+}
+
+function lookbackDays(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(
+      `VERIFY_LOOKBACK_DAYS=${JSON.stringify(value)}: expected a whole number of days, at least 1`,
+    );
+  return n;
+}
+
+async function putMetrics(namespace: string, data: ReturnType<typeof metricData>): Promise<void> {
+  // PutMetricData takes up to 1,000 datums a request; 20 keeps every request small.
+  for (let i = 0; i < data.length; i += 20) {
+    await cloudwatch.send(
+      new PutMetricDataCommand({ Namespace: namespace, MetricData: data.slice(i, i + 20) }),
+    );
+  }
+}
+
+async function publish(topicArn: string, alert: AlertMessage): Promise<void> {
+  await sns.send(new PublishCommand({ TopicArn: topicArn, Subject: alert.subject, Message: alert.message }));
+}

@@ -1,0 +1,160 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Option } from 'commander';
+import { callerAccountId } from '../../aws/identity.js';
+import { UsageError } from '../../errors.js';
+import { addDays, dayOf } from '../../evidence/days.js';
+import { buildFindings, formatDays } from '../../verify/findings.js';
+import { gapDays, type VerifyResult, verify, writeVerifyReport } from '../../verify/verify.js';
+import { parseDayOption } from '../context.js';
+import { EXIT } from '../handle-error.js';
+import type { CommandSpec } from '../main.js';
+import { json, table } from '../output.js';
+
+export const verifyCommand: CommandSpec = {
+  define: (program) =>
+    program
+      .command('verify')
+      .summary('prove no evidence day is missing and nothing was altered')
+      .description(
+        'Check every expected series (each configured collector × scope) on every day of the window: ' +
+          'missing (no snapshot), failed (only error snapshots) or acknowledged; and check integrity: the digest ' +
+          'chain, sealed bytes, unsealed snapshots past the grace period, deleted objects and, on S3, Object Lock ' +
+          'retention and backdating. Writes a report into the locker under reports/verify/.\n\n' +
+          'Exit 0: complete and intact; 1: gaps or problems found; 2: bad usage or config; 3: the locker is unreachable.\n' +
+          'docs/verify.md explains each problem and what to do about it.',
+      )
+      .addOption(new Option('--from <YYYY-MM-DD>', 'first evidence day (default: auditPeriod.start)'))
+      .addOption(
+        new Option('--to <YYYY-MM-DD>', 'last evidence day (default: yesterday UTC, or auditPeriod.end)'),
+      )
+      .addOption(
+        new Option(
+          '--deep',
+          'read every snapshot of the window (one request each) instead of trusting matching digest entries',
+        ),
+      )
+      .addOption(
+        new Option('--findings <file>', 'also write the gaps and problems as compliance.json findings'),
+      )
+      .addOption(
+        new Option(
+          '--aws-account <id>',
+          'the default AWS account (aws.accounts: []) instead of asking STS or inferring it from the locker',
+        ),
+      )
+      .addOption(
+        new Option('--no-report', 'do not write the verification report into the locker (read-only use)'),
+      ),
+  async run(ctx, options) {
+    const config = ctx.loadConfig();
+    const today = dayOf(ctx.clock.now());
+    const from = parseDayOption('--from', options.from as string | undefined) ?? config.auditPeriod.start;
+    const yesterday = addDays(today, -1);
+    const end = config.auditPeriod.end;
+    const to =
+      parseDayOption('--to', options.to as string | undefined) ??
+      (end !== undefined && end < yesterday ? end : yesterday);
+    if (from > to) throw new UsageError(`--from ${from} is after --to ${to}: the window is empty`);
+    if (to > today) throw new UsageError(`--to ${to} is after today (${today}): no evidence can exist yet`);
+    const account = options.awsAccount as string | undefined;
+    if (account !== undefined && !/^\d{12}$/.test(account))
+      throw new UsageError(`--aws-account ${JSON.stringify(account)}: expected a 12-digit AWS account id`);
+    const findingsFile = options.findings as string | undefined;
+
+    const locker = ctx.openLocker();
+    const result = await verify({
+      locker,
+      config,
+      from,
+      to,
+      clock: ctx.clock,
+      logger: ctx.logger,
+      deep: Boolean(options.deep),
+      callerAccount: account !== undefined ? async () => account : () => callerAccountId(),
+    });
+    let reportKey: string | undefined;
+    if (options.report !== false) {
+      try {
+        reportKey = (await writeVerifyReport(locker, result, config.locker.retentionDays)).key;
+      } catch (err) {
+        (err as Error).message +=
+          ' (the verification itself completed; pass --no-report to verify with read-only access)';
+        throw err;
+      }
+    }
+    if (findingsFile !== undefined) {
+      const file = path.resolve(findingsFile);
+      try {
+        await writeFile(file, json(buildFindings(result)));
+      } catch (err) {
+        throw new UsageError(`cannot write --findings ${file}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+
+    if (ctx.json) ctx.out(json({ ...result, report: reportKey ?? null }));
+    else ctx.out(render(result));
+    for (const note of result.notes) ctx.note(`note: ${note}\n`);
+    if (!ctx.json) {
+      ctx.note(
+        `${result.stats.requests} request(s): ${result.stats.days} day listing(s), ${result.stats.digests} digest(s), ` +
+          `${result.stats.snapshots} snapshot(s) listed, ${result.stats.objectsRead} read\n`,
+      );
+      if (reportKey) ctx.note(`report written to ${reportKey}\n`);
+      if (findingsFile) ctx.note(`findings written to ${findingsFile}\n`);
+    }
+    return result.ok ? EXIT.ok : EXIT.problems;
+  },
+};
+
+function render(result: VerifyResult): string {
+  const lines: string[] = [];
+  const gaps = gapDays(result);
+  lines.push(
+    `verify ${result.from}..${result.to} in ${result.store}: ${
+      result.ok
+        ? 'OK, every expected day has evidence and nothing was altered'
+        : `PROBLEMS: ${gaps} day(s) without evidence, ${result.integrity.length} integrity problem(s)`
+    }\n`,
+  );
+  if (result.series.length) {
+    lines.push(
+      table(
+        ['series', 'expected from', 'days', 'present', 'missing', 'failed', 'acknowledged'],
+        result.series.map((s) => [
+          `${s.collector}/${s.scope}`,
+          s.expectedFrom,
+          s.expectedDays,
+          s.presentDays,
+          s.missing.length,
+          s.failed.length,
+          s.acknowledged.length,
+        ]),
+      ),
+    );
+  } else lines.push('no series expected: no collector is configured\n');
+  const details: string[] = [];
+  for (const s of result.series) {
+    const id = `${s.collector}/${s.scope}`;
+    if (s.missing.length) details.push(`  ${id} missing: ${formatDays(s.missing)}`);
+    if (s.failed.length) details.push(`  ${id} failed (only error snapshots): ${formatDays(s.failed)}`);
+    for (const a of s.acknowledgements)
+      details.push(`  ${id} acknowledged ${a.day}: "${a.reason}" (${a.by})`);
+  }
+  if (details.length) lines.push(`\n${details.join('\n')}\n`);
+  if (result.integrity.length) {
+    lines.push(
+      `\n${table(
+        ['problem', 'key', 'detail'],
+        result.integrity.map((p) => [p.problem, p.key, p.detail]),
+      )}`,
+    );
+  } else lines.push('\nintegrity: no problem found\n');
+  if (result.retention === 'not-applicable')
+    lines.push(
+      'retention: not applicable (a directory locker has no Object Lock; tamper evidence comes from the digests)\n',
+    );
+  if (result.unexpected.length)
+    lines.push(`not in the configuration (not judged): ${result.unexpected.join(', ')}\n`);
+  return lines.join('');
+}

@@ -1,0 +1,139 @@
+/**
+ * Alerting pieces for the scheduled verifier: a verify result as CloudWatch metrics
+ * (MissingDays and IntegrityProblems per collector, and in total) and as an SNS message a
+ * person can act on (which series, which days, what to do next).
+ */
+import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { parseSnapshotKey } from '../evidence/snapshot.js';
+import { formatDays, PROBLEM_MEANING } from './findings.js';
+import { gapDays, type ProblemKind, type VerifyResult } from './verify.js';
+
+export const DEFAULT_METRICS_NAMESPACE = 'EvidenceLocker';
+
+/** Dimension value for problems that belong to no collector (digests, acknowledgements). */
+export const LOCKER_DIMENSION = 'locker';
+
+/** The `service` dimension of the totals (the Powertools service name the stack's alarms use). */
+export const DEFAULT_SERVICE = 'evidence-verify';
+
+/**
+ * One datum per collector and metric (dimensions `service` and `Collector`), zeros included
+ * so that an alarm sees data every day, plus the totals (dimension `service` only: one alarm
+ * for everything). MissingDays counts days without usable evidence: missing or only failed
+ * snapshots, not acknowledged, summed over the collector's series, over the verified window.
+ */
+export function metricData(result: VerifyResult, timestamp: Date, service = DEFAULT_SERVICE): MetricDatum[] {
+  const missing = new Map<string, number>();
+  const problems = new Map<string, number>();
+  for (const s of result.series) {
+    missing.set(s.collector, (missing.get(s.collector) ?? 0) + s.missing.length + s.failed.length);
+    problems.set(s.collector, problems.get(s.collector) ?? 0);
+  }
+  for (const p of result.integrity) {
+    const collector = parseSnapshotKey(p.key)?.collector ?? LOCKER_DIMENSION;
+    problems.set(collector, (problems.get(collector) ?? 0) + 1);
+    if (!missing.has(collector) && collector !== LOCKER_DIMENSION) missing.set(collector, 0);
+  }
+  const datum = (name: string, value: number, collector?: string): MetricDatum => ({
+    MetricName: name,
+    Value: value,
+    Unit: 'Count',
+    Timestamp: timestamp,
+    Dimensions: [
+      { Name: 'service', Value: service },
+      ...(collector !== undefined ? [{ Name: 'Collector', Value: collector }] : []),
+    ],
+  });
+  const out: MetricDatum[] = [];
+  for (const [collector, n] of [...missing].sort()) out.push(datum('MissingDays', n, collector));
+  for (const [collector, n] of [...problems].sort()) out.push(datum('IntegrityProblems', n, collector));
+  out.push(datum('MissingDays', gapDays(result)));
+  out.push(datum('IntegrityProblems', result.integrity.length));
+  return out;
+}
+
+/** SNS limits: subject ≤ 100 characters; message ≤ 256 KB (kept far below). */
+const MAX_MESSAGE = 60_000;
+
+const NEXT_STEP: Record<ProblemKind, string> = {
+  'hash-mismatch':
+    'Compare the current object with the sealed version (S3 keeps both: list-object-versions); find who wrote the new version (CloudTrail data events); treat it as a security incident.',
+  deleted:
+    'On S3 a delete marker hides a locked version: list-object-versions shows it; delete the marker to restore. Find who deleted it (CloudTrail).',
+  'chain-broken':
+    'A digest is missing, altered or duplicated: compare with the previous verification report under reports/verify/ and treat it as a security incident.',
+  corrupt: 'Read the object: it is not a valid record. Find who wrote it (CloudTrail data events).',
+  backdated:
+    'Find who wrote the object and when (CloudTrail data events); a record written after the fact is not evidence of that day.',
+  'retention-missing':
+    "Apply retention now (s3api put-object-retention --retention Mode=COMPLIANCE,...) and check the writer: evidence must be written by the collector's own locker code.",
+  'not-compliance-mode':
+    'Switch the object to COMPLIANCE retention (put-object-retention) and find what wrote it in GOVERNANCE mode.',
+  'retention-too-short':
+    'Extend its retention with s3api put-object-retention (COMPLIANCE retention can be extended, never shortened).',
+  'not-sealed': 'Run evidence seal --day <day> (is the sealing schedule running?).',
+};
+
+export interface AlertMessage {
+  subject: string;
+  message: string;
+}
+
+/** The alert for a result with gaps or problems; undefined when everything is in order. */
+export function alertMessage(result: VerifyResult, reportKey?: string): AlertMessage | undefined {
+  if (result.ok) return undefined;
+  const gaps = gapDays(result);
+  const subject =
+    `Evidence Locker: ${gaps} day(s) without evidence, ${result.integrity.length} integrity problem(s)`.slice(
+      0,
+      100,
+    );
+  const lines: string[] = [
+    `Verification of ${result.store} over ${result.from}..${result.to} found problems.`,
+    reportKey ? `Full report: ${reportKey} in the locker.` : '',
+    '',
+  ];
+  const gapSeries = result.series.filter((s) => s.missing.length || s.failed.length);
+  if (gapSeries.length) {
+    lines.push('DAYS WITHOUT EVIDENCE');
+    for (const s of gapSeries) {
+      const series = `${s.collector}/${s.scope}`;
+      if (s.missing.length) lines.push(`- ${series}: missing ${formatDays(s.missing)}`);
+      if (s.failed.length) lines.push(`- ${series}: only failed collections ${formatDays(s.failed)}`);
+    }
+    lines.push(
+      '',
+      'What to do: check the collector Lambda logs and the error snapshots of those days, fix the cause',
+      '(credentials, permissions, a source outage), then record each day that cannot be recovered:',
+      '  npx evidence acknowledge --series <collector>/<scope> --day <YYYY-MM-DD> --reason "<cause>" --by "<you>"',
+      '',
+    );
+  }
+  if (result.integrity.length) {
+    lines.push('INTEGRITY PROBLEMS');
+    const kinds = [...new Set(result.integrity.map((p) => p.problem))];
+    for (const kind of kinds) {
+      const items = result.integrity.filter((p) => p.problem === kind);
+      lines.push(`- ${kind} (${items.length}): ${PROBLEM_MEANING[kind]}.`);
+      for (const p of items.slice(0, 20)) lines.push(`    ${p.key}: ${p.detail}`);
+      if (items.length > 20) lines.push(`    ... and ${items.length - 20} more (see the report)`);
+      lines.push(`  Next: ${NEXT_STEP[kind]}`);
+    }
+    lines.push('');
+  }
+  lines.push(
+    'Re-run locally: npx evidence verify --from <day> --to <day> (docs/verify.md explains each problem).',
+  );
+  let message = lines.join('\n');
+  if (message.length > MAX_MESSAGE)
+    message = `${message.slice(0, MAX_MESSAGE)}\n... (truncated; see the report)`;
+  return { subject, message };
+}
+
+/** The alert sent when verification itself could not run (the locker is unreachable). */
+export function failureMessage(store: string, error: string): AlertMessage {
+  return {
+    subject: 'Evidence Locker: verification could not run',
+    message: `Verification of ${store} could not run: ${error}\n\nCheck the verifier's permissions on the bucket (s3:ListBucket, s3:GetObject, s3:GetBucketObjectLockConfiguration) and that the bucket exists. Until it runs, gaps and tampering go unnoticed.`,
+  };
+}

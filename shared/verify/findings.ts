@@ -1,0 +1,146 @@
+/**
+ * Findings in the compliance.json shape of the remediation skill (seeds 002/003):
+ * `{ "findings": [ { "control": "SOC2:CC7.2", "gap_type": "evidence", "description", "severity" } ] }`,
+ * one per gap or problem and per control it touches, with the series, days and key as extra
+ * fields so a tool can link each finding back to the evidence.
+ */
+import { findCollector } from '../collectors/registry.js';
+import { parseSnapshotKey } from '../evidence/snapshot.js';
+import type { IntegrityProblem, ProblemKind, VerifyResult } from './verify.js';
+
+export type Severity = 'HIGH' | 'MEDIUM' | 'LOW';
+
+export interface Finding {
+  control: string;
+  gap_type: 'evidence';
+  description: string;
+  severity: Severity;
+  series?: string;
+  days?: string[];
+  key?: string;
+  problem?: ProblemKind | 'missing' | 'failed' | 'acknowledged';
+}
+
+const PROBLEM_SEVERITY: Record<ProblemKind, Severity> = {
+  'hash-mismatch': 'HIGH',
+  deleted: 'HIGH',
+  'chain-broken': 'HIGH',
+  corrupt: 'HIGH',
+  backdated: 'HIGH',
+  'retention-missing': 'HIGH',
+  'not-compliance-mode': 'HIGH',
+  'retention-too-short': 'HIGH',
+  'not-sealed': 'MEDIUM',
+};
+
+/** What each problem means, in one sentence, for findings and alerts. */
+export const PROBLEM_MEANING: Record<ProblemKind, string> = {
+  'hash-mismatch': 'the bytes in the locker are not the bytes the digest sealed',
+  deleted: 'a sealed object is no longer in the locker',
+  'chain-broken': 'the digest chain does not link up: a digest is missing, altered or forked',
+  corrupt: 'a locker object does not parse as what its key says it is',
+  backdated: "the time the record claims disagrees with the store's own write time",
+  'retention-missing': 'the object has no Object Lock retention and can be deleted',
+  'not-compliance-mode': 'the object is locked in GOVERNANCE mode, which privileged users can bypass',
+  'retention-too-short': 'the object is retained for less than the configured retention',
+  'not-sealed': 'no digest covers the snapshot after the grace period',
+};
+
+/** "2026-04-21..2026-04-23, 2026-05-01": consecutive days as ranges. */
+export function formatDays(days: readonly string[], limit = 20): string {
+  const sorted = [...days].sort();
+  const ranges: string[] = [];
+  let start: string | undefined;
+  let prev: string | undefined;
+  const flush = () => {
+    if (start) ranges.push(start === prev ? start : `${start}..${prev}`);
+  };
+  for (const day of sorted) {
+    if (prev && nextDay(prev) === day) {
+      prev = day;
+      continue;
+    }
+    flush();
+    start = day;
+    prev = day;
+  }
+  flush();
+  return ranges.length > limit
+    ? `${ranges.slice(0, limit).join(', ')} and ${ranges.length - limit} more range(s)`
+    : ranges.join(', ');
+}
+
+function nextDay(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00.000Z`) + 86_400_000).toISOString().slice(0, 10);
+}
+
+/** The controls a problem touches: its collector's, or every verified collector's for digests. */
+function controlsOf(problem: IntegrityProblem, result: VerifyResult): string[] {
+  const parts = parseSnapshotKey(problem.key);
+  if (parts) {
+    const fromSeries = result.series.find((s) => s.collector === parts.collector)?.controls;
+    const known = fromSeries ?? findCollector(parts.collector)?.controls;
+    if (known?.length) return [...known];
+  }
+  const all = [...new Set(result.series.flatMap((s) => s.controls))].sort();
+  return all.length ? all : ['CC7.2'];
+}
+
+export function buildFindings(result: VerifyResult): { findings: Finding[] } {
+  const findings: Finding[] = [];
+  const window = `${result.from}..${result.to}`;
+  for (const s of result.series) {
+    const series = `${s.collector}/${s.scope}`;
+    for (const control of s.controls) {
+      if (s.missing.length) {
+        findings.push({
+          control: `SOC2:${control}`,
+          gap_type: 'evidence',
+          description: `${series}: no evidence on ${s.missing.length} day(s) of ${window}: ${formatDays(s.missing)}. Collect going forward and acknowledge each missing day with its cause (evidence acknowledge).`,
+          severity: 'MEDIUM',
+          series,
+          days: s.missing,
+          problem: 'missing',
+        });
+      }
+      if (s.failed.length) {
+        findings.push({
+          control: `SOC2:${control}`,
+          gap_type: 'evidence',
+          description: `${series}: collection failed (only error snapshots) on ${s.failed.length} day(s) of ${window}: ${formatDays(s.failed)}. Read the errors in those snapshots, fix the cause, and acknowledge the days.`,
+          severity: 'MEDIUM',
+          series,
+          days: s.failed,
+          problem: 'failed',
+        });
+      }
+      if (s.acknowledged.length) {
+        const reasons = [...new Set(s.acknowledgements.map((a) => `"${a.reason}" (${a.by})`))].join('; ');
+        findings.push({
+          control: `SOC2:${control}`,
+          gap_type: 'evidence',
+          description: `${series}: no evidence on ${s.acknowledged.length} acknowledged day(s) of ${window}: ${formatDays(s.acknowledged)}; documented as ${reasons}.`,
+          severity: 'LOW',
+          series,
+          days: s.acknowledged,
+          problem: 'acknowledged',
+        });
+      }
+    }
+  }
+  for (const p of result.integrity) {
+    for (const control of controlsOf(p, result)) {
+      const finding: Finding = {
+        control: `SOC2:${control}`,
+        gap_type: 'evidence',
+        description: `${p.key}: ${p.problem}: ${PROBLEM_MEANING[p.problem]} (${p.detail}).`,
+        severity: PROBLEM_SEVERITY[p.problem],
+        key: p.key,
+        problem: p.problem,
+      };
+      if (p.series) finding.series = p.series;
+      findings.push(finding);
+    }
+  }
+  return { findings };
+}

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { guardDutyEnabledCheck as check } from '../../shared/checks/guardduty-enabled.js';
+import { detector, guardDuty } from '../fixtures/aws/snapshots.js';
+import { awsTestConfig } from '../helpers/aws-collectors.js';
+
+const config = awsTestConfig({ regions: ['us-east-1', 'eu-west-1'] });
+
+describe('guardduty-enabled', () => {
+  it('Compliant: an ENABLED detector in the region', () => {
+    const outcome = check.run(guardDuty('us-east-1', [detector()]), config);
+    expect(outcome).toEqual({
+      result: 'pass',
+      failing: [],
+      detail: expect.stringMatching(/us-east-1: GuardDuty detector d1a2b3 is ENABLED/),
+    });
+  });
+
+  it('Noncompliant: no detector in the region', () => {
+    const outcome = check.run(guardDuty('eu-west-1', []), config);
+    expect(outcome).toMatchObject({ result: 'fail', failing: ['eu-west-1'] });
+    expect(outcome.detail).toMatch(/eu-west-1: no GuardDuty detector/);
+  });
+
+  it('Noncompliant: a detector that is suspended', () => {
+    const outcome = check.run(guardDuty('eu-west-1', [detector({ status: 'DISABLED' })]), config);
+    expect(outcome).toMatchObject({ result: 'fail', failing: ['eu-west-1'] });
+    expect(outcome.detail).toMatch(/no enabled GuardDuty detector \(d1a2b3 is DISABLED\)/);
+  });
+});

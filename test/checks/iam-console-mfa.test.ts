@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { iamConsoleMfaCheck as check } from '../../shared/checks/iam-console-mfa.js';
+import { iam, row } from '../fixtures/aws/snapshots.js';
+import { awsTestConfig } from '../helpers/aws-collectors.js';
+
+const config = awsTestConfig({ regions: ['us-east-1'] });
+
+describe('iam-console-mfa', () => {
+  it('Compliant: root and every console user have MFA; users without a password need none', () => {
+    const outcome = check.run(
+      iam([
+        row('<root_account>', { mfaActive: true }),
+        row('alice', { passwordEnabled: true, mfaActive: true }),
+        row('ci-bot', { passwordEnabled: false, mfaActive: false }),
+      ]),
+      config,
+    );
+    expect(outcome).toMatchObject({ result: 'pass', failing: [] });
+    expect(outcome.detail).toMatch(/root and all 1 console user\(s\) have MFA/);
+  });
+
+  it('Noncompliant: console users without MFA are named, and the root user', () => {
+    const outcome = check.run(
+      iam([
+        row('<root_account>', { mfaActive: false }),
+        row('zed', { passwordEnabled: true }),
+        row('bob', { passwordEnabled: true }),
+        row('alice', { passwordEnabled: true, mfaActive: true }),
+      ]),
+      config,
+    );
+    expect(outcome).toMatchObject({ result: 'fail', failing: ['<root_account>', 'bob', 'zed'] });
+    expect(outcome.detail).toMatch(
+      /the root user has no MFA; 2 of 3 console user\(s\) without MFA: bob, zed/,
+    );
+  });
+
+  it('without a <root_account> row, root MFA comes from AccountMFAEnabled', () => {
+    expect(check.run(iam([], { AccountMFAEnabled: 1 }), config).result).toBe('pass');
+    expect(check.run(iam([], { AccountMFAEnabled: 0 }), config)).toMatchObject({
+      result: 'fail',
+      failing: ['<root_account>'],
+    });
+  });
+});

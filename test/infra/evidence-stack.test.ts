@@ -1,0 +1,341 @@
+/**
+ * The evidence stack's security properties, asserted exactly on the synthesized template
+ * (esbuild skipped: the assertions are about resources, not bundles; test/infra/nag.test.ts
+ * bundles for real).
+ */
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AWS_READ_ACTIONS } from '../../shared/aws/permissions.js';
+import { COLLECTORS } from '../../shared/collectors/registry.js';
+import { BASE_CONFIG, synthApp } from './synth.js';
+
+type Json = Record<string, any>;
+type Statement = { Effect: string; Action: string | string[]; Sid?: string; Resource?: unknown; Condition?: Json };
+
+let template: Template;
+let resources: Record<string, Json>;
+
+const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+
+/** Every IAM statement anywhere: managed/inline policies, role inline policies, resource policies. */
+function allStatements(): { where: string; statement: Statement }[] {
+  const out: { where: string; statement: Statement }[] = [];
+  for (const [id, r] of Object.entries(resources)) {
+    const docs: Json[] = [];
+    if (r.Properties?.PolicyDocument) docs.push(r.Properties.PolicyDocument);
+    for (const p of r.Properties?.Policies ?? []) docs.push(p.PolicyDocument);
+    for (const d of docs) for (const s of d.Statement as Statement[]) out.push({ where: id, statement: s });
+  }
+  return out;
+}
+
+/** The Allow actions of the role attached to a function, from every policy naming that role. */
+function roleActions(functionLogicalId: string): string[] {
+  const roleRef = resources[functionLogicalId]!.Properties.Role['Fn::GetAtt'][0] as string;
+  const actions = new Set<string>();
+  for (const [, r] of ofType('AWS::IAM::Policy')) {
+    if (!asArray(r.Properties.Roles).some((x: Json) => x.Ref === roleRef)) continue;
+    for (const s of r.Properties.PolicyDocument.Statement as Statement[]) {
+      if (s.Effect === 'Allow') for (const a of asArray(s.Action)) actions.add(a);
+    }
+  }
+  return [...actions].sort();
+}
+
+function functionId(prefix: string): string {
+  const found = ofType('AWS::Lambda::Function').find(([id]) => id.startsWith(prefix));
+  if (!found) throw new Error(`no function ${prefix}*`);
+  return found[0];
+}
+
+const pascal = (id: string) =>
+  id
+    .split('-')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+
+beforeAll(() => {
+  const { evidence } = synthApp(BASE_CONFIG);
+  template = Template.fromStack(evidence);
+  resources = template.toJSON().Resources;
+});
+
+describe('locker bucket', () => {
+  it('is Object Lock COMPLIANCE for locker.retentionDays, versioned, KMS-encrypted, private, retained', () => {
+    const [[id, bucket]] = ofType('AWS::S3::Bucket').filter(([, r]) => r.Properties.ObjectLockEnabled) as [
+      [string, Json],
+    ];
+    expect(bucket.Properties.ObjectLockConfiguration).toEqual({
+      ObjectLockEnabled: 'Enabled',
+      Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 730 } },
+    });
+    expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.UpdateReplacePolicy).toBe('Retain');
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    const sse = bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0];
+    expect(sse.ServerSideEncryptionByDefault.SSEAlgorithm).toBe('aws:kms');
+    expect(sse.BucketKeyEnabled).toBe(true);
+    const keyId = sse.ServerSideEncryptionByDefault.KMSMasterKeyID['Fn::GetAtt'][0];
+    expect(resources[keyId]!.Properties.EnableKeyRotation).toBe(true);
+    expect(resources[keyId]!.DeletionPolicy).toBe('Retain');
+    // Access logs go to a separate, non-locked bucket.
+    const logBucket = bucket.Properties.LoggingConfiguration.DestinationBucketName.Ref;
+    expect(logBucket).not.toBe(id);
+    expect(resources[logBucket]!.Properties.ObjectLockEnabled).toBeUndefined();
+    // Older snapshots move to Glacier IR; nothing expires.
+    const rules = bucket.Properties.LifecycleConfiguration.Rules as Json[];
+    expect(rules.find((r) => r.Prefix === 'snapshots/')!.Transitions).toEqual([
+      { StorageClass: 'GLACIER_IR', TransitionInDays: 90 },
+    ]);
+    expect(rules.some((r) => r.ExpirationInDays !== undefined)).toBe(false);
+  });
+
+  it('denies deletion, retention bypass, non-COMPLIANCE writes and lock changes to every principal, and plain HTTP', () => {
+    const policy = ofType('AWS::S3::BucketPolicy').find(([, r]) =>
+      (r.Properties.PolicyDocument.Statement as Statement[]).some((s) => s.Sid === 'DenyEvidenceDeletion'),
+    )![1];
+    const statements = policy.Properties.PolicyDocument.Statement as Statement[];
+    const sid = (name: string) => statements.find((s) => s.Sid === name)!;
+    expect(sid('DenyEvidenceDeletion')).toMatchObject({
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: ['s3:BypassGovernanceRetention', 's3:DeleteObject*'],
+    });
+    expect(sid('DenyRetentionOtherThanCompliance')).toMatchObject({
+      Effect: 'Deny',
+      Action: 's3:PutObjectRetention',
+      Condition: { StringNotEquals: { 's3:object-lock-mode': 'COMPLIANCE' } },
+    });
+    expect(sid('DenyWritesWithoutCompliance')).toMatchObject({
+      Effect: 'Deny',
+      Action: 's3:PutObject',
+      Condition: { StringNotEquals: { 's3:object-lock-mode': 'COMPLIANCE' } },
+    });
+    expect(sid('DenyLockAndBucketChanges')).toMatchObject({
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: ['s3:DeleteBucket', 's3:PutBucketObjectLockConfiguration', 's3:PutBucketVersioning'],
+    });
+    expect(statements.some((s) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false')).toBe(
+      true,
+    );
+  });
+});
+
+describe('least privilege', () => {
+  it('no role or policy anywhere allows a delete, a retention bypass or a wildcard on S3', () => {
+    const allows = allStatements().filter(({ statement }) => statement.Effect === 'Allow');
+    expect(allows.length).toBeGreaterThan(10);
+    for (const { where, statement } of allows) {
+      for (const action of asArray(statement.Action)) {
+        expect(action, `${where} ${statement.Sid ?? ''}`).not.toMatch(/^s3:(Delete|\*|Bypass)/i);
+        expect(action, where).not.toMatch(/BypassGovernanceRetention|^\*$|^s3:Put\*$/);
+      }
+    }
+  });
+
+  it("grants each AWS collector exactly its read actions, snapshot writes and the member roles", () => {
+    const aws = COLLECTORS.filter((c) => c.source === 'aws');
+    expect(aws.length).toBeGreaterThan(0);
+    for (const c of aws) {
+      expect(roleActions(functionId(`Collect${pascal(c.id)}`)), c.id).toEqual(
+        [
+          ...AWS_READ_ACTIONS[c.id]!,
+          'kms:GenerateDataKey',
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          's3:GetBucketObjectLockConfiguration',
+          's3:PutObject',
+          's3:PutObjectRetention',
+          'sqs:SendMessage',
+          'sts:AssumeRole',
+        ].sort(),
+      );
+    }
+    const assume = allStatements().find(
+      ({ where, statement }) => where.startsWith('CollectGuardduty') && statement.Sid === 'AssumeMemberAccountRoles',
+    )!.statement;
+    expect(JSON.stringify(assume.Resource)).toContain(':iam::222222222222:role/EvidenceLockerCollector');
+    expect(JSON.stringify(assume.Resource)).toContain(':iam::333333333333:role/AuditRead');
+  });
+
+  it('writes collectors only under snapshots/ and seal only under digests/', () => {
+    const roles = new Set(ofType('AWS::IAM::Policy').map(([id]) => id));
+    const writes = allStatements().filter(
+      ({ where, statement }) => roles.has(where) && asArray(statement.Action).includes('s3:PutObject'),
+    );
+    expect(writes.length).toBe(COLLECTORS.length + 2);
+    for (const { where, statement } of writes.filter((w) => w.statement.Effect === 'Allow')) {
+      const resource = JSON.stringify(statement.Resource);
+      if (where.startsWith('Collect')) expect(resource, where).toContain('/snapshots/*');
+      else if (where.startsWith('Seal')) expect(resource, where).toContain('/digests/*');
+      else if (where.startsWith('Verify')) expect(resource, where).toContain('/reports/*');
+      else throw new Error(`unexpected writer ${where}`);
+    }
+  });
+
+  it('gives Okta and GitHub collectors their secret and no AWS source access', () => {
+    for (const source of ['Okta', 'Github']) {
+      const id = functionId(`Collect${source}`);
+      expect(roleActions(id)).toEqual([
+        'kms:GenerateDataKey',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        's3:GetBucketObjectLockConfiguration',
+        's3:PutObject',
+        's3:PutObjectRetention',
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
+        'sqs:SendMessage',
+      ]);
+      const env = resources[id]!.Properties.Environment.Variables;
+      expect(env[`${source.toUpperCase()}_SECRET_ARN`]).toEqual({ Ref: expect.stringMatching(`^${source}Credentials`) });
+      expect(env.EVIDENCE_COLLECTOR).toBe(source.toLowerCase());
+    }
+  });
+
+  it('lets seal list and read snapshots and digests and write digests, nothing more', () => {
+    expect(roleActions(functionId('Seal'))).toEqual([
+      'kms:Decrypt',
+      'kms:GenerateDataKey',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:GetBucketObjectLockConfiguration',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+      's3:PutObjectRetention',
+      'sqs:SendMessage',
+    ]);
+  });
+
+  it('lets verify read everything with retention, write reports, put its metrics and publish alerts', () => {
+    expect(roleActions(functionId('Verify'))).toEqual([
+      'cloudwatch:PutMetricData',
+      'kms:Decrypt',
+      'kms:GenerateDataKey',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:GetBucketObjectLockConfiguration',
+      's3:GetObject',
+      's3:GetObjectRetention',
+      's3:ListBucket',
+      's3:PutObject',
+      's3:PutObjectRetention',
+      'sns:Publish',
+      'sqs:SendMessage',
+    ]);
+    const metrics = allStatements().find(({ statement }) => statement.Sid === 'PutVerifyMetrics')!.statement;
+    expect(metrics.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'EvidenceLocker' } });
+    const env = resources[functionId('Verify')]!.Properties.Environment.Variables;
+    expect(env.ALERT_TOPIC_ARN).toEqual({ Ref: ofType('AWS::SNS::Topic')[0]![0] });
+    expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe('EvidenceLocker');
+    expect(env.POWERTOOLS_SERVICE_NAME).toBe('evidence-verify');
+  });
+});
+
+describe('functions', () => {
+  it('are arm64 Node.js 24 with the config, the locker and a log group with retention', () => {
+    const fns = ofType('AWS::Lambda::Function');
+    expect(fns.length).toBe(COLLECTORS.length + 2);
+    for (const [id, fn] of fns) {
+      expect(fn.Properties.Architectures, id).toEqual(['arm64']);
+      expect(fn.Properties.Runtime, id).toBe('nodejs24.x');
+      const env = fn.Properties.Environment.Variables;
+      expect(JSON.parse(env.EVIDENCE_CONFIG_JSON).locker.retentionDays).toBe(730);
+      expect(env.EVIDENCE_STORE['Fn::Join'][1][0]).toBe('s3://');
+      expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
+      const logGroup = fn.Properties.LoggingConfig.LogGroup.Ref;
+      expect(resources[logGroup]!.Properties.RetentionInDays).toBe(90);
+    }
+  });
+});
+
+describe('schedules', () => {
+  const schedules = () => ofType('AWS::Scheduler::Schedule').map(([, s]) => s.Properties);
+  const target = (fn: string) => schedules().find((s) => s.Target.Arn['Fn::GetAtt'][0] === functionId(fn))!;
+
+  it('collects every collector daily just after midnight UTC and seals later, with retries and a DLQ', () => {
+    for (const c of COLLECTORS) {
+      const s = target(`Collect${pascal(c.id)}`);
+      expect(s.ScheduleExpression, c.id).toBe('cron(5 0 * * ? *)');
+      expect(s.ScheduleExpressionTimezone).toBe('Etc/UTC');
+    }
+    expect(target('Seal').ScheduleExpression).toBe('cron(0 3 * * ? *)');
+    expect(target('Verify').ScheduleExpression).toBe('cron(0 6 * * ? *)');
+    const dlq = ofType('AWS::SQS::Queue')[0]![0];
+    for (const s of schedules()) {
+      expect(s.Target.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 21600, MaximumRetryAttempts: 3 });
+      expect(s.Target.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [dlq, 'Arn'] } });
+      expect(JSON.parse(s.Target.Input)).toMatchObject({ scheduledTime: '<aws.scheduler.scheduled-time>' });
+    }
+    expect(schedules().length).toBe(COLLECTORS.length + 2);
+  });
+
+  it('follows schedule.* from the configuration', () => {
+    const { evidence } = synthApp(
+      { ...BASE_CONFIG, schedule: { collect: 'cron(10 0 * * ? *)', seal: 'cron(30 4 * * ? *)' } },
+      { verify: false, nag: false },
+    );
+    const exprs = Template.fromStack(evidence).findResources('AWS::Scheduler::Schedule');
+    const values = Object.values(exprs).map((s) => s.Properties.ScheduleExpression);
+    expect(values.filter((v) => v === 'cron(10 0 * * ? *)').length).toBe(COLLECTORS.length);
+    expect(values).toContain('cron(30 4 * * ? *)');
+  });
+
+  it('the DLQ is encrypted and TLS-only', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('alerts', () => {
+  it('wires every alarm to the KMS-encrypted topic, with the configured email subscription', () => {
+    const [[topicId, topic]] = ofType('AWS::SNS::Topic') as [[string, Json]];
+    expect(topic.Properties.KmsMasterKeyId).toBeDefined();
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'security@example.com',
+      TopicArn: { Ref: topicId },
+    });
+    const alarms = ofType('AWS::CloudWatch::Alarm');
+    // Per collector: crash + failed snapshots; seal crash; verify crash, MissingDays, IntegrityProblems; DLQ depth.
+    expect(alarms.length).toBe(COLLECTORS.length * 2 + 5);
+    for (const [id, a] of alarms) {
+      expect(a.Properties.AlarmActions, id).toEqual([{ Ref: topicId }]);
+      expect(a.Properties.Threshold).toBe(0);
+      expect(a.Properties.ComparisonOperator).toBe('GreaterThanThreshold');
+    }
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'SnapshotsFailed',
+      Namespace: 'EvidenceLocker',
+      Dimensions: [{ Name: 'service', Value: 'evidence-collect-guardduty' }],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+    });
+    for (const metric of ['MissingDays', 'IntegrityProblems']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: metric,
+        Namespace: 'EvidenceLocker',
+        Dimensions: [{ Name: 'service', Value: 'evidence-verify' }],
+        AlarmActions: [{ Ref: topicId }],
+      });
+    }
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});

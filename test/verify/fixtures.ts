@@ -1,0 +1,97 @@
+/** Small fake collectors and a locker filler for the verifier tests (independent of the real collectors). */
+import { fixedClock } from '../../shared/clock.js';
+import type { AnyCollector, Collector, Scope } from '../../shared/collectors/types.js';
+import { type Config, type ConfigInput, parseConfig } from '../../shared/config.js';
+import { addDays, daysBetween } from '../../shared/evidence/days.js';
+import { seal } from '../../shared/evidence/digest.js';
+import type { Snapshot } from '../../shared/evidence/snapshot.js';
+import { writeSnapshot } from '../../shared/evidence/write.js';
+import type { Locker } from '../../shared/locker/types.js';
+import { makeSnapshot } from '../helpers/snapshots.js';
+
+export function fakeCollector(
+  id: string,
+  scopes: (config: Config, env: { defaultAccountId?: string }) => string[],
+  options: { source?: 'aws' | 'okta' | 'github'; controls?: string[] } = {},
+): AnyCollector {
+  const collector: Collector<Scope, unknown> = {
+    id,
+    source: options.source ?? 'github',
+    controls: options.controls ?? ['CC8.1'],
+    description: `fake ${id}`,
+    scopes: (config, env) => scopes(config, env).map((s) => ({ id: s })),
+    collect: async () => ({ data: {}, items: 0 }),
+  };
+  return collector;
+}
+
+/** Two fake collectors, three series: fake-a/org-acme (CC8.1), fake-b/x-1 and fake-b/x-2 (CC7.2). */
+export const FAKES: readonly AnyCollector[] = [
+  fakeCollector('fake-a', () => ['org-acme']),
+  fakeCollector('fake-b', () => ['x-1', 'x-2'], { controls: ['CC7.2'] }),
+];
+
+export const SERIES = [
+  ['fake-a', 'org-acme'],
+  ['fake-b', 'x-1'],
+  ['fake-b', 'x-2'],
+] as const;
+
+export function testConfig(extra: Partial<ConfigInput> = {}): Config {
+  return parseConfig({
+    locker: { retentionDays: 730 },
+    github: { org: 'acme' },
+    auditPeriod: { start: '2026-04-01' },
+    ...extra,
+  });
+}
+
+/** Seal times after the default ones of any day up to 2026-04-11: 2026-04-12T05:00 + index minutes. */
+export const sealLater = (_day: string, index: number) =>
+  new Date(Date.parse('2026-04-12T05:00:00.000Z') + index * 60_000).toISOString();
+
+export interface Plan {
+  /** Return undefined to write nothing for this series and day; a partial snapshot to override fields. */
+  snapshot?: (collector: string, scope: string, day: string) => Partial<Snapshot> | undefined;
+  /** Seal each day the next morning (default true). */
+  seal?: boolean;
+  /**
+   * When each day is sealed (default: the next day at 03:00). Seals must happen in time order
+   * (each digest chains to the latest one), so a second fill over the same days seals later.
+   */
+  sealAt?: (day: string, index: number) => string;
+  series?: readonly (readonly [string, string])[];
+}
+
+/** Fill a locker day by day: one snapshot per series at 00:05, sealed the next day at 03:00. */
+export async function fill(
+  locker: Locker,
+  from: string,
+  to: string,
+  plan: Plan = {},
+): Promise<Map<string, string>> {
+  const keys = new Map<string, string>();
+  for (const [index, day] of daysBetween(from, to).entries()) {
+    for (const [collector, scope] of plan.series ?? SERIES) {
+      const override = plan.snapshot ? plan.snapshot(collector, scope, day) : {};
+      if (override === undefined) continue;
+      const snapshot = makeSnapshot({
+        collector,
+        scope,
+        collectedAt: `${day}T00:05:00.000Z`,
+        runId: `run-${day}`,
+        ...override,
+      });
+      const written = await writeSnapshot(locker, snapshot, 730);
+      keys.set(`${collector}/${scope}@${day}`, written.key);
+    }
+    if (plan.seal !== false) {
+      await seal(locker, {
+        day,
+        clock: fixedClock(plan.sealAt ? plan.sealAt(day, index) : `${addDays(day, 1)}T03:00:00.000Z`),
+        retentionDays: 730,
+      });
+    }
+  }
+  return keys;
+}
