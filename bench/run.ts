@@ -4,16 +4,18 @@
  * `npm run bench -- <name>` runs only the named ones.
  */
 import { awsBench } from './aws.bench.js';
+import { bundleBench } from './bundle.bench.js';
 import { lockerBench } from './locker.bench.js';
 import { sampleBench } from './sample.bench.js';
 import { vendorsBench } from './vendors.bench.js';
+import { verifyBench } from './verify.bench.js';
 
 export interface Bench {
   name: string;
   run(): Promise<void>;
 }
 
-export const BENCHES: readonly Bench[] = [lockerBench, sampleBench, awsBench, vendorsBench];
+export const BENCHES: readonly Bench[] = [lockerBench, sampleBench, awsBench, vendorsBench, verifyBench, bundleBench];
 
 const wanted = process.argv.slice(2);
 for (const bench of BENCHES) {

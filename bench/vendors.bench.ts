@@ -62,6 +62,7 @@ async function okta(): Promise<void> {
     rateLimit,
     // Another integration spends the org's budget part-way through: a 429 mid-run.
     inject: { status429AtRequest: [260], resetAfterSeconds: 1 },
+    latencyMs: 5, // a little network time, so the concurrency bound is visible
   });
   try {
     const config = parseConfig({ ...base, okta: { orgUrl: server.url, concurrency: 3 } });
@@ -83,7 +84,7 @@ async function okta(): Promise<void> {
     console.log(
       `okta    ${data.totals.groups} groups × ${members} members = ${data.totals.memberships} memberships (${out.status}): ` +
         `${ctx.stats.requests} requests, ${ctx.stats.pages} pages; 429s received: ${server.stats.rateLimited} ` +
-        `(limit ${rateLimit.limit} per ${rateLimit.windowSeconds} s per endpoint, one 429 injected), ` +
+        `(limit ${rateLimit.limit} per ${rateLimit.windowSeconds} s per endpoint; the budget is spent once by "another integration" while ${config.okta?.concurrency} requests are under way), ` +
         `${slowDowns} slow-downs before the limit; ` +
         `max in flight ${server.stats.maxConcurrent}; ${ms.toFixed(0)} ms`,
     );

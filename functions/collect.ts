@@ -51,7 +51,12 @@ export async function handler(event: unknown): Promise<RunSummary> {
     const failed = summary.results.filter((r) => r.status !== 'ok').length;
     metrics.addMetric('SnapshotsWritten', MetricUnit.Count, summary.results.length);
     metrics.addMetric('SnapshotsFailed', MetricUnit.Count, failed);
-    logger.info('collect done', { collector: collectorId, runId: summary.runId, snapshots: summary.results.length, failed });
+    logger.info('collect done', {
+      collector: collectorId,
+      runId: summary.runId,
+      snapshots: summary.results.length,
+      failed,
+    });
     return summary;
   } finally {
     metrics.publishStoredMetrics();
@@ -98,7 +103,9 @@ export function parseSecret(text: string, names: readonly string[]): Record<stri
     data = JSON.parse(trimmed);
   } catch {
     // Never echo the value: it is a credential.
-    throw new Error(`the secret looks like JSON but does not parse; expected {"${names.join('": "...", "')}": "..."}`);
+    throw new Error(
+      `the secret looks like JSON but does not parse; expected {"${names.join('": "...", "')}": "..."}`,
+    );
   }
   const out: Record<string, string> = {};
   for (const name of names) {

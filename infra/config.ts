@@ -6,11 +6,12 @@
  * of each AWS collector. A configured source without a registered collector, or an AWS
  * collector without a list of read actions, is a synth error naming it: never a silent skip.
  */
-import { type Config, configPath, loadConfig } from '../shared/config.js';
+
 import { AWS_READ_ACTIONS } from '../shared/aws/permissions.js';
 import { COLLECTORS } from '../shared/collectors/registry.js';
 import { selectCollectors } from '../shared/collectors/runner.js';
 import type { AnyCollector, Source } from '../shared/collectors/types.js';
+import { type Config, configPath, loadConfig } from '../shared/config.js';
 import { ConfigError } from '../shared/errors.js';
 
 /** What the stack needs to know about a collector: its id and its source. */
@@ -50,7 +51,8 @@ export function planCollectors(config: Config, options: PlanOptions = {}): Plann
     );
   }
   return selectCollectors(config, undefined, collectors as readonly AnyCollector[]).map((c) => {
-    if (c.source !== 'aws') return { id: c.id, source: c.source, description: c.description, readActions: [] };
+    if (c.source !== 'aws')
+      return { id: c.id, source: c.source, description: c.description, readActions: [] };
     const actions = readActions[c.id];
     if (!actions || actions.length === 0) {
       throw new ConfigError(
@@ -58,7 +60,12 @@ export function planCollectors(config: Config, options: PlanOptions = {}): Plann
           'export its actions next to the collector and list them in AWS_READ_ACTIONS (shared/aws/permissions.ts)',
       );
     }
-    return { id: c.id, source: c.source, description: c.description, readActions: [...new Set(actions)].sort() };
+    return {
+      id: c.id,
+      source: c.source,
+      description: c.description,
+      readActions: [...new Set(actions)].sort(),
+    };
   });
 }
 

@@ -48,7 +48,13 @@ export class MemberAccountStack extends Stack {
       }),
       inlinePolicies: {
         EvidenceRead: new iam.PolicyDocument({
-          statements: [new iam.PolicyStatement({ sid: 'ReadSources', actions: [...props.readActions], resources: ['*'] })],
+          statements: [
+            new iam.PolicyStatement({
+              sid: 'ReadSources',
+              actions: [...props.readActions],
+              resources: ['*'],
+            }),
+          ],
         }),
       },
     });

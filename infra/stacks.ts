@@ -25,7 +25,10 @@ export interface BuildOptions extends PlanOptions {
 
 export function buildApp(app: App, config: Config, options: BuildOptions = {}) {
   const collectors = planCollectors(config, options);
-  const env = options.env ?? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
+  const env = options.env ?? {
+    account: process.env.CDK_DEFAULT_ACCOUNT,
+    region: process.env.CDK_DEFAULT_REGION,
+  };
   const evidence = new EvidenceStack(app, EVIDENCE_STACK, {
     env,
     description: 'Evidence Locker: SOC 2 evidence collection into an Object-Lock S3 locker',

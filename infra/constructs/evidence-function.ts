@@ -178,7 +178,9 @@ export class EvidenceFunction extends NodejsFunction {
       );
       kmsActions = ['kms:Decrypt', 'kms:GenerateDataKey'];
     }
-    statements.push(new iam.PolicyStatement({ sid: 'LockerKey', actions: kmsActions, resources: [key.keyArn] }));
+    statements.push(
+      new iam.PolicyStatement({ sid: 'LockerKey', actions: kmsActions, resources: [key.keyArn] }),
+    );
     for (const statement of statements) this.executionRole.addToPrincipalPolicy(statement);
     const bucketRef = Stack.of(this).getLogicalId(bucket.node.defaultChild as s3.CfnBucket);
     const reason =

@@ -209,20 +209,34 @@ export async function awsCall<T>(
   }
 }
 
+/** Errors that mean the credentials themselves are missing, expired or not accepted. */
+const CREDENTIALS = new Set([
+  'CredentialsProviderError',
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'SignatureDoesNotMatch',
+]);
+
 export function accessDenied(
   account: AwsAccount,
   region: string | undefined,
   action: string,
   err: unknown,
 ): SourceUnavailableError {
-  const how =
-    account.roleArn === undefined
-      ? `grant ${action} to the collector's credentials (see docs/aws-collectors.md for the full list of read actions)`
-      : `check that ${account.roleArn} exists, trusts the collector's account${account.externalId ? ' with the configured external id' : ''} and allows ${action} (see docs/aws-collectors.md)`;
-  return new SourceUnavailableError(
-    `${action} was refused in ${describeTarget(account, region)} (${describeAwsError(err)}); ${how}`,
-    { cause: err },
-  );
+  const where = describeTarget(account, region);
+  const why = describeAwsError(err);
+  const credentials = err instanceof Error && CREDENTIALS.has(err.name);
+  let message: string;
+  if (account.roleArn !== undefined) {
+    message = `${action} failed in ${where} (${why}); check that ${account.roleArn} exists, trusts the collector's account${account.externalId ? ' with the configured external id' : ''} and allows ${action} (see docs/aws-collectors.md)`;
+  } else if (credentials) {
+    message = `no usable AWS credentials for ${where} (${why}); set AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or an instance role) that are valid now`;
+  } else {
+    message = `${action} was refused in ${where} (${why}); grant ${action} to the collector's credentials (see docs/aws-collectors.md for the full list of read actions)`;
+  }
+  return new SourceUnavailableError(message, { cause: err });
 }
 
 /** Run `fn` over `items` with at most `limit` at once; results in input order. */

@@ -171,6 +171,21 @@ export function configuredScopes(
   }
 }
 
+/** Listing prefixes covering the window: a month at once, or (day, collector) for a few days. */
+export function listingPrefixes(from: string, to: string, collectorIds: readonly string[]): string[] {
+  const byMonth = new Map<string, string[]>();
+  for (const day of daysBetween(from, to)) {
+    const days = byMonth.get(day.slice(0, 7)) ?? [];
+    days.push(day);
+    byMonth.set(day.slice(0, 7), days);
+  }
+  return [...byMonth].flatMap(([month, days]) =>
+    days.length * collectorIds.length > 8
+      ? [`${SNAPSHOT_PREFIX}${month}-`]
+      : days.flatMap((day) => collectorIds.map((c) => `${SNAPSHOT_PREFIX}${day}/${c}/`)),
+  );
+}
+
 export async function runSample(options: SampleOptions): Promise<SampleReport> {
   const { locker, config, checks, seed, from, to, plan } = options;
   const width = options.concurrency ?? 16;
@@ -186,22 +201,25 @@ export async function runSample(options: SampleOptions): Promise<SampleReport> {
   for (const p of chain.problems) brokenDigests.set(p.key, `${p.problem}: ${p.detail}`);
   for (const p of chain.problems) notes.push(`digest chain: ${p.key} ${p.problem}: ${p.detail}`);
 
-  // 2. What the locker holds over the window: one listing per (day, collector), plus sealed keys.
+  // 2. What the locker holds over the window, plus what the digests sealed there. Keys are
+  // day-first, so a month is one prefix: one listing (1,000 keys a page) per month of the
+  // window, or one per (day, collector) for a month the window only touches for a few days.
   const collectorIds = [...new Set(checks.map((c) => c.collector))].sort();
-  const days = daysBetween(from, to);
+  const inWindow = (key: string) => {
+    const parts = parseSnapshotKey(key);
+    return (
+      parts !== undefined && parts.day >= from && parts.day <= to && collectorIds.includes(parts.collector)
+    );
+  };
   const index: DayIndex = { keys: new Map() };
-  const prefixes = days.flatMap((day) => collectorIds.map((c) => `${SNAPSHOT_PREFIX}${day}/${c}/`));
+  const prefixes = listingPrefixes(from, to, collectorIds);
   const listed = await pool(prefixes, width, async (prefix) => {
     const keys: string[] = [];
-    for await (const item of locker.list(prefix)) keys.push(item.key);
+    for await (const item of locker.list(prefix)) if (inWindow(item.key)) keys.push(item.key);
     return keys;
   });
   for (const keys of listed) for (const key of keys) addKey(index, key);
-  for (const key of chain.sealed.keys()) {
-    const parts = parseSnapshotKey(key);
-    if (parts && parts.day >= from && parts.day <= to && collectorIds.includes(parts.collector))
-      addKey(index, key);
-  }
+  for (const key of chain.sealed.keys()) if (inWindow(key)) addKey(index, key);
 
   // 3. Series: configured scopes united with those found.
   const series: SeriesRef[] = [];

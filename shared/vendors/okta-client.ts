@@ -50,6 +50,8 @@ export interface OktaClientOptions {
   maxServerRetries?: number;
   /** Keep this fraction of each bucket's limit unused (at least `concurrency` calls). */
   reserveFraction?: number;
+  /** Abort a request that has not answered in this time (then retried as a network error). */
+  requestTimeoutMs?: number;
   fetch?: typeof fetch;
 }
 
@@ -171,6 +173,7 @@ export class OktaClient {
         this.count();
         response = await this.fetchFn(url, {
           headers: { accept: 'application/json', authorization },
+          signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 30_000),
         });
       } catch (err) {
         this.release();
@@ -335,6 +338,7 @@ export class OktaClient {
         method: 'POST',
         headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
         body,
+        signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 30_000),
       });
     } catch (err) {
       throw new SourceUnavailableError(

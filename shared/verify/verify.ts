@@ -219,7 +219,8 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
       if (entry) {
         const changed =
           object.size !== entry.size ||
-          (entry.lastModified !== undefined && !sameTime(object.lastModified, entry.lastModified, locker.worm));
+          (entry.lastModified !== undefined &&
+            !sameTime(object.lastModified, entry.lastModified, locker.worm));
         // Recorded fields missing: a digest older than them, a body that was no envelope, or
         // (S3) a sealer without s3:GetObjectRetention, which makes GET omit the lock.
         const legacy =
@@ -357,8 +358,9 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
       }
     }
   }
+  const mismatched = new Set(integrity.filter((p) => p.problem === 'hash-mismatch').map((p) => p.key));
   for (const [key, f] of facts) {
-    if (f.status === undefined && !integrity.some((p) => p.key === key && p.problem === 'hash-mismatch'))
+    if (f.status === undefined && !mismatched.has(key))
       report({ key, problem: 'corrupt', detail: 'not a snapshot envelope', series: seriesOf(key) });
   }
 

@@ -18,6 +18,7 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   accountScopes,
+  awsCall,
   credentialsFor,
   forgetAwsCredentials,
   ROLE_SESSION_NAME,
@@ -79,6 +80,30 @@ describe('AWS scopes', () => {
 
   it('without the default account (STS did not answer) scopes throw a SourceUnavailableError', () => {
     expect(() => accountScopes(config, {})).toThrow(/account of the credentials in use is unknown/);
+  });
+});
+
+describe('awsCall', () => {
+  const own = { accountId: '111111111111' };
+  it('missing or rejected credentials: SourceUnavailableError saying how to set them', async () => {
+    const err = Object.assign(new Error('Could not load credentials from any providers'), {
+      name: 'CredentialsProviderError',
+    });
+    await expect(
+      awsCall(own, 'eu-west-1', 'guardduty:ListDetectors', () => Promise.reject(err)),
+    ).rejects.toMatchObject({
+      name: 'SourceUnavailableError',
+      message: expect.stringMatching(
+        /^no usable AWS credentials for account 111111111111 in eu-west-1 \(CredentialsProviderError: Could not load credentials from any providers\); set AWS credentials/,
+      ),
+    });
+  });
+
+  it('anything else passes through unchanged (the runner records it)', async () => {
+    const boom = Object.assign(new Error('internal'), { name: 'InternalServerErrorException' });
+    await expect(
+      awsCall(own, 'eu-west-1', 'guardduty:ListDetectors', () => Promise.reject(boom)),
+    ).rejects.toBe(boom);
   });
 });
 
@@ -236,7 +261,7 @@ describe('a second account by AssumeRole (emulator), and no credential in the lo
     expect(denied).toMatchObject({ status: 'error', sourceUnavailable: true });
     expect(denied.error).toMatch(
       new RegExp(
-        `refused in account ${SECOND} in us-east-1 .*\\(token \\[REDACTED\\]\\).*check that arn:aws:iam::${SECOND}:role/EvidenceLockerCollector exists`,
+        `guardduty:ListDetectors failed in account ${SECOND} in us-east-1 .*\\(token \\[REDACTED\\]\\).*check that arn:aws:iam::${SECOND}:role/EvidenceLockerCollector exists`,
       ),
     );
 

@@ -1,6 +1,7 @@
 import { validate } from '@octokit/graphql-schema';
 import { exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
+import { githubBranchProtectionCheck } from '../../shared/checks/github-branch-protection.js';
 import {
   createGitHubCollector,
   type GitHubData,
@@ -8,7 +9,9 @@ import {
   REF_RULES_QUERY,
 } from '../../shared/collectors/github.js';
 import { SourceUnavailableError } from '../../shared/errors.js';
+import type { Snapshot } from '../../shared/evidence/snapshot.js';
 import { forgetSecrets } from '../../shared/secrets.js';
+import { makeSnapshot } from '../helpers/snapshots.js';
 import { collectorContext, testConfig } from '../helpers/vendors.js';
 import {
   DEFAULT_GITHUB_TOKEN,
@@ -106,6 +109,36 @@ describe('github collector', () => {
       ['DELETION', { type: 'Organization', name: 'example' }],
     ]);
     expect(none!).toMatchObject({ defaultBranch: 'main', branchProtection: null, rules: [] });
+  });
+
+  it('collected evidence judged by github-branch-protection: only the unprotected repositories fail', async () => {
+    const org = makeGitHubOrg({
+      repos: 8,
+      style: (i) => (['legacy', 'ruleset', 'org', 'none'] as const)[i % 4]!,
+    });
+    org.rulesets.push({
+      id: 9,
+      name: 'trial',
+      enforcement: 'EVALUATE',
+      repositories: ['repo-0008'],
+      rules: [pullRequestRule(3), nonFastForwardRule],
+    });
+
+    const { out, data } = await run(org);
+    const snapshot = makeSnapshot({
+      collector: 'github',
+      scope: 'github-example',
+      collectedAt: '2026-04-20T00:05:00.000Z',
+      data: out.data,
+    }) as Snapshot<GitHubData>;
+    const verdict = githubBranchProtectionCheck.run(
+      snapshot,
+      testConfig({ github: { org: 'example', requiredApprovals: 1 } }),
+    );
+
+    expect(data.repositories[7]!.rules.map((r) => r.ruleset?.enforcement)).toEqual(['EVALUATE', 'EVALUATE']);
+    expect(verdict.result).toBe('fail');
+    expect(verdict.failing).toEqual(['repo-0004', 'repo-0008']);
   });
 
   it('follows a branch with more than 50 rules to its last rule', async () => {

@@ -1,9 +1,13 @@
 import { exportJWK, exportPKCS8, generateKeyPair } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
+import { oktaPrivilegedGroupsCheck } from '../../shared/checks/okta-privileged-groups.js';
 import { createOktaCollector, type OktaData } from '../../shared/collectors/okta.js';
 import { SourceUnavailableError } from '../../shared/errors.js';
+import type { Snapshot } from '../../shared/evidence/snapshot.js';
 import { createStreamLogger } from '../../shared/log.js';
 import { forgetSecrets } from '../../shared/secrets.js';
+import { nextLink } from '../../shared/vendors/okta-client.js';
+import { makeSnapshot } from '../helpers/snapshots.js';
 import { collectorContext, manualTimer, testConfig } from '../helpers/vendors.js';
 import { DEFAULT_OKTA_TOKEN, makeOktaOrg, type OktaServer, startOktaServer } from '../servers/okta-server.js';
 
@@ -57,6 +61,34 @@ describe('okta collector', () => {
     expect(ctx.stats.pages).toBe(1 + 7 * 3);
     expect(ctx.stats.requests).toBe(server!.stats.requests);
     expect(server!.stats.authorizations.every((a) => a === `SSWS ${DEFAULT_OKTA_TOKEN}`)).toBe(true);
+  });
+
+  it('collected evidence judged by okta-privileged-groups: the deprovisioned admin is named', async () => {
+    const org = makeOktaOrg({
+      groups: 3,
+      membersPerGroup: 2,
+      named: [
+        {
+          name: 'Administrators',
+          members: [{ login: 'ana@example.com' }, { login: 'olaf@example.com', status: 'DEPROVISIONED' }],
+        },
+      ],
+    });
+    const { timer, ctx } = await setup(org);
+    const config = testConfig({ okta: { orgUrl: server!.url, privilegedGroups: ['Administrators'] } });
+    const collector = createOktaCollector({ timer, auth: ssws });
+
+    const out = await collector.collect(collector.scopes(config, {})[0]!, { ...ctx, config });
+    const snapshot = makeSnapshot({
+      collector: 'okta',
+      scope: 'okta-127.0.0.1',
+      collectedAt: '2026-04-20T00:05:00.000Z',
+      data: out.data,
+    }) as Snapshot<OktaData>;
+    const verdict = oktaPrivilegedGroupsCheck.run(snapshot, config);
+
+    expect(verdict.result).toBe('fail');
+    expect(verdict.failing).toEqual(['olaf@example.com']);
   });
 
   it('waits out a 429 in the middle of pagination until X-Rate-Limit-Reset, and the snapshot is complete', async () => {
@@ -215,6 +247,14 @@ describe('okta collector', () => {
         /invalid_client: The client_assertion signature is invalid.*OKTA_PRIVATE_KEY matches the public key/,
       );
     });
+  });
+
+  it('reads rel="next" from a Link header with several links, and nothing else', () => {
+    const self = '<https://example.okta.com/api/v1/groups?limit=200>; rel="self"';
+    const next = '<https://example.okta.com/api/v1/groups?after=00gX&limit=200>; rel="next"';
+    expect(nextLink(`${self}, ${next}`)).toBe('https://example.okta.com/api/v1/groups?after=00gX&limit=200');
+    expect(nextLink(self)).toBeUndefined();
+    expect(nextLink(null)).toBeUndefined();
   });
 
   it('refuses a plain-http org URL that is not a local test server', () => {

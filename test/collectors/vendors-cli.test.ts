@@ -94,7 +94,8 @@ describe('collect --only okta / github through the CLI', () => {
   });
 
   it('GitHub through GITHUB_API_URL / GITHUB_GRAPHQL_URL; a revoked token gives exit 3 and an error snapshot', async () => {
-    const server = await startGitHubServer(makeGitHubOrg({ repos: 120 }));
+    // 90 repositories: one GraphQL request, so Octokit's 1 s spacing between requests never applies here.
+    const server = await startGitHubServer(makeGitHubOrg({ repos: 90 }));
     stops.push(server.stop);
     process.env.GITHUB_API_URL = server.url;
     process.env.GITHUB_GRAPHQL_URL = server.graphqlUrl;
@@ -120,8 +121,8 @@ describe('collect --only okta / github through the CLI', () => {
     expect(JSON.parse(good.stdout).results[0]).toMatchObject({
       scope: 'github-example',
       status: 'ok',
-      items: 120,
-      requests: 2,
+      items: 90,
+      requests: 1,
     });
     expect(bad.code).toBe(3);
     expect(bad.stderr).toMatch(/GitHub refused the token \(401 Bad credentials\)/);

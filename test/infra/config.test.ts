@@ -21,12 +21,16 @@ describe('synth configuration', () => {
   it('fails on an unknown region, naming the key and the value', () => {
     const file = writeConfig({ ...BASE_CONFIG, aws: { regions: ['us-east-1', 'moon-west-1'] } });
     expect(() => loadStackConfig(file)).toThrow(ConfigError);
-    expect(() => loadStackConfig(file)).toThrow(/aws\.regions\.1: got "moon-west-1", expected an AWS region code/);
+    expect(() => loadStackConfig(file)).toThrow(
+      /aws\.regions\.1: got "moon-west-1", expected an AWS region code/,
+    );
   });
 
   it('fails on a malformed cron, naming the schedule', () => {
     const file = writeConfig({ ...BASE_CONFIG, schedule: { collect: 'cron(5 0 * *)' } });
-    expect(() => loadStackConfig(file)).toThrow(/schedule\.collect: got "cron\(5 0 \* \*\)", expected an EventBridge cron/);
+    expect(() => loadStackConfig(file)).toThrow(
+      /schedule\.collect: got "cron\(5 0 \* \*\)", expected an EventBridge cron/,
+    );
     const rate = writeConfig({ ...BASE_CONFIG, schedule: { seal: 'rate(1 day)' } });
     expect(() => loadStackConfig(rate)).toThrow(/schedule\.seal/);
   });
@@ -59,7 +63,10 @@ describe('synth configuration', () => {
   it('refuses a configuration too large for the Lambda environment', () => {
     const groups = Array.from({ length: 400 }, (_, i) => `privileged-group-number-${i}`);
     expect(() =>
-      synthApp({ ...BASE_CONFIG, okta: { orgUrl: 'https://example.okta.com', privilegedGroups: groups } }, { nag: false }),
+      synthApp(
+        { ...BASE_CONFIG, okta: { orgUrl: 'https://example.okta.com', privilegedGroups: groups } },
+        { nag: false },
+      ),
     ).toThrow(/more than the 3000 bytes that fit in a Lambda environment/);
   });
 });

@@ -9,8 +9,15 @@ import { AWS_READ_ACTIONS } from '../../shared/aws/permissions.js';
 import { COLLECTORS } from '../../shared/collectors/registry.js';
 import { BASE_CONFIG, synthApp } from './synth.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: synthesized CloudFormation JSON, walked by the assertions below
 type Json = Record<string, any>;
-type Statement = { Effect: string; Action: string | string[]; Sid?: string; Resource?: unknown; Condition?: Json };
+type Statement = {
+  Effect: string;
+  Action: string | string[];
+  Sid?: string;
+  Resource?: unknown;
+  Condition?: Json;
+};
 
 let template: Template;
 let resources: Record<string, Json>;
@@ -118,14 +125,20 @@ describe('locker bucket', () => {
       Action: 's3:PutObject',
       Condition: { StringNotEquals: { 's3:object-lock-mode': 'COMPLIANCE' } },
     });
+    expect(sid('DenyOverwrites')).toMatchObject({
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 's3:PutObject',
+      Condition: { Null: { 's3:if-none-match': 'true' } },
+    });
     expect(sid('DenyLockAndBucketChanges')).toMatchObject({
       Effect: 'Deny',
       Principal: { AWS: '*' },
       Action: ['s3:DeleteBucket', 's3:PutBucketObjectLockConfiguration', 's3:PutBucketVersioning'],
     });
-    expect(statements.some((s) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false')).toBe(
-      true,
-    );
+    expect(
+      statements.some((s) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false'),
+    ).toBe(true);
   });
 });
 
@@ -141,7 +154,7 @@ describe('least privilege', () => {
     }
   });
 
-  it("grants each AWS collector exactly its read actions, snapshot writes and the member roles", () => {
+  it('grants each AWS collector exactly its read actions, snapshot writes and the member roles', () => {
     const aws = COLLECTORS.filter((c) => c.source === 'aws');
     expect(aws.length).toBeGreaterThan(0);
     for (const c of aws) {
@@ -160,7 +173,8 @@ describe('least privilege', () => {
       );
     }
     const assume = allStatements().find(
-      ({ where, statement }) => where.startsWith('CollectGuardduty') && statement.Sid === 'AssumeMemberAccountRoles',
+      ({ where, statement }) =>
+        where.startsWith('CollectGuardduty') && statement.Sid === 'AssumeMemberAccountRoles',
     )!.statement;
     expect(JSON.stringify(assume.Resource)).toContain(':iam::222222222222:role/EvidenceLockerCollector');
     expect(JSON.stringify(assume.Resource)).toContain(':iam::333333333333:role/AuditRead');
@@ -196,7 +210,9 @@ describe('least privilege', () => {
         'sqs:SendMessage',
       ]);
       const env = resources[id]!.Properties.Environment.Variables;
-      expect(env[`${source.toUpperCase()}_SECRET_ARN`]).toEqual({ Ref: expect.stringMatching(`^${source}Credentials`) });
+      expect(env[`${source.toUpperCase()}_SECRET_ARN`]).toEqual({
+        Ref: expect.stringMatching(`^${source}Credentials`),
+      });
       expect(env.EVIDENCE_COLLECTOR).toBe(source.toLowerCase());
     }
   });
@@ -238,6 +254,7 @@ describe('least privilege', () => {
     expect(env.ALERT_TOPIC_ARN).toEqual({ Ref: ofType('AWS::SNS::Topic')[0]![0] });
     expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe('EvidenceLocker');
     expect(env.POWERTOOLS_SERVICE_NAME).toBe('evidence-verify');
+    expect(env.VERIFY_LOOKBACK_DAYS).toBe('90');
   });
 });
 

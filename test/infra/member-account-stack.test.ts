@@ -19,7 +19,9 @@ describe('member account stack', () => {
     const [trust] = role.AssumeRolePolicyDocument.Statement;
     expect(trust.Action).toBe('sts:AssumeRole');
     expect(JSON.stringify(trust.Principal)).toContain('{"Ref":"EvidenceAccountId"},":root"');
-    expect(JSON.stringify(trust.Condition.ArnLike['aws:PrincipalArn'])).toContain(':role/EvidenceLocker-collect-*');
+    expect(JSON.stringify(trust.Condition.ArnLike['aws:PrincipalArn'])).toContain(
+      ':role/EvidenceLocker-collect-*',
+    );
     expect(trust.Condition.StringEquals).toEqual({
       'Fn::If': ['HasExternalId', { 'sts:ExternalId': { Ref: 'ExternalId' } }, { Ref: 'AWS::NoValue' }],
     });

@@ -22,7 +22,9 @@ describe('cdk-nag', () => {
     const assembly = app.synth();
     outdirs.push(assembly.directory);
     const report = JSON.parse(readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'));
-    const violations = (report.pluginReports ?? []).flatMap((r: { violations?: unknown[] }) => r.violations ?? []);
+    const violations = (report.pluginReports ?? []).flatMap(
+      (r: { violations?: unknown[] }) => r.violations ?? [],
+    );
     expect(violations).toEqual([]);
     // The bundles are real minified ESM with source maps: one asset per distinct handler.
     const assets = readdirSync(assembly.directory).filter((f) => f.startsWith('asset.'));

@@ -3,14 +3,17 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { REPO_ROOT } from '../../infra/constructs/evidence-function.js';
-import { type ConfigInput, parseConfig } from '../../shared/config.js';
 import { type BuildOptions, buildApp } from '../../infra/stacks.js';
+import { type ConfigInput, parseConfig } from '../../shared/config.js';
 
 export const BASE_CONFIG: ConfigInput = {
   locker: { retentionDays: 730 },
   aws: {
     regions: ['us-east-1', 'eu-west-1'],
-    accounts: [{ id: '222222222222', externalId: 'evidence-ext-1' }, { id: '333333333333', roleName: 'AuditRead' }],
+    accounts: [
+      { id: '222222222222', externalId: 'evidence-ext-1' },
+      { id: '333333333333', roleName: 'AuditRead' },
+    ],
   },
   okta: { orgUrl: 'https://example.okta.com', privilegedGroups: ['Administrators'] },
   github: { org: 'example', requiredApprovals: 1 },
@@ -23,7 +26,10 @@ const CDK_CONTEXT = (
 ).context;
 
 /** Build the app; `bundle: false` skips esbuild (the assets are then placeholders). */
-export function synthApp(config: ConfigInput = BASE_CONFIG, options: BuildOptions & { bundle?: boolean } = {}) {
+export function synthApp(
+  config: ConfigInput = BASE_CONFIG,
+  options: BuildOptions & { bundle?: boolean } = {},
+) {
   const { bundle = false, ...build } = options;
   const app = new App({
     // The feature flags of cdk.json, as `npx cdk synth` applies them.

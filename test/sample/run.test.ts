@@ -5,11 +5,13 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../shared/clock.js';
 import { addDays, daysBetween } from '../../shared/evidence/days.js';
 import { seal } from '../../shared/evidence/digest.js';
+import { writeSnapshot } from '../../shared/evidence/write.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { S3Locker } from '../../shared/locker/s3.js';
 import type { Locker } from '../../shared/locker/types.js';
-import { runSample, type SampleOptions } from '../../shared/sample/run.js';
+import { listingPrefixes, runSample, type SampleOptions } from '../../shared/sample/run.js';
 import { createBucket } from '../helpers/aws.js';
+import { makeSnapshot } from '../helpers/snapshots.js';
 import { fakeCheck, fakeCollector, fakeConfig, shuffledLocker, writeFake } from './fakes.js';
 
 async function sealDays(locker: Locker, from: string, to: string) {
@@ -32,6 +34,19 @@ function options(locker: Locker, over: Partial<SampleOptions> = {}): SampleOptio
   };
 }
 
+describe('listingPrefixes', () => {
+  it('lists a month at once, or (day, collector) where the window only touches a few days', () => {
+    expect(listingPrefixes('2026-01-30', '2026-03-02', ['iam'])).toEqual([
+      'snapshots/2026-01-30/iam/',
+      'snapshots/2026-01-31/iam/',
+      'snapshots/2026-02-',
+      'snapshots/2026-03-01/iam/',
+      'snapshots/2026-03-02/iam/',
+    ]);
+    expect(listingPrefixes('2026-01-01', '2026-01-03', ['a', 'b', 'c'])).toEqual(['snapshots/2026-01-']);
+  });
+});
+
 describe('runSample over a directory locker', () => {
   let dir: string;
   let locker: DirectoryLocker;
@@ -47,6 +62,8 @@ describe('runSample over a directory locker', () => {
         await writeFake(locker, scope, `${day}T00:05:00.000Z`);
       }
     }
+    // Another collector's evidence shares the month listings; it must not become a series.
+    await writeSnapshot(locker, makeSnapshot({ collectedAt: '2026-02-10T00:05:00.000Z' }), 730);
     await sealDays(locker, '2026-01-01', '2026-03-31');
   }
 

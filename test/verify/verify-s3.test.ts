@@ -43,7 +43,15 @@ describe('verify (S3 locker on the emulator)', () => {
     const locker = new S3Locker(`s3://${bucket}`);
     await today(locker);
     const now = new Date();
-    await seal(locker, { day: dayOf(now), clock: systemClock, retentionDays: 730 });
+    const sealed = await seal(locker, { day: dayOf(now), clock: systemClock, retentionDays: 730 });
+    // The sealer read each snapshot once and recorded what verification needs.
+    expect(sealed.sealed).toHaveLength(3);
+    for (const entry of sealed.sealed) {
+      expect(entry).toMatchObject({ status: 'ok', lockMode: 'COMPLIANCE', versionId: expect.any(String) });
+      const collected = Date.parse(entry.collectedAt!);
+      expect(Date.parse(entry.retainUntil!) - collected).toBeGreaterThanOrEqual(730 * 86_400_000 - 1000);
+      expect(Math.abs(Date.parse(entry.lastModified!) - collected)).toBeLessThan(60_000);
+    }
     const result = await verify({
       locker,
       config: testConfig({ auditPeriod: { start: '2026-01-01' } }),

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Option } from 'commander';
 import { callerAccountId } from '../../aws/identity.js';
-import { UsageError } from '../../errors.js';
+import { LockerUnavailableError, UsageError } from '../../errors.js';
 import { addDays, dayOf } from '../../evidence/days.js';
 import { buildFindings, formatDays } from '../../verify/findings.js';
 import { gapDays, type VerifyResult, verify, writeVerifyReport } from '../../verify/verify.js';
@@ -55,6 +55,10 @@ export const verifyCommand: CommandSpec = {
     const to =
       parseDayOption('--to', options.to as string | undefined) ??
       (end !== undefined && end < yesterday ? end : yesterday);
+    if (from > to && options.from === undefined && options.to === undefined)
+      throw new UsageError(
+        `the audit period starts ${from}: no complete evidence day before today; pass --to ${today} to verify today's evidence so far`,
+      );
     if (from > to) throw new UsageError(`--from ${from} is after --to ${to}: the window is empty`);
     if (to > today) throw new UsageError(`--to ${to} is after today (${today}): no evidence can exist yet`);
     const account = options.awsAccount as string | undefined;
@@ -78,9 +82,11 @@ export const verifyCommand: CommandSpec = {
       try {
         reportKey = (await writeVerifyReport(locker, result, config.locker.retentionDays)).key;
       } catch (err) {
-        (err as Error).message +=
-          ' (the verification itself completed; pass --no-report to verify with read-only access)';
-        throw err;
+        if (!(err instanceof LockerUnavailableError)) throw err;
+        throw new LockerUnavailableError(
+          `${err.message} (the verification itself completed: pass --no-report to verify with read-only access)`,
+          { cause: err },
+        );
       }
     }
     if (findingsFile !== undefined) {

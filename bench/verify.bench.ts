@@ -1,0 +1,163 @@
+/**
+ * Verify a year of evidence: 365 days × 50 series, on S3 (the emulator) and on the
+ * directory locker, with one and then two snapshots per series and day. Prints the seeding
+ * and sealing time apart, then the verification's requests and wall time: requests follow
+ * the days (one listing per day, one read per digest), not the snapshots.
+ *
+ * The emulator stamps every object with today's LastModified, so on S3 every snapshot of
+ * the seeded (past) year is "backdated": that count is expected here and printed as such.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { startEmulator, useEmulatorAccount } from '../scripts/emulator.js';
+import { s3ClientOptions } from '../shared/aws/clients.js';
+import { fixedClock } from '../shared/clock.js';
+import type { Collector, Scope } from '../shared/collectors/types.js';
+import { parseConfig } from '../shared/config.js';
+import { addDays, daysBetween } from '../shared/evidence/days.js';
+import { seal } from '../shared/evidence/digest.js';
+import { SNAPSHOT_SCHEMA, type Snapshot } from '../shared/evidence/snapshot.js';
+import { writeSnapshot } from '../shared/evidence/write.js';
+import { DirectoryLocker } from '../shared/locker/directory.js';
+import { S3Locker } from '../shared/locker/s3.js';
+import type { Locker } from '../shared/locker/types.js';
+import { verify } from '../shared/verify/verify.js';
+import type { Bench } from './run.js';
+
+const FROM = '2025-01-01';
+const TO = '2025-12-31';
+const COLLECTORS_N = 5;
+const SCOPES_PER_COLLECTOR = 10; // 5 × 10 = 50 series
+const WIDTH = 32;
+
+const config = parseConfig({
+  locker: { retentionDays: 730 },
+  github: { org: 'bench' },
+  auditPeriod: { start: FROM },
+});
+
+const collectors: Collector<Scope, unknown>[] = Array.from({ length: COLLECTORS_N }, (_, c) => ({
+  id: `bench-${c}`,
+  source: 'github' as const,
+  controls: ['CC7.2'],
+  description: 'bench',
+  scopes: () =>
+    Array.from({ length: SCOPES_PER_COLLECTOR }, (_, s) => ({ id: `scope-${String(s).padStart(2, '0')}` })),
+  collect: async () => ({ data: {}, items: 0 }),
+}));
+
+function snapshot(collector: string, scope: string, day: string, run: number): Snapshot {
+  return {
+    schema: SNAPSHOT_SCHEMA,
+    collector,
+    scope,
+    day,
+    collectedAt: `${day}T${run === 0 ? '00' : '12'}:05:00.000Z`,
+    controls: ['CC7.2'],
+    status: 'ok',
+    errors: [],
+    stats: { requests: 2, items: 1, pages: 1, durationMs: 100 },
+    tool: { name: 'bench', version: '0' },
+    runId: `run${run}`,
+    data: { detectors: [{ id: 'd1', status: 'ENABLED', features: ['S3_DATA_EVENTS', 'EKS_AUDIT_LOGS'] }] },
+  };
+}
+
+/** Write run `run` of every series on every day (concurrently), then seal each day in time order. */
+async function seed(
+  locker: Locker,
+  run: number,
+): Promise<{ writeMs: number; sealMs: number; snapshots: number }> {
+  await locker.check();
+  const jobs: Snapshot[] = [];
+  for (const day of daysBetween(FROM, TO))
+    for (const c of collectors)
+      for (const s of c.scopes(config, {})) jobs.push(snapshot(c.id, s.id, day, run));
+  let t = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: WIDTH }, async () => {
+      while (next < jobs.length) await writeSnapshot(locker, jobs[next++]!, 730);
+    }),
+  );
+  const writeMs = performance.now() - t;
+  t = performance.now();
+  // Seals must run in time order (each digest chains to the latest): the second run's seals come later.
+  for (const [i, day] of daysBetween(FROM, TO).entries()) {
+    const at =
+      run === 0
+        ? `${addDays(day, 1)}T03:00:00.000Z`
+        : new Date(Date.parse('2026-01-02T00:00:00.000Z') + i * 60_000).toISOString();
+    await seal(locker, { day, clock: fixedClock(at), retentionDays: 730 });
+  }
+  return { writeMs, sealMs: performance.now() - t, snapshots: jobs.length };
+}
+
+async function verifyRow(locker: Locker, label: string, from: string, deep = false): Promise<void> {
+  const t = performance.now();
+  const result = await verify({
+    locker,
+    config,
+    from,
+    to: TO,
+    clock: fixedClock('2026-01-05T00:00:00.000Z'),
+    collectors,
+    deep,
+  });
+  const ms = performance.now() - t;
+  const kinds = new Map<string, number>();
+  for (const p of result.integrity) kinds.set(p.problem, (kinds.get(p.problem) ?? 0) + 1);
+  const gaps = result.series.reduce((n, s) => n + s.missing.length + s.failed.length, 0);
+  const problems = [...kinds].map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
+  console.log(
+    `  verify ${label.padEnd(22)} ${String(result.stats.requests).padStart(6)} requests ${String(Math.round(ms)).padStart(7)} ms | ` +
+      `${result.stats.snapshots} snapshots listed, ${result.stats.digests} digests, ${result.stats.objectsRead} objects read; ` +
+      `${result.series.length} series, ${gaps} gap days; problems: ${problems}`,
+  );
+}
+
+async function measure(name: string, locker: Locker): Promise<void> {
+  for (const run of [0, 1]) {
+    const seeded = await seed(locker, run);
+    console.log(
+      `${name}: ${run === 0 ? 'seeded' : 'added a second run:'} ${seeded.snapshots} snapshots in ${(seeded.writeMs / 1000).toFixed(1)} s ` +
+        `(${Math.round(seeded.snapshots / (seeded.writeMs / 1000))}/s, ${WIDTH} at once); sealed 365 days in ${(seeded.sealMs / 1000).toFixed(1)} s`,
+    );
+    const per = `${run + 1}/series/day`;
+    if (run === 0) {
+      await verifyRow(locker, `30 days, ${per}`, addDays(TO, -29));
+      await verifyRow(locker, `90 days, ${per}`, addDays(TO, -89));
+    }
+    await verifyRow(locker, `365 days, ${per}`, FROM);
+    await verifyRow(locker, `365 days, ${per} --deep`, FROM, true);
+  }
+}
+
+export const verifyBench: Bench = {
+  name: 'verify',
+  async run() {
+    console.log(
+      `${COLLECTORS_N * SCOPES_PER_COLLECTOR} series × 365 days (${FROM}..${TO}). On S3 the emulator's LastModified is today,` +
+        ' so every snapshot and digest of the past year counts as backdated: expected here.',
+    );
+    const emulator = await startEmulator();
+    try {
+      await useEmulatorAccount(emulator.url);
+      const s3 = new S3Client(s3ClientOptions());
+      await s3.send(new CreateBucketCommand({ Bucket: 'bench-verify', ObjectLockEnabledForBucket: true }));
+      s3.destroy();
+      await measure('s3 (moto)', new S3Locker('s3://bench-verify'));
+    } finally {
+      await emulator.stop();
+    }
+    const dir = await mkdtemp(path.join(tmpdir(), 'evidence-verify-bench-'));
+    try {
+      await measure('directory', new DirectoryLocker(dir));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+};
