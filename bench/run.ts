@@ -15,7 +15,14 @@ export interface Bench {
   run(): Promise<void>;
 }
 
-export const BENCHES: readonly Bench[] = [lockerBench, sampleBench, awsBench, vendorsBench, verifyBench, bundleBench];
+export const BENCHES: readonly Bench[] = [
+  lockerBench,
+  sampleBench,
+  awsBench,
+  vendorsBench,
+  verifyBench,
+  bundleBench,
+];
 
 const wanted = process.argv.slice(2);
 for (const bench of BENCHES) {

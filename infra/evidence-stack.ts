@@ -7,8 +7,6 @@
  * policy denies deletion, bypass and lock changes to every principal, and no role is
  * granted a delete.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -27,7 +25,7 @@ import type { Construct } from 'constructs';
 import type { Config } from '../shared/config.js';
 import { ConfigError } from '../shared/errors.js';
 import type { PlannedCollector } from './config.js';
-import { EvidenceFunction, LOCKER_PREFIXES, REPO_ROOT, SIZING } from './constructs/evidence-function.js';
+import { EvidenceFunction, LOCKER_PREFIXES, SIZING } from './constructs/evidence-function.js';
 
 /** The CloudWatch namespace of the functions' own metrics (Powertools Metrics, EMF). */
 export const METRICS_NAMESPACE = 'EvidenceLocker';
@@ -65,7 +63,7 @@ const MAX_CONFIG_ENV_BYTES = 3_000;
 export interface EvidenceStackProps extends StackProps {
   readonly config: Config;
   readonly collectors: readonly PlannedCollector[];
-  /** Include the verifier (functions/verify.ts); default: when that file exists. */
+  /** Include the verifier (functions/verify.ts). Default true; tests of other parts leave it out. */
   readonly verify?: boolean;
   readonly logRetention?: logs.RetentionDays;
 }
@@ -309,8 +307,7 @@ export class EvidenceStack extends Stack {
     );
     crashAlarm(this.sealFunction, 'Seal');
 
-    const withVerify = props.verify ?? existsSync(path.join(REPO_ROOT, 'functions', 'verify.ts'));
-    if (withVerify) {
+    if (props.verify ?? true) {
       const fn = new EvidenceFunction(this, 'Verify', {
         ...common,
         ...SIZING.verify,

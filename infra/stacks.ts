@@ -17,7 +17,7 @@ export const MEMBER_STACK = 'EvidenceLockerMember';
 export interface BuildOptions extends PlanOptions {
   /** Run cdk-nag (AwsSolutionsChecks) at synth. Default true. */
   nag?: boolean;
-  /** Include the verifier; default: when functions/verify.ts exists. */
+  /** Include the verifier. Default true. */
   verify?: boolean;
   /** Default: the account and region of the CLI's credentials (CDK_DEFAULT_ACCOUNT/REGION). */
   env?: Environment;

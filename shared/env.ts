@@ -29,6 +29,22 @@ export function awsEndpointOverride(): string | undefined {
   return optionalEnv('AWS_ENDPOINT_URL_S3') ?? optionalEnv('AWS_ENDPOINT_URL');
 }
 
-// AWS secret keys are credentials too: scrub them wherever they might be echoed.
-registerSecret(optionalEnv('AWS_SECRET_ACCESS_KEY'));
-registerSecret(optionalEnv('AWS_SESSION_TOKEN'));
+/** Variables that hold credentials: their values are scrubbed wherever they might be echoed. */
+export const SECRET_VARIABLES = [
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'OKTA_API_TOKEN',
+  'OKTA_PRIVATE_KEY',
+  'GITHUB_TOKEN',
+  'GITHUB_APP_PRIVATE_KEY',
+] as const;
+
+/**
+ * Register the current values of every credential variable for redaction. Called at load
+ * and again when work starts (credentials may be set after this module loaded).
+ */
+export function registerEnvironmentSecrets(): void {
+  for (const name of SECRET_VARIABLES) registerSecret(optionalEnv(name));
+}
+
+registerEnvironmentSecrets();

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { type Clock, systemClock } from '../clock.js';
 import type { Config } from '../config.js';
+import { registerEnvironmentSecrets } from '../env.js';
 import { errorMessage, LockerUnavailableError, SourceUnavailableError, UsageError } from '../errors.js';
 import { dayOf } from '../evidence/days.js';
 import { SNAPSHOT_SCHEMA, type Snapshot } from '../evidence/snapshot.js';
@@ -87,6 +88,7 @@ export async function runCollectors(options: RunOptions): Promise<RunSummary> {
   const logger = options.logger ?? silentLogger;
   const runId = options.runId ?? newRunId();
   const selected = selectCollectors(options.config, options.only, options.collectors);
+  registerEnvironmentSecrets();
   await options.locker.check();
 
   let env: ScopeEnvironment = {};

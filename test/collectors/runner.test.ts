@@ -140,3 +140,32 @@ describe('collector runner', () => {
     expect(() => selectCollectors(config, ['fake-github'], all)).toThrow(/no "github" section/);
   });
 });
+
+describe('credentials in the environment', () => {
+  it('are scrubbed from snapshots even when set after start-up', async () => {
+    const locker = new DirectoryLocker(await mkdtemp(path.join(tmpdir(), 'runner-')));
+    const previous = process.env.GITHUB_TOKEN;
+    process.env.GITHUB_TOKEN = 'ghp_lateSetTokenValue0123456789';
+    try {
+      const leaky: Collector = {
+        ...okta,
+        id: 'fake-leaky',
+        async collect() {
+          throw new Error(`bad credentials: ghp_lateSetTokenValue0123456789`);
+        },
+      };
+      const { results } = await runCollectors({
+        config,
+        locker,
+        collectors: [leaky],
+        clock: fixedClock('2026-04-20T00:05:00Z'),
+      });
+      const { snapshot } = await readSnapshot(locker, results[0]!.key);
+      expect(snapshot.errors[0]).toBe('Error: bad credentials: [REDACTED]');
+    } finally {
+      forgetSecrets();
+      if (previous === undefined) delete process.env.GITHUB_TOKEN;
+      else process.env.GITHUB_TOKEN = previous;
+    }
+  });
+});

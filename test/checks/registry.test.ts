@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { CHECKS, checksForControl, findCheck } from '../../shared/checks/registry.js';
+import { findCollector } from '../../shared/collectors/registry.js';
+
+describe('check registry', () => {
+  it('pins the registered check ids (SPEC.md, first set)', () => {
+    expect(CHECKS.map((c) => c.id)).toEqual([
+      'guardduty-enabled',
+      'cloudtrail-logging',
+      'config-recording',
+      'iam-console-mfa',
+      'iam-key-rotation',
+      'okta-privileged-groups',
+      'github-branch-protection',
+    ]);
+  });
+
+  it('maps each check to its SPEC.md controls and to a registered collector', () => {
+    const controls = Object.fromEntries(CHECKS.map((c) => [c.id, [...c.controls]]));
+    expect(controls).toEqual({
+      'guardduty-enabled': ['CC7.2'],
+      'cloudtrail-logging': ['CC7.2'],
+      'config-recording': ['CC7.2'],
+      'iam-console-mfa': ['CC6.1'],
+      'iam-key-rotation': ['CC6.1'],
+      'okta-privileged-groups': ['CC6.2', 'CC6.3'],
+      'github-branch-protection': ['CC8.1'],
+    });
+    for (const check of CHECKS) {
+      expect(findCollector(check.collector), check.id).toBeDefined();
+      expect(findCheck(check.id)).toBe(check);
+    }
+    expect(checksForControl('CC7.2').map((c) => c.id)).toEqual([
+      'guardduty-enabled',
+      'cloudtrail-logging',
+      'config-recording',
+    ]);
+  });
+});
