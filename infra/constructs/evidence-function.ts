@@ -159,7 +159,9 @@ export class EvidenceFunction extends NodejsFunction {
         list([LOCKER_PREFIXES.snapshots, LOCKER_PREFIXES.digests]),
         new iam.PolicyStatement({
           sid: 'ReadSnapshotsAndDigests',
-          actions: ['s3:GetObject'],
+          // GetObjectRetention: GetObject returns the lock mode and retain-until date only with it,
+          // and the digest records them so that the verifier need not read each snapshot again.
+          actions: ['s3:GetObject', 's3:GetObjectRetention'],
           resources: [objects(LOCKER_PREFIXES.snapshots), objects(LOCKER_PREFIXES.digests)],
         }),
         write(LOCKER_PREFIXES.digests),

@@ -26,6 +26,7 @@ export interface RequestCounter {
  * Works on any SDK v3 client.
  */
 export function countRequests(
+  // biome-ignore lint/suspicious/noExplicitAny: any SDK v3 client's stack, whatever its input and output types
   client: { middlewareStack: MiddlewareStack<any, any> },
   counter: RequestCounter,
 ): void {

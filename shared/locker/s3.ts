@@ -35,7 +35,7 @@ export interface S3LockerOptions {
 
 export function parseS3Url(url: string): { bucket: string; prefix: string } {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
-  if (!m || !m[1])
+  if (!m?.[1])
     throw new LockerUnavailableError(`invalid S3 locker URL ${url}: expected s3://bucket[/prefix]`);
   const prefix = m[2] ? `${m[2].replace(/\/+$/, '')}/` : '';
   return { bucket: m[1], prefix };

@@ -217,7 +217,9 @@ describe('least privilege', () => {
     }
   });
 
-  it('lets seal list and read snapshots and digests and write digests, nothing more', () => {
+  it('lets seal list and read snapshots and digests (with their retention) and write digests, nothing more', () => {
+    // GetObjectRetention: without it S3 leaves the lock mode and date out of GetObject, and the
+    // digests could not record them for the verifier.
     expect(roleActions(functionId('Seal'))).toEqual([
       'kms:Decrypt',
       'kms:GenerateDataKey',
@@ -225,6 +227,7 @@ describe('least privilege', () => {
       'logs:PutLogEvents',
       's3:GetBucketObjectLockConfiguration',
       's3:GetObject',
+      's3:GetObjectRetention',
       's3:ListBucket',
       's3:PutObject',
       's3:PutObjectRetention',
