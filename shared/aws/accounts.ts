@@ -239,23 +239,7 @@ export function accessDenied(
   return new SourceUnavailableError(message, { cause: err });
 }
 
-/** Run `fn` over `items` with at most `limit` at once; results in input order. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
-}
+export { mapLimit } from '../concurrency.js';
 
 /** An SDK response object as plain JSON data: Dates become ISO strings, undefined keys vanish. */
 export function plain<T>(value: T): unknown {

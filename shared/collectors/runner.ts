@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { type Clock, systemClock } from '../clock.js';
+import { mapLimit } from '../concurrency.js';
 import type { Config } from '../config.js';
 import { registerEnvironmentSecrets } from '../env.js';
 import { errorMessage, LockerUnavailableError, SourceUnavailableError, UsageError } from '../errors.js';
@@ -116,29 +117,14 @@ export async function runCollectors(options: RunOptions): Promise<RunSummary> {
     }
   }
 
-  const results: RunResult[] = new Array(jobs.length);
   let done = 0;
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) {
-      const index = next++;
-      const job = jobs[index]!;
-      const result = await runOne(job.collector, job.scope, job.failure, {
-        ...options,
-        clock,
-        logger,
-        runId,
-      });
-      results[index] = result;
-      done++;
-      options.onResult?.(result, done, jobs.length);
-    }
-  };
-  const width = Math.max(
-    1,
-    Math.min(options.concurrency ?? options.config.aws?.concurrency ?? 8, jobs.length),
-  );
-  await Promise.all(Array.from({ length: width }, worker));
+  const width = options.concurrency ?? options.config.aws?.concurrency ?? 8;
+  const results = await mapLimit(jobs, width, async (job) => {
+    const result = await runOne(job.collector, job.scope, job.failure, { ...options, clock, logger, runId });
+    done++;
+    options.onResult?.(result, done, jobs.length);
+    return result;
+  });
   return { runId, results };
 }
 

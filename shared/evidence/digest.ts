@@ -4,8 +4,10 @@
  * so all digests form one chain (the model is CloudTrail log-file integrity digests).
  * Digests are written the same write-once way as snapshots.
  */
+
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
+import { mapLimit } from '../concurrency.js';
 import { CorruptEvidenceError, NotFoundError } from '../errors.js';
 import { type ListedObject, type Locker, listAll, type ObjectInfo } from '../locker/types.js';
 import { TOOL } from '../version.js';
@@ -133,16 +135,10 @@ export async function seal(locker: Locker, options: SealOptions): Promise<SealRe
   // Each snapshot is read once, here (a GET costs one request like a HEAD): the digest records
   // its hash and what the verifier needs later (status, collectedAt, lock), so verification
   // reads digests instead of every snapshot.
-  const entries: DigestEntry[] = new Array(fresh.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < fresh.length) {
-      const index = next++;
-      const { body, info } = await locker.get(fresh[index]!.key);
-      entries[index] = describeSealed(fresh[index]!.key, body, info);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(16, fresh.length) }, worker));
+  const entries: DigestEntry[] = await mapLimit(fresh, 16, async (object) => {
+    const { body, info } = await locker.get(object.key);
+    return describeSealed(object.key, body, info);
+  });
 
   if (entries.length === 0 && dayDigests.length > 0) {
     return { day, previous, sealed: [], alreadySealed: sealedKeys.size };
@@ -218,22 +214,14 @@ export async function verifyChain(locker: Locker): Promise<ChainReport> {
   const problems: DigestProblem[] = [];
   const listed = orderBySealedAt(await listAll(locker, DIGEST_PREFIX));
   // Read a few digests at once; keep the chain's order.
-  const read: (ReadDigest | DigestProblem)[] = new Array(listed.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < listed.length) {
-      const index = next++;
-      const key = listed[index]!.key;
-      try {
-        read[index] = await readDigest(locker, key);
-      } catch (err) {
-        if (err instanceof CorruptEvidenceError)
-          read[index] = { problem: 'corrupt', key, detail: err.message };
-        else throw err;
-      }
+  const read = await mapLimit(listed, 16, async ({ key }): Promise<ReadDigest | DigestProblem> => {
+    try {
+      return await readDigest(locker, key);
+    } catch (err) {
+      if (err instanceof CorruptEvidenceError) return { problem: 'corrupt', key, detail: err.message };
+      throw err;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(16, listed.length) }, worker));
+  });
   const digests: ReadDigest[] = [];
   for (const item of read) {
     if ('digest' in item) digests.push(item);

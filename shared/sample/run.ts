@@ -8,8 +8,10 @@
  * yields `missing` samples, and a scope the configuration cannot name offline (the default AWS
  * account, known only to STS) still gets sampled from what the locker holds.
  */
+
 import type { AnyCheck, CheckOutcome } from '../checks/types.js';
 import type { AnyCollector } from '../collectors/types.js';
+import { mapLimit } from '../concurrency.js';
 import type { Config } from '../config.js';
 import { errorMessage, NotFoundError } from '../errors.js';
 import { sha256Hex } from '../evidence/canonical.js';
@@ -113,20 +115,6 @@ function addKey(index: DayIndex, key: string): void {
   keys.add(key);
 }
 
-/** Run `task` over `items` with at most `width` at once, keeping the order of results. */
-async function pool<T, R>(items: readonly T[], width: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await task(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(width, items.length)) }, worker));
-  return out;
-}
-
 /** Not an AWS account (AWS never issues it): stands for the collecting account in scopes(). */
 const PLACEHOLDER_ACCOUNT = '000000000000';
 
@@ -213,7 +201,7 @@ export async function runSample(options: SampleOptions): Promise<SampleReport> {
   };
   const index: DayIndex = { keys: new Map() };
   const prefixes = listingPrefixes(from, to, collectorIds);
-  const listed = await pool(prefixes, width, async (prefix) => {
+  const listed = await mapLimit(prefixes, width, async (prefix) => {
     const keys: string[] = [];
     for await (const item of locker.list(prefix)) if (inWindow(item.key)) keys.push(item.key);
     return keys;
@@ -245,7 +233,7 @@ export async function runSample(options: SampleOptions): Promise<SampleReport> {
   );
   const byId = new Map(checks.map((c) => [c.id, c]));
   let done = 0;
-  const samples = await pool(jobs, width, async (job) => {
+  const samples = await mapLimit(jobs, width, async (job) => {
     const keys = [...(index.keys.get(job.series.collector)?.get(job.series.scope)?.get(job.day) ?? [])];
     const result = await evaluate({
       locker,

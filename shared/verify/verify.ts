@@ -10,11 +10,13 @@
  * recorded fields, or the listing disagrees with its digest entry (size or write time
  * changed: then its bytes are hashed). `deep` reads every snapshot of the window instead.
  */
+
 import { randomBytes } from 'node:crypto';
 import { type Clock, systemClock } from '../clock.js';
 import { COLLECTORS } from '../collectors/registry.js';
 import { selectCollectors } from '../collectors/runner.js';
 import type { AnyCollector } from '../collectors/types.js';
+import { mapLimit } from '../concurrency.js';
 import type { Config } from '../config.js';
 import { AlreadyExistsError, CorruptEvidenceError, NotFoundError } from '../errors.js';
 import { addDays, addDaysToInstant, compactInstant, dayStart, daysBetween } from '../evidence/days.js';
@@ -143,7 +145,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
 
   // 2. The window's snapshots: one listing per day (keys are day-first).
   const days = daysBetween(from, to);
-  const listings = await pool(days, width, async (day) => {
+  const listings = await mapLimit(days, width, async (day) => {
     const out: ListedObject[] = [];
     for await (const item of locker.list(`${SNAPSHOT_PREFIX}${day}/`)) out.push(item);
     return out;
@@ -158,7 +160,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     if (where && where.day >= from && where.day <= to) ackKeys.push(item.key);
   }
   const acks = new Map<string, AcknowledgedDay[]>();
-  const readAcks = await pool(ackKeys, width, async (key) => {
+  const readAcks = await mapLimit(ackKeys, width, async (key) => {
     try {
       return await readAcknowledgement(locker, key);
     } catch (err) {
@@ -212,7 +214,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     const { body, info } = await locker.get(key);
     return describeSealed(key, body, info);
   };
-  await pool([...listed.values()], width, async (object) => {
+  await mapLimit([...listed.values()], width, async (object) => {
     const key = object.key;
     const entry = sealed.get(key);
     try {
@@ -297,7 +299,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     const p = parseSnapshotKey(e.key);
     return p && p.day >= from && p.day <= to && !listed.has(e.key);
   });
-  await pool(gone, width, async (entry) => {
+  await mapLimit(gone, width, async (entry) => {
     objectsRead++;
     const problem = await checkEntry(locker, entry);
     if (problem) report({ ...problem, series: seriesOf(entry.key) });
@@ -482,24 +484,6 @@ function minutes(ms: number): string {
 
 function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/** Run `fn` over `items`, at most `limit` at once; results in input order. */
-export async function pool<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
 }
 
 /** How many days without usable evidence (missing or failed), not acknowledged. */
