@@ -4,8 +4,12 @@
  * through legacy branch protection or an ACTIVE ruleset (repository or organization).
  * Rules from EVALUATE (or DISABLED) rulesets enforce nothing and do not count. Empty
  * repositories (no branch yet) have nothing to protect and are skipped.
+ *
+ * Bypass actors do not change the verdict, but a passing repository protected only by
+ * rulesets that someone may bypass (or whose bypass actors were not read) is named in the
+ * detail with the ruleset and who may bypass it, so an auditor sees it.
  */
-import type { GitHubData, RepositoryEvidence } from '../collectors/github.js';
+import type { BypassActorEvidence, GitHubData, RepositoryEvidence } from '../collectors/github.js';
 import { type Check, fail, pass } from './types.js';
 
 export const githubBranchProtectionCheck: Check<GitHubData> = {
@@ -21,6 +25,7 @@ export const githubBranchProtectionCheck: Check<GitHubData> = {
     const failing: string[] = [];
     let judged = 0;
     let empty = 0;
+    const bypassable = new Map<string, string[]>();
     for (const repo of data.repositories) {
       if (repo.defaultBranch === null) {
         empty++;
@@ -31,12 +36,20 @@ export const githubBranchProtectionCheck: Check<GitHubData> = {
       if (gaps.length) {
         failing.push(repo.name);
         problems.push(`${repo.name} (${repo.defaultBranch}): ${gaps.join(', ')}`);
+        continue;
       }
+      const note = bypassNote(repo);
+      if (note) bypassable.set(note, [...(bypassable.get(note) ?? []), repo.name]);
     }
+    const bypass = bypassable.size
+      ? ` Protected only by rulesets that can be bypassed: ${[...bypassable]
+          .map(([note, repos]) => `${listNames(repos)} by ${note}`)
+          .join('; ')}.`
+      : '';
     if (!data.repositoriesComplete) problems.push('the repository list was not read to the end');
-    if (problems.length) return fail(`${problems.join('; ')}.`, failing);
+    if (problems.length) return fail(`${problems.join('; ')}.${bypass}`, failing);
     return pass(
-      `${judged} repositories require >= ${required} approval(s) and block force pushes on their default branch${empty ? ` (${empty} empty skipped)` : ''}.`,
+      `${judged} repositories require >= ${required} approval(s) and block force pushes on their default branch${empty ? ` (${empty} empty skipped)` : ''}.${bypass}`,
     );
   },
 };
@@ -66,4 +79,32 @@ function gapsOf(repo: RepositoryEvidence, required: number): string[] {
   if (!forcePushBlocked) gaps.push('force pushes allowed');
   if (!repo.rulesComplete && gaps.length) gaps.push('rules incomplete');
   return gaps;
+}
+
+/**
+ * For a repository without legacy protection: its ACTIVE rulesets that someone may bypass,
+ * e.g. `ruleset "protect-main" (bypass: OrganizationAdmin always)`; null when none can be.
+ */
+function bypassNote(repo: RepositoryEvidence): string | null {
+  if (repo.branchProtection) return null;
+  const notes = new Map<string, string>();
+  for (const rule of repo.rules) {
+    const rs = rule.ruleset;
+    if (rs?.enforcement !== 'ACTIVE') continue;
+    const key = `${rs.source.type}:${rs.source.name}:${rs.name}`;
+    if (notes.has(key)) continue;
+    if (rs.bypassActors === null) notes.set(key, `ruleset "${rs.name}" (bypass actors not read)`);
+    else if (rs.bypassActors.length)
+      notes.set(key, `ruleset "${rs.name}" (bypass: ${rs.bypassActors.map(describeActor).join(', ')})`);
+  }
+  return notes.size ? [...notes.values()].join(' and ') : null;
+}
+
+function describeActor(a: BypassActorEvidence): string {
+  return [a.type, a.name, a.bypassMode?.toLowerCase()].filter(Boolean).join(' ');
+}
+
+function listNames(names: string[]): string {
+  const shown = names.slice(0, 20).join(', ');
+  return names.length > 20 ? `${shown} (+${names.length - 20} more)` : shown;
 }

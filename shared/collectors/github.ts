@@ -7,6 +7,9 @@
  * a branch with more than 50 rules gets follow-up requests for the rest. (Enterprise
  * rulesets are recorded with source type "Enterprise": the published schema's validate()
  * does not accept a fragment on Enterprise inside RuleSource, so their slug is not read.)
+ * Who may bypass each of those rulesets (`RepositoryRuleset.bypassActors`) is read once per
+ * distinct ruleset, 100 rulesets per follow-up request (`nodes(ids:)`), and recorded on
+ * every rule of the ruleset; legacy protection records `isAdminEnforced`.
  *
  * Auth: GITHUB_TOKEN, or a GitHub App installation when github.appId and
  * github.installationId are set (private key in GITHUB_APP_PRIVATE_KEY).
@@ -58,7 +61,21 @@ export interface RuleEvidence {
     enforcement: string;
     /** Where the ruleset is defined. */
     source: { type: 'Organization' | 'Repository' | 'Enterprise' | string; name: string };
+    /** Who may bypass the ruleset; null when it could not be read (see the snapshot's errors). */
+    bypassActors: BypassActorEvidence[] | null;
   } | null;
+}
+
+export interface BypassActorEvidence {
+  /**
+   * OrganizationAdmin, DeployKey, RepositoryRole, Team or App; "unknown" for any other actor
+   * (e.g. enterprise owners: the published schema's validate() lacks `enterpriseOwner`).
+   */
+  type: string;
+  /** Team or App slug, repository role name; null for the built-in roles. */
+  name: string | null;
+  /** ALWAYS, or PULL_REQUEST (may bypass only through a pull request). */
+  bypassMode: string | null;
 }
 
 export interface RepositoryEvidence {
@@ -106,6 +123,7 @@ fragment RuleFields on RepositoryRule {
     }
   }
   repositoryRuleset {
+    id
     databaseId
     name
     enforcement
@@ -180,10 +198,49 @@ query RefRules($id: ID!, $after: String) {
 }
 ${RULE_FIELDS}`;
 
+/** Bypass actors of up to 100 rulesets (GraphQL node ids from the rules). */
+export const RULESET_BYPASS_QUERY = /* GraphQL */ `
+query RulesetBypassActors($ids: [ID!]!) {
+  rateLimit { cost remaining resetAt }
+  nodes(ids: $ids) {
+    ... on RepositoryRuleset {
+      id
+      bypassActors(first: 100) {
+        totalCount
+        nodes {
+          bypassMode
+          organizationAdmin
+          deployKey
+          repositoryRoleName
+          actor {
+            __typename
+            ... on App { slug }
+            ... on Team { slug }
+          }
+        }
+      }
+    }
+  }
+}`;
+
+interface BypassActorPayload {
+  bypassMode: string | null;
+  organizationAdmin: boolean;
+  deployKey: boolean;
+  repositoryRoleName: string | null;
+  actor: { __typename: string; slug?: string } | null;
+}
+
+interface RulesetBypassPayload {
+  id?: string;
+  bypassActors: { totalCount: number; nodes: (BypassActorPayload | null)[] | null } | null;
+}
+
 interface RulePayload {
   type: string;
   parameters: ({ __typename: string } & Record<string, unknown>) | null;
   repositoryRuleset: {
+    id: string;
     databaseId: number | null;
     name: string;
     enforcement: string;
@@ -235,6 +292,8 @@ export interface GitHubCollectorDeps {
   auth?: (config: NonNullable<Config['github']>) => GitHubAuth;
   apiUrl?: string;
   graphqlUrl?: string;
+  /** Per-request timeout (ms); default 30 s. */
+  requestTimeoutMs?: number;
 }
 
 export function githubAuthFromEnv(github: NonNullable<Config['github']>): GitHubAuth {
@@ -276,6 +335,7 @@ export function createGitHubCollector(deps: GitHubCollectorDeps = {}): Collector
         ...(deps.pacing ? { pacing: deps.pacing } : {}),
         ...(deps.apiUrl ? { apiUrl: deps.apiUrl } : {}),
         ...(deps.graphqlUrl ? { graphqlUrl: deps.graphqlUrl } : {}),
+        ...(deps.requestTimeoutMs !== undefined ? { requestTimeoutMs: deps.requestTimeoutMs } : {}),
       });
       return collectOrg(client, scope, ctx);
     },
@@ -286,6 +346,21 @@ async function collectOrg(client: GitHubClient, scope: GitHubScope, ctx: Collect
   const errors: string[] = [];
   const repositories: RepositoryEvidence[] = [];
   const refsWithMoreRules: { repo: RepositoryEvidence; refId: string; after: string | null }[] = [];
+  // Every rule's ruleset, by the ruleset's node id, to fill in its bypass actors afterwards.
+  const rulesets = new Map<string, { name: string; rules: NonNullable<RuleEvidence['ruleset']>[] }>();
+  const toRules = (nodes: (RulePayload | null)[] | null | undefined): RuleEvidence[] =>
+    (nodes ?? [])
+      .filter((r): r is RulePayload => r !== null)
+      .map((payload) => {
+        const rule = toRule(payload);
+        const nodeId = payload.repositoryRuleset?.id;
+        if (rule.ruleset && nodeId) {
+          const entry = rulesets.get(nodeId) ?? { name: rule.ruleset.name, rules: [] };
+          entry.rules.push(rule.ruleset);
+          rulesets.set(nodeId, entry);
+        }
+        return rule;
+      });
   const rate = { cost: 0, remaining: null as number | null, resetAt: null as string | null };
   const noteRate = (r: RateLimitPayload | null | undefined) => {
     if (!r) return;
@@ -335,7 +410,7 @@ async function collectOrg(client: GitHubClient, scope: GitHubScope, ctx: Collect
         isFork: node.isFork,
         defaultBranch: ref?.name ?? null,
         branchProtection: ref?.branchProtectionRule ?? null,
-        rules: (ref?.rules?.nodes ?? []).filter((r): r is RulePayload => r !== null).map(toRule),
+        rules: toRules(ref?.rules?.nodes),
         rulesComplete: ref === null || ref.rules !== null,
       };
       if (ref?.rules?.pageInfo.hasNextPage) {
@@ -366,9 +441,7 @@ async function collectOrg(client: GitHubClient, scope: GitHubScope, ctx: Collect
         noteRate(data.rateLimit);
         const rules = data.node?.rules;
         if (!rules) throw new GitHubApiError('the branch disappeared or its rules became unreadable');
-        pending.repo.rules.push(
-          ...(rules.nodes ?? []).filter((r): r is RulePayload => r !== null).map(toRule),
-        );
+        pending.repo.rules.push(...toRules(rules.nodes));
         if (!rules.pageInfo.hasNextPage) {
           pending.repo.rulesComplete = true;
           break;
@@ -380,6 +453,7 @@ async function collectOrg(client: GitHubClient, scope: GitHubScope, ctx: Collect
       errors.push(`rules of ${pending.repo.nameWithOwner} could not be read to the end: ${err.message}`);
     }
   }
+  await collectBypassActors(client, rulesets, ctx, noteRate, errors);
   for (const repo of repositories) {
     if (!repo.rulesComplete && !refsWithMoreRules.some((p) => p.repo === repo))
       errors.push(`rules of ${repo.nameWithOwner} could not be read (see the errors above)`);
@@ -415,6 +489,66 @@ async function collectOrg(client: GitHubClient, scope: GitHubScope, ctx: Collect
   };
 }
 
+/** Fill in `bypassActors` of every ruleset seen, 100 rulesets per request. */
+async function collectBypassActors(
+  client: GitHubClient,
+  rulesets: Map<string, { name: string; rules: NonNullable<RuleEvidence['ruleset']>[] }>,
+  ctx: CollectorContext,
+  noteRate: (r: RateLimitPayload | null | undefined) => void,
+  errors: string[],
+): Promise<void> {
+  const ids = [...rulesets.keys()];
+  for (let i = 0; i < ids.length; i += 100) {
+    const batch = ids.slice(i, i + 100);
+    let result: {
+      data: { rateLimit: RateLimitPayload | null; nodes: (RulesetBypassPayload | null)[] | null };
+      errors: GitHubGraphqlError[];
+    };
+    try {
+      result = await client.graphql(RULESET_BYPASS_QUERY, { ids: batch });
+    } catch (err) {
+      if (!(err instanceof GitHubApiError)) throw err;
+      errors.push(
+        `bypass actors of ${batch.length} ruleset(s) could not be read (recorded as null): ${err.message}`,
+      );
+      continue;
+    }
+    ctx.stats.pages++;
+    noteRate(result.data.rateLimit);
+    batch.forEach((id, j) => {
+      const entry = rulesets.get(id)!;
+      const node = result.data.nodes?.[j];
+      const connection = node?.bypassActors;
+      if (!connection) {
+        const why = result.errors.find((e) => e.path?.[1] === j);
+        errors.push(
+          `bypass actors of ruleset "${entry.name}" could not be read (recorded as null)${why ? `: ${why.type ?? 'ERROR'} ${why.message}` : ''}; the credentials need Administration read (organization rulesets: Organization administration read)`,
+        );
+        return;
+      }
+      const actors = (connection.nodes ?? [])
+        .filter((a): a is BypassActorPayload => a !== null)
+        .map(toBypassActor);
+      if (connection.totalCount > actors.length)
+        errors.push(
+          `ruleset "${entry.name}" has ${connection.totalCount} bypass actors; only the first ${actors.length} are recorded`,
+        );
+      for (const ruleset of entry.rules) ruleset.bypassActors = actors;
+    });
+  }
+}
+
+function toBypassActor(a: BypassActorPayload): BypassActorEvidence {
+  const [type, name] = a.organizationAdmin
+    ? ['OrganizationAdmin', null]
+    : a.deployKey
+      ? ['DeployKey', null]
+      : a.repositoryRoleName
+        ? ['RepositoryRole', a.repositoryRoleName]
+        : [a.actor?.__typename ?? 'unknown', a.actor?.slug ?? null];
+  return { type, name, bypassMode: a.bypassMode };
+}
+
 function toRule(rule: RulePayload): RuleEvidence {
   const { __typename: _kind, ...parameters } = rule.parameters ?? { __typename: '' };
   const rs = rule.repositoryRuleset;
@@ -431,6 +565,7 @@ function toRule(rule: RulePayload): RuleEvidence {
             type: source?.__typename ?? 'unknown',
             name: source?.login ?? source?.nameWithOwner ?? source?.__typename ?? 'unknown',
           },
+          bypassActors: null,
         }
       : null,
   };

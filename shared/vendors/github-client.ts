@@ -6,7 +6,12 @@
  * Rate limits by design: GraphQL requests go out one at a time (Octokit's default spacing
  * for GraphQL, which GitHub's secondary limits expect); a primary limit waits for the reset
  * when it is near enough, a secondary limit waits Retry-After; 5xx are retried. The waits
- * are scaled by `pacing` so tests and benches need not sleep.
+ * are scaled by `pacing` so tests and benches need not sleep. Every HTTP attempt is aborted
+ * when GitHub has not answered within `requestTimeoutMs` (30 s; retried like a 5xx).
+ *
+ * Secrets: the token or App private key is registered for redaction up front; with App auth,
+ * every installation access token (and every refreshed one) is registered the moment GitHub
+ * issues it, and every Authorization header value before it is sent.
  */
 import { randomUUID } from 'node:crypto';
 import { createAppAuth } from '@octokit/auth-app';
@@ -40,7 +45,11 @@ export interface GitHubClientOptions {
   onRequest?: () => void;
   /** Longest wait for a primary rate-limit reset before giving up (seconds). */
   maxResetWaitSeconds?: number;
+  /** Abort an HTTP attempt GitHub has not answered within this many ms. Default 30,000. */
+  requestTimeoutMs?: number;
 }
+
+export const DEFAULT_GITHUB_REQUEST_TIMEOUT_MS = 30_000;
 
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 
@@ -74,6 +83,11 @@ export class GitHubApiError extends Error {
   override name = 'GitHubApiError';
 }
 
+/** GitHub did not answer a request in time (after retries). */
+export class GitHubTimeoutError extends GitHubApiError {
+  override name = 'GitHubTimeoutError';
+}
+
 /** The primary rate limit is spent and its reset is too far away to wait for. */
 export class GitHubRateLimitError extends GitHubApiError {
   override name = 'GitHubRateLimitError';
@@ -83,7 +97,7 @@ const ThrottledOctokit = Octokit.plugin(throttling, retry);
 
 export interface GitHubClient {
   graphql<T>(query: string, variables?: Record<string, unknown>): Promise<GraphqlResult<T>>;
-  readonly stats: { requests: number; rateLimited: number; secondaryLimited: number };
+  readonly stats: { requests: number; rateLimited: number; secondaryLimited: number; timeouts: number };
   readonly apiUrl: string;
   readonly graphqlUrl: string;
 }
@@ -94,14 +108,36 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   const apiUrl = options.apiUrl ?? endpoints.apiUrl;
   const graphqlUrl =
     options.graphqlUrl ?? (options.apiUrl ? defaultGraphqlUrl(apiUrl) : endpoints.graphqlUrl);
-  const stats = { requests: 0, rateLimited: 0, secondaryLimited: 0 };
+  const stats = { requests: 0, rateLimited: 0, secondaryLimited: 0, timeouts: 0 };
+  const timeoutMs = options.requestTimeoutMs ?? DEFAULT_GITHUB_REQUEST_TIMEOUT_MS;
   const maxResetWait = options.maxResetWaitSeconds ?? 600;
   const baseMs = options.pacing?.retryAfterBaseMs;
 
-  const countingFetch: typeof fetch = (input, init) => {
+  // Every HTTP attempt (retries and App token requests included) goes through here: count it,
+  // register the credential it carries and any installation token it returns, bound its time.
+  const countingFetch: typeof fetch = async (input, init) => {
     stats.requests++;
     options.onRequest?.();
-    return fetch(input, init);
+    registerAuthorization(new Headers(init?.headers).get('authorization'));
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    let response: Response;
+    try {
+      response = await fetch(input, { ...init, signal });
+    } catch (err) {
+      if (!timeout.aborted) throw err;
+      stats.timeouts++;
+      // @octokit/request turns this into a RequestError (status 500, retried) with this message.
+      throw new Error(`${TIMEOUT_MESSAGE} ${timeoutMs} ms`, { cause: err });
+    }
+    if (response.ok && /\/app\/installations\/[^/]+\/access_tokens$/.test(requestUrl(input))) {
+      const issued = (await response
+        .clone()
+        .json()
+        .catch(() => ({}))) as { token?: unknown };
+      if (typeof issued.token === 'string') registerSecret(issued.token);
+    }
+    return response;
   };
 
   const auth = options.auth;
@@ -160,14 +196,14 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
         const e = err as { name?: string; data?: unknown; errors?: GitHubGraphqlError[] };
         if (e.name === 'GraphqlResponseError' && e.data != null)
           return { data: e.data as T, errors: e.errors ?? [] };
-        throw classify(err, auth, graphqlUrl);
+        throw classify(err, auth, graphqlUrl, timeoutMs);
       }
     },
   };
 }
 
 /** Turn an Octokit error into one that names the problem and the fix. */
-function classify(err: unknown, auth: GitHubAuth, url: string): Error {
+function classify(err: unknown, auth: GitHubAuth, url: string, timeoutMs: number): Error {
   const e = err as {
     name?: string;
     status?: number;
@@ -179,6 +215,12 @@ function classify(err: unknown, auth: GitHubAuth, url: string): Error {
       ? 'GITHUB_TOKEN'
       : `the GitHub App ${auth.appId} (installation ${auth.installationId})`;
   const detail = e.response?.data?.message ?? e.message ?? String(err);
+  if (e.message?.startsWith(TIMEOUT_MESSAGE)) {
+    return new GitHubTimeoutError(
+      `GitHub did not answer within ${timeoutMs >= 1000 ? `${timeoutMs / 1000} s` : `${timeoutMs} ms`} (request timeout, after retries) at ${url}: GitHub may be degraded (https://www.githubstatus.com) or a proxy is holding the connection; the next scheduled run will collect again`,
+      { cause: err },
+    );
+  }
   if (e.message === 'GraphQL Rate Limit Exceeded' || e.response?.headers?.['x-ratelimit-remaining'] === '0') {
     const reset = Number(e.response?.headers?.['x-ratelimit-reset']);
     return new GitHubRateLimitError(
@@ -204,4 +246,17 @@ function classify(err: unknown, auth: GitHubAuth, url: string): Error {
     return new SourceUnavailableError(`cannot reach GitHub at ${url}: ${detail}`, { cause: err });
   }
   return new GitHubApiError(`GitHub answered ${e.status ?? ''} ${detail} for ${url}`, { cause: err });
+}
+
+const TIMEOUT_MESSAGE = 'GitHub request timeout: no answer within';
+
+function requestUrl(input: Parameters<typeof fetch>[0]): string {
+  if (typeof input === 'string') return input;
+  return input instanceof URL ? input.href : input.url;
+}
+
+/** "token ghs_…" / "bearer <jwt>": the credential part is a secret from now on. */
+function registerAuthorization(header: string | null): void {
+  if (!header) return;
+  registerSecret(header.replace(/^(token|bearer|basic)\s+/i, ''));
 }

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { githubBranchProtectionCheck } from '../../shared/checks/github-branch-protection.js';
-import type { GitHubData, RepositoryEvidence, RuleEvidence } from '../../shared/collectors/github.js';
+import type {
+  BypassActorEvidence,
+  GitHubData,
+  RepositoryEvidence,
+  RuleEvidence,
+} from '../../shared/collectors/github.js';
 import type { Snapshot } from '../../shared/evidence/snapshot.js';
 import { makeSnapshot } from '../helpers/snapshots.js';
 import { testConfig } from '../helpers/vendors.js';
@@ -30,10 +35,12 @@ const rule = (
   enforcement: string,
   source: 'Organization' | 'Repository',
   approvals?: number,
+  bypassActors: BypassActorEvidence[] | null = [],
+  name = 'baseline',
 ): RuleEvidence => ({
   type,
   parameters: approvals === undefined ? null : { requiredApprovingReviewCount: approvals },
-  ruleset: { id: 1, name: 'baseline', enforcement, source: { type: source, name: 'example' } },
+  ruleset: { id: 1, name, enforcement, source: { type: source, name: 'example' }, bypassActors },
 });
 
 const repo = (name: string, over: Partial<RepositoryEvidence> = {}): RepositoryEvidence => ({
@@ -96,6 +103,49 @@ describe('github-branch-protection', () => {
       detail: expect.stringMatching(/^4 repositories .*\(1 empty skipped\)/),
       failing: [],
     });
+  });
+
+  it('Compliance with a note: a repository protected only by bypassable rulesets passes, and the detail names who may bypass', () => {
+    const admins: BypassActorEvidence[] = [
+      { type: 'OrganizationAdmin', name: null, bypassMode: 'ALWAYS' },
+      { type: 'Team', name: 'release-managers', bypassMode: 'PULL_REQUEST' },
+    ];
+    const out = githubBranchProtectionCheck.run(
+      snapshot([
+        repo('bypassable', {
+          rules: [
+            rule('PULL_REQUEST', 'ACTIVE', 'Organization', 2, admins, 'org-baseline'),
+            rule('NON_FAST_FORWARD', 'ACTIVE', 'Organization', undefined, admins, 'org-baseline'),
+          ],
+        }),
+        repo('unread', {
+          rules: [
+            rule('PULL_REQUEST', 'ACTIVE', 'Repository', 2, null, 'protect-main'),
+            rule('NON_FAST_FORWARD', 'ACTIVE', 'Repository', undefined, null, 'protect-main'),
+          ],
+        }),
+        repo('strict', {
+          rules: [
+            rule('PULL_REQUEST', 'ACTIVE', 'Repository', 2),
+            rule('NON_FAST_FORWARD', 'ACTIVE', 'Repository'),
+          ],
+        }),
+        // Legacy protection also applies: the ruleset's bypass is not the only protection.
+        repo('legacy-too', {
+          branchProtection: legacy(2),
+          rules: [rule('PULL_REQUEST', 'ACTIVE', 'Organization', 2, admins, 'org-baseline')],
+        }),
+      ]),
+      config,
+    );
+    expect(out.result).toBe('pass');
+    expect(out.failing).toEqual([]);
+    expect(out.detail).toBe(
+      '4 repositories require >= 2 approval(s) and block force pushes on their default branch. ' +
+        'Protected only by rulesets that can be bypassed: bypassable by ruleset "org-baseline" ' +
+        '(bypass: OrganizationAdmin always, Team release-managers pull_request); ' +
+        'unread by ruleset "protect-main" (bypass actors not read).',
+    );
   });
 
   it('Noncompliance: an unprotected repository fails with its name in the detail', () => {

@@ -1,16 +1,24 @@
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { validate } from '@octokit/graphql-schema';
 import { exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { githubBranchProtectionCheck } from '../../shared/checks/github-branch-protection.js';
+import { fixedClock } from '../../shared/clock.js';
 import {
   createGitHubCollector,
   type GitHubData,
   ORG_REPOSITORIES_QUERY,
   REF_RULES_QUERY,
+  RULESET_BYPASS_QUERY,
 } from '../../shared/collectors/github.js';
+import { runCollectors } from '../../shared/collectors/runner.js';
 import { SourceUnavailableError } from '../../shared/errors.js';
 import type { Snapshot } from '../../shared/evidence/snapshot.js';
-import { forgetSecrets } from '../../shared/secrets.js';
+import { DirectoryLocker } from '../../shared/locker/directory.js';
+import { createStreamLogger } from '../../shared/log.js';
+import { forgetSecrets, REDACTED, redact } from '../../shared/secrets.js';
 import { makeSnapshot } from '../helpers/snapshots.js';
 import { collectorContext, testConfig } from '../helpers/vendors.js';
 import {
@@ -30,6 +38,7 @@ describe('github queries', () => {
   it('validate against GitHub’s published GraphQL schema', () => {
     expect(validate(ORG_REPOSITORIES_QUERY)).toEqual([]);
     expect(validate(REF_RULES_QUERY)).toEqual([]);
+    expect(validate(RULESET_BYPASS_QUERY)).toEqual([]);
     expect(validate('query { organization(login: "x") { nonsenseField } }')).not.toEqual([]);
   });
 });
@@ -77,9 +86,10 @@ describe('github collector', () => {
     );
     expect(data.repositoriesComplete).toBe(true);
     expect(data.totalRepositories).toBe(250);
-    expect(ctx.stats.pages).toBe(3);
-    expect(ctx.stats.requests).toBe(3);
-    expect(server!.stats.graphql).toBe(3);
+    // 3 pages of repositories + 1 request for the bypass actors of the 63 distinct rulesets.
+    expect(ctx.stats.pages).toBe(3 + 1);
+    expect(ctx.stats.requests).toBe(3 + 1);
+    expect(server!.stats.graphql).toBe(3 + 1);
     expect(data.requiresTwoFactorAuthentication).toBe(true);
     expect(data.rateLimit.cost).toBe(server!.stats.pointsUsed);
 
@@ -98,6 +108,7 @@ describe('github collector', () => {
           name: 'protect-main',
           enforcement: 'ACTIVE',
           source: { type: 'Repository', name: 'example/repo-0002' },
+          bypassActors: [],
         },
       }),
       expect.objectContaining({ type: 'NON_FAST_FORWARD', parameters: null }),
@@ -141,6 +152,78 @@ describe('github collector', () => {
     expect(verdict.failing).toEqual(['repo-0004', 'repo-0008']);
   });
 
+  it('records who may bypass each ruleset, once per distinct ruleset, 100 rulesets per request', async () => {
+    // 150 repositories: 148 with their own ruleset, 2 covered only by the org ruleset.
+    const org = makeGitHubOrg({ repos: 150, style: (i) => (i < 2 ? 'org' : 'ruleset') });
+    org.rulesets[0]!.bypassActors = [
+      { type: 'OrganizationAdmin', bypassMode: 'ALWAYS' },
+      { type: 'Team', name: 'release-managers', bypassMode: 'PULL_REQUEST' },
+    ];
+    org.repos[2]!.rulesets![0]!.bypassActors = [
+      { type: 'App', name: 'deploy-bot', bypassMode: 'ALWAYS' },
+      { type: 'RepositoryRole', name: 'maintain', bypassMode: 'PULL_REQUEST' },
+      { type: 'DeployKey', bypassMode: 'ALWAYS' },
+      { type: 'EnterpriseOwner', bypassMode: 'ALWAYS' },
+    ];
+
+    const { out, data, ctx } = await run(org);
+
+    expect(out.status).toBe('ok');
+    // 2 pages of repositories + 149 distinct rulesets in 2 requests of at most 100.
+    expect(ctx.stats.pages).toBe(2 + 2);
+    const [orgOnly, , custom, plain] = data.repositories;
+    for (const rule of orgOnly!.rules)
+      expect(rule.ruleset!.bypassActors).toEqual([
+        { type: 'OrganizationAdmin', name: null, bypassMode: 'ALWAYS' },
+        { type: 'Team', name: 'release-managers', bypassMode: 'PULL_REQUEST' },
+      ]);
+    expect(custom!.rules[0]!.ruleset!.bypassActors).toEqual([
+      { type: 'App', name: 'deploy-bot', bypassMode: 'ALWAYS' },
+      { type: 'RepositoryRole', name: 'maintain', bypassMode: 'PULL_REQUEST' },
+      { type: 'DeployKey', name: null, bypassMode: 'ALWAYS' },
+      { type: 'unknown', name: null, bypassMode: 'ALWAYS' },
+    ]);
+    expect(plain!.rules.map((r) => r.ruleset!.bypassActors)).toEqual([[], []]);
+    expect(data.repositories.every((r) => r.rules.every((rule) => rule.ruleset!.bypassActors !== null))).toBe(
+      true,
+    );
+
+    const verdict = githubBranchProtectionCheck.run(
+      makeSnapshot({
+        collector: 'github',
+        scope: 'github-example',
+        collectedAt: '2026-04-20T00:05:00.000Z',
+        data: out.data,
+      }) as Snapshot<GitHubData>,
+      testConfig({ github: { org: 'example', requiredApprovals: 1 } }),
+    );
+    expect(verdict.result).toBe('pass');
+    expect(verdict.detail).toContain(
+      'repo-0001, repo-0002 by ruleset "org-baseline" (bypass: OrganizationAdmin always, Team release-managers pull_request)',
+    );
+    expect(verdict.detail).toContain(
+      'repo-0003 by ruleset "protect-main" (bypass: App deploy-bot always, RepositoryRole maintain pull_request, DeployKey always, unknown always)',
+    );
+    expect(verdict.detail).not.toContain('repo-0004');
+  });
+
+  it('bypass actors that cannot be read are null and make the snapshot partial, saying why', async () => {
+    const org = makeGitHubOrg({ repos: 4, style: () => 'ruleset' });
+
+    // The bypass request (the 2nd GraphQL request) fails on every attempt.
+    const { out, data } = await run(org, { inject: { status5xxAtRequest: [2, 3, 4, 5] } });
+
+    expect(out.status).toBe('partial');
+    expect(data.repositories.flatMap((r) => r.rules.map((rule) => rule.ruleset!.bypassActors))).toEqual(
+      Array(8).fill(null),
+    );
+    expect(out.errors).toEqual([
+      expect.stringMatching(
+        /^bypass actors of 4 ruleset\(s\) could not be read \(recorded as null\): GitHub answered 502/,
+      ),
+    ]);
+  });
+
   it('follows a branch with more than 50 rules to its last rule', async () => {
     const org = makeGitHubOrg({ repos: 2 });
     org.repos[0]!.rulesets = [
@@ -158,7 +241,8 @@ describe('github collector', () => {
     expect(data.repositories[0]!.rules).toHaveLength(120);
     expect(data.repositories[0]!.rules[0]!.ruleset!.enforcement).toBe('EVALUATE');
     expect(data.repositories[0]!.rulesComplete).toBe(true);
-    expect(ctx.stats.pages).toBe(1 + 1); // the org page (50 rules) + one follow-up of 100 for the other 70
+    // the org page (50 rules) + one follow-up of 100 for the other 70 + the ruleset's bypass actors
+    expect(ctx.stats.pages).toBe(1 + 1 + 1);
   });
 
   it('waits out a secondary rate limit and a 5xx blip, and completes', async () => {
@@ -218,5 +302,76 @@ describe('github collector', () => {
     expect(out.status).toBe('ok');
     expect(server!.stats.tokenRequests).toBe(1);
     expect(server!.stats.authorizations.at(-1)).toMatch(/^token ghs_/);
+  });
+
+  /** The whole path: runner → snapshot in a directory locker, with every log line captured. */
+  const collectIntoLocker = async (collector: ReturnType<typeof createGitHubCollector>) => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'github-collector-'));
+    let logged = '';
+    const summary = await runCollectors({
+      config: testConfig({ github: { org: 'example', requiredApprovals: 1 } }),
+      locker: new DirectoryLocker(dir),
+      collectors: [collector],
+      clock: fixedClock('2026-04-20T00:05:00.000Z'),
+      logger: createStreamLogger({ level: 'debug', write: (line) => (logged += line) }),
+      runId: 'testrun00001',
+    });
+    const snapshots: string[] = [];
+    for (const entry of await readdir(dir, { recursive: true, withFileTypes: true }))
+      if (entry.isFile() && entry.name.endsWith('.json'))
+        snapshots.push(await readFile(path.join(entry.parentPath, entry.name), 'utf8'));
+    return { summary, snapshots, logged };
+  };
+
+  it('registers the installation token GitHub issued: redacted, absent from the snapshot and the logs', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
+    const pem = await exportPKCS8(privateKey);
+    server = await startGitHubServer(makeGitHubOrg({ repos: 3 }), {
+      tokens: [],
+      apps: [{ appId: 4242, publicKey: await exportSPKI(publicKey), installations: [99] }],
+    });
+    const collector = createGitHubCollector({
+      pacing,
+      apiUrl: server.url,
+      auth: () => ({ kind: 'app', appId: 4242, installationId: 99, privateKey: pem }),
+    });
+
+    const { summary, snapshots, logged } = await collectIntoLocker(collector);
+
+    const [issued] = server.stats.issuedTokens;
+    expect(issued).toMatch(/^ghs_[0-9a-f]{36}$/);
+    expect(summary.results).toEqual([expect.objectContaining({ status: 'ok', items: 3 })]);
+    expect(server.stats.authorizations.at(-1)).toBe(`token ${issued}`);
+    expect(redact(`Authorization: token ${issued}`)).toBe(`Authorization: token ${REDACTED}`);
+    expect(snapshots).toHaveLength(1);
+    expect(logged).toMatch(/collected/);
+    for (const text of [...snapshots, logged]) {
+      expect(text).not.toContain(issued!);
+      expect(text).not.toContain('PRIVATE KEY');
+    }
+  });
+
+  it('a GitHub that never answers ends in an error snapshot naming the timeout, not a hang', async () => {
+    server = await startGitHubServer(makeGitHubOrg({ repos: 3 }), { inject: { noAnswerFromRequest: 1 } });
+    const collector = createGitHubCollector({
+      pacing,
+      auth: token,
+      apiUrl: server.url,
+      requestTimeoutMs: 100,
+    });
+
+    const { summary, snapshots } = await collectIntoLocker(collector);
+
+    expect(summary.results).toEqual([expect.objectContaining({ scope: 'github-example', status: 'error' })]);
+    expect(snapshots).toHaveLength(1);
+    const snapshot = JSON.parse(snapshots[0]!) as { status: string; errors: string[] };
+    expect(snapshot.status).toBe('error');
+    expect(snapshot.errors).toEqual([
+      expect.stringMatching(
+        /^GitHubTimeoutError: GitHub did not answer within 100 ms \(request timeout, after retries\) at http:\/\/127\.0\.0\.1:\d+\/graphql/,
+      ),
+    ]);
+    // The first attempt and Octokit's 3 retries, each given up after 100 ms.
+    expect(server.stats.unanswered).toBe(4);
   });
 });

@@ -108,4 +108,62 @@ describe('local GitHub server', () => {
     expect(limited.headers.get('x-ratelimit-remaining')).toBe('0');
     expect(server.stats.rateLimited).toBe(1);
   });
+
+  it('serves each ruleset’s bypass actors from the fixture, by rule and by nodes(ids:)', async () => {
+    const org = makeGitHubOrg({ repos: 1, style: () => 'ruleset' });
+    org.repos[0]!.rulesets![0]!.bypassActors = [
+      { type: 'OrganizationAdmin', bypassMode: 'ALWAYS' },
+      { type: 'Team', name: 'release-managers', bypassMode: 'PULL_REQUEST' },
+    ];
+    server = await startGitHubServer(org);
+    const actors =
+      '{ totalCount nodes { bypassMode organizationAdmin actor { __typename ... on Team { slug } } } }';
+    const byRule = (await post(
+      `{ organization(login: "example") { repositories(first: 1) { nodes { defaultBranchRef { rules(first: 1) { nodes { repositoryRuleset { id bypassActors(first: 10) ${actors} } } } } } } } }`,
+    )) as unknown as {
+      body: {
+        data: {
+          organization: {
+            repositories: {
+              nodes: { defaultBranchRef: { rules: { nodes: { repositoryRuleset: { id: string } }[] } } }[];
+            };
+          };
+        };
+      };
+    };
+    const ruleset = byRule.body.data.organization.repositories.nodes[0]!.defaultBranchRef.rules.nodes[0]!
+      .repositoryRuleset as { id: string; bypassActors: unknown };
+    const expected = {
+      totalCount: 2,
+      nodes: [
+        { bypassMode: 'ALWAYS', organizationAdmin: true, actor: null },
+        {
+          bypassMode: 'PULL_REQUEST',
+          organizationAdmin: false,
+          actor: { __typename: 'Team', slug: 'release-managers' },
+        },
+      ],
+    };
+    expect(ruleset.bypassActors).toEqual(expected);
+
+    const byId = (await post(
+      `query($ids: [ID!]!) { nodes(ids: $ids) { ... on RepositoryRuleset { name bypassActors(first: 10) ${actors} } } }`,
+      { ids: [ruleset.id, 'RRS_nope'] },
+    )) as unknown as { body: { data: { nodes: unknown[] } } };
+    expect(byId.body.data.nodes).toEqual([{ name: 'protect-main', bypassActors: expected }, null]);
+  });
+
+  it('can leave requests unanswered (the client must time out)', async () => {
+    server = await startGitHubServer(makeGitHubOrg({ repos: 1 }), { inject: { noAnswerFromRequest: 2 } });
+    expect((await post('{ viewer { login } }')).status).toBe(200);
+    await expect(
+      fetch(server.graphqlUrl, {
+        method: 'POST',
+        headers: { authorization: `bearer ${DEFAULT_GITHUB_TOKEN}` },
+        body: JSON.stringify({ query: '{ rateLimit { cost } }' }),
+        signal: AbortSignal.timeout(100),
+      }),
+    ).rejects.toThrow(/timeout/i);
+    expect(server.stats.unanswered).toBe(1);
+  });
 });

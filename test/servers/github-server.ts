@@ -18,12 +18,17 @@
  *   the query as GitHub documents it (requests needed per connection / 100, at least 1),
  *   x-ratelimit-* headers, RATE_LIMITED once the points are spent, NOT_FOUND for an unknown org.
  * - `Ref.rules` returns the rules of every ruleset targeting the branch whose enforcement
- *   is ACTIVE or EVALUATE (DISABLED ones are left out), org rulesets first.
+ *   is ACTIVE or EVALUATE (DISABLED ones are left out), org rulesets first. Each rule's
+ *   `repositoryRuleset` has `bypassActors` from the fixture; `node(id:)` / `nodes(ids:)`
+ *   resolve refs and rulesets by id.
  * - POST /app/installations/{id}/access_tokens: GitHub App JWT (RS256) verified against the
  *   registered public key; answers an installation token.
  * - Auth: `Authorization: token|bearer <t>`; unknown → 401 "Bad credentials".
  * - `inject.secondaryLimitAtRequest: [n]` answers the n-th GraphQL request 403 "secondary
- *   rate limit" with Retry-After; `inject.status5xxAtRequest: [n]` answers it 502.
+ *   rate limit" with Retry-After; `inject.status5xxAtRequest: [n]` answers it 502;
+ *   `inject.noAnswerFromRequest: n` never answers the n-th GraphQL request or any later one
+ *   (the connection stays open until the client gives up or the server stops).
+ * - `stats.issuedTokens`: every installation access token the server handed out.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -69,11 +74,20 @@ export interface RuleFixture {
   parameters?: { __typename: string } & Record<string, unknown>;
 }
 
+export interface BypassActorFixture {
+  type: 'OrganizationAdmin' | 'EnterpriseOwner' | 'DeployKey' | 'RepositoryRole' | 'Team' | 'App';
+  /** Team/App slug or repository role name. */
+  name?: string;
+  bypassMode: 'ALWAYS' | 'PULL_REQUEST';
+}
+
 export interface RulesetFixture {
   id: number;
   name: string;
   enforcement: 'ACTIVE' | 'EVALUATE' | 'DISABLED';
   rules: RuleFixture[];
+  /** Who may bypass the ruleset. Default none. */
+  bypassActors?: BypassActorFixture[];
   /** Org rulesets only: names of the repositories it targets ("*" for all). Default ["*"]. */
   repositories?: string[];
 }
@@ -195,7 +209,12 @@ export interface GitHubServerOptions {
   }[];
   /** GraphQL points per window. Default 5,000 per hour. */
   points?: { limit: number; windowSeconds: number };
-  inject?: { secondaryLimitAtRequest?: number[]; retryAfterSeconds?: number; status5xxAtRequest?: number[] };
+  inject?: {
+    secondaryLimitAtRequest?: number[];
+    retryAfterSeconds?: number;
+    status5xxAtRequest?: number[];
+    noAnswerFromRequest?: number;
+  };
   clock?: { now(): number };
 }
 
@@ -209,6 +228,10 @@ export interface GitHubServerStats {
   pointsUsed: number;
   tokenRequests: number;
   authorizations: string[];
+  /** Installation access tokens issued to GitHub Apps. */
+  issuedTokens: string[];
+  /** GraphQL requests left unanswered (inject.noAnswerFromRequest). */
+  unanswered: number;
 }
 
 export interface GitHubServer {
@@ -253,6 +276,8 @@ export async function startGitHubServer(
     pointsUsed: 0,
     tokenRequests: 0,
     authorizations: [],
+    issuedTokens: [],
+    unanswered: 0,
   };
   const refs = new Map<string, unknown>();
   const root = buildRoot(fixture, refs);
@@ -302,6 +327,7 @@ export async function startGitHubServer(
       });
     const token = `ghs_${randomBytes(18).toString('hex')}`;
     tokens.add(token);
+    stats.issuedTokens.push(token);
     send(res, 201, {
       token,
       expires_at: new Date(clock.now() + 3600_000).toISOString(),
@@ -312,6 +338,11 @@ export async function startGitHubServer(
 
   const handleGraphql = async (req: IncomingMessage, res: ServerResponse) => {
     const n = ++stats.graphql;
+    const silentFrom = options.inject?.noAnswerFromRequest;
+    if (silentFrom !== undefined && n >= silentFrom) {
+      stats.unanswered++;
+      return;
+    }
     if (!authorized(req)) {
       stats.unauthorized++;
       return send(res, 401, {
@@ -448,15 +479,26 @@ function buildRoot(fixture: GitHubOrgFixture, refs: Map<string, unknown>) {
     },
   };
 
-  const rulesetObject = (rs: RulesetFixture, source: unknown) => ({
-    __typename: 'RepositoryRuleset',
-    id: `RRS_${rs.id}`,
-    databaseId: rs.id,
-    name: rs.name,
-    enforcement: rs.enforcement,
-    target: 'BRANCH',
-    source,
-  });
+  const rulesetObject = (rs: RulesetFixture, source: unknown) => {
+    const ruleset = {
+      __typename: 'RepositoryRuleset',
+      id: `RRS_${rs.id}`,
+      databaseId: rs.id,
+      name: rs.name,
+      enforcement: rs.enforcement,
+      target: 'BRANCH',
+      source,
+      bypassActors: (args: ConnectionArgs, ctx: Ctx) =>
+        connection(
+          (rs.bypassActors ?? []).map((a, i) => bypassActorObject(a, `RRSBA_${rs.id}_${i}`)),
+          args,
+          'bypassActors',
+          ctx,
+        ),
+    };
+    refs.set(ruleset.id, ruleset);
+    return ruleset;
+  };
 
   const repoObject = (r: RepoFixture) => {
     const nameWithOwner = `${fixture.login}/${r.name}`;
@@ -533,6 +575,32 @@ function buildRoot(fixture: GitHubOrgFixture, refs: Map<string, unknown>) {
       return orgObject;
     },
     node: ({ id }: { id: string }) => refs.get(id) ?? null,
+    nodes: ({ ids }: { ids: string[] }) => {
+      if (ids.length > 100)
+        throw new GraphQLError('You may not request more than 100 nodes at once.', {
+          extensions: { type: 'EXCESSIVE_PAGINATION' },
+        });
+      return ids.map((id) => refs.get(id) ?? null);
+    },
+  };
+}
+
+/** RepositoryRulesetBypassActor as GitHub shapes it: flags for built-in roles, else an actor. */
+function bypassActorObject(a: BypassActorFixture, id: string) {
+  const actor =
+    a.type === 'Team' || a.type === 'App'
+      ? { __typename: a.type, id: `${a.type}_${a.name}`, slug: a.name ?? '', name: a.name ?? '' }
+      : null;
+  return {
+    __typename: 'RepositoryRulesetBypassActor',
+    id,
+    bypassMode: a.bypassMode,
+    organizationAdmin: a.type === 'OrganizationAdmin',
+    enterpriseOwner: a.type === 'EnterpriseOwner',
+    deployKey: a.type === 'DeployKey',
+    repositoryRoleName: a.type === 'RepositoryRole' ? (a.name ?? null) : null,
+    repositoryRoleDatabaseId: a.type === 'RepositoryRole' ? 2 : null,
+    actor,
   };
 }
 
