@@ -22,8 +22,10 @@ export type LogLevel = keyof typeof LEVELS;
 export function createStreamLogger(
   options: { level?: LogLevel; write?: (line: string) => void; fields?: LogExtra } = {},
 ): Logger {
-  const level = options.level ?? (optionalEnv('EVIDENCE_LOG_LEVEL') as LogLevel | undefined) ?? 'warn';
-  const threshold = LEVELS[level] ?? LEVELS.warn;
+  // Default: errors only. The CLI reports outcomes itself (tables, notes); set EVIDENCE_LOG_LEVEL=info
+  // (or debug) for the structured log of every request batch and retry.
+  const level = options.level ?? (optionalEnv('EVIDENCE_LOG_LEVEL') as LogLevel | undefined) ?? 'error';
+  const threshold = LEVELS[level] ?? LEVELS.error;
   const write = options.write ?? ((line: string) => process.stderr.write(line));
   const emit = (lvl: Exclude<LogLevel, 'silent'>, message: string, extra?: LogExtra) => {
     if (LEVELS[lvl] < threshold) return;

@@ -156,7 +156,8 @@ async function runOne(
     thrown = err;
     status = 'error';
     errors = [redact(`${(err as Error).name ?? 'Error'}: ${errorMessage(err)}`)];
-    logger.error('collection failed', { collector: collector.id, scope: scope.id, error: errors[0] });
+    // A warning, not an error: the failure is recorded (an error snapshot) and reported by the caller.
+    logger.warn('collection failed', { collector: collector.id, scope: scope.id, error: errors[0] });
   }
   const durationMs = Math.round(performance.now() - started);
   const snapshot: Snapshot = {
