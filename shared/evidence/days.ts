@@ -37,3 +37,9 @@ export function addDaysToInstant(instant: Date, n: number): Date {
 export function compactInstant(instant: Date): string {
   return instant.toISOString().replace(/[-:.]/g, '');
 }
+
+/** The ISO instant of a compactInstant() text at the start of `text`; undefined when there is none. */
+export function parseCompactInstant(text: string): string | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z/.exec(text);
+  return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z` : undefined;
+}

@@ -12,7 +12,7 @@ import { CorruptEvidenceError, NotFoundError } from '../errors.js';
 import { type ListedObject, type Locker, listAll, type ObjectInfo } from '../locker/types.js';
 import { TOOL } from '../version.js';
 import { sha256Hex } from './canonical.js';
-import { compactInstant, dayOf, isDay } from './days.js';
+import { addDays, compactInstant, dayOf, isDay } from './days.js';
 import { parseJson } from './read.js';
 import { SNAPSHOT_PREFIX } from './snapshot.js';
 import { writeRecord } from './write.js';
@@ -112,7 +112,7 @@ export interface SealResult {
  */
 export async function seal(locker: Locker, options: SealOptions): Promise<SealResult> {
   const now = options.clock.now();
-  const day = options.day ?? dayOf(new Date(now.getTime() - 86_400_000));
+  const day = options.day ?? addDays(dayOf(now), -1);
   await locker.check();
 
   const allDigests = orderBySealedAt(await listAll(locker, DIGEST_PREFIX));

@@ -15,16 +15,10 @@ import { mapLimit } from '../concurrency.js';
 import type { Config } from '../config.js';
 import { errorMessage, NotFoundError } from '../errors.js';
 import { sha256Hex } from '../evidence/canonical.js';
-import { daysBetween } from '../evidence/days.js';
 import { verifyChain } from '../evidence/digest.js';
+import { listSnapshots } from '../evidence/listing.js';
 import { parseJson } from '../evidence/read.js';
-import {
-  parseSnapshotKey,
-  SNAPSHOT_PREFIX,
-  type Snapshot,
-  SnapshotEnvelope,
-  seriesId,
-} from '../evidence/snapshot.js';
+import { parseSnapshotKey, type Snapshot, SnapshotEnvelope, seriesId } from '../evidence/snapshot.js';
 import type { Locker, LockMode } from '../locker/types.js';
 import { type SamplePlan, selectDays } from './select.js';
 
@@ -159,21 +153,6 @@ export function configuredScopes(
   }
 }
 
-/** Listing prefixes covering the window: a month at once, or (day, collector) for a few days. */
-export function listingPrefixes(from: string, to: string, collectorIds: readonly string[]): string[] {
-  const byMonth = new Map<string, string[]>();
-  for (const day of daysBetween(from, to)) {
-    const days = byMonth.get(day.slice(0, 7)) ?? [];
-    days.push(day);
-    byMonth.set(day.slice(0, 7), days);
-  }
-  return [...byMonth].flatMap(([month, days]) =>
-    days.length * collectorIds.length > 8
-      ? [`${SNAPSHOT_PREFIX}${month}-`]
-      : days.flatMap((day) => collectorIds.map((c) => `${SNAPSHOT_PREFIX}${day}/${c}/`)),
-  );
-}
-
 export async function runSample(options: SampleOptions): Promise<SampleReport> {
   const { locker, config, checks, seed, from, to, plan } = options;
   const width = options.concurrency ?? 16;
@@ -200,13 +179,8 @@ export async function runSample(options: SampleOptions): Promise<SampleReport> {
     );
   };
   const index: DayIndex = { keys: new Map() };
-  const prefixes = listingPrefixes(from, to, collectorIds);
-  const listed = await mapLimit(prefixes, width, async (prefix) => {
-    const keys: string[] = [];
-    for await (const item of locker.list(prefix)) if (inWindow(item.key)) keys.push(item.key);
-    return keys;
-  });
-  for (const keys of listed) for (const key of keys) addKey(index, key);
+  const listed = await listSnapshots(locker, from, to, { collectors: collectorIds, concurrency: width });
+  for (const item of listed) addKey(index, item.key);
   for (const key of chain.sealed.keys()) if (inWindow(key)) addKey(index, key);
 
   // 3. Series: configured scopes united with those found.

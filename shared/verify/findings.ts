@@ -5,6 +5,7 @@
  * fields so a tool can link each finding back to the evidence.
  */
 import { findCollector } from '../collectors/registry.js';
+import { addDays } from '../evidence/days.js';
 import { parseSnapshotKey } from '../evidence/snapshot.js';
 import type { IntegrityProblem, ProblemKind, VerifyResult } from './verify.js';
 
@@ -56,7 +57,7 @@ export function formatDays(days: readonly string[], limit = 20): string {
     if (start) ranges.push(start === prev ? start : `${start}..${prev}`);
   };
   for (const day of sorted) {
-    if (prev && nextDay(prev) === day) {
+    if (prev && addDays(prev, 1) === day) {
       prev = day;
       continue;
     }
@@ -68,10 +69,6 @@ export function formatDays(days: readonly string[], limit = 20): string {
   return ranges.length > limit
     ? `${ranges.slice(0, limit).join(', ')} and ${ranges.length - limit} more range(s)`
     : ranges.join(', ');
-}
-
-function nextDay(day: string): string {
-  return new Date(Date.parse(`${day}T00:00:00.000Z`) + 86_400_000).toISOString().slice(0, 10);
 }
 
 /** The controls a problem touches: its collector's, or every verified collector's for digests. */

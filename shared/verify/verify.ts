@@ -19,9 +19,17 @@ import type { AnyCollector } from '../collectors/types.js';
 import { mapLimit } from '../concurrency.js';
 import type { Config } from '../config.js';
 import { AlreadyExistsError, CorruptEvidenceError, NotFoundError } from '../errors.js';
-import { addDays, addDaysToInstant, compactInstant, dayStart, daysBetween } from '../evidence/days.js';
+import {
+  addDays,
+  addDaysToInstant,
+  compactInstant,
+  dayStart,
+  daysBetween,
+  parseCompactInstant,
+} from '../evidence/days.js';
 import { checkEntry, type DigestEntry, describeSealed, verifyChain } from '../evidence/digest.js';
-import { parseSnapshotKey, SNAPSHOT_PREFIX, seriesId } from '../evidence/snapshot.js';
+import { listSnapshots } from '../evidence/listing.js';
+import { parseSnapshotKey, seriesId } from '../evidence/snapshot.js';
 import { writeRecord } from '../evidence/write.js';
 import type { ListedObject, Locker } from '../locker/types.js';
 import { type Logger, silentLogger } from '../log.js';
@@ -143,15 +151,10 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
   const sealed = new Map<string, DigestEntry>();
   for (const d of chain.digests) for (const e of d.digest.snapshots) sealed.set(e.key, e);
 
-  // 2. The window's snapshots: one listing per day (keys are day-first).
+  // 2. The window's snapshots: a listing per month (keys are day-first), per day for a short window.
   const days = daysBetween(from, to);
-  const listings = await mapLimit(days, width, async (day) => {
-    const out: ListedObject[] = [];
-    for await (const item of locker.list(`${SNAPSHOT_PREFIX}${day}/`)) out.push(item);
-    return out;
-  });
   const listed = new Map<string, ListedObject>();
-  for (const objects of listings) for (const o of objects) if (parseSnapshotKey(o.key)) listed.set(o.key, o);
+  for (const o of await listSnapshots(locker, from, to, { concurrency: width })) listed.set(o.key, o);
 
   // 3. Acknowledgements of the window: rare, so one listing of them all.
   const ackKeys: string[] = [];
@@ -467,8 +470,8 @@ function seriesOf(key: string): string | undefined {
 
 /** The instant in a snapshot key's file name (snapshotKey writes collectedAt there). */
 function keyInstant(key: string): string | undefined {
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-/.exec(parseSnapshotKey(key)?.file ?? '');
-  return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z` : undefined;
+  const file = parseSnapshotKey(key)?.file ?? '';
+  return /^\d{8}T\d{9}Z-/.test(file) ? parseCompactInstant(file) : undefined;
 }
 
 /** S3 gives LastModified to the second in headers (to the millisecond in listings); a file's mtime is exact. */

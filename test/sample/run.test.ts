@@ -9,7 +9,7 @@ import { writeSnapshot } from '../../shared/evidence/write.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { S3Locker } from '../../shared/locker/s3.js';
 import type { Locker } from '../../shared/locker/types.js';
-import { listingPrefixes, runSample, type SampleOptions } from '../../shared/sample/run.js';
+import { runSample, type SampleOptions } from '../../shared/sample/run.js';
 import { createBucket } from '../helpers/aws.js';
 import { makeSnapshot } from '../helpers/snapshots.js';
 import { fakeCheck, fakeCollector, fakeConfig, shuffledLocker, writeFake } from './fakes.js';
@@ -33,19 +33,6 @@ function options(locker: Locker, over: Partial<SampleOptions> = {}): SampleOptio
     ...over,
   };
 }
-
-describe('listingPrefixes', () => {
-  it('lists a month at once, or (day, collector) where the window only touches a few days', () => {
-    expect(listingPrefixes('2026-01-30', '2026-03-02', ['iam'])).toEqual([
-      'snapshots/2026-01-30/iam/',
-      'snapshots/2026-01-31/iam/',
-      'snapshots/2026-02-',
-      'snapshots/2026-03-01/iam/',
-      'snapshots/2026-03-02/iam/',
-    ]);
-    expect(listingPrefixes('2026-01-01', '2026-01-03', ['a', 'b', 'c'])).toEqual(['snapshots/2026-01-']);
-  });
-});
 
 describe('runSample over a directory locker', () => {
   let dir: string;

@@ -1,8 +1,7 @@
 import { Option } from 'commander';
 import { UsageError } from '../../errors.js';
-import { daysBetween } from '../../evidence/days.js';
+import { type ListedSnapshot, listSnapshots } from '../../evidence/listing.js';
 import { parseSnapshotKey, SNAPSHOT_PREFIX } from '../../evidence/snapshot.js';
-import type { ListedObject } from '../../locker/types.js';
 import { parseDayOption } from '../context.js';
 import type { CommandSpec } from '../main.js';
 import { json, table } from '../output.js';
@@ -28,21 +27,20 @@ export const lsCommand: CommandSpec = {
     const locker = ctx.openLocker();
     await locker.check();
 
-    // Keys start with the day: a bounded window lists one prefix per day.
-    const prefixes =
-      from && to ? daysBetween(from, to).map((d) => `${SNAPSHOT_PREFIX}${d}/`) : [SNAPSHOT_PREFIX];
-    const rows: (ListedObject & { day: string; collector: string; scope: string })[] = [];
-    for (const prefix of prefixes) {
-      for await (const item of locker.list(prefix)) {
+    // Keys start with the day: a bounded window lists a few prefixes (a month, or a day, at once).
+    let rows: ListedSnapshot[];
+    if (from && to) {
+      rows = await listSnapshots(locker, from, to, { collectors: collector ? [collector] : undefined });
+    } else {
+      rows = [];
+      for await (const item of locker.list(SNAPSHOT_PREFIX)) {
         const parts = parseSnapshotKey(item.key);
-        if (!parts) continue;
-        if (from && parts.day < from) continue;
-        if (to && parts.day > to) continue;
+        if (!parts || (from && parts.day < from) || (to && parts.day > to)) continue;
         if (collector && parts.collector !== collector) continue;
-        if (scope && parts.scope !== scope) continue;
-        rows.push({ ...item, day: parts.day, collector: parts.collector, scope: parts.scope });
+        rows.push({ ...item, ...parts });
       }
     }
+    if (scope) rows = rows.filter((r) => r.scope === scope);
     if (ctx.json) {
       ctx.out(
         json({

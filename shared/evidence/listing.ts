@@ -1,0 +1,64 @@
+/**
+ * Listing the snapshots of a window of days. Keys are day-first, so a window is covered by
+ * a few prefixes: a whole month at once (`snapshots/2026-04-`) where the window covers
+ * much of it, else one prefix per day (or per day and collector). Used by `ls`, `verify`
+ * and `sample`, so that none of them lists every snapshot ever written, nor one prefix per
+ * snapshot.
+ */
+import { mapLimit } from '../concurrency.js';
+import type { ListedObject, Locker } from '../locker/types.js';
+import { daysBetween } from './days.js';
+import { parseSnapshotKey, SNAPSHOT_PREFIX, type SnapshotKeyParts } from './snapshot.js';
+
+/** More prefixes than this in one month: list the month at once instead. */
+const MONTH_THRESHOLD = 8;
+
+/**
+ * Prefixes covering every snapshot key from `from` to `to` (of `collectors` only, when
+ * given): a month at once, or (day[, collector]) where the window only touches a few days.
+ */
+export function windowPrefixes(from: string, to: string, collectors?: readonly string[]): string[] {
+  const byMonth = new Map<string, string[]>();
+  for (const day of daysBetween(from, to)) {
+    const days = byMonth.get(day.slice(0, 7)) ?? [];
+    days.push(day);
+    byMonth.set(day.slice(0, 7), days);
+  }
+  const perDay = (day: string) =>
+    collectors ? collectors.map((c) => `${SNAPSHOT_PREFIX}${day}/${c}/`) : [`${SNAPSHOT_PREFIX}${day}/`];
+  return [...byMonth].flatMap(([month, days]) =>
+    days.length * (collectors?.length ?? 1) > MONTH_THRESHOLD
+      ? [`${SNAPSHOT_PREFIX}${month}-`]
+      : days.flatMap(perDay),
+  );
+}
+
+export type ListedSnapshot = ListedObject & SnapshotKeyParts;
+
+/**
+ * Every snapshot key from `from` to `to` (of `collectors` only, when given), with its parsed
+ * parts, in key order. Keys that are not snapshot keys are left out.
+ */
+export async function listSnapshots(
+  locker: Locker,
+  from: string,
+  to: string,
+  options: { collectors?: readonly string[]; concurrency?: number } = {},
+): Promise<ListedSnapshot[]> {
+  const { collectors } = options;
+  const listed = await mapLimit(
+    windowPrefixes(from, to, collectors),
+    options.concurrency ?? 16,
+    async (prefix) => {
+      const out: ListedSnapshot[] = [];
+      for await (const item of locker.list(prefix)) {
+        const parts = parseSnapshotKey(item.key);
+        if (!parts || parts.day < from || parts.day > to) continue;
+        if (collectors && !collectors.includes(parts.collector)) continue;
+        out.push({ ...item, ...parts });
+      }
+      return out;
+    },
+  );
+  return listed.flat();
+}
