@@ -33,7 +33,7 @@ import type { AnyCollector } from '../shared/collectors/types.js';
 import { loadConfig } from '../shared/config.js';
 import { optionalEnv, requiredEnv } from '../shared/env.js';
 import { errorMessage, LockerUnavailableError } from '../shared/errors.js';
-import { addDays, dayOf } from '../shared/evidence/days.js';
+import { addDays, dayOf, lastCompleteDay } from '../shared/evidence/days.js';
 import { openLocker } from '../shared/locker/index.js';
 import { type Logger, redactingLogger } from '../shared/log.js';
 import { redact } from '../shared/secrets.js';
@@ -82,9 +82,7 @@ export function createHandler(deps: VerifyHandlerDeps = {}): (event: unknown) =>
     const service = optionalEnv('POWERTOOLS_SERVICE_NAME') ?? DEFAULT_SERVICE;
     const lookback = lookbackDays(optionalEnv('VERIFY_LOOKBACK_DAYS'));
 
-    const yesterday = addDays(dayOf(run.scheduledFor), -1);
-    const end = config.auditPeriod.end;
-    const to = end !== undefined && end < yesterday ? end : yesterday;
+    const to = lastCompleteDay(run.scheduledFor, config.auditPeriod.end);
     const earliest = lookback === undefined ? config.auditPeriod.start : addDays(to, 1 - lookback);
     const from = later(earliest, config.auditPeriod.start);
     if (from > to) {

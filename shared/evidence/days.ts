@@ -43,3 +43,12 @@ export function parseCompactInstant(text: string): string | undefined {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z/.exec(text);
   return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z` : undefined;
 }
+
+/**
+ * The last complete evidence day at `now`: yesterday (UTC), or the audit period's end when
+ * that is earlier. Today is never complete, and a day after the period is not asked for.
+ */
+export function lastCompleteDay(now: Date, periodEnd?: string): string {
+  const yesterday = addDays(dayOf(now), -1);
+  return periodEnd !== undefined && periodEnd < yesterday ? periodEnd : yesterday;
+}

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, compactInstant, daysBetween, parseCompactInstant } from '../../shared/evidence/days.js';
+import {
+  addDays,
+  compactInstant,
+  daysBetween,
+  lastCompleteDay,
+  parseCompactInstant,
+} from '../../shared/evidence/days.js';
 
 describe('evidence days', () => {
   it('count across month and year ends', () => {
@@ -18,5 +24,14 @@ describe('evidence days', () => {
     expect(compactInstant(new Date(at))).toBe('20260420T000512345Z');
     expect(parseCompactInstant(`${compactInstant(new Date(at))}-run.json`)).toBe(at);
     expect(parseCompactInstant('not-an-instant')).toBeUndefined();
+  });
+});
+
+describe('lastCompleteDay', () => {
+  it('is yesterday (UTC), or the audit period end when that is earlier', () => {
+    const now = new Date('2026-06-15T00:30:00.000Z');
+    expect(lastCompleteDay(now)).toBe('2026-06-14');
+    expect(lastCompleteDay(now, '2026-03-31')).toBe('2026-03-31');
+    expect(lastCompleteDay(now, '2026-12-31')).toBe('2026-06-14');
   });
 });

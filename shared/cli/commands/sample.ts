@@ -3,7 +3,7 @@ import { CHECKS, checksForControl, findCheck } from '../../checks/registry.js';
 import type { AnyCheck } from '../../checks/types.js';
 import { COLLECTORS } from '../../collectors/registry.js';
 import { UsageError } from '../../errors.js';
-import { addDays, dayOf } from '../../evidence/days.js';
+import { lastCompleteDay } from '../../evidence/days.js';
 import { seriesId } from '../../evidence/snapshot.js';
 import { runSample } from '../../sample/run.js';
 import { generateSeed, parseSeed, type SamplePlan } from '../../sample/select.js';
@@ -84,7 +84,7 @@ export const sampleCommand: CommandSpec = {
       .addOption(
         new Option(
           '--to <YYYY-MM-DD>',
-          'last day of the window (default: auditPeriod.end, else yesterday UTC)',
+          'last day of the window (default: yesterday UTC, or auditPeriod.end when earlier)',
         ),
       )
       .addOption(new Option('--seed <seed>', 'the seed; without it one is generated and printed'))
@@ -112,8 +112,7 @@ export const sampleCommand: CommandSpec = {
     const from = parseDayOption('--from', options.from as string | undefined) ?? config.auditPeriod.start;
     const to =
       parseDayOption('--to', options.to as string | undefined) ??
-      config.auditPeriod.end ??
-      addDays(dayOf(ctx.clock.now()), -1);
+      lastCompleteDay(ctx.clock.now(), config.auditPeriod.end);
     if (from > to) throw new UsageError(`--from ${from} is after --to ${to}: the window is empty`);
     const seedGiven = options.seed as string | undefined;
     const seed = seedGiven === undefined ? generateSeed() : parseSeed(seedGiven);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Option } from 'commander';
 import { callerAccountId } from '../../aws/identity.js';
 import { LockerUnavailableError, UsageError } from '../../errors.js';
-import { addDays, dayOf } from '../../evidence/days.js';
+import { dayOf, lastCompleteDay } from '../../evidence/days.js';
 import { buildFindings, formatDays } from '../../verify/findings.js';
 import { gapDays, type VerifyResult, verify, writeVerifyReport } from '../../verify/verify.js';
 import { parseDayOption } from '../context.js';
@@ -50,11 +50,9 @@ export const verifyCommand: CommandSpec = {
     const config = ctx.loadConfig();
     const today = dayOf(ctx.clock.now());
     const from = parseDayOption('--from', options.from as string | undefined) ?? config.auditPeriod.start;
-    const yesterday = addDays(today, -1);
-    const end = config.auditPeriod.end;
     const to =
       parseDayOption('--to', options.to as string | undefined) ??
-      (end !== undefined && end < yesterday ? end : yesterday);
+      lastCompleteDay(ctx.clock.now(), config.auditPeriod.end);
     if (from > to && options.from === undefined && options.to === undefined)
       throw new UsageError(
         `the audit period starts ${from}: no complete evidence day before today; pass --to ${today} to verify today's evidence so far`,
