@@ -62,9 +62,20 @@ export class DeadlineError extends Error {
   override name = 'DeadlineError';
 }
 
+/** Collectors that wrote nothing because their scopes (which series?) could not be known. */
+export interface SkippedSource {
+  source: string;
+  collectors: string[];
+  reason: string;
+  /** The source refused us or could not be reached (exit 3), rather than a configuration mistake. */
+  sourceUnavailable: boolean;
+}
+
 export interface RunSummary {
   runId: string;
   results: RunResult[];
+  /** Nothing is written that cannot be attributed to a series: these sources said why instead. */
+  skipped: SkippedSource[];
 }
 
 export function newRunId(): string {
@@ -113,48 +124,64 @@ export async function runCollectors(options: RunOptions): Promise<RunSummary> {
     : Promise.resolve({});
   envPromise.catch(() => undefined); // handled where each AWS collector awaits it
 
+  // A collector whose scopes cannot be resolved writes nothing: a snapshot must belong to a
+  // series, and without its scopes there is no series to attribute it to. The source is
+  // reported instead (the CLI prints the reason and exits non-zero; verify shows the gap).
+  const skipped: SkippedSource[] = [];
+  const skip = (collector: AnyCollector, err: unknown) => {
+    const reason = redact(errorMessage(err));
+    const entry = skipped.find((s) => s.source === collector.source && s.reason === reason);
+    if (entry) entry.collectors.push(collector.id);
+    else
+      skipped.push({
+        source: collector.source,
+        collectors: [collector.id],
+        reason,
+        sourceUnavailable: err instanceof SourceUnavailableError,
+      });
+    logger.error('scopes unknown, nothing collected', { collector: collector.id, error: reason });
+  };
+
   const limit = createLimiter(options.concurrency ?? options.config.aws?.concurrency ?? 8);
   const context = { ...options, clock, logger, runId, withDeadline };
   let done = 0;
   let total = 0;
-  const runJob = (collector: AnyCollector, scope: Scope, failure?: unknown) =>
+  const runJob = (collector: AnyCollector, scope: Scope) =>
     limit(async () => {
-      const result = await runOne(collector, scope, failure, context);
+      const result = await runOne(collector, scope, context);
       done++;
       options.onResult?.(result, done, total);
       return result;
     });
 
-  const perCollector = selected.map(async (collector) => {
+  const perCollector = selected.map(async (collector): Promise<RunResult[]> => {
     let env: ScopeEnvironment = {};
     if (collector.source === 'aws') {
       try {
         env = await envPromise;
       } catch (err) {
         // The environment is about AWS (the caller's account): without it no AWS scope is known.
-        total++;
-        return [await runJob(collector, { id: 'aws-unresolved' }, err)];
+        skip(collector, err);
+        return [];
       }
     }
-    // Expand scopes; a collector whose scopes cannot be resolved still leaves an error snapshot.
     let scopes: Scope[];
     try {
       scopes = collector.scopes(options.config, env);
     } catch (err) {
-      total++;
-      return [await runJob(collector, { id: `${collector.source}-unresolved` }, err)];
+      skip(collector, err);
+      return [];
     }
     total += scopes.length;
     return Promise.all(scopes.map((scope) => runJob(collector, scope)));
   });
   const results = (await Promise.all(perCollector)).flat();
-  return { runId, results };
+  return { runId, results, skipped };
 }
 
 async function runOne(
   collector: AnyCollector,
   scope: Scope,
-  failure: unknown,
   options: RunOptions & {
     clock: Clock;
     logger: Logger;
@@ -173,7 +200,6 @@ async function runOne(
   let items = 0;
   let thrown: unknown;
   try {
-    if (failure !== undefined) throw failure;
     const out = await options.withDeadline(
       collector.collect(scope, ctx),
       `collecting ${collector.id}/${scope.id}`,

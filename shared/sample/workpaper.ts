@@ -1,7 +1,7 @@
 /**
  * The auditor's workpaper: workpaper.md following the tests.md test-of-effectiveness template
  * (Test design; Sampling strategy; Expected outcome; results; Exceptions), samples.json in the
- * SPEC.md shape, and the exact commands to re-check each sampled snapshot with standard tools.
+ * shape docs/sampling.md describes, and the exact commands to re-check each sampled snapshot with standard tools.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -34,7 +34,7 @@ export interface WorkpaperInput {
   rerun: string;
 }
 
-/** samples.json / `sample --json`: the SPEC.md shape, plus fields an auditor needs. */
+/** samples.json / `sample --json`: the shape docs/sampling.md describes, plus fields an auditor needs. */
 export function samplesJson(report: SampleReport) {
   return {
     seed: report.seed,
