@@ -51,7 +51,7 @@ function pythonString(text: string): string {
 }
 
 /** The record's hash given its predecessor's: sha256(prev + ":" + pythonJson(record)). */
-export function chainHash(prev: string, record: Record<string, unknown>): string {
+export function chainHash(prev: string, record: object): string {
   return createHash('sha256')
     .update(`${prev}:${pythonJson(record)}`, 'utf8')
     .digest('hex');
@@ -60,7 +60,7 @@ export function chainHash(prev: string, record: Record<string, unknown>): string
 export type Chained<R> = R & { prev_hash: string; hash: string };
 
 /** Chain records in the order given; returns the lines (each ending in "\n") and the head. */
-export function chainRecords<R extends Record<string, unknown>>(
+export function chainRecords<R extends object>(
   records: readonly R[],
 ): { lines: string[]; chained: Chained<R>[]; head: string } {
   let prev = GENESIS;

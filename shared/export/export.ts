@@ -16,15 +16,16 @@
  * from its digest, is exported as found and `verify-export` names it.
  */
 import { constants } from 'node:fs';
-import { mkdir, open, readdir } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from '../clock.js';
 import { mapLimit } from '../concurrency.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { sha256Hex } from '../evidence/canonical.js';
-import { daysBetween, parseCompactInstant } from '../evidence/days.js';
+import { parseCompactInstant } from '../evidence/days.js';
 import { type DigestEntry, envelopeFields, parseDigestKey, verifyChain } from '../evidence/digest.js';
 import { listSnapshots } from '../evidence/listing.js';
+import type { Signer } from '../evidence/signing.js';
 import { parseSnapshotKey, seriesId } from '../evidence/snapshot.js';
 import type { Locker } from '../locker/types.js';
 import { TOOL } from '../version.js';
@@ -41,15 +42,8 @@ export const EXPORT_FILES = {
   lockerDir: 'locker',
 } as const;
 
-/** What signs the export: the same key and algorithm as the digests (shared/evidence/signing.ts's Signer). */
-export interface ExportSigner {
-  readonly fingerprint: string;
-  publicKeyPem(): string;
-  sign(bytes: Uint8Array): Promise<Uint8Array>;
-}
-
 /** One line of evidence.jsonl before chaining. */
-export interface ExportRecord extends Record<string, unknown> {
+export interface ExportRecord {
   /** 1-based position in time order. */
   seq: number;
   key: string;
@@ -74,7 +68,8 @@ export interface ExportOptions {
   to: string;
   /** Directory to create; must not exist, or be empty. */
   out: string;
-  signer: ExportSigner;
+  /** The same key and algorithm as the digests. */
+  signer: Signer;
   clock: Clock;
   concurrency?: number;
 }
@@ -295,7 +290,6 @@ export async function walk(dir: string, rel = ''): Promise<string[]> {
 
 /** `sha256sum` output for every file of the export but SHA256SUMS and its signature. */
 async function sha256Sums(dir: string): Promise<Buffer> {
-  const { readFile } = await import('node:fs/promises');
   const files = (await walk(dir)).filter((f) => f !== EXPORT_FILES.sums && f !== EXPORT_FILES.sumsSig);
   const lines = await mapLimit(
     files,
@@ -303,9 +297,4 @@ async function sha256Sums(dir: string): Promise<Buffer> {
     async (f) => `${sha256Hex(await readFile(path.join(dir, ...f.split('/'))))}  ${f}\n`,
   );
   return Buffer.from(lines.join(''), 'utf8');
-}
-
-/** The days of the window (for messages). */
-export function windowDays(from: string, to: string): number {
-  return daysBetween(from, to).length;
 }

@@ -150,14 +150,14 @@ export async function verifyExport(options: VerifyExportOptions): Promise<Verify
       .forEach((line, i) => {
         if (line === '') return;
         const m = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
-        if (!m)
-          return report({
+        if (m) listed.set(m[2]!, m[1]!);
+        else
+          report({
             problem: 'corrupt',
             file: S,
             line: i + 1,
             detail: `not a sha256sum line: ${JSON.stringify(line.slice(0, 80))}`,
           });
-        listed.set(m[2]!, m[1]!);
       });
     for (const [file, expected] of listed) {
       const body = await read(file);

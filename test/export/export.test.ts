@@ -4,15 +4,15 @@
  * signature).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { chmod, copyFile, mkdtemp, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../shared/clock.js';
 import { seal } from '../../shared/evidence/digest.js';
+import { fileSigner, type Signer } from '../../shared/evidence/signing.js';
 import { chainRecords, checkChain, pythonJson } from '../../shared/export/chain.js';
-import { type ExportSigner, exportEvidence } from '../../shared/export/export.js';
+import { exportEvidence } from '../../shared/export/export.js';
 import { verifyExport } from '../../shared/export/verify-export.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { writeFake } from '../sample/fakes.js';
@@ -20,16 +20,10 @@ import { writeFake } from '../sample/fakes.js';
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'seeds');
 const SEED_NAME = 'flag-audit-soc2_2026-01-01_2026-06-30.jsonl';
 
-export function testSigner(): ExportSigner {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const fingerprint = createHash('sha256')
-    .update(publicKey.export({ type: 'spki', format: 'der' }))
-    .digest('hex');
-  return {
-    fingerprint,
-    publicKeyPem: () => publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    sign: async (bytes) => sign('sha256', bytes, { key: privateKey, dsaEncoding: 'der' }),
-  };
+async function testSigner(): Promise<Signer> {
+  return fileSigner(path.join(await mkdtemp(path.join(tmpdir(), 'key-')), 'signing-key.pem'), {
+    create: true,
+  });
 }
 
 /** Run the seed's chain check, unchanged, on a copy of evidence.jsonl under the name it opens. */
@@ -75,7 +69,7 @@ describe('pythonJson', () => {
 describe('evidence export', () => {
   let root: string;
   let locker: DirectoryLocker;
-  let signer: ExportSigner;
+  let signer: Signer;
   let out: string;
   let trusted: Map<string, string>;
 
@@ -87,7 +81,7 @@ describe('evidence export', () => {
       await writeFake(locker, 'github-beta', `${day}T00:04:00.000Z`, [{ name: 'wëb', protected: false }]);
       await seal(locker, { day, clock: fixedClock(`${day}T23:00:00.000Z`), retentionDays: 730 });
     }
-    signer = testSigner();
+    signer = await testSigner();
     trusted = new Map([[signer.fingerprint, '--fingerprint']]);
     out = path.join(root, 'export');
     await exportEvidence({
@@ -244,7 +238,7 @@ describe('evidence export', () => {
   });
 
   it('a signature by another key is named as untrusted', async () => {
-    const other = testSigner();
+    const other = await testSigner();
     const result = await verifyExport({ dir: out, trusted: new Map([[other.fingerprint, '--fingerprint']]) });
     expect(result.problems).toContainEqual(
       expect.objectContaining({ problem: 'untrusted-key', file: 'evidence-public.pem' }),
