@@ -45,7 +45,7 @@ export interface RunOptions {
   logger?: Logger;
   runId?: string;
   /** Facts scopes are derived from (e.g. the default AWS account); resolved once, lazily. */
-  scopeEnvironment?: (collectors: readonly AnyCollector[]) => Promise<ScopeEnvironment>;
+  scopeEnvironment?: (collectors: readonly AnyCollector[], config: Config) => Promise<ScopeEnvironment>;
   concurrency?: number;
   /** Called as each scope finishes (progress). */
   onResult?: (result: RunResult, done: number, total: number) => void;
@@ -96,7 +96,7 @@ export async function runCollectors(options: RunOptions): Promise<RunSummary> {
   let envError: unknown;
   if (options.scopeEnvironment) {
     try {
-      env = await options.scopeEnvironment(selected);
+      env = await options.scopeEnvironment(selected, options.config);
     } catch (err) {
       envError = err;
     }

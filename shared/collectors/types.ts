@@ -3,6 +3,7 @@
  * facts; it never judges (checks do). The runner (`runner.ts`) gives each
  * (collector, scope) its own failure boundary and writes one snapshot per scope.
  */
+import type { OrganizationInventory } from '../aws/organization.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
@@ -19,6 +20,10 @@ export interface Scope {
 export interface ScopeEnvironment {
   /** The AWS account of the credentials in use (STS GetCallerIdentity), when AWS is configured. */
   defaultAccountId?: string;
+  /** The AWS organization as discovered today, when `aws.organization` is configured. */
+  organization?: OrganizationInventory;
+  /** Why the organization could not be discovered, when it could not. */
+  organizationError?: Error;
 }
 
 export interface CollectorContext {
