@@ -75,6 +75,19 @@ export const ConfigSchema = z
         sealGraceHours: z.number().int().min(0).max(720).default(36),
         /** Tolerance between a snapshot's collectedAt and the store's write time. */
         backdateToleranceMinutes: z.number().int().min(0).max(1440).default(15),
+        /** Private key (PKCS#8 PEM, P-256) that signs digests on a directory locker; EVIDENCE_SIGNING_KEY_FILE wins. */
+        signingKeyFile: z.string().min(1).optional(),
+        /** Fingerprints (hex SHA-256 of the DER public key) of signing keys verify trusts besides the key file and KMS key. */
+        trustedKeys: z
+          .array(
+            z
+              .string()
+              .regex(
+                /^[0-9a-fA-F]{64}$/,
+                'expected a key fingerprint: 64 hex digits (SHA-256 of the DER public key)',
+              ),
+          )
+          .default([]),
       })
       .strict(),
     aws: z
