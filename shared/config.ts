@@ -1,5 +1,5 @@
 /**
- * The configuration file (SPEC.md), read by the CLI and the CDK app, validated once at
+ * The configuration file (README.md, "Configuration"), read by the CLI and the CDK app, validated once at
  * load. A bad file fails with the key path, the value received and what is expected.
  */
 import { readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * The snapshot envelope (SPEC.md): one immutable JSON object per collector run per scope.
+ * The snapshot envelope (README.md, "The locker"): one immutable JSON object per collector run per scope.
  */
 import { z } from 'zod';
 import { compactInstant, dayOf } from './days.js';
