@@ -26,6 +26,7 @@ export const organizationCollector: Collector<OrganizationScope, OrganizationDat
   source: 'aws',
   controls: ['CC2.1', 'CC6.1'],
   description: 'AWS Organizations accounts, OU paths and which of them are collected',
+  enabled: (config) => config.aws?.organization !== undefined,
   scopes(config, env) {
     if (!config.aws?.organization) return [];
     return [

@@ -77,7 +77,9 @@ export function selectCollectors(
   only: readonly string[] | undefined,
   collectors: readonly AnyCollector[] = COLLECTORS,
 ): AnyCollector[] {
-  const configured = collectors.filter((c) => config[c.source] !== undefined);
+  const configured = collectors.filter(
+    (c) => config[c.source] !== undefined && (c.enabled?.(config) ?? true),
+  );
   if (!only || only.length === 0) return configured;
   const unknown = only.filter((id) => !collectors.some((c) => c.id === id));
   if (unknown.length) {
@@ -86,6 +88,14 @@ export function selectCollectors(
     );
   }
   const unconfigured = only.filter((id) => !configured.some((c) => c.id === id));
+  const disabled = unconfigured.filter(
+    (id) => config[collectors.find((c) => c.id === id)!.source] !== undefined,
+  );
+  if (disabled.length) {
+    throw new UsageError(
+      `--only ${disabled.join(', ')}: the configuration does not enable ${disabled.length === 1 ? 'this collector' : 'these collectors'} (organization needs aws.organization), so there is nothing to collect`,
+    );
+  }
   if (unconfigured.length) {
     const sources = unconfigured.map((id) => collectors.find((c) => c.id === id)!.source);
     throw new UsageError(

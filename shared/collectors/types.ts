@@ -50,6 +50,11 @@ export interface Collector<S extends Scope = Scope, D = unknown> {
   /** SOC 2 criteria the evidence supports, e.g. ["CC7.2"]. */
   readonly controls: readonly string[];
   readonly description: string;
+  /**
+   * Whether this config asks for the collector at all, when its source's section is not
+   * enough (e.g. `organization` needs `aws.organization`). Absent: the source's section decides.
+   */
+  enabled?(config: Config): boolean;
   /** The scopes this collector covers: a pure function of the config and the environment. */
   scopes(config: Config, env: ScopeEnvironment): S[];
   /** Fetch the raw facts for one scope. Throw to record an error snapshot. */

@@ -286,28 +286,38 @@ describe('AWS Organizations discovery (emulator)', () => {
       tree.members.get(tree.prod)!.push(added);
     });
 
-    it('a failed discovery: the organization snapshot is an error, every other AWS collector too', async () => {
-      const { summary } = await (async () => {
-        const locker = new DirectoryLocker(await mkdtemp(path.join(tmpdir(), 'org-')));
-        return {
-          summary: await runCollectors({
-            config: config({ ous: ['ou-zzzz-zzzzzzzz'] }),
-            locker,
-            collectors,
-            clock: fixedClock('2026-04-20T00:05:00.000Z'),
-            scopeEnvironment: awsScopeEnvironment,
-          }),
-        };
-      })();
-      expect(summary.results.map((r) => [r.collector, r.scope, r.status]).sort()).toEqual(
-        [
-          ['guardduty', 'aws-unresolved', 'error'],
-          ['iam', 'aws-unresolved', 'error'],
-          ['organization', 'aws-organization', 'error'],
-        ].sort(),
-      );
-      for (const r of summary.results) expect(r.error).toMatch(/ou-zzzz-zzzzzzzz is not an OU/);
+    it('a failed discovery: the organization snapshot is an error; the other AWS collectors say why, write nothing', async () => {
+      const locker = new DirectoryLocker(await mkdtemp(path.join(tmpdir(), 'org-')));
+      const summary = await runCollectors({
+        config: config({ ous: ['ou-zzzz-zzzzzzzz'] }),
+        locker,
+        collectors,
+        clock: fixedClock('2026-04-20T00:05:00.000Z'),
+        scopeEnvironment: awsScopeEnvironment,
+      });
+      expect(summary.results.map((r) => [r.collector, r.scope, r.status])).toEqual([
+        ['organization', 'aws-organization', 'error'],
+      ]);
+      expect(summary.results[0]!.error).toMatch(/ou-zzzz-zzzzzzzz is not an OU/);
+      expect(summary.skipped).toEqual([
+        expect.objectContaining({
+          source: 'aws',
+          collectors: ['iam', 'guardduty'],
+          reason: expect.stringMatching(/organization was not discovered: .*ou-zzzz-zzzzzzzz is not an OU/),
+        }),
+      ]);
     });
+  });
+
+  it('without aws.organization the organization collector is not selected', async () => {
+    const { selectCollectors } = await import('../../shared/collectors/runner.js');
+    const plain = awsTestConfig({ regions: ['eu-west-1'] });
+    expect(
+      selectCollectors(plain, undefined, [organizationCollector, guardDutyCollector]).map((c) => c.id),
+    ).toEqual(['guardduty']);
+    expect(() => selectCollectors(plain, ['organization'], [organizationCollector])).toThrow(
+      /does not enable this collector \(organization needs aws\.organization\)/,
+    );
   });
 });
 
