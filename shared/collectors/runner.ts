@@ -45,7 +45,7 @@ export interface RunOptions {
   logger?: Logger;
   runId?: string;
   /** Facts scopes are derived from (e.g. the default AWS account); resolved once, lazily. */
-  scopeEnvironment?: (collectors: readonly AnyCollector[]) => Promise<ScopeEnvironment>;
+  scopeEnvironment?: (collectors: readonly AnyCollector[], config: Config) => Promise<ScopeEnvironment>;
   concurrency?: number;
   /** Called as each scope finishes (progress); `total` is the number of scopes known so far. */
   onResult?: (result: RunResult, done: number, total: number) => void;
@@ -88,7 +88,9 @@ export function selectCollectors(
   only: readonly string[] | undefined,
   collectors: readonly AnyCollector[] = COLLECTORS,
 ): AnyCollector[] {
-  const configured = collectors.filter((c) => config[c.source] !== undefined);
+  const configured = collectors.filter(
+    (c) => config[c.source] !== undefined && (c.enabled?.(config) ?? true),
+  );
   if (!only || only.length === 0) return configured;
   const unknown = only.filter((id) => !collectors.some((c) => c.id === id));
   if (unknown.length) {
@@ -97,6 +99,14 @@ export function selectCollectors(
     );
   }
   const unconfigured = only.filter((id) => !configured.some((c) => c.id === id));
+  const disabled = unconfigured.filter(
+    (id) => config[collectors.find((c) => c.id === id)!.source] !== undefined,
+  );
+  if (disabled.length) {
+    throw new UsageError(
+      `--only ${disabled.join(', ')}: the configuration does not enable ${disabled.length === 1 ? 'this collector' : 'these collectors'} (organization needs aws.organization), so there is nothing to collect`,
+    );
+  }
   if (unconfigured.length) {
     const sources = unconfigured.map((id) => collectors.find((c) => c.id === id)!.source);
     throw new UsageError(
@@ -120,7 +130,7 @@ export async function runCollectors(options: RunOptions): Promise<RunSummary> {
   const withDeadline = <T>(promise: Promise<T>, what: string): Promise<T> =>
     deadline ? raceDeadline(promise, deadline, clock, what) : promise;
   const envPromise: Promise<ScopeEnvironment> = options.scopeEnvironment
-    ? withDeadline(options.scopeEnvironment(selected), 'resolving the AWS account of the credentials')
+    ? withDeadline(options.scopeEnvironment(selected, options.config), 'resolving the AWS account of the credentials')
     : Promise.resolve({});
   envPromise.catch(() => undefined); // handled where each AWS collector awaits it
 
