@@ -11,6 +11,7 @@ import { TOOL } from '../version.js';
 import { acknowledgeCommand } from './commands/acknowledge.js';
 import { collectCommand } from './commands/collect.js';
 import { lsCommand } from './commands/ls.js';
+import { retireCommand } from './commands/retire.js';
 import { sampleCommand } from './commands/sample.js';
 import { sealCommand } from './commands/seal.js';
 import { verifyCommand } from './commands/verify.js';
@@ -31,6 +32,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   sampleCommand,
   verifyCommand,
   acknowledgeCommand,
+  retireCommand,
 ];
 
 export function buildProgram(env: CliEnvironment, onExit: (code: number) => void): Command {
