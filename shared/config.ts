@@ -1,5 +1,5 @@
 /**
- * The configuration file (SPEC.md), read by the CLI and the CDK app, validated once at
+ * The configuration file (README.md, "Configuration"), read by the CLI and the CDK app, validated once at
  * load. A bad file fails with the key path, the value received and what is expected.
  */
 import { readFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { AWS_REGIONS } from './aws/regions.js';
 import { optionalEnv } from './env.js';
 import { ConfigError } from './errors.js';
-import { isDay } from './evidence/days.js';
+import { DaySchema } from './evidence/ids.js';
 
 export const DEFAULT_CONFIG_FILE = 'evidence.config.json';
 
@@ -16,7 +16,10 @@ const region = z.string().refine((r) => (AWS_REGIONS as readonly string[]).inclu
   message: `expected an AWS region code such as "us-east-1" (known: ${AWS_REGIONS.join(', ')})`,
 });
 
-const day = z.string().refine(isDay, { message: 'expected a date as YYYY-MM-DD' });
+const day = DaySchema;
+
+/** A GitHub organization login: letters, digits and single inner hyphens, at most 39 characters. */
+export const GITHUB_ORG_RE = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
 
 /** An EventBridge Scheduler cron expression body: six fields, as in cron(0 1 * * ? *). */
 export const cronExpression = z
@@ -94,7 +97,12 @@ export const ConfigSchema = z
       .optional(),
     github: z
       .object({
-        org: z.string().min(1),
+        org: z
+          .string()
+          .regex(
+            GITHUB_ORG_RE,
+            'expected a GitHub organization login (letters, digits and single hyphens, at most 39 characters, e.g. "acme-corp"), not a display name, path or URL',
+          ),
         requiredApprovals: z.number().int().min(0).max(10).default(1),
         /** GitHub App authentication: without it the CLI uses GITHUB_TOKEN. */
         appId: z.union([z.string(), z.number()]).optional(),

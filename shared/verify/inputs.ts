@@ -9,6 +9,7 @@ import type { Config } from '../config.js';
 import { CorruptEvidenceError } from '../errors.js';
 import type { ChainHead, ChainReport } from '../evidence/digest.js';
 import { verifyChain } from '../evidence/digest.js';
+import type { MisfiledKey } from '../evidence/ids.js';
 import { type ListedSnapshot, listSnapshots } from '../evidence/listing.js';
 import { parseJson } from '../evidence/read.js';
 import { type TrustedKeys, trustedKeys } from '../evidence/signing.js';
@@ -72,7 +73,10 @@ export async function gatherInputs(options: InputOptions): Promise<Inputs> {
 
   // 2. The window's snapshots: a listing per month (keys are day-first), per day for a short window.
   const listed = new Map<string, ListedSnapshot>();
-  for (const o of await listSnapshots(locker, from, to, { concurrency: width })) listed.set(o.key, o);
+  const onMisfiled = (m: MisfiledKey) =>
+    problems.push({ key: m.key, problem: 'misfiled', detail: `${m.reason}: it counts for no day` });
+  for (const o of await listSnapshots(locker, from, to, { concurrency: width, onMisfiled }))
+    listed.set(o.key, o);
 
   // 3. Acknowledgements that may cover the window (keyed by their first day), and retirements: rare.
   const ackKeys: string[] = [];
