@@ -1,7 +1,7 @@
 /**
- * `npm run demo`: the whole product on a laptop, with no cloud account. Starts the local AWS
- * emulator seeded with a small fictional organisation (and the local Okta and GitHub servers
- * when they are in the tree), then runs the real CLI in-process: collect over several days
+ * `npm start` (scripts/start.sh, after installing what it needs): the whole product on a
+ * laptop, with no cloud account. Starts the local AWS emulator seeded with a small fictional
+ * organisation and the local Okta and GitHub servers, then runs the real CLI in-process: collect over several days
  * (a fixed clock per day), seal each day, verify the window, and sample every control into a
  * workpaper. Everything goes into a throw-away directory (.demo/ by default).
  */
@@ -67,6 +67,8 @@ export interface DemoResult {
   sources: string[];
   steps: DemoStep[];
   workpapers: { control: string; dir: string; code: number }[];
+  /** verify passed over the whole window: the demo's own proof that its locker is complete. */
+  verified: boolean;
 }
 
 /** The fictional organisation "Acme Widgets" in the emulator's AWS account. */
@@ -275,7 +277,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     }
 
     print('\n== verify: no day missing, nothing altered');
-    await run(['verify', '--from', days[0]!, '--to', days.at(-1)!, ...base], clock);
+    const verified = await run(['verify', '--from', days[0]!, '--to', days.at(-1)!, ...base], clock);
 
     print('\n== sample: a test of effectiveness per control, with a workpaper for the auditor');
     const workpapers: DemoResult['workpapers'] = [];
@@ -304,18 +306,35 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     }
 
     print('\n== done');
-    print(`sources: ${sources.join(', ')}`);
+    print(
+      'The exceptions are the point: GuardDuty is off in eu-west-1, bob has no console MFA, the root user has none either, ' +
+        'a deprovisioned user is still an Okta administrator, repo-0004 has no branch protection. ' +
+        "config-recording fails too, for a reason of the emulator: moto reports the recorder's last status as PENDING forever, where AWS reports SUCCESS.",
+    );
+    print(`sources: ${sources.join(', ')} (local emulators)`);
+    print(`configuration: ${configFile}`);
+    print(
+      verified.code === 0
+        ? `locker, verified (every day present, every snapshot sealed, the chain intact): ${store}`
+        : `locker: ${store} -- verify FAILED (exit ${verified.code}), see its output above`,
+    );
     for (const w of workpapers)
       print(
         `workpaper ${w.control}: ${path.join(w.dir, 'workpaper.md')} (${w.code === 0 ? 'all samples pass' : 'with exceptions'})`,
       );
-    print(
-      'The exceptions are the point: GuardDuty is off in eu-west-1, bob has no console MFA, the root user has none either, ' +
-        'a deprovisioned user is still an Okta administrator, repo-0004 has no branch protection. ' +
-        "config-recording fails too, for a reason of the emulator: moto reports the recorder's last status as PENDING forever, where AWS reports SUCCESS. " +
-        `Everything is under ${dir}; delete it when done.`,
-    );
-    return { dir, store, config: configFile, accountId, days, sources, steps, workpapers };
+    print(`Everything is under ${dir}; delete it when done.`);
+    const verifiedOk = verified.code === 0;
+    return {
+      dir,
+      store,
+      config: configFile,
+      accountId,
+      days,
+      sources,
+      steps,
+      workpapers,
+      verified: verifiedOk,
+    };
   } finally {
     for (const stop of stops) await stop();
     for (const [name, value] of saved) {
@@ -329,12 +348,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 if (process.argv[1] && pathToFileURL(path.resolve(process.argv[1])).href === import.meta.url) {
   if (!existsSync(path.join(ROOT, '.venv/bin/moto_server'))) {
     console.error(
-      'the demo needs the local AWS emulator: run "npm run setup:emulator" once, then "npm run demo"',
+      'the demo needs the local AWS emulator: run "npm start", which installs it (or "npm run setup:emulator" once)',
     );
     process.exit(2);
   }
   runDemo().then(
-    () => process.exit(0),
+    (result) => process.exit(result.verified ? 0 : 1),
     (err: unknown) => {
       console.error(`demo failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       process.exit(1);

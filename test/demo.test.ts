@@ -69,5 +69,10 @@ describe('npm run demo', () => {
     expect(gh.length).toBeGreaterThan(0);
     for (const s of gh) expect(s.failing.join(' ')).toContain('repo-0004');
     expect(printed).toMatch(/== done/);
+    // It ends with where the results are: a verified locker and the workpapers.
+    expect(result.verified).toBe(true);
+    expect(printed).toContain(
+      `locker, verified (every day present, every snapshot sealed, the chain intact): ${result.store}`,
+    );
   }, 180_000);
 });
