@@ -32,6 +32,8 @@ export function buildApp(app: App, config: Config, options: BuildOptions = {}) {
   const evidence = new EvidenceStack(app, EVIDENCE_STACK, {
     env,
     description: 'Evidence Locker: SOC 2 evidence collection into an Object-Lock S3 locker',
+    // Deleting the stack would silence every alarm and schedule: CloudFormation refuses it.
+    terminationProtection: true,
     config,
     collectors,
     ...(options.verify !== undefined && { verify: options.verify }),

@@ -67,6 +67,12 @@ export const ConfigSchema = z
               ),
           )
           .default([]),
+        /**
+         * How the locker bucket is encrypted at rest: SSE-S3 (default: no key anyone can disable)
+         * or SSE-KMS with a customer-managed key whose policy denies disabling and deletion
+         * (docs/deploy.md, "Encryption": the trade-off). Deployment only.
+         */
+        encryption: z.enum(['SSE-S3', 'SSE-KMS']).default('SSE-S3'),
       })
       .strict(),
     aws: z
@@ -81,6 +87,29 @@ export const ConfigSchema = z
         since: day.optional(),
         /** First day each listed region is collected, when after auditPeriod.start. */
         regionsSince: z.record(region, day).default({}),
+        /**
+         * Deployment only: the evidence stack rolls the member role out as a service-managed
+         * StackSet to these OUs (or the organization root), and to every account that joins them.
+         */
+        memberStackSet: z
+          .object({
+            targets: z
+              .array(
+                z
+                  .string()
+                  .regex(
+                    /^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/,
+                    'expected an OU id such as "ou-ab12-cd34ef56" or the root id such as "r-ab12"',
+                  ),
+              )
+              .min(1, 'expected at least one OU or root id'),
+            /** The one region the stack instances go to (the role is global). Default: the evidence stack's region. */
+            region: region.optional(),
+            /** SELF from the management account; DELEGATED_ADMIN from a delegated administrator account. */
+            callAs: z.enum(['SELF', 'DELEGATED_ADMIN']).default('SELF'),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .optional(),
@@ -133,9 +162,13 @@ export const ConfigSchema = z
       .strict()
       .default({ collect: 'cron(5 0 * * ? *)', seal: 'cron(0 3 * * ? *)', verify: 'cron(0 6 * * ? *)' }),
     alerts: z
-      .object({ emails: z.array(z.email()).default([]) })
+      .object({
+        emails: z.array(z.email()).default([]),
+        /** Deployment only: also create the CloudWatch dashboard (the alarms do not need it). */
+        dashboard: z.boolean().default(false),
+      })
       .strict()
-      .default({ emails: [] }),
+      .default({ emails: [], dashboard: false }),
   })
   .strict();
 
