@@ -29,12 +29,38 @@ export const cronExpression = z
     'expected an EventBridge cron expression with six fields, e.g. "cron(5 0 * * ? *)"',
   );
 
+const accountId = z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id');
+
 export const AccountEntry = z
   .object({
-    id: z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id'),
+    id: accountId,
     name: z.string().min(1).optional(),
     roleName: z.string().min(1).optional(),
     externalId: z.string().min(2).optional(),
+  })
+  .strict();
+
+const ouId = z
+  .string()
+  .regex(
+    /^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/,
+    'expected an OU id such as "ou-ab12-cd34ef56" or a root id such as "r-ab12"',
+  );
+
+/**
+ * AWS Organizations discovery: every ACTIVE account of the organization (or of the listed
+ * OUs, recursively), minus `excludeOus` and `excludeAccounts`, is collected without listing it by hand.
+ */
+export const OrganizationSelection = z
+  .object({
+    /** OU ids (ou-xxxx-yyyyyyyy) or the root id (r-xxxx): only accounts under these, at any depth. */
+    ous: z
+      .array(ouId)
+      .min(1, 'expected at least one OU id, or leave "ous" out for the whole organization')
+      .optional(),
+    /** OU ids whose accounts, at any depth, are not collected. */
+    excludeOus: z.array(ouId).default([]),
+    excludeAccounts: z.array(accountId).default([]),
   })
   .strict();
 
@@ -77,6 +103,8 @@ export const ConfigSchema = z
       .object({
         regions: z.array(region).min(1, 'expected at least one region'),
         accounts: z.array(AccountEntry).default([]),
+        /** Discover the accounts from AWS Organizations (management or delegated-administrator account). */
+        organization: OrganizationSelection.optional(),
         /** Role assumed in each entry of `accounts` unless the entry names its own. */
         roleName: z.string().min(1).default('EvidenceLockerCollector'),
         /** At most this many account × region scopes are collected at once. */

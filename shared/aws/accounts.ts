@@ -39,7 +39,13 @@ export interface AwsRegionalScope extends Scope, AwsAccount {
   readonly region: string;
 }
 
-/** The accounts under this config: the credentials' own first, then each `aws.accounts` entry. */
+/**
+ * The accounts under this config. With `aws.organization`: every in-scope account of the
+ * discovered organization (`env.organization`), the credentials' own account without a role,
+ * then any `aws.accounts` entry outside the organization; an `aws.accounts` entry for an
+ * organization account supplies its name, role name or external id. Without it: the
+ * credentials' own account first, then each `aws.accounts` entry.
+ */
 export function awsAccounts(config: Config, env: ScopeEnvironment): AwsAccount[] {
   const aws = config.aws;
   if (!aws) return [];
@@ -49,16 +55,43 @@ export function awsAccounts(config: Config, env: ScopeEnvironment): AwsAccount[]
       'the AWS account of the credentials in use is unknown (STS GetCallerIdentity did not answer); set AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or an instance role)',
     );
   }
+  const entries = new Map(aws.accounts.map((e) => [e.id, e]));
+  const member = (id: string, name: string | undefined): AwsAccount => {
+    const entry = entries.get(id);
+    const label = entry?.name ?? name;
+    if (id === own) return { accountId: id, ...(label !== undefined && { name: label }) };
+    return {
+      accountId: id,
+      ...(label !== undefined && { name: label }),
+      roleArn: `arn:aws:iam::${id}:role/${entry?.roleName ?? aws.roleName}`,
+      ...(entry?.externalId !== undefined && { externalId: entry.externalId }),
+    };
+  };
+  if (aws.organization) {
+    const inventory = env.organization;
+    if (!inventory) {
+      const why = env.organizationError?.message ?? 'AWS Organizations was not asked';
+      throw new SourceUnavailableError(
+        `aws.organization is set but the organization was not discovered: ${why}`,
+        {
+          cause: env.organizationError,
+        },
+      );
+    }
+    const inOrg = new Set(inventory.accounts.map((a) => a.id));
+    const chosen = inventory.accounts.filter((a) => a.inScope).map((a) => member(a.id, a.name ?? undefined));
+    const outside = aws.accounts.filter((e) => !inOrg.has(e.id)).map((e) => member(e.id, undefined));
+    // The credentials' own account first (as without an organization), then by id.
+    return [
+      ...chosen.filter((a) => a.accountId === own),
+      ...chosen.filter((a) => a.accountId !== own),
+      ...outside,
+    ];
+  }
   const accounts: AwsAccount[] = [{ accountId: own }];
   for (const entry of aws.accounts) {
     if (accounts.some((a) => a.accountId === entry.id)) continue;
-    const roleName = entry.roleName ?? aws.roleName;
-    accounts.push({
-      accountId: entry.id,
-      ...(entry.name !== undefined && { name: entry.name }),
-      roleArn: `arn:aws:iam::${entry.id}:role/${roleName}`,
-      ...(entry.externalId !== undefined && { externalId: entry.externalId }),
-    });
+    accounts.push(member(entry.id, undefined));
   }
   return accounts;
 }

@@ -7,12 +7,14 @@ import { AWS_CONFIG_READ_ACTIONS } from '../collectors/aws-config.js';
 import { CLOUDTRAIL_READ_ACTIONS } from '../collectors/cloudtrail.js';
 import { GUARDDUTY_READ_ACTIONS } from '../collectors/guardduty.js';
 import { IAM_READ_ACTIONS } from '../collectors/iam.js';
+import { ORGANIZATION_READ_ACTIONS } from './organization.js';
 
 export const AWS_READ_ACTIONS: Readonly<Record<string, readonly string[]>> = {
   guardduty: GUARDDUTY_READ_ACTIONS,
   iam: IAM_READ_ACTIONS,
   'aws-config': AWS_CONFIG_READ_ACTIONS,
   cloudtrail: CLOUDTRAIL_READ_ACTIONS,
+  organization: ORGANIZATION_READ_ACTIONS,
 };
 
 /** Every read action of every AWS collector, sorted, each once. */

@@ -8,6 +8,7 @@ import { githubCollector } from './github.js';
 import { guardDutyCollector } from './guardduty.js';
 import { iamCollector } from './iam.js';
 import { oktaCollector } from './okta.js';
+import { organizationCollector } from './organization.js';
 import type { AnyCollector } from './types.js';
 
 export const COLLECTORS: readonly AnyCollector[] = [
@@ -15,6 +16,7 @@ export const COLLECTORS: readonly AnyCollector[] = [
   iamCollector,
   awsConfigCollector,
   cloudTrailCollector,
+  organizationCollector,
   oktaCollector,
   githubCollector,
 ];

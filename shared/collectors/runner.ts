@@ -45,7 +45,7 @@ export interface RunOptions {
   logger?: Logger;
   runId?: string;
   /** Facts scopes are derived from (e.g. the default AWS account); resolved once, lazily. */
-  scopeEnvironment?: (collectors: readonly AnyCollector[]) => Promise<ScopeEnvironment>;
+  scopeEnvironment?: (collectors: readonly AnyCollector[], config: Config) => Promise<ScopeEnvironment>;
   concurrency?: number;
   /** Called as each scope finishes (progress). */
   onResult?: (result: RunResult, done: number, total: number) => void;
@@ -77,7 +77,9 @@ export function selectCollectors(
   only: readonly string[] | undefined,
   collectors: readonly AnyCollector[] = COLLECTORS,
 ): AnyCollector[] {
-  const configured = collectors.filter((c) => config[c.source] !== undefined);
+  const configured = collectors.filter(
+    (c) => config[c.source] !== undefined && (c.enabled?.(config) ?? true),
+  );
   if (!only || only.length === 0) return configured;
   const unknown = only.filter((id) => !collectors.some((c) => c.id === id));
   if (unknown.length) {
@@ -86,6 +88,14 @@ export function selectCollectors(
     );
   }
   const unconfigured = only.filter((id) => !configured.some((c) => c.id === id));
+  const disabled = unconfigured.filter(
+    (id) => config[collectors.find((c) => c.id === id)!.source] !== undefined,
+  );
+  if (disabled.length) {
+    throw new UsageError(
+      `--only ${disabled.join(', ')}: the configuration does not enable ${disabled.length === 1 ? 'this collector' : 'these collectors'} (organization needs aws.organization), so there is nothing to collect`,
+    );
+  }
   if (unconfigured.length) {
     const sources = unconfigured.map((id) => collectors.find((c) => c.id === id)!.source);
     throw new UsageError(
@@ -107,7 +117,7 @@ export async function runCollectors(options: RunOptions): Promise<RunSummary> {
   let envError: unknown;
   if (options.scopeEnvironment) {
     try {
-      env = await options.scopeEnvironment(selected);
+      env = await options.scopeEnvironment(selected, options.config);
     } catch (err) {
       envError = err;
     }

@@ -3,6 +3,7 @@
  * facts; it never judges (checks do). The runner (`runner.ts`) gives each
  * (collector, scope) its own failure boundary and writes one snapshot per scope.
  */
+import type { OrganizationInventory } from '../aws/organization.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
@@ -19,6 +20,10 @@ export interface Scope {
 export interface ScopeEnvironment {
   /** The AWS account of the credentials in use (STS GetCallerIdentity), when AWS is configured. */
   defaultAccountId?: string;
+  /** The AWS organization as discovered today, when `aws.organization` is configured. */
+  organization?: OrganizationInventory;
+  /** Why the organization could not be discovered, when it could not. */
+  organizationError?: Error;
 }
 
 export interface CollectorContext {
@@ -45,6 +50,11 @@ export interface Collector<S extends Scope = Scope, D = unknown> {
   /** SOC 2 criteria the evidence supports, e.g. ["CC7.2"]. */
   readonly controls: readonly string[];
   readonly description: string;
+  /**
+   * Whether this config asks for the collector at all, when its source's section is not
+   * enough (e.g. `organization` needs `aws.organization`). Absent: the source's section decides.
+   */
+  enabled?(config: Config): boolean;
   /** The scopes this collector covers: a pure function of the config and the environment. */
   scopes(config: Config, env: ScopeEnvironment): S[];
   /** Fetch the raw facts for one scope. Throw to record an error snapshot. */

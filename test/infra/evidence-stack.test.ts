@@ -7,8 +7,12 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ALARMS } from '../../infra/constructs/alerts.js';
 import { AWS_READ_ACTIONS } from '../../shared/aws/permissions.js';
-import { COLLECTORS } from '../../shared/collectors/registry.js';
+import { selectCollectors } from '../../shared/collectors/runner.js';
+import { parseConfig } from '../../shared/config.js';
 import { BASE_CONFIG, synthApp } from './synth.js';
+
+/** The collectors BASE_CONFIG deploys (organization only with aws.organization). */
+const COLLECTORS = selectCollectors(parseConfig(BASE_CONFIG), undefined);
 
 // biome-ignore lint/suspicious/noExplicitAny: synthesized CloudFormation JSON, walked by the assertions below
 type Json = Record<string, any>;

@@ -51,7 +51,13 @@ describe('member account stack', () => {
     expect(role.RoleName).toBe('EvidenceLockerCollector');
     expect(role.Policies).toHaveLength(1);
     expect(role.Policies[0].PolicyDocument.Statement).toEqual([
-      { Sid: 'ReadSources', Effect: 'Allow', Action: allAwsReadActions(), Resource: '*' },
+      // Organizations is read only where aws.organization discovers accounts, not in members.
+      {
+        Sid: 'ReadSources',
+        Effect: 'Allow',
+        Action: allAwsReadActions().filter((a) => !a.startsWith('organizations:')),
+        Resource: '*',
+      },
     ]);
     for (const action of allAwsReadActions()) expect(action).toMatch(/^[a-z-]+:(Get|List|Describe|Generate)/);
   });
