@@ -6,13 +6,17 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { allAwsReadActions } from '../../shared/aws/permissions.js';
-import { COLLECTORS } from '../../shared/collectors/registry.js';
+import { selectCollectors } from '../../shared/collectors/runner.js';
+import { parseConfig } from '../../shared/config.js';
 import { BASE_CONFIG, synthApp } from './synth.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: synthesized CloudFormation JSON
 type Json = Record<string, any>;
 
-const AWS_COLLECTORS = COLLECTORS.filter((c) => c.source === 'aws').map((c) => c.id);
+/** The AWS collectors BASE_CONFIG deploys: the member role trusts exactly their roles. */
+const AWS_COLLECTORS = selectCollectors(parseConfig(BASE_CONFIG), undefined)
+  .filter((c) => c.source === 'aws')
+  .map((c) => c.id);
 
 /** The principal ARN the template builds for a collector role, with the parameters resolved. */
 function resolveArn(arn: Json, params: Record<string, string>): string {
