@@ -130,7 +130,10 @@ export async function runCollectors(options: RunOptions): Promise<RunSummary> {
   const withDeadline = <T>(promise: Promise<T>, what: string): Promise<T> =>
     deadline ? raceDeadline(promise, deadline, clock, what) : promise;
   const envPromise: Promise<ScopeEnvironment> = options.scopeEnvironment
-    ? withDeadline(options.scopeEnvironment(selected, options.config), 'resolving the AWS account of the credentials')
+    ? withDeadline(
+        options.scopeEnvironment(selected, options.config),
+        'resolving the AWS account of the credentials',
+      )
     : Promise.resolve({});
   envPromise.catch(() => undefined); // handled where each AWS collector awaits it
 
