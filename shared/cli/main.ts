@@ -13,6 +13,7 @@ import { collectCommand } from './commands/collect.js';
 import { exportCommand } from './commands/export.js';
 import { lsCommand } from './commands/ls.js';
 import { reportCommand } from './commands/report.js';
+import { retireCommand } from './commands/retire.js';
 import { sampleCommand } from './commands/sample.js';
 import { sealCommand } from './commands/seal.js';
 import { verifyCommand } from './commands/verify.js';
@@ -34,6 +35,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   sampleCommand,
   verifyCommand,
   acknowledgeCommand,
+  retireCommand,
   exportCommand,
   verifyExportCommand,
   reportCommand,

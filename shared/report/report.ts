@@ -21,7 +21,6 @@ import type { Config } from '../config.js';
 import { UsageError } from '../errors.js';
 import { canonicalJson, sha256Hex } from '../evidence/canonical.js';
 import { daysBetween } from '../evidence/days.js';
-import { verifyChain } from '../evidence/digest.js';
 import type { Signer } from '../evidence/signing.js';
 import type { Locker } from '../locker/types.js';
 import { CONTROL_NAMES } from '../sample/controls.js';
@@ -106,8 +105,6 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
     plan,
     ...(options.concurrency && { concurrency: options.concurrency }),
   });
-  const chain = await verifyChain(locker);
-  const head = chain.digests.at(-1);
 
   // The run is evidence too: recorded (and signed) in the locker before anything is written out.
   const earlier = await earlierRuns(locker, from, to);
@@ -196,8 +193,8 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
       problems: verified.integrity,
       notes: verified.notes,
     },
-    chainHead: head ? { key: head.key, sha256: head.sha256 } : null,
-    digests: chain.digests.length,
+    chainHead: verified.chain.head ? { key: verified.chain.head.key, sha256: verified.chain.head.sha256 } : null,
+    digests: verified.stats.digests,
     coverage: coverageRows(verified.series, verified.integrity, from, to),
     checks: checkRows(sampled.samples, from, to, controlsOf),
     controls,

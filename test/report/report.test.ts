@@ -78,7 +78,11 @@ describe('evidence report', () => {
     await acknowledge(
       locker,
       { series: 'fakerepos/github-acme', day: '2026-01-20', reason: 'GitHub outage <INC-7>', by: 'Jane Doe' },
-      { clock: fixedClock('2026-01-21T09:00:00.000Z'), retentionDays: 730 },
+      {
+        clock: fixedClock('2026-01-21T09:00:00.000Z'),
+        retentionDays: 730,
+        knownSeries: async () => undefined,
+      },
     );
     // A sealed snapshot altered afterwards.
     const tampered = path.join(
