@@ -193,7 +193,9 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
       problems: verified.integrity,
       notes: verified.notes,
     },
-    chainHead: verified.chain.head ? { key: verified.chain.head.key, sha256: verified.chain.head.sha256 } : null,
+    chainHead: verified.chain.head
+      ? { key: verified.chain.head.key, sha256: verified.chain.head.sha256 }
+      : null,
     digests: verified.stats.digests,
     coverage: coverageRows(verified.series, verified.integrity, from, to),
     checks: checkRows(sampled.samples, from, to, controlsOf),
