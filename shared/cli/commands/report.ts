@@ -2,7 +2,7 @@ import { Option } from 'commander';
 import { COLLECTORS } from '../../collectors/registry.js';
 import { UsageError } from '../../errors.js';
 import { lastCompleteDay } from '../../evidence/days.js';
-import { loadSigner } from '../../evidence/signing.js';
+import { loadSigner, signingSettingsOf } from '../../evidence/signing.js';
 import { report } from '../../report/report.js';
 import { shellArg } from '../../text/escape.js';
 import { parseDayOption } from '../context.js';
@@ -46,7 +46,7 @@ export const reportCommand: CommandSpec = {
       to,
       out: String(options.out),
       clock: ctx.clock,
-      signer: await loadSigner({ keyFile: config.locker.signingKeyFile }),
+      signer: await loadSigner(signingSettingsOf(config.locker)),
       command:
         `npx evidence report --from ${from} --to ${to} --out ${shellArg(String(options.out))} --store ${shellArg(locker.url)}` +
         (configFile ? ` --config ${shellArg(configFile)}` : ''),
