@@ -38,7 +38,8 @@ export function buildApp(app: App, config: Config, options: BuildOptions = {}) {
     collectors,
     ...(options.verify !== undefined && { verify: options.verify }),
   });
-  const readActions = allReadActions(collectors);
+  // Organizations is read where the organization is discovered, never in member accounts.
+  const readActions = allReadActions(collectors.filter((c) => c.id !== 'organization'));
   const member =
     config.aws && readActions.length > 0
       ? new MemberAccountStack(app, MEMBER_STACK, {
