@@ -30,6 +30,9 @@ import { ConfigLayer } from './constructs/config-layer.js';
 import { EvidenceFunction, LOCKER_PREFIXES, SIZING } from './constructs/evidence-function.js';
 import { MemberRoleAccess } from './constructs/member-roles.js';
 import { deploymentRoleArn, ProtectedKey } from './constructs/protected-key.js';
+import { collectorRoleName, memberStackSet } from './member-account-stack.js';
+
+export { COLLECTOR_ROLE_PREFIX } from './member-account-stack.js';
 
 /** The variable that names the digest-signing KMS key to the seal and verify functions. */
 export const SIGNING_KEY_ENV = 'EVIDENCE_SIGNING_KMS_KEY_ID';
@@ -49,9 +52,6 @@ export const COLLECT_SERVICE = 'evidence-collect';
 
 /** Verifier metrics (functions/verify.ts). */
 export const VERIFY_METRICS = { missingDays: 'MissingDays', integrityProblems: 'IntegrityProblems' } as const;
-
-/** Name prefix of the collector roles that member accounts trust (member-account-stack.ts). */
-export const COLLECTOR_ROLE_PREFIX = 'EvidenceLocker-collect-';
 
 /** The payload every schedule sends: the Scheduler's own context, so a handler knows its slot. */
 export function scheduleInput(): scheduler.ScheduleTargetInput {
@@ -77,6 +77,11 @@ export interface EvidenceStackProps extends StackProps {
   /** Include the verifier (functions/verify.ts). Default true; tests of other parts leave it out. */
   readonly verify?: boolean;
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * The member stack's template: with `aws.memberStackSet` in the configuration, the stack
+   * rolls it out to those OUs as a service-managed StackSet.
+   */
+  readonly memberTemplate?: Record<string, unknown>;
 }
 
 export class EvidenceStack extends Stack {
@@ -226,7 +231,7 @@ export class EvidenceStack extends Stack {
         serviceName: COLLECT_SERVICE,
         description: `Evidence Locker collector ${c.id}: ${c.description}`.slice(0, 256),
         environment,
-        ...(c.source === 'aws' && { roleName: `${COLLECTOR_ROLE_PREFIX}${c.id}-${Aws.REGION}` }),
+        ...(c.source === 'aws' && { roleName: collectorRoleName(c.id, Aws.REGION) }),
       });
       configLayer.bind(fn);
       fn.bindLocker(locker, 'collect');
@@ -338,6 +343,17 @@ export class EvidenceStack extends Stack {
 
     // ---- Dashboard (optional: the alarms do not need it) --------------------------------
     if (config.alerts.dashboard) this.addDashboard();
+
+    // ---- Member accounts (optional): the collector role in every account of the OUs ------
+    const stackSet = config.aws?.memberStackSet;
+    if (stackSet && props.memberTemplate) {
+      const set = memberStackSet(this, 'MemberStackSet', stackSet, props.memberTemplate);
+      // The member role trusts the collector roles by ARN: IAM refuses a principal that does not exist yet.
+      for (const c of props.collectors.filter((x) => x.source === 'aws')) {
+        const role = this.collectorFunctions.get(c.id)?.executionRole.node.defaultChild as iam.CfnRole;
+        set.addDependency(role);
+      }
+    }
 
     new CfnOutput(this, 'LockerBucket', {
       value: this.bucket.bucketName,

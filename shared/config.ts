@@ -35,6 +35,8 @@ export const AccountEntry = z
   .object({
     id: accountId,
     name: z.string().min(1).optional(),
+    /** First day this account is collected, when after auditPeriod.start. */
+    since: day.optional(),
     roleName: z.string().min(1).optional(),
     externalId: z.string().min(2).optional(),
   })
@@ -109,6 +111,10 @@ export const ConfigSchema = z
         roleName: z.string().min(1).default('EvidenceLockerCollector'),
         /** At most this many account × region scopes are collected at once. */
         concurrency: z.number().int().min(1).max(64).default(8),
+        /** First day AWS is collected, when after auditPeriod.start. */
+        since: day.optional(),
+        /** First day each listed region is collected, when after auditPeriod.start. */
+        regionsSince: z.record(region, day).default({}),
         /**
          * Deployment only: the evidence stack rolls the member role out as a service-managed
          * StackSet to these OUs (or the organization root), and to every account that joins them.
@@ -142,6 +148,7 @@ export const ConfigSchema = z
         /** OAuth 2.0 service app (private_key_jwt); without it the CLI uses OKTA_API_TOKEN. */
         clientId: z.string().min(1).optional(),
         concurrency: z.number().int().min(1).max(15).default(3),
+        since: day.optional(),
       })
       .strict()
       .optional(),
@@ -157,10 +164,17 @@ export const ConfigSchema = z
         /** GitHub App authentication: without it the CLI uses GITHUB_TOKEN. */
         appId: z.union([z.string(), z.number()]).optional(),
         installationId: z.union([z.string(), z.number()]).optional(),
+        since: day.optional(),
       })
       .strict()
       .optional(),
-    auditPeriod: z.object({ start: day, end: day.optional() }).strict(),
+    auditPeriod: z
+      .object({ start: day, end: day.optional() })
+      .strict()
+      .refine((p) => p.end === undefined || p.end >= p.start, {
+        message: 'auditPeriod.end is before auditPeriod.start: the period would have no day',
+        path: ['end'],
+      }),
     checks: z
       .object({
         iamKeyMaxAgeDays: z.number().int().min(1).max(3650).default(90),

@@ -12,6 +12,7 @@ import { acknowledgeCommand } from './commands/acknowledge.js';
 import { collectCommand } from './commands/collect.js';
 import { exportCommand } from './commands/export.js';
 import { lsCommand } from './commands/ls.js';
+import { retireCommand } from './commands/retire.js';
 import { sampleCommand } from './commands/sample.js';
 import { sealCommand } from './commands/seal.js';
 import { verifyCommand } from './commands/verify.js';
@@ -33,6 +34,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   sampleCommand,
   verifyCommand,
   acknowledgeCommand,
+  retireCommand,
   exportCommand,
   verifyExportCommand,
 ];

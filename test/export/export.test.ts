@@ -76,12 +76,13 @@ describe('evidence export', () => {
   beforeEach(async () => {
     root = await mkdtemp(path.join(tmpdir(), 'export-'));
     locker = new DirectoryLocker(path.join(root, 'locker'));
+    // One key signs the digests (seal) and the export, as on one operator's machine.
+    signer = await testSigner();
     for (const day of ['2026-02-01', '2026-02-02', '2026-02-03']) {
       await writeFake(locker, 'github-acme', `${day}T00:05:00.000Z`);
       await writeFake(locker, 'github-beta', `${day}T00:04:00.000Z`, [{ name: 'wëb', protected: false }]);
-      await seal(locker, { day, clock: fixedClock(`${day}T23:00:00.000Z`), retentionDays: 730 });
+      await seal(locker, { day, clock: fixedClock(`${day}T23:00:00.000Z`), retentionDays: 730, signer });
     }
-    signer = await testSigner();
     trusted = new Map([[signer.fingerprint, '--fingerprint']]);
     out = path.join(root, 'export');
     await exportEvidence({
