@@ -63,6 +63,7 @@ describe('1,000 accounts', () => {
       expect(s.Resource).toEqual({
         'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/EvidenceLockerCollector']],
       });
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable
       expect(s.Condition).toEqual({ StringEquals: { 'aws:ResourceOrgID': '${aws:PrincipalOrgID}' } });
     }
     const discover = statements.filter(({ s }) => s.Sid === 'DiscoverOrganization');
