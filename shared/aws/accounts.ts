@@ -13,8 +13,14 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import type { Scope, ScopeEnvironment } from '../collectors/types.js';
 import type { Config } from '../config.js';
 import { SourceUnavailableError } from '../errors.js';
-import { registerSecret } from '../secrets.js';
-import { countRequests, type RequestCounter } from './clients.js';
+import {
+  awsClientOptions,
+  awsTimeouts,
+  countRequests,
+  type RequestCounter,
+  registerAwsCredentials,
+  registeredDefaultCredentials,
+} from './clients.js';
 
 /** The RoleSessionName of every assumed-role session: CloudTrail in the member account shows it. */
 export const ROLE_SESSION_NAME = 'evidence-locker';
@@ -123,6 +129,8 @@ export function credentialsFor(account: AwsAccount): AwsCredentialIdentityProvid
   const cached = providers.get(cacheKey);
   if (cached) return cached;
   const assume = fromTemporaryCredentials({
+    masterCredentials: registeredDefaultCredentials(),
+    clientConfig: { requestHandler: awsTimeouts() },
     params: {
       RoleArn: account.roleArn,
       RoleSessionName: ROLE_SESSION_NAME,
@@ -137,11 +145,7 @@ export function credentialsFor(account: AwsAccount): AwsCredentialIdentityProvid
       const expiry = held?.expiration?.getTime();
       if (held && (expiry === undefined || expiry - Date.now() > REFRESH_MARGIN_MS)) return held;
     }
-    current = assume().then((creds) => {
-      registerSecret(creds.secretAccessKey);
-      registerSecret(creds.sessionToken);
-      return creds;
-    });
+    current = assume().then(registerAwsCredentials);
     // A failed AssumeRole is not cached: the next scope tries again.
     current.catch(() => {
       current = undefined;
@@ -160,11 +164,11 @@ export function forgetAwsCredentials(): void {
 /** Any SDK v3 client: what countRequests accepts, and destroy(). */
 type SdkClient = Parameters<typeof countRequests>[0] & { destroy(): void };
 
-type ClientConstructor<C> = new (config: {
-  region: string;
-  credentials?: AwsCredentialIdentityProvider;
-  maxAttempts?: number;
-}) => C;
+type ClientConstructor<C> = new (
+  config: ReturnType<typeof awsClientOptions> & {
+    maxAttempts?: number;
+  },
+) => C;
 
 /**
  * An SDK client for one account and region whose every request (retries included) is
@@ -176,12 +180,10 @@ export function awsClient<C extends SdkClient>(
   region: string,
   counter: RequestCounter,
 ): C {
-  const credentials = credentialsFor(account);
   const client = new Client({
-    region,
+    ...awsClientOptions(region, credentialsFor(account)),
     // Standard retry with a few more attempts than the default: throttling is normal at scale.
     maxAttempts: 5,
-    ...(credentials && { credentials }),
   });
   countRequests(client, counter);
   return client;

@@ -3,11 +3,11 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AnyCollector, ScopeEnvironment } from '../collectors/types.js';
 import type { Config } from '../config.js';
 import { SourceUnavailableError } from '../errors.js';
-import { defaultRegion } from './clients.js';
+import { awsClientOptions, defaultRegion } from './clients.js';
 import { discoverOrganization } from './organization.js';
 
 export async function callerAccountId(region = defaultRegion()): Promise<string> {
-  const sts = new STSClient({ region });
+  const sts = new STSClient(awsClientOptions(region));
   try {
     const out = await sts.send(new GetCallerIdentityCommand({}));
     if (!out.Account) throw new Error('GetCallerIdentity returned no account');

@@ -12,7 +12,7 @@ import { verifyChain } from '../evidence/digest.js';
 import type { MisfiledKey } from '../evidence/ids.js';
 import { type ListedSnapshot, listSnapshots } from '../evidence/listing.js';
 import { parseJson } from '../evidence/read.js';
-import { type TrustedKeys, trustedKeys } from '../evidence/signing.js';
+import { signingSettingsOf, type TrustedKeys, trustedKeys } from '../evidence/signing.js';
 import type { Locker } from '../locker/types.js';
 import {
   ACK_PREFIX,
@@ -61,10 +61,7 @@ export async function gatherInputs(options: InputOptions): Promise<Inputs> {
   const notes: string[] = [];
   const trusted = options.trusted
     ? { keys: options.trusted, notes: [] }
-    : await trustedKeys(locker, {
-        ...(config.locker.signingKeyFile && { keyFile: config.locker.signingKeyFile }),
-        trustedKeys: config.locker.trustedKeys,
-      });
+    : await trustedKeys(locker, signingSettingsOf(config.locker));
   notes.push(...trusted.notes);
 
   // 1. The chain and its signatures: one listing, one GET per digest and per signature.
