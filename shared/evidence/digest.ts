@@ -242,7 +242,8 @@ export async function seal(locker: Locker, options: SealOptions): Promise<SealRe
   const signer = options.signer ?? (await loadSigner());
   const attempts = options.attempts ?? 8;
   for (let attempt = 0; ; attempt++) {
-    const result = await sealOnce(locker, day, now, signer, options.retentionDays);
+    const at = attempt === 0 ? now : new Date(Math.max(now.getTime(), options.clock.now().getTime()));
+    const result = await sealOnce(locker, day, at, signer, options.retentionDays);
     if (result !== 'lost') return { ...result, retries: attempt };
     if (attempt + 1 >= attempts)
       throw new LockerUnavailableError(
@@ -285,9 +286,12 @@ async function sealOnce(
   if (entries.length === 0 && chained > 0) {
     return { day, previous, sealed: [], alreadySealed: sealedKeys.size };
   }
-  // A slow clock never puts a digest before its predecessor.
+  // A slow clock never puts a digest before its predecessor, nor on the key of a digest that
+  // lost a race (a retry in the same millisecond would otherwise meet it again).
   const headAt = head ? Date.parse(head.digest.digest.sealedAt) + 1 : 0;
-  const sealedAt = new Date(Math.max(now.getTime(), headAt));
+  let sealedAt = new Date(Math.max(now.getTime(), headAt));
+  const taken = new Set(listing.digests.map((d) => d.key));
+  while (taken.has(digestKey(day, sealedAt))) sealedAt = new Date(sealedAt.getTime() + 1);
   const digest: Digest = {
     schema: DIGEST_SCHEMA,
     day,
