@@ -12,6 +12,7 @@ import { acknowledgeCommand } from './commands/acknowledge.js';
 import { collectCommand } from './commands/collect.js';
 import { exportCommand } from './commands/export.js';
 import { lsCommand } from './commands/ls.js';
+import { reportCommand } from './commands/report.js';
 import { retireCommand } from './commands/retire.js';
 import { sampleCommand } from './commands/sample.js';
 import { sealCommand } from './commands/seal.js';
@@ -37,6 +38,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   retireCommand,
   exportCommand,
   verifyExportCommand,
+  reportCommand,
 ];
 
 export function buildProgram(env: CliEnvironment, onExit: (code: number) => void): Command {

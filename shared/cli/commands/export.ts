@@ -1,7 +1,7 @@
 import { Option } from 'commander';
 import { UsageError } from '../../errors.js';
 import { lastCompleteDay } from '../../evidence/days.js';
-import { loadSigner } from '../../evidence/signing.js';
+import { loadSigner, signingSettingsOf } from '../../evidence/signing.js';
 import { exportEvidence } from '../../export/export.js';
 import { parseDayOption } from '../context.js';
 import { EXIT } from '../handle-error.js';
@@ -37,7 +37,7 @@ export const exportCommand: CommandSpec = {
       parseDayOption('--to', options.to as string | undefined) ??
       lastCompleteDay(ctx.clock.now(), config.auditPeriod.end);
     if (from > to) throw new UsageError(`--from ${from} is after --to ${to}: the window is empty`);
-    const signer = await loadSigner({ keyFile: config.locker.signingKeyFile });
+    const signer = await loadSigner(signingSettingsOf(config.locker));
     const result = await exportEvidence({
       locker: ctx.openLocker(),
       from,

@@ -5,7 +5,7 @@ import { COLLECTORS } from '../../collectors/registry.js';
 import { UsageError } from '../../errors.js';
 import { canonicalJson, sha256Hex } from '../../evidence/canonical.js';
 import { daysBetween, lastCompleteDay } from '../../evidence/days.js';
-import { loadSigner } from '../../evidence/signing.js';
+import { loadSigner, signingSettingsOf } from '../../evidence/signing.js';
 import { seriesId } from '../../evidence/snapshot.js';
 import { earlierRuns, sampleRunRecord, writeSampleRun } from '../../sample/record.js';
 import { runSample } from '../../sample/run.js';
@@ -182,7 +182,7 @@ export const sampleCommand: CommandSpec = {
       configSha256,
       earlier,
     });
-    const signer = await loadSigner({ keyFile: config.locker.signingKeyFile });
+    const signer = await loadSigner(signingSettingsOf(config.locker));
     const recorded = await writeSampleRun(locker, record, config.locker.retentionDays, signer);
     let written: Awaited<ReturnType<typeof writeWorkpaper>> | undefined;
     if (options.out) {
