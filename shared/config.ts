@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AWS_REGIONS } from './aws/regions.js';
 import { optionalEnv } from './env.js';
 import { ConfigError } from './errors.js';

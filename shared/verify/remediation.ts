@@ -5,7 +5,7 @@
  * detail of each gap, the residual risk register (gaps not closed, with a target date), and the
  * next collection schedule. Evidence links are locker keys (relative to the locker).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError } from '../errors.js';
 import { addDays } from '../evidence/days.js';
 import { markdownCell, markdownCode, markdownText } from '../text/escape.js';
