@@ -111,6 +111,7 @@ describe('remediation report', () => {
     // (verify refuses a locker directory that does not exist: an empty one is made here.)
     await mkdir(path.join(dir, 'locker'));
     const real = path.join(dir, 'verify-findings.json');
+    await mkdir(path.join(dir, 'locker'));
     const verified = await runCli(
       [
         'verify',
