@@ -28,7 +28,7 @@ export const SECRET_VARIABLES = {
 
 const collectorId = requiredEnv('EVIDENCE_COLLECTOR');
 const config = loadConfig();
-const locker = openLocker(requiredEnv('EVIDENCE_STORE'));
+const locker = openLocker(requiredEnv('EVIDENCE_STORE'), { create: true });
 const logger: Logger = redactingLogger(new PowertoolsLogger() as unknown as Logger);
 const metrics = new Metrics();
 let secretsLoaded: Promise<void> | undefined;
