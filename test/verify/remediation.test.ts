@@ -108,9 +108,10 @@ describe('remediation report', () => {
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('is never overwritten');
     // What verify --findings itself writes: an empty locker, every expected day missing.
-    // (verify refuses a locker directory that does not exist: an empty one is made here.)
+    // (verify reads a locker; it never creates one: the empty locker is made here.)
     await mkdir(path.join(dir, 'locker'));
     const real = path.join(dir, 'verify-findings.json');
+    await mkdir(path.join(dir, 'locker'));
     const verified = await runCli(
       [
         'verify',
