@@ -111,7 +111,6 @@ describe('remediation report', () => {
     // (verify reads a locker; it never creates one: the empty locker is made here.)
     await mkdir(path.join(dir, 'locker'));
     const real = path.join(dir, 'verify-findings.json');
-    await mkdir(path.join(dir, 'locker'));
     const verified = await runCli(
       [
         'verify',
