@@ -60,6 +60,8 @@ export const DigestEntry = z.object({
   collector: z.string().optional(),
   scope: z.string().optional(),
   runId: z.string().optional(),
+  /** How long the collection took (stats.durationMs): the envelope is written at collectedAt + this. */
+  durationMs: z.number().nonnegative().optional(),
   /** The store's own write time (S3 LastModified; file mtime). */
   lastModified: z.string().optional(),
   /** Object Lock mode and retain-until as the store reported them (S3 only). */
@@ -350,6 +352,7 @@ export function describeSealed(key: string, body: Buffer, info: ObjectInfo): Dig
     entry.collector = envelope.collector;
     entry.scope = envelope.scope;
     entry.runId = envelope.runId;
+    if (envelope.stats?.durationMs !== undefined) entry.durationMs = envelope.stats.durationMs;
   }
   entry.lastModified = info.lastModified.toISOString();
   if (info.lockMode) entry.lockMode = info.lockMode;
@@ -364,6 +367,7 @@ const EnvelopeFields = z.object({
   collector: z.string(),
   scope: z.string(),
   runId: z.string(),
+  stats: z.object({ durationMs: z.number().nonnegative() }).optional().catch(undefined),
 });
 
 /** What a snapshot body says it is; undefined when the body is not an envelope. */

@@ -214,14 +214,19 @@ export const backdated: ProblemCheck = {
     const out: IntegrityProblem[] = [];
     for (const r of lockedRecords(ctx)) {
       if (!r.at || !r.lastModified) continue;
-      const drift = new Date(r.lastModified).getTime() - new Date(r.at).getTime();
+      // A collection writes its snapshot when it ends: a slow one (a rate-limit wait) is not
+      // backdated. Too early is measured from the start, too late from the end.
+      const written = new Date(r.lastModified).getTime();
+      const start = new Date(r.at).getTime();
+      const end = start + (r.durationMs ?? 0);
+      const drift = written > end ? written - end : written < start ? written - start : 0;
       if (Math.abs(drift) <= toleranceMs) continue;
       out.push({
         key: r.key,
         problem: 'backdated',
         detail:
           drift > 0
-            ? `it claims ${r.at}, ${minutes(drift)} before the store wrote it (${r.lastModified}); tolerance ${ctx.config.locker.backdateToleranceMinutes} min`
+            ? `it claims ${r.at}${r.durationMs ? ` and a ${minutes(r.durationMs)} collection` : ''}, ${minutes(drift)} before the store wrote it (${r.lastModified}); tolerance ${ctx.config.locker.backdateToleranceMinutes} min`
             : `it claims ${r.at}, ${minutes(-drift)} after the store wrote it (${r.lastModified}); tolerance ${ctx.config.locker.backdateToleranceMinutes} min`,
         ...series(r.key),
       });
@@ -246,6 +251,8 @@ interface LockedRecord {
   key: string;
   /** The instant the record claims (collectedAt, sealedAt). */
   at?: string;
+  /** How long the collection took: a snapshot is written at its end. */
+  durationMs?: number;
   lastModified?: string;
   lockMode?: string;
   retainUntil?: string;
@@ -258,6 +265,7 @@ function lockedRecords(ctx: ProblemContext): LockedRecord[] {
     const r: LockedRecord = { key: f.key };
     const at = f.collectedAt ?? keyInstant(f.parts.file);
     if (at) r.at = at;
+    if (f.collectedAt && f.durationMs !== undefined) r.durationMs = f.durationMs;
     if (f.lastModified) r.lastModified = f.lastModified;
     if (f.lockMode) r.lockMode = f.lockMode;
     if (f.retainUntil) r.retainUntil = f.retainUntil;

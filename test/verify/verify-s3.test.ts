@@ -140,4 +140,47 @@ describe('verify (S3 locker on the emulator)', () => {
     expect(stateOn('fake-b/x-2', dayOf(now))).toBe('present');
     expect(result.ok).toBe(false);
   });
+
+  it('backdating is measured from the end of the collection: a slow one written at its end is not flagged, a backdated one is', async () => {
+    const bucket = await createBucket({ objectLock: true });
+    const locker = new S3Locker(`s3://${bucket}`);
+    await today(locker);
+    // Started 40 min ago (one long rate-limit wait), written now, when it ended.
+    const slow = makeSnapshot({
+      collector: 'fake-b',
+      scope: 'x-1',
+      collectedAt: new Date(Date.now() - 40 * 60_000).toISOString(),
+      runId: 'run-slow',
+      stats: { requests: 2, items: 1, pages: 1, durationMs: 40 * 60_000 },
+    });
+    await writeSnapshot(locker, slow, 730);
+    // Claims 3 h ago and a 1 h collection, written now: 2 h after its end.
+    const backdated = makeSnapshot({
+      collector: 'fake-b',
+      scope: 'x-2',
+      collectedAt: new Date(Date.now() - 3 * 3_600_000).toISOString(),
+      runId: 'run-backdated',
+      stats: { requests: 2, items: 1, pages: 1, durationMs: 3_600_000 },
+    });
+    const backdatedKey = (await writeSnapshot(locker, backdated, 730)).key;
+    const now = new Date();
+    const days = [
+      ...new Set([slow, backdated].map((s) => dayOf(new Date(s.collectedAt))).concat(dayOf(now))),
+    ].sort();
+    for (const day of days) await seal(locker, { day, clock: systemClock, retentionDays: 730 });
+
+    const result = await verify({
+      locker,
+      config: testConfig({ auditPeriod: { start: '2026-01-01' } }),
+      from: days[0]!,
+      to: dayOf(now),
+      collectors: FAKES,
+    });
+    expect(result.integrity.map(({ key, problem }) => `${problem} ${key}`)).toEqual([
+      `backdated ${backdatedKey}`,
+    ]);
+    expect(result.integrity[0]!.detail).toMatch(
+      /and a 60 min collection, (120 min|2\.0 h) before the store wrote it/,
+    );
+  });
 });
