@@ -11,7 +11,9 @@ import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { awsScopeEnvironment } from '../shared/aws/identity.js';
+import { COLLECTORS } from '../shared/collectors/registry.js';
 import { type RunSummary, runCollectors } from '../shared/collectors/runner.js';
+import { secretVariables } from '../shared/collectors/types.js';
 import { loadConfig } from '../shared/config.js';
 import { optionalEnv, requiredEnv } from '../shared/env.js';
 import { openLocker } from '../shared/locker/index.js';
@@ -19,11 +21,11 @@ import { type Logger, redactingLogger } from '../shared/log.js';
 import { registerSecret } from '../shared/secrets.js';
 import { parseScheduledEvent } from './scheduled-event.js';
 
-/** The variables each vendor secret may hold, as JSON keys; a plain string is the first one. */
-export const SECRET_VARIABLES = {
-  OKTA_SECRET_ARN: ['OKTA_API_TOKEN', 'OKTA_PRIVATE_KEY'],
-  GITHUB_SECRET_ARN: ['GITHUB_TOKEN', 'GITHUB_APP_PRIVATE_KEY'],
-} as const;
+/**
+ * The variables each vendor secret may hold, as JSON keys (a plain string is the first one):
+ * `<SOURCE>_SECRET_ARN` → the `secrets` the registered collectors of that source declare.
+ */
+export const SECRET_VARIABLES: Readonly<Record<string, readonly string[]>> = secretVariables(COLLECTORS);
 
 const collectorId = requiredEnv('EVIDENCE_COLLECTOR');
 const config = loadConfig();
@@ -65,16 +67,14 @@ export async function handler(event: unknown): Promise<RunSummary> {
 
 /** Put each configured vendor secret's values into the variables the collectors read. */
 async function loadSecrets(): Promise<void> {
-  const wanted = (Object.keys(SECRET_VARIABLES) as (keyof typeof SECRET_VARIABLES)[]).filter(
-    (v) => optionalEnv(v) !== undefined,
-  );
+  const wanted = Object.keys(SECRET_VARIABLES).filter((v) => optionalEnv(v) !== undefined);
   if (wanted.length === 0) return;
   const client = new SecretsManagerClient({});
   try {
     for (const arnVariable of wanted) {
       const arn = requiredEnv(arnVariable);
       const out = await client.send(new GetSecretValueCommand({ SecretId: arn }));
-      const names = SECRET_VARIABLES[arnVariable];
+      const names = SECRET_VARIABLES[arnVariable] ?? [];
       const values = parseSecret(out.SecretString ?? '', names);
       for (const [name, value] of Object.entries(values)) {
         registerSecret(value);

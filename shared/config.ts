@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { AWS_REGIONS } from './aws/regions.js';
+import { COLLECTORS } from './collectors/registry.js';
+import type { AnyCollector, Source } from './collectors/types.js';
 import { optionalEnv } from './env.js';
 import { ConfigError } from './errors.js';
 import { isDay } from './evidence/days.js';
@@ -104,12 +106,59 @@ export const ConfigSchema = z
   })
   .strict();
 
+/**
+ * The configuration as the product reads it. Collector sections (`github.changes`, ...) are
+ * validated too but typed by their collector: read them with `settingsOf(collector, config)`.
+ */
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
 
-/** Validate a parsed configuration; `source` names the file in messages. */
-export function parseConfig(data: unknown, source = DEFAULT_CONFIG_FILE): Config {
-  const result = ConfigSchema.safeParse(data, { reportInput: true });
+const schemas = new WeakMap<readonly AnyCollector[], z.ZodType<Config>>();
+
+/**
+ * The full schema: the base above with every collector's own section (`<source>.<key>`)
+ * added to its source's section, still strict, so an unknown key is an error. Two
+ * collectors may share a section only by declaring the same schema object.
+ */
+export function configSchemaFor(collectors: readonly AnyCollector[]): z.ZodType<Config> {
+  const cached = schemas.get(collectors);
+  if (cached) return cached;
+  const sections = new Map<Source, Map<string, { schema: z.ZodType; owner: string }>>();
+  for (const c of collectors) {
+    if (!c.settings) continue;
+    const bySource = sections.get(c.source) ?? new Map<string, { schema: z.ZodType; owner: string }>();
+    sections.set(c.source, bySource);
+    const before = bySource.get(c.settings.key);
+    if (before && before.schema !== c.settings.schema)
+      throw new ConfigError(
+        `collectors ${before.owner} and ${c.id} both declare the section ${c.source}.${c.settings.key} with different schemas; share one schema object`,
+      );
+    bySource.set(c.settings.key, { schema: c.settings.schema, owner: c.id });
+  }
+  const base = ConfigSchema.shape;
+  const extended: Record<string, z.ZodType> = {};
+  for (const [source, keys] of sections) {
+    const section = base[source].unwrap();
+    extended[source] = section
+      .extend(Object.fromEntries([...keys].map(([key, { schema }]) => [key, schema.optional()])))
+      .strict()
+      .optional();
+  }
+  const schema = ConfigSchema.extend(extended).strict() as unknown as z.ZodType<Config>;
+  schemas.set(collectors, schema);
+  return schema;
+}
+
+/**
+ * Validate a parsed configuration; `source` names the file in messages. `collectors` (default:
+ * the registry) contribute their sections.
+ */
+export function parseConfig(
+  data: unknown,
+  source = DEFAULT_CONFIG_FILE,
+  collectors: readonly AnyCollector[] = COLLECTORS,
+): Config {
+  const result = configSchemaFor(collectors).safeParse(data, { reportInput: true });
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
     const key = issue.path.length ? issue.path.map(String).join('.') : '(top level)';

@@ -19,7 +19,15 @@ import { type Logger, silentLogger } from '../log.js';
 import { redact } from '../secrets.js';
 import { TOOL } from '../version.js';
 import { COLLECTORS } from './registry.js';
-import type { AnyCollector, CollectorContext, Scope, ScopeEnvironment } from './types.js';
+import {
+  type AnyCollector,
+  type CollectorContext,
+  isEnabled,
+  requiredSection,
+  type Scope,
+  type ScopeEnvironment,
+  settingsOf,
+} from './types.js';
 
 export interface RunResult {
   collector: string;
@@ -66,7 +74,7 @@ export function selectCollectors(
   only: readonly string[] | undefined,
   collectors: readonly AnyCollector[] = COLLECTORS,
 ): AnyCollector[] {
-  const configured = collectors.filter((c) => config[c.source] !== undefined);
+  const configured = collectors.filter((c) => isEnabled(c, config));
   if (!only || only.length === 0) return configured;
   const unknown = only.filter((id) => !collectors.some((c) => c.id === id));
   if (unknown.length) {
@@ -76,9 +84,9 @@ export function selectCollectors(
   }
   const unconfigured = only.filter((id) => !configured.some((c) => c.id === id));
   if (unconfigured.length) {
-    const sources = unconfigured.map((id) => collectors.find((c) => c.id === id)!.source);
+    const sections = unconfigured.map((id) => requiredSection(collectors.find((c) => c.id === id)!));
     throw new UsageError(
-      `--only ${unconfigured.join(', ')}: the configuration has no "${[...new Set(sources)].join('", "')}" section, so there is nothing to collect`,
+      `--only ${unconfigured.join(', ')}: the configuration has no "${[...new Set(sections)].join('", "')}" section, so there is nothing to collect`,
     );
   }
   return configured.filter((c) => only.includes(c.id));
@@ -89,7 +97,7 @@ export async function runCollectors(options: RunOptions): Promise<RunSummary> {
   const logger = options.logger ?? silentLogger;
   const runId = options.runId ?? newRunId();
   const selected = selectCollectors(options.config, options.only, options.collectors);
-  registerEnvironmentSecrets();
+  registerEnvironmentSecrets(selected.flatMap((c) => c.secrets ?? []));
   await options.locker.check();
 
   let env: ScopeEnvironment = {};
@@ -138,7 +146,13 @@ async function runOne(
   const collectedAt = clock.now();
   const started = performance.now();
   const stats = { requests: 0, pages: 0 };
-  const ctx: CollectorContext = { config, clock, logger, stats };
+  const ctx: CollectorContext<unknown> = {
+    config,
+    settings: settingsOf(collector, config),
+    clock,
+    logger,
+    stats,
+  };
   let status: Snapshot['status'] = 'ok';
   let errors: string[] = [];
   let data: unknown = null;

@@ -67,6 +67,7 @@ export function summarize(samples: readonly SampleResult[]) {
     total: samples.length,
     pass: samples.filter((s) => s.result === 'pass').length,
     fail: samples.filter((s) => s.result === 'fail').length,
+    notApplicable: samples.filter((s) => s.result === 'not-applicable').length,
     missing: samples.filter((s) => s.result === 'missing').length,
   };
 }
@@ -127,7 +128,7 @@ export function recheckCommands(report: SampleReport, s: SampleResult): string[]
 export function workpaperMarkdown(input: WorkpaperInput): string {
   const { report, checks } = input;
   const summary = summarize(report.samples);
-  const exceptions = report.samples.filter((s) => s.result !== 'pass');
+  const exceptions = report.samples.filter((s) => s.result === 'fail' || s.result === 'missing');
   const collectors = [...new Set(checks.map((c) => c.collector))];
   const out: string[] = [];
   const push = (...lines: string[]) => out.push(...lines);

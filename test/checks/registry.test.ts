@@ -6,10 +6,10 @@ describe('check registry', () => {
   it('pins the registered check ids (SPEC.md, first set)', () => {
     expect(CHECKS.map((c) => c.id)).toEqual([
       'guardduty-enabled',
-      'cloudtrail-logging',
-      'config-recording',
       'iam-console-mfa',
       'iam-key-rotation',
+      'config-recording',
+      'cloudtrail-logging',
       'okta-privileged-groups',
       'github-branch-protection',
     ]);
@@ -32,8 +32,8 @@ describe('check registry', () => {
     }
     expect(checksForControl('CC7.2').map((c) => c.id)).toEqual([
       'guardduty-enabled',
-      'cloudtrail-logging',
       'config-recording',
+      'cloudtrail-logging',
     ]);
   });
 });

@@ -14,9 +14,9 @@
  * Auth: GITHUB_TOKEN, or a GitHub App installation when github.appId and
  * github.installationId are set (private key in GITHUB_APP_PRIVATE_KEY).
  */
-import type { Config } from '../config.js';
-import { secretEnv } from '../env.js';
-import { SourceUnavailableError } from '../errors.js';
+import type { Config } from '../../config.js';
+import { secretEnv } from '../../env.js';
+import { SourceUnavailableError } from '../../errors.js';
 import {
   createGitHubClient,
   GitHubApiError,
@@ -24,8 +24,8 @@ import {
   type GitHubClient,
   type GitHubGraphqlError,
   type GitHubPacing,
-} from '../vendors/github-client.js';
-import type { Collector, CollectorContext, Scope } from './types.js';
+} from '../../vendors/github-client.js';
+import type { Collector, CollectorContext, Scope } from '../types.js';
 
 export interface GitHubScope extends Scope {
   org: string;
@@ -296,6 +296,9 @@ export interface GitHubCollectorDeps {
   requestTimeoutMs?: number;
 }
 
+/** The variables GitHub credentials are read from. */
+export const GITHUB_SECRET_VARIABLES = ['GITHUB_TOKEN', 'GITHUB_APP_PRIVATE_KEY'] as const;
+
 export function githubAuthFromEnv(github: NonNullable<Config['github']>): GitHubAuth {
   if (github.appId !== undefined || github.installationId !== undefined) {
     const privateKey = secretEnv('GITHUB_APP_PRIVATE_KEY');
@@ -318,6 +321,8 @@ export function createGitHubCollector(deps: GitHubCollectorDeps = {}): Collector
     id: 'github',
     source: 'github',
     controls: ['CC8.1'],
+    scopePattern: 'github-<org>',
+    secrets: GITHUB_SECRET_VARIABLES,
     description:
       'GitHub default-branch protection of every non-archived repository: legacy rules and repository/organization rulesets',
     scopes(config) {

@@ -3,13 +3,18 @@
  * the root user has MFA. Root MFA comes from the credential report's <root_account> row,
  * or, when the report has none, from the account summary's AccountMFAEnabled.
  */
-import { type IamData, ROOT_ACCOUNT } from '../collectors/iam.js';
-import { type Check, fail, pass } from './types.js';
 
-export const iamConsoleMfaCheck: Check<IamData> = {
+import { defineCheck, fail, pass } from '../../checks/types.js';
+import { iamCollector, ROOT_ACCOUNT } from './collector.js';
+
+export const iamConsoleMfaCheck = defineCheck(iamCollector, {
   id: 'iam-console-mfa',
+  title: 'IAM console users have MFA',
+  procedure:
+    'Open the snapshot; in `data.credentialReport.rows` list every row with `passwordEnabled` true (and `<root_account>`) and confirm `mfaActive` is true for each.',
+  remediation:
+    'Assign an MFA device to each named user (and the root user), or remove their console password.',
   controls: ['CC6.1'],
-  collector: 'iam',
   description: 'every IAM user with a console password has MFA; the root user has MFA',
   run(snapshot) {
     const { accountId, credentialReport, accountSummary } = snapshot.data;
@@ -30,4 +35,4 @@ export const iamConsoleMfaCheck: Check<IamData> = {
       );
     return fail(`account ${accountId}: ${parts.join('; ')}`, failing);
   },
-};
+});
