@@ -50,7 +50,11 @@ export async function handler(event: unknown): Promise<RunSummary> {
       logger,
       scopeEnvironment: awsScopeEnvironment,
     });
-    const failed = summary.results.filter((r) => r.status !== 'ok').length;
+    // A collector whose scopes could not be known wrote nothing: it counts as failed, and the
+    // invocation fails (retries, then the dead-letter queue and its alarm) after the metrics.
+    const failed =
+      summary.results.filter((r) => r.status !== 'ok').length +
+      summary.skipped.reduce((n, s) => n + s.collectors.length, 0);
     metrics.addMetric('SnapshotsWritten', MetricUnit.Count, summary.results.length);
     metrics.addMetric('SnapshotsFailed', MetricUnit.Count, failed);
     logger.info('collect done', {
@@ -59,6 +63,11 @@ export async function handler(event: unknown): Promise<RunSummary> {
       snapshots: summary.results.length,
       failed,
     });
+    if (summary.skipped.length > 0) {
+      throw new Error(
+        `nothing collected for ${summary.skipped.map((s) => `${s.collectors.join(', ')} (${s.reason})`).join('; ')}`,
+      );
+    }
     return summary;
   } finally {
     metrics.publishStoredMetrics();

@@ -26,6 +26,10 @@ import type { Config } from '../shared/config.js';
 import { ConfigError } from '../shared/errors.js';
 import type { PlannedCollector } from './config.js';
 import { EvidenceFunction, LOCKER_PREFIXES, SIZING } from './constructs/evidence-function.js';
+import { ProtectedKey } from './constructs/protected-key.js';
+
+/** The variable that names the digest-signing KMS key to the seal and verify functions. */
+export const SIGNING_KEY_ENV = 'EVIDENCE_SIGNING_KMS_KEY_ID';
 
 /** The CloudWatch namespace of the functions' own metrics (Powertools Metrics, EMF). */
 export const METRICS_NAMESPACE = 'EvidenceLocker';
@@ -71,6 +75,8 @@ export interface EvidenceStackProps extends StackProps {
 export class EvidenceStack extends Stack {
   readonly bucket: s3.Bucket;
   readonly key: kms.Key;
+  /** Signs every digest (ECDSA P-256): seal signs, verify checks (docs/threat-model.md). */
+  readonly signingKey: kms.Key;
   readonly topic: sns.Topic;
   readonly deadLetterQueue: sqs.Queue;
   readonly collectorFunctions = new Map<string, EvidenceFunction>();
@@ -144,6 +150,11 @@ export class EvidenceStack extends Stack {
       ],
     });
     this.denyTampering(this.bucket);
+    this.signingKey = new ProtectedKey(this, 'SigningKey', {
+      description: 'Evidence Locker: signs the digests (ECDSA P-256); disabling or deleting it is denied',
+      keySpec: kms.KeySpec.ECC_NIST_P256,
+      keyUsage: kms.KeyUsage.SIGN_VERIFY,
+    }).key;
     const locker = { bucket: this.bucket, key: this.key };
 
     // ---- Alerts -------------------------------------------------------------------------
@@ -296,9 +307,12 @@ export class EvidenceStack extends Stack {
       handlerFile: 'seal.ts',
       serviceName: 'evidence-seal',
       description: "Evidence Locker: seals yesterday's snapshots in a digest chained to the previous one",
-      environment: { EVIDENCE_CONFIG_JSON: configJson },
+      environment: { EVIDENCE_CONFIG_JSON: configJson, [SIGNING_KEY_ENV]: this.signingKey.keyId },
+      // One seal at a time: two concurrent seals would race to extend the digest chain.
+      reservedConcurrentExecutions: 1,
     });
     this.sealFunction.bindLocker(locker, 'seal');
+    this.signingKey.grant(this.sealFunction, 'kms:Sign', 'kms:GetPublicKey');
     schedule(
       'SealSchedule',
       config.schedule.seal,
@@ -318,9 +332,11 @@ export class EvidenceStack extends Stack {
           EVIDENCE_CONFIG_JSON: configJson,
           ALERT_TOPIC_ARN: this.topic.topicArn,
           VERIFY_LOOKBACK_DAYS: String(GLACIER_AFTER_DAYS),
+          [SIGNING_KEY_ENV]: this.signingKey.keyId,
         },
       });
       fn.bindLocker(locker, 'verify');
+      this.signingKey.grant(fn, 'kms:GetPublicKey', 'kms:Verify');
       fn.executionRole.addToPrincipalPolicy(
         new iam.PolicyStatement({
           sid: 'PublishAlerts',

@@ -1,5 +1,5 @@
 /**
- * The configuration file (SPEC.md), read by the CLI and the CDK app, validated once at
+ * The configuration file (README.md, "Configuration"), read by the CLI and the CDK app, validated once at
  * load. A bad file fails with the key path, the value received and what is expected.
  */
 import { readFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { COLLECTORS } from './collectors/registry.js';
 import type { AnyCollector, Source } from './collectors/types.js';
 import { optionalEnv } from './env.js';
 import { ConfigError } from './errors.js';
-import { isDay } from './evidence/days.js';
+import { DaySchema } from './evidence/ids.js';
 
 export const DEFAULT_CONFIG_FILE = 'evidence.config.json';
 
@@ -18,7 +18,10 @@ const region = z.string().refine((r) => (AWS_REGIONS as readonly string[]).inclu
   message: `expected an AWS region code such as "us-east-1" (known: ${AWS_REGIONS.join(', ')})`,
 });
 
-const day = z.string().refine(isDay, { message: 'expected a date as YYYY-MM-DD' });
+const day = DaySchema;
+
+/** A GitHub organization login: letters, digits and single inner hyphens, at most 39 characters. */
+export const GITHUB_ORG_RE = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
 
 /** An EventBridge Scheduler cron expression body: six fields, as in cron(0 1 * * ? *). */
 export const cronExpression = z
@@ -51,6 +54,19 @@ export const ConfigSchema = z
         sealGraceHours: z.number().int().min(0).max(720).default(36),
         /** Tolerance between a snapshot's collectedAt and the store's write time. */
         backdateToleranceMinutes: z.number().int().min(0).max(1440).default(15),
+        /** Private key (PKCS#8 PEM, P-256) that signs digests on a directory locker; EVIDENCE_SIGNING_KEY_FILE wins. */
+        signingKeyFile: z.string().min(1).optional(),
+        /** Fingerprints (hex SHA-256 of the DER public key) of signing keys verify trusts besides the key file and KMS key. */
+        trustedKeys: z
+          .array(
+            z
+              .string()
+              .regex(
+                /^[0-9a-fA-F]{64}$/,
+                'expected a key fingerprint: 64 hex digits (SHA-256 of the DER public key)',
+              ),
+          )
+          .default([]),
       })
       .strict(),
     aws: z
@@ -76,7 +92,12 @@ export const ConfigSchema = z
       .optional(),
     github: z
       .object({
-        org: z.string().min(1),
+        org: z
+          .string()
+          .regex(
+            GITHUB_ORG_RE,
+            'expected a GitHub organization login (letters, digits and single hyphens, at most 39 characters, e.g. "acme-corp"), not a display name, path or URL',
+          ),
         requiredApprovals: z.number().int().min(0).max(10).default(1),
         /** GitHub App authentication: without it the CLI uses GITHUB_TOKEN. */
         appId: z.union([z.string(), z.number()]).optional(),

@@ -14,7 +14,7 @@ const valid = {
 };
 
 describe('configuration', () => {
-  it('accepts the example of SPEC.md and fills defaults', () => {
+  it("accepts the README's example and fills defaults", () => {
     const config = parseConfig(valid);
     expect(config.aws?.roleName).toBe('EvidenceLockerCollector');
     expect(config.checks.iamKeyMaxAgeDays).toBe(90);

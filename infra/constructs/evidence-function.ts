@@ -59,6 +59,8 @@ export interface EvidenceFunctionProps {
   readonly roleName?: string;
   /** Where failed asynchronous invocations go after the retries (the stack's DLQ). */
   readonly deadLetterQueue?: sqs.IQueue;
+  /** Reserved concurrency (e.g. 1 for a function that must never run twice at once). */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 export class EvidenceFunction extends NodejsFunction {
@@ -92,6 +94,9 @@ export class EvidenceFunction extends NodejsFunction {
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
       ...(props.deadLetterQueue && { deadLetterQueue: props.deadLetterQueue }),
+      ...(props.reservedConcurrentExecutions !== undefined && {
+        reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      }),
       projectRoot: REPO_ROOT,
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
       environment: {

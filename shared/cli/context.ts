@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { Clock } from '../clock.js';
 import { type Config, loadConfig } from '../config.js';
 import { UsageError } from '../errors.js';
-import { isDay } from '../evidence/days.js';
+import { idProblem } from '../evidence/ids.js';
 import { DEFAULT_STORE, openLocker } from '../locker/index.js';
 import type { Locker } from '../locker/types.js';
 import type { Logger } from '../log.js';
@@ -71,7 +71,7 @@ export function globalOptions(command: Command): GlobalOptions {
 /** Parse a --day/--from/--to value, naming the option in the error. */
 export function parseDayOption(option: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (!isDay(value))
-    throw new UsageError(`${option} ${JSON.stringify(value)}: expected a date as YYYY-MM-DD`);
+  const problem = idProblem('day', value);
+  if (problem) throw new UsageError(`${option} ${JSON.stringify(value)}: ${problem}`);
   return value;
 }

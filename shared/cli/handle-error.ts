@@ -1,5 +1,5 @@
 /**
- * The CLI's one exit path for errors: each error class maps to an exit code (SPEC.md):
+ * The CLI's one exit path for errors: each error class maps to an exit code (README.md, "Commands"):
  * 2 bad usage or bad config; 3 source or store unreachable; anything unexpected is 3 too
  * (the command could not do its job), with its message.
  */

@@ -59,9 +59,20 @@ export interface RunOptions {
   onResult?: (result: RunResult, done: number, total: number) => void;
 }
 
+/** Collectors that wrote nothing because their scopes (which series?) could not be known. */
+export interface SkippedSource {
+  source: string;
+  collectors: string[];
+  reason: string;
+  /** The source refused us or could not be reached (exit 3), rather than a configuration mistake. */
+  sourceUnavailable: boolean;
+}
+
 export interface RunSummary {
   runId: string;
   results: RunResult[];
+  /** Nothing is written that cannot be attributed to a series: these sources said why instead. */
+  skipped: SkippedSource[];
 }
 
 export function newRunId(): string {
@@ -110,36 +121,51 @@ export async function runCollectors(options: RunOptions): Promise<RunSummary> {
     }
   }
 
-  // Expand scopes; a collector whose scopes cannot be resolved still leaves an error snapshot.
-  const jobs: { collector: AnyCollector; scope: Scope; failure?: unknown }[] = [];
+  // Expand scopes. A collector whose scopes cannot be resolved writes nothing: a snapshot must
+  // belong to a series, and without its scopes there is no series to attribute it to. The source
+  // is reported instead (the CLI prints the reason and exits non-zero; verify shows the gap).
+  const jobs: { collector: AnyCollector; scope: Scope }[] = [];
+  const skipped: SkippedSource[] = [];
+  const skip = (collector: AnyCollector, err: unknown) => {
+    const reason = redact(errorMessage(err));
+    const entry = skipped.find((s) => s.source === collector.source && s.reason === reason);
+    if (entry) entry.collectors.push(collector.id);
+    else
+      skipped.push({
+        source: collector.source,
+        collectors: [collector.id],
+        reason,
+        sourceUnavailable: err instanceof SourceUnavailableError,
+      });
+    logger.error('scopes unknown, nothing collected', { collector: collector.id, error: reason });
+  };
   for (const collector of selected) {
+    // The environment is about AWS (the caller's account): without it no AWS scope is known.
     if (envError !== undefined && collector.source === 'aws') {
-      // The environment is about AWS (the caller's account): without it no AWS scope is known.
-      jobs.push({ collector, scope: { id: 'aws-unresolved' }, failure: envError });
+      skip(collector, envError);
       continue;
     }
     try {
       for (const scope of collector.scopes(options.config, env)) jobs.push({ collector, scope });
     } catch (err) {
-      jobs.push({ collector, scope: { id: `${collector.source}-unresolved` }, failure: err });
+      skip(collector, err);
     }
   }
 
   let done = 0;
   const width = options.concurrency ?? options.config.aws?.concurrency ?? 8;
   const results = await mapLimit(jobs, width, async (job) => {
-    const result = await runOne(job.collector, job.scope, job.failure, { ...options, clock, logger, runId });
+    const result = await runOne(job.collector, job.scope, { ...options, clock, logger, runId });
     done++;
     options.onResult?.(result, done, jobs.length);
     return result;
   });
-  return { runId, results };
+  return { runId, results, skipped };
 }
 
 async function runOne(
   collector: AnyCollector,
   scope: Scope,
-  failure: unknown,
   options: RunOptions & { clock: Clock; logger: Logger; runId: string },
 ): Promise<RunResult> {
   const { config, locker, clock, logger, runId } = options;
@@ -159,7 +185,6 @@ async function runOne(
   let items = 0;
   let thrown: unknown;
   try {
-    if (failure !== undefined) throw failure;
     const out = await collector.collect(scope, ctx);
     data = out.data;
     items = out.items;

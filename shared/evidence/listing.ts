@@ -8,7 +8,8 @@
 import { mapLimit } from '../concurrency.js';
 import type { ListedObject, Locker } from '../locker/types.js';
 import { daysBetween } from './days.js';
-import { parseSnapshotKey, SNAPSHOT_PREFIX, type SnapshotKeyParts } from './snapshot.js';
+import { type MisfiledKey, parseSnapshotLockerKey } from './ids.js';
+import { SNAPSHOT_PREFIX, type SnapshotKeyParts } from './snapshot.js';
 
 /** More prefixes than this in one month: list the month at once instead. */
 const MONTH_THRESHOLD = 8;
@@ -37,13 +38,19 @@ export type ListedSnapshot = ListedObject & SnapshotKeyParts;
 
 /**
  * Every snapshot key from `from` to `to` (of `collectors` only, when given), with its parsed
- * parts, in key order. Keys that are not snapshot keys are left out.
+ * parts, in key order. A key that does not follow the grammar (ids.ts) is misfiled: it is
+ * never returned (so never sampled nor carried into a workpaper) and goes to `onMisfiled`,
+ * for the caller to report.
  */
 export async function listSnapshots(
   locker: Locker,
   from: string,
   to: string,
-  options: { collectors?: readonly string[]; concurrency?: number } = {},
+  options: {
+    collectors?: readonly string[];
+    concurrency?: number;
+    onMisfiled?: (misfiled: MisfiledKey) => void;
+  } = {},
 ): Promise<ListedSnapshot[]> {
   const { collectors } = options;
   const listed = await mapLimit(
@@ -52,8 +59,18 @@ export async function listSnapshots(
     async (prefix) => {
       const out: ListedSnapshot[] = [];
       for await (const item of locker.list(prefix)) {
-        const parts = parseSnapshotKey(item.key);
-        if (!parts || parts.day < from || parts.day > to) continue;
+        const parsed = parseSnapshotLockerKey(item.key);
+        if (parsed.kind === 'misfiled') {
+          options.onMisfiled?.(parsed);
+          continue;
+        }
+        const parts = {
+          day: parsed.day,
+          collector: parsed.collector,
+          scope: parsed.scope,
+          file: parsed.file,
+        };
+        if (parts.day < from || parts.day > to) continue;
         if (collectors && !collectors.includes(parts.collector)) continue;
         out.push({ ...item, ...parts });
       }

@@ -1,26 +1,27 @@
 /**
- * The snapshot envelope (SPEC.md): one immutable JSON object per collector run per scope.
+ * The snapshot envelope (README.md, "The locker"): one immutable JSON object per collector run per scope.
  */
 import { z } from 'zod';
-import { compactInstant, dayOf, isDay } from './days.js';
+import { compactInstant, dayOf } from './days.js';
+import { CollectorIdSchema, DaySchema, parseSnapshotLockerKey, RunIdSchema, ScopeIdSchema } from './ids.js';
 
 export const SNAPSHOT_SCHEMA = 'evidence.snapshot/1';
 
 export const SnapshotStatus = z.enum(['ok', 'partial', 'error']);
 export type SnapshotStatus = z.infer<typeof SnapshotStatus>;
 
-/** A name usable in keys: lower-case letters, digits, dot, dash, underscore. */
+/** A name usable in keys: lower-case letters, digits, dot, dash, underscore (see ids.ts for each kind). */
 export const KeySegment = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]*$/, 'expected lower-case letters, digits, ".", "-" or "_"');
 
-export const Day = z.string().refine(isDay, 'expected a date as YYYY-MM-DD');
+export const Day = DaySchema;
 
 export const SnapshotEnvelope = z
   .object({
     schema: z.literal(SNAPSHOT_SCHEMA),
-    collector: KeySegment,
-    scope: KeySegment,
+    collector: CollectorIdSchema,
+    scope: ScopeIdSchema,
     day: Day,
     collectedAt: z.iso.datetime(),
     controls: z.array(z.string()),
@@ -33,7 +34,7 @@ export const SnapshotEnvelope = z
       durationMs: z.number().nonnegative(),
     }),
     tool: z.object({ name: z.string(), version: z.string() }),
-    runId: KeySegment,
+    runId: RunIdSchema,
     data: z.unknown(),
   })
   .refine((s) => s.day === s.collectedAt.slice(0, 10), {
@@ -62,11 +63,14 @@ export interface SnapshotKeyParts {
   file: string;
 }
 
-/** Parse a snapshot key; undefined when the key is not one. */
+/**
+ * Parse a snapshot key; undefined when the key does not follow the grammar (ids.ts), i.e.
+ * it is misfiled. Use `parseSnapshotLockerKey` to learn why.
+ */
 export function parseSnapshotKey(key: string): SnapshotKeyParts | undefined {
-  const m = /^snapshots\/(\d{4}-\d{2}-\d{2})\/([^/]+)\/([^/]+)\/([^/]+\.json)$/.exec(key);
-  if (!m) return undefined;
-  return { day: m[1]!, collector: m[2]!, scope: m[3]!, file: m[4]! };
+  const parsed = parseSnapshotLockerKey(key);
+  if (parsed.kind !== 'snapshot') return undefined;
+  return { day: parsed.day, collector: parsed.collector, scope: parsed.scope, file: parsed.file };
 }
 
 /** `<collector>/<scope>`, the way commands take and print a series. */

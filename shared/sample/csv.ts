@@ -4,11 +4,14 @@
  * that Excel opens it as UTF-8 rather than the local code page (LibreOffice, Numbers and
  * Python's csv module with encoding="utf-8-sig" read it as well).
  *
- * A cell that starts with =, +, -, @, TAB or CR would be run as a formula by a spreadsheet
+ * A cell that starts with =, +, -, @ (after blanks) would be run as a formula by a spreadsheet
  * (OWASP "CSV injection"); user names and repository names come from outside, so such a cell
- * gets a leading apostrophe. samples.json keeps every value exactly as found.
+ * gets a leading apostrophe. Control characters (ESC, CR, LF, TAB ...) become spaces: one
+ * record per line, nothing for a terminal to act on. samples.json keeps every value exactly
+ * as found.
  */
 import { seriesId } from '../evidence/snapshot.js';
+import { csvCell } from '../text/escape.js';
 import type { SampleResult } from './run.js';
 
 export const CSV_BOM = '\uFEFF';
@@ -34,11 +37,9 @@ export const CSV_COLUMNS = [
   'rank',
 ] as const;
 
-/** One field, quoted when it must be. */
+/** One field: control characters out, formula guard, quoted when it must be (shared/text/escape.ts). */
 export function csvField(value: string | number | null): string {
-  let text = value === null ? '' : String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return csvCell(value);
 }
 
 export function csvRow(values: readonly (string | number | null)[]): string {

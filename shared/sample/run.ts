@@ -179,7 +179,16 @@ export async function runSample(options: SampleOptions): Promise<SampleReport> {
     );
   };
   const index: DayIndex = { keys: new Map() };
-  const listed = await listSnapshots(locker, from, to, { collectors: collectorIds, concurrency: width });
+  let misfiled = 0;
+  const listed = await listSnapshots(locker, from, to, {
+    collectors: collectorIds,
+    concurrency: width,
+    onMisfiled: () => misfiled++,
+  });
+  if (misfiled > 0)
+    notes.push(
+      `${misfiled} key(s) under snapshots/ in the window do not follow the key layout (misfiled) and were not sampled; evidence verify names them.`,
+    );
   for (const item of listed) addKey(index, item.key);
   for (const key of chain.sealed.keys()) if (inWindow(key)) addKey(index, key);
 

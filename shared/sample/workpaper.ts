@@ -1,7 +1,7 @@
 /**
  * The auditor's workpaper: workpaper.md following the tests.md test-of-effectiveness template
  * (Test design; Sampling strategy; Expected outcome; results; Exceptions), samples.json in the
- * SPEC.md shape, and the exact commands to re-check each sampled snapshot with standard tools.
+ * shape docs/sampling.md describes, and the exact commands to re-check each sampled snapshot with standard tools.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,6 +9,14 @@ import type { AnyCheck } from '../checks/types.js';
 import { hexToBase64 } from '../evidence/canonical.js';
 import { seriesId } from '../evidence/snapshot.js';
 import { parseS3Url } from '../locker/s3.js';
+import {
+  fencedBlock,
+  markdownCell,
+  markdownCode,
+  markdownText,
+  shellArg,
+  shellComment,
+} from '../text/escape.js';
 import { TOOL } from '../version.js';
 import { samplesCsv } from './csv.js';
 import type { SampleReport, SampleResult } from './run.js';
@@ -26,7 +34,7 @@ export interface WorkpaperInput {
   rerun: string;
 }
 
-/** samples.json / `sample --json`: the SPEC.md shape, plus fields an auditor needs. */
+/** samples.json / `sample --json`: the shape docs/sampling.md describes, plus fields an auditor needs. */
 export function samplesJson(report: SampleReport) {
   return {
     seed: report.seed,
@@ -72,24 +80,23 @@ export function summarize(samples: readonly SampleResult[]) {
   };
 }
 
-/** Escape a markdown table cell. */
+/** A table cell from data: inert text (see shared/text/escape.ts); empty shows as "—". */
 function cell(text: string | number | null): string {
-  if (text === null || text === '') return '—';
-  return prose(String(text).replace(/\\/g, '\\\\').replace(/\|/g, '\\|'));
+  return markdownCell(text);
 }
 
-/** Text from checks and sources, made inert in markdown: no HTML, one line. */
+/** Text from checks, sources and the locker, made inert in Markdown: no link, image, HTML, heading; one line. */
 function prose(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r?\n/g, ' ');
+  return markdownText(text);
 }
 
 function code(text: string): string {
-  return `\`${text.replace(/`/g, "'")}\``;
+  return markdownCode(text);
 }
 
 /** Single-quote for a POSIX shell. */
 export function shellQuote(text: string): string {
-  return /^[A-Za-z0-9_./:=@%+-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+  return shellArg(text);
 }
 
 /** The commands that re-check one sampled snapshot with standard tools. */
@@ -100,7 +107,7 @@ export function recheckCommands(report: SampleReport, s: SampleResult): string[]
     const key = shellQuote(`${prefix}${s.key}`);
     const version = s.versionId ? ` --version-id ${shellQuote(s.versionId)}` : '';
     const lines = [
-      `# ${s.check} ${seriesId(s.collector, s.scope)} ${s.day}: expect ObjectLockMode COMPLIANCE, a retain-until date in the future, ChecksumSHA256 ${hexToBase64(s.sha256)}`,
+      `# ${shellComment(`${s.check} ${seriesId(s.collector, s.scope)} ${s.day}`)}: expect ObjectLockMode COMPLIANCE, a retain-until date in the future, ChecksumSHA256 ${hexToBase64(s.sha256)}`,
       `aws s3api head-object --bucket ${shellQuote(bucket)} --key ${key}${version} --checksum-mode ENABLED --query '{ObjectLockMode:ObjectLockMode,ObjectLockRetainUntilDate:ObjectLockRetainUntilDate,ChecksumSHA256:ChecksumSHA256,VersionId:VersionId}'`,
       `aws s3api get-object --bucket ${shellQuote(bucket)} --key ${key}${version} sample.json > /dev/null && sha256sum sample.json   # expect ${s.sha256}`,
     ];
@@ -113,7 +120,7 @@ export function recheckCommands(report: SampleReport, s: SampleResult): string[]
   }
   const file = path.join(report.locker.url, ...s.key.split('/'));
   const lines = [
-    `# ${s.check} ${seriesId(s.collector, s.scope)} ${s.day}`,
+    `# ${shellComment(`${s.check} ${seriesId(s.collector, s.scope)} ${s.day}`)}`,
     `sha256sum ${shellQuote(file)}   # expect ${s.sha256}`,
   ];
   if (s.digestKey) {
@@ -174,15 +181,16 @@ export function workpaperMarkdown(input: WorkpaperInput): string {
     ...ALGORITHM_TEXT.map((t, i) => `  ${i + 1}. ${t}`),
     '- The same selection recomputed with Python 3 and its standard library only:',
     '',
-    '```python',
-    pythonSnippet({
-      seed: report.seed,
-      targets: report.series.map((s) => [s.check, seriesId(s.collector, s.scope)] as const),
-      from: report.from,
-      to: report.to,
-      plan: report.plan,
-    }),
-    '```',
+    ...fencedBlock(
+      'python',
+      pythonSnippet({
+        seed: report.seed,
+        targets: report.series.map((s) => [s.check, seriesId(s.collector, s.scope)] as const),
+        from: report.from,
+        to: report.to,
+        plan: report.plan,
+      }).split('\n'),
+    ),
     '',
     'Series sampled (from the configuration, from the locker, or both):',
     '',
@@ -228,7 +236,7 @@ export function workpaperMarkdown(input: WorkpaperInput): string {
     push('');
   }
   if (report.notes.length) {
-    push('## Notes', '', ...report.notes.map((n) => `- ${n}`), '');
+    push('## Notes', '', ...report.notes.map((n) => `- ${prose(n)}`), '');
   }
   push(
     '## How to re-check a sampled snapshot',
@@ -239,9 +247,10 @@ export function workpaperMarkdown(input: WorkpaperInput): string {
       : 'With coreutils and grep: `sha256sum` recomputes the SHA-256 of the stored file; the digest shows what was sealed. ' +
           'A directory locker is not write-once: its integrity rests on the digest chain (`npx evidence verify`).',
     '',
-    '```sh',
-    ...report.samples.flatMap((s) => recheckCommands(report, s)),
-    '```',
+    ...fencedBlock(
+      'sh',
+      report.samples.flatMap((s) => recheckCommands(report, s)),
+    ),
     '',
   );
   return out.join('\n');

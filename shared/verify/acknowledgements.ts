@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { CorruptEvidenceError, UsageError } from '../errors.js';
 import { compactInstant, isDay } from '../evidence/days.js';
+import { parseSeriesId } from '../evidence/ids.js';
 import { parseJson } from '../evidence/read.js';
 import { KeySegment, seriesId } from '../evidence/snapshot.js';
 import { writeRecord } from '../evidence/write.js';
@@ -35,20 +36,7 @@ export interface StoredAcknowledgement extends Acknowledgement {
 
 /** Parse `<collector>/<scope>` as commands take it; UsageError naming the problem otherwise. */
 export function parseSeries(text: string): { collector: string; scope: string } {
-  const parts = text.split('/');
-  const [collector, scope] = parts;
-  if (
-    parts.length !== 2 ||
-    !collector ||
-    !scope ||
-    !KeySegment.safeParse(collector).success ||
-    !KeySegment.safeParse(scope).success
-  ) {
-    throw new UsageError(
-      `--series ${JSON.stringify(text)}: expected <collector>/<scope> in lower-case letters, digits, ".", "-" or "_", e.g. guardduty/aws-123456789012-us-east-1 (evidence verify lists the series)`,
-    );
-  }
-  return { collector, scope };
+  return parseSeriesId(text, '--series');
 }
 
 export function acknowledgementKey(day: string, collector: string, scope: string, at: Date): string {

@@ -3,7 +3,7 @@ import { CHECKS, checksForControl, findCheck } from '../../shared/checks/registr
 import { findCollector } from '../../shared/collectors/registry.js';
 
 describe('check registry', () => {
-  it('pins the registered check ids (SPEC.md, first set)', () => {
+  it('pins the registered check ids (README.md, Sources and checks)', () => {
     expect(CHECKS.map((c) => c.id)).toEqual([
       'guardduty-enabled',
       'iam-console-mfa',
@@ -15,7 +15,7 @@ describe('check registry', () => {
     ]);
   });
 
-  it('maps each check to its SPEC.md controls and to a registered collector', () => {
+  it('maps each check to its documented controls and to a registered collector', () => {
     const controls = Object.fromEntries(CHECKS.map((c) => [c.id, [...c.controls]]));
     expect(controls).toEqual({
       'guardduty-enabled': ['CC7.2'],

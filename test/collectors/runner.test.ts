@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -110,8 +110,9 @@ describe('collector runner', () => {
     expect(logged).not.toContain('s3cr3t-token-value');
   });
 
-  it('a collector whose scopes cannot be resolved still leaves an error snapshot', async () => {
-    const locker = new DirectoryLocker(await mkdtemp(path.join(tmpdir(), 'runner-')));
+  it('a collector whose scopes cannot be resolved writes nothing it cannot attribute, and says why', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'runner-'));
+    const locker = new DirectoryLocker(dir);
     const summary = await runCollectors({
       config,
       locker,
@@ -121,9 +122,11 @@ describe('collector runner', () => {
         throw new SourceUnavailableError('no AWS credentials');
       },
     });
-    expect(summary.results).toEqual([
-      expect.objectContaining({ scope: 'aws-unresolved', status: 'error', sourceUnavailable: true }),
+    expect(summary.results).toEqual([]);
+    expect(summary.skipped).toEqual([
+      { source: 'aws', collectors: ['fake-regional'], reason: 'no AWS credentials', sourceUnavailable: true },
     ]);
+    expect(await readdir(dir, { recursive: true })).toEqual([]);
   });
 
   it('selects configured collectors, and explains --only mistakes', () => {

@@ -223,6 +223,8 @@ describe('least privilege', () => {
     expect(roleActions(functionId('Seal'))).toEqual([
       'kms:Decrypt',
       'kms:GenerateDataKey',
+      'kms:GetPublicKey',
+      'kms:Sign',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       's3:GetBucketObjectLockConfiguration',
@@ -240,6 +242,8 @@ describe('least privilege', () => {
       'cloudwatch:PutMetricData',
       'kms:Decrypt',
       'kms:GenerateDataKey',
+      'kms:GetPublicKey',
+      'kms:Verify',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       's3:GetBucketObjectLockConfiguration',
@@ -258,6 +262,64 @@ describe('least privilege', () => {
     expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe('EvidenceLocker');
     expect(env.POWERTOOLS_SERVICE_NAME).toBe('evidence-verify');
     expect(env.VERIFY_LOOKBACK_DAYS).toBe('90');
+  });
+});
+
+describe('digest signing key', () => {
+  const signingKey = () => {
+    const keys = ofType('AWS::KMS::Key').filter(([, r]) => r.Properties.KeyUsage === 'SIGN_VERIFY');
+    expect(keys.length).toBe(1);
+    return keys[0]!;
+  };
+
+  it('is one retained ECC_NIST_P256 SIGN_VERIFY key that nobody may disable or schedule for deletion', () => {
+    const [, key] = signingKey();
+    expect(key.Properties.KeySpec).toBe('ECC_NIST_P256');
+    expect(key.DeletionPolicy).toBe('Retain');
+    expect(key.UpdateReplacePolicy).toBe('Retain');
+    const statements = key.Properties.KeyPolicy.Statement as Statement[];
+    expect(statements.find((s) => s.Sid === 'DenyDisablingOrDeletingTheKey')).toEqual({
+      Sid: 'DenyDisablingOrDeletingTheKey',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: ['kms:DisableKey', 'kms:ScheduleKeyDeletion'],
+      Resource: '*',
+    });
+    const policyChanges = statements.find((s) => s.Sid === 'DenyKeyPolicyChangesOutsideDeployments')!;
+    expect(policyChanges).toMatchObject({
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'kms:PutKeyPolicy',
+    });
+    expect(JSON.stringify(policyChanges.Condition?.ArnNotLike['aws:PrincipalArn'])).toContain(
+      ':role/cdk-*-cfn-exec-role-',
+    );
+  });
+
+  it('is named to seal and verify in EVIDENCE_SIGNING_KMS_KEY_ID; seal may sign, verify only check', () => {
+    const [keyId] = signingKey();
+    for (const fn of ['Seal', 'Verify']) {
+      const env = resources[functionId(fn)]!.Properties.Environment.Variables;
+      expect(env.EVIDENCE_SIGNING_KMS_KEY_ID, fn).toEqual({ Ref: keyId });
+    }
+    const onKey = (fn: string) => {
+      const roleRef = resources[functionId(fn)]!.Properties.Role['Fn::GetAtt'][0] as string;
+      return ofType('AWS::IAM::Policy')
+        .filter(([, r]) => asArray(r.Properties.Roles).some((x: Json) => x.Ref === roleRef))
+        .flatMap(([, r]) => r.Properties.PolicyDocument.Statement as Statement[])
+        .filter((s) => JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::GetAtt': [keyId, 'Arn'] }))
+        .flatMap((s) => asArray(s.Action))
+        .sort();
+    };
+    expect(onKey('Seal')).toEqual(['kms:GetPublicKey', 'kms:Sign']);
+    expect(onKey('Verify')).toEqual(['kms:GetPublicKey', 'kms:Verify']);
+    for (const [id] of ofType('AWS::Lambda::Function').filter(([id]) => id.startsWith('Collect'))) {
+      expect(onKey(id.replace(/[A-F0-9]{8}$/, '')), id).toEqual([]);
+    }
+  });
+
+  it('seal runs one at a time (reserved concurrency 1), so two seals never race on the chain', () => {
+    expect(resources[functionId('Seal')]!.Properties.ReservedConcurrentExecutions).toBe(1);
   });
 });
 

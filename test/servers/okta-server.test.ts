@@ -1,7 +1,7 @@
 /**
  * The local Okta server answers with Okta's shapes: listGroups and listGroupUsers
- * payloads validated against the response schemas of the OpenAPI description in
- * ../shared/vendor-specs/okta-management-minimal.yaml (parsed once for this file).
+ * payloads validated against the response schemas of Okta's OpenAPI description, vendored
+ * (the two operations and what they reference) in test/fixtures/okta/management-subset.yaml.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 import { nextLink } from '../../shared/vendors/okta-client.js';
 import { DEFAULT_OKTA_TOKEN, makeOktaOrg, type OktaServer, startOktaServer } from './okta-server.js';
 
-const SPEC = path.resolve(import.meta.dirname, '../../../shared/vendor-specs/okta-management-minimal.yaml');
+const SPEC = path.resolve(import.meta.dirname, '../fixtures/okta/management-subset.yaml');
 
 interface Operation {
   operationId: string;

@@ -1,7 +1,7 @@
 import { Option } from 'commander';
 import { awsScopeEnvironment } from '../../aws/identity.js';
 import { COLLECTORS } from '../../collectors/registry.js';
-import { type RunResult, runCollectors } from '../../collectors/runner.js';
+import { type RunSummary, runCollectors } from '../../collectors/runner.js';
 import { EXIT } from '../handle-error.js';
 import type { CommandSpec } from '../main.js';
 import { json, progress, table } from '../output.js';
@@ -42,9 +42,15 @@ export const collectCommand: CommandSpec = {
           done === total,
         ),
     });
-    const { results } = summary;
+    const { results, skipped } = summary;
     if (ctx.json) {
-      ctx.out(json({ runId: summary.runId, results: results.map(({ sourceUnavailable: _, ...r }) => r) }));
+      ctx.out(
+        json({
+          runId: summary.runId,
+          results: results.map(({ sourceUnavailable: _, ...r }) => r),
+          skipped: skipped.map(({ sourceUnavailable: _, ...s }) => s),
+        }),
+      );
     } else {
       ctx.out(
         table(
@@ -53,14 +59,20 @@ export const collectCommand: CommandSpec = {
         ),
       );
       for (const r of results.filter((x) => x.error)) ctx.note(`${r.collector}/${r.scope}: ${r.error}\n`);
+      for (const s of skipped)
+        ctx.note(
+          `${s.source}: nothing collected (${s.collectors.join(', ')}), no snapshot written: ${s.reason}\n`,
+        );
       ctx.note(`run ${summary.runId}: ${results.length} snapshot(s) written to ${locker.url}\n`);
     }
-    return exitCode(results);
+    return exitCode(summary);
   },
 };
 
-function exitCode(results: readonly RunResult[]): number {
-  if (results.some((r) => r.sourceUnavailable)) return EXIT.unavailable;
+function exitCode({ results, skipped }: RunSummary): number {
+  if (results.some((r) => r.sourceUnavailable) || skipped.some((s) => s.sourceUnavailable))
+    return EXIT.unavailable;
+  if (skipped.length > 0) return EXIT.problems;
   if (results.some((r) => r.status !== 'ok')) return EXIT.problems;
   return EXIT.ok;
 }
