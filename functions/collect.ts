@@ -28,7 +28,7 @@ import { parseScheduledEvent } from './scheduled-event.js';
 export const SECRET_VARIABLES: Readonly<Record<string, readonly string[]>> = secretVariables(COLLECTORS);
 
 const collectorId = requiredEnv('EVIDENCE_COLLECTOR');
-const config = loadConfig();
+const config = loadConfig(undefined, COLLECTORS);
 const locker = openLocker(requiredEnv('EVIDENCE_STORE'));
 const logger: Logger = redactingLogger(new PowertoolsLogger() as unknown as Logger);
 const metrics = new Metrics();

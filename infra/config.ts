@@ -77,5 +77,5 @@ export function allReadActions(planned: readonly PlannedCollector[]): string[] {
  * Always a file: EVIDENCE_CONFIG_JSON is for the Lambda functions, not for synth.
  */
 export function loadStackConfig(file: string | undefined): Config {
-  return loadConfig(configPath(file));
+  return loadConfig(configPath(file), COLLECTORS);
 }

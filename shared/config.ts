@@ -6,7 +6,6 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { AWS_REGIONS } from './aws/regions.js';
-import { COLLECTORS } from './collectors/registry.js';
 import type { AnyCollector, Source } from './collectors/types.js';
 import { optionalEnv } from './env.js';
 import { ConfigError } from './errors.js';
@@ -171,13 +170,15 @@ export function configSchemaFor(collectors: readonly AnyCollector[]): z.ZodType<
 }
 
 /**
- * Validate a parsed configuration; `source` names the file in messages. `collectors` (default:
- * the registry) contribute their sections.
+ * Validate a parsed configuration; `source` names the file in messages. `collectors` (pass
+ * the registry, `COLLECTORS`) contribute their sections; without them a collector section is
+ * an unknown key, i.e. an error. This module does not import the registry itself, so that
+ * what reads the configuration need not load every collector.
  */
 export function parseConfig(
   data: unknown,
   source = DEFAULT_CONFIG_FILE,
-  collectors: readonly AnyCollector[] = COLLECTORS,
+  collectors: readonly AnyCollector[] = [],
 ): Config {
   const result = configSchemaFor(collectors).safeParse(data, { reportInput: true });
   if (result.success) return result.data;
@@ -201,7 +202,7 @@ export function configPath(explicit?: string): string {
   return path.resolve(explicit ?? optionalEnv('EVIDENCE_CONFIG') ?? DEFAULT_CONFIG_FILE);
 }
 
-export function loadConfig(explicit?: string): Config {
+export function loadConfig(explicit?: string, collectors: readonly AnyCollector[] = []): Config {
   // In Lambda the stack passes the validated configuration itself, not a file.
   const inline = explicit === undefined ? optionalEnv('EVIDENCE_CONFIG_JSON') : undefined;
   if (inline !== undefined) {
@@ -213,7 +214,7 @@ export function loadConfig(explicit?: string): Config {
         cause: err,
       });
     }
-    return parseConfig(data, 'EVIDENCE_CONFIG_JSON');
+    return parseConfig(data, 'EVIDENCE_CONFIG_JSON', collectors);
   }
   const file = configPath(explicit);
   let text: string;
@@ -231,5 +232,5 @@ export function loadConfig(explicit?: string): Config {
   } catch (err) {
     throw new ConfigError(`${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
-  return parseConfig(data, file);
+  return parseConfig(data, file, collectors);
 }

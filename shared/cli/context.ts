@@ -1,6 +1,7 @@
 /** What every command gets: the global options resolved, and the edges (clock, streams, logger). */
 import type { Command } from 'commander';
 import type { Clock } from '../clock.js';
+import { COLLECTORS } from '../collectors/registry.js';
 import { type Config, loadConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import { idProblem } from '../evidence/ids.js';
@@ -43,7 +44,7 @@ export class CliContext {
   }
 
   loadConfig(): Config {
-    this.config ??= loadConfig(this.options.config);
+    this.config ??= loadConfig(this.options.config, COLLECTORS);
     return this.config;
   }
 

@@ -5,14 +5,25 @@
  * pins the ids and test/collectors/contract.test.ts pins that nothing else needs an edit.
  */
 import awsConfig from './aws-config/index.js';
+import changeRecords from './change-records/index.js';
 import cloudtrail from './cloudtrail/index.js';
 import github from './github/index.js';
+import githubChanges from './github-changes/index.js';
 import guardduty from './guardduty/index.js';
 import iam from './iam/index.js';
 import okta from './okta/index.js';
 import type { AnyCollector, CollectorModule } from './types.js';
 
-export const MODULES: readonly CollectorModule[] = [guardduty, iam, awsConfig, cloudtrail, okta, github];
+export const MODULES: readonly CollectorModule[] = [
+  guardduty,
+  iam,
+  awsConfig,
+  cloudtrail,
+  okta,
+  github,
+  githubChanges,
+  changeRecords,
+];
 
 export const COLLECTORS: readonly AnyCollector[] = MODULES.map((m) => m.collector);
 

@@ -12,6 +12,9 @@ describe('check registry', () => {
       'cloudtrail-logging',
       'okta-privileged-groups',
       'github-branch-protection',
+      'change-peer-reviewed',
+      'no-direct-push',
+      'emergency-change-gate',
     ]);
   });
 
@@ -25,6 +28,9 @@ describe('check registry', () => {
       'iam-key-rotation': ['CC6.1'],
       'okta-privileged-groups': ['CC6.2', 'CC6.3'],
       'github-branch-protection': ['CC8.1'],
+      'change-peer-reviewed': ['CC8.1'],
+      'no-direct-push': ['CC8.1'],
+      'emergency-change-gate': ['CC8.1'],
     });
     for (const check of CHECKS) {
       expect(findCollector(check.collector), check.id).toBeDefined();

@@ -11,6 +11,8 @@ describe('collector registry', () => {
       'cloudtrail',
       'okta',
       'github',
+      'github-changes',
+      'change-records',
     ]);
   });
 

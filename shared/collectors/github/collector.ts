@@ -316,6 +316,29 @@ export function githubAuthFromEnv(github: NonNullable<Config['github']>): GitHub
   return { kind: 'token', token };
 }
 
+/** A GitHub client for one collection: credentials from the environment (or deps), requests counted. */
+export function openGitHubClient(
+  deps: GitHubCollectorDeps,
+  github: NonNullable<Config['github']>,
+  ctx: Pick<CollectorContext<unknown>, 'logger' | 'stats'>,
+): GitHubClient {
+  return createGitHubClient({
+    auth: (deps.auth ?? githubAuthFromEnv)(github),
+    logger: ctx.logger,
+    onRequest: () => ctx.stats.requests++,
+    ...(deps.pacing ? { pacing: deps.pacing } : {}),
+    ...(deps.apiUrl ? { apiUrl: deps.apiUrl } : {}),
+    ...(deps.graphqlUrl ? { graphqlUrl: deps.graphqlUrl } : {}),
+    ...(deps.requestTimeoutMs !== undefined ? { requestTimeoutMs: deps.requestTimeoutMs } : {}),
+  });
+}
+
+/** The org's scope: `github-<org lowercased>`. */
+export function githubScopes(config: Config): GitHubScope[] {
+  if (!config.github) return [];
+  return [{ id: `github-${config.github.org.toLowerCase()}`, org: config.github.org }];
+}
+
 export function createGitHubCollector(deps: GitHubCollectorDeps = {}): Collector<GitHubScope, GitHubData> {
   return {
     id: 'github',
@@ -325,24 +348,11 @@ export function createGitHubCollector(deps: GitHubCollectorDeps = {}): Collector
     secrets: GITHUB_SECRET_VARIABLES,
     description:
       'GitHub default-branch protection of every non-archived repository: legacy rules and repository/organization rulesets',
-    scopes(config) {
-      if (!config.github) return [];
-      return [{ id: `github-${config.github.org.toLowerCase()}`, org: config.github.org }];
-    },
+    scopes: githubScopes,
     async collect(scope, ctx) {
       const github = ctx.config.github;
       if (!github) throw new SourceUnavailableError('the configuration has no "github" section');
-      const auth = (deps.auth ?? githubAuthFromEnv)(github);
-      const client = createGitHubClient({
-        auth,
-        logger: ctx.logger,
-        onRequest: () => ctx.stats.requests++,
-        ...(deps.pacing ? { pacing: deps.pacing } : {}),
-        ...(deps.apiUrl ? { apiUrl: deps.apiUrl } : {}),
-        ...(deps.graphqlUrl ? { graphqlUrl: deps.graphqlUrl } : {}),
-        ...(deps.requestTimeoutMs !== undefined ? { requestTimeoutMs: deps.requestTimeoutMs } : {}),
-      });
-      return collectOrg(client, scope, ctx);
+      return collectOrg(openGitHubClient(deps, github, ctx), scope, ctx);
     },
   };
 }
