@@ -10,6 +10,7 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { awsClientOptions } from '../shared/aws/clients.js';
 import { awsScopeEnvironment } from '../shared/aws/identity.js';
 import { COLLECTORS } from '../shared/collectors/registry.js';
 import { type RunSummary, runCollectors } from '../shared/collectors/runner.js';
@@ -34,8 +35,17 @@ const logger: Logger = redactingLogger(new PowertoolsLogger() as unknown as Logg
 const metrics = new Metrics();
 let secretsLoaded: Promise<void> | undefined;
 
-export async function handler(event: unknown): Promise<RunSummary> {
+/** Time kept back from the Lambda timeout to write the error snapshots of unfinished scopes. */
+export const DEADLINE_MARGIN_MS = 20_000;
+
+export async function handler(
+  event: unknown,
+  context?: { getRemainingTimeInMillis(): number },
+): Promise<RunSummary> {
   const run = parseScheduledEvent(event, new Date());
+  const remaining = context?.getRemainingTimeInMillis();
+  const deadline =
+    remaining === undefined ? undefined : new Date(Date.now() + Math.max(0, remaining - DEADLINE_MARGIN_MS));
   logger.info('collect start', { collector: collectorId, scheduledFor: run.scheduledFor.toISOString() });
   secretsLoaded ??= loadSecrets().catch((err) => {
     secretsLoaded = undefined;
@@ -49,6 +59,7 @@ export async function handler(event: unknown): Promise<RunSummary> {
       only: [collectorId],
       logger,
       scopeEnvironment: awsScopeEnvironment,
+      ...(deadline && { deadline }),
     });
     // A collector whose scopes could not be known wrote nothing: it counts as failed, and the
     // invocation fails (retries, then the dead-letter queue and its alarm) after the metrics.
@@ -78,7 +89,7 @@ export async function handler(event: unknown): Promise<RunSummary> {
 async function loadSecrets(): Promise<void> {
   const wanted = Object.keys(SECRET_VARIABLES).filter((v) => optionalEnv(v) !== undefined);
   if (wanted.length === 0) return;
-  const client = new SecretsManagerClient({});
+  const client = new SecretsManagerClient(awsClientOptions());
   try {
     for (const arnVariable of wanted) {
       const arn = requiredEnv(arnVariable);

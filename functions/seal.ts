@@ -1,7 +1,10 @@
 /**
  * Seal, on schedule: a digest over the snapshots of the day before the scheduled time
- * (UTC) that no digest covers yet, chained to the previous digest. Running again (a retry,
- * a late snapshot) seals only what is new; an already-sealed day writes nothing.
+ * (UTC) that no digest covers yet, chained to the previous digest and signed with the KMS
+ * key EVIDENCE_SIGNING_KMS_KEY_ID (kms:Sign, MessageType DIGEST). Running again (a retry, a
+ * late snapshot) seals only what is new; an already-sealed day writes nothing. The stack runs
+ * it one at a time (reserved concurrency 1); the chain link's exclusive write keeps even two
+ * concurrent runs from forking the chain.
  */
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../shared/clock.js';
@@ -10,6 +13,7 @@ import { loadConfig } from '../shared/config.js';
 import { requiredEnv } from '../shared/env.js';
 import { addDays, dayOf } from '../shared/evidence/days.js';
 import { seal } from '../shared/evidence/digest.js';
+import { kmsSigner, SIGNING_KMS_KEY_ENV, type Signer } from '../shared/evidence/signing.js';
 import { openLocker } from '../shared/locker/index.js';
 import { type Logger, redactingLogger } from '../shared/log.js';
 import { parseScheduledEvent } from './scheduled-event.js';
@@ -17,6 +21,8 @@ import { parseScheduledEvent } from './scheduled-event.js';
 const config = loadConfig(undefined, COLLECTORS);
 const locker = openLocker(requiredEnv('EVIDENCE_STORE'));
 const logger: Logger = redactingLogger(new PowertoolsLogger() as unknown as Logger);
+const kmsKeyId = requiredEnv(SIGNING_KMS_KEY_ENV);
+let signer: Promise<Signer> | undefined;
 
 export interface SealOutput {
   day: string;
@@ -29,8 +35,13 @@ export interface SealOutput {
 export async function handler(event: unknown): Promise<SealOutput> {
   const run = parseScheduledEvent(event, new Date());
   const day = addDays(dayOf(run.scheduledFor), -1);
+  signer ??= kmsSigner(kmsKeyId).catch((err) => {
+    signer = undefined;
+    throw err;
+  });
   const result = await seal(locker, {
     day,
+    signer: await signer,
     clock: systemClock,
     retentionDays: config.locker.retentionDays,
   });

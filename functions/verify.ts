@@ -27,7 +27,7 @@ import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { s3ClientOptions } from '../shared/aws/clients.js';
+import { awsClientOptions, s3ClientOptions } from '../shared/aws/clients.js';
 import { callerAccountId } from '../shared/aws/identity.js';
 import { COLLECTORS } from '../shared/collectors/registry.js';
 import type { AnyCollector } from '../shared/collectors/types.js';
@@ -50,8 +50,8 @@ import { gapDays, verify, writeVerifyReport } from '../shared/verify/verify.js';
 import { parseScheduledEvent } from './scheduled-event.js';
 
 const s3 = new S3Client(s3ClientOptions());
-const cloudwatch = new CloudWatchClient({});
-const sns = new SNSClient({});
+const cloudwatch = new CloudWatchClient(awsClientOptions());
+const sns = new SNSClient(awsClientOptions());
 const defaultLogger: Logger = redactingLogger(new PowertoolsLogger() as unknown as Logger);
 
 export interface VerifyOutput {

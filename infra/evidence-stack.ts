@@ -1,15 +1,16 @@
 /**
  * The evidence stack: the Object-Lock locker bucket, one collector function per configured
  * collector, the seal and verify functions, their EventBridge Scheduler schedules with a
- * dead-letter queue, the Okta/GitHub secrets, and the alerts (SNS topic, alarms, dashboard).
+ * dead-letter queue, the Okta/GitHub secrets, the digest-signing key, and the alerts (SNS
+ * topic, five alarms, an optional dashboard).
  *
  * Nothing here can delete evidence: the bucket is COMPLIANCE-locked and RETAINed, its
- * policy denies deletion, bypass and lock changes to every principal, and no role is
- * granted a delete.
+ * policy denies deletion, bypass and lock changes to every principal, no role is granted a
+ * delete, and no single administrator can disable a key the evidence depends on (the locker
+ * uses SSE-S3 unless `locker.encryption` opts into a protected customer-managed key).
  */
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -18,15 +19,18 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { Config } from '../shared/config.js';
 import { ConfigError } from '../shared/errors.js';
 import type { PlannedCollector } from './config.js';
+import { Alerts } from './constructs/alerts.js';
 import { EvidenceFunction, LOCKER_PREFIXES, SIZING } from './constructs/evidence-function.js';
-import { ProtectedKey } from './constructs/protected-key.js';
+import { deploymentRoleArn, ProtectedKey } from './constructs/protected-key.js';
+import { collectorRoleName, memberStackSet } from './member-account-stack.js';
+
+export { COLLECTOR_ROLE_PREFIX } from './member-account-stack.js';
 
 /** The variable that names the digest-signing KMS key to the seal and verify functions. */
 export const SIGNING_KEY_ENV = 'EVIDENCE_SIGNING_KMS_KEY_ID';
@@ -37,11 +41,15 @@ export const METRICS_NAMESPACE = 'EvidenceLocker';
 /** Collector metrics (functions/collect.ts emits them with the function's service name). */
 export const COLLECT_METRICS = { written: 'SnapshotsWritten', failed: 'SnapshotsFailed' } as const;
 
+/**
+ * The Powertools service name of every collector function: one `service` dimension for all,
+ * so that SnapshotsWritten/SnapshotsFailed are two metrics whatever the number of collectors
+ * (each distinct metric costs beyond CloudWatch's free ten); logs name the collector.
+ */
+export const COLLECT_SERVICE = 'evidence-collect';
+
 /** Verifier metrics (functions/verify.ts). */
 export const VERIFY_METRICS = { missingDays: 'MissingDays', integrityProblems: 'IntegrityProblems' } as const;
-
-/** Name prefix of the collector roles that member accounts trust (member-account-stack.ts). */
-export const COLLECTOR_ROLE_PREFIX = 'EvidenceLocker-collect-';
 
 /** The payload every schedule sends: the Scheduler's own context, so a handler knows its slot. */
 export function scheduleInput(): scheduler.ScheduleTargetInput {
@@ -70,14 +78,21 @@ export interface EvidenceStackProps extends StackProps {
   /** Include the verifier (functions/verify.ts). Default true; tests of other parts leave it out. */
   readonly verify?: boolean;
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * The member stack's template: with `aws.memberStackSet` in the configuration, the stack
+   * rolls it out to those OUs as a service-managed StackSet.
+   */
+  readonly memberTemplate?: Record<string, unknown>;
 }
 
 export class EvidenceStack extends Stack {
   readonly bucket: s3.Bucket;
-  readonly key: kms.Key;
+  /** The locker's customer-managed key: only with `locker.encryption: "SSE-KMS"`. */
+  readonly key: kms.Key | undefined;
   /** Signs every digest (ECDSA P-256): seal signs, verify checks (docs/threat-model.md). */
   readonly signingKey: kms.Key;
   readonly topic: sns.Topic;
+  readonly alerts: Alerts;
   readonly deadLetterQueue: sqs.Queue;
   readonly collectorFunctions = new Map<string, EvidenceFunction>();
   readonly sealFunction: EvidenceFunction;
@@ -97,11 +112,15 @@ export class EvidenceStack extends Stack {
     }
 
     // ---- The locker -------------------------------------------------------------------
-    this.key = new kms.Key(this, 'LockerKey', {
-      description: 'Evidence Locker: encrypts the locker bucket (losing it loses the evidence: retained)',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    // SSE-S3 by default: no key exists that an administrator could disable or delete to make
+    // the evidence unreadable. SSE-KMS on request, with a key that denies exactly that.
+    this.key =
+      config.locker.encryption === 'SSE-KMS'
+        ? new ProtectedKey(this, 'LockerKey', {
+            description:
+              'Evidence Locker: encrypts the locker bucket; disabling or deleting it is denied (losing it loses the evidence)',
+          }).key
+        : undefined;
     const accessLogs = new s3.Bucket(this, 'AccessLogs', {
       // Server access logs cannot go to an Object Lock bucket, and need SSE-S3 on the target.
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -126,9 +145,9 @@ export class EvidenceStack extends Stack {
         Duration.days(config.locker.retentionDays),
       ),
       versioned: true,
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: this.key,
-      bucketKeyEnabled: true,
+      ...(this.key
+        ? { encryption: s3.BucketEncryption.KMS, encryptionKey: this.key, bucketKeyEnabled: true }
+        : { encryption: s3.BucketEncryption.S3_MANAGED }),
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
@@ -155,32 +174,12 @@ export class EvidenceStack extends Stack {
       keySpec: kms.KeySpec.ECC_NIST_P256,
       keyUsage: kms.KeyUsage.SIGN_VERIFY,
     }).key;
-    const locker = { bucket: this.bucket, key: this.key };
+    const locker = { bucket: this.bucket, ...(this.key && { key: this.key }) };
 
     // ---- Alerts -------------------------------------------------------------------------
-    const alertsKey = new kms.Key(this, 'AlertsKey', {
-      description: 'Evidence Locker: encrypts the alert topic',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-      pendingWindow: Duration.days(7),
-    });
-    // CloudWatch alarms publish to the encrypted topic: they need the key.
-    alertsKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CloudWatchAlarmsPublish',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
-      }),
-    );
-    this.topic = new sns.Topic(this, 'Alerts', {
-      displayName: 'Evidence Locker alerts',
-      masterKey: alertsKey,
-      enforceSSL: true,
-    });
-    for (const email of config.alerts.emails)
-      this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    this.alerts = new Alerts(this, 'Alerts', { emails: config.alerts.emails });
+    this.topic = this.alerts.topic;
+    this.alerts.watchKeys([this.signingKey, ...(this.key ? [this.key] : [])]);
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -197,25 +196,6 @@ export class EvidenceStack extends Stack {
       metricsNamespace: METRICS_NAMESPACE,
       deadLetterQueue: this.deadLetterQueue,
     };
-    const alarmAction = new cwActions.SnsAction(this.topic);
-    const alarm = (alarmId: string, description: string, metric: cloudwatch.IMetric) => {
-      const a = new cloudwatch.Alarm(this, `${alarmId}Alarm`, {
-        alarmDescription: description,
-        metric,
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      a.addAlarmAction(alarmAction);
-      return a;
-    };
-    const crashAlarm = (fn: EvidenceFunction, name: string) =>
-      alarm(
-        `${name}Errors`,
-        `${name}: the function failed (locker unreachable, timeout or crash); see its log group ${fn.functionLogGroup.logGroupName}`,
-        fn.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
-      );
     // One role for every schedule: it may invoke the stack's functions, nothing else.
     const schedulerRole = new iam.Role(this, 'SchedulerRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
@@ -243,7 +223,6 @@ export class EvidenceStack extends Stack {
     };
 
     // ---- Collectors ---------------------------------------------------------------------
-    const widgets: cloudwatch.IWidget[] = [];
     for (const c of props.collectors) {
       const name = `Collect${pascal(c.id)}`;
       const environment: Record<string, string> = {
@@ -254,10 +233,10 @@ export class EvidenceStack extends Stack {
         ...common,
         ...SIZING.collector,
         handlerFile: 'collect.ts',
-        serviceName: `evidence-collect-${c.id}`,
+        serviceName: COLLECT_SERVICE,
         description: `Evidence Locker collector ${c.id}: ${c.description}`.slice(0, 256),
         environment,
-        ...(c.source === 'aws' && { roleName: `${COLLECTOR_ROLE_PREFIX}${c.id}-${Aws.REGION}` }),
+        ...(c.source === 'aws' && { roleName: collectorRoleName(c.id, Aws.REGION) }),
       });
       fn.bindLocker(locker, 'collect');
       if (c.source === 'aws') {
@@ -286,17 +265,11 @@ export class EvidenceStack extends Stack {
       }
       this.collectorFunctions.set(c.id, fn);
       schedule(`${name}Schedule`, config.schedule.collect, fn, `Evidence Locker: collect ${c.id} daily`);
-      crashAlarm(fn, name);
-      alarm(
-        `${name}Failed`,
-        `${c.id}: a collection was recorded with status error or partial (the snapshot says why; run "npx evidence ls --collector ${c.id}")`,
-        new cloudwatch.Metric({
-          namespace: METRICS_NAMESPACE,
-          metricName: COLLECT_METRICS.failed,
-          dimensionsMap: { service: `evidence-collect-${c.id}` },
-          period: Duration.hours(1),
-          statistic: 'Sum',
-        }),
+    }
+    if (props.collectors.length > 0) {
+      this.alerts.whenAboveZero(
+        'CollectionsFailed',
+        collectMetric(COLLECT_METRICS.failed, Duration.hours(1)),
       );
     }
 
@@ -319,7 +292,6 @@ export class EvidenceStack extends Stack {
       this.sealFunction,
       "Evidence Locker: seal yesterday's snapshots",
     );
-    crashAlarm(this.sealFunction, 'Seal');
 
     if (props.verify ?? true) {
       const fn = new EvidenceFunction(this, 'Verify', {
@@ -346,13 +318,6 @@ export class EvidenceStack extends Stack {
       );
       fn.executionRole.addToPrincipalPolicy(
         new iam.PolicyStatement({
-          sid: 'AlertsKey',
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-          resources: [alertsKey.keyArn],
-        }),
-      );
-      fn.executionRole.addToPrincipalPolicy(
-        new iam.PolicyStatement({
           sid: 'PutVerifyMetrics',
           actions: ['cloudwatch:PutMetricData'],
           resources: ['*'],
@@ -364,89 +329,34 @@ export class EvidenceStack extends Stack {
         reason: `cloudwatch:PutMetricData has no resource-level permissions; it is limited to the ${METRICS_NAMESPACE} namespace by condition.`,
       });
       schedule('VerifySchedule', config.schedule.verify, fn, 'Evidence Locker: verify the locker daily');
-      crashAlarm(fn, 'Verify');
-      alarm(
-        'MissingDays',
-        'The verifier found days with no snapshot in some series: evidence is missing (run "npx evidence verify")',
-        verifyMetric(VERIFY_METRICS.missingDays),
-      );
-      alarm(
-        'IntegrityProblems',
-        'The verifier found altered, unsealed, deleted or wrongly retained evidence (run "npx evidence verify")',
-        verifyMetric(VERIFY_METRICS.integrityProblems),
-      );
+      this.alerts.whenAboveZero('MissingDays', verifyMetric(VERIFY_METRICS.missingDays));
+      this.alerts.whenAboveZero('IntegrityProblems', verifyMetric(VERIFY_METRICS.integrityProblems));
+      this.alerts.whenSilent('VerifierSilent', verifyMetric(VERIFY_METRICS.integrityProblems));
       this.verifyFunction = fn;
     }
 
-    alarm(
+    // A function that crashes is retried twice, then its event lands here: one alarm for all.
+    this.alerts.whenAboveZero(
       'DeadLetters',
-      'A scheduled run could not be delivered or failed after its retries: its event is in the dead-letter queue',
       this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(5),
         statistic: 'Maximum',
       }),
     );
 
-    // ---- Dashboard ----------------------------------------------------------------------
-    const collectorFns = [...this.collectorFunctions.entries()];
-    widgets.push(
-      new cloudwatch.GraphWidget({
-        title: 'Snapshots written / failed',
-        left: collectorFns.map(
-          ([cid]) =>
-            new cloudwatch.Metric({
-              namespace: METRICS_NAMESPACE,
-              metricName: COLLECT_METRICS.written,
-              dimensionsMap: { service: `evidence-collect-${cid}` },
-              period: Duration.days(1),
-              statistic: 'Sum',
-              label: `${cid} written`,
-            }),
-        ),
-        right: collectorFns.map(
-          ([cid]) =>
-            new cloudwatch.Metric({
-              namespace: METRICS_NAMESPACE,
-              metricName: COLLECT_METRICS.failed,
-              dimensionsMap: { service: `evidence-collect-${cid}` },
-              period: Duration.days(1),
-              statistic: 'Sum',
-              label: `${cid} failed`,
-            }),
-        ),
-        width: 12,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Function errors and duration',
-        left: [
-          ...collectorFns.map(([, f]) => f),
-          this.sealFunction,
-          ...(this.verifyFunction ? [this.verifyFunction] : []),
-        ].map((f) => f.metricErrors({ period: Duration.days(1), statistic: 'Sum' })),
-        right: [...collectorFns.map(([, f]) => f), this.sealFunction].map((f) =>
-          f.metricDuration({ period: Duration.days(1), statistic: 'Maximum' }),
-        ),
-        width: 12,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Verifier: missing days / integrity problems',
-        left: this.verifyFunction
-          ? [verifyMetric(VERIFY_METRICS.missingDays), verifyMetric(VERIFY_METRICS.integrityProblems)]
-          : [],
-        width: 12,
-      }),
-      new cloudwatch.SingleValueWidget({
-        title: 'Dead-letter queue depth',
-        metrics: [
-          this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.hours(1) }),
-        ],
-        width: 12,
-      }),
-    );
-    new cloudwatch.Dashboard(this, 'Dashboard', {
-      defaultInterval: Duration.days(14),
-      widgets: [widgets],
-    });
+    // ---- Dashboard (optional: the alarms do not need it) --------------------------------
+    if (config.alerts.dashboard) this.addDashboard();
+
+    // ---- Member accounts (optional): the collector role in every account of the OUs ------
+    const stackSet = config.aws?.memberStackSet;
+    if (stackSet && props.memberTemplate) {
+      const set = memberStackSet(this, 'MemberStackSet', stackSet, props.memberTemplate);
+      // The member role trusts the collector roles by ARN: IAM refuses a principal that does not exist yet.
+      for (const c of props.collectors.filter((x) => x.source === 'aws')) {
+        const role = this.collectorFunctions.get(c.id)?.executionRole.node.defaultChild as iam.CfnRole;
+        set.addDependency(role);
+      }
+    }
 
     new CfnOutput(this, 'LockerBucket', {
       value: this.bucket.bucketName,
@@ -459,6 +369,48 @@ export class EvidenceStack extends Stack {
         description: `Put the ${source} credentials here (docs/deploy.md)`,
       });
     }
+  }
+
+  /** The CloudWatch dashboard: snapshots, function errors and durations, verifier figures, DLQ depth. */
+  private addDashboard(): void {
+    const fns = [
+      ...this.collectorFunctions.values(),
+      this.sealFunction,
+      ...(this.verifyFunction ? [this.verifyFunction] : []),
+    ];
+    new cloudwatch.Dashboard(this, 'Dashboard', {
+      defaultInterval: Duration.days(14),
+      widgets: [
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Snapshots written / failed (all collectors)',
+            left: [collectMetric(COLLECT_METRICS.written, Duration.days(1))],
+            right: [collectMetric(COLLECT_METRICS.failed, Duration.days(1))],
+            width: 12,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Function errors and duration',
+            left: fns.map((f) => f.metricErrors({ period: Duration.days(1), statistic: 'Sum' })),
+            right: fns.map((f) => f.metricDuration({ period: Duration.days(1), statistic: 'Maximum' })),
+            width: 12,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Verifier: missing days / integrity problems',
+            left: this.verifyFunction
+              ? [verifyMetric(VERIFY_METRICS.missingDays), verifyMetric(VERIFY_METRICS.integrityProblems)]
+              : [],
+            width: 12,
+          }),
+          new cloudwatch.SingleValueWidget({
+            title: 'Dead-letter queue depth',
+            metrics: [
+              this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.hours(1) }),
+            ],
+            width: 12,
+          }),
+        ],
+      ],
+    });
   }
 
   /** The Secrets Manager secret of a vendor source, created once, empty ("{}") until the user fills it. */
@@ -510,10 +462,13 @@ export class EvidenceStack extends Stack {
         sid: 'DenyWritesWithoutCompliance',
         effect: iam.Effect.DENY,
         principals: everyone,
-        // Every object must be written with explicit COMPLIANCE retention (shared/locker/s3.ts does).
+        // A write that names a lock mode must name COMPLIANCE (shared/locker/s3.ts always does).
+        // One that names none (UploadPart, CompleteMultipartUpload carry no lock headers) gets the
+        // bucket's default retention, which is COMPLIANCE for locker.retentionDays and cannot be
+        // changed (DenyLockAndBucketChanges).
         actions: ['s3:PutObject'],
         resources: [bucket.arnForObjects('*')],
-        conditions: { StringNotEquals: { 's3:object-lock-mode': 'COMPLIANCE' } },
+        conditions: { StringNotEqualsIfExists: { 's3:object-lock-mode': 'COMPLIANCE' } },
       }),
     );
     bucket.addToResourcePolicy(
@@ -523,9 +478,14 @@ export class EvidenceStack extends Stack {
         principals: everyone,
         // Every write must carry If-None-Match: * (S3 conditional writes), so no key ever gets a
         // second version: what was sealed stays the current version for good.
+        // CreateMultipartUpload, UploadPart and UploadPartCopy take no conditional header: they
+        // are exempt (s3:ObjectCreationOperation false); CompleteMultipartUpload is not.
         actions: ['s3:PutObject'],
         resources: [bucket.arnForObjects('*')],
-        conditions: { Null: { 's3:if-none-match': 'true' } },
+        conditions: {
+          Null: { 's3:if-none-match': 'true' },
+          Bool: { 's3:ObjectCreationOperation': 'true' },
+        },
       }),
     );
     bucket.addToResourcePolicy(
@@ -533,18 +493,30 @@ export class EvidenceStack extends Stack {
         sid: 'DenyLockAndBucketChanges',
         effect: iam.Effect.DENY,
         principals: everyone,
-        actions: ['s3:PutBucketObjectLockConfiguration', 's3:DeleteBucket', 's3:PutBucketVersioning'],
+        // A lifecycle rule could expire current versions (delete markers hide the locked ones).
+        actions: [
+          's3:PutBucketObjectLockConfiguration',
+          's3:DeleteBucket',
+          's3:PutBucketVersioning',
+          's3:PutLifecycleConfiguration',
+        ],
         resources: [bucket.bucketArn],
         // Only CloudFormation deploying this stack (the CDK execution role) may change the
         // default retention, e.g. when locker.retentionDays is raised.
-        conditions: {
-          ArnNotLike: {
-            'aws:PrincipalArn': `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/cdk-*-cfn-exec-role-${Aws.ACCOUNT_ID}-${Aws.REGION}`,
-          },
-        },
+        conditions: { ArnNotLike: { 'aws:PrincipalArn': deploymentRoleArn() } },
       }),
     );
   }
+}
+
+function collectMetric(metricName: string, period: Duration): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { service: COLLECT_SERVICE },
+    period,
+    statistic: 'Sum',
+  });
 }
 
 function verifyMetric(metricName: string): cloudwatch.Metric {

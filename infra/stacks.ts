@@ -9,7 +9,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Config } from '../shared/config.js';
 import { allReadActions, type PlanOptions, planCollectors } from './config.js';
 import { EvidenceStack } from './evidence-stack.js';
-import { MemberAccountStack } from './member-account-stack.js';
+import { MemberAccountStack, memberTemplate } from './member-account-stack.js';
 
 export const EVIDENCE_STACK = 'EvidenceLocker';
 export const MEMBER_STACK = 'EvidenceLockerMember';
@@ -29,22 +29,30 @@ export function buildApp(app: App, config: Config, options: BuildOptions = {}) {
     account: process.env.CDK_DEFAULT_ACCOUNT,
     region: process.env.CDK_DEFAULT_REGION,
   };
-  const evidence = new EvidenceStack(app, EVIDENCE_STACK, {
-    env,
-    description: 'Evidence Locker: SOC 2 evidence collection into an Object-Lock S3 locker',
-    config,
-    collectors,
-    ...(options.verify !== undefined && { verify: options.verify }),
-  });
   const readActions = allReadActions(collectors);
-  const member =
+  const memberProps =
     config.aws && readActions.length > 0
-      ? new MemberAccountStack(app, MEMBER_STACK, {
+      ? {
           description: 'Evidence Locker: read-only role for the evidence account collectors',
           roleName: config.aws.roleName,
           readActions,
-        })
+          collectorIds: collectors.filter((c) => c.source === 'aws').map((c) => c.id),
+        }
       : undefined;
+  const evidence = new EvidenceStack(app, EVIDENCE_STACK, {
+    env,
+    description: 'Evidence Locker: SOC 2 evidence collection into an Object-Lock S3 locker',
+    // Deleting the stack would silence every alarm and schedule: CloudFormation refuses it.
+    terminationProtection: true,
+    config,
+    collectors,
+    ...(options.verify !== undefined && { verify: options.verify }),
+    ...(memberProps &&
+      config.aws?.memberStackSet && {
+        memberTemplate: memberTemplate(memberProps, app.node.getAllContext()),
+      }),
+  });
+  const member = memberProps ? new MemberAccountStack(app, MEMBER_STACK, memberProps) : undefined;
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { evidence, member };
 }

@@ -238,7 +238,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     );
 
     const config: Record<string, unknown> = {
-      locker: { retentionDays: 730 },
+      // The demo's digest-signing key stays with the demo (outside its locker), not in ~/.config.
+      locker: { retentionDays: 730, signingKeyFile: path.join(dir, 'signing-key.pem') },
       aws: { regions: [...REGIONS], accounts: [] },
       auditPeriod: { start: days[0]! },
     };

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AnyCheck } from '../shared/checks/types.js';
 import { MODULES } from '../shared/collectors/registry.js';
-import type { CollectorModule } from '../shared/collectors/types.js';
+import { type CollectorModule, requiredSection } from '../shared/collectors/types.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -45,7 +45,7 @@ export function registryBlocks(modules: readonly CollectorModule[] = MODULES): {
         collectors.map((c) => [
           code(c.id),
           code(c.scopePattern ?? '?'),
-          code(c.settings ? `${c.source}.${c.settings.key}` : c.source),
+          code(requiredSection(c)),
           c.description,
           c.controls.join(', '),
         ]),

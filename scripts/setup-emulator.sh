@@ -16,7 +16,7 @@ if .venv/bin/python -c "import importlib.metadata as m,sys; sys.exit(0 if m.vers
 fi
 echo "== emulator: installing moto ${MOTO_VERSION} and cfn-lint ${CFN_LINT_VERSION} from PyPI into .venv/ (once; about a minute)"
 # One line per package, so a slow download shows progress instead of a silent minute.
-.venv/bin/python -m pip install --disable-pip-version-check --progress-bar off "moto[server]==${MOTO_VERSION}" "cfn-lint==${CFN_LINT_VERSION}" \
+PYTHONUNBUFFERED=1 .venv/bin/python -m pip install --disable-pip-version-check --progress-bar off "moto[server]==${MOTO_VERSION}" "cfn-lint==${CFN_LINT_VERSION}" \
   | grep --line-buffered -E '^(Collecting|Successfully installed)' || true
 .venv/bin/python -c "import importlib.metadata as m; m.version('moto'); m.version('cfn-lint')" \
   || { echo "emulator: the install failed; run: .venv/bin/python -m pip install 'moto[server]==${MOTO_VERSION}' 'cfn-lint==${CFN_LINT_VERSION}'" >&2; exit 1; }

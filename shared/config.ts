@@ -30,12 +30,40 @@ export const cronExpression = z
     'expected an EventBridge cron expression with six fields, e.g. "cron(5 0 * * ? *)"',
   );
 
+const accountId = z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id');
+
 export const AccountEntry = z
   .object({
-    id: z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id'),
+    id: accountId,
     name: z.string().min(1).optional(),
+    /** First day this account is collected, when after auditPeriod.start. */
+    since: day.optional(),
     roleName: z.string().min(1).optional(),
     externalId: z.string().min(2).optional(),
+  })
+  .strict();
+
+const ouId = z
+  .string()
+  .regex(
+    /^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/,
+    'expected an OU id such as "ou-ab12-cd34ef56" or a root id such as "r-ab12"',
+  );
+
+/**
+ * AWS Organizations discovery: every ACTIVE account of the organization (or of the listed
+ * OUs, recursively), minus `excludeOus` and `excludeAccounts`, is collected without listing it by hand.
+ */
+export const OrganizationSelection = z
+  .object({
+    /** OU ids (ou-xxxx-yyyyyyyy) or the root id (r-xxxx): only accounts under these, at any depth. */
+    ous: z
+      .array(ouId)
+      .min(1, 'expected at least one OU id, or leave "ous" out for the whole organization')
+      .optional(),
+    /** OU ids whose accounts, at any depth, are not collected. */
+    excludeOus: z.array(ouId).default([]),
+    excludeAccounts: z.array(accountId).default([]),
   })
   .strict();
 
@@ -66,16 +94,51 @@ export const ConfigSchema = z
               ),
           )
           .default([]),
+        /**
+         * How the locker bucket is encrypted at rest: SSE-S3 (default: no key anyone can disable)
+         * or SSE-KMS with a customer-managed key whose policy denies disabling and deletion
+         * (docs/deploy.md, "Encryption": the trade-off). Deployment only.
+         */
+        encryption: z.enum(['SSE-S3', 'SSE-KMS']).default('SSE-S3'),
       })
       .strict(),
     aws: z
       .object({
         regions: z.array(region).min(1, 'expected at least one region'),
         accounts: z.array(AccountEntry).default([]),
+        /** Discover the accounts from AWS Organizations (management or delegated-administrator account). */
+        organization: OrganizationSelection.optional(),
         /** Role assumed in each entry of `accounts` unless the entry names its own. */
         roleName: z.string().min(1).default('EvidenceLockerCollector'),
         /** At most this many account × region scopes are collected at once. */
         concurrency: z.number().int().min(1).max(64).default(8),
+        /** First day AWS is collected, when after auditPeriod.start. */
+        since: day.optional(),
+        /** First day each listed region is collected, when after auditPeriod.start. */
+        regionsSince: z.record(region, day).default({}),
+        /**
+         * Deployment only: the evidence stack rolls the member role out as a service-managed
+         * StackSet to these OUs (or the organization root), and to every account that joins them.
+         */
+        memberStackSet: z
+          .object({
+            targets: z
+              .array(
+                z
+                  .string()
+                  .regex(
+                    /^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/,
+                    'expected an OU id such as "ou-ab12-cd34ef56" or the root id such as "r-ab12"',
+                  ),
+              )
+              .min(1, 'expected at least one OU or root id'),
+            /** The one region the stack instances go to (the role is global). Default: the evidence stack's region. */
+            region: region.optional(),
+            /** SELF from the management account; DELEGATED_ADMIN from a delegated administrator account. */
+            callAs: z.enum(['SELF', 'DELEGATED_ADMIN']).default('SELF'),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .optional(),
@@ -86,6 +149,7 @@ export const ConfigSchema = z
         /** OAuth 2.0 service app (private_key_jwt); without it the CLI uses OKTA_API_TOKEN. */
         clientId: z.string().min(1).optional(),
         concurrency: z.number().int().min(1).max(15).default(3),
+        since: day.optional(),
       })
       .strict()
       .optional(),
@@ -101,10 +165,17 @@ export const ConfigSchema = z
         /** GitHub App authentication: without it the CLI uses GITHUB_TOKEN. */
         appId: z.union([z.string(), z.number()]).optional(),
         installationId: z.union([z.string(), z.number()]).optional(),
+        since: day.optional(),
       })
       .strict()
       .optional(),
-    auditPeriod: z.object({ start: day, end: day.optional() }).strict(),
+    auditPeriod: z
+      .object({ start: day, end: day.optional() })
+      .strict()
+      .refine((p) => p.end === undefined || p.end >= p.start, {
+        message: 'auditPeriod.end is before auditPeriod.start: the period would have no day',
+        path: ['end'],
+      }),
     checks: z
       .object({
         iamKeyMaxAgeDays: z.number().int().min(1).max(3650).default(90),
@@ -120,9 +191,13 @@ export const ConfigSchema = z
       .strict()
       .default({ collect: 'cron(5 0 * * ? *)', seal: 'cron(0 3 * * ? *)', verify: 'cron(0 6 * * ? *)' }),
     alerts: z
-      .object({ emails: z.array(z.email()).default([]) })
+      .object({
+        emails: z.array(z.email()).default([]),
+        /** Deployment only: also create the CloudWatch dashboard (the alarms do not need it). */
+        dashboard: z.boolean().default(false),
+      })
       .strict()
-      .default({ emails: [] }),
+      .default({ emails: [], dashboard: false }),
   })
   .strict();
 

@@ -69,6 +69,8 @@ describe('npm run demo', () => {
     expect(gh.length).toBeGreaterThan(0);
     for (const s of gh) expect(s.failing.join(' ')).toContain('repo-0004');
     expect(printed).toMatch(/== done/);
+    // Its signing key stays in the demo directory, outside the locker.
+    expect(existsSync(path.join(result.dir, 'signing-key.pem'))).toBe(true);
     // It ends with where the results are: a verified locker and the workpapers.
     expect(result.verified).toBe(true);
     expect(printed).toContain(

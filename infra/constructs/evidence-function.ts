@@ -40,7 +40,8 @@ export type LockerAccess = 'collect' | 'seal' | 'verify';
 
 export interface EvidenceLocker {
   readonly bucket: s3.IBucket;
-  readonly key: kms.IKey;
+  /** The locker's customer-managed key, when it uses SSE-KMS (SSE-S3 needs no grant). */
+  readonly key?: kms.IKey | undefined;
 }
 
 export interface EvidenceFunctionProps {
@@ -185,9 +186,11 @@ export class EvidenceFunction extends NodejsFunction {
       );
       kmsActions = ['kms:Decrypt', 'kms:GenerateDataKey'];
     }
-    statements.push(
-      new iam.PolicyStatement({ sid: 'LockerKey', actions: kmsActions, resources: [key.keyArn] }),
-    );
+    if (key) {
+      statements.push(
+        new iam.PolicyStatement({ sid: 'LockerKey', actions: kmsActions, resources: [key.keyArn] }),
+      );
+    }
     for (const statement of statements) this.executionRole.addToPrincipalPolicy(statement);
     const bucketRef = Stack.of(this).getLogicalId(bucket.node.defaultChild as s3.CfnBucket);
     const reason =

@@ -13,8 +13,14 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import type { Scope, ScopeEnvironment } from '../collectors/types.js';
 import type { Config } from '../config.js';
 import { SourceUnavailableError } from '../errors.js';
-import { registerSecret } from '../secrets.js';
-import { countRequests, type RequestCounter } from './clients.js';
+import {
+  awsClientOptions,
+  awsTimeouts,
+  countRequests,
+  type RequestCounter,
+  registerAwsCredentials,
+  registeredDefaultCredentials,
+} from './clients.js';
 
 /** The RoleSessionName of every assumed-role session: CloudTrail in the member account shows it. */
 export const ROLE_SESSION_NAME = 'evidence-locker';
@@ -39,7 +45,13 @@ export interface AwsRegionalScope extends Scope, AwsAccount {
   readonly region: string;
 }
 
-/** The accounts under this config: the credentials' own first, then each `aws.accounts` entry. */
+/**
+ * The accounts under this config. With `aws.organization`: every in-scope account of the
+ * discovered organization (`env.organization`), the credentials' own account without a role,
+ * then any `aws.accounts` entry outside the organization; an `aws.accounts` entry for an
+ * organization account supplies its name, role name or external id. Without it: the
+ * credentials' own account first, then each `aws.accounts` entry.
+ */
 export function awsAccounts(config: Config, env: ScopeEnvironment): AwsAccount[] {
   const aws = config.aws;
   if (!aws) return [];
@@ -49,16 +61,43 @@ export function awsAccounts(config: Config, env: ScopeEnvironment): AwsAccount[]
       'the AWS account of the credentials in use is unknown (STS GetCallerIdentity did not answer); set AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or an instance role)',
     );
   }
+  const entries = new Map(aws.accounts.map((e) => [e.id, e]));
+  const member = (id: string, name: string | undefined): AwsAccount => {
+    const entry = entries.get(id);
+    const label = entry?.name ?? name;
+    if (id === own) return { accountId: id, ...(label !== undefined && { name: label }) };
+    return {
+      accountId: id,
+      ...(label !== undefined && { name: label }),
+      roleArn: `arn:aws:iam::${id}:role/${entry?.roleName ?? aws.roleName}`,
+      ...(entry?.externalId !== undefined && { externalId: entry.externalId }),
+    };
+  };
+  if (aws.organization) {
+    const inventory = env.organization;
+    if (!inventory) {
+      const why = env.organizationError?.message ?? 'AWS Organizations was not asked';
+      throw new SourceUnavailableError(
+        `aws.organization is set but the organization was not discovered: ${why}`,
+        {
+          cause: env.organizationError,
+        },
+      );
+    }
+    const inOrg = new Set(inventory.accounts.map((a) => a.id));
+    const chosen = inventory.accounts.filter((a) => a.inScope).map((a) => member(a.id, a.name ?? undefined));
+    const outside = aws.accounts.filter((e) => !inOrg.has(e.id)).map((e) => member(e.id, undefined));
+    // The credentials' own account first (as without an organization), then by id.
+    return [
+      ...chosen.filter((a) => a.accountId === own),
+      ...chosen.filter((a) => a.accountId !== own),
+      ...outside,
+    ];
+  }
   const accounts: AwsAccount[] = [{ accountId: own }];
   for (const entry of aws.accounts) {
     if (accounts.some((a) => a.accountId === entry.id)) continue;
-    const roleName = entry.roleName ?? aws.roleName;
-    accounts.push({
-      accountId: entry.id,
-      ...(entry.name !== undefined && { name: entry.name }),
-      roleArn: `arn:aws:iam::${entry.id}:role/${roleName}`,
-      ...(entry.externalId !== undefined && { externalId: entry.externalId }),
-    });
+    accounts.push(member(entry.id, undefined));
   }
   return accounts;
 }
@@ -90,6 +129,8 @@ export function credentialsFor(account: AwsAccount): AwsCredentialIdentityProvid
   const cached = providers.get(cacheKey);
   if (cached) return cached;
   const assume = fromTemporaryCredentials({
+    masterCredentials: registeredDefaultCredentials(),
+    clientConfig: { requestHandler: awsTimeouts() },
     params: {
       RoleArn: account.roleArn,
       RoleSessionName: ROLE_SESSION_NAME,
@@ -104,11 +145,7 @@ export function credentialsFor(account: AwsAccount): AwsCredentialIdentityProvid
       const expiry = held?.expiration?.getTime();
       if (held && (expiry === undefined || expiry - Date.now() > REFRESH_MARGIN_MS)) return held;
     }
-    current = assume().then((creds) => {
-      registerSecret(creds.secretAccessKey);
-      registerSecret(creds.sessionToken);
-      return creds;
-    });
+    current = assume().then(registerAwsCredentials);
     // A failed AssumeRole is not cached: the next scope tries again.
     current.catch(() => {
       current = undefined;
@@ -127,11 +164,11 @@ export function forgetAwsCredentials(): void {
 /** Any SDK v3 client: what countRequests accepts, and destroy(). */
 type SdkClient = Parameters<typeof countRequests>[0] & { destroy(): void };
 
-type ClientConstructor<C> = new (config: {
-  region: string;
-  credentials?: AwsCredentialIdentityProvider;
-  maxAttempts?: number;
-}) => C;
+type ClientConstructor<C> = new (
+  config: ReturnType<typeof awsClientOptions> & {
+    maxAttempts?: number;
+  },
+) => C;
 
 /**
  * An SDK client for one account and region whose every request (retries included) is
@@ -143,12 +180,10 @@ export function awsClient<C extends SdkClient>(
   region: string,
   counter: RequestCounter,
 ): C {
-  const credentials = credentialsFor(account);
   const client = new Client({
-    region,
+    ...awsClientOptions(region, credentialsFor(account)),
     // Standard retry with a few more attempts than the default: throttling is normal at scale.
     maxAttempts: 5,
-    ...(credentials && { credentials }),
   });
   countRequests(client, counter);
   return client;

@@ -1,9 +1,21 @@
 /**
- * AWS SDK client options shared by every client we build. The SDK honours
- * AWS_ENDPOINT_URL itself; against an emulator S3 also needs path-style addressing.
+ * AWS SDK client options shared by every client we build: the one place that sets the
+ * request timeouts and the credentials. The SDK honours AWS_ENDPOINT_URL itself; against an
+ * emulator S3 also needs path-style addressing.
+ *
+ * Credentials: the SDK's own provider chain (environment, SSO, shared config and credentials
+ * files with profiles, process, web identity, container, instance metadata), wrapped so that
+ * whatever it returns is registered for redaction before the first request is signed: a
+ * session token echoed back by an endpoint never reaches a log line or the locker.
+ *
+ * Timeouts: every request has a connect timeout and a total timeout (NodeHttpHandler's
+ * connectionTimeout, and requestTimeout with throwOnRequestTimeout: without it the handler
+ * only warns), so a hanging endpoint becomes an error, not a stall.
  */
-import type { MiddlewareStack } from '@smithy/types';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, MiddlewareStack } from '@smithy/types';
 import { awsEndpointOverride, optionalEnv } from '../env.js';
+import { registerSecret } from '../secrets.js';
 
 export const DEFAULT_REGION = 'us-east-1';
 
@@ -11,9 +23,56 @@ export function defaultRegion(): string {
   return optionalEnv('AWS_REGION') ?? optionalEnv('AWS_DEFAULT_REGION') ?? DEFAULT_REGION;
 }
 
-/** Options for S3Client: path-style when an endpoint override (the emulator) is in force. */
+export interface AwsTimeouts {
+  /** Milliseconds to establish the connection. */
+  connectionTimeout: number;
+  /** Milliseconds a request may take in all (per attempt). */
+  requestTimeout: number;
+}
+
+export const DEFAULT_AWS_TIMEOUTS: Readonly<AwsTimeouts> = {
+  connectionTimeout: 5_000,
+  requestTimeout: 30_000,
+};
+let timeouts: AwsTimeouts = { ...DEFAULT_AWS_TIMEOUTS };
+
+/** Change the request timeouts of clients built from now on (tests; the CLI's --deadline). */
+export function setAwsTimeouts(next: Partial<AwsTimeouts>): void {
+  timeouts = { ...timeouts, ...next };
+}
+
+/** The request handler options: connect timeout, and a total time per request that is an error. */
+export function awsTimeouts(): AwsTimeouts & { throwOnRequestTimeout: true } {
+  return { ...timeouts, throwOnRequestTimeout: true };
+}
+
+/** Register the secret parts of AWS credentials for redaction. */
+export function registerAwsCredentials(creds: AwsCredentialIdentity): AwsCredentialIdentity {
+  registerSecret(creds.secretAccessKey);
+  registerSecret(creds.sessionToken);
+  return creds;
+}
+
+/**
+ * The SDK's default credential provider chain, every answer registered for redaction. The
+ * chain memoizes (and refreshes near expiry) itself; one chain per client, as the SDK does.
+ */
+export function registeredDefaultCredentials(): AwsCredentialIdentityProvider {
+  const chain = fromNodeProviderChain({ clientConfig: { requestHandler: awsTimeouts() } });
+  return async (props) => registerAwsCredentials(await chain(props));
+}
+
+/** Options for any SDK v3 client: region, timeouts, registered credentials. */
+export function awsClientOptions(
+  region = defaultRegion(),
+  credentials: AwsCredentialIdentityProvider = registeredDefaultCredentials(),
+) {
+  return { region, requestHandler: awsTimeouts(), credentials };
+}
+
+/** Options for S3Client: as awsClientOptions, path-style when an endpoint override (the emulator) is in force. */
 export function s3ClientOptions(region = defaultRegion()) {
-  return { region, forcePathStyle: awsEndpointOverride() !== undefined };
+  return { ...awsClientOptions(region), forcePathStyle: awsEndpointOverride() !== undefined };
 }
 
 /** A counter of API requests made through one or more clients. */

@@ -1,11 +1,13 @@
 /** The AWS account of the credentials in use: the default scope of the AWS collectors. */
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AnyCollector, ScopeEnvironment } from '../collectors/types.js';
+import type { Config } from '../config.js';
 import { SourceUnavailableError } from '../errors.js';
-import { defaultRegion } from './clients.js';
+import { awsClientOptions, defaultRegion } from './clients.js';
+import { discoverOrganization } from './organization.js';
 
 export async function callerAccountId(region = defaultRegion()): Promise<string> {
-  const sts = new STSClient({ region });
+  const sts = new STSClient(awsClientOptions(region));
   try {
     const out = await sts.send(new GetCallerIdentityCommand({}));
     if (!out.Account) throw new Error('GetCallerIdentity returned no account');
@@ -20,8 +22,26 @@ export async function callerAccountId(region = defaultRegion()): Promise<string>
   }
 }
 
-/** Resolve the scope environment: the caller's account, only when an AWS collector will run. */
-export async function awsScopeEnvironment(collectors: readonly AnyCollector[]): Promise<ScopeEnvironment> {
+/**
+ * Resolve the scope environment, only when an AWS collector will run: the caller's account,
+ * and with `aws.organization` the organization as discovered now. A failed discovery is
+ * kept (`organizationError`): the organization snapshot records it and every other AWS
+ * collector records an error, instead of the run stopping.
+ */
+export async function awsScopeEnvironment(
+  collectors: readonly AnyCollector[],
+  config?: Config,
+): Promise<ScopeEnvironment> {
   if (!collectors.some((c) => c.source === 'aws')) return {};
-  return { defaultAccountId: await callerAccountId() };
+  const defaultAccountId = await callerAccountId();
+  const selection = config?.aws?.organization;
+  if (!selection) return { defaultAccountId };
+  try {
+    return {
+      defaultAccountId,
+      organization: await discoverOrganization(selection, { callerAccountId: defaultAccountId }),
+    };
+  } catch (err) {
+    return { defaultAccountId, organizationError: err instanceof Error ? err : new Error(String(err)) };
+  }
 }

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import type { Clock } from '../clock.js';
 import { COLLECTORS } from '../collectors/registry.js';
-import { type Config, loadConfig } from '../config.js';
+import { type Config, configPath, loadConfig } from '../config.js';
+import { optionalEnv } from '../env.js';
 import { UsageError } from '../errors.js';
 import { idProblem } from '../evidence/ids.js';
 import { DEFAULT_STORE, openLocker } from '../locker/index.js';
@@ -46,6 +47,13 @@ export class CliContext {
   loadConfig(): Config {
     this.config ??= loadConfig(this.options.config, COLLECTORS);
     return this.config;
+  }
+
+  /** The configuration file in force (absolute); undefined when the configuration came inline (EVIDENCE_CONFIG_JSON). */
+  configFile(): string | undefined {
+    if (this.options.config === undefined && optionalEnv('EVIDENCE_CONFIG_JSON') !== undefined)
+      return undefined;
+    return configPath(this.options.config);
   }
 
   openLocker(): Locker {

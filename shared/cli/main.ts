@@ -10,10 +10,14 @@ import { createStreamLogger } from '../log.js';
 import { TOOL } from '../version.js';
 import { acknowledgeCommand } from './commands/acknowledge.js';
 import { collectCommand } from './commands/collect.js';
+import { exportCommand } from './commands/export.js';
 import { lsCommand } from './commands/ls.js';
+import { reportCommand } from './commands/report.js';
+import { retireCommand } from './commands/retire.js';
 import { sampleCommand } from './commands/sample.js';
 import { sealCommand } from './commands/seal.js';
 import { verifyCommand } from './commands/verify.js';
+import { verifyExportCommand } from './commands/verify-export.js';
 import { CliContext, type CliEnvironment, globalOptions } from './context.js';
 import { EXIT, handleError } from './handle-error.js';
 import { processStreams } from './output.js';
@@ -31,6 +35,10 @@ export const COMMANDS: readonly CommandSpec[] = [
   sampleCommand,
   verifyCommand,
   acknowledgeCommand,
+  retireCommand,
+  exportCommand,
+  verifyExportCommand,
+  reportCommand,
 ];
 
 export function buildProgram(env: CliEnvironment, onExit: (code: number) => void): Command {
@@ -55,7 +63,10 @@ export function buildProgram(env: CliEnvironment, onExit: (code: number) => void
       .showHelpAfterError('(run with --help for usage)')
       .exitOverride()
       .configureOutput({ writeOut: env.streams.stdout, writeErr: env.streams.stderr });
-    command.action(async (options: Record<string, unknown>, cmd: Command) => {
+    // Commander passes the positional arguments first, then the options and the command.
+    command.action(async (...args: unknown[]) => {
+      const cmd = args.at(-1) as Command;
+      const options = args.at(-2) as Record<string, unknown>;
       const ctx = new CliContext(globalOptions(cmd), env);
       try {
         onExit(await spec.run(ctx, options, cmd));

@@ -12,6 +12,7 @@ import githubChanges from './github-changes/index.js';
 import guardduty from './guardduty/index.js';
 import iam from './iam/index.js';
 import okta from './okta/index.js';
+import organization from './organization/index.js';
 import type { AnyCollector, CollectorModule } from './types.js';
 
 export const MODULES: readonly CollectorModule[] = [
@@ -19,6 +20,7 @@ export const MODULES: readonly CollectorModule[] = [
   iam,
   awsConfig,
   cloudtrail,
+  organization,
   okta,
   github,
   githubChanges,

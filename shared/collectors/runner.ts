@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { type Clock, systemClock } from '../clock.js';
-import { mapLimit } from '../concurrency.js';
+import { createLimiter } from '../concurrency.js';
 import type { Config } from '../config.js';
 import { registerEnvironmentSecrets } from '../env.js';
 import { errorMessage, LockerUnavailableError, SourceUnavailableError, UsageError } from '../errors.js';
@@ -53,10 +53,21 @@ export interface RunOptions {
   logger?: Logger;
   runId?: string;
   /** Facts scopes are derived from (e.g. the default AWS account); resolved once, lazily. */
-  scopeEnvironment?: (collectors: readonly AnyCollector[]) => Promise<ScopeEnvironment>;
+  scopeEnvironment?: (collectors: readonly AnyCollector[], config: Config) => Promise<ScopeEnvironment>;
   concurrency?: number;
-  /** Called as each scope finishes (progress). */
+  /** Called as each scope finishes (progress); `total` is the number of scopes known so far. */
   onResult?: (result: RunResult, done: number, total: number) => void;
+  /**
+   * When the run must be over (Lambda: its remaining time less a margin; CLI: --deadline).
+   * A scope not finished by then is written as an error snapshot that says so, so a slow or
+   * hanging source is a recorded failure, never a missing day.
+   */
+  deadline?: Date;
+}
+
+/** The run's deadline came before a scope (or the scope resolution) finished. */
+export class DeadlineError extends Error {
+  override name = 'DeadlineError';
 }
 
 /** Collectors that wrote nothing because their scopes (which series?) could not be known. */
@@ -94,6 +105,14 @@ export function selectCollectors(
     );
   }
   const unconfigured = only.filter((id) => !configured.some((c) => c.id === id));
+  const disabled = unconfigured.filter(
+    (id) => config[collectors.find((c) => c.id === id)!.source] !== undefined,
+  );
+  if (disabled.length) {
+    throw new UsageError(
+      `--only ${disabled.join(', ')}: the configuration does not enable ${disabled.length === 1 ? 'this collector' : 'these collectors'} (${disabled.map((id) => `${id} needs ${requiredSection(collectors.find((c) => c.id === id)!)}`).join(', ')}), so there is nothing to collect`,
+    );
+  }
   if (unconfigured.length) {
     const sections = unconfigured.map((id) => requiredSection(collectors.find((c) => c.id === id)!));
     throw new UsageError(
@@ -111,20 +130,22 @@ export async function runCollectors(options: RunOptions): Promise<RunSummary> {
   registerEnvironmentSecrets(selected.flatMap((c) => c.secrets ?? []));
   await options.locker.check();
 
-  let env: ScopeEnvironment = {};
-  let envError: unknown;
-  if (options.scopeEnvironment) {
-    try {
-      env = await options.scopeEnvironment(selected);
-    } catch (err) {
-      envError = err;
-    }
-  }
+  // The environment (the caller's AWS account) is resolved once, in the background: only the
+  // AWS collectors wait for it, so a failing or hanging STS never delays Okta or GitHub.
+  const deadline = options.deadline;
+  const withDeadline = <T>(promise: Promise<T>, what: string): Promise<T> =>
+    deadline ? raceDeadline(promise, deadline, clock, what) : promise;
+  const envPromise: Promise<ScopeEnvironment> = options.scopeEnvironment
+    ? withDeadline(
+        options.scopeEnvironment(selected, options.config),
+        'resolving the AWS account of the credentials',
+      )
+    : Promise.resolve({});
+  envPromise.catch(() => undefined); // handled where each AWS collector awaits it
 
-  // Expand scopes. A collector whose scopes cannot be resolved writes nothing: a snapshot must
-  // belong to a series, and without its scopes there is no series to attribute it to. The source
-  // is reported instead (the CLI prints the reason and exits non-zero; verify shows the gap).
-  const jobs: { collector: AnyCollector; scope: Scope }[] = [];
+  // A collector whose scopes cannot be resolved writes nothing: a snapshot must belong to a
+  // series, and without its scopes there is no series to attribute it to. The source is
+  // reported instead (the CLI prints the reason and exits non-zero; verify shows the gap).
   const skipped: SkippedSource[] = [];
   const skip = (collector: AnyCollector, err: unknown) => {
     const reason = redact(errorMessage(err));
@@ -139,34 +160,53 @@ export async function runCollectors(options: RunOptions): Promise<RunSummary> {
       });
     logger.error('scopes unknown, nothing collected', { collector: collector.id, error: reason });
   };
-  for (const collector of selected) {
-    // The environment is about AWS (the caller's account): without it no AWS scope is known.
-    if (envError !== undefined && collector.source === 'aws') {
-      skip(collector, envError);
-      continue;
+
+  const limit = createLimiter(options.concurrency ?? options.config.aws?.concurrency ?? 8);
+  const context = { ...options, clock, logger, runId, withDeadline };
+  let done = 0;
+  let total = 0;
+  const runJob = (collector: AnyCollector, scope: Scope) =>
+    limit(async () => {
+      const result = await runOne(collector, scope, context);
+      done++;
+      options.onResult?.(result, done, total);
+      return result;
+    });
+
+  const perCollector = selected.map(async (collector): Promise<RunResult[]> => {
+    let env: ScopeEnvironment = {};
+    if (collector.source === 'aws') {
+      try {
+        env = await envPromise;
+      } catch (err) {
+        // The environment is about AWS (the caller's account): without it no AWS scope is known.
+        skip(collector, err);
+        return [];
+      }
     }
+    let scopes: Scope[];
     try {
-      for (const scope of collector.scopes(options.config, env)) jobs.push({ collector, scope });
+      scopes = collector.scopes(options.config, env);
     } catch (err) {
       skip(collector, err);
+      return [];
     }
-  }
-
-  let done = 0;
-  const width = options.concurrency ?? options.config.aws?.concurrency ?? 8;
-  const results = await mapLimit(jobs, width, async (job) => {
-    const result = await runOne(job.collector, job.scope, { ...options, clock, logger, runId });
-    done++;
-    options.onResult?.(result, done, jobs.length);
-    return result;
+    total += scopes.length;
+    return Promise.all(scopes.map((scope) => runJob(collector, scope)));
   });
+  const results = (await Promise.all(perCollector)).flat();
   return { runId, results, skipped };
 }
 
 async function runOne(
   collector: AnyCollector,
   scope: Scope,
-  options: RunOptions & { clock: Clock; logger: Logger; runId: string },
+  options: RunOptions & {
+    clock: Clock;
+    logger: Logger;
+    runId: string;
+    withDeadline: <T>(promise: Promise<T>, what: string) => Promise<T>;
+  },
 ): Promise<RunResult> {
   const { config, locker, clock, logger, runId } = options;
   const collectedAt = clock.now();
@@ -185,7 +225,10 @@ async function runOne(
   let items = 0;
   let thrown: unknown;
   try {
-    const out = await collector.collect(scope, ctx);
+    const out = await options.withDeadline(
+      collector.collect(scope, ctx),
+      `collecting ${collector.id}/${scope.id}`,
+    );
     data = out.data;
     items = out.items;
     status = out.status ?? 'ok';
@@ -246,4 +289,24 @@ async function runOne(
   if (status !== 'ok') result.error = errors.join('; ');
   if (thrown instanceof SourceUnavailableError) result.sourceUnavailable = true;
   return result;
+}
+
+/**
+ * `promise`, or a DeadlineError when `deadline` (read on `clock`) comes first. The work behind
+ * `promise` is not cancelled; its result is ignored.
+ */
+export function raceDeadline<T>(promise: Promise<T>, deadline: Date, clock: Clock, what: string): Promise<T> {
+  const ms = deadline.getTime() - clock.now().getTime();
+  const error = () =>
+    new DeadlineError(`the run's deadline (${deadline.toISOString()}) came before ${what} finished`);
+  if (ms <= 0) {
+    promise.catch(() => undefined);
+    return Promise.reject(error());
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(error()), ms);
+    timer.unref?.();
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
 }

@@ -11,6 +11,7 @@
  * and the README/docs tables come from the registry (test/collectors/contract.test.ts).
  */
 import type { z } from 'zod';
+import type { OrganizationInventory } from '../aws/organization.js';
 import type { Check } from '../checks/types.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -30,6 +31,10 @@ export interface Scope {
 export interface ScopeEnvironment {
   /** The AWS account of the credentials in use (STS GetCallerIdentity), when AWS is configured. */
   defaultAccountId?: string;
+  /** The AWS organization as discovered today, when `aws.organization` is configured. */
+  organization?: OrganizationInventory;
+  /** Why the organization could not be discovered, when it could not. */
+  organizationError?: Error;
 }
 
 export interface CollectorContext<T = undefined> {
@@ -92,6 +97,8 @@ export interface Collector<S extends Scope = Scope, D = unknown, T = undefined> 
    * absent). Default: the source's section is present and, if it declares a section, so is that.
    */
   enabled?(config: Config, settings: T | undefined): boolean;
+  /** With `enabled`: the configuration key that turns it on, e.g. "aws.organization" (messages, docs). */
+  readonly enabledWhen?: string;
   /** The scopes this collector covers: a pure function of the config and the environment. */
   scopes(config: Config, env: ScopeEnvironment): S[];
   /** Fetch the raw facts for one scope. Throw to record an error snapshot. */
@@ -131,7 +138,10 @@ export function isEnabled(collector: AnyCollector, config: Config): boolean {
 
 /** Why a collector is off, for messages: the section it needs. */
 export function requiredSection(collector: AnyCollector): string {
-  return collector.settings ? `${collector.source}.${collector.settings.key}` : collector.source;
+  return (
+    collector.enabledWhen ??
+    (collector.settings ? `${collector.source}.${collector.settings.key}` : collector.source)
+  );
 }
 
 /**

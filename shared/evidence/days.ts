@@ -52,3 +52,8 @@ export function lastCompleteDay(now: Date, periodEnd?: string): string {
   const yesterday = addDays(dayOf(now), -1);
   return periodEnd !== undefined && periodEnd < yesterday ? periodEnd : yesterday;
 }
+
+/** The later of two days (YYYY-MM-DD order as strings). */
+export function laterDay(a: string, b: string): string {
+  return [a, b].sort()[1]!;
+}

@@ -292,6 +292,17 @@ export interface SigningSettings {
   kmsMessageType?: KmsMessageType;
 }
 
+/** The signing settings a configuration's `locker` section gives (the one mapping seal, verify and sample use). */
+export function signingSettingsOf(locker: {
+  signingKeyFile?: string | undefined;
+  trustedKeys?: readonly string[] | undefined;
+}): SigningSettings {
+  return {
+    ...(locker.signingKeyFile && { keyFile: locker.signingKeyFile }),
+    ...(locker.trustedKeys && { trustedKeys: locker.trustedKeys }),
+  };
+}
+
 /** The key file in force: EVIDENCE_SIGNING_KEY_FILE, then the config key, then the default path. */
 export function keyFilePath(settings: Pick<SigningSettings, 'keyFile'> = {}): string {
   return path.resolve(optionalEnv(SIGNING_KEY_FILE_ENV) ?? settings.keyFile ?? defaultKeyFile());

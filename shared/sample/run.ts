@@ -18,6 +18,7 @@ import { sha256Hex } from '../evidence/canonical.js';
 import { verifyChain } from '../evidence/digest.js';
 import { listSnapshots } from '../evidence/listing.js';
 import { parseJson } from '../evidence/read.js';
+import { signingSettingsOf, trustedKeys } from '../evidence/signing.js';
 import { parseSnapshotKey, type Snapshot, SnapshotEnvelope, seriesId } from '../evidence/snapshot.js';
 import type { Locker, LockMode } from '../locker/types.js';
 import { type SamplePlan, selectDays } from './select.js';
@@ -161,7 +162,10 @@ export async function runSample(options: SampleOptions): Promise<SampleReport> {
   await locker.check();
 
   // 1. Digests: which snapshot keys are sealed, by which digest, and whether the chain holds.
-  const chain = await verifyChain(locker);
+  // Trust as verify does: the key file and pins of the configuration, never a key found only in the locker.
+  const trusted = await trustedKeys(locker, signingSettingsOf(config.locker));
+  notes.push(...trusted.notes);
+  const chain = await verifyChain(locker, { trusted: trusted.keys });
   const sealedBy = new Map<string, string>();
   for (const d of chain.digests) for (const e of d.digest.snapshots) sealedBy.set(e.key, d.key);
   const brokenDigests = new Map<string, string>();

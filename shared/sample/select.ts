@@ -22,7 +22,9 @@ import type { Frequency } from './sizes.js';
 export type SamplePlan =
   | { kind: 'per-month'; n: number }
   | { kind: 'size'; n: number }
-  | { kind: 'frequency'; frequency: Frequency; n: number };
+  | { kind: 'frequency'; frequency: Frequency; n: number }
+  /** --all: every day of the window (n = the days of the window). */
+  | { kind: 'all'; n: number };
 
 export interface SelectionInput {
   seed: string;
@@ -102,6 +104,8 @@ export function describePlan(plan: SamplePlan): string {
       return `${plan.n} random day(s) over the whole window, per series`;
     case 'frequency':
       return `${plan.n} random day(s) over the whole window, per series (sample size for a ${plan.frequency} control)`;
+    case 'all':
+      return `every day of the window (${plan.n} day(s), 100% of the population), per series`;
   }
 }
 

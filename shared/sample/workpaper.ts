@@ -3,10 +3,13 @@
  * (Test design; Sampling strategy; Expected outcome; results; Exceptions), samples.json in the
  * shape docs/sampling.md describes, and the exact commands to re-check each sampled snapshot with standard tools.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AnyCheck } from '../checks/types.js';
+import { UsageError } from '../errors.js';
 import { hexToBase64 } from '../evidence/canonical.js';
+import { daysBetween } from '../evidence/days.js';
 import { seriesId } from '../evidence/snapshot.js';
 import { parseS3Url } from '../locker/s3.js';
 import {
@@ -17,8 +20,11 @@ import {
   shellArg,
   shellComment,
 } from '../text/escape.js';
+import { formatDays } from '../verify/findings.js';
 import { TOOL } from '../version.js';
+import { CONTROL_NATURE, controlTitle } from './controls.js';
 import { samplesCsv } from './csv.js';
+import type { EarlierRun } from './record.js';
 import type { SampleReport, SampleResult } from './run.js';
 import { ALGORITHM_TEXT, describePlan, pythonSnippet } from './select.js';
 import { SAMPLE_SIZE_SOURCE, SAMPLE_SIZES } from './sizes.js';
@@ -28,6 +34,14 @@ export interface WorkpaperInput {
   checks: readonly AnyCheck[];
   /** What is tested: "CC7.2", or the check ids. */
   subject: string;
+  /** github.requiredApprovals, to state the CC8.1 design with its number. */
+  requiredApprovals?: number;
+  /** SHA-256 of the configuration the run used. */
+  configSha256?: string;
+  /** Where the run was recorded in the locker. */
+  recordKey?: string;
+  /** Earlier recorded runs over an overlapping window. */
+  earlier?: readonly EarlierRun[];
   generatedAt: Date;
   seedGenerated: boolean;
   /** The command that reproduces this sample. */
@@ -118,13 +132,12 @@ export function recheckCommands(report: SampleReport, s: SampleResult): string[]
     }
     return lines;
   }
-  const file = path.join(report.locker.url, ...s.key.split('/'));
   const lines = [
     `# ${shellComment(`${s.check} ${seriesId(s.collector, s.scope)} ${s.day}`)}`,
-    `sha256sum ${shellQuote(file)}   # expect ${s.sha256}`,
+    `sha256sum ${shellQuote(s.key)}   # expect ${s.sha256}`,
   ];
   if (s.digestKey) {
-    const digest = path.join(report.locker.url, ...s.digestKey.split('/'));
+    const digest = s.digestKey;
     lines.push(
       `grep -o ${shellQuote(`"key":"${s.key}"[^}]*`)} ${shellQuote(digest)}   # the entry shows "sha256":"${s.sha256}"`,
     );
@@ -132,53 +145,195 @@ export function recheckCommands(report: SampleReport, s: SampleResult): string[]
   return lines;
 }
 
+/** Deviation rate in percent with one decimal: (fail + missing) / total. */
+export function deviationRate(samples: readonly SampleResult[]): string {
+  if (samples.length === 0) return 'n/a';
+  const bad = samples.filter((s) => s.result === 'fail' || s.result === 'missing').length;
+  return `${((100 * bad) / samples.length).toFixed(1)}%`;
+}
+
+/** One exception cause: what a person would group by (the failing items, or why it is missing). */
+export function causeOf(s: SampleResult): string {
+  if (s.integrity && s.integrity !== 'sealed') return `integrity: ${s.integrity}`;
+  if (s.result === 'missing')
+    return s.snapshotsThatDay > 0
+      ? 'missing: only failed collections that day'
+      : 'missing: no snapshot that day';
+  if (s.failing.length) return `failing: ${[...s.failing].sort().join(', ')}`;
+  return `fail: ${s.detail}`;
+}
+
+export interface ExceptionGroup {
+  check: string;
+  series: string;
+  result: string;
+  cause: string;
+  days: string[];
+  /** Samples of that check and series. */
+  of: number;
+  detail: string;
+}
+
+/** Exceptions aggregated by check, series and cause ("eu-west-1 disabled 60/60" is one row). */
+export function groupExceptions(samples: readonly SampleResult[]): ExceptionGroup[] {
+  const groups = new Map<string, ExceptionGroup>();
+  for (const s of samples) {
+    if (s.result === 'pass' || s.result === 'not-applicable') continue;
+    const series = seriesId(s.collector, s.scope);
+    const cause = causeOf(s);
+    const id = `${s.check}\u0000${series}\u0000${cause}`;
+    const g = groups.get(id) ?? {
+      check: s.check,
+      series,
+      result: s.result,
+      cause,
+      days: [],
+      of: samples.filter((x) => x.check === s.check && x.collector === s.collector && x.scope === s.scope)
+        .length,
+      detail: s.detail,
+    };
+    g.days.push(s.day);
+    groups.set(id, g);
+  }
+  return [...groups.values()].sort((a, b) =>
+    a.check !== b.check
+      ? a.check < b.check
+        ? -1
+        : 1
+      : a.series !== b.series
+        ? a.series < b.series
+          ? -1
+          : 1
+        : b.days.length - a.days.length,
+  );
+}
+
+function sizeRationale(report: SampleReport, series: number): string[] {
+  const plan = report.plan;
+  const days = daysBetween(report.from, report.to).length;
+  const perSeries = (report.samples.length / Math.max(1, series)).toFixed(0);
+  const daily = SAMPLE_SIZES.find((r) => r.frequency === 'daily');
+  const dailyRange = daily ? `${daily.range[0]}–${daily.range[1]}` : '25–60';
+  switch (plan.kind) {
+    case 'all':
+      return [
+        `- Sample size: the whole population (${days} day(s) per series, 100%). No sampling risk: every day is judged. ` +
+          'Re-performing a day costs about one request, so testing every day is cheaper than arguing about a sample size.',
+      ];
+    case 'per-month':
+      return [
+        `- Sample size: ${plan.n} random day(s) per calendar month per series (${perSeries} per series over the window), the cadence of ` +
+          'the test-of-effectiveness template of the source documents ("3 random days per month"). The controls tested operate ' +
+          `continuously and are evidenced daily; for a daily control the usual guidance is ${dailyRange} samples over a period ` +
+          `of a year (${SAMPLE_SIZE_SOURCE}). ${Number(perSeries) >= (daily?.range[0] ?? 25) ? 'This sample is within or above that range.' : 'This sample is below that range: agree it with the auditor, or use --frequency daily or --all.'}`,
+      ];
+    case 'size':
+      return [
+        `- Sample size: ${plan.n} day(s) per series over the window, as given with --size (agreed with the auditor). ` +
+          `For comparison, the guidance for a daily control is ${dailyRange} over a year (${SAMPLE_SIZE_SOURCE}).`,
+      ];
+    case 'frequency':
+      return [
+        `- Sample size: ${plan.n} for a ${plan.frequency} control, the upper end of the guidance (${SAMPLE_SIZE_SOURCE}).`,
+        `    Table used: ${SAMPLE_SIZES.map((r) => `${r.frequency} ${r.size} (guidance ${r.range[0] === r.range[1] ? r.range[0] : `${r.range[0]}–${r.range[1]}`})`).join('; ')}.`,
+      ];
+  }
+}
+
 export function workpaperMarkdown(input: WorkpaperInput): string {
   const { report, checks } = input;
   const summary = summarize(report.samples);
-  const exceptions = report.samples.filter((s) => s.result === 'fail' || s.result === 'missing');
+  const groups = groupExceptions(report.samples);
   const collectors = [...new Set(checks.map((c) => c.collector))];
+  const controls = [...new Set(checks.flatMap((c) => c.controls))].sort();
+  const days = daysBetween(report.from, report.to).length;
   const out: string[] = [];
   const push = (...lines: string[]) => out.push(...lines);
+  const describe = (c: AnyCheck) =>
+    c.id === 'github-branch-protection' && input.requiredApprovals !== undefined
+      ? c.description.replace(/\bN approvals\b/, `${input.requiredApprovals} approval(s)`)
+      : c.description;
+  const effective = summary.total > 0 && summary.pass === summary.total;
+  const title = controls.length === 1 ? controlTitle(controls[0]!) : input.subject;
 
   push(
-    `# Test of effectiveness — ${input.subject}`,
+    `# Test of effectiveness — ${title}`,
     '',
-    `Generated ${input.generatedAt.toISOString()} by ${TOOL.name} ${TOOL.version} from the locker ${code(report.locker.url)} ` +
-      `(${report.locker.worm ? 'S3 with Object Lock' : 'a directory; integrity rests on the digests'}). ` +
-      `Window ${report.from} to ${report.to}. Result: **${summary.pass} of ${summary.total} samples pass**` +
-      (summary.total === summary.pass && summary.total > 0
-        ? '.'
-        : `; ${summary.fail} fail, ${summary.missing} missing.`),
+    '| | |',
+    '|---|---|',
+    `| Control | ${controls.map((c) => cell(controlTitle(c))).join('<br>') || cell(input.subject)} |`,
+    `| Nature of the control | ${CONTROL_NATURE} |`,
+    `| Checks re-performed | ${checks.map((c) => `${markdownCode(c.id, { inTable: true })}: ${cell(describe(c))}`).join('<br>')} |`,
+    `| Period tested | ${report.from} to ${report.to} (${days} day(s)) |`,
+    `| Locker | ${markdownCode(report.locker.url, { inTable: true })} (${report.locker.worm ? 'S3 with Object Lock' : 'a directory: integrity rests on the digests'}) |`,
+    `| Prepared | ${input.generatedAt.toISOString()} by ${TOOL.name} ${TOOL.version} |`,
+    ...(input.recordKey
+      ? [
+          `| Run recorded in the locker | ${markdownCode(input.recordKey, { inTable: true })} (write-once, signed) |`,
+        ]
+      : []),
+    ...(input.configSha256
+      ? [`| Configuration SHA-256 | ${markdownCode(input.configSha256, { inTable: true })} |`]
+      : []),
+    '',
+    '## Conclusion',
+    '',
+    effective
+      ? `**Operating effectively** over the period tested: ${summary.pass} of ${summary.total} samples pass; deviation rate 0.0%; no exception.`
+      : summary.total === 0
+        ? '**No conclusion**: nothing could be sampled (no series in the configuration or the locker). Not judged is not a pass.'
+        : `**Exceptions noted**: ${summary.fail} fail and ${summary.missing} missing of ${summary.total} samples; deviation rate ${deviationRate(report.samples)} ` +
+          `(the tolerable rate for an automated control is 0). ${groups.length} distinct exception(s), aggregated under Exceptions. ` +
+          'The control is not shown to operate effectively over the whole period; assess each exception and its cause.',
+    '',
+    '| check | series | samples | pass | fail | missing | deviation rate |',
+    '|---|---|---|---|---|---|---|',
+    ...report.series.map((s) => {
+      const of = report.samples.filter(
+        (x) => x.check === s.check && x.collector === s.collector && x.scope === s.scope,
+      );
+      const sum = summarize(of);
+      return `| ${cell(s.check)} | ${cell(seriesId(s.collector, s.scope))} | ${sum.total} | ${sum.pass} | ${sum.fail} | ${sum.missing} | ${deviationRate(of)} |`;
+    }),
+    '',
+    '## Sign-off',
+    '',
+    '| role | name | date | signature |',
+    '|---|---|---|---|',
+    '| Preparer | | | |',
+    '| Reviewer | | | |',
+    '',
+    '## Population',
+    '',
+    `${days} day(s) × ${report.series.length} series = **${days * report.series.length} daily snapshots** expected ` +
+      `(one per series per day, the series being each collector × scope: ${collectors.map(code).join(', ')}). ` +
+      'A series is one collector over one account and region, the Okta org or the GitHub org; the configuration names them, and ' +
+      'series found in the locker over the period are added (listed under Sampling strategy).',
     '',
     '## Test design',
     '',
-    `Population: the daily snapshots of ${collectors.map(code).join(', ')} from ${report.from} to ${report.to}, ` +
-      `one series per collector and scope (${report.series.length} series for ${checks.length} check(s), listed under Sampling strategy). ` +
-      'For each sampled day of each series:',
+    'For each sampled day of each series:',
     '',
-    "1. Take the series' snapshot of that day: the latest with status `ok`, else the latest `partial` (column *status*). A day with no usable snapshot is `missing`, never a pass.",
+    "1. Take the series' snapshot of that day: the latest with status `ok`, else the latest `partial`. A day with no usable snapshot is `missing`, never a pass.",
     '2. Prove it is the evidence that was sealed: the SHA-256 of its bytes (and its S3 version id) equals what a digest recorded, and that digest holds its place in the digest chain. A snapshot that is altered, deleted, or not sealed fails.',
     '3. Re-perform the check on it (pure code over the stored snapshot; no call to the source):',
     ...checks.map(
       (c) =>
-        `   - ${code(c.id)} (${c.controls.join(', ')}, collector ${code(c.collector)}): ${c.description}`,
+        `    - ${code(c.id)} (${c.controls.join(', ')}, collector ${code(c.collector)}): ${prose(describe(c))}`,
     ),
-    '4. Record `pass`, `fail` (the failing items named) or `missing`.',
+    '4. Record the attribute observed (column *observed*) and `pass`, `fail` (the failing items named) or `missing`.',
     '',
     '## Sampling strategy',
     '',
-    `- Seed: ${code(report.seed)} (${input.seedGenerated ? 'generated for this run' : 'given'}). Re-run: ${code(input.rerun)}`,
-    `- Plan: ${describePlan(report.plan)}.`,
-  );
-  if (report.plan.kind === 'frequency') {
-    push(
-      `- Sample size: ${report.plan.n} for a ${report.plan.frequency} control, from ${SAMPLE_SIZE_SOURCE}.`,
-      `  Table used: ${SAMPLE_SIZES.map((r) => `${r.frequency} ${r.size} (guidance ${r.range[0] === r.range[1] ? r.range[0] : `${r.range[0]}–${r.range[1]}`})`).join('; ')}.`,
-    );
-  }
-  push(
+    `- Seed: ${code(report.seed)}, ${input.seedGenerated ? 'generated by the tool for this run (printed, so the same sample can be drawn again)' : 'chosen by whoever ran the command (agree it with the auditor before running)'}.`,
+    `- Plan: ${prose(describePlan(report.plan))}.`,
+    ...sizeRationale(report, report.series.length),
     '- Algorithm (seeded, reproducible by hand):',
-    ...ALGORITHM_TEXT.map((t, i) => `  ${i + 1}. ${t}`),
+    ...ALGORITHM_TEXT.map((t, i) => `    ${i + 1}. ${prose(t)}`),
+    '- Re-run (draws the same samples; the configuration names the series):',
+    '',
+    ...fencedBlock('shell', [input.rerun]),
+    '',
     '- The same selection recomputed with Python 3 and its standard library only:',
     '',
     ...fencedBlock(
@@ -208,32 +363,53 @@ export function workpaperMarkdown(input: WorkpaperInput): string {
     '## Expected outcome',
     '',
     '100% of sampled days pass: each sampled snapshot is present, sealed and unaltered, and the check passes on it. ' +
-      'Any `fail` or `missing` sample is an exception to explain below.',
+      'Any `fail` or `missing` sample is an exception.',
     '',
     '## Results',
     '',
     `${summary.total} samples: ${summary.pass} pass, ${summary.fail} fail, ${summary.missing} missing. ` +
-      `Digest chain: ${report.chain.digests} digest(s), ${report.chain.problems.length} problem(s).`,
+      `Digest chain: ${report.chain.digests} digest(s), ${report.chain.problems.length} problem(s). ` +
+      'Snapshot keys are relative to the locker.',
     '',
-    '| # | day | check | scope | snapshot key | version id | SHA-256 | status | result |',
+    '| # | day | check | series | observed | result | snapshot key | version id | SHA-256 |',
     '|---|---|---|---|---|---|---|---|---|',
     ...report.samples.map(
       (s, i) =>
-        `| ${i + 1} | ${s.day} | ${cell(s.check)} | ${cell(s.scope)} | ${cell(s.key)} | ${cell(s.versionId)} | ${cell(s.sha256)} | ${cell(s.snapshotStatus)} | **${s.result}** |`,
+        `| ${i + 1} | ${s.day} | ${cell(s.check)} | ${cell(seriesId(s.collector, s.scope))} | ${cell(s.detail)} | **${s.result}** | ${cell(s.key)} | ${cell(s.versionId)} | ${cell(s.sha256)} |`,
     ),
     '',
     '## Exceptions',
     '',
   );
-  if (exceptions.length === 0) push('None: every sampled day passed.', '');
+  if (groups.length === 0) push('None: every sampled day passed.', '');
   else {
-    for (const s of exceptions) {
-      push(
-        `- **${s.result}** ${s.day} ${code(s.check)} ${code(seriesId(s.collector, s.scope))}: ${prose(s.detail).replace(/[.;:,]?\s*$/, '.')}` +
-          (s.failing.length ? ` Failing: ${s.failing.map(code).join(', ')}.` : ''),
-      );
-    }
-    push('');
+    push(
+      'Aggregated by check, series and cause; each sampled day is in the Results table.',
+      '',
+      '| check | series | result | cause | days | of samples | detail (first day) |',
+      '|---|---|---|---|---|---|---|',
+      ...groups.map(
+        (g) =>
+          `| ${cell(g.check)} | ${cell(g.series)} | **${g.result}** | ${cell(g.cause)} | ${cell(formatDays(g.days, 8))} | ${g.days.length}/${g.of} | ${cell(g.detail)} |`,
+      ),
+      '',
+    );
+  }
+  push('## Earlier sample runs over this period', '');
+  const earlier = input.earlier ?? [];
+  if (earlier.length === 0) push('None recorded in the locker before this run.', '');
+  else {
+    push(
+      'Every sample run is recorded in the locker; a seed chosen after seeing earlier results shows here.',
+      '',
+      '| ran at | period | seed | plan | result | record |',
+      '|---|---|---|---|---|---|',
+      ...earlier.map(
+        (e) =>
+          `| ${e.ranAt} | ${e.from} to ${e.to} | ${cell(e.seed ?? null)} | ${cell(e.plan ? describePlan(e.plan) : null)} | ${e.summary ? `${e.summary.pass}/${e.summary.total} pass` : 'unreadable'} | ${markdownCode(e.key, { inTable: true })}${e.signed ? '' : ' (unsigned)'} |`,
+      ),
+      '',
+    );
   }
   if (report.notes.length) {
     push('## Notes', '', ...report.notes.map((n) => `- ${prose(n)}`), '');
@@ -244,13 +420,13 @@ export function workpaperMarkdown(input: WorkpaperInput): string {
     report.locker.kind === 's3'
       ? 'With the AWS CLI and coreutils: `head-object` shows the Object Lock mode, the retain-until date and the checksum S3 computed on upload ' +
           '(base64 of the SHA-256); `get-object` then `sha256sum` recomputes the SHA-256 from the bytes; the digest shows what was sealed.'
-      : 'With coreutils and grep: `sha256sum` recomputes the SHA-256 of the stored file; the digest shows what was sealed. ' +
+      : 'With coreutils and grep, from the locker directory (`cd` into it first; keys are relative to it): `sha256sum` recomputes the SHA-256 of the stored file; the digest shows what was sealed. ' +
           'A directory locker is not write-once: its integrity rests on the digest chain (`npx evidence verify`).',
     '',
-    ...fencedBlock(
-      'sh',
-      report.samples.flatMap((s) => recheckCommands(report, s)),
-    ),
+    ...fencedBlock('sh', [
+      ...(report.locker.kind === 'directory' ? [`cd ${shellQuote(report.locker.url)}`] : []),
+      ...report.samples.flatMap((s) => recheckCommands(report, s)),
+    ]),
     '',
   );
   return out.join('\n');
@@ -263,17 +439,30 @@ export interface WrittenWorkpaper {
   json: string;
 }
 
-/** Write workpaper.md, samples.csv and samples.json into `dir` (created if needed). */
+/** Refuse an --out directory that already holds a workpaper: a workpaper is never overwritten. */
+export async function assertNoWorkpaper(dir: string): Promise<void> {
+  const abs = path.resolve(dir);
+  for (const name of ['workpaper.md', 'samples.csv', 'samples.json']) {
+    if (existsSync(path.join(abs, name)))
+      throw new UsageError(
+        `--out ${dir} already holds ${name}: a workpaper is never overwritten (every run is recorded in the locker); name a new directory`,
+      );
+  }
+}
+
+/** Write workpaper.md, samples.csv and samples.json into `dir` (created if needed; never over existing files). */
 export async function writeWorkpaper(dir: string, input: WorkpaperInput): Promise<WrittenWorkpaper> {
   const abs = path.resolve(dir);
+  await assertNoWorkpaper(abs);
   await mkdir(abs, { recursive: true });
   const files = {
     markdown: path.join(abs, 'workpaper.md'),
     csv: path.join(abs, 'samples.csv'),
     json: path.join(abs, 'samples.json'),
   };
-  await writeFile(files.markdown, workpaperMarkdown(input), 'utf8');
-  await writeFile(files.csv, samplesCsv(input.report.samples), 'utf8');
-  await writeFile(files.json, `${JSON.stringify(samplesJson(input.report), null, 2)}\n`, 'utf8');
+  const once = { encoding: 'utf8', flag: 'wx' } as const;
+  await writeFile(files.markdown, workpaperMarkdown(input), once);
+  await writeFile(files.csv, samplesCsv(input.report.samples), once);
+  await writeFile(files.json, `${JSON.stringify(samplesJson(input.report), null, 2)}\n`, once);
   return { dir: abs, ...files };
 }

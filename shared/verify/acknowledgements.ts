@@ -1,13 +1,14 @@
 /**
  * Acknowledgements: an immutable, explained record of a known gap ("a gap must be
- * documented, never hidden"). One write-once object per acknowledgement:
- * acknowledgements/<day>/<collector>/<scope>/<compact now>.json. An acknowledged day is
- * reported as acknowledged: never as missing, never as present.
+ * documented, never hidden"). One write-once object per acknowledgement of a range of days:
+ * acknowledgements/<first day>/<collector>/<scope>/<compact now>.json. An acknowledged day is
+ * reported as acknowledged: never as missing, never as present. Only days that have ended,
+ * of a series the configuration expects or the locker holds, can be acknowledged.
  */
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { CorruptEvidenceError, UsageError } from '../errors.js';
-import { compactInstant, isDay } from '../evidence/days.js';
+import { compactInstant, dayOf, isDay } from '../evidence/days.js';
 import { parseSeriesId } from '../evidence/ids.js';
 import { parseJson } from '../evidence/read.js';
 import { KeySegment, seriesId } from '../evidence/snapshot.js';
@@ -22,7 +23,10 @@ export const Acknowledgement = z.object({
   schema: z.literal(ACK_SCHEMA),
   collector: KeySegment,
   scope: KeySegment,
+  /** First day acknowledged (the key's day). */
   day: z.string().refine(isDay, 'expected a date as YYYY-MM-DD'),
+  /** Last day acknowledged (inclusive); absent for a single day. */
+  to: z.string().refine(isDay, 'expected a date as YYYY-MM-DD').optional(),
   reason: z.string().min(1),
   by: z.string().min(1),
   acknowledgedAt: z.iso.datetime(),
@@ -54,31 +58,57 @@ export function parseAcknowledgementKey(
 
 export interface AcknowledgeInput {
   series: string;
-  day: string;
+  /** First day; `day` is accepted for a single day. */
+  from?: string;
+  to?: string;
+  day?: string;
   reason: string;
   by: string;
+}
+
+export interface AcknowledgeOptions {
+  clock: Clock;
+  retentionDays: number;
+  /**
+   * Whether the series may be acknowledged: expected by the configuration or present in the
+   * locker. Returns undefined when it may, else the reason it may not (a UsageError names it).
+   */
+  knownSeries: (series: string) => Promise<string | undefined>;
 }
 
 /** Validate the input and write the record once; returns what was written. */
 export async function acknowledge(
   locker: Locker,
   input: AcknowledgeInput,
-  options: { clock: Clock; retentionDays: number },
+  options: AcknowledgeOptions,
 ): Promise<{ key: string; sha256: string; record: Acknowledgement }> {
   const { collector, scope } = parseSeries(input.series);
-  if (!isDay(input.day))
-    throw new UsageError(`--day ${JSON.stringify(input.day)}: expected a date as YYYY-MM-DD`);
+  const from = input.from ?? input.day;
+  const to = input.to ?? input.day ?? from;
+  if (from === undefined || !isDay(from))
+    throw new UsageError(`--from ${JSON.stringify(from ?? '')}: expected a date as YYYY-MM-DD`);
+  if (to === undefined || !isDay(to))
+    throw new UsageError(`--to ${JSON.stringify(to ?? '')}: expected a date as YYYY-MM-DD`);
+  if (to < from) throw new UsageError(`--to ${to} is before --from ${from}`);
+  const today = dayOf(options.clock.now());
+  if (to >= today)
+    throw new UsageError(
+      `--to ${to}: that day has not ended (today is ${today}, UTC); a gap can only be acknowledged once it has happened`,
+    );
   const reason = input.reason.trim();
   const by = input.by.trim();
   if (!reason)
     throw new UsageError('--reason is empty: say why the evidence is missing, e.g. "GuardDuty API outage"');
   if (!by) throw new UsageError('--by is empty: name the person accountable for this acknowledgement');
+  const refused = await options.knownSeries(seriesId(collector, scope));
+  if (refused !== undefined) throw new UsageError(`--series ${seriesId(collector, scope)}: ${refused}`);
   const now = options.clock.now();
   const record: Acknowledgement = {
     schema: ACK_SCHEMA,
     collector,
     scope,
-    day: input.day,
+    day: from,
+    ...(to !== from && { to }),
     reason,
     by,
     acknowledgedAt: now.toISOString(),
@@ -87,7 +117,7 @@ export async function acknowledge(
   await locker.check();
   const written = await writeRecord(
     locker,
-    acknowledgementKey(input.day, collector, scope, now),
+    acknowledgementKey(from, collector, scope, now),
     record,
     now,
     options.retentionDays,
@@ -108,7 +138,13 @@ export async function readAcknowledgement(locker: Locker, key: string): Promise<
   }
   const where = parseAcknowledgementKey(key);
   const a = parsed.data;
-  if (!where || where.day !== a.day || where.collector !== a.collector || where.scope !== a.scope) {
+  if (
+    !where ||
+    where.day !== a.day ||
+    where.collector !== a.collector ||
+    where.scope !== a.scope ||
+    (a.to !== undefined && a.to < a.day)
+  ) {
     throw new CorruptEvidenceError(
       key,
       `acknowledges ${seriesId(a.collector, a.scope)} on ${a.day}, which its key does not name`,

@@ -72,6 +72,18 @@ const NEXT_STEP: Record<ProblemKind, string> = {
   'retention-too-short':
     'Extend its retention with s3api put-object-retention (COMPLIANCE retention can be extended, never shortened).',
   'not-sealed': 'Run evidence seal --day <day> (is the sealing schedule running?).',
+  misfiled:
+    "A snapshot sits under another day's or series' key: find who wrote it (CloudTrail data events); treat it as a security incident.",
+  late: 'Evidence written or sealed after its day is not evidence of that day: find why (CloudTrail); acknowledge the day if the reason is benign.',
+  'digest-missing':
+    'Run evidence seal --day <day>; if the digest existed before, treat it as a security incident.',
+  'chain-truncated':
+    'Digests were removed from the end of the chain or the chain was rewritten: compare with the report named in the detail; treat it as a security incident.',
+  unsigned: 'A digest without signature: check the seal function (KMS grant) and who wrote the digest.',
+  'bad-signature':
+    'The digest was altered after signing, or signed by someone else: treat it as a security incident.',
+  'untrusted-key':
+    'The digest was signed with a key verify does not trust: if the key is yours, pin its fingerprint in locker.trustedKeys; else treat it as a security incident.',
 };
 
 export interface AlertMessage {

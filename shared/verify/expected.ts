@@ -19,6 +19,10 @@ export interface ExpectedSeries {
   /** `<collector>/<scope>` */
   series: string;
   controls: readonly string[];
+  /** First day evidence is expected: auditPeriod.start, or a later `since` the configuration names. */
+  since: string;
+  /** The configuration key that set `since`. */
+  sinceReason: string;
 }
 
 export interface ExpectedResult {
@@ -55,6 +59,7 @@ export function expectedSeries(
         scope,
         series: seriesId(collector.id, scope),
         controls: collector.controls,
+        ...sinceOf(config, collector.source, scope),
       });
     }
   }
@@ -62,6 +67,37 @@ export function expectedSeries(
 }
 
 const AWS_SCOPE = /^aws-(\d{12})(?:-|$)/;
+const AWS_REGIONAL_SCOPE = /^aws-\d{12}-([a-z0-9-]+)$/;
+
+/**
+ * First day a series is expected: auditPeriod.start, or the latest `since` the configuration
+ * names for its source, account or region. Nothing is forgiven for want of a snapshot.
+ */
+export function sinceOf(
+  config: Config,
+  source: string,
+  scope: string,
+): { since: string; sinceReason: string } {
+  let since = config.auditPeriod.start;
+  let sinceReason = 'auditPeriod.start';
+  const later = (day: string | undefined, reason: string) => {
+    if (day !== undefined && day > since) {
+      since = day;
+      sinceReason = reason;
+    }
+  };
+  if (source === 'aws' && config.aws) {
+    later(config.aws.since, 'aws.since');
+    const account = AWS_SCOPE.exec(scope)?.[1];
+    const index = (config.aws.accounts ?? []).findIndex((a) => a.id === account);
+    if (index >= 0) later(config.aws.accounts[index]!.since, `aws.accounts[${index}].since`);
+    const region = AWS_REGIONAL_SCOPE.exec(scope)?.[1];
+    if (region) later(config.aws.regionsSince?.[region], `aws.regionsSince.${region}`);
+  }
+  if (source === 'okta') later(config.okta?.since, 'okta.since');
+  if (source === 'github') later(config.github?.since, 'github.since');
+  return { since, sinceReason };
+}
 
 /**
  * The default AWS account inferred from scopes seen in the locker: the accounts of

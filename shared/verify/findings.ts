@@ -32,6 +32,13 @@ const PROBLEM_SEVERITY: Record<ProblemKind, Severity> = {
   'not-compliance-mode': 'HIGH',
   'retention-too-short': 'HIGH',
   'not-sealed': 'MEDIUM',
+  misfiled: 'HIGH',
+  late: 'HIGH',
+  'digest-missing': 'MEDIUM',
+  'chain-truncated': 'HIGH',
+  unsigned: 'HIGH',
+  'bad-signature': 'HIGH',
+  'untrusted-key': 'HIGH',
 };
 
 /** What each problem means, in one sentence, for findings and alerts. */
@@ -45,6 +52,13 @@ export const PROBLEM_MEANING: Record<ProblemKind, string> = {
   'not-compliance-mode': 'the object is locked in GOVERNANCE mode, which privileged users can bypass',
   'retention-too-short': 'the object is retained for less than the configured retention',
   'not-sealed': 'no digest covers the snapshot after the grace period',
+  misfiled: "the snapshot's key and its content disagree (another day's or another series' evidence)",
+  late: 'the snapshot was written or first sealed after the end of its day plus the seal grace',
+  'digest-missing': 'a day of the audit period has no digest after the grace period',
+  'chain-truncated': 'a chain head recorded by an earlier verification is no longer in the chain',
+  unsigned: 'a digest has no signature',
+  'bad-signature': 'a digest signature does not verify under any trusted key',
+  'untrusted-key': 'a digest is signed by a key that verify does not trust',
 };
 
 /** "2026-04-21..2026-04-23, 2026-05-01": consecutive days as ranges. */

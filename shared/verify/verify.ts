@@ -1,14 +1,19 @@
 /**
- * The verifier: over a window of evidence days, prove that every expected series has
+ * The verifier: over a window of evidence days, prove that every expected series has usable
  * evidence on every day (or an acknowledgement), and that nothing was altered, removed,
- * left unsealed, or stored without its lock.
+ * misfiled, written late, left unsealed, signed by an untrusted key, cut off the chain's end,
+ * or stored without its lock.
  *
- * Cost (docs/verify.md): one LIST per day of the window, the digest listing and one GET per
- * digest, one LIST of acknowledgements/ and one GET per acknowledgement in the window. A
- * snapshot is read only when a problem class needs it: it is not sealed yet (its status,
- * lock and write time are not recorded anywhere else), its digest entry predates the
- * recorded fields, or the listing disagrees with its digest entry (size or write time
- * changed: then its bytes are hashed). `deep` reads every snapshot of the window instead.
+ * The pieces: inputs.ts reads (chain with signatures, listing, acknowledgements,
+ * retirements, anchor); facts.ts says what each snapshot is; problems.ts holds one function
+ * per problem class; series.ts judges each series and day; this file ties them together and
+ * writes the report.
+ *
+ * Cost (docs/verify.md): the digest listing, one GET per digest and one per signature, one
+ * LIST per month of the window, a listing of acknowledgements/ and retirements/ with one GET
+ * per record, a listing of reports/verify/ and one GET of the latest report. A snapshot is
+ * read only when no digest recorded what the verifier needs, or the listing disagrees with
+ * its digest entry; `deep` reads every snapshot of the window instead.
  */
 
 import { randomBytes } from 'node:crypto';
@@ -16,95 +21,33 @@ import { type Clock, systemClock } from '../clock.js';
 import { COLLECTORS } from '../collectors/registry.js';
 import { selectCollectors } from '../collectors/runner.js';
 import type { AnyCollector } from '../collectors/types.js';
-import { mapLimit } from '../concurrency.js';
 import type { Config } from '../config.js';
-import { AlreadyExistsError, CorruptEvidenceError, NotFoundError } from '../errors.js';
-import {
-  addDays,
-  addDaysToInstant,
-  compactInstant,
-  dayStart,
-  daysBetween,
-  parseCompactInstant,
-} from '../evidence/days.js';
-import { checkEntry, type DigestEntry, describeSealed, verifyChain } from '../evidence/digest.js';
-import { listSnapshots } from '../evidence/listing.js';
+import { AlreadyExistsError } from '../errors.js';
+import { compactInstant, daysBetween } from '../evidence/days.js';
+import type { TrustedKeys } from '../evidence/signing.js';
 import { parseSnapshotKey, seriesId } from '../evidence/snapshot.js';
 import { writeRecord } from '../evidence/write.js';
-import type { ListedObject, Locker } from '../locker/types.js';
+import type { Locker } from '../locker/types.js';
 import { type Logger, silentLogger } from '../log.js';
 import { TOOL } from '../version.js';
-import { ACK_PREFIX, parseAcknowledgementKey, readAcknowledgement } from './acknowledgements.js';
-import { type ExpectedSeries, expectedSeries, resolveScopeEnvironment } from './expected.js';
+import { expectedSeries, resolveScopeEnvironment } from './expected.js';
+import { gatherFacts, type SnapshotFacts } from './facts.js';
+import { gatherInputs, REPORT_PREFIX } from './inputs.js';
+import { PROBLEM_CHECKS } from './problems.js';
+import { judgeSeries, seriesToJudge } from './series.js';
+import type { IntegrityProblem, VerifyResult } from './types.js';
 
-export const PROBLEMS = [
-  'hash-mismatch',
-  'not-sealed',
-  'chain-broken',
-  'retention-missing',
-  'retention-too-short',
-  'not-compliance-mode',
-  'backdated',
-  'deleted',
-  'corrupt',
-] as const;
-export type ProblemKind = (typeof PROBLEMS)[number];
-
-export interface IntegrityProblem {
-  key: string;
-  problem: ProblemKind;
-  detail: string;
-  /** `<collector>/<scope>` when the key is a snapshot. */
-  series?: string;
-}
-
-export interface AcknowledgedDay {
-  day: string;
-  reason: string;
-  by: string;
-  key: string;
-}
-
-export interface SeriesReport {
-  collector: string;
-  scope: string;
-  /** First day evidence is expected: auditPeriod.start, or the series' first snapshot if later. */
-  expectedFrom: string;
-  /** Days of the window on which evidence was expected. */
-  expectedDays: number;
-  presentDays: number;
-  missing: string[];
-  failed: string[];
-  acknowledged: string[];
-  acknowledgements: AcknowledgedDay[];
-  controls: string[];
-}
-
-export interface VerifyResult {
-  schema: 'evidence.verify/1';
-  from: string;
-  to: string;
-  ok: boolean;
-  store: string;
-  verifiedAt: string;
-  series: SeriesReport[];
-  integrity: IntegrityProblem[];
-  /** Object Lock retention and backdating are checked on S3 only; a directory cannot hold them. */
-  retention: 'checked' | 'not-applicable';
-  deep: boolean;
-  /** Series found in the locker that the configuration does not ask for (not judged). */
-  unexpected: string[];
-  notes: string[];
-  stats: {
-    requests: number;
-    days: number;
-    snapshots: number;
-    digests: number;
-    acknowledgements: number;
-    objectsRead: number;
-  };
-  tool: { name: string; version: string };
-}
+export type {
+  AcknowledgedDay,
+  DayRun,
+  DayState,
+  IntegrityProblem,
+  ProblemKind,
+  SeriesReport,
+  VerifyResult,
+} from './types.js';
+export { DAY_STATES, PROBLEMS } from './types.js';
+export { REPORT_PREFIX };
 
 export interface VerifyOptions {
   locker: Locker;
@@ -117,17 +60,11 @@ export interface VerifyOptions {
   collectors?: readonly AnyCollector[];
   /** The AWS account of the credentials in use (STS); when absent or failing, inferred from the locker. */
   callerAccount?: () => Promise<string>;
+  /** Keys trusted to sign digests; default: from outside the locker (KMS key, key file, pinned fingerprints). */
+  trusted?: TrustedKeys;
   /** Read every snapshot of the window (one request each) instead of trusting matching digest entries. */
   deep?: boolean;
   concurrency?: number;
-}
-
-interface Facts {
-  status?: 'ok' | 'partial' | 'error';
-  collectedAt?: string;
-  lastModified?: string;
-  lockMode?: string;
-  retainUntil?: string;
 }
 
 export async function verify(options: VerifyOptions): Promise<VerifyResult> {
@@ -137,258 +74,92 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
   const width = options.concurrency ?? 16;
   const now = clock.now();
   const startRequests = locker.stats.requests;
-  const notes: string[] = [];
-  const integrity: IntegrityProblem[] = [];
-  const report = (p: IntegrityProblem) => integrity.push(p);
-  let objectsRead = 0;
-  let incomplete = 0;
-
   await locker.check();
 
-  // 1. Digests: the chain, and every snapshot key any digest seals.
-  const chain = await verifyChain(locker);
-  for (const p of chain.problems) report({ key: p.key, problem: p.problem, detail: p.detail });
-  const sealed = new Map<string, DigestEntry>();
-  for (const d of chain.digests) for (const e of d.digest.snapshots) sealed.set(e.key, e);
-
-  // 2. The window's snapshots: a listing per month (keys are day-first), per day for a short window.
-  const days = daysBetween(from, to);
-  const listed = new Map<string, ListedObject>();
-  for (const o of await listSnapshots(locker, from, to, { concurrency: width })) listed.set(o.key, o);
-
-  // 3. Acknowledgements of the window: rare, so one listing of them all.
-  const ackKeys: string[] = [];
-  for await (const item of locker.list(ACK_PREFIX)) {
-    const where = parseAcknowledgementKey(item.key);
-    if (where && where.day >= from && where.day <= to) ackKeys.push(item.key);
-  }
-  const acks = new Map<string, AcknowledgedDay[]>();
-  const readAcks = await mapLimit(ackKeys, width, async (key) => {
-    try {
-      return await readAcknowledgement(locker, key);
-    } catch (err) {
-      if (err instanceof CorruptEvidenceError) {
-        report({ key, problem: 'corrupt', detail: err.message });
-        return undefined;
-      }
-      throw err;
-    }
-  });
-  for (const a of readAcks) {
-    if (!a) continue;
-    const id = `${seriesId(a.collector, a.scope)}@${a.day}`;
-    acks.set(id, [...(acks.get(id) ?? []), { day: a.day, reason: a.reason, by: a.by, key: a.key }]);
-  }
-
-  // 4. Expected series: configuration × scopes; first day seen per series from the whole chain.
-  const firstSeen = new Map<string, string>();
-  const lastSeen = new Map<string, string>();
-  const see = (key: string) => {
-    const p = parseSnapshotKey(key);
-    if (!p) return;
-    const id = seriesId(p.collector, p.scope);
-    const first = firstSeen.get(id);
-    if (!first || p.day < first) firstSeen.set(id, p.day);
-    const last = lastSeen.get(p.scope);
-    if (!last || p.day > last) lastSeen.set(p.scope, p.day);
-  };
-  for (const key of sealed.keys()) see(key);
-  for (const key of listed.keys()) see(key);
-
-  const collectors = selectCollectors(config, undefined, options.collectors ?? COLLECTORS);
-  const resolution = await resolveScopeEnvironment(
+  // 1. Read: chain and signatures, the window's listing, acknowledgements, retirements, anchor.
+  const inputs = await gatherInputs({
+    locker,
     config,
-    collectors,
-    async () => lastSeen,
-    options.callerAccount,
+    from,
+    to,
+    concurrency: width,
+    ...(options.trusted && { trusted: options.trusted }),
+  });
+  const notes = [...inputs.notes];
+  const integrity: IntegrityProblem[] = [...inputs.problems, ...inputs.chain.problems];
+
+  // 2. Facts per snapshot of the window (reading only what no digest recorded).
+  const facts = await gatherFacts(
+    locker,
+    inputs.listed,
+    inputs.chain,
+    { from, to },
+    {
+      deep: Boolean(options.deep),
+      concurrency: width,
+    },
   );
-  notes.push(...resolution.notes);
-  const expected = expectedSeries(config, collectors, resolution.env);
-  notes.push(...expected.notes);
-  if (collectors.length === 0)
+  integrity.push(...facts.problems);
+  if (facts.incomplete > 0)
     notes.push(
-      'no collector is configured (or registered): no series is expected, only integrity is checked',
+      `${facts.incomplete} sealed snapshot(s) have no status, write time or lock recorded in their digest (a body that is no envelope, or a sealer without s3:GetObjectRetention): they were read one by one`,
     );
 
-  // 5. Each snapshot of the window: what the digest recorded, or what the store says now.
-  const facts = new Map<string, Facts>();
-  const read = async (key: string) => {
-    objectsRead++;
-    const { body, info } = await locker.get(key);
-    return describeSealed(key, body, info);
-  };
-  await mapLimit([...listed.values()], width, async (object) => {
-    const key = object.key;
-    const entry = sealed.get(key);
-    try {
-      if (entry) {
-        const changed =
-          object.size !== entry.size ||
-          (entry.lastModified !== undefined &&
-            !sameTime(object.lastModified, entry.lastModified, locker.worm));
-        // Recorded fields missing: a digest older than them, a body that was no envelope, or
-        // (S3) a sealer without s3:GetObjectRetention, which makes GET omit the lock.
-        const legacy =
-          entry.status === undefined ||
-          entry.lastModified === undefined ||
-          (locker.worm && entry.lockMode === undefined);
-        if (legacy) incomplete++;
-        if (options.deep && !changed && !legacy) {
-          objectsRead++;
-          const problem = await checkEntry(locker, entry);
-          if (problem) report({ ...problem, series: seriesOf(key) });
-          facts.set(key, entry);
-          return;
-        }
-        if (changed || legacy || options.deep) {
-          const current = await read(key);
-          if (current.sha256 !== entry.sha256) {
-            report({
-              key,
-              problem: 'hash-mismatch',
-              detail: `SHA-256 is ${current.sha256} (${current.size} bytes), the digest sealed ${entry.sha256} (${entry.size} bytes)`,
-              series: seriesOf(key),
-            });
-          } else if (entry.versionId && current.versionId && current.versionId !== entry.versionId) {
-            report({
-              key,
-              problem: 'hash-mismatch',
-              detail: `current version is ${current.versionId}, the digest sealed version ${entry.versionId}`,
-              series: seriesOf(key),
-            });
-          }
-          // The sealed record is what the evidence was; the store's view fills what it lacks.
-          facts.set(key, { ...current, ...definedOnly(entry) });
-          return;
-        }
-        facts.set(key, entry);
-        return;
-      }
-      // Not sealed: its status, lock and write time are recorded nowhere else.
-      facts.set(key, await read(key));
-      const due = new Date(
-        dayStart(addDays(parseSnapshotKey(key)!.day, 1)).getTime() + config.locker.sealGraceHours * 3_600_000,
-      );
-      if (now >= due) {
-        report({
-          key,
-          problem: 'not-sealed',
-          detail: `no digest covers it ${config.locker.sealGraceHours} h after the end of its day (due ${due.toISOString()}); run evidence seal --day ${parseSnapshotKey(key)!.day}`,
-          series: seriesOf(key),
-        });
-      }
-    } catch (err) {
-      if (err instanceof NotFoundError) {
-        // Listed a moment ago, gone now: treat like a sealed object that is gone.
-        report({
-          key,
-          problem: 'deleted',
-          detail: 'listed, then no longer in the locker',
-          series: seriesOf(key),
-        });
-        return;
-      }
-      throw err;
-    }
-  });
-
-  if (incomplete > 0)
-    notes.push(
-      `${incomplete} sealed snapshot(s) have no status, write time or lock recorded in their digest (sealed by an older version, or by a sealer without s3:GetObjectRetention): they were read one by one`,
+  // 3. One function per problem class.
+  const altered = new Set(facts.problems.filter((p) => p.problem === 'hash-mismatch').map((p) => p.key));
+  for (const check of PROBLEM_CHECKS) {
+    integrity.push(
+      ...check.check({
+        config,
+        locker,
+        now,
+        from,
+        to,
+        facts: facts.facts,
+        chain: inputs.chain,
+        altered,
+        ...(inputs.anchor && { anchor: inputs.anchor }),
+      }),
     );
+  }
 
-  // 6. Sealed snapshots of the window that the listing no longer shows.
-  const gone = [...sealed.values()].filter((e) => {
-    const p = parseSnapshotKey(e.key);
-    return p && p.day >= from && p.day <= to && !listed.has(e.key);
+  // 4. Expected series: the configuration's (the seam where they are derived), plus what the locker holds.
+  const { expected, seen } = await deriveExpected(
+    options,
+    inputs.listed.keys(),
+    inputs.chain.sealed.keys(),
+    notes,
+  );
+  const found = [...seen].filter((id) => {
+    // Series with a snapshot in the window, listed or sealed.
+    return id !== undefined;
   });
-  await mapLimit(gone, width, async (entry) => {
-    objectsRead++;
-    const problem = await checkEntry(locker, entry);
-    if (problem) report({ ...problem, series: seriesOf(entry.key) });
-  });
+  const judged = seriesToJudge(expected, found, inputs.retirements, config.auditPeriod.start);
 
-  // 7. Lock and write time (S3 only: a directory has neither Object Lock nor a trustworthy write time).
-  // Digests are evidence too: their lock and write time come with the GET that read them.
-  if (locker.worm) {
-    const toleranceMs = config.locker.backdateToleranceMinutes * 60_000;
-    const locked: [string, Facts][] = [...facts];
-    for (const d of chain.digests) {
-      const f: Facts = { collectedAt: d.digest.sealedAt };
-      if (d.info) {
-        f.lastModified = d.info.lastModified.toISOString();
-        if (d.info.lockMode) f.lockMode = d.info.lockMode;
-        if (d.info.retainUntil) f.retainUntil = d.info.retainUntil.toISOString();
-      }
-      locked.push([d.key, f]);
-    }
-    for (const [key, f] of locked) {
-      const series = seriesOf(key);
-      const collectedAt = f.collectedAt ?? keyInstant(key);
-      if (!f.lockMode) {
-        report({ key, problem: 'retention-missing', detail: 'stored without Object Lock retention', series });
-      } else if (f.lockMode !== 'COMPLIANCE') {
-        report({
-          key,
-          problem: 'not-compliance-mode',
-          detail: `Object Lock mode is ${f.lockMode}, not COMPLIANCE: a privileged user can shorten or remove it`,
-          series,
-        });
-      }
-      if (f.lockMode && collectedAt) {
-        const required = addDaysToInstant(new Date(collectedAt), config.locker.retentionDays);
-        const until = f.retainUntil ? new Date(f.retainUntil) : undefined;
-        if (!until || until.getTime() < required.getTime() - 1000) {
-          report({
-            key,
-            problem: 'retention-too-short',
-            detail: `retained until ${until?.toISOString() ?? '(no date)'}, earlier than ${collectedAt} + ${config.locker.retentionDays} days (${required.toISOString()}); extend it with s3api put-object-retention`,
-            series,
-          });
-        }
-      }
-      if (collectedAt && f.lastModified) {
-        const drift = new Date(f.lastModified).getTime() - new Date(collectedAt).getTime();
-        if (Math.abs(drift) > toleranceMs) {
-          report({
-            key,
-            problem: 'backdated',
-            detail:
-              drift > 0
-                ? `it claims ${collectedAt}, ${minutes(drift)} before the store wrote it (${f.lastModified}); tolerance ${config.locker.backdateToleranceMinutes} min`
-                : `it claims ${collectedAt}, ${minutes(-drift)} after the store wrote it (${f.lastModified}); tolerance ${config.locker.backdateToleranceMinutes} min`,
-            series,
-          });
-        }
-      }
-    }
+  // 5. Per series and day.
+  const snapshots = new Map<string, SnapshotFacts[]>();
+  for (const f of facts.facts.values()) {
+    const id = `${f.series}@${f.parts.day}`;
+    snapshots.set(id, [...(snapshots.get(id) ?? []), f]);
   }
-  const mismatched = new Set(integrity.filter((p) => p.problem === 'hash-mismatch').map((p) => p.key));
-  for (const [key, f] of facts) {
-    if (f.status === undefined && !mismatched.has(key))
-      report({ key, problem: 'corrupt', detail: 'not a snapshot envelope', series: seriesOf(key) });
-  }
-
-  // 8. Per series and day: present, missing, failed (only error snapshots), acknowledged.
-  const statuses = new Map<string, Facts['status'][]>();
-  for (const [key, f] of facts) {
-    const p = parseSnapshotKey(key)!;
-    const id = `${seriesId(p.collector, p.scope)}@${p.day}`;
-    statuses.set(id, [...(statuses.get(id) ?? []), f.status]);
-  }
+  const byKey = groupByKey(integrity);
   const windowEnd = config.auditPeriod.end && config.auditPeriod.end < to ? config.auditPeriod.end : to;
-  const series = expected.series.map((s) =>
-    judgeSeries(s, firstSeen.get(s.series), config.auditPeriod.start, from, windowEnd, statuses, acks),
+  const series = judged.map((s) =>
+    judgeSeries(s, { from, to: windowEnd }, snapshots, byKey, byKey, inputs.acknowledgements),
   );
-  const expectedIds = new Set(expected.series.map((s) => s.series));
-  const unexpected = [...new Set([...listed.keys()].map((k) => seriesOf(k)!))]
-    .filter((id) => !expectedIds.has(id))
-    .sort();
+  const expectedIds = new Set(expected.map((s) => s.series));
+  const unexpected = judged.filter((s) => !expectedIds.has(s.series)).map((s) => s.series);
+  if (unexpected.length)
+    notes.push(
+      `the locker holds series the configuration does not name; they are judged until retired (evidence retire --series S --from D --reason ... --by ...): ${unexpected.join(', ')}`,
+    );
 
   integrity.sort((a, b) => (a.key === b.key ? (a.problem < b.problem ? -1 : 1) : a.key < b.key ? -1 : 1));
   const ok = integrity.length === 0 && series.every((s) => s.missing.length === 0 && s.failed.length === 0);
+  const head = inputs.chain.head ?? null;
+  const truncated = integrity.some((p) => p.problem === 'chain-truncated');
   const result: VerifyResult = {
-    schema: 'evidence.verify/1',
+    schema: 'evidence.verify/2',
     from,
     to,
     ok,
@@ -398,15 +169,32 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     integrity,
     retention: locker.worm ? 'checked' : 'not-applicable',
     deep: Boolean(options.deep),
+    chain: {
+      head,
+      // A cut chain keeps the earlier head as the anchor, so the next verification says so again.
+      anchor: truncated && inputs.anchor ? inputs.anchor.head : head,
+      checkedAgainst: inputs.anchor?.report ?? null,
+      trustedKeys: [...inputs.trusted.keys.values()].map((k) => ({
+        fingerprint: k.fingerprint,
+        source: k.source,
+      })),
+    },
     unexpected,
+    retired: inputs.retirements.map((r) => ({
+      series: seriesId(r.collector, r.scope),
+      from: r.from,
+      reason: r.reason,
+      by: r.by,
+      key: r.key,
+    })),
     notes,
     stats: {
       requests: locker.stats.requests - startRequests,
-      days: days.length,
-      snapshots: listed.size,
-      digests: chain.digests.length,
-      acknowledgements: ackKeys.length,
-      objectsRead,
+      days: daysBetween(from, to).length,
+      snapshots: inputs.listed.size,
+      digests: inputs.chain.digests.length,
+      acknowledgements: inputs.acknowledgements.length,
+      objectsRead: facts.objectsRead,
     },
     tool: { name: TOOL.name, version: TOOL.version },
   };
@@ -421,72 +209,49 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
   return result;
 }
 
-function judgeSeries(
-  s: ExpectedSeries,
-  first: string | undefined,
-  auditStart: string,
-  from: string,
-  to: string,
-  statuses: ReadonlyMap<string, Facts['status'][]>,
-  acks: ReadonlyMap<string, AcknowledgedDay[]>,
-): SeriesReport {
-  // Expected from the audit start, or from the series' first snapshot when it was added later.
-  const expectedFrom = first && first > auditStart ? first : auditStart;
-  const start = expectedFrom > from ? expectedFrom : from;
-  const out: SeriesReport = {
-    collector: s.collector,
-    scope: s.scope,
-    expectedFrom,
-    expectedDays: 0,
-    presentDays: 0,
-    missing: [],
-    failed: [],
-    acknowledged: [],
-    acknowledgements: [],
-    controls: [...s.controls],
+/**
+ * The seam where expected series are derived: the configuration × scopes (with the scope
+ * environment from STS or the locker), and the series seen in the locker.
+ */
+async function deriveExpected(
+  options: VerifyOptions,
+  listedKeys: Iterable<string>,
+  sealedKeys: Iterable<string>,
+  notes: string[],
+) {
+  const { config, from, to } = options;
+  const lastSeen = new Map<string, string>();
+  const seen = new Set<string>();
+  const see = (key: string, inWindowOnly: boolean) => {
+    const p = parseSnapshotKey(key);
+    if (!p) return;
+    const last = lastSeen.get(p.scope);
+    if (!last || p.day > last) lastSeen.set(p.scope, p.day);
+    if (!inWindowOnly || (p.day >= from && p.day <= to)) seen.add(seriesId(p.collector, p.scope));
   };
-  if (start > to) return out;
-  for (const day of daysBetween(start, to)) {
-    out.expectedDays++;
-    const found = statuses.get(`${s.series}@${day}`) ?? [];
-    if (found.some((st) => st === 'ok' || st === 'partial')) {
-      out.presentDays++;
-      continue;
-    }
-    const ack = acks.get(`${s.series}@${day}`);
-    if (ack) {
-      out.acknowledged.push(day);
-      out.acknowledgements.push(...ack);
-    } else if (found.length > 0) out.failed.push(day);
-    else out.missing.push(day);
-  }
+  for (const key of sealedKeys) see(key, true);
+  for (const key of listedKeys) see(key, true);
+  const collectors = selectCollectors(config, undefined, options.collectors ?? COLLECTORS);
+  const resolution = await resolveScopeEnvironment(
+    config,
+    collectors,
+    async () => lastSeen,
+    options.callerAccount,
+  );
+  notes.push(...resolution.notes);
+  const expected = expectedSeries(config, collectors, resolution.env);
+  notes.push(...expected.notes);
+  if (collectors.length === 0)
+    notes.push(
+      'no collector is configured (or registered): only series found in the locker and integrity are checked',
+    );
+  return { expected: expected.series, seen };
+}
+
+function groupByKey(problems: readonly IntegrityProblem[]): Map<string, IntegrityProblem[]> {
+  const out = new Map<string, IntegrityProblem[]>();
+  for (const p of problems) out.set(p.key, [...(out.get(p.key) ?? []), p]);
   return out;
-}
-
-function seriesOf(key: string): string | undefined {
-  const p = parseSnapshotKey(key);
-  return p ? seriesId(p.collector, p.scope) : undefined;
-}
-
-/** The instant in a snapshot key's file name (snapshotKey writes collectedAt there). */
-function keyInstant(key: string): string | undefined {
-  const file = parseSnapshotKey(key)?.file ?? '';
-  return /^\d{8}T\d{9}Z-/.test(file) ? parseCompactInstant(file) : undefined;
-}
-
-/** S3 gives LastModified to the second in headers (to the millisecond in listings); a file's mtime is exact. */
-function sameTime(a: Date, b: string, toTheSecond: boolean): boolean {
-  const x = a.getTime();
-  const y = new Date(b).getTime();
-  return toTheSecond ? Math.floor(x / 1000) === Math.floor(y / 1000) : x === y;
-}
-
-function minutes(ms: number): string {
-  return ms >= 7_200_000 ? `${(ms / 3_600_000).toFixed(1)} h` : `${Math.round(ms / 60_000)} min`;
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** How many days without usable evidence (missing or failed), not acknowledged. */
@@ -494,12 +259,10 @@ export function gapDays(result: Pick<VerifyResult, 'series'>): number {
   return result.series.reduce((n, s) => n + s.missing.length + s.failed.length, 0);
 }
 
-export const REPORT_PREFIX = 'reports/verify/';
-
 /**
  * Write the result into the locker (reports/verify/<compact verifiedAt>.json), write-once
- * like all evidence: the monitoring itself leaves evidence. A second report in the same
- * millisecond gets a random suffix rather than failing.
+ * like all evidence: the monitoring itself leaves evidence, and its chain anchor is what the
+ * next verification checks. A second report in the same millisecond gets a random suffix.
  */
 export async function writeVerifyReport(
   locker: Locker,

@@ -96,7 +96,10 @@ describe('evidence sample', () => {
       sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
       failing: ['web, "legacy"'],
     });
-    expect((await runCli(argv, { clock: '2026-03-01T00:00:00.000Z' })).stdout).toBe(run.stdout);
+    // Same seed, same samples (the second run also lists the first, recorded in the locker).
+    const again = JSON.parse((await runCli(argv, { clock: '2026-03-01T00:00:00.000Z' })).stdout);
+    expect(again.samples).toEqual(doc.samples);
+    expect(again.earlier.map((e: { key: string }) => e.key)).toEqual([doc.record]);
   });
 
   it('exit 0 when every sample passes; --control runs the checks mapped to it', async () => {
@@ -171,18 +174,110 @@ describe('evidence sample', () => {
     const rows = md.split('\n').filter((l) => /^\| \d+ \|/.test(l));
     expect(rows).toHaveLength(doc.samples.length);
     expect(md).toContain(
-      'npx evidence sample --check fake-protected --from 2026-02-01 --to 2026-02-03 --seed wp1 --per-month 3',
+      `npx evidence sample --check fake-protected --from 2026-02-01 --to 2026-02-03 --seed wp1 --per-month 3 --store ${store} --config ${config}`,
     );
     // The auditor's re-check commands run as printed and show the sealed SHA-256.
     const block = md.split('```sh\n')[1]!.split('```')[0]!;
-    const commands = block.split('\n').filter((l) => l && !l.startsWith('#'));
+    const [cd, ...commands] = block.split('\n').filter((l) => l && !l.startsWith('#'));
+    // Keys are relative to the locker: the block starts by going there.
+    expect(cd).toBe(`cd ${store}`);
     expect(commands).toHaveLength(2 * 3);
     for (const line of commands) {
       const [command, comment] = line.split('   # ');
+      expect(command).not.toContain(store);
       const expected = /[0-9a-f]{64}/.exec(comment!)![0];
-      const out = execSync(command!, { encoding: 'utf8', shell: '/bin/sh' });
+      const out = execSync(command!, { encoding: 'utf8', shell: '/bin/sh', cwd: store });
       expect(out).toContain(expected);
     }
+  });
+
+  it('the printed re-run command, run from the repository root, draws the same samples', async () => {
+    const out = path.join(dir, 'first');
+    const argv = [
+      'sample',
+      '--check',
+      'fake-protected',
+      '--from',
+      '2026-02-01',
+      '--to',
+      '2026-02-03',
+      '--size',
+      '2',
+      '--seed',
+      'r1',
+      '--out',
+      out,
+      ...base,
+    ];
+    const first = await runCli(argv, { clock: '2026-03-01T00:00:00.000Z' });
+    expect(first.code).toBe(1);
+    const md = await readFile(path.join(out, 'workpaper.md'), 'utf8');
+    const command = /^```shell\n(npx evidence sample .*)\n```$/m.exec(md)![1]!;
+    // The repository root has its own evidence.config.json: the command must not depend on it.
+    expect(existsSync(path.join(process.cwd(), 'evidence.config.json'))).toBe(true);
+    const rerun = await runCli([...command.replace(/^npx evidence /, '').split(' '), '--json'], {
+      clock: '2026-03-02T00:00:00.000Z',
+    });
+    const firstDoc = JSON.parse(await readFile(path.join(out, 'samples.json'), 'utf8'));
+    const again = JSON.parse(rerun.stdout);
+    expect(again.samples.map((x: { day: string }) => x.day)).toEqual(
+      firstDoc.samples.map((x: { day: string }) => x.day),
+    );
+    expect(again.samples).toEqual(firstDoc.samples);
+    expect(again.configSha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('every run is recorded in the locker, signed; a second run over the window lists the first; --out never overwrites', async () => {
+    const argv = (seed: string, out: string) => [
+      'sample',
+      '--check',
+      'fake-protected',
+      '--from',
+      '2026-02-01',
+      '--to',
+      '2026-02-03',
+      '--all',
+      '--seed',
+      seed,
+      '--out',
+      path.join(dir, out),
+      ...base,
+    ];
+    const first = await runCli(argv('a1', 'wp1'), { clock: '2026-03-01T00:00:00.000Z' });
+    expect(first.stderr).toMatch(
+      /recorded in the locker: reports\/sample\/20260301T000000000Z_2026-02-01_2026-02-03\.json \(signed\)/,
+    );
+    expect(first.stdout).toMatch(/3 sample\(s\) over 1 series/);
+    const second = await runCli(argv('a2', 'wp2'), { clock: '2026-03-01T01:00:00.000Z' });
+    expect(second.stderr).toContain('1 earlier sample run(s) over this window');
+    expect(second.stderr).toMatch(
+      /2026-03-01T00:00:00.000Z 2026-02-01..2026-02-03 seed a1 fake-protected: 2\/3 pass/,
+    );
+    const md = await readFile(path.join(dir, 'wp2', 'workpaper.md'), 'utf8');
+    const earlier = md.split('## Earlier sample runs over this period')[1]!.split('\n## ')[0]!;
+    expect(earlier).toContain('| 2026-03-01T00:00:00.000Z | 2026-02-01 to 2026-02-03 | a1 |');
+    expect(earlier).toContain('2/3 pass');
+    // The record and its signature, checked with openssl alone.
+    const key = 'reports/sample/20260301T000000000Z_2026-02-01_2026-02-03.json';
+    const record = JSON.parse(await readFile(path.join(store, key), 'utf8'));
+    expect(record).toMatchObject({
+      seed: 'a1',
+      seedChosenBy: 'given',
+      plan: { kind: 'all', n: 3 },
+      summary: { total: 3, pass: 2 },
+    });
+    const keys = (await import('node:fs')).readdirSync(path.join(store, 'keys'));
+    expect(keys).toHaveLength(1);
+    expect(
+      execSync(`openssl dgst -sha256 -verify keys/${keys[0]} -signature ${key}.sig ${key}`, {
+        cwd: store,
+        encoding: 'utf8',
+      }),
+    ).toBe('Verified OK\n');
+    // --out names an existing workpaper: refused before anything runs.
+    const again = await runCli(argv('a3', 'wp1'), { clock: '2026-03-01T02:00:00.000Z' });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('already holds workpaper.md');
   });
 
   it('bad usage: exit 2 naming the problem', async () => {
@@ -200,7 +295,10 @@ describe('evidence sample', () => {
         ['sample', '--control', 'CC9.9', '--size', '3'],
         /--control CC9.9: no check is mapped to it; controls with checks: CC8.1/,
       ],
-      [['sample', '--check', 'fake-protected'], /exactly one of --per-month N, --size N or --frequency/],
+      [
+        ['sample', '--check', 'fake-protected'],
+        /exactly one of --per-month N, --size N, --frequency .* or --all/,
+      ],
       [
         ['sample', '--check', 'fake-protected', '--size', '2', '--per-month', '1'],
         /exactly one of --per-month N/,

@@ -124,7 +124,7 @@ describe('evidence verify / acknowledge', () => {
     const report = JSON.parse(
       await readFile(path.join(store, 'reports', 'verify', '20260413T000000000Z.json'), 'utf8'),
     );
-    expect(report).toMatchObject({ schema: 'evidence.verify/1', ok: true, from: '2026-04-01' });
+    expect(report).toMatchObject({ schema: 'evidence.verify/2', ok: true, from: '2026-04-01' });
     expect(JSON.parse(await readFile(findings, 'utf8'))).toEqual({ findings: [] });
 
     // The same second again: a second report, never an overwrite; --no-report writes none.
@@ -197,7 +197,8 @@ describe('evidence verify / acknowledge', () => {
     const keys = await fill(locker, '2026-04-01', '2026-04-02', { series: [['stray', 'x']] });
     const gone = keys.get('stray/x@2026-04-02')!;
     await rm(path.join(store, ...gone.split('/')));
-    // No source configured: no series is expected, integrity is still checked.
+    // No source configured: no series is expected by the configuration, but the one the locker
+    // holds is judged all the same (until retired), and integrity is checked.
     const bare = path.join(dir, 'bare.config.json');
     await writeFile(
       bare,
@@ -207,7 +208,9 @@ describe('evidence verify / acknowledge', () => {
     const run = await runCli([...argv, '--json'], { clock: NOW });
     expect(run.code).toBe(1);
     const doc = JSON.parse(run.stdout);
-    expect(doc.series).toEqual([]);
+    expect(doc.series).toEqual([
+      expect.objectContaining({ collector: 'stray', scope: 'x', origin: 'locker', missing: ['2026-04-02'] }),
+    ]);
     expect(doc.unexpected).toEqual(['stray/x']);
     expect(doc.integrity).toEqual([expect.objectContaining({ key: gone, problem: 'deleted' })]);
     const table = await runCli(argv, { clock: NOW });

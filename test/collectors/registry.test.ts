@@ -9,6 +9,7 @@ describe('collector registry', () => {
       'iam',
       'aws-config',
       'cloudtrail',
+      'organization',
       'okta',
       'github',
       'github-changes',

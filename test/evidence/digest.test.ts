@@ -107,7 +107,7 @@ describe('digests (directory locker)', () => {
     expect(problems).toEqual([expect.objectContaining({ problem: 'deleted', key: keys[4] })]);
   });
 
-  it('detects a deleted digest: the next digest names the missing one', async () => {
+  it('detects a deleted digest: its chain link names the missing one', async () => {
     await fill(locker);
     const before = await verifyChain(locker);
     const removed = before.digests[1]!.key;
@@ -115,9 +115,9 @@ describe('digests (directory locker)', () => {
     const { problems } = await verifyChain(locker);
     expect(problems).toEqual([
       expect.objectContaining({
-        problem: 'chain-broken',
-        key: before.digests[2]!.key,
-        detail: expect.stringContaining(removed),
+        problem: 'deleted',
+        key: removed,
+        detail: expect.stringContaining('digests/chain/0000000002.json'),
       }),
     ]);
   });
@@ -130,8 +130,10 @@ describe('digests (directory locker)', () => {
     await chmod(target, 0o644);
     await writeFile(target, text);
     const { problems } = await verifyChain(locker);
+    // Its signature no longer matches, and its successor names other bytes.
     expect(problems).toEqual([
       expect.objectContaining({ problem: 'chain-broken', key: before.digests[1]!.key }),
+      expect.objectContaining({ problem: 'bad-signature', key: before.digests[0]!.key }),
     ]);
   });
 });

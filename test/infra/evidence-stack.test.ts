@@ -5,9 +5,14 @@
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ALARMS } from '../../infra/constructs/alerts.js';
 import { AWS_READ_ACTIONS } from '../../shared/aws/permissions.js';
-import { COLLECTORS } from '../../shared/collectors/registry.js';
+import { selectCollectors } from '../../shared/collectors/runner.js';
+import { parseConfig } from '../../shared/config.js';
 import { BASE_CONFIG, synthApp } from './synth.js';
+
+/** The collectors BASE_CONFIG deploys (organization only with aws.organization). */
+const COLLECTORS = selectCollectors(parseConfig(BASE_CONFIG), undefined);
 
 // biome-ignore lint/suspicious/noExplicitAny: synthesized CloudFormation JSON, walked by the assertions below
 type Json = Record<string, any>;
@@ -69,7 +74,7 @@ beforeAll(() => {
 });
 
 describe('locker bucket', () => {
-  it('is Object Lock COMPLIANCE for locker.retentionDays, versioned, KMS-encrypted, private, retained', () => {
+  it('is Object Lock COMPLIANCE for locker.retentionDays, versioned, SSE-S3, private, retained', () => {
     const [[id, bucket]] = ofType('AWS::S3::Bucket').filter(([, r]) => r.Properties.ObjectLockEnabled) as [
       [string, Json],
     ];
@@ -86,12 +91,10 @@ describe('locker bucket', () => {
       IgnorePublicAcls: true,
       RestrictPublicBuckets: true,
     });
+    // SSE-S3 by default: no customer-managed key that an administrator could disable.
     const sse = bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0];
-    expect(sse.ServerSideEncryptionByDefault.SSEAlgorithm).toBe('aws:kms');
-    expect(sse.BucketKeyEnabled).toBe(true);
-    const keyId = sse.ServerSideEncryptionByDefault.KMSMasterKeyID['Fn::GetAtt'][0];
-    expect(resources[keyId]!.Properties.EnableKeyRotation).toBe(true);
-    expect(resources[keyId]!.DeletionPolicy).toBe('Retain');
+    expect(sse.ServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: 'AES256' });
+    expect(ofType('AWS::KMS::Key').filter(([, r]) => r.Properties.KeyUsage !== 'SIGN_VERIFY')).toEqual([]);
     // Access logs go to a separate, non-locked bucket.
     const logBucket = bucket.Properties.LoggingConfiguration.DestinationBucketName.Ref;
     expect(logBucket).not.toBe(id);
@@ -123,22 +126,51 @@ describe('locker bucket', () => {
     expect(sid('DenyWritesWithoutCompliance')).toMatchObject({
       Effect: 'Deny',
       Action: 's3:PutObject',
-      Condition: { StringNotEquals: { 's3:object-lock-mode': 'COMPLIANCE' } },
-    });
-    expect(sid('DenyOverwrites')).toMatchObject({
-      Effect: 'Deny',
-      Principal: { AWS: '*' },
-      Action: 's3:PutObject',
-      Condition: { Null: { 's3:if-none-match': 'true' } },
+      Condition: { StringNotEqualsIfExists: { 's3:object-lock-mode': 'COMPLIANCE' } },
     });
     expect(sid('DenyLockAndBucketChanges')).toMatchObject({
       Effect: 'Deny',
       Principal: { AWS: '*' },
-      Action: ['s3:DeleteBucket', 's3:PutBucketObjectLockConfiguration', 's3:PutBucketVersioning'],
+      Action: [
+        's3:DeleteBucket',
+        's3:PutBucketObjectLockConfiguration',
+        's3:PutBucketVersioning',
+        's3:PutLifecycleConfiguration',
+      ],
     });
     expect(
       statements.some((s) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false'),
     ).toBe(true);
+  });
+});
+
+describe('locker bucket writes', () => {
+  const lockerPolicy = () =>
+    ofType('AWS::S3::BucketPolicy')
+      .flatMap(([, r]) => r.Properties.PolicyDocument.Statement as Statement[])
+      .filter((s) => s.Effect === 'Deny' && asArray(s.Action).includes('s3:PutObject'));
+
+  it('requires If-None-Match only on object-creating calls, so multipart uploads work (s3:ObjectCreationOperation)', () => {
+    const overwrites = lockerPolicy().find((s) => s.Sid === 'DenyOverwrites')!;
+    expect(overwrites).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:PutObject' });
+    // CreateMultipartUpload / UploadPart / UploadPartCopy cannot carry If-None-Match: without the
+    // Bool condition they were refused, and the abort-incomplete-uploads rule was dead code.
+    expect(overwrites.Condition).toEqual({
+      Null: { 's3:if-none-match': 'true' },
+      Bool: { 's3:ObjectCreationOperation': 'true' },
+    });
+    // No other PutObject deny refuses a write that names no lock mode (a part upload names none).
+    for (const s of lockerPolicy().filter((x) => x.Sid !== 'DenyOverwrites')) {
+      expect(Object.keys(s.Condition ?? {}), s.Sid).not.toContain('StringNotEquals');
+      expect(Object.keys(s.Condition ?? {}), s.Sid).not.toContain('Null');
+    }
+    const [[, bucket]] = ofType('AWS::S3::Bucket').filter(([, r]) => r.Properties.ObjectLockEnabled) as [
+      [string, Json],
+    ];
+    const rules = bucket.Properties.LifecycleConfiguration.Rules as Json[];
+    expect(rules.find((r) => r.Id === 'abort-incomplete-uploads')).toMatchObject({
+      AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+    });
   });
 });
 
@@ -161,7 +193,6 @@ describe('least privilege', () => {
       expect(roleActions(functionId(`Collect${pascal(c.id)}`)), c.id).toEqual(
         [
           ...AWS_READ_ACTIONS[c.id]!,
-          'kms:GenerateDataKey',
           'logs:CreateLogStream',
           'logs:PutLogEvents',
           's3:GetBucketObjectLockConfiguration',
@@ -199,7 +230,6 @@ describe('least privilege', () => {
     for (const source of ['Okta', 'Github']) {
       const id = functionId(`Collect${source}`);
       expect(roleActions(id)).toEqual([
-        'kms:GenerateDataKey',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
         's3:GetBucketObjectLockConfiguration',
@@ -221,8 +251,6 @@ describe('least privilege', () => {
     // GetObjectRetention: without it S3 leaves the lock mode and date out of GetObject, and the
     // digests could not record them for the verifier.
     expect(roleActions(functionId('Seal'))).toEqual([
-      'kms:Decrypt',
-      'kms:GenerateDataKey',
       'kms:GetPublicKey',
       'kms:Sign',
       'logs:CreateLogStream',
@@ -240,8 +268,6 @@ describe('least privilege', () => {
   it('lets verify read everything with retention, write reports, put its metrics and publish alerts', () => {
     expect(roleActions(functionId('Verify'))).toEqual([
       'cloudwatch:PutMetricData',
-      'kms:Decrypt',
-      'kms:GenerateDataKey',
       'kms:GetPublicKey',
       'kms:Verify',
       'logs:CreateLogStream',
@@ -385,39 +411,208 @@ describe('schedules', () => {
 });
 
 describe('alerts', () => {
-  it('wires every alarm to the KMS-encrypted topic, with the configured email subscription', () => {
-    const [[topicId, topic]] = ofType('AWS::SNS::Topic') as [[string, Json]];
-    expect(topic.Properties.KmsMasterKeyId).toBeDefined();
+  const topicId = () => ofType('AWS::SNS::Topic')[0]![0];
+  const topicStatements = () =>
+    ofType('AWS::SNS::TopicPolicy').flatMap(([, r]) => r.Properties.PolicyDocument.Statement as Statement[]);
+  const alarm = (name: string) => {
+    const found = ofType('AWS::CloudWatch::Alarm').find(
+      ([, a]) => a.Properties.AlarmName === `EvidenceLocker-${name}`,
+    );
+    if (!found) throw new Error(`no alarm ${name}`);
+    return found[1].Properties;
+  };
+
+  it("the topic policy lets this account's CloudWatch alarms publish (enforceSSL alone would refuse them)", () => {
+    const allow = topicStatements().find((s) => s.Sid === 'CloudWatchAlarmsOfThisAccountPublish');
+    expect(allow).toEqual({
+      Sid: 'CloudWatchAlarmsOfThisAccountPublish',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: 'sns:Publish',
+      Resource: { Ref: topicId() },
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+        ArnLike: {
+          'aws:SourceArn': {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':cloudwatch:',
+                { Ref: 'AWS::Region' },
+                ':',
+                { Ref: 'AWS::AccountId' },
+                ':alarm:*',
+              ],
+            ],
+          },
+        },
+      },
+    });
+    // TLS is still enforced for everyone.
+    expect(
+      topicStatements().some(
+        (s) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false',
+      ),
+    ).toBe(true);
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
       Endpoint: 'security@example.com',
-      TopicArn: { Ref: topicId },
+      TopicArn: { Ref: topicId() },
     });
-    const alarms = ofType('AWS::CloudWatch::Alarm');
-    // Per collector: crash + failed snapshots; seal crash; verify crash, MissingDays, IntegrityProblems; DLQ depth.
-    expect(alarms.length).toBe(COLLECTORS.length * 2 + 5);
-    for (const [id, a] of alarms) {
-      expect(a.Properties.AlarmActions, id).toEqual([{ Ref: topicId }]);
-      expect(a.Properties.Threshold).toBe(0);
-      expect(a.Properties.ComparisonOperator).toBe('GreaterThanThreshold');
+  });
+
+  it('has exactly the five alarms of the README table, each one metric, each notifying the topic', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    expect(alarms.map((a) => a.AlarmName).sort()).toEqual(
+      Object.keys(ALARMS)
+        .map((id) => `EvidenceLocker-${id}`)
+        .sort(),
+    );
+    for (const a of alarms) {
+      expect(a.AlarmActions, a.AlarmName).toEqual([{ Ref: topicId() }]);
+      // One metric per alarm (no metric math): each is one "alarm metric" in CloudWatch pricing.
+      expect(a.Metrics, a.AlarmName).toBeUndefined();
+      expect(a.AlarmDescription, a.AlarmName).toMatch(/Do: /);
     }
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'SnapshotsFailed',
-      Namespace: 'EvidenceLocker',
-      Dimensions: [{ Name: 'service', Value: 'evidence-collect-guardduty' }],
-    });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'ApproximateNumberOfMessagesVisible',
+    expect(alarm('DeadLetters')).toMatchObject({
       Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
     });
+    // One failed-collection alarm for every collector: the collectors share one service dimension.
+    expect(alarm('CollectionsFailed')).toMatchObject({
+      Namespace: 'EvidenceLocker',
+      MetricName: 'SnapshotsFailed',
+      Dimensions: [{ Name: 'service', Value: 'evidence-collect' }],
+      Statistic: 'Sum',
+    });
+    for (const [, fn] of ofType('AWS::Lambda::Function').filter(([id]) => id.startsWith('Collect'))) {
+      expect(fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe('evidence-collect');
+    }
     for (const metric of ['MissingDays', 'IntegrityProblems']) {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      expect(alarm(metric)).toMatchObject({
         MetricName: metric,
         Namespace: 'EvidenceLocker',
         Dimensions: [{ Name: 'service', Value: 'evidence-verify' }],
-        AlarmActions: [{ Ref: topicId }],
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+        TreatMissingData: 'notBreaching',
       });
     }
-    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('the heartbeat fires when the verifier has put nothing for 30 hours: missing data breaches', () => {
+    expect(alarm('VerifierSilent')).toMatchObject({
+      Namespace: 'EvidenceLocker',
+      MetricName: 'IntegrityProblems',
+      Dimensions: [{ Name: 'service', Value: 'evidence-verify' }],
+      Statistic: 'SampleCount',
+      Period: 3600,
+      EvaluationPeriods: 30,
+      DatapointsToAlarm: 30,
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      TreatMissingData: 'breaching',
+    });
+  });
+
+  it('reports disable, deletion and policy calls on the evidence keys to the topic', () => {
+    const [[ruleId, rule]] = ofType('AWS::Events::Rule') as [[string, Json]];
+    const [signingKeyId] = ofType('AWS::KMS::Key').find(([, r]) => r.Properties.KeyUsage === 'SIGN_VERIFY')!;
+    expect(rule.Properties.EventPattern).toMatchObject({
+      source: ['aws.kms'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      detail: {
+        eventSource: ['kms.amazonaws.com'],
+        eventName: ['DisableKey', 'ScheduleKeyDeletion', 'PutKeyPolicy', 'DisableKeyRotation'],
+      },
+    });
+    expect(JSON.stringify(rule.Properties.EventPattern.detail.$or)).toContain(signingKeyId);
+    expect(rule.Properties.Targets).toHaveLength(1);
+    expect(rule.Properties.Targets[0].Arn).toEqual({ Ref: topicId() });
+    const publish = topicStatements().find((s) => s.Sid === 'KeyTamperingRulePublishes')!;
+    expect(publish).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: 'sns:Publish',
+      Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+    });
+  });
+
+  it('makes the dashboard optional (alerts.dashboard), off by default', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    const { evidence } = synthApp(
+      { ...BASE_CONFIG, alerts: { emails: [], dashboard: true } },
+      { nag: false },
+    );
+    Template.fromStack(evidence).resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});
+
+describe('stack', () => {
+  it('has termination protection: deleting it would silence every alarm and schedule', () => {
+    const { evidence } = synthApp(BASE_CONFIG, { nag: false, verify: false });
+    expect(evidence.terminationProtection).toBe(true);
+  });
+});
+
+describe('opt-in customer-managed locker key (locker.encryption: "SSE-KMS")', () => {
+  let t: Template;
+  beforeAll(() => {
+    const { evidence } = synthApp({ ...BASE_CONFIG, locker: { retentionDays: 730, encryption: 'SSE-KMS' } });
+    t = Template.fromStack(evidence);
+  });
+
+  it('encrypts the locker with a retained, rotating key that nobody may disable or schedule for deletion', () => {
+    const keys = Object.entries(t.findResources('AWS::KMS::Key')).filter(
+      ([, r]) => r.Properties.KeyUsage !== 'SIGN_VERIFY',
+    );
+    expect(keys).toHaveLength(1);
+    const [keyId, key] = keys[0]!;
+    expect(key.DeletionPolicy).toBe('Retain');
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    const statements = key.Properties.KeyPolicy.Statement as Statement[];
+    expect(statements.find((s) => s.Sid === 'DenyDisablingOrDeletingTheKey')).toMatchObject({
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: ['kms:DisableKey', 'kms:ScheduleKeyDeletion'],
+    });
+    expect(statements.find((s) => s.Sid === 'DenyKeyPolicyChangesOutsideDeployments')).toMatchObject({
+      Effect: 'Deny',
+      Action: 'kms:PutKeyPolicy',
+    });
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockEnabled: true,
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          {
+            BucketKeyEnabled: true,
+            ServerSideEncryptionByDefault: {
+              SSEAlgorithm: 'aws:kms',
+              KMSMasterKeyID: { 'Fn::GetAtt': [keyId, 'Arn'] },
+            },
+          },
+        ],
+      },
+    });
+    // Its disable/delete calls raise an alert like the signing key's.
+    const [rule] = Object.values(t.findResources('AWS::Events::Rule'));
+    expect(JSON.stringify(rule!.Properties.EventPattern)).toContain(keyId);
+  });
+
+  it('grants the key only as each function needs it', () => {
+    const policies = Object.values(t.findResources('AWS::IAM::Policy'));
+    const keyActions = (prefix: string) =>
+      policies
+        .filter((p) => JSON.stringify(p.Properties.Roles).includes(prefix))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
+        .filter((s) => s.Sid === 'LockerKey')
+        .flatMap((s) => asArray(s.Action))
+        .sort();
+    expect(keyActions('CollectGuarddutyRole')).toEqual(['kms:GenerateDataKey']);
+    expect(keyActions('SealRole')).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
   });
 });

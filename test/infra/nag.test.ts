@@ -17,8 +17,17 @@ afterAll(() => {
 });
 
 describe('cdk-nag', () => {
-  it('passes on the whole app with real esbuild bundles (every acknowledgement has a reason)', () => {
-    const { app, evidence } = synthApp(BASE_CONFIG, { bundle: true });
+  it('passes on the whole app with real esbuild bundles and every option on (every acknowledgement has a reason)', () => {
+    // Every optional resource: the locker CMK, the dashboard, the member StackSet.
+    const { app, evidence } = synthApp(
+      {
+        ...BASE_CONFIG,
+        locker: { retentionDays: 730, encryption: 'SSE-KMS' },
+        aws: { ...BASE_CONFIG.aws!, memberStackSet: { targets: ['ou-ab12-cd34ef56'] } },
+        alerts: { emails: ['security@example.com'], dashboard: true },
+      },
+      { bundle: true },
+    );
     const assembly = app.synth();
     outdirs.push(assembly.directory);
     const report = JSON.parse(readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'));

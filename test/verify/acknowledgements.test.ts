@@ -23,6 +23,9 @@ const input = {
   by: 'Jane Doe',
 };
 
+/** These tests are not about which series may be acknowledged (see verify-soundness.test.ts). */
+const anySeries = async () => undefined;
+
 describe('acknowledge', () => {
   let dir: string;
   let locker: DirectoryLocker;
@@ -32,7 +35,7 @@ describe('acknowledge', () => {
   });
 
   it('writes one immutable record under acknowledgements/<day>/<collector>/<scope>/<now>.json', async () => {
-    const written = await acknowledge(locker, input, { clock, retentionDays: 730 });
+    const written = await acknowledge(locker, input, { clock, retentionDays: 730, knownSeries: anySeries });
     expect(written.key).toBe('acknowledgements/2026-04-21/fake-b/x-1/20260422T101112345Z.json');
     expect(parseAcknowledgementKey(written.key)).toEqual({
       day: '2026-04-21',
@@ -50,9 +53,9 @@ describe('acknowledge', () => {
       acknowledgedAt: '2026-04-22T10:11:12.345Z',
       tool: expect.objectContaining({ name: 'evidence-locker' }),
     });
-    await expect(acknowledge(locker, input, { clock, retentionDays: 730 })).rejects.toBeInstanceOf(
-      AlreadyExistsError,
-    );
+    await expect(
+      acknowledge(locker, input, { clock, retentionDays: 730, knownSeries: anySeries }),
+    ).rejects.toBeInstanceOf(AlreadyExistsError);
   });
 
   it.each([
@@ -66,9 +69,9 @@ describe('acknowledge', () => {
   });
 
   it('refuses a bad day, an empty reason and an empty name, writing nothing', async () => {
-    const opts = { clock, retentionDays: 730 };
+    const opts = { clock, retentionDays: 730, knownSeries: anySeries };
     await expect(acknowledge(locker, { ...input, day: '2026-02-30' }, opts)).rejects.toThrow(
-      /--day "2026-02-30": expected a date/,
+      /--from "2026-02-30": expected a date/,
     );
     await expect(acknowledge(locker, { ...input, reason: '   ' }, opts)).rejects.toThrow(/--reason is empty/);
     await expect(acknowledge(locker, { ...input, by: '' }, opts)).rejects.toThrow(/--by is empty/);
@@ -90,11 +93,11 @@ describe('acknowledge', () => {
           ? { status: 'error', errors: ['boom'], data: null }
           : {},
     });
-    await acknowledge(locker, input, { clock, retentionDays: 730 });
+    await acknowledge(locker, input, { clock, retentionDays: 730, knownSeries: anySeries });
     await acknowledge(
       locker,
       { series: 'fake-a/org-acme', day: '2026-04-20', reason: 'precaution', by: 'Bob' },
-      { clock, retentionDays: 730 },
+      { clock, retentionDays: 730, knownSeries: anySeries },
     );
     const result = await verify({
       locker,

@@ -13,6 +13,9 @@ function series(
     collector,
     scope,
     expectedFrom: '2026-04-01',
+    expectedFromReason: 'auditPeriod.start',
+    origin: 'config',
+    days: [],
     expectedDays: 10,
     presentDays: 10,
     missing: [],
@@ -26,7 +29,9 @@ function series(
 
 function result(over: Partial<VerifyResult> = {}): VerifyResult {
   return {
-    schema: 'evidence.verify/1',
+    schema: 'evidence.verify/2',
+    chain: { head: null, anchor: null, checkedAgainst: null, trustedKeys: [] },
+    retired: [],
     from: '2026-04-01',
     to: '2026-04-10',
     ok: false,

@@ -7,7 +7,7 @@ import { SourceUnavailableError } from '../../shared/errors.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { acknowledge } from '../../shared/verify/acknowledgements.js';
 import { verify } from '../../shared/verify/verify.js';
-import { FAKES, fakeCollector, fill, SERIES, sealLater, testConfig } from './fixtures.js';
+import { FAKES, fakeCollector, fill, SERIES, testConfig } from './fixtures.js';
 
 const FROM = '2026-04-01';
 const TO = '2026-04-10';
@@ -66,7 +66,11 @@ describe('verify (directory locker)', () => {
     await acknowledge(
       locker,
       { series: 'fake-a/org-acme', day: '2026-04-06', reason: 'GitHub outage (INC-7)', by: 'Jane Doe' },
-      { clock: fixedClock('2026-04-07T09:00:00.000Z'), retentionDays: 730 },
+      {
+        clock: fixedClock('2026-04-07T09:00:00.000Z'),
+        retentionDays: 730,
+        knownSeries: async () => undefined,
+      },
     );
     // A byte-altered sealed snapshot.
     const altered = keys.get('fake-a/org-acme@2026-04-07')!;
@@ -75,7 +79,6 @@ describe('verify (directory locker)', () => {
     const [removedName] = await readdir(path.join(dir, 'digests', '2026-04-08'));
     const removed = `digests/2026-04-08/${removedName}`;
     await rm(file(dir, removed));
-    const [nextName] = await readdir(path.join(dir, 'digests', '2026-04-09'));
 
     const result = await verify({
       locker,
@@ -87,6 +90,7 @@ describe('verify (directory locker)', () => {
     });
 
     expect(result.ok).toBe(false);
+    // An altered snapshot, or one no digest covers any more, does not count for its day.
     expect(
       result.series.map((s) => ({
         series: `${s.collector}/${s.scope}`,
@@ -95,25 +99,32 @@ describe('verify (directory locker)', () => {
         a: s.acknowledged,
       })),
     ).toEqual([
-      { series: 'fake-a/org-acme', m: [], f: [], a: ['2026-04-06'] },
-      { series: 'fake-b/x-1', m: ['2026-04-03', '2026-04-04'], f: [], a: [] },
-      { series: 'fake-b/x-2', m: [], f: ['2026-04-05'], a: [] },
+      { series: 'fake-a/org-acme', m: ['2026-04-07', '2026-04-08'], f: [], a: ['2026-04-06'] },
+      { series: 'fake-b/x-1', m: ['2026-04-03', '2026-04-04', '2026-04-08'], f: [], a: [] },
+      { series: 'fake-b/x-2', m: ['2026-04-08'], f: ['2026-04-05'], a: [] },
     ]);
     const acked = result.series[0]!;
-    expect(acked.presentDays).toBe(9); // an acknowledged day is never present
+    expect(acked.presentDays).toBe(7); // an acknowledged day is never present
     expect(acked.acknowledgements).toEqual([
       expect.objectContaining({ day: '2026-04-06', reason: 'GitHub outage (INC-7)', by: 'Jane Doe' }),
     ]);
+    expect(acked.days).toEqual([
+      { from: '2026-04-01', to: '2026-04-05', state: 'present' },
+      { from: '2026-04-06', to: '2026-04-06', state: 'acknowledged' },
+      { from: '2026-04-07', to: '2026-04-08', state: 'unusable' },
+      { from: '2026-04-09', to: '2026-04-10', state: 'present' },
+    ]);
     expect(result.integrity.map(({ key, problem }) => ({ key, problem }))).toEqual([
-      { key: `digests/2026-04-09/${nextName}`, problem: 'chain-broken' },
+      { key: 'digests/2026-04-08/', problem: 'digest-missing' },
+      { key: removed, problem: 'deleted' },
       { key: altered, problem: 'hash-mismatch' },
       // The removed digest sealed these: no digest covers them any more.
       { key: keys.get('fake-a/org-acme@2026-04-08'), problem: 'not-sealed' },
       { key: keys.get('fake-b/x-1@2026-04-08'), problem: 'not-sealed' },
       { key: keys.get('fake-b/x-2@2026-04-08'), problem: 'not-sealed' },
     ]);
-    expect(result.integrity[0]!.detail).toContain(removed);
-    expect(result.integrity[1]!.series).toBe('fake-a/org-acme');
+    expect(result.integrity[1]!.detail).toContain('digests/chain/0000000008.json');
+    expect(result.integrity[2]!.series).toBe('fake-a/org-acme');
   });
 
   it('a sealed snapshot that is gone is deleted; an unsealed one within the grace period is fine', async () => {
@@ -149,14 +160,19 @@ describe('verify (directory locker)', () => {
     );
   });
 
-  it('expects configured series from the audit start, or from their first snapshot when added later', async () => {
-    const added = fakeCollector('fake-c', () => ['late', 'never'], { controls: ['CC6.1'] });
-    await fill(locker, FROM, TO, { series: [['fake-a', 'org-acme']] });
-    await fill(locker, '2026-04-05', TO, { series: [['fake-c', 'late']], sealAt: sealLater });
+  it('expects every series from the audit start, or from the since the configuration names; a series only in the locker is judged too', async () => {
+    const added = fakeCollector('fake-c', () => ['late', 'never'], { controls: ['CC6.1'], source: 'okta' });
+    await fill(locker, FROM, TO, {
+      series: [
+        ['fake-a', 'org-acme'],
+        ['fake-c', 'late'],
+      ],
+      snapshot: (collector, _scope, day) => (collector === 'fake-c' && day < '2026-04-05' ? undefined : {}),
+    });
     await fill(locker, '2026-04-02', '2026-04-02', { series: [['other', 'stray']], seal: false });
     const result = await verify({
       locker,
-      config: testConfig(),
+      config: testConfig({ okta: { orgUrl: 'https://acme.okta.com', since: '2026-04-05' } }),
       from: '2026-03-25', // before the audit period: those days are not expected
       to: TO,
       clock: NOW,
@@ -166,16 +182,18 @@ describe('verify (directory locker)', () => {
       result.series.map((s) => [
         `${s.collector}/${s.scope}`,
         s.expectedFrom,
+        s.expectedFromReason,
         s.expectedDays,
         s.missing.length,
       ]),
     ).toEqual([
-      ['fake-a/org-acme', '2026-04-01', 10, 0],
-      ['fake-c/late', '2026-04-05', 6, 0],
-      ['fake-c/never', '2026-04-01', 10, 10], // a configured collector that never ran is a gap
+      ['fake-a/org-acme', '2026-04-01', 'auditPeriod.start', 10, 0],
+      ['fake-c/late', '2026-04-05', 'okta.since', 6, 0],
+      ['fake-c/never', '2026-04-05', 'okta.since', 6, 6], // a configured collector that never ran is a gap
+      // Not in the configuration, but in the locker: judged from the audit start all the same.
+      ['other/stray', '2026-04-01', 'auditPeriod.start', 10, 10],
     ]);
     expect(result.unexpected).toEqual(['other/stray']);
-    // The stray series is not judged for gaps, but its integrity is: unsealed past the grace period.
     expect(result.integrity.map((p) => [p.series, p.problem])).toEqual([['other/stray', 'not-sealed']]);
   });
 
@@ -209,7 +227,11 @@ describe('verify (directory locker)', () => {
     expect(inferred.notes.join('\n')).toMatch(/default AWS account 123456789012 inferred from the locker/);
 
     const sts = await verify({ ...base, callerAccount: async () => '210987654321' });
-    expect(sts.series.map((s) => [s.scope, s.missing.length])).toEqual([['aws-210987654321-us-east-1', 10]]);
+    // The account no longer configured (STS now names another) is still judged: it had evidence.
+    expect(sts.series.map((s) => [s.scope, s.missing.length])).toEqual([
+      ['aws-210987654321-us-east-1', 10],
+      ['aws-123456789012-us-east-1', 0],
+    ]);
     expect(sts.unexpected).toEqual(['fake-aws/aws-123456789012-us-east-1']);
   });
 
@@ -244,19 +266,16 @@ describe('verify (directory locker)', () => {
     const one = await verify({ locker, config, from: FROM, to: TO, clock: NOW, collectors: FAKES });
     const dir2 = await mkdtemp(path.join(tmpdir(), 'verify-'));
     const twice = new DirectoryLocker(dir2);
-    await fill(twice, FROM, TO, {
-      snapshot: () => ({}),
-    });
-    // A second run each day, sealed in a second digest of the day.
+    // A second run each day (written first, sealed with the first in the day's one digest).
     await fill(twice, FROM, TO, {
       snapshot: (_c, _s, day) => ({ collectedAt: `${day}T12:00:00.000Z`, runId: 'run-noon' }),
-      sealAt: sealLater,
+      seal: false,
     });
+    await fill(twice, FROM, TO, { snapshot: () => ({}) });
     const two = await verify({ locker: twice, config, from: FROM, to: TO, clock: NOW, collectors: FAKES });
     expect(one.ok && two.ok).toBe(true);
     expect(two.stats.snapshots).toBe(2 * one.stats.snapshots);
     // Directory requests are directory reads: one per directory, whatever the number of files.
-    // The only growth is the second digest of each day (one read each).
     expect(two.stats.requests - one.stats.requests).toBe(two.stats.digests - one.stats.digests);
   });
 });

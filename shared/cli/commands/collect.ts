@@ -2,6 +2,7 @@ import { Option } from 'commander';
 import { awsScopeEnvironment } from '../../aws/identity.js';
 import { COLLECTORS } from '../../collectors/registry.js';
 import { type RunSummary, runCollectors } from '../../collectors/runner.js';
+import { UsageError } from '../../errors.js';
 import { EXIT } from '../handle-error.js';
 import type { CommandSpec } from '../main.js';
 import { json, progress, table } from '../output.js';
@@ -24,8 +25,15 @@ export const collectCommand: CommandSpec = {
             .map((s) => s.trim())
             .filter(Boolean),
         ),
+      )
+      .addOption(
+        new Option(
+          '--deadline <duration>',
+          'finish within this time (e.g. 90s, 10m, 1h): a scope not done by then is written as an error snapshot',
+        ).argParser(parseDuration('--deadline')),
       ),
   async run(ctx, options) {
+    const deadlineMs = options.deadline as number | undefined;
     const config = ctx.loadConfig();
     const locker = ctx.openLocker();
     const summary = await runCollectors({
@@ -35,6 +43,7 @@ export const collectCommand: CommandSpec = {
       clock: ctx.clock,
       logger: ctx.logger,
       scopeEnvironment: awsScopeEnvironment,
+      ...(deadlineMs !== undefined && { deadline: new Date(ctx.clock.now().getTime() + deadlineMs) }),
       onResult: (r, done, total) =>
         progress(
           ctx.env.streams,
@@ -68,6 +77,19 @@ export const collectCommand: CommandSpec = {
     return exitCode(summary);
   },
 };
+
+/** "90s", "10m", "1h" or a number of seconds, as milliseconds. */
+export function parseDuration(option: string) {
+  return (value: string): number => {
+    const m = /^(\d{1,6})(ms|s|m|h)?$/.exec(value.trim());
+    const n = m ? Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's']! : Number.NaN;
+    if (!m || n <= 0)
+      throw new UsageError(
+        `${option} ${JSON.stringify(value)}: expected a duration such as 90s, 10m or 1h (a plain number is seconds)`,
+      );
+    return n;
+  };
+}
 
 function exitCode({ results, skipped }: RunSummary): number {
   if (results.some((r) => r.sourceUnavailable) || skipped.some((s) => s.sourceUnavailable))

@@ -3,12 +3,16 @@ import { CHECKS, checksForControl, findCheck } from '../../checks/registry.js';
 import type { AnyCheck } from '../../checks/types.js';
 import { COLLECTORS } from '../../collectors/registry.js';
 import { UsageError } from '../../errors.js';
-import { lastCompleteDay } from '../../evidence/days.js';
+import { canonicalJson, sha256Hex } from '../../evidence/canonical.js';
+import { daysBetween, lastCompleteDay } from '../../evidence/days.js';
+import { loadSigner, signingSettingsOf } from '../../evidence/signing.js';
 import { seriesId } from '../../evidence/snapshot.js';
+import { earlierRuns, sampleRunRecord, writeSampleRun } from '../../sample/record.js';
 import { runSample } from '../../sample/run.js';
 import { generateSeed, parseSeed, type SamplePlan } from '../../sample/select.js';
 import { FREQUENCIES, isFrequency, SAMPLE_SIZES, sampleSizeFor } from '../../sample/sizes.js';
-import { samplesJson, summarize, writeWorkpaper } from '../../sample/workpaper.js';
+import { assertNoWorkpaper, samplesJson, summarize, writeWorkpaper } from '../../sample/workpaper.js';
+import { shellArg } from '../../text/escape.js';
 import { parseDayOption } from '../context.js';
 import { EXIT } from '../handle-error.js';
 import type { CommandSpec } from '../main.js';
@@ -49,12 +53,13 @@ function resolveChecks(checkIds: string[] | undefined, control: string | undefin
   return checks;
 }
 
-function resolvePlan(options: Record<string, unknown>): SamplePlan {
-  const given = (['perMonth', 'size', 'frequency'] as const).filter((k) => options[k] !== undefined);
+function resolvePlan(options: Record<string, unknown>, from: string, to: string): SamplePlan {
+  const given = (['perMonth', 'size', 'frequency', 'all'] as const).filter((k) => options[k] !== undefined);
   if (given.length !== 1)
     throw new UsageError(
-      'choose the sample size with exactly one of --per-month N, --size N or --frequency daily|weekly|monthly|quarterly|annual',
+      'choose the sample size with exactly one of --per-month N, --size N, --frequency daily|weekly|monthly|quarterly|annual or --all',
     );
+  if (options.all !== undefined) return { kind: 'all', n: daysBetween(from, to).length };
   if (options.perMonth !== undefined) return { kind: 'per-month', n: options.perMonth as number };
   if (options.size !== undefined) return { kind: 'size', n: options.size as number };
   const frequency = String(options.frequency);
@@ -101,19 +106,31 @@ export const sampleCommand: CommandSpec = {
           ...FREQUENCIES,
         ]),
       )
-      .addOption(new Option('--out <dir>', 'write workpaper.md, samples.csv and samples.json here')),
+      .addOption(
+        new Option(
+          '--all',
+          'every day of the window: the whole population (about one request a day per series)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--out <dir>',
+          'write workpaper.md, samples.csv and samples.json here (never over an existing workpaper)',
+        ),
+      ),
   async run(ctx, options) {
     const checks = resolveChecks(
       options.check as string[] | undefined,
       options.control as string | undefined,
     );
-    const plan = resolvePlan(options);
     const config = ctx.loadConfig();
     const from = parseDayOption('--from', options.from as string | undefined) ?? config.auditPeriod.start;
     const to =
       parseDayOption('--to', options.to as string | undefined) ??
       lastCompleteDay(ctx.clock.now(), config.auditPeriod.end);
     if (from > to) throw new UsageError(`--from ${from} is after --to ${to}: the window is empty`);
+    const plan = resolvePlan(options, from, to);
+    if (options.out) await assertNoWorkpaper(String(options.out));
     const seedGiven = options.seed as string | undefined;
     const seed = seedGiven === undefined ? generateSeed() : parseSeed(seedGiven);
     if (seedGiven === undefined) {
@@ -123,6 +140,7 @@ export const sampleCommand: CommandSpec = {
     }
 
     const locker = ctx.openLocker();
+    const earlier = await earlierRuns(locker, from, to);
     const report = await runSample({
       locker,
       config,
@@ -144,23 +162,47 @@ export const sampleCommand: CommandSpec = {
         ? `--per-month ${plan.n}`
         : plan.kind === 'size'
           ? `--size ${plan.n}`
-          : `--frequency ${plan.frequency}`;
-    const rerun = `npx evidence sample ${what} --from ${from} --to ${to} --seed ${seed} ${size} --store ${locker.url}`;
+          : plan.kind === 'all'
+            ? '--all'
+            : `--frequency ${plan.frequency}`;
+    // Complete: the configuration names the series, so the command names the configuration
+    // (and the record keeps its hash, so a changed file shows).
+    const configFile = ctx.configFile();
+    const rerun =
+      `npx evidence sample ${what} --from ${from} --to ${to} --seed ${seed} ${size} --store ${shellArg(locker.url)}` +
+      (configFile ? ` --config ${shellArg(configFile)}` : '');
+    const configSha256 = sha256Hex(canonicalJson(config));
+    const ranAt = ctx.clock.now();
+    const record = sampleRunRecord({
+      report,
+      ranAt,
+      seedGenerated: seedGiven === undefined,
+      subject,
+      command: rerun,
+      configSha256,
+      earlier,
+    });
+    const signer = await loadSigner(signingSettingsOf(config.locker));
+    const recorded = await writeSampleRun(locker, record, config.locker.retentionDays, signer);
     let written: Awaited<ReturnType<typeof writeWorkpaper>> | undefined;
     if (options.out) {
       written = await writeWorkpaper(String(options.out), {
         report,
         checks,
         subject,
-        generatedAt: ctx.clock.now(),
+        generatedAt: ranAt,
         seedGenerated: seedGiven === undefined,
         rerun,
+        configSha256,
+        recordKey: recorded.key,
+        ...(config.github && { requiredApprovals: config.github.requiredApprovals }),
+        earlier,
       });
     }
 
     const summary = summarize(report.samples);
     if (ctx.json) {
-      ctx.out(json(samplesJson(report)));
+      ctx.out(json({ ...samplesJson(report), record: recorded.key, earlier, command: rerun, configSha256 }));
     } else {
       if (report.samples.length) {
         ctx.out(
@@ -181,6 +223,14 @@ export const sampleCommand: CommandSpec = {
           `${summary.pass} pass, ${summary.fail} fail, ${summary.missing} missing\n`,
       );
       for (const note of report.notes) ctx.note(`note: ${note}\n`);
+      ctx.note(`recorded in the locker: ${recorded.key}${recorded.signature ? ' (signed)' : ''}\n`);
+      if (earlier.length) {
+        ctx.note(`${earlier.length} earlier sample run(s) over this window (the auditor sees them too):\n`);
+        for (const e of earlier)
+          ctx.note(
+            `  ${e.ranAt} ${e.from}..${e.to} seed ${e.seed ?? '?'} ${e.subject ?? ''}: ${e.summary ? `${e.summary.pass}/${e.summary.total} pass` : 'unreadable'} (${e.key})\n`,
+          );
+      }
       if (written) ctx.note(`workpaper: ${written.markdown}\n  also ${written.csv} and ${written.json}\n`);
     }
     return summary.total > 0 && summary.pass === summary.total ? EXIT.ok : EXIT.problems;

@@ -1,5 +1,6 @@
 import { Option } from 'commander';
 import { seal } from '../../evidence/digest.js';
+import { loadSigner } from '../../evidence/signing.js';
 import { parseDayOption } from '../context.js';
 import type { CommandSpec } from '../main.js';
 import { json, table } from '../output.js';
@@ -11,21 +12,34 @@ export const sealCommand: CommandSpec = {
       .summary("write a digest over a day's snapshots not yet sealed")
       .description(
         'Write a digest over the snapshots of one evidence day that no digest covers yet: their keys, sizes, ' +
-          'SHA-256 and version ids, chained to the previous digest. Run it daily after collection; running it ' +
-          'again later seals late snapshots in a further digest. Digests are write-once like snapshots.',
+          'SHA-256 and version ids, chained to the previous digest and signed (ECDSA P-256): with the KMS key named ' +
+          'by EVIDENCE_SIGNING_KMS_KEY_ID, else the key file (EVIDENCE_SIGNING_KEY_FILE, locker.signingKeyFile, or ' +
+          '<config dir>/evidence-locker/signing-key.pem, created 0600 on first use). Run it daily after collection; ' +
+          'running it again later seals late snapshots in a further digest (reported late by verify). Digests are ' +
+          'write-once like snapshots.',
       )
       .addOption(new Option('--day <YYYY-MM-DD>', 'the evidence day to seal (default: yesterday, UTC)')),
   async run(ctx, options) {
     const day = parseDayOption('--day', options.day as string | undefined);
     const config = ctx.loadConfig();
     const locker = ctx.openLocker();
-    const result = await seal(locker, { day, clock: ctx.clock, retentionDays: config.locker.retentionDays });
+    const signer = await loadSigner({
+      ...(config.locker.signingKeyFile && { keyFile: config.locker.signingKeyFile }),
+    });
+    const result = await seal(locker, {
+      day,
+      clock: ctx.clock,
+      retentionDays: config.locker.retentionDays,
+      signer,
+    });
     if (ctx.json) {
       ctx.out(
         json({
           day: result.day,
           key: result.key ?? null,
           sha256: result.sha256 ?? null,
+          sequence: result.sequence ?? null,
+          signature: result.signature ?? null,
           previous: result.previous,
           sealed: result.sealed,
           alreadySealed: result.alreadySealed,
@@ -35,6 +49,7 @@ export const sealCommand: CommandSpec = {
       ctx.out(
         `sealed ${result.sealed.length} snapshot(s) of ${result.day} in ${result.key}\n` +
           `  sha256   ${result.sha256}\n  previous ${result.previous ? result.previous.key : '(none: this digest starts the chain)'}\n` +
+          `  signed   ${result.signature?.key} by key ${result.signature?.fingerprint} (${signer.source})\n` +
           (result.alreadySealed
             ? `  ${result.alreadySealed} snapshot(s) of that day were sealed before\n`
             : ''),

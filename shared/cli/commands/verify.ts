@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Option } from 'commander';
 import { callerAccountId } from '../../aws/identity.js';
 import { LockerUnavailableError, UsageError } from '../../errors.js';
-import { dayOf, lastCompleteDay } from '../../evidence/days.js';
+import { dayOf, daysBetween, lastCompleteDay } from '../../evidence/days.js';
 import { buildFindings, formatDays } from '../../verify/findings.js';
 import { gapDays, type VerifyResult, verify, writeVerifyReport } from '../../verify/verify.js';
 import { parseDayOption } from '../context.js';
@@ -18,9 +18,10 @@ export const verifyCommand: CommandSpec = {
       .summary('prove no evidence day is missing and nothing was altered')
       .description(
         'Check every expected series (each configured collector × scope) on every day of the window: ' +
-          'missing (no snapshot), failed (only error snapshots) or acknowledged; and check integrity: the digest ' +
-          'chain, sealed bytes, unsealed snapshots past the grace period, deleted objects and, on S3, Object Lock ' +
-          'retention and backdating. Writes a report into the locker under reports/verify/.\n\n' +
+          'missing (no usable snapshot: none, late, misfiled or altered), failed (only error snapshots) or ' +
+          'acknowledged; and check integrity: the signed digest chain and its anchor in the last report, sealed ' +
+          'bytes, key against body, unsealed snapshots and days past the grace period, deleted objects and, on S3, ' +
+          'Object Lock retention and backdating. Writes a report into the locker under reports/verify/.\n\n' +
           'Exit 0: complete and intact; 1: gaps or problems found; 2: bad usage or config; 3: the locker is unreachable.\n' +
           'docs/verify.md explains each problem and what to do about it.',
       )
@@ -140,7 +141,10 @@ function render(result: VerifyResult): string {
   const details: string[] = [];
   for (const s of result.series) {
     const id = `${s.collector}/${s.scope}`;
-    if (s.missing.length) details.push(`  ${id} missing: ${formatDays(s.missing)}`);
+    for (const state of ['missing', 'late', 'misfiled', 'unusable'] as const) {
+      const days = s.days.filter((r) => r.state === state).flatMap((r) => daysBetween(r.from, r.to));
+      if (days.length) details.push(`  ${id} ${STATE_LABEL[state]}: ${formatDays(days)}`);
+    }
     if (s.failed.length) details.push(`  ${id} failed (only error snapshots): ${formatDays(s.failed)}`);
     for (const a of s.acknowledgements)
       details.push(`  ${id} acknowledged ${a.day}: "${a.reason}" (${a.by})`);
@@ -159,6 +163,28 @@ function render(result: VerifyResult): string {
       'retention: not applicable (a directory locker has no Object Lock; tamper evidence comes from the digests)\n',
     );
   if (result.unexpected.length)
-    lines.push(`not in the configuration (not judged): ${result.unexpected.join(', ')}\n`);
+    lines.push(
+      `not in the configuration, judged until retired (evidence retire): ${result.unexpected.join(', ')}\n`,
+    );
+  for (const r of result.retired)
+    lines.push(`retired: ${r.series} from ${r.from}: "${r.reason}" (${r.by})\n`);
+  const head = result.chain.head;
+  lines.push(
+    head
+      ? `chain: ${head.digests} digest(s), head ${head.key} (sha256 ${head.sha256})${result.chain.checkedAgainst ? `, checked against ${result.chain.checkedAgainst}` : ''}\n`
+      : 'chain: no digest\n',
+  );
+  lines.push(
+    result.chain.trustedKeys.length
+      ? `trusted signing keys: ${result.chain.trustedKeys.map((k) => `${k.fingerprint} (${k.source})`).join(', ')}\n`
+      : 'trusted signing keys: none (no signature can be accepted)\n',
+  );
   return lines.join('');
 }
+
+const STATE_LABEL = {
+  missing: 'missing',
+  late: 'late (written or sealed after the grace period)',
+  misfiled: 'misfiled (key and body disagree)',
+  unusable: 'no usable snapshot (altered, unsealed or badly signed)',
+} as const;

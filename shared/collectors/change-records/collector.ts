@@ -226,6 +226,7 @@ export function createChangeRecordsCollector(
     secrets: GITHUB_SECRET_VARIABLES,
     settings: changesSettings,
     enabled: (_config, settings) => settings?.records !== undefined,
+    enabledWhen: 'github.changes.records',
     description:
       'every change record (YAML/JSON, one per change) in github.changes.records, malformed ones by file with the reason, and the emergency-labelled pull requests merged that day with the records they link',
     scopes: githubScopes,

@@ -1,0 +1,173 @@
+/**
+ * How the stack reaches a person: one SNS topic (e-mail subscriptions from `alerts.emails`)
+ * and the fewest alarms that still say what broke and what to do. Every alarm is one metric,
+ * so the set stays inside CloudWatch's free allowance (docs/cost.md); the README's alert
+ * table lists exactly `ALARMS`.
+ *
+ * The topic policy allows what must publish: CloudWatch alarms of this account (source
+ * account and alarm ARN conditions) and the EventBridge rule that reports calls against the
+ * protected keys. The verifier publishes with its own role (IAM, same account). The topic is
+ * not KMS-encrypted: alerts carry alarm names and series ids, never evidence, and a key of
+ * its own would cost more than the whole rest of the stack (docs/cost.md).
+ */
+import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { WATCHED_KEY_EVENTS } from './protected-key.js';
+
+/** Every alarm the stack can create, by construct id: what it means and what to do (README, docs/deploy.md). */
+export const ALARMS = {
+  DeadLetters: {
+    means:
+      'a scheduled run could not be delivered, or its function failed (crash, timeout, locker unreachable) after its retries',
+    act: "read the message in the DeadLetters queue (schedule and error), then the function's log group; run it again by hand",
+  },
+  CollectionsFailed: {
+    means: 'a collection was recorded with status error or partial (metric SnapshotsFailed, any collector)',
+    act: "the collector functions' 'collect done' log line names the collector; npx evidence ls --collector <id> --from <day> lists its snapshots, and the error snapshot says which scope and call failed (credentials, a revoked role, an API limit)",
+  },
+  MissingDays: {
+    means: 'the verifier found days without usable evidence in some series',
+    act: 'the verifier mail names the series and days: collect again, or record an explained gap with npx evidence acknowledge',
+  },
+  IntegrityProblems: {
+    means:
+      'the verifier found altered, misfiled, unsealed, deleted or wrongly retained evidence, or a broken digest chain',
+    act: 'treat it as a security incident: the report under reports/verify/ lists each key and problem',
+  },
+  VerifierSilent: {
+    means: 'the verifier has not reported for 30 hours (its schedule disabled or deleted, or it cannot run)',
+    act: 'check the Verify schedule and function; run it by hand (aws lambda invoke)',
+  },
+} as const;
+
+export type AlarmId = keyof typeof ALARMS;
+
+/** The heartbeat: a daily verifier plus up to 6 hours of retries, with no report. */
+export const HEARTBEAT_HOURS = 30;
+
+export interface AlertsProps {
+  readonly emails: readonly string[];
+}
+
+export class Alerts extends Construct {
+  readonly topic: sns.Topic;
+  readonly alarms = new Map<AlarmId, cloudwatch.Alarm>();
+  private readonly action: cwActions.SnsAction;
+
+  constructor(scope: Construct, id: string, props: AlertsProps) {
+    super(scope, id);
+    this.topic = new sns.Topic(this, 'Topic', {
+      displayName: 'Evidence Locker alerts',
+      enforceSSL: true,
+    });
+    Validations.of(this.topic).acknowledge({
+      id: 'AwsSolutions-SNS2',
+      reason:
+        'Alerts carry alarm names, series ids and days, never evidence; CloudWatch alarms cannot publish to a topic under the AWS-managed SNS key, and a customer-managed key would cost $1 a month, four times the rest of the stack (docs/cost.md).',
+    });
+    // enforceSSL writes a topic policy that replaces the default one: allow the alarms back in.
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsOfThisAccountPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: {
+            'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*`,
+          },
+        },
+      }),
+    );
+    for (const email of props.emails) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    this.action = new cwActions.SnsAction(this.topic);
+  }
+
+  /** An alarm that fires when `metric` is above zero; missing data is not a breach. */
+  whenAboveZero(id: AlarmId, metric: cloudwatch.IMetric): cloudwatch.Alarm {
+    return this.add(id, {
+      metric,
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /**
+   * The heartbeat: fires when `metric` (something the verifier puts on every run) had no data
+   * point for HEARTBEAT_HOURS hours in a row. Missing data breaches: silence is the failure.
+   */
+  whenSilent(id: AlarmId, metric: cloudwatch.Metric): cloudwatch.Alarm {
+    return this.add(id, {
+      metric: metric.with({ statistic: 'SampleCount', period: Duration.hours(1) }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: HEARTBEAT_HOURS,
+      datapointsToAlarm: HEARTBEAT_HOURS,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+  }
+
+  /**
+   * Report every listed KMS call on `keys` (allowed or denied) from CloudTrail: an
+   * EventBridge rule that publishes a readable line to the topic. Needs a CloudTrail trail
+   * recording management events in this region (docs/deploy.md).
+   */
+  watchKeys(keys: readonly kms.IKey[]): events.Rule {
+    const rule = new events.Rule(this, 'KeyTampering', {
+      description: 'Evidence Locker: a call to disable, delete or re-police an evidence key',
+      eventPattern: {
+        source: ['aws.kms'],
+        detailType: ['AWS API Call via CloudTrail'],
+        detail: {
+          eventSource: ['kms.amazonaws.com'],
+          eventName: [...WATCHED_KEY_EVENTS],
+          $or: [
+            { requestParameters: { keyId: keys.flatMap((k) => [k.keyId, k.keyArn]) } },
+            { resources: { ARN: keys.map((k) => k.keyArn) } },
+          ],
+        },
+      },
+    });
+    const field = (p: string) => events.EventField.fromPath(p);
+    const message = events.RuleTargetInput.fromText(
+      `Evidence Locker: ${field('$.detail.eventName')} was called on the evidence key ` +
+        `${field('$.detail.requestParameters.keyId')} by ${field('$.detail.userIdentity.arn')} ` +
+        `at ${field('$.detail.eventTime')} (error: ${field('$.detail.errorCode')}). Disabling or ` +
+        'deleting this key makes evidence unreadable or digests unverifiable: find out who and why ' +
+        '(CloudTrail), and cancel a scheduled deletion (aws kms cancel-key-deletion).',
+    );
+    // The target is bound by hand so that the publish permission carries the rule as its source.
+    rule.addTarget({ bind: () => ({ arn: this.topic.topicArn, input: message }) });
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'KeyTamperingRulePublishes',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleArn } },
+      }),
+    );
+    return rule;
+  }
+
+  private add(id: AlarmId, props: cloudwatch.AlarmProps): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, id, {
+      ...props,
+      alarmName: `${Stack.of(this).stackName}-${id}`,
+      alarmDescription: `${ALARMS[id].means}. Do: ${ALARMS[id].act}`,
+    });
+    alarm.addAlarmAction(this.action);
+    this.alarms.set(id, alarm);
+    return alarm;
+  }
+}

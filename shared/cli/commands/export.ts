@@ -1,0 +1,60 @@
+import { Option } from 'commander';
+import { UsageError } from '../../errors.js';
+import { lastCompleteDay } from '../../evidence/days.js';
+import { loadSigner, signingSettingsOf } from '../../evidence/signing.js';
+import { exportEvidence } from '../../export/export.js';
+import { parseDayOption } from '../context.js';
+import { EXIT } from '../handle-error.js';
+import type { CommandSpec } from '../main.js';
+import { json } from '../output.js';
+
+export const exportCommand: CommandSpec = {
+  define: (program) =>
+    program
+      .command('export')
+      .summary('a signed, hash-chained export of a window that an auditor verifies with openssl alone')
+      .description(
+        'Copy every snapshot, digest, acknowledgement and verify or sample report of the window into a new ' +
+          'directory, with evidence.jsonl (one line per snapshot in time order, hash-chained: hash = ' +
+          'sha256(prev_hash + ":" + the record as Python json.dumps(sort_keys=True, separators=(",", ":")) writes it)), ' +
+          'its signature evidence.jsonl.sig (ECDSA P-256 / SHA-256, the key that signs the digests), the public key, ' +
+          'SHA256SUMS and its signature, and VERIFY.md with the exact commands. Check it with evidence verify-export.',
+      )
+      .addOption(new Option('--from <YYYY-MM-DD>', 'first day (default: auditPeriod.start)'))
+      .addOption(
+        new Option('--to <YYYY-MM-DD>', 'last day (default: yesterday UTC, or auditPeriod.end when earlier)'),
+      )
+      .addOption(
+        new Option(
+          '--out <dir>',
+          'a new (or empty) directory to write the export into',
+        ).makeOptionMandatory(),
+      ),
+  async run(ctx, options) {
+    const config = ctx.loadConfig();
+    const from = parseDayOption('--from', options.from as string | undefined) ?? config.auditPeriod.start;
+    const to =
+      parseDayOption('--to', options.to as string | undefined) ??
+      lastCompleteDay(ctx.clock.now(), config.auditPeriod.end);
+    if (from > to) throw new UsageError(`--from ${from} is after --to ${to}: the window is empty`);
+    const signer = await loadSigner(signingSettingsOf(config.locker));
+    const result = await exportEvidence({
+      locker: ctx.openLocker(),
+      from,
+      to,
+      out: String(options.out),
+      signer,
+      clock: ctx.clock,
+    });
+    if (ctx.json) ctx.out(json(result));
+    else {
+      ctx.out(
+        `exported ${result.records} snapshot record(s) of ${from} to ${to} into ${result.dir} (${result.files} files)\n` +
+          `  chain head   ${result.head}\n  signed by    ${result.fingerprint} (${signer.source})\n` +
+          `  verify with  npx evidence verify-export ${result.dir} --fingerprint ${result.fingerprint}\n`,
+      );
+      for (const note of result.notes) ctx.note(`note: ${note}\n`);
+    }
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,90 @@
+import { Option } from 'commander';
+import { COLLECTORS } from '../../collectors/registry.js';
+import { UsageError } from '../../errors.js';
+import { lastCompleteDay } from '../../evidence/days.js';
+import { loadSigner, signingSettingsOf } from '../../evidence/signing.js';
+import { report } from '../../report/report.js';
+import { shellArg } from '../../text/escape.js';
+import { parseDayOption } from '../context.js';
+import { EXIT } from '../handle-error.js';
+import type { CommandSpec } from '../main.js';
+import { json, table } from '../output.js';
+
+export const reportCommand: CommandSpec = {
+  define: (program) =>
+    program
+      .command('report')
+      .summary('one self-contained HTML report with the coverage calendar, and a workpaper per control')
+      .description(
+        'Verify the window and re-perform every configured check on every day of it, then write into a new ' +
+          'directory report.html (coverage calendar: series × days, present / missing / failed / late / ' +
+          'acknowledged / integrity problem; check results per day; conclusions and deviation rates per control; ' +
+          'exceptions; the digest chain head) and workpapers/<control>/workpaper.md. The HTML has no script, font ' +
+          'or image and fetches nothing: it opens from disk or a presigned URL, and prints. The run is recorded in ' +
+          'the locker. Exit 0: evidence complete and every check passed every day; 1: otherwise.',
+      )
+      .addOption(new Option('--from <YYYY-MM-DD>', 'first day (default: auditPeriod.start)'))
+      .addOption(
+        new Option('--to <YYYY-MM-DD>', 'last day (default: yesterday UTC, or auditPeriod.end when earlier)'),
+      )
+      .addOption(
+        new Option('--out <dir>', 'a new directory for report.html and the workpapers').makeOptionMandatory(),
+      ),
+  async run(ctx, options) {
+    const config = ctx.loadConfig();
+    const from = parseDayOption('--from', options.from as string | undefined) ?? config.auditPeriod.start;
+    const to =
+      parseDayOption('--to', options.to as string | undefined) ??
+      lastCompleteDay(ctx.clock.now(), config.auditPeriod.end);
+    if (from > to) throw new UsageError(`--from ${from} is after --to ${to}: the window is empty`);
+    const locker = ctx.openLocker();
+    const configFile = ctx.configFile();
+    const result = await report({
+      locker,
+      config,
+      from,
+      to,
+      out: String(options.out),
+      clock: ctx.clock,
+      signer: await loadSigner(signingSettingsOf(config.locker)),
+      command:
+        `npx evidence report --from ${from} --to ${to} --out ${shellArg(String(options.out))} --store ${shellArg(locker.url)}` +
+        (configFile ? ` --config ${shellArg(configFile)}` : ''),
+      collectors: COLLECTORS,
+    });
+    if (ctx.json) {
+      ctx.out(
+        json({
+          html: result.html,
+          workpapers: result.workpapers,
+          ok: result.ok,
+          summary: result.summary,
+          controls: result.controls.map(({ exceptions: _, ...c }) => c),
+          verified: result.verify.ok,
+          record: result.record,
+        }),
+      );
+    } else {
+      ctx.out(
+        table(
+          ['control', 'days tested', 'pass', 'fail', 'missing', 'deviation rate', 'workpaper'],
+          result.controls.map((c) => [
+            c.id,
+            c.total,
+            c.pass,
+            c.fail,
+            c.missing,
+            c.deviationRate,
+            c.workpaper,
+          ]),
+        ),
+      );
+      ctx.out(
+        `evidence ${result.verify.ok ? 'complete and intact' : 'has gaps or integrity problems'}; ` +
+          `${result.summary.pass} of ${result.summary.total} check-days pass\nreport: ${result.html}\n`,
+      );
+      ctx.note(`recorded in the locker: ${result.record}\n`);
+    }
+    return result.ok ? EXIT.ok : EXIT.problems;
+  },
+};

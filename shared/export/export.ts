@@ -1,0 +1,300 @@
+/**
+ * `evidence export`: the window's evidence as one directory an auditor verifies offline with
+ * python3, openssl and sha256sum alone (the procedure of the flag-change source document):
+ *
+ *   evidence.jsonl         one line per snapshot, in time order, hash-chained (chain.ts)
+ *   evidence.jsonl.sig     ECDSA P-256 / SHA-256 signature (DER) of evidence.jsonl
+ *   evidence-public.pem    the public key (SPKI PEM); its fingerprint is printed in VERIFY.md
+ *   SHA256SUMS             sha256sum lines for every other file of the export
+ *   SHA256SUMS.sig         its signature, same key
+ *   VERIFY.md              the exact commands
+ *   locker/<key>           every snapshot, digest (and its .sig), acknowledgement, verify and
+ *                          sample report of the window, and the locker's public keys, under
+ *                          their locker keys
+ *
+ * The export never judges the evidence: a snapshot that is not sealed, or whose bytes differ
+ * from its digest, is exported as found and `verify-export` names it.
+ */
+import { constants } from 'node:fs';
+import { mkdir, open, readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Clock } from '../clock.js';
+import { mapLimit } from '../concurrency.js';
+import { NotFoundError, UsageError } from '../errors.js';
+import { sha256Hex } from '../evidence/canonical.js';
+import { parseCompactInstant } from '../evidence/days.js';
+import { type DigestEntry, envelopeFields, parseDigestKey, verifyChain } from '../evidence/digest.js';
+import { listSnapshots } from '../evidence/listing.js';
+import type { Signer } from '../evidence/signing.js';
+import { parseSnapshotKey, seriesId } from '../evidence/snapshot.js';
+import type { Locker } from '../locker/types.js';
+import { TOOL } from '../version.js';
+import { chainRecords } from './chain.js';
+import { verifyMarkdown } from './verify-md.js';
+
+export const EXPORT_FILES = {
+  jsonl: 'evidence.jsonl',
+  jsonlSig: 'evidence.jsonl.sig',
+  publicKey: 'evidence-public.pem',
+  sums: 'SHA256SUMS',
+  sumsSig: 'SHA256SUMS.sig',
+  verify: 'VERIFY.md',
+  lockerDir: 'locker',
+} as const;
+
+/** One line of evidence.jsonl before chaining. */
+export interface ExportRecord {
+  /** 1-based position in time order. */
+  seq: number;
+  key: string;
+  series: string;
+  collector: string;
+  scope: string;
+  day: string;
+  collectedAt: string;
+  status: 'ok' | 'partial' | 'error' | 'unreadable';
+  /** SHA-256 of the bytes exported under locker/<key>; null when the object was gone. */
+  sha256: string | null;
+  size: number | null;
+  /** S3 version id; null in a directory locker. */
+  versionId: string | null;
+  /** The digest that sealed the snapshot; null when none did. */
+  digest: string | null;
+}
+
+export interface ExportOptions {
+  locker: Locker;
+  from: string;
+  to: string;
+  /** Directory to create; must not exist, or be empty. */
+  out: string;
+  /** The same key and algorithm as the digests. */
+  signer: Signer;
+  clock: Clock;
+  concurrency?: number;
+}
+
+export interface ExportResult {
+  dir: string;
+  from: string;
+  to: string;
+  records: number;
+  /** hash of the last line of evidence.jsonl (the chain head). */
+  head: string;
+  /** Head of the locker's digest chain at export time. */
+  digestHead: { key: string; sha256: string } | null;
+  files: number;
+  fingerprint: string;
+  /** Things found while exporting that verify-export will report (unsealed, deleted). */
+  notes: string[];
+  requests: number;
+}
+
+export async function exportEvidence(options: ExportOptions): Promise<ExportResult> {
+  const { locker, from, to, signer } = options;
+  const width = options.concurrency ?? 16;
+  const dir = path.resolve(options.out);
+  const startRequests = locker.stats.requests;
+  await assertEmptyDir(dir);
+  await locker.check();
+  const notes: string[] = [];
+  const inWindow = (day: string | undefined) => day !== undefined && day >= from && day <= to;
+
+  // Digests: the whole chain is read (the window's snapshots are sealed by digests of their
+  // days, and a late snapshot by a later digest of the same day).
+  const chain = await verifyChain(locker);
+  const sealedBy = new Map<string, { digest: string; entry: DigestEntry }>();
+  for (const d of chain.digests)
+    for (const entry of d.digest.snapshots) sealedBy.set(entry.key, { digest: d.key, entry });
+  const last = chain.digests.at(-1);
+
+  // Snapshots of the window: listed, plus sealed ones the listing no longer shows.
+  const keys = new Set((await listSnapshots(locker, from, to, { concurrency: width })).map((o) => o.key));
+  for (const key of sealedBy.keys()) if (inWindow(parseSnapshotKey(key)?.day)) keys.add(key);
+
+  const writeOut = (key: string, body: Uint8Array) =>
+    writeExclusive(path.join(dir, EXPORT_FILES.lockerDir, ...key.split('/')), body);
+
+  const records = await mapLimit([...keys], width, async (key): Promise<Omit<ExportRecord, 'seq'>> => {
+    const parts = parseSnapshotKey(key)!;
+    const sealed = sealedBy.get(key);
+    const base = {
+      key,
+      series: seriesId(parts.collector, parts.scope),
+      collector: parts.collector,
+      scope: parts.scope,
+      day: parts.day,
+      digest: sealed?.digest ?? null,
+    };
+    try {
+      const { body, info } = await locker.get(key);
+      await writeOut(key, body);
+      const envelope = envelopeFields(body);
+      if (!sealed) notes.push(`${key}: not sealed by any digest (run evidence seal --day ${parts.day})`);
+      return {
+        ...base,
+        collectedAt:
+          envelope?.collectedAt ??
+          sealed?.entry.collectedAt ??
+          instantOfKey(parts.file) ??
+          `${parts.day}T00:00:00.000Z`,
+        status: envelope?.status ?? 'unreadable',
+        sha256: sha256Hex(body),
+        size: body.byteLength,
+        versionId: info.versionId ?? null,
+      };
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+      notes.push(`${key}: sealed by ${sealed?.digest ?? 'a digest'} but no longer in the locker`);
+      return {
+        ...base,
+        collectedAt: sealed?.entry.collectedAt ?? instantOfKey(parts.file) ?? `${parts.day}T00:00:00.000Z`,
+        status: sealed?.entry.status ?? 'unreadable',
+        sha256: null,
+        size: null,
+        versionId: sealed?.entry.versionId ?? null,
+      };
+    }
+  });
+  records.sort((a, b) =>
+    a.collectedAt !== b.collectedAt
+      ? a.collectedAt < b.collectedAt
+        ? -1
+        : 1
+      : a.key < b.key
+        ? -1
+        : a.key > b.key
+          ? 1
+          : 0,
+  );
+  const ordered: ExportRecord[] = records.map((r, i) => ({ seq: i + 1, ...r }));
+
+  // Everything else of the window, copied as stored (signatures included).
+  const others: string[] = [];
+  for await (const item of locker.list('digests/'))
+    if (inWindow(parseDigestKey(item.key.replace(/\.sig$/, ''))?.day)) others.push(item.key);
+  for await (const item of locker.list('acknowledgements/'))
+    if (inWindow(item.key.split('/')[1])) others.push(item.key);
+  for await (const item of locker.list('keys/')) others.push(item.key);
+  const reports: string[] = [];
+  for await (const item of locker.list('reports/')) reports.push(item.key);
+  const reportJson = reports.filter((k) => k.endsWith('.json'));
+  const overlapping = await mapLimit(reportJson, width, async (key) =>
+    (await reportOverlaps(locker, key, from, to)) ? key : undefined,
+  );
+  for (const key of overlapping) {
+    if (!key) continue;
+    others.push(key);
+    if (reports.includes(`${key}.sig`)) others.push(`${key}.sig`);
+  }
+  await mapLimit(others, width, async (key) => {
+    try {
+      await writeOut(key, (await locker.get(key)).body);
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+      notes.push(`${key}: listed, then no longer in the locker`);
+    }
+  });
+
+  // The chained JSONL, its signature, the key, the checksums, the instructions.
+  const { lines, head } = chainRecords(ordered);
+  const jsonl = Buffer.from(lines.join(''), 'utf8');
+  await writeExclusive(path.join(dir, EXPORT_FILES.jsonl), jsonl);
+  await writeExclusive(path.join(dir, EXPORT_FILES.jsonlSig), await signer.sign(jsonl));
+  await writeExclusive(path.join(dir, EXPORT_FILES.publicKey), Buffer.from(signer.publicKeyPem(), 'utf8'));
+  const digestHead = last ? { key: last.key, sha256: last.sha256 } : null;
+  await writeExclusive(
+    path.join(dir, EXPORT_FILES.verify),
+    Buffer.from(
+      verifyMarkdown({
+        from,
+        to,
+        records: ordered.length,
+        head,
+        fingerprint: signer.fingerprint,
+        exportedAt: options.clock.now().toISOString(),
+        store: locker.url,
+        digestHead,
+        tool: `${TOOL.name} ${TOOL.version}`,
+        example: ordered.find((r) => r.sha256 && r.digest),
+      }),
+      'utf8',
+    ),
+  );
+  const sums = await sha256Sums(dir);
+  await writeExclusive(path.join(dir, EXPORT_FILES.sums), sums);
+  await writeExclusive(path.join(dir, EXPORT_FILES.sumsSig), await signer.sign(sums));
+  return {
+    dir,
+    from,
+    to,
+    records: ordered.length,
+    head,
+    digestHead,
+    files: (await walk(dir)).length,
+    fingerprint: signer.fingerprint,
+    notes: [...new Set(notes)].sort(),
+    requests: locker.stats.requests - startRequests,
+  };
+}
+
+function instantOfKey(file: string): string | undefined {
+  return parseCompactInstant(file);
+}
+
+/** A report (verify, sample) whose window overlaps [from, to]. */
+async function reportOverlaps(locker: Locker, key: string, from: string, to: string): Promise<boolean> {
+  try {
+    const doc = JSON.parse((await locker.get(key)).body.toString('utf8')) as { from?: unknown; to?: unknown };
+    return typeof doc.from === 'string' && typeof doc.to === 'string' && doc.from <= to && doc.to >= from;
+  } catch (err) {
+    if (err instanceof NotFoundError || err instanceof SyntaxError) return false;
+    throw err;
+  }
+}
+
+async function assertEmptyDir(dir: string): Promise<void> {
+  try {
+    const entries = await readdir(dir);
+    if (entries.length > 0)
+      throw new UsageError(
+        `--out ${dir} is not empty: an export is never written over another; name a new directory`,
+      );
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  await mkdir(dir, { recursive: true });
+}
+
+/** Create a file that must not exist yet. */
+export async function writeExclusive(file: string, body: Uint8Array): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const handle = await open(file, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
+  try {
+    await handle.writeFile(body);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Every file under `dir`, as "/"-separated paths relative to it, sorted. */
+export async function walk(dir: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(path.join(dir, rel), { withFileTypes: true })) {
+    const child = rel ? `${rel}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...(await walk(dir, child)));
+    else out.push(child);
+  }
+  return out.sort();
+}
+
+/** `sha256sum` output for every file of the export but SHA256SUMS and its signature. */
+async function sha256Sums(dir: string): Promise<Buffer> {
+  const files = (await walk(dir)).filter((f) => f !== EXPORT_FILES.sums && f !== EXPORT_FILES.sumsSig);
+  const lines = await mapLimit(
+    files,
+    16,
+    async (f) => `${sha256Hex(await readFile(path.join(dir, ...f.split('/'))))}  ${f}\n`,
+  );
+  return Buffer.from(lines.join(''), 'utf8');
+}

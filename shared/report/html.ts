@@ -1,0 +1,260 @@
+/**
+ * The report as one self-contained HTML file: inline CSS, no script, no font, no image, and a
+ * Content-Security-Policy that forbids every fetch, so it opens the same from disk, from an S3
+ * presigned URL, or saved as PDF. Everything from data goes through htmlText.
+ */
+import { addDays } from '../evidence/days.js';
+import type { ExceptionGroup } from '../sample/workpaper.js';
+import { htmlText } from '../text/escape.js';
+import {
+  type CalendarRow,
+  CELL_LABELS,
+  CELL_STATES,
+  type CellState,
+  type CheckState,
+  monthSpans,
+} from './calendar.js';
+
+export interface ControlSummary {
+  id: string;
+  name: string;
+  checks: string[];
+  total: number;
+  pass: number;
+  fail: number;
+  missing: number;
+  deviationRate: string;
+  conclusion: string;
+  effective: boolean;
+  /** Relative link to the control's workpaper. */
+  workpaper: string;
+  exceptions: ExceptionGroup[];
+}
+
+export interface ReportModel {
+  from: string;
+  to: string;
+  generatedAt: string;
+  store: string;
+  tool: string;
+  verification: {
+    ok: boolean;
+    verifiedAt: string;
+    series: number;
+    expectedDays: number;
+    presentDays: number;
+    missingDays: number;
+    failedDays: number;
+    acknowledgedDays: number;
+    problems: { key: string; problem: string; detail: string }[];
+    notes: string[];
+  };
+  chainHead: { key: string; sha256: string } | null;
+  digests: number;
+  coverage: CalendarRow<CellState>[];
+  checks: CalendarRow<CheckState>[];
+  controls: ControlSummary[];
+  /** Where the full-population run was recorded in the locker. */
+  sampleRecord?: string;
+  notes: string[];
+}
+
+const CHECK_LABELS: Record<CheckState, string> = {
+  pass: 'pass',
+  fail: 'fail',
+  'not-applicable': 'not applicable (nothing to judge that day: never a pass)',
+  missing: 'missing (no usable snapshot: never a pass)',
+  'not-tested': 'not tested',
+};
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+function monthLabel(month: string): string {
+  const [y, m] = month.split('-');
+  return `${MONTHS[Number(m) - 1]} ${y}`;
+}
+
+const h = htmlText;
+
+const CSS = `
+:root { --present:#2e7d32; --missing:#d32f2f; --failed:#ef6c00; --late:#f9a825; --acknowledged:#78909c;
+  --integrity:#6a1b9a; --not-expected:#eceff1; --pass:#2e7d32; --fail:#d32f2f; --missing-check:#ef6c00; --not-tested:#eceff1; }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color:#1a1a1a; margin: 24px; }
+h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 28px 0 8px; border-bottom: 1px solid #ccc; padding-bottom: 4px; }
+.meta { color:#555; margin: 0 0 12px; } code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; overflow-wrap: anywhere; }
+.verdict { display:inline-block; padding: 2px 10px; border-radius: 4px; color:#fff; font-weight: 600; }
+.verdict.ok { background: var(--present); } .verdict.bad { background: var(--missing); }
+table.data { border-collapse: collapse; margin: 8px 0; } table.data th, table.data td { border: 1px solid #ccc; padding: 3px 8px; text-align: left; vertical-align: top; }
+table.data td.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.cal { border-collapse: separate; border-spacing: 1px; table-layout: fixed; width: 100%; }
+table.cal th.label { width: 26em; text-align: right; font-weight: normal; padding-right: 8px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; font-size: 12px; }
+table.cal th.month { font-weight: 600; font-size: 11px; text-align: left; border-left: 2px solid #555; padding-left: 2px; white-space: nowrap; overflow: hidden; }
+table.cal td { height: 18px; padding: 0; min-width: 2px; }
+table.cal td.first { border-left: 2px solid #555; }
+.c-present { background: var(--present); } .c-missing { background: var(--missing); } .c-failed { background: var(--failed); }
+.c-late { background: var(--late); } .c-acknowledged { background: var(--acknowledged); } .c-integrity { background: var(--integrity); }
+.c-not-expected { background: var(--not-expected); }
+.k-pass { background: var(--pass); } .k-fail { background: var(--fail); } .k-missing { background: var(--missing-check); } .k-not-tested { background: var(--not-tested); } .k-not-applicable { background: var(--not-tested); }
+table.cal td:hover { outline: 2px solid #000; }
+.legend { display: flex; flex-wrap: wrap; gap: 4px 16px; margin: 6px 0 4px; padding: 0; list-style: none; font-size: 12px; }
+.legend li::before { content: ""; display: inline-block; width: 12px; height: 12px; margin-right: 5px; vertical-align: -2px; background: var(--swatch); }
+.small { font-size: 12px; color: #444; }
+* { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+@page { size: A4 landscape; margin: 10mm; }
+@media print { body { margin: 0; font-size: 11px; } h2 { break-after: avoid; } table.data tr, table.cal tr { break-inside: avoid; } a { color: inherit; } table.cal td:hover { outline: none; } }
+`;
+
+function legend(entries: readonly { cls: string; label: string; color: string }[]): string {
+  return `<ul class="legend">${entries
+    .map((e) => `<li class="${e.cls}-key" style="--swatch: var(${e.color})">${h(e.label)}</li>`)
+    .join('')}</ul>`;
+}
+
+function calendar<S extends string>(
+  id: string,
+  caption: string,
+  rows: readonly CalendarRow<S>[],
+  from: string,
+  to: string,
+  prefix: 'c' | 'k',
+): string {
+  const spans = monthSpans(from, to);
+  const firstDays = new Set<string>();
+  let day = from;
+  for (const span of spans) {
+    firstDays.add(day);
+    day = addDays(day, span.days);
+  }
+  const head = `<tr><th class="label"></th>${spans
+    .map(
+      (s) =>
+        `<th class="month" colspan="${s.days}" title="${h(monthLabel(s.month))}">${s.days >= 4 ? h(monthLabel(s.month)) : ''}</th>`,
+    )
+    .join('')}</tr>`;
+  const body = rows
+    .map(
+      (r) =>
+        `<tr><th class="label" scope="row" title="${h(r.label)}">${h(r.label)}</th>${r.cells
+          .map(
+            (c) =>
+              `<td class="${prefix}-${c.state}${firstDays.has(c.day) ? ' first' : ''}" data-day="${c.day}" title="${h(`${r.label} · ${c.day} · ${c.reason}`)}"></td>`,
+          )
+          .join('')}</tr>`,
+    )
+    .join('\n');
+  return `<table class="cal" id="${id}" aria-label="${h(caption)}"><colgroup><col style="width:26em">${'<col>'.repeat(
+    spans.reduce((n, s) => n + s.days, 0),
+  )}</colgroup><thead>${head}</thead><tbody>${body}</tbody></table>`;
+}
+
+/** Consecutive days of a row in the same state and reason, for the printed list of exceptions. */
+function runsOf<S extends string>(rows: readonly CalendarRow<S>[], skip: readonly string[]) {
+  const out: { label: string; from: string; to: string; state: S; reason: string }[] = [];
+  for (const r of rows) {
+    for (const c of r.cells) {
+      if (skip.includes(c.state)) continue;
+      const last = out.at(-1);
+      if (
+        last &&
+        last.label === r.label &&
+        last.state === c.state &&
+        last.reason === c.reason &&
+        addDays(last.to, 1) === c.day
+      )
+        last.to = c.day;
+      else out.push({ label: r.label, from: c.day, to: c.day, state: c.state, reason: c.reason });
+    }
+  }
+  return out;
+}
+
+export function reportHtml(m: ReportModel): string {
+  const v = m.verification;
+  const coverageLegend = CELL_STATES.map((s) => ({ cls: `c-${s}`, label: CELL_LABELS[s], color: `--${s}` }));
+  const checkLegend = (['pass', 'fail', 'not-applicable', 'missing', 'not-tested'] as const).map((s) => ({
+    cls: `k-${s}`,
+    label: CHECK_LABELS[s],
+    color: s === 'missing' ? '--missing-check' : `--${s}`,
+  }));
+  const gaps = runsOf(m.coverage, ['present', 'not-expected']);
+  const allEffective = m.controls.length > 0 && m.controls.every((c) => c.effective);
+  const parts: string[] = [];
+  parts.push(
+    '<!DOCTYPE html>',
+    '<html lang="en"><head><meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">`,
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${h(`Evidence report ${m.from} to ${m.to}`)}</title>`,
+    `<style>${CSS}</style></head><body>`,
+    `<h1>Evidence report ${h(m.from)} to ${h(m.to)}</h1>`,
+    `<p class="meta">Generated ${h(m.generatedAt)} by ${h(m.tool)} from the locker <code>${h(m.store)}</code>.</p>`,
+    '<h2 id="summary">Summary</h2>',
+    '<table class="data"><tbody>',
+    `<tr><th>Verification</th><td><span class="verdict ${v.ok ? 'ok' : 'bad'}">${v.ok ? 'complete and intact' : 'problems found'}</span> ` +
+      `${v.series} series, ${v.expectedDays} series-days expected: ${v.presentDays} present, ${v.missingDays} missing, ${v.failedDays} failed, ${v.acknowledgedDays} acknowledged; ${v.problems.length} integrity problem(s). Verified ${h(v.verifiedAt)}.</td></tr>`,
+    `<tr><th>Controls</th><td><span class="verdict ${allEffective ? 'ok' : 'bad'}">${allEffective ? 'operating effectively' : 'exceptions noted'}</span> ` +
+      `${m.controls.length} control(s) tested on every day of the period (100% of the population).</td></tr>`,
+    `<tr><th>Digest chain head</th><td>${m.chainHead ? `<code>${h(m.chainHead.key)}</code><br>SHA-256 <code>${h(m.chainHead.sha256)}</code>` : 'no digest'} (${m.digests} digest(s))</td></tr>`,
+    m.sampleRecord ? `<tr><th>This run, recorded</th><td><code>${h(m.sampleRecord)}</code></td></tr>` : '',
+    '</tbody></table>',
+    '<h2 id="coverage">Evidence coverage: one cell per series and day</h2>',
+    legend(coverageLegend),
+    calendar('coverage-calendar', 'Evidence coverage', m.coverage, m.from, m.to, 'c'),
+    '<h2 id="checks">Check results on every day</h2>',
+    legend(checkLegend),
+    calendar('check-calendar', 'Check results', m.checks, m.from, m.to, 'k'),
+    '<h2 id="controls">Conclusions per control</h2>',
+    '<table class="data"><thead><tr><th>control</th><th>checks</th><th>days tested</th><th>pass</th><th>fail</th><th>missing</th><th>deviation rate</th><th>conclusion</th><th>workpaper</th></tr></thead><tbody>',
+    ...m.controls.map(
+      (c) =>
+        `<tr><td><strong>${h(c.id)}</strong><br><span class="small">${h(c.name)}</span></td><td>${c.checks.map((x) => `<code>${h(x)}</code>`).join('<br>')}</td>` +
+        `<td class="num">${c.total}</td><td class="num">${c.pass}</td><td class="num">${c.fail}</td><td class="num">${c.missing}</td><td class="num">${h(c.deviationRate)}</td>` +
+        `<td>${h(c.conclusion)}</td><td><a href="${h(c.workpaper)}">${h(c.workpaper)}</a></td></tr>`,
+    ),
+    '</tbody></table>',
+  );
+  const exceptions = m.controls.flatMap((c) => c.exceptions.map((e) => ({ control: c.id, ...e })));
+  parts.push('<h2 id="exceptions">Exceptions, aggregated by check, series and cause</h2>');
+  if (exceptions.length === 0) parts.push('<p>None: every check passed on every day.</p>');
+  else
+    parts.push(
+      '<table class="data"><thead><tr><th>control</th><th>check</th><th>series</th><th>result</th><th>cause</th><th>days</th><th>detail (first day)</th></tr></thead><tbody>',
+      ...exceptions.map(
+        (e) =>
+          `<tr><td>${h(e.control)}</td><td><code>${h(e.check)}</code></td><td><code>${h(e.series)}</code></td><td>${h(e.result)}</td><td>${h(e.cause)}</td>` +
+          `<td class="num">${e.days.length}/${e.of}</td><td class="small">${h(e.detail)}</td></tr>`,
+      ),
+      '</tbody></table>',
+    );
+  parts.push('<h2 id="gaps">Days without present evidence</h2>');
+  if (gaps.length === 0) parts.push('<p>None: every expected day of every series has sealed evidence.</p>');
+  else
+    parts.push(
+      '<table class="data"><thead><tr><th>series</th><th>days</th><th>state</th><th>reason</th></tr></thead><tbody>',
+      ...gaps.map(
+        (g) =>
+          `<tr><td><code>${h(g.label)}</code></td><td>${h(g.from === g.to ? g.from : `${g.from} to ${g.to}`)}</td><td>${h(CELL_LABELS[g.state])}</td><td class="small">${h(g.reason)}</td></tr>`,
+      ),
+      '</tbody></table>',
+    );
+  parts.push('<h2 id="integrity">Integrity problems</h2>');
+  if (v.problems.length === 0) parts.push('<p>None.</p>');
+  else
+    parts.push(
+      '<table class="data"><thead><tr><th>problem</th><th>key</th><th>detail</th></tr></thead><tbody>',
+      ...v.problems.map(
+        (p) =>
+          `<tr><td>${h(p.problem)}</td><td><code>${h(p.key)}</code></td><td class="small">${h(p.detail)}</td></tr>`,
+      ),
+      '</tbody></table>',
+    );
+  const notes = [...v.notes, ...m.notes];
+  if (notes.length)
+    parts.push(
+      '<h2 id="notes">Notes</h2>',
+      `<ul>${notes.map((n) => `<li class="small">${h(n)}</li>`).join('')}</ul>`,
+    );
+  parts.push('</body></html>', '');
+  return parts.join('\n');
+}

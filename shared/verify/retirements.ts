@@ -1,0 +1,107 @@
+/**
+ * Retirements: the one way a series stops being expected. A series leaves the report only
+ * through an explicit, immutable record naming the first day it is no longer expected, why
+ * and who says so (`evidence retire`), never by editing the configuration. One write-once
+ * object per retirement: retirements/<collector>/<scope>/<compact now>.json.
+ */
+import { z } from 'zod';
+import type { Clock } from '../clock.js';
+import { CorruptEvidenceError, UsageError } from '../errors.js';
+import { compactInstant, isDay } from '../evidence/days.js';
+import { parseJson } from '../evidence/read.js';
+import { KeySegment, seriesId } from '../evidence/snapshot.js';
+import { writeRecord } from '../evidence/write.js';
+import type { Locker } from '../locker/types.js';
+import { TOOL } from '../version.js';
+import { parseSeries } from './acknowledgements.js';
+
+export const RETIREMENT_SCHEMA = 'evidence.retirement/1';
+export const RETIREMENT_PREFIX = 'retirements/';
+
+export const Retirement = z.object({
+  schema: z.literal(RETIREMENT_SCHEMA),
+  collector: KeySegment,
+  scope: KeySegment,
+  /** First day on which the series is no longer expected. */
+  from: z.string().refine(isDay, 'expected a date as YYYY-MM-DD'),
+  reason: z.string().min(1),
+  by: z.string().min(1),
+  retiredAt: z.iso.datetime(),
+  tool: z.object({ name: z.string(), version: z.string() }),
+});
+export type Retirement = z.infer<typeof Retirement>;
+export interface StoredRetirement extends Retirement {
+  key: string;
+}
+
+export function retirementKey(collector: string, scope: string, at: Date): string {
+  return `${RETIREMENT_PREFIX}${collector}/${scope}/${compactInstant(at)}.json`;
+}
+
+const RETIREMENT_KEY_RE = /^retirements\/([^/]+)\/([^/]+)\/[^/]+\.json$/;
+
+export async function retire(
+  locker: Locker,
+  input: { series: string; from: string; reason: string; by: string },
+  options: {
+    clock: Clock;
+    retentionDays: number;
+    knownSeries: (series: string) => Promise<string | undefined>;
+  },
+): Promise<{ key: string; sha256: string; record: Retirement }> {
+  const { collector, scope } = parseSeries(input.series);
+  if (!isDay(input.from))
+    throw new UsageError(`--from ${JSON.stringify(input.from)}: expected a date as YYYY-MM-DD`);
+  const reason = input.reason.trim();
+  const by = input.by.trim();
+  if (!reason) throw new UsageError('--reason is empty: say why the series is no longer collected');
+  if (!by) throw new UsageError('--by is empty: name the person accountable for retiring the series');
+  const refused = await options.knownSeries(seriesId(collector, scope));
+  if (refused !== undefined) throw new UsageError(`--series ${seriesId(collector, scope)}: ${refused}`);
+  const now = options.clock.now();
+  const record: Retirement = {
+    schema: RETIREMENT_SCHEMA,
+    collector,
+    scope,
+    from: input.from,
+    reason,
+    by,
+    retiredAt: now.toISOString(),
+    tool: { name: TOOL.name, version: TOOL.version },
+  };
+  await locker.check();
+  const written = await writeRecord(
+    locker,
+    retirementKey(collector, scope, now),
+    record,
+    now,
+    options.retentionDays,
+  );
+  return { key: written.key, sha256: written.sha256, record };
+}
+
+/** Every retirement in the locker (rare: one listing, one GET each). Corrupt ones are returned as such. */
+export async function readRetirements(
+  locker: Locker,
+): Promise<{ retirements: StoredRetirement[]; corrupt: { key: string; detail: string }[] }> {
+  const retirements: StoredRetirement[] = [];
+  const corrupt: { key: string; detail: string }[] = [];
+  for await (const item of locker.list(RETIREMENT_PREFIX)) {
+    const where = RETIREMENT_KEY_RE.exec(item.key);
+    const { body } = await locker.get(item.key);
+    let parsed: ReturnType<typeof Retirement.safeParse>;
+    try {
+      parsed = Retirement.safeParse(parseJson(item.key, body));
+    } catch (err) {
+      if (!(err instanceof CorruptEvidenceError)) throw err;
+      corrupt.push({ key: item.key, detail: err.message });
+      continue;
+    }
+    if (!parsed.success || !where || where[1] !== parsed.data.collector || where[2] !== parsed.data.scope) {
+      corrupt.push({ key: item.key, detail: 'not a retirement, or its key names another series' });
+      continue;
+    }
+    retirements.push({ key: item.key, ...parsed.data });
+  }
+  return { retirements, corrupt };
+}

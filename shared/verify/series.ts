@@ -1,0 +1,144 @@
+/**
+ * Judging series: which series are judged (the configuration's, plus any the locker holds in
+ * the window that no retirement record ends), from when, and what each day of each is.
+ */
+import { addDays, daysBetween, laterDay } from '../evidence/days.js';
+import { seriesId } from '../evidence/snapshot.js';
+import type { StoredAcknowledgement } from './acknowledgements.js';
+import type { ExpectedSeries } from './expected.js';
+import type { SnapshotFacts } from './facts.js';
+import type { StoredRetirement } from './retirements.js';
+import type { DayRun, DayState, IntegrityProblem, SeriesReport } from './types.js';
+
+export interface JudgedSeries extends ExpectedSeries {
+  origin: 'config' | 'locker';
+  /** Last expected day, when retired. */
+  until?: string;
+}
+
+/**
+ * The series to judge: every configured one, and every series with a snapshot in the locker
+ * (listed in the window or sealed) that the configuration no longer names: removing it from
+ * the configuration does not remove it from the report; only a retirement record does, from
+ * its day on. Unconfigured series are expected from auditPeriod.start.
+ */
+export function seriesToJudge(
+  expected: readonly ExpectedSeries[],
+  found: Iterable<string>,
+  retirements: readonly StoredRetirement[],
+  auditStart: string,
+): JudgedSeries[] {
+  const out: JudgedSeries[] = expected.map((s) => ({ ...s, origin: 'config' as const }));
+  const known = new Set(expected.map((s) => s.series));
+  for (const id of [...new Set(found)].sort()) {
+    if (known.has(id)) continue;
+    const [collector, scope] = id.split('/') as [string, string];
+    out.push({
+      collector,
+      scope,
+      series: id,
+      controls: [],
+      since: auditStart,
+      sinceReason: 'auditPeriod.start',
+      origin: 'locker',
+    });
+  }
+  for (const s of out) {
+    const own = retirements.filter((r) => seriesId(r.collector, r.scope) === s.series);
+    // The earliest retirement wins: a later record cannot bring back days an earlier one ended.
+    const first = own.map((r) => r.from).sort()[0];
+    if (first) s.until = addDays(first, -1);
+  }
+  return out;
+}
+
+/** Problems that stop a snapshot from counting, and the day state each gives. */
+const DISQUALIFYING: Record<string, DayState> = {
+  misfiled: 'misfiled',
+  late: 'late',
+  backdated: 'late',
+  'hash-mismatch': 'unusable',
+  deleted: 'unusable',
+  corrupt: 'unusable',
+  'not-sealed': 'unusable',
+  unsigned: 'unusable',
+  'bad-signature': 'unusable',
+  'untrusted-key': 'unusable',
+};
+const PRECEDENCE: DayState[] = ['misfiled', 'late', 'unusable'];
+
+export function judgeSeries(
+  s: JudgedSeries,
+  window: { from: string; to: string },
+  snapshots: ReadonlyMap<string, SnapshotFacts[]>,
+  problemsByKey: ReadonlyMap<string, IntegrityProblem[]>,
+  /** Problems of the digest that sealed a key (signatures): they make the key unusable too. */
+  digestProblems: ReadonlyMap<string, IntegrityProblem[]>,
+  acks: readonly StoredAcknowledgement[],
+): SeriesReport {
+  const start = laterDay(s.since, window.from);
+  const end = s.until !== undefined && s.until < window.to ? s.until : window.to;
+  const out: SeriesReport = {
+    collector: s.collector,
+    scope: s.scope,
+    expectedFrom: s.since,
+    expectedFromReason: s.sinceReason,
+    ...(s.until !== undefined && { expectedTo: s.until }),
+    origin: s.origin,
+    expectedDays: 0,
+    presentDays: 0,
+    missing: [],
+    failed: [],
+    acknowledged: [],
+    acknowledgements: [],
+    controls: [...s.controls],
+    days: [],
+  };
+  if (start > end) return out;
+  const own = acks.filter((a) => seriesId(a.collector, a.scope) === s.series);
+  const states: [string, DayState][] = [];
+  for (const day of daysBetween(start, end)) {
+    out.expectedDays++;
+    const found = snapshots.get(`${s.series}@${day}`) ?? [];
+    let state: DayState | undefined;
+    const blocked: DayState[] = [];
+    for (const f of found) {
+      const why = [
+        ...(problemsByKey.get(f.key) ?? []),
+        ...(f.sealedBy ? (digestProblems.get(f.sealedBy.key) ?? []) : []),
+      ]
+        .map((p) => DISQUALIFYING[p.problem])
+        .filter((x): x is DayState => x !== undefined);
+      if (why.length) blocked.push(...why);
+      else if (f.status === 'ok' || f.status === 'partial') state = 'present';
+    }
+    if (state === 'present') {
+      out.presentDays++;
+      states.push([day, 'present']);
+      continue;
+    }
+    const covering = own.filter((a) => a.day <= day && (a.to ?? a.day) >= day);
+    if (covering.length) {
+      out.acknowledged.push(day);
+      for (const a of covering) out.acknowledgements.push({ day, reason: a.reason, by: a.by, key: a.key });
+      states.push([day, 'acknowledged']);
+      continue;
+    }
+    state = PRECEDENCE.find((p) => blocked.includes(p)) ?? (found.length ? 'failed' : 'missing');
+    if (state === 'failed') out.failed.push(day);
+    else out.missing.push(day);
+    states.push([day, state]);
+  }
+  out.days = runs(states);
+  return out;
+}
+
+function runs(states: readonly [string, DayState][]): DayRun[] {
+  const out: DayRun[] = [];
+  for (const [day, state] of states) {
+    const last = out.at(-1);
+    if (last && last.state === state && addDays(last.to, 1) === day) last.to = day;
+    else out.push({ from: day, to: day, state });
+  }
+  return out;
+}

@@ -1,0 +1,130 @@
+/**
+ * What a verification reports: the problem classes, the per-series and per-day judgement,
+ * and the result document (written into the locker as reports/verify/<at>.json).
+ */
+import type { ChainHead } from '../evidence/digest.js';
+
+/** Every problem class, in the order the report and docs/verify.md list them. */
+export const PROBLEMS = [
+  'hash-mismatch',
+  'deleted',
+  'corrupt',
+  'misfiled',
+  'late',
+  'backdated',
+  'not-sealed',
+  'digest-missing',
+  'chain-broken',
+  'chain-truncated',
+  'unsigned',
+  'bad-signature',
+  'untrusted-key',
+  'retention-missing',
+  'retention-too-short',
+  'not-compliance-mode',
+] as const;
+export type ProblemKind = (typeof PROBLEMS)[number];
+
+export interface IntegrityProblem {
+  key: string;
+  problem: ProblemKind;
+  detail: string;
+  /** `<collector>/<scope>` when the key is a snapshot. */
+  series?: string;
+}
+
+export interface AcknowledgedDay {
+  day: string;
+  reason: string;
+  by: string;
+  key: string;
+}
+
+/**
+ * What a day of a series is, for the report and the coverage calendar:
+ * present: a usable snapshot (ok or partial, sealed in time, key and body agree, intact);
+ * failed: only error snapshots; acknowledged: no usable snapshot, explained by a record;
+ * late / misfiled / unusable: snapshots exist but none counts (written or sealed after the
+ * grace period; key and body disagree; altered, unsealed or badly signed);
+ * missing: nothing at all.
+ */
+export const DAY_STATES = [
+  'present',
+  'failed',
+  'acknowledged',
+  'late',
+  'misfiled',
+  'unusable',
+  'missing',
+] as const;
+export type DayState = (typeof DAY_STATES)[number];
+
+/** A run of consecutive days in the same state. */
+export interface DayRun {
+  from: string;
+  to: string;
+  state: DayState;
+}
+
+export interface SeriesReport {
+  collector: string;
+  scope: string;
+  /** First day evidence is expected: auditPeriod.start, or the `since` the configuration names. */
+  expectedFrom: string;
+  /** Why: 'auditPeriod.start', or the configuration key that names a later `since`. */
+  expectedFromReason: string;
+  /** Last day expected when the series was retired (evidence retire); undefined otherwise. */
+  expectedTo?: string;
+  /** Why the series is judged: named by the configuration, or only found in the locker. */
+  origin: 'config' | 'locker';
+  /** Days of the window on which evidence was expected. */
+  expectedDays: number;
+  presentDays: number;
+  /** Days without usable evidence and without an acknowledgement (whatever the reason: see days). */
+  missing: string[];
+  /** Days with only error snapshots (not in missing). */
+  failed: string[];
+  acknowledged: string[];
+  acknowledgements: AcknowledgedDay[];
+  controls: string[];
+  /** Every expected day of the window in runs of one state (machine-readable: the calendar). */
+  days: DayRun[];
+}
+
+export interface VerifyResult {
+  schema: 'evidence.verify/2';
+  from: string;
+  to: string;
+  ok: boolean;
+  store: string;
+  verifiedAt: string;
+  series: SeriesReport[];
+  integrity: IntegrityProblem[];
+  /** Object Lock retention and backdating are checked on S3 only; a directory cannot hold them. */
+  retention: 'checked' | 'not-applicable';
+  deep: boolean;
+  /** The chain as this verification saw it, and the anchor the next one checks. */
+  chain: {
+    head: ChainHead | null;
+    /** The head a later verification must still find: this head, or an earlier one found missing. */
+    anchor: ChainHead | null;
+    /** The report whose anchor this verification checked. */
+    checkedAgainst: string | null;
+    /** Fingerprints of the keys trusted to sign digests, and why. */
+    trustedKeys: { fingerprint: string; source: string }[];
+  };
+  /** Series found in the locker that the configuration no longer names: judged all the same. */
+  unexpected: string[];
+  /** Series retired by an explicit record (evidence retire). */
+  retired: { series: string; from: string; reason: string; by: string; key: string }[];
+  notes: string[];
+  stats: {
+    requests: number;
+    days: number;
+    snapshots: number;
+    digests: number;
+    acknowledgements: number;
+    objectsRead: number;
+  };
+  tool: { name: string; version: string };
+}

@@ -1,0 +1,84 @@
+/** `evidence export` and `evidence verify-export` through the CLI, in-process. */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fixedClock } from '../../shared/clock.js';
+import { seal } from '../../shared/evidence/digest.js';
+import { DirectoryLocker } from '../../shared/locker/directory.js';
+import { runCli } from '../helpers/cli.js';
+import { writeFake } from '../sample/fakes.js';
+
+describe('evidence export / verify-export', () => {
+  let dir: string;
+  let base: string[];
+  const saved = process.env.EVIDENCE_SIGNING_KEY_FILE;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'export-cli-'));
+    process.env.EVIDENCE_SIGNING_KEY_FILE = path.join(dir, 'keys', 'signing-key.pem');
+    const config = path.join(dir, 'evidence.config.json');
+    await writeFile(
+      config,
+      JSON.stringify({
+        locker: { retentionDays: 730 },
+        github: { org: 'acme' },
+        auditPeriod: { start: '2026-02-01' },
+      }),
+    );
+    base = ['--store', path.join(dir, 'locker'), '--config', config];
+    const locker = new DirectoryLocker(path.join(dir, 'locker'));
+    for (const day of ['2026-02-01', '2026-02-02']) {
+      await writeFake(locker, 'github-acme', `${day}T00:05:00.000Z`);
+      await seal(locker, { day, clock: fixedClock(`${day}T23:00:00.000Z`), retentionDays: 730 });
+    }
+  });
+  afterEach(() => {
+    if (saved === undefined) delete process.env.EVIDENCE_SIGNING_KEY_FILE;
+    else process.env.EVIDENCE_SIGNING_KEY_FILE = saved;
+  });
+
+  it('exports with the signing key; verify-export accepts it with the fingerprint, refuses it without', async () => {
+    const out = path.join(dir, 'export');
+    const run = await runCli(
+      ['export', '--from', '2026-02-01', '--to', '2026-02-02', '--out', out, '--json', ...base],
+      {
+        clock: '2026-02-10T00:00:00.000Z',
+      },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout);
+    expect(doc).toMatchObject({ records: 2, from: '2026-02-01', to: '2026-02-02' });
+
+    const ok = await runCli(['verify-export', out, '--fingerprint', doc.fingerprint]);
+    expect(ok.stdout).toContain('export verified: no problem');
+    expect(ok.code).toBe(0);
+
+    // Away from the key file (an auditor's machine), without --fingerprint: not accepted.
+    process.env.EVIDENCE_SIGNING_KEY_FILE = path.join(dir, 'nowhere.pem');
+    const unpinned = await runCli(['verify-export', out, '--json']);
+    expect(unpinned.code).toBe(1);
+    expect(JSON.parse(unpinned.stdout).problems).toEqual([
+      expect.objectContaining({ problem: 'key-not-pinned' }),
+    ]);
+
+    const again = await runCli([
+      'export',
+      '--from',
+      '2026-02-01',
+      '--to',
+      '2026-02-02',
+      '--out',
+      out,
+      ...base,
+    ]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('is not empty');
+  });
+
+  it('bad --fingerprint is a usage error', async () => {
+    const run = await runCli(['verify-export', dir, '--fingerprint', 'abc']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('expected 64 hex digits');
+  });
+});

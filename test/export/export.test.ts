@@ -1,0 +1,291 @@
+/**
+ * The signed export: the seed's own Python chain check and openssl accept it unchanged, and
+ * verify-export names each kind of tampering (a changed byte, a removed line, a swapped
+ * signature).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmod, copyFile, mkdtemp, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { fixedClock } from '../../shared/clock.js';
+import { seal } from '../../shared/evidence/digest.js';
+import { fileSigner, type Signer } from '../../shared/evidence/signing.js';
+import { chainRecords, checkChain, pythonJson } from '../../shared/export/chain.js';
+import { exportEvidence } from '../../shared/export/export.js';
+import { verifyExport } from '../../shared/export/verify-export.js';
+import { DirectoryLocker } from '../../shared/locker/directory.js';
+import { writeFake } from '../sample/fakes.js';
+
+const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'seeds');
+const SEED_NAME = 'flag-audit-soc2_2026-01-01_2026-06-30.jsonl';
+
+async function testSigner(): Promise<Signer> {
+  return fileSigner(path.join(await mkdtemp(path.join(tmpdir(), 'key-')), 'signing-key.pem'), {
+    create: true,
+  });
+}
+
+/** Run the seed's chain check, unchanged, on a copy of evidence.jsonl under the name it opens. */
+async function seedChainCheck(exportDir: string) {
+  const work = await mkdtemp(path.join(tmpdir(), 'seed-check-'));
+  await copyFile(path.join(exportDir, 'evidence.jsonl'), path.join(work, SEED_NAME));
+  return spawnSync('python3', [path.join(FIXTURES, 'chain_check.py')], { cwd: work, encoding: 'utf8' });
+}
+
+/** Run the seed's openssl command, unchanged, on copies under the names it uses. */
+async function seedSignatureCheck(exportDir: string) {
+  const work = await mkdtemp(path.join(tmpdir(), 'seed-sig-'));
+  await copyFile(path.join(exportDir, 'evidence.jsonl'), path.join(work, SEED_NAME));
+  await copyFile(path.join(exportDir, 'evidence.jsonl.sig'), path.join(work, `${SEED_NAME}.sig`));
+  await copyFile(path.join(exportDir, 'evidence-public.pem'), path.join(work, 'audit-public.pem'));
+  return execFileSync('sh', [path.join(FIXTURES, 'verify_signature.sh')], { cwd: work, encoding: 'utf8' });
+}
+
+describe('pythonJson', () => {
+  it('writes what json.dumps(sort_keys=True, separators=(",", ":")) writes, non-ASCII escaped', () => {
+    const value = { b: 'Zoë "x" \\ \n\t\u0001\u007f😀', a: [1, null, true], c: { z: 0, y: 'é' } };
+    const python = execFileSync(
+      'python3',
+      [
+        '-c',
+        'import json,sys; print(json.dumps(json.loads(sys.stdin.read()), sort_keys=True, separators=(",",":")), end="")',
+      ],
+      { input: JSON.stringify(value), encoding: 'utf8' },
+    );
+    expect(pythonJson(value)).toBe(python);
+  });
+
+  it('checkChain finds an edited line and a removed line', () => {
+    const { lines } = chainRecords([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    expect(checkChain(lines.join('')).breaks).toEqual([]);
+    const edited = [lines[0], lines[1]!.replace('"n":2', '"n":5'), lines[2]].join('');
+    expect(checkChain(edited).breaks.map((b) => [b.line, b.problem])).toEqual([[2, 'hash-mismatch']]);
+    const removed = [lines[0], lines[2]].join('');
+    expect(checkChain(removed).breaks.map((b) => [b.line, b.problem])).toEqual([[2, 'prev-hash-mismatch']]);
+  });
+});
+
+describe('evidence export', () => {
+  let root: string;
+  let locker: DirectoryLocker;
+  let signer: Signer;
+  let out: string;
+  let trusted: Map<string, string>;
+
+  beforeEach(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'export-'));
+    locker = new DirectoryLocker(path.join(root, 'locker'));
+    // One key signs the digests (seal) and the export, as on one operator's machine.
+    signer = await testSigner();
+    for (const day of ['2026-02-01', '2026-02-02', '2026-02-03']) {
+      await writeFake(locker, 'github-acme', `${day}T00:05:00.000Z`);
+      await writeFake(locker, 'github-beta', `${day}T00:04:00.000Z`, [{ name: 'wëb', protected: false }]);
+      await seal(locker, { day, clock: fixedClock(`${day}T23:00:00.000Z`), retentionDays: 730, signer });
+    }
+    trusted = new Map([[signer.fingerprint, '--fingerprint']]);
+    out = path.join(root, 'export');
+    await exportEvidence({
+      locker,
+      from: '2026-02-01',
+      to: '2026-02-03',
+      out,
+      signer,
+      clock: fixedClock('2026-02-10T00:00:00Z'),
+    });
+  });
+
+  it("passes the seed's Python chain check and its openssl command unchanged, and verify-export", async () => {
+    const py = await seedChainCheck(out);
+    expect(py.stderr).toBe('');
+    expect(py.stdout).toBe('Chain intact: 6 records, no tampering detected.\n');
+    expect(await seedSignatureCheck(out)).toBe('Verified OK\nSignature valid\n');
+    expect(
+      execFileSync('sha256sum', ['-c', '--strict', '--quiet', 'SHA256SUMS'], { cwd: out, encoding: 'utf8' }),
+    ).toBe('');
+    const result = await verifyExport({ dir: out, trusted });
+    expect(result.problems).toEqual([]);
+    expect(result).toMatchObject({
+      ok: true,
+      records: 6,
+      window: { from: '2026-02-01', to: '2026-02-03' },
+      digests: 3,
+    });
+    const lines = (await readFile(path.join(out, 'evidence.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.collectedAt)).toEqual([...lines.map((l) => l.collectedAt)].sort());
+    expect(lines[0]).toMatchObject({
+      seq: 1,
+      key: 'snapshots/2026-02-01/fakerepos/github-beta/20260201T000400000Z-run000000001.json',
+      series: 'fakerepos/github-beta',
+      day: '2026-02-01',
+      collectedAt: '2026-02-01T00:04:00.000Z',
+      status: 'ok',
+      versionId: null,
+      prev_hash: '0'.repeat(64),
+    });
+    expect(lines[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(lines[0].digest).toMatch(/^digests\/2026-02-01\//);
+  });
+
+  it('refuses to write into a directory that is not empty', async () => {
+    await expect(
+      exportEvidence({
+        locker,
+        from: '2026-02-01',
+        to: '2026-02-03',
+        out,
+        signer,
+        clock: fixedClock('2026-02-10T00:00:00Z'),
+      }),
+    ).rejects.toThrow(/not empty/);
+  });
+
+  it('without a pinned fingerprint the export is not accepted', async () => {
+    const result = await verifyExport({ dir: out, trusted: new Map() });
+    expect(result.ok).toBe(false);
+    expect(result.problems.map((p) => p.problem)).toEqual(['key-not-pinned']);
+  });
+
+  it('a changed byte in a snapshot is named', async () => {
+    const file = path.join(
+      out,
+      'locker',
+      'snapshots',
+      '2026-02-02',
+      'fakerepos',
+      'github-acme',
+      '20260202T000500000Z-run000000001.json',
+    );
+    const body = await readFile(file, 'utf8');
+    await chmod(file, 0o644);
+    await writeFile(file, body.replace('"protected":true', '"protected":fals'));
+    const result = await verifyExport({ dir: out, trusted });
+    expect(result.ok).toBe(false);
+    expect(result.problems).toContainEqual(
+      expect.objectContaining({
+        problem: 'altered-file',
+        file: 'locker/snapshots/2026-02-02/fakerepos/github-acme/20260202T000500000Z-run000000001.json',
+      }),
+    );
+  });
+
+  it('a changed byte in evidence.jsonl is named by line, and the seed check catches it', async () => {
+    const file = path.join(out, 'evidence.jsonl');
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    lines[2] = lines[2]!.replace('"status":"ok"', '"status":"OK"');
+    await writeFile(file, lines.join('\n'));
+    const result = await verifyExport({ dir: out, trusted });
+    expect(result.problems).toContainEqual(
+      expect.objectContaining({ problem: 'chain-break', file: 'evidence.jsonl', line: 3 }),
+    );
+    expect(result.problems).toContainEqual(
+      expect.objectContaining({ problem: 'bad-signature', file: 'evidence.jsonl' }),
+    );
+    const py = await seedChainCheck(out);
+    expect(py.status).toBe(1);
+    expect(py.stderr).toContain('Tamper detected at record 3');
+  });
+
+  it('a removed line is named: the chain, the digest that sealed it, the snapshot without a line', async () => {
+    const file = path.join(out, 'evidence.jsonl');
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    const removed = JSON.parse(lines[3]!);
+    lines.splice(3, 1);
+    await writeFile(file, lines.join('\n'));
+    const result = await verifyExport({ dir: out, trusted });
+    const kinds = result.problems.map((p) => p.problem);
+    expect(kinds).toContain('bad-signature');
+    expect(result.problems).toContainEqual(expect.objectContaining({ problem: 'chain-break', line: 4 }));
+    expect(result.problems).toContainEqual(
+      expect.objectContaining({ problem: 'removed-record', detail: expect.stringContaining(removed.key) }),
+    );
+    expect(result.problems).toContainEqual(
+      expect.objectContaining({ problem: 'extra-snapshot', file: `locker/${removed.key}` }),
+    );
+    const py = await seedChainCheck(out);
+    expect(py.stderr).toContain('Chain break at record 4');
+  });
+
+  it('removing the last line keeps the seed chain intact, but verify-export names it', async () => {
+    const file = path.join(out, 'evidence.jsonl');
+    const lines = (await readFile(file, 'utf8')).trimEnd().split('\n');
+    const last = JSON.parse(lines.pop()!);
+    await writeFile(file, `${lines.join('\n')}\n`);
+    expect((await seedChainCheck(out)).status).toBe(0);
+    const result = await verifyExport({ dir: out, trusted });
+    expect(result.problems).toContainEqual(
+      expect.objectContaining({ problem: 'bad-signature', file: 'evidence.jsonl' }),
+    );
+    expect(result.problems).toContainEqual(
+      expect.objectContaining({ problem: 'removed-record', detail: expect.stringContaining(last.key) }),
+    );
+  });
+
+  it('a swapped signature is named, and openssl refuses it', async () => {
+    await rename(path.join(out, 'evidence.jsonl.sig'), path.join(out, 'tmp.sig'));
+    await rename(path.join(out, 'SHA256SUMS.sig'), path.join(out, 'evidence.jsonl.sig'));
+    await rename(path.join(out, 'tmp.sig'), path.join(out, 'SHA256SUMS.sig'));
+    const result = await verifyExport({ dir: out, trusted });
+    expect(
+      result.problems
+        .filter((p) => p.problem === 'bad-signature')
+        .map((p) => p.file)
+        .sort(),
+    ).toEqual(['SHA256SUMS', 'evidence.jsonl']);
+    expect(await seedSignatureCheck(out)).toContain('FAIL: signature mismatch');
+  });
+
+  it('a signature by another key is named as untrusted', async () => {
+    const other = await testSigner();
+    const result = await verifyExport({ dir: out, trusted: new Map([[other.fingerprint, '--fingerprint']]) });
+    expect(result.problems).toContainEqual(
+      expect.objectContaining({ problem: 'untrusted-key', file: 'evidence-public.pem' }),
+    );
+  });
+
+  it('a file added to the export, or removed from it, is named', async () => {
+    await writeFile(path.join(out, 'locker', 'extra.json'), '{}');
+    await unlink(
+      path.join(
+        out,
+        'locker',
+        'digests',
+        '2026-02-03',
+        (await import('node:fs')).readdirSync(path.join(out, 'locker', 'digests', '2026-02-03'))[0]!,
+      ),
+    );
+    const result = await verifyExport({ dir: out, trusted });
+    expect(result.problems).toContainEqual(
+      expect.objectContaining({ problem: 'unlisted-file', file: 'locker/extra.json' }),
+    );
+    expect(result.problems).toContainEqual(
+      expect.objectContaining({
+        problem: 'missing-file',
+        file: expect.stringMatching(/^locker\/digests\/2026-02-03\//),
+      }),
+    );
+  });
+
+  it('a snapshot altered in the locker after sealing is exported as found and named', async () => {
+    const key = 'snapshots/2026-02-02/fakerepos/github-acme/20260202T000500000Z-run000000001.json';
+    const file = path.join(locker.url, ...key.split('/'));
+    await chmod(file, 0o644);
+    await writeFile(file, (await readFile(file, 'utf8')).replace('"protected":true', '"protected":fals'));
+    const again = path.join(root, 'export2');
+    await exportEvidence({
+      locker,
+      from: '2026-02-01',
+      to: '2026-02-03',
+      out: again,
+      signer,
+      clock: fixedClock('2026-02-10T00:00:00Z'),
+    });
+    const result = await verifyExport({ dir: again, trusted });
+    expect(result.problems).toEqual([
+      expect.objectContaining({ problem: 'record-mismatch', file: `locker/${key}` }),
+    ]);
+  });
+});
