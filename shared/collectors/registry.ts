@@ -29,6 +29,9 @@ export const MODULES: readonly CollectorModule[] = [
 
 export const COLLECTORS: readonly AnyCollector[] = MODULES.map((m) => m.collector);
 
+/** Every population `sample --population` can draw from. */
+export const POPULATIONS = MODULES.flatMap((m) => m.populations ?? []);
+
 export function findCollector(id: string): AnyCollector | undefined {
   return COLLECTORS.find((c) => c.id === id);
 }

@@ -15,6 +15,7 @@ import type { OrganizationInventory } from '../aws/organization.js';
 import type { Check } from '../checks/types.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
+import type { Snapshot } from '../evidence/snapshot.js';
 import type { Logger } from '../log.js';
 
 export type Source = 'aws' | 'okta' | 'github';
@@ -112,11 +113,38 @@ export type AnyCollector = Collector<any, any, any>;
 /** The data type a collector stores. */
 export type DataOf<C> = C extends Collector<Scope, infer D, infer _T> ? D : never;
 
-/** What one folder exports: a collector and the checks that judge its snapshots. */
+/** One occurrence of a control (a merged change, ...) as `sample --population` sees it. */
+export interface PopulationItem {
+  /** Stable id, e.g. `owner/repo#12`. */
+  id: string;
+  /** When it happened (ISO): the item belongs to the window this falls in. */
+  at: string;
+  url: string;
+  /** Columns of the workpaper, in order (author, approvers, linked record, ...). */
+  fields: Record<string, string>;
+  verdict: 'pass' | 'fail';
+  detail: string;
+}
+
+/**
+ * A population of occurrences held in a collector's snapshots, for `sample --population
+ * <name>`: the items of each snapshot, whichever snapshot holds them.
+ */
+export interface Population<D = unknown> {
+  readonly name: string;
+  readonly collector: string;
+  readonly description: string;
+  readonly columns: readonly string[];
+  items(snapshot: Snapshot<D>, config: Config): PopulationItem[];
+}
+
+/** What one folder exports: a collector, the checks that judge its snapshots, its populations. */
 export interface CollectorModule {
   readonly collector: AnyCollector;
   // biome-ignore lint/suspicious/noExplicitAny: checks over the collector's data type
   readonly checks: readonly Check<any>[];
+  // biome-ignore lint/suspicious/noExplicitAny: populations over the collector's data type
+  readonly populations?: readonly Population<any>[];
 }
 
 /** The collector's settings as validated at load, or undefined when its section is absent. */
