@@ -7,6 +7,7 @@ import { awsBench } from './aws.bench.js';
 import { bundleBench } from './bundle.bench.js';
 import { lockerBench } from './locker.bench.js';
 import { sampleBench } from './sample.bench.js';
+import { scaleBench } from './scale.bench.js';
 import { vendorsBench } from './vendors.bench.js';
 import { verifyBench } from './verify.bench.js';
 
@@ -22,6 +23,7 @@ export const BENCHES: readonly Bench[] = [
   vendorsBench,
   verifyBench,
   bundleBench,
+  scaleBench,
 ];
 
 const wanted = process.argv.slice(2);

@@ -1,7 +1,7 @@
 /**
  * One collector, on schedule: the collector named by EVIDENCE_COLLECTOR over all of its
  * scopes, one snapshot each, into the locker named by EVIDENCE_STORE, with the
- * configuration the stack passed in EVIDENCE_CONFIG_JSON. Okta/GitHub credentials are read
+ * configuration file the stack packaged in a layer (EVIDENCE_CONFIG). Okta/GitHub credentials are read
  * once per container from the Secrets Manager secret the stack created (OKTA_SECRET_ARN,
  * GITHUB_SECRET_ARN) into the variables the collectors read, registered for redaction
  * first. A failed collection is a recorded `error` snapshot and a SnapshotsFailed metric;
@@ -30,7 +30,7 @@ export const SECRET_VARIABLES: Readonly<Record<string, readonly string[]>> = sec
 
 const collectorId = requiredEnv('EVIDENCE_COLLECTOR');
 const config = loadConfig(undefined, COLLECTORS);
-const locker = openLocker(requiredEnv('EVIDENCE_STORE'));
+const locker = openLocker(requiredEnv('EVIDENCE_STORE'), { create: true });
 const logger: Logger = redactingLogger(new PowertoolsLogger() as unknown as Logger);
 const metrics = new Metrics();
 let secretsLoaded: Promise<void> | undefined;

@@ -4,7 +4,7 @@
  * attributes, `scheduledTime` first among them); an EventBridge rule sends a
  * ScheduledEvent with `time`. Anything else (a manual test invoke with `{}`) means "now".
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const ScheduledInvocation = z.looseObject({
   source: z.string().optional(),

@@ -19,7 +19,7 @@ import { type Logger, redactingLogger } from '../shared/log.js';
 import { parseScheduledEvent } from './scheduled-event.js';
 
 const config = loadConfig(undefined, COLLECTORS);
-const locker = openLocker(requiredEnv('EVIDENCE_STORE'));
+const locker = openLocker(requiredEnv('EVIDENCE_STORE'), { create: true });
 const logger: Logger = redactingLogger(new PowertoolsLogger() as unknown as Logger);
 const kmsKeyId = requiredEnv(SIGNING_KMS_KEY_ENV);
 let signer: Promise<Signer> | undefined;

@@ -7,7 +7,7 @@
  *
  * Environment:
  *   EVIDENCE_STORE               s3://bucket[/prefix]                        (required)
- *   EVIDENCE_CONFIG_JSON         the validated configuration                 (required)
+ *   EVIDENCE_CONFIG              the validated configuration file (a layer)  (required)
  *   ALERT_TOPIC_ARN              SNS topic for alerts; unset: no alert, metrics only
  *   POWERTOOLS_METRICS_NAMESPACE metrics namespace (default EvidenceLocker)
  *   POWERTOOLS_SERVICE_NAME      `service` dimension (default evidence-verify)

@@ -22,11 +22,13 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { ORGANIZATION_READ_ACTIONS } from '../shared/aws/organization.js';
 import type { Config } from '../shared/config.js';
-import { ConfigError } from '../shared/errors.js';
 import type { PlannedCollector } from './config.js';
 import { Alerts } from './constructs/alerts.js';
+import { ConfigLayer } from './constructs/config-layer.js';
 import { EvidenceFunction, LOCKER_PREFIXES, SIZING } from './constructs/evidence-function.js';
+import { MemberRoleAccess } from './constructs/member-roles.js';
 import { deploymentRoleArn, ProtectedKey } from './constructs/protected-key.js';
 import { collectorRoleName, memberStackSet } from './member-account-stack.js';
 
@@ -69,9 +71,6 @@ export function scheduleInput(): scheduler.ScheduleTargetInput {
  */
 export const GLACIER_AFTER_DAYS = 90;
 
-/** Lambda environment variables are limited to 4 KB in total; keep room for the rest. */
-const MAX_CONFIG_ENV_BYTES = 3_000;
-
 export interface EvidenceStackProps extends StackProps {
   readonly config: Config;
   readonly collectors: readonly PlannedCollector[];
@@ -98,18 +97,17 @@ export class EvidenceStack extends Stack {
   readonly sealFunction: EvidenceFunction;
   readonly verifyFunction: EvidenceFunction | undefined;
   readonly secrets: { okta?: secretsmanager.Secret; github?: secretsmanager.Secret } = {};
+  /** The configuration file packaged into the functions' layer (synth-time path). */
+  readonly configFile: string;
 
   constructor(scope: Construct, id: string, props: EvidenceStackProps) {
     super(scope, id, props);
     const { config } = props;
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
-    const configJson = JSON.stringify(config);
-    if (Buffer.byteLength(configJson) > MAX_CONFIG_ENV_BYTES) {
-      throw new ConfigError(
-        `the configuration is ${Buffer.byteLength(configJson)} bytes as JSON, more than the ${MAX_CONFIG_ENV_BYTES} bytes ` +
-          'that fit in a Lambda environment (4 KB in all); shorten it (fewer account names or privileged groups)',
-      );
-    }
+    // The configuration reaches the functions as a file in a layer: no size cliff (config-layer.ts).
+    const configLayer = new ConfigLayer(this, 'Config', { config });
+    this.configFile = configLayer.file;
+    const memberAccess = new MemberRoleAccess(this, 'MemberRoles', { config });
 
     // ---- The locker -------------------------------------------------------------------
     // SSE-S3 by default: no key exists that an administrator could disable or delete to make
@@ -225,10 +223,7 @@ export class EvidenceStack extends Stack {
     // ---- Collectors ---------------------------------------------------------------------
     for (const c of props.collectors) {
       const name = `Collect${pascal(c.id)}`;
-      const environment: Record<string, string> = {
-        EVIDENCE_COLLECTOR: c.id,
-        EVIDENCE_CONFIG_JSON: configJson,
-      };
+      const environment: Record<string, string> = { EVIDENCE_COLLECTOR: c.id };
       const fn = new EvidenceFunction(this, name, {
         ...common,
         ...SIZING.collector,
@@ -238,6 +233,7 @@ export class EvidenceStack extends Stack {
         environment,
         ...(c.source === 'aws' && { roleName: collectorRoleName(c.id, Aws.REGION) }),
       });
+      configLayer.bind(fn);
       fn.bindLocker(locker, 'collect');
       if (c.source === 'aws') {
         fn.executionRole.addToPrincipalPolicy(
@@ -247,17 +243,17 @@ export class EvidenceStack extends Stack {
           id: 'AwsSolutions-IAM5[Resource::*]',
           reason: `The ${c.id} collector's read-only actions (${c.readActions.join(', ')}) do not support resource-level permissions.`,
         });
-        if (config.aws && config.aws.accounts.length > 0) {
+        if (config.aws?.organization) {
+          // Every AWS collector finds today's accounts before collecting them.
           fn.executionRole.addToPrincipalPolicy(
             new iam.PolicyStatement({
-              sid: 'AssumeMemberAccountRoles',
-              actions: ['sts:AssumeRole'],
-              resources: config.aws.accounts.map(
-                (a) => `arn:${Aws.PARTITION}:iam::${a.id}:role/${a.roleName ?? config.aws!.roleName}`,
-              ),
+              sid: 'DiscoverOrganization',
+              actions: [...ORGANIZATION_READ_ACTIONS],
+              resources: ['*'],
             }),
           );
         }
+        memberAccess.grant(fn.executionRole);
       } else {
         const secret = this.sourceSecret(c.source);
         secret.grantRead(fn.executionRole);
@@ -280,10 +276,11 @@ export class EvidenceStack extends Stack {
       handlerFile: 'seal.ts',
       serviceName: 'evidence-seal',
       description: "Evidence Locker: seals yesterday's snapshots in a digest chained to the previous one",
-      environment: { EVIDENCE_CONFIG_JSON: configJson, [SIGNING_KEY_ENV]: this.signingKey.keyId },
+      environment: { [SIGNING_KEY_ENV]: this.signingKey.keyId },
       // One seal at a time: two concurrent seals would race to extend the digest chain.
       reservedConcurrentExecutions: 1,
     });
+    configLayer.bind(this.sealFunction);
     this.sealFunction.bindLocker(locker, 'seal');
     this.signingKey.grant(this.sealFunction, 'kms:Sign', 'kms:GetPublicKey');
     schedule(
@@ -301,12 +298,12 @@ export class EvidenceStack extends Stack {
         serviceName: 'evidence-verify',
         description: 'Evidence Locker: proves no day is missing and nothing was altered; alerts on problems',
         environment: {
-          EVIDENCE_CONFIG_JSON: configJson,
           ALERT_TOPIC_ARN: this.topic.topicArn,
           VERIFY_LOOKBACK_DAYS: String(GLACIER_AFTER_DAYS),
           [SIGNING_KEY_ENV]: this.signingKey.keyId,
         },
       });
+      configLayer.bind(fn);
       fn.bindLocker(locker, 'verify');
       this.signingKey.grant(fn, 'kms:GetPublicKey', 'kms:Verify');
       fn.executionRole.addToPrincipalPolicy(

@@ -29,7 +29,8 @@ export function buildApp(app: App, config: Config, options: BuildOptions = {}) {
     account: process.env.CDK_DEFAULT_ACCOUNT,
     region: process.env.CDK_DEFAULT_REGION,
   };
-  const readActions = allReadActions(collectors);
+  // Organizations is read where the organization is discovered, never in member accounts.
+  const readActions = allReadActions(collectors.filter((c) => c.id !== 'organization'));
   const memberProps =
     config.aws && readActions.length > 0
       ? {

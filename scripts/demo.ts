@@ -2,8 +2,8 @@
  * `npm start` (scripts/start.sh, after installing what it needs): the whole product on a
  * laptop, with no cloud account. Starts the local AWS emulator seeded with a small fictional
  * organisation and the local Okta and GitHub servers, then runs the real CLI in-process: collect over several days
- * (a fixed clock per day), seal each day, verify the window, and sample every control into a
- * workpaper. Everything goes into a throw-away directory (.demo/ by default).
+ * (a fixed clock per day), seal each day, verify the window, sample every control into a
+ * workpaper, and write the HTML report. Everything goes into a throw-away directory (.demo/ by default).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -69,6 +69,8 @@ export interface DemoResult {
   workpapers: { control: string; dir: string; code: number }[];
   /** verify passed over the whole window: the demo's own proof that its locker is complete. */
   verified: boolean;
+  /** The HTML report over the window. */
+  report: string;
 }
 
 /** The fictional organisation "Acme Widgets" in the emulator's AWS account. */
@@ -306,6 +308,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       workpapers.push({ control, dir: out, code: step.code });
     }
 
+    print('\n== report: one HTML file with the coverage calendar, conclusions per control, and workpapers');
+    const reportDir = path.join(dir, 'report');
+    const reported = await run(
+      ['report', '--from', days[0]!, '--to', days.at(-1)!, '--out', reportDir, ...base],
+      clock,
+    );
+    const reportFile = path.join(reportDir, 'report.html');
+
     print('\n== done');
     print(
       'The exceptions are the point: GuardDuty is off in eu-west-1, bob has no console MFA, the root user has none either, ' +
@@ -323,6 +333,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       print(
         `workpaper ${w.control}: ${path.join(w.dir, 'workpaper.md')} (${w.code === 0 ? 'all samples pass' : 'with exceptions'})`,
       );
+    print(
+      `report: ${reportFile} (${reported.code === 0 ? 'every check passed every day' : 'with exceptions'}; open it in a browser)`,
+    );
     print(`Everything is under ${dir}; delete it when done.`);
     const verifiedOk = verified.code === 0;
     return {
@@ -335,6 +348,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       steps,
       workpapers,
       verified: verifiedOk,
+      report: reportFile,
     };
   } finally {
     for (const stop of stops) await stop();

@@ -27,20 +27,8 @@ emulator() {
 }
 
 browser() {
-  if [ -x "${EVIDENCE_CHROMIUM:-/usr/bin/chromium}" ]; then
-    say "browser: $("${EVIDENCE_CHROMIUM:-/usr/bin/chromium}" --version 2>/dev/null || echo chromium) present"
-    return
-  fi
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    say "browser: installing Debian's chromium with apt-get (once; about a minute)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null \
-      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null; }
-    say "browser: $(/usr/bin/chromium --version 2>/dev/null) installed"
-  else
-    echo "browser: chromium is missing and cannot be installed here (needs root and apt-get)." >&2
-    echo "  Install it (Debian/Ubuntu: sudo apt-get install chromium) or set EVIDENCE_CHROMIUM to a Chromium binary." >&2
-    exit 2
-  fi
+  say "browser: Debian's chromium for the report's browser test"
+  bash scripts/setup-browser.sh
 }
 
 [ $# -gt 0 ] || set -- deps emulator

@@ -4,12 +4,14 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AWS_REGIONS } from './aws/regions.js';
 import type { AnyCollector, Source } from './collectors/types.js';
 import { optionalEnv } from './env.js';
 import { ConfigError } from './errors.js';
 import { DaySchema } from './evidence/ids.js';
+import { duplicateJsonKeys } from './json-keys.js';
+import { redact } from './secrets.js';
 
 export const DEFAULT_CONFIG_FILE = 'evidence.config.json';
 
@@ -266,10 +268,32 @@ export function parseConfig(
   throw new ConfigError(`invalid configuration in ${source}:\n${lines.join('\n')}`);
 }
 
+/** Prefixes of credentials (GitHub, Okta, AWS keys, PEM): a value like this is never echoed. */
+const CREDENTIAL_PREFIX_RE =
+  /^(gh[pousr]_|github_pat_|SSWS\s|Bearer\s|-----BEGIN|AKIA[0-9A-Z]{12}|ASIA[0-9A-Z]{12}|00[A-Za-z0-9_-]{40})/;
+
+/** A known credential prefix, a registered secret, or a long random-looking token. */
+function looksLikeCredential(value: string): boolean {
+  const v = value.trim();
+  if (CREDENTIAL_PREFIX_RE.test(v) || redact(v) !== v) return true;
+  return v.length >= 32 && !/\s/.test(v) && /[a-z]/.test(v) && /[A-Z]/.test(v) && /\d/.test(v);
+}
+
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
+  if (typeof value === 'string' && looksLikeCredential(value))
+    return 'a value that looks like a credential (not shown: keep credentials out of the configuration)';
   const text = JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** JSON keeps the last of two equal keys silently: refuse the file instead, naming them. */
+function refuseDuplicateKeys(text: string, source: string): void {
+  const duplicates = duplicateJsonKeys(text);
+  if (duplicates.length)
+    throw new ConfigError(
+      `invalid configuration in ${source}: ${duplicates.map((k) => `"${k}"`).join(', ')} appear${duplicates.length === 1 ? 's' : ''} more than once in the same object; keep one`,
+    );
 }
 
 /** Which file to read: --config, then EVIDENCE_CONFIG, then ./evidence.config.json. */
@@ -289,6 +313,7 @@ export function loadConfig(explicit?: string, collectors: readonly AnyCollector[
         cause: err,
       });
     }
+    refuseDuplicateKeys(inline, 'EVIDENCE_CONFIG_JSON');
     return parseConfig(data, 'EVIDENCE_CONFIG_JSON', collectors);
   }
   const file = configPath(explicit);
@@ -307,5 +332,6 @@ export function loadConfig(explicit?: string, collectors: readonly AnyCollector[
   } catch (err) {
     throw new ConfigError(`${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
+  refuseDuplicateKeys(text, file);
   return parseConfig(data, file, collectors);
 }

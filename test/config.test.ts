@@ -62,3 +62,46 @@ describe('configuration', () => {
     expect(() => loadConfig(broken)).toThrow(/broken\.json is not valid JSON/);
   });
 });
+
+describe('configuration refused before anything runs (issue 12)', () => {
+  it('refuses duplicate keys instead of keeping the last one', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'cfg-'));
+    const file = path.join(dir, 'dup.json');
+    await writeFile(
+      file,
+      '{"locker":{"retentionDays":730,"retentionDays":1},"auditPeriod":{"start":"2026-01-01"}}',
+    );
+    expect(() => loadConfig(file)).toThrow(ConfigError);
+    expect(() => loadConfig(file)).toThrow(/"locker\.retentionDays" appears more than once/);
+  });
+
+  it.each(['Acme Corp', 'a/b', '../../x', 'https://github.com/acme', '-acme', 'acme--corp'])(
+    'refuses github.org %j with what is expected',
+    (org) => {
+      expect(() => parseConfig({ ...valid, github: { org } })).toThrow(
+        /github\.org: .*expected a GitHub organization login/,
+      );
+    },
+  );
+
+  it('says that a date in the right form does not exist', () => {
+    expect(() => parseConfig({ ...valid, auditPeriod: { start: '2026-13-01' } })).toThrow(
+      /auditPeriod\.start: got "2026-13-01", the date 2026-13-01 does not exist/,
+    );
+    expect(() => parseConfig({ ...valid, auditPeriod: { start: '2026/01/01' } })).toThrow(
+      /auditPeriod\.start: got "2026\/01\/01", expected a date as YYYY-MM-DD/,
+    );
+  });
+
+  it('never echoes a token pasted into the configuration', () => {
+    const token = 'ghp_abcdefghijklmnopqrstuvwxyz0123456789';
+    let message = '';
+    try {
+      parseConfig({ ...valid, github: { org: token } });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/github\.org: got a value that looks like a credential/);
+    expect(message).not.toContain(token);
+  });
+});

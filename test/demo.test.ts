@@ -71,7 +71,11 @@ describe('npm run demo', () => {
     expect(printed).toMatch(/== done/);
     // Its signing key stays in the demo directory, outside the locker.
     expect(existsSync(path.join(result.dir, 'signing-key.pem'))).toBe(true);
-    // It ends with where the results are: a verified locker and the workpapers.
+    // The report: one self-contained HTML file with the coverage calendar.
+    const html = await readFile(result.report, 'utf8');
+    expect(html).toContain('<html');
+    expect(printed).toContain(`report: ${result.report}`);
+    // It ends with where the results are: a verified locker, the workpapers and the report.
     expect(result.verified).toBe(true);
     expect(printed).toContain(
       `locker, verified (every day present, every snapshot sealed, the chain intact): ${result.store}`,

@@ -1,4 +1,6 @@
 /** What every command gets: the global options resolved, and the edges (clock, streams, logger). */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import type { Clock } from '../clock.js';
 import { COLLECTORS } from '../collectors/registry.js';
@@ -56,8 +58,18 @@ export class CliContext {
     return configPath(this.options.config);
   }
 
-  openLocker(): Locker {
-    this.locker ??= openLocker(this.options.store);
+  /**
+   * The locker of --store. `create`: the command writes evidence and may create a directory
+   * locker that is not there yet (it says so on stderr); reading commands never create one.
+   */
+  openLocker(options: { create?: boolean } = {}): Locker {
+    if (!this.locker) {
+      const create = options.create === true;
+      const fresh =
+        create && !this.options.store.startsWith('s3://') && !existsSync(path.resolve(this.options.store));
+      this.locker = openLocker(this.options.store, { create });
+      if (fresh) this.note(`creating a new directory locker at ${this.locker.url}\n`);
+    }
     return this.locker;
   }
 

@@ -12,6 +12,7 @@ import { acknowledgeCommand } from './commands/acknowledge.js';
 import { collectCommand } from './commands/collect.js';
 import { exportCommand } from './commands/export.js';
 import { lsCommand } from './commands/ls.js';
+import { remediationCommand } from './commands/remediation.js';
 import { reportCommand } from './commands/report.js';
 import { retireCommand } from './commands/retire.js';
 import { sampleCommand } from './commands/sample.js';
@@ -39,6 +40,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   exportCommand,
   verifyExportCommand,
   reportCommand,
+  remediationCommand,
 ];
 
 export function buildProgram(env: CliEnvironment, onExit: (code: number) => void): Command {

@@ -6,7 +6,7 @@
  */
 
 import type { KeyObject } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clock } from '../clock.js';
 import { mapLimit } from '../concurrency.js';
 import {

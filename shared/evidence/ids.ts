@@ -13,7 +13,7 @@
  * Nothing in the grammar can carry a "/", whitespace, a control character, Markdown or
  * shell syntax, or a "." / ".." path segment.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError } from '../errors.js';
 
 export const COLLECTOR_ID_RE = /^[a-z][a-z0-9-]{0,31}$/;

@@ -1,7 +1,7 @@
 /**
  * The snapshot envelope (README.md, "The locker"): one immutable JSON object per collector run per scope.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { compactInstant, dayOf } from './days.js';
 import { CollectorIdSchema, DaySchema, parseSnapshotLockerKey, RunIdSchema, ScopeIdSchema } from './ids.js';
 

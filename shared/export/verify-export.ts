@@ -217,11 +217,15 @@ export async function verifyExport(options: VerifyExportOptions): Promise<Verify
         detail: `${file}.sig is not a valid signature of it by key ${fingerprint}`,
       });
   }
-  const unsignedDigests = [...digests.keys()].filter((k) => !present.has(`${lockerDir}/${k}.sig`));
-  if (unsignedDigests.length)
-    notes.push(
-      `${unsignedDigests.length} digest(s) carry no signature (sealed before digests were signed): their integrity rests on the signed ${J} and ${S}`,
-    );
+  // Digests are signed when sealed; one without its signature is not proven (fail closed).
+  for (const k of digests.keys()) {
+    if (!present.has(`${lockerDir}/${k}.sig`))
+      report({
+        problem: 'unsigned',
+        file: `${lockerDir}/${k}`,
+        detail: `${lockerDir}/${k}.sig is not in the export: the digest is not signed`,
+      });
+  }
   const entering: string[] = [];
   for (const [k, d] of digests) {
     if (!d.previous) continue;

@@ -5,7 +5,7 @@
  * reported as acknowledged: never as missing, never as present. Only days that have ended,
  * of a series the configuration expects or the locker holds, can be acknowledged.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clock } from '../clock.js';
 import { CorruptEvidenceError, UsageError } from '../errors.js';
 import { compactInstant, dayOf, isDay } from '../evidence/days.js';

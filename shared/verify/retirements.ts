@@ -4,7 +4,7 @@
  * and who says so (`evidence retire`), never by editing the configuration. One write-once
  * object per retirement: retirements/<collector>/<scope>/<compact now>.json.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clock } from '../clock.js';
 import { CorruptEvidenceError, UsageError } from '../errors.js';
 import { compactInstant, isDay } from '../evidence/days.js';

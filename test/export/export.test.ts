@@ -238,6 +238,39 @@ describe('evidence export', () => {
     expect(await seedSignatureCheck(out)).toContain('FAIL: signature mismatch');
   });
 
+  it("a digest without its signature, or with another digest's, is named", async () => {
+    const { readdirSync } = await import('node:fs');
+    const sigOf = (day: string) => {
+      const name = readdirSync(path.join(out, 'locker', 'digests', day)).find((f) =>
+        f.endsWith('.json.sig'),
+      )!;
+      return path.join(out, 'locker', 'digests', day, name);
+    };
+    await unlink(sigOf('2026-02-01'));
+    await copyFile(sigOf('2026-02-03'), sigOf('2026-02-02').replace('.sig', '.tmp'));
+    await unlink(sigOf('2026-02-02'));
+    const target = readdirSync(path.join(out, 'locker', 'digests', '2026-02-02')).find((f) =>
+      f.endsWith('.tmp'),
+    )!;
+    await rename(
+      path.join(out, 'locker', 'digests', '2026-02-02', target),
+      path.join(out, 'locker', 'digests', '2026-02-02', target.replace('.tmp', '.sig')),
+    );
+    const result = await verifyExport({ dir: out, trusted });
+    expect(result.problems).toContainEqual(
+      expect.objectContaining({
+        problem: 'unsigned',
+        file: expect.stringMatching(/^locker\/digests\/2026-02-01\/.*\.json$/),
+      }),
+    );
+    expect(result.problems).toContainEqual(
+      expect.objectContaining({
+        problem: 'bad-signature',
+        file: expect.stringMatching(/^locker\/digests\/2026-02-02\/.*\.json$/),
+      }),
+    );
+  });
+
   it('a signature by another key is named as untrusted', async () => {
     const other = await testSigner();
     const result = await verifyExport({ dir: out, trusted: new Map([[other.fingerprint, '--fingerprint']]) });

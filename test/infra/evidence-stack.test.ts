@@ -199,16 +199,28 @@ describe('least privilege', () => {
           's3:PutObject',
           's3:PutObjectRetention',
           'sqs:SendMessage',
-          'sts:AssumeRole',
         ].sort(),
       );
     }
-    const assume = allStatements().find(
-      ({ where, statement }) =>
-        where.startsWith('CollectGuardduty') && statement.Sid === 'AssumeMemberAccountRoles',
-    )!.statement;
-    expect(JSON.stringify(assume.Resource)).toContain(':iam::222222222222:role/EvidenceLockerCollector');
-    expect(JSON.stringify(assume.Resource)).toContain(':iam::333333333333:role/AuditRead');
+    // One wildcard role ARN per role name, constrained to the listed accounts, in shared policies.
+    const assume = allStatements().filter(({ statement }) => statement.Sid === 'AssumeMemberAccountRoles');
+    expect(assume.map(({ statement }) => [statement.Resource, statement.Condition])).toEqual([
+      [
+        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/AuditRead']] },
+        { StringEquals: { 'aws:ResourceAccount': ['333333333333'] } },
+      ],
+      [
+        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/EvidenceLockerCollector']] },
+        { StringEquals: { 'aws:ResourceAccount': ['222222222222'] } },
+      ],
+    ]);
+    const policies = ofType('AWS::IAM::ManagedPolicy').filter(([id]) => id.startsWith('MemberRoles'));
+    for (const c of aws) {
+      const roleRef = resources[functionId(`Collect${pascal(c.id)}`)]!.Properties.Role['Fn::GetAtt'][0];
+      expect(resources[roleRef]!.Properties.ManagedPolicyArns, c.id).toEqual(
+        policies.map(([id]) => ({ Ref: id })),
+      );
+    }
   });
 
   it('writes collectors only under snapshots/ and seal only under digests/', () => {
@@ -357,7 +369,9 @@ describe('functions', () => {
       expect(fn.Properties.Architectures, id).toEqual(['arm64']);
       expect(fn.Properties.Runtime, id).toBe('nodejs24.x');
       const env = fn.Properties.Environment.Variables;
-      expect(JSON.parse(env.EVIDENCE_CONFIG_JSON).locker.retentionDays).toBe(730);
+      expect(env.EVIDENCE_CONFIG).toBe('/opt/evidence.config.json');
+      expect(env.EVIDENCE_CONFIG_JSON).toBeUndefined();
+      expect(fn.Properties.Layers, id).toHaveLength(1);
       expect(env.EVIDENCE_STORE['Fn::Join'][1][0]).toBe('s3://');
       expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
       const logGroup = fn.Properties.LoggingConfig.LogGroup.Ref;

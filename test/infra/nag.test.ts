@@ -35,8 +35,14 @@ describe('cdk-nag', () => {
       (r: { violations?: unknown[] }) => r.violations ?? [],
     );
     expect(violations).toEqual([]);
-    // The bundles are real minified ESM with source maps: one asset per distinct handler.
-    const assets = readdirSync(assembly.directory).filter((f) => f.startsWith('asset.'));
+    // The bundles are real minified ESM with source maps: one asset per distinct handler;
+    // besides them, the configuration file's layer.
+    const all = readdirSync(assembly.directory).filter((f) => f.startsWith('asset.'));
+    const configAssets = all.filter((f) =>
+      existsSync(path.join(assembly.directory, f, 'evidence.config.json')),
+    );
+    expect(configAssets).toHaveLength(1);
+    const assets = all.filter((f) => !configAssets.includes(f));
     expect(assets.length).toBe(evidence.verifyFunction ? 3 : 2);
     for (const asset of assets) {
       const dir = path.join(assembly.directory, asset);

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { marked } from 'marked';
 import { describe, expect, it } from 'vitest';
 import { CSV_BOM, csvField, samplesCsv } from '../../shared/sample/csv.js';
 import type { SampleReport, SampleResult } from '../../shared/sample/run.js';
@@ -161,6 +162,35 @@ describe('workpaper.md', () => {
       `sha256sum snapshots/2026-02-02/fakerepos/github-acme/20260202T000500000Z-run000000001.json   # expect ${'a'.repeat(64)}`,
     );
     expect(md).not.toMatch(/sha256sum \/srv/);
+  });
+
+  it('renders as meant in a common renderer (marked): nested lists, literal algorithm text, tables', () => {
+    const md = workpaperMarkdown({
+      report: report([
+        sample({}),
+        sample({ day: '2026-02-10', result: 'fail', detail: 'web unprotected', failing: ['web'] }),
+      ]),
+      checks: [fakeCheck],
+      subject: 'CC8.1',
+      generatedAt: new Date('2026-03-01T00:00:00Z'),
+      seedGenerated: false,
+      rerun:
+        'npx evidence sample --control CC8.1 --seed seed-1 --per-month 3 --store /srv/locker --config /etc/evidence.config.json',
+      configSha256: 'c'.repeat(64),
+    });
+    const html = marked.parse(md, { async: false, gfm: true });
+    expect(html).toContain('<h1>Test of effectiveness — CC8.1 — Change management');
+    // The checks are a list nested in step 3, not flattened into the ordered list.
+    expect(html).toMatch(/Re-perform the check[^<]*<ul>\s*<li><code>fake-protected<\/code>/);
+    // The algorithm's placeholders show as text.
+    expect(html).toContain(
+      'SHA-256(&quot;&lt;seed&gt;|&lt;check&gt;|&lt;collector&gt;/&lt;scope&gt;|&lt;D&gt;&quot;)',
+    );
+    expect(html).toContain('<strong>Exceptions noted</strong>');
+    expect(html).toContain('deviation rate 50.0%');
+    expect(html).toMatch(/<th>role<\/th>[\s\S]*<td>Preparer<\/td>[\s\S]*<td>Reviewer<\/td>/);
+    expect(html).toContain('28 day(s) × 1 series = <strong>28 daily snapshots</strong>');
+    expect(html).toContain('--config /etc/evidence.config.json');
   });
 
   it('prints head-object and get-object commands for an S3 locker', () => {

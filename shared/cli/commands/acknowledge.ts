@@ -47,7 +47,7 @@ export const acknowledgeCommand: CommandSpec = {
     };
     parseSeries(input.series); // usage errors before the config or the locker are touched
     const config = ctx.loadConfig();
-    const locker = ctx.openLocker();
+    const locker = ctx.openLocker({ create: true });
     const days =
       to !== undefined && to >= from && daysBetween(from, to).length <= 31 ? daysBetween(from, to) : [from];
     const written = await acknowledge(locker, input, {

@@ -35,7 +35,7 @@ export const collectCommand: CommandSpec = {
   async run(ctx, options) {
     const deadlineMs = options.deadline as number | undefined;
     const config = ctx.loadConfig();
-    const locker = ctx.openLocker();
+    const locker = ctx.openLocker({ create: true });
     const summary = await runCollectors({
       config,
       locker,

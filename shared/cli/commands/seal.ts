@@ -22,7 +22,7 @@ export const sealCommand: CommandSpec = {
   async run(ctx, options) {
     const day = parseDayOption('--day', options.day as string | undefined);
     const config = ctx.loadConfig();
-    const locker = ctx.openLocker();
+    const locker = ctx.openLocker({ create: true });
     const signer = await loadSigner({
       ...(config.locker.signingKeyFile && { keyFile: config.locker.signingKeyFile }),
     });

@@ -1,0 +1,84 @@
+/**
+ * The stack at organization size: 1,000 accounts synthesize (config as a file, member-role
+ * access without one ARN per account), within IAM's policy size limits.
+ */
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import type { ConfigInput } from '../../shared/config.js';
+import { BASE_CONFIG, synthApp } from './synth.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: synthesized CloudFormation JSON
+type Json = Record<string, any>;
+
+const accounts = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({
+    id: String(100_000_000_000 + i * 7919).padStart(12, '0'),
+    name: `workload-account-number-${i}`,
+  }));
+
+function synth(aws: ConfigInput['aws']) {
+  const { evidence, member } = synthApp({ ...BASE_CONFIG, aws }, { verify: false });
+  const resources = Template.fromStack(evidence).toJSON().Resources as Record<string, Json>;
+  return { evidence, member, resources };
+}
+
+const ofType = (resources: Record<string, Json>, type: string) =>
+  Object.entries(resources).filter(([, r]) => r.Type === type);
+
+describe('1,000 accounts', () => {
+  it('listed: synth works; shared policies of at most 300 accounts, each under 6,144 characters', () => {
+    const { resources } = synth({ regions: ['us-east-1', 'eu-west-1'], accounts: accounts(1000) });
+    const policies = ofType(resources, 'AWS::IAM::ManagedPolicy').filter(([id]) =>
+      id.startsWith('MemberRoles'),
+    );
+    expect(policies).toHaveLength(4);
+    const listed = policies.flatMap(([, p]) =>
+      p.Properties.PolicyDocument.Statement.flatMap(
+        (s: Json) => s.Condition.StringEquals['aws:ResourceAccount'],
+      ),
+    );
+    expect(new Set(listed).size).toBe(1000);
+    for (const [id, p] of policies) {
+      // Managed policies count characters without whitespace; the partition token is 3-10 more.
+      expect(JSON.stringify(p.Properties.PolicyDocument).length, id).toBeLessThan(6_144 - 100);
+    }
+    // Every inline role policy stays far under the role's 10,240 characters.
+    for (const [id, p] of ofType(resources, 'AWS::IAM::Policy')) {
+      expect(JSON.stringify(p.Properties.PolicyDocument).length, id).toBeLessThan(10_240 / 2);
+    }
+    for (const [id, fn] of ofType(resources, 'AWS::Lambda::Function')) {
+      expect(JSON.stringify(fn.Properties.Environment.Variables).length, id).toBeLessThan(1_000);
+    }
+  });
+
+  it('organization: one wildcard member-role ARN, only inside the own organization; discovery allowed', () => {
+    const { resources, member } = synth({ regions: ['us-east-1'], organization: { excludeAccounts: [] } });
+    const statements = ofType(resources, 'AWS::IAM::Policy').flatMap(([id, p]) =>
+      p.Properties.PolicyDocument.Statement.map((s: Json) => ({ id, s })),
+    );
+    const assume = statements.filter(({ s }) => s.Sid === 'AssumeMemberRolesInOwnOrganization');
+    expect(assume.length).toBe(5); // guardduty, iam, aws-config, cloudtrail, organization
+    for (const { s } of assume) {
+      expect(s.Action).toBe('sts:AssumeRole');
+      expect(s.Resource).toEqual({
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/EvidenceLockerCollector']],
+      });
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable
+      expect(s.Condition).toEqual({ StringEquals: { 'aws:ResourceOrgID': '${aws:PrincipalOrgID}' } });
+    }
+    const discover = statements.filter(({ s }) => s.Sid === 'DiscoverOrganization');
+    expect(discover.length).toBe(5);
+    expect(
+      ofType(resources, 'AWS::IAM::ManagedPolicy').filter(([id]) => id.startsWith('MemberRoles')),
+    ).toEqual([]);
+    // Member accounts never get Organizations permissions.
+    const role = Object.values(Template.fromStack(member!).findResources('AWS::IAM::Role'))[0]!;
+    expect(JSON.stringify(role.Properties.Policies)).not.toContain('organizations:');
+  });
+
+  it('more accounts than the shared policies hold: a ConfigError that points to aws.organization', () => {
+    expect(() => synth({ regions: ['us-east-1'], accounts: accounts(2_401) })).toThrow(
+      /2401 accounts: more than 2400 .*use "aws": \{ "organization": \{\} \}/,
+    );
+  });
+});
