@@ -5,7 +5,6 @@ import { changePeerReviewedCheck } from '../../shared/collectors/github-changes/
 import {
   type ChangesData,
   createGitHubChangesCollector,
-  DEFAULT_BRANCH_COMMITS_QUERY,
   MERGED_PULL_REQUESTS_QUERY,
   MORE_HISTORY_QUERY,
   PUSHED_REPOSITORIES_QUERY,
@@ -28,12 +27,7 @@ const auth = () => ({ kind: 'token' as const, token: DEFAULT_GITHUB_TOKEN });
 
 describe('github-changes queries', () => {
   it('validate against GitHub’s published GraphQL schema', () => {
-    for (const q of [
-      MERGED_PULL_REQUESTS_QUERY,
-      PUSHED_REPOSITORIES_QUERY,
-      DEFAULT_BRANCH_COMMITS_QUERY,
-      MORE_HISTORY_QUERY,
-    ])
+    for (const q of [MERGED_PULL_REQUESTS_QUERY, PUSHED_REPOSITORIES_QUERY, MORE_HISTORY_QUERY])
       expect(validate(q)).toEqual([]);
   });
 });
@@ -99,11 +93,29 @@ describe('github-changes collector', () => {
     expect(data.directPushes).toHaveLength(2);
     // Only acme/api and acme/records were pushed to since the window's start... records was not.
     expect(data.repositoriesPushedTo).toBe(1);
-    // 1 search page + 1 page of repositories by push time + 1 history batch.
-    expect(data.requests).toEqual({ search: 1, repositories: 1, history: 1 });
-    expect(ctx.stats.requests).toBe(3);
-    expect(server!.stats.graphql).toBe(3);
+    // 1 search page + 1 page of repositories by push time, with their history.
+    expect(data.requests).toEqual({ search: 1, repositories: 1, history: 0 });
+    expect(ctx.stats.requests).toBe(2);
+    expect(server!.stats.graphql).toBe(2);
     expect(data.rateLimit.cost).toBeGreaterThan(0);
+  });
+
+  it('follows a busy default branch past the first page of its history', async () => {
+    const commits = Array.from({ length: 30 }, (_, i) => ({
+      oid: (i + 1).toString(16).padStart(40, 'e'),
+      committedDate: new Date(Date.parse(`${DAY}T01:00:00Z`) + i * 60_000).toISOString(),
+      author: 'mallory',
+    }));
+    const org: GitHubOrgFixture = {
+      login: 'acme',
+      requiresTwoFactorAuthentication: true,
+      rulesets: [],
+      repos: [{ name: 'busy', commits }],
+    };
+    const { data } = await collect(org);
+    expect(data.directPushes).toHaveLength(30);
+    expect(data.pushesComplete).toBe(true);
+    expect(data.requests).toEqual({ search: 1, repositories: 1, history: 1 });
   });
 
   it('splits a window with more than 1,000 merged pull requests (the search API cap) and loses none', async () => {

@@ -12,8 +12,8 @@
  * Requests (GraphQL): merged pull requests through the search API, 100 per request; a window
  * with more than 1,000 results (the search API's cap) is split in halves until each part
  * fits. Direct pushes: the org's repositories by last push, 100 per request, down to the
- * window's start; then the default-branch history of the window for 100 of those
- * repositories per request (`nodes(ids:)`), each commit with its associated pull requests.
+ * window's start, each with its default branch's history over the window (25 commits, each
+ * with its associated pull requests; a busier branch gets follow-up requests).
  * Commits are placed in the window by commit date: GitHub's API no longer gives push times.
  */
 import { SourceUnavailableError } from '../../errors.js';
@@ -128,17 +128,6 @@ query MergedPullRequests($q: String!, $after: String) {
 }
 ${PR_FIELDS}`;
 
-export const PUSHED_REPOSITORIES_QUERY = /* GraphQL */ `
-query PushedRepositories($org: String!, $after: String) {
-  rateLimit { cost remaining resetAt }
-  organization(login: $org) {
-    repositories(first: 100, after: $after, isArchived: false, ownerAffiliations: [OWNER], orderBy: { field: PUSHED_AT, direction: DESC }) {
-      pageInfo { hasNextPage endCursor }
-      nodes { id nameWithOwner pushedAt defaultBranchRef { name } }
-    }
-  }
-}`;
-
 const HISTORY_FIELDS = /* GraphQL */ `
 fragment WindowHistory on CommitHistoryConnection {
   pageInfo { hasNextPage endCursor }
@@ -153,16 +142,24 @@ fragment WindowHistory on CommitHistoryConnection {
   }
 }`;
 
-export const DEFAULT_BRANCH_COMMITS_QUERY = /* GraphQL */ `
-query DefaultBranchCommits($ids: [ID!]!, $since: GitTimestamp!, $until: GitTimestamp!) {
+/**
+ * The org's repositories by last push, newest first, each with its default branch's history
+ * over the window: listing and reading the history are one request per 100 repositories.
+ */
+export const PUSHED_REPOSITORIES_QUERY = /* GraphQL */ `
+query PushedRepositories($org: String!, $after: String, $since: GitTimestamp!, $until: GitTimestamp!) {
   rateLimit { cost remaining resetAt }
-  nodes(ids: $ids) {
-    ... on Repository {
-      id
-      nameWithOwner
-      defaultBranchRef {
-        name
-        target { ... on Commit { history(first: ${HISTORY_PAGE}, since: $since, until: $until) { ...WindowHistory } } }
+  organization(login: $org) {
+    repositories(first: 100, after: $after, isArchived: false, ownerAffiliations: [OWNER], orderBy: { field: PUSHED_AT, direction: DESC }) {
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        id
+        nameWithOwner
+        pushedAt
+        defaultBranchRef {
+          name
+          target { ... on Commit { history(first: ${HISTORY_PAGE}, since: $since, until: $until) { ...WindowHistory } } }
+        }
       }
     }
   }
@@ -251,7 +248,7 @@ interface PushedRepo {
   id: string;
   nameWithOwner: string;
   pushedAt: string | null;
-  defaultBranchRef: { name: string } | null;
+  defaultBranchRef: { name: string; target: { history?: HistoryPayload } | null } | null;
 }
 
 export function createGitHubChangesCollector(
@@ -346,55 +343,8 @@ async function collectChanges(
     }
   }
 
-  // 2. Repositories pushed to since the window's start, newest push first.
-  const pushed: PushedRepo[] = [];
-  let pushesComplete = true;
-  let after: string | null = null;
-  for (;;) {
-    let result: {
-      data: {
-        rateLimit: RateLimitPayload | null;
-        organization: {
-          repositories: {
-            pageInfo: { hasNextPage: boolean; endCursor: string | null };
-            nodes: (PushedRepo | null)[] | null;
-          };
-        } | null;
-      };
-      errors: GitHubGraphqlError[];
-    };
-    try {
-      result = await client.graphql(PUSHED_REPOSITORIES_QUERY, { org: scope.org, after });
-    } catch (err) {
-      if (!(err instanceof GitHubApiError)) throw err;
-      pushesComplete = false;
-      errors.push(`the repositories pushed to could not be listed to the end: ${err.message}`);
-      break;
-    }
-    requests.repositories++;
-    ctx.stats.pages++;
-    noteRate(result.data.rateLimit);
-    noteErrors(result.errors);
-    const org = result.data.organization;
-    if (!org)
-      throw new SourceUnavailableError(
-        `GitHub organization "${scope.org}" was not found or is not visible to these credentials: check github.org and that the token or App installation covers it`,
-      );
-    let older = false;
-    for (const node of org.repositories.nodes ?? []) {
-      if (!node) continue;
-      if (!node.pushedAt || node.pushedAt < window.from) {
-        older = true;
-        break;
-      }
-      if (node.defaultBranchRef) pushed.push(node);
-    }
-    const info = org.repositories.pageInfo;
-    if (older || !info.hasNextPage || !info.endCursor) break;
-    after = info.endCursor;
-  }
-
-  // 3. The window's default-branch history of those repositories, 100 per request.
+  // 2. Repositories pushed to since the window's start, newest push first, each with its
+  //    default branch's history over the window (one request per 100 repositories).
   const directPushes: DirectPush[] = [];
   const since = window.from;
   const until = new Date(Date.parse(window.to) - 1000).toISOString();
@@ -417,69 +367,84 @@ async function collectChanges(
       });
     }
   };
-  for (let i = 0; i < pushed.length; i += 100) {
-    const batch = pushed.slice(i, i + 100);
+  const moreHistory = async (repo: PushedRepo, branch: string, start: string | null) => {
+    let cursor = start;
+    while (cursor) {
+      try {
+        const more = await client.graphql<{
+          rateLimit: RateLimitPayload | null;
+          node: { defaultBranchRef: { target: { history?: HistoryPayload } | null } | null } | null;
+        }>(MORE_HISTORY_QUERY, { id: repo.id, since, until, after: cursor });
+        requests.history++;
+        ctx.stats.pages++;
+        noteRate(more.data.rateLimit);
+        const next = more.data.node?.defaultBranchRef?.target?.history;
+        if (!next) throw new GitHubApiError('no history in the answer');
+        take(repo, branch, next);
+        cursor = next.pageInfo.hasNextPage ? next.pageInfo.endCursor : null;
+      } catch (err) {
+        if (!(err instanceof GitHubApiError)) throw err;
+        pushesComplete = false;
+        errors.push(`the default-branch history of ${repo.nameWithOwner} stopped early: ${err.message}`);
+        return;
+      }
+    }
+  };
+  let pushed = 0;
+  let pushesComplete = true;
+  let after: string | null = null;
+  for (;;) {
     let result: {
       data: {
         rateLimit: RateLimitPayload | null;
-        nodes:
-          | ({
-              id?: string;
-              defaultBranchRef: { name: string; target: { history?: HistoryPayload } | null } | null;
-            } | null)[]
-          | null;
+        organization: {
+          repositories: {
+            pageInfo: { hasNextPage: boolean; endCursor: string | null };
+            nodes: (PushedRepo | null)[] | null;
+          };
+        } | null;
       };
       errors: GitHubGraphqlError[];
     };
     try {
-      result = await client.graphql(DEFAULT_BRANCH_COMMITS_QUERY, {
-        ids: batch.map((r) => r.id),
-        since,
-        until,
-      });
+      result = await client.graphql(PUSHED_REPOSITORIES_QUERY, { org: scope.org, after, since, until });
     } catch (err) {
       if (!(err instanceof GitHubApiError)) throw err;
       pushesComplete = false;
-      errors.push(
-        `the default-branch history of ${batch.length} repositories (${batch[0]!.nameWithOwner}...) could not be read: ${err.message}`,
-      );
-      continue;
+      errors.push(`the repositories pushed to could not be listed to the end: ${err.message}`);
+      break;
     }
-    requests.history++;
+    requests.repositories++;
     ctx.stats.pages++;
     noteRate(result.data.rateLimit);
     noteErrors(result.errors);
-    for (const [j, repo] of batch.entries()) {
-      const ref = result.data.nodes?.[j]?.defaultBranchRef;
-      const history = ref?.target?.history;
-      if (!ref || !history) {
+    const org = result.data.organization;
+    if (!org)
+      throw new SourceUnavailableError(
+        `GitHub organization "${scope.org}" was not found or is not visible to these credentials: check github.org and that the token or App installation covers it`,
+      );
+    let older = false;
+    for (const repo of org.repositories.nodes ?? []) {
+      if (!repo) continue;
+      if (!repo.pushedAt || repo.pushedAt < window.from) {
+        older = true;
+        break;
+      }
+      const ref = repo.defaultBranchRef;
+      if (!ref) continue;
+      pushed++;
+      const history = ref.target?.history;
+      if (!history) {
         pushesComplete = false;
         errors.push(`the default-branch history of ${repo.nameWithOwner} could not be read`);
         continue;
       }
       take(repo, ref.name, history);
-      let cursor = history.pageInfo.hasNextPage ? history.pageInfo.endCursor : null;
-      while (cursor) {
-        try {
-          const more = await client.graphql<{
-            rateLimit: RateLimitPayload | null;
-            node: { defaultBranchRef: { target: { history?: HistoryPayload } | null } | null } | null;
-          }>(MORE_HISTORY_QUERY, { id: repo.id, since, until, after: cursor });
-          requests.history++;
-          ctx.stats.pages++;
-          noteRate(more.data.rateLimit);
-          const next = more.data.node?.defaultBranchRef?.target?.history;
-          if (!next) throw new GitHubApiError('no history in the answer');
-          take(repo, ref.name, next);
-          cursor = next.pageInfo.hasNextPage ? next.pageInfo.endCursor : null;
-        } catch (err) {
-          if (!(err instanceof GitHubApiError)) throw err;
-          pushesComplete = false;
-          errors.push(`the default-branch history of ${repo.nameWithOwner} stopped early: ${err.message}`);
-          break;
-        }
-      }
+      if (history.pageInfo.hasNextPage) await moreHistory(repo, ref.name, history.pageInfo.endCursor);
     }
+    const info = org.repositories.pageInfo;
+    if (older || !info.hasNextPage || !info.endCursor) break;
+    after = info.endCursor;
   }
 
   const mergedPullRequests = [...merged.values()].sort((a, b) =>
@@ -494,7 +459,7 @@ async function collectChanges(
     mergedPullRequests,
     pullRequestsComplete,
     directPushes,
-    repositoriesPushedTo: pushed.length,
+    repositoriesPushedTo: pushed,
     pushesComplete,
     rateLimit: rate,
     requests,
