@@ -95,6 +95,8 @@ export const bundleBench: Bench = {
           ),
         ) as Record<string, string>;
         env.EVIDENCE_STORE = 's3://bench-locker';
+        // In Lambda the configuration comes from the config layer under /opt: here, the local file.
+        if (env.EVIDENCE_CONFIG !== undefined) env.EVIDENCE_CONFIG = path.resolve('evidence.config.json');
         const size = statSync(file).size;
         const gz = gzipSync(readFileSync(file)).length;
         const map = statSync(`${file}.map`).size;

@@ -4,8 +4,12 @@
  * and sealing time apart, then the verification's requests and wall time: requests follow
  * the days (one listing per day, one read per digest), not the snapshots.
  *
+ * Every digest is signed (a P-256 key file in a temporary directory) and every signature is
+ * checked: one GET per digest for its signature, on top of the digest itself.
+ *
  * The emulator stamps every object with today's LastModified, so on S3 every snapshot of
- * the seeded (past) year is "backdated": that count is expected here and printed as such.
+ * the seeded (past) year is "backdated" (and so "late"): that count is expected here and
+ * printed as such. The second run is sealed after the year, so its snapshots are "late" too.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -85,7 +89,7 @@ async function seed(
   );
   const writeMs = performance.now() - t;
   t = performance.now();
-  // Seals must run in time order (each digest chains to the latest): the second run's seals come later.
+  // The second run's seals come after the year (a seal never goes before the chain's head).
   for (const [i, day] of daysBetween(FROM, TO).entries()) {
     const at =
       run === 0
@@ -143,6 +147,9 @@ export const verifyBench: Bench = {
       `${COLLECTORS_N * SCOPES_PER_COLLECTOR} series × 365 days (${FROM}..${TO}). On S3 the emulator's LastModified is today,` +
         ' so every snapshot and digest of the past year counts as backdated: expected here.',
     );
+    // Sign with a throw-away key, never the user's own (verify trusts the same file).
+    const keyDir = await mkdtemp(path.join(tmpdir(), 'evidence-verify-bench-key-'));
+    process.env.EVIDENCE_SIGNING_KEY_FILE = path.join(keyDir, 'signing-key.pem');
     const emulator = await startEmulator();
     try {
       await useEmulatorAccount(emulator.url);
@@ -158,6 +165,7 @@ export const verifyBench: Bench = {
       await measure('directory', new DirectoryLocker(dir));
     } finally {
       await rm(dir, { recursive: true, force: true });
+      await rm(keyDir, { recursive: true, force: true });
     }
   },
 };

@@ -2,14 +2,15 @@
  * One collector, on schedule: the collector named by EVIDENCE_COLLECTOR over all of its
  * scopes, one snapshot each, into the locker named by EVIDENCE_STORE, with the
  * configuration file the stack packaged in a layer (EVIDENCE_CONFIG). Okta/GitHub credentials are read
- * once per container from the Secrets Manager secret the stack created (OKTA_SECRET_ARN,
- * GITHUB_SECRET_ARN) into the variables the collectors read, registered for redaction
- * first. A failed collection is a recorded `error` snapshot and a SnapshotsFailed metric;
+ * once per container from the SSM Parameter Store SecureString the stack names
+ * (OKTA_SECRET_PARAMETER, GITHUB_SECRET_PARAMETER; storing it is free, unlike a Secrets Manager
+ * secret) into the variables the collectors read, registered for redaction first. A parameter
+ * not created yet counts as empty: the collector records an error snapshot naming the variable. A failed collection is a recorded `error` snapshot and a SnapshotsFailed metric;
  * only an unusable locker makes the invocation fail (then Lambda retries, then the DLQ).
  */
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { awsClientOptions } from '../shared/aws/clients.js';
 import { awsScopeEnvironment } from '../shared/aws/identity.js';
 import { COLLECTORS } from '../shared/collectors/registry.js';
@@ -24,7 +25,7 @@ import { parseScheduledEvent } from './scheduled-event.js';
 
 /**
  * The variables each vendor secret may hold, as JSON keys (a plain string is the first one):
- * `<SOURCE>_SECRET_ARN` → the `secrets` the registered collectors of that source declare.
+ * `<SOURCE>_SECRET_PARAMETER` → the `secrets` the registered collectors of that source declare.
  */
 export const SECRET_VARIABLES: Readonly<Record<string, readonly string[]>> = secretVariables(COLLECTORS);
 
@@ -89,27 +90,38 @@ export async function handler(
 async function loadSecrets(): Promise<void> {
   const wanted = Object.keys(SECRET_VARIABLES).filter((v) => optionalEnv(v) !== undefined);
   if (wanted.length === 0) return;
-  const client = new SecretsManagerClient(awsClientOptions());
+  const client = new SSMClient(awsClientOptions());
   try {
-    for (const arnVariable of wanted) {
-      const arn = requiredEnv(arnVariable);
-      const out = await client.send(new GetSecretValueCommand({ SecretId: arn }));
-      const names = SECRET_VARIABLES[arnVariable] ?? [];
-      const values = parseSecret(out.SecretString ?? '', names);
+    for (const nameVariable of wanted) {
+      const parameter = requiredEnv(nameVariable);
+      const text = await readParameter(client, parameter);
+      const names = SECRET_VARIABLES[nameVariable] ?? [];
+      const values = parseSecret(text, names);
       for (const [name, value] of Object.entries(values)) {
         registerSecret(value);
         process.env[name] = value;
       }
       if (Object.keys(values).length === 0) {
         logger.warn('secret empty', {
-          secret: arn,
+          parameter,
           expected: names,
-          fix: 'aws secretsmanager put-secret-value (docs/deploy.md)',
+          fix: 'aws ssm put-parameter --type SecureString --overwrite (docs/deploy.md)',
         });
       }
     }
   } finally {
     client.destroy();
+  }
+}
+
+/** The decrypted value of a SecureString parameter; one that does not exist yet reads as empty. */
+async function readParameter(client: SSMClient, name: string): Promise<string> {
+  try {
+    const out = await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+    return out.Parameter?.Value ?? '';
+  } catch (err) {
+    if (err instanceof ParameterNotFound) return '';
+    throw err;
   }
 }
 

@@ -18,7 +18,6 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -96,7 +95,12 @@ export class EvidenceStack extends Stack {
   readonly collectorFunctions = new Map<string, EvidenceFunction>();
   readonly sealFunction: EvidenceFunction;
   readonly verifyFunction: EvidenceFunction | undefined;
-  readonly secrets: { okta?: secretsmanager.Secret; github?: secretsmanager.Secret } = {};
+  /**
+   * The SSM Parameter Store SecureString names the vendor collectors read their credentials
+   * from. CloudFormation cannot create a SecureString: the user creates it (docs/deploy.md).
+   * Parameter Store keeps standard parameters for free; a Secrets Manager secret is $0.40 a month.
+   */
+  readonly secretParameters: { okta?: string; github?: string } = {};
   /** The configuration file packaged into the functions' layer (synth-time path). */
   readonly configFile: string;
 
@@ -255,9 +259,17 @@ export class EvidenceStack extends Stack {
         }
         memberAccess.grant(fn.executionRole);
       } else {
-        const secret = this.sourceSecret(c.source);
-        secret.grantRead(fn.executionRole);
-        fn.addEnvironment(`${c.source.toUpperCase()}_SECRET_ARN`, secret.secretArn);
+        const parameter = `/${this.stackName}/${c.source}`;
+        this.secretParameters[c.source] = parameter;
+        // The AWS-managed aws/ssm key decrypts for any principal of the account through SSM.
+        fn.executionRole.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            sid: 'ReadCredentialsParameter',
+            actions: ['ssm:GetParameter'],
+            resources: [`arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:parameter${parameter}`],
+          }),
+        );
+        fn.addEnvironment(`${c.source.toUpperCase()}_SECRET_PARAMETER`, parameter);
       }
       this.collectorFunctions.set(c.id, fn);
       schedule(`${name}Schedule`, config.schedule.collect, fn, `Evidence Locker: collect ${c.id} daily`);
@@ -360,10 +372,10 @@ export class EvidenceStack extends Stack {
       description: 'The locker: use --store s3://<this>',
     });
     new CfnOutput(this, 'AlertTopic', { value: this.topic.topicArn });
-    for (const [source, secret] of Object.entries(this.secrets)) {
-      new CfnOutput(this, `${pascal(source)}SecretArn`, {
-        value: secret.secretArn,
-        description: `Put the ${source} credentials here (docs/deploy.md)`,
+    for (const [source, parameter] of Object.entries(this.secretParameters)) {
+      new CfnOutput(this, `${pascal(source)}SecretParameter`, {
+        value: parameter,
+        description: `Put the ${source} credentials here as a SecureString (docs/deploy.md)`,
       });
     }
   }
@@ -408,27 +420,6 @@ export class EvidenceStack extends Stack {
         ],
       ],
     });
-  }
-
-  /** The Secrets Manager secret of a vendor source, created once, empty ("{}") until the user fills it. */
-  private sourceSecret(source: 'okta' | 'github'): secretsmanager.Secret {
-    const existing = this.secrets[source];
-    if (existing) return existing;
-    const secret = new secretsmanager.Secret(this, `${pascal(source)}Credentials`, {
-      description:
-        source === 'okta'
-          ? 'Evidence Locker: Okta credentials as JSON {"OKTA_API_TOKEN": "..."} or {"OKTA_PRIVATE_KEY": "..."} (docs/deploy.md)'
-          : 'Evidence Locker: GitHub credentials as JSON {"GITHUB_TOKEN": "..."} or {"GITHUB_APP_PRIVATE_KEY": "..."} (docs/deploy.md)',
-      // Created empty: the user puts the credentials in (aws secretsmanager put-secret-value).
-      secretObjectValue: {},
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(secret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason: `The ${source} credentials are issued by ${source === 'okta' ? 'Okta' : 'GitHub'}, not by AWS: they are rotated there and put here by the user.`,
-    });
-    this.secrets[source] = secret;
-    return secret;
   }
 
   /** Deny deletion, retention bypass and lock changes to every principal, whatever IAM allows. */

@@ -173,14 +173,14 @@ export function requiredSection(collector: AnyCollector): string {
 }
 
 /**
- * The Lambda secret of each vendor source and the variables it may hold: `<SOURCE>_SECRET_ARN`
+ * The Lambda secret of each vendor source and the variables it may hold: `<SOURCE>_SECRET_PARAMETER`
  * → every `secrets` entry of that source's collectors (AWS collectors use their role instead).
  */
 export function secretVariables(collectors: readonly AnyCollector[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const c of collectors) {
     if (c.source === 'aws' || !c.secrets?.length) continue;
-    const key = `${c.source.toUpperCase()}_SECRET_ARN`;
+    const key = `${c.source.toUpperCase()}_SECRET_PARAMETER`;
     out[key] = [...new Set([...(out[key] ?? []), ...c.secrets])];
   }
   return out;

@@ -628,7 +628,7 @@ export async function verifySealed(
  * S3, the version. Used by seal's callers, verify and sample alike. Undefined when they match.
  */
 export function compareSealed(
-  entry: Pick<DigestEntry, 'key' | 'sha256' | 'size' | 'versionId'>,
+  entry: Pick<DigestEntry, 'key' | 'sha256' | 'versionId'> & { size?: number },
   current: { sha256: string; size?: number; versionId?: string },
   sealedBy = 'the digest',
 ): DigestProblem | undefined {
@@ -636,7 +636,7 @@ export function compareSealed(
     return {
       problem: 'hash-mismatch',
       key: entry.key,
-      detail: `SHA-256 is ${current.sha256}${current.size !== undefined ? ` (${current.size} bytes)` : ''}, ${sealedBy} sealed ${entry.sha256} (${entry.size} bytes)`,
+      detail: `SHA-256 is ${current.sha256}${current.size !== undefined ? ` (${current.size} bytes)` : ''}, ${sealedBy} sealed ${entry.sha256}${entry.size !== undefined ? ` (${entry.size} bytes)` : ''}`,
     };
   }
   if (entry.versionId && current.versionId && current.versionId !== entry.versionId) {

@@ -15,7 +15,7 @@ import { mapLimit } from '../concurrency.js';
 import type { Config } from '../config.js';
 import { errorMessage, NotFoundError } from '../errors.js';
 import { sha256Hex } from '../evidence/canonical.js';
-import { verifyChain } from '../evidence/digest.js';
+import { compareSealed, verifyChain } from '../evidence/digest.js';
 import { listSnapshots } from '../evidence/listing.js';
 import { parseJson } from '../evidence/read.js';
 import { signingSettingsOf, trustedKeys } from '../evidence/signing.js';
@@ -334,20 +334,18 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluated> {
       };
     }
     const digestKey = input.sealedBy.get(key)!;
-    if (entry.sha256 !== sha256) {
+    // The one comparison of an object with what sealed it (verify and seal use it too).
+    const altered = compareSealed(
+      { key, sha256: entry.sha256, ...(entry.versionId && { versionId: entry.versionId }) },
+      { sha256, ...(info.versionId && { versionId: info.versionId }) },
+      digestKey,
+    );
+    if (altered) {
       return {
         ...read,
         integrity: 'hash-mismatch',
         result: 'fail',
-        detail: `tampered: SHA-256 of ${key} is ${sha256}, but ${digestKey} sealed ${entry.sha256}`,
-      };
-    }
-    if (entry.versionId && info.versionId && entry.versionId !== info.versionId) {
-      return {
-        ...read,
-        integrity: 'hash-mismatch',
-        result: 'fail',
-        detail: `tampered: current version of ${key} is ${info.versionId}, but ${digestKey} sealed version ${entry.versionId}`,
+        detail: `tampered: ${key}: ${altered.detail}`,
       };
     }
     const broken = input.brokenDigests.get(digestKey);

@@ -61,6 +61,9 @@ export class OktaRateLimitError extends Error {
 }
 
 /** Okta answered with an unexpected status (after retries for 5xx). */
+/** Pages of one list at most: past this, the list is recorded as incomplete. */
+export const MAX_PAGES = 5_000;
+
 export class OktaApiError extends Error {
   override name = 'OktaApiError';
   constructor(
@@ -69,6 +72,14 @@ export class OktaApiError extends Error {
     options?: { cause?: unknown },
   ) {
     super(message, options);
+  }
+}
+
+/** A list whose pagination loops or never ends: stopped, and recorded as incomplete. */
+export class OktaPaginationError extends OktaApiError {
+  override name = 'OktaPaginationError';
+  constructor(message: string) {
+    super(200, message);
   }
 }
 
@@ -135,10 +146,22 @@ export class OktaClient {
     else registerSecret(options.auth.privateKey);
   }
 
-  /** Every item of a paginated list, following Link rel="next" until there is none. */
+  /**
+   * Every item of a paginated list, following Link rel="next" until there is none. A next link
+   * that repeats a page already read, or more than MAX_PAGES pages, stops the list with an
+   * OktaPaginationError (an OktaApiError: the collector records the list as incomplete).
+   */
   async *paginate<T>(path: string, onPage?: () => void): AsyncGenerator<T[]> {
     let url: string | undefined = new URL(path, this.origin).toString();
+    const seen = new Set<string>();
     while (url) {
+      if (seen.has(url))
+        throw new OktaPaginationError(
+          `Okta's next link repeats a page already read (${url}); stopped after ${seen.size} page(s) instead of looping`,
+        );
+      if (seen.size >= MAX_PAGES)
+        throw new OktaPaginationError(`Okta's list ${path} goes on past ${MAX_PAGES} pages; stopped there`);
+      seen.add(url);
       const response = await this.get(url);
       onPage?.();
       const body = (await response.json()) as T[];

@@ -40,8 +40,16 @@ export interface ProblemCheck {
 
 /** When evidence of `day` must be sealed at the latest: the end of the day plus the seal grace. */
 export function sealDue(config: Config, day: string): Date {
-  return new Date(dayStart(addDays(day, 1)).getTime() + config.locker.sealGraceHours * 3_600_000);
+  const memo = `${config.locker.sealGraceHours}|${day}`;
+  let due = DUE.get(memo);
+  if (due === undefined) {
+    due = dayStart(addDays(day, 1)).getTime() + config.locker.sealGraceHours * 3_600_000;
+    DUE.set(memo, due);
+  }
+  return new Date(due);
 }
+/** Judged once per day and grace, not once per snapshot (a year of 50 series is 18,250 of them). */
+const DUE = new Map<string, number>();
 
 const snapshotsOf = (ctx: ProblemContext) => [...ctx.facts.values()].filter((f) => !ctx.altered.has(f.key));
 

@@ -45,4 +45,15 @@ describe('config-recording', () => {
     );
     expect(outcome.result).toBe('fail');
   });
+
+  it.each(['SUCCESS', 'Success', 'success'])(
+    'Compliant: last status %j (the API documents Success; compared without case)',
+    (lastStatus) => {
+      expect(check.run(awsConfig('us-east-1', { lastStatus }), config).result).toBe('pass');
+    },
+  );
+
+  it.each(['FAILURE', 'Failure', 'Pending'])('Noncompliant: last status %j', (lastStatus) => {
+    expect(check.run(awsConfig('us-east-1', { lastStatus }), config).result).toBe('fail');
+  });
 });

@@ -26,4 +26,12 @@ describe('guardduty-enabled', () => {
     expect(outcome).toMatchObject({ result: 'fail', failing: ['eu-west-1'] });
     expect(outcome.detail).toMatch(/no enabled GuardDuty detector \(d1a2b3 is DISABLED\)/);
   });
+
+  it.each(['ENABLED', 'Enabled', 'enabled'])('Compliant: status %j, compared without case', (status) => {
+    expect(check.run(guardDuty('us-east-1', [detector({ status })]), config).result).toBe('pass');
+  });
+
+  it.each(['DISABLED', 'Disabled'])('Noncompliant: status %j', (status) => {
+    expect(check.run(guardDuty('us-east-1', [detector({ status })]), config).result).toBe('fail');
+  });
 });

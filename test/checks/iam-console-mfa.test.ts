@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { iamConsoleMfaCheck as check } from '../../shared/collectors/iam/iam-console-mfa.js';
-import { iam, row } from '../fixtures/aws/snapshots.js';
+import { iam, key, row } from '../fixtures/aws/snapshots.js';
 import { awsTestConfig } from '../helpers/aws-collectors.js';
 
 const config = awsTestConfig({ regions: ['us-east-1'] });
@@ -40,6 +40,54 @@ describe('iam-console-mfa', () => {
     expect(check.run(iam([], { AccountMFAEnabled: 0 }), config)).toMatchObject({
       result: 'fail',
       failing: ['<root_account>'],
+    });
+  });
+
+  describe('root user without credentials (centralized root access management)', () => {
+    it('Compliant: root has no password and no access key, so it needs no MFA', () => {
+      const outcome = check.run(
+        iam(
+          [
+            row('<root_account>', { mfaActive: false }),
+            row('alice', { passwordEnabled: true, mfaActive: true }),
+          ],
+          { AccountMFAEnabled: 0, AccountPasswordPresent: 0, AccountAccessKeysPresent: 0 },
+        ),
+        config,
+      );
+      expect(outcome).toMatchObject({ result: 'pass', failing: [] });
+      expect(outcome.detail).toMatch(/root user has no password and no access key/);
+    });
+
+    it('Noncompliant: root with a password and no MFA', () => {
+      const outcome = check.run(
+        iam([row('<root_account>', { mfaActive: false })], {
+          AccountMFAEnabled: 0,
+          AccountPasswordPresent: 1,
+          AccountAccessKeysPresent: 0,
+        }),
+        config,
+      );
+      expect(outcome).toMatchObject({ result: 'fail', failing: ['<root_account>'] });
+    });
+
+    it('Noncompliant: root with an active access key and no MFA', () => {
+      const outcome = check.run(
+        iam([row('<root_account>', { mfaActive: false, accessKey1: key('2026-01-01T00:00:00.000Z') })], {
+          AccountMFAEnabled: 0,
+          AccountPasswordPresent: 0,
+        }),
+        config,
+      );
+      expect(outcome).toMatchObject({ result: 'fail', failing: ['<root_account>'] });
+    });
+
+    it('Noncompliant: report says not_supported and the summary does not say there is no password', () => {
+      const outcome = check.run(
+        iam([row('<root_account>', { mfaActive: false })], { AccountMFAEnabled: 0 }),
+        config,
+      );
+      expect(outcome).toMatchObject({ result: 'fail', failing: ['<root_account>'] });
     });
   });
 });

@@ -94,7 +94,7 @@ describe('a new collector needs its folder and the registry line, nothing else',
 
   it('its secrets, settings keys and check appear in the derived lists and tables', () => {
     expect(
-      secretVariables([...COLLECTORS, { ...widgetCollector, source: 'okta' }]).OKTA_SECRET_ARN,
+      secretVariables([...COLLECTORS, { ...widgetCollector, source: 'okta' }]).OKTA_SECRET_PARAMETER,
     ).toContain('WIDGET_TOKEN');
     const blocks = Object.fromEntries(registryBlocks([...MODULES, widgets]).map((b) => [b.name, b.body]));
     expect(blocks.collectors).toContain('| `example-widgets` | `aws-<account>` | `aws.widgets` |');

@@ -1,11 +1,11 @@
 /**
  * functions/collect.ts invoked the way EventBridge Scheduler invokes it, against the
- * emulator: the Okta credentials come from a Secrets Manager secret on the emulator into a
+ * emulator: the Okta credentials come from an SSM SecureString parameter on the emulator into a
  * local Okta-like server, and each run leaves a COMPLIANCE-locked snapshot in an
  * Object-Lock bucket.
  */
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { handler as collectHandler } from '../../functions/collect.js';
 import { s3ClientOptions } from '../../shared/aws/clients.js';
@@ -16,7 +16,7 @@ import { DEFAULT_OKTA_TOKEN, makeOktaOrg, type OktaServer, startOktaServer } fro
 import { schedulerEvent } from './scheduler-event.js';
 
 const s3 = new S3Client(s3ClientOptions());
-const secrets = new SecretsManagerClient({});
+const ssm = new SSMClient({});
 let bucket: string;
 let okta: OktaServer;
 /** The environment after the emulator account is set up (the per-file setup's beforeAll). */
@@ -37,16 +37,16 @@ afterEach(() => {
 afterAll(async () => {
   await okta.stop();
   s3.destroy();
-  secrets.destroy();
+  ssm.destroy();
 });
 
 const baseConfig = () => ({ locker: { retentionDays: 30 }, auditPeriod: { start: '2026-01-01' } });
 
+/** A SecureString parameter as the user puts it (docs/deploy.md); returns its name. */
 async function putSecret(value: string): Promise<string> {
-  const out = await secrets.send(
-    new CreateSecretCommand({ Name: uniqueName('evidence/okta'), SecretString: value }),
-  );
-  return out.ARN!;
+  const name = `/${uniqueName('EvidenceLocker')}/okta`;
+  await ssm.send(new PutParameterCommand({ Name: name, Type: 'SecureString', Value: value }));
+  return name;
 }
 
 /** Load the handler as Lambda does: a fresh module (cold start) under the function's environment. */
@@ -88,12 +88,12 @@ async function readLocked(key: string) {
 }
 
 describe('collect handler', () => {
-  it('loads the Okta token from Secrets Manager and writes a locked snapshot', async () => {
+  it('loads the Okta token from its SecureString parameter and writes a locked snapshot', async () => {
     const arn = await putSecret(JSON.stringify({ OKTA_API_TOKEN: DEFAULT_OKTA_TOKEN }));
     const handler = await coldStart({
       EVIDENCE_COLLECTOR: 'okta',
       EVIDENCE_CONFIG_JSON: JSON.stringify({ ...baseConfig(), okta: { orgUrl: okta.url } }),
-      OKTA_SECRET_ARN: arn,
+      OKTA_SECRET_PARAMETER: arn,
       POWERTOOLS_SERVICE_NAME: 'evidence-collect-okta',
     });
     const metrics = captureMetrics();
@@ -120,7 +120,7 @@ describe('collect handler', () => {
     const handler = await coldStart({
       EVIDENCE_COLLECTOR: 'okta',
       EVIDENCE_CONFIG_JSON: JSON.stringify({ ...baseConfig(), okta: { orgUrl: okta.url } }),
-      OKTA_SECRET_ARN: arn,
+      OKTA_SECRET_PARAMETER: arn,
       POWERTOOLS_SERVICE_NAME: 'evidence-collect-okta',
     });
     const metrics = captureMetrics();
@@ -136,12 +136,27 @@ describe('collect handler', () => {
     expect(metrics()[0]).toMatchObject({ SnapshotsWritten: 1, SnapshotsFailed: 1 });
   });
 
+  it('records an error snapshot naming the variable when the parameter was never created', async () => {
+    const handler = await coldStart({
+      EVIDENCE_COLLECTOR: 'okta',
+      EVIDENCE_CONFIG_JSON: JSON.stringify({ ...baseConfig(), okta: { orgUrl: okta.url } }),
+      OKTA_SECRET_PARAMETER: `/${uniqueName('EvidenceLocker')}/never-created`,
+    });
+    captureMetrics();
+
+    const summary = await handler(schedulerEvent('2026-11-24T00:05:00Z'));
+
+    expect(summary.results[0]!.status).toBe('error');
+    const { snapshot } = await readLocked(summary.results[0]!.key);
+    expect(snapshot.errors.join(' ')).toMatch(/OKTA_API_TOKEN/);
+  });
+
   it('takes a bare secret string as the token and never lets it reach the locker', async () => {
     const arn = await putSecret(DEFAULT_OKTA_TOKEN);
     const handler = await coldStart({
       EVIDENCE_COLLECTOR: 'okta',
       EVIDENCE_CONFIG_JSON: JSON.stringify({ ...baseConfig(), okta: { orgUrl: okta.url } }),
-      OKTA_SECRET_ARN: arn,
+      OKTA_SECRET_PARAMETER: arn,
     });
     captureMetrics();
     const summary = await handler(schedulerEvent('2026-11-24T00:05:00Z'));

@@ -238,7 +238,9 @@ describe('least privilege', () => {
     }
   });
 
-  it('gives Okta and GitHub collectors their secret and no AWS source access', () => {
+  it('gives Okta and GitHub collectors their credentials parameter (free to store) and no AWS source access', () => {
+    // No Secrets Manager secret ($0.40 a month each): a SecureString the user creates.
+    expect(ofType('AWS::SecretsManager::Secret')).toEqual([]);
     for (const source of ['Okta', 'Github']) {
       const id = functionId(`Collect${source}`);
       expect(roleActions(id)).toEqual([
@@ -247,14 +249,16 @@ describe('least privilege', () => {
         's3:GetBucketObjectLockConfiguration',
         's3:PutObject',
         's3:PutObjectRetention',
-        'secretsmanager:DescribeSecret',
-        'secretsmanager:GetSecretValue',
         'sqs:SendMessage',
+        'ssm:GetParameter',
       ]);
+      const read = allStatements().find(
+        ({ where, statement }) =>
+          where.startsWith(`Collect${source}`) && statement.Sid === 'ReadCredentialsParameter',
+      )!.statement;
+      expect(JSON.stringify(read.Resource)).toContain(`:parameter/EvidenceLocker/${source.toLowerCase()}"`);
       const env = resources[id]!.Properties.Environment.Variables;
-      expect(env[`${source.toUpperCase()}_SECRET_ARN`]).toEqual({
-        Ref: expect.stringMatching(`^${source}Credentials`),
-      });
+      expect(env[`${source.toUpperCase()}_SECRET_PARAMETER`]).toBe(`/EvidenceLocker/${source.toLowerCase()}`);
       expect(env.EVIDENCE_COLLECTOR).toBe(source.toLowerCase());
     }
   });

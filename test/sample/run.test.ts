@@ -125,7 +125,7 @@ describe('runSample over a directory locker', () => {
     );
     const [tampered, unsealed] = report.samples;
     expect(tampered).toMatchObject({ day: '2026-02-02', result: 'fail', integrity: 'hash-mismatch' });
-    expect(tampered!.detail).toMatch(/^tampered: SHA-256 of .* but digests\/2026-02-02\/.* sealed /);
+    expect(tampered!.detail).toMatch(/^tampered: .*: SHA-256 is .*, digests\/2026-02-02\/.* sealed /);
     expect(unsealed).toMatchObject({ day: '2026-02-03', result: 'fail', integrity: 'not-sealed' });
     expect(unsealed!.detail).toMatch(/evidence seal --day 2026-02-03/);
   });

@@ -265,6 +265,8 @@ export interface GitHubServerOptions {
     retryAfterSeconds?: number;
     status5xxAtRequest?: number[];
     noAnswerFromRequest?: number;
+    /** A server bug: a page after the first answers the cursor it was given as its endCursor (a loop). */
+    repeatEndCursor?: boolean;
   };
   clock?: { now(): number };
 }
@@ -305,6 +307,7 @@ export function githubSchema(): GraphQLSchema {
 
 interface Ctx {
   salt: string;
+  repeatEndCursor?: boolean;
 }
 
 export async function startGitHubServer(
@@ -470,7 +473,7 @@ export async function startGitHubServer(
       schema,
       document,
       rootValue: { ...root, rateLimit },
-      contextValue: { salt } satisfies Ctx,
+      contextValue: { salt, repeatEndCursor: options.inject?.repeatEndCursor } satisfies Ctx,
       variableValues: body.variables ?? {},
     });
     const errors = result.errors?.map((e) => ({
@@ -950,7 +953,7 @@ function connection<T>(items: T[], args: ConnectionArgs, name: string, ctx: Ctx)
       hasNextPage: start + nodes.length < items.length,
       hasPreviousPage: start > 0,
       startCursor: nodes.length ? cursor(start) : null,
-      endCursor: nodes.length ? cursor(endIndex) : null,
+      endCursor: ctx.repeatEndCursor && args.after ? args.after : nodes.length ? cursor(endIndex) : null,
     },
   };
 }

@@ -146,7 +146,13 @@ export interface OktaServerOptions {
   oauthClients?: { clientId: string; publicKey: JWK | KeyObject; scopes?: string[] }[];
   /** Per-endpoint fixed window. Default 600 calls per 60 s. */
   rateLimit?: { limit: number; windowSeconds: number };
-  inject?: { status429AtRequest?: number[]; resetAfterSeconds?: number; status5xxAtRequest?: number[] };
+  inject?: {
+    status429AtRequest?: number[];
+    resetAfterSeconds?: number;
+    status5xxAtRequest?: number[];
+    /** A server bug: every Link rel="next" points to the page itself (a pagination loop). */
+    nextLinkIsSelf?: boolean;
+  };
   /** Epoch ms. Default Date.now. */
   clock?: { now(): number };
   /** Delay before each API answer (to make concurrency observable). Default 0. */
@@ -312,7 +318,8 @@ export async function startOktaServer(
     const self = new URL(url.pathname, base);
     self.search = url.search;
     const links = [`<${self}>; rel="self"`];
-    if (offset + limit < items.length) {
+    if (options.inject?.nextLinkIsSelf) links.push(`<${self}>; rel="next"`);
+    else if (offset + limit < items.length) {
       const next = new URL(url.pathname, base);
       next.searchParams.set('after', encodeCursor(offset + limit, salt));
       next.searchParams.set('limit', String(limit));

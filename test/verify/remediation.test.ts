@@ -2,7 +2,7 @@
  * The remediation report: from the source document's own compliance.json example, and from
  * what `verify --findings` writes for a locker with a gap and a tampered snapshot.
  */
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { marked } from 'marked';
@@ -108,6 +108,8 @@ describe('remediation report', () => {
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('is never overwritten');
     // What verify --findings itself writes: an empty locker, every expected day missing.
+    // (verify reads a locker; it never creates one: the empty locker is made here.)
+    await mkdir(path.join(dir, 'locker'));
     const real = path.join(dir, 'verify-findings.json');
     const verified = await runCli(
       [

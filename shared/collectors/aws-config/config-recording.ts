@@ -26,7 +26,8 @@ export const configRecordingCheck = defineCheck(awsConfigCollector, {
       const s = statuses.find((x) => x.name === r.name);
       if (!s) problems.push(`${r.name} has no status`);
       else if (!s.recording) problems.push(`${r.name} is not recording`);
-      else if (s.lastStatus !== 'SUCCESS') {
+      // The API documents Success | Failure | Pending; emulators answer SUCCESS: compare without case.
+      else if (s.lastStatus?.toUpperCase() !== 'SUCCESS') {
         const error = s.lastErrorCode
           ? `, ${s.lastErrorCode}${s.lastErrorMessage ? `: ${s.lastErrorMessage}` : ''}`
           : '';

@@ -385,6 +385,7 @@ async function collectOrg(client: GitHubClient, scope: GitHubScope, ctx: Collect
   };
 
   let after: string | null = null;
+  const cursors = cursorGuard('repositories');
   let totalRepositories = 0;
   let requiresTwoFactorAuthentication: boolean | null = null;
   let repositoriesComplete = true;
@@ -441,11 +442,19 @@ async function collectOrg(client: GitHubClient, scope: GitHubScope, ctx: Collect
       errors.push('GitHub reported more repositories but gave no cursor to continue');
       break;
     }
+    const stop = cursors.stop(info.endCursor);
+    if (stop) {
+      repositoriesComplete = false;
+      errors.push(`the repository list stopped after ${repositories.length} repositories: ${stop}`);
+      break;
+    }
     after = info.endCursor;
   }
 
   for (const pending of refsWithMoreRules) {
     let cursor = pending.after;
+    const ruleCursors = cursorGuard(`rules of ${pending.repo.nameWithOwner}`);
+    if (cursor) ruleCursors.stop(cursor);
     try {
       for (;;) {
         const { data } = await client.graphql<{
@@ -461,6 +470,8 @@ async function collectOrg(client: GitHubClient, scope: GitHubScope, ctx: Collect
           pending.repo.rulesComplete = true;
           break;
         }
+        const stop = ruleCursors.stop(rules.pageInfo.endCursor ?? '');
+        if (stop) throw new GitHubApiError(stop);
         cursor = rules.pageInfo.endCursor;
       }
     } catch (err) {
@@ -587,3 +598,25 @@ function toRule(rule: RulePayload): RuleEvidence {
 }
 
 export const githubCollector = createGitHubCollector();
+
+/** Pages of one connection at most: past this, the list is recorded as incomplete. */
+export const MAX_PAGES = 5_000;
+
+/**
+ * Guards a cursor loop: `stop(cursor)` says why to stop (a cursor already followed, or too
+ * many pages, or no cursor), or undefined to go on. A GitHub that repeats an endCursor would
+ * otherwise be asked for the same page forever.
+ */
+function cursorGuard(what: string): { stop(cursor: string): string | undefined } {
+  const seen = new Set<string>();
+  return {
+    stop(cursor) {
+      if (!cursor) return `GitHub reported more ${what} but gave no cursor to continue`;
+      if (seen.has(cursor))
+        return `GitHub's endCursor for ${what} repeats one already followed; stopped after ${seen.size} page(s) instead of looping`;
+      if (seen.size >= MAX_PAGES) return `${what} go on past ${MAX_PAGES} pages; stopped there`;
+      seen.add(cursor);
+      return undefined;
+    },
+  };
+}

@@ -20,7 +20,8 @@ export const guardDutyEnabledCheck = defineCheck(guardDutyCollector, {
     const { region, accountId, detectors } = snapshot.data;
     const where = `account ${accountId} ${region}`;
     if (detectors.length === 0) return fail(`${where}: no GuardDuty detector`, [region]);
-    const enabled = detectors.filter((d) => d.status === 'ENABLED');
+    // DetectorStatus is documented ENABLED | DISABLED; compare without case, as for every AWS status.
+    const enabled = detectors.filter((d) => d.status?.toUpperCase() === 'ENABLED');
     if (enabled.length === 0) {
       const states = detectors.map((d) => `${d.detectorId} is ${d.status ?? 'of unknown status'}`).join(', ');
       return fail(`${where}: no enabled GuardDuty detector (${states})`, [region]);

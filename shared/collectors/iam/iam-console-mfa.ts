@@ -2,6 +2,12 @@
  * iam-console-mfa (CC6.1): every IAM user with a console password has an MFA device, and
  * the root user has MFA. Root MFA comes from the credential report's <root_account> row,
  * or, when the report has none, from the account summary's AccountMFAEnabled.
+ *
+ * A root user that cannot sign in needs no MFA: no password and no access key, the state
+ * centralized root access management (AWS Organizations) leaves member accounts in. That is
+ * known only when the evidence says so: the report's password_enabled "false" (or, when it
+ * says "not_supported", the account summary's AccountPasswordPresent 0) and no active access
+ * key in the row (and AccountAccessKeysPresent not 1). Anything unknown keeps MFA required.
  */
 
 import { defineCheck, fail, pass } from '../../checks/types.js';
@@ -21,14 +27,28 @@ export const iamConsoleMfaCheck = defineCheck(iamCollector, {
     const rows = credentialReport.rows;
     const root = rows.find((r) => r.user === ROOT_ACCOUNT);
     const rootMfa = root ? root.mfaActive : accountSummary.AccountMFAEnabled === 1;
+    const rootHasNoPassword =
+      root?.passwordEnabled === false ||
+      ((root === undefined || root.passwordEnabled === null) && accountSummary.AccountPasswordPresent === 0);
+    const rootHasNoKey =
+      accountSummary.AccountAccessKeysPresent !== 1 &&
+      (root
+        ? !root.accessKey1.active && !root.accessKey2.active
+        : accountSummary.AccountAccessKeysPresent === 0);
+    const rootCannotSignIn = rootHasNoPassword && rootHasNoKey;
+    const rootOk = rootMfa || rootCannotSignIn;
     const consoleUsers = rows.filter((r) => r.user !== ROOT_ACCOUNT && r.passwordEnabled === true);
     const without = consoleUsers.filter((r) => !r.mfaActive).map((r) => r.user);
-    const failing = [...(rootMfa ? [] : [ROOT_ACCOUNT]), ...without.sort()];
+    const failing = [...(rootOk ? [] : [ROOT_ACCOUNT]), ...without.sort()];
     if (failing.length === 0) {
-      return pass(`account ${accountId}: root and all ${consoleUsers.length} console user(s) have MFA`);
+      return pass(
+        rootMfa
+          ? `account ${accountId}: root and all ${consoleUsers.length} console user(s) have MFA`
+          : `account ${accountId}: the root user has no password and no access key (cannot sign in), and all ${consoleUsers.length} console user(s) have MFA`,
+      );
     }
     const parts: string[] = [];
-    if (!rootMfa) parts.push('the root user has no MFA');
+    if (!rootOk) parts.push('the root user has no MFA');
     if (without.length)
       parts.push(
         `${without.length} of ${consoleUsers.length} console user(s) without MFA: ${without.join(', ')}`,
