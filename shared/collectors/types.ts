@@ -10,7 +10,7 @@
  * its controls. The CDK roles, the permissions lists, the expected series, the config schema
  * and the README/docs tables come from the registry (test/collectors/contract.test.ts).
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { OrganizationInventory } from '../aws/organization.js';
 import type { Check } from '../checks/types.js';
 import type { Clock } from '../clock.js';

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { planCollectors } from '../../infra/config.js';
 import { registryBlocks, staleBlocks } from '../../scripts/registry-docs.js';
 import { allAwsReadActions } from '../../shared/aws/permissions.js';

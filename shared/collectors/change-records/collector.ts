@@ -15,7 +15,7 @@
  * requests of the day.
  */
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SourceUnavailableError } from '../../errors.js';
 import { GitHubApiError, type GitHubClient, type GitHubGraphqlError } from '../../vendors/github-client.js';
 import {

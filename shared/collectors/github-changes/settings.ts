@@ -2,7 +2,7 @@
  * `github.changes` in evidence.config.json: turns on the github-changes collector (and, with
  * `records`, the change-records collector, which shares this section).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { addDays, dayOf, dayStart } from '../../evidence/days.js';
 import type { CollectorSettings } from '../types.js';
 
