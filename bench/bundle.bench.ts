@@ -89,10 +89,12 @@ export const bundleBench: Bench = {
         const key = resource.Properties.Code!.S3Key!;
         const dir = path.join(assembly.directory, `asset.${key.replace(/\.zip$/, '')}`);
         const file = path.join(dir, 'index.mjs');
+        // Values CloudFormation resolves at deploy time (a key id, a topic ARN) get a placeholder.
         const env = Object.fromEntries(
-          Object.entries(resource.Properties.Environment?.Variables ?? {}).filter(
-            ([, v]) => typeof v === 'string',
-          ),
+          Object.entries(resource.Properties.Environment?.Variables ?? {}).map(([k, v]) => [
+            k,
+            typeof v === 'string' ? v : `bench-${k.toLowerCase()}`,
+          ]),
         ) as Record<string, string>;
         env.EVIDENCE_STORE = 's3://bench-locker';
         // In Lambda the configuration comes from the config layer under /opt: here, the local file.
