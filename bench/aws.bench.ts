@@ -76,7 +76,7 @@ async function iamFigures(url: string, users: number): Promise<void> {
  * A forwarding proxy to the emulator that holds each request `delayMs` first: the round
  * trip to a distant region, which the emulator on 127.0.0.1 does not have.
  */
-async function latencyProxy(target: string, delayMs: number): Promise<{ url: string; close(): void }> {
+export async function latencyProxy(target: string, delayMs: number): Promise<{ url: string; close(): void }> {
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);

@@ -8,10 +8,37 @@
  * Figures, never assertions.
  */
 import { spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { getHeapStatistics } from 'node:v8';
+import {
+  CreateAccountCommand,
+  CreateOrganizationalUnitCommand,
+  CreateOrganizationCommand,
+  ListRootsCommand,
+  MoveAccountCommand,
+  OrganizationsClient,
+} from '@aws-sdk/client-organizations';
+import { startEmulator, useEmulatorAccount } from '../scripts/emulator.js';
+import { forgetAwsCredentials } from '../shared/aws/accounts.js';
+import { awsScopeEnvironment } from '../shared/aws/identity.js';
+import { DEFAULT_ENABLED_REGIONS } from '../shared/aws/regions.js';
+import { systemClock } from '../shared/clock.js';
+import { awsConfigCollector } from '../shared/collectors/aws-config.js';
+import { cloudTrailCollector } from '../shared/collectors/cloudtrail.js';
+import { guardDutyCollector } from '../shared/collectors/guardduty.js';
+import { createIamCollector } from '../shared/collectors/iam.js';
+import { organizationCollector } from '../shared/collectors/organization.js';
+import { planAwsRun, runAwsShard } from '../shared/collectors/shards.js';
+import { mapLimit } from '../shared/concurrency.js';
+import { parseConfig } from '../shared/config.js';
+import { DirectoryLocker } from '../shared/locker/directory.js';
 import { makeGitHubOrg, startGitHubServer } from '../test/servers/github-server.js';
 import { makeOktaOrg, startOktaServer } from '../test/servers/okta-server.js';
+import { latencyProxy } from './aws.bench.js';
 import type { Bench } from './run.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -97,11 +124,128 @@ async function github(): Promise<void> {
   }
 }
 
+/**
+ * AWS: an organization of SCALE_ACCOUNTS (default 200) member accounts in 4 OUs on the
+ * emulator, every request held 80 ms by a proxy (a cross-region round trip), 17 regions,
+ * the four AWS collectors. The plan discovers once and writes the organization snapshot;
+ * shards of SHARD_ACCOUNTS accounts run SHARD_CONCURRENCY at once (a Distributed Map's
+ * MaxConcurrency), each with the runner's own bound of aws.concurrency scopes.
+ */
+async function awsOrganization(): Promise<void> {
+  const members = Number(process.env.SCALE_ACCOUNTS ?? 200);
+  const shardAccounts = Number(process.env.SHARD_ACCOUNTS ?? 5);
+  const shardConcurrency = Number(process.env.SHARD_CONCURRENCY ?? 10);
+  const emulator = await startEmulator();
+  const proxy = await latencyProxy(emulator.url, 80);
+  try {
+    await useEmulatorAccount(emulator.url);
+    const orgs = new OrganizationsClient({ region: 'us-east-1' });
+    await orgs.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+    const rootId = (await orgs.send(new ListRootsCommand({}))).Roots![0]!.Id!;
+    const ous: string[] = [];
+    for (const name of ['Prod', 'Staging', 'Dev', 'Shared']) {
+      ous.push(
+        (await orgs.send(new CreateOrganizationalUnitCommand({ Name: name, ParentId: rootId })))
+          .OrganizationalUnit!.Id!,
+      );
+    }
+    const seed = performance.now();
+    await mapLimit(
+      Array.from({ length: members }, (_, i) => i),
+      8,
+      async (i) => {
+        const id = (
+          await orgs.send(
+            new CreateAccountCommand({ AccountName: `acct-${i}`, Email: `acct-${i}@example.com` }),
+          )
+        ).CreateAccountStatus!.AccountId!;
+        await orgs.send(
+          new MoveAccountCommand({ AccountId: id, SourceParentId: rootId, DestinationParentId: ous[i % 4]! }),
+        );
+      },
+    );
+    const seedMs = performance.now() - seed;
+    orgs.destroy();
+    process.env.AWS_ENDPOINT_URL = proxy.url;
+    forgetAwsCredentials();
+
+    const config = parseConfig({
+      locker: { retentionDays: 730 },
+      aws: { regions: [...DEFAULT_ENABLED_REGIONS], organization: {}, concurrency: 8 },
+      auditPeriod: { start: '2026-01-01' },
+    });
+    const collectors = [
+      organizationCollector,
+      guardDutyCollector,
+      createIamCollector({ sleep: async () => {} }),
+      awsConfigCollector,
+      cloudTrailCollector,
+    ];
+    const locker = new DirectoryLocker(await mkdtemp(path.join(tmpdir(), 'scale-aws-')));
+    let peakHeap = 0;
+    const sample = setInterval(() => {
+      peakHeap = Math.max(peakHeap, getHeapStatistics().used_heap_size);
+    }, 50);
+    const started = performance.now();
+    const plan = await planAwsRun({
+      config,
+      locker,
+      collectors,
+      clock: systemClock,
+      scopeEnvironment: awsScopeEnvironment,
+      shardAccounts,
+    });
+    const planMs = performance.now() - started;
+    const shardFigures = await mapLimit(plan.shards, shardConcurrency, async (shard) => {
+      const t = performance.now();
+      const run = await runAwsShard({
+        config,
+        locker,
+        collectors,
+        clock: systemClock,
+        shard,
+        environment: plan.environment,
+      });
+      return {
+        ms: performance.now() - t,
+        requests: run.results.reduce((n, r) => n + r.requests, 0),
+        snapshots: run.results.length,
+        failed: run.results.filter((r) => r.status !== 'ok').length,
+      };
+    });
+    const totalMs = performance.now() - started;
+    clearInterval(sample);
+    const slowest = shardFigures.reduce((a, b) => (b.ms > a.ms ? b : a));
+    const requests =
+      shardFigures.reduce((n, f) => n + f.requests, 0) + plan.organization.results[0]!.requests;
+    const snapshots = shardFigures.reduce((n, f) => n + f.snapshots, 0) + 1;
+    const failed = shardFigures.reduce((n, f) => n + f.failed, 0);
+    console.log(
+      `aws     ${members + 1} accounts × ${config.aws!.regions.length} regions, 4 collectors, +80 ms a request: ` +
+        `plan (discovery + organization snapshot) ${(planMs / 1000).toFixed(1)} s, ${plan.organization.results[0]!.requests} requests; ` +
+        `${plan.shards.length} shards of ${shardAccounts} accounts, ${shardConcurrency} at once: ` +
+        `whole run ${(totalMs / 1000).toFixed(1)} s, ${requests} requests, ${snapshots} snapshots (${failed} not ok); ` +
+        `slowest shard ${(slowest.ms / 1000).toFixed(1)} s (${slowest.requests} requests), median ${(median(shardFigures.map((f) => f.ms)) / 1000).toFixed(1)} s; ` +
+        `process peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB, peak heap ${Math.round(peakHeap / 1048576)} MiB ` +
+        `(all ${shardConcurrency} shards in one process); seeding the organization ${(seedMs / 1000).toFixed(1)} s`,
+    );
+  } finally {
+    proxy.close();
+    await emulator.stop();
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
 export const scaleBench: Bench = {
   name: 'scale',
   async run() {
     const only = process.env.SCALE_PART;
     if (!only || only === 'okta') await okta();
     if (!only || only === 'github') await github();
+    if (!only || only === 'aws') await awsOrganization();
   },
 };

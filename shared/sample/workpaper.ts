@@ -3,7 +3,7 @@
  * (Test design; Sampling strategy; Expected outcome; results; Exceptions), samples.json in the
  * shape docs/sampling.md describes, and the exact commands to re-check each sampled snapshot with standard tools.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AnyCheck } from '../checks/types.js';
@@ -442,6 +442,18 @@ export interface WrittenWorkpaper {
 /** Refuse an --out directory that already holds a workpaper: a workpaper is never overwritten. */
 export async function assertNoWorkpaper(dir: string): Promise<void> {
   const abs = path.resolve(dir);
+  // The directory, or the nearest part of its path that exists, must be a directory: a file in
+  // the way is a usage error now, not an ENOTDIR after the whole sample has run.
+  for (let p = abs; ; p = path.dirname(p)) {
+    if (existsSync(p)) {
+      if (!statSync(p).isDirectory())
+        throw new UsageError(
+          `--out ${dir}: ${p} is a file, not a directory; name a directory for workpaper.md, samples.csv and samples.json`,
+        );
+      break;
+    }
+    if (path.dirname(p) === p) break;
+  }
   for (const name of ['workpaper.md', 'samples.csv', 'samples.json']) {
     if (existsSync(path.join(abs, name)))
       throw new UsageError(

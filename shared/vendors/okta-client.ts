@@ -12,8 +12,8 @@
  *
  * Time is injected (`timer`): tests advance a manual clock instead of sleeping.
  */
-import { randomUUID } from 'node:crypto';
-import { importJWK, importPKCS8, type JWK, type KeyObject, SignJWT } from 'jose';
+import { createPrivateKey, type KeyObject as NodeKeyObject, randomUUID } from 'node:crypto';
+import { importJWK, type JWK, type KeyObject, SignJWT } from 'jose';
 import { SourceUnavailableError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
 import { registerSecret } from '../secrets.js';
@@ -391,7 +391,29 @@ export class OktaClient {
   }
 }
 
-/** A PEM (PKCS#8) or JWK private key; JWKs carry their own alg and kid. */
+/** JWS algorithm of an EC key by its curve (JWK crv, or Node's namedCurve). */
+const EC_ALGORITHMS: Record<string, string> = {
+  'P-256': 'ES256',
+  'P-384': 'ES384',
+  'P-521': 'ES512',
+  prime256v1: 'ES256',
+  secp384r1: 'ES384',
+  secp521r1: 'ES512',
+};
+
+/** The JWS algorithm for a private key: RS256 for RSA, ES256/384/512 by curve for EC. */
+export function signingAlgorithm(key: NodeKeyObject): string {
+  if (key.asymmetricKeyType === 'rsa') return 'RS256';
+  if (key.asymmetricKeyType === 'ec') {
+    const alg = EC_ALGORITHMS[key.asymmetricKeyDetails?.namedCurve ?? ''];
+    if (alg) return alg;
+  }
+  throw new Error(
+    `unsupported key type ${key.asymmetricKeyType ?? 'unknown'}${key.asymmetricKeyDetails?.namedCurve ? ` (${key.asymmetricKeyDetails.namedCurve})` : ''}: Okta accepts RSA or EC P-256/P-384/P-521 keys`,
+  );
+}
+
+/** A PEM (PKCS#8, or SEC1/PKCS#1) or JWK private key; JWKs carry their own alg and kid. */
 async function importPrivateKey(
   text: string,
 ): Promise<{ key: Awaited<ReturnType<typeof importJWK>> | KeyObject; alg: string; kid?: string }> {
@@ -399,12 +421,14 @@ async function importPrivateKey(
   try {
     if (trimmed.startsWith('{')) {
       const jwk = JSON.parse(trimmed) as JWK;
-      const alg = jwk.alg ?? (jwk.kty === 'EC' ? 'ES256' : 'RS256');
+      const alg = jwk.alg ?? (jwk.kty === 'EC' ? (EC_ALGORITHMS[String(jwk.crv)] ?? 'ES256') : 'RS256');
       const key = await importJWK(jwk, alg);
       return { key, alg, ...(jwk.kid ? { kid: jwk.kid } : {}) };
     }
-    const alg = /BEGIN EC PRIVATE KEY/.test(trimmed) ? 'ES256' : 'RS256';
-    return { key: await importPKCS8(trimmed, alg), alg };
+    // The algorithm comes from the key itself (its type and curve), not from the PEM's label:
+    // an EC key in PKCS#8 ("BEGIN PRIVATE KEY") is as valid as one in SEC1 ("BEGIN EC PRIVATE KEY").
+    const key = createPrivateKey(trimmed);
+    return { key, alg: signingAlgorithm(key) };
   } catch (err) {
     throw new SourceUnavailableError(
       'OKTA_PRIVATE_KEY is not a usable private key: expected a PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----") or a private JWK as JSON',

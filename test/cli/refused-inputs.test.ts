@@ -3,7 +3,7 @@
  * value and what is expected, and nothing created.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -76,5 +76,44 @@ describe('--store refused', () => {
     const run = await runCli(['collect', '--only', 'github', '--store', store, '--config', config]);
     expect(run.stderr).toContain(`creating a new directory locker at ${store}`);
     expect(existsSync(store)).toBe(true);
+  });
+});
+
+describe('sample --out refused', () => {
+  it('--out under a file: exit 2 naming the file, not a bare ENOTDIR', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'out-'));
+    const config = path.join(dir, 'evidence.config.json');
+    await writeFile(
+      config,
+      JSON.stringify({
+        locker: { retentionDays: 730 },
+        github: { org: 'acme' },
+        auditPeriod: { start: '2026-01-01' },
+      }),
+    );
+    await mkdir(path.join(dir, 'locker'));
+    const file = path.join(dir, 'a-file');
+    await writeFile(file, 'x');
+    const run = await runCli(
+      [
+        'sample',
+        '--check',
+        'github-branch-protection',
+        '--size',
+        '1',
+        '--seed',
+        's',
+        '--out',
+        path.join(file, 'wp'),
+        '--store',
+        path.join(dir, 'locker'),
+        '--config',
+        config,
+      ],
+      { clock: '2026-02-01T00:00:00.000Z' },
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`${file} is a file, not a directory`);
+    expect(run.stderr).not.toMatch(/ENOTDIR/);
   });
 });

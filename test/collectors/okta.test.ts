@@ -210,6 +210,27 @@ describe('okta collector', () => {
       expect(lines.join('')).not.toContain(accessToken);
     });
 
+    it.each(['ES256', 'ES384'] as const)(
+      'an EC %s key in PKCS#8 PEM (the format the error message asks for): the algorithm comes from the key',
+      async (alg) => {
+        const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
+        const pem = await exportPKCS8(privateKey);
+        expect(pem).toContain('BEGIN PRIVATE KEY');
+        const { timer, config, ctx } = await setup(makeOktaOrg({ groups: 1, membersPerGroup: 1 }), {
+          oauthClients: [{ clientId: '0oa4ecapp', publicKey: await exportJWK(publicKey) }],
+        });
+        const collector = createOktaCollector({
+          timer,
+          auth: () => ({ kind: 'oauth', clientId: '0oa4ecapp', privateKey: pem }),
+        });
+
+        const out = await collector.collect(collector.scopes(config, {})[0]!, ctx);
+
+        expect(out.status).toBe('ok');
+        expect(server!.stats.tokenRequests).toBe(1);
+      },
+    );
+
     it('accepts a JWK private key (with kid) and reports a missing scope with the fix', async () => {
       const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
       const jwk = { ...(await exportJWK(privateKey)), alg: 'ES256', kid: 'k1' };

@@ -28,6 +28,7 @@ import {
   organizationCollector,
 } from '../../shared/collectors/organization/collector.js';
 import { type RunResult, runCollectors } from '../../shared/collectors/runner.js';
+import { planAwsRun, runAwsShard } from '../../shared/collectors/shards.js';
 import type { AnyCollector } from '../../shared/collectors/types.js';
 import { readSnapshot } from '../../shared/evidence/read.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
@@ -287,6 +288,76 @@ describe('AWS Organizations discovery (emulator)', () => {
         ouNames: 'Root/Prod',
       });
       tree.members.get(tree.prod)!.push(added);
+    });
+
+    it('fan-out: the plan writes the organization snapshot and cuts shards; each shard collects its accounts only', async () => {
+      const locker = new DirectoryLocker(await mkdtemp(path.join(tmpdir(), 'org-')));
+      const clock = fixedClock('2026-04-23T00:05:00.000Z');
+      const plan = await planAwsRun({
+        config: config(),
+        locker,
+        collectors,
+        clock,
+        scopeEnvironment: awsScopeEnvironment,
+        shardAccounts: 4,
+      });
+      expect(plan.organization.results.map((r) => `${r.collector}/${r.scope}/${r.status}`)).toEqual([
+        'organization/aws-organization/ok',
+      ]);
+      const inScope = plan.environment.organization!.accounts.filter((a) => a.inScope).map((a) => a.id);
+      expect(plan.shards.flatMap((s) => s.accounts)).toEqual(inScope);
+      expect(plan.shards.every((s) => s.accounts.length <= 4)).toBe(true);
+      const shard = plan.shards[1]!;
+      const run = await runAwsShard({
+        config: config(),
+        locker,
+        collectors,
+        clock,
+        shard,
+        environment: plan.environment,
+      });
+      expect(run.results.map((r) => `${r.collector}/${r.scope}`).sort()).toEqual(
+        [
+          ...shard.accounts.map((a) => `iam/aws-${a}`),
+          ...shard.accounts.map((a) => `guardduty/aws-${a}-eu-west-1`),
+        ].sort(),
+      );
+      expect(run.results.every((r) => r.status === 'ok')).toBe(true);
+    });
+
+    it('a shard that hits its deadline writes error snapshots that say so; the rest of it is kept', async () => {
+      const locker = new DirectoryLocker(await mkdtemp(path.join(tmpdir(), 'org-')));
+      const clock = fixedClock('2026-04-23T00:05:00.000Z');
+      const plan = await planAwsRun({
+        config: config(),
+        locker,
+        collectors,
+        clock,
+        scopeEnvironment: awsScopeEnvironment,
+      });
+      const shard = plan.shards[0]!;
+      // IAM never answers in this shard; the deadline (1 s after the start) ends the wait.
+      const hanging: AnyCollector = { ...iam, collect: () => new Promise(() => {}) };
+      const run = await runAwsShard({
+        config: config(),
+        locker,
+        collectors: [organizationCollector, hanging, guardDutyCollector],
+        clock,
+        shard,
+        environment: plan.environment,
+        deadline: new Date(clock.now().getTime() + 1_000),
+      });
+      expect(run.results.map((r) => `${r.collector}/${r.scope}`).sort()).toEqual(
+        [
+          ...shard.accounts.map((a) => `iam/aws-${a}`),
+          ...shard.accounts.map((a) => `guardduty/aws-${a}-eu-west-1`),
+        ].sort(),
+      );
+      for (const r of run.results.filter((x) => x.collector === 'iam')) {
+        expect(r.status).toBe('error');
+        expect(r.error).toMatch(/deadline/);
+        expect((await readSnapshot(locker, r.key)).snapshot.status).toBe('error');
+      }
     });
 
     it('a failed discovery: the organization snapshot is an error; the other AWS collectors say why, write nothing', async () => {
