@@ -19,8 +19,8 @@ import { startEmulator, useEmulatorAccount } from '../scripts/emulator.js';
 import { mapLimit } from '../shared/aws/accounts.js';
 import { DEFAULT_ENABLED_REGIONS } from '../shared/aws/regions.js';
 import { fixedClock } from '../shared/clock.js';
-import { guardDutyCollector } from '../shared/collectors/guardduty.js';
-import { createIamCollector } from '../shared/collectors/iam.js';
+import { guardDutyCollector } from '../shared/collectors/guardduty/collector.js';
+import { createIamCollector } from '../shared/collectors/iam/collector.js';
 import { runCollectors } from '../shared/collectors/runner.js';
 import { parseConfig } from '../shared/config.js';
 import { canonicalJson } from '../shared/evidence/canonical.js';
@@ -57,6 +57,7 @@ async function iamFigures(url: string, users: number): Promise<void> {
     { id: `aws-${account}`, accountId: account, regions: ['us-east-1'] },
     {
       config,
+      settings: undefined,
       clock: fixedClock(new Date()),
       logger: { debug() {}, info() {}, warn() {}, error() {} },
       stats,

@@ -5,6 +5,7 @@
  */
 import { awsBench } from './aws.bench.js';
 import { bundleBench } from './bundle.bench.js';
+import { changesBench } from './changes.bench.js';
 import { lockerBench } from './locker.bench.js';
 import { sampleBench } from './sample.bench.js';
 import { scaleBench } from './scale.bench.js';
@@ -24,6 +25,7 @@ export const BENCHES: readonly Bench[] = [
   verifyBench,
   bundleBench,
   scaleBench,
+  changesBench,
 ];
 
 const wanted = process.argv.slice(2);

@@ -43,7 +43,10 @@ const benchCheck: Check<BenchData> = {
   id: 'bench-enabled',
   controls: ['CC7.2'],
   collector: 'bench',
+  title: 'Bench detectors enabled',
   description: 'every detector is enabled',
+  procedure: 'Look at each detector.',
+  remediation: 'Enable it.',
   run(snapshot) {
     const off = snapshot.data.detectors.filter((d) => d.status !== 'ENABLED').map((d) => d.id);
     return off.length ? fail(`${off.length} detector(s) disabled`, off) : pass('all detectors enabled');
@@ -139,7 +142,7 @@ export const sampleBench: Bench = {
         });
         const ms = performance.now() - t;
         const requests = locker.stats.requests - before;
-        const counts = { pass: 0, fail: 0, missing: 0 };
+        const counts = { pass: 0, fail: 0, 'not-applicable': 0, missing: 0 };
         for (const s of report.samples) counts[s.result]++;
         console.log(
           `sample 3 days/month × 12 months × ${SERIES} series: ${report.samples.length} samples in ${(ms / 1000).toFixed(2)} s, ` +

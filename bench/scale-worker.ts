@@ -7,8 +7,8 @@
 import { performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { systemClock } from '../shared/clock.js';
-import { createGitHubCollector } from '../shared/collectors/github.js';
-import { createOktaCollector } from '../shared/collectors/okta.js';
+import { createGitHubCollector } from '../shared/collectors/github/collector.js';
+import { createOktaCollector } from '../shared/collectors/okta/collector.js';
 import type { AnyCollector, CollectorContext } from '../shared/collectors/types.js';
 import { parseConfig } from '../shared/config.js';
 import { canonicalJson } from '../shared/evidence/canonical.js';
@@ -40,6 +40,7 @@ const sample = setInterval(() => {
 }, 20);
 const ctx: CollectorContext = {
   config,
+  settings: undefined,
   clock: systemClock,
   logger: silentLogger,
   stats: { requests: 0, pages: 0 },

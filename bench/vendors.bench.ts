@@ -8,8 +8,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { systemClock } from '../shared/clock.js';
-import { createGitHubCollector } from '../shared/collectors/github.js';
-import { createOktaCollector, type OktaData } from '../shared/collectors/okta.js';
+import { createGitHubCollector } from '../shared/collectors/github/collector.js';
+import { createOktaCollector, type OktaData } from '../shared/collectors/okta/collector.js';
 import type { CollectorContext } from '../shared/collectors/types.js';
 import { parseConfig } from '../shared/config.js';
 import { silentLogger } from '../shared/log.js';
@@ -20,7 +20,13 @@ import type { Bench } from './run.js';
 const base = { locker: { retentionDays: 730 }, auditPeriod: { start: '2026-01-01' } };
 
 function context(config: ReturnType<typeof parseConfig>): CollectorContext {
-  return { config, clock: systemClock, logger: silentLogger, stats: { requests: 0, pages: 0 } };
+  return {
+    config,
+    settings: undefined,
+    clock: systemClock,
+    logger: silentLogger,
+    stats: { requests: 0, pages: 0 },
+  };
 }
 
 async function github(): Promise<void> {

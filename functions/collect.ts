@@ -13,7 +13,9 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { awsClientOptions } from '../shared/aws/clients.js';
 import { awsScopeEnvironment } from '../shared/aws/identity.js';
+import { COLLECTORS } from '../shared/collectors/registry.js';
 import { type RunSummary, runCollectors } from '../shared/collectors/runner.js';
+import { secretVariables } from '../shared/collectors/types.js';
 import { loadConfig } from '../shared/config.js';
 import { optionalEnv, requiredEnv } from '../shared/env.js';
 import { openLocker } from '../shared/locker/index.js';
@@ -21,14 +23,14 @@ import { type Logger, redactingLogger } from '../shared/log.js';
 import { registerSecret } from '../shared/secrets.js';
 import { parseScheduledEvent } from './scheduled-event.js';
 
-/** The variables each vendor secret may hold, as JSON keys; a plain string is the first one. */
-export const SECRET_VARIABLES = {
-  OKTA_SECRET_PARAMETER: ['OKTA_API_TOKEN', 'OKTA_PRIVATE_KEY'],
-  GITHUB_SECRET_PARAMETER: ['GITHUB_TOKEN', 'GITHUB_APP_PRIVATE_KEY'],
-} as const;
+/**
+ * The variables each vendor secret may hold, as JSON keys (a plain string is the first one):
+ * `<SOURCE>_SECRET_PARAMETER` → the `secrets` the registered collectors of that source declare.
+ */
+export const SECRET_VARIABLES: Readonly<Record<string, readonly string[]>> = secretVariables(COLLECTORS);
 
 const collectorId = requiredEnv('EVIDENCE_COLLECTOR');
-const config = loadConfig();
+const config = loadConfig(undefined, COLLECTORS);
 const locker = openLocker(requiredEnv('EVIDENCE_STORE'), { create: true });
 const logger: Logger = redactingLogger(new PowertoolsLogger() as unknown as Logger);
 const metrics = new Metrics();
@@ -86,16 +88,14 @@ export async function handler(
 
 /** Put each configured vendor secret's values into the variables the collectors read. */
 async function loadSecrets(): Promise<void> {
-  const wanted = (Object.keys(SECRET_VARIABLES) as (keyof typeof SECRET_VARIABLES)[]).filter(
-    (v) => optionalEnv(v) !== undefined,
-  );
+  const wanted = Object.keys(SECRET_VARIABLES).filter((v) => optionalEnv(v) !== undefined);
   if (wanted.length === 0) return;
   const client = new SSMClient(awsClientOptions());
   try {
     for (const nameVariable of wanted) {
       const parameter = requiredEnv(nameVariable);
       const text = await readParameter(client, parameter);
-      const names = SECRET_VARIABLES[nameVariable];
+      const names = SECRET_VARIABLES[nameVariable] ?? [];
       const values = parseSecret(text, names);
       for (const [name, value] of Object.entries(values)) {
         registerSecret(value);

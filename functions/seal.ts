@@ -8,6 +8,7 @@
  */
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../shared/clock.js';
+import { COLLECTORS } from '../shared/collectors/registry.js';
 import { loadConfig } from '../shared/config.js';
 import { requiredEnv } from '../shared/env.js';
 import { addDays, dayOf } from '../shared/evidence/days.js';
@@ -17,7 +18,7 @@ import { openLocker } from '../shared/locker/index.js';
 import { type Logger, redactingLogger } from '../shared/log.js';
 import { parseScheduledEvent } from './scheduled-event.js';
 
-const config = loadConfig();
+const config = loadConfig(undefined, COLLECTORS);
 const locker = openLocker(requiredEnv('EVIDENCE_STORE'), { create: true });
 const logger: Logger = redactingLogger(new PowertoolsLogger() as unknown as Logger);
 const kmsKeyId = requiredEnv(SIGNING_KMS_KEY_ENV);

@@ -29,6 +29,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { awsClientOptions, s3ClientOptions } from '../shared/aws/clients.js';
 import { callerAccountId } from '../shared/aws/identity.js';
+import { COLLECTORS } from '../shared/collectors/registry.js';
 import type { AnyCollector } from '../shared/collectors/types.js';
 import { loadConfig } from '../shared/config.js';
 import { optionalEnv, requiredEnv } from '../shared/env.js';
@@ -75,7 +76,7 @@ export function createHandler(deps: VerifyHandlerDeps = {}): (event: unknown) =>
   const logger = deps.logger ?? defaultLogger;
   return async (event) => {
     const run = parseScheduledEvent(event, new Date());
-    const config = loadConfig();
+    const config = loadConfig(undefined, COLLECTORS);
     const store = requiredEnv('EVIDENCE_STORE');
     const topicArn = optionalEnv('ALERT_TOPIC_ARN');
     const namespace = optionalEnv('POWERTOOLS_METRICS_NAMESPACE') ?? DEFAULT_METRICS_NAMESPACE;

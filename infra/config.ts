@@ -7,15 +7,15 @@
  * collector without a list of read actions, is a synth error naming it: never a silent skip.
  */
 
-import { AWS_READ_ACTIONS } from '../shared/aws/permissions.js';
+import { awsReadActions } from '../shared/aws/permissions.js';
 import { COLLECTORS } from '../shared/collectors/registry.js';
 import { selectCollectors } from '../shared/collectors/runner.js';
-import type { AnyCollector, Source } from '../shared/collectors/types.js';
+import { type AnyCollector, SOURCES, type Source } from '../shared/collectors/types.js';
 import { type Config, configPath, loadConfig } from '../shared/config.js';
 import { ConfigError } from '../shared/errors.js';
 
 /** What the stack needs to know about a collector: its id and its source. */
-export type CollectorInfo = Pick<AnyCollector, 'id' | 'source' | 'description'>;
+export type CollectorInfo = Pick<AnyCollector, 'id' | 'source' | 'description'> & Partial<AnyCollector>;
 
 /** One collector function to deploy. */
 export interface PlannedCollector {
@@ -31,15 +31,13 @@ export interface PlanOptions {
   readActions?: Readonly<Record<string, readonly string[]>>;
 }
 
-const SOURCES: readonly Source[] = ['aws', 'okta', 'github'];
-
 /**
  * The collector functions this configuration deploys. Throws ConfigError when a configured
  * source has no registered collector or an AWS collector has no read actions.
  */
 export function planCollectors(config: Config, options: PlanOptions = {}): PlannedCollector[] {
   const collectors = options.collectors ?? COLLECTORS;
-  const readActions = options.readActions ?? AWS_READ_ACTIONS;
+  const readActions = options.readActions ?? awsReadActions(collectors as readonly AnyCollector[]);
   const missing = SOURCES.filter(
     (source) => config[source] !== undefined && !collectors.some((c) => c.source === source),
   );
@@ -57,7 +55,7 @@ export function planCollectors(config: Config, options: PlanOptions = {}): Plann
     if (!actions || actions.length === 0) {
       throw new ConfigError(
         `the AWS collector "${c.id}" has no IAM read actions, so its role would be unusable; ` +
-          'export its actions next to the collector and list them in AWS_READ_ACTIONS (shared/aws/permissions.ts)',
+          'declare them as `permissions` in its folder (shared/collectors/<id>/collector.ts)',
       );
     }
     return {
@@ -79,5 +77,5 @@ export function allReadActions(planned: readonly PlannedCollector[]): string[] {
  * Always a file: EVIDENCE_CONFIG_JSON is for the Lambda functions, not for synth.
  */
 export function loadStackConfig(file: string | undefined): Config {
-  return loadConfig(configPath(file));
+  return loadConfig(configPath(file), COLLECTORS);
 }

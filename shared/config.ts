@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod';
 import { AWS_REGIONS } from './aws/regions.js';
+import type { AnyCollector, Source } from './collectors/types.js';
 import { optionalEnv } from './env.js';
 import { ConfigError } from './errors.js';
 import { DaySchema } from './evidence/ids.js';
@@ -202,12 +203,61 @@ export const ConfigSchema = z
   })
   .strict();
 
+/**
+ * The configuration as the product reads it. Collector sections (`github.changes`, ...) are
+ * validated too but typed by their collector: read them with `settingsOf(collector, config)`.
+ */
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
 
-/** Validate a parsed configuration; `source` names the file in messages. */
-export function parseConfig(data: unknown, source = DEFAULT_CONFIG_FILE): Config {
-  const result = ConfigSchema.safeParse(data, { reportInput: true });
+const schemas = new WeakMap<readonly AnyCollector[], z.ZodType<Config>>();
+
+/**
+ * The full schema: the base above with every collector's own section (`<source>.<key>`)
+ * added to its source's section, still strict, so an unknown key is an error. Two
+ * collectors may share a section only by declaring the same schema object.
+ */
+export function configSchemaFor(collectors: readonly AnyCollector[]): z.ZodType<Config> {
+  const cached = schemas.get(collectors);
+  if (cached) return cached;
+  const sections = new Map<Source, Map<string, { schema: z.ZodType; owner: string }>>();
+  for (const c of collectors) {
+    if (!c.settings) continue;
+    const bySource = sections.get(c.source) ?? new Map<string, { schema: z.ZodType; owner: string }>();
+    sections.set(c.source, bySource);
+    const before = bySource.get(c.settings.key);
+    if (before && before.schema !== c.settings.schema)
+      throw new ConfigError(
+        `collectors ${before.owner} and ${c.id} both declare the section ${c.source}.${c.settings.key} with different schemas; share one schema object`,
+      );
+    bySource.set(c.settings.key, { schema: c.settings.schema, owner: c.id });
+  }
+  const base = ConfigSchema.shape;
+  const extended: Record<string, z.ZodType> = {};
+  for (const [source, keys] of sections) {
+    const section = base[source].unwrap();
+    extended[source] = section
+      .extend(Object.fromEntries([...keys].map(([key, { schema }]) => [key, schema.optional()])))
+      .strict()
+      .optional();
+  }
+  const schema = ConfigSchema.extend(extended).strict() as unknown as z.ZodType<Config>;
+  schemas.set(collectors, schema);
+  return schema;
+}
+
+/**
+ * Validate a parsed configuration; `source` names the file in messages. `collectors` (pass
+ * the registry, `COLLECTORS`) contribute their sections; without them a collector section is
+ * an unknown key, i.e. an error. This module does not import the registry itself, so that
+ * what reads the configuration need not load every collector.
+ */
+export function parseConfig(
+  data: unknown,
+  source = DEFAULT_CONFIG_FILE,
+  collectors: readonly AnyCollector[] = [],
+): Config {
+  const result = configSchemaFor(collectors).safeParse(data, { reportInput: true });
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
     const key = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
@@ -251,7 +301,7 @@ export function configPath(explicit?: string): string {
   return path.resolve(explicit ?? optionalEnv('EVIDENCE_CONFIG') ?? DEFAULT_CONFIG_FILE);
 }
 
-export function loadConfig(explicit?: string): Config {
+export function loadConfig(explicit?: string, collectors: readonly AnyCollector[] = []): Config {
   // In Lambda the stack passes the validated configuration itself, not a file.
   const inline = explicit === undefined ? optionalEnv('EVIDENCE_CONFIG_JSON') : undefined;
   if (inline !== undefined) {
@@ -264,7 +314,7 @@ export function loadConfig(explicit?: string): Config {
       });
     }
     refuseDuplicateKeys(inline, 'EVIDENCE_CONFIG_JSON');
-    return parseConfig(data, 'EVIDENCE_CONFIG_JSON');
+    return parseConfig(data, 'EVIDENCE_CONFIG_JSON', collectors);
   }
   const file = configPath(explicit);
   let text: string;
@@ -283,5 +333,5 @@ export function loadConfig(explicit?: string): Config {
     throw new ConfigError(`${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
   refuseDuplicateKeys(text, file);
-  return parseConfig(data, file);
+  return parseConfig(data, file, collectors);
 }

@@ -29,7 +29,10 @@ export function awsEndpointOverride(): string | undefined {
   return optionalEnv('AWS_ENDPOINT_URL_S3') ?? optionalEnv('AWS_ENDPOINT_URL');
 }
 
-/** Variables that hold credentials: their values are scrubbed wherever they might be echoed. */
+/**
+ * Variables that hold credentials: their values are scrubbed wherever they might be echoed.
+ * Collectors declare theirs (`secrets`); the runner registers those too.
+ */
 export const SECRET_VARIABLES = [
   'AWS_SECRET_ACCESS_KEY',
   'AWS_SESSION_TOKEN',
@@ -43,8 +46,8 @@ export const SECRET_VARIABLES = [
  * Register the current values of every credential variable for redaction. Called at load
  * and again when work starts (credentials may be set after this module loaded).
  */
-export function registerEnvironmentSecrets(): void {
-  for (const name of SECRET_VARIABLES) registerSecret(optionalEnv(name));
+export function registerEnvironmentSecrets(more: readonly string[] = []): void {
+  for (const name of [...SECRET_VARIABLES, ...more]) registerSecret(optionalEnv(name));
 }
 
 registerEnvironmentSecrets();

@@ -1,25 +1,26 @@
 /**
- * Every IAM action the AWS collectors call, by collector: the collector role in the CDK
- * stack (and the role each member account deploys for `aws.accounts`) grants exactly these.
- * docs/aws-collectors.md lists the same actions for people.
+ * Every IAM action the AWS collectors call, by collector, derived from what each collector
+ * declares (`permissions`): the collector role in the CDK stack (and the role each member
+ * account deploys for `aws.accounts`) grants exactly these, and the docs list them
+ * (generated from the registry).
  */
-import { AWS_CONFIG_READ_ACTIONS } from '../collectors/aws-config.js';
-import { CLOUDTRAIL_READ_ACTIONS } from '../collectors/cloudtrail.js';
-import { GUARDDUTY_READ_ACTIONS } from '../collectors/guardduty.js';
-import { IAM_READ_ACTIONS } from '../collectors/iam.js';
-import { ORGANIZATION_READ_ACTIONS } from './organization.js';
+import { COLLECTORS } from '../collectors/registry.js';
+import type { AnyCollector } from '../collectors/types.js';
 
-export const AWS_READ_ACTIONS: Readonly<Record<string, readonly string[]>> = {
-  guardduty: GUARDDUTY_READ_ACTIONS,
-  iam: IAM_READ_ACTIONS,
-  'aws-config': AWS_CONFIG_READ_ACTIONS,
-  cloudtrail: CLOUDTRAIL_READ_ACTIONS,
-  organization: ORGANIZATION_READ_ACTIONS,
-};
+/** Each AWS collector's IAM actions, by collector id. */
+export function awsReadActions(
+  collectors: readonly AnyCollector[] = COLLECTORS,
+): Readonly<Record<string, readonly string[]>> {
+  return Object.fromEntries(
+    collectors.filter((c) => c.source === 'aws').map((c) => [c.id, [...(c.permissions ?? [])]]),
+  );
+}
+
+export const AWS_READ_ACTIONS: Readonly<Record<string, readonly string[]>> = awsReadActions();
 
 /** Every read action of every AWS collector, sorted, each once. */
-export function allAwsReadActions(): string[] {
-  return [...new Set(Object.values(AWS_READ_ACTIONS).flat())].sort();
+export function allAwsReadActions(collectors: readonly AnyCollector[] = COLLECTORS): string[] {
+  return [...new Set(Object.values(awsReadActions(collectors)).flat())].sort();
 }
 
 /**

@@ -1,24 +1,11 @@
 /**
- * Every check, in one list; test/checks/registry.test.ts pins the registered ids.
+ * Every check, in one list, derived from the collector registry (each collector folder
+ * exports its checks); test/checks/registry.test.ts pins the registered ids.
  */
-import { cloudTrailLoggingCheck } from './cloudtrail-logging.js';
-import { configRecordingCheck } from './config-recording.js';
-import { githubBranchProtectionCheck } from './github-branch-protection.js';
-import { guardDutyEnabledCheck } from './guardduty-enabled.js';
-import { iamConsoleMfaCheck } from './iam-console-mfa.js';
-import { iamKeyRotationCheck } from './iam-key-rotation.js';
-import { oktaPrivilegedGroupsCheck } from './okta-privileged-groups.js';
+import { MODULES } from '../collectors/registry.js';
 import type { AnyCheck } from './types.js';
 
-export const CHECKS: readonly AnyCheck[] = [
-  guardDutyEnabledCheck,
-  cloudTrailLoggingCheck,
-  configRecordingCheck,
-  iamConsoleMfaCheck,
-  iamKeyRotationCheck,
-  oktaPrivilegedGroupsCheck,
-  githubBranchProtectionCheck,
-];
+export const CHECKS: readonly AnyCheck[] = MODULES.flatMap((m) => m.checks);
 
 export function findCheck(id: string): AnyCheck | undefined {
   return CHECKS.find((c) => c.id === id);

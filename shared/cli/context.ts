@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Clock } from '../clock.js';
+import { COLLECTORS } from '../collectors/registry.js';
 import { type Config, configPath, loadConfig } from '../config.js';
 import { optionalEnv } from '../env.js';
 import { UsageError } from '../errors.js';
@@ -46,7 +47,7 @@ export class CliContext {
   }
 
   loadConfig(): Config {
-    this.config ??= loadConfig(this.options.config);
+    this.config ??= loadConfig(this.options.config, COLLECTORS);
     return this.config;
   }
 

@@ -1,25 +1,36 @@
 /**
- * Every collector, in one list. Adding a collector is one file and one line here;
- * test/collectors/registry.test.ts pins the registered ids.
+ * Every collector, in one list: adding one is a folder (shared/collectors/<id>/, see
+ * types.ts) and one line here. The checks, the config schema, the IAM roles, the expected
+ * series and the README/docs tables are derived from this list; test/collectors/registry.test.ts
+ * pins the ids and test/collectors/contract.test.ts pins that nothing else needs an edit.
  */
-import { awsConfigCollector } from './aws-config.js';
-import { cloudTrailCollector } from './cloudtrail.js';
-import { githubCollector } from './github.js';
-import { guardDutyCollector } from './guardduty.js';
-import { iamCollector } from './iam.js';
-import { oktaCollector } from './okta.js';
-import { organizationCollector } from './organization.js';
-import type { AnyCollector } from './types.js';
+import awsConfig from './aws-config/index.js';
+import changeRecords from './change-records/index.js';
+import cloudtrail from './cloudtrail/index.js';
+import github from './github/index.js';
+import githubChanges from './github-changes/index.js';
+import guardduty from './guardduty/index.js';
+import iam from './iam/index.js';
+import okta from './okta/index.js';
+import organization from './organization/index.js';
+import type { AnyCollector, CollectorModule } from './types.js';
 
-export const COLLECTORS: readonly AnyCollector[] = [
-  guardDutyCollector,
-  iamCollector,
-  awsConfigCollector,
-  cloudTrailCollector,
-  organizationCollector,
-  oktaCollector,
-  githubCollector,
+export const MODULES: readonly CollectorModule[] = [
+  guardduty,
+  iam,
+  awsConfig,
+  cloudtrail,
+  organization,
+  okta,
+  github,
+  githubChanges,
+  changeRecords,
 ];
+
+export const COLLECTORS: readonly AnyCollector[] = MODULES.map((m) => m.collector);
+
+/** Every population `sample --population` can draw from. */
+export const POPULATIONS = MODULES.flatMap((m) => m.populations ?? []);
 
 export function findCollector(id: string): AnyCollector | undefined {
   return COLLECTORS.find((c) => c.id === id);

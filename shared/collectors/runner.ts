@@ -19,7 +19,15 @@ import { type Logger, silentLogger } from '../log.js';
 import { redact } from '../secrets.js';
 import { TOOL } from '../version.js';
 import { COLLECTORS } from './registry.js';
-import type { AnyCollector, CollectorContext, Scope, ScopeEnvironment } from './types.js';
+import {
+  type AnyCollector,
+  type CollectorContext,
+  isEnabled,
+  requiredSection,
+  type Scope,
+  type ScopeEnvironment,
+  settingsOf,
+} from './types.js';
 
 export interface RunResult {
   collector: string;
@@ -88,9 +96,7 @@ export function selectCollectors(
   only: readonly string[] | undefined,
   collectors: readonly AnyCollector[] = COLLECTORS,
 ): AnyCollector[] {
-  const configured = collectors.filter(
-    (c) => config[c.source] !== undefined && (c.enabled?.(config) ?? true),
-  );
+  const configured = collectors.filter((c) => isEnabled(c, config));
   if (!only || only.length === 0) return configured;
   const unknown = only.filter((id) => !collectors.some((c) => c.id === id));
   if (unknown.length) {
@@ -104,13 +110,13 @@ export function selectCollectors(
   );
   if (disabled.length) {
     throw new UsageError(
-      `--only ${disabled.join(', ')}: the configuration does not enable ${disabled.length === 1 ? 'this collector' : 'these collectors'} (organization needs aws.organization), so there is nothing to collect`,
+      `--only ${disabled.join(', ')}: the configuration does not enable ${disabled.length === 1 ? 'this collector' : 'these collectors'} (${disabled.map((id) => `${id} needs ${requiredSection(collectors.find((c) => c.id === id)!)}`).join(', ')}), so there is nothing to collect`,
     );
   }
   if (unconfigured.length) {
-    const sources = unconfigured.map((id) => collectors.find((c) => c.id === id)!.source);
+    const sections = unconfigured.map((id) => requiredSection(collectors.find((c) => c.id === id)!));
     throw new UsageError(
-      `--only ${unconfigured.join(', ')}: the configuration has no "${[...new Set(sources)].join('", "')}" section, so there is nothing to collect`,
+      `--only ${unconfigured.join(', ')}: the configuration has no "${[...new Set(sections)].join('", "')}" section, so there is nothing to collect`,
     );
   }
   return configured.filter((c) => only.includes(c.id));
@@ -121,7 +127,7 @@ export async function runCollectors(options: RunOptions): Promise<RunSummary> {
   const logger = options.logger ?? silentLogger;
   const runId = options.runId ?? newRunId();
   const selected = selectCollectors(options.config, options.only, options.collectors);
-  registerEnvironmentSecrets();
+  registerEnvironmentSecrets(selected.flatMap((c) => c.secrets ?? []));
   await options.locker.check();
 
   // The environment (the caller's AWS account) is resolved once, in the background: only the
@@ -206,7 +212,13 @@ async function runOne(
   const collectedAt = clock.now();
   const started = performance.now();
   const stats = { requests: 0, pages: 0 };
-  const ctx: CollectorContext = { config, clock, logger, stats };
+  const ctx: CollectorContext<unknown> = {
+    config,
+    settings: settingsOf(collector, config),
+    clock,
+    logger,
+    stats,
+  };
   let status: Snapshot['status'] = 'ok';
   let errors: string[] = [];
   let data: unknown = null;

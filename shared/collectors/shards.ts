@@ -15,7 +15,7 @@ import type { OrganizationInventory } from '../aws/organization.js';
 import { ConfigError } from '../errors.js';
 import { COLLECTORS } from './registry.js';
 import { type RunOptions, type RunSummary, runCollectors } from './runner.js';
-import type { AnyCollector, ScopeEnvironment } from './types.js';
+import { type AnyCollector, isEnabled, type ScopeEnvironment } from './types.js';
 
 export interface AwsShard {
   /** shard-0001, ...: for logs and the state machine's item ids. */
@@ -92,7 +92,7 @@ export async function runAwsShard(
   const collectors = options.collectors ?? COLLECTORS;
   const only = collectors
     .filter((c: AnyCollector) => c.source === 'aws' && c.id !== 'organization')
-    .filter((c) => c.enabled?.(options.config) ?? true)
+    .filter((c) => isEnabled(c, options.config))
     .map((c) => c.id);
   // aws.accounts entries refine organization accounts (name, role, external id) and stay;
   // entries outside the organization are not sharded (the plan's inventory does not list them).

@@ -2,13 +2,25 @@
  * The collector contract. A collector reads one source for one scope and returns raw
  * facts; it never judges (checks do). The runner (`runner.ts`) gives each
  * (collector, scope) its own failure boundary and writes one snapshot per scope.
+ *
+ * A collector is one folder, `shared/collectors/<id>/`, whose `index.ts` exports a
+ * `CollectorModule` (the collector and its checks), plus one line in `registry.ts`. It
+ * declares everything the rest of the product derives from it: the IAM actions of its role
+ * (AWS), its configuration section (zod), the secret variables it reads, its data type and
+ * its controls. The CDK roles, the permissions lists, the expected series, the config schema
+ * and the README/docs tables come from the registry (test/collectors/contract.test.ts).
  */
+import type * as z from 'zod';
 import type { OrganizationInventory } from '../aws/organization.js';
+import type { Check } from '../checks/types.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
+import type { Snapshot } from '../evidence/snapshot.js';
 import type { Logger } from '../log.js';
 
 export type Source = 'aws' | 'okta' | 'github';
+
+export const SOURCES: readonly Source[] = ['aws', 'okta', 'github'];
 
 /** What one collector run covers. `id` is the scope as written in keys and series names. */
 export interface Scope {
@@ -26,8 +38,10 @@ export interface ScopeEnvironment {
   organizationError?: Error;
 }
 
-export interface CollectorContext {
+export interface CollectorContext<T = undefined> {
   readonly config: Config;
+  /** The collector's own configuration section, validated (undefined when it declares none). */
+  readonly settings: T;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Count each API request and page here: they go into the snapshot's stats. */
@@ -43,24 +57,131 @@ export interface CollectResult<D = unknown> {
   errors?: string[];
 }
 
-export interface Collector<S extends Scope = Scope, D = unknown> {
+/** One key of a collector's configuration section, for the docs table. */
+export interface SettingDoc {
+  /** Key inside the section, e.g. "emergencyLabel" or "records.path". */
+  readonly key: string;
+  /** The default as written in the docs, e.g. "`emergency`" or "(none)". */
+  readonly default: string;
+  readonly meaning: string;
+}
+
+/**
+ * A collector's own configuration section: `<source>.<key>` in evidence.config.json
+ * (e.g. `github.changes`). The config schema is composed from these (shared/config.ts);
+ * two collectors may share a section by declaring the same object.
+ */
+export interface CollectorSettings<T> {
+  readonly key: string;
+  readonly schema: z.ZodType<T>;
+  /** Every key of the section, documented; a test compares them with the schema's keys. */
+  readonly keys: readonly SettingDoc[];
+}
+
+export interface Collector<S extends Scope = Scope, D = unknown, T = undefined> {
   /** Key segment and --only name, e.g. "guardduty". */
   readonly id: string;
   readonly source: Source;
   /** SOC 2 criteria the evidence supports, e.g. ["CC7.2"]. */
   readonly controls: readonly string[];
+  /** What a snapshot holds, one sentence (the README table shows it). */
   readonly description: string;
+  /** How its scope ids look, e.g. "aws-<account>-<region>" (docs; every registered collector has one). */
+  readonly scopePattern?: string;
+  /** AWS collectors: every IAM action it calls; its role grants exactly these. */
+  readonly permissions?: readonly string[];
+  /** Environment variables holding credentials it reads: registered for redaction, loaded from the source's secret in Lambda. */
+  readonly secrets?: readonly string[];
+  readonly settings?: CollectorSettings<T>;
   /**
-   * Whether this config asks for the collector at all, when its source's section is not
-   * enough (e.g. `organization` needs `aws.organization`). Absent: the source's section decides.
+   * Whether the configuration turns it on, given its settings (undefined when the section is
+   * absent). Default: the source's section is present and, if it declares a section, so is that.
    */
-  enabled?(config: Config): boolean;
+  enabled?(config: Config, settings: T | undefined): boolean;
+  /** With `enabled`: the configuration key that turns it on, e.g. "aws.organization" (messages, docs). */
+  readonly enabledWhen?: string;
   /** The scopes this collector covers: a pure function of the config and the environment. */
   scopes(config: Config, env: ScopeEnvironment): S[];
   /** Fetch the raw facts for one scope. Throw to record an error snapshot. */
-  collect(scope: S, ctx: CollectorContext): Promise<CollectResult<D>>;
+  collect(scope: S, ctx: CollectorContext<T>): Promise<CollectResult<D>>;
 }
 
 /** A collector of any scope type, as held in the registry. */
-// biome-ignore lint/suspicious/noExplicitAny: the registry holds collectors of different scope and data types
-export type AnyCollector = Collector<any, any>;
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds collectors of different scope, data and settings types
+export type AnyCollector = Collector<any, any, any>;
+
+/** The data type a collector stores. */
+export type DataOf<C> = C extends Collector<Scope, infer D, infer _T> ? D : never;
+
+/** One occurrence of a control (a merged change, ...) as `sample --population` sees it. */
+export interface PopulationItem {
+  /** Stable id, e.g. `owner/repo#12`. */
+  id: string;
+  /** When it happened (ISO): the item belongs to the window this falls in. */
+  at: string;
+  url: string;
+  /** Columns of the workpaper, in order (author, approvers, linked record, ...). */
+  fields: Record<string, string>;
+  verdict: 'pass' | 'fail';
+  detail: string;
+}
+
+/**
+ * A population of occurrences held in a collector's snapshots, for `sample --population
+ * <name>`: the items of each snapshot, whichever snapshot holds them.
+ */
+export interface Population<D = unknown> {
+  readonly name: string;
+  readonly collector: string;
+  readonly description: string;
+  readonly columns: readonly string[];
+  items(snapshot: Snapshot<D>, config: Config): PopulationItem[];
+}
+
+/** What one folder exports: a collector, the checks that judge its snapshots, its populations. */
+export interface CollectorModule {
+  readonly collector: AnyCollector;
+  // biome-ignore lint/suspicious/noExplicitAny: checks over the collector's data type
+  readonly checks: readonly Check<any>[];
+  // biome-ignore lint/suspicious/noExplicitAny: populations over the collector's data type
+  readonly populations?: readonly Population<any>[];
+}
+
+/** The collector's settings as validated at load, or undefined when its section is absent. */
+export function settingsOf<T>(collector: Collector<Scope, unknown, T>, config: Config): T | undefined {
+  if (!collector.settings) return undefined;
+  const section = (config as unknown as Record<string, Record<string, unknown> | undefined>)[
+    collector.source
+  ];
+  return section?.[collector.settings.key] as T | undefined;
+}
+
+/** Whether this configuration turns the collector on. */
+export function isEnabled(collector: AnyCollector, config: Config): boolean {
+  if (config[collector.source] === undefined) return false;
+  const settings = settingsOf(collector, config);
+  if (collector.enabled) return collector.enabled(config, settings);
+  return collector.settings === undefined || settings !== undefined;
+}
+
+/** Why a collector is off, for messages: the section it needs. */
+export function requiredSection(collector: AnyCollector): string {
+  return (
+    collector.enabledWhen ??
+    (collector.settings ? `${collector.source}.${collector.settings.key}` : collector.source)
+  );
+}
+
+/**
+ * The Lambda secret of each vendor source and the variables it may hold: `<SOURCE>_SECRET_PARAMETER`
+ * → every `secrets` entry of that source's collectors (AWS collectors use their role instead).
+ */
+export function secretVariables(collectors: readonly AnyCollector[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const c of collectors) {
+    if (c.source === 'aws' || !c.secrets?.length) continue;
+    const key = `${c.source.toUpperCase()}_SECRET_PARAMETER`;
+    out[key] = [...new Set([...(out[key] ?? []), ...c.secrets])];
+  }
+  return out;
+}

@@ -29,7 +29,7 @@ export const CELL_LABELS: Record<CellState, string> = {
   'not-expected': 'not expected',
 };
 
-export type CheckState = 'pass' | 'fail' | 'missing' | 'not-tested';
+export type CheckState = 'pass' | 'fail' | 'not-applicable' | 'missing' | 'not-tested';
 
 export interface Cell<S extends string> {
   day: string;

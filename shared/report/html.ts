@@ -62,6 +62,7 @@ export interface ReportModel {
 const CHECK_LABELS: Record<CheckState, string> = {
   pass: 'pass',
   fail: 'fail',
+  'not-applicable': 'not applicable (nothing to judge that day: never a pass)',
   missing: 'missing (no usable snapshot: never a pass)',
   'not-tested': 'not tested',
 };
@@ -94,7 +95,7 @@ table.cal td.first { border-left: 2px solid #555; }
 .c-present { background: var(--present); } .c-missing { background: var(--missing); } .c-failed { background: var(--failed); }
 .c-late { background: var(--late); } .c-acknowledged { background: var(--acknowledged); } .c-integrity { background: var(--integrity); }
 .c-not-expected { background: var(--not-expected); }
-.k-pass { background: var(--pass); } .k-fail { background: var(--fail); } .k-missing { background: var(--missing-check); } .k-not-tested { background: var(--not-tested); }
+.k-pass { background: var(--pass); } .k-fail { background: var(--fail); } .k-missing { background: var(--missing-check); } .k-not-tested { background: var(--not-tested); } .k-not-applicable { background: var(--not-tested); }
 table.cal td:hover { outline: 2px solid #000; }
 .legend { display: flex; flex-wrap: wrap; gap: 4px 16px; margin: 6px 0 4px; padding: 0; list-style: none; font-size: 12px; }
 .legend li::before { content: ""; display: inline-block; width: 12px; height: 12px; margin-right: 5px; vertical-align: -2px; background: var(--swatch); }
@@ -171,7 +172,7 @@ function runsOf<S extends string>(rows: readonly CalendarRow<S>[], skip: readonl
 export function reportHtml(m: ReportModel): string {
   const v = m.verification;
   const coverageLegend = CELL_STATES.map((s) => ({ cls: `c-${s}`, label: CELL_LABELS[s], color: `--${s}` }));
-  const checkLegend = (['pass', 'fail', 'missing', 'not-tested'] as const).map((s) => ({
+  const checkLegend = (['pass', 'fail', 'not-applicable', 'missing', 'not-tested'] as const).map((s) => ({
     cls: `k-${s}`,
     label: CHECK_LABELS[s],
     color: s === 'missing' ? '--missing-check' : `--${s}`,

@@ -10,7 +10,7 @@
  */
 
 import type { AnyCheck, CheckOutcome } from '../checks/types.js';
-import type { AnyCollector } from '../collectors/types.js';
+import { type AnyCollector, isEnabled, requiredSection } from '../collectors/types.js';
 import { mapLimit } from '../concurrency.js';
 import type { Config } from '../config.js';
 import { errorMessage, NotFoundError } from '../errors.js';
@@ -23,7 +23,7 @@ import { parseSnapshotKey, type Snapshot, SnapshotEnvelope, seriesId } from '../
 import type { Locker, LockMode } from '../locker/types.js';
 import { type SamplePlan, selectDays } from './select.js';
 
-export type SampleResultKind = 'pass' | 'fail' | 'missing';
+export type SampleResultKind = 'pass' | 'fail' | 'not-applicable' | 'missing';
 
 /** What the digests say about the sampled snapshot. */
 export type Integrity = 'sealed' | 'not-sealed' | 'hash-mismatch' | 'deleted' | 'chain-broken';
@@ -125,9 +125,9 @@ export function configuredScopes(
     notes.push(`collector ${collectorId} is not registered: its series come from the locker only.`);
     return [];
   }
-  if (config[collector.source] === undefined) {
+  if (!isEnabled(collector, config)) {
     notes.push(
-      `the configuration has no "${collector.source}" section: ${collectorId} series come from the locker only.`,
+      `the configuration has no "${requiredSection(collector)}" section: ${collectorId} series come from the locker only.`,
     );
     return [];
   }

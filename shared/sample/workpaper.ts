@@ -89,6 +89,7 @@ export function summarize(samples: readonly SampleResult[]) {
     total: samples.length,
     pass: samples.filter((s) => s.result === 'pass').length,
     fail: samples.filter((s) => s.result === 'fail').length,
+    notApplicable: samples.filter((s) => s.result === 'not-applicable').length,
     missing: samples.filter((s) => s.result === 'missing').length,
   };
 }
@@ -147,7 +148,7 @@ export function recheckCommands(report: SampleReport, s: SampleResult): string[]
 /** Deviation rate in percent with one decimal: (fail + missing) / total. */
 export function deviationRate(samples: readonly SampleResult[]): string {
   if (samples.length === 0) return 'n/a';
-  const bad = samples.filter((s) => s.result !== 'pass').length;
+  const bad = samples.filter((s) => s.result === 'fail' || s.result === 'missing').length;
   return `${((100 * bad) / samples.length).toFixed(1)}%`;
 }
 
@@ -177,7 +178,7 @@ export interface ExceptionGroup {
 export function groupExceptions(samples: readonly SampleResult[]): ExceptionGroup[] {
   const groups = new Map<string, ExceptionGroup>();
   for (const s of samples) {
-    if (s.result === 'pass') continue;
+    if (s.result === 'pass' || s.result === 'not-applicable') continue;
     const series = seriesId(s.collector, s.scope);
     const cause = causeOf(s);
     const id = `${s.check}\u0000${series}\u0000${cause}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cloudTrailLoggingCheck as check } from '../../shared/checks/cloudtrail-logging.js';
+import { cloudTrailLoggingCheck as check } from '../../shared/collectors/cloudtrail/cloudtrail-logging.js';
 import { cloudTrail, trail } from '../fixtures/aws/snapshots.js';
 import { awsTestConfig } from '../helpers/aws-collectors.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configRecordingCheck as check } from '../../shared/checks/config-recording.js';
+import { configRecordingCheck as check } from '../../shared/collectors/aws-config/config-recording.js';
 import { awsConfig } from '../fixtures/aws/snapshots.js';
 import { awsTestConfig } from '../helpers/aws-collectors.js';
 

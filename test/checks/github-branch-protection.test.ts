@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { githubBranchProtectionCheck } from '../../shared/checks/github-branch-protection.js';
 import type {
   BypassActorEvidence,
   GitHubData,
   RepositoryEvidence,
   RuleEvidence,
-} from '../../shared/collectors/github.js';
+} from '../../shared/collectors/github/collector.js';
+import { githubBranchProtectionCheck } from '../../shared/collectors/github/github-branch-protection.js';
 import type { Snapshot } from '../../shared/evidence/snapshot.js';
 import { makeSnapshot } from '../helpers/snapshots.js';
 import { testConfig } from '../helpers/vendors.js';
@@ -146,6 +146,16 @@ describe('github-branch-protection', () => {
         '(bypass: OrganizationAdmin always, Team release-managers pull_request); ' +
         'unread by ruleset "protect-main" (bypass actors not read).',
     );
+  });
+
+  it('Not applicable: an org with no repository (or only empty ones) has nothing to protect', () => {
+    for (const repos of [[], [repo('empty', { defaultBranch: null })]]) {
+      const outcome = githubBranchProtectionCheck.run(snapshot(repos), config);
+      expect(outcome.result).toBe('not-applicable');
+      expect(outcome.failing).toEqual([]);
+    }
+    // An incomplete list is never "nothing to judge".
+    expect(githubBranchProtectionCheck.run(snapshot([], false), config).result).toBe('fail');
   });
 
   it('Noncompliance: an unprotected repository fails with its name in the detail', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { guardDutyEnabledCheck as check } from '../../shared/checks/guardduty-enabled.js';
+import { guardDutyEnabledCheck as check } from '../../shared/collectors/guardduty/guardduty-enabled.js';
 import { detector, guardDuty } from '../fixtures/aws/snapshots.js';
 import { awsTestConfig } from '../helpers/aws-collectors.js';
 

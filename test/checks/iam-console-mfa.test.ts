@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { iamConsoleMfaCheck as check } from '../../shared/checks/iam-console-mfa.js';
+import { iamConsoleMfaCheck as check } from '../../shared/collectors/iam/iam-console-mfa.js';
 import { iam, key, row } from '../fixtures/aws/snapshots.js';
 import { awsTestConfig } from '../helpers/aws-collectors.js';
 

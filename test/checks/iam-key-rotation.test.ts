@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { iamKeyRotationCheck as check } from '../../shared/checks/iam-key-rotation.js';
+import { iamKeyRotationCheck as check } from '../../shared/collectors/iam/iam-key-rotation.js';
 import { iam, key, row } from '../fixtures/aws/snapshots.js';
 import { awsTestConfig } from '../helpers/aws-collectors.js';
 

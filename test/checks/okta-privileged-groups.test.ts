@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { oktaPrivilegedGroupsCheck } from '../../shared/checks/okta-privileged-groups.js';
-import type { OktaData, OktaGroupEvidence } from '../../shared/collectors/okta.js';
+import type { OktaData, OktaGroupEvidence } from '../../shared/collectors/okta/collector.js';
+import { oktaPrivilegedGroupsCheck } from '../../shared/collectors/okta/okta-privileged-groups.js';
 import type { Snapshot } from '../../shared/evidence/snapshot.js';
 import { makeSnapshot } from '../helpers/snapshots.js';
 import { testConfig } from '../helpers/vendors.js';

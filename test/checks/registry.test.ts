@@ -6,12 +6,15 @@ describe('check registry', () => {
   it('pins the registered check ids (README.md, Sources and checks)', () => {
     expect(CHECKS.map((c) => c.id)).toEqual([
       'guardduty-enabled',
-      'cloudtrail-logging',
-      'config-recording',
       'iam-console-mfa',
       'iam-key-rotation',
+      'config-recording',
+      'cloudtrail-logging',
       'okta-privileged-groups',
       'github-branch-protection',
+      'change-peer-reviewed',
+      'no-direct-push',
+      'emergency-change-gate',
     ]);
   });
 
@@ -25,6 +28,9 @@ describe('check registry', () => {
       'iam-key-rotation': ['CC6.1'],
       'okta-privileged-groups': ['CC6.2', 'CC6.3'],
       'github-branch-protection': ['CC8.1'],
+      'change-peer-reviewed': ['CC8.1'],
+      'no-direct-push': ['CC8.1'],
+      'emergency-change-gate': ['CC8.1'],
     });
     for (const check of CHECKS) {
       expect(findCollector(check.collector), check.id).toBeDefined();
@@ -32,8 +38,8 @@ describe('check registry', () => {
     }
     expect(checksForControl('CC7.2').map((c) => c.id)).toEqual([
       'guardduty-enabled',
-      'cloudtrail-logging',
       'config-recording',
+      'cloudtrail-logging',
     ]);
   });
 });

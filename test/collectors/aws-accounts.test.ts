@@ -25,8 +25,8 @@ import {
   regionalScopes,
 } from '../../shared/aws/accounts.js';
 import { fixedClock } from '../../shared/clock.js';
-import { guardDutyCollector } from '../../shared/collectors/guardduty.js';
-import { createIamCollector } from '../../shared/collectors/iam.js';
+import { guardDutyCollector } from '../../shared/collectors/guardduty/collector.js';
+import { createIamCollector } from '../../shared/collectors/iam/collector.js';
 import { runCollectors } from '../../shared/collectors/runner.js';
 import { readSnapshot } from '../../shared/evidence/read.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';

@@ -13,9 +13,9 @@ import {
 } from '@aws-sdk/client-config-service';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AwsRegionalScope } from '../../shared/aws/accounts.js';
-import { configRecordingCheck } from '../../shared/checks/config-recording.js';
 import { fixedClock } from '../../shared/clock.js';
-import { awsConfigCollector } from '../../shared/collectors/aws-config.js';
+import { awsConfigCollector } from '../../shared/collectors/aws-config/collector.js';
+import { configRecordingCheck } from '../../shared/collectors/aws-config/config-recording.js';
 import { runCollectors } from '../../shared/collectors/runner.js';
 import { readSnapshot } from '../../shared/evidence/read.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';

@@ -8,8 +8,8 @@ import {
 } from '@aws-sdk/client-cloudtrail';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AwsAccountScope } from '../../shared/aws/accounts.js';
-import { cloudTrailLoggingCheck } from '../../shared/checks/cloudtrail-logging.js';
-import { cloudTrailCollector } from '../../shared/collectors/cloudtrail.js';
+import { cloudTrailLoggingCheck } from '../../shared/collectors/cloudtrail/cloudtrail-logging.js';
+import { cloudTrailCollector } from '../../shared/collectors/cloudtrail/collector.js';
 import { createBucket, testAccountId } from '../helpers/aws.js';
 import { awsTestConfig, collectOnce, denyRegion } from '../helpers/aws-collectors.js';
 

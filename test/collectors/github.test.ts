@@ -4,7 +4,6 @@ import path from 'node:path';
 import { validate } from '@octokit/graphql-schema';
 import { exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
-import { githubBranchProtectionCheck } from '../../shared/checks/github-branch-protection.js';
 import { fixedClock } from '../../shared/clock.js';
 import {
   createGitHubCollector,
@@ -12,7 +11,8 @@ import {
   ORG_REPOSITORIES_QUERY,
   REF_RULES_QUERY,
   RULESET_BYPASS_QUERY,
-} from '../../shared/collectors/github.js';
+} from '../../shared/collectors/github/collector.js';
+import { githubBranchProtectionCheck } from '../../shared/collectors/github/github-branch-protection.js';
 import { runCollectors } from '../../shared/collectors/runner.js';
 import { SourceUnavailableError } from '../../shared/errors.js';
 import type { Snapshot } from '../../shared/evidence/snapshot.js';

@@ -15,8 +15,8 @@ import {
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsRegionalScope } from '../../shared/aws/accounts.js';
-import { guardDutyEnabledCheck } from '../../shared/checks/guardduty-enabled.js';
-import { guardDutyCollector } from '../../shared/collectors/guardduty.js';
+import { guardDutyCollector } from '../../shared/collectors/guardduty/collector.js';
+import { guardDutyEnabledCheck } from '../../shared/collectors/guardduty/guardduty-enabled.js';
 import { testAccountId } from '../helpers/aws.js';
 import { awsTestConfig, collectOnce } from '../helpers/aws-collectors.js';
 

@@ -24,10 +24,14 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AwsAccountScope } from '../../shared/aws/accounts.js';
-import { iamConsoleMfaCheck } from '../../shared/checks/iam-console-mfa.js';
-import { iamKeyRotationCheck } from '../../shared/checks/iam-key-rotation.js';
 import { fixedClock } from '../../shared/clock.js';
-import { createIamCollector, parseCredentialReport, pollDelay } from '../../shared/collectors/iam.js';
+import {
+  createIamCollector,
+  parseCredentialReport,
+  pollDelay,
+} from '../../shared/collectors/iam/collector.js';
+import { iamConsoleMfaCheck } from '../../shared/collectors/iam/iam-console-mfa.js';
+import { iamKeyRotationCheck } from '../../shared/collectors/iam/iam-key-rotation.js';
 import { testAccountId } from '../helpers/aws.js';
 import { awsTestConfig, collectOnce } from '../helpers/aws-collectors.js';
 

@@ -1,7 +1,7 @@
 import { exportJWK, exportPKCS8, generateKeyPair } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
-import { oktaPrivilegedGroupsCheck } from '../../shared/checks/okta-privileged-groups.js';
-import { createOktaCollector, type OktaData } from '../../shared/collectors/okta.js';
+import { createOktaCollector, type OktaData } from '../../shared/collectors/okta/collector.js';
+import { oktaPrivilegedGroupsCheck } from '../../shared/collectors/okta/okta-privileged-groups.js';
 import { SourceUnavailableError } from '../../shared/errors.js';
 import type { Snapshot } from '../../shared/evidence/snapshot.js';
 import { createStreamLogger } from '../../shared/log.js';

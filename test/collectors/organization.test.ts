@@ -21,9 +21,12 @@ import { accountScopes, forgetAwsCredentials, regionalScopes } from '../../share
 import { awsScopeEnvironment } from '../../shared/aws/identity.js';
 import { discoverOrganization, type OrganizationInventory } from '../../shared/aws/organization.js';
 import { fixedClock } from '../../shared/clock.js';
-import { guardDutyCollector } from '../../shared/collectors/guardduty.js';
-import { createIamCollector } from '../../shared/collectors/iam.js';
-import { type OrganizationData, organizationCollector } from '../../shared/collectors/organization.js';
+import { guardDutyCollector } from '../../shared/collectors/guardduty/collector.js';
+import { createIamCollector } from '../../shared/collectors/iam/collector.js';
+import {
+  type OrganizationData,
+  organizationCollector,
+} from '../../shared/collectors/organization/collector.js';
 import { type RunResult, runCollectors } from '../../shared/collectors/runner.js';
 import { planAwsRun, runAwsShard } from '../../shared/collectors/shards.js';
 import type { AnyCollector } from '../../shared/collectors/types.js';

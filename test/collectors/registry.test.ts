@@ -12,6 +12,8 @@ describe('collector registry', () => {
       'organization',
       'okta',
       'github',
+      'github-changes',
+      'change-records',
     ]);
   });
 

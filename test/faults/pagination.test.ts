@@ -4,8 +4,8 @@
  * The real clients against the local vendor servers.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createGitHubCollector } from '../../shared/collectors/github.js';
-import { createOktaCollector, type OktaData } from '../../shared/collectors/okta.js';
+import { createGitHubCollector } from '../../shared/collectors/github/collector.js';
+import { createOktaCollector, type OktaData } from '../../shared/collectors/okta/collector.js';
 import { forgetSecrets } from '../../shared/secrets.js';
 import type { OktaAuth } from '../../shared/vendors/okta-client.js';
 import { collectorContext, manualTimer, testConfig } from '../helpers/vendors.js';

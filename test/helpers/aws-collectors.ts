@@ -36,6 +36,7 @@ export async function collectOnce<S extends Scope, D>(
   const stats = { requests: 0, pages: 0 };
   const ctx: CollectorContext = {
     config: options.config,
+    settings: undefined,
     clock,
     logger: options.logger ?? silentLogger,
     stats,

@@ -27,5 +27,11 @@ export function collectorContext(
   config: ReturnType<typeof testConfig>,
   logger: Logger = silentLogger,
 ): CollectorContext {
-  return { config, clock: fixedClock('2026-04-20T00:05:00.000Z'), logger, stats: { requests: 0, pages: 0 } };
+  return {
+    config,
+    settings: undefined,
+    clock: fixedClock('2026-04-20T00:05:00.000Z'),
+    logger,
+    stats: { requests: 0, pages: 0 },
+  };
 }

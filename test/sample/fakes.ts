@@ -19,6 +19,7 @@ export const fakeCollector: AnyCollector = {
   source: 'github',
   controls: ['CC8.1'],
   description: 'fake: repositories and whether their default branch is protected',
+  scopePattern: 'github-<org>',
   scopes: (config: Config) => (config.github ? [{ id: `github-${config.github.org}` }] : []),
   collect: async () => ({ data: { repos: [] }, items: 0 }),
 };
@@ -27,7 +28,10 @@ export const fakeCheck: AnyCheck = {
   id: 'fake-protected',
   controls: ['CC8.1'],
   collector: 'fakerepos',
+  title: 'Fake protected',
   description: 'every repository protects its default branch',
+  procedure: 'Look at each repository.',
+  remediation: 'Protect it.',
   run(snapshot) {
     const data = snapshot.data as FakeData;
     const bad = data.repos.filter((r) => !r.protected).map((r) => r.name);

@@ -29,6 +29,13 @@
  *   `inject.noAnswerFromRequest: n` never answers the n-th GraphQL request or any later one
  *   (the connection stays open until the client gives up or the server stops).
  * - `stats.issuedTokens`: every installation access token the server handed out.
+ * - Changes (CC8.1): a repository's `pullRequests` (merged or not, with commits, reviews on a
+ *   commit, labels) and `commits` (the default branch's history, newest first) feed
+ *   `search(type: ISSUE)` (qualifiers `org:`, `repo:`, `is:pr`, `is:merged`, `merged:A..B`,
+ *   `label:`; at most 1,000 results as on GitHub), `Commit.history(since:, until:)`,
+ *   `Commit.associatedPullRequests`, `Repository.pushedAt` with
+ *   `repositories(orderBy: {field: PUSHED_AT})`, and `nodes(ids:)` on repositories. A
+ *   repository's `files` answer `object(expression: "<ref>:<path>")` as Tree/Blob.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -102,6 +109,50 @@ export interface RepoFixture {
   protection?: LegacyProtectionFixture | null;
   /** Repository rulesets targeting the default branch. */
   rulesets?: RulesetFixture[];
+  /** Last push to any branch (ISO); default: the newest commit's date, else 2026-01-01. */
+  pushedAt?: string;
+  pullRequests?: PullRequestFixture[];
+  /** The default branch's history, any order (served newest first). */
+  commits?: CommitFixture[];
+  /** Files on the default branch by path, e.g. {"changes/CHG-1.yaml": "..."}. */
+  files?: Record<string, string>;
+}
+
+export interface CommitFixture {
+  oid: string;
+  committedDate: string;
+  author?: string;
+  message?: string;
+  /** Status-check rollup state: SUCCESS, FAILURE, PENDING, ERROR, EXPECTED; default none. */
+  status?: string;
+  /** Pull requests (numbers in the same repository) this commit belongs to. */
+  pullRequests?: number[];
+}
+
+export interface ReviewFixture {
+  author: string;
+  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED' | 'PENDING';
+  submittedAt: string;
+  /** The commit reviewed (default: the pull request's last commit). */
+  commit?: string;
+}
+
+export interface PullRequestFixture {
+  number: number;
+  title: string;
+  body?: string;
+  author: string;
+  headRefName?: string;
+  /** Default: the repository's default branch. */
+  baseRefName?: string;
+  /** null or absent: not merged. */
+  mergedAt?: string | null;
+  mergedBy?: string;
+  mergeCommit?: string;
+  /** The pull request's commits, oldest first (the last one is the head). */
+  commits: CommitFixture[];
+  reviews?: ReviewFixture[];
+  labels?: string[];
 }
 
 export interface GitHubOrgFixture {
@@ -473,10 +524,20 @@ function buildRoot(fixture: GitHubOrgFixture, refs: Map<string, unknown>) {
     __typename: 'Organization',
     login: fixture.login,
     requiresTwoFactorAuthentication: fixture.requiresTwoFactorAuthentication,
-    repositories: (args: ConnectionArgs & { isArchived?: boolean | null }, ctx: Ctx) => {
+    repositories: (
+      args: ConnectionArgs & {
+        isArchived?: boolean | null;
+        orderBy?: { field: string; direction: 'ASC' | 'DESC' } | null;
+      },
+      ctx: Ctx,
+    ) => {
+      const byPush = args.orderBy?.field === 'PUSHED_AT';
+      const desc = args.orderBy?.direction === 'DESC' ? -1 : 1;
       const repos = fixture.repos
         .filter((r) => args.isArchived == null || Boolean(r.archived) === args.isArchived)
-        .sort((a, b) => a.name.localeCompare(b.name))
+        .sort((a, b) =>
+          byPush ? desc * pushedAtOf(a).localeCompare(pushedAtOf(b)) : a.name.localeCompare(b.name),
+        )
         .map((r) => repoObject(r));
       return connection(repos, args, 'repositories', ctx);
     },
@@ -555,8 +616,11 @@ function buildRoot(fixture: GitHubOrgFixture, refs: Map<string, unknown>) {
             rules: (args: ConnectionArgs, ctx: Ctx) => connection(rules, args, 'rules', ctx),
           };
     if (ref) refs.set(refId, ref);
-    return {
+    const repo: Record<string, unknown> = {
       __typename: 'Repository',
+      id: `R_${Buffer.from(nameWithOwner).toString('base64url')}`,
+      url: `https://github.com/${nameWithOwner}`,
+      pushedAt: pushedAtOf(r),
       name: r.name,
       nameWithOwner,
       isArchived: Boolean(r.archived),
@@ -564,7 +628,197 @@ function buildRoot(fixture: GitHubOrgFixture, refs: Map<string, unknown>) {
       isPrivate: (r.visibility ?? 'PRIVATE') !== 'PUBLIC',
       visibility: r.visibility ?? 'PRIVATE',
       defaultBranchRef: ref,
+      object: ({ expression }: { expression: string }) => treeObject(r, expression),
     };
+    if (ref && branch !== null) Object.assign(ref, { target: branchHead(r, branch, nameWithOwner, repo) });
+    refs.set(repo.id as string, repo);
+    return repo;
+  };
+
+  const commitObject = (c: CommitFixture, nameWithOwner: string, repo: Record<string, unknown>) => ({
+    __typename: 'Commit',
+    id: `C_${c.oid}`,
+    oid: c.oid,
+    abbreviatedOid: c.oid.slice(0, 7),
+    url: `https://github.com/${nameWithOwner}/commit/${c.oid}`,
+    committedDate: c.committedDate,
+    authoredDate: c.committedDate,
+    messageHeadline: (c.message ?? `commit ${c.oid.slice(0, 7)}`).split('\n')[0],
+    author: { name: c.author ?? null, email: null, user: c.author ? userObject(c.author) : null },
+    committer: { name: c.author ?? null, email: null, user: c.author ? userObject(c.author) : null },
+    statusCheckRollup: c.status ? { id: `SCR_${c.oid}`, state: c.status } : null,
+    associatedPullRequests: (args: ConnectionArgs, ctx: Ctx) =>
+      connection(
+        (c.pullRequests ?? []).map((n) => pullRequestObject(repo, n)).filter((p) => p !== null),
+        args,
+        'associatedPullRequests',
+        ctx,
+      ),
+  });
+
+  const prCache = new Map<string, unknown>();
+  const pullRequestObject = (
+    repo: Record<string, unknown>,
+    number: number,
+  ): Record<string, unknown> | null => {
+    const nameWithOwner = repo.nameWithOwner as string;
+    const key = `${nameWithOwner}#${number}`;
+    if (prCache.has(key)) return prCache.get(key) as Record<string, unknown>;
+    const fixtureRepo = fixture.repos.find((x) => `${fixture.login}/${x.name}` === nameWithOwner);
+    const p = fixtureRepo?.pullRequests?.find((x) => x.number === number);
+    if (!fixtureRepo || !p) return null;
+    const last = p.commits.at(-1);
+    const commitsById = new Map(p.commits.map((c) => [c.oid, c]));
+    const merge = p.mergeCommit
+      ? ((fixtureRepo.commits ?? []).find((c) => c.oid === p.mergeCommit) ?? {
+          oid: p.mergeCommit,
+          committedDate: p.mergedAt ?? p.commits.at(-1)?.committedDate ?? '2026-01-01T00:00:00Z',
+        })
+      : null;
+    const pr: Record<string, unknown> = {
+      __typename: 'PullRequest',
+      id: `PR_${Buffer.from(key).toString('base64url')}`,
+      number: p.number,
+      title: p.title,
+      body: p.body ?? '',
+      url: `https://github.com/${nameWithOwner}/pull/${p.number}`,
+      author: userObject(p.author),
+      mergedBy: p.mergedBy ? userObject(p.mergedBy) : null,
+      merged: Boolean(p.mergedAt),
+      mergedAt: p.mergedAt ?? null,
+      state: p.mergedAt ? 'MERGED' : 'OPEN',
+      baseRefName: p.baseRefName ?? fixtureRepo.defaultBranch ?? 'main',
+      headRefName: p.headRefName ?? `feature/${p.number}`,
+      headRefOid: last?.oid ?? '0'.repeat(40),
+      repository: repo,
+      mergeCommit: merge ? commitObject(merge, nameWithOwner, repo) : null,
+      commits: (args: ConnectionArgs, ctx: Ctx) =>
+        connection(
+          p.commits.map((c) => ({
+            __typename: 'PullRequestCommit',
+            id: `PRC_${c.oid}`,
+            commit: commitObject(c, nameWithOwner, repo),
+          })),
+          args,
+          'commits',
+          ctx,
+        ),
+      reviews: (args: ConnectionArgs, ctx: Ctx) =>
+        connection(
+          (p.reviews ?? []).map((rv, i) => {
+            const oid = rv.commit ?? last?.oid;
+            const reviewed = oid
+              ? (commitsById.get(oid) ?? { oid, committedDate: rv.submittedAt })
+              : undefined;
+            return {
+              __typename: 'PullRequestReview',
+              id: `PRR_${p.number}_${i}`,
+              author: userObject(rv.author),
+              state: rv.state,
+              submittedAt: rv.submittedAt,
+              commit: reviewed ? commitObject(reviewed, nameWithOwner, repo) : null,
+            };
+          }),
+          args,
+          'reviews',
+          ctx,
+        ),
+      labels: (args: ConnectionArgs, ctx: Ctx) =>
+        connection(
+          (p.labels ?? []).map((name) => ({ __typename: 'Label', id: `L_${name}`, name })),
+          args,
+          'labels',
+          ctx,
+        ),
+    };
+    prCache.set(key, pr);
+    return pr;
+  };
+
+  /** The default branch's head commit, whose `history` is the repository's `commits`. */
+  const branchHead = (
+    r: RepoFixture,
+    _branch: string,
+    nameWithOwner: string,
+    repo: Record<string, unknown>,
+  ) => {
+    const commits = [...(r.commits ?? [])].sort((a, b) => b.committedDate.localeCompare(a.committedDate));
+    const head = commits[0] ?? { oid: 'f'.repeat(40), committedDate: '2026-01-01T00:00:00Z' };
+    return {
+      ...commitObject(head, nameWithOwner, repo),
+      history: (args: ConnectionArgs & { since?: string | null; until?: string | null }, ctx: Ctx) =>
+        connection(
+          commits
+            .filter(
+              (c) =>
+                (!args.since || Date.parse(c.committedDate) >= Date.parse(args.since)) &&
+                (!args.until || Date.parse(c.committedDate) <= Date.parse(args.until)),
+            )
+            .map((c) => commitObject(c, nameWithOwner, repo)),
+          args,
+          'history',
+          ctx,
+        ),
+    };
+  };
+
+  /** `object(expression: "<ref>:<path>")`: a Tree of the files under path, or one Blob. */
+  const treeObject = (r: RepoFixture, expression: string) => {
+    const path = expression.slice(expression.indexOf(':') + 1).replace(/\/+$/, '');
+    const files = r.files ?? {};
+    const blob = (name: string, text: string) => ({
+      __typename: 'Blob',
+      id: `B_${name}`,
+      oid: `blob-${Buffer.from(name).toString('hex').slice(0, 32)}`,
+      byteSize: Buffer.byteLength(text),
+      isBinary: false,
+      isTruncated: false,
+      text,
+    });
+    if (files[path] !== undefined) return blob(path, files[path]);
+    const under = Object.keys(files).filter(
+      (f) => f.startsWith(`${path}/`) && !f.slice(path.length + 1).includes('/'),
+    );
+    if (under.length === 0) return null;
+    return {
+      __typename: 'Tree',
+      id: `T_${path}`,
+      oid: `tree-${Buffer.from(path).toString('hex').slice(0, 32)}`,
+      entries: under.sort().map((f) => ({
+        name: f.slice(path.length + 1),
+        path: f,
+        type: 'blob',
+        mode: 33188,
+        oid: `blob-${Buffer.from(f).toString('hex').slice(0, 32)}`,
+        object: blob(f, files[f]!),
+      })),
+    };
+  };
+
+  /** `search(type: ISSUE)` over pull requests: the qualifiers the collectors use. */
+  const search = (args: ConnectionArgs & { query: string; type: string }, ctx: Ctx) => {
+    if (args.type !== 'ISSUE') return { issueCount: 0, ...connection([], args, 'search', ctx) };
+    const q = parseSearch(args.query);
+    const all: Record<string, unknown>[] = [];
+    for (const r of fixture.repos) {
+      const nameWithOwner = `${fixture.login}/${r.name}`;
+      if (q.org && q.org.toLowerCase() !== fixture.login.toLowerCase()) continue;
+      if (q.repo && q.repo.toLowerCase() !== nameWithOwner.toLowerCase()) continue;
+      const repo = repoObject(r);
+      for (const p of r.pullRequests ?? []) {
+        if (q.merged && !p.mergedAt) continue;
+        if (q.mergedRange) {
+          const at = Date.parse(p.mergedAt ?? '');
+          if (!(at >= q.mergedRange[0] && at <= q.mergedRange[1])) continue;
+        }
+        if (q.labels.some((l) => !(p.labels ?? []).some((x) => x.toLowerCase() === l.toLowerCase())))
+          continue;
+        all.push(pullRequestObject(repo, p.number)!);
+      }
+    }
+    all.sort((a, b) => String(a.mergedAt).localeCompare(String(b.mergedAt)));
+    // GitHub's search API gives at most 1,000 results per query, whatever issueCount says.
+    return { issueCount: all.length, ...connection(all.slice(0, 1000), args, 'search', ctx) };
   };
   // Build every repository once so node(id:) can find refs before they are listed.
   for (const r of fixture.repos) repoObject(r);
@@ -577,6 +831,14 @@ function buildRoot(fixture: GitHubOrgFixture, refs: Map<string, unknown>) {
         });
       return orgObject;
     },
+    search,
+    repository: ({ owner, name }: { owner: string; name: string }) => {
+      const r = fixture.repos.find(
+        (x) =>
+          owner.toLowerCase() === fixture.login.toLowerCase() && x.name.toLowerCase() === name.toLowerCase(),
+      );
+      return r ? repoObject(r) : null;
+    },
     node: ({ id }: { id: string }) => refs.get(id) ?? null,
     nodes: ({ ids }: { ids: string[] }) => {
       if (ids.length > 100)
@@ -586,6 +848,45 @@ function buildRoot(fixture: GitHubOrgFixture, refs: Map<string, unknown>) {
       return ids.map((id) => refs.get(id) ?? null);
     },
   };
+}
+
+function userObject(login: string) {
+  return { __typename: 'User', id: `U_${login}`, login, url: `https://github.com/${login}` };
+}
+
+function pushedAtOf(r: RepoFixture): string {
+  if (r.pushedAt) return r.pushedAt;
+  const dates = [
+    ...(r.commits ?? []).map((c) => c.committedDate),
+    ...(r.pullRequests ?? []).flatMap((p) => p.commits.map((c) => c.committedDate)),
+  ].sort();
+  return dates.at(-1) ?? '2026-01-01T00:00:00Z';
+}
+
+interface ParsedSearch {
+  org?: string;
+  repo?: string;
+  merged: boolean;
+  mergedRange?: [number, number];
+  labels: string[];
+}
+
+/** The search qualifiers the collectors send: org:, repo:, is:pr, is:merged, merged:A..B, label:. */
+export function parseSearch(query: string): ParsedSearch {
+  const out: ParsedSearch = { merged: false, labels: [] };
+  for (const [, key, quoted, bare] of query.matchAll(/([a-z]+):(?:"([^"]*)"|(\S+))/g)) {
+    const value = quoted ?? bare ?? '';
+    if (key === 'org') out.org = value;
+    else if (key === 'repo') out.repo = value;
+    else if (key === 'is' && value === 'merged') out.merged = true;
+    else if (key === 'label') out.labels.push(value);
+    else if (key === 'merged') {
+      const [from, to] = value.split('..');
+      out.merged = true;
+      out.mergedRange = [Date.parse(from ?? ''), Date.parse(to ?? '')];
+    }
+  }
+  return out;
 }
 
 /** RepositoryRulesetBypassActor as GitHub shapes it: flags for built-in roles, else an actor. */
@@ -637,7 +938,11 @@ function connection<T>(items: T[], args: ConnectionArgs, name: string, ctx: Ctx)
       });
     start = Number(offset) + 1;
   }
-  const nodes = items.slice(start, start + size);
+  const nodes =
+    args.first == null && args.last != null && !args.after
+      ? items.slice(Math.max(0, items.length - size))
+      : items.slice(start, start + size);
+  if (args.first == null && args.last != null && !args.after) start = items.length - nodes.length;
   const cursor = (i: number) => Buffer.from(`${ctx.salt}:${i}`).toString('base64');
   const endIndex = start + nodes.length - 1;
   return {

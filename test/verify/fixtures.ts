@@ -19,6 +19,7 @@ export function fakeCollector(
     source: options.source ?? 'github',
     controls: options.controls ?? ['CC8.1'],
     description: `fake ${id}`,
+    scopePattern: `${id}-<scope>`,
     scopes: (config, env) => scopes(config, env).map((s) => ({ id: s })),
     collect: async () => ({ data: {}, items: 0 }),
   };

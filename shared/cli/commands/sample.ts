@@ -17,6 +17,7 @@ import { parseDayOption } from '../context.js';
 import { EXIT } from '../handle-error.js';
 import type { CommandSpec } from '../main.js';
 import { json, progress, table } from '../output.js';
+import { runPopulationSample } from './sample-population.js';
 
 function positiveInt(option: string) {
   return (value: string): number => {
@@ -84,6 +85,12 @@ export const sampleCommand: CommandSpec = {
           '(upper end of the usual audit guidance; see docs/sampling.md).',
       )
       .addOption(new Option('--check <ids>', 'the check(s) to run, comma-separated').argParser(list))
+      .addOption(
+        new Option(
+          '--population <name>',
+          'draw occurrences instead of days, e.g. "changes" (merged pull requests); size with --size N or the occurrence table',
+        ),
+      )
       .addOption(new Option('--control <id>', 'every check mapped to this control, e.g. CC7.2'))
       .addOption(new Option('--from <YYYY-MM-DD>', 'first day of the window (default: auditPeriod.start)'))
       .addOption(
@@ -119,6 +126,7 @@ export const sampleCommand: CommandSpec = {
         ),
       ),
   async run(ctx, options) {
+    if (options.population !== undefined) return runPopulationSample(ctx, options);
     const checks = resolveChecks(
       options.check as string[] | undefined,
       options.control as string | undefined,

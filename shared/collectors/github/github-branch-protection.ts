@@ -9,13 +9,18 @@
  * rulesets that someone may bypass (or whose bypass actors were not read) is named in the
  * detail with the ruleset and who may bypass it, so an auditor sees it.
  */
-import type { BypassActorEvidence, GitHubData, RepositoryEvidence } from '../collectors/github.js';
-import { type Check, fail, pass } from './types.js';
 
-export const githubBranchProtectionCheck: Check<GitHubData> = {
+import { defineCheck, fail, notApplicable, pass } from '../../checks/types.js';
+import { type BypassActorEvidence, githubCollector, type RepositoryEvidence } from './collector.js';
+
+export const githubBranchProtectionCheck = defineCheck(githubCollector, {
   id: 'github-branch-protection',
+  title: 'Default branches protected',
+  procedure:
+    'Open the snapshot; for each repository with a default branch confirm legacy protection or an ACTIVE ruleset requires at least `github.requiredApprovals` approvals and blocks force pushes.',
+  remediation:
+    "Add a branch ruleset (or legacy protection) on the named repositories' default branch requiring the approvals and blocking force pushes.",
   controls: ['CC8.1'],
-  collector: 'github',
   description:
     'every default branch requires N approvals and blocks force pushes (legacy protection or an active ruleset)',
   run(snapshot, config) {
@@ -47,12 +52,16 @@ export const githubBranchProtectionCheck: Check<GitHubData> = {
           .join('; ')}.`
       : '';
     if (!data.repositoriesComplete) problems.push('the repository list was not read to the end');
+    else if (judged === 0 && problems.length === 0)
+      return notApplicable(
+        `the organization has no repository with a default branch${empty ? ` (${empty} empty)` : ''}: nothing to protect`,
+      );
     if (problems.length) return fail(`${problems.join('; ')}.${bypass}`, failing);
     return pass(
       `${judged} repositories require >= ${required} approval(s) and block force pushes on their default branch${empty ? ` (${empty} empty skipped)` : ''}.${bypass}`,
     );
   },
-};
+});
 
 function gapsOf(repo: RepositoryEvidence, required: number): string[] {
   const bp = repo.branchProtection;

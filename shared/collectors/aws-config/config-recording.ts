@@ -3,13 +3,18 @@
  * recorder that is recording and whose last delivery status is SUCCESS. Service-linked
  * recorders (managed by another AWS service) do not count: they record only for that service.
  */
-import type { AwsConfigData } from '../collectors/aws-config.js';
-import { type Check, fail, pass } from './types.js';
 
-export const configRecordingCheck: Check<AwsConfigData> = {
+import { defineCheck, fail, pass } from '../../checks/types.js';
+import { awsConfigCollector } from './collector.js';
+
+export const configRecordingCheck = defineCheck(awsConfigCollector, {
   id: 'config-recording',
+  title: 'AWS Config recording',
+  procedure:
+    'Open the snapshot; for each recorder whose `servicePrincipal` is null, find its entry in `data.statuses` and confirm `recording` is true and `lastStatus` is `SUCCESS`.',
+  remediation:
+    'Create or start the configuration recorder (`aws configservice start-configuration-recorder`) and fix the delivery channel named in the last error.',
   controls: ['CC7.2'],
-  collector: 'aws-config',
   description: 'the AWS Config configuration recorder is recording, last status SUCCESS',
   run(snapshot) {
     const { accountId, region, recorders, statuses } = snapshot.data;
@@ -31,4 +36,4 @@ export const configRecordingCheck: Check<AwsConfigData> = {
     }
     return fail(`${where}: ${problems.join('; ')}`, [region]);
   },
-};
+});

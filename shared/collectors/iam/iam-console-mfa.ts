@@ -9,13 +9,18 @@
  * says "not_supported", the account summary's AccountPasswordPresent 0) and no active access
  * key in the row (and AccountAccessKeysPresent not 1). Anything unknown keeps MFA required.
  */
-import { type IamData, ROOT_ACCOUNT } from '../collectors/iam.js';
-import { type Check, fail, pass } from './types.js';
 
-export const iamConsoleMfaCheck: Check<IamData> = {
+import { defineCheck, fail, pass } from '../../checks/types.js';
+import { iamCollector, ROOT_ACCOUNT } from './collector.js';
+
+export const iamConsoleMfaCheck = defineCheck(iamCollector, {
   id: 'iam-console-mfa',
+  title: 'IAM console users have MFA',
+  procedure:
+    'Open the snapshot; in `data.credentialReport.rows` list every row with `passwordEnabled` true (and `<root_account>`) and confirm `mfaActive` is true for each.',
+  remediation:
+    'Assign an MFA device to each named user (and the root user), or remove their console password.',
   controls: ['CC6.1'],
-  collector: 'iam',
   description: 'every IAM user with a console password has MFA; the root user has MFA',
   run(snapshot) {
     const { accountId, credentialReport, accountSummary } = snapshot.data;
@@ -50,4 +55,4 @@ export const iamConsoleMfaCheck: Check<IamData> = {
       );
     return fail(`account ${accountId}: ${parts.join('; ')}`, failing);
   },
-};
+});

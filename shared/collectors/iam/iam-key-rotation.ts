@@ -3,15 +3,19 @@
  * (90 by default). Age is measured from the key's last rotation to the snapshot's
  * collectedAt, never to the wall clock, so re-running the check later gives the same answer.
  */
-import type { IamData } from '../collectors/iam.js';
-import { type Check, fail, pass } from './types.js';
+
+import { defineCheck, fail, pass } from '../../checks/types.js';
+import { iamCollector } from './collector.js';
 
 const DAY_MS = 86_400_000;
 
-export const iamKeyRotationCheck: Check<IamData> = {
+export const iamKeyRotationCheck = defineCheck(iamCollector, {
   id: 'iam-key-rotation',
+  title: 'IAM access keys rotated',
+  procedure:
+    "Open the snapshot; for each row's active access key compare `lastRotated` with the snapshot's `collectedAt` against `checks.iamKeyMaxAgeDays`.",
+  remediation: 'Rotate each named key (create a new key, move its users, deactivate and delete the old one).',
   controls: ['CC6.1'],
-  collector: 'iam',
   description: 'no active IAM access key older than checks.iamKeyMaxAgeDays (90 days by default)',
   run(snapshot, config) {
     const maxDays = config.checks.iamKeyMaxAgeDays;
@@ -42,4 +46,4 @@ export const iamKeyRotationCheck: Check<IamData> = {
       old,
     );
   },
-};
+});

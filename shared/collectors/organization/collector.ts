@@ -7,8 +7,8 @@
  * reads it back per day. A failed discovery is an `error` snapshot here and an error in
  * every other AWS collector, never a run that quietly covers fewer accounts.
  */
-import { ORGANIZATION_READ_ACTIONS, type OrganizationInventory } from '../aws/organization.js';
-import type { Collector, Scope } from './types.js';
+import { ORGANIZATION_READ_ACTIONS, type OrganizationInventory } from '../../aws/organization.js';
+import type { Collector, Scope } from '../types.js';
 
 export { ORGANIZATION_READ_ACTIONS };
 
@@ -25,6 +25,9 @@ export const organizationCollector: Collector<OrganizationScope, OrganizationDat
   id: 'organization',
   source: 'aws',
   controls: ['CC2.1', 'CC6.1'],
+  scopePattern: 'aws-organization',
+  permissions: ORGANIZATION_READ_ACTIONS,
+  enabledWhen: 'aws.organization',
   description: 'AWS Organizations accounts, OU paths and which of them are collected',
   enabled: (config) => config.aws?.organization !== undefined,
   scopes(config, env) {

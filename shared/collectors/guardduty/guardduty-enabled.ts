@@ -3,13 +3,18 @@
  * is ENABLED. One snapshot is one account and region, so over a day's snapshots this
  * says "every configured region has an enabled detector".
  */
-import type { GuardDutyData } from '../collectors/guardduty.js';
-import { type Check, fail, pass } from './types.js';
 
-export const guardDutyEnabledCheck: Check<GuardDutyData> = {
+import { defineCheck, fail, pass } from '../../checks/types.js';
+import { guardDutyCollector } from './collector.js';
+
+export const guardDutyEnabledCheck = defineCheck(guardDutyCollector, {
   id: 'guardduty-enabled',
+  title: 'GuardDuty enabled',
+  procedure:
+    'Open the snapshot of the account and region; confirm `data.detectors` holds a detector whose `status` is `ENABLED`.',
+  remediation:
+    "Enable GuardDuty in the region (console or `aws guardduty create-detector --enable`), or through the organization's delegated administrator.",
   controls: ['CC7.2'],
-  collector: 'guardduty',
   description: 'every configured region has a GuardDuty detector with status ENABLED',
   run(snapshot) {
     const { region, accountId, detectors } = snapshot.data;
@@ -23,4 +28,4 @@ export const guardDutyEnabledCheck: Check<GuardDutyData> = {
     }
     return pass(`${where}: GuardDuty detector ${enabled.map((d) => d.detectorId).join(', ')} is ENABLED`);
   },
-};
+});

@@ -21,8 +21,8 @@ import {
   type PasswordPolicy,
   type PolicyDetail,
 } from '@aws-sdk/client-iam';
-import { type AwsAccountScope, accountScopes, awsCall, awsClient } from '../aws/accounts.js';
-import type { Collector, CollectorContext } from './types.js';
+import { type AwsAccountScope, accountScopes, awsCall, awsClient } from '../../aws/accounts.js';
+import type { Collector, CollectorContext } from '../types.js';
 
 /** The IAM actions this collector calls (docs/aws-collectors.md; the CDK role grants exactly these). */
 export const IAM_READ_ACTIONS = [
@@ -152,6 +152,8 @@ export function createIamCollector(options: IamCollectorOptions = {}): Collector
     id: 'iam',
     source: 'aws',
     controls: ['CC6.1', 'CC6.2', 'CC6.3'],
+    scopePattern: 'aws-<account>',
+    permissions: IAM_READ_ACTIONS,
     description:
       'IAM credential report, password policy, account summary and authorization details (users, groups, roles, policies)',
     scopes: accountScopes,

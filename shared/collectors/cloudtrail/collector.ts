@@ -20,8 +20,8 @@ import {
   awsClient,
   describeAwsError,
   mapLimit,
-} from '../aws/accounts.js';
-import type { Collector } from './types.js';
+} from '../../aws/accounts.js';
+import type { Collector } from '../types.js';
 
 /** The IAM actions this collector calls (docs/aws-collectors.md; the CDK role grants exactly these). */
 export const CLOUDTRAIL_READ_ACTIONS = ['cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus'] as const;
@@ -70,6 +70,8 @@ export const cloudTrailCollector: Collector<AwsAccountScope, CloudTrailData> = {
   id: 'cloudtrail',
   source: 'aws',
   controls: ['CC7.2'],
+  scopePattern: 'aws-<account>',
+  permissions: CLOUDTRAIL_READ_ACTIONS,
   description:
     'CloudTrail trails (each once, by ARN) with log-file validation and logging status, across regions',
   scopes: accountScopes,

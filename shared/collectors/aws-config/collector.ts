@@ -13,8 +13,8 @@ import {
   DescribeConfigurationRecordersCommand,
   DescribeDeliveryChannelsCommand,
 } from '@aws-sdk/client-config-service';
-import { type AwsRegionalScope, awsCall, awsClient, plain, regionalScopes } from '../aws/accounts.js';
-import type { Collector } from './types.js';
+import { type AwsRegionalScope, awsCall, awsClient, plain, regionalScopes } from '../../aws/accounts.js';
+import type { Collector } from '../types.js';
 
 /** The IAM actions this collector calls (docs/aws-collectors.md; the CDK role grants exactly these). */
 export const AWS_CONFIG_READ_ACTIONS = [
@@ -67,6 +67,8 @@ export const awsConfigCollector: Collector<AwsRegionalScope, AwsConfigData> = {
   id: 'aws-config',
   source: 'aws',
   controls: ['CC7.2'],
+  scopePattern: 'aws-<account>-<region>',
+  permissions: AWS_CONFIG_READ_ACTIONS,
   description: 'AWS Config recorders, recorder status and delivery channels per region',
   scopes: regionalScopes,
   async collect(scope, ctx) {

@@ -22,8 +22,8 @@ import {
   describeAwsError,
   isAccessDenied,
   regionalScopes,
-} from '../aws/accounts.js';
-import type { Collector, CollectorContext } from './types.js';
+} from '../../aws/accounts.js';
+import type { Collector, CollectorContext } from '../types.js';
 
 /** The IAM actions this collector calls (docs/aws-collectors.md; the CDK role grants exactly these). */
 export const GUARDDUTY_READ_ACTIONS = [
@@ -95,6 +95,8 @@ export const guardDutyCollector: Collector<AwsRegionalScope, GuardDutyData> = {
   id: 'guardduty',
   source: 'aws',
   controls: ['CC7.2'],
+  scopePattern: 'aws-<account>-<region>',
+  permissions: GUARDDUTY_READ_ACTIONS,
   description:
     'GuardDuty detectors, protection features, administrator/members and finding counts per region',
   scopes: regionalScopes,

@@ -8,9 +8,9 @@
  * Auth: OKTA_API_TOKEN (SSWS), or an OAuth 2.0 service app when `okta.clientId` is set
  * (private key in OKTA_PRIVATE_KEY, PEM or JWK; scopes okta.groups.read okta.users.read).
  */
-import type { Config } from '../config.js';
-import { secretEnv } from '../env.js';
-import { SourceUnavailableError } from '../errors.js';
+import type { Config } from '../../config.js';
+import { secretEnv } from '../../env.js';
+import { SourceUnavailableError } from '../../errors.js';
 import {
   OktaApiError,
   type OktaAuth,
@@ -19,8 +19,8 @@ import {
   parseOrgUrl,
   systemTimer,
   type Timer,
-} from '../vendors/okta-client.js';
-import type { Collector, CollectorContext, Scope } from './types.js';
+} from '../../vendors/okta-client.js';
+import type { Collector, CollectorContext, Scope } from '../types.js';
 
 export interface OktaScope extends Scope {
   orgUrl: string;
@@ -99,6 +99,8 @@ export function createOktaCollector(deps: OktaCollectorDeps = {}): Collector<Okt
     id: 'okta',
     source: 'okta',
     controls: ['CC6.1', 'CC6.2', 'CC6.3'],
+    scopePattern: 'okta-<host>',
+    secrets: ['OKTA_API_TOKEN', 'OKTA_PRIVATE_KEY'],
     description: 'Okta groups and every member of each group (login, status, last login)',
     scopes(config) {
       if (!config.okta) return [];

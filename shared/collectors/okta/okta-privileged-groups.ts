@@ -3,15 +3,19 @@
  * privileged group (okta.privilegedGroups). A configured group that is missing, or whose
  * member list was not read to the end, fails too: the check cannot vouch for it.
  */
-import type { OktaData } from '../collectors/okta.js';
-import { type Check, fail, pass } from './types.js';
+
+import { defineCheck, fail, pass } from '../../checks/types.js';
+import { oktaCollector } from './collector.js';
 
 const BAD_STATUSES = new Set(['DEPROVISIONED', 'SUSPENDED']);
 
-export const oktaPrivilegedGroupsCheck: Check<OktaData> = {
+export const oktaPrivilegedGroupsCheck = defineCheck(oktaCollector, {
   id: 'okta-privileged-groups',
+  title: 'Privileged Okta groups hold no inactive users',
+  procedure:
+    "Open the snapshot; for each group in `okta.privilegedGroups` confirm every member's `status` is neither `DEPROVISIONED` nor `SUSPENDED` and `membersComplete` is true.",
+  remediation: 'Remove each named user from the privileged group (and review how deprovisioning missed it).',
   controls: ['CC6.2', 'CC6.3'],
-  collector: 'okta',
   description: 'no deprovisioned or suspended user in a privileged Okta group',
   run(snapshot, config) {
     const wanted = config.okta?.privilegedGroups ?? [];
@@ -45,4 +49,4 @@ export const oktaPrivilegedGroupsCheck: Check<OktaData> = {
       `${members} member(s) of ${wanted.length} privileged group(s), none deprovisioned or suspended.`,
     );
   },
-};
+});

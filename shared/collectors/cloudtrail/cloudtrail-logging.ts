@@ -2,8 +2,9 @@
  * cloudtrail-logging (CC7.2): the account has a multi-region trail that is logging and
  * has log-file validation on (the trail whose digests prove its logs unaltered).
  */
-import type { CloudTrailData, CloudTrailTrail } from '../collectors/cloudtrail.js';
-import { type Check, fail, pass } from './types.js';
+
+import { defineCheck, fail, pass } from '../../checks/types.js';
+import { type CloudTrailTrail, cloudTrailCollector } from './collector.js';
 
 function shortfalls(t: CloudTrailTrail): string[] {
   const out: string[] = [];
@@ -14,10 +15,14 @@ function shortfalls(t: CloudTrailTrail): string[] {
   return out;
 }
 
-export const cloudTrailLoggingCheck: Check<CloudTrailData> = {
+export const cloudTrailLoggingCheck = defineCheck(cloudTrailCollector, {
   id: 'cloudtrail-logging',
+  title: 'CloudTrail logging',
+  procedure:
+    'Open the snapshot; confirm a trail in `data.trails` has `isMultiRegionTrail` and `logFileValidationEnabled` true and `status.isLogging` true.',
+  remediation:
+    'Create a multi-region trail with log-file validation (`aws cloudtrail create-trail --is-multi-region-trail --enable-log-file-validation`) and start logging.',
   controls: ['CC7.2'],
-  collector: 'cloudtrail',
   description: 'a multi-region trail is logging with log-file validation on',
   run(snapshot) {
     const { accountId, trails } = snapshot.data;
@@ -35,4 +40,4 @@ export const cloudTrailLoggingCheck: Check<CloudTrailData> = {
       trails.map((t) => t.name),
     );
   },
-};
+});

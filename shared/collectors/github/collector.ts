@@ -14,9 +14,9 @@
  * Auth: GITHUB_TOKEN, or a GitHub App installation when github.appId and
  * github.installationId are set (private key in GITHUB_APP_PRIVATE_KEY).
  */
-import type { Config } from '../config.js';
-import { secretEnv } from '../env.js';
-import { SourceUnavailableError } from '../errors.js';
+import type { Config } from '../../config.js';
+import { secretEnv } from '../../env.js';
+import { SourceUnavailableError } from '../../errors.js';
 import {
   createGitHubClient,
   GitHubApiError,
@@ -24,8 +24,8 @@ import {
   type GitHubClient,
   type GitHubGraphqlError,
   type GitHubPacing,
-} from '../vendors/github-client.js';
-import type { Collector, CollectorContext, Scope } from './types.js';
+} from '../../vendors/github-client.js';
+import type { Collector, CollectorContext, Scope } from '../types.js';
 
 export interface GitHubScope extends Scope {
   org: string;
@@ -296,6 +296,9 @@ export interface GitHubCollectorDeps {
   requestTimeoutMs?: number;
 }
 
+/** The variables GitHub credentials are read from. */
+export const GITHUB_SECRET_VARIABLES = ['GITHUB_TOKEN', 'GITHUB_APP_PRIVATE_KEY'] as const;
+
 export function githubAuthFromEnv(github: NonNullable<Config['github']>): GitHubAuth {
   if (github.appId !== undefined || github.installationId !== undefined) {
     const privateKey = secretEnv('GITHUB_APP_PRIVATE_KEY');
@@ -313,31 +316,43 @@ export function githubAuthFromEnv(github: NonNullable<Config['github']>): GitHub
   return { kind: 'token', token };
 }
 
+/** A GitHub client for one collection: credentials from the environment (or deps), requests counted. */
+export function openGitHubClient(
+  deps: GitHubCollectorDeps,
+  github: NonNullable<Config['github']>,
+  ctx: Pick<CollectorContext<unknown>, 'logger' | 'stats'>,
+): GitHubClient {
+  return createGitHubClient({
+    auth: (deps.auth ?? githubAuthFromEnv)(github),
+    logger: ctx.logger,
+    onRequest: () => ctx.stats.requests++,
+    ...(deps.pacing ? { pacing: deps.pacing } : {}),
+    ...(deps.apiUrl ? { apiUrl: deps.apiUrl } : {}),
+    ...(deps.graphqlUrl ? { graphqlUrl: deps.graphqlUrl } : {}),
+    ...(deps.requestTimeoutMs !== undefined ? { requestTimeoutMs: deps.requestTimeoutMs } : {}),
+  });
+}
+
+/** The org's scope: `github-<org lowercased>`. */
+export function githubScopes(config: Config): GitHubScope[] {
+  if (!config.github) return [];
+  return [{ id: `github-${config.github.org.toLowerCase()}`, org: config.github.org }];
+}
+
 export function createGitHubCollector(deps: GitHubCollectorDeps = {}): Collector<GitHubScope, GitHubData> {
   return {
     id: 'github',
     source: 'github',
     controls: ['CC8.1'],
+    scopePattern: 'github-<org>',
+    secrets: GITHUB_SECRET_VARIABLES,
     description:
       'GitHub default-branch protection of every non-archived repository: legacy rules and repository/organization rulesets',
-    scopes(config) {
-      if (!config.github) return [];
-      return [{ id: `github-${config.github.org.toLowerCase()}`, org: config.github.org }];
-    },
+    scopes: githubScopes,
     async collect(scope, ctx) {
       const github = ctx.config.github;
       if (!github) throw new SourceUnavailableError('the configuration has no "github" section');
-      const auth = (deps.auth ?? githubAuthFromEnv)(github);
-      const client = createGitHubClient({
-        auth,
-        logger: ctx.logger,
-        onRequest: () => ctx.stats.requests++,
-        ...(deps.pacing ? { pacing: deps.pacing } : {}),
-        ...(deps.apiUrl ? { apiUrl: deps.apiUrl } : {}),
-        ...(deps.graphqlUrl ? { graphqlUrl: deps.graphqlUrl } : {}),
-        ...(deps.requestTimeoutMs !== undefined ? { requestTimeoutMs: deps.requestTimeoutMs } : {}),
-      });
-      return collectOrg(client, scope, ctx);
+      return collectOrg(openGitHubClient(deps, github, ctx), scope, ctx);
     },
   };
 }

@@ -1,0 +1,162 @@
+/**
+ * The README/docs tables derived from the collector registry: which collectors and checks
+ * exist, their scopes, controls, configuration sections, IAM actions and secret variables.
+ * Each table sits between `<!-- registry:NAME -->` and `<!-- /registry:NAME -->` in a
+ * Markdown file; test/collectors/contract.test.ts fails when one is stale, and
+ * `npm run docs` rewrites them.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AnyCheck } from '../shared/checks/types.js';
+import { MODULES } from '../shared/collectors/registry.js';
+import { type CollectorModule, requiredSection } from '../shared/collectors/types.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+}
+
+function table(head: string[], rows: string[][]): string {
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+  ].join('\n');
+}
+
+const code = (s: string) => `\`${s}\``;
+
+/** Every generated block: name → the file it lives in and its Markdown. */
+export function registryBlocks(modules: readonly CollectorModule[] = MODULES): {
+  name: string;
+  file: string;
+  body: string;
+}[] {
+  const collectors = modules.map((m) => m.collector);
+  const checks: AnyCheck[] = modules.flatMap((m) => m.checks);
+  return [
+    {
+      name: 'collectors',
+      file: 'README.md',
+      body: table(
+        ['collector', 'scope', 'on when the config has', 'stores', 'controls'],
+        collectors.map((c) => [
+          code(c.id),
+          code(c.scopePattern ?? '?'),
+          code(requiredSection(c)),
+          c.description,
+          c.controls.join(', '),
+        ]),
+      ),
+    },
+    {
+      name: 'checks',
+      file: 'README.md',
+      body: table(
+        ['check', 'reads', 'control', 'passes when'],
+        checks.map((c) => [code(c.id), code(c.collector), c.controls.join(', '), c.description]),
+      ),
+    },
+    {
+      name: 'settings',
+      file: 'README.md',
+      body: table(
+        ['key', 'default', 'meaning'],
+        uniqueSections(collectors).flatMap(({ prefix, keys }) =>
+          keys.map((k) => [code(`${prefix}.${k.key}`), k.default, k.meaning]),
+        ),
+      ),
+    },
+    {
+      name: 'check-procedures',
+      file: 'docs/checks.md',
+      body: checks
+        .map((c) =>
+          [
+            `### \`${c.id}\`: ${c.title}`,
+            '',
+            `- Controls: ${c.controls.join(', ')}; reads \`${c.collector}\` snapshots.`,
+            `- Passes when: ${c.description}.`.replace(/\.\.$/, '.'),
+            `- Procedure: ${c.procedure}`,
+            `- Remediation: ${c.remediation}`,
+          ].join('\n'),
+        )
+        .join('\n\n'),
+    },
+    {
+      name: 'aws-permissions',
+      file: 'docs/aws-collectors.md',
+      body: collectors
+        .filter((c) => c.source === 'aws')
+        .map((c) => `- \`${c.id}\`: ${(c.permissions ?? []).map(code).join(', ') || '(none declared)'}`)
+        .join('\n'),
+    },
+    {
+      name: 'secrets',
+      file: 'docs/okta-github.md',
+      body: table(
+        ['collector', 'reads these variables (in Lambda: from the source secret)'],
+        collectors
+          .filter((c) => c.secrets?.length)
+          .map((c) => [code(c.id), (c.secrets ?? []).map(code).join(', ')]),
+      ),
+    },
+  ];
+}
+
+function uniqueSections(collectors: CollectorModule['collector'][]) {
+  const seen = new Set<unknown>();
+  const out: { prefix: string; keys: readonly { key: string; default: string; meaning: string }[] }[] = [];
+  for (const c of collectors) {
+    if (!c.settings || seen.has(c.settings.schema)) continue;
+    seen.add(c.settings.schema);
+    out.push({ prefix: `${c.source}.${c.settings.key}`, keys: c.settings.keys });
+  }
+  return out;
+}
+
+/** Markers; the text between them is generated (npm run docs) from shared/collectors/registry.ts. */
+const START = (name: string) => `<!-- registry:${name} -->`;
+const END = (name: string) => `<!-- /registry:${name} -->`;
+
+/** The file's text with the block replaced; throws when the markers are missing. */
+export function withBlock(text: string, name: string, body: string, file: string): string {
+  const start = text.indexOf(START(name));
+  const end = text.indexOf(END(name));
+  if (start < 0 || end < start)
+    throw new Error(
+      `${file} has no ${START(name)} ... ${END(name)} block: add the markers where the table belongs`,
+    );
+  return `${text.slice(0, start)}${START(name)}\n${body}\n${text.slice(end)}`;
+}
+
+/** The blocks whose file content differs from the registry (names). */
+export function staleBlocks(root = ROOT, modules: readonly CollectorModule[] = MODULES): string[] {
+  const stale: string[] = [];
+  for (const b of registryBlocks(modules)) {
+    const text = readFileSync(path.join(root, b.file), 'utf8');
+    if (withBlock(text, b.name, b.body, b.file) !== text) stale.push(`${b.file}: ${b.name}`);
+  }
+  return stale;
+}
+
+export function writeBlocks(root = ROOT): string[] {
+  const changed: string[] = [];
+  for (const b of registryBlocks()) {
+    const file = path.join(root, b.file);
+    const text = readFileSync(file, 'utf8');
+    const next = withBlock(text, b.name, b.body, b.file);
+    if (next !== text) {
+      writeFileSync(file, next);
+      changed.push(`${b.file}: ${b.name}`);
+    }
+  }
+  return changed;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const changed = writeBlocks();
+  process.stdout.write(changed.length ? `updated ${changed.join(', ')}\n` : 'docs tables are current\n');
+}

@@ -1,0 +1,86 @@
+/**
+ * `sample --population NAME`: draw occurrences (merged changes), not days, from the snapshots
+ * of the collector that holds them (shared/sample/population.ts), and write their workpaper.
+ */
+import { POPULATIONS } from '../../collectors/registry.js';
+import { UsageError } from '../../errors.js';
+import { lastCompleteDay } from '../../evidence/days.js';
+import { samplePopulation, writePopulationWorkpaper } from '../../sample/population.js';
+import { generateSeed, parseSeed } from '../../sample/select.js';
+import { assertNoWorkpaper } from '../../sample/workpaper.js';
+import { shellArg } from '../../text/escape.js';
+import type { CliContext } from '../context.js';
+import { parseDayOption } from '../context.js';
+import { EXIT } from '../handle-error.js';
+import { json, table } from '../output.js';
+
+export async function runPopulationSample(
+  ctx: CliContext,
+  options: Record<string, unknown>,
+): Promise<number> {
+  const name = String(options.population);
+  const population = POPULATIONS.find((p) => p.name === name);
+  if (!population)
+    throw new UsageError(
+      `--population ${JSON.stringify(name)}: no such population; known: ${POPULATIONS.map((p) => p.name).join(', ') || '(none)'}`,
+    );
+  for (const other of ['check', 'control', 'perMonth', 'frequency', 'all'])
+    if (options[other] !== undefined)
+      throw new UsageError(
+        `--population draws occurrences: use --size N (or nothing) instead of --${other.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+      );
+  const config = ctx.loadConfig();
+  const from = parseDayOption('--from', options.from as string | undefined) ?? config.auditPeriod.start;
+  const to =
+    parseDayOption('--to', options.to as string | undefined) ??
+    lastCompleteDay(ctx.clock.now(), config.auditPeriod.end);
+  if (from > to) throw new UsageError(`--from ${from} is after --to ${to}: the window is empty`);
+  if (options.out) await assertNoWorkpaper(String(options.out));
+  const seedGiven = options.seed as string | undefined;
+  const seed = seedGiven === undefined ? generateSeed() : parseSeed(seedGiven);
+  if (seedGiven === undefined)
+    ctx.note(`seed ${seed} (generated: pass --seed ${seed} to draw the same sample again)\n`);
+  const locker = ctx.openLocker();
+  const report = await samplePopulation({
+    locker,
+    config,
+    population,
+    from,
+    to,
+    seed,
+    ...(options.size !== undefined && { size: options.size as number }),
+  });
+  const configFile = ctx.configFile();
+  const rerun =
+    `npx evidence sample --population ${name} --from ${from} --to ${to} --seed ${seed}` +
+    (options.size !== undefined ? ` --size ${options.size}` : '') +
+    ` --store ${shellArg(locker.url)}` +
+    (configFile ? ` --config ${shellArg(configFile)}` : '');
+  const written = options.out
+    ? await writePopulationWorkpaper(String(options.out), report, rerun)
+    : undefined;
+  const pass = report.samples.filter((s) => s.verdict === 'pass').length;
+  if (ctx.json) ctx.out(json({ ...report, command: rerun }));
+  else {
+    if (report.samples.length)
+      ctx.out(
+        table(
+          ['change', 'author', 'approvers', 'merged at', 'linked record', 'verdict'],
+          report.samples.map((s) => [
+            s.id,
+            s.fields.author ?? '',
+            s.fields.approvers ?? '',
+            s.at,
+            s.fields['linked record'] ?? '',
+            s.verdict,
+          ]),
+        ),
+      );
+    ctx.out(
+      `${report.samples.length} of ${report.populationSize} ${name} (${report.sizeRule}), ${from} to ${to}, seed ${seed}: ${pass} pass, ${report.samples.length - pass} fail\n`,
+    );
+    for (const note of report.notes) ctx.note(`note: ${note}\n`);
+    if (written) ctx.note(`workpaper: ${written.markdown}\n  also ${written.csv} and ${written.json}\n`);
+  }
+  return report.samples.length > 0 && pass === report.samples.length ? EXIT.ok : EXIT.problems;
+}

@@ -1,0 +1,224 @@
+/**
+ * Sampling a population of occurrences (`sample --population changes`): the items are the
+ * occurrences themselves (merged changes), not days. Every item whose time lies in the
+ * window is in the population, whichever snapshot holds it (a change merged late on the
+ * window's last day is in the next day's snapshot); an item held by several snapshots counts
+ * once (the earliest snapshot that holds it is cited).
+ *
+ * Selection, exactly: each item gets the rank SHA-256("<seed>|<population>|<item id>") as 64
+ * lower-case hex digits; items are sorted by rank and the first N are taken (all when the
+ * population has N or fewer). N comes from OCCURRENCE_SIZES unless --size is given.
+ *
+ * Each snapshot read is proved against the digest chain: its SHA-256 must be the one a
+ * digest sealed; an unsealed or altered snapshot makes its items fail.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Population, PopulationItem } from '../collectors/types.js';
+import type { Config } from '../config.js';
+import { NotFoundError } from '../errors.js';
+import { sha256Hex } from '../evidence/canonical.js';
+import { addDays, dayStart } from '../evidence/days.js';
+import { verifyChain } from '../evidence/digest.js';
+import { listSnapshots } from '../evidence/listing.js';
+import { readSnapshot } from '../evidence/read.js';
+import { signingSettingsOf, trustedKeys } from '../evidence/signing.js';
+import type { Locker } from '../locker/types.js';
+import { csvCell, markdownCell, markdownCode } from '../text/escape.js';
+
+/**
+ * Sample sizes for a population of occurrences: the count of occurrences in the window is
+ * read as the frequency it corresponds to, and the frequency table of sizes.ts (its upper
+ * end) gives the size; never more than the population.
+ */
+export const OCCURRENCE_SIZES: readonly { upTo: number; as: string; size: number }[] = [
+  { upTo: 1, as: 'annual', size: 1 },
+  { upTo: 4, as: 'quarterly', size: 2 },
+  { upTo: 12, as: 'monthly', size: 5 },
+  { upTo: 52, as: 'weekly', size: 15 },
+  { upTo: Number.POSITIVE_INFINITY, as: 'daily or more often', size: 60 },
+];
+
+export function occurrenceSampleSize(population: number): number {
+  if (population === 0) return 0;
+  const row = OCCURRENCE_SIZES.find((r) => population <= r.upTo)!;
+  return Math.min(row.size, population);
+}
+
+export interface PopulationSample extends PopulationItem {
+  rank: string;
+  /** The snapshot that holds the item, its SHA-256 and the digest that sealed it. */
+  key: string;
+  sha256: string;
+  digestKey: string | null;
+}
+
+export interface PopulationReport {
+  schema: 'evidence.population-sample/1';
+  population: string;
+  collector: string;
+  columns: readonly string[];
+  from: string;
+  to: string;
+  seed: string;
+  size: number;
+  sizeRule: string;
+  populationSize: number;
+  snapshotsRead: number;
+  samples: PopulationSample[];
+  notes: string[];
+}
+
+export function rankItem(seed: string, population: string, id: string): string {
+  return sha256Hex(`${seed}|${population}|${id}`);
+}
+
+export async function samplePopulation(input: {
+  locker: Locker;
+  config: Config;
+  population: Population;
+  from: string;
+  to: string;
+  seed: string;
+  size?: number;
+}): Promise<PopulationReport> {
+  const { locker, config, population, from, to, seed } = input;
+  const notes: string[] = [];
+  const trusted = await trustedKeys(locker, signingSettingsOf(config.locker));
+  notes.push(...trusted.notes);
+  const chain = await verifyChain(locker, { trusted: trusted.keys });
+  const sealedBy = new Map<string, string>();
+  for (const d of chain.digests) for (const e of d.digest.snapshots) sealedBy.set(e.key, d.key);
+  if (chain.problems.length)
+    notes.push(`the digest chain has ${chain.problems.length} problem(s): run evidence verify`);
+
+  // A day's snapshot covers the day before: read one day past the window.
+  const listed = await listSnapshots(locker, from, addDays(to, 1), { collectors: [population.collector] });
+  const start = dayStart(from).toISOString();
+  const end = dayStart(addDays(to, 1)).toISOString();
+  const items = new Map<string, PopulationSample>();
+  let read = 0;
+  for (const object of [...listed].sort((a, b) => (a.key < b.key ? -1 : 1))) {
+    let snapshot: Awaited<ReturnType<typeof readSnapshot>>;
+    try {
+      snapshot = await readSnapshot(locker, object.key);
+    } catch (err) {
+      if (err instanceof NotFoundError) continue;
+      throw err;
+    }
+    read++;
+    if (snapshot.snapshot.status === 'error') {
+      notes.push(`${object.key} is an error snapshot: it holds no ${population.name}`);
+      continue;
+    }
+    if (snapshot.snapshot.status === 'partial')
+      notes.push(`${object.key} is partial: some ${population.name} may be missing from it (see its errors)`);
+    const sealed = chain.sealed.get(object.key);
+    const integrity = !sealed
+      ? 'the snapshot holding it is not sealed by any digest'
+      : sealed.sha256 !== snapshot.sha256
+        ? 'the snapshot holding it is not the one its digest sealed (SHA-256 differs)'
+        : null;
+    for (const item of population.items(snapshot.snapshot, config)) {
+      if (item.at < start || item.at >= end || items.has(item.id)) continue;
+      items.set(item.id, {
+        ...item,
+        ...(integrity && { verdict: 'fail' as const, detail: `${integrity}; ${item.detail}` }),
+        rank: rankItem(seed, population.name, item.id),
+        key: object.key,
+        sha256: snapshot.sha256,
+        digestKey: sealedBy.get(object.key) ?? null,
+      });
+    }
+  }
+  const all = [...items.values()].sort((a, b) => (a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : 0));
+  const size = input.size !== undefined ? Math.min(input.size, all.length) : occurrenceSampleSize(all.length);
+  const sizeRule =
+    input.size !== undefined
+      ? `--size ${input.size}`
+      : `${all.length} occurrence(s): sized as a control operating ${OCCURRENCE_SIZES.find((r) => all.length <= r.upTo)?.as ?? 'never'} (docs/sampling.md)`;
+  const samples = all
+    .slice(0, size)
+    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : 1));
+  if (all.length === 0)
+    notes.push(`no ${population.name} in the window: nothing to sample (a population of 0 is not a pass)`);
+  return {
+    schema: 'evidence.population-sample/1',
+    population: population.name,
+    collector: population.collector,
+    columns: population.columns,
+    from,
+    to,
+    seed,
+    size,
+    sizeRule,
+    populationSize: all.length,
+    snapshotsRead: read,
+    samples,
+    notes,
+  };
+}
+
+/** The workpaper (Markdown), its CSV and JSON, in `dir`. */
+export async function writePopulationWorkpaper(
+  dir: string,
+  report: PopulationReport,
+  rerun: string,
+): Promise<{ markdown: string; csv: string; json: string }> {
+  const pass = report.samples.filter((s) => s.verdict === 'pass').length;
+  const md = [
+    `# Test of effectiveness: ${report.population} (${report.collector})`,
+    '',
+    `Window ${report.from} to ${report.to}. Population: ${report.populationSize} occurrence(s) whose time lies in the window, from ${report.snapshotsRead} snapshot(s). Sample: ${report.samples.length} (${report.sizeRule}), seed ${markdownCode(report.seed)}.`,
+    '',
+    `Result: **${pass} of ${report.samples.length} pass**.`,
+    '',
+    '## Selection',
+    '',
+    `Each occurrence gets the rank SHA-256("<seed>|${report.population}|<id>") (64 lower-case hex digits); occurrences are sorted by rank and the first ${report.size} taken. Draw again with:`,
+    '',
+    '```sh',
+    rerun,
+    '```',
+    '',
+    '## Samples',
+    '',
+    `| # | change | ${report.columns.map(markdownCell).join(' | ')} | verdict | detail | snapshot | SHA-256 |`,
+    `|---|---|${report.columns.map(() => '---').join('|')}|---|---|---|---|`,
+    ...report.samples.map(
+      (s, i) =>
+        `| ${i + 1} | ${/^https:\/\/[^\s()<>|\\]+$/.test(s.url) ? `[${markdownCell(s.id)}](${s.url})` : markdownCell(s.id)} | ${report.columns.map((c) => markdownCell(s.fields[c] ?? '')).join(' | ')} | **${s.verdict}** | ${markdownCell(s.detail)} | ${markdownCell(s.key)} | ${markdownCell(s.sha256)} |`,
+    ),
+    '',
+    ...(report.notes.length ? ['## Notes', '', ...report.notes.map((n) => `- ${markdownCell(n)}`), ''] : []),
+  ].join('\n');
+  const csv = [
+    ['id', 'url', ...report.columns, 'verdict', 'detail', 'snapshot', 'sha256', 'digest']
+      .map(csvCell)
+      .join(','),
+    ...report.samples.map((s) =>
+      [
+        s.id,
+        s.url,
+        ...report.columns.map((c) => s.fields[c] ?? ''),
+        s.verdict,
+        s.detail,
+        s.key,
+        s.sha256,
+        s.digestKey ?? '',
+      ]
+        .map(csvCell)
+        .join(','),
+    ),
+  ].join('\r\n');
+  const files = {
+    markdown: path.join(dir, 'workpaper.md'),
+    csv: path.join(dir, 'samples.csv'),
+    json: path.join(dir, 'samples.json'),
+  };
+  await mkdir(dir, { recursive: true });
+  await writeFile(files.markdown, md, { flag: 'wx' });
+  await writeFile(files.csv, `${csv}\r\n`, { flag: 'wx' });
+  await writeFile(files.json, `${JSON.stringify(report, null, 2)}\n`, { flag: 'wx' });
+  return files;
+}
