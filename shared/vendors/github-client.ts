@@ -112,6 +112,8 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   const timeoutMs = options.requestTimeoutMs ?? DEFAULT_GITHUB_REQUEST_TIMEOUT_MS;
   const maxResetWait = options.maxResetWaitSeconds ?? 600;
   const baseMs = options.pacing?.retryAfterBaseMs;
+  // What the GraphQL endpoint last answered, to describe an answer that is no GraphQL response.
+  let lastGraphqlAnswer: { status: number; contentType: string | null } | undefined;
 
   // Every HTTP attempt (retries and App token requests included) goes through here: count it,
   // register the credential it carries and any installation token it returns, bound its time.
@@ -130,6 +132,8 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       // @octokit/request turns this into a RequestError (status 500, retried) with this message.
       throw new Error(`${TIMEOUT_MESSAGE} ${timeoutMs} ms`, { cause: err });
     }
+    if (requestUrl(input) === graphqlUrl)
+      lastGraphqlAnswer = { status: response.status, contentType: response.headers.get('content-type') };
     if (response.ok && /\/app\/installations\/[^/]+\/access_tokens$/.test(requestUrl(input))) {
       const issued = (await response
         .clone()
@@ -190,12 +194,19 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     graphqlUrl,
     async graphql<T>(query: string, variables: Record<string, unknown> = {}) {
       try {
+        lastGraphqlAnswer = undefined;
         const data = await octokit.graphql<T>({ query, url: graphqlUrl, ...variables });
+        // An HTML page (a proxy, a login portal) or JSON without `data`: Octokit returns undefined.
+        if (!isObject(data)) throw notGraphql(graphqlUrl, lastGraphqlAnswer);
         return { data, errors: [] };
       } catch (err) {
-        const e = err as { name?: string; data?: unknown; errors?: GitHubGraphqlError[] };
+        if (err instanceof GitHubApiError) throw err;
+        const e = err as { name?: string; status?: number; data?: unknown; errors?: GitHubGraphqlError[] };
         if (e.name === 'GraphqlResponseError' && e.data != null)
           return { data: e.data as T, errors: e.errors ?? [] };
+        // JSON that is no object (null, a number): Octokit fails reading `.errors` off it.
+        if (err instanceof TypeError && e.status === undefined && lastGraphqlAnswer?.status === 200)
+          throw notGraphql(graphqlUrl, lastGraphqlAnswer, err);
         throw classify(err, auth, graphqlUrl, timeoutMs);
       }
     },
@@ -214,7 +225,12 @@ function classify(err: unknown, auth: GitHubAuth, url: string, timeoutMs: number
     auth.kind === 'token'
       ? 'GITHUB_TOKEN'
       : `the GitHub App ${auth.appId} (installation ${auth.installationId})`;
-  const detail = e.response?.data?.message ?? e.message ?? String(err);
+  // GitHub's own error message; never the body itself (an HTML page, or text that may echo a credential).
+  const detail = e.response
+    ? typeof e.response.data?.message === 'string'
+      ? e.response.data.message
+      : `(an answer that is no GitHub error, ${e.response.headers?.['content-type'] ?? 'no content type'})`
+    : (e.message ?? String(err));
   if (e.message?.startsWith(TIMEOUT_MESSAGE)) {
     return new GitHubTimeoutError(
       `GitHub did not answer within ${timeoutMs >= 1000 ? `${timeoutMs / 1000} s` : `${timeoutMs} ms`} (request timeout, after retries) at ${url}: GitHub may be degraded (https://www.githubstatus.com) or a proxy is holding the connection; the next scheduled run will collect again`,
@@ -246,6 +262,25 @@ function classify(err: unknown, auth: GitHubAuth, url: string, timeoutMs: number
     return new SourceUnavailableError(`cannot reach GitHub at ${url}: ${detail}`, { cause: err });
   }
   return new GitHubApiError(`GitHub answered ${e.status ?? ''} ${detail} for ${url}`, { cause: err });
+}
+
+/** An answer of the GraphQL endpoint that is no GraphQL response: named by its status and type, never quoted. */
+function notGraphql(
+  url: string,
+  answer: { status: number; contentType: string | null } | undefined,
+  cause?: unknown,
+): GitHubApiError {
+  const what = answer
+    ? `HTTP ${answer.status}, ${answer.contentType ?? 'no content type'}`
+    : 'no answer recorded';
+  return new GitHubApiError(
+    `GitHub answered ${url} with no GraphQL response (${what}): a proxy or login page may stand in the way, or GITHUB_API_URL / GITHUB_GRAPHQL_URL point elsewhere than GitHub's API`,
+    ...(cause ? [{ cause }] : []),
+  );
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 const TIMEOUT_MESSAGE = 'GitHub request timeout: no answer within';

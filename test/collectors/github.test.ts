@@ -374,4 +374,49 @@ describe('github collector', () => {
     // The first attempt and Octokit's 3 retries, each given up after 100 ms.
     expect(server.stats.unanswered).toBe(4);
   });
+
+  const collectAgainst = async (rawAnswer: { status: number; contentType?: string; body: string }) => {
+    server = await startGitHubServer(makeGitHubOrg({ repos: 3 }), { inject: { rawAnswer } });
+    const collector = createGitHubCollector({ pacing, auth: token, apiUrl: server.url });
+    const { summary, snapshots, logged } = await collectIntoLocker(collector);
+    expect(summary.results).toEqual([expect.objectContaining({ scope: 'github-example', status: 'error' })]);
+    expect(snapshots).toHaveLength(1);
+    const snapshot = JSON.parse(snapshots[0]!) as { status: string; errors: string[] };
+    expect(snapshot.status).toBe('error');
+    return { errors: snapshot.errors, snapshots, logged };
+  };
+
+  it.each([
+    ['an HTML page', 'text/html; charset=utf-8', '<html><body>Sign in to the proxy</body></html>'],
+    ['JSON without data', 'application/json', '{"hello":"world"}'],
+    ['JSON null', 'application/json', 'null'],
+    ['garbage called JSON', 'application/json', '<<not json>>'],
+  ])('%s answered 200 is an error naming the endpoint and status, not a TypeError', async (_, type, body) => {
+    const { errors } = await collectAgainst({ status: 200, contentType: type, body });
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /^GitHubApiError: GitHub answered http:\/\/127\.0\.0\.1:\d+\/graphql with no GraphQL response \(HTTP 200, (text\/html|application\/json)/,
+      ),
+    ]);
+    expect(errors.join('\n')).not.toMatch(/TypeError|Cannot read/);
+    expect(errors.join('\n')).not.toContain(body);
+  });
+
+  it('an error body is never quoted: a token-looking string in a 502 page stays out of the snapshot and logs', async () => {
+    const leaked = 'ghp_LeakedTokenInAnErrorPage0000000000001';
+    const { errors, snapshots, logged } = await collectAgainst({
+      status: 502,
+      contentType: 'text/html',
+      body: `<html><body>Bad gateway; upstream said Authorization: token ${leaked}</body></html>`,
+    });
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /^GitHubApiError: GitHub answered 502 \(an answer that is no GitHub error, text\/html\) for http:/,
+      ),
+    ]);
+    for (const text of [...snapshots, logged]) {
+      expect(text).not.toContain(leaked);
+      expect(text).not.toContain('Bad gateway');
+    }
+  });
 });

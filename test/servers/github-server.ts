@@ -265,6 +265,8 @@ export interface GitHubServerOptions {
     retryAfterSeconds?: number;
     status5xxAtRequest?: number[];
     noAnswerFromRequest?: number;
+    /** An answer that is no GraphQL response (an HTML page, garbage), to the requests listed (default all). */
+    rawAnswer?: { status: number; contentType?: string; body: string; atRequest?: number[] };
     /** A server bug: a page after the first answers the cursor it was given as its endCursor (a loop). */
     repeatEndCursor?: boolean;
   };
@@ -419,6 +421,11 @@ export async function startGitHubServer(
         },
         { 'retry-after': String(options.inject.retryAfterSeconds ?? 60) },
       );
+    }
+    const raw = options.inject?.rawAnswer;
+    if (raw && (!raw.atRequest || raw.atRequest.includes(n))) {
+      res.writeHead(raw.status, raw.contentType ? { 'content-type': raw.contentType } : {});
+      return res.end(raw.body);
     }
     if (options.inject?.status5xxAtRequest?.includes(n)) {
       stats.serverErrors++;
