@@ -164,9 +164,13 @@ export class OktaClient {
       seen.add(url);
       const response = await this.get(url);
       onPage?.();
-      const body = (await response.json()) as T[];
+      // A parse error would quote the body (which may hold a credential): name its type instead.
+      const body = (await response.json().catch(() => NOT_JSON)) as T[] | typeof NOT_JSON;
       if (!Array.isArray(body))
-        throw new OktaApiError(response.status, `Okta answered ${url} with a non-array body`);
+        throw new OktaApiError(
+          response.status,
+          `Okta answered ${url} with HTTP ${response.status} and ${body === NOT_JSON ? 'a body that is no JSON' : 'a non-array body'} (${response.headers.get('content-type') ?? 'no content type'})`,
+        );
       yield body;
       const next = nextLink(response.headers.get('link'));
       if (next !== undefined && new URL(next).origin !== this.origin)
@@ -436,6 +440,8 @@ async function importPrivateKey(
     );
   }
 }
+
+const NOT_JSON = Symbol('not JSON');
 
 /** Rate-limit bucket of a path: Okta limits per endpoint, ids do not matter. */
 function bucketOf(pathname: string): string {

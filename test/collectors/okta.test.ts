@@ -158,6 +158,35 @@ describe('okta collector', () => {
     expect(out.errors!.join('\n')).toMatch(/429/);
   });
 
+  it('a body that is no JSON is named by its status and type, never quoted (it may hold a token)', async () => {
+    const leaked = '00LeakedOktaTokenLookingValue0000000000001';
+    const org = makeOktaOrg({ groups: 2, membersPerGroup: 2 });
+    // Request 1: groups; 2: the first group's members, answered with garbage called JSON.
+    const { timer, config, ctx } = await setup(
+      org,
+      {
+        inject: {
+          rawAnswer: {
+            atRequest: [2],
+            status: 200,
+            contentType: 'application/json',
+            body: `${leaked} <html>`,
+          },
+        },
+      },
+      1,
+    );
+    const collector = createOktaCollector({ timer, auth: ssws });
+
+    const out = await collector.collect(collector.scopes(config, {})[0]!, ctx);
+
+    expect(out.status).toBe('partial');
+    expect(out.errors!.join('\n')).toMatch(
+      /Okta answered http:\/\/127\.0\.0\.1:\d+\/api\/v1\/groups\/[^ ]+ with HTTP 200 and a body that is no JSON \(application\/json\)/,
+    );
+    expect(JSON.stringify(out)).not.toContain(leaked.slice(0, 8));
+  });
+
   it('keeps at most okta.concurrency requests in flight', async () => {
     const org = makeOktaOrg({ groups: 12, membersPerGroup: 2 });
     const { timer, config, ctx } = await setup(org, { latencyMs: 5 }, 2);

@@ -150,6 +150,8 @@ export interface OktaServerOptions {
     status429AtRequest?: number[];
     resetAfterSeconds?: number;
     status5xxAtRequest?: number[];
+    /** An answer that is no Okta list (an HTML page, garbage) to the listed API requests (after auth). */
+    rawAnswer?: { atRequest: number[]; status: number; contentType?: string; body: string };
     /** A server bug: every Link rel="next" points to the page itself (a pagination loop). */
     nextLinkIsSelf?: boolean;
   };
@@ -364,6 +366,14 @@ export async function startOktaServer(
       return send(res, 503, oktaError('E0000009', 'Internal Server Error'), rateHeaders);
     }
     if (!authorize(req, res, endpoint === 'listGroups' ? 'okta.groups.read' : 'okta.users.read')) return;
+    const raw = options.inject?.rawAnswer;
+    if (raw?.atRequest.includes(n)) {
+      res.writeHead(raw.status, {
+        ...rateHeaders,
+        ...(raw.contentType && { 'content-type': raw.contentType }),
+      });
+      return res.end(raw.body);
+    }
 
     if (endpoint === 'listGroups') {
       return page(res, fixture.groups, url, 10_000, (g) => renderGroup(g, base), rateHeaders);
