@@ -4,5 +4,7 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { register } = await import('tsx/esm/api');
 register();
+const { ignoreClosedStdout } = await import('../shared/cli/output.ts');
+ignoreClosedStdout();
 const { main } = await import('../shared/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));

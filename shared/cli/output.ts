@@ -10,10 +10,25 @@ export interface Streams {
 }
 
 export const processStreams: Streams = {
-  stdout: (t) => process.stdout.write(t),
+  // Once the reader is gone (`evidence … | head`), the rest of the output goes nowhere.
+  stdout: (t) => {
+    if (!process.stdout.destroyed) process.stdout.write(t);
+  },
   stderr: (t) => process.stderr.write(t),
   interactive: Boolean(process.stderr.isTTY),
 };
+
+/**
+ * `evidence … | head`: the reader closing stdout early is no failure. The command runs to its
+ * end (a seal or collection is never cut short by it) and its output goes nowhere; any other
+ * error on stdout still ends the process as before.
+ */
+export function ignoreClosedStdout(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
+    throw err;
+  });
+}
 
 /** A plain-text table with left-aligned columns. */
 export function table(headers: readonly string[], rows: readonly (readonly (string | number)[])[]): string {

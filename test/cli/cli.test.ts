@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -112,5 +112,18 @@ describe('evidence CLI', () => {
   it('npx evidence works through the bin entry', async () => {
     const { stdout } = await exec(process.execPath, [path.resolve('bin/evidence.mjs'), '--help']);
     expect(stdout).toMatch(/Usage: evidence/);
+  });
+
+  it('a reader that closes stdout early (`evidence seal --help | head -0`) ends no run with EPIPE', async () => {
+    const child = spawn(process.execPath, [path.resolve('bin/evidence.mjs'), 'seal', '--help'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // The reader goes away before the CLI writes a byte.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });
