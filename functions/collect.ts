@@ -27,7 +27,7 @@ import { parseScheduledEvent } from './scheduled-event.js';
  * The variables each vendor secret may hold, as JSON keys (a plain string is the first one):
  * `<SOURCE>_SECRET_PARAMETER` → the `secrets` the registered collectors of that source declare.
  */
-export const SECRET_VARIABLES: Readonly<Record<string, readonly string[]>> = secretVariables(COLLECTORS);
+const SECRET_VARIABLES: Readonly<Record<string, readonly string[]>> = secretVariables(COLLECTORS);
 
 const collectorId = requiredEnv('EVIDENCE_COLLECTOR');
 const config = loadConfig(undefined, COLLECTORS);
@@ -37,7 +37,7 @@ const metrics = new Metrics();
 let secretsLoaded: Promise<void> | undefined;
 
 /** Time kept back from the Lambda timeout to write the error snapshots of unfinished scopes. */
-export const DEADLINE_MARGIN_MS = 20_000;
+const DEADLINE_MARGIN_MS = 20_000;
 
 export async function handler(
   event: unknown,

@@ -31,26 +31,24 @@ import { MemberRoleAccess } from './constructs/member-roles.js';
 import { deploymentRoleArn, ProtectedKey } from './constructs/protected-key.js';
 import { collectorRoleName, memberStackSet } from './member-account-stack.js';
 
-export { COLLECTOR_ROLE_PREFIX } from './member-account-stack.js';
-
 /** The variable that names the digest-signing KMS key to the seal and verify functions. */
-export const SIGNING_KEY_ENV = 'EVIDENCE_SIGNING_KMS_KEY_ID';
+const SIGNING_KEY_ENV = 'EVIDENCE_SIGNING_KMS_KEY_ID';
 
 /** The CloudWatch namespace of the functions' own metrics (Powertools Metrics, EMF). */
-export const METRICS_NAMESPACE = 'EvidenceLocker';
+const METRICS_NAMESPACE = 'EvidenceLocker';
 
 /** Collector metrics (functions/collect.ts emits them with the function's service name). */
-export const COLLECT_METRICS = { written: 'SnapshotsWritten', failed: 'SnapshotsFailed' } as const;
+const COLLECT_METRICS = { written: 'SnapshotsWritten', failed: 'SnapshotsFailed' } as const;
 
 /**
  * The Powertools service name of every collector function: one `service` dimension for all,
  * so that SnapshotsWritten/SnapshotsFailed are two metrics whatever the number of collectors
  * (each distinct metric costs beyond CloudWatch's free ten); logs name the collector.
  */
-export const COLLECT_SERVICE = 'evidence-collect';
+const COLLECT_SERVICE = 'evidence-collect';
 
 /** Verifier metrics (functions/verify.ts). */
-export const VERIFY_METRICS = { missingDays: 'MissingDays', integrityProblems: 'IntegrityProblems' } as const;
+const VERIFY_METRICS = { missingDays: 'MissingDays', integrityProblems: 'IntegrityProblems' } as const;
 
 /** The payload every schedule sends: the Scheduler's own context, so a handler knows its slot. */
 export function scheduleInput(): scheduler.ScheduleTargetInput {
@@ -68,7 +66,7 @@ export function scheduleInput(): scheduler.ScheduleTargetInput {
  * looks back this far: it never pays Glacier retrieval for old, locked, never-overwritten
  * days (verify the whole audit period with `npx evidence verify` when the auditor asks).
  */
-export const GLACIER_AFTER_DAYS = 90;
+const GLACIER_AFTER_DAYS = 90;
 
 export interface EvidenceStackProps extends StackProps {
   readonly config: Config;

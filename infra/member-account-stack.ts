@@ -32,7 +32,7 @@ import type { Construct } from 'constructs';
 import type { Config } from '../shared/config.js';
 
 /** Name prefix of the collector roles (the evidence stack names them; member roles trust them). */
-export const COLLECTOR_ROLE_PREFIX = 'EvidenceLocker-collect-';
+const COLLECTOR_ROLE_PREFIX = 'EvidenceLocker-collect-';
 
 /** The fixed name of an AWS collector's role in the evidence account, per region of the evidence stack. */
 export function collectorRoleName(collectorId: string, region: string): string {

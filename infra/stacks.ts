@@ -11,8 +11,8 @@ import { allReadActions, type PlanOptions, planCollectors } from './config.js';
 import { EvidenceStack } from './evidence-stack.js';
 import { MemberAccountStack, memberTemplate } from './member-account-stack.js';
 
-export const EVIDENCE_STACK = 'EvidenceLocker';
-export const MEMBER_STACK = 'EvidenceLockerMember';
+const EVIDENCE_STACK = 'EvidenceLocker';
+const MEMBER_STACK = 'EvidenceLockerMember';
 
 export interface BuildOptions extends PlanOptions {
   /** Run cdk-nag (AwsSolutionsChecks) at synth. Default true. */

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const MOTO_SERVER = path.join(ROOT, '.venv/bin/moto_server');
+const MOTO_SERVER = path.join(ROOT, '.venv/bin/moto_server');
 
 export interface Emulator {
   url: string;

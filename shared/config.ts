@@ -13,7 +13,7 @@ import { DaySchema } from './evidence/ids.js';
 import { duplicateJsonKeys } from './json-keys.js';
 import { redact } from './secrets.js';
 
-export const DEFAULT_CONFIG_FILE = 'evidence.config.json';
+const DEFAULT_CONFIG_FILE = 'evidence.config.json';
 
 const region = z.string().refine((r) => (AWS_REGIONS as readonly string[]).includes(r), {
   message: `expected an AWS region code such as "us-east-1" (known: ${AWS_REGIONS.join(', ')})`,
@@ -22,10 +22,10 @@ const region = z.string().refine((r) => (AWS_REGIONS as readonly string[]).inclu
 const day = DaySchema;
 
 /** A GitHub organization login: letters, digits and single inner hyphens, at most 39 characters. */
-export const GITHUB_ORG_RE = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
+const GITHUB_ORG_RE = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
 
 /** An EventBridge Scheduler cron expression body: six fields, as in cron(0 1 * * ? *). */
-export const cronExpression = z
+const cronExpression = z
   .string()
   .regex(
     /^cron\(\s*\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s*\)$/,
@@ -34,7 +34,7 @@ export const cronExpression = z
 
 const accountId = z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id');
 
-export const AccountEntry = z
+const AccountEntry = z
   .object({
     id: accountId,
     name: z.string().min(1).optional(),
@@ -56,7 +56,7 @@ const ouId = z
  * AWS Organizations discovery: every ACTIVE account of the organization (or of the listed
  * OUs, recursively), minus `excludeOus` and `excludeAccounts`, is collected without listing it by hand.
  */
-export const OrganizationSelection = z
+const OrganizationSelection = z
   .object({
     /** OU ids (ou-xxxx-yyyyyyyy) or the root id (r-xxxx): only accounts under these, at any depth. */
     ous: z

@@ -33,7 +33,7 @@ export function awsEndpointOverride(): string | undefined {
  * Variables that hold credentials: their values are scrubbed wherever they might be echoed.
  * Collectors declare theirs (`secrets`); the runner registers those too.
  */
-export const SECRET_VARIABLES = [
+const SECRET_VARIABLES = [
   'AWS_SECRET_ACCESS_KEY',
   'AWS_SESSION_TOKEN',
   'OKTA_API_TOKEN',

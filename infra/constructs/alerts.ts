@@ -50,7 +50,7 @@ export const ALARMS = {
 export type AlarmId = keyof typeof ALARMS;
 
 /** The heartbeat: a daily verifier plus up to 6 hours of retries, with no report. */
-export const HEARTBEAT_HOURS = 30;
+const HEARTBEAT_HOURS = 30;
 
 export interface AlertsProps {
   readonly emails: readonly string[];

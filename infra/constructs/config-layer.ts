@@ -15,7 +15,7 @@ import type { Config } from '../../shared/config.js';
 import { EVIDENCE_RUNTIME, type EvidenceFunction } from './evidence-function.js';
 
 /** Where a layer's files appear in the function. */
-export const CONFIG_FILE_IN_LAMBDA = '/opt/evidence.config.json';
+const CONFIG_FILE_IN_LAMBDA = '/opt/evidence.config.json';
 
 export class ConfigLayer extends Construct {
   readonly layer: LayerVersion;

@@ -17,9 +17,9 @@ import type { Config } from '../../shared/config.js';
 import { ConfigError } from '../../shared/errors.js';
 
 /** 15 characters per quoted id: 300 ids stay well inside a managed policy's 6,144. */
-export const ACCOUNTS_PER_POLICY = 300;
+const ACCOUNTS_PER_POLICY = 300;
 /** IAM's default quota of managed policies per role (10), less room for others. */
-export const MAX_POLICIES = 8;
+const MAX_POLICIES = 8;
 
 export class MemberRoleAccess extends Construct {
   /** Statements for the collector roles' own policy (organization mode). */

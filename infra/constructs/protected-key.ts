@@ -12,7 +12,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 
 /** The calls that would make the key unusable, denied to everyone by the key policy. */
-export const KEY_DESTRUCTION_ACTIONS = ['kms:DisableKey', 'kms:ScheduleKeyDeletion'] as const;
+const KEY_DESTRUCTION_ACTIONS = ['kms:DisableKey', 'kms:ScheduleKeyDeletion'] as const;
 
 /** The CloudTrail event names that raise an alert when called on a protected key (denied or not). */
 export const WATCHED_KEY_EVENTS = [

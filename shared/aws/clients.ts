@@ -17,7 +17,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, MiddlewareSt
 import { awsEndpointOverride, optionalEnv } from '../env.js';
 import { registerSecret } from '../secrets.js';
 
-export const DEFAULT_REGION = 'us-east-1';
+const DEFAULT_REGION = 'us-east-1';
 
 export function defaultRegion(): string {
   return optionalEnv('AWS_REGION') ?? optionalEnv('AWS_DEFAULT_REGION') ?? DEFAULT_REGION;
@@ -30,7 +30,7 @@ export interface AwsTimeouts {
   requestTimeout: number;
 }
 
-export const DEFAULT_AWS_TIMEOUTS: Readonly<AwsTimeouts> = {
+const DEFAULT_AWS_TIMEOUTS: Readonly<AwsTimeouts> = {
   connectionTimeout: 5_000,
   requestTimeout: 30_000,
 };

@@ -37,15 +37,15 @@ export const ORGANIZATION_READ_ACTIONS = [
 ] as const;
 
 /** AWS allows five levels of OUs below the root. */
-export const MAX_DEPTH = 5;
+const MAX_DEPTH = 5;
 /** Far above AWS's default quotas (1,000 OUs); past this the walk stops with an error. */
-export const MAX_OUS = 5_000;
-export const MAX_ACCOUNTS = 20_000;
+const MAX_OUS = 5_000;
+const MAX_ACCOUNTS = 20_000;
 /** Pages per listing before a listing is taken to be looping. */
-export const MAX_PAGES = 1_000;
+const MAX_PAGES = 1_000;
 /** One request's timeout, and the whole walk's deadline. */
-export const REQUEST_TIMEOUT_MS = 10_000;
-export const DISCOVERY_DEADLINE_MS = 180_000;
+const REQUEST_TIMEOUT_MS = 10_000;
+const DISCOVERY_DEADLINE_MS = 180_000;
 /** Parents listed at once: Organizations throttles at a few requests per second per account. */
 const CONCURRENCY = 4;
 /** The Organizations endpoint of the commercial partition lives in us-east-1. */

@@ -22,9 +22,3 @@ export const AWS_READ_ACTIONS: Readonly<Record<string, readonly string[]>> = aws
 export function allAwsReadActions(collectors: readonly AnyCollector[] = COLLECTORS): string[] {
   return [...new Set(Object.values(awsReadActions(collectors)).flat())].sort();
 }
-
-/**
- * What the collecting principal needs on `arn:aws:iam::<member>:role/<roleName>` to reach
- * the accounts in `aws.accounts` (the member role's trust policy must allow it too).
- */
-export const AWS_ASSUME_ROLE_ACTIONS = ['sts:AssumeRole'] as const;

@@ -29,7 +29,7 @@ export interface CommandSpec {
   run(ctx: CliContext, options: Record<string, unknown>, command: Command): Promise<number>;
 }
 
-export const COMMANDS: readonly CommandSpec[] = [
+const COMMANDS: readonly CommandSpec[] = [
   collectCommand,
   sealCommand,
   lsCommand,

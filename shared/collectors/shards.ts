@@ -31,7 +31,7 @@ export interface AwsPlan {
 }
 
 /** Accounts per shard by default: 17 regions × 4 collectors ≈ 90 requests an account. */
-export const DEFAULT_SHARD_ACCOUNTS = 5;
+const DEFAULT_SHARD_ACCOUNTS = 5;
 
 export function cutShards(inventory: OrganizationInventory, size = DEFAULT_SHARD_ACCOUNTS): AwsShard[] {
   const ids = inventory.accounts.filter((a) => a.inScope).map((a) => a.id);

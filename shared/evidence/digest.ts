@@ -36,15 +36,15 @@ import {
 import { SNAPSHOT_PREFIX } from './snapshot.js';
 import { writeRecord } from './write.js';
 
-export const DIGEST_SCHEMA = 'evidence.digest/2';
+const DIGEST_SCHEMA = 'evidence.digest/2';
 export const DIGEST_PREFIX = 'digests/';
 /**
  * Chain links: digests/chain/<sequence>.json, written exclusively (S3 If-None-Match, O_EXCL on
  * disk) after the digest it names. Of two seals that extend the same head, only one writes
  * the link: the other re-reads the chain and seals again on top of the winner.
  */
-export const CHAIN_PREFIX = `${DIGEST_PREFIX}chain/`;
-export const LINK_SCHEMA = 'evidence.chain-link/1';
+const CHAIN_PREFIX = `${DIGEST_PREFIX}chain/`;
+const LINK_SCHEMA = 'evidence.chain-link/1';
 
 export const DigestEntry = z.object({
   key: z.string(),
@@ -84,7 +84,7 @@ export const Digest = z.object({
 });
 export type Digest = z.infer<typeof Digest>;
 
-export const ChainLink = z.object({
+const ChainLink = z.object({
   schema: z.literal(LINK_SCHEMA),
   sequence: z.number().int().min(1),
   key: z.string(),

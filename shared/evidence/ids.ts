@@ -16,9 +16,9 @@
 import * as z from 'zod';
 import { UsageError } from '../errors.js';
 
-export const COLLECTOR_ID_RE = /^[a-z][a-z0-9-]{0,31}$/;
-export const SCOPE_ID_RE = /^[a-z0-9][a-z0-9._-]{0,127}$/;
-export const RUN_ID_RE = /^[a-z0-9][a-z0-9-]{0,63}$/;
+const COLLECTOR_ID_RE = /^[a-z][a-z0-9-]{0,31}$/;
+const SCOPE_ID_RE = /^[a-z0-9][a-z0-9._-]{0,127}$/;
+const RUN_ID_RE = /^[a-z0-9][a-z0-9-]{0,63}$/;
 const DAY_SHAPE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 /** The compact instant at the start of a snapshot file name: 20260420T000512345Z. */
 const COMPACT_INSTANT_RE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z$/;
@@ -72,11 +72,6 @@ export function idProblem(kind: IdKind, text: string): string | undefined {
   }
 }
 
-export const isCollectorId = (text: string): boolean => COLLECTOR_ID_RE.test(text);
-export const isScopeId = (text: string): boolean => SCOPE_ID_RE.test(text);
-export const isRunId = (text: string): boolean => RUN_ID_RE.test(text);
-export const isDayId = (text: string): boolean => dayProblem(text) === undefined;
-
 /** The error an invalid identifier raises: a usage error (exit 2). */
 export class InvalidIdentifierError extends UsageError {
   override name = 'InvalidIdentifierError';
@@ -118,7 +113,7 @@ export const DaySchema = zodId('day');
 
 // ---------------------------------------------------------------- locker keys
 
-export const SNAPSHOT_KEY_PREFIX = 'snapshots/';
+const SNAPSHOT_KEY_PREFIX = 'snapshots/';
 
 export interface ParsedSnapshotKey {
   kind: 'snapshot';

@@ -37,7 +37,7 @@ import type { Locker } from '../locker/types.js';
 import { registerSecret } from '../secrets.js';
 import { addDaysToInstant } from './days.js';
 
-export const KEYS_PREFIX = 'keys/';
+const KEYS_PREFIX = 'keys/';
 export const SIGNATURE_SUFFIX = '.sig';
 /** Environment variables this module reads (through the env module). */
 export const SIGNING_KEY_FILE_ENV = 'EVIDENCE_SIGNING_KEY_FILE';
@@ -232,7 +232,7 @@ async function readPrivate(file: string): Promise<KeyObject> {
  */
 export type KmsMessageType = 'DIGEST' | 'RAW';
 
-export const KMS_RAW_LIMIT = 4096;
+const KMS_RAW_LIMIT = 4096;
 
 /** A signer backed by a KMS asymmetric key (ECC_NIST_P256, SIGN_VERIFY). One GetPublicKey now, one Sign per record. */
 export async function kmsSigner(

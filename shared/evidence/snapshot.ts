@@ -7,7 +7,7 @@ import { CollectorIdSchema, DaySchema, parseSnapshotLockerKey, RunIdSchema, Scop
 
 export const SNAPSHOT_SCHEMA = 'evidence.snapshot/1';
 
-export const SnapshotStatus = z.enum(['ok', 'partial', 'error']);
+const SnapshotStatus = z.enum(['ok', 'partial', 'error']);
 export type SnapshotStatus = z.infer<typeof SnapshotStatus>;
 
 /** A name usable in keys: lower-case letters, digits, dot, dash, underscore (see ids.ts for each kind). */
@@ -15,7 +15,7 @@ export const KeySegment = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]*$/, 'expected lower-case letters, digits, ".", "-" or "_"');
 
-export const Day = DaySchema;
+const Day = DaySchema;
 
 export const SnapshotEnvelope = z
   .object({

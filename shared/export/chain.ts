@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 
-export const GENESIS = '0'.repeat(64);
+const GENESIS = '0'.repeat(64);
 
 /** Python's json.dumps(value, sort_keys=True, separators=(",", ":")) for JSON data (integers only). */
 export function pythonJson(value: unknown): string {

@@ -13,7 +13,7 @@ import { parseSnapshotKey } from '../evidence/snapshot.js';
 import { checkChain } from './chain.js';
 import { EXPORT_FILES, walk } from './export.js';
 
-export const EXPORT_PROBLEMS = [
+const EXPORT_PROBLEMS = [
   'missing-file',
   'unlisted-file',
   'altered-file',

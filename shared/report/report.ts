@@ -32,7 +32,7 @@ import { TOOL } from '../version.js';
 import { checkRows, coverageRows } from './calendar.js';
 import { type ControlSummary, type ReportModel, reportHtml } from './html.js';
 
-export const FULL_POPULATION_SEED = 'full-population';
+const FULL_POPULATION_SEED = 'full-population';
 
 export interface ReportOptions {
   locker: Locker;

@@ -16,7 +16,7 @@ import type { SampleResult } from './run.js';
 
 export const CSV_BOM = '\uFEFF';
 
-export const CSV_COLUMNS = [
+const CSV_COLUMNS = [
   'check',
   'series',
   'collector',

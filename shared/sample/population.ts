@@ -31,7 +31,7 @@ import { csvCell, markdownCell, markdownCode } from '../text/escape.js';
  * read as the frequency it corresponds to, and the frequency table of sizes.ts (its upper
  * end) gives the size; never more than the population.
  */
-export const OCCURRENCE_SIZES: readonly { upTo: number; as: string; size: number }[] = [
+const OCCURRENCE_SIZES: readonly { upTo: number; as: string; size: number }[] = [
   { upTo: 1, as: 'annual', size: 1 },
   { upTo: 4, as: 'quarterly', size: 2 },
   { upTo: 12, as: 'monthly', size: 5 },

@@ -19,8 +19,8 @@ import type { SampleReport } from './run.js';
 import type { SamplePlan } from './select.js';
 import { summarize } from './workpaper.js';
 
-export const SAMPLE_RUN_SCHEMA = 'evidence.sample-run/1';
-export const SAMPLE_REPORT_PREFIX = 'reports/sample/';
+const SAMPLE_RUN_SCHEMA = 'evidence.sample-run/1';
+const SAMPLE_REPORT_PREFIX = 'reports/sample/';
 
 export interface SampleRunRecord {
   schema: typeof SAMPLE_RUN_SCHEMA;

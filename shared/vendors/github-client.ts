@@ -49,9 +49,9 @@ export interface GitHubClientOptions {
   requestTimeoutMs?: number;
 }
 
-export const DEFAULT_GITHUB_REQUEST_TIMEOUT_MS = 30_000;
+const DEFAULT_GITHUB_REQUEST_TIMEOUT_MS = 30_000;
 
-export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
+const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 
 /** GITHUB_API_URL and GITHUB_GRAPHQL_URL, defaulting to github.com (GHES: /api/v3 → /api/graphql). */
 export function githubEndpoints(): { apiUrl: string; graphqlUrl: string } {

@@ -33,7 +33,7 @@ export type OktaAuth =
   | { kind: 'ssws'; token: string }
   | { kind: 'oauth'; clientId: string; privateKey: string; scopes?: readonly string[] };
 
-export const OKTA_OAUTH_SCOPES = ['okta.groups.read', 'okta.users.read'] as const;
+const OKTA_OAUTH_SCOPES = ['okta.groups.read', 'okta.users.read'] as const;
 
 export interface OktaClientOptions {
   orgUrl: string;
@@ -62,7 +62,7 @@ export class OktaRateLimitError extends Error {
 
 /** Okta answered with an unexpected status (after retries for 5xx). */
 /** Pages of one list at most: past this, the list is recorded as incomplete. */
-export const MAX_PAGES = 5_000;
+const MAX_PAGES = 5_000;
 
 export class OktaApiError extends Error {
   override name = 'OktaApiError';

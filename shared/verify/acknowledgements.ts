@@ -19,7 +19,7 @@ import { TOOL } from '../version.js';
 export const ACK_SCHEMA = 'evidence.acknowledgement/1';
 export const ACK_PREFIX = 'acknowledgements/';
 
-export const Acknowledgement = z.object({
+const Acknowledgement = z.object({
   schema: z.literal(ACK_SCHEMA),
   collector: KeySegment,
   scope: KeySegment,

@@ -11,7 +11,7 @@ import { gapDays, type ProblemKind, type VerifyResult } from './verify.js';
 export const DEFAULT_METRICS_NAMESPACE = 'EvidenceLocker';
 
 /** Dimension value for problems that belong to no collector (digests, acknowledgements). */
-export const LOCKER_DIMENSION = 'locker';
+const LOCKER_DIMENSION = 'locker';
 
 /** The `service` dimension of the totals (the Powertools service name the stack's alarms use). */
 export const DEFAULT_SERVICE = 'evidence-verify';

@@ -53,7 +53,7 @@ const DUE = new Map<string, number>();
 
 const snapshotsOf = (ctx: ProblemContext) => [...ctx.facts.values()].filter((f) => !ctx.altered.has(f.key));
 
-export const corrupt: ProblemCheck = {
+const corrupt: ProblemCheck = {
   classes: ['corrupt'],
   check: (ctx) =>
     snapshotsOf(ctx)
@@ -62,7 +62,7 @@ export const corrupt: ProblemCheck = {
 };
 
 /** Key and body disagree: a copy of another day's or another series' snapshot filed under this key. */
-export const misfiled: ProblemCheck = {
+const misfiled: ProblemCheck = {
   classes: ['misfiled'],
   check: (ctx) =>
     snapshotsOf(ctx).flatMap((f) => {
@@ -85,7 +85,7 @@ export const misfiled: ProblemCheck = {
  * that day (an acknowledgement can explain it). The write time counts on S3 only (a file's
  * mtime can be set at will); the sealing time is that of a signed digest.
  */
-export const late: ProblemCheck = {
+const late: ProblemCheck = {
   classes: ['late'],
   check: (ctx) =>
     snapshotsOf(ctx).flatMap((f) => {
@@ -109,7 +109,7 @@ export const late: ProblemCheck = {
     }),
 };
 
-export const notSealed: ProblemCheck = {
+const notSealed: ProblemCheck = {
   classes: ['not-sealed'],
   check: (ctx) =>
     snapshotsOf(ctx).flatMap((f) => {
@@ -129,7 +129,7 @@ export const notSealed: ProblemCheck = {
 };
 
 /** Every day of the audit period in the window needs a digest once its grace is over, even an empty day. */
-export const digestMissing: ProblemCheck = {
+const digestMissing: ProblemCheck = {
   classes: ['digest-missing'],
   check: (ctx) => {
     const sealedDays = new Set(ctx.chain.digests.map((d) => d.digest.day));
@@ -146,7 +146,7 @@ export const digestMissing: ProblemCheck = {
 };
 
 /** The head an earlier verification recorded is no longer in the chain: digests were cut off its end. */
-export const chainTruncated: ProblemCheck = {
+const chainTruncated: ProblemCheck = {
   classes: ['chain-truncated'],
   check: (ctx) => {
     const anchor = ctx.anchor;
@@ -167,7 +167,7 @@ export const chainTruncated: ProblemCheck = {
 };
 
 /** Object Lock mode and retention of snapshots and digests (S3 only). */
-export const retention: ProblemCheck = {
+const retention: ProblemCheck = {
   classes: ['retention-missing', 'not-compliance-mode', 'retention-too-short'],
   check: (ctx) => {
     if (!ctx.locker.worm) return [];
@@ -206,7 +206,7 @@ export const retention: ProblemCheck = {
 };
 
 /** The time a record claims against the store's own write time (S3 only). */
-export const backdated: ProblemCheck = {
+const backdated: ProblemCheck = {
   classes: ['backdated'],
   check: (ctx) => {
     if (!ctx.locker.worm) return [];

@@ -13,7 +13,7 @@ import { TOOL } from '../version.js';
 import { formatDays, PROBLEM_MEANING } from './findings.js';
 import type { ProblemKind } from './types.js';
 
-export const FindingsFile = z.object({
+const FindingsFile = z.object({
   findings: z.array(
     z
       .object({
@@ -58,7 +58,7 @@ export function statusOf(f: Finding): GapStatus {
 }
 
 /** Days to close a gap, by severity: the target date of the residual risk register. */
-export const TARGET_DAYS: Record<Finding['severity'], number> = { HIGH: 7, MEDIUM: 30, LOW: 90 };
+const TARGET_DAYS: Record<Finding['severity'], number> = { HIGH: 7, MEDIUM: 30, LOW: 90 };
 
 const ACTIONS: Record<string, string> = {
   missing:

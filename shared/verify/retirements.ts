@@ -15,10 +15,10 @@ import type { Locker } from '../locker/types.js';
 import { TOOL } from '../version.js';
 import { parseSeries } from './acknowledgements.js';
 
-export const RETIREMENT_SCHEMA = 'evidence.retirement/1';
-export const RETIREMENT_PREFIX = 'retirements/';
+const RETIREMENT_SCHEMA = 'evidence.retirement/1';
+const RETIREMENT_PREFIX = 'retirements/';
 
-export const Retirement = z.object({
+const Retirement = z.object({
   schema: z.literal(RETIREMENT_SCHEMA),
   collector: KeySegment,
   scope: KeySegment,

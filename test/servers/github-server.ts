@@ -182,7 +182,7 @@ export function pullRequestRule(approvals: number, extra: Record<string, unknown
 
 /** Blocks force pushes. */
 export const nonFastForwardRule: RuleFixture = { type: 'NON_FAST_FORWARD' };
-export const deletionRule: RuleFixture = { type: 'DELETION' };
+const deletionRule: RuleFixture = { type: 'DELETION' };
 
 /** Legacy protection: 1 approval, force pushes and deletions blocked, unless overridden. */
 export function legacyProtection(overrides: LegacyProtectionFixture = {}): LegacyProtectionFixture {

@@ -47,10 +47,6 @@ export function testConfig(extra: Partial<ConfigInput> = {}): Config {
   });
 }
 
-/** Seal times after the default ones of any day up to 2026-04-11: 2026-04-12T05:00 + index minutes. */
-export const sealLater = (_day: string, index: number) =>
-  new Date(Date.parse('2026-04-12T05:00:00.000Z') + index * 60_000).toISOString();
-
 export interface Plan {
   /** Return undefined to write nothing for this series and day; a partial snapshot to override fields. */
   snapshot?: (collector: string, scope: string, day: string) => Partial<Snapshot> | undefined;

@@ -17,7 +17,7 @@ import { type AwsRegionalScope, awsCall, awsClient, plain, regionalScopes } from
 import type { Collector } from '../types.js';
 
 /** The IAM actions this collector calls (docs/aws-collectors.md; the CDK role grants exactly these). */
-export const AWS_CONFIG_READ_ACTIONS = [
+const AWS_CONFIG_READ_ACTIONS = [
   'config:DescribeConfigurationRecorders',
   'config:DescribeConfigurationRecorderStatus',
   'config:DescribeDeliveryChannels',

@@ -24,7 +24,7 @@ import {
 import type { Collector } from '../types.js';
 
 /** The IAM actions this collector calls (docs/aws-collectors.md; the CDK role grants exactly these). */
-export const CLOUDTRAIL_READ_ACTIONS = ['cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus'] as const;
+const CLOUDTRAIL_READ_ACTIONS = ['cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus'] as const;
 
 export interface TrailStatus {
   isLogging: boolean;

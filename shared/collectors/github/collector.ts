@@ -105,7 +105,7 @@ export interface GitHubData {
   rateLimit: { cost: number; remaining: number | null; resetAt: string | null };
 }
 
-export const RULE_FIELDS = /* GraphQL */ `
+const RULE_FIELDS = /* GraphQL */ `
 fragment RuleFields on RepositoryRule {
   type
   parameters {
@@ -600,7 +600,7 @@ function toRule(rule: RulePayload): RuleEvidence {
 export const githubCollector = createGitHubCollector();
 
 /** Pages of one connection at most: past this, the list is recorded as incomplete. */
-export const MAX_PAGES = 5_000;
+const MAX_PAGES = 5_000;
 
 /**
  * Guards a cursor loop: `stop(cursor)` says why to stop (a cursor already followed, or too

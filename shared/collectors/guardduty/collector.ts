@@ -26,7 +26,7 @@ import {
 import type { Collector, CollectorContext } from '../types.js';
 
 /** The IAM actions this collector calls (docs/aws-collectors.md; the CDK role grants exactly these). */
-export const GUARDDUTY_READ_ACTIONS = [
+const GUARDDUTY_READ_ACTIONS = [
   'guardduty:ListDetectors',
   'guardduty:GetDetector',
   'guardduty:GetAdministratorAccount',

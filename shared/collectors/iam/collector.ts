@@ -25,7 +25,7 @@ import { type AwsAccountScope, accountScopes, awsCall, awsClient } from '../../a
 import type { Collector, CollectorContext } from '../types.js';
 
 /** The IAM actions this collector calls (docs/aws-collectors.md; the CDK role grants exactly these). */
-export const IAM_READ_ACTIONS = [
+const IAM_READ_ACTIONS = [
   'iam:GenerateCredentialReport',
   'iam:GetCredentialReport',
   'iam:GetAccountPasswordPolicy',
@@ -34,7 +34,7 @@ export const IAM_READ_ACTIONS = [
 ] as const;
 
 export type Sleeper = (ms: number) => Promise<void>;
-export const realSleeper: Sleeper = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const realSleeper: Sleeper = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface AccessKeyColumns {
   active: boolean;

@@ -55,7 +55,7 @@ export interface OktaData {
 }
 
 /** Page size for both lists: Okta's recommended limit (listGroups allows up to 10,000). */
-export const OKTA_PAGE_SIZE = 200;
+const OKTA_PAGE_SIZE = 200;
 
 interface OktaGroupPayload {
   id: string;

@@ -12,7 +12,7 @@ import type { Collector, Scope } from '../types.js';
 
 export { ORGANIZATION_READ_ACTIONS };
 
-export const ORGANIZATION_SCOPE = 'aws-organization';
+const ORGANIZATION_SCOPE = 'aws-organization';
 
 export interface OrganizationScope extends Scope {
   readonly inventory?: OrganizationInventory;
