@@ -7,6 +7,7 @@ import { COLLECTORS } from '../collectors/registry.js';
 import { type Config, configPath, loadConfig } from '../config.js';
 import { optionalEnv } from '../env.js';
 import { UsageError } from '../errors.js';
+import { lastCompleteDay } from '../evidence/days.js';
 import { idProblem } from '../evidence/ids.js';
 import { DEFAULT_STORE, openLocker } from '../locker/index.js';
 import type { Locker } from '../locker/types.js';
@@ -95,4 +96,23 @@ export function parseDayOption(option: string, value: string | undefined): strin
   const problem = idProblem('day', value);
   if (problem) throw new UsageError(`${option} ${JSON.stringify(value)}: ${problem}`);
   return value;
+}
+
+/**
+ * The window of --from / --to: from defaults to auditPeriod.start, to to the last complete day
+ * (yesterday UTC, or auditPeriod.end when earlier). `checkOrder: false` leaves the empty-window
+ * check to the caller (verify explains an audit period that has not had a complete day yet).
+ */
+export function windowOptions(
+  options: { from?: unknown; to?: unknown },
+  config: Config,
+  now: Date,
+  { checkOrder = true }: { checkOrder?: boolean } = {},
+): { from: string; to: string } {
+  const from = parseDayOption('--from', options.from as string | undefined) ?? config.auditPeriod.start;
+  const to =
+    parseDayOption('--to', options.to as string | undefined) ?? lastCompleteDay(now, config.auditPeriod.end);
+  if (checkOrder && from > to)
+    throw new UsageError(`--from ${from} is after --to ${to}: the window is empty`);
+  return { from, to };
 }

@@ -1,9 +1,7 @@
 import { Option } from 'commander';
-import { UsageError } from '../../errors.js';
-import { lastCompleteDay } from '../../evidence/days.js';
 import { loadSigner, signingSettingsOf } from '../../evidence/signing.js';
 import { exportEvidence } from '../../export/export.js';
-import { parseDayOption } from '../context.js';
+import { windowOptions } from '../context.js';
 import { EXIT } from '../handle-error.js';
 import type { CommandSpec } from '../main.js';
 import { json } from '../output.js';
@@ -32,11 +30,7 @@ export const exportCommand: CommandSpec = {
       ),
   async run(ctx, options) {
     const config = ctx.loadConfig();
-    const from = parseDayOption('--from', options.from as string | undefined) ?? config.auditPeriod.start;
-    const to =
-      parseDayOption('--to', options.to as string | undefined) ??
-      lastCompleteDay(ctx.clock.now(), config.auditPeriod.end);
-    if (from > to) throw new UsageError(`--from ${from} is after --to ${to}: the window is empty`);
+    const { from, to } = windowOptions(options, config, ctx.clock.now());
     const signer = await loadSigner(signingSettingsOf(config.locker));
     const result = await exportEvidence({
       locker: ctx.openLocker(),

@@ -1,11 +1,9 @@
 import { Option } from 'commander';
 import { COLLECTORS } from '../../collectors/registry.js';
-import { UsageError } from '../../errors.js';
-import { lastCompleteDay } from '../../evidence/days.js';
 import { loadSigner, signingSettingsOf } from '../../evidence/signing.js';
 import { report } from '../../report/report.js';
 import { shellArg } from '../../text/escape.js';
-import { parseDayOption } from '../context.js';
+import { windowOptions } from '../context.js';
 import { EXIT } from '../handle-error.js';
 import type { CommandSpec } from '../main.js';
 import { json, table } from '../output.js';
@@ -32,11 +30,7 @@ export const reportCommand: CommandSpec = {
       ),
   async run(ctx, options) {
     const config = ctx.loadConfig();
-    const from = parseDayOption('--from', options.from as string | undefined) ?? config.auditPeriod.start;
-    const to =
-      parseDayOption('--to', options.to as string | undefined) ??
-      lastCompleteDay(ctx.clock.now(), config.auditPeriod.end);
-    if (from > to) throw new UsageError(`--from ${from} is after --to ${to}: the window is empty`);
+    const { from, to } = windowOptions(options, config, ctx.clock.now());
     const locker = ctx.openLocker();
     const configFile = ctx.configFile();
     const result = await report({

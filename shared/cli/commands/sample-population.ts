@@ -4,13 +4,12 @@
  */
 import { POPULATIONS } from '../../collectors/registry.js';
 import { UsageError } from '../../errors.js';
-import { lastCompleteDay } from '../../evidence/days.js';
 import { samplePopulation, writePopulationWorkpaper } from '../../sample/population.js';
 import { generateSeed, parseSeed } from '../../sample/select.js';
 import { assertNoWorkpaper } from '../../sample/workpaper.js';
 import { shellArg } from '../../text/escape.js';
 import type { CliContext } from '../context.js';
-import { parseDayOption } from '../context.js';
+import { windowOptions } from '../context.js';
 import { EXIT } from '../handle-error.js';
 import { json, table } from '../output.js';
 
@@ -30,11 +29,7 @@ export async function runPopulationSample(
         `--population draws occurrences: use --size N (or nothing) instead of --${other.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
       );
   const config = ctx.loadConfig();
-  const from = parseDayOption('--from', options.from as string | undefined) ?? config.auditPeriod.start;
-  const to =
-    parseDayOption('--to', options.to as string | undefined) ??
-    lastCompleteDay(ctx.clock.now(), config.auditPeriod.end);
-  if (from > to) throw new UsageError(`--from ${from} is after --to ${to}: the window is empty`);
+  const { from, to } = windowOptions(options, config, ctx.clock.now());
   if (options.out) await assertNoWorkpaper(String(options.out));
   const seedGiven = options.seed as string | undefined;
   const seed = seedGiven === undefined ? generateSeed() : parseSeed(seedGiven);

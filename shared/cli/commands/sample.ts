@@ -4,7 +4,7 @@ import type { AnyCheck } from '../../checks/types.js';
 import { COLLECTORS } from '../../collectors/registry.js';
 import { UsageError } from '../../errors.js';
 import { canonicalJson, sha256Hex } from '../../evidence/canonical.js';
-import { daysBetween, lastCompleteDay } from '../../evidence/days.js';
+import { daysBetween } from '../../evidence/days.js';
 import { loadSigner, signingSettingsOf } from '../../evidence/signing.js';
 import { seriesId } from '../../evidence/snapshot.js';
 import { earlierRuns, sampleRunRecord, writeSampleRun } from '../../sample/record.js';
@@ -13,7 +13,7 @@ import { generateSeed, parseSeed, type SamplePlan } from '../../sample/select.js
 import { FREQUENCIES, isFrequency, SAMPLE_SIZES, sampleSizeFor } from '../../sample/sizes.js';
 import { assertNoWorkpaper, samplesJson, summarize, writeWorkpaper } from '../../sample/workpaper.js';
 import { shellArg } from '../../text/escape.js';
-import { parseDayOption } from '../context.js';
+import { windowOptions } from '../context.js';
 import { EXIT } from '../handle-error.js';
 import type { CommandSpec } from '../main.js';
 import { json, progress, table } from '../output.js';
@@ -132,11 +132,7 @@ export const sampleCommand: CommandSpec = {
       options.control as string | undefined,
     );
     const config = ctx.loadConfig();
-    const from = parseDayOption('--from', options.from as string | undefined) ?? config.auditPeriod.start;
-    const to =
-      parseDayOption('--to', options.to as string | undefined) ??
-      lastCompleteDay(ctx.clock.now(), config.auditPeriod.end);
-    if (from > to) throw new UsageError(`--from ${from} is after --to ${to}: the window is empty`);
+    const { from, to } = windowOptions(options, config, ctx.clock.now());
     const plan = resolvePlan(options, from, to);
     if (options.out) await assertNoWorkpaper(String(options.out));
     const seedGiven = options.seed as string | undefined;

@@ -3,10 +3,10 @@ import path from 'node:path';
 import { Option } from 'commander';
 import { callerAccountId } from '../../aws/identity.js';
 import { LockerUnavailableError, UsageError } from '../../errors.js';
-import { dayOf, daysBetween, lastCompleteDay } from '../../evidence/days.js';
+import { dayOf, daysBetween } from '../../evidence/days.js';
 import { buildFindings, formatDays } from '../../verify/findings.js';
 import { gapDays, type VerifyResult, verify, writeVerifyReport } from '../../verify/verify.js';
-import { parseDayOption } from '../context.js';
+import { windowOptions } from '../context.js';
 import { EXIT } from '../handle-error.js';
 import type { CommandSpec } from '../main.js';
 import { json, table } from '../output.js';
@@ -50,10 +50,7 @@ export const verifyCommand: CommandSpec = {
   async run(ctx, options) {
     const config = ctx.loadConfig();
     const today = dayOf(ctx.clock.now());
-    const from = parseDayOption('--from', options.from as string | undefined) ?? config.auditPeriod.start;
-    const to =
-      parseDayOption('--to', options.to as string | undefined) ??
-      lastCompleteDay(ctx.clock.now(), config.auditPeriod.end);
+    const { from, to } = windowOptions(options, config, ctx.clock.now(), { checkOrder: false });
     if (from > to && options.from === undefined && options.to === undefined)
       throw new UsageError(
         `the audit period starts ${from}: no complete evidence day before today; pass --to ${today} to verify today's evidence so far`,
