@@ -1,6 +1,6 @@
 import { Option } from 'commander';
 import { seal } from '../../evidence/digest.js';
-import { loadSigner } from '../../evidence/signing.js';
+import { loadSigner, signingSettingsOf } from '../../evidence/signing.js';
 import { parseDayOption } from '../context.js';
 import type { CommandSpec } from '../main.js';
 import { json, table } from '../output.js';
@@ -23,9 +23,7 @@ export const sealCommand: CommandSpec = {
     const day = parseDayOption('--day', options.day as string | undefined);
     const config = ctx.loadConfig();
     const locker = ctx.openLocker({ create: true });
-    const signer = await loadSigner({
-      ...(config.locker.signingKeyFile && { keyFile: config.locker.signingKeyFile }),
-    });
+    const signer = await loadSigner(signingSettingsOf(config.locker));
     const result = await seal(locker, {
       day,
       clock: ctx.clock,
