@@ -217,7 +217,9 @@ export class AwsFanOut extends Construct {
       const document = Stack.of(this).resolve(cfnMapPolicy.policyDocument) as {
         Statement: { Resource: unknown }[];
       };
-      const wildcards = document.Statement.flatMap((st) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource]))
+      const wildcards = document.Statement.flatMap((st) =>
+        Array.isArray(st.Resource) ? st.Resource : [st.Resource],
+      )
         .map(flattenCfnReference)
         .filter((r) => r.includes('*'));
       for (const resource of new Set(wildcards)) {

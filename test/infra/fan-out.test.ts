@@ -13,7 +13,7 @@ import type { ConfigInput } from '../../shared/config.js';
 import { type Json, stateMachineDefinition } from '../helpers/state-machine.js';
 import { BASE_CONFIG, synthApp } from './synth.js';
 
-export const ORG_CONFIG: ConfigInput = {
+const ORG_CONFIG: ConfigInput = {
   ...BASE_CONFIG,
   aws: {
     ...BASE_CONFIG.aws!,
