@@ -20,9 +20,9 @@ import { forgetAwsCredentials } from '../../shared/aws/accounts.js';
 import { awsScopeEnvironment } from '../../shared/aws/identity.js';
 import type { OrganizationAccount, OrganizationInventory } from '../../shared/aws/organization.js';
 import { fixedClock } from '../../shared/clock.js';
+import { loadCollectors } from '../../shared/collectors/implementations.js';
 import { COLLECTORS } from '../../shared/collectors/registry.js';
 import { runCollectors } from '../../shared/collectors/runner.js';
-import type { AnyCollector } from '../../shared/collectors/types.js';
 import type { Config } from '../../shared/config.js';
 import { canonicalBytes } from '../../shared/evidence/canonical.js';
 import { addDays, daysBetween } from '../../shared/evidence/days.js';
@@ -47,8 +47,8 @@ const LEAVES = '444444444444'; // absent from 2026-04-04's snapshot on
 const EXCLUDED = '555555555555'; // in an excluded OU: recorded, never collected
 const OUTSIDE = '666666666666'; // listed in aws.accounts, not in the organization
 
-const collectors: AnyCollector[] = COLLECTORS.filter((c) =>
-  ['organization', 'iam', 'guardduty'].includes(c.id),
+const collectors = await loadCollectors(
+  COLLECTORS.filter((c) => ['organization', 'iam', 'guardduty'].includes(c.id)),
 );
 
 function config(extra: { accounts?: { id: string }[] } = {}): Config {
