@@ -10,7 +10,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type Clock, systemClock } from '../shared/clock.js';
 import { COLLECTORS } from '../shared/collectors/registry.js';
 import type { RunSummary } from '../shared/collectors/runner.js';
-import type { AnyCollector } from '../shared/collectors/types.js';
+import type { AnyRunnableCollector } from '../shared/collectors/types.js';
 import { type Config, loadConfig } from '../shared/config.js';
 import { requiredEnv } from '../shared/env.js';
 import { openLocker } from '../shared/locker/index.js';
@@ -35,7 +35,8 @@ export interface LambdaContext {
 export interface FanOutDeps {
   config?: Config;
   locker?: Locker;
-  collectors?: readonly AnyCollector[];
+  /** The collectors that may run, with their code (default: the ones the handler's bundle holds). */
+  collectors?: readonly AnyRunnableCollector[];
   logger?: Logger;
   clock?: Clock;
 }
@@ -43,20 +44,24 @@ export interface FanOutDeps {
 export interface FanOutRuntime {
   config: Config;
   locker: Locker;
-  collectors: readonly AnyCollector[];
+  collectors: readonly AnyRunnableCollector[];
   logger: Logger;
   clock: Clock;
   metrics: Metrics;
 }
 
-/** The runtime, resolved on first call: the config file (EVIDENCE_CONFIG), the locker (EVIDENCE_STORE). */
-export function lazyRuntime(deps: FanOutDeps): () => FanOutRuntime {
+/**
+ * The runtime, resolved on first call: the config file (EVIDENCE_CONFIG, validated against every
+ * registered collector's declaration), the locker (EVIDENCE_STORE), and the collectors the
+ * handler bundles (`bundled`: their code, imported by the handler file itself).
+ */
+export function lazyRuntime(deps: FanOutDeps, bundled: readonly AnyRunnableCollector[]): () => FanOutRuntime {
   let resolved: FanOutRuntime | undefined;
   return () => {
     resolved ??= {
       config: deps.config ?? loadConfig(undefined, COLLECTORS),
       locker: deps.locker ?? openLocker(requiredEnv('EVIDENCE_STORE'), { create: true }),
-      collectors: deps.collectors ?? COLLECTORS,
+      collectors: deps.collectors ?? bundled,
       logger: deps.logger ?? redactingLogger(new PowertoolsLogger() as unknown as Logger),
       clock: deps.clock ?? systemClock,
       metrics: new Metrics(),

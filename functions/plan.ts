@@ -16,6 +16,7 @@
  * snapshots/ prefix (write-once), sts:GetCallerIdentity (needs no grant).
  */
 import { awsScopeEnvironment } from '../shared/aws/identity.js';
+import organization from '../shared/collectors/organization/collector.js';
 import { newRunId, type RunOptions } from '../shared/collectors/runner.js';
 import { type AwsShard, DEFAULT_SHARD_ACCOUNTS, planAwsRun } from '../shared/collectors/shards.js';
 import {
@@ -50,7 +51,8 @@ export interface PlanDeps extends FanOutDeps {
 export function createHandler(
   deps: PlanDeps = {},
 ): (event: unknown, context?: LambdaContext) => Promise<PlanOutput> {
-  const runtime = lazyRuntime(deps);
+  // The bundle holds the organization collector's code and no other collector's.
+  const runtime = lazyRuntime(deps, [organization]);
   return async (event, context) => {
     const { config, locker, collectors, logger, clock, metrics } = runtime();
     const run = parseScheduledEvent(event, clock.now());

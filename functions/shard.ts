@@ -17,7 +17,14 @@
  * snapshots/ prefix (write-once).
  */
 import * as z from 'zod';
-import { runAwsShard } from '../shared/collectors/shards.js';
+import awsConfig from '../shared/collectors/aws-config/collector.js';
+import cloudtrail from '../shared/collectors/cloudtrail/collector.js';
+import guardduty from '../shared/collectors/guardduty/collector.js';
+import iam from '../shared/collectors/iam/collector.js';
+import { COLLECTORS } from '../shared/collectors/registry.js';
+import { runAwsShard, shardCollectors } from '../shared/collectors/shards.js';
+import type { AnyRunnableCollector } from '../shared/collectors/types.js';
+import type { Config } from '../shared/config.js';
 import {
   countSnapshots,
   deadlineOf,
@@ -26,6 +33,19 @@ import {
   type LambdaContext,
   lazyRuntime,
 } from './fan-out.js';
+
+/**
+ * The code this function's bundle holds: the registered AWS collectors but `organization` (the
+ * plan's). Imported by name so that the bundler includes exactly these; a registered AWS
+ * collector missing here is refused before anything runs (`missingImplementations`), and
+ * test/infra/bundles.test.ts pins the list against the registry.
+ */
+export const SHARD_COLLECTORS: readonly AnyRunnableCollector[] = [guardduty, iam, awsConfig, cloudtrail];
+
+/** The AWS collectors this configuration enables that the shard has no code for. */
+export function missingImplementations(config: Config, bundled: readonly AnyRunnableCollector[]): string[] {
+  return shardCollectors(config, COLLECTORS).filter((id) => !bundled.some((c) => c.id === id));
+}
 
 const accountId = z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id');
 
@@ -49,7 +69,7 @@ export interface ShardOutput {
 export function createHandler(
   deps: FanOutDeps = {},
 ): (event: unknown, context?: LambdaContext) => Promise<ShardOutput> {
-  const runtime = lazyRuntime(deps);
+  const runtime = lazyRuntime(deps, SHARD_COLLECTORS);
   return async (event, context) => {
     const parsed = ShardEvent.safeParse(event);
     if (!parsed.success) {
@@ -60,6 +80,13 @@ export function createHandler(
     }
     const { shard, runId, defaultAccountId } = parsed.data;
     const { config, locker, collectors, logger, clock, metrics } = runtime();
+    const missing = missingImplementations(config, collectors);
+    if (missing.length > 0) {
+      // Fail closed: an enabled AWS collector would otherwise be silently not collected.
+      throw new FanOutError(
+        `the shard function has no code for the AWS collector${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; import ${missing.length > 1 ? 'them' : 'it'} in functions/shard.ts (SHARD_COLLECTORS)`,
+      );
+    }
     const deadline = deadlineOf(context, clock);
     logger.info('shard start', { runId, shard: shard.id, accounts: shard.accounts.length });
     try {

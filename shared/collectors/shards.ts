@@ -18,7 +18,6 @@
  */
 import { awsAccounts } from '../aws/accounts.js';
 import { ConfigError } from '../errors.js';
-import { COLLECTORS } from './registry.js';
 import { newRunId, type RunOptions, type RunSummary, runCollectors } from './runner.js';
 import { type AnyCollector, isEnabled, type ScopeEnvironment } from './types.js';
 
@@ -66,7 +65,7 @@ export async function planAwsRun(
       'sharded AWS collection needs "aws": { "organization": {...} } in the configuration',
     );
   }
-  const collectors = options.collectors ?? COLLECTORS;
+  const { collectors } = options;
   const environment = await options.scopeEnvironment(
     collectors.filter((c) => c.source === 'aws'),
     options.config,
@@ -88,10 +87,7 @@ export async function planAwsRun(
 }
 
 /** The collectors a shard runs: every enabled AWS collector but `organization` (the plan's). */
-export function shardCollectors(
-  config: RunOptions['config'],
-  collectors: readonly AnyCollector[] = COLLECTORS,
-): string[] {
+export function shardCollectors(config: RunOptions['config'], collectors: readonly AnyCollector[]): string[] {
   return collectors
     .filter((c) => c.source === 'aws' && c.id !== 'organization')
     .filter((c) => isEnabled(c, config))
@@ -108,7 +104,7 @@ export async function runAwsShard(
 ): Promise<RunSummary> {
   const { shard, defaultAccountId } = options;
   const environment: ScopeEnvironment = { defaultAccountId, shardAccounts: shard.accounts };
-  const collectors = options.collectors ?? COLLECTORS;
+  const { collectors } = options;
   const only = shardCollectors(options.config, collectors);
   // An empty --only means "every collector": a shard with no AWS collector to run runs none.
   if (only.length === 0) return { runId: options.runId ?? newRunId(), results: [], skipped: [] };

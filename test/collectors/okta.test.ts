@@ -1,6 +1,7 @@
 import { exportJWK, exportPKCS8, generateKeyPair } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createOktaCollector, type OktaData } from '../../shared/collectors/okta/collector.js';
+import { readOktaData } from '../../shared/collectors/okta/data.js';
 import { oktaPrivilegedGroupsCheck } from '../../shared/collectors/okta/okta-privileged-groups.js';
 import { SourceUnavailableError } from '../../shared/errors.js';
 import type { Snapshot } from '../../shared/evidence/snapshot.js';
@@ -44,19 +45,23 @@ describe('okta collector', () => {
     expect(out.status).toBe('ok');
     expect(out.errors).toEqual([]);
     const data = out.data as OktaData;
+    expect(data.schema).toBe('evidence.okta/2');
     expect(data.groups.map((g) => g.id)).toEqual(org.groups.map((g) => g.id));
     for (const [i, group] of data.groups.entries()) {
       expect(group.membersComplete).toBe(true);
-      expect(group.members.map((m) => m.id)).toEqual(org.groups[i]!.memberIds);
+      expect(group.memberIds).toEqual(org.groups[i]!.memberIds);
     }
     expect(data.groups[1]).toMatchObject({ name: 'Group 0001', type: 'OKTA_GROUP' });
-    expect(data.groups[1]!.members[0]).toEqual({
-      id: org.users[450]!.id,
+    // Each user once (1,200 users, 3,150 memberships: some users are in several groups).
+    const memberIds = new Set(org.groups.flatMap((g) => g.memberIds));
+    expect(Object.keys(data.users).sort()).toEqual([...memberIds].sort());
+    expect(data.users[org.users[450]!.id]).toEqual({
       login: org.users[450]!.login,
       status: 'ACTIVE',
       lastLogin: org.users[450]!.lastLogin,
     });
-    expect(data.totals.memberships).toBe(7 * 450);
+    expect(data.totals).toEqual({ groups: 7, memberships: 7 * 450, distinctUsers: memberIds.size });
+    expect(memberIds.size).toBeLessThan(7 * 450);
     // 1 page of groups + 3 pages (200 + 200 + 50) for each of the 7 groups.
     expect(ctx.stats.pages).toBe(1 + 7 * 3);
     expect(ctx.stats.requests).toBe(server!.stats.requests);
@@ -106,7 +111,7 @@ describe('okta collector', () => {
     expect(server!.stats.rateLimited).toBe(1);
     expect(out.status).toBe('ok');
     const data = out.data as OktaData;
-    expect(data.groups.every((g) => g.membersComplete && g.members.length === 1000)).toBe(true);
+    expect(data.groups.every((g) => g.membersComplete && g.memberIds.length === 1000)).toBe(true);
     // It waited at least until the reset (30 s) before retrying, once.
     expect(timer.sleeps.filter((ms) => ms >= 30_000)).toHaveLength(1);
   });
@@ -119,7 +124,7 @@ describe('okta collector', () => {
     const out = await collector.collect(collector.scopes(config, {})[0]!, ctx);
 
     expect(out.status).toBe('ok');
-    expect((out.data as OktaData).groups.every((g) => g.members.length === 3)).toBe(true);
+    expect((out.data as OktaData).groups.every((g) => g.memberIds.length === 3)).toBe(true);
     expect(server!.stats.rateLimited).toBe(0);
     expect(timer.sleeps.length).toBeGreaterThan(0);
   });
@@ -152,6 +157,9 @@ describe('okta collector', () => {
     const data = out.data as OktaData;
     expect(data.groups[0]!.membersComplete).toBe(true);
     expect(data.groups[1]!.membersComplete).toBe(false);
+    // The page read before the list stopped is kept (marked incomplete), each id with its user.
+    expect(data.groups[1]!.memberIds).toEqual(org.groups[1]!.memberIds.slice(0, 200));
+    expect(readOktaData(data).groups[1]!.members()).toHaveLength(200);
     expect(out.errors!.join('\n')).toMatch(
       /members of group "Group 0001" \(00g0+2\) could not be read to the end/,
     );

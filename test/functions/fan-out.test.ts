@@ -23,13 +23,13 @@ import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { PlanOutput, handler as planHandler } from '../../functions/plan.js';
 import type { ShardOutput, handler as shardHandler } from '../../functions/shard.js';
+import { SHARD_COLLECTORS } from '../../functions/shard.js';
 import { forgetAwsCredentials } from '../../shared/aws/accounts.js';
 import { s3ClientOptions } from '../../shared/aws/clients.js';
 import type { OrganizationInventory } from '../../shared/aws/organization.js';
-import { guardDutyCollector } from '../../shared/collectors/guardduty/collector.js';
 import { createIamCollector } from '../../shared/collectors/iam/collector.js';
 import { organizationCollector } from '../../shared/collectors/organization/collector.js';
-import type { AnyCollector } from '../../shared/collectors/types.js';
+import type { AnyRunnableCollector } from '../../shared/collectors/types.js';
 import { type ConfigInput, parseConfig } from '../../shared/config.js';
 import { readSnapshot } from '../../shared/evidence/read.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
@@ -237,9 +237,12 @@ describe('fan-out handlers (emulator)', () => {
     const locker = openLocker(`s3://${bucket}`);
     const config = parseConfig(configInput());
     const iam = createIamCollector({ sleep: async () => {} });
-    // IAM never answers; GuardDuty does. 31 s left = 1 s of work after the 30 s margin.
-    const hanging: AnyCollector = { ...iam, collect: () => new Promise(() => {}) };
-    const collectors = [organizationCollector, hanging, guardDutyCollector];
+    // IAM never answers; the others do. 31 s left = 1 s of work after the 30 s margin.
+    const hanging: AnyRunnableCollector = { ...iam, collect: () => new Promise(() => {}) };
+    const collectors = [
+      organizationCollector,
+      ...SHARD_COLLECTORS.map((c) => (c.id === 'iam' ? hanging : c)),
+    ];
     process.env.POWERTOOLS_METRICS_NAMESPACE = 'EvidenceLocker';
     const deps = { config, locker, collectors, logger: silentLogger };
     const { createHandler: createPlan } = await import('../../functions/plan.js');
@@ -251,11 +254,11 @@ describe('fan-out handlers (emulator)', () => {
     const out = await createShard(deps)(event, lambdaContext(31_000));
 
     const accounts = planned.shards[0]!.accounts;
-    expect(out).toMatchObject({ shard: 'shard-0001', accounts: 3, snapshots: 6, failed: 3 });
+    expect(out).toMatchObject({ shard: 'shard-0001', accounts: 3, snapshots: 12, failed: 3 });
     const keys = (await listAll(locker, 'snapshots/'))
       .map((o) => o.key)
       .filter((k) => !k.includes('/organization/'));
-    expect(keys).toHaveLength(6);
+    expect(keys).toHaveLength(12);
     for (const key of keys) {
       const { snapshot } = await readSnapshot(locker, key);
       if (snapshot.collector === 'iam') {
@@ -263,7 +266,7 @@ describe('fan-out handlers (emulator)', () => {
         expect(snapshot.errors.join(' ')).toMatch(/deadline/);
         expect(accounts.map((a) => `aws-${a}`)).toContain(snapshot.scope);
       } else {
-        expect(snapshot).toMatchObject({ collector: 'guardduty', status: 'ok' });
+        expect(snapshot.status, key).toBe('ok');
       }
     }
   });
@@ -329,6 +332,30 @@ describe('fan-out handlers (emulator)', () => {
         /13000 accounts in 2600 shards: \d+ bytes, past Step Functions' 262144-byte/,
       ),
     });
+  });
+
+  it('a shard without the code of an AWS collector the configuration enables refuses to run (nothing silently uncollected)', async () => {
+    const bucket = await createBucket({ objectLock: true });
+    const { createHandler } = await import('../../functions/shard.js');
+    const shard = createHandler({
+      config: parseConfig(configInput()),
+      locker: openLocker(`s3://${bucket}`),
+      logger: silentLogger,
+      collectors: SHARD_COLLECTORS.filter((c) => c.id === 'iam' || c.id === 'guardduty'),
+    });
+    await expect(
+      shard({
+        shard: { id: 'shard-0001', accounts: [management] },
+        runId: '0123456789ab',
+        defaultAccountId: management,
+      }),
+    ).rejects.toMatchObject({
+      name: 'FanOutError',
+      message: expect.stringMatching(
+        /no code for the AWS collectors aws-config, cloudtrail; import them in functions\/shard\.ts/,
+      ),
+    });
+    expect(await listAll(openLocker(`s3://${bucket}`), 'snapshots/')).toEqual([]);
   });
 
   it('a shard item that is not what the ItemSelector builds is refused, naming the field', async () => {

@@ -3,7 +3,10 @@
  * pages (`Link: rel="next"`, 200 per page), within the org's rate limits (see
  * vendors/okta-client.ts). A group whose member list could not be read to the end is
  * marked `membersComplete: false` and the snapshot is `partial` with the reason: a
- * membership list is never silently truncated.
+ * membership list is never silently truncated (the ids read before it stopped are kept).
+ *
+ * Stored compactly (data.ts, v2): each user once, member ids per group, built page by page so
+ * that neither a whole member list of raw payloads nor a second copy is ever held.
  *
  * Auth: OKTA_API_TOKEN (SSWS), or an OAuth 2.0 service app when `okta.clientId` is set
  * (private key in OKTA_PRIVATE_KEY, PEM or JWK; scopes okta.groups.read okta.users.read).
@@ -20,39 +23,15 @@ import {
   systemTimer,
   type Timer,
 } from '../../vendors/okta-client.js';
-import type { Collector, CollectorContext, Scope } from '../types.js';
+import type { CollectorContext, RunnableCollector, Scope } from '../types.js';
+import { OKTA_DATA_SCHEMA, type OktaData, type OktaGroupEvidence, type OktaUser } from './data.js';
+import { okta as declaration } from './declaration.js';
 
 export interface OktaScope extends Scope {
   orgUrl: string;
 }
 
-export interface OktaMember {
-  id: string;
-  login: string;
-  status: string;
-  lastLogin: string | null;
-}
-
-export interface OktaGroupEvidence {
-  id: string;
-  /** profile.name: the group's name as admins see it. */
-  name: string;
-  /** OKTA_GROUP, APP_GROUP or BUILT_IN. */
-  type: string;
-  description: string | null;
-  members: OktaMember[];
-  /** False when the member list could not be read to the end (the snapshot is then partial). */
-  membersComplete: boolean;
-}
-
-export interface OktaData {
-  orgUrl: string;
-  auth: 'ssws' | 'oauth';
-  /** False when the group list itself could not be read to the end. */
-  groupsComplete: boolean;
-  groups: OktaGroupEvidence[];
-  totals: { groups: number; memberships: number; distinctUsers: number };
-}
+export type { OktaData, OktaGroupEvidence, OktaMember, OktaUser } from './data.js';
 
 /** Page size for both lists: Okta's recommended limit (listGroups allows up to 10,000). */
 const OKTA_PAGE_SIZE = 200;
@@ -94,19 +73,9 @@ export function oktaAuthFromEnv(okta: NonNullable<Config['okta']>): OktaAuth {
   return { kind: 'ssws', token };
 }
 
-export function createOktaCollector(deps: OktaCollectorDeps = {}): Collector<OktaScope, OktaData> {
+export function createOktaCollector(deps: OktaCollectorDeps = {}): RunnableCollector<OktaScope, OktaData> {
   return {
-    id: 'okta',
-    source: 'okta',
-    controls: ['CC6.1', 'CC6.2', 'CC6.3'],
-    scopePattern: 'okta-<host>',
-    secrets: ['OKTA_API_TOKEN', 'OKTA_PRIVATE_KEY'],
-    description: 'Okta groups and every member of each group (login, status, last login)',
-    scopes(config) {
-      if (!config.okta) return [];
-      const url = new URL(config.okta.orgUrl);
-      return [{ id: `okta-${url.hostname.toLowerCase()}`, orgUrl: config.okta.orgUrl }];
-    },
+    ...declaration,
     async collect(scope, ctx) {
       const okta = ctx.config.okta;
       if (!okta) throw new SourceUnavailableError('the configuration has no "okta" section');
@@ -135,46 +104,54 @@ async function collectOrg(
 ) {
   const errors: string[] = [];
   const onPage = () => ctx.stats.pages++;
-  const groupPayloads: OktaGroupPayload[] = [];
+  const groups: OktaGroupEvidence[] = [];
   let groupsComplete = true;
   try {
     for await (const page of client.paginate<OktaGroupPayload>(
       `/api/v1/groups?limit=${OKTA_PAGE_SIZE}`,
       onPage,
     ))
-      groupPayloads.push(...page);
+      for (const g of page)
+        groups.push({
+          id: g.id,
+          name: g.profile?.name ?? g.id,
+          type: g.type,
+          description: g.profile?.description ?? null,
+          memberIds: [],
+          membersComplete: false,
+        });
   } catch (err) {
     if (!isIncomplete(err)) throw err;
     groupsComplete = false;
     errors.push(
-      `the group list stopped after ${groupPayloads.length} groups: ${(err as Error).message}; groups after that point are missing from this snapshot`,
+      `the group list stopped after ${groups.length} groups: ${(err as Error).message}; groups after that point are missing from this snapshot`,
     );
   }
 
-  const groups: OktaGroupEvidence[] = groupPayloads.map((g) => ({
-    id: g.id,
-    name: g.profile?.name ?? g.id,
-    type: g.type,
-    description: g.profile?.description ?? null,
-    members: [],
-    membersComplete: false,
-  }));
-
+  // Each user once, whichever group it is read in (the last read wins: it is the most recent);
+  // groups keep ids only. Pages are consumed as they arrive, so at most one raw page per
+  // request in flight is held besides the compact form.
+  const users = new Map<string, OktaUser>();
+  let memberships = 0;
   let next = 0;
   const worker = async () => {
     while (next < groups.length) {
       const group = groups[next++]!;
       try {
-        const users = await client.listAll<OktaUserPayload>(
+        for await (const page of client.paginate<OktaUserPayload>(
           `/api/v1/groups/${encodeURIComponent(group.id)}/users?limit=${OKTA_PAGE_SIZE}`,
           onPage,
-        );
-        group.members = users.map((u) => ({
-          id: u.id,
-          login: u.profile?.login ?? u.id,
-          status: u.status,
-          lastLogin: u.lastLogin ?? null,
-        }));
+        )) {
+          for (const u of page) {
+            users.set(u.id, {
+              login: u.profile?.login ?? u.id,
+              status: u.status,
+              lastLogin: u.lastLogin ?? null,
+            });
+            group.memberIds.push(u.id);
+          }
+          memberships += page.length;
+        }
         group.membersComplete = true;
       } catch (err) {
         if (!isIncomplete(err)) throw err;
@@ -186,22 +163,25 @@ async function collectOrg(
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, groups.length)) }, worker));
 
-  const memberships = groups.reduce((n, g) => n + g.members.length, 0);
-  const distinctUsers = new Set(groups.flatMap((g) => g.members.map((m) => m.id))).size;
   ctx.logger.info('okta collected', {
     scope: scope.id,
     groups: groups.length,
     memberships,
+    users: users.size,
     rateLimited: client.stats.rateLimited,
     slowDowns: client.stats.slowDowns,
   });
   const data: OktaData = {
+    schema: OKTA_DATA_SCHEMA,
     orgUrl: client.origin,
     auth: authKind,
     groupsComplete,
+    // fromEntries defines own properties, whatever the id (no prototype setter).
+    users: Object.fromEntries(users),
     groups,
-    totals: { groups: groups.length, memberships, distinctUsers },
+    totals: { groups: groups.length, memberships, distinctUsers: users.size },
   };
+  users.clear();
   return {
     data,
     items: groups.length,
@@ -216,3 +196,4 @@ function isIncomplete(err: unknown): boolean {
 }
 
 export const oktaCollector = createOktaCollector();
+export default oktaCollector;
