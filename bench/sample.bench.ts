@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { startEmulator, useEmulatorAccount } from '../scripts/emulator.js';
 import { type Check, fail, pass } from '../shared/checks/types.js';
 import { fixedClock } from '../shared/clock.js';
-import type { AnyCollector } from '../shared/collectors/types.js';
+import type { AnyRunnableCollector } from '../shared/collectors/types.js';
 import { parseConfig } from '../shared/config.js';
 import { addDays, daysBetween } from '../shared/evidence/days.js';
 import { seal, verifyChain } from '../shared/evidence/digest.js';
@@ -30,7 +30,7 @@ interface BenchData {
 
 const scopes = Array.from({ length: SERIES }, (_, i) => `aws-123456789012-r${String(i).padStart(2, '0')}`);
 
-const benchCollector: AnyCollector = {
+const benchCollector: AnyRunnableCollector = {
   id: 'bench',
   source: 'aws',
   controls: ['CC7.2'],

@@ -15,7 +15,7 @@ import { systemClock } from '../shared/clock.js';
 import { createGitHubCollector } from '../shared/collectors/github/collector.js';
 import { createOktaCollector } from '../shared/collectors/okta/collector.js';
 import { runCollectors } from '../shared/collectors/runner.js';
-import type { AnyCollector } from '../shared/collectors/types.js';
+import type { AnyRunnableCollector } from '../shared/collectors/types.js';
 import { parseConfig } from '../shared/config.js';
 import { DirectoryLocker } from '../shared/locker/directory.js';
 import { silentLogger } from '../shared/log.js';
@@ -24,7 +24,7 @@ import { DEFAULT_OKTA_TOKEN } from '../test/servers/okta-server.js';
 
 const [which, url] = process.argv.slice(2);
 const base = { locker: { retentionDays: 730 }, auditPeriod: { start: '2026-01-01' } };
-let collector: AnyCollector;
+let collector: AnyRunnableCollector;
 let config: ReturnType<typeof parseConfig>;
 if (which === 'okta') {
   config = parseConfig({ ...base, okta: { orgUrl: url, concurrency: 3 } });

@@ -1,6 +1,6 @@
 /**
  * One collector, on schedule: the collector named by EVIDENCE_COLLECTOR over all of its
- * scopes, one snapshot each, into the locker named by EVIDENCE_STORE, with the
+ * scopes (the function's bundle holds that collector's code and no other's), one snapshot each, into the locker named by EVIDENCE_STORE, with the
  * configuration file the stack packaged in a layer (EVIDENCE_CONFIG). Okta/GitHub credentials are read
  * once per container from the SSM Parameter Store SecureString the stack names
  * (OKTA_SECRET_PARAMETER, GITHUB_SECRET_PARAMETER; storing it is free, unlike a Secrets Manager
@@ -13,11 +13,12 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { awsClientOptions } from '../shared/aws/clients.js';
 import { awsScopeEnvironment } from '../shared/aws/identity.js';
-import { COLLECTORS } from '../shared/collectors/registry.js';
+import { COLLECTORS, findCollector } from '../shared/collectors/registry.js';
 import { type RunSummary, runCollectors } from '../shared/collectors/runner.js';
-import { secretVariables } from '../shared/collectors/types.js';
+import { type AnyRunnableCollector, secretVariables } from '../shared/collectors/types.js';
 import { loadConfig } from '../shared/config.js';
 import { optionalEnv, requiredEnv } from '../shared/env.js';
+import { ConfigError } from '../shared/errors.js';
 import { openLocker } from '../shared/locker/index.js';
 import { type Logger, redactingLogger } from '../shared/log.js';
 import { registerSecret } from '../shared/secrets.js';
@@ -30,6 +31,25 @@ import { parseScheduledEvent } from './scheduled-event.js';
 const SECRET_VARIABLES: Readonly<Record<string, readonly string[]>> = secretVariables(COLLECTORS);
 
 const collectorId = requiredEnv('EVIDENCE_COLLECTOR');
+if (!findCollector(collectorId)) {
+  throw new ConfigError(
+    `EVIDENCE_COLLECTOR=${JSON.stringify(collectorId)} is no registered collector; expected one of ${COLLECTORS.map((c) => c.id).join(', ')}`,
+  );
+}
+/**
+ * This function's collector, with its code: the default export of its folder's collector.ts.
+ * The stack bundles each collect function with `process.env.EVIDENCE_COLLECTOR` defined as the
+ * collector's id (esbuild `define`, infra/constructs/evidence-function.ts), so this path is a
+ * constant and the bundle holds that one implementation (test/infra/bundles.test.ts); unbundled
+ * (tests, `tsx`) the path is read from the environment. A concatenation, not a template: esbuild
+ * folds it without minifying.
+ */
+const collector = (
+  await import(
+    // biome-ignore lint/style/useTemplate: see above
+    '../shared/collectors/' + process.env.EVIDENCE_COLLECTOR + '/collector.js'
+  )
+).default as AnyRunnableCollector;
 const config = loadConfig(undefined, COLLECTORS);
 const locker = openLocker(requiredEnv('EVIDENCE_STORE'), { create: true });
 const logger: Logger = redactingLogger(new PowertoolsLogger() as unknown as Logger);
@@ -57,6 +77,7 @@ export async function handler(
     const summary = await runCollectors({
       config,
       locker,
+      collectors: [collector],
       only: [collectorId],
       logger,
       scopeEnvironment: awsScopeEnvironment,

@@ -225,14 +225,13 @@ export class EvidenceStack extends Stack {
     // ---- Collectors ---------------------------------------------------------------------
     for (const c of props.collectors) {
       const name = `Collect${pascal(c.id)}`;
-      const environment: Record<string, string> = { EVIDENCE_COLLECTOR: c.id };
       const fn = new EvidenceFunction(this, name, {
         ...common,
         ...SIZING.collector,
         handlerFile: 'collect.ts',
+        collector: c.id,
         serviceName: COLLECT_SERVICE,
         description: `Evidence Locker collector ${c.id}: ${c.description}`.slice(0, 256),
-        environment,
         ...(c.source === 'aws' && { roleName: collectorRoleName(c.id, Aws.REGION) }),
       });
       configLayer.bind(fn);

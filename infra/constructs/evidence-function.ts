@@ -1,7 +1,7 @@
 /**
  * Every Lambda function of the stack: a NodejsFunction with the choices fixed once — arm64,
  * Node.js 24, a minified ESM bundle with source maps built by the local esbuild (never
- * Docker), its own log group with a retention, its own role that starts with nothing but
+ * Docker) that holds only the code the function runs (a collect function: its one collector), its own log group with a retention, its own role that starts with nothing but
  * writing to that log group (no AWSLambdaBasicExecutionRole: least privilege), and the
  * Powertools environment. `bindLocker()` sets the locker URL and grants exactly the locker
  * access the function's job needs, together, so that the two can never drift apart.
@@ -12,7 +12,7 @@ import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -44,9 +44,33 @@ export interface EvidenceLocker {
   readonly key?: kms.IKey | undefined;
 }
 
+/**
+ * How every function is bundled. `collector`: the collect function of that collector, whose
+ * bundle defines `process.env.EVIDENCE_COLLECTOR` as its id, so that functions/collect.ts
+ * imports that collector's code and no other's. test/infra/bundles.test.ts bundles with these.
+ */
+export function evidenceBundling(collector?: string) {
+  return {
+    forceDockerBundling: false,
+    format: OutputFormat.ESM,
+    minify: true,
+    sourceMap: true,
+    // Our own pinned SDK versions, not whatever the runtime ships.
+    externalModules: [],
+    mainFields: ['module', 'main'],
+    // ESM output: give bundled CommonJS dependencies a `require`.
+    banner: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
+    ...(collector !== undefined && {
+      define: { 'process.env.EVIDENCE_COLLECTOR': JSON.stringify(collector) },
+    }),
+  } satisfies BundlingOptions;
+}
+
 export interface EvidenceFunctionProps {
   /** Handler file under functions/, e.g. "collect.ts". */
   readonly handlerFile: string;
+  /** The collector a collect.ts function runs: sets EVIDENCE_COLLECTOR and bundles its code alone. */
+  readonly collector?: string;
   readonly description: string;
   /** The Powertools service name (log and metric dimension). */
   readonly serviceName: string;
@@ -107,18 +131,9 @@ export class EvidenceFunction extends NodejsFunction {
         // Stack traces point into functions/ and shared/, not into the minified bundle.
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
+        ...(props.collector !== undefined && { EVIDENCE_COLLECTOR: props.collector }),
       },
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        minify: true,
-        sourceMap: true,
-        // Our own pinned SDK versions, not whatever the runtime ships.
-        externalModules: [],
-        mainFields: ['module', 'main'],
-        // ESM output: give bundled CommonJS dependencies a `require`.
-        banner: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
-      },
+      bundling: evidenceBundling(props.collector),
     });
     this.executionRole = role;
     this.functionLogGroup = logGroup;

@@ -21,6 +21,7 @@ import { TOOL } from '../version.js';
 import { COLLECTORS } from './registry.js';
 import {
   type AnyCollector,
+  type AnyRunnableCollector,
   type CollectorContext,
   isEnabled,
   requiredSection,
@@ -46,7 +47,11 @@ export interface RunResult {
 export interface RunOptions {
   config: Config;
   locker: Locker;
-  collectors?: readonly AnyCollector[];
+  /**
+   * The collectors that may run, with their code: the CLI loads the registered ones it runs
+   * (implementations.ts), a collect function bundles its one collector (functions/collect.ts).
+   */
+  collectors: readonly AnyRunnableCollector[];
   /** Collector ids to run (--only); default every collector whose source is configured. */
   only?: readonly string[];
   clock?: Clock;
@@ -90,12 +95,12 @@ export function newRunId(): string {
   return randomBytes(6).toString('hex');
 }
 
-/** The collectors that would run under this config and --only selection. */
-export function selectCollectors(
+/** The collectors that would run under this config and --only selection (default: the registry's). */
+export function selectCollectors<C extends AnyCollector = AnyCollector>(
   config: Config,
   only: readonly string[] | undefined,
-  collectors: readonly AnyCollector[] = COLLECTORS,
-): AnyCollector[] {
+  collectors: readonly C[] = COLLECTORS as readonly C[],
+): C[] {
   const configured = collectors.filter((c) => isEnabled(c, config));
   if (!only || only.length === 0) return configured;
   const unknown = only.filter((id) => !collectors.some((c) => c.id === id));
@@ -147,7 +152,7 @@ export async function runCollectors(options: RunOptions): Promise<RunSummary> {
   // series, and without its scopes there is no series to attribute it to. The source is
   // reported instead (the CLI prints the reason and exits non-zero; verify shows the gap).
   const skipped: SkippedSource[] = [];
-  const skip = (collector: AnyCollector, err: unknown) => {
+  const skip = (collector: AnyRunnableCollector, err: unknown) => {
     const reason = redact(errorMessage(err));
     const entry = skipped.find((s) => s.source === collector.source && s.reason === reason);
     if (entry) entry.collectors.push(collector.id);
@@ -165,7 +170,7 @@ export async function runCollectors(options: RunOptions): Promise<RunSummary> {
   const context = { ...options, clock, logger, runId, withDeadline };
   let done = 0;
   let total = 0;
-  const runJob = (collector: AnyCollector, scope: Scope) =>
+  const runJob = (collector: AnyRunnableCollector, scope: Scope) =>
     limit(async () => {
       const result = await runOne(collector, scope, context);
       done++;
@@ -199,7 +204,7 @@ export async function runCollectors(options: RunOptions): Promise<RunSummary> {
 }
 
 async function runOne(
-  collector: AnyCollector,
+  collector: AnyRunnableCollector,
   scope: Scope,
   options: RunOptions & {
     clock: Clock;

@@ -13,9 +13,8 @@
  */
 import type { OrganizationInventory } from '../aws/organization.js';
 import { ConfigError } from '../errors.js';
-import { COLLECTORS } from './registry.js';
 import { type RunOptions, type RunSummary, runCollectors } from './runner.js';
-import { type AnyCollector, isEnabled, type ScopeEnvironment } from './types.js';
+import { type AnyRunnableCollector, isEnabled, type ScopeEnvironment } from './types.js';
 
 export interface AwsShard {
   /** shard-0001, ...: for logs and the state machine's item ids. */
@@ -57,7 +56,7 @@ export async function planAwsRun(
       'sharded AWS collection needs "aws": { "organization": {...} } in the configuration',
     );
   }
-  const collectors = options.collectors ?? COLLECTORS;
+  const { collectors } = options;
   const environment = await options.scopeEnvironment(
     collectors.filter((c) => c.source === 'aws'),
     options.config,
@@ -89,9 +88,9 @@ export async function runAwsShard(
       accounts: inventory.accounts.map((a) => ({ ...a, inScope: a.inScope && mine.has(a.id) })),
     },
   };
-  const collectors = options.collectors ?? COLLECTORS;
+  const { collectors } = options;
   const only = collectors
-    .filter((c: AnyCollector) => c.source === 'aws' && c.id !== 'organization')
+    .filter((c: AnyRunnableCollector) => c.source === 'aws' && c.id !== 'organization')
     .filter((c) => isEnabled(c, options.config))
     .map((c) => c.id);
   // aws.accounts entries refine organization accounts (name, role, external id) and stay;

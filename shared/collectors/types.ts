@@ -3,12 +3,18 @@
  * facts; it never judges (checks do). The runner (`runner.ts`) gives each
  * (collector, scope) its own failure boundary and writes one snapshot per scope.
  *
- * A collector is one folder, `shared/collectors/<id>/`, whose `index.ts` exports a
- * `CollectorModule` (the collector and its checks), plus one line in `registry.ts`. It
- * declares everything the rest of the product derives from it: the IAM actions of its role
- * (AWS), its configuration section (zod), the secret variables it reads, its data type and
- * its controls. The CDK roles, the permissions lists, the expected series, the config schema
- * and the README/docs tables come from the registry (test/collectors/contract.test.ts).
+ * A collector is one folder, `shared/collectors/<id>/`, plus one line in `registry.ts`:
+ * - `declaration.ts`: its `Collector`, everything the rest of the product derives from it (the
+ *   IAM actions of its role (AWS), its configuration section (zod), the secret variables it
+ *   reads, its scopes, its controls). Light: no SDK or vendor client, so that config parsing,
+ *   seal, verify and the CLI's reading commands never load a collector's code.
+ * - `collector.ts`: its implementation, a `RunnableCollector` (the declaration and `collect`)
+ *   as the default export. Only what collects loads it: the collect function of that
+ *   collector (whose bundle holds that one implementation, see functions/collect.ts) and
+ *   the CLI (`implementations.ts`).
+ * - its checks (one file each) and `index.ts`, the registry's entry: `{ collector, checks }`.
+ * The CDK roles, the permissions lists, the expected series, the config schema and the
+ * README/docs tables come from the registry (test/collectors/contract.test.ts).
  */
 import type * as z from 'zod';
 import type { OrganizationInventory } from '../aws/organization.js';
@@ -78,8 +84,9 @@ export interface CollectorSettings<T> {
   readonly keys: readonly SettingDoc[];
 }
 
+/** What a collector declares about itself (its folder's `declaration.ts`): no implementation. */
 export interface Collector<S extends Scope = Scope, D = unknown, T = undefined> {
-  /** Key segment and --only name, e.g. "guardduty". */
+  /** Key segment and --only name, e.g. "guardduty"; also its folder's name. */
   readonly id: string;
   readonly source: Source;
   /** SOC 2 criteria the evidence supports, e.g. ["CC7.2"]. */
@@ -102,6 +109,13 @@ export interface Collector<S extends Scope = Scope, D = unknown, T = undefined> 
   readonly enabledWhen?: string;
   /** The scopes this collector covers: a pure function of the config and the environment. */
   scopes(config: Config, env: ScopeEnvironment): S[];
+  /** Type only: the data its snapshots hold (never set; lets checks infer it from the declaration). */
+  readonly __data?: D;
+}
+
+/** A collector with its implementation (its folder's `collector.ts`, default export): what the runner runs. */
+export interface RunnableCollector<S extends Scope = Scope, D = unknown, T = undefined>
+  extends Collector<S, D, T> {
   /** Fetch the raw facts for one scope. Throw to record an error snapshot. */
   collect(scope: S, ctx: CollectorContext<T>): Promise<CollectResult<D>>;
 }
@@ -109,6 +123,10 @@ export interface Collector<S extends Scope = Scope, D = unknown, T = undefined> 
 /** A collector of any scope type, as held in the registry. */
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds collectors of different scope, data and settings types
 export type AnyCollector = Collector<any, any, any>;
+
+/** A runnable collector of any scope type. */
+// biome-ignore lint/suspicious/noExplicitAny: the runner holds collectors of different scope, data and settings types
+export type AnyRunnableCollector = RunnableCollector<any, any, any>;
 
 /** The data type a collector stores. */
 export type DataOf<C> = C extends Collector<Scope, infer D, infer _T> ? D : never;

@@ -23,6 +23,11 @@ export interface ExpectedSeries {
   since: string;
   /** The configuration key that set `since`. */
   sinceReason: string;
+  /**
+   * When set, the only days (from `since` on) the series is expected: derived day by day
+   * from the `organization` snapshots (aws.organization). Sorted runs of days.
+   */
+  ranges?: readonly { from: string; to: string }[];
 }
 
 export interface ExpectedResult {

@@ -67,6 +67,21 @@ const DISQUALIFYING: Record<string, DayState> = {
 };
 const PRECEDENCE: DayState[] = ['misfiled', 'late', 'unusable'];
 
+/**
+ * The problems that stop a snapshot from counting for its day: its own, and those of the
+ * digest that sealed it (signatures).
+ */
+export function disqualifying(
+  f: SnapshotFacts,
+  problemsByKey: ReadonlyMap<string, IntegrityProblem[]>,
+  digestProblems: ReadonlyMap<string, IntegrityProblem[]> = problemsByKey,
+): IntegrityProblem[] {
+  return [
+    ...(problemsByKey.get(f.key) ?? []),
+    ...(f.sealedBy ? (digestProblems.get(f.sealedBy.key) ?? []) : []),
+  ].filter((p) => DISQUALIFYING[p.problem] !== undefined);
+}
+
 export function judgeSeries(
   s: JudgedSeries,
   window: { from: string; to: string },
@@ -84,6 +99,7 @@ export function judgeSeries(
     expectedFrom: s.since,
     expectedFromReason: s.sinceReason,
     ...(s.until !== undefined && { expectedTo: s.until }),
+    ...(s.ranges && { expectedOn: s.ranges.map((r) => ({ ...r })) }),
     origin: s.origin,
     expectedDays: 0,
     presentDays: 0,
@@ -97,18 +113,13 @@ export function judgeSeries(
   if (start > end) return out;
   const own = acks.filter((a) => seriesId(a.collector, a.scope) === s.series);
   const states: [string, DayState][] = [];
-  for (const day of daysBetween(start, end)) {
+  for (const day of expectedDays(s, start, end)) {
     out.expectedDays++;
     const found = snapshots.get(`${s.series}@${day}`) ?? [];
     let state: DayState | undefined;
     const blocked: DayState[] = [];
     for (const f of found) {
-      const why = [
-        ...(problemsByKey.get(f.key) ?? []),
-        ...(f.sealedBy ? (digestProblems.get(f.sealedBy.key) ?? []) : []),
-      ]
-        .map((p) => DISQUALIFYING[p.problem])
-        .filter((x): x is DayState => x !== undefined);
+      const why = disqualifying(f, problemsByKey, digestProblems).map((p) => DISQUALIFYING[p.problem]!);
       if (why.length) blocked.push(...why);
       else if (f.status === 'ok' || f.status === 'partial') state = 'present';
     }
@@ -131,6 +142,16 @@ export function judgeSeries(
   }
   out.days = runs(states);
   return out;
+}
+
+/** The days of [start, end] the series is expected on: all, or those of its ranges. */
+function expectedDays(s: JudgedSeries, start: string, end: string): string[] {
+  if (!s.ranges) return daysBetween(start, end);
+  return s.ranges.flatMap((r) => {
+    const a = r.from > start ? r.from : start;
+    const b = r.to < end ? r.to : end;
+    return a <= b ? daysBetween(a, b) : [];
+  });
 }
 
 function runs(states: readonly [string, DayState][]): DayRun[] {

@@ -75,6 +75,12 @@ export interface SeriesReport {
   expectedFromReason: string;
   /** Last day expected when the series was retired (evidence retire); undefined otherwise. */
   expectedTo?: string;
+  /**
+   * With aws.organization: the runs of days on which the day's organization snapshot put the
+   * series' account in scope (or, for `aws-unresolved`, had no usable inventory); the series is
+   * expected on those days only. Absent: every day from expectedFrom.
+   */
+  expectedOn?: { from: string; to: string }[];
   /** Why the series is judged: named by the configuration, or only found in the locker. */
   origin: 'config' | 'locker';
   /** Days of the window on which evidence was expected. */

@@ -33,6 +33,7 @@ import { TOOL } from '../version.js';
 import { expectedSeries, resolveScopeEnvironment } from './expected.js';
 import { gatherFacts, type SnapshotFacts } from './facts.js';
 import { gatherInputs, REPORT_PREFIX } from './inputs.js';
+import { deriveFromOrganization, ORGANIZATION_SERIES } from './organization.js';
 import { PROBLEM_CHECKS } from './problems.js';
 import { judgeSeries, seriesToJudge } from './series.js';
 import type { IntegrityProblem, VerifyResult } from './types.js';
@@ -123,13 +124,18 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     );
   }
 
-  // 4. Expected series: the configuration's (the seam where they are derived), plus what the locker holds.
-  const { expected, seen } = await deriveExpected(
+  // 4. Expected series: the configuration's (with aws.organization, each day's from that day's
+  // organization snapshot), plus what the locker holds.
+  const windowEnd = config.auditPeriod.end && config.auditPeriod.end < to ? config.auditPeriod.end : to;
+  const { expected, seen, derived } = await deriveExpected(
     options,
     inputs.listed.keys(),
     inputs.chain.sealed.keys(),
+    inputs.scopesSeen,
     notes,
+    { facts: facts.facts, problemsByKey: groupByKey(integrity), windowEnd, concurrency: width },
   );
+  integrity.push(...derived.problems);
   const found = [...seen].filter((id) => {
     // Series with a snapshot in the window, listed or sealed.
     return id !== undefined;
@@ -143,7 +149,6 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     snapshots.set(id, [...(snapshots.get(id) ?? []), f]);
   }
   const byKey = groupByKey(integrity);
-  const windowEnd = config.auditPeriod.end && config.auditPeriod.end < to ? config.auditPeriod.end : to;
   const series = judged.map((s) =>
     judgeSeries(s, { from, to: windowEnd }, snapshots, byKey, byKey, inputs.acknowledgements),
   );
@@ -194,7 +199,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
       snapshots: inputs.listed.size,
       digests: inputs.chain.digests.length,
       acknowledgements: inputs.acknowledgements.length,
-      objectsRead: facts.objectsRead,
+      objectsRead: facts.objectsRead + derived.objectsRead,
     },
     tool: { name: TOOL.name, version: TOOL.version },
   };
@@ -211,16 +216,27 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
 
 /**
  * The seam where expected series are derived: the configuration × scopes (with the scope
- * environment from STS or the locker), and the series seen in the locker.
+ * environment from STS or the locker), and the series seen in the locker. With
+ * aws.organization, the AWS collectors' series come day by day from the day's organization
+ * snapshot instead (organization.ts).
  */
 async function deriveExpected(
   options: VerifyOptions,
   listedKeys: Iterable<string>,
+  /** The window's sealed keys. */
   sealedKeys: Iterable<string>,
+  /** Every scope the chain seals, with its last day. */
+  scopesSeen: ReadonlyMap<string, string>,
   notes: string[],
+  window: {
+    facts: ReadonlyMap<string, SnapshotFacts>;
+    problemsByKey: ReadonlyMap<string, IntegrityProblem[]>;
+    windowEnd: string;
+    concurrency: number;
+  },
 ) {
   const { config, from, to } = options;
-  const lastSeen = new Map<string, string>();
+  const lastSeen = new Map<string, string>(scopesSeen);
   const seen = new Set<string>();
   const see = (key: string, inWindowOnly: boolean) => {
     const p = parseSnapshotKey(key);
@@ -232,20 +248,36 @@ async function deriveExpected(
   for (const key of sealedKeys) see(key, true);
   for (const key of listedKeys) see(key, true);
   const collectors = selectCollectors(config, undefined, options.collectors ?? COLLECTORS);
+  const organization = config.aws?.organization !== undefined;
+  const byOrganization = organization
+    ? collectors.filter((c) => c.source === 'aws' && c.id !== ORGANIZATION_SERIES.collector)
+    : [];
+  const rest = collectors.filter((c) => !byOrganization.includes(c));
   const resolution = await resolveScopeEnvironment(
     config,
-    collectors,
+    // With an organization no remaining AWS scope needs the default account.
+    organization ? rest.filter((c) => c.source !== 'aws') : rest,
     async () => lastSeen,
     options.callerAccount,
   );
   notes.push(...resolution.notes);
-  const expected = expectedSeries(config, collectors, resolution.env);
+  const expected = expectedSeries(config, rest, resolution.env);
   notes.push(...expected.notes);
+  const derived = await deriveFromOrganization({
+    locker: options.locker,
+    config,
+    collectors: byOrganization,
+    window: { from, to: window.windowEnd },
+    facts: window.facts,
+    problemsByKey: window.problemsByKey,
+    concurrency: window.concurrency,
+  });
+  notes.push(...derived.notes);
   if (collectors.length === 0)
     notes.push(
       'no collector is configured (or registered): only series found in the locker and integrity are checked',
     );
-  return { expected: expected.series, seen };
+  return { expected: [...expected.series, ...derived.series], seen, derived };
 }
 
 function groupByKey(problems: readonly IntegrityProblem[]): Map<string, IntegrityProblem[]> {

@@ -11,6 +11,7 @@ import { planCollectors } from '../../infra/config.js';
 import { registryBlocks, staleBlocks } from '../../scripts/registry-docs.js';
 import { allAwsReadActions } from '../../shared/aws/permissions.js';
 import { defineCheck, pass } from '../../shared/checks/types.js';
+import { loadCollector } from '../../shared/collectors/implementations.js';
 import { COLLECTORS, MODULES } from '../../shared/collectors/registry.js';
 import { selectCollectors } from '../../shared/collectors/runner.js';
 import {
@@ -26,7 +27,7 @@ import { expectedSeries } from '../../shared/verify/expected.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-/** A collector as someone would add it: its own settings, IAM actions, secrets, data type and a check. */
+/** A collector as someone would declare it: its own settings, IAM actions, secrets, data type and a check. */
 interface WidgetData {
   widgets: { name: string; locked: boolean }[];
 }
@@ -46,7 +47,6 @@ const widgetCollector: Collector<Scope, WidgetData, z.infer<typeof WidgetSetting
   secrets: ['WIDGET_TOKEN'],
   settings: widgetSettings,
   scopes: (_config, env) => [{ id: `aws-${env.defaultAccountId}` }],
-  collect: async (_scope, ctx) => ({ data: { widgets: [] }, items: ctx.settings.minimum }),
 };
 const widgetCheck = defineCheck(widgetCollector, {
   id: 'widgets-locked',
@@ -123,6 +123,33 @@ describe('a new collector needs its folder and the registry line, nothing else',
     for (const m of MODULES) {
       for (const file of sourceFiles(path.join(ROOT, 'shared/collectors', m.collector.id))) {
         expect(readFileSync(file, 'utf8'), path.relative(ROOT, file)).not.toMatch(/registry\.js'/);
+      }
+    }
+  });
+
+  it("each folder's code is its collector.ts, default export: the declaration itself plus collect()", async () => {
+    for (const { collector } of MODULES) {
+      const runnable = await loadCollector(collector);
+      expect(typeof runnable.collect, collector.id).toBe('function');
+      // Spread from the declaration, not a second copy of it: nothing can drift apart.
+      for (const [key, value] of Object.entries(collector))
+        expect(runnable[key as keyof typeof runnable], `${collector.id}.${key}`).toBe(value);
+    }
+    await expect(loadCollector({ ...widgetCollector })).rejects.toThrow(
+      /shared\/collectors\/example-widgets\/collector\.ts/,
+    );
+  });
+
+  it('declarations, checks and index files import no collector code (config, seal and verify load none)', () => {
+    for (const { collector } of MODULES) {
+      const folder = path.join(ROOT, 'shared/collectors', collector.id);
+      for (const file of sourceFiles(folder)) {
+        if (path.basename(file) === 'collector.ts' || path.basename(file) === 'connect.ts') continue;
+        const imports = [...readFileSync(file, 'utf8').matchAll(/^import (?!type )[^;]*?from '([^']+)'/gms)];
+        for (const [, from] of imports)
+          expect(from, path.relative(ROOT, file)).not.toMatch(
+            /collector\.js$|connect\.js$|^@aws-sdk\/client-|^@octokit|vendors\//,
+          );
       }
     }
   });

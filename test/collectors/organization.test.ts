@@ -29,7 +29,7 @@ import {
 } from '../../shared/collectors/organization/collector.js';
 import { type RunResult, runCollectors } from '../../shared/collectors/runner.js';
 import { planAwsRun, runAwsShard } from '../../shared/collectors/shards.js';
-import type { AnyCollector } from '../../shared/collectors/types.js';
+import type { AnyRunnableCollector } from '../../shared/collectors/types.js';
 import { readSnapshot } from '../../shared/evidence/read.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { testAccountId } from '../helpers/aws.js';
@@ -214,7 +214,7 @@ describe('AWS Organizations discovery (emulator)', () => {
 
   describe('collect over the organization', () => {
     const iam = createIamCollector({ sleep: async () => {} });
-    const collectors: AnyCollector[] = [organizationCollector, iam, guardDutyCollector];
+    const collectors: AnyRunnableCollector[] = [organizationCollector, iam, guardDutyCollector];
     const config = (extra: object = {}) =>
       awsTestConfig({ regions: ['eu-west-1'], organization: { ...extra } });
 
@@ -337,7 +337,7 @@ describe('AWS Organizations discovery (emulator)', () => {
       });
       const shard = plan.shards[0]!;
       // IAM never answers in this shard; the deadline (1 s after the start) ends the wait.
-      const hanging: AnyCollector = { ...iam, collect: () => new Promise(() => {}) };
+      const hanging: AnyRunnableCollector = { ...iam, collect: () => new Promise(() => {}) };
       const run = await runAwsShard({
         config: config(),
         locker,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../../shared/clock.js';
 import { runCollectors, selectCollectors } from '../../shared/collectors/runner.js';
-import type { Collector } from '../../shared/collectors/types.js';
+import type { RunnableCollector } from '../../shared/collectors/types.js';
 import { parseConfig } from '../../shared/config.js';
 import { SourceUnavailableError } from '../../shared/errors.js';
 import { readSnapshot } from '../../shared/evidence/read.js';
@@ -19,7 +19,7 @@ const config = parseConfig({
   auditPeriod: { start: '2026-01-01' },
 });
 
-const regional: Collector<{ id: string; region: string }> = {
+const regional: RunnableCollector<{ id: string; region: string }> = {
   id: 'fake-regional',
   source: 'aws',
   controls: ['CC7.2'],
@@ -35,7 +35,7 @@ const regional: Collector<{ id: string; region: string }> = {
   },
 };
 
-const okta: Collector = {
+const okta: RunnableCollector = {
   id: 'fake-okta',
   source: 'okta',
   controls: ['CC6.2'],
@@ -46,7 +46,7 @@ const okta: Collector = {
   },
 };
 
-const partial: Collector = {
+const partial: RunnableCollector = {
   id: 'fake-partial',
   source: 'aws',
   controls: ['CC6.1'],
@@ -57,7 +57,7 @@ const partial: Collector = {
   },
 };
 
-const unconfigured: Collector = { ...partial, id: 'fake-github', source: 'github' };
+const unconfigured: RunnableCollector = { ...partial, id: 'fake-github', source: 'github' };
 
 describe('collector runner', () => {
   it('gives each scope its own failure boundary and records failures as error snapshots', async () => {
@@ -150,7 +150,7 @@ describe('credentials in the environment', () => {
     const previous = process.env.GITHUB_TOKEN;
     process.env.GITHUB_TOKEN = 'ghp_lateSetTokenValue0123456789';
     try {
-      const leaky: Collector = {
+      const leaky: RunnableCollector = {
         ...okta,
         id: 'fake-leaky',
         async collect() {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../shared/clock.js';
 import { runCollectors } from '../../shared/collectors/runner.js';
-import type { Collector } from '../../shared/collectors/types.js';
+import type { RunnableCollector } from '../../shared/collectors/types.js';
 import { parseConfig } from '../../shared/config.js';
 import { readSnapshot } from '../../shared/evidence/read.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
@@ -21,7 +21,7 @@ const config = parseConfig({
   auditPeriod: { start: '2026-01-01' },
 });
 
-const hanging: Collector = {
+const hanging: RunnableCollector = {
   id: 'fake-hanging',
   source: 'okta',
   controls: ['CC6.2'],
@@ -30,7 +30,7 @@ const hanging: Collector = {
   collect: () => new Promise(() => undefined),
 };
 
-const quick: Collector = {
+const quick: RunnableCollector = {
   id: 'fake-quick',
   source: 'github',
   controls: ['CC8.1'],

@@ -2,7 +2,12 @@
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Clock } from '../../shared/clock.js';
 import { fixedClock } from '../../shared/clock.js';
-import type { Collector, CollectorContext, CollectResult, Scope } from '../../shared/collectors/types.js';
+import type {
+  CollectorContext,
+  CollectResult,
+  RunnableCollector,
+  Scope,
+} from '../../shared/collectors/types.js';
 import { type Config, type ConfigInput, parseConfig } from '../../shared/config.js';
 import { dayOf } from '../../shared/evidence/days.js';
 import { SNAPSHOT_SCHEMA, type Snapshot } from '../../shared/evidence/snapshot.js';
@@ -28,7 +33,7 @@ export interface Collected<D> {
 
 /** Run one collector over one scope directly (no locker) and wrap the result as a snapshot. */
 export async function collectOnce<S extends Scope, D>(
-  collector: Collector<S, D>,
+  collector: RunnableCollector<S, D>,
   scope: S,
   options: { config: Config; clock?: Clock; logger?: Logger },
 ): Promise<Collected<D>> {

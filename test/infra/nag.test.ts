@@ -35,15 +35,15 @@ describe('cdk-nag', () => {
       (r: { violations?: unknown[] }) => r.violations ?? [],
     );
     expect(violations).toEqual([]);
-    // The bundles are real minified ESM with source maps: one asset per distinct handler;
-    // besides them, the configuration file's layer.
+    // The bundles are real minified ESM with source maps: one asset per function (each
+    // collector's function bundles its own code); besides them, the configuration file's layer.
     const all = readdirSync(assembly.directory).filter((f) => f.startsWith('asset.'));
     const configAssets = all.filter((f) =>
       existsSync(path.join(assembly.directory, f, 'evidence.config.json')),
     );
     expect(configAssets).toHaveLength(1);
     const assets = all.filter((f) => !configAssets.includes(f));
-    expect(assets.length).toBe(evidence.verifyFunction ? 3 : 2);
+    expect(assets.length).toBe(evidence.collectorFunctions.size + 1 + (evidence.verifyFunction ? 1 : 0));
     for (const asset of assets) {
       const dir = path.join(assembly.directory, asset);
       expect(existsSync(path.join(dir, 'index.mjs.map')), asset).toBe(true);

@@ -3,7 +3,7 @@
  * do not depend on the real checks (written elsewhere) and pin the sampler's own behaviour.
  */
 import { type AnyCheck, fail, pass } from '../../shared/checks/types.js';
-import type { AnyCollector } from '../../shared/collectors/types.js';
+import type { AnyRunnableCollector } from '../../shared/collectors/types.js';
 import { type Config, parseConfig } from '../../shared/config.js';
 import { writeSnapshot } from '../../shared/evidence/write.js';
 import type { ListedObject, Locker } from '../../shared/locker/types.js';
@@ -14,7 +14,7 @@ export interface FakeData {
 }
 
 /** A collector over GitHub orgs: one scope per configured org, named github-<org>. */
-export const fakeCollector: AnyCollector = {
+export const fakeCollector: AnyRunnableCollector = {
   id: 'fakerepos',
   source: 'github',
   controls: ['CC8.1'],

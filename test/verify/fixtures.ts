@@ -1,6 +1,6 @@
 /** Small fake collectors and a locker filler for the verifier tests (independent of the real collectors). */
 import { fixedClock } from '../../shared/clock.js';
-import type { AnyCollector, Collector, Scope } from '../../shared/collectors/types.js';
+import type { AnyRunnableCollector, RunnableCollector, Scope } from '../../shared/collectors/types.js';
 import { type Config, type ConfigInput, parseConfig } from '../../shared/config.js';
 import { addDays, daysBetween } from '../../shared/evidence/days.js';
 import { seal } from '../../shared/evidence/digest.js';
@@ -13,8 +13,8 @@ export function fakeCollector(
   id: string,
   scopes: (config: Config, env: { defaultAccountId?: string }) => string[],
   options: { source?: 'aws' | 'okta' | 'github'; controls?: string[] } = {},
-): AnyCollector {
-  const collector: Collector<Scope, unknown> = {
+): AnyRunnableCollector {
+  const collector: RunnableCollector<Scope, unknown> = {
     id,
     source: options.source ?? 'github',
     controls: options.controls ?? ['CC8.1'],
@@ -27,7 +27,7 @@ export function fakeCollector(
 }
 
 /** Two fake collectors, three series: fake-a/org-acme (CC8.1), fake-b/x-1 and fake-b/x-2 (CC7.2). */
-export const FAKES: readonly AnyCollector[] = [
+export const FAKES: readonly AnyRunnableCollector[] = [
   fakeCollector('fake-a', () => ['org-acme']),
   fakeCollector('fake-b', () => ['x-1', 'x-2'], { controls: ['CC7.2'] }),
 ];

@@ -1,7 +1,8 @@
 import { Option } from 'commander';
 import { awsScopeEnvironment } from '../../aws/identity.js';
+import { loadCollectors } from '../../collectors/implementations.js';
 import { COLLECTORS } from '../../collectors/registry.js';
-import { type RunSummary, runCollectors } from '../../collectors/runner.js';
+import { type RunSummary, runCollectors, selectCollectors } from '../../collectors/runner.js';
 import { UsageError } from '../../errors.js';
 import { EXIT } from '../handle-error.js';
 import type { CommandSpec } from '../main.js';
@@ -35,11 +36,15 @@ export const collectCommand: CommandSpec = {
   async run(ctx, options) {
     const deadlineMs = options.deadline as number | undefined;
     const config = ctx.loadConfig();
+    const only = options.only as string[] | undefined;
+    // The selection is checked against the registry before any collector's code is loaded.
+    const collectors = await loadCollectors(selectCollectors(config, only));
     const locker = ctx.openLocker({ create: true });
     const summary = await runCollectors({
       config,
       locker,
-      only: options.only as string[] | undefined,
+      collectors,
+      only,
       clock: ctx.clock,
       logger: ctx.logger,
       scopeEnvironment: awsScopeEnvironment,

@@ -13,16 +13,11 @@ import {
   DescribeConfigurationRecordersCommand,
   DescribeDeliveryChannelsCommand,
 } from '@aws-sdk/client-config-service';
-import { type AwsRegionalScope, awsCall, awsClient, plain, regionalScopes } from '../../aws/accounts.js';
-import type { Collector } from '../types.js';
+import { type AwsRegionalScope, awsCall, awsClient, plain } from '../../aws/accounts.js';
+import type { RunnableCollector } from '../types.js';
+import { awsConfig } from './declaration.js';
 
 /** The IAM actions this collector calls (docs/aws-collectors.md; the CDK role grants exactly these). */
-const AWS_CONFIG_READ_ACTIONS = [
-  'config:DescribeConfigurationRecorders',
-  'config:DescribeConfigurationRecorderStatus',
-  'config:DescribeDeliveryChannels',
-] as const;
-
 export interface ConfigRecorder {
   name: string;
   arn: string | null;
@@ -63,14 +58,8 @@ export interface AwsConfigData {
   deliveryChannels: ConfigDeliveryChannel[];
 }
 
-export const awsConfigCollector: Collector<AwsRegionalScope, AwsConfigData> = {
-  id: 'aws-config',
-  source: 'aws',
-  controls: ['CC7.2'],
-  scopePattern: 'aws-<account>-<region>',
-  permissions: AWS_CONFIG_READ_ACTIONS,
-  description: 'AWS Config recorders, recorder status and delivery channels per region',
-  scopes: regionalScopes,
+export const awsConfigCollector: RunnableCollector<AwsRegionalScope, AwsConfigData> = {
+  ...awsConfig,
   async collect(scope, ctx) {
     const client = awsClient(ConfigServiceClient, scope, scope.region, ctx.stats);
     const call = <T>(action: string, fn: () => Promise<T>) => awsCall(scope, scope.region, action, fn);
@@ -134,3 +123,5 @@ function channel(c: DeliveryChannel): ConfigDeliveryChannel {
     deliveryFrequency: c.configSnapshotDeliveryProperties?.deliveryFrequency ?? null,
   };
 }
+
+export default awsConfigCollector;

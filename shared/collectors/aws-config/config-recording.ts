@@ -5,9 +5,9 @@
  */
 
 import { defineCheck, fail, pass } from '../../checks/types.js';
-import { awsConfigCollector } from './collector.js';
+import { awsConfig } from './declaration.js';
 
-export const configRecordingCheck = defineCheck(awsConfigCollector, {
+export const configRecordingCheck = defineCheck(awsConfig, {
   id: 'config-recording',
   title: 'AWS Config recording',
   procedure:

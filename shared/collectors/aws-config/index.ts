@@ -1,6 +1,6 @@
-/** AWS Config: the collector and its checks (the registry's entry for this folder). */
+/** AWS Config: the collector's declaration and its checks, no collector code (the registry's entry for this folder). */
 import type { CollectorModule } from '../types.js';
-import { awsConfigCollector } from './collector.js';
 import { configRecordingCheck } from './config-recording.js';
+import { awsConfig } from './declaration.js';
 
-export default { collector: awsConfigCollector, checks: [configRecordingCheck] } satisfies CollectorModule;
+export default { collector: awsConfig, checks: [configRecordingCheck] } satisfies CollectorModule;

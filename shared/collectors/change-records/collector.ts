@@ -18,15 +18,11 @@ import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
 import { SourceUnavailableError } from '../../errors.js';
 import { GitHubApiError, type GitHubClient, type GitHubGraphqlError } from '../../vendors/github-client.js';
-import {
-  GITHUB_SECRET_VARIABLES,
-  type GitHubCollectorDeps,
-  type GitHubScope,
-  githubScopes,
-  openGitHubClient,
-} from '../github/collector.js';
-import { type ChangesSettings, changesSettings, changeWindow } from '../github-changes/settings.js';
-import type { Collector, CollectorContext } from '../types.js';
+import { type GitHubCollectorDeps, openGitHubClient } from '../github/connect.js';
+import type { GitHubScope } from '../github/declaration.js';
+import { type ChangesSettings, changeWindow } from '../github-changes/settings.js';
+import type { CollectorContext, RunnableCollector } from '../types.js';
+import { changeRecords } from './declaration.js';
 
 const text = z.string().nullable().optional();
 const stringy = z
@@ -217,19 +213,9 @@ export function parseRecordFile(path: string, content: string): { record: Change
 
 export function createChangeRecordsCollector(
   deps: GitHubCollectorDeps = {},
-): Collector<GitHubScope, ChangeRecordsData, ChangesSettings> {
+): RunnableCollector<GitHubScope, ChangeRecordsData, ChangesSettings> {
   return {
-    id: 'change-records',
-    source: 'github',
-    controls: ['CC8.1'],
-    scopePattern: 'github-<org>',
-    secrets: GITHUB_SECRET_VARIABLES,
-    settings: changesSettings,
-    enabled: (_config, settings) => settings?.records !== undefined,
-    enabledWhen: 'github.changes.records',
-    description:
-      'every change record (YAML/JSON, one per change) in github.changes.records, malformed ones by file with the reason, and the emergency-labelled pull requests merged that day with the records they link',
-    scopes: githubScopes,
+    ...changeRecords,
     async collect(scope, ctx) {
       const github = ctx.config.github;
       if (!github) throw new SourceUnavailableError('the configuration has no "github" section');
@@ -386,3 +372,4 @@ function mentions(text: string, id: string): boolean {
 }
 
 export const changeRecordsCollector = createChangeRecordsCollector();
+export default changeRecordsCollector;

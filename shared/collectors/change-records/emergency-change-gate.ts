@@ -20,7 +20,8 @@
  * Finding ids: the record's change_id, `owner/repo#n` for a pull request, the file path.
  */
 import { defineCheck, fail, notApplicable, pass } from '../../checks/types.js';
-import { type ChangeRecord, type ChangeRecordsData, changeRecordsCollector } from './collector.js';
+import type { ChangeRecord, ChangeRecordsData } from './collector.js';
+import { changeRecords } from './declaration.js';
 
 const HOUR = 3_600_000;
 const PASSING_CI = /^(pass|passed|success|succeeded|successful|green|ok)$/i;
@@ -137,7 +138,7 @@ export function gateProblems(
   return { problems, notes };
 }
 
-export const emergencyChangeGateCheck = defineCheck(changeRecordsCollector, {
+export const emergencyChangeGateCheck = defineCheck(changeRecords, {
   id: 'emergency-change-gate',
   title: 'Emergency changes followed the expedited path',
   description:

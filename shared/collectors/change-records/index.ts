@@ -1,9 +1,9 @@
 /** Change records (CC8.1): the emergency-change records kept in a repository, and their gate. */
 import type { CollectorModule } from '../types.js';
-import { changeRecordsCollector } from './collector.js';
+import { changeRecords } from './declaration.js';
 import { emergencyChangeGateCheck } from './emergency-change-gate.js';
 
 export default {
-  collector: changeRecordsCollector,
+  collector: changeRecords,
   checks: [emergencyChangeGateCheck],
 } satisfies CollectorModule;

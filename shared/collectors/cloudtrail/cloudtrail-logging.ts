@@ -4,7 +4,8 @@
  */
 
 import { defineCheck, fail, pass } from '../../checks/types.js';
-import { type CloudTrailTrail, cloudTrailCollector } from './collector.js';
+import type { CloudTrailTrail } from './collector.js';
+import { cloudTrail } from './declaration.js';
 
 function shortfalls(t: CloudTrailTrail): string[] {
   const out: string[] = [];
@@ -15,7 +16,7 @@ function shortfalls(t: CloudTrailTrail): string[] {
   return out;
 }
 
-export const cloudTrailLoggingCheck = defineCheck(cloudTrailCollector, {
+export const cloudTrailLoggingCheck = defineCheck(cloudTrail, {
   id: 'cloudtrail-logging',
   title: 'CloudTrail logging',
   procedure:

@@ -13,19 +13,11 @@ import {
   GetTrailStatusCommand,
   type Trail,
 } from '@aws-sdk/client-cloudtrail';
-import {
-  type AwsAccountScope,
-  accountScopes,
-  awsCall,
-  awsClient,
-  describeAwsError,
-  mapLimit,
-} from '../../aws/accounts.js';
-import type { Collector } from '../types.js';
+import { type AwsAccountScope, awsCall, awsClient, describeAwsError, mapLimit } from '../../aws/accounts.js';
+import type { RunnableCollector } from '../types.js';
+import { cloudTrail } from './declaration.js';
 
 /** The IAM actions this collector calls (docs/aws-collectors.md; the CDK role grants exactly these). */
-const CLOUDTRAIL_READ_ACTIONS = ['cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus'] as const;
-
 export interface TrailStatus {
   isLogging: boolean;
   latestDeliveryTime: string | null;
@@ -66,15 +58,8 @@ export interface CloudTrailData {
   trails: CloudTrailTrail[];
 }
 
-export const cloudTrailCollector: Collector<AwsAccountScope, CloudTrailData> = {
-  id: 'cloudtrail',
-  source: 'aws',
-  controls: ['CC7.2'],
-  scopePattern: 'aws-<account>',
-  permissions: CLOUDTRAIL_READ_ACTIONS,
-  description:
-    'CloudTrail trails (each once, by ARN) with log-file validation and logging status, across regions',
-  scopes: accountScopes,
+export const cloudTrailCollector: RunnableCollector<AwsAccountScope, CloudTrailData> = {
+  ...cloudTrail,
   async collect(scope, ctx) {
     const clients = new Map<string, CloudTrailClient>();
     const clientFor = (region: string) => {
@@ -182,3 +167,5 @@ function describe(arn: string, t: Trail, seen: string[], status: TrailStatus | n
     status,
   };
 }
+
+export default cloudTrailCollector;

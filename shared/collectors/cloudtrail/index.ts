@@ -1,6 +1,6 @@
-/** CloudTrail: the collector and its checks (the registry's entry for this folder). */
+/** CloudTrail: the collector's declaration and its checks, no collector code (the registry's entry for this folder). */
 import type { CollectorModule } from '../types.js';
 import { cloudTrailLoggingCheck } from './cloudtrail-logging.js';
-import { cloudTrailCollector } from './collector.js';
+import { cloudTrail } from './declaration.js';
 
-export default { collector: cloudTrailCollector, checks: [cloudTrailLoggingCheck] } satisfies CollectorModule;
+export default { collector: cloudTrail, checks: [cloudTrailLoggingCheck] } satisfies CollectorModule;

@@ -7,7 +7,8 @@
  * the required count. Each failing pull request is named by its finding id `owner/repo#n`.
  */
 import { defineCheck, fail, notApplicable, pass } from '../../checks/types.js';
-import { githubChangesCollector, type MergedPullRequest } from './collector.js';
+import type { MergedPullRequest } from './collector.js';
+import { githubChanges } from './declaration.js';
 
 export interface ReviewVerdict {
   ok: boolean;
@@ -56,7 +57,7 @@ export function reviewVerdict(pr: MergedPullRequest, required: number, allowStal
   return { ok: problems.length === 0, approvers, problems };
 }
 
-export const changePeerReviewedCheck = defineCheck(githubChangesCollector, {
+export const changePeerReviewedCheck = defineCheck(githubChanges, {
   id: 'change-peer-reviewed',
   title: 'Every merged change peer-reviewed',
   description:

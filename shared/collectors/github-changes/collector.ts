@@ -18,15 +18,11 @@
  */
 import { SourceUnavailableError } from '../../errors.js';
 import { GitHubApiError, type GitHubClient, type GitHubGraphqlError } from '../../vendors/github-client.js';
-import {
-  GITHUB_SECRET_VARIABLES,
-  type GitHubCollectorDeps,
-  type GitHubScope,
-  githubScopes,
-  openGitHubClient,
-} from '../github/collector.js';
-import type { Collector, CollectorContext } from '../types.js';
-import { type ChangesSettings, changesSettings, changeWindow } from './settings.js';
+import { type GitHubCollectorDeps, openGitHubClient } from '../github/connect.js';
+import type { GitHubScope } from '../github/declaration.js';
+import type { CollectorContext, RunnableCollector } from '../types.js';
+import { githubChanges } from './declaration.js';
+import { type ChangesSettings, changeWindow } from './settings.js';
 
 export interface ReviewEvidence {
   author: string | null;
@@ -253,17 +249,9 @@ interface PushedRepo {
 
 export function createGitHubChangesCollector(
   deps: GitHubCollectorDeps = {},
-): Collector<GitHubScope, ChangesData, ChangesSettings> {
+): RunnableCollector<GitHubScope, ChangesData, ChangesSettings> {
   return {
-    id: 'github-changes',
-    source: 'github',
-    controls: ['CC8.1'],
-    scopePattern: 'github-<org>',
-    secrets: GITHUB_SECRET_VARIABLES,
-    settings: changesSettings,
-    description:
-      'every pull request merged into a default branch during the evidence day (author, merger, reviews on which commit, checks, labels, tickets) and every commit that reached a default branch without one (direct push)',
-    scopes: githubScopes,
+    ...githubChanges,
     async collect(scope, ctx) {
       const github = ctx.config.github;
       if (!github) throw new SourceUnavailableError('the configuration has no "github" section');
@@ -520,3 +508,4 @@ export function toPullRequest(node: PullRequestPayload, settings: ChangesSetting
 }
 
 export const githubChangesCollector = createGitHubChangesCollector();
+export default githubChangesCollector;

@@ -3,9 +3,9 @@
  * a merged pull request. Each direct push is named by its finding id `owner/repo@<commit>`.
  */
 import { defineCheck, fail, notApplicable, pass } from '../../checks/types.js';
-import { githubChangesCollector } from './collector.js';
+import { githubChanges } from './declaration.js';
 
-export const noDirectPushCheck = defineCheck(githubChangesCollector, {
+export const noDirectPushCheck = defineCheck(githubChanges, {
   id: 'no-direct-push',
   title: 'No direct push to a default branch',
   description: 'no commit reached a default branch that day outside a merged pull request',

@@ -5,7 +5,8 @@
  */
 import { type Population, settingsOf } from '../types.js';
 import { reviewVerdict } from './change-peer-reviewed.js';
-import { type ChangesData, githubChangesCollector } from './collector.js';
+import type { ChangesData } from './collector.js';
+import { githubChanges } from './declaration.js';
 
 export const changesPopulation: Population<ChangesData> = {
   name: 'changes',
@@ -14,7 +15,7 @@ export const changesPopulation: Population<ChangesData> = {
   columns: ['author', 'approvers', 'merged by', 'merged at', 'linked record', 'emergency'],
   items(snapshot, config) {
     const required = config.github?.requiredApprovals ?? 1;
-    const allowStale = settingsOf(githubChangesCollector, config)?.allowStaleApprovals ?? false;
+    const allowStale = settingsOf(githubChanges, config)?.allowStaleApprovals ?? false;
     return snapshot.data.mergedPullRequests.map((pr) => {
       const verdict = reviewVerdict(pr, required, allowStale);
       const problems = [...verdict.problems];

@@ -14,22 +14,14 @@
  * Auth: GITHUB_TOKEN, or a GitHub App installation when github.appId and
  * github.installationId are set (private key in GITHUB_APP_PRIVATE_KEY).
  */
-import type { Config } from '../../config.js';
-import { secretEnv } from '../../env.js';
 import { SourceUnavailableError } from '../../errors.js';
-import {
-  createGitHubClient,
-  GitHubApiError,
-  type GitHubAuth,
-  type GitHubClient,
-  type GitHubGraphqlError,
-  type GitHubPacing,
-} from '../../vendors/github-client.js';
-import type { Collector, CollectorContext, Scope } from '../types.js';
+import { GitHubApiError, type GitHubClient, type GitHubGraphqlError } from '../../vendors/github-client.js';
+import type { CollectorContext, RunnableCollector } from '../types.js';
+import { type GitHubCollectorDeps, openGitHubClient } from './connect.js';
+import { github as declaration, type GitHubScope } from './declaration.js';
 
-export interface GitHubScope extends Scope {
-  org: string;
-}
+export { type GitHubCollectorDeps, githubAuthFromEnv, openGitHubClient } from './connect.js';
+export { GITHUB_SECRET_VARIABLES, type GitHubScope, githubScopes } from './declaration.js';
 
 export interface LegacyProtection {
   pattern: string;
@@ -287,68 +279,11 @@ interface OrgPage {
   } | null;
 }
 
-export interface GitHubCollectorDeps {
-  pacing?: GitHubPacing;
-  auth?: (config: NonNullable<Config['github']>) => GitHubAuth;
-  apiUrl?: string;
-  graphqlUrl?: string;
-  /** Per-request timeout (ms); default 30 s. */
-  requestTimeoutMs?: number;
-}
-
-/** The variables GitHub credentials are read from. */
-export const GITHUB_SECRET_VARIABLES = ['GITHUB_TOKEN', 'GITHUB_APP_PRIVATE_KEY'] as const;
-
-export function githubAuthFromEnv(github: NonNullable<Config['github']>): GitHubAuth {
-  if (github.appId !== undefined || github.installationId !== undefined) {
-    const privateKey = secretEnv('GITHUB_APP_PRIVATE_KEY');
-    if (github.appId === undefined || github.installationId === undefined || !privateKey)
-      throw new SourceUnavailableError(
-        'GitHub App authentication needs github.appId, github.installationId and the App private key in GITHUB_APP_PRIVATE_KEY (PEM); set all three, or remove appId/installationId to use GITHUB_TOKEN',
-      );
-    return { kind: 'app', appId: github.appId, installationId: github.installationId, privateKey };
-  }
-  const token = secretEnv('GITHUB_TOKEN');
-  if (!token)
-    throw new SourceUnavailableError(
-      'GITHUB_TOKEN is not set: create a token that can read the organization (classic: repo, read:org; fine-grained: Administration and Metadata read on all repositories) and export it, or configure a GitHub App with github.appId and github.installationId',
-    );
-  return { kind: 'token', token };
-}
-
-/** A GitHub client for one collection: credentials from the environment (or deps), requests counted. */
-export function openGitHubClient(
-  deps: GitHubCollectorDeps,
-  github: NonNullable<Config['github']>,
-  ctx: Pick<CollectorContext<unknown>, 'logger' | 'stats'>,
-): GitHubClient {
-  return createGitHubClient({
-    auth: (deps.auth ?? githubAuthFromEnv)(github),
-    logger: ctx.logger,
-    onRequest: () => ctx.stats.requests++,
-    ...(deps.pacing ? { pacing: deps.pacing } : {}),
-    ...(deps.apiUrl ? { apiUrl: deps.apiUrl } : {}),
-    ...(deps.graphqlUrl ? { graphqlUrl: deps.graphqlUrl } : {}),
-    ...(deps.requestTimeoutMs !== undefined ? { requestTimeoutMs: deps.requestTimeoutMs } : {}),
-  });
-}
-
-/** The org's scope: `github-<org lowercased>`. */
-export function githubScopes(config: Config): GitHubScope[] {
-  if (!config.github) return [];
-  return [{ id: `github-${config.github.org.toLowerCase()}`, org: config.github.org }];
-}
-
-export function createGitHubCollector(deps: GitHubCollectorDeps = {}): Collector<GitHubScope, GitHubData> {
+export function createGitHubCollector(
+  deps: GitHubCollectorDeps = {},
+): RunnableCollector<GitHubScope, GitHubData> {
   return {
-    id: 'github',
-    source: 'github',
-    controls: ['CC8.1'],
-    scopePattern: 'github-<org>',
-    secrets: GITHUB_SECRET_VARIABLES,
-    description:
-      'GitHub default-branch protection of every non-archived repository: legacy rules and repository/organization rulesets',
-    scopes: githubScopes,
+    ...declaration,
     async collect(scope, ctx) {
       const github = ctx.config.github;
       if (!github) throw new SourceUnavailableError('the configuration has no "github" section');
@@ -598,6 +533,7 @@ function toRule(rule: RulePayload): RuleEvidence {
 }
 
 export const githubCollector = createGitHubCollector();
+export default githubCollector;
 
 /** Pages of one connection at most: past this, the list is recorded as incomplete. */
 const MAX_PAGES = 5_000;

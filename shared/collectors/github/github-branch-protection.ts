@@ -11,9 +11,10 @@
  */
 
 import { defineCheck, fail, notApplicable, pass } from '../../checks/types.js';
-import { type BypassActorEvidence, githubCollector, type RepositoryEvidence } from './collector.js';
+import type { BypassActorEvidence, RepositoryEvidence } from './collector.js';
+import { github } from './declaration.js';
 
-export const githubBranchProtectionCheck = defineCheck(githubCollector, {
+export const githubBranchProtectionCheck = defineCheck(github, {
   id: 'github-branch-protection',
   title: 'Default branches protected',
   procedure:

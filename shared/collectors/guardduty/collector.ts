@@ -21,18 +21,9 @@ import {
   awsClient,
   describeAwsError,
   isAccessDenied,
-  regionalScopes,
 } from '../../aws/accounts.js';
-import type { Collector, CollectorContext } from '../types.js';
-
-/** The IAM actions this collector calls (docs/aws-collectors.md; the CDK role grants exactly these). */
-const GUARDDUTY_READ_ACTIONS = [
-  'guardduty:ListDetectors',
-  'guardduty:GetDetector',
-  'guardduty:GetAdministratorAccount',
-  'guardduty:ListMembers',
-  'guardduty:GetFindingsStatistics',
-] as const;
+import type { CollectorContext, RunnableCollector } from '../types.js';
+import { guardDuty } from './declaration.js';
 
 export interface GuardDutyFeature {
   name: string;
@@ -91,15 +82,8 @@ export interface GuardDutyData {
 
 const MEMBERS_PAGE = 50;
 
-export const guardDutyCollector: Collector<AwsRegionalScope, GuardDutyData> = {
-  id: 'guardduty',
-  source: 'aws',
-  controls: ['CC7.2'],
-  scopePattern: 'aws-<account>-<region>',
-  permissions: GUARDDUTY_READ_ACTIONS,
-  description:
-    'GuardDuty detectors, protection features, administrator/members and finding counts per region',
-  scopes: regionalScopes,
+export const guardDutyCollector: RunnableCollector<AwsRegionalScope, GuardDutyData> = {
+  ...guardDuty,
   async collect(scope, ctx) {
     const client = awsClient(GuardDutyClient, scope, scope.region, ctx.stats);
     try {
@@ -294,3 +278,5 @@ function band(severity: number): keyof SeverityCounts {
   if (severity >= 4) return 'medium';
   return 'low';
 }
+
+export default guardDutyCollector;

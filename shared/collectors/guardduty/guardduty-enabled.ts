@@ -5,9 +5,9 @@
  */
 
 import { defineCheck, fail, pass } from '../../checks/types.js';
-import { guardDutyCollector } from './collector.js';
+import { guardDuty } from './declaration.js';
 
-export const guardDutyEnabledCheck = defineCheck(guardDutyCollector, {
+export const guardDutyEnabledCheck = defineCheck(guardDuty, {
   id: 'guardduty-enabled',
   title: 'GuardDuty enabled',
   procedure:

@@ -1,6 +1,6 @@
-/** GuardDuty: the collector and its checks (the registry's entry for this folder). */
+/** GuardDuty: the collector's declaration and its checks, no collector code (the registry's entry for this folder). */
 import type { CollectorModule } from '../types.js';
-import { guardDutyCollector } from './collector.js';
+import { guardDuty } from './declaration.js';
 import { guardDutyEnabledCheck } from './guardduty-enabled.js';
 
-export default { collector: guardDutyCollector, checks: [guardDutyEnabledCheck] } satisfies CollectorModule;
+export default { collector: guardDuty, checks: [guardDutyEnabledCheck] } satisfies CollectorModule;

@@ -21,17 +21,9 @@ import {
   type PasswordPolicy,
   type PolicyDetail,
 } from '@aws-sdk/client-iam';
-import { type AwsAccountScope, accountScopes, awsCall, awsClient } from '../../aws/accounts.js';
-import type { Collector, CollectorContext } from '../types.js';
-
-/** The IAM actions this collector calls (docs/aws-collectors.md; the CDK role grants exactly these). */
-const IAM_READ_ACTIONS = [
-  'iam:GenerateCredentialReport',
-  'iam:GetCredentialReport',
-  'iam:GetAccountPasswordPolicy',
-  'iam:GetAccountSummary',
-  'iam:GetAccountAuthorizationDetails',
-] as const;
+import { type AwsAccountScope, awsCall, awsClient } from '../../aws/accounts.js';
+import type { CollectorContext, RunnableCollector } from '../types.js';
+import { iam } from './declaration.js';
 
 export type Sleeper = (ms: number) => Promise<void>;
 const realSleeper: Sleeper = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -61,8 +53,6 @@ export interface CredentialReportRow {
   cert1: { active: boolean; lastRotated: string | null };
   cert2: { active: boolean; lastRotated: string | null };
 }
-
-export const ROOT_ACCOUNT = '<root_account>';
 
 export interface InlinePolicy {
   name: string;
@@ -145,18 +135,13 @@ export interface IamCollectorOptions {
   maxPolls?: number;
 }
 
-export function createIamCollector(options: IamCollectorOptions = {}): Collector<AwsAccountScope, IamData> {
+export function createIamCollector(
+  options: IamCollectorOptions = {},
+): RunnableCollector<AwsAccountScope, IamData> {
   const sleep = options.sleep ?? realSleeper;
   const maxPolls = options.maxPolls ?? 15;
   return {
-    id: 'iam',
-    source: 'aws',
-    controls: ['CC6.1', 'CC6.2', 'CC6.3'],
-    scopePattern: 'aws-<account>',
-    permissions: IAM_READ_ACTIONS,
-    description:
-      'IAM credential report, password policy, account summary and authorization details (users, groups, roles, policies)',
-    scopes: accountScopes,
+    ...iam,
     async collect(scope, ctx) {
       // IAM is global: its endpoint lives in us-east-1 (the SDK signs for it from any region).
       const client = awsClient(IAMClient, scope, 'us-east-1', ctx.stats);
@@ -189,6 +174,7 @@ export function createIamCollector(options: IamCollectorOptions = {}): Collector
 }
 
 export const iamCollector = createIamCollector();
+export default iamCollector;
 
 /** The delay before poll `n` (0-based): 1 s, 2 s, 4 s, then 8 s. */
 export function pollDelay(n: number): number {

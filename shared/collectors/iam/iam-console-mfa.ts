@@ -11,9 +11,9 @@
  */
 
 import { defineCheck, fail, pass } from '../../checks/types.js';
-import { iamCollector, ROOT_ACCOUNT } from './collector.js';
+import { iam, ROOT_ACCOUNT } from './declaration.js';
 
-export const iamConsoleMfaCheck = defineCheck(iamCollector, {
+export const iamConsoleMfaCheck = defineCheck(iam, {
   id: 'iam-console-mfa',
   title: 'IAM console users have MFA',
   procedure:

@@ -5,11 +5,11 @@
  */
 
 import { defineCheck, fail, pass } from '../../checks/types.js';
-import { iamCollector } from './collector.js';
+import { iam } from './declaration.js';
 
 const DAY_MS = 86_400_000;
 
-export const iamKeyRotationCheck = defineCheck(iamCollector, {
+export const iamKeyRotationCheck = defineCheck(iam, {
   id: 'iam-key-rotation',
   title: 'IAM access keys rotated',
   procedure:

@@ -1,10 +1,10 @@
-/** IAM: the collector and its checks (the registry's entry for this folder). */
+/** IAM: the collector's declaration and its checks, no collector code (the registry's entry for this folder). */
 import type { CollectorModule } from '../types.js';
-import { iamCollector } from './collector.js';
+import { iam } from './declaration.js';
 import { iamConsoleMfaCheck } from './iam-console-mfa.js';
 import { iamKeyRotationCheck } from './iam-key-rotation.js';
 
 export default {
-  collector: iamCollector,
+  collector: iam,
   checks: [iamConsoleMfaCheck, iamKeyRotationCheck],
 } satisfies CollectorModule;

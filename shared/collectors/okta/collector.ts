@@ -23,8 +23,9 @@ import {
   systemTimer,
   type Timer,
 } from '../../vendors/okta-client.js';
-import type { Collector, CollectorContext, Scope } from '../types.js';
+import type { CollectorContext, RunnableCollector, Scope } from '../types.js';
 import { OKTA_DATA_SCHEMA, type OktaData, type OktaGroupEvidence, type OktaUser } from './data.js';
+import { okta as declaration } from './declaration.js';
 
 export interface OktaScope extends Scope {
   orgUrl: string;
@@ -72,19 +73,9 @@ export function oktaAuthFromEnv(okta: NonNullable<Config['okta']>): OktaAuth {
   return { kind: 'ssws', token };
 }
 
-export function createOktaCollector(deps: OktaCollectorDeps = {}): Collector<OktaScope, OktaData> {
+export function createOktaCollector(deps: OktaCollectorDeps = {}): RunnableCollector<OktaScope, OktaData> {
   return {
-    id: 'okta',
-    source: 'okta',
-    controls: ['CC6.1', 'CC6.2', 'CC6.3'],
-    scopePattern: 'okta-<host>',
-    secrets: ['OKTA_API_TOKEN', 'OKTA_PRIVATE_KEY'],
-    description: 'Okta groups and every member of each group (login, status, last login)',
-    scopes(config) {
-      if (!config.okta) return [];
-      const url = new URL(config.okta.orgUrl);
-      return [{ id: `okta-${url.hostname.toLowerCase()}`, orgUrl: config.okta.orgUrl }];
-    },
+    ...declaration,
     async collect(scope, ctx) {
       const okta = ctx.config.okta;
       if (!okta) throw new SourceUnavailableError('the configuration has no "okta" section');
@@ -209,3 +200,4 @@ function isIncomplete(err: unknown): boolean {
 }
 
 export const oktaCollector = createOktaCollector();
+export default oktaCollector;

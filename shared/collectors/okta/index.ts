@@ -1,6 +1,6 @@
-/** Okta: the collector and its checks (the registry's entry for this folder). */
+/** Okta: the collector's declaration and its checks, no collector code (the registry's entry for this folder). */
 import type { CollectorModule } from '../types.js';
-import { oktaCollector } from './collector.js';
+import { okta } from './declaration.js';
 import { oktaPrivilegedGroupsCheck } from './okta-privileged-groups.js';
 
-export default { collector: oktaCollector, checks: [oktaPrivilegedGroupsCheck] } satisfies CollectorModule;
+export default { collector: okta, checks: [oktaPrivilegedGroupsCheck] } satisfies CollectorModule;

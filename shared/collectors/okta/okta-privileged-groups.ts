@@ -7,12 +7,12 @@
  */
 
 import { defineCheck, fail, pass } from '../../checks/types.js';
-import { oktaCollector } from './collector.js';
 import { OktaDataError, type OktaOrgView, readOktaData } from './data.js';
+import { okta } from './declaration.js';
 
 const BAD_STATUSES = new Set(['DEPROVISIONED', 'SUSPENDED']);
 
-export const oktaPrivilegedGroupsCheck = defineCheck(oktaCollector, {
+export const oktaPrivilegedGroupsCheck = defineCheck(okta, {
   id: 'okta-privileged-groups',
   title: 'Privileged Okta groups hold no inactive users',
   procedure:

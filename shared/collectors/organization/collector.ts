@@ -7,39 +7,13 @@
  * reads it back per day. A failed discovery is an `error` snapshot here and an error in
  * every other AWS collector, never a run that quietly covers fewer accounts.
  */
-import { ORGANIZATION_READ_ACTIONS, type OrganizationInventory } from '../../aws/organization.js';
-import type { Collector, Scope } from '../types.js';
+import type { RunnableCollector } from '../types.js';
+import { type OrganizationData, type OrganizationScope, organization } from './declaration.js';
 
-export { ORGANIZATION_READ_ACTIONS };
+export type { OrganizationData, OrganizationScope } from './declaration.js';
 
-const ORGANIZATION_SCOPE = 'aws-organization';
-
-export interface OrganizationScope extends Scope {
-  readonly inventory?: OrganizationInventory;
-  readonly failure?: Error;
-}
-
-export type OrganizationData = Omit<OrganizationInventory, 'requests'>;
-
-export const organizationCollector: Collector<OrganizationScope, OrganizationData> = {
-  id: 'organization',
-  source: 'aws',
-  controls: ['CC2.1', 'CC6.1'],
-  scopePattern: 'aws-organization',
-  permissions: ORGANIZATION_READ_ACTIONS,
-  enabledWhen: 'aws.organization',
-  description: 'AWS Organizations accounts, OU paths and which of them are collected',
-  enabled: (config) => config.aws?.organization !== undefined,
-  scopes(config, env) {
-    if (!config.aws?.organization) return [];
-    return [
-      {
-        id: ORGANIZATION_SCOPE,
-        ...(env.organization && { inventory: env.organization }),
-        ...(env.organizationError && { failure: env.organizationError }),
-      },
-    ];
-  },
+export const organizationCollector: RunnableCollector<OrganizationScope, OrganizationData> = {
+  ...organization,
   async collect(scope, ctx) {
     if (scope.failure) throw scope.failure;
     if (!scope.inventory)
@@ -57,3 +31,5 @@ export const organizationCollector: Collector<OrganizationScope, OrganizationDat
     return { data, items: data.accounts.filter((a) => a.inScope).length };
   },
 };
+
+export default organizationCollector;

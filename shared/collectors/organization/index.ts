@@ -1,5 +1,5 @@
 /** The AWS organization (CC2.1, CC6.1): the in-scope account inventory. */
 import type { CollectorModule } from '../types.js';
-import { organizationCollector } from './collector.js';
+import { organization } from './declaration.js';
 
-export default { collector: organizationCollector, checks: [] } satisfies CollectorModule;
+export default { collector: organization, checks: [] } satisfies CollectorModule;

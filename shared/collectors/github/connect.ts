@@ -1,0 +1,58 @@
+/**
+ * How the GitHub collectors (github, github-changes, change-records) reach GitHub: credentials
+ * from the environment (a token, or a GitHub App's private key), one client per collection
+ * with its requests counted. Implementation only: declarations never import it.
+ */
+import type { Config } from '../../config.js';
+import { secretEnv } from '../../env.js';
+import { SourceUnavailableError } from '../../errors.js';
+import {
+  createGitHubClient,
+  type GitHubAuth,
+  type GitHubClient,
+  type GitHubPacing,
+} from '../../vendors/github-client.js';
+import type { CollectorContext } from '../types.js';
+
+export interface GitHubCollectorDeps {
+  pacing?: GitHubPacing;
+  auth?: (config: NonNullable<Config['github']>) => GitHubAuth;
+  apiUrl?: string;
+  graphqlUrl?: string;
+  /** Per-request timeout (ms); default 30 s. */
+  requestTimeoutMs?: number;
+}
+
+export function githubAuthFromEnv(github: NonNullable<Config['github']>): GitHubAuth {
+  if (github.appId !== undefined || github.installationId !== undefined) {
+    const privateKey = secretEnv('GITHUB_APP_PRIVATE_KEY');
+    if (github.appId === undefined || github.installationId === undefined || !privateKey)
+      throw new SourceUnavailableError(
+        'GitHub App authentication needs github.appId, github.installationId and the App private key in GITHUB_APP_PRIVATE_KEY (PEM); set all three, or remove appId/installationId to use GITHUB_TOKEN',
+      );
+    return { kind: 'app', appId: github.appId, installationId: github.installationId, privateKey };
+  }
+  const token = secretEnv('GITHUB_TOKEN');
+  if (!token)
+    throw new SourceUnavailableError(
+      'GITHUB_TOKEN is not set: create a token that can read the organization (classic: repo, read:org; fine-grained: Administration and Metadata read on all repositories) and export it, or configure a GitHub App with github.appId and github.installationId',
+    );
+  return { kind: 'token', token };
+}
+
+/** A GitHub client for one collection: credentials from the environment (or deps), requests counted. */
+export function openGitHubClient(
+  deps: GitHubCollectorDeps,
+  github: NonNullable<Config['github']>,
+  ctx: Pick<CollectorContext<unknown>, 'logger' | 'stats'>,
+): GitHubClient {
+  return createGitHubClient({
+    auth: (deps.auth ?? githubAuthFromEnv)(github),
+    logger: ctx.logger,
+    onRequest: () => ctx.stats.requests++,
+    ...(deps.pacing ? { pacing: deps.pacing } : {}),
+    ...(deps.apiUrl ? { apiUrl: deps.apiUrl } : {}),
+    ...(deps.graphqlUrl ? { graphqlUrl: deps.graphqlUrl } : {}),
+    ...(deps.requestTimeoutMs !== undefined ? { requestTimeoutMs: deps.requestTimeoutMs } : {}),
+  });
+}

@@ -1,0 +1,89 @@
+/**
+ * What each function's bundle holds, built by esbuild with the very options the stack gives
+ * it (infra/constructs/evidence-function.ts `evidenceBundling`): a collect function holds its
+ * own collector's code and no other collector's; seal and verify hold none, nor a vendor
+ * client; every bundle stays within 1 MB minified. Sizes are deterministic (same sources,
+ * same esbuild); times are the bench's business (`npm run bench -- bundle`).
+ */
+import path from 'node:path';
+import { build, type Metafile } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+import { EVIDENCE_RUNTIME, evidenceBundling, REPO_ROOT } from '../../infra/constructs/evidence-function.js';
+import { COLLECTORS } from '../../shared/collectors/registry.js';
+
+const LIMIT = 1024 * 1024;
+const IMPLEMENTATION = /^shared\/collectors\/([^/]+)\/collector\.ts$/;
+
+interface Bundle {
+  bytes: number;
+  /** Source files and packages that put code in the bundle, relative to the repository. */
+  inputs: string[];
+}
+
+/** esbuild as CDK's NodejsFunction runs it for this function (bundle, platform node, the runtime's target). */
+async function bundle(handlerFile: string, collector?: string): Promise<Bundle> {
+  const options = evidenceBundling(collector);
+  const result = await build({
+    entryPoints: [path.join(REPO_ROOT, 'functions', handlerFile)],
+    absWorkingDir: REPO_ROOT,
+    bundle: true,
+    write: false,
+    metafile: true,
+    outfile: path.join(REPO_ROOT, 'bundle-test/index.mjs'),
+    platform: 'node',
+    target: EVIDENCE_RUNTIME.name.replace('.x', '').replace('nodejs', 'node'),
+    format: options.format,
+    minify: options.minify,
+    sourcemap: options.sourceMap,
+    mainFields: options.mainFields,
+    banner: { js: options.banner },
+    external: options.externalModules,
+    ...('define' in options && { define: options.define }),
+    logLevel: 'silent',
+  });
+  const output = (result.metafile as Metafile).outputs['bundle-test/index.mjs']!;
+  return {
+    bytes: output.bytes,
+    inputs: Object.entries(output.inputs)
+      .filter(([, i]) => i.bytesInOutput > 0)
+      .map(([file]) => file),
+  };
+}
+
+const implementations = (b: Bundle) =>
+  [...new Set(b.inputs.flatMap((f) => IMPLEMENTATION.exec(f)?.slice(1, 2) ?? []))].sort();
+const packages = (b: Bundle) =>
+  new Set(b.inputs.flatMap((f) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f)?.slice(1, 2) ?? []));
+
+describe('function bundles', () => {
+  it.each(COLLECTORS.map((c) => [c.id]))(
+    'collect %s holds its own collector and no other, within 1 MB',
+    async (id) => {
+      const b = await bundle('collect.ts', id);
+      expect(implementations(b)).toEqual([id]);
+      expect(b.bytes).toBeLessThanOrEqual(LIMIT);
+      // Another source's client never comes along.
+      const source = COLLECTORS.find((c) => c.id === id)!.source;
+      if (source !== 'github') expect([...packages(b)].filter((p) => p.startsWith('@octokit/'))).toEqual([]);
+      for (const other of ['okta', 'github'].filter((s) => s !== source))
+        expect(b.inputs.filter((f) => f === `shared/vendors/${other}-client.ts`)).toEqual([]);
+    },
+    60_000,
+  );
+
+  it.each([['seal.ts'], ['verify.ts']])(
+    '%s holds no collector code and no vendor client, within 1 MB',
+    async (file) => {
+      const b = await bundle(file);
+      expect(implementations(b)).toEqual([]);
+      expect(b.inputs.filter((f) => f.startsWith('shared/vendors/'))).toEqual([]);
+      expect(
+        [...packages(b)].filter((p) =>
+          /^@octokit\/|^bottleneck$|^@aws-sdk\/client-(iam|guardduty|config-service|cloudtrail)$/.test(p),
+        ),
+      ).toEqual([]);
+      expect(b.bytes).toBeLessThanOrEqual(LIMIT);
+    },
+    60_000,
+  );
+});
