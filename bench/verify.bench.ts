@@ -7,14 +7,21 @@
  * Every digest is signed (a P-256 key file in a temporary directory) and every signature is
  * checked: one GET per digest for its signature, on top of the digest itself.
  *
+ * `VERIFY_PART=memory` (or `requests`) runs one part only. The memory part seeds a directory
+ * locker of 1,000 series × 730 days once (kept under the temp directory, reused by later
+ * runs; VERIFY_MEMORY_DIR names another place) and runs verify in a child process per window
+ * (the last 30 days, the whole period): its peak RSS and heap (bench/verify-memory-worker.ts).
+ *
  * The emulator stamps every object with today's LastModified, so on S3 every snapshot of
  * the seeded (past) year is "backdated" (and so "late"): that count is expected here and
  * printed as such. The second run is sealed after the year, so its snapshots are "late" too.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { startEmulator, useEmulatorAccount } from '../scripts/emulator.js';
 import { s3ClientOptions } from '../shared/aws/clients.js';
@@ -30,6 +37,7 @@ import { S3Locker } from '../shared/locker/s3.js';
 import type { Locker } from '../shared/locker/types.js';
 import { verify } from '../shared/verify/verify.js';
 import type { Bench } from './run.js';
+import { memoryBenchCollectors, memoryBenchConfig, memoryBenchSnapshot } from './verify-memory-plan.js';
 
 const FROM = '2025-01-01';
 const TO = '2025-12-31';
@@ -140,32 +148,147 @@ async function measure(name: string, locker: Locker): Promise<void> {
   }
 }
 
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const MEMORY_SERIES = 1_000;
+const MEMORY_FROM = '2024-01-01';
+const MEMORY_DAYS = 730;
+const MEMORY_TO = addDays(MEMORY_FROM, MEMORY_DAYS - 1);
+
+/** Seed (once) 1,000 series × 730 days on a directory locker, every day sealed and signed. */
+async function seedMemoryLocker(root: string): Promise<{ locker: string; key: string }> {
+  const locker = path.join(root, 'locker');
+  const key = path.join(root, 'signing-key.pem');
+  const marker = path.join(root, 'seeded.json');
+  const ready = await access(marker).then(
+    () => true,
+    () => false,
+  );
+  if (ready) return { locker, key };
+  await rm(root, { recursive: true, force: true });
+  await mkdir(root, { recursive: true });
+  process.env.EVIDENCE_SIGNING_KEY_FILE = key;
+  const target = new DirectoryLocker(locker);
+  await target.check();
+  const collectors = memoryBenchCollectors(MEMORY_SERIES);
+  const config = memoryBenchConfig(MEMORY_FROM);
+  const t = performance.now();
+  for (const [i, day] of daysBetween(MEMORY_FROM, MEMORY_TO).entries()) {
+    const jobs = collectors.flatMap((c) =>
+      c.scopes(config, {}).map((s) => memoryBenchSnapshot(c.id, s.id, day)),
+    );
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: WIDTH }, async () => {
+        while (next < jobs.length) await writeSnapshot(target, jobs[next++]!, 730);
+      }),
+    );
+    await seal(target, { day, clock: fixedClock(`${addDays(day, 1)}T03:00:00.000Z`), retentionDays: 730 });
+    if ((i + 1) % 73 === 0)
+      console.log(
+        `  seeded ${i + 1}/${MEMORY_DAYS} days in ${((performance.now() - t) / 1000).toFixed(0)} s`,
+      );
+  }
+  await writeFile(marker, JSON.stringify({ series: MEMORY_SERIES, from: MEMORY_FROM, to: MEMORY_TO }));
+  return { locker, key };
+}
+
+interface MemoryFigures {
+  ok: boolean;
+  ms: number;
+  digests: number;
+  snapshots: number;
+  series: number;
+  gaps: number;
+  problems: Record<string, number>;
+  floorRss: number;
+  floorHeap: number;
+  peakRss: number;
+  peakHeap: number;
+}
+
+function runMemoryWorker(key: string, args: string[]): Promise<MemoryFigures> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', path.join(HERE, 'verify-memory-worker.ts'), ...args],
+      {
+        cwd: path.join(HERE, '..'),
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, EVIDENCE_SIGNING_KEY_FILE: key },
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code !== 0) return reject(new Error(`verify-memory-worker exited ${code}: ${out}`));
+      resolve(JSON.parse(line) as MemoryFigures);
+    });
+  });
+}
+
+const mib = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MiB`;
+
+async function memory(): Promise<void> {
+  const root =
+    process.env.VERIFY_MEMORY_DIR ??
+    path.join(tmpdir(), `evidence-verify-memory-${MEMORY_SERIES}x${MEMORY_DAYS}`);
+  console.log(
+    `verify's peak memory: ${MEMORY_SERIES} series × ${MEMORY_DAYS} days (${MEMORY_FROM}..${MEMORY_TO}) on a directory locker at ${root}, one verify per child process`,
+  );
+  const { locker, key } = await seedMemoryLocker(root);
+  for (const [label, from] of [
+    ['last 30 days', addDays(MEMORY_TO, -29)],
+    [`whole period (${MEMORY_DAYS} days)`, MEMORY_FROM],
+  ] as const) {
+    const f = await runMemoryWorker(key, [locker, from, MEMORY_TO, String(MEMORY_SERIES)]);
+    const problems =
+      Object.entries(f.problems)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ') || 'none';
+    console.log(
+      `  window ${label.padEnd(26)} peak RSS ${mib(f.peakRss).padStart(8)} peak heap ${mib(f.peakHeap).padStart(8)} ` +
+        `(floor before verify: RSS ${mib(f.floorRss)}, heap ${mib(f.floorHeap)}) | ${(f.ms / 1000).toFixed(1)} s, ` +
+        `${f.digests} digests, ${f.snapshots} snapshots listed, ${f.series} series, ok ${f.ok}, ${f.gaps} gap days, problems: ${problems}`,
+    );
+  }
+}
+
+async function requests(): Promise<void> {
+  console.log(
+    `${COLLECTORS_N * SCOPES_PER_COLLECTOR} series × 365 days (${FROM}..${TO}). On S3 the emulator's LastModified is today,` +
+      ' so every snapshot and digest of the past year counts as backdated: expected here.',
+  );
+  // Sign with a throw-away key, never the user's own (verify trusts the same file).
+  const keyDir = await mkdtemp(path.join(tmpdir(), 'evidence-verify-bench-key-'));
+  process.env.EVIDENCE_SIGNING_KEY_FILE = path.join(keyDir, 'signing-key.pem');
+  const emulator = await startEmulator();
+  try {
+    await useEmulatorAccount(emulator.url);
+    const s3 = new S3Client(s3ClientOptions());
+    await s3.send(new CreateBucketCommand({ Bucket: 'bench-verify', ObjectLockEnabledForBucket: true }));
+    s3.destroy();
+    await measure('s3 (moto)', new S3Locker('s3://bench-verify'));
+  } finally {
+    await emulator.stop();
+  }
+  const dir = await mkdtemp(path.join(tmpdir(), 'evidence-verify-bench-'));
+  try {
+    await measure('directory', new DirectoryLocker(dir));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    await rm(keyDir, { recursive: true, force: true });
+  }
+}
+
 export const verifyBench: Bench = {
   name: 'verify',
   async run() {
-    console.log(
-      `${COLLECTORS_N * SCOPES_PER_COLLECTOR} series × 365 days (${FROM}..${TO}). On S3 the emulator's LastModified is today,` +
-        ' so every snapshot and digest of the past year counts as backdated: expected here.',
-    );
-    // Sign with a throw-away key, never the user's own (verify trusts the same file).
-    const keyDir = await mkdtemp(path.join(tmpdir(), 'evidence-verify-bench-key-'));
-    process.env.EVIDENCE_SIGNING_KEY_FILE = path.join(keyDir, 'signing-key.pem');
-    const emulator = await startEmulator();
-    try {
-      await useEmulatorAccount(emulator.url);
-      const s3 = new S3Client(s3ClientOptions());
-      await s3.send(new CreateBucketCommand({ Bucket: 'bench-verify', ObjectLockEnabledForBucket: true }));
-      s3.destroy();
-      await measure('s3 (moto)', new S3Locker('s3://bench-verify'));
-    } finally {
-      await emulator.stop();
-    }
-    const dir = await mkdtemp(path.join(tmpdir(), 'evidence-verify-bench-'));
-    try {
-      await measure('directory', new DirectoryLocker(dir));
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-      await rm(keyDir, { recursive: true, force: true });
-    }
+    const part = process.env.VERIFY_PART;
+    if (part === undefined || part === 'requests') await requests();
+    if (part === undefined || part === 'memory') await memory();
   },
 };

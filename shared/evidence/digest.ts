@@ -424,21 +424,75 @@ export interface VerifyChainOptions {
 }
 
 /**
+ * One digest of the chain as the walk keeps it: what the chain, lock and timing checks need,
+ * without its bytes or its entries (a digest of 1,000 series is ~0.5 MB of JSON).
+ */
+export interface ChainDigest {
+  key: string;
+  sha256: string;
+  day: string;
+  sealedAt: string;
+  sequence: number;
+  previous: Digest['previous'];
+  /** How many snapshots it seals. */
+  entries: number;
+  /** What the store says about the digest object (lock, write time). */
+  info?: ObjectInfo;
+}
+
+/** The chain as walked: every digest compact, and only the entries the walker was asked to keep. */
+export interface ChainWalk {
+  /** The digests of the chain, in chain order. */
+  digests: ChainDigest[];
+  problems: DigestProblem[];
+  /** The kept entries of the chain's digests, each with the entry that first sealed its key. */
+  sealed: Map<string, DigestEntry>;
+  /** Which digest of the chain first sealed each kept key. */
+  sealedBy: Map<string, ChainDigest>;
+  head?: ChainHead;
+  /** Digests that are not part of the chain (a seal that lost a race or stopped before linking). */
+  abandoned: string[];
+  notes: string[];
+}
+
+export interface WalkChainOptions extends VerifyChainOptions {
+  /** Which entries to keep in `sealed` (default: every one). The others are dropped as read. */
+  keep?: (entry: DigestEntry) => boolean;
+  /** Sees every entry of every digest as it is read (chained or not), kept or not. */
+  onEntry?: (entry: DigestEntry) => void;
+  /** Sees every digest as read, bytes and entries (verifyChain keeps them; a walker need not). */
+  onRead?: (digest: ReadDigest) => void;
+}
+
+/** A digest as the walk holds it between reading and ordering: compact, its signature judged. */
+interface WalkedDigest extends ChainDigest {
+  kept: DigestEntry[];
+  signature: ReturnType<typeof judgeSignature>;
+}
+
+/**
  * Read every digest and its signature and check the chain: links 1..N without a hole, each
  * naming an existing digest with the linked SHA-256 and sequence, each digest's `previous`
  * naming the digest linked before it; every chained digest signed by a trusted key.
  * Costs one listing, one GET per digest and one per signature; a link is read only where
  * two digests claim the same place (a seal lost a race) or a digest is missing.
+ *
+ * Streams: each digest is read, hashed, its signature checked and its entries offered to
+ * `keep` and `onEntry`, then only a compact record of it is held, so memory follows the
+ * number of digests (a few hundred bytes each) and the entries kept, not every entry sealed.
  */
-export async function verifyChain(locker: Locker, options: VerifyChainOptions = {}): Promise<ChainReport> {
+export async function walkChain(locker: Locker, options: WalkChainOptions = {}): Promise<ChainWalk> {
   const trusted = options.trusted ?? (await trustedKeys(locker)).keys;
   const width = options.concurrency ?? 16;
+  const keep = options.keep ?? (() => true);
   const problems: DigestProblem[] = [];
   const notes: string[] = [];
   const listing = await listDigests(locker);
-  const read = await mapLimit(listing.digests, width, async ({ key }): Promise<ReadDigest | undefined> => {
+  let candidates: Promise<Map<string, KeyObject>> | undefined;
+  const read = await mapLimit(listing.digests, width, async ({ key }): Promise<WalkedDigest | undefined> => {
+    let d: ReadDigest;
     try {
-      return await readDigest(locker, key);
+      d = await readDigest(locker, key);
     } catch (err) {
       if (err instanceof CorruptEvidenceError) {
         problems.push({ problem: 'corrupt', key, detail: err.message });
@@ -447,21 +501,54 @@ export async function verifyChain(locker: Locker, options: VerifyChainOptions = 
       if (err instanceof NotFoundError) return undefined;
       throw err;
     }
+    const sigKey = signatureKey(d.key);
+    let signatureBytes: Buffer | undefined;
+    if (listing.signatures.has(sigKey)) {
+      try {
+        signatureBytes = (await locker.get(sigKey)).body;
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+      }
+    }
+    let signature = judgeSignature(d.body, signatureBytes, trusted);
+    if (signature.status === 'bad-signature') {
+      // Name the signer when the locker holds its key (read only when a signature fails).
+      candidates ??= lockerKeys(locker);
+      signature = judgeSignature(d.body, signatureBytes, trusted, await candidates);
+    }
+    options.onRead?.(d);
+    const kept: DigestEntry[] = [];
+    for (const entry of d.digest.snapshots) {
+      options.onEntry?.(entry);
+      if (keep(entry)) kept.push(entry);
+    }
+    return {
+      key: d.key,
+      sha256: d.sha256,
+      day: d.digest.day,
+      sealedAt: d.digest.sealedAt,
+      sequence: d.digest.sequence,
+      previous: d.digest.previous,
+      entries: d.digest.snapshots.length,
+      ...(d.info && { info: d.info }),
+      kept,
+      signature,
+    };
   });
-  const bySequence = new Map<number, ReadDigest[]>();
+  const bySequence = new Map<number, WalkedDigest[]>();
   for (const d of read) {
     if (!d) continue;
-    bySequence.set(d.digest.sequence, [...(bySequence.get(d.digest.sequence) ?? []), d]);
+    bySequence.set(d.sequence, [...(bySequence.get(d.sequence) ?? []), d]);
   }
   const topLink = Math.max(0, ...listing.links.keys());
   const topDigest = Math.max(0, ...bySequence.keys());
-  const chain: ReadDigest[] = [];
+  const chain: WalkedDigest[] = [];
   const abandoned: string[] = [];
-  let before: ReadDigest | undefined;
+  let before: WalkedDigest | undefined;
   for (let n = 1; n <= Math.max(topLink, topDigest); n++) {
     const candidates = bySequence.get(n) ?? [];
     const linkObject = listing.links.get(n);
-    let chosen: ReadDigest | undefined;
+    let chosen: WalkedDigest | undefined;
     if (!linkObject) {
       if (n > topLink) {
         // Written but never linked: a seal stopped between the two writes, or lost the race.
@@ -508,7 +595,7 @@ export async function verifyChain(locker: Locker, options: VerifyChainOptions = 
       before = undefined;
       continue;
     }
-    const prev = chosen.digest.previous;
+    const prev = chosen.previous;
     if (n === 1 && prev !== null) {
       problems.push({
         problem: 'chain-broken',
@@ -537,26 +624,9 @@ export async function verifyChain(locker: Locker, options: VerifyChainOptions = 
       `${abandoned.length} digest(s) are not part of the chain (a seal lost the race to another, or stopped before linking; what they list was sealed again): ${abandoned.join(', ')}`,
     );
 
-  // Signatures: one GET per chained digest.
-  const signatures = await mapLimit(chain, width, async (d) => {
-    const sigKey = signatureKey(d.key);
-    if (!listing.signatures.has(sigKey)) return undefined;
-    try {
-      return (await locker.get(sigKey)).body;
-    } catch (err) {
-      if (err instanceof NotFoundError) return undefined;
-      throw err;
-    }
-  });
-  let candidates: Map<string, KeyObject> | undefined;
-  for (const [i, d] of chain.entries()) {
-    const signature = signatures[i];
-    let status = judgeSignature(d.body, signature, trusted);
-    if (status.status === 'bad-signature') {
-      // Name the signer when the locker holds its key (read only when a signature fails).
-      candidates ??= await lockerKeys(locker);
-      status = judgeSignature(d.body, signature, trusted, candidates);
-    }
+  // Signatures, judged as each digest was read: reported for the chained ones.
+  for (const d of chain) {
+    const status = d.signature;
     if (status.status === 'unsigned')
       problems.push({ problem: 'unsigned', key: d.key, detail: `no signature ${signatureKey(d.key)}` });
     else if (status.status === 'bad-signature')
@@ -574,17 +644,43 @@ export async function verifyChain(locker: Locker, options: VerifyChainOptions = 
   }
 
   const sealed = new Map<string, DigestEntry>();
-  const sealedBy = new Map<string, ReadDigest>();
+  const sealedBy = new Map<string, ChainDigest>();
+  const digests: ChainDigest[] = [];
   for (const d of chain) {
-    for (const entry of d.digest.snapshots) {
+    const { kept, signature: _signature, ...compact } = d;
+    digests.push(compact);
+    for (const entry of kept) {
       if (sealed.has(entry.key)) continue;
       sealed.set(entry.key, entry);
-      sealedBy.set(entry.key, d);
+      sealedBy.set(entry.key, compact);
     }
   }
-  const last = chain.at(-1);
-  const report: ChainReport = { digests: chain, problems, sealed, sealedBy, abandoned, notes };
-  if (last) report.head = { key: last.key, sha256: last.sha256, digests: last.digest.sequence };
+  const last = digests.at(-1);
+  const report: ChainWalk = { digests, problems, sealed, sealedBy, abandoned, notes };
+  if (last) report.head = { key: last.key, sha256: last.sha256, digests: last.sequence };
+  return report;
+}
+
+/**
+ * The chain with every digest as read (bytes and entries) and every sealed entry: for
+ * callers that use whole digests (sample, export). verify walks the chain (walkChain)
+ * keeping only the window's entries.
+ */
+export async function verifyChain(locker: Locker, options: VerifyChainOptions = {}): Promise<ChainReport> {
+  const full = new Map<string, ReadDigest>();
+  const walk = await walkChain(locker, { ...options, onRead: (d) => full.set(d.key, d) });
+  const digests = walk.digests.map((d) => full.get(d.key)!);
+  const sealedBy = new Map<string, ReadDigest>();
+  for (const [key, d] of walk.sealedBy) sealedBy.set(key, full.get(d.key)!);
+  const report: ChainReport = {
+    digests,
+    problems: walk.problems,
+    sealed: walk.sealed,
+    sealedBy,
+    abandoned: walk.abandoned,
+    notes: walk.notes,
+  };
+  if (walk.head) report.head = walk.head;
   return report;
 }
 
@@ -595,7 +691,7 @@ export async function verifyChain(locker: Locker, options: VerifyChainOptions = 
 async function linkDisagrees(
   locker: Locker,
   linkKeyText: string,
-  candidate: ReadDigest,
+  candidate: Pick<ChainDigest, 'key' | 'sha256'>,
   n: number,
   top: number,
 ): Promise<boolean> {

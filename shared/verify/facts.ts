@@ -7,12 +7,12 @@ import { mapLimit } from '../concurrency.js';
 import { NotFoundError } from '../errors.js';
 import { compactInstant, parseCompactInstant } from '../evidence/days.js';
 import {
-  type ChainReport,
+  type ChainDigest,
+  type ChainWalk,
   checkEntry,
   compareSealed,
   type DigestEntry,
   describeSealed,
-  type ReadDigest,
 } from '../evidence/digest.js';
 import type { ListedSnapshot } from '../evidence/listing.js';
 import { parseSnapshotKey, type SnapshotKeyParts, seriesId } from '../evidence/snapshot.js';
@@ -25,7 +25,7 @@ export interface SnapshotFacts extends Partial<Omit<DigestEntry, 'key'>> {
   parts: SnapshotKeyParts;
   series: string;
   /** The digest of the chain that sealed it; undefined when none did. */
-  sealedBy?: ReadDigest;
+  sealedBy?: ChainDigest;
 }
 
 export interface FactsResult {
@@ -43,7 +43,7 @@ export interface FactsResult {
 export async function gatherFacts(
   locker: Locker,
   listed: ReadonlyMap<string, ListedSnapshot>,
-  chain: ChainReport,
+  chain: Pick<ChainWalk, 'sealed' | 'sealedBy'>,
   window: { from: string; to: string },
   options: { deep: boolean; concurrency: number },
 ): Promise<FactsResult> {

@@ -7,12 +7,13 @@
 import { mapLimit } from '../concurrency.js';
 import type { Config } from '../config.js';
 import { CorruptEvidenceError } from '../errors.js';
-import type { ChainHead, ChainReport } from '../evidence/digest.js';
-import { verifyChain } from '../evidence/digest.js';
+import type { ChainHead, ChainWalk } from '../evidence/digest.js';
+import { walkChain } from '../evidence/digest.js';
 import type { MisfiledKey } from '../evidence/ids.js';
 import { type ListedSnapshot, listSnapshots } from '../evidence/listing.js';
 import { parseJson } from '../evidence/read.js';
 import { signingSettingsOf, type TrustedKeys, trustedKeys } from '../evidence/signing.js';
+import { parseSnapshotKey } from '../evidence/snapshot.js';
 import type { Locker } from '../locker/types.js';
 import {
   ACK_PREFIX,
@@ -32,7 +33,10 @@ export interface Anchor {
 }
 
 export interface Inputs {
-  chain: ChainReport;
+  /** The whole chain, checked end to end; only the window's entries kept. */
+  chain: ChainWalk;
+  /** Every scope any digest seals, with the last day sealed (to infer the default AWS account). */
+  scopesSeen: Map<string, string>;
   trusted: { keys: TrustedKeys; notes: string[] };
   listed: Map<string, ListedSnapshot>;
   acknowledgements: StoredAcknowledgement[];
@@ -64,8 +68,24 @@ export async function gatherInputs(options: InputOptions): Promise<Inputs> {
     : await trustedKeys(locker, signingSettingsOf(config.locker));
   notes.push(...trusted.notes);
 
-  // 1. The chain and its signatures: one listing, one GET per digest and per signature.
-  const chain = await verifyChain(locker, { trusted: trusted.keys, concurrency: width });
+  // 1. The chain and its signatures: one listing, one GET per digest and per signature. The
+  // whole chain is checked, but of its entries only the window's are kept: memory follows the
+  // window, not the years sealed before it.
+  const scopesSeen = new Map<string, string>();
+  const chain = await walkChain(locker, {
+    trusted: trusted.keys,
+    concurrency: width,
+    keep: (entry) => {
+      const day = dayOfKey(entry.key);
+      return day !== undefined && day >= from && day <= to;
+    },
+    onEntry: (entry) => {
+      const p = parseSnapshotKey(entry.key);
+      if (!p) return;
+      const last = scopesSeen.get(p.scope);
+      if (!last || p.day > last) scopesSeen.set(p.scope, p.day);
+    },
+  });
   notes.push(...chain.notes);
 
   // 2. The window's snapshots: a listing per month (keys are day-first), per day for a short window.
@@ -100,6 +120,7 @@ export async function gatherInputs(options: InputOptions): Promise<Inputs> {
   const anchor = await latestAnchor(locker);
   return {
     chain,
+    scopesSeen,
     trusted,
     listed,
     acknowledgements,
@@ -109,6 +130,12 @@ export async function gatherInputs(options: InputOptions): Promise<Inputs> {
     ...(anchor && { anchor }),
   };
 }
+
+/** The day of a snapshot key (snapshots/<day>/...), cheaply; undefined for any other key. */
+function dayOfKey(key: string): string | undefined {
+  return key.startsWith(SNAPSHOT_DAY_PREFIX) && key.charAt(20) === '/' ? key.slice(10, 20) : undefined;
+}
+const SNAPSHOT_DAY_PREFIX = 'snapshots/';
 
 /** The anchor of the latest report under reports/verify/ (one listing, one GET). */
 export async function latestAnchor(locker: Locker): Promise<Anchor | undefined> {

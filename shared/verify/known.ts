@@ -33,22 +33,22 @@ export function knownSeries(
     const seen = new Map<string, string>();
     const inLocker = new Set<string>();
     const listing = await listDigests(locker);
-    const digests = await mapLimit(listing.digests, 16, async (d) => {
+    // Each digest's entries are taken in as it is read; no digest is held after that.
+    await mapLimit(listing.digests, 16, async (d) => {
+      let read: Awaited<ReturnType<typeof readDigest>>;
       try {
-        return await readDigest(locker, d.key);
+        read = await readDigest(locker, d.key);
       } catch (err) {
-        if (err instanceof CorruptEvidenceError) return undefined;
+        if (err instanceof CorruptEvidenceError) return;
         throw err;
       }
-    });
-    for (const d of digests) {
-      for (const e of d?.digest.snapshots ?? []) {
+      for (const e of read.digest.snapshots) {
         const p = parseSnapshotKey(e.key);
         if (!p) continue;
         inLocker.add(seriesId(p.collector, p.scope));
         if (!seen.has(p.scope) || p.day > seen.get(p.scope)!) seen.set(p.scope, p.day);
       }
-    }
+    });
     if (inLocker.has(series)) return undefined;
     const collectors = selectCollectors(config, undefined, options.collectors ?? COLLECTORS);
     const env = await resolveScopeEnvironment(config, collectors, async () => seen, options.callerAccount);

@@ -12,7 +12,7 @@ import {
   laterDay,
   parseCompactInstant,
 } from '../evidence/days.js';
-import type { ChainReport } from '../evidence/digest.js';
+import type { ChainWalk } from '../evidence/digest.js';
 import { DIGEST_PREFIX } from '../evidence/digest.js';
 import type { Locker } from '../locker/types.js';
 import { keyBodyDisagreement, type SnapshotFacts, seriesOf } from './facts.js';
@@ -26,7 +26,7 @@ export interface ProblemContext {
   from: string;
   to: string;
   facts: ReadonlyMap<string, SnapshotFacts>;
-  chain: ChainReport;
+  chain: ChainWalk;
   anchor?: Anchor;
   /** Keys already found altered (their recorded fields are not to be judged again). */
   altered: ReadonlySet<string>;
@@ -90,7 +90,7 @@ const late: ProblemCheck = {
   check: (ctx) =>
     snapshotsOf(ctx).flatMap((f) => {
       const due = sealDue(ctx.config, f.parts.day);
-      const sealedAt = f.sealedBy ? new Date(f.sealedBy.digest.sealedAt) : undefined;
+      const sealedAt = f.sealedBy ? new Date(f.sealedBy.sealedAt) : undefined;
       const written = ctx.locker.worm && f.lastModified ? new Date(f.lastModified) : undefined;
       const reasons: string[] = [];
       if (written && written > due) reasons.push(`written ${written.toISOString()}`);
@@ -132,7 +132,7 @@ const notSealed: ProblemCheck = {
 const digestMissing: ProblemCheck = {
   classes: ['digest-missing'],
   check: (ctx) => {
-    const sealedDays = new Set(ctx.chain.digests.map((d) => d.digest.day));
+    const sealedDays = new Set(ctx.chain.digests.map((d) => d.day));
     const first = laterDay(ctx.from, ctx.config.auditPeriod.start);
     if (first > ctx.to) return [];
     return daysBetween(first, ctx.to)
@@ -151,7 +151,7 @@ const chainTruncated: ProblemCheck = {
   check: (ctx) => {
     const anchor = ctx.anchor;
     if (!anchor) return [];
-    const at = ctx.chain.digests.find((d) => d.digest.sequence === anchor.head.digests);
+    const at = ctx.chain.digests.find((d) => d.sequence === anchor.head.digests);
     if (at && at.key === anchor.head.key && at.sha256 === anchor.head.sha256) return [];
     const now = ctx.chain.head;
     return [
@@ -272,7 +272,7 @@ function lockedRecords(ctx: ProblemContext): LockedRecord[] {
     out.push(r);
   }
   for (const d of ctx.chain.digests) {
-    const r: LockedRecord = { key: d.key, at: d.digest.sealedAt };
+    const r: LockedRecord = { key: d.key, at: d.sealedAt };
     if (d.info) {
       r.lastModified = d.info.lastModified.toISOString();
       if (d.info.lockMode) r.lockMode = d.info.lockMode;

@@ -131,6 +131,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     options,
     inputs.listed.keys(),
     inputs.chain.sealed.keys(),
+    inputs.scopesSeen,
     notes,
     { facts: facts.facts, problemsByKey: groupByKey(integrity), windowEnd, concurrency: width },
   );
@@ -222,7 +223,10 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
 async function deriveExpected(
   options: VerifyOptions,
   listedKeys: Iterable<string>,
+  /** The window's sealed keys. */
   sealedKeys: Iterable<string>,
+  /** Every scope the chain seals, with its last day. */
+  scopesSeen: ReadonlyMap<string, string>,
   notes: string[],
   window: {
     facts: ReadonlyMap<string, SnapshotFacts>;
@@ -232,7 +236,7 @@ async function deriveExpected(
   },
 ) {
   const { config, from, to } = options;
-  const lastSeen = new Map<string, string>();
+  const lastSeen = new Map<string, string>(scopesSeen);
   const seen = new Set<string>();
   const see = (key: string, inWindowOnly: boolean) => {
     const p = parseSnapshotKey(key);
