@@ -2,7 +2,8 @@
  * The deployed bundles: synthesize the app with real esbuild bundling (exactly what
  * `npx cdk deploy` uploads), then per function the minified bundle size (raw and gzipped,
  * about what the deployment zip weighs) and the cold module-initialisation time: a fresh
- * `node` process imports the bundle with the function's environment, RUNS times, median.
+ * `node` process imports the bundle with the function's environment, RUNS times: the median
+ * wall time, and the median CPU time it took (which moves less with the machine's load).
  * Local figures on this machine's Node (Lambda arm64 differs; relative sizes carry over).
  */
 import { spawnSync } from 'node:child_process';
@@ -26,9 +27,9 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-/** Milliseconds to import the bundle in a fresh node process (module initialisation only). */
-function coldInit(file: string, env: Record<string, string>): number {
-  const script = `const t=performance.now();await import(${JSON.stringify(file)});process.stdout.write(String(performance.now()-t));`;
+/** Milliseconds to import the bundle in a fresh node process (module initialisation only): wall and CPU. */
+function coldInit(file: string, env: Record<string, string>): { wall: number; cpu: number } {
+  const script = `const c=process.cpuUsage();const t=performance.now();await import(${JSON.stringify(file)});const w=performance.now()-t;const u=process.cpuUsage(c);process.stdout.write(w+' '+(u.user+u.system)/1000);`;
   const out = spawnSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
     // The SDK's Node-version warning does not fire on the Lambda runtime (Node 24): silence it here.
     env: {
@@ -40,7 +41,8 @@ function coldInit(file: string, env: Record<string, string>): number {
     encoding: 'utf8',
   });
   if (out.status !== 0) throw new Error(`loading ${file} failed:\n${out.stderr}`);
-  return Number(out.stdout);
+  const [wall, cpu] = out.stdout.split(' ').map(Number);
+  return { wall: wall!, cpu: cpu! };
 }
 
 export const bundleBench: Bench = {
@@ -81,7 +83,7 @@ export const bundleBench: Bench = {
         `cold init: median of ${RUNS} fresh node ${process.version} processes, --enable-source-maps; ` +
           `load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`,
       );
-      console.log('function             bundle    gzipped   map        cold init');
+      console.log('function             bundle    gzipped   map        cold init   (CPU)');
       const measured = new Map<string, string>();
       for (const [name, fn] of fns) {
         const logicalId = evidence.getLogicalId(fn.node.defaultChild as never);
@@ -106,11 +108,12 @@ export const bundleBench: Bench = {
         let init = measured.get(cacheKey);
         if (init === undefined) {
           const times = Array.from({ length: RUNS }, () => coldInit(file, env));
-          init = `${median(times).toFixed(0)} ms`;
+          const wall = median(times.map((x) => x.wall)).toFixed(0);
+          init = `${wall.padStart(5)} ms  (${median(times.map((x) => x.cpu)).toFixed(0)} ms)`;
           measured.set(cacheKey, init);
         }
         console.log(
-          `${name.padEnd(20)} ${kb(size).padStart(8)}  ${kb(gz).padStart(8)}  ${kb(map).padStart(8)}   ${init.padStart(8)}`,
+          `${name.padEnd(20)} ${kb(size).padStart(8)}  ${kb(gz).padStart(8)}  ${kb(map).padStart(8)}   ${init}`,
         );
       }
     } finally {

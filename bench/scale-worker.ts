@@ -2,16 +2,22 @@
  * One collector run in a process of its own, so that its peak memory (maxRSS) is its own:
  * `tsx bench/scale-worker.ts <okta|github> <server url>`. Prints one JSON line: requests,
  * pages, items, status, wall time, snapshot bytes, peak RSS and peak heap (sampled).
- * Started by scale.bench.ts; the vendor server runs in the parent.
+ * The run is the runner's, as in `collect` and the Lambda: collect, then write the snapshot
+ * (secrets scrubbed, canonical bytes) into a directory locker in a temporary directory, so
+ * the peak includes the write. Started by scale.bench.ts; the vendor server runs in the parent.
  */
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { systemClock } from '../shared/clock.js';
 import { createGitHubCollector } from '../shared/collectors/github/collector.js';
 import { createOktaCollector } from '../shared/collectors/okta/collector.js';
-import type { AnyRunnableCollector, CollectorContext } from '../shared/collectors/types.js';
+import { runCollectors } from '../shared/collectors/runner.js';
+import type { AnyRunnableCollector } from '../shared/collectors/types.js';
 import { parseConfig } from '../shared/config.js';
-import { canonicalJson } from '../shared/evidence/canonical.js';
+import { DirectoryLocker } from '../shared/locker/directory.js';
 import { silentLogger } from '../shared/log.js';
 import { DEFAULT_GITHUB_TOKEN } from '../test/servers/github-server.js';
 import { DEFAULT_OKTA_TOKEN } from '../test/servers/okta-server.js';
@@ -38,30 +44,36 @@ let peakHeap = 0;
 const sample = setInterval(() => {
   peakHeap = Math.max(peakHeap, getHeapStatistics().used_heap_size);
 }, 20);
-const ctx: CollectorContext = {
+const dir = await mkdtemp(path.join(tmpdir(), 'scale-worker-'));
+const t = performance.now();
+const summary = await runCollectors({
   config,
-  settings: undefined,
+  locker: new DirectoryLocker(dir),
+  collectors: [collector],
   clock: systemClock,
   logger: silentLogger,
-  stats: { requests: 0, pages: 0 },
-};
-const t = performance.now();
-const out = await collector.collect(collector.scopes(config, {})[0], ctx);
-const bytes = Buffer.byteLength(canonicalJson(out.data));
+});
 const ms = performance.now() - t;
 peakHeap = Math.max(peakHeap, getHeapStatistics().used_heap_size);
 clearInterval(sample);
+const maxRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
+const result = summary.results[0]!;
+const file = path.join(dir, result.key);
+const bytes = (await stat(file)).size;
+// Measured already: reading the snapshot back for its page count no longer counts.
+const pages = Number([...(await readFile(file, 'utf8')).matchAll(/"pages":(\d+)/g)].pop()?.[1] ?? -1);
+await rm(dir, { recursive: true, force: true });
 console.log(
   JSON.stringify({
     which,
-    requests: ctx.stats.requests,
-    pages: ctx.stats.pages,
-    items: out.items,
-    status: out.status ?? 'ok',
-    errors: (out.errors ?? []).slice(0, 3),
+    requests: result.requests,
+    pages,
+    items: result.items,
+    status: result.status,
+    errors: result.error ? [result.error.slice(0, 500)] : [],
     ms: Math.round(ms),
     snapshotBytes: bytes,
-    maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    maxRssMiB,
     peakHeapMiB: Math.round(peakHeap / 1048576),
   }),
 );

@@ -57,13 +57,24 @@ export interface WorkerFigures {
   peakHeapMiB: number;
 }
 
-/** Run bench/scale-worker.ts in a child process and parse its one line of figures. */
+/**
+ * Run bench/scale-worker.ts in a child process and parse its one line of figures. With
+ * SCALE_HEAP_MIB the worker's V8 old space is capped there (as Lambda's Node runtime caps it
+ * below the function's memory), to learn whether a run fits, not only what it takes uncapped.
+ */
 export function runWorker(args: string[]): Promise<WorkerFigures> {
+  const heap = process.env.SCALE_HEAP_MIB
+    ? [`--max-old-space-size=${Number(process.env.SCALE_HEAP_MIB)}`]
+    : [];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'scale-worker.ts'), ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...heap, '--import', 'tsx', path.join(HERE, 'scale-worker.ts'), ...args],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();

@@ -50,6 +50,11 @@ const collector = (
     '../shared/collectors/' + process.env.EVIDENCE_COLLECTOR + '/collector.js'
   )
 ).default as AnyRunnableCollector;
+if (collector.id !== collectorId) {
+  throw new ConfigError(
+    `this function's bundle holds the ${collector.id} collector but EVIDENCE_COLLECTOR is ${JSON.stringify(collectorId)}: redeploy the stack rather than edit the variable`,
+  );
+}
 const config = loadConfig(undefined, COLLECTORS);
 const locker = openLocker(requiredEnv('EVIDENCE_STORE'), { create: true });
 const logger: Logger = redactingLogger(new PowertoolsLogger() as unknown as Logger);

@@ -2,12 +2,17 @@
  * What each function's bundle holds, built by esbuild with the very options the stack gives
  * it (infra/constructs/evidence-function.ts `evidenceBundling`): a collect function holds its
  * own collector's code and no other collector's; seal and verify hold none, nor a vendor
- * client; every bundle stays within 1 MB minified. Sizes are deterministic (same sources,
- * same esbuild); times are the bench's business (`npm run bench -- bundle`).
+ * client; every bundle stays within 1 MB minified; a collect bundle loads in a fresh Node
+ * process as Lambda loads it, and refuses an EVIDENCE_COLLECTOR other than the one it was built
+ * for. Sizes are deterministic (same sources, same esbuild); times are the bench's business
+ * (`npm run bench -- bundle`).
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { EVIDENCE_RUNTIME, evidenceBundling, REPO_ROOT } from '../../infra/constructs/evidence-function.js';
 import { COLLECTORS } from '../../shared/collectors/registry.js';
 
@@ -15,6 +20,8 @@ const LIMIT = 1024 * 1024;
 const IMPLEMENTATION = /^shared\/collectors\/([^/]+)\/collector\.ts$/;
 
 interface Bundle {
+  /** The bundle as written, in a temporary directory. */
+  file: string;
   bytes: number;
   /** Source files and packages that put code in the bundle, relative to the repository. */
   inputs: string[];
@@ -42,12 +49,39 @@ async function bundle(handlerFile: string, collector?: string): Promise<Bundle> 
     logLevel: 'silent',
   });
   const output = (result.metafile as Metafile).outputs['bundle-test/index.mjs']!;
+  const dir = mkdtempSync(path.join(tmpdir(), 'bundle-'));
+  dirs.push(dir);
+  for (const f of result.outputFiles) writeFileSync(path.join(dir, path.basename(f.path)), f.contents);
   return {
+    file: path.join(dir, 'index.mjs'),
     bytes: output.bytes,
     inputs: Object.entries(output.inputs)
       .filter(([, i]) => i.bytesInOutput > 0)
       .map(([file]) => file),
   };
+}
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Import the bundle in a fresh node process, with the function's environment (no handler call). */
+function load(b: Bundle, env: Record<string, string>): { status: number | null; stderr: string } {
+  const script = `const m=await import(${JSON.stringify(b.file)});if(typeof m.handler!=='function')throw new Error('no handler');`;
+  const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      AWS_REGION: 'us-east-1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      EVIDENCE_STORE: 's3://bundle-test',
+      EVIDENCE_CONFIG: path.join(REPO_ROOT, 'evidence.config.json'),
+      ...env,
+    },
+    encoding: 'utf8',
+  });
+  return { status: out.status, stderr: out.stderr };
 }
 
 const implementations = (b: Bundle) =>
@@ -67,6 +101,12 @@ describe('function bundles', () => {
       if (source !== 'github') expect([...packages(b)].filter((p) => p.startsWith('@octokit/'))).toEqual([]);
       for (const other of ['okta', 'github'].filter((s) => s !== source))
         expect(b.inputs.filter((f) => f === `shared/vendors/${other}-client.ts`)).toEqual([]);
+      // It loads as Lambda loads it, and only as the collector it was built for.
+      expect(load(b, { EVIDENCE_COLLECTOR: id })).toEqual({ status: 0, stderr: '' });
+      const other = COLLECTORS.find((c) => c.id !== id)!.id;
+      const wrong = load(b, { EVIDENCE_COLLECTOR: other });
+      expect(wrong.status).not.toBe(0);
+      expect(wrong.stderr).toContain(`bundle holds the ${id} collector but EVIDENCE_COLLECTOR is "${other}"`);
     },
     60_000,
   );

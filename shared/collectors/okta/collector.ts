@@ -131,7 +131,7 @@ async function collectOrg(
   // Each user once, whichever group it is read in (the last read wins: it is the most recent);
   // groups keep ids only. Pages are consumed as they arrive, so at most one raw page per
   // request in flight is held besides the compact form.
-  const users = new Map<string, OktaUser>();
+  const users = new Map<string, OktaUser & { id: string }>();
   let memberships = 0;
   let next = 0;
   const worker = async () => {
@@ -143,12 +143,16 @@ async function collectOrg(
           onPage,
         )) {
           for (const u of page) {
-            users.set(u.id, {
-              login: u.profile?.login ?? u.id,
+            const known = users.get(u.id);
+            // One string per user id, shared by every group that lists it.
+            const id = known?.id ?? u.id;
+            users.set(id, {
+              id,
+              login: u.profile?.login ?? id,
               status: u.status,
               lastLogin: u.lastLogin ?? null,
             });
-            group.memberIds.push(u.id);
+            group.memberIds.push(id);
           }
           memberships += page.length;
         }
@@ -177,7 +181,7 @@ async function collectOrg(
     auth: authKind,
     groupsComplete,
     // fromEntries defines own properties, whatever the id (no prototype setter).
-    users: Object.fromEntries(users),
+    users: Object.fromEntries(Array.from(users.values(), ({ id, ...user }) => [id, user])),
     groups,
     totals: { groups: groups.length, memberships, distinctUsers: users.size },
   };
