@@ -7,7 +7,9 @@
  * for GraphQL, which GitHub's secondary limits expect); a primary limit waits for the reset
  * when it is near enough, a secondary limit waits Retry-After; 5xx are retried. The waits
  * are scaled by `pacing` so tests and benches need not sleep. Every HTTP attempt is aborted
- * when GitHub has not answered within `requestTimeoutMs` (30 s; retried like a 5xx).
+ * when GitHub has not answered within `requestTimeoutMs` (30 s; retried like a 5xx); a
+ * connection not made within Node's fetch's 10 s connect timeout, or refused, is retried the
+ * same way and then reported naming the endpoint and the timeout (vendors/http.ts).
  *
  * Secrets: the token or App private key is registered for redaction up front; with App auth,
  * every installation access token (and every refreshed one) is registered the moment GitHub
@@ -23,6 +25,7 @@ import { optionalEnv } from '../env.js';
 import { SourceUnavailableError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
 import { registerSecret } from '../secrets.js';
+import { describeNoAnswer } from './http.js';
 
 export type GitHubAuth =
   | { kind: 'token'; token: string }
@@ -47,6 +50,8 @@ export interface GitHubClientOptions {
   maxResetWaitSeconds?: number;
   /** Abort an HTTP attempt GitHub has not answered within this many ms. Default 30,000. */
   requestTimeoutMs?: number;
+  /** Retries of a request that failed with a 5xx or got no answer (Octokit's retry plugin). Default 3. */
+  maxRetries?: number;
 }
 
 const DEFAULT_GITHUB_REQUEST_TIMEOUT_MS = 30_000;
@@ -127,10 +132,17 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     try {
       response = await fetch(input, { ...init, signal });
     } catch (err) {
-      if (!timeout.aborted) throw err;
-      stats.timeouts++;
-      // @octokit/request turns this into a RequestError (status 500, retried) with this message.
-      throw new Error(`${TIMEOUT_MESSAGE} ${timeoutMs} ms`, { cause: err });
+      // Octokit's own abort: not ours to describe.
+      if (init?.signal?.aborted) throw err;
+      // @octokit/request turns these into a RequestError (status 500, retried) with this message.
+      if (timeout.aborted) {
+        stats.timeouts++;
+        throw new Error(`${TIMEOUT_MESSAGE} ${timeoutMs} ms`, { cause: err });
+      }
+      throw new Error(
+        `${NO_ANSWER_MESSAGE} ${describeNoAnswer(err, requestUrl(input), { requestTimeoutMs: timeoutMs, timedOut: false })}`,
+        { cause: err },
+      );
     }
     if (requestUrl(input) === graphqlUrl)
       lastGraphqlAnswer = { status: response.status, contentType: response.headers.get('content-type') };
@@ -185,7 +197,10 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
         return retryCount < 3;
       },
     },
-    retry: baseMs !== undefined ? { retryAfterBaseValue: baseMs } : {},
+    retry: {
+      ...(baseMs !== undefined ? { retryAfterBaseValue: baseMs } : {}),
+      ...(options.maxRetries !== undefined ? { retries: options.maxRetries } : {}),
+    },
   });
 
   return {
@@ -237,6 +252,12 @@ function classify(err: unknown, auth: GitHubAuth, url: string, timeoutMs: number
       { cause: err },
     );
   }
+  if (e.message?.startsWith(NO_ANSWER_MESSAGE)) {
+    return new SourceUnavailableError(
+      `cannot reach GitHub: ${e.message.slice(NO_ANSWER_MESSAGE.length + 1)}, after retries; check GITHUB_API_URL / GITHUB_GRAPHQL_URL (or github.com's status) and the network`,
+      { cause: err },
+    );
+  }
   if (e.message === 'GraphQL Rate Limit Exceeded' || e.response?.headers?.['x-ratelimit-remaining'] === '0') {
     const reset = Number(e.response?.headers?.['x-ratelimit-reset']);
     return new GitHubRateLimitError(
@@ -284,6 +305,7 @@ function isObject(value: unknown): value is object {
 }
 
 const TIMEOUT_MESSAGE = 'GitHub request timeout: no answer within';
+const NO_ANSWER_MESSAGE = 'GitHub request failed:';
 
 function requestUrl(input: Parameters<typeof fetch>[0]): string {
   if (typeof input === 'string') return input;

@@ -17,6 +17,7 @@ import { importJWK, type JWK, type KeyObject, SignJWT } from 'jose';
 import { SourceUnavailableError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
 import { registerSecret } from '../secrets.js';
+import { describeNoAnswer } from './http.js';
 
 /** Wall time for pacing: `now()` in epoch ms, `sleep(ms)`. Injected so tests never wait. */
 export interface Timer {
@@ -50,7 +51,10 @@ export interface OktaClientOptions {
   maxServerRetries?: number;
   /** Keep this fraction of each bucket's limit unused (at least `concurrency` calls). */
   reserveFraction?: number;
-  /** Abort a request that has not answered in this time (then retried as a network error). */
+  /**
+   * Abort a request not answered in full within this time (then retried as a network error).
+   * Default 30 s. Connecting has its own, shorter bound: Node's fetch's 10 s (vendors/http.ts).
+   */
   requestTimeoutMs?: number;
   fetch?: typeof fetch;
 }
@@ -89,6 +93,8 @@ interface Bucket {
   /** Epoch ms when the window resets. */
   resetAt: number;
 }
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /** Margin added to X-Rate-Limit-Reset (whole seconds) before retrying. */
 const RESET_MARGIN_MS = 1000;
@@ -129,6 +135,7 @@ export class OktaClient {
   private readonly concurrency: number;
   private readonly logger: Logger;
   private readonly fetchFn: typeof fetch;
+  private readonly requestTimeoutMs: number;
   private readonly buckets = new Map<string, Bucket>();
   private inFlight = 0;
   private readonly waiting: (() => void)[] = [];
@@ -142,6 +149,7 @@ export class OktaClient {
     this.concurrency = Math.max(1, options.concurrency ?? 3);
     this.logger = options.logger ?? silentLogger;
     this.fetchFn = options.fetch ?? fetch;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     if (options.auth.kind === 'ssws') registerSecret(options.auth.token);
     else registerSecret(options.auth.privateKey);
   }
@@ -196,20 +204,25 @@ export class OktaClient {
       const authorization = await this.authorization();
       let response: Response;
       await this.acquire();
+      const timeout = AbortSignal.timeout(this.requestTimeoutMs);
       try {
         this.count();
         response = await this.fetchFn(url, {
           headers: { accept: 'application/json', authorization },
-          signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 30_000),
+          signal: timeout,
         });
       } catch (err) {
         this.release();
         if (serverRetries++ < (this.options.maxServerRetries ?? 3)) {
+          this.logger.warn('okta request got no answer, retrying', {
+            path: new URL(url).pathname,
+            attempt: serverRetries,
+          });
           await this.timer.sleep(backoffMs(serverRetries));
           continue;
         }
         throw new SourceUnavailableError(
-          `cannot reach Okta at ${this.origin}: ${(err as Error).message}; check okta.orgUrl and the network`,
+          `cannot reach Okta: ${describeNoAnswer(err, url, { requestTimeoutMs: this.requestTimeoutMs, timedOut: timeout.aborted })}, after ${serverRetries} attempt(s); check okta.orgUrl and the network`,
           { cause: err },
         );
       }
@@ -359,20 +372,19 @@ export class OktaClient {
       client_assertion: assertion,
     });
     let response: Response;
+    const timeout = AbortSignal.timeout(this.requestTimeoutMs);
     try {
       this.count();
       response = await this.fetchFn(tokenUrl, {
         method: 'POST',
         headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
         body,
-        signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 30_000),
+        signal: timeout,
       });
     } catch (err) {
       throw new SourceUnavailableError(
-        `cannot reach Okta's token endpoint ${tokenUrl}: ${(err as Error).message}`,
-        {
-          cause: err,
-        },
+        `cannot reach Okta's token endpoint: ${describeNoAnswer(err, tokenUrl, { requestTimeoutMs: this.requestTimeoutMs, timedOut: timeout.aborted })}`,
+        { cause: err },
       );
     }
     const json = (await response.json().catch(() => ({}))) as Record<string, unknown>;
