@@ -69,7 +69,8 @@ afterAll(() => {
 
 /** Import the bundle in a fresh node process, with the function's environment (no handler call). */
 function load(b: Bundle, env: Record<string, string>): { status: number | null; stderr: string } {
-  const script = `const m=await import(${JSON.stringify(b.file)});if(typeof m.handler!=='function')throw new Error('no handler');`;
+  // Only the message: Node would print the whole (minified, very long) source line of a throw.
+  const script = `try{const m=await import(${JSON.stringify(b.file)});if(typeof m.handler!=='function')throw new Error('no handler')}catch(e){process.stderr.write(String(e?.message));process.exit(1)}`;
   const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
     env: {
       PATH: process.env.PATH ?? '',
