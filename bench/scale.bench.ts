@@ -215,7 +215,7 @@ async function awsOrganization(): Promise<void> {
         collectors,
         clock: systemClock,
         shard,
-        environment: plan.environment,
+        defaultAccountId: plan.environment.defaultAccountId!,
       });
       return {
         ms: performance.now() - t,

@@ -1,8 +1,9 @@
 /**
  * The evidence stack: the Object-Lock locker bucket, one collector function per configured
- * collector, the seal and verify functions, their EventBridge Scheduler schedules with a
- * dead-letter queue, the Okta/GitHub secrets, the digest-signing key, and the alerts (SNS
- * topic, five alarms, an optional dashboard).
+ * collector (with `aws.organization` the AWS collectors instead run in the fan-out state
+ * machine, infra/constructs/fan-out.ts), the seal and verify functions, their EventBridge
+ * Scheduler schedules with a dead-letter queue, the Okta/GitHub secrets, the digest-signing
+ * key, and the alerts (SNS topic, five or six alarms, an optional dashboard).
  *
  * Nothing here can delete evidence: the bucket is COMPLIANCE-locked and RETAINed, its
  * policy denies deletion, bypass and lock changes to every principal, no role is granted a
@@ -21,12 +22,12 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { ORGANIZATION_READ_ACTIONS } from '../shared/aws/organization.js';
 import type { Config } from '../shared/config.js';
 import type { PlannedCollector } from './config.js';
 import { Alerts } from './constructs/alerts.js';
 import { ConfigLayer } from './constructs/config-layer.js';
 import { EvidenceFunction, LOCKER_PREFIXES, SIZING } from './constructs/evidence-function.js';
+import { AwsFanOut } from './constructs/fan-out.js';
 import { MemberRoleAccess } from './constructs/member-roles.js';
 import { deploymentRoleArn, ProtectedKey } from './constructs/protected-key.js';
 import { collectorRoleName, memberStackSet } from './member-account-stack.js';
@@ -91,6 +92,8 @@ export class EvidenceStack extends Stack {
   readonly alerts: Alerts;
   readonly deadLetterQueue: sqs.Queue;
   readonly collectorFunctions = new Map<string, EvidenceFunction>();
+  /** With `aws.organization`: the state machine that collects AWS (plan, then shards). */
+  readonly fanOut: AwsFanOut | undefined;
   readonly sealFunction: EvidenceFunction;
   readonly verifyFunction: EvidenceFunction | undefined;
   /**
@@ -201,8 +204,16 @@ export class EvidenceStack extends Stack {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
       }),
-      description: 'Evidence Locker: EventBridge Scheduler invokes the collector, seal and verify functions',
+      description:
+        'Evidence Locker: EventBridge Scheduler invokes the collector, seal and verify functions and starts the AWS collection state machine',
     });
+    const target = {
+      role: schedulerRole,
+      input: scheduleInput(),
+      retryAttempts: 3,
+      maxEventAge: Duration.hours(6),
+      deadLetterQueue: this.deadLetterQueue,
+    };
     const schedule = (scheduleId: string, expression: string, fn: EvidenceFunction, description: string) => {
       Validations.of(schedulerRole).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(fn.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
@@ -212,18 +223,15 @@ export class EvidenceStack extends Stack {
       return new scheduler.Schedule(this, scheduleId, {
         description,
         schedule: scheduler.ScheduleExpression.expression(expression),
-        target: new targets.LambdaInvoke(fn, {
-          role: schedulerRole,
-          input: scheduleInput(),
-          retryAttempts: 3,
-          maxEventAge: Duration.hours(6),
-          deadLetterQueue: this.deadLetterQueue,
-        }),
+        target: new targets.LambdaInvoke(fn, target),
       });
     };
 
     // ---- Collectors ---------------------------------------------------------------------
+    // With an organization, AWS is collected by the fan-out (below), not one function per collector.
+    const fannedOut = config.aws?.organization !== undefined;
     for (const c of props.collectors) {
+      if (fannedOut && c.source === 'aws') continue;
       const name = `Collect${pascal(c.id)}`;
       const fn = new EvidenceFunction(this, name, {
         ...common,
@@ -244,16 +252,6 @@ export class EvidenceStack extends Stack {
           id: 'AwsSolutions-IAM5[Resource::*]',
           reason: `The ${c.id} collector's read-only actions (${c.readActions.join(', ')}) do not support resource-level permissions.`,
         });
-        if (config.aws?.organization) {
-          // Every AWS collector finds today's accounts before collecting them.
-          fn.executionRole.addToPrincipalPolicy(
-            new iam.PolicyStatement({
-              sid: 'DiscoverOrganization',
-              actions: [...ORGANIZATION_READ_ACTIONS],
-              resources: ['*'],
-            }),
-          );
-        }
         memberAccess.grant(fn.executionRole);
       } else {
         const parameter = `/${this.stackName}/${c.source}`;
@@ -270,6 +268,27 @@ export class EvidenceStack extends Stack {
       }
       this.collectorFunctions.set(c.id, fn);
       schedule(`${name}Schedule`, config.schedule.collect, fn, `Evidence Locker: collect ${c.id} daily`);
+    }
+    if (fannedOut) {
+      this.fanOut = new AwsFanOut(this, 'CollectAws', {
+        config,
+        collectors: props.collectors.filter((c) => c.source === 'aws'),
+        configLayer,
+        locker,
+        memberAccess,
+        serviceName: COLLECT_SERVICE,
+        metricsNamespace: METRICS_NAMESPACE,
+        logRetention,
+        deadLetterQueue: this.deadLetterQueue,
+      });
+      new scheduler.Schedule(this, 'CollectAwsSchedule', {
+        description: 'Evidence Locker: collect AWS (the organization, plan then shards) daily',
+        schedule: scheduler.ScheduleExpression.expression(config.schedule.collect),
+        target: new targets.StepFunctionsStartExecution(this.fanOut.stateMachine, target),
+      });
+      this.alerts.whenAboveZero('CollectionRunFailed', this.fanOut.metricRunsFailed());
+    } else {
+      this.fanOut = undefined;
     }
     if (props.collectors.length > 0) {
       this.alerts.whenAboveZero(
@@ -358,10 +377,12 @@ export class EvidenceStack extends Stack {
     if (stackSet && props.memberTemplate) {
       const set = memberStackSet(this, 'MemberStackSet', stackSet, props.memberTemplate);
       // The member role trusts the collector roles by ARN: IAM refuses a principal that does not exist yet.
-      for (const c of props.collectors.filter((x) => x.source === 'aws')) {
-        const role = this.collectorFunctions.get(c.id)?.executionRole.node.defaultChild as iam.CfnRole;
-        set.addDependency(role);
-      }
+      const trusted = this.fanOut
+        ? [this.fanOut.shardFunction]
+        : props.collectors
+            .filter((c) => c.source === 'aws')
+            .flatMap((c) => this.collectorFunctions.get(c.id) ?? []);
+      for (const fn of trusted) set.addDependency(fn.executionRole.node.defaultChild as iam.CfnRole);
     }
 
     new CfnOutput(this, 'LockerBucket', {
@@ -381,6 +402,7 @@ export class EvidenceStack extends Stack {
   private addDashboard(): void {
     const fns = [
       ...this.collectorFunctions.values(),
+      ...(this.fanOut ? [this.fanOut.planFunction, this.fanOut.shardFunction] : []),
       this.sealFunction,
       ...(this.verifyFunction ? [this.verifyFunction] : []),
     ];

@@ -44,7 +44,10 @@ export interface MemberAccountStackProps extends StackProps {
   readonly roleName: string;
   /** Every IAM read action of the AWS collectors (infra/config.ts). */
   readonly readActions: readonly string[];
-  /** The ids of the AWS collectors: the member role trusts exactly their roles. */
+  /**
+   * The ids whose roles (`collectorRoleName`) the member role trusts, exactly: the AWS
+   * collectors, or with `aws.organization` the fan-out's shard (infra/constructs/fan-out.ts).
+   */
   readonly collectorIds: readonly string[];
 }
 

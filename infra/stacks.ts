@@ -8,6 +8,7 @@ import { type App, type Environment, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Config } from '../shared/config.js';
 import { allReadActions, type PlanOptions, planCollectors } from './config.js';
+import { SHARD_ROLE_ID } from './constructs/fan-out.js';
 import { EvidenceStack } from './evidence-stack.js';
 import { MemberAccountStack, memberTemplate } from './member-account-stack.js';
 
@@ -37,7 +38,10 @@ export function buildApp(app: App, config: Config, options: BuildOptions = {}) {
           description: 'Evidence Locker: read-only role for the evidence account collectors',
           roleName: config.aws.roleName,
           readActions,
-          collectorIds: collectors.filter((c) => c.source === 'aws').map((c) => c.id),
+          // With an organization only the fan-out's shard role reaches into member accounts.
+          collectorIds: config.aws.organization
+            ? [SHARD_ROLE_ID]
+            : collectors.filter((c) => c.source === 'aws').map((c) => c.id),
         }
       : undefined;
   const evidence = new EvidenceStack(app, EVIDENCE_STACK, {

@@ -114,6 +114,17 @@ export const ConfigSchema = z
         roleName: z.string().min(1).default('EvidenceLockerCollector'),
         /** At most this many account × region scopes are collected at once. */
         concurrency: z.number().int().min(1).max(64).default(8),
+        /**
+         * Deployment with `organization`: the Step Functions fan-out (docs/scale.md). Accounts
+         * per shard (one shard Lambda, 15 minutes), and shards in flight at once.
+         */
+        fanOut: z
+          .object({
+            shardAccounts: z.number().int().min(1).max(50).default(5),
+            maxConcurrency: z.number().int().min(1).max(1000).default(10),
+          })
+          .strict()
+          .optional(),
         /** First day AWS is collected, when after auditPeriod.start. */
         since: day.optional(),
         /** First day each listed region is collected, when after auditPeriod.start. */

@@ -1,6 +1,7 @@
 /**
  * How the stack reaches a person: one SNS topic (e-mail subscriptions from `alerts.emails`)
- * and the fewest alarms that still say what broke and what to do. Every alarm is one metric,
+ * and the fewest alarms that still say what broke and what to do. Every alarm is one metric
+ * (CollectionRunFailed, with `aws.organization` only: two, failed and timed-out executions),
  * so the set stays inside CloudWatch's free allowance (docs/cost.md); the README's alert
  * table lists exactly `ALARMS`.
  *
@@ -31,6 +32,11 @@ export const ALARMS = {
   CollectionsFailed: {
     means: 'a collection was recorded with status error or partial (metric SnapshotsFailed, any collector)',
     act: "the collector functions' 'collect done' log line names the collector; npx evidence ls --collector <id> --from <day> lists its snapshots, and the error snapshot says which scope and call failed (credentials, a revoked role, an API limit)",
+  },
+  CollectionRunFailed: {
+    means:
+      'the daily AWS collection of the organization (Step Functions, with aws.organization) failed or timed out: the plan could not discover the organization, or a shard failed after its retries, which stops the shards still running',
+    act: 'open the failed execution of the <stack>-collect-aws state machine: the failed state (Plan, or the Shards map run and its failed child execution) carries the error; fix the cause, then aws stepfunctions redrive-execution --execution-arn <arn> runs again only what did not succeed (within 14 days)',
   },
   MissingDays: {
     means: 'the verifier found days without usable evidence in some series',

@@ -50,7 +50,8 @@ export interface AwsRegionalScope extends Scope, AwsAccount {
  * discovered organization (`env.organization`), the credentials' own account without a role,
  * then any `aws.accounts` entry outside the organization; an `aws.accounts` entry for an
  * organization account supplies its name, role name or external id. Without it: the
- * credentials' own account first, then each `aws.accounts` entry.
+ * credentials' own account first, then each `aws.accounts` entry. In a shard
+ * (`env.shardAccounts`): exactly the shard's accounts.
  */
 export function awsAccounts(config: Config, env: ScopeEnvironment): AwsAccount[] {
   const aws = config.aws;
@@ -73,6 +74,10 @@ export function awsAccounts(config: Config, env: ScopeEnvironment): AwsAccount[]
       ...(entry?.externalId !== undefined && { externalId: entry.externalId }),
     };
   };
+  if (env.shardAccounts) {
+    // A shard: the plan chose these accounts (and their order) from the organization and aws.accounts.
+    return env.shardAccounts.map((id) => member(id, undefined));
+  }
   if (aws.organization) {
     const inventory = env.organization;
     if (!inventory) {

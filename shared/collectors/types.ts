@@ -42,6 +42,12 @@ export interface ScopeEnvironment {
   organization?: OrganizationInventory;
   /** Why the organization could not be discovered, when it could not. */
   organizationError?: Error;
+  /**
+   * A shard of a fanned-out run (shared/collectors/shards.ts): exactly these accounts are
+   * collected, whatever the organization or `aws.accounts` hold; `aws.accounts` entries still
+   * supply an account's name, role and external id.
+   */
+  shardAccounts?: readonly string[];
 }
 
 export interface CollectorContext<T = undefined> {

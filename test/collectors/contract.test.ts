@@ -106,11 +106,17 @@ describe('a new collector needs its folder and the registry line, nothing else',
     expect(blocks['check-procedures']).toContain('### `widgets-locked`: Widgets locked');
   });
 
-  it('no product file outside a collector folder imports from one, except the registry', () => {
+  it('no product file outside a collector folder imports from one, except the registry (and the fan-out bundles)', () => {
+    // The fan-out's two functions bundle several collectors' code, imported by name (a bundler
+    // cannot fold a list of paths): plan.ts the organization collector, shard.ts the other AWS
+    // collectors. A registered AWS collector missing from shard.ts fails test/infra/bundles.test.ts
+    // and makes the shard refuse to run (test/functions/fan-out.test.ts): one more line, never silence.
+    const bundlesByName = new Set(['functions/plan.ts', 'functions/shard.ts']);
     const offenders: string[] = [];
     for (const dir of ['shared', 'functions', 'infra', 'scripts']) {
       for (const file of sourceFiles(path.join(ROOT, dir))) {
         const rel = path.relative(ROOT, file);
+        if (bundlesByName.has(rel)) continue;
         if (rel === 'shared/collectors/registry.ts' || /^shared\/collectors\/[^/]+\//.test(rel)) continue;
         const text = readFileSync(file, 'utf8');
         if (/from '[^']*collectors\/[a-z0-9-]+\/[^']*'/.test(text)) offenders.push(rel);

@@ -305,7 +305,10 @@ describe('AWS Organizations discovery (emulator)', () => {
         'organization/aws-organization/ok',
       ]);
       const inScope = plan.environment.organization!.accounts.filter((a) => a.inScope).map((a) => a.id);
-      expect(plan.shards.flatMap((s) => s.accounts)).toEqual(inScope);
+      // Every in-scope account once, the credentials' own account first (as an unsharded run).
+      const cut = plan.shards.flatMap((s) => s.accounts);
+      expect([...cut].sort()).toEqual([...inScope].sort());
+      expect(cut[0]).toBe(management);
       expect(plan.shards.every((s) => s.accounts.length <= 4)).toBe(true);
       const shard = plan.shards[1]!;
       const run = await runAwsShard({
@@ -314,7 +317,7 @@ describe('AWS Organizations discovery (emulator)', () => {
         collectors,
         clock,
         shard,
-        environment: plan.environment,
+        defaultAccountId: plan.environment.defaultAccountId!,
       });
       expect(run.results.map((r) => `${r.collector}/${r.scope}`).sort()).toEqual(
         [
@@ -323,6 +326,57 @@ describe('AWS Organizations discovery (emulator)', () => {
         ].sort(),
       );
       expect(run.results.every((r) => r.status === 'ok')).toBe(true);
+    });
+
+    it('fan-out: aws.accounts outside the organization are cut into shards too; every account once, own first', async () => {
+      const outside = '404040404041';
+      const member = tree.members.get(tree.dev)![0]!;
+      const withOutside = awsTestConfig({
+        regions: ['eu-west-1'],
+        organization: {},
+        accounts: [
+          { id: outside, name: 'outside' },
+          { id: member, name: 'renamed-dev-0' },
+        ],
+      });
+      const locker = new DirectoryLocker(await mkdtemp(path.join(tmpdir(), 'org-')));
+      const clock = fixedClock('2026-04-23T00:05:00.000Z');
+      const plan = await planAwsRun({
+        config: withOutside,
+        locker,
+        collectors,
+        clock,
+        scopeEnvironment: awsScopeEnvironment,
+        shardAccounts: 4,
+      });
+      const inScope = plan.environment.organization!.accounts.filter((a) => a.inScope).map((a) => a.id);
+      const all = plan.shards.flatMap((s) => s.accounts);
+      expect(all[0]).toBe(management);
+      expect(all.at(-1)).toBe(outside);
+      expect([...all].sort()).toEqual([...inScope, outside].sort());
+      expect(new Set(all).size).toBe(all.length);
+
+      const results: RunResult[] = [];
+      for (const shard of plan.shards) {
+        const run = await runAwsShard({
+          config: withOutside,
+          locker,
+          collectors,
+          clock,
+          shard,
+          defaultAccountId: plan.environment.defaultAccountId!,
+        });
+        results.push(...run.results);
+      }
+      expect(results.filter((r) => r.status !== 'ok')).toEqual([]);
+      expect(results.map((r) => `${r.collector}/${r.scope}`).sort()).toEqual(
+        [...all.map((a) => `iam/aws-${a}`), ...all.map((a) => `guardduty/aws-${a}-eu-west-1`)].sort(),
+      );
+      // The outsider was read in its own account, through the configured role.
+      const gd = results.find((r) => r.scope === `aws-${outside}-eu-west-1`)!;
+      expect((await readSnapshot<{ accountId: string }>(locker, gd.key)).snapshot.data.accountId).toBe(
+        outside,
+      );
     });
 
     it('a shard that hits its deadline writes error snapshots that say so; the rest of it is kept', async () => {
@@ -344,7 +398,7 @@ describe('AWS Organizations discovery (emulator)', () => {
         collectors: [organizationCollector, hanging, guardDutyCollector],
         clock,
         shard,
-        environment: plan.environment,
+        defaultAccountId: plan.environment.defaultAccountId!,
         deadline: new Date(clock.now().getTime() + 1_000),
       });
       expect(run.results.map((r) => `${r.collector}/${r.scope}`).sort()).toEqual(

@@ -117,6 +117,26 @@ describe('function bundles', () => {
     60_000,
   );
 
+  it.each([
+    ['plan.ts', ['organization']],
+    [
+      'shard.ts',
+      COLLECTORS.filter((c) => c.source === 'aws' && c.id !== 'organization')
+        .map((c) => c.id)
+        .sort(),
+    ],
+  ])(
+    'fan-out %s holds exactly the collectors it runs (%s), no vendor client, within 1 MB',
+    async (file, ids) => {
+      const b = await bundle(file);
+      expect(implementations(b)).toEqual(ids);
+      expect(b.inputs.filter((f) => f.startsWith('shared/vendors/'))).toEqual([]);
+      expect([...packages(b)].filter((p) => /^@octokit\/|^bottleneck$/.test(p))).toEqual([]);
+      expect(b.bytes).toBeLessThanOrEqual(LIMIT);
+    },
+    60_000,
+  );
+
   it.each([['seal.ts'], ['verify.ts']])(
     '%s holds no collector code and no vendor client, within 1 MB',
     async (file) => {

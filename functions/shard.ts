@@ -1,0 +1,125 @@
+/**
+ * The fan-out's second step (one item of the state machine's Distributed Map,
+ * infra/constructs/fan-out.ts): every AWS collector but `organization` over the shard's
+ * accounts only, each account reached through its member role, under the shard's own
+ * deadline (the Lambda's remaining time less a margin). A scope not finished by then is an
+ * `error` snapshot that says so, never a silent absence; a scope that failed is an `error`
+ * snapshot too (counted in SnapshotsFailed: the CollectionsFailed alarm). The invocation
+ * itself fails (the map retries the item, then fails the run) only when the locker cannot be
+ * written or nothing could be collected.
+ *
+ * Input (the map's ItemSelector): { shard: { id, accounts }, runId, defaultAccountId, scheduledFor }.
+ * Output: a few counts (the map discards them; the execution history keeps them).
+ *
+ * Environment: EVIDENCE_STORE, EVIDENCE_CONFIG, POWERTOOLS_* (service evidence-collect).
+ * IAM: the AWS collectors' read actions (for the evidence account itself), sts:AssumeRole on
+ * the member role in the organization's accounts and the listed ones, the locker's
+ * snapshots/ prefix (write-once).
+ */
+import * as z from 'zod';
+import awsConfig from '../shared/collectors/aws-config/collector.js';
+import cloudtrail from '../shared/collectors/cloudtrail/collector.js';
+import guardduty from '../shared/collectors/guardduty/collector.js';
+import iam from '../shared/collectors/iam/collector.js';
+import { COLLECTORS } from '../shared/collectors/registry.js';
+import { runAwsShard, shardCollectors } from '../shared/collectors/shards.js';
+import type { AnyRunnableCollector } from '../shared/collectors/types.js';
+import type { Config } from '../shared/config.js';
+import {
+  countSnapshots,
+  deadlineOf,
+  type FanOutDeps,
+  FanOutError,
+  type LambdaContext,
+  lazyRuntime,
+} from './fan-out.js';
+
+/**
+ * The code this function's bundle holds: the registered AWS collectors but `organization` (the
+ * plan's). Imported by name so that the bundler includes exactly these; a registered AWS
+ * collector missing here is refused before anything runs (`missingImplementations`), and
+ * test/infra/bundles.test.ts pins the list against the registry.
+ */
+export const SHARD_COLLECTORS: readonly AnyRunnableCollector[] = [guardduty, iam, awsConfig, cloudtrail];
+
+/** The AWS collectors this configuration enables that the shard has no code for. */
+export function missingImplementations(config: Config, bundled: readonly AnyRunnableCollector[]): string[] {
+  return shardCollectors(config, COLLECTORS).filter((id) => !bundled.some((c) => c.id === id));
+}
+
+const accountId = z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id');
+
+const ShardEvent = z.object({
+  shard: z.object({ id: z.string().min(1), accounts: z.array(accountId) }),
+  runId: z.string().regex(/^[0-9a-f]{12}$/, "expected the plan's run id (12 hex digits)"),
+  defaultAccountId: accountId,
+  scheduledFor: z.iso.datetime({ offset: true }).optional(),
+});
+
+export type ShardEvent = z.infer<typeof ShardEvent>;
+
+export interface ShardOutput {
+  shard: string;
+  accounts: number;
+  snapshots: number;
+  failed: number;
+  requests: number;
+}
+
+export function createHandler(
+  deps: FanOutDeps = {},
+): (event: unknown, context?: LambdaContext) => Promise<ShardOutput> {
+  const runtime = lazyRuntime(deps, SHARD_COLLECTORS);
+  return async (event, context) => {
+    const parsed = ShardEvent.safeParse(event);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new FanOutError(
+        `not a shard item: ${issue?.path.join('.') || '(top level)'}: ${issue?.message}; expected {"shard": {"id", "accounts": [...]}, "runId", "defaultAccountId"} (the state machine's ItemSelector)`,
+      );
+    }
+    const { shard, runId, defaultAccountId } = parsed.data;
+    const { config, locker, collectors, logger, clock, metrics } = runtime();
+    const missing = missingImplementations(config, collectors);
+    if (missing.length > 0) {
+      // Fail closed: an enabled AWS collector would otherwise be silently not collected.
+      throw new FanOutError(
+        `the shard function has no code for the AWS collector${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; import ${missing.length > 1 ? 'them' : 'it'} in functions/shard.ts (SHARD_COLLECTORS)`,
+      );
+    }
+    const deadline = deadlineOf(context, clock);
+    logger.info('shard start', { runId, shard: shard.id, accounts: shard.accounts.length });
+    try {
+      const summary = await runAwsShard({
+        config,
+        locker,
+        collectors,
+        clock,
+        logger,
+        runId,
+        shard,
+        defaultAccountId,
+        ...(deadline && { deadline }),
+      });
+      const { written, failed } = countSnapshots(metrics, summary);
+      const output: ShardOutput = {
+        shard: shard.id,
+        accounts: shard.accounts.length,
+        snapshots: written,
+        failed,
+        requests: summary.results.reduce((n, r) => n + r.requests, 0),
+      };
+      logger.info('shard done', { runId, ...output });
+      if (summary.skipped.length > 0) {
+        throw new FanOutError(
+          `shard ${shard.id}: nothing collected for ${summary.skipped.map((s) => `${s.collectors.join(', ')} (${s.reason})`).join('; ')}`,
+        );
+      }
+      return output;
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  };
+}
+
+export const handler = createHandler();
