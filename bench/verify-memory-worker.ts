@@ -1,6 +1,6 @@
 /**
  * One verification in a process of its own, so that its peak memory is its own:
- * `tsx bench/verify-memory-worker.ts <locker dir> <from> <to> <series>`. Prints one JSON line:
+ * `tsx bench/verify-memory-worker.ts <locker dir> <from> <to> <series> <audit start>`. Prints one JSON line:
  * peak RSS (the process's maxRSS: Node, tsx and the code included), peak V8 heap (sampled
  * every 10 ms and after each phase), the process's floor before verifying, wall time and
  * what verify saw. Started by verify.bench.ts with EVIDENCE_SIGNING_KEY_FILE set to the
@@ -13,8 +13,9 @@ import { DirectoryLocker } from '../shared/locker/directory.js';
 import { verify } from '../shared/verify/verify.js';
 import { memoryBenchCollectors, memoryBenchConfig } from './verify-memory-plan.js';
 
-const [dir, from, to, seriesText] = process.argv.slice(2);
-if (!dir || !from || !to || !seriesText) throw new Error('usage: verify-memory-worker.ts DIR FROM TO SERIES');
+const [dir, from, to, seriesText, start] = process.argv.slice(2);
+if (!dir || !from || !to || !seriesText || !start)
+  throw new Error('usage: verify-memory-worker.ts DIR FROM TO SERIES AUDIT_START');
 
 const heap = () => getHeapStatistics().used_heap_size;
 globalThis.gc?.();
@@ -26,7 +27,7 @@ const sample = setInterval(() => {
 const t = performance.now();
 const result = await verify({
   locker: new DirectoryLocker(dir),
-  config: memoryBenchConfig(from),
+  config: memoryBenchConfig(start),
   from,
   to,
   clock: fixedClock(`${to.slice(0, 4)}-12-31T23:00:00.000Z`),

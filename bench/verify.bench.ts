@@ -9,8 +9,9 @@
  *
  * `VERIFY_PART=memory` (or `requests`) runs one part only. The memory part seeds a directory
  * locker of 1,000 series × 730 days once (kept under the temp directory, reused by later
- * runs; VERIFY_MEMORY_DIR names another place) and runs verify in a child process per window
- * (the last 30 days, the whole period): its peak RSS and heap (bench/verify-memory-worker.ts).
+ * runs; VERIFY_MEMORY_DIR names another place, VERIFY_MEMORY_DAYS a shorter history) and runs
+ * verify in a child process per window (the last 30 days, the last 90 as the deployed verify
+ * function does, the whole period): its peak RSS and heap (bench/verify-memory-worker.ts).
  *
  * The emulator stamps every object with today's LastModified, so on S3 every snapshot of
  * the seeded (past) year is "backdated" (and so "late"): that count is expected here and
@@ -151,7 +152,8 @@ async function measure(name: string, locker: Locker): Promise<void> {
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const MEMORY_SERIES = 1_000;
 const MEMORY_FROM = '2024-01-01';
-const MEMORY_DAYS = 730;
+/** VERIFY_MEMORY_DAYS seeds a shorter history (the 30-day window's figure should not follow it). */
+const MEMORY_DAYS = Number(process.env.VERIFY_MEMORY_DAYS ?? 730);
 const MEMORY_TO = addDays(MEMORY_FROM, MEMORY_DAYS - 1);
 
 /** Seed (once) 1,000 series × 730 days on a directory locker, every day sealed and signed. */
@@ -242,9 +244,11 @@ async function memory(): Promise<void> {
   const { locker, key } = await seedMemoryLocker(root);
   for (const [label, from] of [
     ['last 30 days', addDays(MEMORY_TO, -29)],
+    ['last 90 days (the Lambda)', addDays(MEMORY_TO, -89)],
     [`whole period (${MEMORY_DAYS} days)`, MEMORY_FROM],
   ] as const) {
-    const f = await runMemoryWorker(key, [locker, from, MEMORY_TO, String(MEMORY_SERIES)]);
+    if (from < MEMORY_FROM) continue;
+    const f = await runMemoryWorker(key, [locker, from, MEMORY_TO, String(MEMORY_SERIES), MEMORY_FROM]);
     const problems =
       Object.entries(f.problems)
         .map(([k, n]) => `${k} ${n}`)
