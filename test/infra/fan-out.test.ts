@@ -4,6 +4,8 @@
  * JSON and its shape pinned here; test/functions/fan-out.test.ts runs the two handlers on
  * the emulator with exactly the input this definition's ItemSelector builds.
  */
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ORGANIZATION_READ_ACTIONS } from '../../shared/aws/organization.js';
@@ -348,6 +350,28 @@ describe('state machine', () => {
       });
     }
     expect(alarm!.AlarmDescription).toMatch(/redrive-execution/);
+  });
+});
+
+describe('cdk-nag with aws.organization', () => {
+  it('passes with every option on (every acknowledgement of the fan-out has a reason)', () => {
+    const { app } = synthApp({
+      ...ORG_CONFIG,
+      locker: { retentionDays: 730, encryption: 'SSE-KMS' },
+      aws: { ...ORG_CONFIG.aws!, memberStackSet: { targets: ['r-ab12'] } },
+      alerts: { emails: ['security@example.com'], dashboard: true },
+    });
+    const assembly = app.synth();
+    try {
+      const report = JSON.parse(
+        readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'),
+      );
+      expect(
+        (report.pluginReports ?? []).flatMap((r: { violations?: unknown[] }) => r.violations ?? []),
+      ).toEqual([]);
+    } finally {
+      rmSync(assembly.directory, { recursive: true, force: true });
+    }
   });
 });
 
