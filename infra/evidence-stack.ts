@@ -237,7 +237,7 @@ export class EvidenceStack extends Stack {
         ...common,
         ...SIZING.collector,
         handlerFile: 'collect.ts',
-        collector: c.id,
+        collector: c,
         serviceName: COLLECT_SERVICE,
         description: `Evidence Locker collector ${c.id}: ${c.description}`.slice(0, 256),
         ...(c.source === 'aws' && { roleName: collectorRoleName(c.id, Aws.REGION) }),

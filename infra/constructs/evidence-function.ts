@@ -44,12 +44,19 @@ export interface EvidenceLocker {
   readonly key?: kms.IKey | undefined;
 }
 
+/** The collector a collect function runs, as its bundling needs it. */
+export interface BundledCollector {
+  readonly id: string;
+  readonly source: string;
+}
+
 /**
  * How every function is bundled. `collector`: the collect function of that collector, whose
- * bundle defines `process.env.EVIDENCE_COLLECTOR` as its id, so that functions/collect.ts
- * imports that collector's code and no other's. test/infra/bundles.test.ts bundles with these.
+ * bundle defines `process.env.EVIDENCE_COLLECTOR` as its id and `process.env.EVIDENCE_COLLECTOR_SOURCE`
+ * as its source, so that functions/collect.ts imports that collector's code and its source's
+ * plumbing, nothing else. test/infra/bundles.test.ts bundles with these.
  */
-export function evidenceBundling(collector?: string) {
+export function evidenceBundling(collector?: BundledCollector) {
   return {
     forceDockerBundling: false,
     format: OutputFormat.ESM,
@@ -61,7 +68,10 @@ export function evidenceBundling(collector?: string) {
     // ESM output: give bundled CommonJS dependencies a `require`.
     banner: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
     ...(collector !== undefined && {
-      define: { 'process.env.EVIDENCE_COLLECTOR': JSON.stringify(collector) },
+      define: {
+        'process.env.EVIDENCE_COLLECTOR': JSON.stringify(collector.id),
+        'process.env.EVIDENCE_COLLECTOR_SOURCE': JSON.stringify(collector.source),
+      },
     }),
   } satisfies BundlingOptions;
 }
@@ -70,7 +80,7 @@ export interface EvidenceFunctionProps {
   /** Handler file under functions/, e.g. "collect.ts". */
   readonly handlerFile: string;
   /** The collector a collect.ts function runs: sets EVIDENCE_COLLECTOR and bundles its code alone. */
-  readonly collector?: string;
+  readonly collector?: BundledCollector;
   readonly description: string;
   /** The Powertools service name (log and metric dimension). */
   readonly serviceName: string;
@@ -131,7 +141,7 @@ export class EvidenceFunction extends NodejsFunction {
         // Stack traces point into functions/ and shared/, not into the minified bundle.
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
-        ...(props.collector !== undefined && { EVIDENCE_COLLECTOR: props.collector }),
+        ...(props.collector !== undefined && { EVIDENCE_COLLECTOR: props.collector.id }),
       },
       bundling: evidenceBundling(props.collector),
     });

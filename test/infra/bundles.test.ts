@@ -16,7 +16,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { EVIDENCE_RUNTIME, evidenceBundling, REPO_ROOT } from '../../infra/constructs/evidence-function.js';
 import { COLLECTORS } from '../../shared/collectors/registry.js';
 
-const LIMIT = 1024 * 1024;
+/** 1 MB, decimal: the stricter reading of the goal. */
+const LIMIT = 1_000_000;
 const IMPLEMENTATION = /^shared\/collectors\/([^/]+)\/collector\.ts$/;
 
 interface Bundle {
@@ -28,7 +29,7 @@ interface Bundle {
 }
 
 /** esbuild as CDK's NodejsFunction runs it for this function (bundle, platform node, the runtime's target). */
-async function bundle(handlerFile: string, collector?: string): Promise<Bundle> {
+async function bundle(handlerFile: string, collector?: { id: string; source: string }): Promise<Bundle> {
   const options = evidenceBundling(collector);
   const result = await build({
     entryPoints: [path.join(REPO_ROOT, 'functions', handlerFile)],
@@ -68,7 +69,8 @@ afterAll(() => {
 
 /** Import the bundle in a fresh node process, with the function's environment (no handler call). */
 function load(b: Bundle, env: Record<string, string>): { status: number | null; stderr: string } {
-  const script = `const m=await import(${JSON.stringify(b.file)});if(typeof m.handler!=='function')throw new Error('no handler');`;
+  // Only the message: Node would print the whole (minified, very long) source line of a throw.
+  const script = `try{const m=await import(${JSON.stringify(b.file)});if(typeof m.handler!=='function')throw new Error('no handler')}catch(e){process.stderr.write(String(e?.message));process.exit(1)}`;
   const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
     env: {
       PATH: process.env.PATH ?? '',
@@ -93,11 +95,15 @@ describe('function bundles', () => {
   it.each(COLLECTORS.map((c) => [c.id]))(
     'collect %s holds its own collector and no other, within 1 MB',
     async (id) => {
-      const b = await bundle('collect.ts', id);
+      const source = COLLECTORS.find((c) => c.id === id)!.source;
+      const b = await bundle('collect.ts', { id, source });
       expect(implementations(b)).toEqual([id]);
       expect(b.bytes).toBeLessThanOrEqual(LIMIT);
-      // Another source's client never comes along.
-      const source = COLLECTORS.find((c) => c.id === id)!.source;
+      // Another source's client or plumbing never comes along: an AWS collector reads no SSM
+      // parameter, an Okta or GitHub collector resolves no AWS account or organization.
+      const plumbing =
+        source === 'aws' ? ['@aws-sdk/client-ssm'] : ['@aws-sdk/client-sts', '@aws-sdk/client-organizations'];
+      expect([...packages(b)].filter((p) => plumbing.includes(p))).toEqual([]);
       if (source !== 'github') expect([...packages(b)].filter((p) => p.startsWith('@octokit/'))).toEqual([]);
       for (const other of ['okta', 'github'].filter((s) => s !== source))
         expect(b.inputs.filter((f) => f === `shared/vendors/${other}-client.ts`)).toEqual([]);
