@@ -23,6 +23,7 @@ import { fixedClock } from '../../shared/clock.js';
 import { loadCollectors } from '../../shared/collectors/implementations.js';
 import { COLLECTORS } from '../../shared/collectors/registry.js';
 import { runCollectors } from '../../shared/collectors/runner.js';
+import type { AnyCollector } from '../../shared/collectors/types.js';
 import type { Config } from '../../shared/config.js';
 import { canonicalBytes } from '../../shared/evidence/canonical.js';
 import { addDays, daysBetween } from '../../shared/evidence/days.js';
@@ -33,6 +34,7 @@ import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { type VerifyResult, verify } from '../../shared/verify/verify.js';
 import { testAccountId } from '../helpers/aws.js';
 import { awsTestConfig } from '../helpers/aws-collectors.js';
+import { runCli } from '../helpers/cli.js';
 import { makeSnapshot } from '../helpers/snapshots.js';
 
 const FROM = '2026-04-01';
@@ -110,6 +112,8 @@ function orgSnapshot(day: string, extra: Partial<Snapshot> = {}): Snapshot {
 }
 
 interface Plan {
+  /** The AWS collectors to write snapshots for (default iam and guardduty). */
+  aws?: readonly AnyCollector[];
   /** Leave out one snapshot: return false. */
   keep?: (series: string, day: string) => boolean;
   /** Replace the organization snapshot of a day (undefined: none). */
@@ -123,13 +127,11 @@ async function fill(locker: DirectoryLocker, from: string, to: string, plan: Pla
   for (const day of daysBetween(from, to)) {
     const org = plan.organization ? plan.organization(day) : orgSnapshot(day);
     if (org) keys.set(`organization/aws-organization@${day}`, (await writeSnapshot(locker, org, 730)).key);
-    const inScope = inventoryOn(day)
-      .accounts.filter((a) => a.inScope)
-      .map((a) => a.id);
-    const series = inScope.flatMap((a) => [
-      ['iam', `aws-${a}`],
-      ['guardduty', `aws-${a}-${REGION}`],
-    ]);
+    // What the collection writes from that day's inventory: each collector's own scopes.
+    const env = { defaultAccountId: MGMT, organization: { ...inventoryOn(day), requests: 0 } };
+    const series = (plan.aws ?? collectors.filter((c) => c.id !== 'organization')).flatMap((c) =>
+      c.scopes(config(), env).map((scope: { id: string }) => [c.id, scope.id]),
+    );
     for (const [collector, scope] of series as [string, string][]) {
       if (plan.keep && !plan.keep(`${collector}/${scope}`, day)) continue;
       const written = await writeSnapshot(
@@ -340,6 +342,79 @@ describe('verify derives the expected AWS series from each day’s organization 
     const outside = find(result, `iam/aws-${OUTSIDE}`)!;
     expect(outside).toMatchObject({ expectedFrom: FROM, expectedDays: 6, presentDays: 0 });
     expect(outside.missing).toEqual(daysBetween(FROM, TO));
+  });
+});
+
+describe('evidence verify with aws.organization (CLI, every AWS collector of the registry)', () => {
+  const AWS = COLLECTORS.filter((c) => c.source === 'aws' && c.id !== 'organization');
+  let dir: string;
+  let store: string;
+  let common: string[];
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'verify-org-cli-'));
+    store = path.join(dir, 'locker');
+    const cfg = path.join(dir, 'evidence.config.json');
+    await writeFile(
+      cfg,
+      JSON.stringify({
+        locker: { retentionDays: 730 },
+        aws: { regions: [REGION], organization: { excludeOus: ['ou-ex01-aaaaaaaa'] } },
+        auditPeriod: { start: FROM },
+      }),
+    );
+    common = ['--store', store, '--config', cfg];
+  });
+  const verifyCli = () =>
+    runCli(['verify', ...common, '--from', FROM, '--to', TO, '--json', '--no-report'], {
+      clock: '2026-04-09T00:00:00.000Z',
+    });
+
+  it('complete: exit 0; the organization snapshot of a day deleted: exit 1, naming it', async () => {
+    const keys = await fill(new DirectoryLocker(store), FROM, TO, { aws: AWS });
+    const complete = await verifyCli();
+    expect(complete.code, complete.stderr).toBe(0);
+    const key = keys.get('organization/aws-organization@2026-04-04')!;
+    await rm(file(store, key));
+    const run = await verifyCli();
+    expect(run.code).toBe(1);
+    const doc = JSON.parse(run.stdout);
+    expect(doc.integrity.map((p: { problem: string; key: string }) => `${p.problem} ${p.key}`)).toEqual([
+      `deleted ${key}`,
+    ]);
+    expect(
+      doc.series
+        .filter((s: { missing: string[] }) => s.missing.length)
+        .map((s: { collector: string; scope: string }) => `${s.collector}/${s.scope}`)
+        .sort(),
+    ).toEqual(['organization/aws-organization', ...AWS.map((c) => `${c.id}/aws-unresolved`)].sort());
+  });
+
+  it('a day without an organization snapshot, acknowledged for the organization and each unresolved series: exit 0', async () => {
+    await fill(new DirectoryLocker(store), FROM, TO, {
+      aws: AWS,
+      organization: (day) => (day === '2026-04-04' ? undefined : orgSnapshot(day)),
+    });
+    expect((await verifyCli()).code).toBe(1);
+    for (const series of ['organization/aws-organization', ...AWS.map((c) => `${c.id}/aws-unresolved`)]) {
+      const ack = await runCli(
+        [
+          'acknowledge',
+          ...common,
+          '--series',
+          series,
+          '--day',
+          '2026-04-04',
+          '--reason',
+          'Organizations API outage (INC-7)',
+          '--by',
+          'Jane Doe',
+        ],
+        { clock: '2026-04-09T00:00:00.000Z' },
+      );
+      expect(ack.code, `${series}: ${ack.stderr}`).toBe(0);
+    }
+    const run = await verifyCli();
+    expect(run.code, run.stdout).toBe(0);
   });
 });
 
