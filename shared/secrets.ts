@@ -57,8 +57,14 @@ function scrub(value: unknown): unknown {
     }
     return out ?? value;
   }
-  // A Date serializes as its ISO time (canonicalJson); any other object as its own entries.
+  // A Date serializes as its ISO time (canonicalJson); another object with toJSON (a URL, a
+  // Buffer) as what toJSON returns, as JSON.stringify would; any other object as its own entries.
   if (value instanceof Date) return value;
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') {
+    const json: unknown = toJSON.call(value);
+    if (json !== value) return scrub(json);
+  }
   const record = value as Record<string, unknown>;
   let out: Record<string, unknown> | undefined;
   for (const key of Object.keys(record)) {

@@ -58,6 +58,10 @@ describe('secrets', () => {
     const parsed = JSON.parse('{"__proto__":{"x":"s3cr3t-token-value"},"s3cr3t-token-value":1}');
 
     expect(redactDeep({ h: new Holder('s3cr3t-token-value') })).toEqual({ h: { token: REDACTED } });
+    // toJSON is honoured as JSON.stringify would: a URL is its href (scrubbed).
+    expect(redactDeep({ u: new URL('https://example.com/?t=s3cr3t-token-value') })).toEqual({
+      u: `https://example.com/?t=${REDACTED}`,
+    });
     const out = redactDeep(parsed) as Record<string, unknown>;
     expect(Object.keys(out).sort()).toEqual(['__proto__', REDACTED].sort());
     expect(JSON.stringify(out)).not.toContain('s3cr3t');

@@ -20,9 +20,6 @@ import type { CollectorContext, RunnableCollector } from '../types.js';
 import { type GitHubCollectorDeps, openGitHubClient } from './connect.js';
 import { github as declaration, type GitHubScope } from './declaration.js';
 
-export { type GitHubCollectorDeps, githubAuthFromEnv, openGitHubClient } from './connect.js';
-export { GITHUB_SECRET_VARIABLES, type GitHubScope, githubScopes } from './declaration.js';
-
 export interface LegacyProtection {
   pattern: string;
   requiresApprovingReviews: boolean;
