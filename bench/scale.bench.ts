@@ -22,6 +22,8 @@ import {
   MoveAccountCommand,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
+import { createHandler as createPlanHandler } from '../functions/plan.js';
+import { createHandler as createShardHandler } from '../functions/shard.js';
 import { startEmulator, useEmulatorAccount } from '../scripts/emulator.js';
 import { forgetAwsCredentials } from '../shared/aws/accounts.js';
 import { awsScopeEnvironment } from '../shared/aws/identity.js';
@@ -32,10 +34,11 @@ import { cloudTrailCollector } from '../shared/collectors/cloudtrail/collector.j
 import { guardDutyCollector } from '../shared/collectors/guardduty/collector.js';
 import { createIamCollector } from '../shared/collectors/iam/collector.js';
 import { organizationCollector } from '../shared/collectors/organization/collector.js';
-import { planAwsRun, runAwsShard } from '../shared/collectors/shards.js';
 import { mapLimit } from '../shared/concurrency.js';
 import { parseConfig } from '../shared/config.js';
+import { readSnapshot } from '../shared/evidence/read.js';
 import { DirectoryLocker } from '../shared/locker/directory.js';
+import { silentLogger } from '../shared/log.js';
 import { makeGitHubOrg, startGitHubServer } from '../test/servers/github-server.js';
 import { makeOktaOrg, startOktaServer } from '../test/servers/okta-server.js';
 import { latencyProxy } from './aws.bench.js';
@@ -182,7 +185,12 @@ async function awsOrganization(): Promise<void> {
 
     const config = parseConfig({
       locker: { retentionDays: 730 },
-      aws: { regions: [...DEFAULT_ENABLED_REGIONS], organization: {}, concurrency: 8 },
+      aws: {
+        regions: [...DEFAULT_ENABLED_REGIONS],
+        organization: {},
+        concurrency: 8,
+        fanOut: { shardAccounts, maxConcurrency: shardConcurrency },
+      },
       auditPeriod: { start: '2026-01-01' },
     });
     const collectors = [
@@ -197,43 +205,43 @@ async function awsOrganization(): Promise<void> {
     const sample = setInterval(() => {
       peakHeap = Math.max(peakHeap, getHeapStatistics().used_heap_size);
     }, 50);
+    // The Lambda handlers themselves (functions/plan.ts, functions/shard.ts), each shard fed
+    // what the Distributed Map's ItemSelector builds, with a shard Lambda's 15 minutes.
+    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+    const deps = { config, locker, collectors, clock: systemClock, logger: silentLogger };
+    const planHandler = createPlanHandler({ ...deps, scopeEnvironment: awsScopeEnvironment });
+    const shardHandler = createShardHandler(deps);
     const started = performance.now();
-    const plan = await planAwsRun({
-      config,
-      locker,
-      collectors,
-      clock: systemClock,
-      scopeEnvironment: awsScopeEnvironment,
-      shardAccounts,
-    });
+    const plan = await planHandler({}, { getRemainingTimeInMillis: () => 300_000 });
     const planMs = performance.now() - started;
     const shardFigures = await mapLimit(plan.shards, shardConcurrency, async (shard) => {
       const t = performance.now();
-      const run = await runAwsShard({
-        config,
-        locker,
-        collectors,
-        clock: systemClock,
-        shard,
-        defaultAccountId: plan.environment.defaultAccountId!,
-      });
+      const out = await shardHandler(
+        {
+          shard,
+          runId: plan.runId,
+          defaultAccountId: plan.defaultAccountId,
+          scheduledFor: plan.scheduledFor,
+        },
+        { getRemainingTimeInMillis: () => 900_000 },
+      );
       return {
         ms: performance.now() - t,
-        requests: run.results.reduce((n, r) => n + r.requests, 0),
-        snapshots: run.results.length,
-        failed: run.results.filter((r) => r.status !== 'ok').length,
+        requests: out.requests,
+        snapshots: out.snapshots,
+        failed: out.failed,
       };
     });
     const totalMs = performance.now() - started;
+    const organizationRequests = (await readSnapshot(locker, plan.organization.key)).snapshot.stats.requests;
     clearInterval(sample);
     const slowest = shardFigures.reduce((a, b) => (b.ms > a.ms ? b : a));
-    const requests =
-      shardFigures.reduce((n, f) => n + f.requests, 0) + plan.organization.results[0]!.requests;
+    const requests = shardFigures.reduce((n, f) => n + f.requests, 0) + organizationRequests;
     const snapshots = shardFigures.reduce((n, f) => n + f.snapshots, 0) + 1;
     const failed = shardFigures.reduce((n, f) => n + f.failed, 0);
     console.log(
       `aws     ${members + 1} accounts × ${config.aws!.regions.length} regions, 4 collectors, +80 ms a request: ` +
-        `plan (discovery + organization snapshot) ${(planMs / 1000).toFixed(1)} s, ${plan.organization.results[0]!.requests} requests; ` +
+        `plan (discovery + organization snapshot) ${(planMs / 1000).toFixed(1)} s, ${organizationRequests} requests; ` +
         `${plan.shards.length} shards of ${shardAccounts} accounts, ${shardConcurrency} at once: ` +
         `whole run ${(totalMs / 1000).toFixed(1)} s, ${requests} requests, ${snapshots} snapshots (${failed} not ok); ` +
         `slowest shard ${(slowest.ms / 1000).toFixed(1)} s (${slowest.requests} requests), median ${(median(shardFigures.map((f) => f.ms)) / 1000).toFixed(1)} s; ` +
