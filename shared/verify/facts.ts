@@ -52,10 +52,18 @@ export async function gatherFacts(
   let objectsRead = 0;
   let incomplete = 0;
   const report = (p: Omit<IntegrityProblem, 'series'>) => problems.push({ ...p, series: seriesOf(p.key) });
+  // One string per series, not one per snapshot (a two-year window holds hundreds of thousands).
+  const seriesIds = new Map<string, string>();
   const base = (key: string): Pick<SnapshotFacts, 'key' | 'parts' | 'series' | 'sealedBy'> => {
     const parts = parseSnapshotKey(key)!;
+    const id = seriesId(parts.collector, parts.scope);
+    let series = seriesIds.get(id);
+    if (series === undefined) {
+      series = id;
+      seriesIds.set(id, id);
+    }
     const sealedBy = chain.sealedBy.get(key);
-    return { key, parts, series: seriesId(parts.collector, parts.scope), ...(sealedBy && { sealedBy }) };
+    return { key, parts, series, ...(sealedBy && { sealedBy }) };
   };
   const read = async (key: string) => {
     objectsRead++;
@@ -97,7 +105,8 @@ export async function gatherFacts(
         facts.set(key, { ...current, ...definedOnly(entry), ...base(key) });
         return;
       }
-      facts.set(key, { ...entry, ...base(key) });
+      // The entry itself becomes the facts (the walk holds no other use for it): no copy per snapshot.
+      facts.set(key, Object.assign(entry, base(key)));
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;
       report({ key, problem: 'deleted', detail: 'listed, then no longer in the locker' });
