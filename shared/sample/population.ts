@@ -19,10 +19,11 @@ import type { Config } from '../config.js';
 import { NotFoundError } from '../errors.js';
 import { sha256Hex } from '../evidence/canonical.js';
 import { addDays, dayStart } from '../evidence/days.js';
-import { verifyChain } from '../evidence/digest.js';
+import { walkChain } from '../evidence/digest.js';
 import { listSnapshots } from '../evidence/listing.js';
 import { readSnapshot } from '../evidence/read.js';
 import { signingSettingsOf, trustedKeys } from '../evidence/signing.js';
+import { parseSnapshotKey } from '../evidence/snapshot.js';
 import type { Locker } from '../locker/types.js';
 import { csvCell, markdownCell, markdownCode } from '../text/escape.js';
 import type { EarlierRun } from './record.js';
@@ -88,14 +89,27 @@ export async function samplePopulation(input: {
   const notes: string[] = [];
   const trusted = await trustedKeys(locker, signingSettingsOf(config.locker));
   notes.push(...trusted.notes);
-  const chain = await verifyChain(locker, { trusted: trusted.keys });
+  // A day's snapshot covers the day before: read one day past the window. The whole chain is
+  // checked, but only the entries of the snapshots read are kept.
+  const last = addDays(to, 1);
+  const chain = await walkChain(locker, {
+    trusted: trusted.keys,
+    keep: (entry) => {
+      const parts = parseSnapshotKey(entry.key);
+      return (
+        parts !== undefined &&
+        parts.collector === population.collector &&
+        parts.day >= from &&
+        parts.day <= last
+      );
+    },
+  });
   const sealedBy = new Map<string, string>();
-  for (const d of chain.digests) for (const e of d.digest.snapshots) sealedBy.set(e.key, d.key);
+  for (const [key, d] of chain.sealedBy) sealedBy.set(key, d.key);
   if (chain.problems.length)
     notes.push(`the digest chain has ${chain.problems.length} problem(s): run evidence verify`);
 
-  // A day's snapshot covers the day before: read one day past the window.
-  const listed = await listSnapshots(locker, from, addDays(to, 1), { collectors: [population.collector] });
+  const listed = await listSnapshots(locker, from, last, { collectors: [population.collector] });
   const start = dayStart(from).toISOString();
   const end = dayStart(addDays(to, 1)).toISOString();
   const items = new Map<string, PopulationSample>();
