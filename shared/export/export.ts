@@ -15,6 +15,7 @@
  * The export never judges the evidence: a snapshot that is not sealed, or whose bytes differ
  * from its digest, is exported as found and `verify-export` names it.
  */
+import { createPublicKey } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -23,9 +24,9 @@ import { mapLimit } from '../concurrency.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { sha256Hex } from '../evidence/canonical.js';
 import { parseCompactInstant } from '../evidence/days.js';
-import { type DigestEntry, envelopeFields, parseDigestKey, verifyChain } from '../evidence/digest.js';
+import { type DigestEntry, envelopeFields, parseDigestKey, walkChain } from '../evidence/digest.js';
 import { listSnapshots } from '../evidence/listing.js';
-import type { Signer } from '../evidence/signing.js';
+import { type Signer, type TrustedKey, type TrustedKeys, trustedKeys } from '../evidence/signing.js';
 import { parseSnapshotKey, seriesId } from '../evidence/snapshot.js';
 import type { Locker } from '../locker/types.js';
 import { TOOL } from '../version.js';
@@ -72,6 +73,8 @@ export interface ExportOptions {
   signer: Signer;
   clock: Clock;
   concurrency?: number;
+  /** Keys trusted to sign digests (as sample and verify trust them); the export's signer is trusted too. Default: from the environment. */
+  trusted?: TrustedKeys;
 }
 
 export interface ExportResult {
@@ -100,13 +103,27 @@ export async function exportEvidence(options: ExportOptions): Promise<ExportResu
   const notes: string[] = [];
   const inWindow = (day: string | undefined) => day !== undefined && day >= from && day <= to;
 
-  // Digests: the whole chain is read (the window's snapshots are sealed by digests of their
-  // days, and a late snapshot by a later digest of the same day).
-  const chain = await verifyChain(locker);
+  // Digests: the whole chain is read and checked from its start (the window's snapshots are
+  // sealed by digests of their days, and a late snapshot by a later digest of the same day),
+  // but only the window's entries are kept: memory follows the window, not the history.
+  const trusted = new Map<string, TrustedKey>(options.trusted ?? (await trustedKeys(locker)).keys);
+  if (!trusted.has(signer.fingerprint))
+    trusted.set(signer.fingerprint, {
+      fingerprint: signer.fingerprint,
+      key: createPublicKey(signer.publicKeyPem()),
+      source: signer.source,
+    });
+  const chain = await walkChain(locker, {
+    trusted,
+    concurrency: width,
+    keep: (entry) => inWindow(parseSnapshotKey(entry.key)?.day),
+  });
   const sealedBy = new Map<string, { digest: string; entry: DigestEntry }>();
-  for (const d of chain.digests)
-    for (const entry of d.digest.snapshots) sealedBy.set(entry.key, { digest: d.key, entry });
+  for (const [key, entry] of chain.sealed) sealedBy.set(key, { digest: chain.sealedBy.get(key)!.key, entry });
   const last = chain.digests.at(-1);
+  // verify-export checks only the window's digests: a problem elsewhere in the chain is said here.
+  for (const p of chain.problems)
+    notes.push(`digest chain: ${p.key} ${p.problem}: ${p.detail} (run evidence verify)`);
 
   // Snapshots of the window: listed, plus sealed ones the listing no longer shows.
   const keys = new Set((await listSnapshots(locker, from, to, { concurrency: width })).map((o) => o.key));

@@ -19,12 +19,15 @@ import type { Config } from '../config.js';
 import { NotFoundError } from '../errors.js';
 import { sha256Hex } from '../evidence/canonical.js';
 import { addDays, dayStart } from '../evidence/days.js';
-import { verifyChain } from '../evidence/digest.js';
+import { walkChain } from '../evidence/digest.js';
 import { listSnapshots } from '../evidence/listing.js';
 import { readSnapshot } from '../evidence/read.js';
 import { signingSettingsOf, trustedKeys } from '../evidence/signing.js';
+import { parseSnapshotKey } from '../evidence/snapshot.js';
 import type { Locker } from '../locker/types.js';
 import { csvCell, markdownCell, markdownCode } from '../text/escape.js';
+import type { EarlierRun } from './record.js';
+import { earlierRunsMarkdown } from './workpaper.js';
 
 /**
  * Sample sizes for a population of occurrences: the count of occurrences in the window is
@@ -86,14 +89,27 @@ export async function samplePopulation(input: {
   const notes: string[] = [];
   const trusted = await trustedKeys(locker, signingSettingsOf(config.locker));
   notes.push(...trusted.notes);
-  const chain = await verifyChain(locker, { trusted: trusted.keys });
+  // A day's snapshot covers the day before: read one day past the window. The whole chain is
+  // checked, but only the entries of the snapshots read are kept.
+  const last = addDays(to, 1);
+  const chain = await walkChain(locker, {
+    trusted: trusted.keys,
+    keep: (entry) => {
+      const parts = parseSnapshotKey(entry.key);
+      return (
+        parts !== undefined &&
+        parts.collector === population.collector &&
+        parts.day >= from &&
+        parts.day <= last
+      );
+    },
+  });
   const sealedBy = new Map<string, string>();
-  for (const d of chain.digests) for (const e of d.digest.snapshots) sealedBy.set(e.key, d.key);
+  for (const [key, d] of chain.sealedBy) sealedBy.set(key, d.key);
   if (chain.problems.length)
     notes.push(`the digest chain has ${chain.problems.length} problem(s): run evidence verify`);
 
-  // A day's snapshot covers the day before: read one day past the window.
-  const listed = await listSnapshots(locker, from, addDays(to, 1), { collectors: [population.collector] });
+  const listed = await listSnapshots(locker, from, last, { collectors: [population.collector] });
   const start = dayStart(from).toISOString();
   const end = dayStart(addDays(to, 1)).toISOString();
   const items = new Map<string, PopulationSample>();
@@ -163,8 +179,16 @@ export async function samplePopulation(input: {
 export async function writePopulationWorkpaper(
   dir: string,
   report: PopulationReport,
-  rerun: string,
+  run: {
+    rerun: string;
+    /** SHA-256 of the configuration (canonical JSON) the run used. */
+    configSha256: string;
+    /** Where the run is recorded in the locker. */
+    recordKey: string;
+    earlier: readonly EarlierRun[];
+  },
 ): Promise<{ markdown: string; csv: string; json: string }> {
+  const { rerun } = run;
   const pass = report.samples.filter((s) => s.verdict === 'pass').length;
   const md = [
     `# Test of effectiveness: ${report.population} (${report.collector})`,
@@ -181,6 +205,8 @@ export async function writePopulationWorkpaper(
     rerun,
     '```',
     '',
+    `The run is recorded in the locker as ${markdownCode(run.recordKey)} (signed, write-once). Configuration SHA-256 ${markdownCode(run.configSha256)}: a re-run with this seed under a configuration with another hash is refused unless the change is accepted.`,
+    '',
     '## Samples',
     '',
     `| # | change | ${report.columns.map(markdownCell).join(' | ')} | verdict | detail | snapshot | SHA-256 |`,
@@ -190,6 +216,7 @@ export async function writePopulationWorkpaper(
         `| ${i + 1} | ${/^https:\/\/[^\s()<>|\\]+$/.test(s.url) ? `[${markdownCell(s.id)}](${s.url})` : markdownCell(s.id)} | ${report.columns.map((c) => markdownCell(s.fields[c] ?? '')).join(' | ')} | **${s.verdict}** | ${markdownCell(s.detail)} | ${markdownCell(s.key)} | ${markdownCell(s.sha256)} |`,
     ),
     '',
+    ...earlierRunsMarkdown(run.earlier),
     ...(report.notes.length ? ['## Notes', '', ...report.notes.map((n) => `- ${markdownCell(n)}`), ''] : []),
   ].join('\n');
   const csv = [

@@ -15,7 +15,7 @@ import { mapLimit } from '../concurrency.js';
 import type { Config } from '../config.js';
 import { errorMessage, NotFoundError } from '../errors.js';
 import { sha256Hex } from '../evidence/canonical.js';
-import { compareSealed, verifyChain } from '../evidence/digest.js';
+import { compareSealed, walkChain } from '../evidence/digest.js';
 import { listSnapshots } from '../evidence/listing.js';
 import { parseJson } from '../evidence/read.js';
 import { signingSettingsOf, trustedKeys } from '../evidence/signing.js';
@@ -165,16 +165,8 @@ export async function runSample(options: SampleOptions): Promise<SampleReport> {
   // Trust as verify does: the key file and pins of the configuration, never a key found only in the locker.
   const trusted = await trustedKeys(locker, signingSettingsOf(config.locker));
   notes.push(...trusted.notes);
-  const chain = await verifyChain(locker, { trusted: trusted.keys });
-  const sealedBy = new Map<string, string>();
-  for (const d of chain.digests) for (const e of d.digest.snapshots) sealedBy.set(e.key, d.key);
-  const brokenDigests = new Map<string, string>();
-  for (const p of chain.problems) brokenDigests.set(p.key, `${p.problem}: ${p.detail}`);
-  for (const p of chain.problems) notes.push(`digest chain: ${p.key} ${p.problem}: ${p.detail}`);
-
-  // 2. What the locker holds over the window, plus what the digests sealed there. Keys are
-  // day-first, so a month is one prefix: one listing (1,000 keys a page) per month of the
-  // window, or one per (day, collector) for a month the window only touches for a few days.
+  // The whole chain is checked, genesis to head (links, previous, sequence, signatures), but
+  // only the window's entries are kept: memory follows the window, not the locker's history.
   const collectorIds = [...new Set(checks.map((c) => c.collector))].sort();
   const inWindow = (key: string) => {
     const parts = parseSnapshotKey(key);
@@ -182,6 +174,20 @@ export async function runSample(options: SampleOptions): Promise<SampleReport> {
       parts !== undefined && parts.day >= from && parts.day <= to && collectorIds.includes(parts.collector)
     );
   };
+  const chain = await walkChain(locker, {
+    trusted: trusted.keys,
+    concurrency: width,
+    keep: (entry) => inWindow(entry.key),
+  });
+  const sealedBy = new Map<string, string>();
+  for (const [key, d] of chain.sealedBy) sealedBy.set(key, d.key);
+  const brokenDigests = new Map<string, string>();
+  for (const p of chain.problems) brokenDigests.set(p.key, `${p.problem}: ${p.detail}`);
+  for (const p of chain.problems) notes.push(`digest chain: ${p.key} ${p.problem}: ${p.detail}`);
+
+  // 2. What the locker holds over the window, plus what the digests sealed there. Keys are
+  // day-first, so a month is one prefix: one listing (1,000 keys a page) per month of the
+  // window, or one per (day, collector) for a month the window only touches for a few days.
   const index: DayIndex = { keys: new Map() };
   let misfiled = 0;
   const listed = await listSnapshots(locker, from, to, {

@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { loadSigner, signingSettingsOf } from '../../evidence/signing.js';
+import { loadSigner, signingSettingsOf, trustedKeys } from '../../evidence/signing.js';
 import { exportEvidence } from '../../export/export.js';
 import { windowOptions } from '../context.js';
 import { EXIT } from '../handle-error.js';
@@ -32,8 +32,12 @@ export const exportCommand: CommandSpec = {
     const config = ctx.loadConfig();
     const { from, to } = windowOptions(options, config, ctx.clock.now());
     const signer = await loadSigner(signingSettingsOf(config.locker));
+    const locker = ctx.openLocker();
+    // Trust as verify and sample do: the key file, KMS key and pins of the configuration.
+    const trusted = await trustedKeys(locker, signingSettingsOf(config.locker));
     const result = await exportEvidence({
-      locker: ctx.openLocker(),
+      locker,
+      trusted: trusted.keys,
       from,
       to,
       out: String(options.out),
