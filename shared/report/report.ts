@@ -21,7 +21,7 @@ import type { Config } from '../config.js';
 import { UsageError } from '../errors.js';
 import { canonicalJson, sha256Hex } from '../evidence/canonical.js';
 import { daysBetween } from '../evidence/days.js';
-import type { Signer } from '../evidence/signing.js';
+import { type Signer, signingSettingsOf, trustedKeys } from '../evidence/signing.js';
 import type { Locker } from '../locker/types.js';
 import { CONTROL_NAMES } from '../sample/controls.js';
 import { earlierRuns, sampleRunRecord, writeSampleRun } from '../sample/record.js';
@@ -107,7 +107,8 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
   });
 
   // The run is evidence too: recorded (and signed) in the locker before anything is written out.
-  const earlier = await earlierRuns(locker, from, to);
+  const trusted = await trustedKeys(locker, signingSettingsOf(config.locker));
+  const earlier = await earlierRuns(locker, from, to, trusted.keys);
   const configSha256 = sha256Hex(canonicalJson(config));
   const command = options.command ?? `npx evidence report --from ${from} --to ${to} --out ${dir}`;
   const recorded = await writeSampleRun(

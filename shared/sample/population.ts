@@ -26,6 +26,8 @@ import { signingSettingsOf, trustedKeys } from '../evidence/signing.js';
 import { parseSnapshotKey } from '../evidence/snapshot.js';
 import type { Locker } from '../locker/types.js';
 import { csvCell, markdownCell, markdownCode } from '../text/escape.js';
+import type { EarlierRun } from './record.js';
+import { earlierRunsMarkdown } from './workpaper.js';
 
 /**
  * Sample sizes for a population of occurrences: the count of occurrences in the window is
@@ -177,8 +179,16 @@ export async function samplePopulation(input: {
 export async function writePopulationWorkpaper(
   dir: string,
   report: PopulationReport,
-  rerun: string,
+  run: {
+    rerun: string;
+    /** SHA-256 of the configuration (canonical JSON) the run used. */
+    configSha256: string;
+    /** Where the run is recorded in the locker. */
+    recordKey: string;
+    earlier: readonly EarlierRun[];
+  },
 ): Promise<{ markdown: string; csv: string; json: string }> {
+  const { rerun } = run;
   const pass = report.samples.filter((s) => s.verdict === 'pass').length;
   const md = [
     `# Test of effectiveness: ${report.population} (${report.collector})`,
@@ -195,6 +205,8 @@ export async function writePopulationWorkpaper(
     rerun,
     '```',
     '',
+    `The run is recorded in the locker as ${markdownCode(run.recordKey)} (signed, write-once). Configuration SHA-256 ${markdownCode(run.configSha256)}: a re-run with this seed under a configuration with another hash is refused unless the change is accepted.`,
+    '',
     '## Samples',
     '',
     `| # | change | ${report.columns.map(markdownCell).join(' | ')} | verdict | detail | snapshot | SHA-256 |`,
@@ -204,6 +216,7 @@ export async function writePopulationWorkpaper(
         `| ${i + 1} | ${/^https:\/\/[^\s()<>|\\]+$/.test(s.url) ? `[${markdownCell(s.id)}](${s.url})` : markdownCell(s.id)} | ${report.columns.map((c) => markdownCell(s.fields[c] ?? '')).join(' | ')} | **${s.verdict}** | ${markdownCell(s.detail)} | ${markdownCell(s.key)} | ${markdownCell(s.sha256)} |`,
     ),
     '',
+    ...earlierRunsMarkdown(run.earlier),
     ...(report.notes.length ? ['## Notes', '', ...report.notes.map((n) => `- ${markdownCell(n)}`), ''] : []),
   ].join('\n');
   const csv = [

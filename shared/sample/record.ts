@@ -6,20 +6,38 @@
  *
  * so that a run over a window shows every earlier run over an overlapping one. Choosing a
  * favourable seed after seeing results ("seed shopping") is then visible to the auditor.
+ * Day samples (`sample --check/--control`, `report`) and occurrence samples (`sample
+ * --population`) share the prefix, the key layout, the signature and the listing.
+ *
+ * Each listed record's signature is judged against the trusted keys (never a key found only in
+ * the locker): an altered record, or one whose signature was swapped, shows as such.
+ *
+ * A re-run with the seed and window of a recorded run, under a configuration whose hash differs
+ * from the recorded one, is refused (ConfigChangedError) unless the user accepts the change:
+ * the configuration names the series and occurrences drawn from, so the draw would differ.
  */
-import { randomBytes } from 'node:crypto';
-import { AlreadyExistsError, NotFoundError } from '../errors.js';
+import { type KeyObject, randomBytes } from 'node:crypto';
+import { AlreadyExistsError, NotFoundError, UsageError } from '../errors.js';
 import { compactInstant, parseCompactInstant } from '../evidence/days.js';
-import { type Signer, writeSignature } from '../evidence/signing.js';
+import {
+  judgeSignature,
+  lockerKeys,
+  type Signer,
+  signatureKey,
+  type TrustedKeys,
+  writeSignature,
+} from '../evidence/signing.js';
 import { seriesId } from '../evidence/snapshot.js';
 import { writeRecord } from '../evidence/write.js';
 import type { Locker } from '../locker/types.js';
 import { TOOL } from '../version.js';
+import type { PopulationReport } from './population.js';
 import type { SampleReport } from './run.js';
 import type { SamplePlan } from './select.js';
 import { summarize } from './workpaper.js';
 
 const SAMPLE_RUN_SCHEMA = 'evidence.sample-run/1';
+const POPULATION_RUN_SCHEMA = 'evidence.population-sample-run/1';
 const SAMPLE_REPORT_PREFIX = 'reports/sample/';
 
 export interface SampleRunRecord {
@@ -50,8 +68,50 @@ export interface SampleRunRecord {
   }[];
   /** Earlier runs over an overlapping window, as listed when this one ran. */
   earlier: string[];
+  /** Recorded runs with this seed and window under another configuration, accepted by the user. */
+  configChangeAccepted?: AcceptedConfigChange[];
   tool: { name: string; version: string };
 }
+
+export interface AcceptedConfigChange {
+  key: string;
+  configSha256: string;
+}
+
+/** A `sample --population NAME` run: occurrences (merged changes), not days. */
+export interface PopulationRunRecord {
+  schema: typeof POPULATION_RUN_SCHEMA;
+  ranAt: string;
+  from: string;
+  to: string;
+  seed: string;
+  seedChosenBy: 'given' | 'generated';
+  population: string;
+  collector: string;
+  subject: string;
+  size: number;
+  sizeRule: string;
+  populationSize: number;
+  command: string;
+  configSha256: string;
+  store: string;
+  summary: { total: number; pass: number; fail: number; missing: number };
+  samples: {
+    id: string;
+    at: string;
+    key: string;
+    sha256: string;
+    digestKey: string | null;
+    verdict: string;
+    detail: string;
+  }[];
+  earlier: string[];
+  configChangeAccepted?: AcceptedConfigChange[];
+  tool: { name: string; version: string };
+}
+
+/** What the record's signature shows, judged against the trusted keys. */
+export type RecordSignature = 'valid' | 'unsigned' | 'bad-signature' | 'untrusted-key';
 
 export interface EarlierRun {
   key: string;
@@ -61,10 +121,15 @@ export interface EarlierRun {
   seed?: string;
   subject?: string;
   plan?: SamplePlan;
+  /** The population of a `sample --population` run (absent for day samples). */
+  population?: string;
+  configSha256?: string;
   summary?: SampleRunRecord['summary'];
   /** False when the record could not be read back (it is still listed). */
   readable: boolean;
+  /** True only when a trusted key's signature verifies the stored bytes. */
   signed: boolean;
+  signature: RecordSignature;
 }
 
 const KEY_RE =
@@ -80,8 +145,16 @@ export function parseSampleRunKey(key: string): { ranAt: string; from: string; t
   return { ranAt: parseCompactInstant(m[1]!)!, from: m[2]!, to: m[3]! };
 }
 
-/** Every recorded run whose window overlaps [from, to], oldest first, with what it found. */
-export async function earlierRuns(locker: Locker, from: string, to: string): Promise<EarlierRun[]> {
+/**
+ * Every recorded run whose window overlaps [from, to], oldest first, with what it found and
+ * whether a trusted key signed exactly the stored bytes.
+ */
+export async function earlierRuns(
+  locker: Locker,
+  from: string,
+  to: string,
+  trusted: TrustedKeys,
+): Promise<EarlierRun[]> {
   const keys = new Set<string>();
   const listed: { key: string; ranAt: string; from: string; to: string }[] = [];
   for await (const item of locker.list(SAMPLE_REPORT_PREFIX)) {
@@ -89,26 +162,123 @@ export async function earlierRuns(locker: Locker, from: string, to: string): Pro
     const parsed = parseSampleRunKey(item.key);
     if (parsed && parsed.from <= to && parsed.to >= from) listed.push({ key: item.key, ...parsed });
   }
+  let candidates: Map<string, KeyObject> | undefined;
   const out: EarlierRun[] = [];
   for (const run of listed) {
-    const signed = keys.has(`${run.key}.sig`);
+    let body: Buffer;
     try {
-      const doc = JSON.parse((await locker.get(run.key)).body.toString('utf8')) as Partial<SampleRunRecord>;
+      body = (await locker.get(run.key)).body;
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+      out.push({ ...run, readable: false, signed: false, signature: 'unsigned' });
+      continue;
+    }
+    let sig: Buffer | undefined;
+    if (keys.has(signatureKey(run.key))) {
+      try {
+        sig = (await locker.get(signatureKey(run.key))).body;
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+      }
+    }
+    let judged = judgeSignature(body, sig, trusted);
+    if (judged.status === 'bad-signature') {
+      // Name an untrusted signer rather than calling its signature bad.
+      candidates ??= await lockerKeys(locker);
+      judged = judgeSignature(body, sig, trusted, candidates);
+    }
+    const signature = judged.status;
+    try {
+      const doc = JSON.parse(body.toString('utf8')) as Partial<Omit<SampleRunRecord, 'schema'>> &
+        Partial<Omit<PopulationRunRecord, 'schema'>>;
       out.push({
         ...run,
-        ...(doc.seed !== undefined && { seed: doc.seed }),
-        ...(doc.subject !== undefined && { subject: doc.subject }),
+        ...(typeof doc.seed === 'string' && { seed: doc.seed }),
+        ...(typeof doc.subject === 'string' && { subject: doc.subject }),
         ...(doc.plan !== undefined && { plan: doc.plan }),
+        ...(typeof doc.population === 'string' && { population: doc.population }),
+        ...(typeof doc.configSha256 === 'string' && { configSha256: doc.configSha256 }),
         ...(doc.summary !== undefined && { summary: doc.summary }),
         readable: true,
-        signed,
+        signed: signature === 'valid',
+        signature,
       });
     } catch (err) {
-      if (!(err instanceof NotFoundError) && !(err instanceof SyntaxError)) throw err;
-      out.push({ ...run, readable: false, signed });
+      if (!(err instanceof SyntaxError)) throw err;
+      out.push({ ...run, readable: false, signed: signature === 'valid', signature });
     }
   }
   return out.sort((a, b) => (a.key < b.key ? -1 : 1));
+}
+
+/** One line for the CLI: when, window, seed, what, result, record and its signature. */
+export function describeEarlierRun(e: EarlierRun): string {
+  const what = e.population ? `population ${e.population}` : (e.subject ?? '');
+  const result = e.summary ? `${e.summary.pass}/${e.summary.total} pass` : 'unreadable';
+  const signature = e.signature === 'valid' ? '' : `, ${signatureWords(e.signature)}`;
+  return `${e.ranAt} ${e.from}..${e.to} seed ${e.seed ?? '?'} ${what}: ${result} (${e.key}${signature})`;
+}
+
+export function signatureWords(signature: RecordSignature): string {
+  switch (signature) {
+    case 'valid':
+      return 'signed';
+    case 'unsigned':
+      return 'UNSIGNED';
+    case 'bad-signature':
+      return 'BAD SIGNATURE: the record or its signature was altered';
+    case 'untrusted-key':
+      return 'signed by an UNTRUSTED key';
+  }
+}
+
+export class ConfigChangedError extends UsageError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigChangedError';
+  }
+}
+
+/**
+ * The recorded runs this one re-draws (same seed, same window, same kind: days, or the same
+ * population) whose configuration hash differs from `configSha256`. Unless `accept`, throws a
+ * ConfigChangedError naming both hashes; with `accept`, returns them for the record.
+ */
+export function checkConfigUnchanged(input: {
+  earlier: readonly EarlierRun[];
+  seed: string;
+  from: string;
+  to: string;
+  population?: string;
+  configSha256: string;
+  accept: boolean;
+}): AcceptedConfigChange[] {
+  const changed = input.earlier.filter(
+    (e) =>
+      e.seed === input.seed &&
+      e.from === input.from &&
+      e.to === input.to &&
+      e.population === input.population &&
+      e.configSha256 !== undefined &&
+      e.configSha256 !== input.configSha256,
+  );
+  if (changed.length === 0 || input.accept)
+    return changed.map((e) => ({ key: e.key, configSha256: e.configSha256! }));
+  const runs = changed
+    .map(
+      (e) =>
+        `  ${e.key} (ran ${e.ranAt}${e.signature === 'valid' ? '' : `, ${signatureWords(e.signature)}`}): configuration SHA-256 ${e.configSha256}`,
+    )
+    .join('\n');
+  throw new ConfigChangedError(
+    `seed ${input.seed} over ${input.from}..${input.to}${input.population ? ` (population ${input.population})` : ''} was drawn before under another configuration:\n` +
+      `${runs}\n` +
+      `  this run: configuration SHA-256 ${input.configSha256}\n` +
+      'The configuration names what is drawn from (accounts, regions, repositories, Okta groups and other sources are the series; ' +
+      'settings such as github.requiredApprovals or the change ticket pattern change the verdicts), so this run would not reproduce the recorded one. ' +
+      'Re-run with the configuration that run used (its file must hash to the recorded SHA-256), ' +
+      'or pass --accept-config-change to draw anyway (the new record and its workpaper then name the change).',
+  );
 }
 
 export interface RecordInput {
@@ -119,6 +289,7 @@ export interface RecordInput {
   command: string;
   configSha256: string;
   earlier: readonly EarlierRun[];
+  configChangeAccepted?: readonly AcceptedConfigChange[];
 }
 
 export function sampleRunRecord(input: RecordInput): SampleRunRecord {
@@ -147,6 +318,53 @@ export function sampleRunRecord(input: RecordInput): SampleRunRecord {
       detail: s.detail,
     })),
     earlier: input.earlier.map((e) => e.key),
+    ...(input.configChangeAccepted?.length && { configChangeAccepted: [...input.configChangeAccepted] }),
+    tool: { name: TOOL.name, version: TOOL.version },
+  };
+}
+
+export interface PopulationRecordInput {
+  report: PopulationReport;
+  ranAt: Date;
+  seedGenerated: boolean;
+  command: string;
+  configSha256: string;
+  store: string;
+  earlier: readonly EarlierRun[];
+  configChangeAccepted?: readonly AcceptedConfigChange[];
+}
+
+export function populationRunRecord(input: PopulationRecordInput): PopulationRunRecord {
+  const { report } = input;
+  const pass = report.samples.filter((s) => s.verdict === 'pass').length;
+  return {
+    schema: POPULATION_RUN_SCHEMA,
+    ranAt: input.ranAt.toISOString(),
+    from: report.from,
+    to: report.to,
+    seed: report.seed,
+    seedChosenBy: input.seedGenerated ? 'generated' : 'given',
+    population: report.population,
+    collector: report.collector,
+    subject: `population ${report.population}`,
+    size: report.size,
+    sizeRule: report.sizeRule,
+    populationSize: report.populationSize,
+    command: input.command,
+    configSha256: input.configSha256,
+    store: input.store,
+    summary: { total: report.samples.length, pass, fail: report.samples.length - pass, missing: 0 },
+    samples: report.samples.map((s) => ({
+      id: s.id,
+      at: s.at,
+      key: s.key,
+      sha256: s.sha256,
+      digestKey: s.digestKey,
+      verdict: s.verdict,
+      detail: s.detail,
+    })),
+    earlier: input.earlier.map((e) => e.key),
+    ...(input.configChangeAccepted?.length && { configChangeAccepted: [...input.configChangeAccepted] }),
     tool: { name: TOOL.name, version: TOOL.version },
   };
 }
@@ -157,7 +375,7 @@ export function sampleRunRecord(input: RecordInput): SampleRunRecord {
  */
 export async function writeSampleRun(
   locker: Locker,
-  record: SampleRunRecord,
+  record: SampleRunRecord | PopulationRunRecord,
   retentionDays: number,
   signer?: Signer,
 ): Promise<{ key: string; sha256: string; signature?: string }> {

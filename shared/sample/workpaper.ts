@@ -24,7 +24,7 @@ import { formatDays } from '../verify/findings.js';
 import { TOOL } from '../version.js';
 import { CONTROL_NATURE, controlTitle } from './controls.js';
 import { samplesCsv } from './csv.js';
-import type { EarlierRun } from './record.js';
+import { type EarlierRun, signatureWords } from './record.js';
 import type { SampleReport, SampleResult } from './run.js';
 import { ALGORITHM_TEXT, describePlan, pythonSnippet } from './select.js';
 import { SAMPLE_SIZE_SOURCE, SAMPLE_SIZES } from './sizes.js';
@@ -92,6 +92,27 @@ export function summarize(samples: readonly SampleResult[]) {
     notApplicable: samples.filter((s) => s.result === 'not-applicable').length,
     missing: samples.filter((s) => s.result === 'missing').length,
   };
+}
+
+/**
+ * The "Earlier sample runs" section (day and population workpapers alike): every recorded run
+ * over an overlapping window, with its signature as judged against the trusted keys.
+ */
+export function earlierRunsMarkdown(earlier: readonly EarlierRun[]): string[] {
+  const lines = ['## Earlier sample runs over this period', ''];
+  if (earlier.length === 0) return [...lines, 'None recorded in the locker before this run.', ''];
+  return [
+    ...lines,
+    'Every sample run is recorded in the locker; a seed chosen after seeing earlier results shows here.',
+    '',
+    '| ran at | period | seed | plan | result | record |',
+    '|---|---|---|---|---|---|',
+    ...earlier.map(
+      (e) =>
+        `| ${e.ranAt} | ${e.from} to ${e.to} | ${cell(e.seed ?? null)} | ${cell(e.plan ? describePlan(e.plan) : e.population ? `population ${e.population}` : null)} | ${e.summary ? `${e.summary.pass}/${e.summary.total} pass` : 'unreadable'} | ${markdownCode(e.key, { inTable: true })}${e.signature === 'valid' ? '' : ` (**${cell(signatureWords(e.signature))}**)`} |`,
+    ),
+    '',
+  ];
 }
 
 /** A table cell from data: inert text (see shared/text/escape.ts); empty shows as "—". */
@@ -395,22 +416,7 @@ export function workpaperMarkdown(input: WorkpaperInput): string {
       '',
     );
   }
-  push('## Earlier sample runs over this period', '');
-  const earlier = input.earlier ?? [];
-  if (earlier.length === 0) push('None recorded in the locker before this run.', '');
-  else {
-    push(
-      'Every sample run is recorded in the locker; a seed chosen after seeing earlier results shows here.',
-      '',
-      '| ran at | period | seed | plan | result | record |',
-      '|---|---|---|---|---|---|',
-      ...earlier.map(
-        (e) =>
-          `| ${e.ranAt} | ${e.from} to ${e.to} | ${cell(e.seed ?? null)} | ${cell(e.plan ? describePlan(e.plan) : null)} | ${e.summary ? `${e.summary.pass}/${e.summary.total} pass` : 'unreadable'} | ${markdownCode(e.key, { inTable: true })}${e.signed ? '' : ' (unsigned)'} |`,
-      ),
-      '',
-    );
-  }
+  push(...earlierRunsMarkdown(input.earlier ?? []));
   if (report.notes.length) {
     push('## Notes', '', ...report.notes.map((n) => `- ${prose(n)}`), '');
   }

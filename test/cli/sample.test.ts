@@ -280,6 +280,66 @@ describe('evidence sample', () => {
     expect(again.stderr).toContain('already holds workpaper.md');
   });
 
+  it('a re-run of a recorded seed under a changed configuration is refused (exit 2, both hashes), unless accepted; an altered record is flagged', async () => {
+    const argv = (seed: string, extra: string[] = []) => [
+      'sample',
+      '--check',
+      'fake-protected',
+      '--from',
+      '2026-02-01',
+      '--to',
+      '2026-02-03',
+      '--all',
+      '--seed',
+      seed,
+      ...base,
+      ...extra,
+    ];
+    const first = await runCli([...argv('r1'), '--json'], { clock: '2026-03-01T00:00:00.000Z' });
+    const recorded = JSON.parse(first.stdout).configSha256 as string;
+    // Another organization: another series, another population.
+    await writeFile(
+      config,
+      JSON.stringify({
+        locker: { retentionDays: 730 },
+        github: { org: 'acme-two' },
+        auditPeriod: { start: '2026-02-01' },
+      }),
+    );
+    const refused = await runCli(argv('r1'), { clock: '2026-03-01T01:00:00.000Z' });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      `reports/sample/20260301T000000000Z_2026-02-01_2026-02-03.json (ran 2026-03-01T00:00:00.000Z): configuration SHA-256 ${recorded}`,
+    );
+    expect(refused.stderr).toMatch(/this run: configuration SHA-256 [0-9a-f]{64}/);
+    expect(refused.stderr).toMatch(/would not reproduce the recorded one/);
+    expect(refused.stdout).toBe('');
+    const accepted = await runCli(argv('r1', ['--accept-config-change', '--out', path.join(dir, 'wpa')]), {
+      clock: '2026-03-01T02:00:00.000Z',
+    });
+    expect([0, 1]).toContain(accepted.code);
+    const record = JSON.parse(
+      await readFile(
+        path.join(store, 'reports/sample/20260301T020000000Z_2026-02-01_2026-02-03.json'),
+        'utf8',
+      ),
+    );
+    expect(record.configChangeAccepted).toEqual([
+      { key: 'reports/sample/20260301T000000000Z_2026-02-01_2026-02-03.json', configSha256: recorded },
+    ]);
+    expect(record.configSha256).not.toBe(recorded);
+    const md = await readFile(path.join(dir, 'wpa', 'workpaper.md'), 'utf8');
+    expect(md).toContain(`recorded configuration SHA-256 ${recorded}`);
+
+    // Altering the first record (its signature kept) is flagged in the listing of later runs.
+    const { chmod } = await import('node:fs/promises');
+    const file = path.join(store, 'reports/sample/20260301T000000000Z_2026-02-01_2026-02-03.json');
+    await chmod(file, 0o644);
+    await writeFile(file, (await readFile(file, 'utf8')).replace('"seed":"r1"', '"seed":"r0"'));
+    const later = await runCli(argv('r2'), { clock: '2026-03-01T03:00:00.000Z' });
+    expect(later.stderr).toMatch(/seed r0 fake-protected: .*BAD SIGNATURE/);
+  });
+
   it('bad usage: exit 2 naming the problem', async () => {
     const cases: [string[], RegExp][] = [
       [['sample', '--size', '3'], /exactly one of --check ID\[,ID\.\.\.\] or --control/],

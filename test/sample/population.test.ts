@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { execSync } from 'node:child_process';
+import { chmod, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -133,6 +134,137 @@ describe('sample --population changes', () => {
     expect(csv.split('\r\n')[0]).toBe(
       'id,url,author,approvers,merged by,merged at,linked record,emergency,verdict,detail,snapshot,sha256,digest',
     );
+  });
+
+  const draw = (seed: string, out: string | undefined, clock: string, extra: string[] = []) =>
+    runCli(
+      [
+        'sample',
+        '--population',
+        'changes',
+        '--from',
+        DAY,
+        '--to',
+        DAY,
+        '--seed',
+        seed,
+        '--store',
+        store,
+        '--config',
+        configFile,
+        ...(out ? ['--out', path.join(dir, out)] : []),
+        ...extra,
+      ],
+      { clock },
+    );
+
+  it('every run is recorded in the locker, signed and write-once; a second draw lists the first in its workpaper', async () => {
+    const first = await draw('audit-1', 'wp1', `${NEXT_DAY}T12:00:00.000Z`);
+    expect(first.code).toBe(1);
+    const key = `reports/sample/20260523T120000000Z_${DAY}_${DAY}.json`;
+    expect(first.stderr).toContain(`recorded in the locker: ${key} (signed)`);
+    const record = JSON.parse(await readFile(path.join(store, key), 'utf8'));
+    expect(record).toMatchObject({
+      schema: 'evidence.population-sample-run/1',
+      population: 'changes',
+      seed: 'audit-1',
+      seedChosenBy: 'given',
+      populationSize: 6,
+      size: 5,
+      earlier: [],
+    });
+    expect(record.samples).toHaveLength(5);
+    expect(record.configSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(record.command).toContain('--seed audit-1');
+    const keys = await readdir(path.join(store, 'keys'));
+    expect(
+      execSync(`openssl dgst -sha256 -verify keys/${keys[0]} -signature ${key}.sig ${key}`, {
+        cwd: store,
+        encoding: 'utf8',
+      }),
+    ).toBe('Verified OK\n');
+    const firstMd = await readFile(path.join(dir, 'wp1', 'workpaper.md'), 'utf8');
+    expect(firstMd).toContain('None recorded in the locker before this run.');
+    expect(firstMd).toContain(key);
+
+    // Seed shopping: a second draw with another seed, the same millisecond (write-once: a new key).
+    const second = await draw('audit-2', 'wp2', `${NEXT_DAY}T12:00:00.000Z`);
+    expect(second.stderr).toContain('1 earlier sample run(s) over this window');
+    expect(second.stderr).toMatch(/seed audit-1 population changes: \d\/5 pass/);
+    const secondKey = /recorded in the locker: (\S+)/.exec(second.stderr)![1]!;
+    expect(secondKey).not.toBe(key);
+    expect(secondKey).toMatch(
+      /^reports\/sample\/20260523T120000000Z-[0-9a-f]{8}_2026-05-22_2026-05-22\.json$/,
+    );
+    expect(JSON.parse(await readFile(path.join(store, key), 'utf8')).seed).toBe('audit-1'); // not overwritten
+    expect(JSON.parse(await readFile(path.join(store, secondKey), 'utf8')).earlier).toEqual([key]);
+    const md = await readFile(path.join(dir, 'wp2', 'workpaper.md'), 'utf8');
+    const earlier = md.split('## Earlier sample runs over this period')[1]!.split('\n## ')[0]!;
+    expect(earlier).toMatch(
+      /\| 2026-05-23T12:00:00\.000Z \| 2026-05-22 to 2026-05-22 \| audit-1 \| population changes \| \d\/5 pass \|/,
+    );
+    expect(earlier).not.toMatch(/SIGNATURE|UNSIGNED|UNTRUSTED/);
+  });
+
+  it('an altered population record is flagged wherever records are listed (CLI and workpaper)', async () => {
+    await draw('audit-1', undefined, `${NEXT_DAY}T12:00:00.000Z`);
+    const key = `reports/sample/20260523T120000000Z_${DAY}_${DAY}.json`;
+    const file = path.join(store, key);
+    const body = await readFile(file, 'utf8');
+    await chmod(file, 0o644);
+    // The forger makes the earlier draw look clean.
+    await writeFile(file, body.replace(/"pass": ?\d+/, '"pass": 5').replace(/"fail": ?\d+/, '"fail": 0'));
+    const next = await draw('audit-2', 'wp', `${NEXT_DAY}T13:00:00.000Z`);
+    expect(next.stderr).toMatch(
+      /seed audit-1 population changes: 5\/5 pass \(.*BAD SIGNATURE: the record or its signature was altered\)/,
+    );
+    const md = await readFile(path.join(dir, 'wp', 'workpaper.md'), 'utf8');
+    expect(md).toMatch(/audit-1 .*\*\*BAD SIGNATURE\\?: the record or its signature was altered\*\*/);
+    // A record with its signature removed reads as unsigned.
+    await chmod(`${file}.sig`, 0o644);
+    const { unlink } = await import('node:fs/promises');
+    await unlink(`${file}.sig`);
+    const again = await draw('audit-3', undefined, `${NEXT_DAY}T14:00:00.000Z`);
+    expect(again.stderr).toMatch(/seed audit-1 population changes: .*UNSIGNED/);
+  });
+
+  it('a re-run with a recorded seed under a changed configuration is refused naming both hashes, unless accepted', async () => {
+    const first = await draw('audit-1', undefined, `${NEXT_DAY}T12:00:00.000Z`, ['--json']);
+    const recorded = JSON.parse(first.stdout).configSha256 as string;
+    expect(recorded).toMatch(/^[0-9a-f]{64}$/);
+    // Same configuration, same seed: the re-run draws (and is recorded) without complaint.
+    const same = await draw('audit-1', undefined, `${NEXT_DAY}T12:30:00.000Z`);
+    expect(same.code).toBe(1);
+    expect(same.stderr).not.toMatch(/another configuration/);
+    // The ticket pattern changes what counts as a linked record: another configuration.
+    await writeFile(configFile, JSON.stringify(changesConfig({ ticketPattern: 'CHG-\\d{4}-\\d{4}' })));
+    const refused = await draw('audit-1', 'wp-refused', `${NEXT_DAY}T13:00:00.000Z`);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`configuration SHA-256 ${recorded}`);
+    const now = /this run: configuration SHA-256 ([0-9a-f]{64})/.exec(refused.stderr)?.[1];
+    expect(now).toMatch(/^[0-9a-f]{64}$/);
+    expect(now).not.toBe(recorded);
+    expect(refused.stderr).toMatch(/--accept-config-change/);
+    expect(refused.stderr).toMatch(/series|population|verdicts/);
+    const listed = await readdir(path.join(store, 'reports', 'sample'));
+    expect(listed.filter((f) => f.endsWith('.json'))).toHaveLength(2); // nothing recorded for the refused run
+    // Another seed is a new draw, not a re-run: no refusal.
+    const other = await draw('audit-9', undefined, `${NEXT_DAY}T13:30:00.000Z`);
+    expect(other.code).toBe(1);
+    // Accepted: drawn, and the record and workpaper name the change.
+    const accepted = await draw('audit-1', 'wp-accepted', `${NEXT_DAY}T14:00:00.000Z`, [
+      '--accept-config-change',
+    ]);
+    expect(accepted.code).toBe(1);
+    const key = /recorded in the locker: (\S+)/.exec(accepted.stderr)![1]!;
+    const record = JSON.parse(await readFile(path.join(store, key), 'utf8'));
+    expect(record.configSha256).toBe(now);
+    expect(record.configChangeAccepted).toEqual([
+      { key: `reports/sample/20260523T120000000Z_${DAY}_${DAY}.json`, configSha256: recorded },
+      { key: `reports/sample/20260523T123000000Z_${DAY}_${DAY}.json`, configSha256: recorded },
+    ]);
+    const md = await readFile(path.join(dir, 'wp-accepted', 'workpaper.md'), 'utf8');
+    expect(md).toContain(`recorded configuration SHA-256 ${recorded}`);
   });
 
   it('an unknown population is a usage error naming the known ones', async () => {

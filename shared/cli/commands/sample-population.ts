@@ -1,10 +1,20 @@
 /**
  * `sample --population NAME`: draw occurrences (merged changes), not days, from the snapshots
- * of the collector that holds them (shared/sample/population.ts), and write their workpaper.
+ * of the collector that holds them (shared/sample/population.ts), record the run in the locker
+ * (signed, write-once, like day samples: shared/sample/record.ts), and write its workpaper.
  */
 import { POPULATIONS } from '../../collectors/registry.js';
 import { UsageError } from '../../errors.js';
+import { canonicalJson, sha256Hex } from '../../evidence/canonical.js';
+import { loadSigner, signingSettingsOf, trustedKeys } from '../../evidence/signing.js';
 import { samplePopulation, writePopulationWorkpaper } from '../../sample/population.js';
+import {
+  checkConfigUnchanged,
+  describeEarlierRun,
+  earlierRuns,
+  populationRunRecord,
+  writeSampleRun,
+} from '../../sample/record.js';
 import { generateSeed, parseSeed } from '../../sample/select.js';
 import { assertNoWorkpaper } from '../../sample/workpaper.js';
 import { shellArg } from '../../text/escape.js';
@@ -36,6 +46,19 @@ export async function runPopulationSample(
   if (seedGiven === undefined)
     ctx.note(`seed ${seed} (generated: pass --seed ${seed} to draw the same sample again)\n`);
   const locker = ctx.openLocker();
+  const trusted = await trustedKeys(locker, signingSettingsOf(config.locker));
+  const earlier = await earlierRuns(locker, from, to, trusted.keys);
+  // A re-run of a recorded draw under a changed configuration is refused before anything runs.
+  const configSha256 = sha256Hex(canonicalJson(config));
+  const configChangeAccepted = checkConfigUnchanged({
+    earlier,
+    seed,
+    from,
+    to,
+    population: name,
+    configSha256,
+    accept: options.acceptConfigChange === true,
+  });
   const report = await samplePopulation({
     locker,
     config,
@@ -51,11 +74,33 @@ export async function runPopulationSample(
     (options.size !== undefined ? ` --size ${options.size}` : '') +
     ` --store ${shellArg(locker.url)}` +
     (configFile ? ` --config ${shellArg(configFile)}` : '');
+  for (const c of configChangeAccepted)
+    report.notes.push(
+      `the configuration changed since ${c.key} drew this seed over this window (recorded configuration SHA-256 ${c.configSha256}, now ${configSha256}); the change was accepted with --accept-config-change, so this sample need not reproduce that one.`,
+    );
+  const ranAt = ctx.clock.now();
+  const record = populationRunRecord({
+    report,
+    ranAt,
+    seedGenerated: seedGiven === undefined,
+    command: rerun,
+    configSha256,
+    store: locker.url,
+    earlier,
+    configChangeAccepted,
+  });
+  const signer = await loadSigner(signingSettingsOf(config.locker));
+  const recorded = await writeSampleRun(locker, record, config.locker.retentionDays, signer);
   const written = options.out
-    ? await writePopulationWorkpaper(String(options.out), report, rerun)
+    ? await writePopulationWorkpaper(String(options.out), report, {
+        rerun,
+        configSha256,
+        recordKey: recorded.key,
+        earlier,
+      })
     : undefined;
   const pass = report.samples.filter((s) => s.verdict === 'pass').length;
-  if (ctx.json) ctx.out(json({ ...report, command: rerun }));
+  if (ctx.json) ctx.out(json({ ...report, command: rerun, configSha256, record: recorded.key, earlier }));
   else {
     if (report.samples.length)
       ctx.out(
@@ -75,6 +120,11 @@ export async function runPopulationSample(
       `${report.samples.length} of ${report.populationSize} ${name} (${report.sizeRule}), ${from} to ${to}, seed ${seed}: ${pass} pass, ${report.samples.length - pass} fail\n`,
     );
     for (const note of report.notes) ctx.note(`note: ${note}\n`);
+    ctx.note(`recorded in the locker: ${recorded.key}${recorded.signature ? ' (signed)' : ''}\n`);
+    if (earlier.length) {
+      ctx.note(`${earlier.length} earlier sample run(s) over this window (the auditor sees them too):\n`);
+      for (const e of earlier) ctx.note(`  ${describeEarlierRun(e)}\n`);
+    }
     if (written) ctx.note(`workpaper: ${written.markdown}\n  also ${written.csv} and ${written.json}\n`);
   }
   return report.samples.length > 0 && pass === report.samples.length ? EXIT.ok : EXIT.problems;

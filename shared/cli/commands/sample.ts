@@ -5,9 +5,15 @@ import { COLLECTORS } from '../../collectors/registry.js';
 import { UsageError } from '../../errors.js';
 import { canonicalJson, sha256Hex } from '../../evidence/canonical.js';
 import { daysBetween } from '../../evidence/days.js';
-import { loadSigner, signingSettingsOf } from '../../evidence/signing.js';
+import { loadSigner, signingSettingsOf, trustedKeys } from '../../evidence/signing.js';
 import { seriesId } from '../../evidence/snapshot.js';
-import { earlierRuns, sampleRunRecord, writeSampleRun } from '../../sample/record.js';
+import {
+  checkConfigUnchanged,
+  describeEarlierRun,
+  earlierRuns,
+  sampleRunRecord,
+  writeSampleRun,
+} from '../../sample/record.js';
 import { runSample } from '../../sample/run.js';
 import { generateSeed, parseSeed, type SamplePlan } from '../../sample/select.js';
 import { FREQUENCIES, isFrequency, SAMPLE_SIZES, sampleSizeFor } from '../../sample/sizes.js';
@@ -121,6 +127,12 @@ export const sampleCommand: CommandSpec = {
       )
       .addOption(
         new Option(
+          '--accept-config-change',
+          'draw even though a recorded run with this seed and window used a configuration with another SHA-256 (the record says so)',
+        ),
+      )
+      .addOption(
+        new Option(
           '--out <dir>',
           'write workpaper.md, samples.csv and samples.json here (never over an existing workpaper)',
         ),
@@ -144,7 +156,18 @@ export const sampleCommand: CommandSpec = {
     }
 
     const locker = ctx.openLocker();
-    const earlier = await earlierRuns(locker, from, to);
+    const trusted = await trustedKeys(locker, signingSettingsOf(config.locker));
+    const earlier = await earlierRuns(locker, from, to, trusted.keys);
+    // A re-run of a recorded draw under a changed configuration is refused before anything runs.
+    const configSha256 = sha256Hex(canonicalJson(config));
+    const configChangeAccepted = checkConfigUnchanged({
+      earlier,
+      seed,
+      from,
+      to,
+      configSha256,
+      accept: options.acceptConfigChange === true,
+    });
     const report = await runSample({
       locker,
       config,
@@ -175,7 +198,10 @@ export const sampleCommand: CommandSpec = {
     const rerun =
       `npx evidence sample ${what} --from ${from} --to ${to} --seed ${seed} ${size} --store ${shellArg(locker.url)}` +
       (configFile ? ` --config ${shellArg(configFile)}` : '');
-    const configSha256 = sha256Hex(canonicalJson(config));
+    for (const c of configChangeAccepted)
+      report.notes.push(
+        `the configuration changed since ${c.key} drew this seed over this window (recorded configuration SHA-256 ${c.configSha256}, now ${configSha256}); the change was accepted with --accept-config-change, so this sample need not reproduce that one.`,
+      );
     const ranAt = ctx.clock.now();
     const record = sampleRunRecord({
       report,
@@ -185,6 +211,7 @@ export const sampleCommand: CommandSpec = {
       command: rerun,
       configSha256,
       earlier,
+      configChangeAccepted,
     });
     const signer = await loadSigner(signingSettingsOf(config.locker));
     const recorded = await writeSampleRun(locker, record, config.locker.retentionDays, signer);
@@ -230,10 +257,7 @@ export const sampleCommand: CommandSpec = {
       ctx.note(`recorded in the locker: ${recorded.key}${recorded.signature ? ' (signed)' : ''}\n`);
       if (earlier.length) {
         ctx.note(`${earlier.length} earlier sample run(s) over this window (the auditor sees them too):\n`);
-        for (const e of earlier)
-          ctx.note(
-            `  ${e.ranAt} ${e.from}..${e.to} seed ${e.seed ?? '?'} ${e.subject ?? ''}: ${e.summary ? `${e.summary.pass}/${e.summary.total} pass` : 'unreadable'} (${e.key})\n`,
-          );
+        for (const e of earlier) ctx.note(`  ${describeEarlierRun(e)}\n`);
       }
       if (written) ctx.note(`workpaper: ${written.markdown}\n  also ${written.csv} and ${written.json}\n`);
     }
