@@ -90,6 +90,8 @@ export interface ExportResult {
   fingerprint: string;
   /** Things found while exporting that verify-export will report (unsealed, deleted). */
   notes: string[];
+  /** Problems of the locker's digest chain anywhere from genesis to head (they are in `notes`). */
+  chainProblems: number;
   requests: number;
 }
 
@@ -234,6 +236,7 @@ export async function exportEvidence(options: ExportOptions): Promise<ExportResu
         digestHead,
         tool: `${TOOL.name} ${TOOL.version}`,
         example: ordered.find((r) => r.sha256 && r.digest),
+        problems: [...new Set(notes)].sort(),
       }),
       'utf8',
     ),
@@ -251,6 +254,7 @@ export async function exportEvidence(options: ExportOptions): Promise<ExportResu
     files: (await walk(dir)).length,
     fingerprint: signer.fingerprint,
     notes: [...new Set(notes)].sort(),
+    chainProblems: chain.problems.length,
     requests: locker.stats.requests - startRequests,
   };
 }

@@ -1,4 +1,5 @@
 /** VERIFY.md of an export: the exact commands, with this export's values filled in. */
+import { oneLine } from '../text/escape.js';
 import { EXPORT_FILES, type ExportRecord } from './export.js';
 
 export interface VerifyMdInput {
@@ -12,6 +13,8 @@ export interface VerifyMdInput {
   digestHead: { key: string; sha256: string } | null;
   tool: string;
   example: ExportRecord | undefined;
+  /** Problems the exporter found (digest chain, unsealed or deleted snapshots): said up front. */
+  problems: readonly string[];
 }
 
 export function verifyMarkdown(input: VerifyMdInput): string {
@@ -30,6 +33,21 @@ export function verifyMarkdown(input: VerifyMdInput): string {
       ? `- Head of the locker's digest chain when exported: \`${input.digestHead.key}\` (SHA-256 \`${input.digestHead.sha256}\`)`
       : "- The locker's digest chain was empty when exported.",
     '',
+    ...(input.problems.length
+      ? [
+          `## Problems found when exporting (${input.problems.length})`,
+          '',
+          'The exporter found these in the locker. The commands below prove only this packet; they cannot',
+          'show a problem outside it (e.g. a digest altered before the window), so these lines are the',
+          "service organisation's own record of them, signed with the rest (an indented block: literal text):",
+          '',
+          ...input.problems.map((p) => `    ${oneLine(p)}`),
+          '',
+        ]
+      : [
+          'No problem was found in the locker when exporting (digest chain from its start, every snapshot sealed).',
+          '',
+        ]),
     'Each command below needs only python3, openssl and coreutils, and no network. Run them in this directory.',
     '',
     '## 1. The key is the one you were given',

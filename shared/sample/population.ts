@@ -68,6 +68,8 @@ export interface PopulationReport {
   sizeRule: string;
   populationSize: number;
   snapshotsRead: number;
+  /** Problems of the digest chain anywhere from genesis to head: any makes the run fail. */
+  chainProblems: number;
   samples: PopulationSample[];
   notes: string[];
 }
@@ -170,6 +172,7 @@ export async function samplePopulation(input: {
     sizeRule,
     populationSize: all.length,
     snapshotsRead: read,
+    chainProblems: chain.problems.length,
     samples,
     notes,
   };

@@ -1,5 +1,5 @@
 /** `evidence export` and `evidence verify-export` through the CLI, in-process. */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -35,6 +35,30 @@ describe('evidence export / verify-export', () => {
   afterEach(() => {
     if (saved === undefined) delete process.env.EVIDENCE_SIGNING_KEY_FILE;
     else process.env.EVIDENCE_SIGNING_KEY_FILE = saved;
+  });
+
+  it('fails closed: a digest altered before the window is said on stderr and in VERIFY.md, and the export exits 1', async () => {
+    const digestDir = path.join(dir, 'locker', 'digests', '2026-02-01');
+    const [name] = (await readdir(digestDir)).filter((f) => f.endsWith('.json'));
+    const target = path.join(digestDir, name!);
+    const body = JSON.parse(await readFile(target, 'utf8'));
+    body.snapshots.pop();
+    await chmod(target, 0o644);
+    await writeFile(target, JSON.stringify(body));
+    const out = path.join(dir, 'export');
+    const run = await runCli(
+      ['export', '--from', '2026-02-02', '--to', '2026-02-02', '--out', out, ...base],
+      {
+        clock: '2026-02-10T00:00:00.000Z',
+      },
+    );
+    expect(run.stdout).toMatch(/exported 1 snapshot record/);
+    expect(run.stderr).toMatch(/note: digest chain: digests\/2026-02-01\/\S+ bad-signature/);
+    expect(run.stderr).toMatch(/the export is written, but the locker has 2 problem\(s\)/);
+    expect(run.code).toBe(1);
+    expect(await readFile(path.join(out, 'VERIFY.md'), 'utf8')).toMatch(
+      /## Problems found when exporting \(2\)[\s\S]*digests\/2026-02-01\/\S+ bad-signature/,
+    );
   });
 
   it('exports with the signing key; verify-export accepts it with the fingerprint, refuses it without', async () => {

@@ -5,7 +5,7 @@
  */
 import { execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -124,6 +124,36 @@ describe('evidence sample', () => {
     expect(run.stdout).toMatch(
       /1 sample\(s\) over 1 series, 2026-02-03 to 2026-02-03, seed s1: 1 pass, 0 fail, 0 missing/,
     );
+  });
+
+  it('fails closed: every sample passes, but a digest altered before the window makes the run exit 1', async () => {
+    const argv = [
+      'sample',
+      '--control',
+      'CC8.1',
+      '--from',
+      '2026-02-03',
+      '--to',
+      '2026-02-03',
+      '--per-month',
+      '3',
+      '--seed',
+      's1',
+      ...base,
+    ];
+    const digestDir = path.join(store, 'digests', '2026-02-01');
+    const [name] = (await readdir(digestDir)).filter((f) => f.endsWith('.json'));
+    const target = path.join(digestDir, name!);
+    const body = JSON.parse(await readFile(target, 'utf8'));
+    body.snapshots.pop();
+    await chmod(target, 0o644);
+    await writeFile(target, JSON.stringify(body));
+    const run = await runCli(argv, { clock: '2026-03-01T00:00:00.000Z' });
+    expect(run.stdout).toMatch(
+      /1 sample\(s\) over 1 series, 2026-02-03 to 2026-02-03, seed s1: 1 pass, 0 fail/,
+    );
+    expect(run.stderr).toMatch(/digest chain: digests\/2026-02-01\/\S+ bad-signature/);
+    expect(run.code).toBe(1);
   });
 
   it('no seed: generates one and prints it (on stderr with --json); --to defaults to yesterday', async () => {

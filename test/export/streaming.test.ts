@@ -93,5 +93,19 @@ describe('export streams the chain', () => {
     expect(result.notes.map((n) => n.split(':')[1]?.trim().split(' ').slice(0, 2).join(' ')).sort()).toEqual(
       [`${second} bad-signature`, `${third} chain-broken`].sort(),
     );
+    expect(result.chainProblems).toBe(2);
+    // The auditor's packet says so too: verify-export cannot see outside the window.
+    const verifyMd = await readFile(path.join(root, 'broken', 'VERIFY.md'), 'utf8');
+    expect(verifyMd).toContain('## Problems found when exporting (2)');
+    expect(verifyMd).toContain(second);
+    expect(verifyMd).toContain(third);
+  });
+
+  it('a clean export says in VERIFY.md that no problem was found', async () => {
+    const result = await exportWindow('clean');
+    expect(result.chainProblems).toBe(0);
+    const verifyMd = await readFile(path.join(root, 'clean', 'VERIFY.md'), 'utf8');
+    expect(verifyMd).toContain('No problem was found in the locker when exporting');
+    expect(verifyMd).not.toContain('Problems found when exporting');
   });
 });

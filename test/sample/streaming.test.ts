@@ -110,6 +110,7 @@ describe('sample streams the chain', () => {
       });
     const clean = await run();
     expect(clean.notes.some((n) => n.includes('digest chain'))).toBe(false);
+    expect(clean.chainProblems).toBe(0);
     const walk = await lastWalk();
     expect(walk.digests).toHaveLength(10);
     expect(new Set([...walk.sealed.keys()].map((k) => k.slice(10, 20)))).toEqual(
@@ -125,5 +126,6 @@ describe('sample streams the chain', () => {
     await writeFile(file(dir, first), JSON.stringify(body));
     const broken = await run();
     expect(broken.notes).toContain('the digest chain has 2 problem(s): run evidence verify');
+    expect(broken.chainProblems).toBe(2); // the CLI exits 1 on it (sample-population.ts)
   });
 });

@@ -52,7 +52,12 @@ export const exportCommand: CommandSpec = {
           `  verify with  npx evidence verify-export ${result.dir} --fingerprint ${result.fingerprint}\n`,
       );
       for (const note of result.notes) ctx.note(`note: ${note}\n`);
+      if (result.notes.length)
+        ctx.note(
+          `the export is written, but the locker has ${result.notes.length} problem(s) named above (the auditor sees them in VERIFY.md): run evidence verify\n`,
+        );
     }
-    return EXIT.ok;
+    // Fail closed: an export over a broken chain or unsealed/deleted snapshots is no clean packet.
+    return result.notes.length ? EXIT.problems : EXIT.ok;
   },
 };

@@ -261,6 +261,9 @@ export const sampleCommand: CommandSpec = {
       }
       if (written) ctx.note(`workpaper: ${written.markdown}\n  also ${written.csv} and ${written.json}\n`);
     }
+    // Fail closed: a digest chain that does not hold anywhere (even outside the sampled days)
+    // means the sealed record cannot be shown whole, so the run is no pass (the workpaper says why).
+    if (report.chain.problems.length > 0) return EXIT.problems;
     return summary.total > 0 && summary.pass === summary.total ? EXIT.ok : EXIT.problems;
   },
 };
