@@ -17,10 +17,6 @@
  * snapshots/ prefix (write-once).
  */
 import * as z from 'zod';
-import awsConfig from '../shared/collectors/aws-config/collector.js';
-import cloudtrail from '../shared/collectors/cloudtrail/collector.js';
-import guardduty from '../shared/collectors/guardduty/collector.js';
-import iam from '../shared/collectors/iam/collector.js';
 import { COLLECTORS } from '../shared/collectors/registry.js';
 import { runAwsShard, shardCollectors } from '../shared/collectors/shards.js';
 import type { AnyRunnableCollector } from '../shared/collectors/types.js';
@@ -33,14 +29,16 @@ import {
   type LambdaContext,
   lazyRuntime,
 } from './fan-out.js';
+import { SHARD_COLLECTORS } from './shard-collectors.generated.js';
 
 /**
  * The code this function's bundle holds: the registered AWS collectors but `organization` (the
- * plan's). Imported by name so that the bundler includes exactly these; a registered AWS
- * collector missing here is refused before anything runs (`missingImplementations`), and
- * test/infra/bundles.test.ts pins the list against the registry.
+ * plan's), imported by name in a module that `npm run docs` writes from the registry
+ * (test/collectors/contract.test.ts fails when it is stale; test/infra/bundles.test.ts pins the
+ * bundle against the registry). A registered AWS collector this bundle lacks anyway (a build
+ * from a stale module) is refused before anything runs (`missingImplementations`).
  */
-export const SHARD_COLLECTORS: readonly AnyRunnableCollector[] = [guardduty, iam, awsConfig, cloudtrail];
+export { SHARD_COLLECTORS };
 
 /** The AWS collectors this configuration enables that the shard has no code for. */
 export function missingImplementations(config: Config, bundled: readonly AnyRunnableCollector[]): string[] {
@@ -84,7 +82,7 @@ export function createHandler(
     if (missing.length > 0) {
       // Fail closed: an enabled AWS collector would otherwise be silently not collected.
       throw new FanOutError(
-        `the shard function has no code for the AWS collector${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; import ${missing.length > 1 ? 'them' : 'it'} in functions/shard.ts (SHARD_COLLECTORS)`,
+        `the shard function has no code for the AWS collector${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; run \`npm run docs\` (it writes functions/shard-collectors.generated.ts from the registry) and deploy again`,
       );
     }
     const deadline = deadlineOf(context, clock);

@@ -382,7 +382,7 @@ export class EvidenceStack extends Stack {
         : props.collectors
             .filter((c) => c.source === 'aws')
             .flatMap((c) => this.collectorFunctions.get(c.id) ?? []);
-      for (const fn of trusted) set.addDependency(fn.executionRole.node.defaultChild as iam.CfnRole);
+      for (const fn of trusted) set.addResourceDependency(fn.executionRole.node.defaultChild as iam.CfnRole);
     }
 
     new CfnOutput(this, 'LockerBucket', {

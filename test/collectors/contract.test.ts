@@ -8,7 +8,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { planCollectors } from '../../infra/config.js';
-import { registryBlocks, staleBlocks } from '../../scripts/registry-docs.js';
+import {
+  registryBlocks,
+  SHARD_COLLECTORS_FILE,
+  shardCollectorsModule,
+  staleBlocks,
+} from '../../scripts/registry-docs.js';
 import { allAwsReadActions } from '../../shared/aws/permissions.js';
 import { defineCheck, pass } from '../../shared/checks/types.js';
 import { loadCollector } from '../../shared/collectors/implementations.js';
@@ -106,17 +111,33 @@ describe('a new collector needs its folder and the registry line, nothing else',
     expect(blocks['check-procedures']).toContain('### `widgets-locked`: Widgets locked');
   });
 
-  it('no product file outside a collector folder imports from one, except the registry (and the fan-out bundles)', () => {
-    // The fan-out's two functions bundle several collectors' code, imported by name (a bundler
-    // cannot fold a list of paths): plan.ts the organization collector, shard.ts the other AWS
-    // collectors. A registered AWS collector missing from shard.ts fails test/infra/bundles.test.ts
-    // and makes the shard refuse to run (test/functions/fan-out.test.ts): one more line, never silence.
-    const bundlesByName = new Set(['functions/plan.ts', 'functions/shard.ts']);
+  it("an AWS collector's code reaches the fan-out shard through the generated module, no hand-kept import", () => {
+    const generated = shardCollectorsModule([...MODULES, widgets]);
+    expect(generated).toContain(
+      "import exampleWidgets from '../shared/collectors/example-widgets/collector.js';",
+    );
+    expect(generated).toMatch(/SHARD_COLLECTORS[^=]*= \[[^\]]*\bexampleWidgets\b[^\]]*\]/);
+    // The organization collector is the plan's; another source's collector is never the shard's.
+    expect(generated).not.toContain('/organization/');
+    const okta = shardCollectorsModule([
+      ...MODULES,
+      { ...widgets, collector: { ...widgetCollector, source: 'okta' } },
+    ]);
+    expect(okta).not.toContain('example-widgets');
+    expect(okta).toBe(shardCollectorsModule(MODULES));
+  });
+
+  it('no product file outside a collector folder imports from one, except the registry (and what is derived from it)', () => {
+    // The fan-out's shard bundles every AWS collector's code but organization's, imported by name
+    // (a bundler cannot fold a list of paths) in a module `npm run docs` writes from the registry,
+    // like the docs tables: stale, it fails the test below. plan.ts imports the organization
+    // collector, the one collector the fan-out is built around (not a list to keep).
+    const allowed = new Set(['functions/plan.ts', SHARD_COLLECTORS_FILE]);
     const offenders: string[] = [];
     for (const dir of ['shared', 'functions', 'infra', 'scripts']) {
       for (const file of sourceFiles(path.join(ROOT, dir))) {
         const rel = path.relative(ROOT, file);
-        if (bundlesByName.has(rel)) continue;
+        if (allowed.has(rel)) continue;
         if (rel === 'shared/collectors/registry.ts' || /^shared\/collectors\/[^/]+\//.test(rel)) continue;
         const text = readFileSync(file, 'utf8');
         if (/from '[^']*collectors\/[a-z0-9-]+\/[^']*'/.test(text)) offenders.push(rel);
@@ -182,7 +203,7 @@ describe('a new collector needs its folder and the registry line, nothing else',
   });
 });
 
-describe('README and docs tables derived from the registry', () => {
+describe('README and docs tables and the generated shard module derived from the registry', () => {
   it('are current (run `npm run docs` after changing a collector or a check)', () => {
     expect(staleBlocks()).toEqual([]);
   });

@@ -353,7 +353,7 @@ describe('fan-out handlers (emulator)', () => {
     ).rejects.toMatchObject({
       name: 'FanOutError',
       message: expect.stringMatching(
-        /no code for the AWS collectors aws-config, cloudtrail; import them in functions\/shard\.ts/,
+        /no code for the AWS collectors aws-config, cloudtrail; run `npm run docs` \(it writes functions\/shard-collectors\.generated\.ts/,
       ),
     });
     expect(await listAll(openLocker(`s3://${bucket}`), 'snapshots/')).toEqual([]);

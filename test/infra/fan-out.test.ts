@@ -353,6 +353,19 @@ describe('state machine', () => {
   });
 });
 
+describe('member role StackSet with aws.organization', () => {
+  it('is created after the shard role it trusts, and no other collector role (there is none)', () => {
+    const { evidence } = synthApp(
+      { ...ORG_CONFIG, aws: { ...ORG_CONFIG.aws!, memberStackSet: { targets: ['r-ab12'] } } },
+      { verify: false, nag: false },
+    );
+    const sets = Object.values(Template.fromStack(evidence).findResources('AWS::CloudFormation::StackSet'));
+    expect(sets).toHaveLength(1);
+    // IAM refuses a trust policy naming a principal that does not exist yet.
+    expect(sets[0]!.DependsOn).toEqual([expect.stringMatching(/^CollectAwsShardRole[0-9A-F]{8}$/)]);
+  });
+});
+
 describe('cdk-nag with aws.organization', () => {
   it('passes with every option on (every acknowledgement of the fan-out has a reason)', () => {
     const { app } = synthApp({
