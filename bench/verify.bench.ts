@@ -9,7 +9,8 @@
  *
  * `VERIFY_PART=memory` (or `requests`) runs one part only. The memory part seeds a directory
  * locker of 1,000 series × 730 days once (kept under the temp directory, reused by later
- * runs; VERIFY_MEMORY_DIR names another place, VERIFY_MEMORY_DAYS a shorter history) and runs
+ * runs; VERIFY_MEMORY_DIR names another place, VERIFY_MEMORY_DAYS a shorter history,
+ * VERIFY_MEMORY_SERIES fewer series, VERIFY_MEMORY_COMMANDS=verify,sample,export also sample and export) and runs
  * verify in a child process per window (the last 30 days, the last 90 as the deployed verify
  * function does, the whole period): its peak RSS and heap (bench/verify-memory-worker.ts).
  *
@@ -150,7 +151,10 @@ async function measure(name: string, locker: Locker): Promise<void> {
 }
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const MEMORY_SERIES = 1_000;
+/** VERIFY_MEMORY_SERIES seeds fewer series (a quicker seeding). */
+const MEMORY_SERIES = Number(process.env.VERIFY_MEMORY_SERIES ?? 1_000);
+/** VERIFY_MEMORY_COMMANDS=verify,sample,export: which commands to measure (sample and export over the last 30 days). */
+const MEMORY_COMMANDS = (process.env.VERIFY_MEMORY_COMMANDS ?? 'verify').split(',');
 const MEMORY_FROM = '2024-01-01';
 /** VERIFY_MEMORY_DAYS seeds a shorter history (the 30-day window's figure should not follow it). */
 const MEMORY_DAYS = Number(process.env.VERIFY_MEMORY_DAYS ?? 730);
@@ -242,21 +246,36 @@ async function memory(): Promise<void> {
     `verify's peak memory: ${MEMORY_SERIES} series × ${MEMORY_DAYS} days (${MEMORY_FROM}..${MEMORY_TO}) on a directory locker at ${root}, one verify per child process`,
   );
   const { locker, key } = await seedMemoryLocker(root);
-  for (const [label, from] of [
-    ['last 30 days', addDays(MEMORY_TO, -29)],
-    ['last 90 days (the Lambda)', addDays(MEMORY_TO, -89)],
-    [`whole period (${MEMORY_DAYS} days)`, MEMORY_FROM],
-  ] as const) {
+  const runs: [string, string, string][] = [];
+  for (const command of MEMORY_COMMANDS) {
+    if (command !== 'verify') {
+      runs.push([command, 'last 30 days', addDays(MEMORY_TO, -29)]);
+      continue;
+    }
+    runs.push(
+      [command, 'last 30 days', addDays(MEMORY_TO, -29)],
+      [command, 'last 90 days (the Lambda)', addDays(MEMORY_TO, -89)],
+      [command, `whole period (${MEMORY_DAYS} days)`, MEMORY_FROM],
+    );
+  }
+  for (const [command, label, from] of runs) {
     if (from < MEMORY_FROM) continue;
-    const f = await runMemoryWorker(key, [locker, from, MEMORY_TO, String(MEMORY_SERIES), MEMORY_FROM]);
+    const f = await runMemoryWorker(key, [
+      locker,
+      from,
+      MEMORY_TO,
+      String(MEMORY_SERIES),
+      MEMORY_FROM,
+      command,
+    ]);
     const problems =
       Object.entries(f.problems)
         .map(([k, n]) => `${k} ${n}`)
         .join(', ') || 'none';
     console.log(
-      `  window ${label.padEnd(26)} peak RSS ${mib(f.peakRss).padStart(8)} peak heap ${mib(f.peakHeap).padStart(8)} ` +
+      `  ${command.padEnd(6)} window ${label.padEnd(26)} peak RSS ${mib(f.peakRss).padStart(8)} peak heap ${mib(f.peakHeap).padStart(8)} ` +
         `(floor before verify: RSS ${mib(f.floorRss)}, heap ${mib(f.floorHeap)}) | ${(f.ms / 1000).toFixed(1)} s, ` +
-        `${f.digests} digests, ${f.snapshots} snapshots listed, ${f.series} series, ok ${f.ok}, ${f.gaps} gap days, problems: ${problems}`,
+        `${f.digests} digests, ${f.snapshots} snapshots (listed; sample: samples; export: records), ${f.series} series, ok ${f.ok}, ${f.gaps} gap days, problems: ${problems}`,
     );
   }
 }
