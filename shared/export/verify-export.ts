@@ -10,6 +10,7 @@ import { UsageError } from '../errors.js';
 import { sha256Hex } from '../evidence/canonical.js';
 import { Digest, parseDigestKey } from '../evidence/digest.js';
 import { parseSnapshotKey } from '../evidence/snapshot.js';
+import { parseSampleRunKey } from '../sample/record.js';
 import { checkChain } from './chain.js';
 import { EXPORT_FILES, walk } from './export.js';
 
@@ -224,6 +225,25 @@ export async function verifyExport(options: VerifyExportOptions): Promise<Verify
         problem: 'unsigned',
         file: `${lockerDir}/${k}`,
         detail: `${lockerDir}/${k}.sig is not in the export: the digest is not signed`,
+      });
+  }
+  // Sample-run records (reports/sample/, day and population samples alike) are signed when
+  // written: one altered, or without its signature, is not what the sampler recorded.
+  for (const file of files) {
+    const rel = file.slice(lockerDir.length + 1);
+    if (!file.startsWith(`${lockerDir}/`) || !parseSampleRunKey(rel)) continue;
+    const sig = await read(`${file}.sig`);
+    if (!sig)
+      report({
+        problem: 'unsigned',
+        file,
+        detail: `${file}.sig is not in the export: the sample run's record is not signed`,
+      });
+    else if (key && !verifies(key, (await read(file))!, sig))
+      report({
+        problem: 'bad-signature',
+        file,
+        detail: `${file}.sig is not a valid signature of it by key ${fingerprint}: the sample run's record or its signature was changed`,
       });
   }
   const entering: string[] = [];

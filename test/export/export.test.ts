@@ -15,6 +15,7 @@ import { chainRecords, checkChain, pythonJson } from '../../shared/export/chain.
 import { exportEvidence } from '../../shared/export/export.js';
 import { verifyExport } from '../../shared/export/verify-export.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
+import { type PopulationRunRecord, writeSampleRun } from '../../shared/sample/record.js';
 import { writeFake } from '../sample/fakes.js';
 
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'seeds');
@@ -320,5 +321,62 @@ describe('evidence export', () => {
     expect(result.problems).toEqual([
       expect.objectContaining({ problem: 'record-mismatch', file: `locker/${key}` }),
     ]);
+  });
+
+  it('sample-run records (population and day) travel signed; one altered or unsigned in the locker is named', async () => {
+    const record = (seed: string): PopulationRunRecord => ({
+      schema: 'evidence.population-sample-run/1',
+      ranAt: '2026-02-05T00:00:00.000Z',
+      from: '2026-02-01',
+      to: '2026-02-03',
+      seed,
+      seedChosenBy: 'given',
+      population: 'changes',
+      collector: 'github-changes',
+      subject: 'population changes',
+      size: 0,
+      sizeRule: '--size 1',
+      populationSize: 0,
+      command: `npx evidence sample --population changes --seed ${seed}`,
+      configSha256: '0'.repeat(64),
+      store: locker.url,
+      summary: { total: 0, pass: 0, fail: 0, missing: 0 },
+      samples: [],
+      earlier: [],
+      tool: { name: 'evidence-locker', version: 'test' },
+    });
+    const a = await writeSampleRun(locker, record('s1'), 730, signer);
+    const b = await writeSampleRun(locker, record('s2'), 730, signer);
+    const exportTo = async (name: string) => {
+      const dir = path.join(root, name);
+      await exportEvidence({
+        locker,
+        from: '2026-02-01',
+        to: '2026-02-03',
+        out: dir,
+        signer,
+        clock: fixedClock('2026-02-10T00:00:00Z'),
+      });
+      return verifyExport({ dir, trusted });
+    };
+    const clean = await exportTo('export-clean');
+    expect(clean.problems).toEqual([]);
+    // The forger edits one record (keeping its signature) and drops the other's signature.
+    const fileA = path.join(locker.url, ...a.key.split('/'));
+    await chmod(fileA, 0o644);
+    await writeFile(fileA, (await readFile(fileA, 'utf8')).replace(/"seed": ?"s1"/, '"seed":"s9"'));
+    const sigB = path.join(locker.url, ...`${b.key}.sig`.split('/'));
+    await chmod(sigB, 0o644);
+    await unlink(sigB);
+    const result = await verifyExport({ dir: path.join(root, 'export-clean'), trusted });
+    expect(result.problems).toEqual([]); // the export already made is unaffected
+    const tampered = await exportTo('export-tampered');
+    expect(tampered.problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ problem: 'bad-signature', file: `locker/${a.key}` }),
+        expect.objectContaining({ problem: 'unsigned', file: `locker/${b.key}` }),
+      ]),
+    );
+    expect(tampered.problems).toHaveLength(2);
   });
 });
