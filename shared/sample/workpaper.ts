@@ -351,7 +351,9 @@ export function workpaperMarkdown(input: WorkpaperInput): string {
     ...sizeRationale(report, report.series.length),
     '- Algorithm (seeded, reproducible by hand):',
     ...ALGORITHM_TEXT.map((t, i) => `    ${i + 1}. ${prose(t)}`),
-    '- Re-run (draws the same samples; the configuration names the series):',
+    input.configSha256
+      ? `- Re-run (draws the same samples; the configuration names the series, and a re-run whose configuration does not hash to ${code(input.configSha256)} is refused unless the change is accepted):`
+      : '- Re-run (draws the same samples; the configuration names the series):',
     '',
     ...fencedBlock('shell', [input.rerun]),
     '',
