@@ -370,6 +370,35 @@ describe('evidence sample', () => {
     expect(later.stderr).toMatch(/seed r0 fake-protected: .*BAD SIGNATURE/);
   });
 
+  it('an earlier run signed by a key this machine does not trust is listed as UNTRUSTED, never as signed', async () => {
+    const argv = (seed: string) => [
+      'sample',
+      '--check',
+      'fake-protected',
+      '--from',
+      '2026-02-01',
+      '--to',
+      '2026-02-03',
+      '--all',
+      '--seed',
+      seed,
+      ...base,
+    ];
+    const saved = process.env.EVIDENCE_SIGNING_KEY_FILE;
+    try {
+      // The first run is signed by another key (whose public half lands in the locker's keys/).
+      process.env.EVIDENCE_SIGNING_KEY_FILE = path.join(dir, 'other-signing-key.pem');
+      const first = await runCli(argv('u1'), { clock: '2026-03-01T00:00:00.000Z' });
+      expect(first.stderr).toContain('(signed)');
+    } finally {
+      if (saved === undefined) delete process.env.EVIDENCE_SIGNING_KEY_FILE;
+      else process.env.EVIDENCE_SIGNING_KEY_FILE = saved;
+    }
+    const later = await runCli(argv('u2'), { clock: '2026-03-01T01:00:00.000Z' });
+    expect(later.stderr).toContain('1 earlier sample run(s) over this window');
+    expect(later.stderr).toMatch(/seed u1 fake-protected: .*signed by an UNTRUSTED key/);
+  });
+
   it('bad usage: exit 2 naming the problem', async () => {
     const cases: [string[], RegExp][] = [
       [['sample', '--size', '3'], /exactly one of --check ID\[,ID\.\.\.\] or --control/],
