@@ -5,7 +5,7 @@
  * scripts/setup-browser.sh.
  */
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -184,5 +184,45 @@ describe('evidence report', () => {
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     expect(requests).toEqual([url]);
     await page.close();
+  });
+});
+
+describe('evidence report fails closed on the chain', () => {
+  it('every day of the window passes, but a digest altered before the window makes it no pass, and the page says so', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'report-chain-'));
+    const locker = new DirectoryLocker(path.join(dir, 'locker'));
+    const config = { ...fakeConfig, auditPeriod: { start: '2026-03-01' } };
+    for (const day of ['2026-03-01', '2026-03-02', '2026-03-03', '2026-03-04']) {
+      await writeFake(locker, 'github-acme', `${day}T00:05:00.000Z`, [{ name: 'api', protected: true }]);
+      await seal(locker, { day, clock: fixedClock(`${day}T23:00:00.000Z`), retentionDays: 730 });
+    }
+    const run = (out: string) =>
+      report({
+        locker,
+        config,
+        from: '2026-03-03',
+        to: '2026-03-04',
+        out: path.join(dir, out),
+        clock: fixedClock('2026-03-10T00:00:00.000Z'),
+        checks: [fakeCheck],
+        collectors: [fakeCollector],
+      });
+    const clean = await run('clean');
+    expect(clean.ok).toBe(true);
+    expect(clean.summary).toMatchObject({ total: 2, pass: 2 });
+
+    const digestDir = path.join(locker.url, 'digests', '2026-03-01');
+    const [name] = (await readdir(digestDir)).filter((f) => f.endsWith('.json'));
+    const target = path.join(digestDir, name!);
+    const body = JSON.parse(await readFile(target, 'utf8'));
+    body.snapshots.pop();
+    await chmod(target, 0o644);
+    await writeFile(target, JSON.stringify(body));
+
+    const broken = await run('broken');
+    expect(broken.summary).toMatchObject({ total: 2, pass: 2 });
+    expect(broken.ok).toBe(false);
+    const html = await readFile(broken.html, 'utf8');
+    expect(html).toContain(`digests/2026-03-01/${name}`);
   });
 });
