@@ -5,23 +5,15 @@
  */
 import { POPULATIONS } from '../../collectors/registry.js';
 import { UsageError } from '../../errors.js';
-import { canonicalJson, sha256Hex } from '../../evidence/canonical.js';
-import { loadSigner, signingSettingsOf, trustedKeys } from '../../evidence/signing.js';
 import { samplePopulation, writePopulationWorkpaper } from '../../sample/population.js';
-import {
-  checkConfigUnchanged,
-  describeEarlierRun,
-  earlierRuns,
-  populationRunRecord,
-  writeSampleRun,
-} from '../../sample/record.js';
-import { generateSeed, parseSeed } from '../../sample/select.js';
+import { populationRunRecord } from '../../sample/record.js';
 import { assertNoWorkpaper } from '../../sample/workpaper.js';
 import { shellArg } from '../../text/escape.js';
 import type { CliContext } from '../context.js';
 import { windowOptions } from '../context.js';
 import { EXIT } from '../handle-error.js';
 import { json, table } from '../output.js';
+import { configChangeNotes, noteSampleRun, recordSampleRun, startSampleRun } from './sample-run.js';
 
 export async function runPopulationSample(
   ctx: CliContext,
@@ -41,24 +33,14 @@ export async function runPopulationSample(
   const config = ctx.loadConfig();
   const { from, to } = windowOptions(options, config, ctx.clock.now());
   if (options.out) await assertNoWorkpaper(String(options.out));
-  const seedGiven = options.seed as string | undefined;
-  const seed = seedGiven === undefined ? generateSeed() : parseSeed(seedGiven);
-  if (seedGiven === undefined)
-    ctx.note(`seed ${seed} (generated: pass --seed ${seed} to draw the same sample again)\n`);
-  const locker = ctx.openLocker();
-  const trusted = await trustedKeys(locker, signingSettingsOf(config.locker));
-  const earlier = await earlierRuns(locker, from, to, trusted.keys);
-  // A re-run of a recorded draw under a changed configuration is refused before anything runs.
-  const configSha256 = sha256Hex(canonicalJson(config));
-  const configChangeAccepted = checkConfigUnchanged({
-    earlier,
-    seed,
+  const start = await startSampleRun(ctx, config, {
+    options,
     from,
     to,
     population: name,
-    configSha256,
-    accept: options.acceptConfigChange === true,
+    announceSeed: (text) => ctx.note(text),
   });
+  const { seed, locker, earlier, configSha256, configChangeAccepted } = start;
   const report = await samplePopulation({
     locker,
     config,
@@ -74,23 +56,19 @@ export async function runPopulationSample(
     (options.size !== undefined ? ` --size ${options.size}` : '') +
     ` --store ${shellArg(locker.url)}` +
     (configFile ? ` --config ${shellArg(configFile)}` : '');
-  for (const c of configChangeAccepted)
-    report.notes.push(
-      `the configuration changed since ${c.key} drew this seed over this window (recorded configuration SHA-256 ${c.configSha256}, now ${configSha256}); the change was accepted with --accept-config-change, so this sample need not reproduce that one.`,
-    );
+  report.notes.push(...configChangeNotes(start));
   const ranAt = ctx.clock.now();
   const record = populationRunRecord({
     report,
     ranAt,
-    seedGenerated: seedGiven === undefined,
+    seedGenerated: start.seedGenerated,
     command: rerun,
     configSha256,
     store: locker.url,
     earlier,
     configChangeAccepted,
   });
-  const signer = await loadSigner(signingSettingsOf(config.locker));
-  const recorded = await writeSampleRun(locker, record, config.locker.retentionDays, signer);
+  const recorded = await recordSampleRun(config, locker, record);
   const written = options.out
     ? await writePopulationWorkpaper(String(options.out), report, {
         rerun,
@@ -119,13 +97,7 @@ export async function runPopulationSample(
     ctx.out(
       `${report.samples.length} of ${report.populationSize} ${name} (${report.sizeRule}), ${from} to ${to}, seed ${seed}: ${pass} pass, ${report.samples.length - pass} fail\n`,
     );
-    for (const note of report.notes) ctx.note(`note: ${note}\n`);
-    ctx.note(`recorded in the locker: ${recorded.key}${recorded.signature ? ' (signed)' : ''}\n`);
-    if (earlier.length) {
-      ctx.note(`${earlier.length} earlier sample run(s) over this window (the auditor sees them too):\n`);
-      for (const e of earlier) ctx.note(`  ${describeEarlierRun(e)}\n`);
-    }
-    if (written) ctx.note(`workpaper: ${written.markdown}\n  also ${written.csv} and ${written.json}\n`);
+    noteSampleRun(ctx, { notes: report.notes, recorded, earlier, written });
   }
   // Fail closed: a digest chain that does not hold anywhere (even outside the window) means the
   // sealed record cannot be shown whole, so the run is no pass however its samples came out.

@@ -3,19 +3,11 @@ import { CHECKS, checksForControl, findCheck } from '../../checks/registry.js';
 import type { AnyCheck } from '../../checks/types.js';
 import { COLLECTORS } from '../../collectors/registry.js';
 import { UsageError } from '../../errors.js';
-import { canonicalJson, sha256Hex } from '../../evidence/canonical.js';
 import { daysBetween } from '../../evidence/days.js';
-import { loadSigner, signingSettingsOf, trustedKeys } from '../../evidence/signing.js';
 import { seriesId } from '../../evidence/snapshot.js';
-import {
-  checkConfigUnchanged,
-  describeEarlierRun,
-  earlierRuns,
-  sampleRunRecord,
-  writeSampleRun,
-} from '../../sample/record.js';
+import { sampleRunRecord } from '../../sample/record.js';
 import { runSample } from '../../sample/run.js';
-import { generateSeed, parseSeed, type SamplePlan } from '../../sample/select.js';
+import type { SamplePlan } from '../../sample/select.js';
 import { FREQUENCIES, isFrequency, SAMPLE_SIZES, sampleSizeFor } from '../../sample/sizes.js';
 import { assertNoWorkpaper, samplesJson, summarize, writeWorkpaper } from '../../sample/workpaper.js';
 import { shellArg } from '../../text/escape.js';
@@ -24,6 +16,7 @@ import { EXIT } from '../handle-error.js';
 import type { CommandSpec } from '../main.js';
 import { json, progress, table } from '../output.js';
 import { runPopulationSample } from './sample-population.js';
+import { configChangeNotes, noteSampleRun, recordSampleRun, startSampleRun } from './sample-run.js';
 
 function positiveInt(option: string) {
   return (value: string): number => {
@@ -147,27 +140,13 @@ export const sampleCommand: CommandSpec = {
     const { from, to } = windowOptions(options, config, ctx.clock.now());
     const plan = resolvePlan(options, from, to);
     if (options.out) await assertNoWorkpaper(String(options.out));
-    const seedGiven = options.seed as string | undefined;
-    const seed = seedGiven === undefined ? generateSeed() : parseSeed(seedGiven);
-    if (seedGiven === undefined) {
-      const text = `seed ${seed} (generated: pass --seed ${seed} to draw the same sample again)\n`;
-      if (ctx.json) ctx.note(text);
-      else ctx.out(text);
-    }
-
-    const locker = ctx.openLocker();
-    const trusted = await trustedKeys(locker, signingSettingsOf(config.locker));
-    const earlier = await earlierRuns(locker, from, to, trusted.keys);
-    // A re-run of a recorded draw under a changed configuration is refused before anything runs.
-    const configSha256 = sha256Hex(canonicalJson(config));
-    const configChangeAccepted = checkConfigUnchanged({
-      earlier,
-      seed,
+    const start = await startSampleRun(ctx, config, {
+      options,
       from,
       to,
-      configSha256,
-      accept: options.acceptConfigChange === true,
+      announceSeed: (text) => (ctx.json ? ctx.note(text) : ctx.out(text)),
     });
+    const { seed, locker, earlier, configSha256 } = start;
     const report = await runSample({
       locker,
       config,
@@ -198,23 +177,19 @@ export const sampleCommand: CommandSpec = {
     const rerun =
       `npx evidence sample ${what} --from ${from} --to ${to} --seed ${seed} ${size} --store ${shellArg(locker.url)}` +
       (configFile ? ` --config ${shellArg(configFile)}` : '');
-    for (const c of configChangeAccepted)
-      report.notes.push(
-        `the configuration changed since ${c.key} drew this seed over this window (recorded configuration SHA-256 ${c.configSha256}, now ${configSha256}); the change was accepted with --accept-config-change, so this sample need not reproduce that one.`,
-      );
+    report.notes.push(...configChangeNotes(start));
     const ranAt = ctx.clock.now();
     const record = sampleRunRecord({
       report,
       ranAt,
-      seedGenerated: seedGiven === undefined,
+      seedGenerated: start.seedGenerated,
       subject,
       command: rerun,
       configSha256,
       earlier,
-      configChangeAccepted,
+      configChangeAccepted: start.configChangeAccepted,
     });
-    const signer = await loadSigner(signingSettingsOf(config.locker));
-    const recorded = await writeSampleRun(locker, record, config.locker.retentionDays, signer);
+    const recorded = await recordSampleRun(config, locker, record);
     let written: Awaited<ReturnType<typeof writeWorkpaper>> | undefined;
     if (options.out) {
       written = await writeWorkpaper(String(options.out), {
@@ -222,7 +197,7 @@ export const sampleCommand: CommandSpec = {
         checks,
         subject,
         generatedAt: ranAt,
-        seedGenerated: seedGiven === undefined,
+        seedGenerated: start.seedGenerated,
         rerun,
         configSha256,
         recordKey: recorded.key,
@@ -253,13 +228,7 @@ export const sampleCommand: CommandSpec = {
         `${summary.total} sample(s) over ${report.series.length} series, ${from} to ${to}, seed ${seed}: ` +
           `${summary.pass} pass, ${summary.fail} fail, ${summary.missing} missing\n`,
       );
-      for (const note of report.notes) ctx.note(`note: ${note}\n`);
-      ctx.note(`recorded in the locker: ${recorded.key}${recorded.signature ? ' (signed)' : ''}\n`);
-      if (earlier.length) {
-        ctx.note(`${earlier.length} earlier sample run(s) over this window (the auditor sees them too):\n`);
-        for (const e of earlier) ctx.note(`  ${describeEarlierRun(e)}\n`);
-      }
-      if (written) ctx.note(`workpaper: ${written.markdown}\n  also ${written.csv} and ${written.json}\n`);
+      noteSampleRun(ctx, { notes: report.notes, recorded, earlier, written });
     }
     // Fail closed: a digest chain that does not hold anywhere (even outside the sampled days)
     // means the sealed record cannot be shown whole, so the run is no pass (the workpaper says why).
