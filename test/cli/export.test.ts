@@ -1,5 +1,5 @@
 /** `evidence export` and `evidence verify-export` through the CLI, in-process. */
-import { chmod, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { fixedClock } from '../../shared/clock.js';
 import { seal } from '../../shared/evidence/digest.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { runCli } from '../helpers/cli.js';
+import { alterDigest } from '../helpers/digests.js';
 import { writeFake } from '../sample/fakes.js';
 
 describe('evidence export / verify-export', () => {
@@ -38,13 +39,7 @@ describe('evidence export / verify-export', () => {
   });
 
   it('fails closed: a digest altered before the window is said on stderr and in VERIFY.md, and the export exits 1', async () => {
-    const digestDir = path.join(dir, 'locker', 'digests', '2026-02-01');
-    const [name] = (await readdir(digestDir)).filter((f) => f.endsWith('.json'));
-    const target = path.join(digestDir, name!);
-    const body = JSON.parse(await readFile(target, 'utf8'));
-    body.snapshots.pop();
-    await chmod(target, 0o644);
-    await writeFile(target, JSON.stringify(body));
+    await alterDigest(path.join(dir, 'locker'), '2026-02-01');
     const out = path.join(dir, 'export');
     const run = await runCli(
       ['export', '--from', '2026-02-02', '--to', '2026-02-02', '--out', out, ...base],

@@ -5,7 +5,7 @@
  */
 import { execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -13,6 +13,7 @@ import { fixedClock } from '../../shared/clock.js';
 import { seal } from '../../shared/evidence/digest.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { runCli } from '../helpers/cli.js';
+import { alterDigest } from '../helpers/digests.js';
 import { writeFake } from '../sample/fakes.js';
 
 vi.mock('../../shared/checks/registry.js', async () => {
@@ -141,13 +142,7 @@ describe('evidence sample', () => {
       's1',
       ...base,
     ];
-    const digestDir = path.join(store, 'digests', '2026-02-01');
-    const [name] = (await readdir(digestDir)).filter((f) => f.endsWith('.json'));
-    const target = path.join(digestDir, name!);
-    const body = JSON.parse(await readFile(target, 'utf8'));
-    body.snapshots.pop();
-    await chmod(target, 0o644);
-    await writeFile(target, JSON.stringify(body));
+    await alterDigest(store, '2026-02-01');
     const run = await runCli(argv, { clock: '2026-03-01T00:00:00.000Z' });
     expect(run.stdout).toMatch(
       /1 sample\(s\) over 1 series, 2026-02-03 to 2026-02-03, seed s1: 1 pass, 0 fail/,

@@ -4,7 +4,7 @@
  * said in the export's notes (verify-export checks only the window's digests).
  * Memory itself is measured in bench/, not here.
  */
-import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -14,6 +14,7 @@ import { type ChainWalk, listDigests, seal, walkChain } from '../../shared/evide
 import { fileSigner, type Signer } from '../../shared/evidence/signing.js';
 import { exportEvidence } from '../../shared/export/export.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
+import { alterDigest } from '../helpers/digests.js';
 import { writeFake } from '../sample/fakes.js';
 
 vi.mock('../../shared/evidence/digest.js', async (original) => {
@@ -81,13 +82,8 @@ describe('export streams the chain', () => {
 
   it('a digest altered long before the window is still found: the chain is checked from its start', async () => {
     const { digests } = await listDigests(locker);
-    const second = digests.find((d) => d.key.startsWith('digests/2026-04-02/'))!.key;
     const third = digests.find((d) => d.key.startsWith('digests/2026-04-03/'))!.key;
-    const target = path.join(dir, ...second.split('/'));
-    const body = JSON.parse((await readFile(target)).toString('utf8'));
-    body.snapshots.pop();
-    await chmod(target, 0o644);
-    await writeFile(target, JSON.stringify(body));
+    const second = await alterDigest(dir, '2026-04-02');
     const result = await exportWindow('broken');
     expect(result.records).toBe(2 * SCOPES.length);
     expect(result.notes.map((n) => n.split(':')[1]?.trim().split(' ').slice(0, 2).join(' ')).sort()).toEqual(

@@ -5,7 +5,7 @@
  * scripts/setup-browser.sh.
  */
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,6 +16,7 @@ import { seal } from '../../shared/evidence/digest.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { type ReportResult, report } from '../../shared/report/report.js';
 import { acknowledge } from '../../shared/verify/acknowledgements.js';
+import { alterDigest } from '../helpers/digests.js';
 import { countColour, readPng } from '../helpers/png.js';
 import { fakeCheck, fakeCollector, fakeConfig, writeFake } from '../sample/fakes.js';
 
@@ -211,18 +212,12 @@ describe('evidence report fails closed on the chain', () => {
     expect(clean.ok).toBe(true);
     expect(clean.summary).toMatchObject({ total: 2, pass: 2 });
 
-    const digestDir = path.join(locker.url, 'digests', '2026-03-01');
-    const [name] = (await readdir(digestDir)).filter((f) => f.endsWith('.json'));
-    const target = path.join(digestDir, name!);
-    const body = JSON.parse(await readFile(target, 'utf8'));
-    body.snapshots.pop();
-    await chmod(target, 0o644);
-    await writeFile(target, JSON.stringify(body));
+    const altered = await alterDigest(locker.url, '2026-03-01');
 
     const broken = await run('broken');
     expect(broken.summary).toMatchObject({ total: 2, pass: 2 });
     expect(broken.ok).toBe(false);
     const html = await readFile(broken.html, 'utf8');
-    expect(html).toContain(`digests/2026-03-01/${name}`);
+    expect(html).toContain(altered);
   });
 });

@@ -3,7 +3,7 @@
  * genesis to head whatever the window, but only the window's digest entries are kept.
  * Memory itself is measured in bench/, not here.
  */
-import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -14,6 +14,7 @@ import { type ChainWalk, listDigests, seal, walkChain } from '../../shared/evide
 import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { samplePopulation } from '../../shared/sample/population.js';
 import { runSample } from '../../shared/sample/run.js';
+import { alterDigest } from '../helpers/digests.js';
 import { fakeCheck, fakeCollector, fakeConfig, writeFake } from './fakes.js';
 
 vi.mock('../../shared/evidence/digest.js', async (original) => {
@@ -24,7 +25,6 @@ vi.mock('../../shared/evidence/digest.js', async (original) => {
 const FROM = '2026-04-01';
 const TO = '2026-04-10';
 const SCOPES = ['github-acme', 'github-beta'];
-const file = (dir: string, key: string) => path.join(dir, ...key.split('/'));
 
 /** The chains the last call to walkChain returned. */
 async function lastWalk(): Promise<ChainWalk> {
@@ -76,13 +76,8 @@ describe('sample streams the chain', () => {
 
   it('a digest altered long before the window is still found: the chain is checked from its start', async () => {
     const { digests } = await listDigests(locker);
-    const second = digests.find((d) => d.key.startsWith('digests/2026-04-02/'))!.key;
     const third = digests.find((d) => d.key.startsWith('digests/2026-04-03/'))!.key;
-    const target = file(dir, second);
-    const body = JSON.parse((await readFile(target)).toString('utf8'));
-    body.snapshots.pop();
-    await chmod(target, 0o644);
-    await writeFile(target, JSON.stringify(body));
+    const second = await alterDigest(dir, '2026-04-02');
     const report = await sample();
     expect(report.chain.problems.map((p) => `${p.problem} ${p.key}`).sort()).toEqual(
       [`bad-signature ${second}`, `chain-broken ${third}`].sort(),
@@ -118,12 +113,7 @@ describe('sample streams the chain', () => {
     );
     expect(walk.sealed.size).toBe(2 * SCOPES.length);
 
-    const { digests } = await listDigests(locker);
-    const first = digests.find((d) => d.key.startsWith('digests/2026-04-01/'))!.key;
-    const body = JSON.parse((await readFile(file(dir, first))).toString('utf8'));
-    body.snapshots.pop();
-    await chmod(file(dir, first), 0o644);
-    await writeFile(file(dir, first), JSON.stringify(body));
+    await alterDigest(dir, '2026-04-01');
     const broken = await run();
     expect(broken.notes).toContain('the digest chain has 2 problem(s): run evidence verify');
     expect(broken.chainProblems).toBe(2); // the CLI exits 1 on it (sample-population.ts)

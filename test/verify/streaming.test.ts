@@ -3,7 +3,7 @@
  * window, but only the window's digest entries are kept (a compact record per digest, not
  * every entry ever sealed). Memory itself is measured in bench/verify.bench.ts, not here.
  */
-import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -12,12 +12,12 @@ import { listDigests } from '../../shared/evidence/digest.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { gatherInputs } from '../../shared/verify/inputs.js';
 import { verify } from '../../shared/verify/verify.js';
+import { alterDigest } from '../helpers/digests.js';
 import { FAKES, fill, SERIES, testConfig } from './fixtures.js';
 
 const FROM = '2026-04-01';
 const TO = '2026-04-10';
 const NOW = fixedClock('2026-04-13T00:00:00.000Z');
-const file = (dir: string, key: string) => path.join(dir, ...key.split('/'));
 
 describe('verify streams the chain', () => {
   let dir: string;
@@ -50,12 +50,8 @@ describe('verify streams the chain', () => {
 
   it('a digest altered long before the window is still found: the chain is checked from its start', async () => {
     const { digests } = await listDigests(locker);
-    const second = digests.find((d) => d.key.startsWith('digests/2026-04-02/'))!.key;
-    const target = file(dir, second);
-    const body = JSON.parse((await readFile(target)).toString('utf8'));
-    body.snapshots.pop();
-    await chmod(target, 0o644);
-    await writeFile(target, JSON.stringify(body));
+    const third = digests.find((d) => d.key.startsWith('digests/2026-04-03/'))!.key;
+    const second = await alterDigest(dir, '2026-04-02');
     const result = await verify({
       locker,
       config: testConfig(),
@@ -66,10 +62,7 @@ describe('verify streams the chain', () => {
     });
     expect(result.ok).toBe(false);
     expect(result.integrity.map((p) => `${p.problem} ${p.key}`).sort()).toEqual(
-      [
-        `bad-signature ${second}`,
-        `chain-broken ${digests.find((d) => d.key.startsWith('digests/2026-04-03/'))!.key}`,
-      ].sort(),
+      [`bad-signature ${second}`, `chain-broken ${third}`].sort(),
     );
     expect(result.stats.digests).toBe(10);
     // The window itself is complete.
