@@ -86,10 +86,12 @@ export async function samplePopulation(input: {
   to: string;
   seed: string;
   size?: number;
+  /** The keys to trust, when the caller has them already (default: the configuration's). */
+  trusted?: Awaited<ReturnType<typeof trustedKeys>>;
 }): Promise<PopulationReport> {
   const { locker, config, population, from, to, seed } = input;
   const notes: string[] = [];
-  const trusted = await trustedKeys(locker, signingSettingsOf(config.locker));
+  const trusted = input.trusted ?? (await trustedKeys(locker, signingSettingsOf(config.locker)));
   notes.push(...trusted.notes);
   // A day's snapshot covers the day before: read one day past the window. The whole chain is
   // checked, but only the entries of the snapshots read are kept.

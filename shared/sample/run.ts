@@ -76,6 +76,8 @@ export interface SampleOptions {
   /** Requests in flight at once. */
   concurrency?: number;
   onProgress?: (done: number, total: number) => void;
+  /** The keys to trust, when the caller has them already (default: the configuration's). */
+  trusted?: Awaited<ReturnType<typeof trustedKeys>>;
 }
 
 export interface SampleReport {
@@ -163,7 +165,7 @@ export async function runSample(options: SampleOptions): Promise<SampleReport> {
 
   // 1. Digests: which snapshot keys are sealed, by which digest, and whether the chain holds.
   // Trust as verify does: the key file and pins of the configuration, never a key found only in the locker.
-  const trusted = await trustedKeys(locker, signingSettingsOf(config.locker));
+  const trusted = options.trusted ?? (await trustedKeys(locker, signingSettingsOf(config.locker)));
   notes.push(...trusted.notes);
   // The whole chain is checked, genesis to head (links, previous, sequence, signatures), but
   // only the window's entries are kept: memory follows the window, not the locker's history.

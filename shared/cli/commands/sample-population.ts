@@ -43,6 +43,7 @@ export async function runPopulationSample(
   const { seed, locker, earlier, configSha256, configChangeAccepted } = start;
   const report = await samplePopulation({
     locker,
+    trusted: start.trusted,
     config,
     population,
     from,

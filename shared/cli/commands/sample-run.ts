@@ -26,6 +26,8 @@ export interface SampleRunStart {
   /** No --seed was given: the seed was generated (and announced). */
   seedGenerated: boolean;
   locker: Locker;
+  /** The keys verify trusts (the configuration's), read once for the whole run. */
+  trusted: Awaited<ReturnType<typeof trustedKeys>>;
   earlier: EarlierRun[];
   configSha256: string;
   /** Recorded draws of this seed and window under another configuration, accepted by the user. */
@@ -71,6 +73,7 @@ export async function startSampleRun(
     seed,
     seedGenerated: seedGiven === undefined,
     locker,
+    trusted,
     earlier,
     configSha256,
     configChangeAccepted,

@@ -149,6 +149,7 @@ export const sampleCommand: CommandSpec = {
     const { seed, locker, earlier, configSha256 } = start;
     const report = await runSample({
       locker,
+      trusted: start.trusted,
       config,
       checks,
       collectors: COLLECTORS,
