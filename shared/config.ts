@@ -325,7 +325,10 @@ function masked(value: unknown): unknown {
  */
 function jsonErrorMessage(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  return message.replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, ' (the text around it is not shown)');
+  return message.replace(
+    /, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s,
+    ' (the text around it is not shown)',
+  );
 }
 
 /** JSON keeps the last of two equal keys silently: refuse the file instead, naming them. */

@@ -135,7 +135,8 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     } catch (err) {
       // Octokit's own abort: not ours to describe.
       if (init?.signal?.aborted) throw err;
-      if (err instanceof RedirectRefusedError) throw new Error(`${REDIRECT_MESSAGE} ${err.message}`, { cause: err });
+      if (err instanceof RedirectRefusedError)
+        throw new Error(`${REDIRECT_MESSAGE} ${err.message}`, { cause: err });
       // @octokit/request turns these into a RequestError (status 500, retried) with this message.
       if (timeout.aborted) {
         stats.timeouts++;

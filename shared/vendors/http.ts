@@ -131,7 +131,10 @@ export async function fetchWithinOrigin(
     if (hop >= MAX_REDIRECTS)
       throw new RedirectRefusedError(vendor, response.status, endpointOf(current), undefined);
     const method = (request.method ?? 'GET').toUpperCase();
-    if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
+    if (
+      response.status === 303 ||
+      ((response.status === 301 || response.status === 302) && method === 'POST')
+    ) {
       const { body: _body, ...rest } = request;
       request = { ...rest, method: 'GET' };
     }

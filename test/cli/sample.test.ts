@@ -13,8 +13,8 @@ import { fixedClock } from '../../shared/clock.js';
 import { seal } from '../../shared/evidence/digest.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { runCli } from '../helpers/cli.js';
-import { newKeyFile } from '../helpers/keys.js';
 import { alterDigest } from '../helpers/digests.js';
+import { newKeyFile } from '../helpers/keys.js';
 import { writeFake } from '../sample/fakes.js';
 
 vi.mock('../../shared/checks/registry.js', async () => {

@@ -3,7 +3,7 @@
  * key into the locker; a key holding an escape sequence (clear the screen, rewrite the line,
  * an OSC 8 link, a C1 CSI, a right-to-left override) is shown escaped by every command.
  */
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';

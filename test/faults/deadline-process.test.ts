@@ -59,7 +59,16 @@ describe('collect --deadline', () => {
     const started = Date.now();
     const child = spawn(
       process.execPath,
-      [path.resolve('bin/evidence.mjs'), 'collect', '--deadline', '20s', '--store', store, '--config', config],
+      [
+        path.resolve('bin/evidence.mjs'),
+        'collect',
+        '--deadline',
+        '20s',
+        '--store',
+        store,
+        '--config',
+        config,
+      ],
       { env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stderr = '';

@@ -431,7 +431,10 @@ export async function startGitHubServer(
     }
     const raw = options.inject?.rawAnswer;
     if (raw && (!raw.atRequest || raw.atRequest.includes(n))) {
-      res.writeHead(raw.status, { ...(raw.contentType ? { 'content-type': raw.contentType } : {}), ...raw.headers });
+      res.writeHead(raw.status, {
+        ...(raw.contentType ? { 'content-type': raw.contentType } : {}),
+        ...raw.headers,
+      });
       return res.end(raw.body);
     }
     if (options.inject?.status5xxAtRequest?.includes(n)) {
