@@ -53,7 +53,7 @@ describe('collect --deadline', () => {
       }),
     );
     const store = path.join(dir, 'locker');
-    const env = { ...process.env, OKTA_API_TOKEN: 'test-okta-api-token-0001' };
+    const env: NodeJS.ProcessEnv = { ...process.env, OKTA_API_TOKEN: 'test-okta-api-token-0001' };
     delete env.EVIDENCE_CONFIG_JSON;
 
     const started = Date.now();
