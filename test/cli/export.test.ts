@@ -82,6 +82,8 @@ describe('evidence export / verify-export', () => {
       expect.objectContaining({ problem: 'key-not-pinned' }),
     ]);
 
+    // Back with the key: a second export into the same directory is refused.
+    process.env.EVIDENCE_SIGNING_KEY_FILE = path.join(dir, 'keys', 'signing-key.pem');
     const again = await runCli([
       'export',
       '--from',

@@ -30,7 +30,12 @@ describe('terminal output', () => {
     config = path.join(dir, 'evidence.config.json');
     await writeFile(
       config,
-      JSON.stringify({ locker: { retentionDays: 730 }, auditPeriod: { start: '2026-04-01' } }),
+      // One source (verify refuses a configuration with none), starting after the window.
+      JSON.stringify({
+        locker: { retentionDays: 730 },
+        github: { org: 'acme', since: '2026-04-03' },
+        auditPeriod: { start: '2026-04-01' },
+      }),
     );
     const locker = new DirectoryLocker(store);
     await fill(locker, '2026-04-01', '2026-04-02', { series: [['stray', 'x']] });
