@@ -116,6 +116,7 @@ async function auditorCheck(dir: string, accounts: number): Promise<void> {
   if (!last) return;
   const digest = await readDigest(locker, last.key);
   const sig = await stat(path.join(dir, ...signatureKey(last.key).split('/')));
+  if (digest.digest.schema !== 'evidence.digest/2') return;
   const snapshot = digest.digest.snapshots[0];
   console.log(
     `one snapshot's auditor check (today's form): 3 files: the snapshot (${snapshot?.size ?? 0} bytes), its day's digest (${digest.body.byteLength.toLocaleString('en')} bytes, ${digest.digest.snapshots.length.toLocaleString('en')} entries) and the digest's signature (${sig.size} bytes); sha256sum the snapshot, grep its key in the digest, openssl the digest`,
