@@ -15,7 +15,7 @@ import { seal } from '../shared/evidence/digest.js';
 import { verify } from '../shared/verify/verify.js';
 import { accountIds, orgCollectors, orgConfig, orgLocker, RETENTION_DAYS } from './org-verify-plan.js';
 
-const [command, dir, from, to, accountsText, sealDay] = process.argv.slice(2);
+const [command, dir, from, to, accountsText, sealDay, formText] = process.argv.slice(2);
 if (!command || !dir || !from || !to || !accountsText)
   throw new Error('usage: org-verify-worker.ts seal|verify DIR FROM TO ACCOUNTS [DAY]');
 const accounts = Number(accountsText);
@@ -35,6 +35,7 @@ if (command === 'seal') {
     day,
     clock: fixedClock(`${addDays(day, 1)}T03:00:00.000Z`),
     retentionDays: RETENTION_DAYS,
+    form: formText === '3' ? 3 : 2,
   });
   saw = { sealed: result.sealed.length, key: result.key };
 } else {

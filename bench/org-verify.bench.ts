@@ -18,7 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { fixedClock } from '../shared/clock.js';
 import { addDays, daysBetween } from '../shared/evidence/days.js';
-import { listDigests, readDigest, seal } from '../shared/evidence/digest.js';
+import { listDigests, readDigest, readLeaf, seal } from '../shared/evidence/digest.js';
 import { fileSigner, signatureKey } from '../shared/evidence/signing.js';
 import { orgLocker, RETENTION_DAYS } from './org-verify-plan.js';
 import type { Bench } from './run.js';
@@ -30,6 +30,8 @@ const DAYS = Number(process.env.ORG_DAYS ?? 90);
 const FROM = '2026-01-01';
 const TO = addDays(FROM, DAYS - 1);
 const SERIES_PER_ACCOUNT = 36;
+/** ORG_FORM=3: the digest form that scales (signed leaves under a daily root); default 2, today's. */
+const FORM = Number(process.env.ORG_FORM ?? 2) === 3 ? 3 : 2;
 
 interface Figures {
   command: string;
@@ -67,6 +69,7 @@ async function seed(root: string, accounts: number): Promise<{ dir: string; key:
       day,
       clock: fixedClock(`${addDays(day, 1)}T03:00:00.000Z`),
       retentionDays: RETENTION_DAYS,
+      form: FORM,
     });
     if ((i + 1) % 10 === 0)
       console.log(
@@ -116,7 +119,17 @@ async function auditorCheck(dir: string, accounts: number): Promise<void> {
   if (!last) return;
   const digest = await readDigest(locker, last.key);
   const sig = await stat(path.join(dir, ...signatureKey(last.key).split('/')));
-  if (digest.digest.schema !== 'evidence.digest/2') return;
+  if (digest.digest.schema === 'evidence.digest/3') {
+    const ref = digest.digest.leaves[0];
+    if (!ref) return;
+    const leaf = await readLeaf(locker, ref.key);
+    const leafSig = await stat(path.join(dir, ...signatureKey(ref.key).split('/')));
+    const largest = digest.digest.leaves.reduce((a, b) => (b.size > a.size ? b : a));
+    console.log(
+      `one snapshot's auditor check (form 3): the snapshot (${leaf.leaf.snapshots[0]?.size ?? 0} bytes), its leaf (${ref.size.toLocaleString('en')} bytes, ${ref.entries} entries; the largest of the day ${largest.size.toLocaleString('en')} bytes), the day's root (${digest.body.byteLength.toLocaleString('en')} bytes, ${digest.digest.leaves.length} leaves) and the root's signature (${sig.size} bytes) [the leaf's own signature, ${leafSig.size} bytes, is a second check]: sha256sum the snapshot and grep it in the leaf, sha256sum the leaf and grep it in the root, openssl the root`,
+    );
+    return;
+  }
   const snapshot = digest.digest.snapshots[0];
   console.log(
     `one snapshot's auditor check (today's form): 3 files: the snapshot (${snapshot?.size ?? 0} bytes), its day's digest (${digest.body.byteLength.toLocaleString('en')} bytes, ${digest.digest.snapshots.length.toLocaleString('en')} entries) and the digest's signature (${sig.size} bytes); sha256sum the snapshot, grep its key in the digest, openssl the digest`,
@@ -136,9 +149,9 @@ export const orgVerifyBench: Bench = {
     const base = process.env.ORG_DIR ?? tmpdir();
     const series = ACCOUNTS * SERIES_PER_ACCOUNT;
     console.log(
-      `${ACCOUNTS} accounts × 17 regions × 4 AWS collectors = ${series.toLocaleString('en')} series, ${DAYS} days (${FROM}..${TO}), synthetic locker`,
+      `${ACCOUNTS} accounts × 17 regions × 4 AWS collectors = ${series.toLocaleString('en')} series, ${DAYS} days (${FROM}..${TO}), synthetic locker, digest form ${FORM}`,
     );
-    const big = await seed(path.join(base, `evidence-org-${ACCOUNTS}x${DAYS}`), ACCOUNTS);
+    const big = await seed(path.join(base, `evidence-org-${ACCOUNTS}x${DAYS}-form${FORM}`), ACCOUNTS);
     console.log(`written objects (digests, signatures, links): ${mib(await du(big.dir))}`);
     console.log(
       '\n| run | requests | bytes read | wall | peak RSS | peak heap | saw |\n| --- | --- | --- | --- | --- | --- | --- |',
@@ -150,13 +163,16 @@ export const orgVerifyBench: Bench = {
       await access(sealed);
       sealFigures = JSON.parse(await (await import('node:fs/promises')).readFile(sealed, 'utf8')) as Figures;
     } catch {
-      sealFigures = await worker(big.key, ['seal', big.dir, FROM, TO, String(ACCOUNTS), TO]);
+      sealFigures = await worker(big.key, ['seal', big.dir, FROM, TO, String(ACCOUNTS), TO, String(FORM)]);
       await writeFile(sealed, JSON.stringify(sealFigures));
     }
     print(`seal of one day (${series.toLocaleString('en')} snapshots)`, sealFigures);
     let verifyAt = big;
     if (VERIFY_ACCOUNTS !== ACCOUNTS) {
-      verifyAt = await seed(path.join(base, `evidence-org-${VERIFY_ACCOUNTS}x${DAYS}`), VERIFY_ACCOUNTS);
+      verifyAt = await seed(
+        path.join(base, `evidence-org-${VERIFY_ACCOUNTS}x${DAYS}-form${FORM}`),
+        VERIFY_ACCOUNTS,
+      );
       const last = path.join(verifyAt.dir, '..', 'sealed.json');
       try {
         await access(last);
@@ -164,7 +180,15 @@ export const orgVerifyBench: Bench = {
         await writeFile(
           last,
           JSON.stringify(
-            await worker(verifyAt.key, ['seal', verifyAt.dir, FROM, TO, String(VERIFY_ACCOUNTS), TO]),
+            await worker(verifyAt.key, [
+              'seal',
+              verifyAt.dir,
+              FROM,
+              TO,
+              String(VERIFY_ACCOUNTS),
+              TO,
+              String(FORM),
+            ]),
           ),
         );
       }
