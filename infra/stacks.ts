@@ -6,7 +6,7 @@
  */
 import { type App, type Environment, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { Config } from '../shared/config.js';
+import { type Config, fansOut } from '../shared/config.js';
 import { allReadActions, type PlanOptions, planCollectors } from './config.js';
 import { SHARD_ROLE_ID } from './constructs/fan-out.js';
 import { EvidenceStack } from './evidence-stack.js';
@@ -65,8 +65,8 @@ export function buildApp(app: App, config: Config, options: BuildOptions = {}) {
           roleName: config.aws.roleName,
           prefix: config.deploy.prefix,
           readActions,
-          // With an organization only the fan-out's shard role reaches into member accounts.
-          collectorIds: config.aws.organization
+          // With the fan-out only its shard role reaches into member accounts.
+          collectorIds: fansOut(config)
             ? [SHARD_ROLE_ID]
             : collectors.filter((c) => c.source === 'aws').map((c) => c.id),
         }
