@@ -9,12 +9,12 @@ import {
   MORE_HISTORY_QUERY,
   PUSHED_REPOSITORIES_QUERY,
 } from '../../shared/collectors/github-changes/collector.js';
-import { MORE_PULL_REQUESTS_QUERY } from '../../shared/collectors/github-changes/merged-pull-requests.js';
 import { noDirectPushCheck } from '../../shared/collectors/github-changes/no-direct-push.js';
 import { settingsOf } from '../../shared/collectors/types.js';
 import { dayWindow } from '../../shared/collectors/window.js';
 import type { Snapshot } from '../../shared/evidence/snapshot.js';
 import { silentLogger } from '../../shared/log.js';
+import { MORE_PULL_REQUESTS_QUERY } from '../../shared/vendors/github-merged-pull-requests.js';
 import { acmeChangesOrg, COLLECTED_AT, changesConfig, DAY, NEXT_DAY } from '../fixtures/github/changes.js';
 import { makeSnapshot } from '../helpers/snapshots.js';
 import {

@@ -12,7 +12,7 @@
  * emergency-change gate judges both from one snapshot. The window is planned by the runner
  * like github-changes' (shared/collectors/window.ts: the windows tile the audit period), and
  * the pull requests come from the same complete source (each pushed-to repository's pull
- * requests by update time, github-changes/merged-pull-requests.ts), not the lagging search.
+ * requests by update time, shared/vendors/github-merged-pull-requests.ts), not the lagging search.
  *
  * Requests (GraphQL): 1 for the directory with every file's text, 1 per 100 repositories
  * pushed to since the window's start (with their latest merged pull requests), follow-ups for
@@ -22,8 +22,6 @@ import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
 import { SourceUnavailableError } from '../../errors.js';
 import { GitHubApiError, type GitHubClient, type GitHubGraphqlError } from '../../vendors/github-client.js';
-import { type GitHubCollectorDeps, openGitHubClient } from '../github/connect.js';
-import type { GitHubScope } from '../github/declaration.js';
 import {
   MERGED_REFS_FIELDS,
   type MergedRefsPayload,
@@ -32,7 +30,9 @@ import {
   type RateLimitPayload,
   REFS_PAGE,
   type Tally,
-} from '../github-changes/merged-pull-requests.js';
+} from '../../vendors/github-merged-pull-requests.js';
+import { type GitHubCollectorDeps, openGitHubClient } from '../github/connect.js';
+import type { GitHubScope } from '../github/declaration.js';
 import type { ChangesSettings } from '../github-changes/settings.js';
 import type { CollectorContext, CoverageWindow, RunnableCollector } from '../types.js';
 import { windowOf } from '../window.js';

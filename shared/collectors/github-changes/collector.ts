@@ -18,17 +18,12 @@
  * window's start, each with its default branch's history over the window (25 commits, each
  * with its associated pull requests) and its 25 most recently updated merged pull requests
  * (references only); a busier repository gets follow-ups. Then the merged pull requests'
- * details, 100 per request (merged-pull-requests.ts says why this source is complete where
+ * details, 100 per request (shared/vendors/github-merged-pull-requests.ts says why this source is complete where
  * the search API is not). Commits are placed in the window by commit date: GitHub's API no
  * longer gives push times.
  */
 import { SourceUnavailableError } from '../../errors.js';
 import { GitHubApiError, type GitHubClient, type GitHubGraphqlError } from '../../vendors/github-client.js';
-import { type GitHubCollectorDeps, openGitHubClient } from '../github/connect.js';
-import type { GitHubScope } from '../github/declaration.js';
-import type { CollectorContext, CoverageWindow, RunnableCollector } from '../types.js';
-import { windowOf } from '../window.js';
-import { githubChanges } from './declaration.js';
 import {
   MERGED_REFS_FIELDS,
   type MergedRefsPayload,
@@ -38,7 +33,12 @@ import {
   type RateLimitPayload,
   REFS_PAGE,
   type Tally,
-} from './merged-pull-requests.js';
+} from '../../vendors/github-merged-pull-requests.js';
+import { type GitHubCollectorDeps, openGitHubClient } from '../github/connect.js';
+import type { GitHubScope } from '../github/declaration.js';
+import type { CollectorContext, CoverageWindow, RunnableCollector } from '../types.js';
+import { windowOf } from '../window.js';
+import { githubChanges } from './declaration.js';
 import type { ChangesSettings } from './settings.js';
 
 export interface ReviewEvidence {

@@ -13,7 +13,7 @@
  * the repository listing, one follow-up per 100 more in a busy repository; then the details of
  * those merged in the window, 100 per `nodes(ids:)` request.
  */
-import { GitHubApiError, type GitHubClient, type GitHubGraphqlError } from '../../vendors/github-client.js';
+import { GitHubApiError, type GitHubClient, type GitHubGraphqlError } from './github-client.js';
 
 /** How the snapshot says the merged pull requests were obtained. */
 export const PULL_REQUEST_SOURCE =
