@@ -31,7 +31,8 @@ import {
   systemTimer,
   type Timer,
 } from '../../vendors/okta-client.js';
-import { type OktaScope, oktaAuthFromEnv } from '../okta/collector.js';
+import { oktaAuthFromEnv } from '../okta/auth.js';
+import type { OktaScope } from '../okta/collector.js';
 import type { CollectorContext, RunnableCollector } from '../types.js';
 import {
   ADMIN_APPS,
