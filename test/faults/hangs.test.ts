@@ -123,7 +123,7 @@ describe('hanging endpoints', () => {
     );
     const store = path.join(dir, 'locker');
 
-    const run = runCli(['collect', '--deadline', '3s', '--store', store, '--config', config, '--json'], {
+    const run = runCli(['collect', '--deadline', '6s', '--store', store, '--config', config, '--json'], {
       clock: { now: () => new Date() },
     });
     // While STS still hangs, Okta and GitHub are already in the locker.
@@ -133,7 +133,7 @@ describe('hanging endpoints', () => {
         expect(written).toEqual(['github', 'okta', 'okta-users']);
         expect(hang.pending()).toBeGreaterThan(0);
       },
-      { timeout: 2_500, interval: 50 },
+      { timeout: 5_500, interval: 50 },
     );
 
     const done = await run;
