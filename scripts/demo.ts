@@ -469,7 +469,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         '--from',
         days[0]!,
         '--to',
-        days.at(-1)!,
+        // The last day whose changes are collected: a day's changes come with the next day's run.
+        days.at(-2) ?? days[0]!,
         '--size',
         '4',
         '--seed',
