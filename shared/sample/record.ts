@@ -16,19 +16,18 @@
  * from the recorded one, is refused (ConfigChangedError) unless the user accepts the change:
  * the configuration names the series and occurrences drawn from, so the draw would differ.
  */
-import { type KeyObject, randomBytes } from 'node:crypto';
-import { AlreadyExistsError, NotFoundError, UsageError } from '../errors.js';
+import type { KeyObject } from 'node:crypto';
+import { NotFoundError, UsageError } from '../errors.js';
 import { compactInstant, parseCompactInstant } from '../evidence/days.js';
+import { SAMPLE_RUN_PREFIX, writeSignedRecord } from '../evidence/records.js';
 import {
   judgeSignature,
   lockerKeys,
   type Signer,
   signatureKey,
   type TrustedKeys,
-  writeSignature,
 } from '../evidence/signing.js';
 import { seriesId } from '../evidence/snapshot.js';
-import { writeRecord } from '../evidence/write.js';
 import type { Locker } from '../locker/types.js';
 import { TOOL } from '../version.js';
 import type { PopulationReport } from './population.js';
@@ -38,7 +37,7 @@ import { summarize } from './workpaper.js';
 
 const SAMPLE_RUN_SCHEMA = 'evidence.sample-run/1';
 const POPULATION_RUN_SCHEMA = 'evidence.population-sample-run/1';
-const SAMPLE_REPORT_PREFIX = 'reports/sample/';
+const SAMPLE_REPORT_PREFIX = SAMPLE_RUN_PREFIX;
 
 export interface SampleRunRecord {
   schema: typeof SAMPLE_RUN_SCHEMA;
@@ -371,32 +370,22 @@ export function populationRunRecord(input: PopulationRecordInput): PopulationRun
 
 /**
  * Write the run's record once (a second run in the same millisecond gets a random suffix),
- * and its signature next to it when a signer is given.
+ * signed with the digests' key and listed for sealing (evidence/records.ts).
  */
 export async function writeSampleRun(
   locker: Locker,
   record: SampleRunRecord | PopulationRunRecord,
   retentionDays: number,
-  signer?: Signer,
-): Promise<{ key: string; sha256: string; signature?: string }> {
+  signer: Signer,
+): Promise<{ key: string; sha256: string; signature: string }> {
   const at = new Date(record.ranAt);
-  let written: Awaited<ReturnType<typeof writeRecord>>;
-  try {
-    written = await writeRecord(locker, sampleRunKey(at, record.from, record.to), record, at, retentionDays);
-  } catch (err) {
-    if (!(err instanceof AlreadyExistsError)) throw err;
-    const suffix = `-${randomBytes(4).toString('hex')}`;
-    written = await writeRecord(
-      locker,
-      sampleRunKey(at, record.from, record.to, suffix),
-      record,
-      at,
-      retentionDays,
-    );
-  }
-  if (!signer) return { key: written.key, sha256: written.sha256 };
-  // Sign exactly the stored bytes.
-  const { body } = await locker.get(written.key);
-  const sig = await writeSignature(locker, signer, written.key, body, at, retentionDays);
-  return { key: written.key, sha256: written.sha256, signature: sig.key };
+  const written = await writeSignedRecord(locker, {
+    key: sampleRunKey(at, record.from, record.to),
+    value: record,
+    at,
+    retentionDays,
+    signer,
+    onExists: 'suffix',
+  });
+  return { key: written.key, sha256: written.sha256, signature: written.signature.key };
 }

@@ -12,6 +12,7 @@ import { walkChain } from '../evidence/digest.js';
 import type { MisfiledKey } from '../evidence/ids.js';
 import { type ListedSnapshot, listSnapshots } from '../evidence/listing.js';
 import { parseJson } from '../evidence/read.js';
+import { VERIFY_REPORT_PREFIX } from '../evidence/records.js';
 import { signingSettingsOf, type TrustedKeys, trustedKeys } from '../evidence/signing.js';
 import { parseSnapshotKey } from '../evidence/snapshot.js';
 import type { Locker } from '../locker/types.js';
@@ -24,7 +25,7 @@ import {
 import { readRetirements, type StoredRetirement } from './retirements.js';
 import type { IntegrityProblem } from './types.js';
 
-export const REPORT_PREFIX = 'reports/verify/';
+export const REPORT_PREFIX = VERIFY_REPORT_PREFIX;
 
 export interface Anchor {
   /** The report that recorded it. */

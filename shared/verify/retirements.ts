@@ -9,14 +9,14 @@ import type { Clock } from '../clock.js';
 import { CorruptEvidenceError, UsageError } from '../errors.js';
 import { compactInstant, isDay } from '../evidence/days.js';
 import { parseJson } from '../evidence/read.js';
+import { RETIREMENT_PREFIX, writeSignedRecord } from '../evidence/records.js';
+import type { Signer } from '../evidence/signing.js';
 import { KeySegment, seriesId } from '../evidence/snapshot.js';
-import { writeRecord } from '../evidence/write.js';
 import type { Locker } from '../locker/types.js';
 import { TOOL } from '../version.js';
 import { parseSeries } from './acknowledgements.js';
 
 const RETIREMENT_SCHEMA = 'evidence.retirement/1';
-const RETIREMENT_PREFIX = 'retirements/';
 
 const Retirement = z.object({
   schema: z.literal(RETIREMENT_SCHEMA),
@@ -46,6 +46,8 @@ export async function retire(
   options: {
     clock: Clock;
     retentionDays: number;
+    /** Signs the record (the digests' key): an unsigned retirement retires nothing. */
+    signer: Signer;
     knownSeries: (series: string) => Promise<string | undefined>;
   },
 ): Promise<{ key: string; sha256: string; record: Retirement }> {
@@ -70,13 +72,13 @@ export async function retire(
     tool: { name: TOOL.name, version: TOOL.version },
   };
   await locker.check();
-  const written = await writeRecord(
-    locker,
-    retirementKey(collector, scope, now),
-    record,
-    now,
-    options.retentionDays,
-  );
+  const written = await writeSignedRecord(locker, {
+    key: retirementKey(collector, scope, now),
+    value: record,
+    at: now,
+    retentionDays: options.retentionDays,
+    signer: options.signer,
+  });
   return { key: written.key, sha256: written.sha256, record };
 }
 

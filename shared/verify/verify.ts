@@ -16,17 +16,15 @@
  * its digest entry; `deep` reads every snapshot of the window instead.
  */
 
-import { randomBytes } from 'node:crypto';
 import { type Clock, systemClock } from '../clock.js';
 import { COLLECTORS } from '../collectors/registry.js';
 import { selectCollectors } from '../collectors/runner.js';
 import type { AnyCollector } from '../collectors/types.js';
 import type { Config } from '../config.js';
-import { AlreadyExistsError } from '../errors.js';
 import { compactInstant, daysBetween } from '../evidence/days.js';
-import type { TrustedKeys } from '../evidence/signing.js';
+import { writeSignedRecord } from '../evidence/records.js';
+import type { Signer, TrustedKeys } from '../evidence/signing.js';
 import { parseSnapshotKey, seriesId } from '../evidence/snapshot.js';
-import { writeRecord } from '../evidence/write.js';
 import type { Locker } from '../locker/types.js';
 import { type Logger, silentLogger } from '../log.js';
 import { TOOL } from '../version.js';
@@ -292,21 +290,26 @@ export function gapDays(result: Pick<VerifyResult, 'series'>): number {
 }
 
 /**
- * Write the result into the locker (reports/verify/<compact verifiedAt>.json), write-once
- * like all evidence: the monitoring itself leaves evidence, and its chain anchor is what the
- * next verification checks. A second report in the same millisecond gets a random suffix.
+ * Write the result into the locker (reports/verify/<compact verifiedAt>.json), write-once,
+ * signed with the digests' key and listed for sealing like every record (evidence/records.ts):
+ * the monitoring itself leaves evidence, and its chain anchor is what the next verification
+ * checks (only from a report whose signature verifies). A second report in the same
+ * millisecond gets a random suffix.
  */
 export async function writeVerifyReport(
   locker: Locker,
   result: VerifyResult,
   retentionDays: number,
+  signer: Signer,
 ): Promise<{ key: string; sha256: string }> {
   const at = new Date(result.verifiedAt);
-  const base = `${REPORT_PREFIX}${compactInstant(at)}`;
-  try {
-    return await writeRecord(locker, `${base}.json`, result, at, retentionDays);
-  } catch (err) {
-    if (!(err instanceof AlreadyExistsError)) throw err;
-    return writeRecord(locker, `${base}-${randomBytes(4).toString('hex')}.json`, result, at, retentionDays);
-  }
+  const written = await writeSignedRecord(locker, {
+    key: `${REPORT_PREFIX}${compactInstant(at)}.json`,
+    value: result,
+    at,
+    retentionDays,
+    signer,
+    onExists: 'suffix',
+  });
+  return { key: written.key, sha256: written.sha256 };
 }

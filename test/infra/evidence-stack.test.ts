@@ -285,6 +285,7 @@ describe('least privilege', () => {
     expect(roleActions(functionId('Verify'))).toEqual([
       'cloudwatch:PutMetricData',
       'kms:GetPublicKey',
+      'kms:Sign',
       'kms:Verify',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
@@ -354,7 +355,7 @@ describe('digest signing key', () => {
         .sort();
     };
     expect(onKey('Seal')).toEqual(['kms:GetPublicKey', 'kms:Sign']);
-    expect(onKey('Verify')).toEqual(['kms:GetPublicKey', 'kms:Verify']);
+    expect(onKey('Verify')).toEqual(['kms:GetPublicKey', 'kms:Sign', 'kms:Verify']);
     for (const [id] of ofType('AWS::Lambda::Function').filter(([id]) => id.startsWith('Collect'))) {
       expect(onKey(id.replace(/[A-F0-9]{8}$/, '')), id).toEqual([]);
     }

@@ -4,6 +4,7 @@
  * this issue (it answered OK, or at most not-sealed). docs/threat-model.md says who can do
  * each of these and what detects it.
  */
+
 import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,13 @@ import { ConfigError } from '../../shared/errors.js';
 import { canonicalBytes, sha256Hex } from '../../shared/evidence/canonical.js';
 import { addDays, addDaysToInstant, dayOf } from '../../shared/evidence/days.js';
 import { type Digest, linkKey, readDigest, seal, verifyChain } from '../../shared/evidence/digest.js';
-import { fileSigner, kmsSigner, publicKeyKey, signatureKey } from '../../shared/evidence/signing.js';
+import {
+  fileSigner,
+  kmsSigner,
+  loadSigner,
+  publicKeyKey,
+  signatureKey,
+} from '../../shared/evidence/signing.js';
 import { snapshotKey } from '../../shared/evidence/snapshot.js';
 import { writeSnapshot } from '../../shared/evidence/write.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
@@ -140,7 +147,7 @@ describe('sound verify (directory locker)', () => {
     await fill(locker, FROM, TO);
     const before = await run();
     expect(before.ok).toBe(true);
-    await writeVerifyReport(locker, before, 730);
+    await writeVerifyReport(locker, before, 730, await loadSigner());
     const head = before.chain.head!;
     await rm(file(dir, head.key));
     await rm(file(dir, signatureKey(head.key)));
@@ -156,7 +163,7 @@ describe('sound verify (directory locker)', () => {
 
   it('all digests deleted: chain-truncated, and every day without a digest', async () => {
     await fill(locker, FROM, TO);
-    await writeVerifyReport(locker, await run(), 730);
+    await writeVerifyReport(locker, await run(), 730, await loadSigner());
     await rm(path.join(dir, 'digests'), { recursive: true, force: true });
 
     const after = await run();
@@ -244,7 +251,7 @@ describe('sound verify (directory locker)', () => {
     await retire(
       locker,
       { series: 'fake-b/x-2', from: '2026-04-08', reason: 'x-2 decommissioned (CHG-1)', by: 'Jane Doe' },
-      { clock: NOW, retentionDays: 730, knownSeries: anySeries },
+      { clock: NOW, retentionDays: 730, knownSeries: anySeries, signer: await loadSigner() },
     );
     const retired = await run({ collectors: withoutX2 });
     expect(retired.ok).toBe(true);

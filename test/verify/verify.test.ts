@@ -4,6 +4,7 @@ import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../shared/clock.js';
 import { SourceUnavailableError } from '../../shared/errors.js';
+import { loadSigner } from '../../shared/evidence/signing.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { acknowledge } from '../../shared/verify/acknowledgements.js';
 import { verify } from '../../shared/verify/verify.js';
@@ -70,6 +71,7 @@ describe('verify (directory locker)', () => {
         clock: fixedClock('2026-04-07T09:00:00.000Z'),
         retentionDays: 730,
         knownSeries: async () => undefined,
+        signer: await loadSigner(),
       },
     );
     // A byte-altered sealed snapshot.

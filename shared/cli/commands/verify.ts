@@ -4,6 +4,7 @@ import { Option } from 'commander';
 import { callerAccountId } from '../../aws/identity.js';
 import { LockerUnavailableError, UsageError } from '../../errors.js';
 import { dayOf, daysBetween } from '../../evidence/days.js';
+import { loadSigner, signingSettingsOf } from '../../evidence/signing.js';
 import { buildFindings, formatDays } from '../../verify/findings.js';
 import { gapDays, type VerifyResult, verify, writeVerifyReport } from '../../verify/verify.js';
 import { windowOptions } from '../context.js';
@@ -76,7 +77,8 @@ export const verifyCommand: CommandSpec = {
     let reportKey: string | undefined;
     if (options.report !== false) {
       try {
-        reportKey = (await writeVerifyReport(locker, result, config.locker.retentionDays)).key;
+        const signer = await loadSigner(signingSettingsOf(config.locker));
+        reportKey = (await writeVerifyReport(locker, result, config.locker.retentionDays, signer)).key;
       } catch (err) {
         if (!(err instanceof LockerUnavailableError)) throw err;
         throw new LockerUnavailableError(
