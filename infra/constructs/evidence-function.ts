@@ -28,13 +28,17 @@ export const LOCKER_PREFIXES = {
   snapshots: 'snapshots/',
   digests: 'digests/',
   reports: 'reports/',
+  acknowledgements: 'acknowledgements/',
+  retirements: 'retirements/',
+  configs: 'configs/',
 } as const;
 
 /**
  * What a function does with the locker:
  * - collect: write new snapshots (write-once, COMPLIANCE retention), nothing else;
- * - seal: read snapshots and digests, write new digests;
- * - verify: read everything, including retention settings, write reports.
+ * - seal: read snapshots, digests and signed records (acknowledgements, retirements, reports), write
+ *   new digests and the configuration it ran under;
+ * - verify: read everything, including retention settings, write reports and the configuration.
  */
 export type LockerAccess = 'collect' | 'seal' | 'verify';
 
@@ -186,16 +190,25 @@ export class EvidenceFunction extends NodejsFunction {
       statements.push(write(LOCKER_PREFIXES.snapshots));
       kmsActions = ['kms:GenerateDataKey'];
     } else if (access === 'seal') {
+      // Signed records (acknowledgements, retirements, reports) are sealed like snapshots.
+      const sealed = [
+        LOCKER_PREFIXES.snapshots,
+        LOCKER_PREFIXES.digests,
+        LOCKER_PREFIXES.acknowledgements,
+        LOCKER_PREFIXES.retirements,
+        LOCKER_PREFIXES.reports,
+      ];
       statements.push(
-        list([LOCKER_PREFIXES.snapshots, LOCKER_PREFIXES.digests]),
+        list(sealed),
         new iam.PolicyStatement({
-          sid: 'ReadSnapshotsAndDigests',
+          sid: 'ReadSnapshotsDigestsAndRecords',
           // GetObjectRetention: GetObject returns the lock mode and retain-until date only with it,
           // and the digest records them so that the verifier need not read each snapshot again.
           actions: ['s3:GetObject', 's3:GetObjectRetention'],
-          resources: [objects(LOCKER_PREFIXES.snapshots), objects(LOCKER_PREFIXES.digests)],
+          resources: sealed.map(objects),
         }),
         write(LOCKER_PREFIXES.digests),
+        write(LOCKER_PREFIXES.configs),
       );
       kmsActions = ['kms:Decrypt', 'kms:GenerateDataKey'];
     } else {
@@ -208,6 +221,7 @@ export class EvidenceFunction extends NodejsFunction {
           resources: [bucket.arnForObjects('*')],
         }),
         write(LOCKER_PREFIXES.reports),
+        write(LOCKER_PREFIXES.configs),
       );
       kmsActions = ['kms:Decrypt', 'kms:GenerateDataKey'];
     }
@@ -224,8 +238,15 @@ export class EvidenceFunction extends NodejsFunction {
       access === 'collect'
         ? [LOCKER_PREFIXES.snapshots]
         : access === 'seal'
-          ? [LOCKER_PREFIXES.snapshots, LOCKER_PREFIXES.digests]
-          : ['', LOCKER_PREFIXES.reports];
+          ? [
+              LOCKER_PREFIXES.snapshots,
+              LOCKER_PREFIXES.digests,
+              LOCKER_PREFIXES.acknowledgements,
+              LOCKER_PREFIXES.retirements,
+              LOCKER_PREFIXES.reports,
+              LOCKER_PREFIXES.configs,
+            ]
+          : ['', LOCKER_PREFIXES.reports, LOCKER_PREFIXES.configs];
     for (const prefix of prefixes) {
       Validations.of(this.executionRole).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${bucketRef}.Arn>/${prefix}*]`,

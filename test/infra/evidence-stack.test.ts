@@ -223,15 +223,17 @@ describe('least privilege', () => {
     }
   });
 
-  it('writes collectors only under snapshots/ and seal only under digests/', () => {
+  it('writes collectors only under snapshots/, seal only under digests/ (and configs/), verify under reports/ (and configs/)', () => {
     const roles = new Set(ofType('AWS::IAM::Policy').map(([id]) => id));
     const writes = allStatements().filter(
       ({ where, statement }) => roles.has(where) && asArray(statement.Action).includes('s3:PutObject'),
     );
-    expect(writes.length).toBe(COLLECTORS.length + 2);
+    // Seal and verify each write the configuration they ran under (configs/<sha256>.json) too.
+    expect(writes.length).toBe(COLLECTORS.length + 4);
     for (const { where, statement } of writes.filter((w) => w.statement.Effect === 'Allow')) {
       const resource = JSON.stringify(statement.Resource);
       if (where.startsWith('Collect')) expect(resource, where).toContain('/snapshots/*');
+      else if (resource.includes('/configs/*')) expect(where, resource).toMatch(/^(Seal|Verify)/);
       else if (where.startsWith('Seal')) expect(resource, where).toContain('/digests/*');
       else if (where.startsWith('Verify')) expect(resource, where).toContain('/reports/*');
       else throw new Error(`unexpected writer ${where}`);

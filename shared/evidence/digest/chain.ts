@@ -36,6 +36,9 @@ export interface ChainReport {
   sealed: Map<string, DigestEntry>;
   /** Which digest of the chain sealed each snapshot key. */
   sealedBy: Map<string, ReadDigest>;
+  /** Every signed record the chain seals, by key (see ChainWalk). */
+  records: Map<string, SealedRecord>;
+  recordsFrom?: string;
   head?: ChainHead;
   /** Digests that are not part of the chain (a seal that lost a race or stopped before linking). */
   abandoned: string[];
@@ -61,8 +64,18 @@ export interface ChainDigest {
   previous: Digest['previous'];
   /** How many snapshots it seals. */
   entries: number;
+  /** True when it lists signed records (sealed by a version that seals them), even none. */
+  listsRecords: boolean;
+  /** The configuration the seal ran under, when the digest records it. */
+  configuration?: Digest['configuration'];
   /** What the store says about the digest object (lock, write time). */
   info?: ObjectInfo;
+}
+
+/** A signed record the chain seals (evidence/records.ts), with the digest that first sealed it. */
+export interface SealedRecord {
+  entry: DigestEntry;
+  digest: ChainDigest;
 }
 
 /** The chain as walked: every digest compact, and only the entries the walker was asked to keep. */
@@ -74,6 +87,13 @@ export interface ChainWalk {
   sealed: Map<string, DigestEntry>;
   /** Which digest of the chain first sealed each kept key. */
   sealedBy: Map<string, ChainDigest>;
+  /** Every signed record the chain seals (all of them: records are few), by key. */
+  records: Map<string, SealedRecord>;
+  /**
+   * The day of the first chained digest that lists records: from that day on every record must
+   * be sealed; records that claim an earlier day were written before records were sealed.
+   */
+  recordsFrom?: string;
   head?: ChainHead;
   /** Digests that are not part of the chain (a seal that lost a race or stopped before linking). */
   abandoned: string[];
@@ -92,6 +112,7 @@ export interface WalkChainOptions extends VerifyChainOptions {
 /** A digest as the walk holds it between reading and ordering: compact, its signature judged. */
 interface WalkedDigest extends ChainDigest {
   kept: DigestEntry[];
+  records: DigestEntry[];
   signature: ReturnType<typeof judgeSignature>;
 }
 
@@ -155,8 +176,11 @@ export async function walkChain(locker: Locker, options: WalkChainOptions = {}):
       sequence: d.digest.sequence,
       previous: d.digest.previous,
       entries: d.digest.snapshots.length,
+      listsRecords: d.digest.records !== undefined,
+      ...(d.digest.configuration && { configuration: d.digest.configuration }),
       ...(d.info && { info: d.info }),
       kept,
+      records: d.digest.records ?? [],
       signature,
     };
   });
@@ -270,18 +294,25 @@ export async function walkChain(locker: Locker, options: WalkChainOptions = {}):
 
   const sealed = new Map<string, DigestEntry>();
   const sealedBy = new Map<string, ChainDigest>();
+  const records = new Map<string, SealedRecord>();
+  let recordsFrom: string | undefined;
   const digests: ChainDigest[] = [];
   for (const d of chain) {
-    const { kept, signature: _signature, ...compact } = d;
+    const { kept, records: sealedRecords, signature: _signature, ...compact } = d;
     digests.push(compact);
     for (const entry of kept) {
       if (sealed.has(entry.key)) continue;
       sealed.set(entry.key, entry);
       sealedBy.set(entry.key, compact);
     }
+    if (compact.listsRecords && recordsFrom === undefined)
+      recordsFrom = compact.day;
+    for (const entry of sealedRecords)
+      if (!records.has(entry.key)) records.set(entry.key, { entry, digest: compact });
   }
   const last = digests.at(-1);
-  const report: ChainWalk = { digests, problems, sealed, sealedBy, abandoned, notes };
+  const report: ChainWalk = { digests, problems, sealed, sealedBy, records, abandoned, notes };
+  if (recordsFrom !== undefined) report.recordsFrom = recordsFrom;
   if (last) report.head = { key: last.key, sha256: last.sha256, digests: last.sequence };
   return report;
 }
@@ -302,9 +333,11 @@ export async function verifyChain(locker: Locker, options: VerifyChainOptions = 
     problems: walk.problems,
     sealed: walk.sealed,
     sealedBy,
+    records: walk.records,
     abandoned: walk.abandoned,
     notes: walk.notes,
   };
+  if (walk.recordsFrom !== undefined) report.recordsFrom = walk.recordsFrom;
   if (walk.head) report.head = walk.head;
   return report;
 }
