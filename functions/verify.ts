@@ -32,10 +32,11 @@ import { awsClientOptions, s3ClientOptions } from '../shared/aws/clients.js';
 import { callerAccountId } from '../shared/aws/identity.js';
 import { COLLECTORS } from '../shared/collectors/registry.js';
 import type { AnyCollector } from '../shared/collectors/types.js';
-import { loadConfig } from '../shared/config.js';
+import { configSourceBytes, loadConfig } from '../shared/config.js';
 import { optionalEnv, requiredEnv } from '../shared/env.js';
 import { errorMessage, LockerUnavailableError } from '../shared/errors.js';
 import { addDays, dayOf, lastCompleteDay } from '../shared/evidence/days.js';
+import { recordConfiguration } from '../shared/evidence/records.js';
 import { loadSigner, type Signer } from '../shared/evidence/signing.js';
 import { openLocker } from '../shared/locker/index.js';
 import { type Logger, redactingLogger } from '../shared/log.js';
@@ -116,6 +117,11 @@ export function createHandler(deps: VerifyHandlerDeps = {}): (event: unknown) =>
         from,
         to,
         logger,
+        configuration: await recordConfiguration(locker, config, {
+          at: new Date(),
+          retentionDays: config.locker.retentionDays,
+          fileBytes: configSourceBytes(),
+        }),
         callerAccount: () => callerAccountId(),
         ...(deps.collectors && { collectors: deps.collectors }),
       });

@@ -11,7 +11,7 @@ import { CorruptEvidenceError, UsageError } from '../errors.js';
 import { compactInstant, dayOf, isDay } from '../evidence/days.js';
 import { parseSeriesId } from '../evidence/ids.js';
 import { parseJson } from '../evidence/read.js';
-import { ACK_PREFIX, writeSignedRecord } from '../evidence/records.js';
+import { ACK_PREFIX, recordInstant, writeSignedRecord } from '../evidence/records.js';
 import type { Signer } from '../evidence/signing.js';
 import { KeySegment, seriesId } from '../evidence/snapshot.js';
 import type { Locker } from '../locker/types.js';
@@ -130,7 +130,14 @@ export async function acknowledge(
 
 /** Read one acknowledgement; CorruptEvidenceError when it is not one or its key disagrees. */
 export async function readAcknowledgement(locker: Locker, key: string): Promise<StoredAcknowledgement> {
-  const { body } = await locker.get(key);
+  return parseAcknowledgement(key, (await locker.get(key)).body);
+}
+
+/**
+ * Parse one acknowledgement's bytes; CorruptEvidenceError when it is not one, or its key names
+ * another series, first day or instant than its body.
+ */
+export function parseAcknowledgement(key: string, body: Buffer): StoredAcknowledgement {
   const parsed = Acknowledgement.safeParse(parseJson(key, body));
   if (!parsed.success) {
     const first = parsed.error.issues[0];
@@ -146,11 +153,12 @@ export async function readAcknowledgement(locker: Locker, key: string): Promise<
     where.day !== a.day ||
     where.collector !== a.collector ||
     where.scope !== a.scope ||
-    (a.to !== undefined && a.to < a.day)
+    (a.to !== undefined && a.to < a.day) ||
+    recordInstant(key) !== new Date(a.acknowledgedAt).toISOString()
   ) {
     throw new CorruptEvidenceError(
       key,
-      `acknowledges ${seriesId(a.collector, a.scope)} on ${a.day}, which its key does not name`,
+      `acknowledges ${seriesId(a.collector, a.scope)} on ${a.day} at ${a.acknowledgedAt}, which its key does not name`,
     );
   }
   return { key, ...a };

@@ -39,6 +39,9 @@ const PROBLEM_SEVERITY: Record<ProblemKind, Severity> = {
   unsigned: 'HIGH',
   'bad-signature': 'HIGH',
   'untrusted-key': 'HIGH',
+  'acknowledged-in-advance': 'HIGH',
+  'retirement-contradicted': 'HIGH',
+  'since-contradicts-evidence': 'HIGH',
 };
 
 /** What each problem means, in one sentence, for findings and alerts. */
@@ -56,9 +59,13 @@ export const PROBLEM_MEANING: Record<ProblemKind, string> = {
   late: 'the snapshot was written or first sealed after the end of its day plus the seal grace',
   'digest-missing': 'a day of the audit period has no digest after the grace period',
   'chain-truncated': 'a chain head recorded by an earlier verification is no longer in the chain',
-  unsigned: 'a digest has no signature',
-  'bad-signature': 'a digest signature does not verify under any trusted key',
-  'untrusted-key': 'a digest is signed by a key that verify does not trust',
+  unsigned: 'a digest or a signed record (acknowledgement, retirement, report, sample run) has no signature',
+  'bad-signature': 'a digest or record signature does not verify under any trusted key',
+  'untrusted-key': 'a digest or record is signed by a key that verify does not trust',
+  'acknowledged-in-advance': 'an acknowledgement names days that had not ended when it was written',
+  'retirement-contradicted': 'a retired series has sealed evidence on or after the day its retirement names',
+  'since-contradicts-evidence':
+    'the locker holds sealed evidence of a series before its configured `since`: it is judged from that evidence on',
 };
 
 /** "2026-04-21..2026-04-23, 2026-05-01": consecutive days as ranges. */

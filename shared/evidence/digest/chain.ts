@@ -305,8 +305,7 @@ export async function walkChain(locker: Locker, options: WalkChainOptions = {}):
       sealed.set(entry.key, entry);
       sealedBy.set(entry.key, compact);
     }
-    if (compact.listsRecords && recordsFrom === undefined)
-      recordsFrom = compact.day;
+    if (compact.listsRecords && recordsFrom === undefined) recordsFrom = compact.day;
     for (const entry of sealedRecords)
       if (!records.has(entry.key)) records.set(entry.key, { entry, digest: compact });
   }

@@ -73,9 +73,7 @@ export const Digest = z.object({
    */
   records: z.array(DigestEntry).optional(),
   /** The configuration the seal ran under (configs/<sha256>.json). Absent in older digests. */
-  configuration: z
-    .object({ sha256: Sha256, fileSha256: Sha256.nullable(), key: z.string() })
-    .optional(),
+  configuration: z.object({ sha256: Sha256, fileSha256: Sha256.nullable(), key: z.string() }).optional(),
   tool: z.object({ name: z.string(), version: z.string() }),
 });
 export type Digest = z.infer<typeof Digest>;
