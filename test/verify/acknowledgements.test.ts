@@ -4,6 +4,7 @@ import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../shared/clock.js';
 import { AlreadyExistsError, UsageError } from '../../shared/errors.js';
+import { seal } from '../../shared/evidence/digest.js';
 import { loadSigner } from '../../shared/evidence/signing.js';
 import { writeRecord } from '../../shared/evidence/write.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
@@ -115,6 +116,12 @@ describe('acknowledge', () => {
       { series: 'fake-a/org-acme', day: '2026-04-20', reason: 'precaution', by: 'Bob' },
       { clock, retentionDays: 730, knownSeries: anySeries, signer: await loadSigner() },
     );
+    // Signed records count once sealed in the digest of the day they were written.
+    await seal(locker, {
+      day: '2026-04-22',
+      clock: fixedClock('2026-04-22T11:00:00.000Z'),
+      retentionDays: 730,
+    });
     const result = await verify({
       locker,
       config: testConfig(),

@@ -253,13 +253,29 @@ describe('sound verify (directory locker)', () => {
       { series: 'fake-b/x-2', from: '2026-04-08', reason: 'x-2 decommissioned (CHG-1)', by: 'Jane Doe' },
       { clock: NOW, retentionDays: 730, knownSeries: anySeries, signer: await loadSigner() },
     );
-    const retired = await run({ collectors: withoutX2 });
-    expect(retired.ok).toBe(true);
-    expect(retired.series.find((s) => s.scope === 'x-2')).toMatchObject({
-      expectedTo: '2026-04-07',
-      missing: [],
+    // Sealed in the digest of the day it was written, like every signed record.
+    await seal(locker, {
+      day: '2026-04-13',
+      clock: fixedClock('2026-04-13T01:00:00.000Z'),
+      retentionDays: 730,
     });
-    expect(retired.retired).toEqual([expect.objectContaining({ series: 'fake-b/x-2', from: '2026-04-08' })]);
+    const retired = await run({ collectors: withoutX2 });
+    // Written 2026-04-13, it takes effect that day: the days it says the series stopped stay judged.
+    expect(retired.ok).toBe(false);
+    expect(retired.series.find((s) => s.scope === 'x-2')).toMatchObject({
+      expectedTo: '2026-04-12',
+      missing: ['2026-04-08', '2026-04-09', '2026-04-10'],
+    });
+    expect(retired.retired).toEqual([
+      expect.objectContaining({ series: 'fake-b/x-2', from: '2026-04-08', effectiveFrom: '2026-04-13' }),
+    ]);
+    // A retirement from a day still ahead ends the series there.
+    const ahead = await run({
+      collectors: withoutX2,
+      to: '2026-04-12',
+      clock: fixedClock('2026-04-13T02:00:00.000Z'),
+    });
+    expect(ahead.series.find((s) => s.scope === 'x-2')!.expectedDays).toBe(12);
   });
 
   it('a series whose first snapshot comes after auditPeriod.start is missing every day before it', async () => {

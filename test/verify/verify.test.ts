@@ -54,16 +54,7 @@ describe('verify (directory locker)', () => {
   });
 
   it('reports each gap and problem exactly, and nothing else', async () => {
-    const keys = await fill(locker, FROM, TO, {
-      snapshot: (collector, scope, day) => {
-        if (collector === 'fake-b' && scope === 'x-1' && (day === '2026-04-03' || day === '2026-04-04'))
-          return undefined; // two missing days in one series
-        if (collector === 'fake-a' && day === '2026-04-06') return undefined; // acknowledged below
-        if (collector === 'fake-b' && scope === 'x-2' && day === '2026-04-05')
-          return { status: 'error', errors: ['AccessDenied: boom'], data: null }; // only an error snapshot
-        return {};
-      },
-    });
+    // Written 2026-04-07 09:00, so sealed by the seal of 2026-04-07 (the next morning) as the fill runs.
     await acknowledge(
       locker,
       { series: 'fake-a/org-acme', day: '2026-04-06', reason: 'GitHub outage (INC-7)', by: 'Jane Doe' },
@@ -74,6 +65,16 @@ describe('verify (directory locker)', () => {
         signer: await loadSigner(),
       },
     );
+    const keys = await fill(locker, FROM, TO, {
+      snapshot: (collector, scope, day) => {
+        if (collector === 'fake-b' && scope === 'x-1' && (day === '2026-04-03' || day === '2026-04-04'))
+          return undefined; // two missing days in one series
+        if (collector === 'fake-a' && day === '2026-04-06') return undefined; // acknowledged below
+        if (collector === 'fake-b' && scope === 'x-2' && day === '2026-04-05')
+          return { status: 'error', errors: ['AccessDenied: boom'], data: null }; // only an error snapshot
+        return {};
+      },
+    });
     // A byte-altered sealed snapshot.
     const altered = keys.get('fake-a/org-acme@2026-04-07')!;
     await flipByte(file(dir, altered));
