@@ -129,6 +129,8 @@ export interface EarlierRun {
   /** True only when a trusted key's signature verifies the stored bytes. */
   signed: boolean;
   signature: RecordSignature;
+  /** Sealed by the digest chain but no longer in the locker (deleted, or hidden by a delete marker). */
+  deleted?: boolean;
 }
 
 const KEY_RE =
@@ -153,6 +155,8 @@ export async function earlierRuns(
   from: string,
   to: string,
   trusted: TrustedKeys,
+  /** Record keys the digest chain seals: a sealed run the listing no longer shows was deleted. */
+  sealed: Iterable<string> = [],
 ): Promise<EarlierRun[]> {
   const keys = new Set<string>();
   const listed: { key: string; ranAt: string; from: string; to: string }[] = [];
@@ -163,6 +167,11 @@ export async function earlierRuns(
   }
   let candidates: Map<string, KeyObject> | undefined;
   const out: EarlierRun[] = [];
+  for (const key of sealed) {
+    const parsed = parseSampleRunKey(key);
+    if (!parsed || keys.has(key) || parsed.from > to || parsed.to < from) continue;
+    out.push({ key, ...parsed, readable: false, signed: false, signature: 'unsigned', deleted: true });
+  }
   for (const run of listed) {
     let body: Buffer;
     try {
@@ -212,6 +221,8 @@ export async function earlierRuns(
 
 /** One line for the CLI: when, window, seed, what, result, record and its signature. */
 export function describeEarlierRun(e: EarlierRun): string {
+  if (e.deleted)
+    return `${e.ranAt} ${e.from}..${e.to}: DELETED (${e.key} is sealed by the digest chain but no longer in the locker)`;
   const what = e.population ? `population ${e.population}` : (e.subject ?? '');
   const result = e.summary ? `${e.summary.pass}/${e.summary.total} pass` : 'unreadable';
   const signature = e.signature === 'valid' ? '' : `, ${signatureWords(e.signature)}`;

@@ -76,18 +76,25 @@ describe('evidence report', () => {
           errors: ['HTTP 502'],
           runId: 'run000000002',
         });
+      // Written 2026-01-21 09:00: sealed that evening with the day, like every signed record.
+      if (day === '2026-01-21')
+        await acknowledge(
+          locker,
+          {
+            series: 'fakerepos/github-acme',
+            day: '2026-01-20',
+            reason: 'GitHub outage <INC-7>',
+            by: 'Jane Doe',
+          },
+          {
+            clock: fixedClock('2026-01-21T09:00:00.000Z'),
+            retentionDays: 730,
+            knownSeries: async () => undefined,
+            signer: await loadSigner(),
+          },
+        );
       await seal(locker, { day, clock: fixedClock(`${day}T23:00:00.000Z`), retentionDays: 730 });
     }
-    await acknowledge(
-      locker,
-      { series: 'fakerepos/github-acme', day: '2026-01-20', reason: 'GitHub outage <INC-7>', by: 'Jane Doe' },
-      {
-        clock: fixedClock('2026-01-21T09:00:00.000Z'),
-        retentionDays: 730,
-        knownSeries: async () => undefined,
-        signer: await loadSigner(),
-      },
-    );
     // A sealed snapshot altered afterwards.
     const tampered = path.join(
       locker.url,
