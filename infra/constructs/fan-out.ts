@@ -1,12 +1,16 @@
 /**
- * The AWS collection of an organization, fanned out (docs/scale.md): a Step Functions state
- * machine whose `Plan` (functions/plan.ts) discovers the day's accounts, writes the
- * `organization` snapshot and cuts the accounts into shards, and whose `Shards` Distributed
+ * The AWS collection of an organization or of many listed accounts, fanned out
+ * (docs/scale.md): a Step Functions state machine whose `Plan` (functions/plan.ts) finds the
+ * day's accounts (with `aws.organization`: discovers them and writes the `organization`
+ * snapshot; else the listed `aws.accounts`) and cuts them into shards, and whose `Shards` Distributed
  * Map runs functions/shard.ts once per shard, at most `aws.fanOut.maxConcurrency` at once,
- * each with its own timeout and retries. Any shard that still fails fails the map run
- * (ToleratedFailurePercentage 0) and so the execution: `metricRunsFailed()` feeds the
- * CollectionRunFailed alarm. Scope-level failures are not shard failures: they are `error`
- * snapshots (SnapshotsFailed, the CollectionsFailed alarm).
+ * each with its own timeout and retries. A shard that still fails records an `error` snapshot
+ * for each of its scopes (the shard function again, in its failure mode: SnapshotsFailed, the
+ * CollectionsFailed alarm) and then fails its child execution; the other shards go on. Only
+ * when more than `aws.fanOut.toleratedFailurePercentage` (default 50) of the shards fail — a
+ * systemic cause — does the map run, and so the execution, fail (`metricRunsFailed()`: the
+ * CollectionRunFailed alarm); a redrive of it then reruns only the shards that did not succeed.
+ * Scope-level failures are not shard failures: they are `error` snapshots too.
  *
  * Step Functions cannot run locally: test/infra/fan-out.test.ts checks the definition's
  * shape and feeds the handlers exactly what its ItemSelector builds, against the emulator.
@@ -37,6 +41,9 @@ export const SHARD_ROLE_ID = 'shard';
 /** Shards in flight at once unless `aws.fanOut.maxConcurrency` says otherwise. */
 export const DEFAULT_MAX_CONCURRENCY = 10;
 
+/** Failed shards (in percent) the map run tolerates unless `aws.fanOut.toleratedFailurePercentage` says otherwise. */
+export const DEFAULT_TOLERATED_FAILURE_PERCENTAGE = 50;
+
 /** The plan discovers (at most 180 s, shared/aws/organization.ts) and writes one snapshot. */
 const PLAN_SIZING = { timeout: Duration.minutes(5), memorySize: 512 } as const;
 /** A shard gets Lambda's whole 15 minutes; 10 shards of 5 accounts held 466 MiB in one process. */
@@ -48,7 +55,7 @@ const RUN_TIMEOUT = Duration.hours(23);
 
 export interface AwsFanOutProps {
   readonly config: Config;
-  /** The AWS collectors (the organization collector among them): their read actions. */
+  /** The AWS collectors (with `aws.organization` the organization collector among them): their read actions. */
   readonly collectors: readonly PlannedCollector[];
   readonly configLayer: ConfigLayer;
   readonly locker: EvidenceLocker;
@@ -77,7 +84,8 @@ export class AwsFanOut extends Construct {
     };
     const organization = props.collectors.find((c) => c.id === 'organization');
     const others = props.collectors.filter((c) => c.source === 'aws' && c.id !== 'organization');
-    if (!organization) throw new Error('the fan-out needs the organization collector (aws.organization)');
+    if (config.aws?.organization && !organization)
+      throw new Error('the fan-out of aws.organization needs the organization collector');
 
     // ---- Plan: discovery and the organization snapshot, in the evidence account only --------
     this.planFunction = new EvidenceFunction(this, 'Plan', {
@@ -85,11 +93,11 @@ export class AwsFanOut extends Construct {
       ...PLAN_SIZING,
       handlerFile: 'plan.ts',
       description:
-        'Evidence Locker: finds the AWS accounts of the day, writes the organization snapshot, cuts shards',
+        'Evidence Locker: finds the AWS accounts of the day (an organization: its snapshot), cuts shards',
     });
     props.configLayer.bind(this.planFunction);
     this.planFunction.bindLocker(props.locker, 'collect');
-    this.grantRead(this.planFunction, organization);
+    if (organization) this.grantRead(this.planFunction, organization);
 
     // ---- Shard: the AWS collectors over a few accounts, through their member roles -----------
     this.shardFunction = new EvidenceFunction(this, 'Shard', {
@@ -97,7 +105,7 @@ export class AwsFanOut extends Construct {
       ...SHARD_SIZING,
       handlerFile: 'shard.ts',
       description: "Evidence Locker: collects the AWS collectors over one shard's accounts",
-      roleName: collectorRoleName(SHARD_ROLE_ID, Aws.REGION),
+      roleName: collectorRoleName(config.deploy.prefix, SHARD_ROLE_ID, Aws.REGION),
     });
     props.configLayer.bind(this.shardFunction);
     this.shardFunction.bindLocker(props.locker, 'collect');
@@ -133,8 +141,36 @@ export class AwsFanOut extends Construct {
       backoffRate: 2,
       jitterStrategy: sfn.JitterType.FULL,
     });
-    this.map = new FailFastDistributedMap(this, 'Shards', {
-      comment: 'One child execution per shard; any shard that fails after its retries fails the run',
+    // A shard that failed after its retries: its scopes get `error` snapshots (the same function,
+    // given the failure), then its child execution fails (the map counts it; a redrive reruns it).
+    const recordFailure = new tasks.LambdaInvoke(this, 'Record the failed shard', {
+      lambdaFunction: this.shardFunction,
+      payloadResponseOnly: true,
+      taskTimeout: sfn.Timeout.duration(SHARD_SIZING.timeout.plus(ITEM_TIMEOUT_MARGIN)),
+      comment: "An error snapshot for each of the shard's scopes, naming the failure",
+      // The Fail state after it reads $.failure from the item's input, kept as it was.
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    recordFailure.addRetry({
+      errors: [sfn.Errors.ALL],
+      interval: Duration.seconds(30),
+      maxAttempts: 2,
+      backoffRate: 2,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    collect.addCatch(
+      recordFailure.next(
+        new sfn.Fail(this, 'Shard failed', {
+          comment: 'Recorded as error snapshots; fails the child execution so that the map counts it',
+          errorPath: sfn.JsonPath.stringAt('$.failure.Error'),
+          causePath: sfn.JsonPath.stringAt('$.failure.Cause'),
+        }),
+      ),
+      { errors: [sfn.Errors.ALL], resultPath: '$.failure' },
+    );
+    this.map = new sfn.DistributedMap(this, 'Shards', {
+      comment:
+        'One child execution per shard; a failed shard records error snapshots and the others go on, unless too many fail',
       itemsPath: sfn.JsonPath.stringAt('$.shards'),
       // Each item: the shard (account ids only) and what every shard shares from the plan.
       itemSelector: {
@@ -144,7 +180,8 @@ export class AwsFanOut extends Construct {
         scheduledFor: sfn.JsonPath.stringAt('$.scheduledFor'),
       },
       maxConcurrency: config.aws?.fanOut?.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
-      toleratedFailurePercentage: 0,
+      toleratedFailurePercentage:
+        config.aws?.fanOut?.toleratedFailurePercentage ?? DEFAULT_TOLERATED_FAILURE_PERCENTAGE,
       mapExecutionType: sfn.StateMachineType.STANDARD,
       label: 'Shards',
       // The shards' counts stay in their own execution histories: the run's output stays the plan's.
@@ -160,7 +197,7 @@ export class AwsFanOut extends Construct {
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: `${Stack.of(this).stackName}-collect-aws`,
-      comment: 'Evidence Locker: the daily AWS collection of the organization, plan then shards',
+      comment: 'Evidence Locker: the daily AWS collection, plan then shards of accounts',
       definitionBody: sfn.DefinitionBody.fromChainable(plan.next(this.map)),
       stateMachineType: sfn.StateMachineType.STANDARD,
       timeout: RUN_TIMEOUT,
@@ -235,16 +272,5 @@ export class AwsFanOut extends Construct {
       reason:
         'X-Ray trace segments and CloudWatch Logs log deliveries have no resource-level permissions (what tracing and logging of a state machine need).',
     });
-  }
-}
-
-/**
- * A Distributed Map whose definition states ToleratedFailurePercentage 0 outright: aws-cdk-lib
- * leaves a 0 out (it is Step Functions' default), and a reader of the definition should not
- * need to know the default to see that one failed shard fails the run.
- */
-class FailFastDistributedMap extends sfn.DistributedMap {
-  override toStateJson(queryLanguage?: sfn.QueryLanguage): object {
-    return { ...super.toStateJson(queryLanguage), ToleratedFailurePercentage: 0 };
   }
 }

@@ -90,6 +90,12 @@ const NEXT_STEP: Record<ProblemKind, string> = {
     'The series still has evidence after its retirement: the retirement is wrong, or the collector still runs; find out which and document it.',
   'since-contradicts-evidence':
     'A `since` in the configuration starts the series after evidence the locker holds: it is judged from that evidence; correct the `since` or explain the gap.',
+  'population-gap':
+    'Run evidence collect (the next run covers from the end of the last window); if a window snapshot is gone or unusable, treat it as an incident (see its own problem).',
+  'window-overlap':
+    'Find the run that covered the days again (evidence ls); the changes are counted once by sample, but the windows must tile: report it.',
+  'window-in-future':
+    'Find who wrote a window that was not over (a wrong clock or --day); that snapshot is not evidence of the days after its collection.',
 };
 
 export interface AlertMessage {

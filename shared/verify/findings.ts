@@ -42,6 +42,9 @@ const PROBLEM_SEVERITY: Record<ProblemKind, Severity> = {
   'acknowledged-in-advance': 'HIGH',
   'retirement-contradicted': 'HIGH',
   'since-contradicts-evidence': 'HIGH',
+  'population-gap': 'HIGH',
+  'window-overlap': 'MEDIUM',
+  'window-in-future': 'HIGH',
 };
 
 /** What each problem means, in one sentence, for findings and alerts. */
@@ -66,6 +69,10 @@ export const PROBLEM_MEANING: Record<ProblemKind, string> = {
   'retirement-contradicted': 'a retired series has sealed evidence on or after the day its retirement names',
   'since-contradicts-evidence':
     'the locker holds sealed evidence of a series before its configured `since`: it is judged from that evidence on',
+  'population-gap':
+    'evidence days that no window of a windowed series (changes) covers: the population misses them',
+  'window-overlap': 'a window covers days an earlier window of the series already covered',
+  'window-in-future': 'a window ends after its snapshot was collected: it claims days that were not over',
 };
 
 /** "2026-04-21..2026-04-23, 2026-05-01": consecutive days as ranges. */

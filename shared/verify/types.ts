@@ -25,6 +25,9 @@ export const PROBLEMS = [
   'acknowledged-in-advance',
   'retirement-contradicted',
   'since-contradicts-evidence',
+  'population-gap',
+  'window-overlap',
+  'window-in-future',
 ] as const;
 export type ProblemKind = (typeof PROBLEMS)[number];
 

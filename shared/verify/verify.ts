@@ -19,9 +19,9 @@
 import { type Clock, systemClock } from '../clock.js';
 import { COLLECTORS } from '../collectors/registry.js';
 import { selectCollectors } from '../collectors/runner.js';
-import type { AnyCollector } from '../collectors/types.js';
+import { type AnyCollector, SOURCES } from '../collectors/types.js';
 import type { Config } from '../config.js';
-import { NotFoundError } from '../errors.js';
+import { ConfigError, NotFoundError } from '../errors.js';
 import { compactInstant, daysBetween, laterDay } from '../evidence/days.js';
 import { describeConfiguration, type RecordedConfiguration, writeSignedRecord } from '../evidence/records.js';
 import type { Signer, TrustedKeys } from '../evidence/signing.js';
@@ -37,6 +37,7 @@ import { PROBLEM_CHECKS } from './problems.js';
 import { effectiveFrom } from './retirements.js';
 import { judgeSeries, seriesToJudge } from './series.js';
 import type { IntegrityProblem, VerifyResult } from './types.js';
+import { judgeWindowedSeries } from './windows.js';
 
 export type {
   AcknowledgedDay,
@@ -80,6 +81,11 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
   const width = options.concurrency ?? 16;
   const now = clock.now();
   const startRequests = locker.stats.requests;
+  // A configuration without a source expects nothing: a verification of nothing would say OK.
+  if (!SOURCES.some((source) => config[source] !== undefined))
+    throw new ConfigError(
+      `the configuration names no source (${SOURCES.join(', ')}): verify has nothing to expect, so it cannot say the evidence is complete; add the section of each source this locker collects`,
+    );
   await locker.check();
 
   // 1. Read: chain and signatures, the window's listing, acknowledgements, retirements, anchor.
@@ -110,6 +116,11 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
   if (facts.incomplete > 0)
     notes.push(
       `${facts.incomplete} sealed snapshot(s) have no status, write time or lock recorded in their digest (a body that is no envelope, or a sealer without s3:GetObjectRetention): they were read one by one`,
+    );
+
+  if (config.locker.trial)
+    notes.push(
+      'locker.trial: a rehearsal locker (GOVERNANCE retention accepted, deletable): what it holds is not evidence for an audit',
     );
 
   // 3. One function per problem class.
@@ -184,9 +195,27 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     snapshots.set(id, [...(snapshots.get(id) ?? []), f]);
   }
   const byKey = groupByKey(integrity);
-  const series = judged.map((s) =>
+  const judgedReports = judged.map((s) =>
     judgeSeries(s, { from, to: windowEnd }, snapshots, byKey, byKey, inputs.acknowledgements, auditStart),
   );
+  // Windowed series (a period per snapshot) are judged by their windows' coverage (windows.ts).
+  const windowed = await judgeWindowedSeries({
+    locker,
+    config,
+    now,
+    from,
+    to: windowEnd,
+    collectors: options.collectors ?? COLLECTORS,
+    judged,
+    reports: judgedReports,
+    facts: facts.facts,
+    problemsByKey: byKey,
+    acknowledgements: inputs.acknowledgements,
+    concurrency: width,
+  });
+  integrity.push(...windowed.problems);
+  notes.push(...windowed.notes);
+  const series = judgedReports.map((s) => windowed.reports.get(seriesId(s.collector, s.scope)) ?? s);
   const expectedIds = new Set(expected.map((s) => s.series));
   const unexpected = judged.filter((s) => !expectedIds.has(s.series)).map((s) => s.series);
   if (unexpected.length)
@@ -267,7 +296,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
       snapshots: inputs.listed.size,
       digests: inputs.chain.digests.length,
       acknowledgements: inputs.acknowledgements.length,
-      objectsRead: facts.objectsRead + derived.objectsRead,
+      objectsRead: facts.objectsRead + derived.objectsRead + windowed.objectsRead,
     },
     tool: { name: TOOL.name, version: TOOL.version },
   };

@@ -215,6 +215,45 @@ describe('fan-out handlers (emulator)', () => {
     expect(emf.every((m) => m.service === 'evidence-collect' && m.SnapshotsFailed === 0)).toBe(true);
   });
 
+  it('listed accounts without an organization (aws.accounts past what one invocation collects): the same plan and shards, no organization snapshot', async () => {
+    const bucket = await createBucket({ objectLock: true });
+    const listed = [OUTSIDE, '404040404043', '404040404044'];
+    const input = configInput();
+    const { organization: _organization, ...aws } = input.aws!;
+    const { plan, shard } = await coldStart(bucket, {
+      ...input,
+      aws: {
+        ...aws,
+        accounts: listed.map((id) => ({ id })),
+        fanOut: { shardAccounts: 2, maxConcurrency: 2 },
+      },
+    });
+
+    const planned = await plan(schedulerEvent('2026-11-24T00:05:00Z'), lambdaContext(300_000));
+
+    expect(planned).toMatchObject({ defaultAccountId: management, organization: null, accounts: 4 });
+    expect(planned.shards.map((s) => s.accounts)).toEqual([
+      [management, listed[0]],
+      [listed[1], listed[2]],
+    ]);
+    for (const event of shardEvents(planned)) {
+      const out = await shard(event, lambdaContext(900_000));
+      expect(out.failed).toBe(0);
+    }
+    const keys = (await listAll(openLocker(`s3://${bucket}`), 'snapshots/')).map((o) => o.key);
+    const series = keys.map((k) => k.split('/').slice(2, 4).join('/')).sort();
+    expect(series).toEqual(
+      [management, ...listed]
+        .flatMap((a) => [
+          `iam/aws-${a}`,
+          `cloudtrail/aws-${a}`,
+          `guardduty/aws-${a}-${REGION}`,
+          `aws-config/aws-${a}-${REGION}`,
+        ])
+        .sort(),
+    );
+  });
+
   it('excluding an OU: the plan leaves its accounts out of every shard (and records them as excluded)', async () => {
     const bucket = await createBucket({ objectLock: true });
     const { plan } = await coldStart(bucket, configInput({ excludeOus: [devOu] }));
@@ -226,7 +265,7 @@ describe('fan-out handlers (emulator)', () => {
     const locker = openLocker(`s3://${bucket}`);
     const { snapshot } = await readSnapshot<{ accounts: { id: string; excludedBy?: string }[] }>(
       locker,
-      planned.organization.key,
+      planned.organization!.key,
     );
     for (const id of dev)
       expect(snapshot.data.accounts.find((a) => a.id === id)!.excludedBy).toBe('excludeOus');
@@ -270,6 +309,62 @@ describe('fan-out handlers (emulator)', () => {
         expect(snapshot.status, key).toBe('ok');
       }
     }
+  });
+
+  it("a shard that failed after its retries: the Catch's input records an error snapshot for each of its scopes, collecting nothing", async () => {
+    const bucket = await createBucket({ objectLock: true });
+    const locker = openLocker(`s3://${bucket}`);
+    const config = parseConfig(configInput());
+    // Any collection would be a bug in failure mode: every collector throws if it is asked.
+    const untouchable = SHARD_COLLECTORS.map(
+      (c): AnyRunnableCollector => ({
+        ...c,
+        collect: () => {
+          throw new Error(`${c.id} collected in failure mode`);
+        },
+      }),
+    );
+    process.env.POWERTOOLS_METRICS_NAMESPACE = 'EvidenceLocker';
+    const { createHandler: createPlan } = await import('../../functions/plan.js');
+    const { createHandler: createShard } = await import('../../functions/shard.js');
+    const metrics = captureMetrics();
+    const planned = await createPlan({
+      config,
+      locker,
+      collectors: [organizationCollector],
+      logger: silentLogger,
+    })(schedulerEvent('2026-11-24T00:05:00Z'));
+    const [event] = shardEvents(planned);
+    // What the Catch (ResultPath $.failure) hands the "Record the failed shard" task.
+    const catchState = mapState.ItemProcessor.States['Collect one shard'].Catch[0];
+    expect(catchState.ResultPath).toBe('$.failure');
+    const failure = { Error: 'Lambda.Unknown', Cause: 'The function ran out of memory\n  at shard' };
+
+    const out = await createShard({ config, locker, collectors: untouchable, logger: silentLogger })(
+      { ...event, failure },
+      lambdaContext(900_000),
+    );
+
+    const accounts = planned.shards[0]!.accounts;
+    expect(out).toMatchObject({ shard: 'shard-0001', accounts: 3, snapshots: 12, failed: 12 });
+    const keys = (await listAll(locker, 'snapshots/'))
+      .map((o) => o.key)
+      .filter((k) => !k.includes('/organization/'));
+    expect(keys).toHaveLength(12);
+    for (const key of keys) {
+      const { snapshot } = await readSnapshot(locker, key);
+      expect(snapshot.status, key).toBe('error');
+      expect(snapshot.runId).toBe(planned.runId);
+      expect(snapshot.errors.join(' ')).toContain(
+        'the shard failed after its retries (Lambda.Unknown: The function ran out of memory at shard)',
+      );
+      expect(
+        accounts.some((a) => snapshot.scope.startsWith(`aws-${a}`)),
+        snapshot.scope,
+      ).toBe(true);
+    }
+    // Counted as failed collections: the CollectionsFailed alarm.
+    expect(metrics().reduce((n, m) => n + ((m.SnapshotsFailed as number) ?? 0), 0)).toBe(12);
   });
 
   it('a plan whose discovery fails records the organization error and fails the invocation: no shard', async () => {
