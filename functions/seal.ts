@@ -50,6 +50,7 @@ export async function handler(event: unknown): Promise<SealOutput> {
     }),
     clock: systemClock,
     retentionDays: config.locker.retentionDays,
+    form: config.locker.digestForm,
   });
   const out: SealOutput = {
     day: result.day,

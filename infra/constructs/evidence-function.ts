@@ -27,6 +27,8 @@ export const EVIDENCE_RUNTIME = Runtime.NODEJS_24_X;
 export const LOCKER_PREFIXES = {
   snapshots: 'snapshots/',
   digests: 'digests/',
+  /** The leaves of the digest form that scales (shared/evidence/digest/leaves.ts). */
+  leaves: 'leaves/',
   reports: 'reports/',
   acknowledgements: 'acknowledgements/',
   retirements: 'retirements/',
@@ -36,8 +38,8 @@ export const LOCKER_PREFIXES = {
 /**
  * What a function does with the locker:
  * - collect: write new snapshots (write-once, COMPLIANCE retention), nothing else;
- * - seal: read snapshots, digests and signed records (acknowledgements, retirements, reports), write
- *   new digests and the configuration it ran under;
+ * - seal: read snapshots, digests, leaves and signed records (acknowledgements, retirements,
+ *   reports), write new digests and leaves and the configuration it ran under;
  * - verify: read everything, including retention settings, write reports and the configuration.
  */
 export type LockerAccess = 'collect' | 'seal' | 'verify';
@@ -170,13 +172,13 @@ export class EvidenceFunction extends NodejsFunction {
         resources: [bucket.bucketArn],
       }),
     ];
-    const write = (prefix: string) =>
+    const write = (prefix: string, ...more: string[]) =>
       new iam.PolicyStatement({
         sid: `Write${capitalise(prefix)}`,
         // PutObject with x-amz-object-lock-mode/-retain-until-date needs s3:PutObjectRetention too.
         // Never s3:BypassGovernanceRetention, never a delete.
         actions: ['s3:PutObject', 's3:PutObjectRetention'],
-        resources: [objects(prefix)],
+        resources: [prefix, ...more].map(objects),
       });
     const list = (prefixes: readonly string[] | undefined) =>
       new iam.PolicyStatement({
@@ -194,6 +196,7 @@ export class EvidenceFunction extends NodejsFunction {
       const sealed = [
         LOCKER_PREFIXES.snapshots,
         LOCKER_PREFIXES.digests,
+        LOCKER_PREFIXES.leaves,
         LOCKER_PREFIXES.acknowledgements,
         LOCKER_PREFIXES.retirements,
         LOCKER_PREFIXES.reports,
@@ -207,7 +210,7 @@ export class EvidenceFunction extends NodejsFunction {
           actions: ['s3:GetObject', 's3:GetObjectRetention'],
           resources: sealed.map(objects),
         }),
-        write(LOCKER_PREFIXES.digests),
+        write(LOCKER_PREFIXES.digests, LOCKER_PREFIXES.leaves),
         write(LOCKER_PREFIXES.configs),
       );
       kmsActions = ['kms:Decrypt', 'kms:GenerateDataKey'];
@@ -241,6 +244,7 @@ export class EvidenceFunction extends NodejsFunction {
           ? [
               LOCKER_PREFIXES.snapshots,
               LOCKER_PREFIXES.digests,
+              LOCKER_PREFIXES.leaves,
               LOCKER_PREFIXES.acknowledgements,
               LOCKER_PREFIXES.retirements,
               LOCKER_PREFIXES.reports,
