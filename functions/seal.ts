@@ -9,10 +9,11 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../shared/clock.js';
 import { COLLECTORS } from '../shared/collectors/registry.js';
-import { loadConfig } from '../shared/config.js';
+import { configSourceBytes, loadConfig } from '../shared/config.js';
 import { requiredEnv } from '../shared/env.js';
 import { addDays, dayOf } from '../shared/evidence/days.js';
 import { seal } from '../shared/evidence/digest.js';
+import { recordConfiguration } from '../shared/evidence/records.js';
 import { kmsSigner, SIGNING_KMS_KEY_ENV, type Signer } from '../shared/evidence/signing.js';
 import { openLocker } from '../shared/locker/index.js';
 import { type Logger, redactingLogger } from '../shared/log.js';
@@ -42,6 +43,11 @@ export async function handler(event: unknown): Promise<SealOutput> {
   const result = await seal(locker, {
     day,
     signer: await signer,
+    configuration: await recordConfiguration(locker, config, {
+      at: new Date(),
+      retentionDays: config.locker.retentionDays,
+      fileBytes: configSourceBytes(),
+    }),
     clock: systemClock,
     retentionDays: config.locker.retentionDays,
     form: config.locker.digestForm,

@@ -18,6 +18,7 @@
  *   s3:ListBucket                        on the bucket (snapshots/, digests/, acknowledgements/)
  *   s3:GetObject, s3:GetObjectRetention  on the bucket's objects (HEAD/GET return the lock only with the latter)
  *   s3:PutObject, s3:PutObjectRetention  on reports/*            (the report is written with COMPLIANCE retention)
+ *   kms:Sign, kms:GetPublicKey           on the signing key       (the report is signed like a digest)
  *   kms:Decrypt, kms:GenerateDataKey     on the locker key, when the bucket uses SSE-KMS
  *   cloudwatch:PutMetricData             (condition cloudwatch:namespace = the namespace above)
  *   sns:Publish                          on ALERT_TOPIC_ARN
@@ -31,10 +32,12 @@ import { awsClientOptions, s3ClientOptions } from '../shared/aws/clients.js';
 import { callerAccountId } from '../shared/aws/identity.js';
 import { COLLECTORS } from '../shared/collectors/registry.js';
 import type { AnyCollector } from '../shared/collectors/types.js';
-import { loadConfig } from '../shared/config.js';
+import { configSourceBytes, loadConfig } from '../shared/config.js';
 import { optionalEnv, requiredEnv } from '../shared/env.js';
 import { errorMessage, LockerUnavailableError } from '../shared/errors.js';
 import { addDays, dayOf, lastCompleteDay } from '../shared/evidence/days.js';
+import { recordConfiguration } from '../shared/evidence/records.js';
+import { loadSigner, type Signer } from '../shared/evidence/signing.js';
 import { openLocker } from '../shared/locker/index.js';
 import { type Logger, redactingLogger } from '../shared/log.js';
 import { redact } from '../shared/secrets.js';
@@ -70,6 +73,8 @@ export interface VerifyHandlerDeps {
   /** Candidate collectors (default: the registry). */
   collectors?: readonly AnyCollector[];
   logger?: Logger;
+  /** Signs the report (default: the KMS key of EVIDENCE_SIGNING_KMS_KEY_ID, else the key file). */
+  signer?: () => Promise<Signer>;
 }
 
 export function createHandler(deps: VerifyHandlerDeps = {}): (event: unknown) => Promise<VerifyOutput> {
@@ -112,10 +117,16 @@ export function createHandler(deps: VerifyHandlerDeps = {}): (event: unknown) =>
         from,
         to,
         logger,
+        configuration: await recordConfiguration(locker, config, {
+          at: new Date(),
+          retentionDays: config.locker.retentionDays,
+          fileBytes: configSourceBytes(),
+        }),
         callerAccount: () => callerAccountId(),
         ...(deps.collectors && { collectors: deps.collectors }),
       });
-      report = (await writeVerifyReport(locker, result, config.locker.retentionDays)).key;
+      const signer = await (deps.signer ?? (() => loadSigner()))();
+      report = (await writeVerifyReport(locker, result, config.locker.retentionDays, signer)).key;
     } catch (err) {
       if (err instanceof LockerUnavailableError && topicArn)
         await publish(topicArn, failureMessage(store, redact(errorMessage(err))));

@@ -368,7 +368,8 @@ export class EvidenceStack extends Stack {
       });
       configLayer.bind(fn);
       fn.bindLocker(locker, 'verify');
-      this.signingKey.grant(fn, 'kms:GetPublicKey', 'kms:Verify');
+      // The verify report is a signed record like a digest (its anchor is only taken from a signed one).
+      this.signingKey.grant(fn, 'kms:GetPublicKey', 'kms:Sign', 'kms:Verify');
       fn.executionRole.addToPrincipalPolicy(
         new iam.PolicyStatement({
           sid: 'PublishAlerts',

@@ -415,6 +415,16 @@ export function configPath(explicit?: string): string {
   return path.resolve(explicit ?? optionalEnv('EVIDENCE_CONFIG') ?? DEFAULT_CONFIG_FILE);
 }
 
+/**
+ * The bytes the configuration was read from (EVIDENCE_CONFIG_JSON, else the file), for the
+ * record of the configuration a seal or verification ran under (read after loadConfig).
+ */
+export function configSourceBytes(explicit?: string): Buffer {
+  const inline = explicit === undefined ? optionalEnv('EVIDENCE_CONFIG_JSON') : undefined;
+  if (inline !== undefined) return Buffer.from(inline, 'utf8');
+  return readFileSync(configPath(explicit));
+}
+
 export function loadConfig(explicit?: string, collectors: readonly AnyCollector[] = []): Config {
   // In Lambda the stack passes the validated configuration itself, not a file.
   const inline = explicit === undefined ? optionalEnv('EVIDENCE_CONFIG_JSON') : undefined;

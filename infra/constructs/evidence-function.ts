@@ -30,13 +30,17 @@ export const LOCKER_PREFIXES = {
   /** The leaves of the digest form that scales (shared/evidence/digest/leaves.ts). */
   leaves: 'leaves/',
   reports: 'reports/',
+  acknowledgements: 'acknowledgements/',
+  retirements: 'retirements/',
+  configs: 'configs/',
 } as const;
 
 /**
  * What a function does with the locker:
  * - collect: write new snapshots (write-once, COMPLIANCE retention), nothing else;
- * - seal: read snapshots, digests and leaves, write new digests and leaves;
- * - verify: read everything, including retention settings, write reports.
+ * - seal: read snapshots, digests, leaves and signed records (acknowledgements, retirements,
+ *   reports), write new digests and leaves and the configuration it ran under;
+ * - verify: read everything, including retention settings, write reports and the configuration.
  */
 export type LockerAccess = 'collect' | 'seal' | 'verify';
 
@@ -188,20 +192,26 @@ export class EvidenceFunction extends NodejsFunction {
       statements.push(write(LOCKER_PREFIXES.snapshots));
       kmsActions = ['kms:GenerateDataKey'];
     } else if (access === 'seal') {
+      // Signed records (acknowledgements, retirements, reports) are sealed like snapshots.
+      const sealed = [
+        LOCKER_PREFIXES.snapshots,
+        LOCKER_PREFIXES.digests,
+        LOCKER_PREFIXES.leaves,
+        LOCKER_PREFIXES.acknowledgements,
+        LOCKER_PREFIXES.retirements,
+        LOCKER_PREFIXES.reports,
+      ];
       statements.push(
-        list([LOCKER_PREFIXES.snapshots, LOCKER_PREFIXES.digests, LOCKER_PREFIXES.leaves]),
+        list(sealed),
         new iam.PolicyStatement({
-          sid: 'ReadSnapshotsAndDigests',
+          sid: 'ReadSnapshotsDigestsAndRecords',
           // GetObjectRetention: GetObject returns the lock mode and retain-until date only with it,
           // and the digest records them so that the verifier need not read each snapshot again.
           actions: ['s3:GetObject', 's3:GetObjectRetention'],
-          resources: [
-            objects(LOCKER_PREFIXES.snapshots),
-            objects(LOCKER_PREFIXES.digests),
-            objects(LOCKER_PREFIXES.leaves),
-          ],
+          resources: sealed.map(objects),
         }),
         write(LOCKER_PREFIXES.digests, LOCKER_PREFIXES.leaves),
+        write(LOCKER_PREFIXES.configs),
       );
       kmsActions = ['kms:Decrypt', 'kms:GenerateDataKey'];
     } else {
@@ -214,6 +224,7 @@ export class EvidenceFunction extends NodejsFunction {
           resources: [bucket.arnForObjects('*')],
         }),
         write(LOCKER_PREFIXES.reports),
+        write(LOCKER_PREFIXES.configs),
       );
       kmsActions = ['kms:Decrypt', 'kms:GenerateDataKey'];
     }
@@ -230,8 +241,16 @@ export class EvidenceFunction extends NodejsFunction {
       access === 'collect'
         ? [LOCKER_PREFIXES.snapshots]
         : access === 'seal'
-          ? [LOCKER_PREFIXES.snapshots, LOCKER_PREFIXES.digests, LOCKER_PREFIXES.leaves]
-          : ['', LOCKER_PREFIXES.reports];
+          ? [
+              LOCKER_PREFIXES.snapshots,
+              LOCKER_PREFIXES.digests,
+              LOCKER_PREFIXES.leaves,
+              LOCKER_PREFIXES.acknowledgements,
+              LOCKER_PREFIXES.retirements,
+              LOCKER_PREFIXES.reports,
+              LOCKER_PREFIXES.configs,
+            ]
+          : ['', LOCKER_PREFIXES.reports, LOCKER_PREFIXES.configs];
     for (const prefix of prefixes) {
       Validations.of(this.executionRole).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${bucketRef}.Arn>/${prefix}*]`,

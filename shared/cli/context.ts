@@ -4,11 +4,12 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { Clock } from '../clock.js';
 import { COLLECTORS } from '../collectors/registry.js';
-import { type Config, configPath, loadConfig } from '../config.js';
+import { type Config, configPath, configSourceBytes, loadConfig } from '../config.js';
 import { optionalEnv } from '../env.js';
 import { UsageError } from '../errors.js';
 import { lastCompleteDay } from '../evidence/days.js';
 import { idProblem } from '../evidence/ids.js';
+import { type RecordedConfiguration, recordConfiguration } from '../evidence/records.js';
 import { DEFAULT_STORE, openLocker } from '../locker/index.js';
 import type { Locker } from '../locker/types.js';
 import type { Logger } from '../log.js';
@@ -57,6 +58,20 @@ export class CliContext {
     if (this.options.config === undefined && optionalEnv('EVIDENCE_CONFIG_JSON') !== undefined)
       return undefined;
     return configPath(this.options.config);
+  }
+
+  /**
+   * Store the configuration in force in the locker (configs/<sha256>.json, once) and return what
+   * a digest or a verify report records of it: the SHA-256 of its canonical effective form and
+   * of the bytes it was read from.
+   */
+  async recordConfiguration(locker: Locker): Promise<RecordedConfiguration> {
+    const config = this.loadConfig();
+    return recordConfiguration(locker, config, {
+      at: this.clock.now(),
+      retentionDays: config.locker.retentionDays,
+      fileBytes: configSourceBytes(this.options.config),
+    });
   }
 
   /**

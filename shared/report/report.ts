@@ -42,8 +42,8 @@ export interface ReportOptions {
   /** A new (or empty of a report) directory. */
   out: string;
   clock?: Clock;
-  /** Signs the record of the run in the locker; without it the record is written unsigned. */
-  signer?: Signer;
+  /** Signs the record of the run in the locker (the digests' key). */
+  signer: Signer;
   /** The command that made this report, recorded with the run. */
   command?: string;
   checks?: readonly AnyCheck[];

@@ -16,19 +16,18 @@
  * from the recorded one, is refused (ConfigChangedError) unless the user accepts the change:
  * the configuration names the series and occurrences drawn from, so the draw would differ.
  */
-import { type KeyObject, randomBytes } from 'node:crypto';
-import { AlreadyExistsError, NotFoundError, UsageError } from '../errors.js';
+import type { KeyObject } from 'node:crypto';
+import { NotFoundError, UsageError } from '../errors.js';
 import { compactInstant, parseCompactInstant } from '../evidence/days.js';
+import { SAMPLE_RUN_PREFIX, writeSignedRecord } from '../evidence/records.js';
 import {
   judgeSignature,
   lockerKeys,
   type Signer,
   signatureKey,
   type TrustedKeys,
-  writeSignature,
 } from '../evidence/signing.js';
 import { seriesId } from '../evidence/snapshot.js';
-import { writeRecord } from '../evidence/write.js';
 import type { Locker } from '../locker/types.js';
 import { TOOL } from '../version.js';
 import type { PopulationReport } from './population.js';
@@ -38,7 +37,7 @@ import { summarize } from './workpaper.js';
 
 const SAMPLE_RUN_SCHEMA = 'evidence.sample-run/1';
 const POPULATION_RUN_SCHEMA = 'evidence.population-sample-run/1';
-const SAMPLE_REPORT_PREFIX = 'reports/sample/';
+const SAMPLE_REPORT_PREFIX = SAMPLE_RUN_PREFIX;
 
 export interface SampleRunRecord {
   schema: typeof SAMPLE_RUN_SCHEMA;
@@ -130,6 +129,8 @@ export interface EarlierRun {
   /** True only when a trusted key's signature verifies the stored bytes. */
   signed: boolean;
   signature: RecordSignature;
+  /** Sealed by the digest chain but no longer in the locker (deleted, or hidden by a delete marker). */
+  deleted?: boolean;
 }
 
 const KEY_RE =
@@ -154,6 +155,8 @@ export async function earlierRuns(
   from: string,
   to: string,
   trusted: TrustedKeys,
+  /** Record keys the digest chain seals: a sealed run the listing no longer shows was deleted. */
+  sealed: Iterable<string> = [],
 ): Promise<EarlierRun[]> {
   const keys = new Set<string>();
   const listed: { key: string; ranAt: string; from: string; to: string }[] = [];
@@ -164,6 +167,11 @@ export async function earlierRuns(
   }
   let candidates: Map<string, KeyObject> | undefined;
   const out: EarlierRun[] = [];
+  for (const key of sealed) {
+    const parsed = parseSampleRunKey(key);
+    if (!parsed || keys.has(key) || parsed.from > to || parsed.to < from) continue;
+    out.push({ key, ...parsed, readable: false, signed: false, signature: 'unsigned', deleted: true });
+  }
   for (const run of listed) {
     let body: Buffer;
     try {
@@ -213,6 +221,8 @@ export async function earlierRuns(
 
 /** One line for the CLI: when, window, seed, what, result, record and its signature. */
 export function describeEarlierRun(e: EarlierRun): string {
+  if (e.deleted)
+    return `${e.ranAt} ${e.from}..${e.to}: DELETED (${e.key} is sealed by the digest chain but no longer in the locker)`;
   const what = e.population ? `population ${e.population}` : (e.subject ?? '');
   const result = e.summary ? `${e.summary.pass}/${e.summary.total} pass` : 'unreadable';
   const signature = e.signature === 'valid' ? '' : `, ${signatureWords(e.signature)}`;
@@ -371,32 +381,22 @@ export function populationRunRecord(input: PopulationRecordInput): PopulationRun
 
 /**
  * Write the run's record once (a second run in the same millisecond gets a random suffix),
- * and its signature next to it when a signer is given.
+ * signed with the digests' key and listed for sealing (evidence/records.ts).
  */
 export async function writeSampleRun(
   locker: Locker,
   record: SampleRunRecord | PopulationRunRecord,
   retentionDays: number,
-  signer?: Signer,
-): Promise<{ key: string; sha256: string; signature?: string }> {
+  signer: Signer,
+): Promise<{ key: string; sha256: string; signature: string }> {
   const at = new Date(record.ranAt);
-  let written: Awaited<ReturnType<typeof writeRecord>>;
-  try {
-    written = await writeRecord(locker, sampleRunKey(at, record.from, record.to), record, at, retentionDays);
-  } catch (err) {
-    if (!(err instanceof AlreadyExistsError)) throw err;
-    const suffix = `-${randomBytes(4).toString('hex')}`;
-    written = await writeRecord(
-      locker,
-      sampleRunKey(at, record.from, record.to, suffix),
-      record,
-      at,
-      retentionDays,
-    );
-  }
-  if (!signer) return { key: written.key, sha256: written.sha256 };
-  // Sign exactly the stored bytes.
-  const { body } = await locker.get(written.key);
-  const sig = await writeSignature(locker, signer, written.key, body, at, retentionDays);
-  return { key: written.key, sha256: written.sha256, signature: sig.key };
+  const written = await writeSignedRecord(locker, {
+    key: sampleRunKey(at, record.from, record.to),
+    value: record,
+    at,
+    retentionDays,
+    signer,
+    onExists: 'suffix',
+  });
+  return { key: written.key, sha256: written.sha256, signature: written.signature.key };
 }

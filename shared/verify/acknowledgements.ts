@@ -11,13 +11,14 @@ import { CorruptEvidenceError, UsageError } from '../errors.js';
 import { compactInstant, dayOf, isDay } from '../evidence/days.js';
 import { parseSeriesId } from '../evidence/ids.js';
 import { parseJson } from '../evidence/read.js';
+import { ACK_PREFIX, recordInstant, writeSignedRecord } from '../evidence/records.js';
+import type { Signer } from '../evidence/signing.js';
 import { KeySegment, seriesId } from '../evidence/snapshot.js';
-import { writeRecord } from '../evidence/write.js';
 import type { Locker } from '../locker/types.js';
 import { TOOL } from '../version.js';
 
 export const ACK_SCHEMA = 'evidence.acknowledgement/1';
-export const ACK_PREFIX = 'acknowledgements/';
+export { ACK_PREFIX };
 
 const Acknowledgement = z.object({
   schema: z.literal(ACK_SCHEMA),
@@ -69,6 +70,8 @@ export interface AcknowledgeInput {
 export interface AcknowledgeOptions {
   clock: Clock;
   retentionDays: number;
+  /** Signs the record (the digests' key): an unsigned acknowledgement excuses nothing. */
+  signer: Signer;
   /**
    * Whether the series may be acknowledged: expected by the configuration or present in the
    * locker. Returns undefined when it may, else the reason it may not (a UsageError names it).
@@ -115,19 +118,26 @@ export async function acknowledge(
     tool: { name: TOOL.name, version: TOOL.version },
   };
   await locker.check();
-  const written = await writeRecord(
-    locker,
-    acknowledgementKey(from, collector, scope, now),
-    record,
-    now,
-    options.retentionDays,
-  );
+  const written = await writeSignedRecord(locker, {
+    key: acknowledgementKey(from, collector, scope, now),
+    value: record,
+    at: now,
+    retentionDays: options.retentionDays,
+    signer: options.signer,
+  });
   return { key: written.key, sha256: written.sha256, record };
 }
 
 /** Read one acknowledgement; CorruptEvidenceError when it is not one or its key disagrees. */
 export async function readAcknowledgement(locker: Locker, key: string): Promise<StoredAcknowledgement> {
-  const { body } = await locker.get(key);
+  return parseAcknowledgement(key, (await locker.get(key)).body);
+}
+
+/**
+ * Parse one acknowledgement's bytes; CorruptEvidenceError when it is not one, or its key names
+ * another series, first day or instant than its body.
+ */
+export function parseAcknowledgement(key: string, body: Buffer): StoredAcknowledgement {
   const parsed = Acknowledgement.safeParse(parseJson(key, body));
   if (!parsed.success) {
     const first = parsed.error.issues[0];
@@ -143,11 +153,12 @@ export async function readAcknowledgement(locker: Locker, key: string): Promise<
     where.day !== a.day ||
     where.collector !== a.collector ||
     where.scope !== a.scope ||
-    (a.to !== undefined && a.to < a.day)
+    (a.to !== undefined && a.to < a.day) ||
+    recordInstant(key) !== new Date(a.acknowledgedAt).toISOString()
   ) {
     throw new CorruptEvidenceError(
       key,
-      `acknowledges ${seriesId(a.collector, a.scope)} on ${a.day}, which its key does not name`,
+      `acknowledges ${seriesId(a.collector, a.scope)} on ${a.day} at ${a.acknowledgedAt}, which its key does not name`,
     );
   }
   return { key, ...a };

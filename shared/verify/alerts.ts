@@ -84,6 +84,12 @@ const NEXT_STEP: Record<ProblemKind, string> = {
     'The digest was altered after signing, or signed by someone else: treat it as a security incident.',
   'untrusted-key':
     'The digest was signed with a key verify does not trust: if the key is yours, pin its fingerprint in locker.trustedKeys; else treat it as a security incident.',
+  'acknowledged-in-advance':
+    'An acknowledgement written before the days it excuses had ended: find who wrote it (CloudTrail); it excuses only the days that had ended.',
+  'retirement-contradicted':
+    'The series still has evidence after its retirement: the retirement is wrong, or the collector still runs; find out which and document it.',
+  'since-contradicts-evidence':
+    'A `since` in the configuration starts the series after evidence the locker holds: it is judged from that evidence; correct the `since` or explain the gap.',
   'population-gap':
     'Run evidence collect (the next run covers from the end of the last window); if a window snapshot is gone or unusable, treat it as an incident (see its own problem).',
   'window-overlap':

@@ -87,6 +87,8 @@ export async function gatherFacts(
       // s3:GetObjectRetention, which makes GET omit the lock.
       const legacy =
         entry.status === undefined ||
+        // Sealed before digests recorded items: whether a partial holds anything is in its body.
+        (entry.status === 'partial' && entry.items === undefined) ||
         entry.lastModified === undefined ||
         (locker.worm && entry.lockMode === undefined);
       if (legacy) incomplete++;

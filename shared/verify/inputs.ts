@@ -6,30 +6,49 @@
 
 import { mapLimit } from '../concurrency.js';
 import type { Config } from '../config.js';
-import { CorruptEvidenceError } from '../errors.js';
+import { CorruptEvidenceError, NotFoundError } from '../errors.js';
+import { addDays, dayOf } from '../evidence/days.js';
 import type { ChainHead, ChainWalk } from '../evidence/digest.js';
 import { walkChain } from '../evidence/digest.js';
 import type { MisfiledKey } from '../evidence/ids.js';
 import { type ListedSnapshot, listSnapshots } from '../evidence/listing.js';
 import { parseJson } from '../evidence/read.js';
+import { RETIREMENT_PREFIX, type RecordedConfiguration, VERIFY_REPORT_PREFIX } from '../evidence/records.js';
 import { signingSettingsOf, type TrustedKeys, trustedKeys } from '../evidence/signing.js';
-import { parseSnapshotKey } from '../evidence/snapshot.js';
+import { parseSnapshotKey, seriesId } from '../evidence/snapshot.js';
 import type { Locker } from '../locker/types.js';
 import {
   ACK_PREFIX,
+  parseAcknowledgement,
   parseAcknowledgementKey,
-  readAcknowledgement,
   type StoredAcknowledgement,
 } from './acknowledgements.js';
-import { readRetirements, type StoredRetirement } from './retirements.js';
+import {
+  judgeRecords,
+  listRecords,
+  type RecordListing,
+  type RecordStanding,
+  recordSignatureProblem,
+  standsAsEvidence,
+  whyNotStanding,
+} from './records.js';
+import { parseRetirement, type StoredRetirement } from './retirements.js';
 import type { IntegrityProblem } from './types.js';
 
-export const REPORT_PREFIX = 'reports/verify/';
+export const REPORT_PREFIX = VERIFY_REPORT_PREFIX;
 
 export interface Anchor {
   /** The report that recorded it. */
   report: string;
   head: ChainHead;
+  /** The configuration that verification ran under, when it recorded one. */
+  configuration?: RecordedConfiguration;
+}
+
+/** A record that excuses nothing (unsigned, unsealed, altered, backdated ...), and why. */
+export interface RefusedRecord<T> {
+  record: T;
+  why: string;
 }
 
 export interface Inputs {
@@ -39,8 +58,16 @@ export interface Inputs {
   scopesSeen: Map<string, string>;
   trusted: { keys: TrustedKeys; notes: string[] };
   listed: Map<string, ListedSnapshot>;
+  /** Acknowledgements the chain vouches for (clipped to the days that had ended when written). */
   acknowledgements: StoredAcknowledgement[];
+  /** Retirements the chain vouches for. */
   retirements: StoredRetirement[];
+  refusedAcknowledgements: RefusedRecord<StoredAcknowledgement>[];
+  refusedRetirements: RefusedRecord<StoredRetirement>[];
+  /** Every signed record as judged (evidence/records.ts). */
+  records: Map<string, RecordStanding>;
+  /** Per series: the first and last day with sealed evidence (ok or partial), and the first key. */
+  evidenceSeen: Map<string, { first: string; firstKey: string; last: string }>;
   /** The anchor of the latest verification report; undefined when there is none. */
   anchor?: Anchor;
   /** Problems found while reading (corrupt records). */
@@ -56,6 +83,7 @@ export interface InputOptions {
   /** Keys trusted to sign digests; default: from outside the locker (KMS key, key file, pins). */
   trusted?: TrustedKeys;
   concurrency: number;
+  now: Date;
 }
 
 export async function gatherInputs(options: InputOptions): Promise<Inputs> {
@@ -72,6 +100,7 @@ export async function gatherInputs(options: InputOptions): Promise<Inputs> {
   // whole chain is checked, but of its entries only the window's are kept: memory follows the
   // window, not the years sealed before it.
   const scopesSeen = new Map<string, string>();
+  const evidenceSeen: Inputs['evidenceSeen'] = new Map();
   const chain = await walkChain(locker, {
     trusted: trusted.keys,
     concurrency: width,
@@ -87,6 +116,17 @@ export async function gatherInputs(options: InputOptions): Promise<Inputs> {
       if (!p) return;
       const last = scopesSeen.get(p.scope);
       if (!last || p.day > last) scopesSeen.set(p.scope, p.day);
+      if (entry.status !== 'ok' && entry.status !== 'partial') return;
+      const id = seriesId(p.collector, p.scope);
+      const seen = evidenceSeen.get(id);
+      if (!seen) evidenceSeen.set(id, { first: p.day, firstKey: entry.key, last: p.day });
+      else {
+        if (p.day < seen.first || (p.day === seen.first && entry.key < seen.firstKey)) {
+          seen.first = p.day;
+          seen.firstKey = entry.key;
+        }
+        if (p.day > seen.last) seen.last = p.day;
+      }
     },
   });
   notes.push(...chain.notes);
@@ -98,36 +138,112 @@ export async function gatherInputs(options: InputOptions): Promise<Inputs> {
   for (const o of await listSnapshots(locker, from, to, { concurrency: width, onMisfiled }))
     listed.set(o.key, o);
 
-  // 3. Acknowledgements that may cover the window (keyed by their first day), and retirements: rare.
-  const ackKeys: string[] = [];
-  for await (const item of locker.list(ACK_PREFIX)) {
-    const where = parseAcknowledgementKey(item.key);
-    if (where && where.day <= to) ackKeys.push(item.key);
-  }
-  const acks = await mapLimit(ackKeys, width, async (key) => {
+  // 3. Signed records (acknowledgements, retirements, reports, sample runs): one listing per
+  // prefix, each judged as evidence (sealed, intact, written when it claims).
+  const recordListing = await listRecords(locker);
+  const { standings, problems: recordProblems } = await judgeRecords({
+    locker,
+    config,
+    now: options.now,
+    chain,
+    listing: recordListing,
+  });
+  problems.push(...recordProblems);
+  const refuse = (key: string, p: IntegrityProblem) => {
+    problems.push(p);
+    const standing = standings.get(key);
+    if (standing) standing.problems.push(p);
+  };
+  const readSigned = async <T>(
+    key: string,
+    kind: string,
+    parse: (key: string, body: Buffer) => T,
+  ): Promise<T | undefined> => {
+    let body: Buffer;
     try {
-      return await readAcknowledgement(locker, key);
+      body = (await locker.get(key)).body;
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined; // deleted since listed: judged above
+      throw err;
+    }
+    let record: T;
+    try {
+      record = parse(key, body);
     } catch (err) {
       if (!(err instanceof CorruptEvidenceError)) throw err;
-      problems.push({ key, problem: 'corrupt', detail: err.message });
+      refuse(key, { key, problem: 'corrupt', detail: err.message });
       return undefined;
     }
-  });
-  const acknowledgements = acks.filter(
-    (a): a is StoredAcknowledgement => a !== undefined && (a.to ?? a.day) >= from,
-  );
-  const { retirements, corrupt } = await readRetirements(locker);
-  for (const c of corrupt) problems.push({ key: c.key, problem: 'corrupt', detail: c.detail });
+    const signature = await recordSignatureProblem(locker, key, body, recordListing, trusted.keys, kind);
+    if (signature) refuse(key, signature);
+    return record;
+  };
 
-  // 4. The anchor: the chain head the latest verification report says must still be there.
-  const anchor = await latestAnchor(locker);
+  // Acknowledgements that may cover the window (keyed by their first day), and retirements: rare.
+  const ackKeys = [...recordListing.listed.keys()].filter((key) => {
+    if (!key.startsWith(ACK_PREFIX)) return false;
+    const where = parseAcknowledgementKey(key);
+    return !where || where.day <= to;
+  });
+  const acks = await mapLimit(ackKeys, width, (key) =>
+    readSigned(key, 'acknowledgement', parseAcknowledgement),
+  );
+  const acknowledgements: StoredAcknowledgement[] = [];
+  const refusedAcknowledgements: RefusedRecord<StoredAcknowledgement>[] = [];
+  for (const a of acks) {
+    if (!a || (a.to ?? a.day) < from) continue;
+    const standing = standings.get(a.key);
+    // Only days that had ended when it was written: a gap is explained after the fact.
+    const writtenOn = dayOf(new Date(a.acknowledgedAt));
+    const last = a.to ?? a.day;
+    if (standsAsEvidence(standing) && last >= writtenOn) {
+      refuse(a.key, {
+        key: a.key,
+        problem: 'acknowledged-in-advance',
+        detail: `written ${a.acknowledgedAt}, it acknowledges ${seriesId(a.collector, a.scope)} up to ${last}: days from ${writtenOn} on had not ended, so it excuses none of them`,
+      });
+      if (a.day < writtenOn) {
+        const clipped = { ...a, to: addDays(writtenOn, -1) };
+        if (clipped.to === clipped.day) delete (clipped as Partial<typeof clipped>).to;
+        acknowledgements.push(clipped);
+      }
+      continue;
+    }
+    if (standsAsEvidence(standing)) acknowledgements.push(a);
+    else refusedAcknowledgements.push({ record: a, why: whyNotStanding(standing) });
+  }
+  const retirementKeys = [...recordListing.listed.keys()].filter((key) => key.startsWith(RETIREMENT_PREFIX));
+  const retirements: StoredRetirement[] = [];
+  const refusedRetirements: RefusedRecord<StoredRetirement>[] = [];
+  for (const r of await mapLimit(retirementKeys, width, (key) =>
+    readSigned(key, 'retirement', parseRetirement),
+  )) {
+    if (!r) continue;
+    const standing = standings.get(r.key);
+    if (standsAsEvidence(standing)) retirements.push(r);
+    else refusedRetirements.push({ record: r, why: whyNotStanding(standing) });
+  }
+
+  // 4. The anchor: the chain head the newest signed verification report says must still be there.
+  const anchored = await latestAnchor(locker, {
+    listing: recordListing,
+    standings,
+    trusted: trusted.keys,
+  });
+  for (const p of anchored.problems) refuse(p.key, p);
+  notes.push(...anchored.notes);
+  const anchor = anchored.anchor;
   return {
     chain,
     scopesSeen,
+    evidenceSeen,
     trusted,
     listed,
     acknowledgements,
     retirements,
+    refusedAcknowledgements,
+    refusedRetirements,
+    records: standings,
     problems,
     notes,
     ...(anchor && { anchor }),
@@ -140,28 +256,89 @@ function dayOfKey(key: string): string | undefined {
 }
 const SNAPSHOT_DAY_PREFIX = 'snapshots/';
 
-/** The anchor of the latest report under reports/verify/ (one listing, one GET). */
-export async function latestAnchor(locker: Locker): Promise<Anchor | undefined> {
-  let latest: string | undefined;
-  for await (const item of locker.list(REPORT_PREFIX)) {
-    if (item.key.endsWith('.json') && (!latest || item.key > latest)) latest = item.key;
+/**
+ * The anchor: the newest report under reports/verify/ whose signature a trusted key verifies
+ * (newest by the instant its key names). A newer report that does not parse, is not signed by
+ * a trusted key, or that the chain does not vouch for is itself a problem, never a reason to
+ * skip the check; reports written before this locker sealed records are passed over with a note.
+ */
+export async function latestAnchor(
+  locker: Locker,
+  input: {
+    listing: RecordListing;
+    standings: ReadonlyMap<string, RecordStanding>;
+    trusted: TrustedKeys;
+  },
+): Promise<{ anchor?: Anchor; problems: IntegrityProblem[]; notes: string[] }> {
+  const problems: IntegrityProblem[] = [];
+  const notes: string[] = [];
+  const reports = [...input.listing.listed.keys()]
+    .filter((key) => key.startsWith(REPORT_PREFIX) && key.endsWith('.json'))
+    .sort()
+    .reverse();
+  let legacy = 0;
+  for (const key of reports) {
+    const standing = input.standings.get(key);
+    if (standing?.problems.some((p) => p.problem === 'hash-mismatch' || p.problem === 'corrupt')) continue; // already a problem: its bytes are not what was sealed, or its key names no time
+    let body: Buffer;
+    try {
+      body = (await locker.get(key)).body;
+    } catch (err) {
+      if (err instanceof NotFoundError) continue;
+      throw err;
+    }
+    const signature = await recordSignatureProblem(
+      locker,
+      key,
+      body,
+      input.listing,
+      input.trusted,
+      'verify report',
+    );
+    if (signature) {
+      if (standing?.legacy) legacy++;
+      else problems.push({ ...signature, detail: `${signature.detail}; it cannot anchor the chain` });
+      continue;
+    }
+    let head: ChainHead | null | undefined;
+    let configuration: RecordedConfiguration | undefined;
+    try {
+      const report = parseJson(key, body) as {
+        chain?: { anchor?: ChainHead | null };
+        configuration?: RecordedConfiguration;
+      };
+      head = report.chain?.anchor;
+      configuration = report.configuration;
+    } catch (err) {
+      if (!(err instanceof CorruptEvidenceError)) throw err;
+    }
+    if (
+      head !== null &&
+      (!head ||
+        typeof head.key !== 'string' ||
+        typeof head.sha256 !== 'string' ||
+        typeof head.digests !== 'number')
+    ) {
+      problems.push({
+        key,
+        problem: 'corrupt',
+        detail: 'a signed verify report without a readable chain anchor: it cannot anchor the chain',
+      });
+      continue;
+    }
+    if (legacy)
+      notes.push(
+        `${legacy} newer verify report(s) were written before this locker sealed and signed records: none of them anchors the chain`,
+      );
+    return {
+      ...(head && { anchor: { report: key, head, ...(configuration && { configuration }) } }),
+      problems,
+      notes,
+    };
   }
-  if (!latest) return undefined;
-  const { body } = await locker.get(latest);
-  let report: { chain?: { anchor?: ChainHead | null } };
-  try {
-    report = parseJson(latest, body) as typeof report;
-  } catch (err) {
-    if (err instanceof CorruptEvidenceError) return undefined;
-    throw err;
-  }
-  const head = report.chain?.anchor;
-  if (
-    !head ||
-    typeof head.key !== 'string' ||
-    typeof head.sha256 !== 'string' ||
-    typeof head.digests !== 'number'
-  )
-    return undefined;
-  return { report: latest, head };
+  if (legacy)
+    notes.push(
+      `${legacy} verify report(s) were written before this locker signed them: none anchors the chain, so chain-truncated is checked from the next verification on`,
+    );
+  return { problems, notes };
 }

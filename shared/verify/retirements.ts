@@ -7,16 +7,16 @@
 import * as z from 'zod';
 import type { Clock } from '../clock.js';
 import { CorruptEvidenceError, UsageError } from '../errors.js';
-import { compactInstant, isDay } from '../evidence/days.js';
+import { compactInstant, isDay, laterDay } from '../evidence/days.js';
 import { parseJson } from '../evidence/read.js';
+import { RETIREMENT_PREFIX, recordInstant, writeSignedRecord } from '../evidence/records.js';
+import type { Signer } from '../evidence/signing.js';
 import { KeySegment, seriesId } from '../evidence/snapshot.js';
-import { writeRecord } from '../evidence/write.js';
 import type { Locker } from '../locker/types.js';
 import { TOOL } from '../version.js';
 import { parseSeries } from './acknowledgements.js';
 
 const RETIREMENT_SCHEMA = 'evidence.retirement/1';
-const RETIREMENT_PREFIX = 'retirements/';
 
 const Retirement = z.object({
   schema: z.literal(RETIREMENT_SCHEMA),
@@ -46,6 +46,8 @@ export async function retire(
   options: {
     clock: Clock;
     retentionDays: number;
+    /** Signs the record (the digests' key): an unsigned retirement retires nothing. */
+    signer: Signer;
     knownSeries: (series: string) => Promise<string | undefined>;
   },
 ): Promise<{ key: string; sha256: string; record: Retirement }> {
@@ -70,38 +72,36 @@ export async function retire(
     tool: { name: TOOL.name, version: TOOL.version },
   };
   await locker.check();
-  const written = await writeRecord(
-    locker,
-    retirementKey(collector, scope, now),
-    record,
-    now,
-    options.retentionDays,
-  );
+  const written = await writeSignedRecord(locker, {
+    key: retirementKey(collector, scope, now),
+    value: record,
+    at: now,
+    retentionDays: options.retentionDays,
+    signer: options.signer,
+  });
   return { key: written.key, sha256: written.sha256, record };
 }
 
-/** Every retirement in the locker (rare: one listing, one GET each). Corrupt ones are returned as such. */
-export async function readRetirements(
-  locker: Locker,
-): Promise<{ retirements: StoredRetirement[]; corrupt: { key: string; detail: string }[] }> {
-  const retirements: StoredRetirement[] = [];
-  const corrupt: { key: string; detail: string }[] = [];
-  for await (const item of locker.list(RETIREMENT_PREFIX)) {
-    const where = RETIREMENT_KEY_RE.exec(item.key);
-    const { body } = await locker.get(item.key);
-    let parsed: ReturnType<typeof Retirement.safeParse>;
-    try {
-      parsed = Retirement.safeParse(parseJson(item.key, body));
-    } catch (err) {
-      if (!(err instanceof CorruptEvidenceError)) throw err;
-      corrupt.push({ key: item.key, detail: err.message });
-      continue;
-    }
-    if (!parsed.success || !where || where[1] !== parsed.data.collector || where[2] !== parsed.data.scope) {
-      corrupt.push({ key: item.key, detail: 'not a retirement, or its key names another series' });
-      continue;
-    }
-    retirements.push({ key: item.key, ...parsed.data });
-  }
-  return { retirements, corrupt };
+/**
+ * Parse one retirement's bytes; CorruptEvidenceError when it is not one, or its key names
+ * another series or instant than its body.
+ */
+export function parseRetirement(key: string, body: Buffer): StoredRetirement {
+  const where = RETIREMENT_KEY_RE.exec(key);
+  const parsed = Retirement.safeParse(parseJson(key, body));
+  if (
+    !parsed.success ||
+    !where ||
+    where[1] !== parsed.data.collector ||
+    where[2] !== parsed.data.scope ||
+    recordInstant(key) !== new Date(parsed.data.retiredAt).toISOString()
+  )
+    throw new CorruptEvidenceError(key, 'not a retirement, or its key names another series or instant');
+  return { key, ...parsed.data };
+}
+
+/** The day a retirement takes effect: its `from`, but never before the day it was written. */
+export function effectiveFrom(r: Pick<Retirement, 'from' | 'retiredAt'>): string {
+  const written = r.retiredAt.slice(0, 10);
+  return laterDay(r.from, written);
 }

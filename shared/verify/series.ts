@@ -7,8 +7,8 @@ import { seriesId } from '../evidence/snapshot.js';
 import type { StoredAcknowledgement } from './acknowledgements.js';
 import type { ExpectedSeries } from './expected.js';
 import type { SnapshotFacts } from './facts.js';
-import type { StoredRetirement } from './retirements.js';
-import type { DayRun, DayState, IntegrityProblem, SeriesReport } from './types.js';
+import { effectiveFrom, type StoredRetirement } from './retirements.js';
+import type { DayRun, DayState, IntegrityProblem, PartialDay, SeriesReport } from './types.js';
 
 export interface JudgedSeries extends ExpectedSeries {
   origin: 'config' | 'locker';
@@ -46,7 +46,8 @@ export function seriesToJudge(
   for (const s of out) {
     const own = retirements.filter((r) => seriesId(r.collector, r.scope) === s.series);
     // The earliest retirement wins: a later record cannot bring back days an earlier one ended.
-    const first = own.map((r) => r.from).sort()[0];
+    // Each takes effect from the day it was written at the earliest: the days before stay judged.
+    const first = own.map(effectiveFrom).sort()[0];
     if (first) s.until = addDays(first, -1);
   }
   return out;
@@ -90,6 +91,7 @@ export function judgeSeries(
   /** Problems of the digest that sealed a key (signatures): they make the key unusable too. */
   digestProblems: ReadonlyMap<string, IntegrityProblem[]>,
   acks: readonly StoredAcknowledgement[],
+  auditStart: string,
 ): SeriesReport {
   const start = laterDay(s.since, window.from);
   const end = s.until !== undefined && s.until < window.to ? s.until : window.to;
@@ -107,9 +109,17 @@ export function judgeSeries(
     failed: [],
     acknowledged: [],
     acknowledgements: [],
+    partial: [],
+    beforeSince: 0,
     controls: [...s.controls],
     days: [],
   };
+  // Days a later `since` leaves unjudged inside the window (listed, never silently dropped).
+  if (s.since > auditStart && !s.ranges) {
+    const a = laterDay(auditStart, window.from);
+    const b = [addDays(s.since, -1), end].sort()[0]!;
+    if (a <= b) out.beforeSince = daysBetween(a, b).length;
+  }
   if (start > end) return out;
   const own = acks.filter((a) => seriesId(a.collector, a.scope) === s.series);
   const states: [string, DayState][] = [];
@@ -117,21 +127,33 @@ export function judgeSeries(
     out.expectedDays++;
     const found = snapshots.get(`${s.series}@${day}`) ?? [];
     let state: DayState | undefined;
+    let partial: PartialDay | undefined;
     const blocked: DayState[] = [];
     for (const f of found) {
       const why = disqualifying(f, problemsByKey, digestProblems).map((p) => DISQUALIFYING[p.problem]!);
       if (why.length) blocked.push(...why);
-      else if (f.status === 'ok' || f.status === 'partial') state = 'present';
+      else if (f.status === 'ok') state = 'present';
+      // A partial snapshot counts only when it holds something: with no item read it is a failure.
+      else if (f.status === 'partial' && (f.items ?? 0) > 0 && state !== 'present') {
+        state = 'present';
+        partial = { day, key: f.key, missing: f.errors?.length ? [...f.errors] : ['(not named)'] };
+      }
     }
     if (state === 'present') {
       out.presentDays++;
+      if (
+        partial &&
+        !found.some((f) => f.status === 'ok' && !disqualifying(f, problemsByKey, digestProblems).length)
+      )
+        out.partial.push(partial);
       states.push([day, 'present']);
       continue;
     }
     const covering = own.filter((a) => a.day <= day && (a.to ?? a.day) >= day);
     if (covering.length) {
       out.acknowledged.push(day);
-      for (const a of covering) out.acknowledgements.push({ day, reason: a.reason, by: a.by, key: a.key });
+      for (const a of covering)
+        out.acknowledgements.push({ day, reason: a.reason, by: a.by, key: a.key, at: a.acknowledgedAt });
       states.push([day, 'acknowledged']);
       continue;
     }

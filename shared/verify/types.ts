@@ -22,6 +22,9 @@ export const PROBLEMS = [
   'retention-missing',
   'retention-too-short',
   'not-compliance-mode',
+  'acknowledged-in-advance',
+  'retirement-contradicted',
+  'since-contradicts-evidence',
   'population-gap',
   'window-overlap',
   'window-in-future',
@@ -41,6 +44,30 @@ export interface AcknowledgedDay {
   reason: string;
   by: string;
   key: string;
+  /** When the acknowledgement was written (the instant its key claims, vouched for by the chain). */
+  at: string;
+}
+
+/** A present day whose snapshot is partial: it counts, and what it lacks is named. */
+export interface PartialDay {
+  day: string;
+  key: string;
+  /** What is missing, as the collector recorded it (its errors). */
+  missing: string[];
+}
+
+/** A signed record that excuses nothing, listed with who, when, why it was made and why it does not count. */
+export interface RefusedException {
+  kind: 'acknowledgement' | 'retirement';
+  key: string;
+  series: string;
+  /** The days it claims: `from..to` (a retirement: from its `from` on). */
+  days: string;
+  by: string;
+  at: string;
+  reason: string;
+  /** Why it excuses nothing: the problems found, legacy, or not sealed yet. */
+  why: string;
 }
 
 /**
@@ -95,6 +122,13 @@ export interface SeriesReport {
   failed: string[];
   acknowledged: string[];
   acknowledgements: AcknowledgedDay[];
+  /** Present days whose only usable snapshot is partial (counted in presentDays). */
+  partial: PartialDay[];
+  /**
+   * Days of the window before `expectedFrom` when a `since` made the series start later than
+   * auditPeriod.start: not expected, listed so that nobody mistakes them for judged days.
+   */
+  beforeSince: number;
   controls: string[];
   /** Every expected day of the window in runs of one state (machine-readable: the calendar). */
   days: DayRun[];
@@ -124,8 +158,29 @@ export interface VerifyResult {
   };
   /** Series found in the locker that the configuration no longer names: judged all the same. */
   unexpected: string[];
-  /** Series retired by an explicit record (evidence retire). */
-  retired: { series: string; from: string; reason: string; by: string; key: string }[];
+  /** Series retired by an explicit record (evidence retire) the chain vouches for. */
+  retired: {
+    series: string;
+    from: string;
+    /** The first day no longer expected: `from`, but never before the day it was written. */
+    effectiveFrom: string;
+    reason: string;
+    by: string;
+    at: string;
+    key: string;
+  }[];
+  /** Acknowledgements and retirements that excuse nothing (unsigned, unsealed, altered, backdated ...). */
+  refused: RefusedException[];
+  /** The configuration this verification ran under, and how it differs from the previous one's. */
+  configuration: {
+    sha256: string;
+    fileSha256: string | null;
+    key: string;
+    /** The previous signed verification report ran under another configuration. */
+    changed?: { report: string; sha256: string; keys: string[] };
+  } | null;
+  /** The exceptions verify's OK carries: acknowledged days, retired series, days before `since`. */
+  exceptions: { acknowledgedDays: number; retiredSeries: number; daysBeforeSince: number };
   notes: string[];
   stats: {
     requests: number;

@@ -16,25 +16,25 @@
  * its digest entry; `deep` reads every snapshot of the window instead.
  */
 
-import { randomBytes } from 'node:crypto';
 import { type Clock, systemClock } from '../clock.js';
 import { COLLECTORS } from '../collectors/registry.js';
 import { selectCollectors } from '../collectors/runner.js';
 import { type AnyCollector, SOURCES } from '../collectors/types.js';
 import type { Config } from '../config.js';
-import { AlreadyExistsError, ConfigError } from '../errors.js';
-import { compactInstant, daysBetween } from '../evidence/days.js';
-import type { TrustedKeys } from '../evidence/signing.js';
+import { ConfigError, NotFoundError } from '../errors.js';
+import { compactInstant, daysBetween, laterDay } from '../evidence/days.js';
+import { describeConfiguration, type RecordedConfiguration, writeSignedRecord } from '../evidence/records.js';
+import type { Signer, TrustedKeys } from '../evidence/signing.js';
 import { parseSnapshotKey, seriesId } from '../evidence/snapshot.js';
-import { writeRecord } from '../evidence/write.js';
 import type { Locker } from '../locker/types.js';
 import { type Logger, silentLogger } from '../log.js';
 import { TOOL } from '../version.js';
 import { expectedSeries, resolveScopeEnvironment } from './expected.js';
 import { gatherFacts, type SnapshotFacts } from './facts.js';
-import { gatherInputs, REPORT_PREFIX } from './inputs.js';
+import { type Anchor, gatherInputs, REPORT_PREFIX } from './inputs.js';
 import { deriveFromOrganization, ORGANIZATION_SERIES } from './organization.js';
 import { PROBLEM_CHECKS } from './problems.js';
+import { effectiveFrom } from './retirements.js';
 import { judgeSeries, seriesToJudge } from './series.js';
 import type { IntegrityProblem, VerifyResult } from './types.js';
 import { judgeWindowedSeries } from './windows.js';
@@ -66,6 +66,11 @@ export interface VerifyOptions {
   trusted?: TrustedKeys;
   /** Read every snapshot of the window (one request each) instead of trusting matching digest entries. */
   deep?: boolean;
+  /**
+   * The configuration as recorded in the locker (CliContext.recordConfiguration); default: its
+   * canonical form described, not stored (a read-only verification).
+   */
+  configuration?: RecordedConfiguration;
   concurrency?: number;
 }
 
@@ -90,6 +95,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     from,
     to,
     concurrency: width,
+    now,
     ...(options.trusted && { trusted: options.trusted }),
   });
   const notes = [...inputs.notes];
@@ -151,7 +157,36 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     // Series with a snapshot in the window, listed or sealed.
     return id !== undefined;
   });
-  const judged = seriesToJudge(expected, found, inputs.retirements, config.auditPeriod.start);
+  const auditStart = config.auditPeriod.start;
+  const judged = seriesToJudge(expected, found, inputs.retirements, auditStart);
+
+  // `since` cannot hide evidence: a series with sealed evidence before its configured `since`
+  // is judged from that evidence on (within the audit period), and the contradiction reported.
+  for (const s of judged) {
+    if (s.ranges || s.since <= auditStart) continue;
+    const seen = inputs.evidenceSeen.get(s.series);
+    if (!seen || seen.first >= s.since) continue;
+    const from = laterDay(seen.first, auditStart);
+    integrity.push({
+      key: seen.firstKey,
+      problem: 'since-contradicts-evidence',
+      detail: `${s.sinceReason} says ${s.series} starts ${s.since}, but the locker holds sealed evidence of it from ${seen.first}: it is judged from ${from}`,
+      series: s.series,
+    });
+    s.sinceReason = `first sealed evidence (${seen.first}); ${s.sinceReason} says ${s.since}`;
+    s.since = from;
+  }
+  // A retirement that evidence after its `from` contradicts: reported (the days stay judged to its effect).
+  for (const r of inputs.retirements) {
+    const seen = inputs.evidenceSeen.get(seriesId(r.collector, r.scope));
+    if (seen && seen.last >= r.from)
+      integrity.push({
+        key: r.key,
+        problem: 'retirement-contradicted',
+        detail: `retires ${seriesId(r.collector, r.scope)} from ${r.from} (written ${r.retiredAt}, by ${r.by}), but the locker holds sealed evidence of it up to ${seen.last}`,
+        series: seriesId(r.collector, r.scope),
+      });
+  }
 
   // 5. Per series and day.
   const snapshots = new Map<string, SnapshotFacts[]>();
@@ -161,7 +196,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
   }
   const byKey = groupByKey(integrity);
   const judgedReports = judged.map((s) =>
-    judgeSeries(s, { from, to: windowEnd }, snapshots, byKey, byKey, inputs.acknowledgements),
+    judgeSeries(s, { from, to: windowEnd }, snapshots, byKey, byKey, inputs.acknowledgements, auditStart),
   );
   // Windowed series (a period per snapshot) are judged by their windows' coverage (windows.ts).
   const windowed = await judgeWindowedSeries({
@@ -187,6 +222,30 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     notes.push(
       `the locker holds series the configuration does not name; they are judged until retired (evidence retire --series S --from D --reason ... --by ...): ${unexpected.join(', ')}`,
     );
+
+  const configuration = await configurationOf(locker, config, options.configuration, inputs.anchor);
+  const refused: VerifyResult['refused'] = [
+    ...inputs.refusedAcknowledgements.map(({ record: a, why }) => ({
+      kind: 'acknowledgement' as const,
+      key: a.key,
+      series: seriesId(a.collector, a.scope),
+      days: a.to ? `${a.day}..${a.to}` : a.day,
+      by: a.by,
+      at: a.acknowledgedAt,
+      reason: a.reason,
+      why,
+    })),
+    ...inputs.refusedRetirements.map(({ record: r, why }) => ({
+      kind: 'retirement' as const,
+      key: r.key,
+      series: seriesId(r.collector, r.scope),
+      days: `${r.from}..`,
+      by: r.by,
+      at: r.retiredAt,
+      reason: r.reason,
+      why,
+    })),
+  ];
 
   integrity.sort((a, b) => (a.key === b.key ? (a.problem < b.problem ? -1 : 1) : a.key < b.key ? -1 : 1));
   const ok = integrity.length === 0 && series.every((s) => s.missing.length === 0 && s.failed.length === 0);
@@ -217,10 +276,19 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     retired: inputs.retirements.map((r) => ({
       series: seriesId(r.collector, r.scope),
       from: r.from,
+      effectiveFrom: effectiveFrom(r),
       reason: r.reason,
       by: r.by,
+      at: r.retiredAt,
       key: r.key,
     })),
+    refused,
+    configuration,
+    exceptions: {
+      acknowledgedDays: series.reduce((n, s) => n + s.acknowledged.length, 0),
+      retiredSeries: new Set(inputs.retirements.map((r) => seriesId(r.collector, r.scope))).size,
+      daysBeforeSince: series.reduce((n, s) => n + s.beforeSince, 0),
+    },
     notes,
     stats: {
       requests: locker.stats.requests - startRequests,
@@ -309,6 +377,41 @@ async function deriveExpected(
   return { expected: [...expected.series, ...derived.series], seen, derived };
 }
 
+/**
+ * The configuration this verification ran under and, when the previous signed report ran
+ * under another, which top-level keys differ (read from configs/<sha256>.json of that one).
+ */
+async function configurationOf(
+  locker: Locker,
+  config: Config,
+  recorded: RecordedConfiguration | undefined,
+  anchor: Anchor | undefined,
+): Promise<VerifyResult['configuration']> {
+  const own = recorded ?? (({ body: _body, ...rest }) => rest)(describeConfiguration(config));
+  const previous = anchor?.configuration;
+  if (!previous || typeof previous.sha256 !== 'string' || previous.sha256 === own.sha256) return own;
+  let keys: string[];
+  try {
+    const before = JSON.parse((await locker.get(previous.key)).body.toString('utf8')) as unknown;
+    keys = changedKeys(before, JSON.parse(JSON.stringify(config)) as unknown);
+  } catch (err) {
+    if (!(err instanceof NotFoundError) && !(err instanceof SyntaxError)) throw err;
+    keys = [`(the previous configuration ${previous.key} cannot be read)`];
+  }
+  return { ...own, changed: { report: anchor!.report, sha256: previous.sha256, keys } };
+}
+
+/** Dotted paths whose values differ between two JSON values (arrays compared whole). */
+export function changedKeys(a: unknown, b: unknown, path = ''): string[] {
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (isObject(a) && isObject(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    return keys.flatMap((k) => changedKeys(a[k], b[k], path ? `${path}.${k}` : k));
+  }
+  return JSON.stringify(a) === JSON.stringify(b) ? [] : [path || '(all)'];
+}
+
 function groupByKey(problems: readonly IntegrityProblem[]): Map<string, IntegrityProblem[]> {
   const out = new Map<string, IntegrityProblem[]>();
   for (const p of problems) out.set(p.key, [...(out.get(p.key) ?? []), p]);
@@ -321,21 +424,26 @@ export function gapDays(result: Pick<VerifyResult, 'series'>): number {
 }
 
 /**
- * Write the result into the locker (reports/verify/<compact verifiedAt>.json), write-once
- * like all evidence: the monitoring itself leaves evidence, and its chain anchor is what the
- * next verification checks. A second report in the same millisecond gets a random suffix.
+ * Write the result into the locker (reports/verify/<compact verifiedAt>.json), write-once,
+ * signed with the digests' key and listed for sealing like every record (evidence/records.ts):
+ * the monitoring itself leaves evidence, and its chain anchor is what the next verification
+ * checks (only from a report whose signature verifies). A second report in the same
+ * millisecond gets a random suffix.
  */
 export async function writeVerifyReport(
   locker: Locker,
   result: VerifyResult,
   retentionDays: number,
+  signer: Signer,
 ): Promise<{ key: string; sha256: string }> {
   const at = new Date(result.verifiedAt);
-  const base = `${REPORT_PREFIX}${compactInstant(at)}`;
-  try {
-    return await writeRecord(locker, `${base}.json`, result, at, retentionDays);
-  } catch (err) {
-    if (!(err instanceof AlreadyExistsError)) throw err;
-    return writeRecord(locker, `${base}-${randomBytes(4).toString('hex')}.json`, result, at, retentionDays);
-  }
+  const written = await writeSignedRecord(locker, {
+    key: `${REPORT_PREFIX}${compactInstant(at)}.json`,
+    value: result,
+    at,
+    retentionDays,
+    signer,
+    onExists: 'suffix',
+  });
+  return { key: written.key, sha256: written.sha256 };
 }

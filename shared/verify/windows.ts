@@ -154,7 +154,13 @@ export async function judgeWindowedSeries(input: {
         replaced.expectedDays++;
         replaced.acknowledged.push(day);
         for (const a of covering)
-          replaced.acknowledgements.push({ day, reason: a.reason, by: a.by, key: a.key });
+          replaced.acknowledgements.push({
+            day,
+            reason: a.reason,
+            by: a.by,
+            key: a.key,
+            at: a.acknowledgedAt,
+          });
         states.push([day, 'acknowledged']);
         continue;
       }

@@ -395,6 +395,37 @@ describe('evidence sample', () => {
     expect(later.stderr).toMatch(/seed u1 fake-protected: .*signed by an UNTRUSTED key/);
   });
 
+  it('an earlier run deleted after sealing is still listed, as DELETED, and the run exits 1 (no seed shopping by deletion)', async () => {
+    const argv = (seed: string) => [
+      'sample',
+      '--check',
+      'fake-protected',
+      '--from',
+      '2026-02-01',
+      '--to',
+      '2026-02-03',
+      '--all',
+      '--seed',
+      seed,
+      ...base,
+    ];
+    const first = await runCli(argv('d1'), { clock: '2026-03-01T00:00:00.000Z' });
+    expect(first.stderr).toContain('(signed)');
+    // The record is sealed in the digest of the day it was written, then deleted.
+    const sealed = await runCli(['seal', '--day', '2026-03-01', ...base], {
+      clock: '2026-03-01T00:30:00.000Z',
+    });
+    expect(sealed.code, sealed.stderr).toBe(0);
+    const { rm } = await import('node:fs/promises');
+    await rm(path.join(store, 'reports/sample/20260301T000000000Z_2026-02-01_2026-02-03.json'));
+    const later = await runCli(argv('d2'), { clock: '2026-03-01T01:00:00.000Z' });
+    expect(later.stderr).toContain('1 earlier sample run(s) over this window');
+    expect(later.stderr).toMatch(
+      /DELETED \(reports\/sample\/20260301T000000000Z_2026-02-01_2026-02-03\.json is sealed/,
+    );
+    expect(later.code).toBe(1);
+  });
+
   it('bad usage: exit 2 naming the problem', async () => {
     const cases: [string[], RegExp][] = [
       [['sample', '--size', '3'], /exactly one of --check ID\[,ID\.\.\.\] or --control/],

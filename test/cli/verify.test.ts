@@ -130,7 +130,10 @@ describe('evidence verify / acknowledge', () => {
     // The same second again: a second report, never an overwrite; --no-report writes none.
     expect((await runCli(['verify', ...common, ...WINDOW], { clock: NOW })).code).toBe(0);
     expect((await runCli(['verify', ...common, ...WINDOW, '--no-report'], { clock: NOW })).code).toBe(0);
-    expect(await readdir(path.join(store, 'reports', 'verify'))).toHaveLength(2);
+    // Two reports, each signed (<report>.sig next to it).
+    const reports = await readdir(path.join(store, 'reports', 'verify'));
+    expect(reports.filter((f) => f.endsWith('.json'))).toHaveLength(2);
+    expect(reports.filter((f) => f.endsWith('.json.sig'))).toHaveLength(2);
   });
 
   it('gaps: exit 1, a table naming series and days, findings per control; acknowledged days then pass', async () => {
@@ -184,8 +187,13 @@ describe('evidence verify / acknowledge', () => {
         snapshotsThatDay: 0,
       });
     }
+    // Signed records count once sealed in the digest of the day they were written.
+    const sealed = await runCli(['seal', '--store', store, '--config', config, '--day', NOW.slice(0, 10)], {
+      clock: NOW,
+    });
+    expect(sealed.code, sealed.stderr).toBe(0);
     const after = await runCli(['verify', ...common, ...WINDOW, '--json', '--no-report'], { clock: NOW });
-    expect(after.code).toBe(0);
+    expect(after.code, after.stdout).toBe(0);
     const s = JSON.parse(after.stdout).series.find(
       (x: { collector: string; scope: string }) => x.collector === collector && x.scope === scope,
     );

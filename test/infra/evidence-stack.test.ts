@@ -305,15 +305,17 @@ describe('least privilege', () => {
     }
   });
 
-  it('writes collectors only under snapshots/ and seal only under digests/', () => {
+  it('writes collectors only under snapshots/, seal only under digests/ (and configs/), verify under reports/ (and configs/)', () => {
     const roles = new Set(ofType('AWS::IAM::Policy').map(([id]) => id));
     const writes = allStatements().filter(
       ({ where, statement }) => roles.has(where) && asArray(statement.Action).includes('s3:PutObject'),
     );
-    expect(writes.length).toBe(COLLECTORS.length + 2);
+    // Seal and verify each write the configuration they ran under (configs/<sha256>.json) too.
+    expect(writes.length).toBe(COLLECTORS.length + 4);
     for (const { where, statement } of writes.filter((w) => w.statement.Effect === 'Allow')) {
       const resource = JSON.stringify(statement.Resource);
       if (where.startsWith('Collect')) expect(resource, where).toContain('/snapshots/*');
+      else if (resource.includes('/configs/*')) expect(where, resource).toMatch(/^(Seal|Verify)/);
       else if (where.startsWith('Seal')) expect(resource, where).toContain('/digests/*');
       else if (where.startsWith('Verify')) expect(resource, where).toContain('/reports/*');
       else throw new Error(`unexpected writer ${where}`);
@@ -367,6 +369,7 @@ describe('least privilege', () => {
     expect(roleActions(functionId('Verify'))).toEqual([
       'cloudwatch:PutMetricData',
       'kms:GetPublicKey',
+      'kms:Sign',
       'kms:Verify',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
@@ -421,7 +424,7 @@ describe('digest signing key', () => {
         .sort();
     };
     expect(onKey('Seal')).toEqual(['kms:GetPublicKey', 'kms:Sign']);
-    expect(onKey('Verify')).toEqual(['kms:GetPublicKey', 'kms:Verify']);
+    expect(onKey('Verify')).toEqual(['kms:GetPublicKey', 'kms:Sign', 'kms:Verify']);
     for (const [id] of ofType('AWS::Lambda::Function').filter(([id]) => id.startsWith('Collect'))) {
       expect(onKey(id.replace(/[A-F0-9]{8}$/, '')), id).toEqual([]);
     }

@@ -4,6 +4,7 @@
  * page makes no request beyond its own file, and it prints to PDF. Install the browser with
  * scripts/setup-browser.sh.
  */
+
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../shared/clock.js';
 import { seal } from '../../shared/evidence/digest.js';
+import { loadSigner } from '../../shared/evidence/signing.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { type ReportResult, report } from '../../shared/report/report.js';
 import { acknowledge } from '../../shared/verify/acknowledgements.js';
@@ -74,17 +76,25 @@ describe('evidence report', () => {
           errors: ['HTTP 502'],
           runId: 'run000000002',
         });
+      // Written 2026-01-21 09:00: sealed that evening with the day, like every signed record.
+      if (day === '2026-01-21')
+        await acknowledge(
+          locker,
+          {
+            series: 'fakerepos/github-acme',
+            day: '2026-01-20',
+            reason: 'GitHub outage <INC-7>',
+            by: 'Jane Doe',
+          },
+          {
+            clock: fixedClock('2026-01-21T09:00:00.000Z'),
+            retentionDays: 730,
+            knownSeries: async () => undefined,
+            signer: await loadSigner(),
+          },
+        );
       await seal(locker, { day, clock: fixedClock(`${day}T23:00:00.000Z`), retentionDays: 730 });
     }
-    await acknowledge(
-      locker,
-      { series: 'fakerepos/github-acme', day: '2026-01-20', reason: 'GitHub outage <INC-7>', by: 'Jane Doe' },
-      {
-        clock: fixedClock('2026-01-21T09:00:00.000Z'),
-        retentionDays: 730,
-        knownSeries: async () => undefined,
-      },
-    );
     // A sealed snapshot altered afterwards.
     const tampered = path.join(
       locker.url,
@@ -95,6 +105,7 @@ describe('evidence report', () => {
 
     result = await report({
       locker,
+      signer: await loadSigner(),
       config,
       from: FROM,
       to: TO,
@@ -124,6 +135,7 @@ describe('evidence report', () => {
     await expect(
       report({
         locker: new DirectoryLocker(path.join(dir, 'locker')),
+        signer: await loadSigner(),
         config: fakeConfig,
         from: FROM,
         to: TO,
@@ -197,9 +209,11 @@ describe('evidence report fails closed on the chain', () => {
       await writeFake(locker, 'github-acme', `${day}T00:05:00.000Z`, [{ name: 'api', protected: true }]);
       await seal(locker, { day, clock: fixedClock(`${day}T23:00:00.000Z`), retentionDays: 730 });
     }
+    const signer = await loadSigner();
     const run = (out: string) =>
       report({
         locker,
+        signer,
         config,
         from: '2026-03-03',
         to: '2026-03-04',

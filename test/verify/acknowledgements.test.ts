@@ -4,6 +4,8 @@ import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../shared/clock.js';
 import { AlreadyExistsError, UsageError } from '../../shared/errors.js';
+import { seal } from '../../shared/evidence/digest.js';
+import { loadSigner } from '../../shared/evidence/signing.js';
 import { writeRecord } from '../../shared/evidence/write.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
 import {
@@ -35,7 +37,12 @@ describe('acknowledge', () => {
   });
 
   it('writes one immutable record under acknowledgements/<day>/<collector>/<scope>/<now>.json', async () => {
-    const written = await acknowledge(locker, input, { clock, retentionDays: 730, knownSeries: anySeries });
+    const written = await acknowledge(locker, input, {
+      clock,
+      retentionDays: 730,
+      knownSeries: anySeries,
+      signer: await loadSigner(),
+    });
     expect(written.key).toBe('acknowledgements/2026-04-21/fake-b/x-1/20260422T101112345Z.json');
     expect(parseAcknowledgementKey(written.key)).toEqual({
       day: '2026-04-21',
@@ -54,7 +61,12 @@ describe('acknowledge', () => {
       tool: expect.objectContaining({ name: 'evidence-locker' }),
     });
     await expect(
-      acknowledge(locker, input, { clock, retentionDays: 730, knownSeries: anySeries }),
+      acknowledge(locker, input, {
+        clock,
+        retentionDays: 730,
+        knownSeries: anySeries,
+        signer: await loadSigner(),
+      }),
     ).rejects.toBeInstanceOf(AlreadyExistsError);
   });
 
@@ -69,7 +81,7 @@ describe('acknowledge', () => {
   });
 
   it('refuses a bad day, an empty reason and an empty name, writing nothing', async () => {
-    const opts = { clock, retentionDays: 730, knownSeries: anySeries };
+    const opts = { clock, retentionDays: 730, knownSeries: anySeries, signer: await loadSigner() };
     await expect(acknowledge(locker, { ...input, day: '2026-02-30' }, opts)).rejects.toThrow(
       /--from "2026-02-30": expected a date/,
     );
@@ -93,12 +105,23 @@ describe('acknowledge', () => {
           ? { status: 'error', errors: ['boom'], data: null }
           : {},
     });
-    await acknowledge(locker, input, { clock, retentionDays: 730, knownSeries: anySeries });
+    await acknowledge(locker, input, {
+      clock,
+      retentionDays: 730,
+      knownSeries: anySeries,
+      signer: await loadSigner(),
+    });
     await acknowledge(
       locker,
       { series: 'fake-a/org-acme', day: '2026-04-20', reason: 'precaution', by: 'Bob' },
-      { clock, retentionDays: 730, knownSeries: anySeries },
+      { clock, retentionDays: 730, knownSeries: anySeries, signer: await loadSigner() },
     );
+    // Signed records count once sealed in the digest of the day they were written.
+    await seal(locker, {
+      day: '2026-04-22',
+      clock: fixedClock('2026-04-22T11:00:00.000Z'),
+      retentionDays: 730,
+    });
     const result = await verify({
       locker,
       config: testConfig(),

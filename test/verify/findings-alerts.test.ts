@@ -22,6 +22,8 @@ function series(
     failed: [],
     acknowledged: [],
     acknowledgements: [],
+    partial: [],
+    beforeSince: 0,
     controls,
     ...over,
   };
@@ -32,6 +34,9 @@ function result(over: Partial<VerifyResult> = {}): VerifyResult {
     schema: 'evidence.verify/2',
     chain: { head: null, anchor: null, checkedAgainst: null, trustedKeys: [] },
     retired: [],
+    refused: [],
+    configuration: null,
+    exceptions: { acknowledgedDays: 1, retiredSeries: 0, daysBeforeSince: 0 },
     from: '2026-04-01',
     to: '2026-04-10',
     ok: false,
@@ -46,7 +51,13 @@ function result(over: Partial<VerifyResult> = {}): VerifyResult {
         failed: ['2026-04-05'],
         acknowledged: ['2026-04-06'],
         acknowledgements: [
-          { day: '2026-04-06', reason: 'Okta outage', by: 'Jane', key: 'acknowledgements/x' },
+          {
+            day: '2026-04-06',
+            reason: 'Okta outage',
+            by: 'Jane',
+            key: 'acknowledgements/x',
+            at: '2026-04-07T10:00:00.000Z',
+          },
         ],
         presentDays: 8,
       }),

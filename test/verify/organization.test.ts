@@ -413,6 +413,11 @@ describe('evidence verify with aws.organization (CLI, every AWS collector of the
       );
       expect(ack.code, `${series}: ${ack.stderr}`).toBe(0);
     }
+    // Acknowledgements are signed records: they count once sealed in the digest of their day.
+    const sealed = await runCli(['seal', ...common, '--day', '2026-04-09'], {
+      clock: '2026-04-09T00:01:00.000Z',
+    });
+    expect(sealed.code, sealed.stderr).toBe(0);
     const run = await verifyCli();
     expect(run.code, run.stdout).toBe(0);
   });

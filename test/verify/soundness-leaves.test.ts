@@ -21,7 +21,7 @@ import {
   seal,
   shardOf,
 } from '../../shared/evidence/digest.js';
-import { signatureKey } from '../../shared/evidence/signing.js';
+import { loadSigner, signatureKey } from '../../shared/evidence/signing.js';
 import { snapshotKey } from '../../shared/evidence/snapshot.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { listAll } from '../../shared/locker/types.js';
@@ -213,7 +213,7 @@ describe('sound verify with the digest form that scales (directory locker)', () 
     await fill(locker, FROM, TO, { form: 3 });
     const before = await run();
     expect(before.ok).toBe(true);
-    await writeVerifyReport(locker, before, 730);
+    await writeVerifyReport(locker, before, 730, await loadSigner());
     const head = before.chain.head!;
     await rm(file(dir, head.key));
     await rm(file(dir, signatureKey(head.key)));

@@ -4,6 +4,7 @@
  * this issue (it answered OK, or at most not-sealed). docs/threat-model.md says who can do
  * each of these and what detects it.
  */
+
 import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,13 @@ import { ConfigError } from '../../shared/errors.js';
 import { canonicalBytes, sha256Hex } from '../../shared/evidence/canonical.js';
 import { addDays, addDaysToInstant, dayOf } from '../../shared/evidence/days.js';
 import { type Digest, linkKey, readDigest, seal, verifyChain } from '../../shared/evidence/digest.js';
-import { fileSigner, kmsSigner, publicKeyKey, signatureKey } from '../../shared/evidence/signing.js';
+import {
+  fileSigner,
+  kmsSigner,
+  loadSigner,
+  publicKeyKey,
+  signatureKey,
+} from '../../shared/evidence/signing.js';
 import { snapshotKey } from '../../shared/evidence/snapshot.js';
 import { writeSnapshot } from '../../shared/evidence/write.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
@@ -141,7 +148,7 @@ describe('sound verify (directory locker)', () => {
     await fill(locker, FROM, TO);
     const before = await run();
     expect(before.ok).toBe(true);
-    await writeVerifyReport(locker, before, 730);
+    await writeVerifyReport(locker, before, 730, await loadSigner());
     const head = before.chain.head!;
     await rm(file(dir, head.key));
     await rm(file(dir, signatureKey(head.key)));
@@ -157,7 +164,7 @@ describe('sound verify (directory locker)', () => {
 
   it('all digests deleted: chain-truncated, and every day without a digest', async () => {
     await fill(locker, FROM, TO);
-    await writeVerifyReport(locker, await run(), 730);
+    await writeVerifyReport(locker, await run(), 730, await loadSigner());
     await rm(path.join(dir, 'digests'), { recursive: true, force: true });
 
     const after = await run();
@@ -245,15 +252,31 @@ describe('sound verify (directory locker)', () => {
     await retire(
       locker,
       { series: 'fake-b/x-2', from: '2026-04-08', reason: 'x-2 decommissioned (CHG-1)', by: 'Jane Doe' },
-      { clock: NOW, retentionDays: 730, knownSeries: anySeries },
+      { clock: NOW, retentionDays: 730, knownSeries: anySeries, signer: await loadSigner() },
     );
-    const retired = await run({ collectors: withoutX2 });
-    expect(retired.ok).toBe(true);
-    expect(retired.series.find((s) => s.scope === 'x-2')).toMatchObject({
-      expectedTo: '2026-04-07',
-      missing: [],
+    // Sealed in the digest of the day it was written, like every signed record.
+    await seal(locker, {
+      day: '2026-04-13',
+      clock: fixedClock('2026-04-13T01:00:00.000Z'),
+      retentionDays: 730,
     });
-    expect(retired.retired).toEqual([expect.objectContaining({ series: 'fake-b/x-2', from: '2026-04-08' })]);
+    const retired = await run({ collectors: withoutX2 });
+    // Written 2026-04-13, it takes effect that day: the days it says the series stopped stay judged.
+    expect(retired.ok).toBe(false);
+    expect(retired.series.find((s) => s.scope === 'x-2')).toMatchObject({
+      expectedTo: '2026-04-12',
+      missing: ['2026-04-08', '2026-04-09', '2026-04-10'],
+    });
+    expect(retired.retired).toEqual([
+      expect.objectContaining({ series: 'fake-b/x-2', from: '2026-04-08', effectiveFrom: '2026-04-13' }),
+    ]);
+    // A retirement from a day still ahead ends the series there.
+    const ahead = await run({
+      collectors: withoutX2,
+      to: '2026-04-12',
+      clock: fixedClock('2026-04-13T02:00:00.000Z'),
+    });
+    expect(ahead.series.find((s) => s.scope === 'x-2')!.expectedDays).toBe(12);
   });
 
   it('a series whose first snapshot comes after auditPeriod.start is missing every day before it', async () => {

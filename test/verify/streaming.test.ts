@@ -35,6 +35,7 @@ describe('verify streams the chain', () => {
       from: '2026-04-09',
       to: TO,
       concurrency: 4,
+      now: new Date('2026-05-01T00:00:00.000Z'),
     });
     expect(inputs.chain.digests.map((d) => d.sequence)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(inputs.chain.digests[0]).not.toHaveProperty('body');

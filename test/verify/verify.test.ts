@@ -4,6 +4,7 @@ import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../shared/clock.js';
 import { SourceUnavailableError } from '../../shared/errors.js';
+import { loadSigner } from '../../shared/evidence/signing.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { acknowledge } from '../../shared/verify/acknowledgements.js';
 import { verify } from '../../shared/verify/verify.js';
@@ -53,6 +54,17 @@ describe('verify (directory locker)', () => {
   });
 
   it('reports each gap and problem exactly, and nothing else', async () => {
+    // Written 2026-04-07 09:00, so sealed by the seal of 2026-04-07 (the next morning) as the fill runs.
+    await acknowledge(
+      locker,
+      { series: 'fake-a/org-acme', day: '2026-04-06', reason: 'GitHub outage (INC-7)', by: 'Jane Doe' },
+      {
+        clock: fixedClock('2026-04-07T09:00:00.000Z'),
+        retentionDays: 730,
+        knownSeries: async () => undefined,
+        signer: await loadSigner(),
+      },
+    );
     const keys = await fill(locker, FROM, TO, {
       snapshot: (collector, scope, day) => {
         if (collector === 'fake-b' && scope === 'x-1' && (day === '2026-04-03' || day === '2026-04-04'))
@@ -63,15 +75,6 @@ describe('verify (directory locker)', () => {
         return {};
       },
     });
-    await acknowledge(
-      locker,
-      { series: 'fake-a/org-acme', day: '2026-04-06', reason: 'GitHub outage (INC-7)', by: 'Jane Doe' },
-      {
-        clock: fixedClock('2026-04-07T09:00:00.000Z'),
-        retentionDays: 730,
-        knownSeries: async () => undefined,
-      },
-    );
     // A byte-altered sealed snapshot.
     const altered = keys.get('fake-a/org-acme@2026-04-07')!;
     await flipByte(file(dir, altered));

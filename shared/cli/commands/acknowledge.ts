@@ -2,6 +2,7 @@ import { Option } from 'commander';
 import { callerAccountId } from '../../aws/identity.js';
 import { UsageError } from '../../errors.js';
 import { daysBetween } from '../../evidence/days.js';
+import { loadSigner, signingSettingsOf } from '../../evidence/signing.js';
 import { SNAPSHOT_PREFIX } from '../../evidence/snapshot.js';
 import { acknowledge, parseSeries } from '../../verify/acknowledgements.js';
 import { knownSeries } from '../../verify/known.js';
@@ -53,6 +54,7 @@ export const acknowledgeCommand: CommandSpec = {
     const written = await acknowledge(locker, input, {
       clock: ctx.clock,
       retentionDays: config.locker.retentionDays,
+      signer: await loadSigner(signingSettingsOf(config.locker)),
       knownSeries: knownSeries(locker, config, { days, callerAccount: () => callerAccountId() }),
     });
     const { collector, scope } = written.record;

@@ -1,5 +1,6 @@
 import { Option } from 'commander';
 import { callerAccountId } from '../../aws/identity.js';
+import { loadSigner, signingSettingsOf } from '../../evidence/signing.js';
 import { parseSeries } from '../../verify/acknowledgements.js';
 import { knownSeries } from '../../verify/known.js';
 import { retire } from '../../verify/retirements.js';
@@ -41,6 +42,7 @@ export const retireCommand: CommandSpec = {
       {
         clock: ctx.clock,
         retentionDays: config.locker.retentionDays,
+        signer: await loadSigner(signingSettingsOf(config.locker)),
         knownSeries: knownSeries(locker, config, { callerAccount: () => callerAccountId() }),
       },
     );

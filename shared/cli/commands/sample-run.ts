@@ -6,6 +6,7 @@
  */
 import type { Config } from '../../config.js';
 import { canonicalJson, sha256Hex } from '../../evidence/canonical.js';
+import { walkChain } from '../../evidence/digest.js';
 import { loadSigner, signingSettingsOf, trustedKeys } from '../../evidence/signing.js';
 import type { Locker } from '../../locker/types.js';
 import {
@@ -57,7 +58,9 @@ export async function startSampleRun(
     input.announceSeed(`seed ${seed} (generated: pass --seed ${seed} to draw the same sample again)\n`);
   const locker = ctx.openLocker();
   const trusted = await trustedKeys(locker, signingSettingsOf(config.locker));
-  const earlier = await earlierRuns(locker, from, to, trusted.keys);
+  // Every run the chain seals counts: one deleted (or hidden by a delete marker) is named.
+  const chain = await walkChain(locker, { trusted: trusted.keys, keep: () => false });
+  const earlier = await earlierRuns(locker, from, to, trusted.keys, chain.records.keys());
   // A re-run of a recorded draw under a changed configuration is refused before anything runs.
   const configSha256 = sha256Hex(canonicalJson(config));
   const configChangeAccepted = checkConfigUnchanged({

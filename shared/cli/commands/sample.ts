@@ -234,6 +234,7 @@ export const sampleCommand: CommandSpec = {
     // Fail closed: a digest chain that does not hold anywhere (even outside the sampled days)
     // means the sealed record cannot be shown whole, so the run is no pass (the workpaper says why).
     if (report.chain.problems.length > 0) return EXIT.problems;
+    if (earlier.some((e) => e.deleted)) return EXIT.problems;
     return summary.total > 0 && summary.pass === summary.total ? EXIT.ok : EXIT.problems;
   },
 };

@@ -26,6 +26,7 @@ export const sealCommand: CommandSpec = {
     const signer = await loadSigner(signingSettingsOf(config.locker));
     const result = await seal(locker, {
       day,
+      configuration: await ctx.recordConfiguration(locker),
       clock: ctx.clock,
       retentionDays: config.locker.retentionDays,
       signer,
@@ -41,6 +42,7 @@ export const sealCommand: CommandSpec = {
           signature: result.signature ?? null,
           previous: result.previous,
           sealed: result.sealed,
+          records: result.records,
           alreadySealed: result.alreadySealed,
         }),
       );
@@ -49,8 +51,11 @@ export const sealCommand: CommandSpec = {
         `sealed ${result.sealed.length} snapshot(s) of ${result.day} in ${result.key}\n` +
           `  sha256   ${result.sha256}\n  previous ${result.previous ? result.previous.key : '(none: this digest starts the chain)'}\n` +
           `  signed   ${result.signature?.key} by key ${result.signature?.fingerprint} (${signer.source})\n` +
+          (result.records.length
+            ? `  and ${result.records.length} signed record(s) written that day: ${result.records.map((r) => r.key).join(', ')}\n`
+            : '') +
           (result.alreadySealed
-            ? `  ${result.alreadySealed} snapshot(s) of that day were sealed before\n`
+            ? `  ${result.alreadySealed} snapshot(s) and record(s) of that day were sealed before\n`
             : ''),
       );
       if (result.sealed.length)
@@ -62,7 +67,7 @@ export const sealCommand: CommandSpec = {
         );
     } else {
       ctx.out(
-        `nothing new to seal for ${result.day}: its ${result.alreadySealed} snapshot(s) are already sealed\n`,
+        `nothing new to seal for ${result.day}: its ${result.alreadySealed} snapshot(s) and record(s) are already sealed\n`,
       );
     }
     return 0;

@@ -4,6 +4,7 @@ import { Option } from 'commander';
 import { callerAccountId } from '../../aws/identity.js';
 import { LockerUnavailableError, UsageError } from '../../errors.js';
 import { dayOf, daysBetween } from '../../evidence/days.js';
+import { loadSigner, signingSettingsOf } from '../../evidence/signing.js';
 import { buildFindings, formatDays } from '../../verify/findings.js';
 import { gapDays, type VerifyResult, verify, writeVerifyReport } from '../../verify/verify.js';
 import { windowOptions } from '../context.js';
@@ -71,12 +72,15 @@ export const verifyCommand: CommandSpec = {
       clock: ctx.clock,
       logger: ctx.logger,
       deep: Boolean(options.deep),
+      // Recorded in the locker (configs/<sha256>.json) unless this is a read-only verification.
+      ...(options.report !== false && { configuration: await ctx.recordConfiguration(locker) }),
       callerAccount: account !== undefined ? async () => account : () => callerAccountId(),
     });
     let reportKey: string | undefined;
     if (options.report !== false) {
       try {
-        reportKey = (await writeVerifyReport(locker, result, config.locker.retentionDays)).key;
+        const signer = await loadSigner(signingSettingsOf(config.locker));
+        reportKey = (await writeVerifyReport(locker, result, config.locker.retentionDays, signer)).key;
       } catch (err) {
         if (!(err instanceof LockerUnavailableError)) throw err;
         throw new LockerUnavailableError(
@@ -109,25 +113,39 @@ export const verifyCommand: CommandSpec = {
   },
 };
 
+/** The summary line: never a bare OK over exceptions or a changed configuration. */
+export function summaryLine(result: VerifyResult): string {
+  const gaps = gapDays(result);
+  if (!result.ok)
+    return `PROBLEMS: ${gaps} day(s) without evidence, ${result.integrity.length} integrity problem(s)`;
+  const { acknowledgedDays, retiredSeries, daysBeforeSince } = result.exceptions;
+  const partial = result.series.reduce((n, s) => n + s.partial.length, 0);
+  const refused = result.refused.length;
+  const changed = result.configuration?.changed;
+  const extras = [
+    ...(partial ? [`${partial} partial day(s)`] : []),
+    ...(refused ? [`${refused} acknowledgement(s)/retirement(s) that excuse nothing`] : []),
+    ...(changed ? [`the configuration changed since ${changed.report} (${changed.keys.join(', ')})`] : []),
+  ];
+  if (acknowledgedDays || retiredSeries || daysBeforeSince)
+    return `OK, with ${acknowledgedDays} acknowledged day(s), ${retiredSeries} retired series, ${daysBeforeSince} day(s) before \`since\`${extras.length ? `; ${extras.join('; ')}` : ''}`;
+  if (extras.length) return `OK, with ${extras.join('; ')}`;
+  return 'OK, every expected day has evidence and nothing was altered';
+}
+
 function render(result: VerifyResult): string {
   const lines: string[] = [];
-  const gaps = gapDays(result);
-  lines.push(
-    `verify ${result.from}..${result.to} in ${result.store}: ${
-      result.ok
-        ? 'OK, every expected day has evidence and nothing was altered'
-        : `PROBLEMS: ${gaps} day(s) without evidence, ${result.integrity.length} integrity problem(s)`
-    }\n`,
-  );
+  lines.push(`verify ${result.from}..${result.to} in ${result.store}: ${summaryLine(result)}\n`);
   if (result.series.length) {
     lines.push(
       table(
-        ['series', 'expected from', 'days', 'present', 'missing', 'failed', 'acknowledged'],
+        ['series', 'expected from', 'days', 'present', 'partial', 'missing', 'failed', 'acknowledged'],
         result.series.map((s) => [
           `${s.collector}/${s.scope}`,
           s.expectedFrom,
           s.expectedDays,
           s.presentDays,
+          s.partial.length,
           s.missing.length,
           s.failed.length,
           s.acknowledged.length,
@@ -143,8 +161,14 @@ function render(result: VerifyResult): string {
       if (days.length) details.push(`  ${id} ${STATE_LABEL[state]}: ${formatDays(days)}`);
     }
     if (s.failed.length) details.push(`  ${id} failed (only error snapshots): ${formatDays(s.failed)}`);
+    for (const p of s.partial)
+      details.push(`  ${id} partial ${p.day} (counted; missing: ${p.missing.join('; ')})`);
     for (const a of s.acknowledgements)
-      details.push(`  ${id} acknowledged ${a.day}: "${a.reason}" (${a.by})`);
+      details.push(`  ${id} acknowledged ${a.day}: "${a.reason}" (${a.by}, ${a.at})`);
+    if (s.beforeSince)
+      details.push(
+        `  ${id} not expected before ${s.expectedFrom} (${s.expectedFromReason}): ${s.beforeSince} day(s) of the window`,
+      );
   }
   if (details.length) lines.push(`\n${details.join('\n')}\n`);
   if (result.integrity.length) {
@@ -164,7 +188,22 @@ function render(result: VerifyResult): string {
       `not in the configuration, judged until retired (evidence retire): ${result.unexpected.join(', ')}\n`,
     );
   for (const r of result.retired)
-    lines.push(`retired: ${r.series} from ${r.from}: "${r.reason}" (${r.by})\n`);
+    lines.push(
+      `retired: ${r.series} from ${r.effectiveFrom}${r.effectiveFrom !== r.from ? ` (it says ${r.from}; a retirement takes effect from the day it was written)` : ''}: "${r.reason}" (${r.by}, ${r.at})\n`,
+    );
+  for (const r of result.refused)
+    lines.push(
+      `excuses nothing: ${r.kind} ${r.key} of ${r.series} ${r.days}: "${r.reason}" (${r.by}, ${r.at}): ${r.why}\n`,
+    );
+  const config = result.configuration;
+  if (config)
+    lines.push(
+      `configuration: sha256 ${config.sha256}${config.fileSha256 ? ` (file sha256 ${config.fileSha256})` : ''}${
+        config.changed
+          ? `; CHANGED since ${config.changed.report} (was ${config.changed.sha256}): ${config.changed.keys.join(', ')}`
+          : ''
+      }\n`,
+    );
   const head = result.chain.head;
   lines.push(
     head

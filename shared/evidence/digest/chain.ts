@@ -37,6 +37,9 @@ export interface ChainReport {
   sealed: Map<string, DigestEntry>;
   /** Which digest of the chain sealed each snapshot key. */
   sealedBy: Map<string, ReadDigest>;
+  /** Every signed record the chain seals, by key (see ChainWalk). */
+  records: Map<string, SealedRecord>;
+  recordsFrom?: string;
   head?: ChainHead;
   /** Digests that are not part of the chain (a seal that lost a race or stopped before linking). */
   abandoned: string[];
@@ -62,8 +65,18 @@ export interface ChainDigest {
   previous: Digest['previous'];
   /** How many snapshots it seals. */
   entries: number;
+  /** True when it lists signed records (sealed by a version that seals them), even none. */
+  listsRecords: boolean;
+  /** The configuration the seal ran under, when the digest records it. */
+  configuration?: Digest['configuration'];
   /** What the store says about the digest object (lock, write time). */
   info?: ObjectInfo;
+}
+
+/** A signed record the chain seals (evidence/records.ts), with the digest that first sealed it. */
+export interface SealedRecord {
+  entry: DigestEntry;
+  digest: ChainDigest;
 }
 
 /** The chain as walked: every digest compact, and only the entries the walker was asked to keep. */
@@ -75,6 +88,13 @@ export interface ChainWalk {
   sealed: Map<string, DigestEntry>;
   /** Which digest of the chain first sealed each kept key. */
   sealedBy: Map<string, ChainDigest>;
+  /** Every signed record the chain seals (all of them: records are few), by key. */
+  records: Map<string, SealedRecord>;
+  /**
+   * The day of the first chained digest that lists records: from that day on every record must
+   * be sealed; records that claim an earlier day were written before records were sealed.
+   */
+  recordsFrom?: string;
   head?: ChainHead;
   /** Digests that are not part of the chain (a seal that lost a race or stopped before linking). */
   abandoned: string[];
@@ -99,6 +119,7 @@ export interface WalkChainOptions extends VerifyChainOptions {
 /** A digest as the walk holds it between reading and ordering: compact, its signature judged. */
 interface WalkedDigest extends ChainDigest {
   kept: DigestEntry[];
+  records: DigestEntry[];
   signature: ReturnType<typeof judgeSignature>;
   /** Its leaves' problems (the form that scales), reported when the digest is chained. */
   leafProblems: DigestProblem[];
@@ -176,8 +197,11 @@ export async function walkChain(locker: Locker, options: WalkChainOptions = {}):
       sequence: d.digest.sequence,
       previous: d.digest.previous,
       entries: entryCount(d),
+      listsRecords: d.digest.records !== undefined,
+      ...(d.digest.configuration && { configuration: d.digest.configuration }),
       ...(d.info && { info: d.info }),
       kept,
+      records: d.digest.records ?? [],
       signature,
       leafProblems: opened.problems,
     };
@@ -280,18 +304,30 @@ export async function walkChain(locker: Locker, options: WalkChainOptions = {}):
 
   const sealed = new Map<string, DigestEntry>();
   const sealedBy = new Map<string, ChainDigest>();
+  const records = new Map<string, SealedRecord>();
+  let recordsFrom: string | undefined;
   const digests: ChainDigest[] = [];
   for (const d of chain) {
-    const { kept, signature: _signature, leafProblems: _leafProblems, ...compact } = d;
+    const {
+      kept,
+      records: sealedRecords,
+      signature: _signature,
+      leafProblems: _leafProblems,
+      ...compact
+    } = d;
     digests.push(compact);
     for (const entry of kept) {
       if (sealed.has(entry.key)) continue;
       sealed.set(entry.key, entry);
       sealedBy.set(entry.key, compact);
     }
+    if (compact.listsRecords && recordsFrom === undefined) recordsFrom = compact.day;
+    for (const entry of sealedRecords)
+      if (!records.has(entry.key)) records.set(entry.key, { entry, digest: compact });
   }
   const last = digests.at(-1);
-  const report: ChainWalk = { digests, problems, sealed, sealedBy, abandoned, notes };
+  const report: ChainWalk = { digests, problems, sealed, sealedBy, records, abandoned, notes };
+  if (recordsFrom !== undefined) report.recordsFrom = recordsFrom;
   if (last) report.head = { key: last.key, sha256: last.sha256, digests: last.sequence };
   return report;
 }
@@ -312,9 +348,11 @@ export async function verifyChain(locker: Locker, options: VerifyChainOptions = 
     problems: walk.problems,
     sealed: walk.sealed,
     sealedBy,
+    records: walk.records,
     abandoned: walk.abandoned,
     notes: walk.notes,
   };
+  if (walk.recordsFrom !== undefined) report.recordsFrom = walk.recordsFrom;
   if (walk.head) report.head = walk.head;
   return report;
 }

@@ -13,6 +13,7 @@ import type { ListedObject, Locker, ObjectInfo } from '../../locker/types.js';
 import { sha256Hex } from '../canonical.js';
 import { compactInstant, isDay } from '../days.js';
 import { parseJson } from '../read.js';
+import { recordInstant } from '../records.js';
 import { SIGNATURE_SUFFIX } from '../signing.js';
 
 export const DIGEST_SCHEMA = 'evidence.digest/2';
@@ -34,6 +35,8 @@ export const LEAF_PREFIX = 'leaves/';
 const CHAIN_PREFIX = `${DIGEST_PREFIX}chain/`;
 export const LINK_SCHEMA = 'evidence.chain-link/1';
 
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+
 export const DigestEntry = z.object({
   key: z.string(),
   size: z.number().int().nonnegative(),
@@ -50,6 +53,12 @@ export const DigestEntry = z.object({
   runId: z.string().optional(),
   /** How long the collection took (stats.durationMs): the envelope is written at collectedAt + this. */
   durationMs: z.number().nonnegative().optional(),
+  /** Items the collection read (stats.items): a partial snapshot without any is no evidence. */
+  items: z.number().int().nonnegative().optional(),
+  /** A partial snapshot's errors (what is missing from it), at most a few, shortened. */
+  errors: z.array(z.string()).optional(),
+  /** A signed record (digest `records`): the instant its key claims (when it says it was written). */
+  recordedAt: z.string().optional(),
   /** The store's own write time (S3 LastModified; file mtime). */
   lastModified: z.string().optional(),
   /** Object Lock mode and retain-until as the store reported them (S3 only). */
@@ -57,8 +66,6 @@ export const DigestEntry = z.object({
   retainUntil: z.string().optional(),
 });
 export type DigestEntry = z.infer<typeof DigestEntry>;
-
-const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
 const DigestV2 = z.object({
   schema: z.literal(DIGEST_SCHEMA),
@@ -68,6 +75,14 @@ const DigestV2 = z.object({
   sequence: z.number().int().min(1),
   previous: z.object({ key: z.string(), sha256: Sha256 }).nullable(),
   snapshots: z.array(DigestEntry),
+  /**
+   * The signed records (evidence/records.ts: acknowledgements, retirements, verify reports,
+   * sample runs) whose key claims this day, not sealed before. Absent in digests sealed before
+   * records were sealed (still read and verified as they were).
+   */
+  records: z.array(DigestEntry).optional(),
+  /** The configuration the seal ran under (configs/<sha256>.json). Absent in older digests. */
+  configuration: z.object({ sha256: Sha256, fileSha256: Sha256.nullable(), key: z.string() }).optional(),
   tool: z.object({ name: z.string(), version: z.string() }),
 });
 
@@ -224,6 +239,18 @@ export async function listDigests(locker: Locker): Promise<DigestListing> {
   return out;
 }
 
+/** The digest entry for a signed record as read now: bytes hashed, the instant its key claims, lock metadata. */
+export function describeRecord(key: string, body: Buffer, info: ObjectInfo): DigestEntry {
+  const entry: DigestEntry = { key, size: body.byteLength, sha256: sha256Hex(body) };
+  if (info.versionId) entry.versionId = info.versionId;
+  const at = recordInstant(key);
+  if (at) entry.recordedAt = at;
+  entry.lastModified = info.lastModified.toISOString();
+  if (info.lockMode) entry.lockMode = info.lockMode;
+  if (info.retainUntil) entry.retainUntil = info.retainUntil.toISOString();
+  return entry;
+}
+
 /** The digest entry for one object as read now: bytes hashed, envelope fields, lock metadata. */
 export function describeSealed(key: string, body: Buffer, info: ObjectInfo): DigestEntry {
   const entry: DigestEntry = { key, size: body.byteLength, sha256: sha256Hex(body) };
@@ -237,6 +264,9 @@ export function describeSealed(key: string, body: Buffer, info: ObjectInfo): Dig
     entry.scope = envelope.scope;
     entry.runId = envelope.runId;
     if (envelope.stats?.durationMs !== undefined) entry.durationMs = envelope.stats.durationMs;
+    if (envelope.stats?.items !== undefined) entry.items = envelope.stats.items;
+    if (envelope.status === 'partial' && envelope.errors?.length)
+      entry.errors = envelope.errors.slice(0, PARTIAL_ERRORS).map((e) => e.slice(0, PARTIAL_ERROR_LENGTH));
   }
   entry.lastModified = info.lastModified.toISOString();
   if (info.lockMode) entry.lockMode = info.lockMode;
@@ -251,8 +281,15 @@ const EnvelopeFields = z.object({
   collector: z.string(),
   scope: z.string(),
   runId: z.string(),
-  stats: z.object({ durationMs: z.number().nonnegative() }).optional().catch(undefined),
+  stats: z
+    .object({ durationMs: z.number().nonnegative(), items: z.number().int().nonnegative().optional() })
+    .optional()
+    .catch(undefined),
+  errors: z.array(z.string()).optional().catch(undefined),
 });
+/** What a digest keeps of a partial snapshot's errors: enough to name what is missing. */
+const PARTIAL_ERRORS = 5;
+const PARTIAL_ERROR_LENGTH = 300;
 
 /** What a snapshot body says it is; undefined when the body is not an envelope. */
 export function envelopeFields(body: Buffer): z.infer<typeof EnvelopeFields> | undefined {

@@ -17,6 +17,7 @@ import { redactDeep } from '../../secrets.js';
 import { TOOL } from '../../version.js';
 import { canonicalBytes } from '../canonical.js';
 import { addDays, dayOf } from '../days.js';
+import { RECORD_PREFIXES, type RecordedConfiguration, recordDay, recordPrefixOf } from '../records.js';
 import { loadSigner, type Signer, writeSignature } from '../signing.js';
 import { SNAPSHOT_PREFIX } from '../snapshot.js';
 import { writeRecord } from '../write.js';
@@ -26,6 +27,7 @@ import {
   type Digest,
   type DigestEntry,
   type DigestListing,
+  describeRecord,
   describeSealed,
   digestKey,
   LINK_SCHEMA,
@@ -47,6 +49,8 @@ export interface SealOptions {
   signer?: Signer;
   /** Attempts when another seal extends the chain first (default 8). */
   attempts?: number;
+  /** The configuration the seal runs under (evidence/records.ts recordConfiguration), recorded in the digest. */
+  configuration?: RecordedConfiguration;
   /**
    * The digest form written: 2 lists every snapshot in the day's digest (the default, read by
    * every version); 3 writes one signed leaf per collector and account shard under a signed
@@ -65,6 +69,8 @@ export interface SealResult {
   signature?: { key: string; fingerprint: string };
   previous: Digest['previous'];
   sealed: DigestEntry[];
+  /** The signed records sealed (acknowledgements, retirements, reports, sample runs of the day). */
+  records: DigestEntry[];
   alreadySealed: number;
   /** Attempts that lost the race to another seal. */
   retries: number;
@@ -115,7 +121,15 @@ export async function seal(locker: Locker, options: SealOptions): Promise<SealRe
   const attempts = options.attempts ?? 8;
   for (let attempt = 0; ; attempt++) {
     const at = attempt === 0 ? now : new Date(Math.max(now.getTime(), options.clock.now().getTime()));
-    const result = await sealOnce(locker, day, at, signer, options.retentionDays, options.form ?? 2);
+    const result = await sealOnce(
+      locker,
+      day,
+      at,
+      signer,
+      options.retentionDays,
+      options.form ?? 2,
+      options.configuration,
+    );
     if (result !== 'lost') return { ...result, retries: attempt };
     if (attempt + 1 >= attempts)
       throw new LockerUnavailableError(
@@ -131,6 +145,7 @@ async function sealOnce(
   signer: Signer,
   retentionDays: number,
   form: 2 | 3,
+  configuration: RecordedConfiguration | undefined,
 ): Promise<Omit<SealResult, 'retries'> | 'lost'> {
   const listing = await listDigests(locker);
   const head = await chainHead(locker, listing);
@@ -148,6 +163,7 @@ async function sealOnce(
     // Only the keys matter here: a leaf's signature is judged by verify, not by the sealer.
     for (const entry of (await digestEntries(locker, read, { trusted: new Map() })).entries)
       sealedKeys.add(entry.key);
+    for (const entry of read.digest.records ?? []) sealedKeys.add(entry.key);
   }
 
   const fresh = (await listAll(locker, `${SNAPSHOT_PREFIX}${day}/`)).filter((o) => !sealedKeys.has(o.key));
@@ -158,8 +174,14 @@ async function sealOnce(
     const { body, info } = await locker.get(object.key);
     return describeSealed(object.key, body, info);
   });
-  if (entries.length === 0 && chained > 0) {
-    return { day, previous, sealed: [], alreadySealed: sealedKeys.size };
+  // The signed records whose key claims this day (evidence/records.ts), read once like snapshots.
+  const freshRecords = (await listRecordsOfDay(locker, day)).filter((key) => !sealedKeys.has(key));
+  const records: DigestEntry[] = await mapLimit(freshRecords, 16, async (key) => {
+    const { body, info } = await locker.get(key);
+    return describeRecord(key, body, info);
+  });
+  if (entries.length === 0 && records.length === 0 && chained > 0) {
+    return { day, previous, sealed: [], records: [], alreadySealed: sealedKeys.size };
   }
   // A slow clock never puts a digest before its predecessor, nor on the key of a digest that
   // lost a race (a retry in the same millisecond would otherwise meet it again).
@@ -172,6 +194,8 @@ async function sealOnce(
     sealedAt: sealedAt.toISOString(),
     sequence,
     previous,
+    records,
+    ...(configuration && { configuration }),
     tool: { name: TOOL.name, version: TOOL.version },
   };
   let digest: Digest;
@@ -209,8 +233,23 @@ async function sealOnce(
     signature,
     previous,
     sealed: entries,
+    records,
     alreadySealed: sealedKeys.size,
   };
+}
+
+/**
+ * Keys of the signed records whose key claims `day` (one listing per record prefix; records
+ * are few: a verify report a day, the acknowledgements, retirements and sample runs made).
+ */
+export async function listRecordsOfDay(locker: Locker, day: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const prefix of RECORD_PREFIXES) {
+    for await (const item of locker.list(prefix)) {
+      if (recordPrefixOf(item.key) && recordDay(item.key) === day) out.push(item.key);
+    }
+  }
+  return out;
 }
 
 /** True when the chain link of the digest's sequence names this digest. */
