@@ -115,8 +115,9 @@ export const ConfigSchema = z
         /** At most this many account × region scopes are collected at once. */
         concurrency: z.number().int().min(1).max(64).default(8),
         /**
-         * Deployment with `organization`: the Step Functions fan-out (docs/scale.md). Accounts
-         * per shard (one shard Lambda, 15 minutes), and shards in flight at once.
+         * Deployment with `organization` or more than 100 listed accounts: the Step Functions
+         * fan-out (docs/scale.md). Accounts per shard (one shard Lambda, 15 minutes), and shards
+         * in flight at once.
          */
         fanOut: z
           .object({
@@ -378,4 +379,21 @@ export function loadConfig(explicit?: string, collectors: readonly AnyCollector[
   }
   refuseDuplicateKeys(text, file);
   return parseConfig(data, file, collectors);
+}
+
+/**
+ * Listed accounts (`aws.accounts`) that one invocation per collector still collects: 100
+ * accounts × 17 regions are about 9,100 requests a day for the four collectors, about 2 minutes
+ * of round trips at 8 scopes at once and 80 ms a request, a seventh of Lambda's 15 minutes
+ * (docs/scale.md). More are sharded like an organization's.
+ */
+export const UNSHARDED_ACCOUNTS = 100;
+
+/**
+ * True when AWS is collected by the fan-out (plan, then shards): with `aws.organization`, or
+ * when `aws.accounts` lists more accounts than one invocation collects. One code path for both.
+ */
+export function fansOut(config: Pick<Config, 'aws'>): boolean {
+  const aws = config.aws;
+  return aws !== undefined && (aws.organization !== undefined || aws.accounts.length > UNSHARDED_ACCOUNTS);
 }
