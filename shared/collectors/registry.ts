@@ -9,6 +9,7 @@ import changeRecords from './change-records/index.js';
 import cloudtrail from './cloudtrail/index.js';
 import github from './github/index.js';
 import githubChanges from './github-changes/index.js';
+import githubMembers from './github-members/index.js';
 import guardduty from './guardduty/index.js';
 import iam from './iam/index.js';
 import okta from './okta/index.js';
@@ -24,6 +25,7 @@ export const MODULES: readonly CollectorModule[] = [
   okta,
   github,
   githubChanges,
+  githubMembers,
   changeRecords,
 ];
 

@@ -14,6 +14,7 @@ describe('check registry', () => {
       'github-branch-protection',
       'change-peer-reviewed',
       'no-direct-push',
+      'github-members-2fa',
       'emergency-change-gate',
     ]);
   });
@@ -31,6 +32,7 @@ describe('check registry', () => {
       'change-peer-reviewed': ['CC8.1'],
       'no-direct-push': ['CC8.1'],
       'emergency-change-gate': ['CC8.1'],
+      'github-members-2fa': ['CC6.1'],
     });
     for (const check of CHECKS) {
       expect(findCollector(check.collector), check.id).toBeDefined();

@@ -13,6 +13,7 @@ describe('collector registry', () => {
       'okta',
       'github',
       'github-changes',
+      'github-members',
       'change-records',
     ]);
   });
