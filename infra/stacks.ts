@@ -30,8 +30,8 @@ export function buildApp(app: App, config: Config, options: BuildOptions = {}) {
     account: process.env.CDK_DEFAULT_ACCOUNT,
     region: process.env.CDK_DEFAULT_REGION,
   };
-  // Organizations is read where the organization is discovered, never in member accounts.
-  const readActions = allReadActions(collectors.filter((c) => c.id !== 'organization'));
+  // Organizations and Identity Center are read in the collecting account, never in member accounts.
+  const readActions = allReadActions(collectors.filter((c) => !c.collectingAccountOnly));
   const memberProps =
     config.aws && readActions.length > 0
       ? {
@@ -41,7 +41,7 @@ export function buildApp(app: App, config: Config, options: BuildOptions = {}) {
           // With an organization only the fan-out's shard role reaches into member accounts.
           collectorIds: config.aws.organization
             ? [SHARD_ROLE_ID]
-            : collectors.filter((c) => c.source === 'aws').map((c) => c.id),
+            : collectors.filter((c) => c.source === 'aws' && !c.collectingAccountOnly).map((c) => c.id),
         }
       : undefined;
   const evidence = new EvidenceStack(app, EVIDENCE_STACK, {

@@ -5,6 +5,7 @@
  * pins the ids and test/collectors/contract.test.ts pins that nothing else needs an edit.
  */
 import awsConfig from './aws-config/index.js';
+import awsIdentityCenter from './aws-identity-center/index.js';
 import changeRecords from './change-records/index.js';
 import cloudtrail from './cloudtrail/index.js';
 import github from './github/index.js';
@@ -22,6 +23,7 @@ export const MODULES: readonly CollectorModule[] = [
   awsConfig,
   cloudtrail,
   organization,
+  awsIdentityCenter,
   okta,
   github,
   githubChanges,

@@ -10,6 +10,7 @@ describe('collector registry', () => {
       'aws-config',
       'cloudtrail',
       'organization',
+      'aws-identity-center',
       'okta',
       'github',
       'github-changes',
