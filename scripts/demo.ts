@@ -160,15 +160,32 @@ export function acmeOktaOrg() {
   });
 }
 
-/** Acme's GitHub org: protected by legacy protection, a ruleset, the org ruleset; one not at all (the exception). */
+/**
+ * Acme's GitHub org: protected by legacy protection, a ruleset, the org ruleset; one not at all
+ * (the exception). Members signed in through Okta (SAML): ana, and olaf, whom Okta
+ * deprovisioned but who is still a member (the exception); bruno has no 2FA (the exception).
+ */
 export function acmeGitHubOrg() {
   const styles = ['legacy', 'ruleset', 'org', 'none'] as const;
-  return makeGitHubOrg({
+  const org = makeGitHubOrg({
     login: 'acme',
     repos: styles.length,
     archived: 1,
     style: (i) => styles[i] ?? 'legacy',
   });
+  org.members = [
+    { login: 'ana-acme', role: 'ADMIN' },
+    { login: 'bruno-acme', twoFactor: false },
+    { login: 'olaf-acme' },
+  ];
+  org.saml = {
+    identities: [
+      { nameId: 'ana@acme.example', login: 'ana-acme' },
+      { nameId: 'olaf@acme.example', login: 'olaf-acme' },
+    ],
+  };
+  org.repos[0]!.outsideCollaborators = [{ login: 'contractor-acme', permission: 'READ' }];
+  return org;
 }
 
 /** Run the CLI in-process, capturing what it prints. */
@@ -260,7 +277,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     setEnv('GITHUB_API_URL', github.url);
     setEnv('GITHUB_GRAPHQL_URL', github.graphqlUrl);
     config.github = { org: 'acme', requiredApprovals: 1 };
-    print(`local GitHub at ${github.url}: org acme, repo-0004 has no branch protection`);
+    print(
+      `local GitHub at ${github.url}: org acme, repo-0004 has no branch protection; members ana-acme, bruno-acme (no 2FA), olaf-acme (SAML-linked to olaf@acme.example)`,
+    );
     const sources = ['aws', 'okta', 'github'];
     await writeFile(configFile, `${JSON.stringify(config, null, 2)}\n`);
     print(`configuration: ${configFile}\nlocker (a directory, throw-away): ${store}`);
@@ -323,7 +342,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     print('\n== done');
     print(
       'The exceptions are the point: GuardDuty is off in eu-west-1, bob has no console MFA, the root user has none either, ' +
-        'a deprovisioned user is still an Okta administrator, repo-0004 has no branch protection. ' +
+        'a deprovisioned user is still an Okta administrator, repo-0004 has no branch protection, ' +
+        'bruno-acme has no GitHub 2FA. ' +
         "config-recording fails too, for a reason of the emulator: moto reports the recorder's last status as PENDING forever, where AWS reports SUCCESS.",
     );
     print(`sources: ${sources.join(', ')} (local emulators)`);

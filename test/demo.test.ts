@@ -61,6 +61,9 @@ describe('npm run demo', () => {
     expect(mfa.length).toBeGreaterThan(0);
     for (const s of mfa) expect(s.failing).toContain('bob');
     expect(mfa.every((s) => !s.failing.includes('alice'))).toBe(true);
+    const twoFactor = (await samples('CC6.1')).filter((s) => s.check === 'github-members-2fa');
+    expect(twoFactor.length).toBeGreaterThan(0);
+    for (const s of twoFactor) expect(s.failing).toEqual(['bruno-acme']);
 
     const okta = (await samples('CC6.2')).filter((s) => s.check === 'okta-privileged-groups');
     expect(okta.length).toBeGreaterThan(0);

@@ -12,7 +12,9 @@ describe('AWS read actions', () => {
     expect(allAwsReadActions()).toHaveLength(28);
     expect(
       allAwsReadActions().every((a) =>
-        /^(guardduty|iam|config|cloudtrail|organizations|sso|identitystore):(List|Get|Describe|Generate)/.test(a),
+        /^(guardduty|iam|config|cloudtrail|organizations|sso|identitystore):(List|Get|Describe|Generate)/.test(
+          a,
+        ),
       ),
     ).toBe(true);
   });

@@ -130,7 +130,7 @@ describe('hanging endpoints', () => {
     await vi.waitFor(
       async () => {
         const written = (await snapshotsUnder(store)).map((s) => s.collector).sort();
-        expect(written).toEqual(['github', 'okta']);
+        expect(written).toEqual(['github', 'github-members', 'okta']);
         expect(hang.pending()).toBeGreaterThan(0);
       },
       { timeout: 2_500, interval: 50 },
@@ -148,6 +148,10 @@ describe('hanging endpoints', () => {
       }),
     ]);
     const snapshots = await snapshotsUnder(store);
-    expect(snapshots.map((s) => `${s.collector} ${s.status}`).sort()).toEqual(['github ok', 'okta ok']);
+    expect(snapshots.map((s) => `${s.collector} ${s.status}`).sort()).toEqual([
+      'github ok',
+      'github-members ok',
+      'okta ok',
+    ]);
   });
 });
