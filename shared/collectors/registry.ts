@@ -14,6 +14,7 @@ import githubMembers from './github-members/index.js';
 import guardduty from './guardduty/index.js';
 import iam from './iam/index.js';
 import okta from './okta/index.js';
+import oktaUsers from './okta-users/index.js';
 import organization from './organization/index.js';
 import type { AnyCollector, CollectorModule } from './types.js';
 
@@ -25,6 +26,7 @@ export const MODULES: readonly CollectorModule[] = [
   organization,
   awsIdentityCenter,
   okta,
+  oktaUsers,
   github,
   githubChanges,
   githubMembers,

@@ -73,6 +73,7 @@ describe('evidence collect without any credentials', () => {
     expect(files.map((f) => f.split(path.sep).slice(2, 4).join('/')).sort()).toEqual([
       'github-members/github-acme',
       'github/github-acme',
+      'okta-users/okta-acme.okta.com',
       'okta/okta-acme.okta.com',
     ]);
   });

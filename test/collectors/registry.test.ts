@@ -12,6 +12,7 @@ describe('collector registry', () => {
       'organization',
       'aws-identity-center',
       'okta',
+      'okta-users',
       'github',
       'github-changes',
       'github-members',
