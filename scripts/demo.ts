@@ -343,7 +343,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     print(
       'The exceptions are the point: GuardDuty is off in eu-west-1, bob has no console MFA, the root user has none either, ' +
         'a deprovisioned user is still an Okta administrator, repo-0004 has no branch protection, ' +
-        'bruno-acme has no GitHub 2FA. ' +
+        'bruno-acme has no GitHub 2FA, olaf (deprovisioned in Okta) is still a member of the GitHub org. ' +
         "config-recording fails too, for a reason of the emulator: moto reports the recorder's last status as PENDING forever, where AWS reports SUCCESS.",
     );
     print(`sources: ${sources.join(', ')} (local emulators)`);

@@ -68,6 +68,10 @@ describe('npm run demo', () => {
     const okta = (await samples('CC6.2')).filter((s) => s.check === 'okta-privileged-groups');
     expect(okta.length).toBeGreaterThan(0);
     for (const s of okta) expect(s.failing.join(' ')).toContain('olaf');
+    // olaf, deprovisioned in Okta, is still a member of the GitHub org (linked by his SAML identity).
+    const leavers = (await samples('CC6.2')).filter((s) => s.check === 'access-revoked-on-termination');
+    expect(leavers.length).toBeGreaterThan(0);
+    for (const s of leavers) expect(s.failing).toEqual(['olaf@acme.example:github:acme']);
     const gh = (await samples('CC8.1')).filter((s) => s.check === 'github-branch-protection');
     expect(gh.length).toBeGreaterThan(0);
     for (const s of gh) expect(s.failing.join(' ')).toContain('repo-0004');
