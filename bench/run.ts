@@ -8,6 +8,7 @@ import { bundleBench } from './bundle.bench.js';
 import { changesBench } from './changes.bench.js';
 import { identityGithubBench } from './identity-github.bench.js';
 import { lockerBench } from './locker.bench.js';
+import { orgVerifyBench } from './org-verify.bench.js';
 import { sampleBench } from './sample.bench.js';
 import { scaleBench } from './scale.bench.js';
 import { vendorsBench } from './vendors.bench.js';
@@ -27,6 +28,7 @@ export const BENCHES: readonly Bench[] = [
   bundleBench,
   scaleBench,
   changesBench,
+  orgVerifyBench,
   // `identity`: the GitHub part here; the Okta part registers its own bench under the same name.
   identityGithubBench,
 ];
