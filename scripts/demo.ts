@@ -33,7 +33,14 @@ import { addDays, dayOf } from '../shared/evidence/days.js';
 import { fileSigner } from '../shared/evidence/signing.js';
 import { createStreamLogger } from '../shared/log.js';
 import { DEFAULT_GITHUB_TOKEN, makeGitHubOrg, startGitHubServer } from '../test/servers/github-server.js';
-import { DEFAULT_OKTA_TOKEN, makeOktaOrg, startOktaServer } from '../test/servers/okta-server.js';
+import {
+  accessPolicy,
+  DEFAULT_OKTA_TOKEN,
+  factor,
+  makeOktaOrg,
+  oktaId,
+  startOktaServer,
+} from '../test/servers/okta-server.js';
 import { type Emulator, startEmulator, useEmulatorAccount } from './emulator.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -68,6 +75,8 @@ export interface DemoResult {
   sources: string[];
   steps: DemoStep[];
   workpapers: { control: string; dir: string; code: number }[];
+  /** The workpaper of `sample --population users --strata department`. */
+  people: { dir: string; code: number };
   /** verify passed over the whole window: the demo's own proof that its locker is complete. */
   verified: boolean;
   /** The HTML report over the window. */
@@ -145,19 +154,65 @@ export async function seedAwsOrganisation(accountId: string): Promise<void> {
   }
 }
 
-/** Acme's Okta org: Administrators holds an active admin and a deprovisioned one (the exception). */
-export function acmeOktaOrg() {
-  return makeOktaOrg({
+/**
+ * Acme's Okta org as of `today`. The exceptions: Administrators holds a deprovisioned user (olaf)
+ * and a dormant one (dora, last sign-in 200 days ago); pat has no MFA (a security question only);
+ * the Admin Console's authentication policy lets the Contractors group in with one factor.
+ */
+export function acmeOktaOrg(today: string) {
+  const recent = (hoursAgo: number) =>
+    new Date(Date.parse(`${today}T00:00:00.000Z`) - hoursAgo * 3_600_000).toISOString();
+  const org = makeOktaOrg({
     groups: 3,
     membersPerGroup: 4,
     domain: 'acme.example',
     named: [
       {
         name: 'Administrators',
-        members: [{ login: 'ana@acme.example' }, { login: 'olaf@acme.example', status: 'DEPROVISIONED' }],
+        members: [
+          { login: 'ana@acme.example', lastLogin: recent(30) },
+          { login: 'olaf@acme.example', status: 'DEPROVISIONED' },
+          { login: 'dora@acme.example', lastLogin: recent(200 * 24) },
+        ],
+      },
+      {
+        name: 'Contractors',
+        members: [
+          {
+            login: 'cora@acme.example',
+            lastLogin: recent(50),
+            profile: { department: 'Engineering', employeeType: 'Contractor' },
+          },
+        ],
+      },
+      {
+        name: 'Sales',
+        members: [
+          {
+            login: 'pat@acme.example',
+            lastLogin: recent(20),
+            profile: { department: 'Sales', employeeType: 'Employee' },
+            factors: [factor('question')],
+          },
+        ],
       },
     ],
   });
+  // Everyone else signed in recently.
+  for (const [i, u] of org.users.entries())
+    if (u.lastLogin?.startsWith('2026-04-')) u.lastLogin = recent(10 + i);
+  const contractors = org.groups.find((g) => g.name === 'Contractors')!;
+  const adminConsole = org.policies!.find((p) => p.name === 'Okta Admin Console')!;
+  adminConsole.rules.unshift({
+    ...accessPolicy(adminConsole.id, 'x', oktaId('0pr', 900), '1FA', {
+      groups: { include: [contractors.id] },
+    }).rules[0]!,
+    name: 'Contractors: password only',
+  });
+  adminConsole.rules.forEach((r, i) => {
+    r.priority = i + 1;
+  });
+  return org;
 }
 
 /** Acme's GitHub org: protected by legacy protection, a ruleset, the org ruleset; one not at all (the exception). */
@@ -249,11 +304,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       aws: { regions: [...REGIONS], accounts: [] },
       auditPeriod: { start: days[0]! },
     };
-    const okta = await startOktaServer(acmeOktaOrg());
+    const okta = await startOktaServer(acmeOktaOrg(today));
     stops.push(() => okta.stop());
     setEnv('OKTA_API_TOKEN', DEFAULT_OKTA_TOKEN);
     config.okta = { orgUrl: okta.url, privilegedGroups: ['Administrators'] };
-    print(`local Okta org at ${okta.url}: Administrators = ana (active), olaf (DEPROVISIONED)`);
+    print(
+      `local Okta org at ${okta.url}: Administrators = ana (active), olaf (DEPROVISIONED), dora (last sign-in 200 days ago); ` +
+        'pat has no MFA (a security question only); the Admin Console lets Contractors in with one factor',
+    );
     const github = await startGitHubServer(acmeGitHubOrg());
     stops.push(() => github.stop());
     setEnv('GITHUB_TOKEN', DEFAULT_GITHUB_TOKEN);
@@ -312,6 +370,30 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       workpapers.push({ control, dir: out, code: step.code });
     }
 
+    print('\n== sample people: users who could sign in on a drawn day, stratified by department');
+    const peopleDir = path.join(dir, 'workpapers', 'users');
+    const people = await run(
+      [
+        'sample',
+        '--population',
+        'users',
+        '--strata',
+        'department',
+        '--from',
+        days[0]!,
+        '--to',
+        days.at(-1)!,
+        '--size',
+        '10',
+        '--seed',
+        'demo',
+        '--out',
+        peopleDir,
+        ...base,
+      ],
+      clock,
+    );
+
     print('\n== report: one HTML file with the coverage calendar, conclusions per control, and workpapers');
     const reportDir = path.join(dir, 'report');
     const reported = await run(
@@ -323,7 +405,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     print('\n== done');
     print(
       'The exceptions are the point: GuardDuty is off in eu-west-1, bob has no console MFA, the root user has none either, ' +
-        'a deprovisioned user is still an Okta administrator, repo-0004 has no branch protection. ' +
+        'a deprovisioned user is still an Okta administrator, dora is a dormant Okta administrator, pat has no MFA, ' +
+        "a rule of the Admin Console's authentication policy allows one factor (Contractors), repo-0004 has no branch protection. " +
         "config-recording fails too, for a reason of the emulator: moto reports the recorder's last status as PENDING forever, where AWS reports SUCCESS.",
     );
     print(`sources: ${sources.join(', ')} (local emulators)`);
@@ -338,6 +421,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         `workpaper ${w.control}: ${path.join(w.dir, 'workpaper.md')} (${w.code === 0 ? 'all samples pass' : 'with exceptions'})`,
       );
     print(
+      `workpaper users (people, stratified by department): ${path.join(peopleDir, 'workpaper.md')} (${people.code === 0 ? 'all samples pass' : 'with exceptions'})`,
+    );
+    print(
       `report: ${reportFile} (${reported.code === 0 ? 'every check passed every day' : 'with exceptions'}; open it in a browser)`,
     );
     print(`Everything is under ${dir}; delete it when done.`);
@@ -351,6 +437,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       sources,
       steps,
       workpapers,
+      people: { dir: peopleDir, code: people.code },
       verified: verifiedOk,
       report: reportFile,
     };

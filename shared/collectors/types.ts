@@ -146,6 +146,8 @@ export interface PopulationItem {
   url: string;
   /** Columns of the workpaper, in order (author, approvers, linked record, ...). */
   fields: Record<string, string>;
+  /** People populations: the attributes an item can be stratified by (`--strata`), as text. */
+  strata?: Record<string, string>;
   verdict: 'pass' | 'fail';
   detail: string;
 }
@@ -165,6 +167,13 @@ export interface Population<D = unknown> {
    * chain like the population's own, and hands them to `items`.
    */
   readonly related?: readonly string[];
+  /**
+   * `occurrences` (default): every item whose time lies in the window. `people`: who one snapshot
+   * holds on a day drawn from the window, optionally stratified (shared/sample/people.ts).
+   */
+  readonly kind?: 'occurrences' | 'people';
+  /** The workpaper's heading of the item id column (default "change"). */
+  readonly idColumn?: string;
   items(snapshot: Snapshot<D>, config: Config, related: RelatedSnapshots): PopulationItem[];
 }
 
@@ -184,6 +193,8 @@ export interface RelatedSnapshots {
    * `at` (ok or partial; sealed ones first, then the latest collected); undefined when none does.
    */
   covering(collector: string, scope: string, at: string): RelatedSnapshot | undefined;
+  /** People populations: the snapshot of `collector` for `scope` of the drawn day (latest intact one). */
+  sameDay?(collector: string, scope: string): RelatedSnapshot | undefined;
 }
 
 /** No related snapshots (a population that declares none). */

@@ -47,6 +47,7 @@ import {
   type PolicyType,
   type PolicyTypeStatus,
   type ProfileValue,
+  ruleGroupIds,
 } from './data.js';
 import { oktaUsers as declaration } from './declaration.js';
 import { type UsersSettings, usersSettingsOf } from './settings.js';
@@ -370,15 +371,6 @@ function ruleRecord(r: RulePayload): OktaPolicyRule {
     conditions: r.conditions ?? null,
     actions: r.actions ?? null,
   };
-}
-
-/** Group ids a rule's people condition includes or excludes. */
-export function ruleGroupIds(rule: OktaPolicyRule): string[] {
-  const groups = (
-    rule.conditions as { people?: { groups?: { include?: unknown; exclude?: unknown } } } | null
-  )?.people?.groups;
-  const ids = [groups?.include, groups?.exclude].flatMap((v) => (Array.isArray(v) ? v : []));
-  return ids.filter((id): id is string => typeof id === 'string');
 }
 
 /** The policy id at the end of an accessPolicy link (…/api/v1/policies/{id}). */

@@ -222,3 +222,14 @@ export function readOktaUsersData(data: unknown): OktaUsersData {
   }
   return parsed.data as OktaUsersData;
 }
+
+/** Group ids a rule's people condition includes (or excludes). */
+export function ruleGroupIds(rule: OktaPolicyRule, which: 'include' | 'exclude' | 'both' = 'both'): string[] {
+  const groups = (
+    rule.conditions as { people?: { groups?: { include?: unknown; exclude?: unknown } } } | null
+  )?.people?.groups;
+  const lists = which === 'both' ? [groups?.include, groups?.exclude] : [groups?.[which]];
+  return lists
+    .flatMap((v) => (Array.isArray(v) ? v : []))
+    .filter((id): id is string => typeof id === 'string');
+}
