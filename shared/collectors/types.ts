@@ -78,6 +78,18 @@ export interface CollectorContext<T = undefined> {
   readonly logger: Logger;
   /** Count each API request and page here: they go into the snapshot's stats. */
   readonly stats: { requests: number; pages: number };
+  /**
+   * The newest earlier ok or partial snapshot of this series within the last 8 days (read only
+   * when called): for a collector that carries state over (okta-users' rolling factor reads).
+   */
+  readonly previous?: () => Promise<PreviousSnapshot | undefined>;
+}
+
+/** An earlier snapshot of the same series, as `ctx.previous()` finds it. */
+export interface PreviousSnapshot {
+  key: string;
+  collectedAt: string;
+  data: unknown;
 }
 
 export interface CollectResult<D = unknown> {
