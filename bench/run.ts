@@ -8,6 +8,7 @@ import { bundleBench } from './bundle.bench.js';
 import { changesBench } from './changes.bench.js';
 import { identityOktaBench } from './identity-okta.bench.js';
 import { lockerBench } from './locker.bench.js';
+import { orgVerifyBench } from './org-verify.bench.js';
 import { sampleBench } from './sample.bench.js';
 import { scaleBench } from './scale.bench.js';
 import { vendorsBench } from './vendors.bench.js';
@@ -28,6 +29,7 @@ export const BENCHES: readonly Bench[] = [
   scaleBench,
   changesBench,
   identityOktaBench,
+  orgVerifyBench,
 ];
 
 const wanted = process.argv.slice(2);

@@ -159,6 +159,8 @@ export async function samplePeople(input: {
       populationSize: 0,
       snapshotsRead: 0,
       chainProblems: chain.problems.length,
+      // People are drawn from one day's snapshot: there is no period to cover.
+      populationGaps: [],
       samples: [],
       notes,
       day: day ?? '',
@@ -298,6 +300,7 @@ export async function samplePeople(input: {
     populationSize: items.length,
     snapshotsRead: read,
     chainProblems: chain.problems.length,
+    populationGaps: [],
     samples,
     notes,
     day,
