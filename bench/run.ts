@@ -7,6 +7,7 @@ import { awsBench } from './aws.bench.js';
 import { bundleBench } from './bundle.bench.js';
 import { changesBench } from './changes.bench.js';
 import { identityGithubBench } from './identity-github.bench.js';
+import { identityOktaBench } from './identity-okta.bench.js';
 import { lockerBench } from './locker.bench.js';
 import { orgVerifyBench } from './org-verify.bench.js';
 import { sampleBench } from './sample.bench.js';
@@ -28,6 +29,7 @@ export const BENCHES: readonly Bench[] = [
   bundleBench,
   scaleBench,
   changesBench,
+  identityOktaBench,
   orgVerifyBench,
   // `identity`: the GitHub part here; the Okta part registers its own bench under the same name.
   identityGithubBench,

@@ -41,7 +41,14 @@ import {
   type RepoFixture,
   startGitHubServer,
 } from '../test/servers/github-server.js';
-import { DEFAULT_OKTA_TOKEN, makeOktaOrg, startOktaServer } from '../test/servers/okta-server.js';
+import {
+  accessPolicy,
+  DEFAULT_OKTA_TOKEN,
+  factor,
+  makeOktaOrg,
+  oktaId,
+  startOktaServer,
+} from '../test/servers/okta-server.js';
 import { type EmulatorWrapper, SUPPLIED, startEmulatorWrapper } from './demo-emulator.js';
 import { type Emulator, startEmulator, useEmulatorAccount } from './emulator.js';
 
@@ -77,6 +84,8 @@ export interface DemoResult {
   sources: string[];
   steps: DemoStep[];
   workpapers: { control: string; dir: string; code: number }[];
+  /** The workpaper of `sample --population users --strata department`. */
+  people: { dir: string; code: number };
   /** The `sample --population changes` workpaper. */
   population: { dir: string; code: number };
   /** verify passed over the whole window: the demo's own proof that its locker is complete. */
@@ -156,19 +165,65 @@ export async function seedAwsOrganisation(accountId: string): Promise<void> {
   }
 }
 
-/** Acme's Okta org: Administrators holds an active admin and a deprovisioned one (the exception). */
-export function acmeOktaOrg() {
-  return makeOktaOrg({
+/**
+ * Acme's Okta org as of `today`. The exceptions: Administrators holds a deprovisioned user (olaf)
+ * and a dormant one (dora, last sign-in 200 days ago); pat has no MFA (a security question only);
+ * the Admin Console's authentication policy lets the Contractors group in with one factor.
+ */
+export function acmeOktaOrg(today: string) {
+  const recent = (hoursAgo: number) =>
+    new Date(Date.parse(`${today}T00:00:00.000Z`) - hoursAgo * 3_600_000).toISOString();
+  const org = makeOktaOrg({
     groups: 3,
     membersPerGroup: 4,
     domain: 'acme.example',
     named: [
       {
         name: 'Administrators',
-        members: [{ login: 'ana@acme.example' }, { login: 'olaf@acme.example', status: 'DEPROVISIONED' }],
+        members: [
+          { login: 'ana@acme.example', lastLogin: recent(30) },
+          { login: 'olaf@acme.example', status: 'DEPROVISIONED' },
+          { login: 'dora@acme.example', lastLogin: recent(200 * 24) },
+        ],
+      },
+      {
+        name: 'Contractors',
+        members: [
+          {
+            login: 'cora@acme.example',
+            lastLogin: recent(50),
+            profile: { department: 'Engineering', employeeType: 'Contractor' },
+          },
+        ],
+      },
+      {
+        name: 'Sales',
+        members: [
+          {
+            login: 'pat@acme.example',
+            lastLogin: recent(20),
+            profile: { department: 'Sales', employeeType: 'Employee' },
+            factors: [factor('question')],
+          },
+        ],
       },
     ],
   });
+  // Everyone else signed in recently.
+  for (const [i, u] of org.users.entries())
+    if (u.lastLogin?.startsWith('2026-04-')) u.lastLogin = recent(10 + i);
+  const contractors = org.groups.find((g) => g.name === 'Contractors')!;
+  const adminConsole = org.policies!.find((p) => p.name === 'Okta Admin Console')!;
+  adminConsole.rules.unshift({
+    ...accessPolicy(adminConsole.id, 'x', oktaId('0pr', 900), '1FA', {
+      groups: { include: [contractors.id] },
+    }).rules[0]!,
+    name: 'Contractors: password only',
+  });
+  adminConsole.rules.forEach((r, i) => {
+    r.priority = i + 1;
+  });
+  return org;
 }
 
 /**
@@ -366,6 +421,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       '  - GuardDuty: the detector in eu-west-1 is OFF (guardduty-enabled)',
       "  - IAM: bob has a console password and no MFA; the emulator's fresh account's root user has no MFA either (iam-console-mfa)",
       '  - Okta: olaf, DEPROVISIONED, is still in Administrators (okta-privileged-groups)',
+      '  - Okta: pat has no MFA, a security question only (okta-mfa-enrolled); dora, an administrator, last signed in 200 days ago (okta-dormant-users); the Admin Console lets the Contractors group in with one factor (okta-mfa-required)',
       '  - GitHub: repo-0004 has no branch protection (github-branch-protection)',
       '  - GitHub: bruno-acme has no two-factor authentication (github-members-2fa)',
       '  - olaf, DEPROVISIONED in Okta, is still a member of the GitHub org acme, linked by his SAML identity (access-revoked-on-termination)',
@@ -404,26 +460,26 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       aws: { regions: [...REGIONS], accounts: [] },
       auditPeriod: { start: days[0]! },
     };
-    const okta = await startOktaServer(acmeOktaOrg());
+    const okta = await startOktaServer(acmeOktaOrg(today));
     stops.push(() => okta.stop());
     setEnv('OKTA_API_TOKEN', DEFAULT_OKTA_TOKEN);
     config.okta = { orgUrl: okta.url, privilegedGroups: ['Administrators'] };
-    print(`local Okta org at ${okta.url}: Administrators = ana (active), olaf (DEPROVISIONED)`);
+    print(
+      `local Okta org at ${okta.url}: Administrators = ana (active), olaf (DEPROVISIONED), dora (last sign-in 200 days ago); ` +
+        'pat has no MFA (a security question only); the Admin Console lets Contractors in with one factor',
+    );
     const github = await startGitHubServer(acmeGitHubOrg(changeDay));
     stops.push(() => github.stop());
     setEnv('GITHUB_TOKEN', DEFAULT_GITHUB_TOKEN);
     setEnv('GITHUB_API_URL', github.url);
     setEnv('GITHUB_GRAPHQL_URL', github.graphqlUrl);
-    config.github = { org: 'acme', requiredApprovals: 1 };
-    print(
-      `local GitHub at ${github.url}: org acme, repo-0004 has no branch protection; members ana-acme, bruno-acme (no 2FA), olaf-acme (SAML-linked to olaf@acme.example)`,
     config.github = {
       org: 'acme',
       requiredApprovals: 1,
       changes: { ticketPattern: 'OPS-\\d+', records: { repository: 'change-records', path: 'changes' } },
     };
     print(
-      `local GitHub at ${github.url}: org acme, repo-0004 has no branch protection; the changes of ${changeDay} on repo-0001; change records CHG-2026-0522 and CHG-2026-0418 in acme/change-records`,
+      `local GitHub at ${github.url}: org acme, repo-0004 has no branch protection; members ana-acme, bruno-acme (no 2FA), olaf-acme (SAML-linked to olaf@acme.example); the changes of ${changeDay} on repo-0001; change records CHG-2026-0522 and CHG-2026-0418 in acme/change-records`,
     );
     const sources = ['aws', 'okta', 'github'];
     await writeFile(configFile, `${JSON.stringify(config, null, 2)}\n`);
@@ -501,6 +557,30 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       clock,
     );
 
+    print('\n== sample people: users who could sign in on a drawn day, stratified by department');
+    const peopleDir = path.join(dir, 'workpapers', 'users');
+    const people = await run(
+      [
+        'sample',
+        '--population',
+        'users',
+        '--strata',
+        'department',
+        '--from',
+        days[0]!,
+        '--to',
+        days.at(-1)!,
+        '--size',
+        '10',
+        '--seed',
+        'demo',
+        '--out',
+        peopleDir,
+        ...base,
+      ],
+      clock,
+    );
+
     print('\n== report: one HTML file with the coverage calendar, conclusions per control, and workpapers');
     const reportDir = path.join(dir, 'report');
     const reported = await run(
@@ -511,12 +591,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 
     print('\n== done');
     print(
-      'The exceptions are the point: GuardDuty is off in eu-west-1, bob has no console MFA, the root user has none either, ' +
-        'a deprovisioned user is still an Okta administrator, repo-0004 has no branch protection, ' +
-        'bruno-acme has no GitHub 2FA, olaf (deprovisioned in Okta) is still a member of the GitHub org. ' +
-        "config-recording fails too, for a reason of the emulator: moto reports the recorder's last status as PENDING forever, where AWS reports SUCCESS.",
       'The exceptions are the point, each planted (named at the start): GuardDuty is off in eu-west-1, bob has no console MFA, the root user has none either, ' +
-        'a deprovisioned user is still an Okta administrator, repo-0004 has no branch protection, ' +
+        'a deprovisioned user is still an Okta administrator, dora is a dormant Okta administrator, pat has no MFA, ' +
+        "a rule of the Admin Console's authentication policy allows one factor (Contractors), repo-0004 has no branch protection, " +
+        'bruno-acme has no GitHub 2FA, olaf (deprovisioned in Okta) is still a member of the GitHub org, ' +
         `a self-approved change, a direct push and an emergency change without a record on ${changeDay}, and the incomplete change record CHG-2026-0418.`,
     );
     print(
@@ -537,6 +615,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       `workpaper CC8.1, changes: ${path.join(populationDir, 'workpaper.md')} (${population.code === 0 ? 'all samples pass' : 'with exceptions'})`,
     );
     print(
+      `workpaper users (people, stratified by department): ${path.join(peopleDir, 'workpaper.md')} (${people.code === 0 ? 'all samples pass' : 'with exceptions'})`,
+    );
+    print(
       `report: ${reportFile} (${reported.code === 0 ? 'every check passed every day' : 'with exceptions'}; open it in a browser)`,
     );
     print(`Everything is under ${dir}; delete it when done.`);
@@ -550,6 +631,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       sources,
       steps,
       workpapers,
+      people: { dir: peopleDir, code: people.code },
       population: { dir: populationDir, code: population.code },
       verified: verifiedOk,
       report: reportFile,

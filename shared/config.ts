@@ -38,6 +38,47 @@ const cronExpression = z
     'expected an EventBridge cron expression with six fields, e.g. "cron(5 0 * * ? *)"',
   );
 
+/** Okta factor types (UserFactorType in Okta's Management API). */
+export const OKTA_FACTOR_TYPES = [
+  'call',
+  'email',
+  'push',
+  'question',
+  'signed_nonce',
+  'sms',
+  'token',
+  'token:hardware',
+  'token:hotp',
+  'token:software:totp',
+  'u2f',
+  'web',
+  'webauthn',
+] as const;
+
+/** okta.mfa when absent: every factor type but the security question counts; no exemption. */
+export const DEFAULT_OKTA_MFA = {
+  acceptedFactors: OKTA_FACTOR_TYPES.filter((t) => t !== 'question'),
+  phishingResistant: false,
+  exempt: [] as string[],
+};
+
+const OktaMfa = z
+  .object({
+    acceptedFactors: z
+      .array(
+        z.enum(OKTA_FACTOR_TYPES, {
+          message: `expected an Okta factor type: ${OKTA_FACTOR_TYPES.join(', ')}`,
+        }),
+      )
+      .min(1, 'expected at least one factor type')
+      .default([...DEFAULT_OKTA_MFA.acceptedFactors]),
+    /** Only WebAuthn / FIDO2 (and U2F) and Okta Verify FastPass (signed_nonce) count. */
+    phishingResistant: z.boolean().default(false),
+    /** Logins exempt from okta-mfa-enrolled (service accounts); each is named in the workpaper. */
+    exempt: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
 const accountId = z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id');
 
 const AccountEntry = z
@@ -204,6 +245,12 @@ export const ConfigSchema = z
         clientId: z.string().min(1).optional(),
         concurrency: z.number().int().min(1).max(15).default(3),
         since: day.optional(),
+        /** okta-mfa-enrolled: what counts as MFA and who is exempt. */
+        mfa: OktaMfa.default({
+          acceptedFactors: [...DEFAULT_OKTA_MFA.acceptedFactors],
+          phishingResistant: false,
+          exempt: [],
+        }),
       })
       .strict()
       .optional(),

@@ -91,6 +91,25 @@ describe('npm run demo', () => {
     const leavers = (await samples('CC6.2')).filter((s) => s.check === 'access-revoked-on-termination');
     expect(leavers.length).toBeGreaterThan(0);
     for (const s of leavers) expect(s.failing).toEqual(['olaf@acme.example:github:acme']);
+    // Issue 21: a person without MFA, the rule that allows one factor, the dormant admin.
+    const cc61 = await samples('CC6.1');
+    const enrolled = cc61.filter((s) => s.check === 'okta-mfa-enrolled');
+    expect(enrolled.length).toBeGreaterThan(0);
+    for (const s of enrolled) expect(s.failing).toEqual(['pat@acme.example']);
+    const required = cc61.filter((s) => s.check === 'okta-mfa-required');
+    expect(required.length).toBeGreaterThan(0);
+    for (const s of required) expect(s.failing).toEqual(['Okta Admin Console / Contractors: password only']);
+    const dormant = (await samples('CC6.2')).filter((s) => s.check === 'okta-dormant-users');
+    expect(dormant.length).toBeGreaterThan(0);
+    for (const s of dormant) expect(s.failing).toEqual(['dora@acme.example']);
+    // Sampling people: stratified by department, recorded, with a workpaper.
+    const people = JSON.parse(await readFile(path.join(result.people.dir, 'samples.json'), 'utf8'));
+    expect(people.strata.attribute).toBe('department');
+    expect(people.samples.length).toBeGreaterThanOrEqual(people.strata.allocation.length);
+    expect(new Set(people.samples.map((s: { fields: { stratum: string } }) => s.fields.stratum))).toEqual(
+      new Set(people.strata.allocation.map((a: { stratum: string }) => a.stratum)),
+    );
+    expect(printed).toContain(path.join(result.people.dir, 'workpaper.md'));
     // Config recording passes in both regions: the wrapper supplies the recorder's last status.
     const recording = cc72.filter((s) => s.check === 'config-recording');
     expect(recording.length + (await samples('CC6.1')).length).toBeGreaterThan(0);

@@ -11,13 +11,14 @@ import { createLimiter } from '../concurrency.js';
 import type { Config } from '../config.js';
 import { registerEnvironmentSecrets } from '../env.js';
 import { errorMessage, LockerUnavailableError, SourceUnavailableError, UsageError } from '../errors.js';
-import { dayOf } from '../evidence/days.js';
+import { addDays, dayOf } from '../evidence/days.js';
 import { SNAPSHOT_SCHEMA, type Snapshot } from '../evidence/snapshot.js';
 import { writeSnapshot } from '../evidence/write.js';
 import type { Locker } from '../locker/types.js';
 import { type Logger, silentLogger } from '../log.js';
 import { redact } from '../secrets.js';
 import { TOOL } from '../version.js';
+import { previousSnapshot } from './previous.js';
 import { COLLECTORS } from './registry.js';
 import {
   type AnyCollector,
@@ -247,6 +248,10 @@ async function runOne(
       logger,
       stats,
       ...(window && { window }),
+      previous: () => {
+        const day = dayOf(collectedAt);
+        return previousSnapshot(locker, { collector: collector.id, scope: scope.id }, day, addDays(day, -8));
+      },
     };
     const out = await options.withDeadline(
       collector.collect(scope, ctx),

@@ -78,6 +78,18 @@ export interface CollectorContext<T = undefined> {
   readonly logger: Logger;
   /** Count each API request and page here: they go into the snapshot's stats. */
   readonly stats: { requests: number; pages: number };
+  /**
+   * The newest earlier ok or partial snapshot of this series within the last 8 days (read only
+   * when called): for a collector that carries state over (okta-users' rolling factor reads).
+   */
+  readonly previous?: () => Promise<PreviousSnapshot | undefined>;
+}
+
+/** An earlier snapshot of the same series, as `ctx.previous()` finds it. */
+export interface PreviousSnapshot {
+  key: string;
+  collectedAt: string;
+  data: unknown;
 }
 
 export interface CollectResult<D = unknown> {
@@ -178,6 +190,8 @@ export interface PopulationItem {
   url: string;
   /** Columns of the workpaper, in order (author, approvers, linked record, ...). */
   fields: Record<string, string>;
+  /** People populations: the attributes an item can be stratified by (`--strata`), as text. */
+  strata?: Record<string, string>;
   verdict: 'pass' | 'fail';
   detail: string;
 }
@@ -197,6 +211,13 @@ export interface Population<D = unknown> {
    * chain like the population's own, and hands them to `items`.
    */
   readonly related?: readonly string[];
+  /**
+   * `occurrences` (default): every item whose time lies in the window. `people`: who one snapshot
+   * holds on a day drawn from the window, optionally stratified (shared/sample/people.ts).
+   */
+  readonly kind?: 'occurrences' | 'people';
+  /** The workpaper's heading of the item id column (default "change"). */
+  readonly idColumn?: string;
   items(snapshot: Snapshot<D>, config: Config, related: RelatedSnapshots): PopulationItem[];
 }
 
@@ -216,6 +237,8 @@ export interface RelatedSnapshots {
    * `at` (ok or partial; sealed ones first, then the latest collected); undefined when none does.
    */
   covering(collector: string, scope: string, at: string): RelatedSnapshot | undefined;
+  /** People populations: the snapshot of `collector` for `scope` of the drawn day (latest intact one). */
+  sameDay?(collector: string, scope: string): RelatedSnapshot | undefined;
 }
 
 /** No related snapshots (a population that declares none). */

@@ -61,6 +61,8 @@ export interface PopulationReport {
   population: string;
   collector: string;
   columns: readonly string[];
+  /** The heading of the id column (default "change"). */
+  idColumn?: string;
   from: string;
   to: string;
   seed: string;
@@ -292,7 +294,7 @@ export async function writePopulationWorkpaper(
     '',
     '## Samples',
     '',
-    `| # | change | ${report.columns.map(markdownCell).join(' | ')} | verdict | detail | snapshot | SHA-256 |`,
+    `| # | ${markdownCell(report.idColumn ?? 'change')} | ${report.columns.map(markdownCell).join(' | ')} | verdict | detail | snapshot | SHA-256 |`,
     `|---|---|${report.columns.map(() => '---').join('|')}|---|---|---|---|`,
     ...report.samples.map(
       (s, i) =>

@@ -253,7 +253,7 @@ describe('okta-users collector', () => {
     expect(data.groupNames[contractors.id]).toBe('Contractors');
   });
 
-  it('OAuth: asks for the scopes it needs (policies and apps besides users and groups)', async () => {
+  it('OAuth: asks for the scopes it needs (policies, apps and the System Log besides users and groups)', async () => {
     const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
     const pem = await exportPKCS8(privateKey);
     const timer = manualTimer();
@@ -264,7 +264,13 @@ describe('okta-users collector', () => {
         {
           clientId: '0oa1serviceapp',
           publicKey: await exportJWK(publicKey),
-          scopes: ['okta.users.read', 'okta.groups.read', 'okta.policies.read', 'okta.apps.read'],
+          scopes: [
+            'okta.users.read',
+            'okta.groups.read',
+            'okta.policies.read',
+            'okta.apps.read',
+            'okta.logs.read',
+          ],
         },
       ],
     });

@@ -326,7 +326,7 @@ describe('sample --population changes', () => {
   it('an unknown population is a usage error naming the known ones', async () => {
     const run = await runCli(['sample', '--population', 'deploys', '--store', store, '--config', configFile]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/no such population; known: changes/);
+    expect(run.stderr).toMatch(/no such population; known: users, changes/);
   });
 });
 

@@ -241,6 +241,51 @@ describe('local Okta server against the Okta Management OpenAPI description', ()
     expect((await get('/api/v1/groups/00gnope00000000000')).status).toBe(404);
   });
 
+  it('listLogEvents filters by eventType and time, and validates against the LogEvent schema', async () => {
+    const local = await startOktaServer({
+      ...makeOktaOrg({ groups: 1, membersPerGroup: 1 }),
+      logs: [
+        {
+          uuid: 'e1',
+          published: '2026-04-19T10:00:00.000Z',
+          eventType: 'user.mfa.factor.activate',
+          target: { id: '00u1', login: 'a@example.com' },
+        },
+        {
+          uuid: 'e2',
+          published: '2026-04-19T11:00:00.000Z',
+          eventType: 'user.session.start',
+          target: { id: '00u2', login: 'b@example.com' },
+        },
+        {
+          uuid: 'e3',
+          published: '2026-04-18T10:00:00.000Z',
+          eventType: 'user.mfa.factor.deactivate',
+          target: { id: '00u3', login: 'c@example.com' },
+        },
+      ],
+    });
+    try {
+      const filter = encodeURIComponent(
+        'eventType eq "user.mfa.factor.activate" or eventType eq "user.mfa.factor.deactivate"',
+      );
+      const res = await fetch(
+        `${local.url}/api/v1/logs?since=2026-04-19T00:00:00.000Z&until=2026-04-20T00:00:00.000Z&filter=${filter}`,
+        { headers: { authorization: `SSWS ${DEFAULT_OKTA_TOKEN}` } },
+      );
+      const body = (await res.json()) as { uuid: string }[];
+      const validate = responseValidator('/api/v1/logs');
+      expect(validate(body), JSON.stringify(validate.errors)).toBe(true);
+      expect(body.map((e) => e.uuid)).toEqual(['e1']);
+      const bad = await fetch(`${local.url}/api/v1/logs?filter=${encodeURIComponent('severity eq "WARN"')}`, {
+        headers: { authorization: `SSWS ${DEFAULT_OKTA_TOKEN}` },
+      });
+      expect(bad.status).toBe(400);
+    } finally {
+      await local.stop();
+    }
+  });
+
   it('a bad token gets 401 E0000011; a tampered cursor gets 400', async () => {
     const denied = await get('/api/v1/groups', 'nope-nope-nope');
     expect(denied.status).toBe(401);

@@ -114,11 +114,22 @@ export interface OktaGroupFixture {
   memberIds: string[];
 }
 
+export interface OktaLogEventFixture {
+  uuid: string;
+  /** ISO instant. */
+  published: string;
+  eventType: string;
+  /** The user the event is about. */
+  target: { id: string; login: string };
+}
+
 export interface OktaOrgFixture {
   users: OktaUserFixture[];
   groups: OktaGroupFixture[];
   policies?: OktaPolicyFixture[];
   apps?: OktaAppFixture[];
+  /** System Log events (listLogEvents). */
+  logs?: OktaLogEventFixture[];
 }
 
 export interface NamedGroupInput {
@@ -584,6 +595,7 @@ export async function startOktaServer(
     id = m(/^\/api\/v1\/policies\/([^/]+)\/rules$/);
     if (id) return { endpoint: 'listPolicyRules', scope: 'okta.policies.read', param: id };
     if (pathname === '/api/v1/apps') return { endpoint: 'listApplications', scope: 'okta.apps.read' };
+    if (pathname === '/api/v1/logs') return { endpoint: 'listLogEvents', scope: 'okta.logs.read' };
     return undefined;
   };
 
@@ -702,6 +714,22 @@ export async function startOktaServer(
           policy.rules.map((rule) => renderRule(rule, policy, base)),
           rateHeaders,
         );
+      }
+      case 'listLogEvents': {
+        const since = url.searchParams.get('since') ?? new Date(clock.now() - 7 * 86_400_000).toISOString();
+        const until = url.searchParams.get('until') ?? new Date(clock.now()).toISOString();
+        const filter = url.searchParams.get('filter');
+        let types: Set<string> | undefined;
+        if (filter !== null) {
+          const parts = filter.split(/\s+or\s+/i).map((p) => /^eventType eq "([^"]+)"$/.exec(p.trim())?.[1]);
+          if (parts.some((p) => p === undefined))
+            return invalidSearch('this server filters the System Log by eventType eq "..." joined by or');
+          types = new Set(parts as string[]);
+        }
+        const events = (fixture.logs ?? [])
+          .filter((e) => e.published >= since && e.published < until && (!types || types.has(e.eventType)))
+          .sort((a, b) => (a.published < b.published ? -1 : 1));
+        return page(res, events, url, 100, (e) => renderLogEvent(e), rateHeaders);
       }
       case 'listApplications': {
         const filter = url.searchParams.get('filter');
@@ -857,6 +885,23 @@ export function renderRule(r: OktaPolicyRuleFixture, p: OktaPolicyFixture, base:
         hints: { allow: ['GET', 'PUT', 'DELETE'] },
       },
     },
+  };
+}
+
+/** The LogEvent resource as listLogEvents renders it. */
+export function renderLogEvent(e: OktaLogEventFixture) {
+  return {
+    uuid: e.uuid,
+    published: e.published,
+    eventType: e.eventType,
+    version: '0',
+    severity: 'INFO',
+    legacyEventType: e.eventType.replaceAll('.', '_'),
+    displayMessage: e.eventType,
+    actor: { id: e.target.id, type: 'User', alternateId: e.target.login, displayName: e.target.login },
+    outcome: { result: 'SUCCESS' },
+    target: [{ id: e.target.id, type: 'User', alternateId: e.target.login, displayName: e.target.login }],
+    transaction: { type: 'WEB', id: `trs${e.uuid.slice(0, 16)}` },
   };
 }
 

@@ -53,6 +53,7 @@ function digest(overrides: Partial<ChainDigest> = {}): ChainDigest {
     sequence: 1,
     previous: null,
     entries: 1,
+    listsRecords: true,
     ...overrides,
   };
 }
@@ -75,6 +76,7 @@ function judge(
       problems: [],
       sealed: new Map(),
       sealedBy: new Map(),
+      records: new Map(),
       abandoned: [],
       notes: [],
     } as ChainWalk,

@@ -5,6 +5,7 @@
  */
 import { POPULATIONS } from '../../collectors/registry.js';
 import { UsageError } from '../../errors.js';
+import { samplePeople } from '../../sample/people.js';
 import { samplePopulation, writePopulationWorkpaper } from '../../sample/population.js';
 import { populationRunRecord } from '../../sample/record.js';
 import { assertNoWorkpaper } from '../../sample/workpaper.js';
@@ -30,6 +31,15 @@ export async function runPopulationSample(
       throw new UsageError(
         `--population draws occurrences: use --size N (or nothing) instead of --${other.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
       );
+  const people = population.kind === 'people';
+  if (options.strata !== undefined && !people)
+    throw new UsageError(
+      `--strata stratifies a population of people (${
+        POPULATIONS.filter((p) => p.kind === 'people')
+          .map((p) => p.name)
+          .join(', ') || 'none'
+      }); --population ${name} is not one`,
+    );
   const config = ctx.loadConfig();
   const { from, to } = windowOptions(options, config, ctx.clock.now());
   if (options.out) await assertNoWorkpaper(String(options.out));
@@ -41,7 +51,7 @@ export async function runPopulationSample(
     announceSeed: (text) => ctx.note(text),
   });
   const { seed, locker, earlier, configSha256, configChangeAccepted } = start;
-  const report = await samplePopulation({
+  const common = {
     locker,
     trusted: start.trusted,
     config,
@@ -50,11 +60,19 @@ export async function runPopulationSample(
     to,
     seed,
     ...(options.size !== undefined && { size: options.size as number }),
-  });
+  };
+  const report = people
+    ? await samplePeople({
+        ...common,
+        ...(options.strata !== undefined && { strata: String(options.strata) }),
+      })
+    : await samplePopulation(common);
+  if (population.idColumn) report.idColumn = population.idColumn;
   const configFile = ctx.configFile();
   const rerun =
     `npx evidence sample --population ${name} --from ${from} --to ${to} --seed ${seed}` +
     (options.size !== undefined ? ` --size ${options.size}` : '') +
+    (options.strata !== undefined ? ` --strata ${shellArg(String(options.strata))}` : '') +
     ` --store ${shellArg(locker.url)}` +
     (configFile ? ` --config ${shellArg(configFile)}` : '');
   report.notes.push(...configChangeNotes(start));
@@ -83,20 +101,31 @@ export async function runPopulationSample(
   else {
     if (report.samples.length)
       ctx.out(
-        table(
-          ['change', 'author', 'approvers', 'merged at', 'linked record', 'verdict'],
-          report.samples.map((s) => [
-            s.id,
-            s.fields.author ?? '',
-            s.fields.approvers ?? '',
-            s.at,
-            s.fields['linked record'] ?? '',
-            s.verdict,
-          ]),
-        ),
+        people
+          ? table(
+              [population.idColumn ?? 'id', ...population.columns, 'verdict'],
+              report.samples.map((s) => [
+                s.id,
+                ...population.columns.map((c) => s.fields[c] ?? ''),
+                s.verdict,
+              ]),
+            )
+          : table(
+              ['change', 'author', 'approvers', 'merged at', 'linked record', 'verdict'],
+              report.samples.map((s) => [
+                s.id,
+                s.fields.author ?? '',
+                s.fields.approvers ?? '',
+                s.at,
+                s.fields['linked record'] ?? '',
+                s.verdict,
+              ]),
+            ),
       );
+    const drawn =
+      'day' in report ? ` on ${String(report.day)} (drawn from ${from} to ${to})` : `, ${from} to ${to}`;
     ctx.out(
-      `${report.samples.length} of ${report.populationSize} ${name} (${report.sizeRule}), ${from} to ${to}, seed ${seed}: ${pass} pass, ${report.samples.length - pass} fail\n`,
+      `${report.samples.length} of ${report.populationSize} ${name} (${report.sizeRule})${drawn}, seed ${seed}: ${pass} pass, ${report.samples.length - pass} fail\n`,
     );
     noteSampleRun(ctx, { notes: report.notes, recorded, earlier, written });
   }

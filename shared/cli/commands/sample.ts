@@ -90,6 +90,12 @@ export const sampleCommand: CommandSpec = {
           'draw occurrences instead of days, e.g. "changes" (merged pull requests); size with --size N or the occurrence table',
         ),
       )
+      .addOption(
+        new Option(
+          '--strata <attribute>',
+          'with --population users: stratify by this profile attribute (proportional, at least one per stratum)',
+        ),
+      )
       .addOption(new Option('--control <id>', 'every check mapped to this control, e.g. CC7.2'))
       .addOption(new Option('--from <YYYY-MM-DD>', 'first day of the window (default: auditPeriod.start)'))
       .addOption(

@@ -36,6 +36,7 @@ import type { OktaScope } from '../okta/collector.js';
 import type { CollectorContext, RunnableCollector } from '../types.js';
 import {
   ADMIN_APPS,
+  type FactorEvents,
   OKTA_USERS_DATA_SCHEMA,
   type OktaAppPolicy,
   type OktaFactor,
@@ -43,10 +44,13 @@ import {
   type OktaPolicyRule,
   type OktaUserRecord,
   type OktaUsersData,
+  OktaUsersDataError,
   POLICY_TYPES,
   type PolicyType,
   type PolicyTypeStatus,
   type ProfileValue,
+  readOktaUsersData,
+  ruleGroupIds,
 } from './data.js';
 import { oktaUsers as declaration } from './declaration.js';
 import { type UsersSettings, usersSettingsOf } from './settings.js';
@@ -62,6 +66,7 @@ export const OKTA_USERS_SCOPES = [
   'okta.groups.read',
   'okta.policies.read',
   'okta.apps.read',
+  'okta.logs.read',
 ] as const;
 
 /** Of each endpoint's per-minute budget, this fraction is left for other integrations. */
@@ -184,9 +189,14 @@ async function collectUsers(
   }
 
   // 2. Each user's factors: one request per user, never more than the client's pacing allows.
+  // Up to fullFactorReadMaxUsers every user's; beyond, a rolling share (planFactorReads).
   const all = [...users.values()];
+  const plan =
+    all.length > settings.fullFactorReadMaxUsers
+      ? await planRollingReads(all, client, ctx, onPage, errors)
+      : { toRead: all, carried: 0 };
   const failedFactors: string[] = [];
-  await mapLimit(all, concurrency, async (user) => {
+  await mapLimit(plan.toRead, concurrency, async (user) => {
     try {
       const factors = await client.listAll<FactorPayload>(
         `/api/v1/users/${encodeURIComponent(user.id)}/factors`,
@@ -194,8 +204,11 @@ async function collectUsers(
       );
       user.factors = factors.map(factorRecord);
       user.factorsReadAt = ctx.clock.now().toISOString();
+      delete user.factorsError;
     } catch (err) {
       if (!isIncomplete(err)) throw err;
+      user.factors = null;
+      user.factorsReadAt = null;
       user.factorsError = (err as Error).message;
       failedFactors.push(`${user.login} (${user.id})`);
     }
@@ -303,7 +316,12 @@ async function collectUsers(
     policies,
     apps,
     groupNames,
-    factorReads: { mode: 'full', read: all.length - failedFactors.length, carried: 0 },
+    factorReads: {
+      mode: all.length > settings.fullFactorReadMaxUsers ? 'rolling' : 'full',
+      read: plan.toRead.length - failedFactors.length,
+      carried: plan.carried,
+    },
+    ...('events' in plan && plan.events && { factorEvents: plan.events }),
     totals: { users: all.length, byStatus, policies: policies.length, rules },
   };
   return {
@@ -312,6 +330,120 @@ async function collectUsers(
     status: errors.length ? ('partial' as const) : ('ok' as const),
     errors,
   };
+}
+
+/** System Log events after which a user's factors are read again (rolling mode). */
+export const FACTOR_EVENT_TYPES = [
+  'user.mfa.factor.activate',
+  'user.mfa.factor.deactivate',
+  'user.mfa.factor.reset_all',
+  'user.mfa.factor.suspend',
+  'user.mfa.factor.unsuspend',
+  'user.mfa.factor.update',
+  'user.lifecycle.activate',
+  'user.lifecycle.reactivate',
+  'user.lifecycle.deactivate',
+  'user.lifecycle.suspend',
+  'user.lifecycle.unsuspend',
+] as const;
+
+/** Each user is read again at least this often in rolling mode (and one seventh of them a day). */
+const ROLLING_DAYS = 7;
+const DAY_MS = 86_400_000;
+
+interface LogEventPayload {
+  eventType?: string;
+  target?: { id?: string; type?: string }[] | null;
+}
+
+/**
+ * Rolling mode (more users than okta.users.fullFactorReadMaxUsers): the factor state of the
+ * previous snapshot is carried over, except for users the System Log names in a factor or
+ * lifecycle event since then, users it does not hold, and the share due (the seventh of the org
+ * read longest ago, and anyone read 6 or more days ago): those are read today. Every user then
+ * carries `factorsReadAt`, and none goes more than a week unread. If the System Log cannot be
+ * read, carried state cannot be vouched for: those users are recorded with unknown factors.
+ */
+async function planRollingReads(
+  all: OktaUserRecord[],
+  client: OktaClient,
+  ctx: CollectorContext<UsersSettings | undefined>,
+  onPage: () => void,
+  errors: string[],
+): Promise<{ toRead: OktaUserRecord[]; carried: number; events?: FactorEvents }> {
+  const now = ctx.clock.now();
+  const previous = await ctx.previous?.();
+  const before = new Map<string, { factors: OktaFactor[]; factorsReadAt: string }>();
+  if (previous) {
+    try {
+      for (const u of readOktaUsersData(previous.data).users)
+        if (u.factors !== null && u.factorsReadAt !== null)
+          before.set(u.id, { factors: u.factors, factorsReadAt: u.factorsReadAt });
+    } catch (err) {
+      if (!(err instanceof OktaUsersDataError)) throw err;
+      errors.push(
+        `the previous snapshot ${previous.key} cannot be read (${err.message}): no factor state carried over`,
+      );
+    }
+  }
+  const changed = new Set<string>();
+  let events: FactorEvents | undefined;
+  let trusted = before.size > 0;
+  if (previous && before.size) {
+    const since = previous.collectedAt;
+    const filter = FACTOR_EVENT_TYPES.map((t) => `eventType eq "${t}"`).join(' or ');
+    let count = 0;
+    try {
+      for await (const page of client.paginate<LogEventPayload>(
+        `/api/v1/logs?since=${encodeURIComponent(since)}&until=${encodeURIComponent(now.toISOString())}&filter=${encodeURIComponent(filter)}&limit=1000`,
+        onPage,
+      ))
+        for (const e of page) {
+          count++;
+          for (const t of e.target ?? []) if (t.type === 'User' && t.id) changed.add(t.id);
+        }
+      events = {
+        previous: previous.key,
+        since,
+        until: now.toISOString(),
+        events: count,
+        users: changed.size,
+      };
+    } catch (err) {
+      if (!isIncomplete(err)) throw err;
+      trusted = false;
+      errors.push(
+        `the System Log's factor events since ${since} could not be read (${(err as Error).message}): the factor state carried over from ${previous.key} cannot be vouched for, so the users not read today are recorded with unknown factors`,
+      );
+    }
+  }
+  const read = new Set<string>();
+  for (const u of all) if (!before.has(u.id) || changed.has(u.id)) read.add(u.id);
+  const share = Math.ceil(all.length / ROLLING_DAYS);
+  const oldestFirst = all
+    .filter((u) => !read.has(u.id))
+    .sort((a, b) => {
+      const x = before.get(a.id)!.factorsReadAt;
+      const y = before.get(b.id)!.factorsReadAt;
+      return x < y ? -1 : x > y ? 1 : a.id < b.id ? -1 : 1;
+    });
+  for (const [i, u] of oldestFirst.entries()) {
+    const age = now.getTime() - Date.parse(before.get(u.id)!.factorsReadAt);
+    if (i < share || !(age < (ROLLING_DAYS - 1) * DAY_MS)) read.add(u.id);
+  }
+  let carried = 0;
+  for (const u of all) {
+    if (read.has(u.id)) continue;
+    const state = before.get(u.id)!;
+    if (trusted) {
+      u.factors = state.factors;
+      u.factorsReadAt = state.factorsReadAt;
+      carried++;
+    } else {
+      u.factorsError = `not read today (rolling schedule) and the carried state of ${state.factorsReadAt} cannot be vouched for`;
+    }
+  }
+  return { toRead: all.filter((u) => read.has(u.id)), carried, ...(events && { events }) };
 }
 
 function userRecord(u: UserPayload, attributes: readonly string[]): OktaUserRecord {
@@ -377,15 +509,6 @@ function ruleRecord(r: RulePayload): OktaPolicyRule {
     conditions: r.conditions ?? null,
     actions: r.actions ?? null,
   };
-}
-
-/** Group ids a rule's people condition includes or excludes. */
-export function ruleGroupIds(rule: OktaPolicyRule): string[] {
-  const groups = (
-    rule.conditions as { people?: { groups?: { include?: unknown; exclude?: unknown } } } | null
-  )?.people?.groups;
-  const ids = [groups?.include, groups?.exclude].flatMap((v) => (Array.isArray(v) ? v : []));
-  return ids.filter((id): id is string => typeof id === 'string');
 }
 
 /** The policy id at the end of an accessPolicy link (…/api/v1/policies/{id}). */

@@ -110,6 +110,16 @@ export interface FactorReadPlan {
   carried: number;
 }
 
+export interface FactorEvents {
+  /** The previous snapshot whose factor state was carried over. */
+  previous: string;
+  since: string;
+  until: string;
+  events: number;
+  /** Users named by those events: their factors were read again. */
+  users: number;
+}
+
 export interface OktaUsersData {
   schema: typeof OKTA_USERS_DATA_SCHEMA;
   orgUrl: string;
@@ -124,6 +134,8 @@ export interface OktaUsersData {
   /** Names of the groups the policy rules refer to, by group id. */
   groupNames: Record<string, string>;
   factorReads: FactorReadPlan;
+  /** Rolling mode: the System Log's factor and lifecycle events read since the previous snapshot. */
+  factorEvents?: FactorEvents;
   totals: { users: number; byStatus: Record<string, number>; policies: number; rules: number };
 }
 
@@ -193,6 +205,15 @@ const DataV1 = z.object({
     read: z.number().int().nonnegative(),
     carried: z.number().int().nonnegative(),
   }),
+  factorEvents: z
+    .object({
+      previous: z.string(),
+      since: z.string(),
+      until: z.string(),
+      events: z.number().int().nonnegative(),
+      users: z.number().int().nonnegative(),
+    })
+    .optional(),
   totals: z.object({
     users: z.number().int().nonnegative(),
     byStatus: z.record(z.string(), z.number().int().nonnegative()),
@@ -221,4 +242,15 @@ export function readOktaUsersData(data: unknown): OktaUsersData {
     );
   }
   return parsed.data as OktaUsersData;
+}
+
+/** Group ids a rule's people condition includes (or excludes). */
+export function ruleGroupIds(rule: OktaPolicyRule, which: 'include' | 'exclude' | 'both' = 'both'): string[] {
+  const groups = (
+    rule.conditions as { people?: { groups?: { include?: unknown; exclude?: unknown } } } | null
+  )?.people?.groups;
+  const lists = which === 'both' ? [groups?.include, groups?.exclude] : [groups?.[which]];
+  return lists
+    .flatMap((v) => (Array.isArray(v) ? v : []))
+    .filter((id): id is string => typeof id === 'string');
 }

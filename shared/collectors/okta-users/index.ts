@@ -2,8 +2,18 @@
 import type { CollectorModule } from '../types.js';
 import { accessRevokedOnTerminationCheck } from './access-revoked-on-termination.js';
 import { oktaUsers } from './declaration.js';
+import { oktaDormantUsersCheck } from './okta-dormant-users.js';
+import { oktaMfaEnrolledCheck } from './okta-mfa-enrolled.js';
+import { oktaMfaRequiredCheck } from './okta-mfa-required.js';
+import { usersPopulation } from './population.js';
 
 export default {
   collector: oktaUsers,
-  checks: [accessRevokedOnTerminationCheck],
+  checks: [
+    oktaMfaEnrolledCheck,
+    oktaMfaRequiredCheck,
+    oktaDormantUsersCheck,
+    accessRevokedOnTerminationCheck,
+  ],
+  populations: [usersPopulation],
 } satisfies CollectorModule;

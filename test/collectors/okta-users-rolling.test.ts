@@ -1,0 +1,153 @@
+/**
+ * okta-users beyond okta.users.fullFactorReadMaxUsers: the previous snapshot's factor state is
+ * carried over, the System Log's factor and lifecycle events since then make those users read
+ * again, and a rolling share keeps every user read at least weekly; each user carries
+ * `factorsReadAt`. A System Log that cannot be read leaves carried state unknown (failing).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { fixedClock } from '../../shared/clock.js';
+import { createOktaUsersCollector } from '../../shared/collectors/okta-users/collector.js';
+import { type OktaUsersData, readOktaUsersData } from '../../shared/collectors/okta-users/data.js';
+import { oktaMfaEnrolledCheck } from '../../shared/collectors/okta-users/okta-mfa-enrolled.js';
+import { type UsersSettings, UsersSettingsSchema } from '../../shared/collectors/okta-users/settings.js';
+import type { PreviousSnapshot } from '../../shared/collectors/types.js';
+import type { Snapshot } from '../../shared/evidence/snapshot.js';
+import { forgetSecrets } from '../../shared/secrets.js';
+import { makeSnapshot } from '../helpers/snapshots.js';
+import { collectorContext, manualTimer, testConfig } from '../helpers/vendors.js';
+import {
+  DEFAULT_OKTA_TOKEN,
+  factor,
+  makeOktaOrg,
+  type OktaServer,
+  startOktaServer,
+} from '../servers/okta-server.js';
+
+const ssws = () => ({ kind: 'ssws' as const, token: DEFAULT_OKTA_TOKEN });
+const DAY_MS = 86_400_000;
+const T0 = Date.parse('2026-04-20T00:05:00.000Z');
+
+describe('okta-users rolling factor reads (more users than fullFactorReadMaxUsers)', () => {
+  let server: OktaServer | undefined;
+  afterEach(async () => {
+    await server?.stop();
+    server = undefined;
+    forgetSecrets();
+  });
+
+  it('reads every user on the first day, then the System Log events and a seventh a day; everyone within a week', async () => {
+    const org = makeOktaOrg({ groups: 1, membersPerGroup: 1, users: 70 });
+    org.logs = [];
+    const timer = manualTimer(T0);
+    server = await startOktaServer(org, { clock: timer });
+    const config = testConfig({ okta: { orgUrl: server.url, privilegedGroups: [] } });
+    const settings = UsersSettingsSchema.parse({ fullFactorReadMaxUsers: 20 }) as UsersSettings;
+    const collector = createOktaUsersCollector({ timer, auth: ssws });
+    const scope = collector.scopes(config, {})[0]!;
+    const lastRead = new Map<string, number>();
+    let previous: PreviousSnapshot | undefined;
+    const changer = org.users[40]!;
+    for (let d = 0; d < 9; d++) {
+      const at = T0 + d * DAY_MS;
+      // The server's clock is the collector's: keep it at the day's collection time.
+      while (timer.now() < at) await timer.sleep(at - timer.now());
+      if (d === 3) {
+        // Day 3: a user enrols a new factor just before the run.
+        changer.factors = [...(changer.factors ?? []), factor('webauthn')];
+        org.logs.push({
+          uuid: 'evt-0000000000000001',
+          published: new Date(at - 60_000).toISOString(),
+          eventType: 'user.mfa.factor.activate',
+          target: { id: changer.id, login: changer.login },
+        });
+      }
+      const before = server.stats.byEndpoint.listFactors ?? 0;
+      const prev = previous;
+      const out = await collector.collect(scope, {
+        ...collectorContext(config),
+        clock: fixedClock(new Date(at)),
+        settings,
+        previous: async () => prev,
+      });
+      expect(out.status, out.errors?.join('; ')).toBe('ok');
+      const data = readOktaUsersData(out.data);
+      const reads = (server.stats.byEndpoint.listFactors ?? 0) - before;
+      expect(data.factorReads.mode).toBe('rolling');
+      if (d === 0)
+        expect(reads).toBe(70); // nothing to carry over yet
+      else {
+        // A seventh (10), plus those due at six days, plus those the System Log named.
+        expect(reads).toBeLessThanOrEqual(10 + 10 + (d === 3 ? 1 : 0));
+        expect(data.factorReads.carried).toBe(70 - reads);
+        expect(data.factorEvents).toMatchObject({ since: previous!.collectedAt, events: d === 3 ? 1 : 0 });
+      }
+      for (const u of data.users) {
+        expect(u.factors, u.login).not.toBeNull();
+        expect(u.factorsReadAt, u.login).not.toBeNull();
+        if (u.factorsReadAt === new Date(at).toISOString()) lastRead.set(u.id, at);
+        // Never more than a week since a user's factors were read.
+        expect(at - Date.parse(u.factorsReadAt!), u.login).toBeLessThanOrEqual(7 * DAY_MS);
+      }
+      if (d === 3) {
+        const u = data.users.find((x) => x.id === changer.id)!;
+        expect(u.factorsReadAt).toBe(new Date(at).toISOString());
+        expect(u.factors!.map((f) => f.type)).toEqual(['push', 'webauthn']);
+      }
+      previous = { key: `snapshots/day${d}`, collectedAt: new Date(at).toISOString(), data: out.data };
+    }
+    expect(lastRead.size).toBe(70);
+  });
+
+  it('a System Log that cannot be read: carried state is unknown (the snapshot is partial and the check fails), the budget is kept', async () => {
+    const org = makeOktaOrg({ groups: 1, membersPerGroup: 1, users: 30 });
+    const timer = manualTimer(T0 + DAY_MS);
+    server = await startOktaServer(org, {
+      clock: timer,
+      inject: { rawAnswer: { atRequest: [3], status: 200, contentType: 'text/html', body: '<html>' } },
+    });
+    const config = testConfig({ okta: { orgUrl: server.url, privilegedGroups: [] } });
+    const settings = UsersSettingsSchema.parse({ fullFactorReadMaxUsers: 10 }) as UsersSettings;
+    const collector = createOktaUsersCollector({ timer, auth: ssws });
+    const yesterday: OktaUsersData = {
+      ...(await (async () => {
+        const t = manualTimer(T0);
+        const s = await startOktaServer(org, { clock: t });
+        try {
+          const c = createOktaUsersCollector({ timer: t, auth: ssws });
+          const cfg = testConfig({ okta: { orgUrl: s.url, privilegedGroups: [] } });
+          return (await c.collect(c.scopes(cfg, {})[0]!, { ...collectorContext(cfg), settings })).data;
+        } finally {
+          await s.stop();
+        }
+      })()),
+    };
+    const out = await collector.collect(collector.scopes(config, {})[0]!, {
+      ...collectorContext(config),
+      clock: fixedClock(new Date(T0 + DAY_MS)),
+      settings,
+      previous: async () => ({
+        key: 'snapshots/yesterday',
+        collectedAt: new Date(T0).toISOString(),
+        data: yesterday,
+      }),
+    });
+    expect(out.status).toBe('partial');
+    expect(out.errors!.join(' ')).toMatch(/System Log's factor events since .* could not be read/);
+    const data = readOktaUsersData(out.data);
+    expect(server.stats.byEndpoint.listFactors).toBe(Math.ceil(30 / 7));
+    const unknown = data.users.filter((u) => u.factors === null);
+    expect(unknown).toHaveLength(30 - Math.ceil(30 / 7));
+    const verdict = oktaMfaEnrolledCheck.run(
+      makeSnapshot({
+        collector: 'okta-users',
+        scope: 'okta-127.0.0.1',
+        collectedAt: new Date(T0 + DAY_MS).toISOString(),
+        data,
+        status: 'partial',
+      }) as Snapshot<OktaUsersData>,
+      config,
+    );
+    expect(verdict.result).toBe('fail');
+    expect(verdict.failing).toHaveLength(unknown.length);
+  });
+});
