@@ -414,16 +414,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     setEnv('GITHUB_TOKEN', DEFAULT_GITHUB_TOKEN);
     setEnv('GITHUB_API_URL', github.url);
     setEnv('GITHUB_GRAPHQL_URL', github.graphqlUrl);
-    config.github = { org: 'acme', requiredApprovals: 1 };
-    print(
-      `local GitHub at ${github.url}: org acme, repo-0004 has no branch protection; members ana-acme, bruno-acme (no 2FA), olaf-acme (SAML-linked to olaf@acme.example)`,
     config.github = {
       org: 'acme',
       requiredApprovals: 1,
       changes: { ticketPattern: 'OPS-\\d+', records: { repository: 'change-records', path: 'changes' } },
     };
     print(
-      `local GitHub at ${github.url}: org acme, repo-0004 has no branch protection; the changes of ${changeDay} on repo-0001; change records CHG-2026-0522 and CHG-2026-0418 in acme/change-records`,
+      `local GitHub at ${github.url}: org acme, repo-0004 has no branch protection; members ana-acme, bruno-acme (no 2FA), olaf-acme (SAML-linked to olaf@acme.example); the changes of ${changeDay} on repo-0001; change records CHG-2026-0522 and CHG-2026-0418 in acme/change-records`,
     );
     const sources = ['aws', 'okta', 'github'];
     await writeFile(configFile, `${JSON.stringify(config, null, 2)}\n`);
@@ -511,12 +508,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 
     print('\n== done');
     print(
-      'The exceptions are the point: GuardDuty is off in eu-west-1, bob has no console MFA, the root user has none either, ' +
-        'a deprovisioned user is still an Okta administrator, repo-0004 has no branch protection, ' +
-        'bruno-acme has no GitHub 2FA, olaf (deprovisioned in Okta) is still a member of the GitHub org. ' +
-        "config-recording fails too, for a reason of the emulator: moto reports the recorder's last status as PENDING forever, where AWS reports SUCCESS.",
       'The exceptions are the point, each planted (named at the start): GuardDuty is off in eu-west-1, bob has no console MFA, the root user has none either, ' +
         'a deprovisioned user is still an Okta administrator, repo-0004 has no branch protection, ' +
+        'bruno-acme has no GitHub 2FA, olaf (deprovisioned in Okta) is still a member of the GitHub org, ' +
         `a self-approved change, a direct push and an emergency change without a record on ${changeDay}, and the incomplete change record CHG-2026-0418.`,
     );
     print(
