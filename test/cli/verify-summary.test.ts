@@ -66,7 +66,11 @@ describe('verify text report at organization size', () => {
     expect(text).not.toContain('expected from');
     // Integrity rows are capped in text at 200, saying how many more the JSON holds.
     for (let i = 0; i < 250; i++)
-      result.integrity.push({ problem: 'not-sealed', key: `snapshots/${FROM}/iam/x/${i}.json`, detail: 'test' });
+      result.integrity.push({
+        problem: 'not-sealed',
+        key: `snapshots/${FROM}/iam/x/${i}.json`,
+        detail: 'test',
+      });
     const capped = render(result);
     expect(capped.split('\n').filter((l) => l.startsWith('not-sealed'))).toHaveLength(200);
     expect(capped).toContain('... and 50 more integrity problem(s): the JSON report');
