@@ -179,6 +179,7 @@ export async function runSample(options: SampleOptions): Promise<SampleReport> {
   const chain = await walkChain(locker, {
     trusted: trusted.keys,
     concurrency: width,
+    leavesFor: (day) => day >= from && day <= to,
     keep: (entry) => inWindow(entry.key),
   });
   const sealedBy = new Map<string, string>();
