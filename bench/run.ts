@@ -7,6 +7,7 @@ import { awsBench } from './aws.bench.js';
 import { bundleBench } from './bundle.bench.js';
 import { changesBench } from './changes.bench.js';
 import { lockerBench } from './locker.bench.js';
+import { orgVerifyBench } from './org-verify.bench.js';
 import { sampleBench } from './sample.bench.js';
 import { scaleBench } from './scale.bench.js';
 import { vendorsBench } from './vendors.bench.js';
@@ -26,6 +27,7 @@ export const BENCHES: readonly Bench[] = [
   bundleBench,
   scaleBench,
   changesBench,
+  orgVerifyBench,
 ];
 
 const wanted = process.argv.slice(2);
