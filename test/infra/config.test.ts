@@ -61,7 +61,7 @@ describe('synth configuration', () => {
       },
       { verify: false, nag: false },
     );
-    expect([...evidence.collectorFunctions.keys()]).toEqual(['github']);
+    expect([...evidence.collectorFunctions.keys()]).toEqual(['github', 'github-members']);
     expect(member).toBeUndefined();
   });
 
