@@ -3,7 +3,12 @@
  * VERIFY_LOOKBACK_DAYS days) to the day before the scheduled time, write the report into the
  * locker, put the metrics, and publish an alert a person can act on when anything is wrong.
  * An unusable locker publishes a "could not run" alert and fails the invocation (then Lambda
- * retries, then the DLQ).
+ * retries, then the DLQ). What is new since the previous report (NewMissingDays,
+ * NewIntegrityProblems: what the alarms watch) is marked in the alert, so a new gap notifies
+ * even while older ones stay open. Before the audit period has a complete day it puts zeros
+ * (the heartbeat) and alerts nothing. Each run also checks, from the evidence account's own
+ * `cloudtrail` snapshot, that a trail records management events in this region, without which
+ * key-tampering alerts cannot work, and says so on the topic when none does.
  *
  * Environment:
  *   EVIDENCE_STORE               s3://bucket[/prefix]                        (required)
@@ -28,6 +33,7 @@ import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { KIND_ATTRIBUTE } from '../shared/alerts/webhook.js';
 import { awsClientOptions, s3ClientOptions } from '../shared/aws/clients.js';
 import { callerAccountId } from '../shared/aws/identity.js';
 import { COLLECTORS } from '../shared/collectors/registry.js';
@@ -46,10 +52,15 @@ import {
   alertMessage,
   DEFAULT_METRICS_NAMESPACE,
   DEFAULT_SERVICE,
+  type EarlierReport,
   failureMessage,
+  freshSince,
+  idleMetricData,
   metricData,
+  trailMissingMessage,
 } from '../shared/verify/alerts.js';
-import { gapDays, verify, writeVerifyReport } from '../shared/verify/verify.js';
+import { checkTrail } from '../shared/verify/trail.js';
+import { gapDays, REPORT_PREFIX, verify, writeVerifyReport } from '../shared/verify/verify.js';
 import { parseScheduledEvent } from './scheduled-event.js';
 
 const s3 = new S3Client(s3ClientOptions());
@@ -94,6 +105,8 @@ export function createHandler(deps: VerifyHandlerDeps = {}): (event: unknown) =>
     if (from > to) {
       const skipped = `the audit period starts ${config.auditPeriod.start}: no complete day to verify before ${dayOf(run.scheduledFor)}`;
       logger.info('verify skipped', { reason: skipped });
+      // The heartbeat still beats: nothing alarms before the audit period, not even VerifierSilent.
+      await putMetrics(namespace, idleMetricData(new Date(), service));
       return {
         from,
         to,
@@ -129,13 +142,19 @@ export function createHandler(deps: VerifyHandlerDeps = {}): (event: unknown) =>
       report = (await writeVerifyReport(locker, result, config.locker.retentionDays, signer)).key;
     } catch (err) {
       if (err instanceof LockerUnavailableError && topicArn)
-        await publish(topicArn, failureMessage(store, redact(errorMessage(err))));
+        await publish(topicArn, failureMessage(store, redact(errorMessage(err))), 'verify-failed');
       throw err;
     }
 
-    await putMetrics(namespace, metricData(result, new Date(result.verifiedAt), service));
-    const alert = alertMessage(result, report);
-    if (alert && topicArn) await publish(topicArn, alert);
+    const since = await previousReport(locker, report);
+    const fresh = freshSince(
+      result,
+      since ? await earlierReport(locker, since, logger) : undefined,
+      since ?? null,
+    );
+    await putMetrics(namespace, metricData(result, new Date(result.verifiedAt), service, fresh));
+    const alert = alertMessage(result, report, fresh);
+    if (alert && topicArn) await publish(topicArn, alert, 'verify');
     if (alert && !topicArn) logger.warn('alert not sent', { reason: 'ALERT_TOPIC_ARN is not set' });
     const out: VerifyOutput = {
       from,
@@ -147,9 +166,71 @@ export function createHandler(deps: VerifyHandlerDeps = {}): (event: unknown) =>
       alerted: Boolean(alert && topicArn),
       requests: result.stats.requests,
     };
-    logger.info('verify done', { ...out, notes: result.notes });
+    await warnWithoutTrail(locker, config, to, topicArn, logger);
+    logger.info('verify done', {
+      ...out,
+      newMissingDays: fresh.gaps.length,
+      newIntegrityProblems: fresh.integrity.length,
+      notes: result.notes,
+    });
     return out;
   };
+}
+
+/** The newest verification report before `current` (keys sort by time), if any. */
+async function previousReport(
+  locker: ReturnType<typeof openLocker>,
+  current: string,
+): Promise<string | undefined> {
+  let latest: string | undefined;
+  for await (const item of locker.list(REPORT_PREFIX)) {
+    if (item.key.endsWith('.json') && item.key < current && (!latest || item.key > latest)) latest = item.key;
+  }
+  return latest;
+}
+
+/** The earlier report's gaps and problems; unreadable: undefined (then everything counts as new). */
+async function earlierReport(
+  locker: ReturnType<typeof openLocker>,
+  key: string,
+  logger: Logger,
+): Promise<EarlierReport | undefined> {
+  try {
+    const data = JSON.parse((await locker.get(key)).body.toString('utf8')) as EarlierReport;
+    return {
+      series: Array.isArray(data.series) ? data.series : [],
+      integrity: Array.isArray(data.integrity) ? data.integrity : [],
+    };
+  } catch (err) {
+    logger.warn('previous report unreadable: everything counts as new', {
+      report: key,
+      error: redact(errorMessage(err)),
+    });
+    return undefined;
+  }
+}
+
+/**
+ * Key-tampering alerts need CloudTrail management events in this region: check the evidence
+ * account's own cloudtrail snapshot, and say on the topic when no trail records them.
+ */
+async function warnWithoutTrail(
+  locker: ReturnType<typeof openLocker>,
+  config: ReturnType<typeof loadConfig>,
+  day: string,
+  topicArn: string | undefined,
+  logger: Logger,
+): Promise<void> {
+  const region = optionalEnv('AWS_REGION');
+  if (!config.aws || !region) return;
+  try {
+    const judged = await checkTrail(locker, await callerAccountId(), region, day);
+    logger.info('key-tampering alerts', { trail: judged.state, reason: judged.reason });
+    if (judged.state === 'missing' && topicArn)
+      await publish(topicArn, trailMissingMessage(region, judged.reason, judged.key), 'trail-missing');
+  } catch (err) {
+    logger.warn('trail check failed', { error: redact(errorMessage(err)) });
+  }
 }
 
 export const handler = createHandler();
@@ -178,6 +259,14 @@ async function putMetrics(namespace: string, data: ReturnType<typeof metricData>
   }
 }
 
-async function publish(topicArn: string, alert: AlertMessage): Promise<void> {
-  await sns.send(new PublishCommand({ TopicArn: topicArn, Subject: alert.subject, Message: alert.message }));
+/** Publish an alert; `kind` (a message attribute) tells the webhook formatter what it reads. */
+async function publish(topicArn: string, alert: AlertMessage, kind: string): Promise<void> {
+  await sns.send(
+    new PublishCommand({
+      TopicArn: topicArn,
+      Subject: alert.subject,
+      Message: alert.message,
+      MessageAttributes: { [KIND_ATTRIBUTE]: { DataType: 'String', StringValue: kind } },
+    }),
+  );
 }

@@ -24,6 +24,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { type Config, fansOut } from '../shared/config.js';
@@ -53,7 +54,13 @@ const COLLECT_METRICS = { written: 'SnapshotsWritten', failed: 'SnapshotsFailed'
 const COLLECT_SERVICE = 'evidence-collect';
 
 /** Verifier metrics (functions/verify.ts). */
-const VERIFY_METRICS = { missingDays: 'MissingDays', integrityProblems: 'IntegrityProblems' } as const;
+const VERIFY_METRICS = {
+  missingDays: 'MissingDays',
+  integrityProblems: 'IntegrityProblems',
+  /** What the previous verification had not reported: the alarms fire on these. */
+  newMissingDays: 'NewMissingDays',
+  newIntegrityProblems: 'NewIntegrityProblems',
+} as const;
 
 /** The payload every schedule sends: the Scheduler's own context, so a handler knows its slot. */
 export function scheduleInput(): scheduler.ScheduleTargetInput {
@@ -108,6 +115,10 @@ export class EvidenceStack extends Stack {
   readonly fanOut: AwsFanOut | undefined;
   readonly sealFunction: EvidenceFunction;
   readonly verifyFunction: EvidenceFunction | undefined;
+  /** With `alerts.webhooks`: posts every alert to the configured HTTPS endpoints. */
+  readonly webhookFunction: EvidenceFunction | undefined;
+  /** The SSM parameter of each webhook's URL (`/<prefix>/webhooks/<name>`), created by the user. */
+  readonly webhookParameters: Record<string, string> = {};
   /**
    * The SSM Parameter Store SecureString names the vendor collectors read their credentials
    * from. CloudFormation cannot create a SecureString: the user creates it (docs/deploy.md).
@@ -214,7 +225,7 @@ export class EvidenceStack extends Stack {
     const locker = { bucket: this.bucket, ...(this.key && { key: this.key }) };
 
     // ---- Alerts -------------------------------------------------------------------------
-    this.alerts = new Alerts(this, 'Alerts', { emails: config.alerts.emails });
+    this.alerts = new Alerts(this, 'Alerts', { alerts: config.alerts });
     this.topic = this.alerts.topic;
     this.alerts.watchKeys([this.signingKey, ...(this.key ? [this.key] : [])]);
 
@@ -390,10 +401,44 @@ export class EvidenceStack extends Stack {
         reason: `cloudwatch:PutMetricData has no resource-level permissions; it is limited to the ${METRICS_NAMESPACE} namespace by condition.`,
       });
       schedule('VerifySchedule', config.schedule.verify, fn, 'Evidence Locker: verify the locker daily');
-      this.alerts.whenAboveZero('MissingDays', verifyMetric(VERIFY_METRICS.missingDays));
-      this.alerts.whenAboveZero('IntegrityProblems', verifyMetric(VERIFY_METRICS.integrityProblems));
+      // On what is new since the previous verification: an alarm in ALARM for yesterday's gap
+      // goes back to OK, and today's new gap fires it again (the verifier's mail marks it NEW).
+      this.alerts.whenAboveZero('MissingDays', verifyMetric(VERIFY_METRICS.newMissingDays));
+      this.alerts.whenAboveZero('IntegrityProblems', verifyMetric(VERIFY_METRICS.newIntegrityProblems));
       this.alerts.whenSilent('VerifierSilent', verifyMetric(VERIFY_METRICS.integrityProblems));
       this.verifyFunction = fn;
+    }
+
+    // ---- Webhooks (optional): each alert to HTTPS endpoints, URLs in SSM -------------------
+    if (config.alerts.webhooks.length > 0) {
+      const hooks = config.alerts.webhooks.map((w) => ({
+        name: w.name,
+        format: w.format,
+        parameter: `/${config.deploy.prefix}/webhooks/${w.name}`,
+      }));
+      const fn = new EvidenceFunction(this, 'AlertWebhook', {
+        ...common,
+        timeout: Duration.minutes(1),
+        memorySize: 256,
+        handlerFile: 'alert-webhook.ts',
+        serviceName: 'evidence-alerts',
+        description: 'Evidence Locker: posts every alert to the configured HTTPS webhooks (URLs in SSM)',
+        environment: { ALERT_WEBHOOKS: JSON.stringify(hooks) },
+      });
+      fn.executionRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadWebhookParameters',
+          actions: ['ssm:GetParameter'],
+          resources: hooks.map(
+            (h) => `arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:parameter${h.parameter}`,
+          ),
+        }),
+      );
+      this.topic.addSubscription(new snsSubscriptions.LambdaSubscription(fn));
+      for (const h of hooks) this.webhookParameters[h.name] = h.parameter;
+      this.webhookFunction = fn;
+    } else {
+      this.webhookFunction = undefined;
     }
 
     // A function that crashes is retried twice, then its event lands here: one alarm for all.
@@ -426,6 +471,12 @@ export class EvidenceStack extends Stack {
       description: 'The locker: use --store s3://<this>',
     });
     new CfnOutput(this, 'AlertTopic', { value: this.topic.topicArn });
+    for (const [name, parameter] of Object.entries(this.webhookParameters)) {
+      new CfnOutput(this, `Webhook${pascal(name)}Parameter`, {
+        value: parameter,
+        description: `Put the ${name} webhook URL here as a SecureString (docs/deploy.md)`,
+      });
+    }
     for (const [source, parameter] of Object.entries(this.secretParameters)) {
       new CfnOutput(this, `${pascal(source)}SecretParameter`, {
         value: parameter,

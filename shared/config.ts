@@ -302,11 +302,61 @@ export const ConfigSchema = z
     alerts: z
       .object({
         emails: z.array(z.email()).default([]),
+        /** AWS Chatbot (Amazon Q Developer in chat applications) Slack channels on the alert topic. */
+        slack: z
+          .array(
+            z
+              .object({
+                workspaceId: z
+                  .string()
+                  .regex(/^[0-9A-Z]{1,255}$/, 'expected a Slack workspace id such as "T0123ABCD"'),
+                channelId: z
+                  .string()
+                  .regex(/^[0-9A-Z]{1,255}$/, 'expected a Slack channel id such as "C0123ABCD"'),
+              })
+              .strict(),
+          )
+          .default([]),
+        /** AWS Chatbot Microsoft Teams channels on the alert topic. */
+        teams: z
+          .array(
+            z
+              .object({
+                tenantId: z.guid('expected the Microsoft Entra tenant id (a GUID)'),
+                teamId: z.guid('expected the Microsoft Teams team id (a GUID)'),
+                channelId: z
+                  .string()
+                  .regex(
+                    /^[\w=+/.,-]*%3[aA][\w=+/.,-]*%40[\w=+/.,-]*$/,
+                    'expected the channel id as in the channel link, URL-encoded, e.g. "19%3ab6ef35dc342d56ba5654e6fc6d25a071%40thread.tacv2"',
+                  ),
+              })
+              .strict(),
+          )
+          .default([]),
+        /** HTTPS endpoints (PagerDuty Events API v2, a chat webhook): URL in SSM /<prefix>/webhooks/<name>. */
+        webhooks: z
+          .array(
+            z
+              .object({
+                name: z
+                  .string()
+                  .regex(
+                    /^[a-z0-9][a-z0-9-]{0,62}$/,
+                    'expected a short name: lower-case letters, digits, hyphens',
+                  ),
+                format: z.enum(['pagerduty', 'json']).default('json'),
+              })
+              .strict(),
+          )
+          .default([]),
+        /** Deployment only: deploy with no alert destination on purpose (the alarms then reach nobody). */
+        none: z.boolean().default(false),
         /** Deployment only: also create the CloudWatch dashboard (the alarms do not need it). */
         dashboard: z.boolean().default(false),
       })
       .strict()
-      .default({ emails: [], dashboard: false }),
+      .default({ emails: [], slack: [], teams: [], webhooks: [], none: false, dashboard: false }),
     /** Deployment only: where and under which names the stacks go (docs/deploy.md). */
     deploy: z
       .object({

@@ -1,6 +1,9 @@
 /**
- * How the stack reaches a person: one SNS topic (e-mail subscriptions from `alerts.emails`)
- * and the fewest alarms that still say what broke and what to do. Every alarm is one metric
+ * How the stack reaches a person: one SNS topic and what listens to it (`alerts.emails` as
+ * e-mail subscriptions, `alerts.slack` and `alerts.teams` as AWS Chatbot channel configurations,
+ * `alerts.webhooks` through the webhook function; synth refuses a configuration with none of
+ * them unless `alerts.none` says so on purpose), and the fewest alarms that still say what
+ * broke and what to do. Every alarm is one metric
  * (CollectionRunFailed, with `aws.organization` only: two, failed and timed-out executions),
  * so the set stays inside CloudWatch's free allowance (docs/cost.md); the README's alert
  * table lists exactly `ALARMS`.
@@ -12,6 +15,7 @@
  * its own would cost more than the whole rest of the stack (docs/cost.md).
  */
 import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -20,6 +24,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import type { Config } from '../../shared/config.js';
+import { ConfigError } from '../../shared/errors.js';
 import { WATCHED_KEY_EVENTS } from './protected-key.js';
 
 /** Every alarm the stack can create, by construct id: what it means and what to do (README, docs/deploy.md). */
@@ -39,13 +45,14 @@ export const ALARMS = {
     act: 'open the failed execution of the <stack>-collect-aws state machine: the failed state (Plan, or the Shards map run and its failed child execution) carries the error; fix the cause, then aws stepfunctions redrive-execution --execution-arn <arn> runs again only what did not succeed (within 14 days)',
   },
   MissingDays: {
-    means: 'the verifier found days without usable evidence in some series',
-    act: 'the verifier mail names the series and days: collect again, or record an explained gap with npx evidence acknowledge',
+    means:
+      'the verifier found days without usable evidence that the previous verification had not reported (metric NewMissingDays: a new gap fires again even while older ones stay open)',
+    act: 'the verifier mail names the series and days (NEW marks the new ones): collect again, or record an explained gap with npx evidence acknowledge --series <collector>/<scope> --from <day> --reason <why> --by <you>',
   },
   IntegrityProblems: {
     means:
-      'the verifier found altered, misfiled, unsealed, deleted or wrongly retained evidence, or a broken digest chain',
-    act: 'treat it as a security incident: the report under reports/verify/ lists each key and problem',
+      'the verifier found altered, misfiled, unsealed, deleted or wrongly retained evidence, or a broken digest chain, not reported by the previous verification (metric NewIntegrityProblems)',
+    act: 'treat it as a security incident: the verifier mail and the report under reports/verify/ list each key and problem; npx evidence verify --from <day> --to <day> shows them again',
   },
   VerifierSilent: {
     means: 'the verifier has not reported for 30 hours (its schedule disabled or deleted, or it cannot run)',
@@ -59,7 +66,37 @@ export type AlarmId = keyof typeof ALARMS;
 const HEARTBEAT_HOURS = 30;
 
 export interface AlertsProps {
-  readonly emails: readonly string[];
+  /** Where alerts go (`alerts` of the configuration). */
+  readonly alerts: Pick<Config['alerts'], 'emails' | 'slack' | 'teams' | 'webhooks' | 'none'>;
+}
+
+/** The AWS managed policy that allows nothing: the chat channels receive alerts and may do nothing else. */
+const DENY_ALL = 'arn:aws:iam::aws:policy/AWSDenyAll';
+
+/** Refuse a configuration whose alerts would reach nobody (unless `alerts.none` says so on purpose). */
+export function assertAlertDestination(alerts: AlertsProps['alerts']): void {
+  const count = alerts.emails.length + alerts.slack.length + alerts.teams.length + alerts.webhooks.length;
+  if (count === 0 && !alerts.none)
+    throw new ConfigError(
+      'alerts: no destination, so every alarm would reach nobody; add "alerts": { "emails": ["security@example.com"] }, "slack": [{ "workspaceId", "channelId" }], "teams": [{ "tenantId", "teamId", "channelId" }] or "webhooks": [{ "name" }], or set "alerts": { "none": true } to deploy without on purpose',
+    );
+}
+
+/** The key-tampering rule's line, from the event's fields (EventBridge placeholders in the stack). */
+export function keyTamperingText(f: {
+  eventName: string;
+  keyId: string;
+  principal: string;
+  time: string;
+  errorCode: string;
+}): string {
+  return (
+    `Evidence Locker: ${f.eventName} was called on the evidence key ${f.keyId} by ${f.principal} ` +
+    `at ${f.time} (error: ${f.errorCode}). Disabling or deleting this key makes evidence unreadable ` +
+    'or digests unverifiable: find out who and why (aws cloudtrail lookup-events --lookup-attributes ' +
+    `AttributeKey=ResourceName,AttributeValue=${f.keyId}), and cancel a scheduled deletion ` +
+    `(aws kms cancel-key-deletion --key-id ${f.keyId}).`
+  );
 }
 
 export class Alerts extends Construct {
@@ -93,8 +130,49 @@ export class Alerts extends Construct {
         },
       }),
     );
-    for (const email of props.emails) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    assertAlertDestination(props.alerts);
+    for (const email of props.alerts.emails)
+      this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    this.addChatChannels(props.alerts);
     this.action = new cwActions.SnsAction(this.topic);
+  }
+
+  /**
+   * AWS Chatbot (Amazon Q Developer in chat applications) on the topic: one channel
+   * configuration per Slack or Teams channel, with a role that has no permissions and the
+   * AWSDenyAll guardrail, so the channel receives alerts and can run nothing. The workspace or
+   * team must be authorized in the Chatbot console once (docs/deploy.md).
+   */
+  private addChatChannels(alerts: AlertsProps['alerts']): void {
+    if (alerts.slack.length + alerts.teams.length === 0) return;
+    const stack = Stack.of(this).stackName;
+    const role = new iam.Role(this, 'ChatRole', {
+      assumedBy: new iam.ServicePrincipal('chatbot.amazonaws.com'),
+      description: 'Evidence Locker: AWS Chatbot channels that receive alerts (no permissions)',
+    });
+    alerts.slack.forEach((c, i) => {
+      new chatbot.CfnSlackChannelConfiguration(this, `Slack${i + 1}`, {
+        configurationName: `${stack}-alerts-slack-${i + 1}`,
+        slackWorkspaceId: c.workspaceId,
+        slackChannelId: c.channelId,
+        iamRoleArn: role.roleArn,
+        guardrailPolicies: [DENY_ALL],
+        snsTopicArns: [this.topic.topicArn],
+        loggingLevel: 'ERROR',
+      });
+    });
+    alerts.teams.forEach((c, i) => {
+      new chatbot.CfnMicrosoftTeamsChannelConfiguration(this, `Teams${i + 1}`, {
+        configurationName: `${stack}-alerts-teams-${i + 1}`,
+        teamsTenantId: c.tenantId,
+        teamId: c.teamId,
+        teamsChannelId: c.channelId,
+        iamRoleArn: role.roleArn,
+        guardrailPolicies: [DENY_ALL],
+        snsTopicArns: [this.topic.topicArn],
+        loggingLevel: 'ERROR',
+      });
+    });
   }
 
   /** An alarm that fires when `metric` is above zero; missing data is not a breach. */
@@ -146,11 +224,13 @@ export class Alerts extends Construct {
     });
     const field = (p: string) => events.EventField.fromPath(p);
     const message = events.RuleTargetInput.fromText(
-      `Evidence Locker: ${field('$.detail.eventName')} was called on the evidence key ` +
-        `${field('$.detail.requestParameters.keyId')} by ${field('$.detail.userIdentity.arn')} ` +
-        `at ${field('$.detail.eventTime')} (error: ${field('$.detail.errorCode')}). Disabling or ` +
-        'deleting this key makes evidence unreadable or digests unverifiable: find out who and why ' +
-        '(CloudTrail), and cancel a scheduled deletion (aws kms cancel-key-deletion).',
+      keyTamperingText({
+        eventName: field('$.detail.eventName'),
+        keyId: field('$.detail.requestParameters.keyId'),
+        principal: field('$.detail.userIdentity.arn'),
+        time: field('$.detail.eventTime'),
+        errorCode: field('$.detail.errorCode'),
+      }),
     );
     // The target is bound by hand so that the publish permission carries the rule as its source.
     rule.addTarget({ bind: () => ({ arn: this.topic.topicArn, input: message }) });

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -130,6 +130,8 @@ export class EvidenceFunction extends NodejsFunction {
       memorySize: props.memorySize,
       role,
       logGroup,
+      // X-Ray active tracing: every invocation's calls to S3, KMS, STS and the vendors are traced.
+      tracing: Tracing.ACTIVE,
       // Scheduler invokes asynchronously: a crash (locker unreachable, timeout) is retried twice,
       // then the event lands in the dead-letter queue, whose depth raises an alarm.
       retryAttempts: 2,
@@ -157,6 +159,11 @@ export class EvidenceFunction extends NodejsFunction {
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(logGroup.node.defaultChild as logs.CfnLogGroup)}.Arn>:*]`,
       reason: "Writing to the function's own log group needs its log streams, which are named at run time.",
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions.',
     });
   }
 

@@ -6,7 +6,42 @@
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { parseSnapshotKey } from '../evidence/snapshot.js';
 import { formatDays, PROBLEM_MEANING } from './findings.js';
-import { gapDays, type ProblemKind, type VerifyResult } from './verify.js';
+import { gapDays, type IntegrityProblem, type ProblemKind, type VerifyResult } from './verify.js';
+
+/**
+ * What a verification found that the previous one had not: days without evidence (per series)
+ * and integrity problems (per key and kind). The alarms fire on these (NewMissingDays,
+ * NewIntegrityProblems), so a new gap or problem notifies even while older ones stay open.
+ */
+export interface Fresh {
+  /** The report compared with; null when there was none (then everything is new). */
+  since: string | null;
+  gaps: { series: string; day: string }[];
+  integrity: IntegrityProblem[];
+}
+
+/** The part of an earlier report this comparison reads. */
+export type EarlierReport = Partial<Pick<VerifyResult, 'series' | 'integrity'>>;
+
+export function freshSince(
+  result: VerifyResult,
+  previous: EarlierReport | undefined,
+  since: string | null,
+): Fresh {
+  const seenGaps = new Set<string>();
+  for (const s of previous?.series ?? [])
+    for (const day of [...(s.missing ?? []), ...(s.failed ?? [])])
+      seenGaps.add(`${s.collector}/${s.scope}@${day}`);
+  const seenProblems = new Set((previous?.integrity ?? []).map((p) => `${p.problem}@${p.key}`));
+  const gaps: Fresh['gaps'] = [];
+  for (const s of result.series) {
+    const series = `${s.collector}/${s.scope}`;
+    for (const day of [...s.missing, ...s.failed])
+      if (!seenGaps.has(`${series}@${day}`)) gaps.push({ series, day });
+  }
+  const integrity = result.integrity.filter((p) => !seenProblems.has(`${p.problem}@${p.key}`));
+  return { since: previous ? since : null, gaps, integrity };
+}
 
 export const DEFAULT_METRICS_NAMESPACE = 'EvidenceLocker';
 
@@ -22,7 +57,12 @@ export const DEFAULT_SERVICE = 'evidence-verify';
  * for everything). MissingDays counts days without usable evidence: missing or only failed
  * snapshots, not acknowledged, summed over the collector's series, over the verified window.
  */
-export function metricData(result: VerifyResult, timestamp: Date, service = DEFAULT_SERVICE): MetricDatum[] {
+export function metricData(
+  result: VerifyResult,
+  timestamp: Date,
+  service = DEFAULT_SERVICE,
+  fresh?: Fresh,
+): MetricDatum[] {
   const missing = new Map<string, number>();
   const problems = new Map<string, number>();
   for (const s of result.series) {
@@ -49,7 +89,22 @@ export function metricData(result: VerifyResult, timestamp: Date, service = DEFA
   for (const [collector, n] of [...problems].sort()) out.push(datum('IntegrityProblems', n, collector));
   out.push(datum('MissingDays', gapDays(result)));
   out.push(datum('IntegrityProblems', result.integrity.length));
+  if (fresh) {
+    out.push(datum('NewMissingDays', fresh.gaps.length));
+    out.push(datum('NewIntegrityProblems', fresh.integrity.length));
+  }
   return out;
+}
+
+/** The heartbeat before the audit period: zeros, so that nothing alarms (not even VerifierSilent). */
+export function idleMetricData(timestamp: Date, service = DEFAULT_SERVICE): MetricDatum[] {
+  return ['MissingDays', 'IntegrityProblems', 'NewMissingDays', 'NewIntegrityProblems'].map((name) => ({
+    MetricName: name,
+    Value: 0,
+    Unit: 'Count',
+    Timestamp: timestamp,
+    Dimensions: [{ Name: 'service', Value: service }],
+  }));
 }
 
 /** SNS limits: subject ≤ 100 characters; message ≤ 256 KB (kept far below). */
@@ -104,17 +159,26 @@ export interface AlertMessage {
 }
 
 /** The alert for a result with gaps or problems; undefined when everything is in order. */
-export function alertMessage(result: VerifyResult, reportKey?: string): AlertMessage | undefined {
+export function alertMessage(
+  result: VerifyResult,
+  reportKey?: string,
+  fresh?: Fresh,
+): AlertMessage | undefined {
   if (result.ok) return undefined;
   const gaps = gapDays(result);
-  const subject =
-    `Evidence Locker: ${gaps} day(s) without evidence, ${result.integrity.length} integrity problem(s)`.slice(
-      0,
-      100,
-    );
+  const subject = (
+    fresh
+      ? `Evidence Locker: ${fresh.gaps.length} new of ${gaps} day(s) without evidence, ${fresh.integrity.length} new of ${result.integrity.length} integrity problem(s)`
+      : `Evidence Locker: ${gaps} day(s) without evidence, ${result.integrity.length} integrity problem(s)`
+  ).slice(0, 100);
+  const newGap = new Set(fresh?.gaps.map((g) => `${g.series}@${g.day}`));
+  const newProblem = new Set(fresh?.integrity.map((p) => `${p.problem}@${p.key}`));
   const lines: string[] = [
     `Verification of ${result.store} over ${result.from}..${result.to} found problems.`,
     reportKey ? `Full report: ${reportKey} in the locker.` : '',
+    fresh
+      ? `NEW since ${fresh.since ?? 'the first verification'}: ${fresh.gaps.length} day(s) without evidence, ${fresh.integrity.length} integrity problem(s) (marked NEW below).`
+      : '',
     '',
   ];
   const gapSeries = result.series.filter((s) => s.missing.length || s.failed.length);
@@ -122,8 +186,10 @@ export function alertMessage(result: VerifyResult, reportKey?: string): AlertMes
     lines.push('DAYS WITHOUT EVIDENCE');
     for (const s of gapSeries) {
       const series = `${s.collector}/${s.scope}`;
-      if (s.missing.length) lines.push(`- ${series}: missing ${formatDays(s.missing)}`);
-      if (s.failed.length) lines.push(`- ${series}: only failed collections ${formatDays(s.failed)}`);
+      const mark = (days: string[]) => (days.some((d) => newGap.has(`${series}@${d}`)) ? ' NEW' : '');
+      if (s.missing.length) lines.push(`- ${series}: missing ${formatDays(s.missing)}${mark(s.missing)}`);
+      if (s.failed.length)
+        lines.push(`- ${series}: only failed collections ${formatDays(s.failed)}${mark(s.failed)}`);
     }
     lines.push(
       '',
@@ -139,7 +205,8 @@ export function alertMessage(result: VerifyResult, reportKey?: string): AlertMes
     for (const kind of kinds) {
       const items = result.integrity.filter((p) => p.problem === kind);
       lines.push(`- ${kind} (${items.length}): ${PROBLEM_MEANING[kind]}.`);
-      for (const p of items.slice(0, 20)) lines.push(`    ${p.key}: ${p.detail}`);
+      for (const p of items.slice(0, 20))
+        lines.push(`    ${p.key}: ${p.detail}${newProblem.has(`${p.problem}@${p.key}`) ? ' NEW' : ''}`);
       if (items.length > 20) lines.push(`    ... and ${items.length - 20} more (see the report)`);
       lines.push(`  Next: ${NEXT_STEP[kind]}`);
     }
@@ -152,6 +219,25 @@ export function alertMessage(result: VerifyResult, reportKey?: string): AlertMes
   if (message.length > MAX_MESSAGE)
     message = `${message.slice(0, MAX_MESSAGE)}\n... (truncated; see the report)`;
   return { subject, message };
+}
+
+/**
+ * The warning that key-tampering alerts cannot work: the day's `cloudtrail` snapshot of the
+ * evidence account shows no trail recording management events in the locker's region.
+ */
+export function trailMissingMessage(region: string, reason: string, snapshotKey?: string): AlertMessage {
+  return {
+    subject: 'Evidence Locker: key-tampering alerts cannot work (no CloudTrail management events)',
+    message: [
+      `Key-tampering alerts cannot work in ${region}: ${reason}.`,
+      snapshotKey ? `Seen in the cloudtrail snapshot ${snapshotKey}.` : '',
+      'The alerts on DisableKey, ScheduleKeyDeletion and PutKeyPolicy come from CloudTrail management events through EventBridge:',
+      `create or fix a trail that logs management events in ${region} (a multi-Region trail does), then check with:`,
+      '  aws cloudtrail describe-trails --include-shadow-trails; aws cloudtrail get-trail-status --name <trail>',
+    ]
+      .filter(Boolean)
+      .join('\n'),
+  };
 }
 
 /** The alert sent when verification itself could not run (the locker is unreachable). */

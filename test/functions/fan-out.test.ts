@@ -64,6 +64,7 @@ function configInput(organization: Json = {}): ConfigInput {
       fanOut: { shardAccounts: 3, maxConcurrency: 2 },
     },
     auditPeriod: { start: '2026-01-01' },
+    alerts: { none: true },
   };
 }
 

@@ -184,7 +184,33 @@ describe('functions/verify handler', () => {
     expect(received).toHaveLength(1);
     const alert = received[0]!;
     expect(alert).toMatchObject({ Type: 'Notification', TopicArn: topicArn });
-    expect(alert.Subject).toBe('Evidence Locker: 1 day(s) without evidence, 1 integrity problem(s)');
+    // The first verification: everything is new (no earlier report to compare with).
+    expect(alert.Subject).toBe(
+      'Evidence Locker: 1 new of 1 day(s) without evidence, 1 new of 1 integrity problem(s)',
+    );
+    expect(await metric('NewMissingDays')).toEqual([1]);
+    expect(await metric('NewIntegrityProblems')).toEqual([1]);
+
+    // The next verification finds the same gap and problem: nothing new, the alarms' metrics at zero,
+    // and a new gap is marked NEW (it fires the alarm again even while the old one stays open).
+    received.length = 0;
+    await writeSnapshot(
+      locker,
+      makeSnapshot({
+        collector: 'fake-a',
+        scope: 'org-acme',
+        collectedAt: new Date().toISOString(),
+        runId: 'again',
+      }),
+      730,
+    );
+    const again = await verifyNow(scheduledEvent(new Date(Date.now() + 86_400_000)));
+    expect(again).toMatchObject({ missingDays: 1, integrityProblems: 1 });
+    expect(received[0]!.Subject).toBe(
+      'Evidence Locker: 0 new of 1 day(s) without evidence, 0 new of 1 integrity problem(s)',
+    );
+    expect(received[0]!.Message).toContain(`NEW since ${out.report}`);
+    expect(received[0]!.Message).not.toMatch(/ NEW$/m);
     expect(alert.Message).toContain(`- fake-b/x-2: missing ${today()}`);
     expect(alert.Message).toContain(`retention-missing (1)`);
     expect(alert.Message).toContain(snapshotKey(plain));
@@ -215,6 +241,10 @@ describe('functions/verify handler', () => {
       skipped: expect.stringContaining('no complete day'),
     });
     expect(out.to).toBe(addDays(today(), -1));
+    // The heartbeat still beats before the audit period (VerifierSilent stays quiet), at zero.
+    expect(await metric('IntegrityProblems')).toEqual([0]);
+    expect(await metric('NewMissingDays')).toEqual([0]);
+    expect(received).toEqual([]);
   });
 
   it('an unreachable locker: a "could not run" alert, then the invocation fails', async () => {

@@ -53,7 +53,12 @@ describe('synth configuration', () => {
 
   it('deploys only the configured sources', () => {
     const { evidence, member } = synthApp(
-      { locker: { retentionDays: 30 }, github: { org: 'example' }, auditPeriod: { start: '2026-01-01' } },
+      {
+        locker: { retentionDays: 30 },
+        github: { org: 'example' },
+        auditPeriod: { start: '2026-01-01' },
+        alerts: { none: true },
+      },
       { verify: false, nag: false },
     );
     expect([...evidence.collectorFunctions.keys()]).toEqual(['github', 'github-members']);

@@ -3,7 +3,7 @@
  * (esbuild skipped: the assertions are about resources, not bundles; test/infra/nag.test.ts
  * bundles for real).
  */
-import { App, CliCredentialsStackSynthesizer, Stack } from 'aws-cdk-lib';
+import { App, type CfnElement, CliCredentialsStackSynthesizer, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ALARMS } from '../../infra/constructs/alerts.js';
@@ -52,7 +52,9 @@ function roleActions(functionLogicalId: string): string[] {
   for (const [, r] of ofType('AWS::IAM::Policy')) {
     if (!asArray(r.Properties.Roles).some((x: Json) => x.Ref === roleRef)) continue;
     for (const s of r.Properties.PolicyDocument.Statement as Statement[]) {
-      if (s.Effect === 'Allow') for (const a of asArray(s.Action)) actions.add(a);
+      // X-Ray's two actions are on every function's role (active tracing): pinned in 'X-Ray' below.
+      if (s.Effect === 'Allow')
+        for (const a of asArray(s.Action)) if (!String(a).startsWith('xray:')) actions.add(a);
     }
   }
   return [...actions].sort();
@@ -583,8 +585,9 @@ describe('alerts', () => {
       expect(fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe('evidence-collect');
     }
     for (const metric of ['MissingDays', 'IntegrityProblems']) {
+      // On what is new since the previous verification (issue 25).
       expect(alarm(metric)).toMatchObject({
-        MetricName: metric,
+        MetricName: `New${metric}`,
         Namespace: 'EvidenceLocker',
         Dimensions: [{ Name: 'service', Value: 'evidence-verify' }],
         ComparisonOperator: 'GreaterThanThreshold',
@@ -635,7 +638,7 @@ describe('alerts', () => {
   it('makes the dashboard optional (alerts.dashboard), off by default', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
     const { evidence } = synthApp(
-      { ...BASE_CONFIG, alerts: { emails: [], dashboard: true } },
+      { ...BASE_CONFIG, alerts: { none: true, dashboard: true } },
       { nag: false },
     );
     Template.fromStack(evidence).resourceCountIs('AWS::CloudWatch::Dashboard', 1);
@@ -811,5 +814,142 @@ describe('names carry deploy.prefix: two lockers in one organization (issue 25, 
     const trust = JSON.stringify(Template.fromStack(member!).toJSON());
     expect(trust).toContain(':role/AuditB-collect-');
     expect(trust).not.toContain('EvidenceLocker-collect-');
+  });
+});
+
+describe('alerts that reach a person (issue 25, item 3)', () => {
+  const slack = [{ workspaceId: 'T0123ABCD', channelId: 'C0456EFGH' }];
+  const teams = [
+    {
+      tenantId: '11111111-2222-3333-4444-555555555555',
+      teamId: '66666666-7777-8888-9999-000000000000',
+      channelId: '19%3aabc123%40thread.tacv2',
+    },
+  ];
+  const webhooks = [{ name: 'pagerduty', format: 'pagerduty' as const }, { name: 'chat' }];
+
+  it('refuses to synthesize with no destination, unless alerts.none says so on purpose', () => {
+    expect(() => synthApp({ ...BASE_CONFIG, alerts: {} })).toThrow(ConfigError);
+    expect(() => synthApp({ ...BASE_CONFIG, alerts: { emails: [] } })).toThrow(
+      /alerts: no destination, so every alarm would reach nobody; .*"none": true/,
+    );
+    const t = Template.fromStack(synthApp({ ...BASE_CONFIG, alerts: { none: true } }).evidence);
+    t.resourceCountIs('AWS::SNS::Subscription', 0);
+    t.resourceCountIs('AWS::CloudWatch::Alarm', Object.keys(ALARMS).length - 1);
+  });
+
+  it('e-mail, Slack and Teams (AWS Chatbot, a role with no permissions, the AWSDenyAll guardrail) and webhooks on the one topic', () => {
+    const { evidence } = synthApp({
+      ...BASE_CONFIG,
+      alerts: { emails: ['security@example.com'], slack, teams, webhooks },
+    });
+    const t = Template.fromStack(evidence);
+    const topic = { Ref: evidence.getLogicalId(evidence.topic.node.defaultChild as CfnElement) };
+    t.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'security@example.com',
+      TopicArn: topic,
+    });
+    t.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
+      SlackWorkspaceId: 'T0123ABCD',
+      SlackChannelId: 'C0456EFGH',
+      SnsTopicArns: [topic],
+      GuardrailPolicies: ['arn:aws:iam::aws:policy/AWSDenyAll'],
+    });
+    t.hasResourceProperties('AWS::Chatbot::MicrosoftTeamsChannelConfiguration', {
+      TeamsTenantId: teams[0]!.tenantId,
+      TeamId: teams[0]!.teamId,
+      TeamsChannelId: teams[0]!.channelId,
+      SnsTopicArns: [topic],
+      GuardrailPolicies: ['arn:aws:iam::aws:policy/AWSDenyAll'],
+    });
+    // The chat role may do nothing: no policy names it.
+    const [chatRole] = Object.entries(t.findResources('AWS::IAM::Role')).find(([, r]) =>
+      JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('chatbot.amazonaws.com'),
+    )!;
+    for (const p of Object.values(t.findResources('AWS::IAM::Policy')))
+      expect(JSON.stringify(p.Properties.Roles)).not.toContain(chatRole);
+    expect(t.findResources('AWS::IAM::Role')[chatRole]!.Properties.ManagedPolicyArns).toBeUndefined();
+    // Webhooks: a function subscribed to the topic, reading each URL from its own SSM parameter.
+    const fn = evidence.webhookFunction!;
+    const fnId = evidence.getLogicalId(fn.node.defaultChild as CfnElement);
+    t.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      TopicArn: topic,
+      Endpoint: { 'Fn::GetAtt': [fnId, 'Arn'] },
+    });
+    const env = t.toJSON().Resources[fnId].Properties.Environment.Variables;
+    expect(JSON.parse(env.ALERT_WEBHOOKS)).toEqual([
+      { name: 'pagerduty', format: 'pagerduty', parameter: '/EvidenceLocker/webhooks/pagerduty' },
+      { name: 'chat', format: 'json', parameter: '/EvidenceLocker/webhooks/chat' },
+    ]);
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'ReadWebhookParameters',
+            Action: 'ssm:GetParameter',
+            Resource: [
+              Match.anyValue(),
+              {
+                'Fn::Join': [
+                  '',
+                  [
+                    'arn:',
+                    { Ref: 'AWS::Partition' },
+                    ':ssm:',
+                    { Ref: 'AWS::Region' },
+                    ':',
+                    { Ref: 'AWS::AccountId' },
+                    ':parameter/EvidenceLocker/webhooks/pagerduty',
+                  ],
+                ],
+              },
+            ],
+          }),
+        ]),
+      },
+    });
+    // No URL anywhere in the template.
+    expect(JSON.stringify(t.toJSON())).not.toMatch(/https:\/\/(?!example)/);
+  });
+
+  it('MissingDays and IntegrityProblems alarm on what is new since the last verification', () => {
+    for (const [alarm, metric] of [
+      ['MissingDays', 'NewMissingDays'],
+      ['IntegrityProblems', 'NewIntegrityProblems'],
+    ] as const) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `EvidenceLocker-${alarm}`,
+        MetricName: metric,
+        Namespace: 'EvidenceLocker',
+        Dimensions: [{ Name: 'service', Value: 'evidence-verify' }],
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+        TreatMissingData: 'notBreaching',
+      });
+    }
+  });
+});
+
+describe('X-Ray (issue 25, item 6)', () => {
+  it('traces every function actively', () => {
+    const fns = ofType('AWS::Lambda::Function');
+    expect(fns.length).toBeGreaterThan(3);
+    for (const [id, fn] of fns) expect(fn.Properties.TracingConfig, id).toEqual({ Mode: 'Active' });
+    // Each role may put its traces, nothing more of X-Ray.
+    const xray = allStatements()
+      .filter(({ statement }) => asArray(statement.Action).some((a) => String(a).startsWith('xray:')))
+      .map(({ statement }) => ({
+        Action: statement.Action,
+        Resource: statement.Resource,
+        Effect: statement.Effect,
+      }));
+    expect(xray.length).toBeGreaterThanOrEqual(fns.length);
+    for (const x of xray) {
+      expect(x.Effect).toBe('Allow');
+      expect(x.Resource).toBe('*');
+      expect(asArray(x.Action).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    }
   });
 });

@@ -18,13 +18,25 @@ afterAll(() => {
 
 describe('cdk-nag', () => {
   it('passes on the whole app with real esbuild bundles and every option on (every acknowledgement has a reason)', () => {
-    // Every optional resource: the locker CMK, the dashboard, the member StackSet.
+    // Every optional resource: the locker CMK, the dashboard, the member StackSet, every alert destination.
     const { app, evidence } = synthApp(
       {
         ...BASE_CONFIG,
         locker: { retentionDays: 730, encryption: 'SSE-KMS' },
         aws: { ...BASE_CONFIG.aws!, memberStackSet: { targets: ['ou-ab12-cd34ef56'] } },
-        alerts: { emails: ['security@example.com'], dashboard: true },
+        alerts: {
+          emails: ['security@example.com'],
+          slack: [{ workspaceId: 'T0123ABCD', channelId: 'C0456EFGH' }],
+          teams: [
+            {
+              tenantId: '11111111-2222-3333-4444-555555555555',
+              teamId: '66666666-7777-8888-9999-000000000000',
+              channelId: '19%3aabc123%40thread.tacv2',
+            },
+          ],
+          webhooks: [{ name: 'pagerduty', format: 'pagerduty' }],
+          dashboard: true,
+        },
       },
       { bundle: true },
     );
@@ -43,7 +55,12 @@ describe('cdk-nag', () => {
     );
     expect(configAssets).toHaveLength(1);
     const assets = all.filter((f) => !configAssets.includes(f));
-    expect(assets.length).toBe(evidence.collectorFunctions.size + 1 + (evidence.verifyFunction ? 1 : 0));
+    expect(assets.length).toBe(
+      evidence.collectorFunctions.size +
+        1 +
+        (evidence.verifyFunction ? 1 : 0) +
+        (evidence.webhookFunction ? 1 : 0),
+    );
     for (const asset of assets) {
       const dir = path.join(assembly.directory, asset);
       expect(existsSync(path.join(dir, 'index.mjs.map')), asset).toBe(true);
