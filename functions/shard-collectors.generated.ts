@@ -6,8 +6,15 @@
  */
 import awsConfig from '../shared/collectors/aws-config/collector.js';
 import cloudtrail from '../shared/collectors/cloudtrail/collector.js';
+import encryption from '../shared/collectors/encryption/collector.js';
 import guardduty from '../shared/collectors/guardduty/collector.js';
 import iam from '../shared/collectors/iam/collector.js';
 import type { AnyRunnableCollector } from '../shared/collectors/types.js';
 
-export const SHARD_COLLECTORS: readonly AnyRunnableCollector[] = [guardduty, iam, awsConfig, cloudtrail];
+export const SHARD_COLLECTORS: readonly AnyRunnableCollector[] = [
+  guardduty,
+  iam,
+  awsConfig,
+  cloudtrail,
+  encryption,
+];

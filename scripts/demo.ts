@@ -16,6 +16,7 @@ import {
   PutDeliveryChannelCommand,
   StartConfigurationRecorderCommand,
 } from '@aws-sdk/client-config-service';
+import { EC2Client, EnableEbsEncryptionByDefaultCommand } from '@aws-sdk/client-ec2';
 import { CreateDetectorCommand, GuardDutyClient } from '@aws-sdk/client-guardduty';
 import {
   CreateAccessKeyCommand,
@@ -25,7 +26,13 @@ import {
   EnableMFADeviceCommand,
   IAMClient,
 } from '@aws-sdk/client-iam';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
+import {
+  CreateBucketCommand,
+  PutBucketEncryptionCommand,
+  PutPublicAccessBlockCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { main } from '../shared/cli/main.js';
 import type { Streams } from '../shared/cli/output.js';
 import { type Clock, fixedClock, systemClock } from '../shared/clock.js';
@@ -77,8 +84,60 @@ export interface DemoResult {
 export async function seedAwsOrganisation(accountId: string): Promise<void> {
   const s3 = new S3Client({ region: 'us-east-1' });
   const logs = `acme-audit-logs-${accountId}`;
-  await s3.send(new CreateBucketCommand({ Bucket: logs }));
+  // Both buckets encrypted by default; the logs bucket blocks public access, the marketing
+  // site's bucket has no public access block (an exception to find: the account has none either).
+  const site = `acme-marketing-site-${accountId}`;
+  for (const bucket of [logs, site]) {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(
+      new PutBucketEncryptionCommand({
+        Bucket: bucket,
+        ServerSideEncryptionConfiguration: {
+          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+      }),
+    );
+  }
+  await s3.send(
+    new PutPublicAccessBlockCommand({
+      Bucket: logs,
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: true,
+        RestrictPublicBuckets: true,
+      },
+    }),
+  );
   s3.destroy();
+
+  // EBS encrypts new volumes by default in every region.
+  for (const region of REGIONS) {
+    const ec2 = new EC2Client({ region });
+    await ec2.send(new EnableEbsEncryptionByDefaultCommand({}));
+    ec2.destroy();
+  }
+
+  // RDS in us-east-1: the orders database is encrypted, the legacy reports database is not (the exception).
+  const rds = new RDSClient({ region: 'us-east-1' });
+  for (const [id, encrypted] of [
+    ['acme-orders', true],
+    ['acme-legacy-reports', false],
+  ] as const) {
+    await rds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: id,
+        Engine: 'postgres',
+        DBInstanceClass: 'db.t3.micro',
+        AllocatedStorage: 20,
+        MasterUsername: 'acme',
+        MasterUserPassword: 'Demo-Only-Passw0rd!',
+        StorageEncrypted: encrypted,
+        BackupRetentionPeriod: 7,
+      }),
+    );
+  }
+  rds.destroy();
 
   // GuardDuty: on in us-east-1, created but switched off in eu-west-1 (the exception to find).
   for (const region of REGIONS) {
@@ -236,7 +295,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     await seedAwsOrganisation(accountId);
     print(
       'seeded "Acme Widgets": GuardDuty on in us-east-1 and OFF in eu-west-1; IAM users alice (console + MFA), ' +
-        'bob (console, no MFA), deploy-bot (access key); a multi-region CloudTrail trail; AWS Config recording in both regions',
+        'bob (console, no MFA), deploy-bot (access key); a multi-region CloudTrail trail; AWS Config recording in both regions; ' +
+        'RDS acme-orders (encrypted) and acme-legacy-reports (NOT encrypted); bucket acme-marketing-site without a public access block',
     );
 
     const config: Record<string, unknown> = {
@@ -319,7 +379,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     print('\n== done');
     print(
       'The exceptions are the point: GuardDuty is off in eu-west-1, bob has no console MFA, the root user has none either, ' +
-        'a deprovisioned user is still an Okta administrator, repo-0004 has no branch protection. ' +
+        'a deprovisioned user is still an Okta administrator, repo-0004 has no branch protection, ' +
+        'acme-legacy-reports is not encrypted, acme-marketing-site has no public access block. ' +
         "config-recording fails too, for a reason of the emulator: moto reports the recorder's last status as PENDING forever, where AWS reports SUCCESS.",
     );
     print(`sources: ${sources.join(', ')} (local emulators)`);

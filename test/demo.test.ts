@@ -57,7 +57,25 @@ describe('npm run demo', () => {
     expect(gd.filter((s) => s.scope.endsWith('eu-west-1')).every((s) => s.result === 'fail')).toBe(true);
     expect(gd.filter((s) => s.scope.endsWith('us-east-1')).every((s) => s.result === 'pass')).toBe(true);
     expect(cc72.filter((s) => s.check === 'cloudtrail-logging').every((s) => s.result === 'pass')).toBe(true);
-    const mfa = (await samples('CC6.1')).filter((s) => s.check === 'iam-console-mfa');
+    const cc61 = await samples('CC6.1');
+    const atRest = cc61.filter((s) => s.check === 'encryption-at-rest' && s.scope.endsWith('us-east-1'));
+    expect(atRest.length).toBeGreaterThan(0);
+    for (const s of atRest) {
+      expect(s.result).toBe('fail');
+      expect(s.failing).toEqual([`arn:aws:rds:us-east-1:${result.accountId}:db:acme-legacy-reports`]);
+    }
+    const blocked = cc61.filter(
+      (s) => s.check === 's3-public-access-blocked' && s.scope.endsWith('us-east-1'),
+    );
+    expect(blocked.length).toBeGreaterThan(0);
+    for (const s of blocked)
+      expect(s.failing).toEqual([`arn:aws:s3:::acme-marketing-site-${result.accountId}`]);
+    // eu-west-1 has no bucket: not applicable, said so, never a silent pass.
+    const euBlocked = cc61.filter(
+      (s) => s.check === 's3-public-access-blocked' && s.scope.endsWith('eu-west-1'),
+    );
+    for (const s of euBlocked) expect(s.result).toBe('not-applicable');
+    const mfa = cc61.filter((s) => s.check === 'iam-console-mfa');
     expect(mfa.length).toBeGreaterThan(0);
     for (const s of mfa) expect(s.failing).toContain('bob');
     expect(mfa.every((s) => !s.failing.includes('alice'))).toBe(true);

@@ -7,6 +7,7 @@
 import awsConfig from './aws-config/index.js';
 import changeRecords from './change-records/index.js';
 import cloudtrail from './cloudtrail/index.js';
+import encryption from './encryption/index.js';
 import github from './github/index.js';
 import githubChanges from './github-changes/index.js';
 import guardduty from './guardduty/index.js';
@@ -25,6 +26,7 @@ export const MODULES: readonly CollectorModule[] = [
   github,
   githubChanges,
   changeRecords,
+  encryption,
 ];
 
 export const COLLECTORS: readonly AnyCollector[] = MODULES.map((m) => m.collector);

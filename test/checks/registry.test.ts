@@ -15,6 +15,8 @@ describe('check registry', () => {
       'change-peer-reviewed',
       'no-direct-push',
       'emergency-change-gate',
+      'encryption-at-rest',
+      's3-public-access-blocked',
     ]);
   });
 
@@ -31,6 +33,8 @@ describe('check registry', () => {
       'change-peer-reviewed': ['CC8.1'],
       'no-direct-push': ['CC8.1'],
       'emergency-change-gate': ['CC8.1'],
+      'encryption-at-rest': ['CC6.1'],
+      's3-public-access-blocked': ['CC6.1'],
     });
     for (const check of CHECKS) {
       expect(findCollector(check.collector), check.id).toBeDefined();

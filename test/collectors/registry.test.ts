@@ -14,6 +14,7 @@ describe('collector registry', () => {
       'github',
       'github-changes',
       'change-records',
+      'encryption',
     ]);
   });
 
@@ -22,7 +23,7 @@ describe('collector registry', () => {
       expect(KeySegment.safeParse(c.id).success).toBe(true);
       expect(['aws', 'okta', 'github']).toContain(c.source);
       expect(c.controls.length).toBeGreaterThan(0);
-      for (const control of c.controls) expect(control).toMatch(/^CC\d\.\d$/);
+      for (const control of c.controls) expect(control).toMatch(/^(CC\d|A1)\.\d$/);
       expect(c.description.length).toBeGreaterThan(10);
       expect(findCollector(c.id)).toBe(c);
     }
