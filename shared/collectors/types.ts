@@ -159,8 +159,35 @@ export interface Population<D = unknown> {
   readonly collector: string;
   readonly description: string;
   readonly columns: readonly string[];
-  items(snapshot: Snapshot<D>, config: Config): PopulationItem[];
+  /**
+   * Other collectors whose snapshots the verdicts need (e.g. the change records an emergency
+   * change must link): the sampler reads them over the same days, proved against the digest
+   * chain like the population's own, and hands them to `items`.
+   */
+  readonly related?: readonly string[];
+  items(snapshot: Snapshot<D>, config: Config, related: RelatedSnapshots): PopulationItem[];
 }
+
+/** A snapshot of a related collector, as the sampler read it. */
+export interface RelatedSnapshot {
+  key: string;
+  sha256: string;
+  snapshot: Snapshot;
+  /** Why it cannot be relied on (not sealed, altered); null when its digest proves it. */
+  integrity: string | null;
+}
+
+/** The related collectors' snapshots a population's verdicts may use. */
+export interface RelatedSnapshots {
+  /**
+   * The snapshot of `collector` for `scope` whose `data.window` [from, to) holds the instant
+   * `at` (ok or partial; sealed ones first, then the latest collected); undefined when none does.
+   */
+  covering(collector: string, scope: string, at: string): RelatedSnapshot | undefined;
+}
+
+/** No related snapshots (a population that declares none). */
+export const NO_RELATED: RelatedSnapshots = { covering: () => undefined };
 
 /** What one folder exports: a collector, the checks that judge its snapshots, its populations. */
 export interface CollectorModule {

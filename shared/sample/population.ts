@@ -14,7 +14,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Population, PopulationItem } from '../collectors/types.js';
+import type { Population, PopulationItem, RelatedSnapshot, RelatedSnapshots } from '../collectors/types.js';
 import type { Config } from '../config.js';
 import { NotFoundError } from '../errors.js';
 import { sha256Hex } from '../evidence/canonical.js';
@@ -96,15 +96,14 @@ export async function samplePopulation(input: {
   // A day's snapshot covers the day before: read one day past the window. The whole chain is
   // checked, but only the entries of the snapshots read are kept.
   const last = addDays(to, 1);
+  const related = population.related ?? [];
+  const collectors = [population.collector, ...related];
   const chain = await walkChain(locker, {
     trusted: trusted.keys,
     keep: (entry) => {
       const parts = parseSnapshotKey(entry.key);
       return (
-        parts !== undefined &&
-        parts.collector === population.collector &&
-        parts.day >= from &&
-        parts.day <= last
+        parts !== undefined && collectors.includes(parts.collector) && parts.day >= from && parts.day <= last
       );
     },
   });
@@ -113,12 +112,41 @@ export async function samplePopulation(input: {
   if (chain.problems.length)
     notes.push(`the digest chain has ${chain.problems.length} problem(s): run evidence verify`);
 
-  const listed = await listSnapshots(locker, from, last, { collectors: [population.collector] });
+  const listed = await listSnapshots(locker, from, last, { collectors });
   const start = dayStart(from).toISOString();
   const end = dayStart(addDays(to, 1)).toISOString();
   const items = new Map<string, PopulationSample>();
   let read = 0;
-  for (const object of [...listed].sort((a, b) => (a.key < b.key ? -1 : 1))) {
+  const integrityOf = (key: string, sha256: string) => {
+    const sealed = chain.sealed.get(key);
+    return !sealed
+      ? 'not sealed by any digest'
+      : sealed.sha256 !== sha256
+        ? 'not the one its digest sealed (SHA-256 differs)'
+        : null;
+  };
+  const ordered = [...listed].sort((a, b) => (a.key < b.key ? -1 : 1));
+  // The related collectors' snapshots first: the population's verdicts may use them.
+  const relatedIndex = new RelatedIndex();
+  for (const object of ordered) {
+    const parts = parseSnapshotKey(object.key);
+    if (!parts || parts.collector === population.collector) continue;
+    let snapshot: Awaited<ReturnType<typeof readSnapshot>>;
+    try {
+      snapshot = await readSnapshot(locker, object.key);
+    } catch (err) {
+      if (err instanceof NotFoundError) continue;
+      throw err;
+    }
+    relatedIndex.add({
+      key: object.key,
+      sha256: snapshot.sha256,
+      snapshot: snapshot.snapshot,
+      integrity: integrityOf(object.key, snapshot.sha256),
+    });
+  }
+  for (const object of ordered) {
+    if (parseSnapshotKey(object.key)?.collector !== population.collector) continue;
     let snapshot: Awaited<ReturnType<typeof readSnapshot>>;
     try {
       snapshot = await readSnapshot(locker, object.key);
@@ -133,13 +161,9 @@ export async function samplePopulation(input: {
     }
     if (snapshot.snapshot.status === 'partial')
       notes.push(`${object.key} is partial: some ${population.name} may be missing from it (see its errors)`);
-    const sealed = chain.sealed.get(object.key);
-    const integrity = !sealed
-      ? 'the snapshot holding it is not sealed by any digest'
-      : sealed.sha256 !== snapshot.sha256
-        ? 'the snapshot holding it is not the one its digest sealed (SHA-256 differs)'
-        : null;
-    for (const item of population.items(snapshot.snapshot, config)) {
+    const why = integrityOf(object.key, snapshot.sha256);
+    const integrity = why ? `the snapshot holding it is ${why}` : null;
+    for (const item of population.items(snapshot.snapshot, config, relatedIndex)) {
       if (item.at < start || item.at >= end || items.has(item.id)) continue;
       items.set(item.id, {
         ...item,
@@ -178,6 +202,37 @@ export async function samplePopulation(input: {
     samples,
     notes,
   };
+}
+
+/** The related collectors' snapshots, found by the window that holds an instant. */
+class RelatedIndex implements RelatedSnapshots {
+  private readonly bySeries = new Map<string, RelatedSnapshot[]>();
+
+  add(entry: RelatedSnapshot): void {
+    if (entry.snapshot.status === 'error') return;
+    const id = `${entry.snapshot.collector}/${entry.snapshot.scope}`;
+    this.bySeries.set(id, [...(this.bySeries.get(id) ?? []), entry]);
+  }
+
+  covering(collector: string, scope: string, at: string): RelatedSnapshot | undefined {
+    const t = Date.parse(at);
+    const holding = (this.bySeries.get(`${collector}/${scope}`) ?? []).filter((e) => {
+      const window = (e.snapshot.data as { window?: { from?: unknown; to?: unknown } } | null)?.window;
+      if (typeof window?.from !== 'string' || typeof window.to !== 'string') return false;
+      return Date.parse(window.from) <= t && t < Date.parse(window.to);
+    });
+    // Sealed and intact first, then the latest collected.
+    holding.sort((a, b) =>
+      (a.integrity === null) !== (b.integrity === null)
+        ? a.integrity === null
+          ? -1
+          : 1
+        : a.snapshot.collectedAt > b.snapshot.collectedAt
+          ? -1
+          : 1,
+    );
+    return holding[0];
+  }
 }
 
 /** The workpaper (Markdown), its CSV and JSON, in `dir`. */

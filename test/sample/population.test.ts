@@ -4,10 +4,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../shared/clock.js';
+import {
+  type ChangeRecordsData,
+  createChangeRecordsCollector,
+} from '../../shared/collectors/change-records/collector.js';
+import { emergencyChangeGateCheck } from '../../shared/collectors/change-records/emergency-change-gate.js';
 import { createGitHubChangesCollector } from '../../shared/collectors/github-changes/collector.js';
 import { changesPopulation } from '../../shared/collectors/github-changes/population.js';
 import { runCollectors } from '../../shared/collectors/runner.js';
 import { seal } from '../../shared/evidence/digest.js';
+import { readSnapshot } from '../../shared/evidence/read.js';
+import type { Snapshot } from '../../shared/evidence/snapshot.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { occurrenceSampleSize, rankItem, samplePopulation } from '../../shared/sample/population.js';
 import { acmeChangesOrg, COLLECTED_AT, changesConfig, DAY, NEXT_DAY } from '../fixtures/github/changes.js';
@@ -124,15 +131,17 @@ describe('sample --population changes', () => {
     const md = await readFile(path.join(out, 'workpaper.md'), 'utf8');
     expect(md).toContain('[acme/api\\#5](https://github.com/acme/api/pull/5)');
     expect(md).toContain(
-      '| appsec-oncall | engineering-manager | platform-release-engineer | 2026-05-22T10\\:30\\:00Z | CHG-2026-0522 | yes | **pass** |',
+      '| appsec-oncall | engineering-manager | platform-release-engineer | 2026-05-22T10\\:30\\:00Z | CHG-2026-0522 | yes | change-peer-reviewed pass; emergency-change-gate pass | **pass** |',
     );
-    expect(md).toMatch(/acme\/api\\#6\].*\*\*fail\*\* \| emergency change without a linked change record/);
+    expect(md).toMatch(
+      /acme\/api\\#6\].*\*\*fail\*\* \| change-peer-reviewed\\: pass .*emergency-change-gate\\: fail .*emergency change without a linked change record or ticket/,
+    );
     expect(md).toContain(
       'npx evidence sample --population changes --from 2026-05-22 --to 2026-05-22 --seed audit-1 --size 6',
     );
     const csv = await readFile(path.join(out, 'samples.csv'), 'utf8');
     expect(csv.split('\r\n')[0]).toBe(
-      'id,url,author,approvers,merged by,merged at,linked record,emergency,verdict,detail,snapshot,sha256,digest',
+      'id,url,author,approvers,merged by,merged at,linked record,emergency,checks,verdict,detail,snapshot,sha256,digest',
     );
   });
 
@@ -271,5 +280,113 @@ describe('sample --population changes', () => {
     const run = await runCli(['sample', '--population', 'deploys', '--store', store, '--config', configFile]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/no such population; known: changes/);
+  });
+});
+
+describe('one verdict per change: the gate and the population sample agree', () => {
+  let server: GitHubServer;
+  afterEach(async () => {
+    await server.stop();
+  });
+
+  it('the emergency PR linking CHG-2026-0522 by its body passes in both; the one without a record fails in both', async () => {
+    server = await startGitHubServer(acmeChangesOrg());
+    const dir = await mkdtemp(path.join(tmpdir(), 'population-gate-'));
+    const locker = new DirectoryLocker(path.join(dir, 'locker'));
+    // The ticket pattern does not match record ids: the record is linked by the records' own ids.
+    const config = changesConfig({
+      ticketPattern: 'OPS-\\d+',
+      records: { repository: 'records', path: 'changes' },
+    });
+    const deps = {
+      pacing: { retryAfterBaseMs: 0, graphqlMinTimeMs: 0 },
+      auth: () => ({ kind: 'token' as const, token: DEFAULT_GITHUB_TOKEN }),
+      apiUrl: server.url,
+    };
+    const run = await runCollectors({
+      config,
+      locker,
+      collectors: [createGitHubChangesCollector(deps), createChangeRecordsCollector(deps)],
+      clock: fixedClock(COLLECTED_AT),
+    });
+    expect(run.results.map((r) => [r.collector, r.status]).sort()).toEqual([
+      ['change-records', 'ok'],
+      ['github-changes', 'ok'],
+    ]);
+    await seal(locker, { day: NEXT_DAY, clock: fixedClock(`${NEXT_DAY}T03:00:00.000Z`), retentionDays: 730 });
+
+    // The gate, on the change-records snapshot.
+    const recordsKey = run.results.find((r) => r.collector === 'change-records')!.key;
+    const { snapshot } = await readSnapshot(locker, recordsKey);
+    const gate = emergencyChangeGateCheck.run(snapshot as Snapshot<ChangeRecordsData>, config);
+    expect(gate.failing).toContain('acme/api#6');
+    expect(gate.failing).not.toContain('acme/api#5');
+    expect(gate.failing).not.toContain('CHG-2026-0522');
+    expect(gate.detail).toContain('acme/api#6: labelled "emergency" but links no change record');
+
+    // The population sample, every change drawn.
+    const report = await samplePopulation({
+      locker,
+      config,
+      population: changesPopulation,
+      from: DAY,
+      to: DAY,
+      seed: 'audit-1',
+      size: 6,
+    });
+    const byId = Object.fromEntries(report.samples.map((s) => [s.id, s]));
+    expect(byId['acme/api#5']).toMatchObject({
+      verdict: 'pass',
+      fields: {
+        'linked record': 'CHG-2026-0522',
+        emergency: 'yes',
+        checks: 'change-peer-reviewed pass; emergency-change-gate pass',
+      },
+    });
+    expect(byId['acme/api#5']!.detail).toContain(`record CHG-2026-0522 complete (${recordsKey})`);
+    expect(byId['acme/api#6']).toMatchObject({
+      verdict: 'fail',
+      fields: { 'linked record': '(none)', checks: 'change-peer-reviewed pass; emergency-change-gate fail' },
+    });
+    expect(byId['acme/api#6']!.detail).toContain(
+      'emergency-change-gate: fail (acme/api#6: labelled "emergency" but links no change record)',
+    );
+    // A change the gate does not apply to is judged by review alone, named as such.
+    expect(byId['acme/api#1']).toMatchObject({
+      verdict: 'pass',
+      fields: { 'linked record': 'OPS-101', checks: 'change-peer-reviewed pass' },
+    });
+  });
+
+  it('an emergency change whose change-records snapshot is missing is not judged, and fails', async () => {
+    server = await startGitHubServer(acmeChangesOrg());
+    const dir = await mkdtemp(path.join(tmpdir(), 'population-gate-'));
+    const locker = new DirectoryLocker(path.join(dir, 'locker'));
+    const config = changesConfig({ records: { repository: 'records', path: 'changes' } });
+    const deps = {
+      pacing: { retryAfterBaseMs: 0, graphqlMinTimeMs: 0 },
+      auth: () => ({ kind: 'token' as const, token: DEFAULT_GITHUB_TOKEN }),
+      apiUrl: server.url,
+    };
+    // Only github-changes ran: the gate's evidence is absent.
+    await runCollectors({
+      config,
+      locker,
+      collectors: [createGitHubChangesCollector(deps)],
+      clock: fixedClock(COLLECTED_AT),
+    });
+    await seal(locker, { day: NEXT_DAY, clock: fixedClock(`${NEXT_DAY}T03:00:00.000Z`), retentionDays: 730 });
+    const report = await samplePopulation({
+      locker,
+      config,
+      population: changesPopulation,
+      from: DAY,
+      to: DAY,
+      seed: 'audit-1',
+      size: 6,
+    });
+    const five = report.samples.find((s) => s.id === 'acme/api#5')!;
+    expect(five.verdict).toBe('fail');
+    expect(five.detail).toMatch(/emergency-change-gate: fail \(not judged: no change-records snapshot/);
   });
 });

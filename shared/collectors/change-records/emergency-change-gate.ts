@@ -20,7 +20,7 @@
  * Finding ids: the record's change_id, `owner/repo#n` for a pull request, the file path.
  */
 import { defineCheck, fail, notApplicable, pass } from '../../checks/types.js';
-import type { ChangeRecord, ChangeRecordsData } from './collector.js';
+import type { ChangeRecord, ChangeRecordsData, EmergencyPullRequest } from './collector.js';
 import { changeRecords } from './declaration.js';
 
 const HOUR = 3_600_000;
@@ -138,6 +138,79 @@ export function gateProblems(
   return { problems, notes };
 }
 
+/** The policy a gate judges by: the configuration's, else what the snapshot recorded. */
+export function gatePolicy(
+  d: ChangeRecordsData,
+  settings?: { emergencySlaHours?: number; reviewWindowHours?: number },
+): { slaHours: number; reviewWindowHours: number } {
+  return {
+    slaHours: settings?.emergencySlaHours ?? d.emergencySlaHours,
+    reviewWindowHours: settings?.reviewWindowHours ?? d.reviewWindowHours,
+  };
+}
+
+/**
+ * The merge time of the first emergency pull request of the snapshot that links each record:
+ * a record's deployment time when it has no `deployed_at`.
+ */
+function mergedAtOfRecords(d: ChangeRecordsData): Map<string, string> {
+  const mergedAtOf = new Map<string, string>();
+  for (const pr of d.emergencyPullRequests)
+    for (const id of pr.linkedRecords) if (!mergedAtOf.has(id)) mergedAtOf.set(id, pr.mergedAt);
+  return mergedAtOf;
+}
+
+export interface EmergencyPullRequestVerdict {
+  ok: boolean;
+  /** The records the pull request links (ids that exist in the snapshot). */
+  linkedRecords: string[];
+  /** What fails, each naming the record or the pull request. */
+  problems: string[];
+  /** What passed, with any note (e.g. an inferred deployment time). */
+  passed: string[];
+}
+
+/**
+ * The gate's verdict on one emergency pull request of the snapshot: it must link a record,
+ * and every record it links must pass. The check and `sample --population changes` both
+ * judge a pull request with this function, so they cannot disagree.
+ */
+export function judgeEmergencyPullRequest(
+  d: ChangeRecordsData,
+  pr: EmergencyPullRequest,
+  policy: { slaHours: number; reviewWindowHours: number },
+  mergedAtOf: ReadonlyMap<string, string> = mergedAtOfRecords(d),
+): EmergencyPullRequestVerdict {
+  if (pr.linkedRecords.length === 0)
+    return {
+      ok: false,
+      linkedRecords: [],
+      problems: [`${pr.id}: labelled "${d.emergencyLabel}" but links no change record`],
+      passed: [],
+    };
+  const problems: string[] = [];
+  const passed: string[] = [];
+  for (const id of pr.linkedRecords) {
+    const verdict = judgeRecord(d, id, policy, mergedAtOf);
+    if (verdict.problem !== undefined) problems.push(verdict.problem);
+    else passed.push(verdict.passed);
+  }
+  return { ok: problems.length === 0, linkedRecords: [...pr.linkedRecords], problems, passed };
+}
+
+function judgeRecord(
+  d: ChangeRecordsData,
+  id: string,
+  policy: { slaHours: number; reviewWindowHours: number },
+  mergedAtOf: ReadonlyMap<string, string>,
+): { problem: string; passed?: undefined } | { problem?: undefined; passed: string } {
+  const file = d.records.find((f) => f.record.change_id === id);
+  if (!file) return { problem: `${id}: no such record in ${d.source.repository}/${d.source.path}` };
+  const { problems: gaps, notes } = gateProblems(file.record, policy, mergedAtOf.get(id));
+  if (gaps.length) return { problem: `${id} (${file.path}): ${gaps.join(', ')}` };
+  return { passed: notes.length ? `${id} (${notes.join('; ')})` : id };
+}
+
 export const emergencyChangeGateCheck = defineCheck(changeRecords, {
   id: 'emergency-change-gate',
   title: 'Emergency changes followed the expedited path',
@@ -149,34 +222,28 @@ export const emergencyChangeGateCheck = defineCheck(changeRecords, {
     'Complete each named record (the detail lists what is missing), link every emergency pull request to its record, fix or replace each malformed file; if retroactive approvals or reviews were late, record the exception and its follow-up.',
   run(snapshot, _config, settings) {
     const d: ChangeRecordsData = snapshot.data;
-    const policy = {
-      slaHours: settings?.emergencySlaHours ?? d.emergencySlaHours,
-      reviewWindowHours: settings?.reviewWindowHours ?? d.reviewWindowHours,
-    };
+    const policy = gatePolicy(d, settings);
     const failing: string[] = [];
     const problems: string[] = [];
     const passed: string[] = [];
-    const mergedAtOf = new Map<string, string>();
-    for (const pr of d.emergencyPullRequests)
-      for (const id of pr.linkedRecords) if (!mergedAtOf.has(id)) mergedAtOf.set(id, pr.mergedAt);
-    const byId = new Map(d.records.map((f) => [f.record.change_id, f]));
+    const mergedAtOf = mergedAtOfRecords(d);
     const judged = new Set<string>();
     const judge = (id: string) => {
       if (judged.has(id)) return;
       judged.add(id);
-      const file = byId.get(id)!;
-      const { problems: gaps, notes } = gateProblems(file.record, policy, mergedAtOf.get(id));
-      if (gaps.length) {
+      const verdict = judgeRecord(d, id, policy, mergedAtOf);
+      if (verdict.problem !== undefined) {
         failing.push(id);
-        problems.push(`${id} (${file.path}): ${gaps.join(', ')}`);
-      } else passed.push(notes.length ? `${id} (${notes.join('; ')})` : id);
+        problems.push(verdict.problem);
+      } else passed.push(verdict.passed);
     };
     for (const f of d.records)
       if (f.record.type.trim().toLowerCase() === 'emergency') judge(f.record.change_id);
     for (const pr of d.emergencyPullRequests) {
+      // The same verdict sample --population changes gives the pull request (judgeEmergencyPullRequest).
       if (pr.linkedRecords.length === 0) {
         failing.push(pr.id);
-        problems.push(`${pr.id}: labelled "${d.emergencyLabel}" but links no change record`);
+        problems.push(judgeEmergencyPullRequest(d, pr, policy, mergedAtOf).problems[0]!);
       } else for (const id of pr.linkedRecords) judge(id);
     }
     for (const m of d.malformed) {
