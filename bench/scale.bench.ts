@@ -233,7 +233,7 @@ async function awsOrganization(): Promise<void> {
       };
     });
     const totalMs = performance.now() - started;
-    const organizationRequests = (await readSnapshot(locker, plan.organization.key)).snapshot.stats.requests;
+    const organizationRequests = (await readSnapshot(locker, plan.organization!.key)).snapshot.stats.requests;
     clearInterval(sample);
     const slowest = shardFigures.reduce((a, b) => (b.ms > a.ms ? b : a));
     const requests = shardFigures.reduce((n, f) => n + f.requests, 0) + organizationRequests;

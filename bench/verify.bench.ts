@@ -32,6 +32,7 @@ import type { Collector, Scope } from '../shared/collectors/types.js';
 import { parseConfig } from '../shared/config.js';
 import { addDays, daysBetween } from '../shared/evidence/days.js';
 import { seal } from '../shared/evidence/digest.js';
+import { fileSigner } from '../shared/evidence/signing.js';
 import { SNAPSHOT_SCHEMA, type Snapshot } from '../shared/evidence/snapshot.js';
 import { writeSnapshot } from '../shared/evidence/write.js';
 import { DirectoryLocker } from '../shared/locker/directory.js';
@@ -173,6 +174,7 @@ async function seedMemoryLocker(root: string): Promise<{ locker: string; key: st
   await rm(root, { recursive: true, force: true });
   await mkdir(root, { recursive: true });
   process.env.EVIDENCE_SIGNING_KEY_FILE = key;
+  await fileSigner(key, { create: true }); // a configured key file is never created by seal itself
   const target = new DirectoryLocker(locker);
   await target.check();
   const collectors = memoryBenchCollectors(MEMORY_SERIES);
@@ -288,6 +290,7 @@ async function requests(): Promise<void> {
   // Sign with a throw-away key, never the user's own (verify trusts the same file).
   const keyDir = await mkdtemp(path.join(tmpdir(), 'evidence-verify-bench-key-'));
   process.env.EVIDENCE_SIGNING_KEY_FILE = path.join(keyDir, 'signing-key.pem');
+  await fileSigner(process.env.EVIDENCE_SIGNING_KEY_FILE, { create: true });
   const emulator = await startEmulator();
   try {
     await useEmulatorAccount(emulator.url);

@@ -1,8 +1,9 @@
 /**
  * The fan-out's first step (the state machine's `Plan` state, infra/constructs/fan-out.ts),
- * on schedule: find the AWS accounts of the day (STS, then the AWS Organizations walk), write
- * the `organization` snapshot, and cut the accounts to collect into shards: the items of the
- * Distributed Map, each run by functions/shard.ts.
+ * on schedule: find the AWS accounts of the day (STS; with `aws.organization` the AWS
+ * Organizations walk and the `organization` snapshot; without it the listed `aws.accounts`),
+ * and cut the accounts to collect into shards: the items of the Distributed Map, each run by
+ * functions/shard.ts.
  *
  * Input: the Scheduler's input (scheduledTime, ...), passed on by the state machine.
  * Output: the run id and the credentials' own account every shard shares, and the shards,
@@ -37,7 +38,8 @@ export interface PlanOutput {
   scheduledFor: string;
   /** The account of the credentials in use: collected without a role. */
   defaultAccountId: string;
-  organization: { key: string; status: string; accounts: number; inScope: number };
+  /** The organization snapshot; null without `aws.organization` (listed accounts only). */
+  organization: { key: string; status: string; accounts: number; inScope: number } | null;
   /** Accounts to collect, across all shards. */
   accounts: number;
   shards: AwsShard[];
@@ -72,26 +74,36 @@ export function createHandler(
         ...(deadline && { deadline }),
       });
       countSnapshots(metrics, plan.organization);
-      const snapshot = plan.organization.results.find((r) => r.collector === 'organization');
-      const inventory = plan.environment.organization;
       const defaultAccountId = plan.environment.defaultAccountId;
-      if (snapshot?.status !== 'ok' || !inventory || !defaultAccountId) {
-        const why =
-          snapshot?.error ??
-          (plan.organization.skipped.map((s) => s.reason).join('; ') ||
-            'no organization snapshot was written');
-        throw new FanOutError(`the organization could not be discovered, so no account is collected: ${why}`);
-      }
-      const output: PlanOutput = {
-        runId,
-        scheduledFor: run.scheduledFor.toISOString(),
-        defaultAccountId,
-        organization: {
+      let organization: PlanOutput['organization'] = null;
+      if (config.aws?.organization) {
+        const snapshot = plan.organization.results.find((r) => r.collector === 'organization');
+        const inventory = plan.environment.organization;
+        if (snapshot?.status !== 'ok' || !inventory || !defaultAccountId) {
+          const why =
+            snapshot?.error ??
+            (plan.organization.skipped.map((s) => s.reason).join('; ') ||
+              'no organization snapshot was written');
+          throw new FanOutError(
+            `the organization could not be discovered, so no account is collected: ${why}`,
+          );
+        }
+        organization = {
           key: snapshot.key,
           status: snapshot.status,
           accounts: inventory.accounts.length,
           inScope: inventory.accounts.filter((a) => a.inScope).length,
-        },
+        };
+      }
+      if (!defaultAccountId)
+        throw new FanOutError(
+          'the AWS account of the credentials in use is unknown: no account is collected',
+        );
+      const output: PlanOutput = {
+        runId,
+        scheduledFor: run.scheduledFor.toISOString(),
+        defaultAccountId,
+        organization,
         accounts: plan.shards.reduce((n, s) => n + s.accounts.length, 0),
         shards: plan.shards,
       };

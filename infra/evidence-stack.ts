@@ -1,6 +1,6 @@
 /**
  * The evidence stack: the Object-Lock locker bucket, one collector function per configured
- * collector (with `aws.organization` the AWS collectors instead run in the fan-out state
+ * collector (with `aws.organization` or over 100 listed accounts the AWS collectors instead run in the fan-out state
  * machine, infra/constructs/fan-out.ts), the seal and verify functions, their EventBridge
  * Scheduler schedules with a dead-letter queue, the Okta/GitHub secrets, the digest-signing
  * key, and the alerts (SNS topic, five or six alarms, an optional dashboard).
@@ -22,7 +22,7 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { Config } from '../shared/config.js';
+import { type Config, fansOut } from '../shared/config.js';
 import type { PlannedCollector } from './config.js';
 import { Alerts } from './constructs/alerts.js';
 import { ConfigLayer } from './constructs/config-layer.js';
@@ -92,7 +92,7 @@ export class EvidenceStack extends Stack {
   readonly alerts: Alerts;
   readonly deadLetterQueue: sqs.Queue;
   readonly collectorFunctions = new Map<string, EvidenceFunction>();
-  /** With `aws.organization`: the state machine that collects AWS (plan, then shards). */
+  /** With `aws.organization` or more than 100 listed accounts: the state machine that collects AWS (plan, then shards). */
   readonly fanOut: AwsFanOut | undefined;
   readonly sealFunction: EvidenceFunction;
   readonly verifyFunction: EvidenceFunction | undefined;
@@ -228,8 +228,9 @@ export class EvidenceStack extends Stack {
     };
 
     // ---- Collectors ---------------------------------------------------------------------
-    // With an organization, AWS is collected by the fan-out (below), not one function per collector.
-    const fannedOut = config.aws?.organization !== undefined;
+    // With an organization or many listed accounts, AWS is collected by the fan-out (below),
+    // not one function per collector.
+    const fannedOut = fansOut(config);
     for (const c of props.collectors) {
       if (fannedOut && c.source === 'aws') continue;
       const name = `Collect${pascal(c.id)}`;
@@ -282,7 +283,7 @@ export class EvidenceStack extends Stack {
         deadLetterQueue: this.deadLetterQueue,
       });
       new scheduler.Schedule(this, 'CollectAwsSchedule', {
-        description: 'Evidence Locker: collect AWS (the organization, plan then shards) daily',
+        description: 'Evidence Locker: collect AWS (plan, then shards of accounts) daily',
         schedule: scheduler.ScheduleExpression.expression(config.schedule.collect),
         target: new targets.StepFunctionsStartExecution(this.fanOut.stateMachine, target),
       });

@@ -6,7 +6,7 @@
  */
 import { type App, type Environment, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { Config } from '../shared/config.js';
+import { type Config, fansOut } from '../shared/config.js';
 import { allReadActions, type PlanOptions, planCollectors } from './config.js';
 import { SHARD_ROLE_ID } from './constructs/fan-out.js';
 import { EvidenceStack } from './evidence-stack.js';
@@ -38,8 +38,8 @@ export function buildApp(app: App, config: Config, options: BuildOptions = {}) {
           description: 'Evidence Locker: read-only role for the evidence account collectors',
           roleName: config.aws.roleName,
           readActions,
-          // With an organization only the fan-out's shard role reaches into member accounts.
-          collectorIds: config.aws.organization
+          // With the fan-out only its shard role reaches into member accounts.
+          collectorIds: fansOut(config)
             ? [SHARD_ROLE_ID]
             : collectors.filter((c) => c.source === 'aws').map((c) => c.id),
         }

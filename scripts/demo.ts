@@ -37,6 +37,7 @@ import { main } from '../shared/cli/main.js';
 import type { Streams } from '../shared/cli/output.js';
 import { type Clock, fixedClock, systemClock } from '../shared/clock.js';
 import { addDays, dayOf } from '../shared/evidence/days.js';
+import { fileSigner } from '../shared/evidence/signing.js';
 import { createStreamLogger } from '../shared/log.js';
 import { DEFAULT_GITHUB_TOKEN, makeGitHubOrg, startGitHubServer } from '../test/servers/github-server.js';
 import { DEFAULT_OKTA_TOKEN, makeOktaOrg, startOktaServer } from '../test/servers/okta-server.js';
@@ -299,9 +300,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         'RDS acme-orders (encrypted) and acme-legacy-reports (NOT encrypted); bucket acme-marketing-site without a public access block',
     );
 
+    // The demo's digest-signing key stays with the demo (outside its locker), not in ~/.config.
+    // A configured key file is never created by the CLI (only the default one is): make it here.
+    const signingKeyFile = path.join(dir, 'signing-key.pem');
+    await fileSigner(signingKeyFile, { create: true });
     const config: Record<string, unknown> = {
-      // The demo's digest-signing key stays with the demo (outside its locker), not in ~/.config.
-      locker: { retentionDays: 730, signingKeyFile: path.join(dir, 'signing-key.pem') },
+      locker: { retentionDays: 730, signingKeyFile },
       aws: { regions: [...REGIONS], accounts: [] },
       auditPeriod: { start: days[0]! },
     };

@@ -115,8 +115,9 @@ export const ConfigSchema = z
         /** At most this many account × region scopes are collected at once. */
         concurrency: z.number().int().min(1).max(64).default(8),
         /**
-         * Deployment with `organization`: the Step Functions fan-out (docs/scale.md). Accounts
-         * per shard (one shard Lambda, 15 minutes), and shards in flight at once.
+         * Deployment with `organization` or more than 100 listed accounts: the Step Functions
+         * fan-out (docs/scale.md). Accounts per shard (one shard Lambda, 15 minutes), and shards
+         * in flight at once.
          */
         fanOut: z
           .object({
@@ -271,10 +272,15 @@ export function parseConfig(
   const result = configSchemaFor(collectors).safeParse(data, { reportInput: true });
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
-    const key = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
+    const key = issue.path.length ? issue.path.map((k) => keyName(String(k))).join('.') : '(top level)';
+    // An unknown key is named, never its value (it is often a token pasted under a made-up
+    // name: `github.pat`, `okta.apiToken`), nor the object that holds it.
+    if (issue.code === 'unrecognized_keys') {
+      const names = issue.keys.map((k) => `"${keyName(k)}"`).join(', ');
+      return `  ${key}: unknown key${issue.keys.length === 1 ? '' : 's'} ${names} (misspelt, or not a setting; credentials never go in the configuration)`;
+    }
     const got = 'input' in issue ? ` got ${describe(issue.input)},` : '';
-    const extra = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
-    return `  ${key}:${got} ${issue.message}${extra}`;
+    return `  ${key}:${got} ${issue.message}`;
   });
   throw new ConfigError(`invalid configuration in ${source}:\n${lines.join('\n')}`);
 }
@@ -290,12 +296,40 @@ function looksLikeCredential(value: string): boolean {
   return v.length >= 32 && !/\s/.test(v) && /[a-z]/.test(v) && /[A-Z]/.test(v) && /\d/.test(v);
 }
 
+const CREDENTIAL_SHOWN_AS = '(a credential, not shown)';
+
+/** A key as it may be shown: one that looks like a credential itself is not. */
+function keyName(key: string): string {
+  return looksLikeCredential(key) ? CREDENTIAL_SHOWN_AS : key;
+}
+
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (typeof value === 'string' && looksLikeCredential(value))
     return 'a value that looks like a credential (not shown: keep credentials out of the configuration)';
-  const text = JSON.stringify(value);
+  const text = JSON.stringify(masked(value));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** An object or array as it may be shown: every credential-looking string (or key) in it, at any depth, replaced. */
+function masked(value: unknown): unknown {
+  if (typeof value === 'string') return looksLikeCredential(value) ? CREDENTIAL_SHOWN_AS : value;
+  if (Array.isArray(value)) return value.map(masked);
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [keyName(k), masked(v)]));
+  return value;
+}
+
+/**
+ * JSON.parse's message quotes the text around the error (`…"pat": "ghp_1… is not valid JSON`),
+ * which may be part of a token: keep what went wrong and where, never that excerpt.
+ */
+function jsonErrorMessage(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(
+    /, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s,
+    ' (the text around it is not shown)',
+  );
 }
 
 /** JSON keeps the last of two equal keys silently: refuse the file instead, naming them. */
@@ -320,7 +354,7 @@ export function loadConfig(explicit?: string, collectors: readonly AnyCollector[
     try {
       data = JSON.parse(inline);
     } catch (err) {
-      throw new ConfigError(`EVIDENCE_CONFIG_JSON is not valid JSON: ${(err as Error).message}`, {
+      throw new ConfigError(`EVIDENCE_CONFIG_JSON is not valid JSON: ${jsonErrorMessage(err)}`, {
         cause: err,
       });
     }
@@ -341,8 +375,25 @@ export function loadConfig(explicit?: string, collectors: readonly AnyCollector[
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(`${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
+    throw new ConfigError(`${file} is not valid JSON: ${jsonErrorMessage(err)}`, { cause: err });
   }
   refuseDuplicateKeys(text, file);
   return parseConfig(data, file, collectors);
+}
+
+/**
+ * Listed accounts (`aws.accounts`) that one invocation per collector still collects: 100
+ * accounts × 17 regions are about 9,100 requests a day for the four collectors, about 2 minutes
+ * of round trips at 8 scopes at once and 80 ms a request, a seventh of Lambda's 15 minutes
+ * (docs/scale.md). More are sharded like an organization's.
+ */
+export const UNSHARDED_ACCOUNTS = 100;
+
+/**
+ * True when AWS is collected by the fan-out (plan, then shards): with `aws.organization`, or
+ * when `aws.accounts` lists more accounts than one invocation collects. One code path for both.
+ */
+export function fansOut(config: Pick<Config, 'aws'>): boolean {
+  const aws = config.aws;
+  return aws !== undefined && (aws.organization !== undefined || aws.accounts.length > UNSHARDED_ACCOUNTS);
 }

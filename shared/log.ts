@@ -5,6 +5,7 @@
  */
 import { optionalEnv } from './env.js';
 import { redact, redactDeep } from './secrets.js';
+import { terminalText } from './text/escape.js';
 
 export type LogExtra = Record<string, unknown>;
 
@@ -30,7 +31,8 @@ export function createStreamLogger(
   const emit = (lvl: Exclude<LogLevel, 'silent'>, message: string, extra?: LogExtra) => {
     if (LEVELS[lvl] < threshold) return;
     const record = { level: lvl, time: new Date().toISOString(), message, ...options.fields, ...extra };
-    write(`${redact(JSON.stringify(record, errorReplacer))}\n`);
+    // terminalText: still the same JSON, with no control character a terminal would act on.
+    write(`${terminalText(redact(JSON.stringify(record, errorReplacer)))}\n`);
   };
   return {
     debug: (m, e) => emit('debug', m, e),

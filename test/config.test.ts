@@ -104,4 +104,52 @@ describe('configuration refused before anything runs (issue 12)', () => {
     expect(message).toMatch(/github\.org: got a value that looks like a credential/);
     expect(message).not.toContain(token);
   });
+
+  it('never echoes a credential under a key the schema does not know, at any depth: names the key only', async () => {
+    const github = 'ghp_abcdefghijklmnopqrstuvwxyz0123456789';
+    const okta = '00aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789abcdEF';
+    const aws = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+    const bad = {
+      ...valid,
+      github: { ...valid.github, pat: github },
+      okta: { ...valid.okta, apiToken: okta },
+      aws: { regions: ['us-east-1'], accounts: [{ id: '123456789012', secret: aws }] },
+      extra: { nested: [{ token: github }] },
+      locker: { retentionDays: { value: okta } },
+    };
+    const messages: string[] = [];
+    try {
+      parseConfig(bad, 'cfg.json');
+    } catch (err) {
+      messages.push((err as Error).message);
+    }
+    // The same through the file and through EVIDENCE_CONFIG_JSON, and a file that is not JSON.
+    const dir = await mkdtemp(path.join(tmpdir(), 'cfg-'));
+    const file = path.join(dir, 'evidence.config.json');
+    await writeFile(file, JSON.stringify(bad, null, 2));
+    try {
+      loadConfig(file);
+    } catch (err) {
+      messages.push((err as Error).message);
+    }
+    await writeFile(file, `{ "github": { "pat": ${github} } }`);
+    try {
+      loadConfig(file);
+    } catch (err) {
+      messages.push((err as Error).message);
+    }
+    expect(messages).toHaveLength(3);
+    const [parsed, loaded, notJson] = messages as [string, string, string];
+    for (const message of messages) {
+      for (const secret of [github, okta, aws, github.slice(0, 8), okta.slice(0, 8)])
+        expect(message).not.toContain(secret);
+    }
+    expect(parsed).toMatch(/github: unknown key "pat"/);
+    expect(parsed).toMatch(/okta: unknown key "apiToken"/);
+    expect(parsed).toMatch(/aws\.accounts\.0: unknown key "secret"/);
+    expect(parsed).toMatch(/\(top level\): unknown key "extra"/);
+    expect(parsed).toMatch(/locker\.retentionDays: got \{"value":"\(a credential, not shown\)"\}/);
+    expect(loaded).toBe(parsed.replace('cfg.json', file));
+    expect(notJson).toMatch(/is not valid JSON/);
+  });
 });

@@ -1,7 +1,8 @@
 /**
- * The AWS collection of an organization, fanned out (docs/scale.md): a Step Functions state
- * machine whose `Plan` (functions/plan.ts) discovers the day's accounts, writes the
- * `organization` snapshot and cuts the accounts into shards, and whose `Shards` Distributed
+ * The AWS collection of an organization or of many listed accounts, fanned out
+ * (docs/scale.md): a Step Functions state machine whose `Plan` (functions/plan.ts) finds the
+ * day's accounts (with `aws.organization`: discovers them and writes the `organization`
+ * snapshot; else the listed `aws.accounts`) and cuts them into shards, and whose `Shards` Distributed
  * Map runs functions/shard.ts once per shard, at most `aws.fanOut.maxConcurrency` at once,
  * each with its own timeout and retries. Any shard that still fails fails the map run
  * (ToleratedFailurePercentage 0) and so the execution: `metricRunsFailed()` feeds the
@@ -48,7 +49,7 @@ const RUN_TIMEOUT = Duration.hours(23);
 
 export interface AwsFanOutProps {
   readonly config: Config;
-  /** The AWS collectors (the organization collector among them): their read actions. */
+  /** The AWS collectors (with `aws.organization` the organization collector among them): their read actions. */
   readonly collectors: readonly PlannedCollector[];
   readonly configLayer: ConfigLayer;
   readonly locker: EvidenceLocker;
@@ -77,7 +78,8 @@ export class AwsFanOut extends Construct {
     };
     const organization = props.collectors.find((c) => c.id === 'organization');
     const others = props.collectors.filter((c) => c.source === 'aws' && c.id !== 'organization');
-    if (!organization) throw new Error('the fan-out needs the organization collector (aws.organization)');
+    if (config.aws?.organization && !organization)
+      throw new Error('the fan-out of aws.organization needs the organization collector');
 
     // ---- Plan: discovery and the organization snapshot, in the evidence account only --------
     this.planFunction = new EvidenceFunction(this, 'Plan', {
@@ -85,11 +87,11 @@ export class AwsFanOut extends Construct {
       ...PLAN_SIZING,
       handlerFile: 'plan.ts',
       description:
-        'Evidence Locker: finds the AWS accounts of the day, writes the organization snapshot, cuts shards',
+        'Evidence Locker: finds the AWS accounts of the day (an organization: its snapshot), cuts shards',
     });
     props.configLayer.bind(this.planFunction);
     this.planFunction.bindLocker(props.locker, 'collect');
-    this.grantRead(this.planFunction, organization);
+    if (organization) this.grantRead(this.planFunction, organization);
 
     // ---- Shard: the AWS collectors over a few accounts, through their member roles -----------
     this.shardFunction = new EvidenceFunction(this, 'Shard', {
@@ -160,7 +162,7 @@ export class AwsFanOut extends Construct {
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: `${Stack.of(this).stackName}-collect-aws`,
-      comment: 'Evidence Locker: the daily AWS collection of the organization, plan then shards',
+      comment: 'Evidence Locker: the daily AWS collection, plan then shards of accounts',
       definitionBody: sfn.DefinitionBody.fromChainable(plan.next(this.map)),
       stateMachineType: sfn.StateMachineType.STANDARD,
       timeout: RUN_TIMEOUT,

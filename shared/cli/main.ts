@@ -21,7 +21,7 @@ import { verifyCommand } from './commands/verify.js';
 import { verifyExportCommand } from './commands/verify-export.js';
 import { CliContext, type CliEnvironment, globalOptions } from './context.js';
 import { EXIT, handleError } from './handle-error.js';
-import { processStreams } from './output.js';
+import { processStreams, terminalStreams } from './output.js';
 
 /** A command: its definition, and an action that returns the exit code. */
 export interface CommandSpec {
@@ -82,7 +82,7 @@ export function buildProgram(env: CliEnvironment, onExit: (code: number) => void
 
 /** Run the CLI with these arguments (without "node evidence"); resolves to the exit code. */
 export async function main(argv: readonly string[], env?: Partial<CliEnvironment>): Promise<number> {
-  const streams = env?.streams ?? processStreams;
+  const streams = terminalStreams(env?.streams ?? processStreams);
   const full: CliEnvironment = {
     streams,
     clock: env?.clock ?? systemClock,

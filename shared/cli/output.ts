@@ -1,12 +1,31 @@
 /**
  * The CLI's output layer: the only place that writes to stdout/stderr. With --json,
- * stdout carries exactly one JSON document; messages go to stderr.
+ * stdout carries exactly one JSON document; messages go to stderr. Everything written goes
+ * through `terminalStreams` (main.ts): no control character from a locker key or a vendor's
+ * text reaches the terminal raw.
  */
+import { terminalText } from '../text/escape.js';
+
 export interface Streams {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   /** True when stderr is a terminal: progress is shown only then. */
   interactive: boolean;
+  /** The progress line's own control sequence, written as it is (terminalStreams sets it). */
+  control?: (sequence: string) => void;
+}
+
+/**
+ * The streams every command writes to: stdout and stderr with each control character escaped
+ * (terminalText; LF and TAB kept), and `control` for the one sequence the CLI writes itself.
+ */
+export function terminalStreams(raw: Streams): Streams {
+  return {
+    stdout: (t) => raw.stdout(terminalText(t)),
+    stderr: (t) => raw.stderr(terminalText(t)),
+    interactive: raw.interactive,
+    control: raw.stderr,
+  };
 }
 
 export const processStreams: Streams = {
@@ -49,5 +68,6 @@ export function json(value: unknown): string {
 /** One-line progress on a terminal ("\r" rewrites it); nothing when not interactive. */
 export function progress(streams: Streams, text: string, final = false): void {
   if (!streams.interactive) return;
-  streams.stderr(`\r\x1b[2K${text}${final ? '\n' : ''}`);
+  streams.control?.('\r\x1b[2K');
+  streams.stderr(`${text}${final ? '\n' : ''}`);
 }

@@ -3,10 +3,12 @@
  * Functions Distributed Map (functions/plan.ts, functions/shard.ts, infra/constructs/fan-out.ts)
  * run the very same code:
  *
- * - plan: resolve the environment once (discover the organization), write the
- *   `organization` snapshot, and cut the accounts to collect into shards of `size` accounts:
- *   the organization's in-scope accounts and any `aws.accounts` entry outside it, the
- *   credentials' own account first (the same list and order an unsharded run collects);
+ * - plan: resolve the environment once (with `aws.organization`: discover the organization
+ *   and write the `organization` snapshot), and cut the accounts to collect into shards of
+ *   `size` accounts: the organization's in-scope accounts and any `aws.accounts` entry outside
+ *   it, or without an organization the credentials' own account and every `aws.accounts`
+ *   entry; the credentials' own account first (the same list and order an unsharded run
+ *   collects);
  * - shard: collect every AWS collector over the shard's accounts only, under the shard's own
  *   deadline. A scope not finished by then is an `error` snapshot that says so (the runner's
  *   deadline), never a silent absence; the other shards are not affected.
@@ -32,7 +34,7 @@ export interface AwsPlan {
   environment: ScopeEnvironment;
   /** Empty when the organization could not be discovered (its snapshot says why). */
   shards: AwsShard[];
-  /** The run that wrote the organization snapshot. */
+  /** The run that wrote the organization snapshot (no result without `aws.organization`). */
   organization: RunSummary;
 }
 
@@ -53,36 +55,38 @@ export function cutShards(accountIds: readonly string[], size = DEFAULT_SHARD_AC
   return shards;
 }
 
-/** Plan: discover once, write the organization snapshot, cut the shards. */
+/** Plan: resolve the environment once (discover, write the organization snapshot), cut the shards. */
 export async function planAwsRun(
   options: Omit<RunOptions, 'only'> & {
     scopeEnvironment: NonNullable<RunOptions['scopeEnvironment']>;
     shardAccounts?: number;
   },
 ): Promise<AwsPlan> {
-  if (!options.config.aws?.organization) {
-    throw new ConfigError(
-      'sharded AWS collection needs "aws": { "organization": {...} } in the configuration',
-    );
+  if (!options.config.aws) {
+    throw new ConfigError('sharded AWS collection needs an "aws" section in the configuration');
   }
   const { collectors } = options;
   const environment = await options.scopeEnvironment(
     collectors.filter((c) => c.source === 'aws'),
     options.config,
   );
-  const organization = await runCollectors({
-    ...options,
-    collectors,
-    only: ['organization'],
-    scopeEnvironment: async () => environment,
-  });
+  const discovered = options.config.aws.organization !== undefined;
+  const organization = discovered
+    ? await runCollectors({
+        ...options,
+        collectors,
+        only: ['organization'],
+        scopeEnvironment: async () => environment,
+      })
+    : { runId: options.runId ?? newRunId(), results: [], skipped: [] };
   // Without the organization no account list can be trusted: no shard (the snapshot says why).
-  const shards = environment.organization
-    ? cutShards(
-        awsAccounts(options.config, environment).map((a) => a.accountId),
-        options.shardAccounts,
-      )
-    : [];
+  const shards =
+    !discovered || environment.organization
+      ? cutShards(
+          awsAccounts(options.config, environment).map((a) => a.accountId),
+          options.shardAccounts,
+        )
+      : [];
   return { environment, shards, organization };
 }
 

@@ -11,7 +11,8 @@
  *
  * Signers: a KMS asymmetric key (ECC_NIST_P256, SIGN_VERIFY) in Lambda, or a private key
  * file kept outside the locker (EVIDENCE_SIGNING_KEY_FILE, `locker.signingKeyFile`, or
- * `<user config dir>/evidence-locker/signing-key.pem`, created 0600 on first use).
+ * `<user config dir>/evidence-locker/signing-key.pem`, the only one created, 0600, on first
+ * use). A key file its group or others can read or write is refused.
  *
  * Trust: a key found in the locker proves nothing (whoever can write the locker can write a
  * key there). `trustedKeys` only returns keys obtained from outside it: the KMS key, the key
@@ -27,7 +28,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
@@ -35,6 +36,7 @@ import { optionalEnv } from '../env.js';
 import { AlreadyExistsError, ConfigError, NotFoundError } from '../errors.js';
 import type { Locker } from '../locker/types.js';
 import { registerSecret } from '../secrets.js';
+import { shellArg } from '../text/escape.js';
 import { addDaysToInstant } from './days.js';
 
 const KEYS_PREFIX = 'keys/';
@@ -137,11 +139,17 @@ export function defaultKeyFile(): string {
 export async function fileSigner(file: string, options: { create?: boolean } = {}): Promise<Signer> {
   let pem: string;
   try {
-    pem = await readFile(file, 'utf8');
+    pem = await readPrivateFile(file);
   } catch (err) {
+    if (err instanceof SigningKeyError) throw err;
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !options.create) {
+      const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
       throw new SigningKeyError(
-        `cannot read the signing key file ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set ${SIGNING_KEY_FILE_ENV} or locker.signingKeyFile to a P-256 private key in PKCS#8 PEM`,
+        `cannot read the signing key file ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); ${
+          missing
+            ? `only the default key file (${defaultKeyFile()}) is ever created: correct ${SIGNING_KEY_FILE_ENV} or locker.signingKeyFile, or create a P-256 key there (openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ${shellArg(file)} && chmod 600 ${shellArg(file)})`
+            : `set ${SIGNING_KEY_FILE_ENV} or locker.signingKeyFile to a P-256 private key in PKCS#8 PEM`
+        }`,
         { cause: err },
       );
     }
@@ -179,7 +187,7 @@ async function createKeyFile(file: string): Promise<string> {
     handle = await open(file, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
   } catch (err) {
     // Another process created it first: use its key.
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return readFile(file, 'utf8');
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return readPrivateFile(file);
     throw new SigningKeyError(`cannot create the signing key file ${file}: ${(err as Error).message}`, {
       cause: err,
     });
@@ -203,11 +211,31 @@ export async function publicKeyOfFile(file: string): Promise<KeyObject | undefin
   }
 }
 
+/**
+ * A private key file's text, refused (SigningKeyError, exit 2) when its group or others may
+ * read or write it: a signing key others can read signs for them too. The mode is read from
+ * the open file (no race with a chmod in between). Windows has no such mode bits.
+ */
+async function readPrivateFile(file: string): Promise<string> {
+  const handle = await open(file, 'r');
+  try {
+    const { mode } = await handle.stat();
+    if (process.platform !== 'win32' && (mode & 0o077) !== 0)
+      throw new SigningKeyError(
+        `the signing key file ${file} can be read or written by its group or others (mode ${(mode & 0o777).toString(8).padStart(3, '0')}); refused: run chmod 600 ${shellArg(file)}`,
+      );
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
 async function readPrivate(file: string): Promise<KeyObject> {
   let pem: string;
   try {
-    pem = await readFile(file, 'utf8');
+    pem = await readPrivateFile(file);
   } catch (err) {
+    if (err instanceof SigningKeyError) throw err;
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(file, { cause: err });
     throw err;
   }
@@ -308,9 +336,16 @@ export function keyFilePath(settings: Pick<SigningSettings, 'keyFile'> = {}): st
   return path.resolve(optionalEnv(SIGNING_KEY_FILE_ENV) ?? settings.keyFile ?? defaultKeyFile());
 }
 
+/** Whether the key file in force is the default one (neither the variable nor the configuration names a path). */
+function isDefaultKeyFile(settings: Pick<SigningSettings, 'keyFile'>): boolean {
+  return optionalEnv(SIGNING_KEY_FILE_ENV) === undefined && settings.keyFile === undefined;
+}
+
 /**
  * The signer for sealing: the KMS key when one is named (EVIDENCE_SIGNING_KMS_KEY_ID, as the
- * stack sets it in Lambda), else the key file, created on first use.
+ * stack sets it in Lambda), else the key file. Only the default key file is created on first
+ * use: a path someone configured and mistyped is an error, never a new key that verify would
+ * then not trust.
  */
 export async function loadSigner(settings: SigningSettings = {}): Promise<Signer> {
   const kmsKeyId = settings.kmsKeyId ?? optionalEnv(SIGNING_KMS_KEY_ENV);
@@ -320,7 +355,7 @@ export async function loadSigner(settings: SigningSettings = {}): Promise<Signer
       ...(settings.kmsMessageType && { messageType: settings.kmsMessageType }),
     });
   }
-  return fileSigner(keyFilePath(settings), { create: true });
+  return fileSigner(keyFilePath(settings), { create: isDefaultKeyFile(settings) });
 }
 
 export interface TrustedKey {

@@ -14,6 +14,7 @@
  *   shellComment    the text of a `# ...` comment in a shell script
  *   csvCell         one RFC 4180 field with the spreadsheet-formula guard
  *   htmlText        HTML text and attribute values
+ *   terminalText    anything written to a terminal (the CLI's stdout and stderr, JSON included)
  */
 
 /**
@@ -138,4 +139,23 @@ export function htmlText(text: string): string {
   return text
     .replace(CONTROL_RE, (c) => (c === '\t' || c === '\n' ? c : ''))
     .replace(/[&<>"'`]/g, (c) => HTML_ENTITIES[c]!);
+}
+
+/**
+ * The control characters a terminal acts on (escape sequences, a carriage return that rewrites
+ * the line, C1 controls such as CSI, bidirectional overrides): CONTROL_RE less LF and TAB,
+ * which only lay text out.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const TERMINAL_RE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text for a terminal: each control character in TERMINAL_RE written visibly as its JSON escape
+ * (`\u001b` for ESC), so a locker key or vendor name holding an escape sequence shows as text
+ * and cannot move the cursor, clear the screen or rewrite what a person reads. The same escape
+ * inside a JSON string is the JSON for that character, so a JSON document stays valid and
+ * means the same (JSON.stringify leaves DEL, C1 and the bidi controls raw; this escapes them).
+ */
+export function terminalText(text: string): string {
+  return text.replace(TERMINAL_RE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

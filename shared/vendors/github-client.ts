@@ -9,7 +9,8 @@
  * are scaled by `pacing` so tests and benches need not sleep. Every HTTP attempt is aborted
  * when GitHub has not answered within `requestTimeoutMs` (30 s; retried like a 5xx); a
  * connection not made within Node's fetch's 10 s connect timeout, or refused, is retried the
- * same way and then reported naming the endpoint and the timeout (vendors/http.ts).
+ * same way and then reported naming the endpoint and the timeout (vendors/http.ts). A redirect
+ * is followed only within the origin asked; one to another origin is a GitHubApiError.
  *
  * Secrets: the token or App private key is registered for redaction up front; with App auth,
  * every installation access token (and every refreshed one) is registered the moment GitHub
@@ -25,7 +26,7 @@ import { optionalEnv } from '../env.js';
 import { SourceUnavailableError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
 import { registerSecret } from '../secrets.js';
-import { describeNoAnswer } from './http.js';
+import { describeNoAnswer, fetchWithinOrigin, RedirectRefusedError } from './http.js';
 
 export type GitHubAuth =
   | { kind: 'token'; token: string }
@@ -130,10 +131,12 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
     let response: Response;
     try {
-      response = await fetch(input, { ...init, signal });
+      response = await fetchWithinOrigin('GitHub', fetch, requestUrl(input), { ...init, signal });
     } catch (err) {
       // Octokit's own abort: not ours to describe.
       if (init?.signal?.aborted) throw err;
+      if (err instanceof RedirectRefusedError)
+        throw new Error(`${REDIRECT_MESSAGE} ${err.message}`, { cause: err });
       // @octokit/request turns these into a RequestError (status 500, retried) with this message.
       if (timeout.aborted) {
         stats.timeouts++;
@@ -252,6 +255,9 @@ function classify(err: unknown, auth: GitHubAuth, url: string, timeoutMs: number
       { cause: err },
     );
   }
+  if (e.message?.startsWith(REDIRECT_MESSAGE)) {
+    return new GitHubApiError(e.message.slice(REDIRECT_MESSAGE.length + 1), { cause: err });
+  }
   if (e.message?.startsWith(NO_ANSWER_MESSAGE)) {
     return new SourceUnavailableError(
       `cannot reach GitHub: ${e.message.slice(NO_ANSWER_MESSAGE.length + 1)}, after retries; check GITHUB_API_URL / GITHUB_GRAPHQL_URL (or github.com's status) and the network`,
@@ -306,6 +312,7 @@ function isObject(value: unknown): value is object {
 
 const TIMEOUT_MESSAGE = 'GitHub request timeout: no answer within';
 const NO_ANSWER_MESSAGE = 'GitHub request failed:';
+const REDIRECT_MESSAGE = 'GitHub request redirected:';
 
 function requestUrl(input: Parameters<typeof fetch>[0]): string {
   if (typeof input === 'string') return input;

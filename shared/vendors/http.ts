@@ -79,3 +79,65 @@ export function describeNoAnswer(
       return `no answer from ${endpoint}: ${code ? `${code} ` : ''}${message}`;
   }
 }
+
+/** Redirects followed within one origin before the request is given up. */
+const MAX_REDIRECTS = 5;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * A redirect the client would not follow: to another origin (a captive portal, a proxy's
+ * login page, a hijacked name, an open redirect) or one too many. Whatever answers there is
+ * not the vendor's API of this org: it is never read, let alone stored as evidence. The
+ * message names both endpoints (origin and path, no query), never a header or a body.
+ */
+export class RedirectRefusedError extends Error {
+  override name = 'RedirectRefusedError';
+  constructor(
+    readonly vendor: string,
+    readonly status: number,
+    readonly from: string,
+    readonly to: string | undefined,
+  ) {
+    super(
+      to === undefined
+        ? `${vendor} at ${from} redirected more than ${MAX_REDIRECTS} times (last HTTP ${status}); refused`
+        : `${vendor} at ${from} answered HTTP ${status}, a redirect to another origin (${to}); refused: an answer from elsewhere is no evidence of this org (a proxy or login page may stand in the way, or the URL is not the vendor's API)`,
+    );
+  }
+}
+
+/**
+ * fetch that follows redirects only within the origin of `url` (the vendor's API), as fetch
+ * would (303, and 301/302 after a POST, become a GET without body); a redirect to any other
+ * origin throws RedirectRefusedError before anything is read from there.
+ */
+export async function fetchWithinOrigin(
+  vendor: string,
+  fetchFn: typeof fetch,
+  url: string | URL,
+  init: RequestInit = {},
+): Promise<Response> {
+  const origin = new URL(url).origin;
+  let current = new URL(url);
+  let request: RequestInit = init;
+  for (let hop = 0; ; hop++) {
+    const response = await fetchFn(current, { ...request, redirect: 'manual' });
+    const location = response.headers.get('location');
+    if (!REDIRECT_STATUSES.has(response.status) || location === null) return response;
+    await response.body?.cancel().catch(() => {});
+    const next = new URL(location, current);
+    if (next.origin !== origin)
+      throw new RedirectRefusedError(vendor, response.status, endpointOf(current), endpointOf(next));
+    if (hop >= MAX_REDIRECTS)
+      throw new RedirectRefusedError(vendor, response.status, endpointOf(current), undefined);
+    const method = (request.method ?? 'GET').toUpperCase();
+    if (
+      response.status === 303 ||
+      ((response.status === 301 || response.status === 302) && method === 'POST')
+    ) {
+      const { body: _body, ...rest } = request;
+      request = { ...rest, method: 'GET' };
+    }
+    current = next;
+  }
+}

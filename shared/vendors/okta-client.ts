@@ -17,7 +17,7 @@ import { importJWK, type JWK, type KeyObject, SignJWT } from 'jose';
 import { SourceUnavailableError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
 import { registerSecret } from '../secrets.js';
-import { describeNoAnswer } from './http.js';
+import { describeNoAnswer, fetchWithinOrigin, RedirectRefusedError } from './http.js';
 
 /** Wall time for pacing: `now()` in epoch ms, `sleep(ms)`. Injected so tests never wait. */
 export interface Timer {
@@ -207,12 +207,14 @@ export class OktaClient {
       const timeout = AbortSignal.timeout(this.requestTimeoutMs);
       try {
         this.count();
-        response = await this.fetchFn(url, {
+        response = await fetchWithinOrigin('Okta', this.fetchFn, url, {
           headers: { accept: 'application/json', authorization },
           signal: timeout,
         });
       } catch (err) {
         this.release();
+        // Not an OktaApiError (a list cut short): nothing from this org's answer is evidence.
+        if (err instanceof RedirectRefusedError) throw err;
         if (serverRetries++ < (this.options.maxServerRetries ?? 3)) {
           this.logger.warn('okta request got no answer, retrying', {
             path: new URL(url).pathname,
@@ -375,13 +377,15 @@ export class OktaClient {
     const timeout = AbortSignal.timeout(this.requestTimeoutMs);
     try {
       this.count();
-      response = await this.fetchFn(tokenUrl, {
+      response = await fetchWithinOrigin('Okta', this.fetchFn, tokenUrl, {
         method: 'POST',
         headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
         body,
         signal: timeout,
       });
     } catch (err) {
+      if (err instanceof RedirectRefusedError)
+        throw new SourceUnavailableError(`${err.message}; check okta.orgUrl`, { cause: err });
       throw new SourceUnavailableError(
         `cannot reach Okta's token endpoint: ${describeNoAnswer(err, tokenUrl, { requestTimeoutMs: this.requestTimeoutMs, timedOut: timeout.aborted })}`,
         { cause: err },

@@ -20,9 +20,9 @@ import { randomBytes } from 'node:crypto';
 import { type Clock, systemClock } from '../clock.js';
 import { COLLECTORS } from '../collectors/registry.js';
 import { selectCollectors } from '../collectors/runner.js';
-import type { AnyCollector } from '../collectors/types.js';
+import { type AnyCollector, SOURCES } from '../collectors/types.js';
 import type { Config } from '../config.js';
-import { AlreadyExistsError } from '../errors.js';
+import { AlreadyExistsError, ConfigError } from '../errors.js';
 import { compactInstant, daysBetween } from '../evidence/days.js';
 import type { TrustedKeys } from '../evidence/signing.js';
 import { parseSnapshotKey, seriesId } from '../evidence/snapshot.js';
@@ -75,6 +75,11 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
   const width = options.concurrency ?? 16;
   const now = clock.now();
   const startRequests = locker.stats.requests;
+  // A configuration without a source expects nothing: a verification of nothing would say OK.
+  if (!SOURCES.some((source) => config[source] !== undefined))
+    throw new ConfigError(
+      `the configuration names no source (${SOURCES.join(', ')}): verify has nothing to expect, so it cannot say the evidence is complete; add the section of each source this locker collects`,
+    );
   await locker.check();
 
   // 1. Read: chain and signatures, the window's listing, acknowledgements, retirements, anchor.

@@ -8,6 +8,7 @@ import { seal } from '../../shared/evidence/digest.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { runCli } from '../helpers/cli.js';
 import { alterDigest } from '../helpers/digests.js';
+import { newKeyFile } from '../helpers/keys.js';
 import { writeFake } from '../sample/fakes.js';
 
 describe('evidence export / verify-export', () => {
@@ -16,7 +17,7 @@ describe('evidence export / verify-export', () => {
   const saved = process.env.EVIDENCE_SIGNING_KEY_FILE;
   beforeEach(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'export-cli-'));
-    process.env.EVIDENCE_SIGNING_KEY_FILE = path.join(dir, 'keys', 'signing-key.pem');
+    process.env.EVIDENCE_SIGNING_KEY_FILE = await newKeyFile(path.join(dir, 'keys', 'signing-key.pem'));
     const config = path.join(dir, 'evidence.config.json');
     await writeFile(
       config,
@@ -81,6 +82,8 @@ describe('evidence export / verify-export', () => {
       expect.objectContaining({ problem: 'key-not-pinned' }),
     ]);
 
+    // Back with the key: a second export into the same directory is refused.
+    process.env.EVIDENCE_SIGNING_KEY_FILE = path.join(dir, 'keys', 'signing-key.pem');
     const again = await runCli([
       'export',
       '--from',

@@ -14,6 +14,7 @@ import { seal } from '../../shared/evidence/digest.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { runCli } from '../helpers/cli.js';
 import { alterDigest } from '../helpers/digests.js';
+import { newKeyFile } from '../helpers/keys.js';
 import { writeFake } from '../sample/fakes.js';
 
 vi.mock('../../shared/checks/registry.js', async () => {
@@ -382,7 +383,7 @@ describe('evidence sample', () => {
     const saved = process.env.EVIDENCE_SIGNING_KEY_FILE;
     try {
       // The first run is signed by another key (whose public half lands in the locker's keys/).
-      process.env.EVIDENCE_SIGNING_KEY_FILE = path.join(dir, 'other-signing-key.pem');
+      process.env.EVIDENCE_SIGNING_KEY_FILE = await newKeyFile(path.join(dir, 'other-signing-key.pem'));
       const first = await runCli(argv('u1'), { clock: '2026-03-01T00:00:00.000Z' });
       expect(first.stderr).toContain('(signed)');
     } finally {

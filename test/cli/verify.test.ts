@@ -197,24 +197,53 @@ describe('evidence verify / acknowledge', () => {
     const keys = await fill(locker, '2026-04-01', '2026-04-02', { series: [['stray', 'x']] });
     const gone = keys.get('stray/x@2026-04-02')!;
     await rm(path.join(store, ...gone.split('/')));
-    // No source configured: no series is expected by the configuration, but the one the locker
-    // holds is judged all the same (until retired), and integrity is checked.
+    // The one source configured starts after the window: no series is expected by the
+    // configuration, but the one the locker holds is judged all the same (until retired), and
+    // integrity is checked.
     const bare = path.join(dir, 'bare.config.json');
     await writeFile(
       bare,
-      JSON.stringify({ locker: { retentionDays: 730 }, auditPeriod: { start: '2026-04-01' } }),
+      JSON.stringify({
+        locker: { retentionDays: 730 },
+        github: { org: 'acme', since: '2026-04-03' },
+        auditPeriod: { start: '2026-04-01' },
+      }),
     );
     const argv = ['verify', '--store', store, '--config', bare, '--from', '2026-04-01', '--to', '2026-04-02'];
     const run = await runCli([...argv, '--json'], { clock: NOW });
     expect(run.code).toBe(1);
     const doc = JSON.parse(run.stdout);
     expect(doc.series).toEqual([
+      expect.objectContaining({ collector: 'github', origin: 'config', expectedDays: 0, missing: [] }),
       expect.objectContaining({ collector: 'stray', scope: 'x', origin: 'locker', missing: ['2026-04-02'] }),
     ]);
     expect(doc.unexpected).toEqual(['stray/x']);
     expect(doc.integrity).toEqual([expect.objectContaining({ key: gone, problem: 'deleted' })]);
     const table = await runCli(argv, { clock: NOW });
     expect(table.stdout).toMatch(new RegExp(`deleted\\s+${gone.replace(/\./g, '\\.')}`));
+  });
+
+  it('a configuration with no source has nothing to expect: exit 2 saying so, whatever the locker holds', async () => {
+    const locker = new DirectoryLocker(store);
+    await fill(locker, '2026-04-01', '2026-04-02', { series: [['stray', 'x']] });
+    const none = path.join(dir, 'none.config.json');
+    await writeFile(
+      none,
+      JSON.stringify({ locker: { retentionDays: 730 }, auditPeriod: { start: '2026-04-01' } }),
+    );
+    for (const json of [[], ['--json']]) {
+      const run = await runCli(
+        ['verify', '--store', store, '--config', none, '--from', '2026-04-01', '--to', '2026-04-02', ...json],
+        { clock: NOW },
+      );
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(
+        /the configuration names no source \(aws, okta, github\): verify has nothing to expect/,
+      );
+      expect(run.stdout).not.toMatch(/OK/);
+    }
+    // Nothing was written: no verify report.
+    expect(await readdir(path.join(store, 'reports')).catch(() => [])).toEqual([]);
   });
 
   it('an unreachable store exits 3', async () => {

@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateKeyCommand, KMSClient, VerifyCommand } from '@aws-sdk/client-kms';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { exitCodeFor } from '../../shared/cli/handle-error.js';
 import {
+  defaultKeyFile,
   fileSigner,
   fingerprintOf,
   judgeSignature,
@@ -91,11 +93,11 @@ describe('file signer', () => {
     const dir = tmp();
     const file = path.join(dir, 'rsa.pem');
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
     await expect(fileSigner(file)).rejects.toThrow(/expected an EC P-256 key/);
     const p384 = path.join(dir, 'p384.pem');
     const ec = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
-    writeFileSync(p384, ec.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(p384, ec.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
     await expect(fileSigner(p384)).rejects.toThrow(/secp384r1/);
   });
 
@@ -105,9 +107,52 @@ describe('file signer', () => {
     expect(keyFilePath({ keyFile: path.join(dir, 'config.pem') })).toBe(path.join(dir, 'env.pem'));
     delete process.env[SIGNING_KEY_FILE_ENV];
     expect(keyFilePath({ keyFile: path.join(dir, 'config.pem') })).toBe(path.join(dir, 'config.pem'));
+    await fileSigner(path.join(dir, 'config.pem'), { create: true });
     const signer = await loadSigner({ keyFile: path.join(dir, 'config.pem') });
     expect(readFileSync(path.join(dir, 'config.pem'), 'utf8')).toContain('BEGIN PRIVATE KEY');
     expect(signer.source).toBe(`file ${path.join(dir, 'config.pem')}`);
+  });
+
+  it('creates only the default key file: a configured path that does not exist is an error, never a new key', async () => {
+    const dir = tmp();
+    const mistyped = path.join(dir, 'sigining-key.pem');
+    for (const settings of [{ keyFile: mistyped }, {}]) {
+      if (!('keyFile' in settings)) process.env[SIGNING_KEY_FILE_ENV] = mistyped;
+      const err = await loadSigner(settings).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SigningKeyError);
+      expect(String(err)).toMatch(
+        /cannot read the signing key file .*sigining-key\.pem \(ENOENT\); only the default key file \(.*signing-key\.pem\) is ever created/,
+      );
+      expect(existsSync(mistyped)).toBe(false);
+      delete process.env[SIGNING_KEY_FILE_ENV];
+    }
+    // With neither set, the default path (under XDG_CONFIG_HOME here) is created on first use.
+    const signer = await loadSigner({});
+    expect(signer.source).toBe(`file ${defaultKeyFile()}`);
+    expect(statSync(defaultKeyFile()).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses a key file its group or others can read or write, with the chmod to run (exit 2)', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'my key.pem');
+    const made = await fileSigner(file, { create: true });
+    for (const mode of [0o640, 0o604, 0o620, 0o644]) {
+      chmodSync(file, mode);
+      for (const read of [
+        () => fileSigner(file),
+        () => loadSigner({ keyFile: file }),
+        () => trustedKeys(undefined, { keyFile: file }),
+      ]) {
+        const err = await read().catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(SigningKeyError);
+        expect(exitCodeFor(err)).toBe(2);
+        expect(String(err)).toContain(`(mode ${mode.toString(8)}); refused: run chmod 600 '${file}'`);
+      }
+    }
+    chmodSync(file, 0o600);
+    expect((await fileSigner(file)).fingerprint).toBe(made.fingerprint);
+    chmodSync(file, 0o400);
+    expect((await loadSigner({ keyFile: file })).fingerprint).toBe(made.fingerprint);
   });
 });
 

@@ -214,6 +214,45 @@ describe('fan-out handlers (emulator)', () => {
     expect(emf.every((m) => m.service === 'evidence-collect' && m.SnapshotsFailed === 0)).toBe(true);
   });
 
+  it('listed accounts without an organization (aws.accounts past what one invocation collects): the same plan and shards, no organization snapshot', async () => {
+    const bucket = await createBucket({ objectLock: true });
+    const listed = [OUTSIDE, '404040404043', '404040404044'];
+    const input = configInput();
+    const { organization: _organization, ...aws } = input.aws!;
+    const { plan, shard } = await coldStart(bucket, {
+      ...input,
+      aws: {
+        ...aws,
+        accounts: listed.map((id) => ({ id })),
+        fanOut: { shardAccounts: 2, maxConcurrency: 2 },
+      },
+    });
+
+    const planned = await plan(schedulerEvent('2026-11-24T00:05:00Z'), lambdaContext(300_000));
+
+    expect(planned).toMatchObject({ defaultAccountId: management, organization: null, accounts: 4 });
+    expect(planned.shards.map((s) => s.accounts)).toEqual([
+      [management, listed[0]],
+      [listed[1], listed[2]],
+    ]);
+    for (const event of shardEvents(planned)) {
+      const out = await shard(event, lambdaContext(900_000));
+      expect(out.failed).toBe(0);
+    }
+    const keys = (await listAll(openLocker(`s3://${bucket}`), 'snapshots/')).map((o) => o.key);
+    const series = keys.map((k) => k.split('/').slice(2, 4).join('/')).sort();
+    expect(series).toEqual(
+      [management, ...listed]
+        .flatMap((a) => [
+          `iam/aws-${a}`,
+          `cloudtrail/aws-${a}`,
+          `guardduty/aws-${a}-${REGION}`,
+          `aws-config/aws-${a}-${REGION}`,
+        ])
+        .sort(),
+    );
+  });
+
   it('excluding an OU: the plan leaves its accounts out of every shard (and records them as excluded)', async () => {
     const bucket = await createBucket({ objectLock: true });
     const { plan } = await coldStart(bucket, configInput({ excludeOus: [devOu] }));
@@ -225,7 +264,7 @@ describe('fan-out handlers (emulator)', () => {
     const locker = openLocker(`s3://${bucket}`);
     const { snapshot } = await readSnapshot<{ accounts: { id: string; excludedBy?: string }[] }>(
       locker,
-      planned.organization.key,
+      planned.organization!.key,
     );
     for (const id of dev)
       expect(snapshot.data.accounts.find((a) => a.id === id)!.excludedBy).toBe('excludeOus');

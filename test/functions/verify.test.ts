@@ -193,8 +193,10 @@ describe('functions/verify handler', () => {
   });
 
   it('a clean locker (the exported handler, registry collectors): metrics at zero, no alert', async () => {
+    // A source is configured (verify with none refuses to run); it starts after the window.
     process.env.EVIDENCE_CONFIG_JSON = JSON.stringify({
       locker: { retentionDays: 730 },
+      github: { org: 'acme', since: addDays(today(), 1) },
       auditPeriod: { start: today() },
     });
     const out = await handler(scheduledEvent(new Date(Date.now() + 86_400_000)));

@@ -4,7 +4,7 @@
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import type { ConfigInput } from '../../shared/config.js';
+import { type ConfigInput, UNSHARDED_ACCOUNTS } from '../../shared/config.js';
 import { BASE_CONFIG, synthApp } from './synth.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: synthesized CloudFormation JSON
@@ -26,12 +26,40 @@ const ofType = (resources: Record<string, Json>, type: string) =>
   Object.entries(resources).filter(([, r]) => r.Type === type);
 
 describe('1,000 accounts', () => {
-  it('listed: synth works; shared policies of at most 300 accounts, each under 6,144 characters', () => {
-    const { resources } = synth({ regions: ['us-east-1', 'eu-west-1'], accounts: accounts(1000) });
+  it('listed: synthesizes the fan-out (plan, Distributed Map of shards; one code path with an organization); shared policies of at most 300 accounts, each under 6,144 characters', () => {
+    const { resources, member } = synth({ regions: ['us-east-1', 'eu-west-1'], accounts: accounts(1000) });
+    expect(ofType(resources, 'AWS::StepFunctions::StateMachine')).toHaveLength(1);
+    const functions = ofType(resources, 'AWS::Lambda::Function').map(([id]) => id);
+    expect(functions.filter((id) => /^Collect(Guardduty|Iam|Cloudtrail|AwsConfig)/.test(id))).toEqual([]);
+    const shard = functions.filter((id) => id.startsWith('CollectAwsShard'));
+    const plan = functions.filter((id) => id.startsWith('CollectAwsPlan'));
+    expect([shard.length, plan.length]).toEqual([1, 1]);
+    // The listed accounts' shared policies go to the shard role, the only one assuming member roles.
+    const roleOf = (id: string) => resources[id]!.Properties.Role['Fn::GetAtt'][0] as string;
+    const managed = (role: string) =>
+      (resources[role]!.Properties.ManagedPolicyArns ?? []).map((m: Json) => m.Ref).filter(Boolean);
+    const listedPolicies = ofType(resources, 'AWS::IAM::ManagedPolicy')
+      .filter(([id]) => id.startsWith('MemberRoles'))
+      .map(([id]) => id);
+    expect(listedPolicies).toHaveLength(4);
+    expect(managed(roleOf(shard[0]!)).sort()).toEqual([...listedPolicies].sort());
+    expect(managed(roleOf(plan[0]!))).toEqual([]);
+    const planActions = ofType(resources, 'AWS::IAM::Policy')
+      .filter(([, p]) => p.Properties.Roles.some((r: Json) => r.Ref === roleOf(plan[0]!)))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement.flatMap((st: Json) => st.Action));
+    expect(
+      planActions.filter((a: string) => a.startsWith('organizations:') || a === 'sts:AssumeRole'),
+    ).toEqual([]);
+    // The member role trusts the shard role only.
+    const trust = JSON.stringify(
+      Object.values(Template.fromStack(member!).findResources('AWS::IAM::Role'))[0]!.Properties
+        .AssumeRolePolicyDocument,
+    );
+    expect(trust).toContain('EvidenceLocker-collect-shard-');
+    expect(trust).not.toContain('EvidenceLocker-collect-guardduty-');
     const policies = ofType(resources, 'AWS::IAM::ManagedPolicy').filter(([id]) =>
       id.startsWith('MemberRoles'),
     );
-    expect(policies).toHaveLength(4);
     const listed = policies.flatMap(([, p]) =>
       p.Properties.PolicyDocument.Statement.flatMap(
         (s: Json) => s.Condition.StringEquals['aws:ResourceAccount'],
@@ -49,6 +77,15 @@ describe('1,000 accounts', () => {
     for (const [id, fn] of ofType(resources, 'AWS::Lambda::Function')) {
       expect(JSON.stringify(fn.Properties.Environment.Variables).length, id).toBeLessThan(1_000);
     }
+  });
+
+  it('listed: at 100 accounts one function per collector, at 101 the fan-out', () => {
+    const machines = (n: number) =>
+      ofType(
+        synth({ regions: ['us-east-1'], accounts: accounts(n) }).resources,
+        'AWS::StepFunctions::StateMachine',
+      ).length;
+    expect([machines(UNSHARDED_ACCOUNTS), machines(UNSHARDED_ACCOUNTS + 1)]).toEqual([0, 1]);
   });
 
   it('organization: one wildcard member-role ARN, only inside the own organization, for the one shard role; discovery in the plan only', () => {

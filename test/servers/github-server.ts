@@ -266,7 +266,14 @@ export interface GitHubServerOptions {
     status5xxAtRequest?: number[];
     noAnswerFromRequest?: number;
     /** An answer that is no GraphQL response (an HTML page, garbage), to the requests listed (default all). */
-    rawAnswer?: { status: number; contentType?: string; body: string; atRequest?: number[] };
+    rawAnswer?: {
+      status: number;
+      contentType?: string;
+      body: string;
+      atRequest?: number[];
+      /** Further headers (a redirect's Location). */
+      headers?: Record<string, string>;
+    };
     /** A server bug: a page after the first answers the cursor it was given as its endCursor (a loop). */
     repeatEndCursor?: boolean;
   };
@@ -424,7 +431,10 @@ export async function startGitHubServer(
     }
     const raw = options.inject?.rawAnswer;
     if (raw && (!raw.atRequest || raw.atRequest.includes(n))) {
-      res.writeHead(raw.status, raw.contentType ? { 'content-type': raw.contentType } : {});
+      res.writeHead(raw.status, {
+        ...(raw.contentType ? { 'content-type': raw.contentType } : {}),
+        ...raw.headers,
+      });
       return res.end(raw.body);
     }
     if (options.inject?.status5xxAtRequest?.includes(n)) {

@@ -151,7 +151,14 @@ export interface OktaServerOptions {
     resetAfterSeconds?: number;
     status5xxAtRequest?: number[];
     /** An answer that is no Okta list (an HTML page, garbage) to the listed API requests (after auth). */
-    rawAnswer?: { atRequest: number[]; status: number; contentType?: string; body: string };
+    rawAnswer?: {
+      atRequest: number[];
+      status: number;
+      contentType?: string;
+      body: string;
+      /** Further headers (a redirect's Location). */
+      headers?: Record<string, string>;
+    };
     /** A server bug: every Link rel="next" points to the page itself (a pagination loop). */
     nextLinkIsSelf?: boolean;
   };
@@ -371,6 +378,7 @@ export async function startOktaServer(
       res.writeHead(raw.status, {
         ...rateHeaders,
         ...(raw.contentType && { 'content-type': raw.contentType }),
+        ...raw.headers,
       });
       return res.end(raw.body);
     }
