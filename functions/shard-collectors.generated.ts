@@ -5,6 +5,7 @@
  * exactly these. test/collectors/contract.test.ts fails when this file is stale.
  */
 import awsConfig from '../shared/collectors/aws-config/collector.js';
+import backup from '../shared/collectors/backup/collector.js';
 import cloudtrail from '../shared/collectors/cloudtrail/collector.js';
 import encryption from '../shared/collectors/encryption/collector.js';
 import guardduty from '../shared/collectors/guardduty/collector.js';
@@ -17,4 +18,5 @@ export const SHARD_COLLECTORS: readonly AnyRunnableCollector[] = [
   awsConfig,
   cloudtrail,
   encryption,
+  backup,
 ];

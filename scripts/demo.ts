@@ -16,6 +16,7 @@ import {
   PutDeliveryChannelCommand,
   StartConfigurationRecorderCommand,
 } from '@aws-sdk/client-config-service';
+import { CreateTableCommand, DynamoDBClient, UpdateContinuousBackupsCommand } from '@aws-sdk/client-dynamodb';
 import { EC2Client, EnableEbsEncryptionByDefaultCommand } from '@aws-sdk/client-ec2';
 import { CreateDetectorCommand, GuardDutyClient } from '@aws-sdk/client-guardduty';
 import {
@@ -45,7 +46,7 @@ import { type Emulator, startEmulator, useEmulatorAccount } from './emulator.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const REGIONS = ['us-east-1', 'eu-west-1'] as const;
-const CONTROLS = ['CC6.1', 'CC6.2', 'CC7.2', 'CC8.1'] as const;
+const CONTROLS = ['A1.2', 'CC6.1', 'CC6.2', 'CC7.2', 'CC8.1'] as const;
 
 export interface DemoOptions {
   /** Where the locker, the config and the workpapers go (emptied first). Default: .demo/ */
@@ -139,6 +140,26 @@ export async function seedAwsOrganisation(accountId: string): Promise<void> {
     );
   }
   rds.destroy();
+
+  // DynamoDB in us-east-1: sessions has point-in-time recovery, carts has none (the exception).
+  const ddb = new DynamoDBClient({ region: 'us-east-1' });
+  for (const table of ['acme-sessions', 'acme-carts']) {
+    await ddb.send(
+      new CreateTableCommand({
+        TableName: table,
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+  }
+  await ddb.send(
+    new UpdateContinuousBackupsCommand({
+      TableName: 'acme-sessions',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    }),
+  );
+  ddb.destroy();
 
   // GuardDuty: on in us-east-1, created but switched off in eu-west-1 (the exception to find).
   for (const region of REGIONS) {
@@ -297,7 +318,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     print(
       'seeded "Acme Widgets": GuardDuty on in us-east-1 and OFF in eu-west-1; IAM users alice (console + MFA), ' +
         'bob (console, no MFA), deploy-bot (access key); a multi-region CloudTrail trail; AWS Config recording in both regions; ' +
-        'RDS acme-orders (encrypted) and acme-legacy-reports (NOT encrypted); bucket acme-marketing-site without a public access block',
+        'RDS acme-orders (encrypted) and acme-legacy-reports (NOT encrypted); bucket acme-marketing-site without a public access block; ' +
+        'DynamoDB acme-sessions (point-in-time recovery) and acme-carts (none)',
     );
 
     // The demo's digest-signing key stays with the demo (outside its locker), not in ~/.config.
@@ -384,7 +406,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     print(
       'The exceptions are the point: GuardDuty is off in eu-west-1, bob has no console MFA, the root user has none either, ' +
         'a deprovisioned user is still an Okta administrator, repo-0004 has no branch protection, ' +
-        'acme-legacy-reports is not encrypted, acme-marketing-site has no public access block. ' +
+        'acme-legacy-reports is not encrypted, acme-marketing-site has no public access block, acme-carts has no point-in-time recovery. ' +
         "config-recording fails too, for a reason of the emulator: moto reports the recorder's last status as PENDING forever, where AWS reports SUCCESS.",
     );
     print(`sources: ${sources.join(', ')} (local emulators)`);

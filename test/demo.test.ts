@@ -28,7 +28,7 @@ describe('npm run demo', () => {
     for (const step of verify) expect(step.code, step.output).toBe(0);
 
     expect(result.sources).toEqual(['aws', 'okta', 'github']);
-    expect(result.workpapers.map((w) => w.control)).toEqual(['CC6.1', 'CC6.2', 'CC7.2', 'CC8.1']);
+    expect(result.workpapers.map((w) => w.control)).toEqual(['A1.2', 'CC6.1', 'CC6.2', 'CC7.2', 'CC8.1']);
     for (const w of result.workpapers) {
       const md = await readFile(path.join(w.dir, 'workpaper.md'), 'utf8');
       const doc = JSON.parse(await readFile(path.join(w.dir, 'samples.json'), 'utf8'));
@@ -57,6 +57,13 @@ describe('npm run demo', () => {
     expect(gd.filter((s) => s.scope.endsWith('eu-west-1')).every((s) => s.result === 'fail')).toBe(true);
     expect(gd.filter((s) => s.scope.endsWith('us-east-1')).every((s) => s.result === 'pass')).toBe(true);
     expect(cc72.filter((s) => s.check === 'cloudtrail-logging').every((s) => s.result === 'pass')).toBe(true);
+    const backups = (await samples('A1.2')).filter((s) => s.check === 'backups-recent');
+    expect(backups.filter((s) => s.scope.endsWith('us-east-1')).length).toBeGreaterThan(0);
+    for (const s of backups.filter((x) => x.scope.endsWith('us-east-1')))
+      expect(s.failing).toEqual([`arn:aws:dynamodb:us-east-1:${result.accountId}:table/acme-carts`]);
+    // eu-west-1 has no database: not applicable, said so.
+    for (const s of backups.filter((x) => x.scope.endsWith('eu-west-1')))
+      expect(s.result).toBe('not-applicable');
     const cc61 = await samples('CC6.1');
     const atRest = cc61.filter((s) => s.check === 'encryption-at-rest' && s.scope.endsWith('us-east-1'));
     expect(atRest.length).toBeGreaterThan(0);

@@ -5,6 +5,7 @@
  * pins the ids and test/collectors/contract.test.ts pins that nothing else needs an edit.
  */
 import awsConfig from './aws-config/index.js';
+import backup from './backup/index.js';
 import changeRecords from './change-records/index.js';
 import cloudtrail from './cloudtrail/index.js';
 import encryption from './encryption/index.js';
@@ -27,6 +28,7 @@ export const MODULES: readonly CollectorModule[] = [
   githubChanges,
   changeRecords,
   encryption,
+  backup,
 ];
 
 export const COLLECTORS: readonly AnyCollector[] = MODULES.map((m) => m.collector);

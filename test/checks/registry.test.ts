@@ -17,6 +17,7 @@ describe('check registry', () => {
       'emergency-change-gate',
       'encryption-at-rest',
       's3-public-access-blocked',
+      'backups-recent',
     ]);
   });
 
@@ -35,6 +36,7 @@ describe('check registry', () => {
       'emergency-change-gate': ['CC8.1'],
       'encryption-at-rest': ['CC6.1'],
       's3-public-access-blocked': ['CC6.1'],
+      'backups-recent': ['A1.2'],
     });
     for (const check of CHECKS) {
       expect(findCollector(check.collector), check.id).toBeDefined();

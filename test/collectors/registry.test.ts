@@ -15,6 +15,7 @@ describe('collector registry', () => {
       'github-changes',
       'change-records',
       'encryption',
+      'backup',
     ]);
   });
 

@@ -19,11 +19,16 @@ import { COLLECTORS } from '../../shared/collectors/registry.js';
 /** 1 MB, decimal: the stricter reading of the goal. */
 const LIMIT = 1_000_000;
 /**
- * Bundles allowed more, each for a stated reason. @aws-sdk/client-ec2's schema module alone is
+ * Bundles allowed more, each for a stated reason: @aws-sdk/client-ec2's schema module alone is
  * 560 KB minified however few of its commands are used (the encryption collector calls one,
- * GetEbsEncryptionByDefault), and the fan-out shard runs every AWS collector in one bundle.
+ * GetEbsEncryptionByDefault); backup needs three clients (Backup, RDS, DynamoDB; RDS alone is
+ * 190 KB); the fan-out shard runs every AWS collector in one bundle.
  */
-const LARGER: Readonly<Record<string, number>> = { encryption: 2_000_000, 'shard.ts': 2_000_000 };
+const LARGER: Readonly<Record<string, number>> = {
+  encryption: 2_000_000,
+  backup: 1_200_000,
+  'shard.ts': 2_500_000,
+};
 const IMPLEMENTATION = /^shared\/collectors\/([^/]+)\/collector\.ts$/;
 
 interface Bundle {
