@@ -198,7 +198,7 @@ describe('backup collector (emulator)', () => {
     const { result, snapshot, stats } = await collectOnce(backupCollector, scope('eu-west-1'), { config });
     expect(result.data.rds).toEqual({ instances: [], clusters: [] });
     expect(result.data.dynamodb.tables).toEqual([]);
-    expect(stats.requests).toBe(6);
+    expect(stats.requests).toBe(5);
     const outcome = backupsRecentCheck.run(snapshot, config);
     expect(outcome).toEqual({
       result: 'not-applicable',

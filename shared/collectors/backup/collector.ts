@@ -2,7 +2,8 @@
  * Backups, one account and region per scope (A1.2): AWS Backup's plans (rules, target vault,
  * lifecycle) with their selections (which resources), the vaults (recovery points, vault
  * lock), and the latest recovery point of every protected resource (ListProtectedResources:
- * one paginated list, never a call per resource); every RDS instance and cluster (Aurora and
+ * one paginated list, never a call per resource; not asked in a region without any vault,
+ * since recovery points live in vaults); every RDS instance and cluster (Aurora and
  * the other engines DescribeDBClusters lists) with its automated-backup retention, latest
  * restorable time, encryption and deletion protection; every DynamoDB table with its
  * point-in-time recovery. A region without any of them is recorded as data (empty lists);
@@ -225,14 +226,18 @@ async function collectRegion(
       (p) => p.BackupVaultList,
     ),
   );
-  const protectedResources = await optional('backup:ListProtectedResources', 'protected resources', () =>
-    allPages(
-      paginateListProtectedResources(paging(bk), {}),
-      'ListProtectedResources',
-      ctx.stats,
-      (p) => p.Results,
-    ),
-  );
+  // Recovery points live in vaults: a region without a vault has none, and is not asked.
+  const protectedResources =
+    vaults.length === 0
+      ? []
+      : await optional('backup:ListProtectedResources', 'protected resources', () =>
+          allPages(
+            paginateListProtectedResources(paging(bk), {}),
+            'ListProtectedResources',
+            ctx.stats,
+            (p) => p.Results,
+          ),
+        );
 
   // RDS instances and clusters.
   const instances = await call('rds:DescribeDBInstances', () =>
