@@ -92,6 +92,8 @@ export async function handler(
       locker,
       collectors: [collector],
       only: [collectorId],
+      // Windowed collectors cover up to the last complete day before the slot, whenever the run happens.
+      scheduledFor: run.scheduledFor,
       logger,
       ...(awsEnvironment && { scopeEnvironment: awsEnvironment }),
       ...(deadline && { deadline }),

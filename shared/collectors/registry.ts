@@ -14,6 +14,7 @@ import githubChanges from './github-changes/index.js';
 import guardduty from './guardduty/index.js';
 import iam from './iam/index.js';
 import okta from './okta/index.js';
+import oktaUsers from './okta-users/index.js';
 import organization from './organization/index.js';
 import type { AnyCollector, CollectorModule } from './types.js';
 
@@ -24,6 +25,7 @@ export const MODULES: readonly CollectorModule[] = [
   cloudtrail,
   organization,
   okta,
+  oktaUsers,
   github,
   githubChanges,
   changeRecords,

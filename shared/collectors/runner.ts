@@ -29,6 +29,7 @@ import {
   type ScopeEnvironment,
   settingsOf,
 } from './types.js';
+import { planWindow } from './window.js';
 
 export interface RunResult {
   collector: string;
@@ -55,6 +56,11 @@ export interface RunOptions {
   /** Collector ids to run (--only); default every collector whose source is configured. */
   only?: readonly string[];
   clock?: Clock;
+  /**
+   * The slot the run was scheduled for (a scheduled event's time, or `collect --day`): windowed
+   * collectors cover up to the last complete day before it. Default: the clock's now.
+   */
+  scheduledFor?: Date;
   logger?: Logger;
   runId?: string;
   /** Facts scopes are derived from (e.g. the default AWS account); resolved once, lazily. */
@@ -217,19 +223,31 @@ async function runOne(
   const collectedAt = clock.now();
   const started = performance.now();
   const stats = { requests: 0, pages: 0 };
-  const ctx: CollectorContext<unknown> = {
-    config,
-    settings: settingsOf(collector, config),
-    clock,
-    logger,
-    stats,
-  };
   let status: Snapshot['status'] = 'ok';
   let errors: string[] = [];
   let data: unknown = null;
   let items = 0;
   let thrown: unknown;
   try {
+    // A windowed collector covers from the end of its series' last window (collectors/window.ts).
+    const window = collector.windowed
+      ? await planWindow({
+          locker,
+          config,
+          collector,
+          scope: scope.id,
+          scheduledFor: options.scheduledFor ?? collectedAt,
+          now: collectedAt,
+        })
+      : undefined;
+    const ctx: CollectorContext<unknown> = {
+      config,
+      settings: settingsOf(collector, config),
+      clock,
+      logger,
+      stats,
+      ...(window && { window }),
+    };
     const out = await options.withDeadline(
       collector.collect(scope, ctx),
       `collecting ${collector.id}/${scope.id}`,
@@ -240,6 +258,7 @@ async function runOne(
     errors = (out.errors ?? []).map(redact);
     if (status === 'partial' && errors.length === 0) errors = ['partial collection (no reason given)'];
   } catch (err) {
+    if (err instanceof LockerUnavailableError) throw err;
     thrown = err;
     status = 'error';
     errors = [redact(`${(err as Error).name ?? 'Error'}: ${errorMessage(err)}`)];

@@ -50,8 +50,28 @@ export interface ScopeEnvironment {
   shardAccounts?: readonly string[];
 }
 
+/**
+ * The period a windowed collector's run covers ([from, to), UTC, whole days): from the end of
+ * the last window its series holds (or the series' first day) to the end of the last complete
+ * day at the run's scheduled time. Set by the runner (collectors/window.ts).
+ */
+export interface CoverageWindow {
+  /** The last day covered (the day before `to`); for an empty window, the day before `from`. */
+  day: string;
+  from: string;
+  to: string;
+  /** Whole days covered: 1 normally, more when earlier runs failed, 0 when nothing is left to cover. */
+  days: number;
+  /** The snapshot whose window this one continues; null when it starts the series. */
+  after: string | null;
+  /** Why the window is what it is, in a sentence. */
+  note: string;
+}
+
 export interface CollectorContext<T = undefined> {
   readonly config: Config;
+  /** Windowed collectors only: the period this run covers, planned by the runner. */
+  readonly window?: CoverageWindow;
   /** The collector's own configuration section, validated (undefined when it declares none). */
   readonly settings: T;
   readonly clock: Clock;
@@ -113,6 +133,12 @@ export interface Collector<S extends Scope = Scope, D = unknown, T = undefined> 
   enabled?(config: Config, settings: T | undefined): boolean;
   /** With `enabled`: the configuration key that turns it on, e.g. "aws.organization" (messages, docs). */
   readonly enabledWhen?: string;
+  /**
+   * Its snapshots hold what happened over a period (`data.window`, a CoverageWindow), not a
+   * state: each run covers from the end of the series' last window to the last complete day,
+   * so the windows tile the audit period, and verify judges the series by their coverage.
+   */
+  readonly windowed?: boolean;
   /** The scopes this collector covers: a pure function of the config and the environment. */
   scopes(config: Config, env: ScopeEnvironment): S[];
   /** Type only: the data its snapshots hold (never set; lets checks infer it from the declaration). */

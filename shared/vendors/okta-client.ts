@@ -92,6 +92,8 @@ interface Bucket {
   remaining: number;
   /** Epoch ms when the window resets. */
   resetAt: number;
+  /** True while the window is a local guess (the previous one ended; no answer of the new one yet). */
+  estimated?: boolean;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -137,6 +139,10 @@ export class OktaClient {
   private readonly fetchFn: typeof fetch;
   private readonly requestTimeoutMs: number;
   private readonly buckets = new Map<string, Bucket>();
+  /** Endpoints whose limit is not known yet: one request goes first, the others wait for its answer. */
+  private readonly probes = new Map<string, { done: Promise<void>; resolve: () => void }>();
+  /** Requests past pacing and not answered yet, per endpoint (they may land in the next window). */
+  private readonly pending = new Map<string, number>();
   private inFlight = 0;
   private readonly waiting: (() => void)[] = [];
   private accessToken?: { value: string; expiresAt: number };
@@ -213,6 +219,7 @@ export class OktaClient {
         });
       } catch (err) {
         this.release();
+        this.endProbe(bucketKey);
         // Not an OktaApiError (a list cut short): nothing from this org's answer is evidence.
         if (err instanceof RedirectRefusedError) throw err;
         if (serverRetries++ < (this.options.maxServerRetries ?? 3)) {
@@ -230,6 +237,7 @@ export class OktaClient {
       }
       this.release();
       this.remember(bucketKey, response);
+      this.endProbe(bucketKey);
       if (response.ok) return response;
       const error = await errorSummary(response);
       if (response.status === 429) {
@@ -296,15 +304,37 @@ export class OktaClient {
     this.waiting.shift()?.();
   }
 
-  /** Slow down before the bucket runs dry: wait for the reset when only the reserve is left. */
+  /**
+   * Slow down before the bucket runs dry: wait for the reset when only the reserve is left.
+   * Every request is counted against the window before it goes: while an endpoint's limit is
+   * unknown one request goes first (its answer tells the limit), and when a window ends the next
+   * is assumed to start full until Okta's answer says otherwise. So the reserve holds under
+   * concurrency too: at most `limit - reserve` calls of a window are this client's.
+   */
   private async paceBeforeRequest(key: string): Promise<void> {
     for (;;) {
       const bucket = this.buckets.get(key);
-      if (!bucket) return;
+      if (!bucket) {
+        const probe = this.probes.get(key);
+        if (probe) {
+          await probe.done;
+          continue;
+        }
+        let resolve = () => {};
+        const done = new Promise<void>((r) => {
+          resolve = r;
+        });
+        this.probes.set(key, { done, resolve });
+        this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
+        return;
+      }
       const now = this.timer.now();
       if (now >= bucket.resetAt) {
-        this.buckets.delete(key);
-        return;
+        // The window is over: the next one starts full (Okta's windows are one minute) but for
+        // the requests still on their way, which may be counted in it.
+        bucket.remaining = bucket.limit - (this.pending.get(key) ?? 0);
+        bucket.resetAt = now + 60_000;
+        bucket.estimated = true;
       }
       const reserve = Math.max(
         this.concurrency,
@@ -312,6 +342,7 @@ export class OktaClient {
       );
       if (bucket.remaining > reserve) {
         bucket.remaining--; // this request spends one call (the response will correct the figure)
+        this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
         return;
       }
       this.stats.slowDowns++;
@@ -324,16 +355,34 @@ export class OktaClient {
     }
   }
 
+  /** A request of this endpoint was answered (or got no answer): it no longer counts as pending. */
+  private endProbe(key: string): void {
+    const n = (this.pending.get(key) ?? 1) - 1;
+    if (n > 0) this.pending.set(key, n);
+    else this.pending.delete(key);
+    const probe = this.probes.get(key);
+    if (!probe) return;
+    this.probes.delete(key);
+    probe.resolve();
+  }
+
   private remember(key: string, response: Response): void {
     const limit = Number(response.headers.get('x-rate-limit-limit'));
     const remaining = Number(response.headers.get('x-rate-limit-remaining'));
     const reset = Number(response.headers.get('x-rate-limit-reset'));
     if (!response.headers.has('x-rate-limit-remaining') || !Number.isFinite(remaining) || !reset) return;
     const resetAt = reset * 1000;
+    // An answer from a window that is already over says nothing about the current one.
+    if (resetAt <= this.timer.now()) return;
     const known = this.buckets.get(key);
-    // Responses arrive out of order under concurrency: keep the lowest figure of a window.
-    if (known && known.resetAt === resetAt) known.remaining = Math.min(known.remaining, remaining);
-    else this.buckets.set(key, { limit: Number.isFinite(limit) ? limit : remaining, remaining, resetAt });
+    // Responses arrive out of order under concurrency, and requests counted locally may not be
+    // in this answer yet: keep the lowest figure of a window.
+    if (known && (known.resetAt === resetAt || known.estimated)) {
+      known.remaining = Math.min(known.remaining, remaining);
+      known.resetAt = resetAt;
+      known.estimated = false;
+      if (Number.isFinite(limit) && limit > 0) known.limit = limit;
+    } else this.buckets.set(key, { limit: Number.isFinite(limit) ? limit : remaining, remaining, resetAt });
   }
 
   private waitForReset(response: Response): number {

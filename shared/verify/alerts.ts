@@ -84,6 +84,12 @@ const NEXT_STEP: Record<ProblemKind, string> = {
     'The digest was altered after signing, or signed by someone else: treat it as a security incident.',
   'untrusted-key':
     'The digest was signed with a key verify does not trust: if the key is yours, pin its fingerprint in locker.trustedKeys; else treat it as a security incident.',
+  'population-gap':
+    'Run evidence collect (the next run covers from the end of the last window); if a window snapshot is gone or unusable, treat it as an incident (see its own problem).',
+  'window-overlap':
+    'Find the run that covered the days again (evidence ls); the changes are counted once by sample, but the windows must tile: report it.',
+  'window-in-future':
+    'Find who wrote a window that was not over (a wrong clock or --day); that snapshot is not evidence of the days after its collection.',
 };
 
 export interface AlertMessage {

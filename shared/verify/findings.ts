@@ -39,6 +39,9 @@ const PROBLEM_SEVERITY: Record<ProblemKind, Severity> = {
   unsigned: 'HIGH',
   'bad-signature': 'HIGH',
   'untrusted-key': 'HIGH',
+  'population-gap': 'HIGH',
+  'window-overlap': 'MEDIUM',
+  'window-in-future': 'HIGH',
 };
 
 /** What each problem means, in one sentence, for findings and alerts. */
@@ -59,6 +62,10 @@ export const PROBLEM_MEANING: Record<ProblemKind, string> = {
   unsigned: 'a digest has no signature',
   'bad-signature': 'a digest signature does not verify under any trusted key',
   'untrusted-key': 'a digest is signed by a key that verify does not trust',
+  'population-gap':
+    'evidence days that no window of a windowed series (changes) covers: the population misses them',
+  'window-overlap': 'a window covers days an earlier window of the series already covered',
+  'window-in-future': 'a window ends after its snapshot was collected: it claims days that were not over',
 };
 
 /** "2026-04-21..2026-04-23, 2026-05-01": consecutive days as ranges. */

@@ -22,6 +22,9 @@ export const PROBLEMS = [
   'retention-missing',
   'retention-too-short',
   'not-compliance-mode',
+  'population-gap',
+  'window-overlap',
+  'window-in-future',
 ] as const;
 export type ProblemKind = (typeof PROBLEMS)[number];
 

@@ -37,6 +37,7 @@ import { deriveFromOrganization, ORGANIZATION_SERIES } from './organization.js';
 import { PROBLEM_CHECKS } from './problems.js';
 import { judgeSeries, seriesToJudge } from './series.js';
 import type { IntegrityProblem, VerifyResult } from './types.js';
+import { judgeWindowedSeries } from './windows.js';
 
 export type {
   AcknowledgedDay,
@@ -154,9 +155,27 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     snapshots.set(id, [...(snapshots.get(id) ?? []), f]);
   }
   const byKey = groupByKey(integrity);
-  const series = judged.map((s) =>
+  const judgedReports = judged.map((s) =>
     judgeSeries(s, { from, to: windowEnd }, snapshots, byKey, byKey, inputs.acknowledgements),
   );
+  // Windowed series (a period per snapshot) are judged by their windows' coverage (windows.ts).
+  const windowed = await judgeWindowedSeries({
+    locker,
+    config,
+    now,
+    from,
+    to: windowEnd,
+    collectors: options.collectors ?? COLLECTORS,
+    judged,
+    reports: judgedReports,
+    facts: facts.facts,
+    problemsByKey: byKey,
+    acknowledgements: inputs.acknowledgements,
+    concurrency: width,
+  });
+  integrity.push(...windowed.problems);
+  notes.push(...windowed.notes);
+  const series = judgedReports.map((s) => windowed.reports.get(seriesId(s.collector, s.scope)) ?? s);
   const expectedIds = new Set(expected.map((s) => s.series));
   const unexpected = judged.filter((s) => !expectedIds.has(s.series)).map((s) => s.series);
   if (unexpected.length)
@@ -204,7 +223,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
       snapshots: inputs.listed.size,
       digests: inputs.chain.digests.length,
       acknowledgements: inputs.acknowledgements.length,
-      objectsRead: facts.objectsRead + derived.objectsRead,
+      objectsRead: facts.objectsRead + derived.objectsRead + windowed.objectsRead,
     },
     tool: { name: TOOL.name, version: TOOL.version },
   };

@@ -74,6 +74,7 @@ describe('evidence collect without any credentials', () => {
     // Okta's and GitHub's failures belong to a known series: they are recorded, as every failure is.
     expect(files.map((f) => f.split(path.sep).slice(2, 4).join('/')).sort()).toEqual([
       'github/github-acme',
+      'okta-users/okta-acme.okta.com',
       'okta/okta-acme.okta.com',
     ]);
   });

@@ -7,6 +7,7 @@ import {
   EMERGENCY_PULL_REQUESTS_QUERY,
   parseRecordFile,
   RECORDS_QUERY,
+  REPOSITORY_PULL_REQUESTS_QUERY,
 } from '../../shared/collectors/change-records/collector.js';
 import {
   emergencyChangeGateCheck,
@@ -14,6 +15,7 @@ import {
 } from '../../shared/collectors/change-records/emergency-change-gate.js';
 import { selectCollectors } from '../../shared/collectors/runner.js';
 import { settingsOf } from '../../shared/collectors/types.js';
+import { dayWindow } from '../../shared/collectors/window.js';
 import type { Snapshot } from '../../shared/evidence/snapshot.js';
 import { silentLogger } from '../../shared/log.js';
 import {
@@ -21,6 +23,7 @@ import {
   BENIGN_RECORD,
   COLLECTED_AT,
   changesConfig,
+  DAY,
   VULNERABLE_RECORD,
 } from '../fixtures/github/changes.js';
 import { makeSnapshot } from '../helpers/snapshots.js';
@@ -41,6 +44,7 @@ describe('change-records queries', () => {
   it('validate against GitHub’s published GraphQL schema', () => {
     expect(validate(RECORDS_QUERY)).toEqual([]);
     expect(validate(EMERGENCY_PULL_REQUESTS_QUERY)).toEqual([]);
+    expect(validate(REPOSITORY_PULL_REQUESTS_QUERY)).toEqual([]);
   });
 });
 
@@ -133,6 +137,7 @@ describe('change-records collector', () => {
       config,
       settings: settingsOf(collector, config)!,
       clock: fixedClock(COLLECTED_AT),
+      window: dayWindow(DAY),
       logger: silentLogger,
       stats: { requests: 0, pages: 0 },
     };
@@ -151,7 +156,8 @@ describe('change-records collector', () => {
       expect.objectContaining({ id: 'acme/api#5', linkedRecords: ['CHG-2026-0522'] }),
       expect.objectContaining({ id: 'acme/api#6', linkedRecords: [] }),
     ]);
-    expect(ctx.stats.requests).toBe(2);
+    // The records' directory, the repositories pushed to with their merged pull requests, their details.
+    expect(ctx.stats.requests).toBe(3);
 
     const snapshot = makeSnapshot({
       collector: 'change-records',

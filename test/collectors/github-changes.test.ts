@@ -11,14 +11,17 @@ import {
 } from '../../shared/collectors/github-changes/collector.js';
 import { noDirectPushCheck } from '../../shared/collectors/github-changes/no-direct-push.js';
 import { settingsOf } from '../../shared/collectors/types.js';
+import { dayWindow } from '../../shared/collectors/window.js';
 import type { Snapshot } from '../../shared/evidence/snapshot.js';
 import { silentLogger } from '../../shared/log.js';
+import { MORE_PULL_REQUESTS_QUERY } from '../../shared/vendors/github-merged-pull-requests.js';
 import { acmeChangesOrg, COLLECTED_AT, changesConfig, DAY, NEXT_DAY } from '../fixtures/github/changes.js';
 import { makeSnapshot } from '../helpers/snapshots.js';
 import {
   DEFAULT_GITHUB_TOKEN,
   type GitHubOrgFixture,
   type GitHubServer,
+  type GitHubServerOptions,
   startGitHubServer,
 } from '../servers/github-server.js';
 
@@ -27,7 +30,12 @@ const auth = () => ({ kind: 'token' as const, token: DEFAULT_GITHUB_TOKEN });
 
 describe('github-changes queries', () => {
   it('validate against GitHub’s published GraphQL schema', () => {
-    for (const q of [MERGED_PULL_REQUESTS_QUERY, PUSHED_REPOSITORIES_QUERY, MORE_HISTORY_QUERY])
+    for (const q of [
+      MERGED_PULL_REQUESTS_QUERY,
+      PUSHED_REPOSITORIES_QUERY,
+      MORE_HISTORY_QUERY,
+      MORE_PULL_REQUESTS_QUERY,
+    ])
       expect(validate(q)).toEqual([]);
   });
 });
@@ -39,14 +47,19 @@ describe('github-changes collector', () => {
     server = undefined;
   });
 
-  const collect = async (org: GitHubOrgFixture, changes: Record<string, unknown> = {}) => {
-    server = await startGitHubServer(org);
+  const collect = async (
+    org: GitHubOrgFixture,
+    changes: Record<string, unknown> = {},
+    serverOptions: GitHubServerOptions = {},
+  ) => {
+    server = await startGitHubServer(org, serverOptions);
     const config = changesConfig({ ticketPattern: '[A-Z]+-\\d+', ...changes });
     const collector = createGitHubChangesCollector({ pacing, auth, apiUrl: server.url });
     const ctx = {
       config,
       settings: settingsOf(collector, config)!,
       clock: fixedClock(COLLECTED_AT),
+      window: dayWindow(DAY),
       logger: silentLogger,
       stats: { requests: 0, pages: 0 },
     };
@@ -64,7 +77,13 @@ describe('github-changes collector', () => {
   it('records every pull request merged into a default branch on the evidence day, and each direct push', async () => {
     const { out, data, ctx } = await collect(acmeChangesOrg());
     expect(out.status).toBeUndefined();
-    expect(data.window).toEqual({ day: DAY, from: `${DAY}T00:00:00.000Z`, to: `${NEXT_DAY}T00:00:00.000Z` });
+    expect(data.window).toMatchObject({
+      day: DAY,
+      from: `${DAY}T00:00:00.000Z`,
+      to: `${NEXT_DAY}T00:00:00.000Z`,
+      days: 1,
+    });
+    expect(data.pullRequestSource).toMatch(/by update time .*no search index/);
     expect(data.mergedPullRequests.map((p) => p.id).sort()).toEqual(
       ['acme/api#1', 'acme/api#2', 'acme/api#3', 'acme/api#4', 'acme/api#5', 'acme/api#6'].sort(),
     );
@@ -93,10 +112,13 @@ describe('github-changes collector', () => {
     expect(data.directPushes).toHaveLength(2);
     // Only acme/api and acme/records were pushed to since the window's start... records was not.
     expect(data.repositoriesPushedTo).toBe(1);
-    // 1 search page + 1 page of repositories by push time, with their history.
-    expect(data.requests).toEqual({ search: 1, repositories: 1, history: 0 });
+    // 1 page of repositories by push time, with their history and merged pull requests; 1 of details.
+    expect(data.requests).toEqual({ repositories: 1, pullRequests: 0, details: 1, history: 0 });
     expect(ctx.stats.requests).toBe(2);
     expect(server!.stats.graphql).toBe(2);
+    // The cross-check: every merge commit of the day belongs to a pull request found, and back.
+    expect(data.crossCheck).toMatchObject({ pullRequestsChecked: 6, missing: [], unmatched: [] });
+    expect(data.crossCheck.commitsChecked).toBeGreaterThan(6);
     expect(data.rateLimit.cost).toBeGreaterThan(0);
   });
 
@@ -115,10 +137,10 @@ describe('github-changes collector', () => {
     const { data } = await collect(org);
     expect(data.directPushes).toHaveLength(30);
     expect(data.pushesComplete).toBe(true);
-    expect(data.requests).toEqual({ search: 1, repositories: 1, history: 1 });
+    expect(data.requests).toEqual({ repositories: 1, pullRequests: 0, details: 0, history: 1 });
   });
 
-  it('splits a window with more than 1,000 merged pull requests (the search API cap) and loses none', async () => {
+  it('reads a busy repository past its first page of merged pull requests and loses none (no 1,000-result cap)', async () => {
     const org: GitHubOrgFixture = {
       login: 'acme',
       requiresTwoFactorAuthentication: true,
@@ -128,7 +150,7 @@ describe('github-changes collector', () => {
     for (let r = 0; r < 5; r++) {
       org.repos.push({
         name: `svc-${r}`,
-        pushedAt: '2026-05-01T00:00:00Z',
+        pushedAt: '2026-05-22T23:00:00Z',
         pullRequests: Array.from({ length: 250 }, (_, i) => {
           const n = r * 250 + i;
           const mergedAt = new Date(Date.parse(`${DAY}T00:00:00Z`) + n * 60_000).toISOString();
@@ -144,13 +166,99 @@ describe('github-changes collector', () => {
         }),
       });
     }
-    const { data, out } = await collect(org);
-    expect(out.status).toBeUndefined();
+    const { data } = await collect(org);
     expect(data.pullRequestsComplete).toBe(true);
     expect(data.mergedPullRequests).toHaveLength(1250);
     expect(new Set(data.mergedPullRequests.map((p) => p.id)).size).toBe(1250);
-    // The first query saw 1,250 > 1,000: two halves of 13 pages... not one of 10.
-    expect(data.requests.search).toBeGreaterThan(13);
+    // 25 references with the listing, then 3 follow-ups of 100 per repository; details 100 per request.
+    expect(data.requests).toMatchObject({ repositories: 1, pullRequests: 15, details: 13 });
+  });
+
+  it('a pull request merged at 23:59:59 UTC is in its day’s window although the search index does not show it yet', async () => {
+    const org = acmeChangesOrg();
+    const api = org.repos.find((r) => r.name === 'api')!;
+    const late = {
+      number: 20,
+      title: 'Merged a second before midnight',
+      author: 'alice',
+      mergedBy: 'alice',
+      mergedAt: `${DAY}T23:59:59Z`,
+      mergeCommit: 'b'.repeat(40),
+      commits: [{ oid: 'a'.repeat(40), committedDate: `${DAY}T23:00:00Z`, pullRequests: [20] }],
+      reviews: [{ author: 'bob', state: 'APPROVED' as const, submittedAt: `${DAY}T23:30:00Z` }],
+    };
+    api.pullRequests = [...(api.pullRequests ?? []), late];
+    api.commits = [
+      ...(api.commits ?? []),
+      { oid: 'b'.repeat(40), committedDate: `${DAY}T23:59:59Z`, author: 'alice', pullRequests: [20] },
+    ];
+    api.pushedAt = `${DAY}T23:59:59Z`;
+    // The server's search index lags ten minutes behind its clock, five minutes after midnight.
+    const serverOptions = { searchLagSeconds: 600, clock: { now: () => Date.parse(COLLECTED_AT) } };
+    const { data, out } = await collect(org, {}, serverOptions);
+    // The search API, asked now, does not have it yet.
+    const searched = await fetch(server!.graphqlUrl, {
+      method: 'POST',
+      headers: { authorization: `token ${DEFAULT_GITHUB_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: `query { search(query: "org:acme is:pr is:merged merged:${DAY}T00:00:00Z..${DAY}T23:59:59Z", type: ISSUE, first: 100) { nodes { ... on PullRequest { number } } } }`,
+      }),
+    }).then((r) => r.json() as Promise<{ data: { search: { nodes: { number: number }[] } } }>);
+    expect(searched.data.search.nodes.map((n) => n.number)).not.toContain(20);
+    expect(searched.data.search.nodes.map((n) => n.number)).toContain(1);
+    // The collector does: it reads the repositories' pull requests, not the index.
+    expect(out.status).toBeUndefined();
+    expect(data.mergedPullRequests.map((p) => p.id)).toContain('acme/api#20');
+    expect(data.mergedPullRequests.find((p) => p.id === 'acme/api#20')!.mergedAt).toBe(`${DAY}T23:59:59Z`);
+    expect(data.crossCheck.missing).toEqual([]);
+  });
+
+  it('a merge commit whose pull request was not found makes the snapshot partial (the cross-check)', async () => {
+    const org = acmeChangesOrg();
+    const api = org.repos.find((r) => r.name === 'api')!;
+    // GitHub's listing misses #1 (it was not updated: a stale updatedAt before the window),
+    // but the default branch's merge commit belongs to it.
+    api.pullRequests = api.pullRequests!.map((p) =>
+      p.number === 1 ? { ...p, updatedAt: '2026-05-01T00:00:00Z' } : p,
+    );
+    const { data, out } = await collect(org);
+    expect(data.mergedPullRequests.map((p) => p.id)).not.toContain('acme/api#1');
+    expect(data.crossCheck.missing).toEqual(['acme/api#1']);
+    expect(out.status).toBe('partial');
+    expect(out.errors!.join(' ')).toMatch(/cross-check: 1 pull request\(s\) merged .* acme\/api#1/);
+  });
+
+  it('an empty window (a re-run after its days were covered) reads nothing and says so', async () => {
+    server = await startGitHubServer(acmeChangesOrg());
+    const config = changesConfig();
+    const collector = createGitHubChangesCollector({ pacing, auth, apiUrl: server.url });
+    const [scope] = collector.scopes(config, {});
+    const window = {
+      ...dayWindow(DAY),
+      from: `${NEXT_DAY}T00:00:00.000Z`,
+      days: 0,
+      note: 'nothing to cover',
+    };
+    const out = await collector.collect(scope!, {
+      config,
+      settings: settingsOf(collector, config)!,
+      clock: fixedClock(COLLECTED_AT),
+      window,
+      logger: silentLogger,
+      stats: { requests: 0, pages: 0 },
+    });
+    expect(server.stats.graphql).toBe(0);
+    expect(out.data.mergedPullRequests).toEqual([]);
+    const snapshot = makeSnapshot({
+      collector: 'github-changes',
+      scope: scope!.id,
+      collectedAt: COLLECTED_AT,
+      data: out.data,
+    }) as Snapshot<ChangesData>;
+    expect(changePeerReviewedCheck.run(snapshot, config)).toMatchObject({
+      result: 'not-applicable',
+      detail: expect.stringMatching(/no day \(an empty window/),
+    });
   });
 });
 
@@ -170,6 +278,7 @@ describe('change-peer-reviewed and no-direct-push over the acme day', () => {
       config,
       settings: settingsOf(collector, config)!,
       clock: fixedClock(COLLECTED_AT),
+      window: dayWindow(DAY),
       logger: silentLogger,
       stats: { requests: 0, pages: 0 },
     });
@@ -214,16 +323,18 @@ describe('change-peer-reviewed and no-direct-push over the acme day', () => {
     const config = changesConfig();
     const data: ChangesData = {
       org: 'acme',
-      window: { day: DAY, from: `${DAY}T00:00:00.000Z`, to: `${NEXT_DAY}T00:00:00.000Z` },
+      window: dayWindow(DAY),
       emergencyLabel: 'emergency',
       ticketPattern: null,
+      pullRequestSource: 'test',
       mergedPullRequests: [],
       pullRequestsComplete: true,
       directPushes: [],
       repositoriesPushedTo: 0,
       pushesComplete: true,
       rateLimit: { cost: 1, remaining: 4999, resetAt: null },
-      requests: { search: 1, repositories: 1, history: 0 },
+      crossCheck: { method: 'test', commitsChecked: 0, pullRequestsChecked: 0, missing: [], unmatched: [] },
+      requests: { repositories: 1, pullRequests: 0, details: 0, history: 0 },
     };
     const quiet = makeSnapshot({
       collector: 'github-changes',

@@ -11,6 +11,7 @@ describe('collector registry', () => {
       'cloudtrail',
       'organization',
       'okta',
+      'okta-users',
       'github',
       'github-changes',
       'change-records',

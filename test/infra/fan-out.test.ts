@@ -79,7 +79,8 @@ describe('fan-out functions', () => {
         c.id,
       ).toEqual([]);
     }
-    expect(ids.filter((id) => id.startsWith('CollectOkta'))).toHaveLength(1);
+    // okta and okta-users
+    expect(ids.filter((id) => id.startsWith('CollectOkta'))).toHaveLength(2);
     expect(ids.filter((id) => id.startsWith('CollectGithub')).length).toBeGreaterThanOrEqual(1);
     const plan = resources[functionIdOf('CollectAwsPlan')]!.Properties;
     const shard = resources[functionIdOf('CollectAwsShard')]!.Properties;
@@ -311,7 +312,7 @@ describe('state machine', () => {
       scheduledTime: '<aws.scheduler.scheduled-time>',
     });
     // No schedule invokes an AWS collector function: there is none (Okta, GitHub, seal, verify remain).
-    expect(schedules).toHaveLength(5); // the state machine, okta, github, seal, verify
+    expect(schedules).toHaveLength(6); // the state machine, okta, okta-users, github, seal, verify
     const schedulerRole = started[0]!.Target.RoleArn['Fn::GetAtt'][0] as string;
     const startStatements = ofType('AWS::IAM::Policy')
       .filter(([, r]) => asArray(r.Properties.Roles).some((x: Json) => x.Ref === schedulerRole))

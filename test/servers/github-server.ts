@@ -32,7 +32,9 @@
  * - Changes (CC8.1): a repository's `pullRequests` (merged or not, with commits, reviews on a
  *   commit, labels) and `commits` (the default branch's history, newest first) feed
  *   `search(type: ISSUE)` (qualifiers `org:`, `repo:`, `is:pr`, `is:merged`, `merged:A..B`,
- *   `label:`; at most 1,000 results as on GitHub), `Commit.history(since:, until:)`,
+ *   `label:`; at most 1,000 results as on GitHub; `searchLagSeconds` makes the index lag the
+ *   server's clock), `Repository.pullRequests(states:, orderBy: {field: UPDATED_AT|CREATED_AT})`
+ *   with `PullRequest.updatedAt`, `nodes(ids:)` on pull requests, `Commit.history(since:, until:)`,
  *   `Commit.associatedPullRequests`, `Repository.pushedAt` with
  *   `repositories(orderBy: {field: PUSHED_AT})`, and `nodes(ids:)` on repositories. A
  *   repository's `files` answer `object(expression: "<ref>:<path>")` as Tree/Blob.
@@ -147,6 +149,8 @@ export interface PullRequestFixture {
   baseRefName?: string;
   /** null or absent: not merged. */
   mergedAt?: string | null;
+  /** Last update (ISO); default: the merge, else the last commit. */
+  updatedAt?: string;
   mergedBy?: string;
   mergeCommit?: string;
   /** The pull request's commits, oldest first (the last one is the head). */
@@ -278,6 +282,11 @@ export interface GitHubServerOptions {
     repeatEndCursor?: boolean;
   };
   clock?: { now(): number };
+  /**
+   * How far GitHub's search index lags (seconds): a pull request updated (merged) within this
+   * long of the server's clock is not found by `search` yet. Default 0.
+   */
+  searchLagSeconds?: number;
 }
 
 export interface GitHubServerStats {
@@ -343,7 +352,7 @@ export async function startGitHubServer(
     unanswered: 0,
   };
   const refs = new Map<string, unknown>();
-  const root = buildRoot(fixture, refs);
+  const root = buildRoot(fixture, refs, clock, (options.searchLagSeconds ?? 0) * 1000);
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
@@ -536,7 +545,12 @@ export async function startGitHubServer(
 }
 
 /** Root resolvers over the fixture (graphql-js calls function-valued fields with their args). */
-function buildRoot(fixture: GitHubOrgFixture, refs: Map<string, unknown>) {
+function buildRoot(
+  fixture: GitHubOrgFixture,
+  refs: Map<string, unknown>,
+  clock: { now(): number },
+  searchLagMs: number,
+) {
   const orgObject = {
     __typename: 'Organization',
     login: fixture.login,
@@ -646,6 +660,25 @@ function buildRoot(fixture: GitHubOrgFixture, refs: Map<string, unknown>) {
       visibility: r.visibility ?? 'PRIVATE',
       defaultBranchRef: ref,
       object: ({ expression }: { expression: string }) => treeObject(r, expression),
+      pullRequests: (
+        args: ConnectionArgs & {
+          states?: string[] | null;
+          orderBy?: { field: string; direction: 'ASC' | 'DESC' } | null;
+        },
+        ctx: Ctx,
+      ) => {
+        const desc = args.orderBy?.direction === 'DESC' ? -1 : 1;
+        const field = args.orderBy?.field ?? 'CREATED_AT';
+        const list = (r.pullRequests ?? [])
+          .filter((p) => !args.states || args.states.includes(p.mergedAt ? 'MERGED' : 'OPEN'))
+          .sort((a, b) =>
+            field === 'UPDATED_AT'
+              ? desc * updatedAtOf(a).localeCompare(updatedAtOf(b)) || desc * (a.number - b.number)
+              : desc * (a.number - b.number),
+          )
+          .map((p) => pullRequestObject(repo, p.number)!);
+        return connection(list, args, 'pullRequests', ctx);
+      },
     };
     if (ref && branch !== null) Object.assign(ref, { target: branchHead(r, branch, nameWithOwner, repo) });
     refs.set(repo.id as string, repo);
@@ -703,6 +736,7 @@ function buildRoot(fixture: GitHubOrgFixture, refs: Map<string, unknown>) {
       mergedBy: p.mergedBy ? userObject(p.mergedBy) : null,
       merged: Boolean(p.mergedAt),
       mergedAt: p.mergedAt ?? null,
+      updatedAt: updatedAtOf(p),
       state: p.mergedAt ? 'MERGED' : 'OPEN',
       baseRefName: p.baseRefName ?? fixtureRepo.defaultBranch ?? 'main',
       headRefName: p.headRefName ?? `feature/${p.number}`,
@@ -749,6 +783,7 @@ function buildRoot(fixture: GitHubOrgFixture, refs: Map<string, unknown>) {
         ),
     };
     prCache.set(key, pr);
+    refs.set(pr.id as string, pr);
     return pr;
   };
 
@@ -824,6 +859,8 @@ function buildRoot(fixture: GitHubOrgFixture, refs: Map<string, unknown>) {
       const repo = repoObject(r);
       for (const p of r.pullRequests ?? []) {
         if (q.merged && !p.mergedAt) continue;
+        // The search index lags: what changed in the last `searchLagSeconds` is not in it yet.
+        if (searchLagMs > 0 && Date.parse(updatedAtOf(p)) > clock.now() - searchLagMs) continue;
         if (q.mergedRange) {
           const at = Date.parse(p.mergedAt ?? '');
           if (!(at >= q.mergedRange[0] && at <= q.mergedRange[1])) continue;
@@ -869,6 +906,11 @@ function buildRoot(fixture: GitHubOrgFixture, refs: Map<string, unknown>) {
 
 function userObject(login: string) {
   return { __typename: 'User', id: `U_${login}`, login, url: `https://github.com/${login}` };
+}
+
+/** A pull request's last update: `updatedAt`, else its merge, else its last commit. */
+function updatedAtOf(p: PullRequestFixture): string {
+  return p.updatedAt ?? p.mergedAt ?? p.commits.at(-1)?.committedDate ?? '2026-01-01T00:00:00Z';
 }
 
 function pushedAtOf(r: RepoFixture): string {

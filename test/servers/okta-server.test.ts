@@ -10,7 +10,25 @@ import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { nextLink } from '../../shared/vendors/okta-client.js';
-import { DEFAULT_OKTA_TOKEN, makeOktaOrg, type OktaServer, startOktaServer } from './okta-server.js';
+import {
+  DEFAULT_OKTA_TOKEN,
+  factor,
+  makeOktaOrg,
+  type OktaServer,
+  parseUserExpression,
+  startOktaServer,
+} from './okta-server.js';
+
+const EVERY_STATUS = [
+  'ACTIVE',
+  'PROVISIONED',
+  'STAGED',
+  'RECOVERY',
+  'PASSWORD_EXPIRED',
+  'LOCKED_OUT',
+  'SUSPENDED',
+  'DEPROVISIONED',
+] as const;
 
 const SPEC = path.resolve(import.meta.dirname, '../fixtures/okta/management-subset.yaml');
 
@@ -32,10 +50,7 @@ describe('local Okta server against the Okta Management OpenAPI description', ()
     ajv.addSchema({
       $id: 'https://okta.test/management.json',
       components: { schemas: withoutExamples(components.schemas) },
-      paths: withoutExamples({
-        '/api/v1/groups': spec.paths['/api/v1/groups'],
-        '/api/v1/groups/{groupId}/users': spec.paths['/api/v1/groups/{groupId}/users'],
-      }),
+      paths: withoutExamples(spec.paths),
     });
     server = await startOktaServer(
       makeOktaOrg({
@@ -46,6 +61,20 @@ describe('local Okta server against the Okta Management OpenAPI description', ()
             name: 'Administrators',
             members: [{ login: 'gone@example.com', status: 'DEPROVISIONED', lastLogin: null }],
           },
+          {
+            name: 'Every status',
+            members: EVERY_STATUS.map((status) => ({
+              login: `${status.toLowerCase()}@example.com`,
+              status,
+              profile: { department: status === 'ACTIVE' ? 'R&D "Labs"' : 'Sales', employeeType: 'Employee' },
+              factors: [
+                factor('push'),
+                factor('webauthn'),
+                factor('question'),
+                factor('sms', 'PENDING_ACTIVATION'),
+              ],
+            })),
+          },
         ],
       }),
     );
@@ -55,6 +84,12 @@ describe('local Okta server against the Okta Management OpenAPI description', ()
   const responseValidator = (specPath: string) => {
     const pointer = `https://okta.test/management.json#/paths/${specPath.replaceAll('/', '~1')}/get/responses/200/content/application~1json/schema`;
     return ajv.compile({ $ref: pointer });
+  };
+  const schemaValidator = (name: string) =>
+    ajv.compile({ $ref: `https://okta.test/management.json#/components/schemas/${name}` });
+  const logins = async (query: string) => {
+    const res = await get(`/api/v1/users?${query}`);
+    return { status: res.status, body: (await res.json()) as { profile: { login: string } }[] };
   };
   const get = (p: string, token = DEFAULT_OKTA_TOKEN) =>
     fetch(`${server.url}${p}`, { headers: { authorization: `SSWS ${token}`, accept: 'application/json' } });
@@ -91,6 +126,119 @@ describe('local Okta server against the Okta Management OpenAPI description', ()
     }
     // A deliberately wrong payload is refused: the validation can fail.
     expect(validateUsers([{ id: 1, status: 'NOT_A_STATUS' }])).toBe(false);
+  });
+
+  it('listUsers leaves DEPROVISIONED out by default; filter and search return every status', async () => {
+    const validateUsers = responseValidator('/api/v1/users');
+    const all = await logins('limit=200');
+    expect(validateUsers(all.body), JSON.stringify(validateUsers.errors)).toBe(true);
+    const statuses = (body: { status?: string }[]) => new Set(body.map((u) => u.status));
+    expect(statuses(all.body as never).has('DEPROVISIONED')).toBe(false);
+    expect(all.body.map((u) => u.profile.login)).toContain('suspended@example.com');
+
+    const gone = await logins(`filter=${encodeURIComponent('status eq "DEPROVISIONED"')}`);
+    expect(gone.body.map((u) => u.profile.login).sort()).toEqual([
+      'deprovisioned@example.com',
+      'gone@example.com',
+    ]);
+    // Okta's documented "not equal" by lt/gt, in search:
+    const notStaged = await logins(
+      `search=${encodeURIComponent('(status lt "STAGED" or status gt "STAGED")')}`,
+    );
+    expect(statuses(notStaged.body as never)).toEqual(new Set(EVERY_STATUS.filter((s) => s !== 'STAGED')));
+    // Search values are case-insensitive, profile attributes searchable; filter values are not.
+    const rd = await logins(`search=${encodeURIComponent('profile.department eq "r&d \\"labs\\""')}`);
+    expect(rd.body.map((u) => u.profile.login)).toEqual(['active@example.com']);
+    expect((await logins(`filter=${encodeURIComponent('status eq "deprovisioned"')}`)).body).toEqual([]);
+    // What Okta refuses: filter on a profile attribute, co on a custom one, garbage.
+    for (const bad of [
+      'filter=profile.department eq "Sales"',
+      'search=profile.department co "Sa"',
+      'search=status eq',
+      'filter=status ne "ACTIVE"',
+    ]) {
+      const [key, value] = bad.split(/=(.*)/s);
+      const res = await logins(`${key}=${encodeURIComponent(value!)}`);
+      expect(res.status, bad).toBe(400);
+    }
+  });
+
+  it("the expression parser matches Okta's documented examples", () => {
+    const user = makeOktaOrg({ groups: 1, membersPerGroup: 1 }).users[0]!;
+    expect(
+      parseUserExpression(
+        'profile.department eq "Engineering" and (created lt "2026-01-01T00:00:00.000Z" or status eq "ACTIVE")',
+        'search',
+      )(user),
+    ).toBe(true);
+    expect(
+      parseUserExpression(
+        'lastUpdated gt "2013-06-01T00:00:00.000Z" and (status eq "LOCKED_OUT" or status eq "RECOVERY")',
+        'filter',
+      )(user),
+    ).toBe(false);
+    expect(parseUserExpression('profile.login sw "USER0"', 'search')(user)).toBe(true);
+    expect(parseUserExpression('profile.manager pr', 'search')(user)).toBe(false);
+  });
+
+  it('listFactors, listPolicies, listPolicyRules, listApplications and getGroup validate against the schemas', async () => {
+    const users = (await (
+      await get(`/api/v1/users?filter=${encodeURIComponent('profile.login eq "locked_out@example.com"')}`)
+    ).json()) as { id: string }[];
+    const factors = await (await get(`/api/v1/users/${users[0]!.id}/factors`)).json();
+    const validateFactors = responseValidator('/api/v1/users/{userId}/factors');
+    expect(validateFactors(factors), JSON.stringify(validateFactors.errors)).toBe(true);
+    expect(
+      (factors as { factorType: string; status: string }[]).map((f) => `${f.factorType}:${f.status}`),
+    ).toEqual(['push:ACTIVE', 'webauthn:ACTIVE', 'question:ACTIVE', 'sms:PENDING_ACTIVATION']);
+    expect(validateFactors([{ factorType: 'carrier-pigeon' }])).toBe(false);
+
+    const validatePolicies = responseValidator('/api/v1/policies');
+    const validateRules = responseValidator('/api/v1/policies/{policyId}/rules');
+    const subtype: Record<string, [string, string | undefined]> = {
+      OKTA_SIGN_ON: ['OktaSignOnPolicy', 'OktaSignOnPolicyRule'],
+      ACCESS_POLICY: ['AccessPolicy', 'AccessPolicyRule'],
+      MFA_ENROLL: ['AuthenticatorEnrollmentPolicy', undefined],
+      PASSWORD: ['PasswordPolicy', 'PasswordPolicyRule'],
+    };
+    for (const [type, [policySchema, ruleSchema]] of Object.entries(subtype)) {
+      const policies = (await (await get(`/api/v1/policies?type=${type}`)).json()) as {
+        id: string;
+        type: string;
+      }[];
+      expect(policies.length, type).toBeGreaterThan(0);
+      expect(validatePolicies(policies), JSON.stringify(validatePolicies.errors)).toBe(true);
+      const validatePolicy = schemaValidator(policySchema);
+      for (const policy of policies) {
+        expect(policy.type).toBe(type);
+        expect(validatePolicy(policy), JSON.stringify(validatePolicy.errors)).toBe(true);
+        const rules = (await (await get(`/api/v1/policies/${policy.id}/rules`)).json()) as unknown[];
+        expect(validateRules(rules), JSON.stringify(validateRules.errors)).toBe(true);
+        if (!ruleSchema) continue;
+        const validateRule = schemaValidator(ruleSchema);
+        for (const rule of rules) expect(validateRule(rule), JSON.stringify(validateRule.errors)).toBe(true);
+      }
+    }
+    const signOnRule = schemaValidator('OktaSignOnPolicyRule');
+    expect(signOnRule({ type: 'SIGN_ON', actions: { signon: { access: 'MAYBE' } } })).toBe(false);
+    expect((await get('/api/v1/policies')).status).toBe(400); // type is required
+
+    const validateApps = responseValidator('/api/v1/apps');
+    const apps = (await (
+      await get(`/api/v1/apps?filter=${encodeURIComponent('name eq "saasure"')}`)
+    ).json()) as {
+      name: string;
+      _links: { accessPolicy: { href: string } };
+    }[];
+    expect(validateApps(apps), JSON.stringify(validateApps.errors)).toBe(true);
+    expect(apps.map((a) => a.name)).toEqual(['saasure']);
+    expect(apps[0]!._links.accessPolicy.href).toMatch(/\/api\/v1\/policies\/00p/);
+
+    const groups = (await (await get('/api/v1/groups')).json()) as { id: string }[];
+    const group = await (await get(`/api/v1/groups/${groups[0]!.id}`)).json();
+    const validateGroup = schemaValidator('Group');
+    expect(validateGroup(group), JSON.stringify(validateGroup.errors)).toBe(true);
+    expect((await get('/api/v1/groups/00gnope00000000000')).status).toBe(404);
   });
 
   it('a bad token gets 401 E0000011; a tampered cursor gets 400', async () => {

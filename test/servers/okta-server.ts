@@ -5,10 +5,21 @@
  *   const org = makeOktaOrg({ groups: 20, membersPerGroup: 10, named: [...] });
  *   const server = await startOktaServer(org, { tokens: ['...'], rateLimit: {...}, inject: {...} });
  *   server.url       // "http://127.0.0.1:PORT": use it as okta.orgUrl
- *   server.stats     // { requests, byEndpoint, rateLimited, serverErrors, unauthorized, maxConcurrent, tokenRequests }
+ *   server.stats     // { requests, byEndpoint, peakPerWindow, rateLimited, serverErrors, unauthorized, maxConcurrent, tokenRequests }
  *   await server.stop();
  *
  * Behaviour:
+ * - GET /api/v1/users (listUsers): every user but DEPROVISIONED ones, as Okta's default list;
+ *   with `filter` or `search` (expressions.ts-free: parsed here as Okta documents them) users of
+ *   every status that match. `filter` takes only status, lastUpdated, id, profile.login,
+ *   profile.email, profile.firstName and profile.lastName, with `eq` (and gt/ge/lt/le for
+ *   lastUpdated), values case-sensitive; `search` takes the top-level dates, id, status, type.id
+ *   and any profile attribute, with eq/sw/co/gt/ge/lt/le/pr, values case-insensitive; both
+ *   and/or and parentheses; anything else is 400 E0000031.
+ * - GET /api/v1/users/{id}/factors (listFactors), GET /api/v1/policies?type= (listPolicies, `type`
+ *   required), GET /api/v1/policies/{id}/rules (listPolicyRules), GET /api/v1/apps?filter=name eq
+ *   "..." (listApplications), GET /api/v1/groups/{id} (getGroup): payloads of the OpenAPI shapes
+ *   (UserFactor, Policy and its subtypes, PolicyRule and its subtypes, Application, Group).
  * - GET /api/v1/groups and GET /api/v1/groups/{id}/users: payloads shaped like the
  *   OpenAPI description (Group, User), pages of `limit` (default 10,000 groups / 1,000
  *   users as Okta's), `Link: <...>; rel="self"` and `rel="next"` with an opaque `after`
@@ -30,6 +41,17 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { decodeProtectedHeader, importJWK, type JWK, jwtVerify, type KeyObject } from 'jose';
 
+export interface OktaFactorFixture {
+  id: string;
+  /** push, signed_nonce, webauthn, u2f, token:software:totp, sms, call, email, question, ... */
+  factorType: string;
+  /** OKTA, GOOGLE, FIDO, ... */
+  provider: string;
+  /** ACTIVE, PENDING_ACTIVATION, ... */
+  status: string;
+  created: string;
+}
+
 export interface OktaUserFixture {
   id: string;
   login: string;
@@ -39,6 +61,48 @@ export interface OktaUserFixture {
   status: string;
   lastLogin: string | null;
   created: string;
+  /** Default: `created` (null when STAGED). */
+  activated?: string | null;
+  /** Default 2026-02-01. */
+  statusChanged?: string;
+  /** Further profile attributes (department, employeeType, title, manager, custom ones). */
+  profile?: Record<string, unknown>;
+  /** Enrolled factors (listFactors). Default: none. */
+  factors?: OktaFactorFixture[];
+  /** listFactors answers this status (e.g. 404, 500) for this user. */
+  factorsStatus?: number;
+}
+
+export interface OktaPolicyRuleFixture {
+  id: string;
+  name: string;
+  status: 'ACTIVE' | 'INACTIVE';
+  priority: number;
+  /** SIGN_ON (OKTA_SIGN_ON policies), ACCESS_POLICY, MFA_ENROLL, PASSWORD */
+  type: string;
+  system?: boolean;
+  conditions?: unknown;
+  actions?: unknown;
+}
+
+export interface OktaPolicyFixture {
+  id: string;
+  name: string;
+  /** OKTA_SIGN_ON, ACCESS_POLICY, MFA_ENROLL, PASSWORD */
+  type: string;
+  status: 'ACTIVE' | 'INACTIVE';
+  priority: number;
+  system?: boolean;
+  description?: string | null;
+  rules: OktaPolicyRuleFixture[];
+}
+
+export interface OktaAppFixture {
+  id: string;
+  /** okta_enduser (Okta Dashboard), saasure (Admin Console), ... */
+  name: string;
+  label: string;
+  accessPolicyId: string | null;
 }
 
 export interface OktaGroupFixture {
@@ -53,12 +117,165 @@ export interface OktaGroupFixture {
 export interface OktaOrgFixture {
   users: OktaUserFixture[];
   groups: OktaGroupFixture[];
+  policies?: OktaPolicyFixture[];
+  apps?: OktaAppFixture[];
 }
 
 export interface NamedGroupInput {
   name: string;
   type?: string;
-  members: { login: string; status?: string; lastLogin?: string | null }[];
+  members: {
+    login: string;
+    status?: string;
+    lastLogin?: string | null;
+    activated?: string | null;
+    profile?: Record<string, unknown>;
+    factors?: OktaFactorFixture[];
+  }[];
+}
+
+let factorSerial = 0;
+
+/** An enrolled factor: e.g. factor('push'), factor('question'), factor('sms', 'PENDING_ACTIVATION'). */
+export function factor(
+  factorType: string,
+  status = 'ACTIVE',
+  provider = factorType === 'webauthn' || factorType === 'u2f' ? 'FIDO' : 'OKTA',
+  created = '2025-02-01T10:00:00.000Z',
+): OktaFactorFixture {
+  return { id: oktaId('ufs', ++factorSerial), factorType, provider, status, created };
+}
+
+/** Departments and employee types the generated users cycle through (strata for sampling). */
+export const DEPARTMENTS = ['Engineering', 'Engineering', 'Sales', 'Support', 'Finance'] as const;
+
+/**
+ * A compliant policy set: the default global session (OKTA_SIGN_ON) policy requires a factor,
+ * the Okta Dashboard and Admin Console authentication policies require two factors, and the
+ * default MFA enrollment and password policies. `everyoneGroupId` is what the rules apply to.
+ */
+export function defaultPolicies(everyoneGroupId: string): {
+  policies: OktaPolicyFixture[];
+  apps: OktaAppFixture[];
+} {
+  const people = { groups: { include: [everyoneGroupId] } };
+  const policies: OktaPolicyFixture[] = [
+    {
+      id: oktaId('00p', 1),
+      name: 'Default Policy',
+      type: 'OKTA_SIGN_ON',
+      status: 'ACTIVE',
+      priority: 1,
+      system: true,
+      rules: [
+        {
+          id: oktaId('0pr', 1),
+          name: 'Require MFA',
+          status: 'ACTIVE',
+          priority: 1,
+          type: 'SIGN_ON',
+          conditions: { people, network: { connection: 'ANYWHERE' } },
+          actions: {
+            signon: {
+              access: 'ALLOW',
+              requireFactor: true,
+              factorPromptMode: 'ALWAYS',
+              primaryFactor: 'PASSWORD_IDP_ANY_FACTOR',
+              session: {
+                usePersistentCookie: false,
+                maxSessionIdleMinutes: 120,
+                maxSessionLifetimeMinutes: 0,
+              },
+            },
+          },
+        },
+      ],
+    },
+    accessPolicy(oktaId('00p', 2), 'Okta Dashboard', oktaId('0pr', 2), '2FA', people),
+    accessPolicy(oktaId('00p', 3), 'Okta Admin Console', oktaId('0pr', 3), '2FA', people),
+    {
+      id: oktaId('00p', 4),
+      name: 'Default Policy',
+      type: 'MFA_ENROLL',
+      status: 'ACTIVE',
+      priority: 1,
+      system: true,
+      rules: [
+        {
+          id: oktaId('0pr', 4),
+          name: 'Default Rule',
+          status: 'ACTIVE',
+          priority: 1,
+          type: 'MFA_ENROLL',
+          system: true,
+          conditions: { people },
+          actions: { enroll: { self: 'CHALLENGE' } },
+        },
+      ],
+    },
+    {
+      id: oktaId('00p', 5),
+      name: 'Default Policy',
+      type: 'PASSWORD',
+      status: 'ACTIVE',
+      priority: 1,
+      system: true,
+      rules: [
+        {
+          id: oktaId('0pr', 5),
+          name: 'Default Rule',
+          status: 'ACTIVE',
+          priority: 1,
+          type: 'PASSWORD',
+          system: true,
+          conditions: { people, network: { connection: 'ANYWHERE' } },
+          actions: {
+            passwordChange: { access: 'ALLOW' },
+            selfServicePasswordReset: { access: 'ALLOW' },
+            selfServiceUnlock: { access: 'DENY' },
+          },
+        },
+      ],
+    },
+  ];
+  const apps: OktaAppFixture[] = [
+    { id: oktaId('0oa', 1), name: 'okta_enduser', label: 'Okta Dashboard', accessPolicyId: oktaId('00p', 2) },
+    { id: oktaId('0oa', 2), name: 'saasure', label: 'Okta Admin Console', accessPolicyId: oktaId('00p', 3) },
+  ];
+  return { policies, apps };
+}
+
+/** An Identity Engine authentication policy with one catch-all rule of the given factor mode. */
+export function accessPolicy(
+  id: string,
+  name: string,
+  ruleId: string,
+  factorMode: '1FA' | '2FA',
+  people: unknown,
+): OktaPolicyFixture {
+  return {
+    id,
+    name,
+    type: 'ACCESS_POLICY',
+    status: 'ACTIVE',
+    priority: 1,
+    rules: [
+      {
+        id: ruleId,
+        name: factorMode === '2FA' ? 'Require two factors' : 'Password only',
+        status: 'ACTIVE',
+        priority: 1,
+        type: 'ACCESS_POLICY',
+        conditions: { people },
+        actions: {
+          appSignOn: {
+            access: 'ALLOW',
+            verificationMethod: { type: 'ASSURANCE', factorMode, reauthenticateIn: 'PT2H', constraints: [] },
+          },
+        },
+      },
+    ],
+  };
 }
 
 const CREATED = '2025-01-15T09:30:00.000Z';
@@ -96,6 +313,13 @@ export function makeOktaOrg(
       status: 'ACTIVE',
       lastLogin: new Date(Date.parse('2026-04-01T08:00:00.000Z') + i * 60_000).toISOString(),
       created: CREATED,
+      profile: {
+        department: DEPARTMENTS[i % DEPARTMENTS.length],
+        employeeType: i % 7 === 6 ? 'Contractor' : 'Employee',
+        title: 'Staff',
+        manager: null,
+      },
+      factors: [{ ...factor('push'), id: oktaId('ufp', i + 1) }],
     });
   }
   const groups: OktaGroupFixture[] = [];
@@ -123,6 +347,9 @@ export function makeOktaOrg(
           status: m.status ?? 'ACTIVE',
           lastLogin: m.lastLogin === undefined ? '2026-04-10T12:00:00.000Z' : m.lastLogin,
           created: CREATED,
+          ...(m.activated !== undefined && { activated: m.activated }),
+          profile: m.profile ?? { department: 'Engineering', employeeType: 'Employee' },
+          factors: m.factors ?? [factor('push')],
         };
         users.push(user);
       }
@@ -136,7 +363,7 @@ export function makeOktaOrg(
       memberIds,
     });
   }
-  return { users, groups };
+  return { users, groups, ...defaultPolicies(groups[0]?.id ?? oktaId('00g', 1)) };
 }
 
 export interface OktaServerOptions {
@@ -176,6 +403,8 @@ export interface OktaServerStats {
   unauthorized: number;
   maxConcurrent: number;
   tokenRequests: number;
+  /** The most requests one endpoint's rate-limit window counted (429s included), by endpoint. */
+  peakPerWindow: Record<string, number>;
   /** Every Authorization header value seen (tests check what was sent). */
   authorizations: string[];
 }
@@ -213,6 +442,7 @@ export async function startOktaServer(
     unauthorized: 0,
     maxConcurrent: 0,
     tokenRequests: 0,
+    peakPerWindow: {},
     authorizations: [],
   };
   let apiRequests = 0;
@@ -337,12 +567,32 @@ export async function startOktaServer(
     send(res, 200, slice.map(render), { ...rateHeaders, link: links.join(', ') });
   };
 
+  const policiesById = new Map((fixture.policies ?? []).map((p) => [p.id, p]));
+
+  /** Which operation a path is, the OAuth scope it needs, and its path parameter. */
+  const route = (pathname: string): { endpoint: string; scope: string; param?: string } | undefined => {
+    const m = (re: RegExp) => re.exec(pathname)?.[1];
+    if (pathname === '/api/v1/groups') return { endpoint: 'listGroups', scope: 'okta.groups.read' };
+    let id = m(/^\/api\/v1\/groups\/([^/]+)\/users$/);
+    if (id) return { endpoint: 'listGroupUsers', scope: 'okta.users.read', param: id };
+    id = m(/^\/api\/v1\/groups\/([^/]+)$/);
+    if (id) return { endpoint: 'getGroup', scope: 'okta.groups.read', param: id };
+    if (pathname === '/api/v1/users') return { endpoint: 'listUsers', scope: 'okta.users.read' };
+    id = m(/^\/api\/v1\/users\/([^/]+)\/factors$/);
+    if (id) return { endpoint: 'listFactors', scope: 'okta.users.read', param: id };
+    if (pathname === '/api/v1/policies') return { endpoint: 'listPolicies', scope: 'okta.policies.read' };
+    id = m(/^\/api\/v1\/policies\/([^/]+)\/rules$/);
+    if (id) return { endpoint: 'listPolicyRules', scope: 'okta.policies.read', param: id };
+    if (pathname === '/api/v1/apps') return { endpoint: 'listApplications', scope: 'okta.apps.read' };
+    return undefined;
+  };
+
   const handleApi = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
-    const groupUsers = /^\/api\/v1\/groups\/([^/]+)\/users$/.exec(url.pathname);
-    const endpoint =
-      url.pathname === '/api/v1/groups' ? 'listGroups' : groupUsers ? 'listGroupUsers' : undefined;
-    if (req.method !== 'GET' || !endpoint)
+    const r = route(url.pathname);
+    if (req.method !== 'GET' || !r)
       return send(res, 404, oktaError('E0000022', 'The endpoint does not support the provided HTTP method'));
+    const { endpoint } = r;
+    const param = r.param === undefined ? undefined : decodeURIComponent(r.param);
     const n = ++apiRequests;
     stats.byEndpoint[endpoint] = (stats.byEndpoint[endpoint] ?? 0) + 1;
     if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
@@ -354,6 +604,7 @@ export async function startOktaServer(
       w.resetAt = wholeSecondAfter((options.inject.resetAfterSeconds ?? 30) * 1000);
     }
     w.count++;
+    stats.peakPerWindow[endpoint] = Math.max(stats.peakPerWindow[endpoint] ?? 0, w.count);
     const rateHeaders = {
       'x-rate-limit-limit': String(rate.limit),
       'x-rate-limit-remaining': String(Math.max(0, rate.limit - w.count)),
@@ -372,7 +623,7 @@ export async function startOktaServer(
       stats.serverErrors++;
       return send(res, 503, oktaError('E0000009', 'Internal Server Error'), rateHeaders);
     }
-    if (!authorize(req, res, endpoint === 'listGroups' ? 'okta.groups.read' : 'okta.users.read')) return;
+    if (!authorize(req, res, r.scope)) return;
     const raw = options.inject?.rawAnswer;
     if (raw?.atRequest.includes(n)) {
       res.writeHead(raw.status, {
@@ -382,20 +633,88 @@ export async function startOktaServer(
       });
       return res.end(raw.body);
     }
-
-    if (endpoint === 'listGroups') {
-      return page(res, fixture.groups, url, 10_000, (g) => renderGroup(g, base), rateHeaders);
-    }
-    const group = groupsById.get(decodeURIComponent(groupUsers![1]!));
-    if (!group)
-      return send(
+    const notFound = (what: string) =>
+      send(res, 404, oktaError('E0000007', `Not found: Resource not found: ${param} (${what})`), rateHeaders);
+    const invalidSearch = (why: string) =>
+      send(
         res,
-        404,
-        oktaError('E0000007', `Not found: Resource not found: ${groupUsers![1]} (UserGroup)`),
+        400,
+        { ...oktaError('E0000031', 'Invalid search criteria.'), errorCauses: [{ errorSummary: why }] },
         rateHeaders,
       );
-    const members = group.memberIds.map((id) => usersById.get(id)!).filter(Boolean);
-    page(res, members, url, 1000, (u) => renderUser(u, base), rateHeaders);
+
+    switch (endpoint) {
+      case 'listGroups':
+        return page(res, fixture.groups, url, 10_000, (g) => renderGroup(g, base), rateHeaders);
+      case 'getGroup': {
+        const group = groupsById.get(param!);
+        return group ? send(res, 200, renderGroup(group, base), rateHeaders) : notFound('UserGroup');
+      }
+      case 'listGroupUsers': {
+        const group = groupsById.get(param!);
+        if (!group) return notFound('UserGroup');
+        const members = group.memberIds.map((id) => usersById.get(id)!).filter(Boolean);
+        return page(res, members, url, 1000, (u) => renderUser(u, base), rateHeaders);
+      }
+      case 'listUsers': {
+        const filter = url.searchParams.get('filter');
+        const search = url.searchParams.get('search');
+        let users: OktaUserFixture[];
+        try {
+          if (filter !== null && search !== null) throw new ExpressionError('use either filter or search');
+          const expression = filter ?? search;
+          if (expression === null) users = fixture.users.filter((u) => u.status !== 'DEPROVISIONED');
+          else {
+            const matches = parseUserExpression(expression, filter !== null ? 'filter' : 'search');
+            users = fixture.users.filter(matches);
+          }
+        } catch (err) {
+          if (err instanceof ExpressionError) return invalidSearch(err.message);
+          throw err;
+        }
+        return page(res, users, url, 200, (u) => renderUser(u, base), rateHeaders);
+      }
+      case 'listFactors': {
+        const user = usersById.get(param!);
+        if (!user) return notFound('User');
+        if (user.factorsStatus)
+          return send(res, user.factorsStatus, oktaError('E0000009', 'Internal Server Error'), rateHeaders);
+        return send(
+          res,
+          200,
+          (user.factors ?? []).map((f) => renderFactor(f, user.id, base)),
+          rateHeaders,
+        );
+      }
+      case 'listPolicies': {
+        const type = url.searchParams.get('type');
+        if (!type || !POLICY_TYPES.has(type))
+          return send(res, 400, oktaError('E0000001', 'Api validation failed: type'), rateHeaders);
+        const policies = (fixture.policies ?? []).filter((p) => p.type === type);
+        return page(res, policies, url, 200, (p) => renderPolicy(p, base), rateHeaders);
+      }
+      case 'listPolicyRules': {
+        const policy = policiesById.get(param!);
+        if (!policy) return notFound('Policy');
+        return send(
+          res,
+          200,
+          policy.rules.map((rule) => renderRule(rule, policy, base)),
+          rateHeaders,
+        );
+      }
+      case 'listApplications': {
+        const filter = url.searchParams.get('filter');
+        let apps = fixture.apps ?? [];
+        if (filter !== null) {
+          const m = /^name eq "([^"]*)"$/.exec(filter);
+          if (!m) return invalidSearch('this server filters apps by name eq "..." only');
+          apps = apps.filter((a) => a.name === m[1]);
+        }
+        return page(res, apps, url, 20, (a) => renderApp(a, base), rateHeaders);
+      }
+    }
+    return send(res, 404, oktaError('E0000022', 'The endpoint does not support the provided HTTP method'));
   };
 
   const server = createServer((req, res) => {
@@ -446,16 +765,16 @@ export function renderGroup(g: OktaGroupFixture, base: string) {
   };
 }
 
-/** The User resource as Okta renders it in listGroupUsers. */
+/** The User resource as Okta renders it in listUsers and listGroupUsers. */
 export function renderUser(u: OktaUserFixture, base: string) {
   return {
     id: u.id,
     status: u.status,
     created: u.created,
-    activated: u.status === 'STAGED' ? null : u.created,
-    statusChanged: '2026-02-01T00:00:00.000Z',
+    activated: u.activated !== undefined ? u.activated : u.status === 'STAGED' ? null : u.created,
+    statusChanged: u.statusChanged ?? '2026-02-01T00:00:00.000Z',
     lastLogin: u.lastLogin,
-    lastUpdated: '2026-02-01T00:00:00.000Z',
+    lastUpdated: u.statusChanged ?? '2026-02-01T00:00:00.000Z',
     passwordChanged: u.created,
     type: { id: 'oty1a2b3c4d5e6f7g8h9' },
     profile: {
@@ -465,6 +784,7 @@ export function renderUser(u: OktaUserFixture, base: string) {
       secondEmail: null,
       login: u.login,
       email: u.login,
+      ...u.profile,
     },
     credentials: {
       password: {},
@@ -472,6 +792,232 @@ export function renderUser(u: OktaUserFixture, base: string) {
     },
     _links: { self: { href: `${base}/api/v1/users/${u.id}` } },
   };
+}
+
+/** The UserFactor resource as Okta renders it in listFactors. */
+export function renderFactor(f: OktaFactorFixture, userId: string, base: string) {
+  const self = `${base}/api/v1/users/${userId}/factors/${f.id}`;
+  return {
+    id: f.id,
+    factorType: f.factorType,
+    provider: f.provider,
+    vendorName: f.provider,
+    status: f.status,
+    created: f.created,
+    lastUpdated: f.created,
+    profile:
+      f.factorType === 'question'
+        ? {
+            question: 'name_of_first_plush_toy',
+            questionText: 'What is the name of your first stuffed animal?',
+          }
+        : {},
+    _links: {
+      self: { href: self, hints: { allow: ['GET', 'DELETE'] } },
+      user: { href: `${base}/api/v1/users/${userId}`, hints: { allow: ['GET'] } },
+    },
+  };
+}
+
+/** The Policy resource as Okta renders it in listPolicies. */
+export function renderPolicy(p: OktaPolicyFixture, base: string) {
+  return {
+    id: p.id,
+    status: p.status,
+    name: p.name,
+    ...(p.description && { description: p.description }),
+    priority: p.priority,
+    system: p.system ?? false,
+    created: CREATED,
+    lastUpdated: CREATED,
+    type: p.type,
+    _links: {
+      self: { href: `${base}/api/v1/policies/${p.id}`, hints: { allow: ['GET', 'PUT', 'DELETE'] } },
+      rules: { href: `${base}/api/v1/policies/${p.id}/rules`, hints: { allow: ['GET', 'POST'] } },
+    },
+  };
+}
+
+/** The PolicyRule resource as Okta renders it in listPolicyRules. */
+export function renderRule(r: OktaPolicyRuleFixture, p: OktaPolicyFixture, base: string) {
+  return {
+    id: r.id,
+    status: r.status,
+    name: r.name,
+    priority: r.priority,
+    created: CREATED,
+    lastUpdated: CREATED,
+    system: r.system ?? false,
+    type: r.type,
+    ...(r.conditions !== undefined && { conditions: r.conditions }),
+    ...(r.actions !== undefined && { actions: r.actions }),
+    _links: {
+      self: {
+        href: `${base}/api/v1/policies/${p.id}/rules/${r.id}`,
+        hints: { allow: ['GET', 'PUT', 'DELETE'] },
+      },
+    },
+  };
+}
+
+/** The Application resource (an Okta first-party app) as listApplications renders it. */
+export function renderApp(a: OktaAppFixture, base: string) {
+  return {
+    id: a.id,
+    name: a.name,
+    label: a.label,
+    status: 'ACTIVE',
+    created: CREATED,
+    lastUpdated: CREATED,
+    signOnMode: 'OPENID_CONNECT',
+    accessibility: { selfService: false },
+    visibility: { autoSubmitToolbar: false, hide: { iOS: true, web: true } },
+    features: [],
+    _links: {
+      ...(a.accessPolicyId && { accessPolicy: { href: `${base}/api/v1/policies/${a.accessPolicyId}` } }),
+      self: { href: `${base}/api/v1/apps/${a.id}` },
+    },
+  };
+}
+
+const POLICY_TYPES = new Set([
+  'ACCESS_POLICY',
+  'ENTITY_RISK',
+  'IDP_DISCOVERY',
+  'MFA_ENROLL',
+  'OKTA_SIGN_ON',
+  'PASSWORD',
+  'POST_AUTH_SESSION',
+  'PROFILE_ENROLLMENT',
+]);
+
+/** An expression Okta would refuse (400 E0000031). */
+export class ExpressionError extends Error {
+  override name = 'ExpressionError';
+}
+
+const FILTER_PROPERTIES = new Set([
+  'status',
+  'lastUpdated',
+  'id',
+  'profile.login',
+  'profile.email',
+  'profile.firstName',
+  'profile.lastName',
+]);
+const SEARCH_TOP_LEVEL = new Set([
+  'id',
+  'status',
+  'created',
+  'activated',
+  'statusChanged',
+  'lastUpdated',
+  'type.id',
+]);
+const OPERATORS = new Set(['eq', 'sw', 'co', 'gt', 'ge', 'lt', 'le', 'pr']);
+
+/**
+ * A `filter` or `search` expression of listUsers as Okta documents them: `attr op "value"`
+ * (or `attr pr`) joined by `and` / `or`, with parentheses. Throws ExpressionError for what Okta
+ * refuses in that mode. Returns the predicate over a fixture user.
+ */
+export function parseUserExpression(
+  text: string,
+  mode: 'filter' | 'search',
+): (u: OktaUserFixture) => boolean {
+  const matches = [...text.matchAll(/\s*(\(|\)|"(?:[^"\\]|\\.)*"|[^\s()"]+)/g)];
+  if (matches.reduce((n, m) => n + m[0].length, 0) !== text.trimEnd().length)
+    throw new ExpressionError(`cannot parse ${JSON.stringify(text)}`);
+  const tokens = matches.map((m) => m[1]!);
+  let i = 0;
+  const peek = () => tokens[i];
+  const take = () => tokens[i++];
+  const primary = (): ((u: OktaUserFixture) => boolean) => {
+    const t = take();
+    if (t === undefined) throw new ExpressionError('unexpected end of expression');
+    if (t === '(') {
+      const inner = or();
+      if (take() !== ')') throw new ExpressionError('missing )');
+      return inner;
+    }
+    const attr = t;
+    const op = take()?.toLowerCase();
+    if (!op || !OPERATORS.has(op)) throw new ExpressionError(`unknown operator after ${attr}`);
+    if (mode === 'filter') {
+      if (!FILTER_PROPERTIES.has(attr)) throw new ExpressionError(`filter does not support ${attr}`);
+      if (op !== 'eq' && !(attr === 'lastUpdated' && ['gt', 'ge', 'lt', 'le'].includes(op)))
+        throw new ExpressionError(`filter supports only eq for ${attr}`);
+    } else {
+      if (!SEARCH_TOP_LEVEL.has(attr) && !/^profile\.[A-Za-z][A-Za-z0-9_]*$/.test(attr))
+        throw new ExpressionError(`search does not support ${attr}`);
+      if (
+        op === 'co' &&
+        !['profile.firstName', 'profile.lastName', 'profile.email', 'profile.login'].includes(attr)
+      )
+        throw new ExpressionError(`co is not supported for ${attr}`);
+    }
+    if (op === 'pr') return (u) => attributeOf(u, attr) != null;
+    const literal = take();
+    if (!literal?.startsWith('"') || !literal.endsWith('"') || literal.length < 2)
+      throw new ExpressionError(`expected a quoted value after ${attr} ${op}`);
+    const want = JSON.parse(literal) as string;
+    const fold = (v: string) => (mode === 'search' ? v.toLowerCase() : v);
+    return (u) => {
+      const raw = attributeOf(u, attr);
+      const values = Array.isArray(raw) ? raw : [raw];
+      return values.some((value) => {
+        if (value === null || value === undefined) return false;
+        const have = fold(String(value));
+        const w = fold(want);
+        switch (op) {
+          case 'eq':
+            return have === w;
+          case 'sw':
+            return have.startsWith(w);
+          case 'co':
+            return have.includes(w);
+          case 'gt':
+            return have > w;
+          case 'ge':
+            return have >= w;
+          case 'lt':
+            return have < w;
+          default:
+            return have <= w;
+        }
+      });
+    };
+  };
+  const and = () => {
+    let left = primary();
+    while (peek()?.toLowerCase() === 'and') {
+      take();
+      const l = left;
+      const r = primary();
+      left = (u) => l(u) && r(u);
+    }
+    return left;
+  };
+  const or = (): ((u: OktaUserFixture) => boolean) => {
+    let left = and();
+    while (peek()?.toLowerCase() === 'or') {
+      take();
+      const l = left;
+      const r = and();
+      left = (u) => l(u) || r(u);
+    }
+    return left;
+  };
+  const predicate = or();
+  if (i !== tokens.length) throw new ExpressionError(`unexpected ${tokens[i]}`);
+  return predicate;
+}
+
+function attributeOf(u: OktaUserFixture, attr: string): unknown {
+  const rendered = renderUser(u, '') as Record<string, unknown> & { profile: Record<string, unknown> };
+  if (attr.startsWith('profile.')) return rendered.profile[attr.slice('profile.'.length)];
+  if (attr === 'type.id') return (rendered.type as { id: string }).id;
+  return rendered[attr];
 }
 
 function encodeCursor(offset: number, salt: string): string {

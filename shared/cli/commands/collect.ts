@@ -4,6 +4,7 @@ import { loadCollectors } from '../../collectors/implementations.js';
 import { COLLECTORS } from '../../collectors/registry.js';
 import { type RunSummary, runCollectors, selectCollectors } from '../../collectors/runner.js';
 import { UsageError } from '../../errors.js';
+import { addDays, dayOf, dayStart, isDay } from '../../evidence/days.js';
 import { EXIT } from '../handle-error.js';
 import type { CommandSpec } from '../main.js';
 import { json, progress, table } from '../output.js';
@@ -29,6 +30,15 @@ export const collectCommand: CommandSpec = {
       )
       .addOption(
         new Option(
+          '--day <YYYY-MM-DD>',
+          'the run for this evidence day, as if scheduled just after it ended: windowed collectors (github-changes, change-records) cover up to its end, from the end of their last window; default: up to yesterday (UTC). Snapshots are filed under the day they are written',
+        ).argParser((v: string) => {
+          if (!isDay(v)) throw new UsageError(`--day ${JSON.stringify(v)}: expected a UTC date YYYY-MM-DD`);
+          return v;
+        }),
+      )
+      .addOption(
+        new Option(
           '--deadline <duration>',
           'finish within this time (e.g. 90s, 10m, 1h): a scope not done by then is written as an error snapshot',
         ).argParser(parseDuration('--deadline')),
@@ -39,8 +49,15 @@ export const collectCommand: CommandSpec = {
     const only = options.only as string[] | undefined;
     // The selection is checked against the registry before any collector's code is loaded.
     const collectors = await loadCollectors(selectCollectors(config, only));
+    const day = options.day as string | undefined;
+    const yesterday = addDays(dayOf(ctx.clock.now()), -1);
+    if (day !== undefined && day > yesterday)
+      throw new UsageError(
+        `--day ${day}: the day has not ended yet (the last complete UTC day is ${yesterday}); a window may not end in the future`,
+      );
     const locker = ctx.openLocker({ create: true });
     const summary = await runCollectors({
+      ...(day !== undefined && { scheduledFor: dayStart(addDays(day, 1)) }),
       config,
       locker,
       collectors,

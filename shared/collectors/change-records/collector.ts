@@ -7,21 +7,35 @@
  * configured ref (default: the default branch). A file that does not parse, or is not such a
  * record, is kept by path with the reason and its text: never dropped.
  *
- * Besides the records, the pull requests merged during the evidence day with the emergency
+ * Besides the records, the pull requests merged during the run's window with the emergency
  * label (`github.changes.emergencyLabel`), with the record ids each one mentions, so the
- * emergency-change gate judges both from one snapshot.
+ * emergency-change gate judges both from one snapshot. The window is planned by the runner
+ * like github-changes' (shared/collectors/window.ts: the windows tile the audit period), and
+ * the pull requests come from the same complete source (each pushed-to repository's pull
+ * requests by update time, shared/vendors/github-merged-pull-requests.ts), not the lagging search.
  *
- * Requests (GraphQL): 1 for the directory with every file's text, 1 per 100 emergency pull
- * requests of the day.
+ * Requests (GraphQL): 1 for the directory with every file's text, 1 per 100 repositories
+ * pushed to since the window's start (with their latest merged pull requests), follow-ups for
+ * busier ones, and 1 per 100 pull requests merged in the window.
  */
 import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
 import { SourceUnavailableError } from '../../errors.js';
 import { GitHubApiError, type GitHubClient, type GitHubGraphqlError } from '../../vendors/github-client.js';
+import {
+  MERGED_REFS_FIELDS,
+  type MergedRefsPayload,
+  mergedIdsInWindow,
+  pullRequestDetails,
+  type RateLimitPayload,
+  REFS_PAGE,
+  type Tally,
+} from '../../vendors/github-merged-pull-requests.js';
 import { type GitHubCollectorDeps, openGitHubClient } from '../github/connect.js';
 import type { GitHubScope } from '../github/declaration.js';
-import { type ChangesSettings, changeWindow } from '../github-changes/settings.js';
-import type { CollectorContext, RunnableCollector } from '../types.js';
+import type { ChangesSettings } from '../github-changes/settings.js';
+import type { CollectorContext, CoverageWindow, RunnableCollector } from '../types.js';
+import { windowOf } from '../window.js';
 import { changeRecords } from './declaration.js';
 
 const text = z.string().nullable().optional();
@@ -100,7 +114,8 @@ export interface EmergencyPullRequest {
 export interface ChangeRecordsData {
   org: string;
   source: { repository: string; path: string; ref: string; commit: string | null };
-  window: { day: string; from: string; to: string };
+  /** The period whose emergency pull requests are listed (shared/collectors/window.ts). */
+  window: CoverageWindow;
   emergencyLabel: string;
   emergencySlaHours: number;
   reviewWindowHours: number;
@@ -133,19 +148,36 @@ query ChangeRecords($owner: String!, $name: String!, $tree: String!, $commit: St
   }
 }`;
 
-export const EMERGENCY_PULL_REQUESTS_QUERY = /* GraphQL */ `
-query EmergencyPullRequests($q: String!, $after: String) {
+/** The org's repositories by last push, with their most recently updated merged pull requests. */
+export const REPOSITORY_PULL_REQUESTS_QUERY = /* GraphQL */ `
+query RepositoryPullRequests($org: String!, $after: String) {
   rateLimit { cost remaining resetAt }
-  search(query: $q, type: ISSUE, first: 100, after: $after) {
-    issueCount
-    pageInfo { hasNextPage endCursor }
-    nodes {
-      ... on PullRequest {
-        number url title body headRefName baseRefName mergedAt
-        author { login }
-        mergedBy { login }
-        repository { nameWithOwner defaultBranchRef { name } }
+  organization(login: $org) {
+    repositories(first: 100, after: $after, isArchived: false, ownerAffiliations: [OWNER], orderBy: { field: PUSHED_AT, direction: DESC }) {
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        id
+        nameWithOwner
+        pushedAt
+        defaultBranchRef { name }
+        pullRequests(first: ${REFS_PAGE}, states: [MERGED], orderBy: { field: UPDATED_AT, direction: DESC }) { ...MergedRefs }
       }
+    }
+  }
+}
+${MERGED_REFS_FIELDS}`;
+
+/** What the gate needs of each pull request merged in the window, 100 per request. */
+export const EMERGENCY_PULL_REQUESTS_QUERY = /* GraphQL */ `
+query EmergencyPullRequests($ids: [ID!]!) {
+  rateLimit { cost remaining resetAt }
+  nodes(ids: $ids) {
+    ... on PullRequest {
+      number url title body headRefName baseRefName mergedAt
+      author { login }
+      mergedBy { login }
+      repository { nameWithOwner defaultBranchRef { name } }
+      labels(first: 50) { nodes { name } }
     }
   }
 }`;
@@ -173,24 +205,36 @@ interface RecordsPage {
   } | null;
 }
 
-interface EmergencyPage {
-  search: {
-    pageInfo: { hasNextPage: boolean; endCursor: string | null };
-    nodes:
-      | ({
-          number?: number;
-          url?: string;
-          title?: string;
-          body?: string;
-          headRefName?: string;
-          baseRefName?: string;
-          mergedAt?: string | null;
-          author?: { login: string } | null;
-          mergedBy?: { login: string } | null;
-          repository?: { nameWithOwner: string; defaultBranchRef: { name: string } | null };
-        } | null)[]
-      | null;
-  };
+interface EmergencyNode {
+  number?: number;
+  url?: string;
+  title?: string;
+  body?: string;
+  headRefName?: string;
+  baseRefName?: string;
+  mergedAt?: string | null;
+  author?: { login: string } | null;
+  mergedBy?: { login: string } | null;
+  repository?: { nameWithOwner: string; defaultBranchRef: { name: string } | null };
+  labels?: { nodes: ({ name: string } | null)[] | null } | null;
+}
+
+interface RepositoryPage {
+  rateLimit: RateLimitPayload | null;
+  organization: {
+    repositories: {
+      pageInfo: { hasNextPage: boolean; endCursor: string | null };
+      nodes:
+        | ({
+            id: string;
+            nameWithOwner: string;
+            pushedAt: string | null;
+            defaultBranchRef: { name: string } | null;
+            pullRequests: MergedRefsPayload | null;
+          } | null)[]
+        | null;
+    };
+  } | null;
 }
 
 /** Parse one record file: YAML or JSON by extension; a reason when it is not a record. */
@@ -303,39 +347,92 @@ async function collectRecords(
     ids.add(id);
   }
 
-  const window = changeWindow(ctx.clock.now());
+  const window = windowOf(ctx);
   const emergency: EmergencyPullRequest[] = [];
   let pullRequestsComplete = true;
-  const q = `org:${scope.org} is:pr is:merged merged:${window.from.slice(0, 19)}Z..${new Date(Date.parse(window.to) - 1000).toISOString().slice(0, 19)}Z label:"${settings.emergencyLabel}"`;
+  const tally: Tally = {
+    note() {
+      ctx.stats.pages++;
+    },
+    errors: [],
+  };
+  const prIds: string[] = [];
   let after: string | null = null;
-  for (;;) {
-    let result: { data: EmergencyPage; errors: GitHubGraphqlError[] };
+  while (window.days > 0) {
+    let result: { data: RepositoryPage; errors: GitHubGraphqlError[] };
     try {
-      result = await client.graphql<EmergencyPage>(EMERGENCY_PULL_REQUESTS_QUERY, { q, after });
+      result = await client.graphql<RepositoryPage>(REPOSITORY_PULL_REQUESTS_QUERY, {
+        org: scope.org,
+        after,
+      });
     } catch (err) {
       if (!(err instanceof GitHubApiError)) throw err;
       pullRequestsComplete = false;
-      errors.push(`the emergency pull requests of the day could not be read: ${err.message}`);
+      errors.push(`the repositories pushed to in the window could not be listed to the end: ${err.message}`);
       break;
     }
     ctx.stats.pages++;
     noteErrors(result.errors);
-    for (const n of result.data.search.nodes ?? []) {
-      if (!n?.mergedAt || !n.repository || n.baseRefName !== n.repository.defaultBranchRef?.name) continue;
-      const said = `${n.title ?? ''}\n${n.body ?? ''}\n${n.headRefName ?? ''}`.toLowerCase();
-      emergency.push({
-        id: `${n.repository.nameWithOwner}#${n.number}`,
-        url: n.url ?? '',
-        title: n.title ?? '',
-        author: n.author?.login ?? null,
-        mergedBy: n.mergedBy?.login ?? null,
-        mergedAt: n.mergedAt,
-        linkedRecords: [...ids].filter((id) => mentions(said, id.toLowerCase())).sort(),
-      });
+    const org = result.data.organization;
+    if (!org)
+      throw new SourceUnavailableError(
+        `GitHub organization "${scope.org}" was not found or is not visible to these credentials: check github.org`,
+      );
+    let older = false;
+    for (const repo of org.repositories.nodes ?? []) {
+      if (!repo) continue;
+      if (!repo.pushedAt || repo.pushedAt < window.from) {
+        older = true;
+        break;
+      }
+      if (!repo.defaultBranchRef) continue;
+      if (!repo.pullRequests) {
+        pullRequestsComplete = false;
+        errors.push(`the merged pull requests of ${repo.nameWithOwner} could not be read`);
+        continue;
+      }
+      try {
+        prIds.push(
+          ...(await mergedIdsInWindow(
+            client,
+            { id: repo.id, defaultBranch: repo.defaultBranchRef.name },
+            repo.pullRequests,
+            window,
+            tally,
+          )),
+        );
+      } catch (err) {
+        if (!(err instanceof GitHubApiError)) throw err;
+        pullRequestsComplete = false;
+        errors.push(`the merged pull requests of ${repo.nameWithOwner} stopped early: ${err.message}`);
+      }
     }
-    const info = result.data.search.pageInfo;
-    if (!info.hasNextPage || !info.endCursor) break;
+    const info = org.repositories.pageInfo;
+    if (older || !info.hasNextPage || !info.endCursor) break;
     after = info.endCursor;
+  }
+  let nodes: EmergencyNode[] = [];
+  try {
+    nodes = await pullRequestDetails<EmergencyNode>(client, EMERGENCY_PULL_REQUESTS_QUERY, prIds, tally);
+  } catch (err) {
+    if (!(err instanceof GitHubApiError)) throw err;
+    pullRequestsComplete = false;
+    errors.push(`the pull requests merged in the window could not all be read: ${err.message}`);
+  }
+  for (const list of tally.errors) noteErrors(list);
+  const label = settings.emergencyLabel.toLowerCase();
+  for (const n of nodes) {
+    if (!n?.mergedAt || !n.repository || n.baseRefName !== n.repository.defaultBranchRef?.name) continue;
+    if (!(n.labels?.nodes ?? []).some((l) => l?.name.toLowerCase() === label)) continue;
+    emergency.push({
+      id: `${n.repository.nameWithOwner}#${n.number}`,
+      url: n.url ?? '',
+      title: n.title ?? '',
+      author: n.author?.login ?? null,
+      mergedBy: n.mergedBy?.login ?? null,
+      mergedAt: n.mergedAt,
+      linkedRecords: linkedRecordIds([n.title ?? '', n.body ?? '', n.headRefName ?? ''], ids),
+    });
   }
 
   const data: ChangeRecordsData = {
@@ -356,6 +453,15 @@ async function collectRecords(
     items: records.length + malformed.length,
     ...(errors.length > 0 && { status: 'partial' as const, errors }),
   };
+}
+
+/**
+ * The record ids (of those that exist) that a pull request's title, body or branch name
+ * mentions, each as a whole token: a change's linked records, for the gate and the population.
+ */
+export function linkedRecordIds(texts: readonly string[], ids: Iterable<string>): string[] {
+  const said = texts.join('\n').toLowerCase();
+  return [...new Set(ids)].filter((id) => mentions(said, id.toLowerCase())).sort();
 }
 
 /** `text` mentions `id` as a whole token (not as part of a longer id). */

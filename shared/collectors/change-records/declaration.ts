@@ -9,6 +9,7 @@ export const changeRecords: Collector<GitHubScope, ChangeRecordsData, ChangesSet
   source: 'github',
   controls: ['CC8.1'],
   scopePattern: 'github-<org>',
+  windowed: true,
   secrets: GITHUB_SECRET_VARIABLES,
   settings: changesSettings,
   enabled: (_config, settings) => settings?.records !== undefined,

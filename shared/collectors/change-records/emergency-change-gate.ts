@@ -20,6 +20,7 @@
  * Finding ids: the record's change_id, `owner/repo#n` for a pull request, the file path.
  */
 import { defineCheck, fail, notApplicable, pass } from '../../checks/types.js';
+import { describeWindow } from '../window.js';
 import type { ChangeRecord, ChangeRecordsData, EmergencyPullRequest } from './collector.js';
 import { changeRecords } from './declaration.js';
 
@@ -255,7 +256,7 @@ export const emergencyChangeGateCheck = defineCheck(changeRecords, {
     if (problems.length) return fail(`${problems.join('. ')}.`, failing);
     if (judged.size === 0)
       return notApplicable(
-        `no emergency change: ${d.records.length} record(s) in ${d.source.repository}/${d.source.path}, none of type emergency, and no pull request labelled "${d.emergencyLabel}" merged on ${d.window.day}`,
+        `no emergency change: ${d.records.length} record(s) in ${d.source.repository}/${d.source.path}, none of type emergency, and no pull request labelled "${d.emergencyLabel}" merged in ${describeWindow(d.window)}`,
       );
     return pass(`${judged.size} emergency change(s) with complete evidence: ${passed.join(', ')}`);
   },

@@ -7,6 +7,7 @@
  * the required count. Each failing pull request is named by its finding id `owner/repo#n`.
  */
 import { defineCheck, fail, notApplicable, pass } from '../../checks/types.js';
+import { describeWindow } from '../window.js';
 import type { MergedPullRequest } from './collector.js';
 import { githubChanges } from './declaration.js';
 
@@ -82,9 +83,9 @@ export const changePeerReviewedCheck = defineCheck(githubChanges, {
       problems.push('the merged pull requests were not all read (see the snapshot errors)');
     if (problems.length) return fail(`${problems.join('. ')}.`, failing);
     if (mergedPullRequests.length === 0)
-      return notApplicable(`no pull request was merged into a default branch on ${window.day}`);
+      return notApplicable(`no pull request was merged into a default branch in ${describeWindow(window)}`);
     return pass(
-      `${mergedPullRequests.length} pull request(s) merged on ${window.day}, each with >= ${required} approval(s) from another person on the merged commit${allowStale ? ' (stale approvals allowed)' : ''}`,
+      `${mergedPullRequests.length} pull request(s) merged in ${describeWindow(window)}, each with >= ${required} approval(s) from another person on the merged commit${allowStale ? ' (stale approvals allowed)' : ''}`,
     );
   },
 });

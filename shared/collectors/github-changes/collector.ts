@@ -1,28 +1,45 @@
 /**
  * github-changes (CC8.1): every change that reached a default branch of the org during the
- * last complete UTC day before the collection (`data.window`), one snapshot per org:
+ * run's window (`data.window`: from the end of the series' last window to the end of the last
+ * complete UTC day at the run's scheduled time, shared/collectors/window.ts), one snapshot per
+ * org. The windows tile the audit period: a day whose run failed is covered by the next run.
  *
- * - every pull request merged into its repository's default branch that day: number, URL,
+ * - every pull request merged into its repository's default branch in the window: number, URL,
  *   title, author, merged by, merged at, merge commit, the head commit at merge (with its
  *   status-check rollup), every review (author, state, submitted at, commit reviewed), labels
  *   and ticket references matching `github.changes.ticketPattern`;
- * - every commit that reached a default branch that day without a merged pull request (a
- *   direct push).
+ * - every commit that reached a default branch in the window without a merged pull request
+ *   (a direct push);
+ * - a cross-check: every commit of those default-branch histories that GitHub associates with
+ *   a pull request merged into the branch in the window must belong to one found, and every
+ *   pull request found must have its merge commit there; a mismatch makes the snapshot partial.
  *
- * Requests (GraphQL): merged pull requests through the search API, 100 per request; a window
- * with more than 1,000 results (the search API's cap) is split in halves until each part
- * fits. Direct pushes: the org's repositories by last push, 100 per request, down to the
+ * Requests (GraphQL): the org's repositories by last push, 100 per request, down to the
  * window's start, each with its default branch's history over the window (25 commits, each
- * with its associated pull requests; a busier branch gets follow-up requests).
- * Commits are placed in the window by commit date: GitHub's API no longer gives push times.
+ * with its associated pull requests) and its 25 most recently updated merged pull requests
+ * (references only); a busier repository gets follow-ups. Then the merged pull requests'
+ * details, 100 per request (shared/vendors/github-merged-pull-requests.ts says why this source is complete where
+ * the search API is not). Commits are placed in the window by commit date: GitHub's API no
+ * longer gives push times.
  */
 import { SourceUnavailableError } from '../../errors.js';
 import { GitHubApiError, type GitHubClient, type GitHubGraphqlError } from '../../vendors/github-client.js';
+import {
+  MERGED_REFS_FIELDS,
+  type MergedRefsPayload,
+  mergedIdsInWindow,
+  PULL_REQUEST_SOURCE,
+  pullRequestDetails,
+  type RateLimitPayload,
+  REFS_PAGE,
+  type Tally,
+} from '../../vendors/github-merged-pull-requests.js';
 import { type GitHubCollectorDeps, openGitHubClient } from '../github/connect.js';
 import type { GitHubScope } from '../github/declaration.js';
-import type { CollectorContext, RunnableCollector } from '../types.js';
+import type { CollectorContext, CoverageWindow, RunnableCollector } from '../types.js';
+import { windowOf } from '../window.js';
 import { githubChanges } from './declaration.js';
-import { type ChangesSettings, changeWindow } from './settings.js';
+import type { ChangesSettings } from './settings.js';
 
 export interface ReviewEvidence {
   author: string | null;
@@ -75,23 +92,40 @@ export interface DirectPush {
 
 export interface ChangesData {
   org: string;
-  /** The evidence day covered: [from, to) in UTC. */
-  window: { day: string; from: string; to: string };
+  /**
+   * The period covered: [from, to) in UTC, whole days (`days`; more than 1 when earlier runs
+   * failed, 0 when nothing was left to cover), `day` its last day, `after` the snapshot whose
+   * window it continues, `note` why.
+   */
+  window: CoverageWindow;
   emergencyLabel: string;
   ticketPattern: string | null;
+  /** How the merged pull requests were obtained. */
+  pullRequestSource: string;
   mergedPullRequests: MergedPullRequest[];
-  /** False when the search could not be read to the end (errors say why). */
+  /** False when the pull requests could not be read to the end (errors say why). */
   pullRequestsComplete: boolean;
   directPushes: DirectPush[];
   /** Repositories pushed to since the window's start (their default branch was read). */
   repositoriesPushedTo: number;
   /** False when some repository's default-branch history could not be read. */
   pushesComplete: boolean;
+  /**
+   * The default branches' commits of the window against the pull requests found: `missing`
+   * lists pull requests a commit belongs to (merged into the branch in the window) that were
+   * not found; `unmatched` those found whose merge commit is not among the commits read.
+   */
+  crossCheck: {
+    method: string;
+    commitsChecked: number;
+    pullRequestsChecked: number;
+    missing: string[];
+    unmatched: string[];
+  };
   rateLimit: { cost: number; remaining: number | null; resetAt: string | null };
-  requests: { search: number; repositories: number; history: number };
+  requests: { repositories: number; pullRequests: number; details: number; history: number };
 }
 
-const SEARCH_CAP = 1000;
 /** Commits per repository in the first history request; busier repositories get follow-ups. */
 const HISTORY_PAGE = 25;
 
@@ -113,14 +147,11 @@ fragment ChangePullRequest on PullRequest {
   labels(first: 50) { nodes { name } }
 }`;
 
+/** The details of merged pull requests, 100 per request. */
 export const MERGED_PULL_REQUESTS_QUERY = /* GraphQL */ `
-query MergedPullRequests($q: String!, $after: String) {
+query MergedPullRequests($ids: [ID!]!) {
   rateLimit { cost remaining resetAt }
-  search(query: $q, type: ISSUE, first: 100, after: $after) {
-    issueCount
-    pageInfo { hasNextPage endCursor }
-    nodes { __typename ...ChangePullRequest }
-  }
+  nodes(ids: $ids) { __typename ...ChangePullRequest }
 }
 ${PR_FIELDS}`;
 
@@ -134,13 +165,14 @@ fragment WindowHistory on CommitHistoryConnection {
     messageHeadline
     author { name user { login } }
     committer { name user { login } }
-    associatedPullRequests(first: 5) { nodes { number merged baseRefName } }
+    associatedPullRequests(first: 5) { nodes { number merged mergedAt baseRefName } }
   }
 }`;
 
 /**
  * The org's repositories by last push, newest first, each with its default branch's history
- * over the window: listing and reading the history are one request per 100 repositories.
+ * over the window and its most recently updated merged pull requests: one request per 100
+ * repositories.
  */
 export const PUSHED_REPOSITORIES_QUERY = /* GraphQL */ `
 query PushedRepositories($org: String!, $after: String, $since: GitTimestamp!, $until: GitTimestamp!) {
@@ -156,11 +188,13 @@ query PushedRepositories($org: String!, $after: String, $since: GitTimestamp!, $
           name
           target { ... on Commit { history(first: ${HISTORY_PAGE}, since: $since, until: $until) { ...WindowHistory } } }
         }
+        pullRequests(first: ${REFS_PAGE}, states: [MERGED], orderBy: { field: UPDATED_AT, direction: DESC }) { ...MergedRefs }
       }
     }
   }
 }
-${HISTORY_FIELDS}`;
+${HISTORY_FIELDS}
+${MERGED_REFS_FIELDS}`;
 
 export const MORE_HISTORY_QUERY = /* GraphQL */ `
 query MoreHistory($id: ID!, $since: GitTimestamp!, $until: GitTimestamp!, $after: String) {
@@ -177,11 +211,6 @@ ${HISTORY_FIELDS}`;
 
 interface Login {
   login: string;
-}
-interface RateLimitPayload {
-  cost: number;
-  remaining: number;
-  resetAt: string;
 }
 export interface PullRequestPayload {
   __typename?: string;
@@ -216,14 +245,6 @@ export interface PullRequestPayload {
   } | null;
   labels: { nodes: ({ name: string } | null)[] | null } | null;
 }
-interface SearchPage {
-  rateLimit: RateLimitPayload | null;
-  search: {
-    issueCount: number;
-    pageInfo: { hasNextPage: boolean; endCursor: string | null };
-    nodes: (PullRequestPayload | null)[] | null;
-  };
-}
 interface HistoryPayload {
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
   nodes:
@@ -235,7 +256,9 @@ interface HistoryPayload {
         author: { name: string | null; user: Login | null } | null;
         committer: { name: string | null; user: Login | null } | null;
         associatedPullRequests: {
-          nodes: ({ number: number; merged: boolean; baseRefName: string } | null)[] | null;
+          nodes:
+            | ({ number: number; merged: boolean; mergedAt: string | null; baseRefName: string } | null)[]
+            | null;
         } | null;
       } | null)[]
     | null;
@@ -245,6 +268,7 @@ interface PushedRepo {
   nameWithOwner: string;
   pushedAt: string | null;
   defaultBranchRef: { name: string; target: { history?: HistoryPayload } | null } | null;
+  pullRequests: MergedRefsPayload | null;
 }
 
 export function createGitHubChangesCollector(
@@ -260,21 +284,16 @@ export function createGitHubChangesCollector(
   };
 }
 
-/** Search qualifier time: second precision, UTC. */
-function searchTime(iso: string): string {
-  return `${iso.slice(0, 19)}Z`;
-}
-
 async function collectChanges(
   client: GitHubClient,
   scope: GitHubScope,
   ctx: CollectorContext<ChangesSettings>,
 ) {
   const settings = ctx.settings;
-  const window = changeWindow(ctx.clock.now());
+  const window = windowOf(ctx);
   const errors: string[] = [];
   const rate = { cost: 0, remaining: null as number | null, resetAt: null as string | null };
-  const requests = { search: 0, repositories: 0, history: 0 };
+  const requests = { repositories: 0, pullRequests: 0, details: 0, history: 0 };
   const noteRate = (r: RateLimitPayload | null | undefined) => {
     if (!r) return;
     rate.cost += r.cost;
@@ -284,63 +303,32 @@ async function collectChanges(
   const noteErrors = (list: GitHubGraphqlError[]) => {
     for (const e of list) errors.push(`${e.type ?? 'ERROR'} at ${(e.path ?? []).join('.')}: ${e.message}`);
   };
-
-  // 1. Merged pull requests: the search API, split until each part has at most 1,000 results.
-  const merged = new Map<string, MergedPullRequest>();
-  let pullRequestsComplete = true;
-  const parts: [number, number][] = [[Date.parse(window.from), Date.parse(window.to) - 1000]];
-  let first = true;
-  while (parts.length) {
-    const [from, to] = parts.shift()!;
-    const q = `org:${scope.org} is:pr is:merged merged:${searchTime(new Date(from).toISOString())}..${searchTime(new Date(to).toISOString())}`;
-    let after: string | null = null;
-    for (let page = 0; ; page++) {
-      let result: { data: SearchPage; errors: GitHubGraphqlError[] };
-      try {
-        result = await client.graphql<SearchPage>(MERGED_PULL_REQUESTS_QUERY, { q, after });
-      } catch (err) {
-        if (first || !(err instanceof GitHubApiError)) throw err;
-        pullRequestsComplete = false;
-        errors.push(`the merged pull requests of ${q} could not be read to the end: ${err.message}`);
-        break;
-      }
-      first = false;
-      requests.search++;
+  const tally: Tally = {
+    note(kind, r) {
+      requests[kind]++;
       ctx.stats.pages++;
-      noteRate(result.data.rateLimit);
-      noteErrors(result.errors);
-      const search = result.data.search;
-      if (page === 0 && search.issueCount > SEARCH_CAP && to - from >= 2000) {
-        const mid = from + Math.floor((to - from) / 2000) * 1000;
-        parts.unshift([from, mid], [mid + 1000, to]);
-        break;
-      }
-      if (page === 0 && search.issueCount > SEARCH_CAP) {
-        pullRequestsComplete = false;
-        errors.push(
-          `${search.issueCount} pull requests were merged within one second (${q}); the search API returns 1,000`,
-        );
-      }
-      for (const node of search.nodes ?? []) {
-        if (!node?.mergedAt) continue;
-        const pr = toPullRequest(node, settings);
-        if (pr && !merged.has(pr.id)) merged.set(pr.id, pr);
-      }
-      if (!search.pageInfo.hasNextPage || !search.pageInfo.endCursor) break;
-      after = search.pageInfo.endCursor;
-    }
-  }
+      noteRate(r);
+    },
+    errors: [],
+  };
 
-  // 2. Repositories pushed to since the window's start, newest push first, each with its
-  //    default branch's history over the window (one request per 100 repositories).
   const directPushes: DirectPush[] = [];
+  // Commits of the window on a default branch that belong to a pull request merged into it in the window.
+  const seenMerged = new Map<string, string>();
+  const commitsRead = new Set<string>();
   const since = window.from;
+  // `until` is inclusive: stop one second before the window's end.
   const until = new Date(Date.parse(window.to) - 1000).toISOString();
   const take = (repo: PushedRepo, branch: string, history: HistoryPayload) => {
     for (const c of history.nodes ?? []) {
       if (!c || c.committedDate < window.from || c.committedDate >= window.to) continue;
+      commitsRead.add(`${repo.nameWithOwner}@${c.oid}`);
       const prs = (c.associatedPullRequests?.nodes ?? []).filter((p) => p !== null);
-      if (prs.some((p) => p.merged && p.baseRefName === branch)) continue;
+      const into = prs.filter((p) => p.merged && p.baseRefName === branch);
+      for (const p of into)
+        if (p.mergedAt && p.mergedAt >= window.from && p.mergedAt < window.to)
+          seenMerged.set(`${repo.nameWithOwner}#${p.number}`, c.oid);
+      if (into.length) continue;
       directPushes.push({
         id: `${repo.nameWithOwner}@${c.oid}`,
         repository: repo.nameWithOwner,
@@ -378,10 +366,17 @@ async function collectChanges(
       }
     }
   };
+
+  // 1. Repositories pushed to since the window's start, newest push first, each with its
+  //    default branch's history over the window and its most recently updated merged pull
+  //    requests (one request per 100 repositories); follow-ups for busier ones.
+  const mergedIds: string[] = [];
+  let pullRequestsComplete = true;
   let pushed = 0;
   let pushesComplete = true;
   let after: string | null = null;
-  for (;;) {
+  let first = true;
+  while (window.days > 0) {
     let result: {
       data: {
         rateLimit: RateLimitPayload | null;
@@ -397,11 +392,13 @@ async function collectChanges(
     try {
       result = await client.graphql(PUSHED_REPOSITORIES_QUERY, { org: scope.org, after, since, until });
     } catch (err) {
-      if (!(err instanceof GitHubApiError)) throw err;
+      if (first || !(err instanceof GitHubApiError)) throw err;
       pushesComplete = false;
+      pullRequestsComplete = false;
       errors.push(`the repositories pushed to could not be listed to the end: ${err.message}`);
       break;
     }
+    first = false;
     requests.repositories++;
     ctx.stats.pages++;
     noteRate(result.data.rateLimit);
@@ -421,6 +418,26 @@ async function collectChanges(
       const ref = repo.defaultBranchRef;
       if (!ref) continue;
       pushed++;
+      if (!repo.pullRequests) {
+        pullRequestsComplete = false;
+        errors.push(`the merged pull requests of ${repo.nameWithOwner} could not be read`);
+      } else {
+        try {
+          mergedIds.push(
+            ...(await mergedIdsInWindow(
+              client,
+              { id: repo.id, defaultBranch: ref.name },
+              repo.pullRequests,
+              window,
+              tally,
+            )),
+          );
+        } catch (err) {
+          if (!(err instanceof GitHubApiError)) throw err;
+          pullRequestsComplete = false;
+          errors.push(`the merged pull requests of ${repo.nameWithOwner} stopped early: ${err.message}`);
+        }
+      }
       const history = ref.target?.history;
       if (!history) {
         pushesComplete = false;
@@ -435,6 +452,42 @@ async function collectChanges(
     after = info.endCursor;
   }
 
+  // 2. The details of the pull requests merged in the window, 100 per request.
+  const merged = new Map<string, MergedPullRequest>();
+  try {
+    for (const node of await pullRequestDetails<PullRequestPayload>(
+      client,
+      MERGED_PULL_REQUESTS_QUERY,
+      mergedIds,
+      tally,
+    )) {
+      const pr = toPullRequest(node, settings);
+      if (pr && pr.mergedAt >= window.from && pr.mergedAt < window.to) merged.set(pr.id, pr);
+    }
+  } catch (err) {
+    if (!(err instanceof GitHubApiError)) throw err;
+    pullRequestsComplete = false;
+    errors.push(`the merged pull requests' details could not all be read: ${err.message}`);
+  }
+  for (const list of tally.errors) noteErrors(list);
+
+  // 3. The cross-check: the default branches' commits against the pull requests found.
+  const missing = [...seenMerged.keys()].filter((id) => !merged.has(id)).sort();
+  const unmatched = pushesComplete
+    ? [...merged.values()]
+        .filter((p) => p.mergeCommit !== null && !commitsRead.has(`${p.repository}@${p.mergeCommit}`))
+        .map((p) => p.id)
+        .sort()
+    : [];
+  if (missing.length)
+    errors.push(
+      `cross-check: ${missing.length} pull request(s) merged into a default branch in the window, by its commits, were not among those found: ${missing.join(', ')}`,
+    );
+  if (unmatched.length)
+    errors.push(
+      `cross-check: ${unmatched.length} pull request(s) found have no merge commit among the default branch's commits of the window: ${unmatched.join(', ')}`,
+    );
+
   const mergedPullRequests = [...merged.values()].sort((a, b) =>
     a.mergedAt === b.mergedAt ? (a.id < b.id ? -1 : 1) : a.mergedAt < b.mergedAt ? -1 : 1,
   );
@@ -444,11 +497,20 @@ async function collectChanges(
     window,
     emergencyLabel: settings.emergencyLabel,
     ticketPattern: settings.ticketPattern ?? null,
+    pullRequestSource: PULL_REQUEST_SOURCE,
     mergedPullRequests,
     pullRequestsComplete,
     directPushes,
     repositoriesPushedTo: pushed,
     pushesComplete,
+    crossCheck: {
+      method:
+        "every commit of the window on the default branches read (those pushed to since the window's start) against the pull requests found: a commit GitHub associates with a pull request merged into the branch in the window must belong to one found; each found must have its merge commit among them",
+      commitsChecked: commitsRead.size,
+      pullRequestsChecked: merged.size,
+      missing,
+      unmatched,
+    },
     rateLimit: rate,
     requests,
   };

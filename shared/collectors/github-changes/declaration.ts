@@ -9,9 +9,10 @@ export const githubChanges: Collector<GitHubScope, ChangesData, ChangesSettings>
   source: 'github',
   controls: ['CC8.1'],
   scopePattern: 'github-<org>',
+  windowed: true,
   secrets: GITHUB_SECRET_VARIABLES,
   settings: changesSettings,
   description:
-    'every pull request merged into a default branch during the evidence day (author, merger, reviews on which commit, checks, labels, tickets) and every commit that reached a default branch without one (direct push)',
+    'every pull request merged into a default branch during its window (author, merger, reviews on which commit, checks, labels, tickets) and every commit that reached a default branch without one (direct push); the windows tile the audit period',
   scopes: githubScopes,
 };

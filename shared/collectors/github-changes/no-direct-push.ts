@@ -3,6 +3,7 @@
  * a merged pull request. Each direct push is named by its finding id `owner/repo@<commit>`.
  */
 import { defineCheck, fail, notApplicable, pass } from '../../checks/types.js';
+import { describeWindow } from '../window.js';
 import { githubChanges } from './declaration.js';
 
 export const noDirectPushCheck = defineCheck(githubChanges, {
@@ -25,9 +26,9 @@ export const noDirectPushCheck = defineCheck(githubChanges, {
         directPushes.map((p) => p.id),
       );
     if (repositoriesPushedTo === 0)
-      return notApplicable(`no repository was pushed to on or after ${window.day}`);
+      return notApplicable(`no repository was pushed to in ${describeWindow(window)}`);
     return pass(
-      `every commit that reached the default branch of ${repositoriesPushedTo} repositories pushed to on ${window.day} came through a merged pull request`,
+      `every commit that reached the default branch of ${repositoriesPushedTo} repositories pushed to in ${describeWindow(window)} came through a merged pull request`,
     );
   },
 });

@@ -3,7 +3,6 @@
  * `records`, the change-records collector, which shares this section).
  */
 import * as z from 'zod';
-import { addDays, dayOf, dayStart } from '../../evidence/days.js';
 import type { CollectorSettings } from '../types.js';
 
 const regex = z.string().refine(
@@ -83,12 +82,3 @@ export const changesSettings: CollectorSettings<ChangesSettings> = {
     },
   ],
 };
-
-/**
- * The evidence window of a collection at `now`: the last complete UTC day, as [from, to).
- * The daily run just after midnight sees the whole of the day before.
- */
-export function changeWindow(now: Date): { day: string; from: string; to: string } {
-  const day = addDays(dayOf(now), -1);
-  return { day, from: dayStart(day).toISOString(), to: dayStart(addDays(day, 1)).toISOString() };
-}

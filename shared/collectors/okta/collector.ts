@@ -12,7 +12,6 @@
  * (private key in OKTA_PRIVATE_KEY, PEM or JWK; scopes okta.groups.read okta.users.read).
  */
 import type { Config } from '../../config.js';
-import { secretEnv } from '../../env.js';
 import { SourceUnavailableError } from '../../errors.js';
 import {
   OktaApiError,
@@ -24,6 +23,7 @@ import {
   type Timer,
 } from '../../vendors/okta-client.js';
 import type { CollectorContext, RunnableCollector, Scope } from '../types.js';
+import { oktaAuthFromEnv } from './auth.js';
 import { OKTA_DATA_SCHEMA, type OktaData, type OktaGroupEvidence, type OktaUser } from './data.js';
 import { okta as declaration } from './declaration.js';
 
@@ -31,6 +31,7 @@ export interface OktaScope extends Scope {
   orgUrl: string;
 }
 
+export { oktaAuthFromEnv } from './auth.js';
 export type { OktaData, OktaGroupEvidence, OktaMember, OktaUser } from './data.js';
 
 /** Page size for both lists: Okta's recommended limit (listGroups allows up to 10,000). */
@@ -54,23 +55,6 @@ export interface OktaCollectorDeps {
   fetch?: typeof fetch;
   /** Credentials; default: from the environment (OKTA_API_TOKEN, or OKTA_PRIVATE_KEY with okta.clientId). */
   auth?: (config: NonNullable<Config['okta']>) => OktaAuth;
-}
-
-export function oktaAuthFromEnv(okta: NonNullable<Config['okta']>): OktaAuth {
-  if (okta.clientId) {
-    const privateKey = secretEnv('OKTA_PRIVATE_KEY');
-    if (!privateKey)
-      throw new SourceUnavailableError(
-        `okta.clientId is set (${okta.clientId}) but OKTA_PRIVATE_KEY is not: set it to the service app's private key (PKCS#8 PEM or JWK JSON), or remove okta.clientId to use OKTA_API_TOKEN`,
-      );
-    return { kind: 'oauth', clientId: okta.clientId, privateKey };
-  }
-  const token = secretEnv('OKTA_API_TOKEN');
-  if (!token)
-    throw new SourceUnavailableError(
-      'OKTA_API_TOKEN is not set: create an API token as a read-only administrator (Admin Console > Security > API > Tokens) and export it, or configure an OAuth service app with okta.clientId and OKTA_PRIVATE_KEY',
-    );
-  return { kind: 'ssws', token };
 }
 
 export function createOktaCollector(deps: OktaCollectorDeps = {}): RunnableCollector<OktaScope, OktaData> {

@@ -1,0 +1,396 @@
+/**
+ * Okta users (CC6.1, CC6.2, CC6.3): every user of every status, each user's enrolled factors,
+ * and the org's sign-on, access, MFA enrollment and password policies with their rules.
+ *
+ * - Users: Okta's default list (`GET /api/v1/users`) leaves DEPROVISIONED users out, so a
+ *   second list asks for exactly those (`filter=status eq "DEPROVISIONED"`; `filter` reads
+ *   current data, `search` an eventually consistent copy). 200 per page, `Link: rel="next"`.
+ * - Factors: one request per user (`GET /api/v1/users/{id}/factors`: Okta has no bulk
+ *   listing). A user whose factors could not be read keeps `factors: null` with the reason,
+ *   and the snapshot is `partial` naming them: never dropped.
+ * - Policies: `GET /api/v1/policies?type=...` for OKTA_SIGN_ON, ACCESS_POLICY, MFA_ENROLL and
+ *   PASSWORD, each policy's rules, the names of the groups the rules refer to, and which
+ *   authentication policy the Okta Dashboard (okta_enduser) and the Admin Console (saasure)
+ *   use (`GET /api/v1/apps?filter=name eq "..."`, `_links.accessPolicy`).
+ *
+ * Rate limits: the shared client (vendors/okta-client.ts) with half of every endpoint's
+ * per-minute budget kept unused (`reserveFraction` 0.5): other integrations keep working.
+ * Auth as the okta collector; OAuth scopes okta.users.read okta.groups.read
+ * okta.policies.read okta.apps.read.
+ */
+
+import { mapLimit } from '../../concurrency.js';
+import type { Config } from '../../config.js';
+import { SourceUnavailableError } from '../../errors.js';
+import {
+  OktaApiError,
+  type OktaAuth,
+  OktaClient,
+  OktaRateLimitError,
+  parseOrgUrl,
+  systemTimer,
+  type Timer,
+} from '../../vendors/okta-client.js';
+import { oktaAuthFromEnv } from '../okta/auth.js';
+import type { OktaScope } from '../okta/collector.js';
+import type { CollectorContext, RunnableCollector } from '../types.js';
+import {
+  ADMIN_APPS,
+  OKTA_USERS_DATA_SCHEMA,
+  type OktaAppPolicy,
+  type OktaFactor,
+  type OktaPolicy,
+  type OktaPolicyRule,
+  type OktaUserRecord,
+  type OktaUsersData,
+  POLICY_TYPES,
+  type PolicyType,
+  type PolicyTypeStatus,
+  type ProfileValue,
+} from './data.js';
+import { oktaUsers as declaration } from './declaration.js';
+import { type UsersSettings, usersSettingsOf } from './settings.js';
+
+export type { OktaUsersData } from './data.js';
+
+/** Okta's page size for listUsers and the policy lists. */
+const PAGE_SIZE = 200;
+
+/** The OAuth scopes this collector needs (the okta collector needs fewer). */
+export const OKTA_USERS_SCOPES = [
+  'okta.users.read',
+  'okta.groups.read',
+  'okta.policies.read',
+  'okta.apps.read',
+] as const;
+
+/** Of each endpoint's per-minute budget, this fraction is left for other integrations. */
+export const OKTA_USERS_RESERVE = 0.5;
+
+interface UserPayload {
+  id: string;
+  status: string;
+  created?: string | null;
+  activated?: string | null;
+  statusChanged?: string | null;
+  lastLogin?: string | null;
+  passwordChanged?: string | null;
+  profile?: Record<string, unknown> & { login?: string };
+}
+
+interface FactorPayload {
+  id: string;
+  factorType?: string;
+  provider?: string;
+  status?: string;
+  created?: string | null;
+}
+
+interface PolicyPayload {
+  id: string;
+  name?: string;
+  type?: string;
+  status?: string;
+  priority?: number | null;
+  system?: boolean;
+}
+
+interface RulePayload extends PolicyPayload {
+  conditions?: unknown;
+  actions?: unknown;
+}
+
+interface AppPayload {
+  id: string;
+  name?: string;
+  label?: string;
+  _links?: { accessPolicy?: { href?: string } };
+}
+
+export interface OktaUsersCollectorDeps {
+  timer?: Timer;
+  fetch?: typeof fetch;
+  auth?: (config: NonNullable<Config['okta']>) => OktaAuth;
+}
+
+export function createOktaUsersCollector(
+  deps: OktaUsersCollectorDeps = {},
+): RunnableCollector<OktaScope, OktaUsersData, UsersSettings> {
+  return {
+    ...declaration,
+    async collect(scope, ctx) {
+      const okta = ctx.config.okta;
+      if (!okta) throw new SourceUnavailableError('the configuration has no "okta" section');
+      parseOrgUrl(scope.orgUrl);
+      const base = (deps.auth ?? oktaAuthFromEnv)(okta);
+      const auth: OktaAuth = base.kind === 'oauth' ? { ...base, scopes: OKTA_USERS_SCOPES } : base;
+      const client = new OktaClient({
+        orgUrl: scope.orgUrl,
+        auth,
+        concurrency: okta.concurrency,
+        reserveFraction: OKTA_USERS_RESERVE,
+        timer: deps.timer ?? systemTimer,
+        logger: ctx.logger,
+        onRequest: () => ctx.stats.requests++,
+        ...(deps.fetch ? { fetch: deps.fetch } : {}),
+      });
+      return collectUsers(client, ctx, usersSettingsOf(ctx.settings), okta.concurrency, auth.kind, scope);
+    },
+  };
+}
+
+async function collectUsers(
+  client: OktaClient,
+  ctx: CollectorContext<UsersSettings | undefined>,
+  settings: UsersSettings,
+  concurrency: number,
+  authKind: OktaAuth['kind'],
+  scope: OktaScope,
+) {
+  const errors: string[] = [];
+  const onPage = () => ctx.stats.pages++;
+
+  // 1. Every user: the default list, then the DEPROVISIONED ones it leaves out.
+  const users = new Map<string, OktaUserRecord>();
+  let usersComplete = true;
+  const lists = [
+    { path: `/api/v1/users?limit=${PAGE_SIZE}`, what: 'the user list' },
+    {
+      path: `/api/v1/users?filter=${encodeURIComponent('status eq "DEPROVISIONED"')}&limit=${PAGE_SIZE}`,
+      what: 'the list of DEPROVISIONED users',
+    },
+  ];
+  for (const list of lists) {
+    let read = 0;
+    try {
+      for await (const page of client.paginate<UserPayload>(list.path, onPage)) {
+        for (const u of page) users.set(u.id, userRecord(u, settings.profileAttributes));
+        read += page.length;
+      }
+    } catch (err) {
+      if (!isIncomplete(err)) throw err;
+      usersComplete = false;
+      errors.push(
+        `${list.what} stopped after ${read} users: ${(err as Error).message}; users after that point are missing from this snapshot`,
+      );
+    }
+  }
+
+  // 2. Each user's factors: one request per user, never more than the client's pacing allows.
+  const all = [...users.values()];
+  const failedFactors: string[] = [];
+  await mapLimit(all, concurrency, async (user) => {
+    try {
+      const factors = await client.listAll<FactorPayload>(
+        `/api/v1/users/${encodeURIComponent(user.id)}/factors`,
+        onPage,
+      );
+      user.factors = factors.map(factorRecord);
+      user.factorsReadAt = ctx.clock.now().toISOString();
+    } catch (err) {
+      if (!isIncomplete(err)) throw err;
+      user.factorsError = (err as Error).message;
+      failedFactors.push(`${user.login} (${user.id})`);
+    }
+  });
+  if (failedFactors.length)
+    errors.push(
+      `the factors of ${failedFactors.length} user(s) could not be read: ${failedFactors.join(', ')}; they are recorded with factors null and judged unknown`,
+    );
+
+  // 3. Policies of each type, each with its rules.
+  const policies: OktaPolicy[] = [];
+  const policyTypes = {} as Record<PolicyType, PolicyTypeStatus>;
+  for (const type of POLICY_TYPES) {
+    const status: PolicyTypeStatus = { complete: true };
+    policyTypes[type] = status;
+    try {
+      for await (const page of client.paginate<PolicyPayload>(
+        `/api/v1/policies?type=${type}&limit=${PAGE_SIZE}`,
+        onPage,
+      ))
+        for (const p of page) policies.push(policyRecord(p, type));
+    } catch (err) {
+      if (!isIncomplete(err)) throw err;
+      status.complete = false;
+      status.error = (err as Error).message;
+      errors.push(`the ${type} policies could not be listed to the end: ${status.error}`);
+    }
+  }
+  await mapLimit(policies, concurrency, async (policy) => {
+    try {
+      const rules = await client.listAll<RulePayload>(
+        `/api/v1/policies/${encodeURIComponent(policy.id)}/rules?limit=${PAGE_SIZE}`,
+        onPage,
+      );
+      policy.rules = rules.map(ruleRecord);
+    } catch (err) {
+      if (!isIncomplete(err)) throw err;
+      errors.push(
+        `the rules of ${policy.type} policy "${policy.name}" (${policy.id}) could not be read: ${(err as Error).message}`,
+      );
+    }
+  });
+
+  // 4. Which authentication policy the Okta Dashboard and the Admin Console use.
+  const apps: OktaAppPolicy[] = [];
+  for (const name of ADMIN_APPS) {
+    try {
+      const found = await client.listAll<AppPayload>(
+        `/api/v1/apps?filter=${encodeURIComponent(`name eq "${name}"`)}`,
+        onPage,
+      );
+      for (const app of found)
+        apps.push({
+          app: app.name ?? name,
+          label: app.label ?? name,
+          accessPolicyId: policyIdOf(app._links?.accessPolicy?.href),
+        });
+    } catch (err) {
+      if (!isIncomplete(err)) throw err;
+      errors.push(`the app ${name} could not be read: ${(err as Error).message}`);
+    }
+  }
+
+  // 5. The names of the groups the rules apply to (a failing rule names them).
+  const groupIds = new Set<string>();
+  for (const p of policies) for (const r of p.rules ?? []) for (const id of ruleGroupIds(r)) groupIds.add(id);
+  const groupNames: Record<string, string> = {};
+  await mapLimit([...groupIds], concurrency, async (id) => {
+    try {
+      const response = await client.get(
+        new URL(`/api/v1/groups/${encodeURIComponent(id)}`, client.origin).toString(),
+      );
+      const group = (await response.json().catch(() => undefined)) as
+        | { profile?: { name?: unknown } }
+        | undefined;
+      if (typeof group?.profile?.name === 'string') groupNames[id] = group.profile.name;
+    } catch (err) {
+      if (!isIncomplete(err)) throw err;
+      errors.push(
+        `the name of group ${id} (named in a policy rule) could not be read: ${(err as Error).message}`,
+      );
+    }
+  });
+
+  const byStatus: Record<string, number> = {};
+  for (const u of all) byStatus[u.status] = (byStatus[u.status] ?? 0) + 1;
+  const rules = policies.reduce((n, p) => n + (p.rules?.length ?? 0), 0);
+  ctx.logger.info('okta users collected', {
+    scope: scope.id,
+    users: all.length,
+    policies: policies.length,
+    rules,
+    factorErrors: failedFactors.length,
+    rateLimited: client.stats.rateLimited,
+    slowDowns: client.stats.slowDowns,
+  });
+  const data: OktaUsersData = {
+    schema: OKTA_USERS_DATA_SCHEMA,
+    orgUrl: client.origin,
+    auth: authKind,
+    profileAttributes: [...settings.profileAttributes],
+    usersComplete,
+    users: all,
+    policyTypes,
+    policies,
+    apps,
+    groupNames,
+    factorReads: { mode: 'full', read: all.length - failedFactors.length, carried: 0 },
+    totals: { users: all.length, byStatus, policies: policies.length, rules },
+  };
+  return {
+    data,
+    items: all.length,
+    status: errors.length ? ('partial' as const) : ('ok' as const),
+    errors,
+  };
+}
+
+function userRecord(u: UserPayload, attributes: readonly string[]): OktaUserRecord {
+  const profile: Record<string, ProfileValue> = {};
+  for (const name of attributes) {
+    if (!u.profile || !Object.hasOwn(u.profile, name)) continue;
+    profile[name] = profileValue(u.profile[name]);
+  }
+  return {
+    id: u.id,
+    login: u.profile?.login ?? u.id,
+    status: u.status,
+    created: u.created ?? null,
+    activated: u.activated ?? null,
+    statusChanged: u.statusChanged ?? null,
+    lastLogin: u.lastLogin ?? null,
+    passwordChanged: u.passwordChanged ?? null,
+    profile,
+    factors: null,
+    factorsReadAt: null,
+  };
+}
+
+/** A profile value kept as it is when it is JSON scalar (or a list of them), else as its JSON text. */
+function profileValue(v: unknown): ProfileValue {
+  const scalar = (x: unknown) => x === null || ['string', 'number', 'boolean'].includes(typeof x);
+  if (v === undefined) return null;
+  if (scalar(v)) return v as ProfileValue;
+  if (Array.isArray(v) && v.every(scalar)) return v as ProfileValue;
+  return JSON.stringify(v);
+}
+
+function factorRecord(f: FactorPayload): OktaFactor {
+  return {
+    id: f.id,
+    type: f.factorType ?? 'unknown',
+    provider: f.provider ?? 'unknown',
+    status: f.status ?? 'unknown',
+    created: f.created ?? null,
+  };
+}
+
+function policyRecord(p: PolicyPayload, type: PolicyType): OktaPolicy {
+  return {
+    id: p.id,
+    name: p.name ?? p.id,
+    type: p.type ?? type,
+    status: p.status ?? 'unknown',
+    priority: p.priority ?? null,
+    system: p.system ?? false,
+    rules: null,
+  };
+}
+
+function ruleRecord(r: RulePayload): OktaPolicyRule {
+  return {
+    id: r.id,
+    name: r.name ?? r.id,
+    status: r.status ?? 'unknown',
+    priority: r.priority ?? null,
+    system: r.system ?? false,
+    type: r.type ?? null,
+    conditions: r.conditions ?? null,
+    actions: r.actions ?? null,
+  };
+}
+
+/** Group ids a rule's people condition includes or excludes. */
+export function ruleGroupIds(rule: OktaPolicyRule): string[] {
+  const groups = (
+    rule.conditions as { people?: { groups?: { include?: unknown; exclude?: unknown } } } | null
+  )?.people?.groups;
+  const ids = [groups?.include, groups?.exclude].flatMap((v) => (Array.isArray(v) ? v : []));
+  return ids.filter((id): id is string => typeof id === 'string');
+}
+
+/** The policy id at the end of an accessPolicy link (…/api/v1/policies/{id}). */
+function policyIdOf(href: string | undefined): string | null {
+  if (!href) return null;
+  const m = /\/api\/v1\/policies\/([^/?#]+)$/.exec(href);
+  return m ? decodeURIComponent(m[1]!) : null;
+}
+
+function isIncomplete(err: unknown): boolean {
+  return err instanceof OktaRateLimitError || err instanceof OktaApiError;
+}
+
+export const oktaUsersCollector = createOktaUsersCollector();
+export default oktaUsersCollector;
