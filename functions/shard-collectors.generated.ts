@@ -10,6 +10,7 @@ import cloudtrail from '../shared/collectors/cloudtrail/collector.js';
 import encryption from '../shared/collectors/encryption/collector.js';
 import guardduty from '../shared/collectors/guardduty/collector.js';
 import iam from '../shared/collectors/iam/collector.js';
+import inspector from '../shared/collectors/inspector/collector.js';
 import type { AnyRunnableCollector } from '../shared/collectors/types.js';
 
 export const SHARD_COLLECTORS: readonly AnyRunnableCollector[] = [
@@ -19,4 +20,5 @@ export const SHARD_COLLECTORS: readonly AnyRunnableCollector[] = [
   cloudtrail,
   encryption,
   backup,
+  inspector,
 ];

@@ -27,6 +27,7 @@ import {
   EnableMFADeviceCommand,
   IAMClient,
 } from '@aws-sdk/client-iam';
+import { EnableCommand, Inspector2Client } from '@aws-sdk/client-inspector2';
 import { CreateDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
 import {
   CreateBucketCommand,
@@ -46,7 +47,7 @@ import { type Emulator, startEmulator, useEmulatorAccount } from './emulator.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const REGIONS = ['us-east-1', 'eu-west-1'] as const;
-const CONTROLS = ['A1.2', 'CC6.1', 'CC6.2', 'CC7.2', 'CC8.1'] as const;
+const CONTROLS = ['A1.2', 'CC6.1', 'CC6.2', 'CC7.1', 'CC7.2', 'CC8.1'] as const;
 
 export interface DemoOptions {
   /** Where the locker, the config and the workpapers go (emptied first). Default: .demo/ */
@@ -83,7 +84,11 @@ export interface DemoResult {
 }
 
 /** The fictional organisation "Acme Widgets" in the emulator's AWS account. */
-export async function seedAwsOrganisation(accountId: string): Promise<void> {
+export async function seedAwsOrganisation(
+  accountId: string,
+  emulatorUrl: string,
+  clock: Clock = systemClock,
+): Promise<void> {
   const s3 = new S3Client({ region: 'us-east-1' });
   const logs = `acme-audit-logs-${accountId}`;
   // Both buckets encrypted by default; the logs bucket blocks public access, the marketing
@@ -160,6 +165,42 @@ export async function seedAwsOrganisation(accountId: string): Promise<void> {
     }),
   );
   ddb.destroy();
+
+  // Inspector: scanning EC2, ECR and Lambda in us-east-1 (off in eu-west-1), with one ACTIVE
+  // critical finding first observed 30 days ago (the exception: the SLA is 7 days). moto serves
+  // ListFindings from a queue filled through its own API.
+  const inspector = new Inspector2Client({ region: 'us-east-1' });
+  await inspector.send(
+    new EnableCommand({ accountIds: [accountId], resourceTypes: ['EC2', 'ECR', 'LAMBDA'] }),
+  );
+  inspector.destroy();
+  const observed = Math.floor(clock.now().getTime() / 1000) - 30 * 86_400;
+  const planted = await fetch(`${emulatorUrl}/moto-api/static/inspector2/findings-results`, {
+    method: 'POST',
+    body: JSON.stringify({
+      account_id: accountId,
+      region: 'us-east-1',
+      results: [
+        [
+          {
+            findingArn: `arn:aws:inspector2:us-east-1:${accountId}:finding/acme-openssl-critical`,
+            awsAccountId: accountId,
+            type: 'PACKAGE_VULNERABILITY',
+            title: 'CVE-2026-31337 - openssl',
+            description: 'A critical openssl vulnerability on the web server.',
+            severity: 'CRITICAL',
+            status: 'ACTIVE',
+            firstObservedAt: observed,
+            lastObservedAt: observed,
+            resources: [{ id: 'i-0acme0web0server01', type: 'AWS_EC2_INSTANCE', region: 'us-east-1' }],
+            packageVulnerabilityDetails: { vulnerabilityId: 'CVE-2026-31337', source: 'NVD' },
+            fixAvailable: 'YES',
+          },
+        ],
+      ],
+    }),
+  });
+  if (!planted.ok) throw new Error(`the emulator refused the Inspector finding: HTTP ${planted.status}`);
 
   // GuardDuty: on in us-east-1, created but switched off in eu-west-1 (the exception to find).
   for (const region of REGIONS) {
@@ -314,12 +355,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   try {
     const accountId = await useEmulatorAccount(options.emulatorUrl ?? emulator!.url);
     print(`AWS emulator at ${options.emulatorUrl ?? emulator!.url}, fictional account ${accountId}`);
-    await seedAwsOrganisation(accountId);
+    await seedAwsOrganisation(accountId, options.emulatorUrl ?? emulator!.url, clock);
     print(
       'seeded "Acme Widgets": GuardDuty on in us-east-1 and OFF in eu-west-1; IAM users alice (console + MFA), ' +
         'bob (console, no MFA), deploy-bot (access key); a multi-region CloudTrail trail; AWS Config recording in both regions; ' +
         'RDS acme-orders (encrypted) and acme-legacy-reports (NOT encrypted); bucket acme-marketing-site without a public access block; ' +
-        'DynamoDB acme-sessions (point-in-time recovery) and acme-carts (none)',
+        'DynamoDB acme-sessions (point-in-time recovery) and acme-carts (none); ' +
+        'Inspector on in us-east-1 (off in eu-west-1) with a critical finding open for 30 days',
     );
 
     // The demo's digest-signing key stays with the demo (outside its locker), not in ~/.config.
@@ -406,7 +448,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     print(
       'The exceptions are the point: GuardDuty is off in eu-west-1, bob has no console MFA, the root user has none either, ' +
         'a deprovisioned user is still an Okta administrator, repo-0004 has no branch protection, ' +
-        'acme-legacy-reports is not encrypted, acme-marketing-site has no public access block, acme-carts has no point-in-time recovery. ' +
+        'acme-legacy-reports is not encrypted, acme-marketing-site has no public access block, acme-carts has no point-in-time recovery, ' +
+        'a critical Inspector finding is 30 days open (SLA 7), Inspector is off in eu-west-1. ' +
         "config-recording fails too, for a reason of the emulator: moto reports the recorder's last status as PENDING forever, where AWS reports SUCCESS.",
     );
     print(`sources: ${sources.join(', ')} (local emulators)`);

@@ -28,7 +28,14 @@ describe('npm run demo', () => {
     for (const step of verify) expect(step.code, step.output).toBe(0);
 
     expect(result.sources).toEqual(['aws', 'okta', 'github']);
-    expect(result.workpapers.map((w) => w.control)).toEqual(['A1.2', 'CC6.1', 'CC6.2', 'CC7.2', 'CC8.1']);
+    expect(result.workpapers.map((w) => w.control)).toEqual([
+      'A1.2',
+      'CC6.1',
+      'CC6.2',
+      'CC7.1',
+      'CC7.2',
+      'CC8.1',
+    ]);
     for (const w of result.workpapers) {
       const md = await readFile(path.join(w.dir, 'workpaper.md'), 'utf8');
       const doc = JSON.parse(await readFile(path.join(w.dir, 'samples.json'), 'utf8'));
@@ -64,6 +71,20 @@ describe('npm run demo', () => {
     // eu-west-1 has no database: not applicable, said so.
     for (const s of backups.filter((x) => x.scope.endsWith('eu-west-1')))
       expect(s.result).toBe('not-applicable');
+    const cc71 = await samples('CC7.1');
+    const sla = cc71.filter((s) => s.check === 'vulnerabilities-within-sla' && s.scope.endsWith('us-east-1'));
+    expect(sla.length).toBeGreaterThan(0);
+    for (const s of sla)
+      expect(s.failing).toEqual([
+        `arn:aws:inspector2:us-east-1:${result.accountId}:finding/acme-openssl-critical`,
+      ]);
+    const scanning = cc71.filter((s) => s.check === 'inspector-enabled');
+    expect(scanning.filter((s) => s.scope.endsWith('us-east-1')).every((s) => s.result === 'pass')).toBe(
+      true,
+    );
+    expect(scanning.filter((s) => s.scope.endsWith('eu-west-1')).every((s) => s.result === 'fail')).toBe(
+      true,
+    );
     const cc61 = await samples('CC6.1');
     const atRest = cc61.filter((s) => s.check === 'encryption-at-rest' && s.scope.endsWith('us-east-1'));
     expect(atRest.length).toBeGreaterThan(0);

@@ -13,6 +13,7 @@ import github from './github/index.js';
 import githubChanges from './github-changes/index.js';
 import guardduty from './guardduty/index.js';
 import iam from './iam/index.js';
+import inspector from './inspector/index.js';
 import okta from './okta/index.js';
 import oktaUsers from './okta-users/index.js';
 import organization from './organization/index.js';
@@ -31,6 +32,7 @@ export const MODULES: readonly CollectorModule[] = [
   changeRecords,
   encryption,
   backup,
+  inspector,
 ];
 
 export const COLLECTORS: readonly AnyCollector[] = MODULES.map((m) => m.collector);

@@ -218,13 +218,15 @@ describe('backup collector (aws-sdk-client-mock: the AWS Backup calls the emulat
       command: unknown,
     ) => Promise<unknown>;
     const stub = mockClient(BackupClient);
-    // biome-ignore lint/suspicious/noExplicitAny: passes each command's own input through
-    for (const Command of [ListBackupPlansCommand, GetBackupPlanCommand, ListBackupVaultsCommand] as const)
-      stub
-        .on(Command as any)
-        .callsFake((input: any, getClient: () => BackupClient) =>
-          realSend.call(getClient(), new (Command as new (i: unknown) => unknown)(input)),
-        );
+    stub
+      .on(ListBackupPlansCommand)
+      .callsFake((input, getClient) => realSend.call(getClient(), new ListBackupPlansCommand(input)));
+    stub
+      .on(GetBackupPlanCommand)
+      .callsFake((input, getClient) => realSend.call(getClient(), new GetBackupPlanCommand(input)));
+    stub
+      .on(ListBackupVaultsCommand)
+      .callsFake((input, getClient) => realSend.call(getClient(), new ListBackupVaultsCommand(input)));
     stub.on(ListBackupSelectionsCommand).resolves({
       BackupSelectionsList: [
         { SelectionId: 'sel-1', SelectionName: 'databases', IamRoleArn: 'arn:aws:iam::1:role/backup' },

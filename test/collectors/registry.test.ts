@@ -17,6 +17,7 @@ describe('collector registry', () => {
       'change-records',
       'encryption',
       'backup',
+      'inspector',
     ]);
   });
 

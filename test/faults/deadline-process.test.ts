@@ -91,6 +91,9 @@ describe('collect --deadline', () => {
     const snapshots = await Promise.all(
       files.map(async (f) => JSON.parse(await readFile(path.join(store, 'snapshots', String(f)), 'utf8'))),
     );
-    expect(snapshots.map((s) => `${s.collector} ${s.status}`).sort()).toEqual(['okta error', 'okta-users error']);
+    expect(snapshots.map((s) => `${s.collector} ${s.status}`).sort()).toEqual([
+      'okta error',
+      'okta-users error',
+    ]);
   }, 60_000);
 });

@@ -64,7 +64,7 @@ describe('member account stack', () => {
       },
     ]);
     for (const action of allAwsReadActions())
-      expect(action).toMatch(/^[a-z0-9-]+:(Get|List|Describe|Generate)/);
+      expect(action).toMatch(/^[a-z0-9-]+:(Get|List|BatchGet|Describe|Generate)/);
   });
 
   it('trusts exactly the collector role ARNs of the evidence stack (no name pattern), external id optional', () => {
