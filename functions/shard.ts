@@ -11,6 +11,11 @@
  * Input (the map's ItemSelector): { shard: { id, accounts }, runId, defaultAccountId, scheduledFor }.
  * Output: a few counts (the map discards them; the execution history keeps them).
  *
+ * Failure mode: when the shard failed after its retries, the state machine calls the function
+ * again with the same item and `failure: { Error, Cause }` (its Catch). Nothing is collected:
+ * every scope of the shard gets an `error` snapshot naming the failure, so the day of each of
+ * its series says why it has no evidence instead of being silently absent.
+ *
  * Environment: EVIDENCE_STORE, EVIDENCE_CONFIG, POWERTOOLS_* (service evidence-collect).
  * IAM: the AWS collectors' read actions (for the evidence account itself), sts:AssumeRole on
  * the member role in the organization's accounts and the listed ones, the locker's
@@ -52,6 +57,8 @@ const ShardEvent = z.object({
   runId: z.string().regex(/^[0-9a-f]{12}$/, "expected the plan's run id (12 hex digits)"),
   defaultAccountId: accountId,
   scheduledFor: z.iso.datetime({ offset: true }).optional(),
+  /** The shard's failure, from the state machine's Catch: record it, collect nothing. */
+  failure: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
 });
 
 export type ShardEvent = z.infer<typeof ShardEvent>;
@@ -76,8 +83,9 @@ export function createHandler(
         `not a shard item: ${issue?.path.join('.') || '(top level)'}: ${issue?.message}; expected {"shard": {"id", "accounts": [...]}, "runId", "defaultAccountId"} (the state machine's ItemSelector)`,
       );
     }
-    const { shard, runId, defaultAccountId } = parsed.data;
-    const { config, locker, collectors, logger, clock, metrics } = runtime();
+    const { shard, runId, defaultAccountId, failure } = parsed.data;
+    const { config, locker, logger, clock, metrics, collectors: bundled } = runtime();
+    const collectors = failure ? bundled.map((c) => failing(c, failure)) : bundled;
     const missing = missingImplementations(config, collectors);
     if (missing.length > 0) {
       // Fail closed: an enabled AWS collector would otherwise be silently not collected.
@@ -86,7 +94,11 @@ export function createHandler(
       );
     }
     const deadline = deadlineOf(context, clock);
-    logger.info('shard start', { runId, shard: shard.id, accounts: shard.accounts.length });
+    logger.info(failure ? 'shard failure recorded' : 'shard start', {
+      runId,
+      shard: shard.id,
+      accounts: shard.accounts.length,
+    });
     try {
       const summary = await runAwsShard({
         config,
@@ -121,3 +133,32 @@ export function createHandler(
 }
 
 export const handler = createHandler();
+
+/** Longest failure cause an error snapshot repeats (Step Functions' Cause can be a whole stack). */
+const MAX_CAUSE = 500;
+
+/** The shard's failure as one line: its error and the start of its cause. */
+export function failureLine(failure: NonNullable<ShardEvent['failure']>): string {
+  const cause = (failure.Cause ?? '').replace(/\s+/g, ' ').trim();
+  return `the shard failed after its retries (${failure.Error ?? 'unknown error'}${
+    cause ? `: ${cause.length > MAX_CAUSE ? `${cause.slice(0, MAX_CAUSE)}...` : cause}` : ''
+  }); nothing was collected for this scope in this run`;
+}
+
+/** `collector` with the same scopes, whose every collection fails with the shard's failure. */
+function failing(
+  collector: AnyRunnableCollector,
+  failure: NonNullable<ShardEvent['failure']>,
+): AnyRunnableCollector {
+  const message = failureLine(failure);
+  return {
+    ...collector,
+    collect: async () => {
+      throw new ShardFailedError(message);
+    },
+  };
+}
+
+export class ShardFailedError extends Error {
+  override name = 'ShardFailedError';
+}

@@ -6,7 +6,9 @@ import { buildApp } from './stacks.js';
 
 const app = new App();
 try {
-  buildApp(app, loadStackConfig(app.node.tryGetContext('config')));
+  buildApp(app, loadStackConfig(app.node.tryGetContext('config')), {
+    note: (message) => process.stderr.write(`evidence: ${message}\n`),
+  });
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   process.stderr.write(`evidence: ${err.message}\n`);

@@ -5,10 +5,14 @@
  * Scheduler schedules with a dead-letter queue, the Okta/GitHub secrets, the digest-signing
  * key, and the alerts (SNS topic, five or six alarms, an optional dashboard).
  *
- * Nothing here can delete evidence: the bucket is COMPLIANCE-locked and RETAINed, its
- * policy denies deletion, bypass and lock changes to every principal, no role is granted a
- * delete, and no single administrator can disable a key the evidence depends on (the locker
- * uses SSE-S3 unless `locker.encryption` opts into a protected customer-managed key).
+ * Nothing here can delete evidence before it ends: the bucket is COMPLIANCE-locked and
+ * retained (except when its own first creation rolls back: a failed first deploy leaves
+ * nothing behind), its policy denies deletion, bypass, lock changes and changes to itself to
+ * every principal but the one deployment role, no role is granted a delete, and no single
+ * administrator can disable a key the evidence depends on (the locker uses SSE-S3 unless
+ * `locker.encryption` opts into a protected customer-managed key). Every object expires
+ * `locker.expireAfterDays` after it was written (default: retention + 30 days). A trial
+ * locker (`locker.trial`) is GOVERNANCE-locked and deletable: a rehearsal, not evidence.
  */
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -69,6 +73,14 @@ export function scheduleInput(): scheduler.ScheduleTargetInput {
  */
 const GLACIER_AFTER_DAYS = 90;
 
+/** Evidence ends this many days after its retention unless `locker.expireAfterDays` says otherwise. */
+export const EXPIRY_MARGIN_DAYS = 30;
+
+/** The day every object of the locker expires, counted from its writing. */
+export function expireAfterDays(config: Config): number {
+  return config.locker.expireAfterDays ?? config.locker.retentionDays + EXPIRY_MARGIN_DAYS;
+}
+
 export interface EvidenceStackProps extends StackProps {
   readonly config: Config;
   readonly collectors: readonly PlannedCollector[];
@@ -104,6 +116,8 @@ export class EvidenceStack extends Stack {
   readonly secretParameters: { okta?: string; github?: string } = {};
   /** The configuration file packaged into the functions' layer (synth-time path). */
   readonly configFile: string;
+  /** The exact role CloudFormation deploys this stack as: the only one that may change its policies. */
+  readonly deploymentRole: string;
 
   constructor(scope: Construct, id: string, props: EvidenceStackProps) {
     super(scope, id, props);
@@ -113,6 +127,11 @@ export class EvidenceStack extends Stack {
     const configLayer = new ConfigLayer(this, 'Config', { config });
     this.configFile = configLayer.file;
     const memberAccess = new MemberRoleAccess(this, 'MemberRoles', { config });
+    this.deploymentRole = deploymentRoleArn(this, config.deploy.roleArn);
+    const trial = config.locker.trial;
+    const expireDays = expireAfterDays(config);
+    // Retained on stack deletion and on replacement; deleted when the first creation rolls back.
+    const removalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
 
     // ---- The locker -------------------------------------------------------------------
     // SSE-S3 by default: no key exists that an administrator could disable or delete to make
@@ -122,6 +141,8 @@ export class EvidenceStack extends Stack {
         ? new ProtectedKey(this, 'LockerKey', {
             description:
               'Evidence Locker: encrypts the locker bucket; disabling or deleting it is denied (losing it loses the evidence)',
+            deploymentRole: this.deploymentRole,
+            trial,
           }).key
         : undefined;
     const accessLogs = new s3.Bucket(this, 'AccessLogs', {
@@ -131,10 +152,11 @@ export class EvidenceStack extends Stack {
       enforceSSL: true,
       versioned: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy,
       lifecycleRules: [
         { id: 'expire-after-retention', expiration: Duration.days(config.locker.retentionDays) },
         { id: 'old-versions', noncurrentVersionExpiration: Duration.days(30) },
+        { id: 'expired-delete-markers', expiredObjectDeleteMarker: true },
       ],
     });
     Validations.of(accessLogs).acknowledge({
@@ -144,9 +166,9 @@ export class EvidenceStack extends Stack {
     this.bucket = new s3.Bucket(this, 'Locker', {
       ...(config.locker.bucketName !== undefined && { bucketName: config.locker.bucketName }),
       objectLockEnabled: true,
-      objectLockDefaultRetention: s3.ObjectLockRetention.compliance(
-        Duration.days(config.locker.retentionDays),
-      ),
+      objectLockDefaultRetention: trial
+        ? s3.ObjectLockRetention.governance(Duration.days(config.locker.retentionDays))
+        : s3.ObjectLockRetention.compliance(Duration.days(config.locker.retentionDays)),
       versioned: true,
       ...(this.key
         ? { encryption: s3.BucketEncryption.KMS, encryptionKey: this.key, bucketKeyEnabled: true }
@@ -154,14 +176,24 @@ export class EvidenceStack extends Stack {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy,
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'locker/',
       // Glacier IR bills at least 128 KB per object: moving smaller objects would cost more.
       transitionDefaultMinimumObjectSize: s3.TransitionDefaultMinimumObjectSize.ALL_STORAGE_CLASSES_128_K,
       lifecycleRules: [
         {
-          // Object Lock keeps applying after a transition; nothing ever expires.
+          // Evidence ends: expireDays after it was written the current version gets a delete
+          // marker (Object Lock allows that only once retention has passed: expireDays is always
+          // beyond it), the version itself goes a day later, then the marker. Nothing overwrites,
+          // so no version is noncurrent before its expiry.
+          id: 'evidence-ends',
+          expiration: Duration.days(expireDays),
+          noncurrentVersionExpiration: Duration.days(1),
+        },
+        { id: 'expired-delete-markers', expiredObjectDeleteMarker: true },
+        {
+          // Object Lock keeps applying after a transition.
           id: 'older-snapshots-to-glacier-ir',
           prefix: LOCKER_PREFIXES.snapshots,
           transitions: [
@@ -171,11 +203,13 @@ export class EvidenceStack extends Stack {
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
       ],
     });
-    this.denyTampering(this.bucket);
+    this.denyTampering(this.bucket, trial);
     this.signingKey = new ProtectedKey(this, 'SigningKey', {
       description: 'Evidence Locker: signs the digests (ECDSA P-256); disabling or deleting it is denied',
       keySpec: kms.KeySpec.ECC_NIST_P256,
       keyUsage: kms.KeyUsage.SIGN_VERIFY,
+      deploymentRole: this.deploymentRole,
+      trial,
     }).key;
     const locker = { bucket: this.bucket, ...(this.key && { key: this.key }) };
 
@@ -241,7 +275,7 @@ export class EvidenceStack extends Stack {
         collector: c,
         serviceName: COLLECT_SERVICE,
         description: `Evidence Locker collector ${c.id}: ${c.description}`.slice(0, 256),
-        ...(c.source === 'aws' && { roleName: collectorRoleName(c.id, Aws.REGION) }),
+        ...(c.source === 'aws' && { roleName: collectorRoleName(config.deploy.prefix, c.id, Aws.REGION) }),
       });
       configLayer.bind(fn);
       fn.bindLocker(locker, 'collect');
@@ -442,18 +476,26 @@ export class EvidenceStack extends Stack {
     });
   }
 
-  /** Deny deletion, retention bypass and lock changes to every principal, whatever IAM allows. */
-  private denyTampering(bucket: s3.Bucket): void {
+  /**
+   * Deny deletion, retention bypass, lock changes and changes to the policy itself to every
+   * principal, whatever IAM allows; only the deployment role may change the bucket's lock,
+   * lifecycle and policy (a deployment of this stack, which leaves a trace). A trial locker
+   * allows deletion and GOVERNANCE retention: it is meant to be thrown away.
+   */
+  private denyTampering(bucket: s3.Bucket, trial: boolean): void {
     const everyone = [new iam.AnyPrincipal()];
-    bucket.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'DenyEvidenceDeletion',
-        effect: iam.Effect.DENY,
-        principals: everyone,
-        actions: ['s3:DeleteObject*', 's3:BypassGovernanceRetention'],
-        resources: [bucket.arnForObjects('*')],
-      }),
-    );
+    const mode = trial ? 'GOVERNANCE' : 'COMPLIANCE';
+    if (!trial) {
+      bucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'DenyEvidenceDeletion',
+          effect: iam.Effect.DENY,
+          principals: everyone,
+          actions: ['s3:DeleteObject*', 's3:BypassGovernanceRetention'],
+          resources: [bucket.arnForObjects('*')],
+        }),
+      );
+    }
     bucket.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'DenyRetentionOtherThanCompliance',
@@ -462,7 +504,7 @@ export class EvidenceStack extends Stack {
         // Retention may only ever be set in COMPLIANCE mode (which can only be lengthened).
         actions: ['s3:PutObjectRetention'],
         resources: [bucket.arnForObjects('*')],
-        conditions: { StringNotEquals: { 's3:object-lock-mode': 'COMPLIANCE' } },
+        conditions: { StringNotEquals: { 's3:object-lock-mode': mode } },
       }),
     );
     bucket.addToResourcePolicy(
@@ -476,7 +518,7 @@ export class EvidenceStack extends Stack {
         // changed (DenyLockAndBucketChanges).
         actions: ['s3:PutObject'],
         resources: [bucket.arnForObjects('*')],
-        conditions: { StringNotEqualsIfExists: { 's3:object-lock-mode': 'COMPLIANCE' } },
+        conditions: { StringNotEqualsIfExists: { 's3:object-lock-mode': mode } },
       }),
     );
     bucket.addToResourcePolicy(
@@ -501,21 +543,28 @@ export class EvidenceStack extends Stack {
         sid: 'DenyLockAndBucketChanges',
         effect: iam.Effect.DENY,
         principals: everyone,
-        // A lifecycle rule could expire current versions (delete markers hide the locked ones).
-        actions: [
-          's3:PutBucketObjectLockConfiguration',
-          's3:DeleteBucket',
-          's3:PutBucketVersioning',
-          's3:PutLifecycleConfiguration',
-        ],
+        // A lifecycle rule could expire current versions (delete markers hide the locked ones);
+        // without its policy the bucket would have none of these denies: one call would remove them.
+        actions: [...BUCKET_GUARDED_ACTIONS],
         resources: [bucket.bucketArn],
-        // Only CloudFormation deploying this stack (the CDK execution role) may change the
-        // default retention, e.g. when locker.retentionDays is raised.
-        conditions: { ArnNotLike: { 'aws:PrincipalArn': deploymentRoleArn() } },
+        // Only CloudFormation deploying this stack (the exact deployment role) may change the
+        // default retention (e.g. when locker.retentionDays is raised), the lifecycle and the
+        // policy, or delete the bucket (a failed first create rolls back an empty bucket).
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': this.deploymentRole } },
       }),
     );
   }
 }
+
+/** What only the deployment role may do to the locker bucket (its policy, lock, lifecycle, existence). */
+export const BUCKET_GUARDED_ACTIONS = [
+  's3:PutBucketObjectLockConfiguration',
+  's3:DeleteBucket',
+  's3:PutBucketVersioning',
+  's3:PutLifecycleConfiguration',
+  's3:PutBucketPolicy',
+  's3:DeleteBucketPolicy',
+] as const;
 
 function collectMetric(metricName: string, period: Duration): cloudwatch.Metric {
   return new cloudwatch.Metric({

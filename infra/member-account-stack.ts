@@ -31,17 +31,20 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { Config } from '../shared/config.js';
 
-/** Name prefix of the collector roles (the evidence stack names them; member roles trust them). */
-const COLLECTOR_ROLE_PREFIX = 'EvidenceLocker-collect-';
-
-/** The fixed name of an AWS collector's role in the evidence account, per region of the evidence stack. */
-export function collectorRoleName(collectorId: string, region: string): string {
-  return `${COLLECTOR_ROLE_PREFIX}${collectorId}-${region}`;
+/**
+ * The fixed name of an AWS collector's role in the evidence account, per region of the evidence
+ * stack: `<deploy.prefix>-collect-<collector>-<region>` (the evidence stack names them; member
+ * roles trust them), so that two lockers with different prefixes live in one organization.
+ */
+export function collectorRoleName(prefix: string, collectorId: string, region: string): string {
+  return `${prefix}-collect-${collectorId}-${region}`;
 }
 
 export interface MemberAccountStackProps extends StackProps {
   /** The role name the collectors assume (config `aws.roleName`). */
   readonly roleName: string;
+  /** `deploy.prefix`: the collector role names start with it. */
+  readonly prefix: string;
   /** Every IAM read action of the AWS collectors (infra/config.ts). */
   readonly readActions: readonly string[];
   /**
@@ -82,7 +85,7 @@ export class MemberAccountStack extends Stack {
     const principals = props.collectorIds.map(
       (cid) =>
         new iam.ArnPrincipal(
-          `arn:${Aws.PARTITION}:iam::${evidenceAccount.valueAsString}:role/${collectorRoleName(cid, evidenceRegion.valueAsString)}`,
+          `arn:${Aws.PARTITION}:iam::${evidenceAccount.valueAsString}:role/${collectorRoleName(props.prefix, cid, evidenceRegion.valueAsString)}`,
         ),
     );
     this.role = new iam.Role(this, 'CollectorRole', {
@@ -156,9 +159,14 @@ export function memberStackSet(
     callAs: settings.callAs,
     capabilities: ['CAPABILITY_NAMED_IAM'],
     managedExecution: { Active: true },
+    // An account that refuses the role (an SCP, a suspended account) fails its own stack
+    // instance, not the evidence stack: every instance may fail without failing the operation.
+    // The account then has no member role, and its collection records `error` snapshots
+    // (CollectionsFailed); list-stack-instances names the refusals (docs/deploy.md).
     operationPreferences: {
       maxConcurrentPercentage: 100,
-      failureTolerancePercentage: 10,
+      failureTolerancePercentage: 100,
+      concurrencyMode: 'SOFT_FAILURE_TOLERANCE',
       regionConcurrencyType: 'PARALLEL',
     },
     parameters: [

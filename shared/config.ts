@@ -15,6 +15,12 @@ import { redact } from './secrets.js';
 
 const DEFAULT_CONFIG_FILE = 'evidence.config.json';
 
+/** Evidence must outlive an audit: below this many days of retention only a trial locker deploys. */
+export const MIN_RETENTION_DAYS = 30;
+
+/** The default name prefix of the stacks, roles and parameters (`deploy.prefix`). */
+export const DEFAULT_PREFIX = 'EvidenceLocker';
+
 const region = z.string().refine((r) => (AWS_REGIONS as readonly string[]).includes(r), {
   message: `expected an AWS region code such as "us-east-1" (known: ${AWS_REGIONS.join(', ')})`,
 });
@@ -102,8 +108,34 @@ export const ConfigSchema = z
          * (docs/deploy.md, "Encryption": the trade-off). Deployment only.
          */
         encryption: z.enum(['SSE-S3', 'SSE-KMS']).default('SSE-S3'),
+        /**
+         * Deployment only: a throw-away locker to rehearse with (GOVERNANCE retention, deletable
+         * keys and buckets; docs/deploy.md, "Try it first"). Allows retentionDays below 30.
+         */
+        trial: z.boolean().default(false),
+        /**
+         * Deployment only: every object (current and noncurrent versions, delete markers) expires
+         * this many days after it was written. Default retentionDays + 30; never within retention.
+         */
+        expireAfterDays: z.number().int().min(2).max(36530).optional(),
       })
-      .strict(),
+      .strict()
+      .superRefine((l, ctx) => {
+        if (l.retentionDays < MIN_RETENTION_DAYS && !l.trial)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['retentionDays'],
+            input: l.retentionDays,
+            message: `expected at least ${MIN_RETENTION_DAYS} days for evidence (730 covers a 12-month Type II period plus a year); set "locker": { "trial": true } for a throw-away locker to rehearse with`,
+          });
+        if (l.expireAfterDays !== undefined && l.expireAfterDays <= l.retentionDays)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['expireAfterDays'],
+            input: l.expireAfterDays,
+            message: `expected more days than locker.retentionDays (${l.retentionDays}): Object Lock keeps every object until its retention has passed, so it can only expire after that`,
+          });
+      }),
     aws: z
       .object({
         regions: z.array(region).min(1, 'expected at least one region'),
@@ -123,6 +155,8 @@ export const ConfigSchema = z
           .object({
             shardAccounts: z.number().int().min(1).max(50).default(5),
             maxConcurrency: z.number().int().min(1).max(1000).default(10),
+            /** Failed shards (percent) the day's run tolerates: each leaves error snapshots, the others go on. */
+            toleratedFailurePercentage: z.number().int().min(0).max(100).default(50),
           })
           .strict()
           .optional(),
@@ -231,6 +265,35 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ emails: [], dashboard: false }),
+    /** Deployment only: where and under which names the stacks go (docs/deploy.md). */
+    deploy: z
+      .object({
+        /** Prefix of the stack, role, state machine and parameter names: two lockers in one organization differ here. */
+        prefix: z
+          .string()
+          .regex(
+            /^[A-Za-z][A-Za-z0-9]{0,23}$/,
+            'expected a name prefix: a letter, then letters and digits, at most 24 characters (e.g. "EvidenceLocker")',
+          )
+          .default(DEFAULT_PREFIX),
+        /** The evidence stack's account and region; default: the CLI's (CDK_DEFAULT_ACCOUNT/REGION). */
+        account: accountId.optional(),
+        region: region.optional(),
+        /**
+         * The role CloudFormation deploys as (`cdk deploy --role-arn`, or the CLI's own role with
+         * the CLI-credentials synthesizer): the only principal the keys and the bucket let change
+         * their policies. Default: the bootstrap's execution role (its qualifier included).
+         */
+        roleArn: z
+          .string()
+          .regex(
+            /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
+            'expected an IAM role ARN such as "arn:aws:iam::111111111111:role/deploy"',
+          )
+          .optional(),
+      })
+      .strict()
+      .default({ prefix: DEFAULT_PREFIX }),
   })
   .strict();
 

@@ -4,10 +4,13 @@
  * day's accounts (with `aws.organization`: discovers them and writes the `organization`
  * snapshot; else the listed `aws.accounts`) and cuts them into shards, and whose `Shards` Distributed
  * Map runs functions/shard.ts once per shard, at most `aws.fanOut.maxConcurrency` at once,
- * each with its own timeout and retries. Any shard that still fails fails the map run
- * (ToleratedFailurePercentage 0) and so the execution: `metricRunsFailed()` feeds the
- * CollectionRunFailed alarm. Scope-level failures are not shard failures: they are `error`
- * snapshots (SnapshotsFailed, the CollectionsFailed alarm).
+ * each with its own timeout and retries. A shard that still fails records an `error` snapshot
+ * for each of its scopes (the shard function again, in its failure mode: SnapshotsFailed, the
+ * CollectionsFailed alarm) and then fails its child execution; the other shards go on. Only
+ * when more than `aws.fanOut.toleratedFailurePercentage` (default 50) of the shards fail — a
+ * systemic cause — does the map run, and so the execution, fail (`metricRunsFailed()`: the
+ * CollectionRunFailed alarm); a redrive of it then reruns only the shards that did not succeed.
+ * Scope-level failures are not shard failures: they are `error` snapshots too.
  *
  * Step Functions cannot run locally: test/infra/fan-out.test.ts checks the definition's
  * shape and feeds the handlers exactly what its ItemSelector builds, against the emulator.
@@ -37,6 +40,9 @@ export const SHARD_ROLE_ID = 'shard';
 
 /** Shards in flight at once unless `aws.fanOut.maxConcurrency` says otherwise. */
 export const DEFAULT_MAX_CONCURRENCY = 10;
+
+/** Failed shards (in percent) the map run tolerates unless `aws.fanOut.toleratedFailurePercentage` says otherwise. */
+export const DEFAULT_TOLERATED_FAILURE_PERCENTAGE = 50;
 
 /** The plan discovers (at most 180 s, shared/aws/organization.ts) and writes one snapshot. */
 const PLAN_SIZING = { timeout: Duration.minutes(5), memorySize: 512 } as const;
@@ -99,7 +105,7 @@ export class AwsFanOut extends Construct {
       ...SHARD_SIZING,
       handlerFile: 'shard.ts',
       description: "Evidence Locker: collects the AWS collectors over one shard's accounts",
-      roleName: collectorRoleName(SHARD_ROLE_ID, Aws.REGION),
+      roleName: collectorRoleName(config.deploy.prefix, SHARD_ROLE_ID, Aws.REGION),
     });
     props.configLayer.bind(this.shardFunction);
     this.shardFunction.bindLocker(props.locker, 'collect');
@@ -135,8 +141,36 @@ export class AwsFanOut extends Construct {
       backoffRate: 2,
       jitterStrategy: sfn.JitterType.FULL,
     });
-    this.map = new FailFastDistributedMap(this, 'Shards', {
-      comment: 'One child execution per shard; any shard that fails after its retries fails the run',
+    // A shard that failed after its retries: its scopes get `error` snapshots (the same function,
+    // given the failure), then its child execution fails (the map counts it; a redrive reruns it).
+    const recordFailure = new tasks.LambdaInvoke(this, 'Record the failed shard', {
+      lambdaFunction: this.shardFunction,
+      payloadResponseOnly: true,
+      taskTimeout: sfn.Timeout.duration(SHARD_SIZING.timeout.plus(ITEM_TIMEOUT_MARGIN)),
+      comment: "An error snapshot for each of the shard's scopes, naming the failure",
+      // The Fail state after it reads $.failure from the item's input, kept as it was.
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    recordFailure.addRetry({
+      errors: [sfn.Errors.ALL],
+      interval: Duration.seconds(30),
+      maxAttempts: 2,
+      backoffRate: 2,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    collect.addCatch(
+      recordFailure.next(
+        new sfn.Fail(this, 'Shard failed', {
+          comment: 'Recorded as error snapshots; fails the child execution so that the map counts it',
+          errorPath: sfn.JsonPath.stringAt('$.failure.Error'),
+          causePath: sfn.JsonPath.stringAt('$.failure.Cause'),
+        }),
+      ),
+      { errors: [sfn.Errors.ALL], resultPath: '$.failure' },
+    );
+    this.map = new sfn.DistributedMap(this, 'Shards', {
+      comment:
+        'One child execution per shard; a failed shard records error snapshots and the others go on, unless too many fail',
       itemsPath: sfn.JsonPath.stringAt('$.shards'),
       // Each item: the shard (account ids only) and what every shard shares from the plan.
       itemSelector: {
@@ -146,7 +180,8 @@ export class AwsFanOut extends Construct {
         scheduledFor: sfn.JsonPath.stringAt('$.scheduledFor'),
       },
       maxConcurrency: config.aws?.fanOut?.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
-      toleratedFailurePercentage: 0,
+      toleratedFailurePercentage:
+        config.aws?.fanOut?.toleratedFailurePercentage ?? DEFAULT_TOLERATED_FAILURE_PERCENTAGE,
       mapExecutionType: sfn.StateMachineType.STANDARD,
       label: 'Shards',
       // The shards' counts stay in their own execution histories: the run's output stays the plan's.
@@ -237,16 +272,5 @@ export class AwsFanOut extends Construct {
       reason:
         'X-Ray trace segments and CloudWatch Logs log deliveries have no resource-level permissions (what tracing and logging of a state machine need).',
     });
-  }
-}
-
-/**
- * A Distributed Map whose definition states ToleratedFailurePercentage 0 outright: aws-cdk-lib
- * leaves a 0 out (it is Step Functions' default), and a reader of the definition should not
- * need to know the default to see that one failed shard fails the run.
- */
-class FailFastDistributedMap extends sfn.DistributedMap {
-  override toStateJson(queryLanguage?: sfn.QueryLanguage): object {
-    return { ...super.toStateJson(queryLanguage), ToleratedFailurePercentage: 0 };
   }
 }

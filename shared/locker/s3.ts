@@ -1,6 +1,8 @@
 /**
  * The S3 locker: every object is written with Object Lock in COMPLIANCE mode and an
- * explicit retain-until date, with S3 storing its SHA-256 checksum, and with
+ * explicit retain-until date (GOVERNANCE only on a bucket whose own default is GOVERNANCE: a
+ * trial locker, `locker.trial`, whose policy refuses anything else; verify flags such objects
+ * unless the configuration says trial), with S3 storing its SHA-256 checksum, and with
  * `If-None-Match: *` so an existing key is never overwritten. A bucket without Object
  * Lock is refused before the first write.
  */
@@ -49,6 +51,8 @@ export class S3Locker implements Locker {
   readonly prefix: string;
   private readonly client: S3Client;
   private checked: Promise<void> | undefined;
+  /** The lock mode of every write: COMPLIANCE, or the bucket's default when that is GOVERNANCE (a trial locker). */
+  private mode: LockMode = 'COMPLIANCE';
 
   constructor(
     readonly url: string,
@@ -78,6 +82,8 @@ export class S3Locker implements Locker {
     try {
       const out = await this.client.send(new GetObjectLockConfigurationCommand({ Bucket: this.bucket }));
       enabled = out.ObjectLockConfiguration?.ObjectLockEnabled;
+      if (out.ObjectLockConfiguration?.Rule?.DefaultRetention?.Mode === 'GOVERNANCE')
+        this.mode = 'GOVERNANCE';
     } catch (err) {
       const name = (err as Error).name;
       if (name === 'ObjectLockConfigurationNotFoundError') enabled = undefined;
@@ -112,7 +118,7 @@ export class S3Locker implements Locker {
           ContentType: options.contentType ?? 'application/json',
           ChecksumAlgorithm: 'SHA256',
           ChecksumSHA256: sha256Base64(body),
-          ObjectLockMode: 'COMPLIANCE',
+          ObjectLockMode: this.mode,
           ObjectLockRetainUntilDate: options.retainUntil,
           IfNoneMatch: '*',
         }),

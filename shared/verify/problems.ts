@@ -180,7 +180,7 @@ const retention: ProblemCheck = {
           detail: 'stored without Object Lock retention',
           ...series(r.key),
         });
-      } else if (r.lockMode !== 'COMPLIANCE') {
+      } else if (r.lockMode !== 'COMPLIANCE' && !(ctx.config.locker.trial && r.lockMode === 'GOVERNANCE')) {
         out.push({
           key: r.key,
           problem: 'not-compliance-mode',

@@ -112,6 +112,11 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
       `${facts.incomplete} sealed snapshot(s) have no status, write time or lock recorded in their digest (a body that is no envelope, or a sealer without s3:GetObjectRetention): they were read one by one`,
     );
 
+  if (config.locker.trial)
+    notes.push(
+      'locker.trial: a rehearsal locker (GOVERNANCE retention accepted, deletable): what it holds is not evidence for an audit',
+    );
+
   // 3. One function per problem class.
   const altered = new Set(facts.problems.filter((p) => p.problem === 'hash-mismatch').map((p) => p.key));
   for (const check of PROBLEM_CHECKS) {

@@ -303,6 +303,62 @@ describe('fan-out handlers (emulator)', () => {
     }
   });
 
+  it("a shard that failed after its retries: the Catch's input records an error snapshot for each of its scopes, collecting nothing", async () => {
+    const bucket = await createBucket({ objectLock: true });
+    const locker = openLocker(`s3://${bucket}`);
+    const config = parseConfig(configInput());
+    // Any collection would be a bug in failure mode: every collector throws if it is asked.
+    const untouchable = SHARD_COLLECTORS.map(
+      (c): AnyRunnableCollector => ({
+        ...c,
+        collect: () => {
+          throw new Error(`${c.id} collected in failure mode`);
+        },
+      }),
+    );
+    process.env.POWERTOOLS_METRICS_NAMESPACE = 'EvidenceLocker';
+    const { createHandler: createPlan } = await import('../../functions/plan.js');
+    const { createHandler: createShard } = await import('../../functions/shard.js');
+    const metrics = captureMetrics();
+    const planned = await createPlan({
+      config,
+      locker,
+      collectors: [organizationCollector],
+      logger: silentLogger,
+    })(schedulerEvent('2026-11-24T00:05:00Z'));
+    const [event] = shardEvents(planned);
+    // What the Catch (ResultPath $.failure) hands the "Record the failed shard" task.
+    const catchState = mapState.ItemProcessor.States['Collect one shard'].Catch[0];
+    expect(catchState.ResultPath).toBe('$.failure');
+    const failure = { Error: 'Lambda.Unknown', Cause: 'The function ran out of memory\n  at shard' };
+
+    const out = await createShard({ config, locker, collectors: untouchable, logger: silentLogger })(
+      { ...event, failure },
+      lambdaContext(900_000),
+    );
+
+    const accounts = planned.shards[0]!.accounts;
+    expect(out).toMatchObject({ shard: 'shard-0001', accounts: 3, snapshots: 12, failed: 12 });
+    const keys = (await listAll(locker, 'snapshots/'))
+      .map((o) => o.key)
+      .filter((k) => !k.includes('/organization/'));
+    expect(keys).toHaveLength(12);
+    for (const key of keys) {
+      const { snapshot } = await readSnapshot(locker, key);
+      expect(snapshot.status, key).toBe('error');
+      expect(snapshot.runId).toBe(planned.runId);
+      expect(snapshot.errors.join(' ')).toContain(
+        'the shard failed after its retries (Lambda.Unknown: The function ran out of memory at shard)',
+      );
+      expect(
+        accounts.some((a) => snapshot.scope.startsWith(`aws-${a}`)),
+        snapshot.scope,
+      ).toBe(true);
+    }
+    // Counted as failed collections: the CollectionsFailed alarm.
+    expect(metrics().reduce((n, m) => n + ((m.SnapshotsFailed as number) ?? 0), 0)).toBe(12);
+  });
+
   it('a plan whose discovery fails records the organization error and fails the invocation: no shard', async () => {
     const bucket = await createBucket({ objectLock: true });
     const { plan } = await coldStart(bucket, configInput({ ous: ['ou-zzzz-zzzzzzzz'] }));

@@ -3,12 +3,15 @@
  * (esbuild skipped: the assertions are about resources, not bundles; test/infra/nag.test.ts
  * bundles for real).
  */
+import { App, CliCredentialsStackSynthesizer, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ALARMS } from '../../infra/constructs/alerts.js';
+import { deploymentRoleArn } from '../../infra/constructs/protected-key.js';
 import { AWS_READ_ACTIONS } from '../../shared/aws/permissions.js';
 import { selectCollectors } from '../../shared/collectors/runner.js';
 import { parseConfig } from '../../shared/config.js';
+import { ConfigError } from '../../shared/errors.js';
 import { BASE_CONFIG, synthApp } from './synth.js';
 
 /** The collectors BASE_CONFIG deploys (organization only with aws.organization). */
@@ -61,6 +64,42 @@ function functionId(prefix: string): string {
   return found[0];
 }
 
+/** The bootstrap's execution role with the default qualifier, as the templates name it (Fn::Sub). */
+const execRole = (qualifier: string) => ({
+  // Fn::Sub's own placeholder, spelt in two pieces so that it reads as no template literal.
+  'Fn::Sub': `arn:$${'{'}AWS::Partition}:iam::111111111111:role/cdk-${qualifier}-cfn-exec-role-111111111111-us-east-1`,
+});
+const DEFAULT_EXEC_ROLE = execRole('hnb659fds');
+
+/**
+ * A protected key's policy: nobody may disable it; nobody but `role` (exactly: ArnNotEquals, no
+ * wildcard an administrator could match with a new role) may schedule its deletion or change the policy.
+ */
+function expectProtectedKeyPolicy(key: Json, role: unknown): void {
+  const statements = key.Properties.KeyPolicy.Statement as Statement[];
+  expect(statements.find((s) => s.Sid === 'DenyDisablingTheKey')).toEqual({
+    Sid: 'DenyDisablingTheKey',
+    Effect: 'Deny',
+    Principal: { AWS: '*' },
+    Action: 'kms:DisableKey',
+    Resource: '*',
+  });
+  for (const [sid, action] of [
+    ['DenyDeletingTheKeyOutsideDeployments', 'kms:ScheduleKeyDeletion'],
+    ['DenyKeyPolicyChangesOutsideDeployments', 'kms:PutKeyPolicy'],
+  ] as const) {
+    expect(statements.find((s) => s.Sid === sid)).toEqual({
+      Sid: sid,
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: action,
+      Resource: '*',
+      Condition: { ArnNotEquals: { 'aws:PrincipalArn': role } },
+    });
+  }
+  expect(JSON.stringify(statements)).not.toMatch(/ArnNotLike|cdk-\*/);
+}
+
 const pascal = (id: string) =>
   id
     .split('-')
@@ -83,7 +122,8 @@ describe('locker bucket', () => {
       Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 730 } },
     });
     expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
-    expect(bucket.DeletionPolicy).toBe('Retain');
+    // Retained on delete and replacement; a failed first create rolls the (empty) bucket back.
+    expect(bucket.DeletionPolicy).toBe('RetainExceptOnCreate');
     expect(bucket.UpdateReplacePolicy).toBe('Retain');
     expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
       BlockPublicAcls: true,
@@ -99,15 +139,51 @@ describe('locker bucket', () => {
     const logBucket = bucket.Properties.LoggingConfiguration.DestinationBucketName.Ref;
     expect(logBucket).not.toBe(id);
     expect(resources[logBucket]!.Properties.ObjectLockEnabled).toBeUndefined();
-    // Older snapshots move to Glacier IR; nothing expires.
+    // Older snapshots move to Glacier IR.
     const rules = bucket.Properties.LifecycleConfiguration.Rules as Json[];
     expect(rules.find((r) => r.Prefix === 'snapshots/')!.Transitions).toEqual([
       { StorageClass: 'GLACIER_IR', TransitionInDays: 90 },
     ]);
-    expect(rules.some((r) => r.ExpirationInDays !== undefined)).toBe(false);
   });
 
-  it('denies deletion, retention bypass, non-COMPLIANCE writes and lock changes to every principal, and plain HTTP', () => {
+  it('ends every object retention + 30 days after it was written: current and noncurrent versions, delete markers', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockEnabled: true,
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          // Whole bucket (no prefix): the current version gets its delete marker at 760 days, the
+          // version itself goes a day later, and the marker once it is alone.
+          {
+            Id: 'evidence-ends',
+            Status: 'Enabled',
+            ExpirationInDays: 760,
+            NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+          },
+          { Id: 'expired-delete-markers', Status: 'Enabled', ExpiredObjectDeleteMarker: true },
+        ]),
+      },
+    });
+    const [[, bucket]] = ofType('AWS::S3::Bucket').filter(([, r]) => r.Properties.ObjectLockEnabled) as [
+      [string, Json],
+    ];
+    const rules = bucket.Properties.LifecycleConfiguration.Rules as Json[];
+    // Never within retention, and no rule narrows the expiry to part of the bucket.
+    for (const r of rules.filter((x) => x.ExpirationInDays !== undefined)) {
+      expect(r.ExpirationInDays).toBeGreaterThan(730);
+      expect(r.Prefix).toBeUndefined();
+    }
+    const custom = Template.fromStack(
+      synthApp({ ...BASE_CONFIG, locker: { retentionDays: 365, expireAfterDays: 400 } }).evidence,
+    );
+    custom.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockEnabled: true,
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ Id: 'evidence-ends', ExpirationInDays: 400 })]),
+      },
+    });
+  });
+
+  it('denies deletion, retention bypass, non-COMPLIANCE writes, lock and policy changes to every principal, and plain HTTP', () => {
     const policy = ofType('AWS::S3::BucketPolicy').find(([, r]) =>
       (r.Properties.PolicyDocument.Statement as Statement[]).some((s) => s.Sid === 'DenyEvidenceDeletion'),
     )![1];
@@ -128,15 +204,21 @@ describe('locker bucket', () => {
       Action: 's3:PutObject',
       Condition: { StringNotEqualsIfExists: { 's3:object-lock-mode': 'COMPLIANCE' } },
     });
-    expect(sid('DenyLockAndBucketChanges')).toMatchObject({
+    // The policy protects itself: nobody but the exact deployment role may replace or delete it.
+    expect(sid('DenyLockAndBucketChanges')).toEqual({
+      Sid: 'DenyLockAndBucketChanges',
       Effect: 'Deny',
       Principal: { AWS: '*' },
       Action: [
         's3:DeleteBucket',
+        's3:DeleteBucketPolicy',
         's3:PutBucketObjectLockConfiguration',
+        's3:PutBucketPolicy',
         's3:PutBucketVersioning',
         's3:PutLifecycleConfiguration',
       ],
+      Resource: expect.anything(),
+      Condition: { ArnNotEquals: { 'aws:PrincipalArn': DEFAULT_EXEC_ROLE } },
     });
     expect(
       statements.some((s) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false'),
@@ -317,25 +399,10 @@ describe('digest signing key', () => {
   it('is one retained ECC_NIST_P256 SIGN_VERIFY key that nobody may disable or schedule for deletion', () => {
     const [, key] = signingKey();
     expect(key.Properties.KeySpec).toBe('ECC_NIST_P256');
-    expect(key.DeletionPolicy).toBe('Retain');
+    // Retained, except when its own creation rolls back: a failed first deploy leaves no key.
+    expect(key.DeletionPolicy).toBe('RetainExceptOnCreate');
     expect(key.UpdateReplacePolicy).toBe('Retain');
-    const statements = key.Properties.KeyPolicy.Statement as Statement[];
-    expect(statements.find((s) => s.Sid === 'DenyDisablingOrDeletingTheKey')).toEqual({
-      Sid: 'DenyDisablingOrDeletingTheKey',
-      Effect: 'Deny',
-      Principal: { AWS: '*' },
-      Action: ['kms:DisableKey', 'kms:ScheduleKeyDeletion'],
-      Resource: '*',
-    });
-    const policyChanges = statements.find((s) => s.Sid === 'DenyKeyPolicyChangesOutsideDeployments')!;
-    expect(policyChanges).toMatchObject({
-      Effect: 'Deny',
-      Principal: { AWS: '*' },
-      Action: 'kms:PutKeyPolicy',
-    });
-    expect(JSON.stringify(policyChanges.Condition?.ArnNotLike['aws:PrincipalArn'])).toContain(
-      ':role/cdk-*-cfn-exec-role-',
-    );
+    expectProtectedKeyPolicy(key, DEFAULT_EXEC_ROLE);
   });
 
   it('is named to seal and verify in EVIDENCE_SIGNING_KMS_KEY_ID; seal may sign, verify only check', () => {
@@ -592,18 +659,9 @@ describe('opt-in customer-managed locker key (locker.encryption: "SSE-KMS")', ()
     );
     expect(keys).toHaveLength(1);
     const [keyId, key] = keys[0]!;
-    expect(key.DeletionPolicy).toBe('Retain');
+    expect(key.DeletionPolicy).toBe('RetainExceptOnCreate');
     expect(key.Properties.EnableKeyRotation).toBe(true);
-    const statements = key.Properties.KeyPolicy.Statement as Statement[];
-    expect(statements.find((s) => s.Sid === 'DenyDisablingOrDeletingTheKey')).toMatchObject({
-      Effect: 'Deny',
-      Principal: { AWS: '*' },
-      Action: ['kms:DisableKey', 'kms:ScheduleKeyDeletion'],
-    });
-    expect(statements.find((s) => s.Sid === 'DenyKeyPolicyChangesOutsideDeployments')).toMatchObject({
-      Effect: 'Deny',
-      Action: 'kms:PutKeyPolicy',
-    });
+    expectProtectedKeyPolicy(key, DEFAULT_EXEC_ROLE);
     t.hasResourceProperties('AWS::S3::Bucket', {
       ObjectLockEnabled: true,
       BucketEncryption: {
@@ -634,5 +692,121 @@ describe('opt-in customer-managed locker key (locker.encryption: "SSE-KMS")', ()
         .sort();
     expect(keyActions('CollectGuarddutyRole')).toEqual(['kms:GenerateDataKey']);
     expect(keyActions('SealRole')).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+  });
+});
+
+describe('safe to try, safe to fail (issue 25, item 1)', () => {
+  const keyPolicies = (t: Template) => Object.values(t.findResources('AWS::KMS::Key')).map((k) => k as Json);
+  const guardedBy = (t: Template) => {
+    const policy = Object.values(t.findResources('AWS::S3::BucketPolicy')).find((r) =>
+      (r.Properties.PolicyDocument.Statement as Statement[]).some(
+        (s) => s.Sid === 'DenyLockAndBucketChanges',
+      ),
+    )!;
+    return (policy.Properties.PolicyDocument.Statement as Statement[]).find(
+      (s) => s.Sid === 'DenyLockAndBucketChanges',
+    )!.Condition;
+  };
+
+  it('a custom bootstrap qualifier: the key and bucket policies name exactly that execution role', () => {
+    const { evidence } = synthApp(
+      { ...BASE_CONFIG, locker: { retentionDays: 730, encryption: 'SSE-KMS' } },
+      { context: { '@aws-cdk/core:bootstrapQualifier': 'audit42' } },
+    );
+    const t = Template.fromStack(evidence);
+    const role = execRole('audit42');
+    const keys = keyPolicies(t);
+    expect(keys).toHaveLength(2);
+    for (const key of keys) expectProtectedKeyPolicy(key, role);
+    expect(guardedBy(t)).toEqual({ ArnNotEquals: { 'aws:PrincipalArn': role } });
+    t.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'DenyKeyPolicyChangesOutsideDeployments',
+            Condition: { ArnNotEquals: { 'aws:PrincipalArn': role } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('deploy.roleArn (cdk deploy --role-arn, or the CLI-credentials synthesizer) is named exactly instead', () => {
+    const roleArn = 'arn:aws:iam::111111111111:role/platform/evidence-deployer';
+    const t = Template.fromStack(synthApp({ ...BASE_CONFIG, deploy: { roleArn } }).evidence);
+    expectProtectedKeyPolicy(keyPolicies(t)[0]!, roleArn);
+    expect(guardedBy(t)).toEqual({ ArnNotEquals: { 'aws:PrincipalArn': roleArn } });
+  });
+
+  it('a synthesizer with no execution role and no deploy.roleArn is refused, naming the key', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'S', { synthesizer: new CliCredentialsStackSynthesizer() });
+    expect(() => deploymentRoleArn(stack, undefined)).toThrow(ConfigError);
+    expect(() => deploymentRoleArn(stack, undefined)).toThrow(/deploy\.roleArn/);
+    expect(deploymentRoleArn(stack, 'arn:aws:iam::111111111111:role/me')).toBe(
+      'arn:aws:iam::111111111111:role/me',
+    );
+  });
+
+  it('locker.retentionDays below 30 is refused unless locker.trial, with the fix', () => {
+    expect(() => parseConfig({ ...BASE_CONFIG, locker: { retentionDays: 7 } })).toThrow(
+      /locker\.retentionDays: got 7, expected at least 30 days .*"trial": true/,
+    );
+    expect(() =>
+      parseConfig({ ...BASE_CONFIG, locker: { retentionDays: 730, expireAfterDays: 700 } }),
+    ).toThrow(/locker\.expireAfterDays: got 700, expected more days than locker\.retentionDays \(730\)/);
+    expect(parseConfig({ ...BASE_CONFIG, locker: { retentionDays: 1, trial: true } }).locker.trial).toBe(
+      true,
+    );
+  });
+
+  it('a trial locker: GOVERNANCE for 1 day, deletable keys and objects, no termination protection', () => {
+    const { evidence } = synthApp({
+      ...BASE_CONFIG,
+      locker: { retentionDays: 1, trial: true, expireAfterDays: 2 },
+    });
+    const t = Template.fromStack(evidence);
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 1 } },
+      },
+    });
+    const statements = Object.values(t.findResources('AWS::S3::BucketPolicy')).flatMap(
+      (r) => r.Properties.PolicyDocument.Statement as Statement[],
+    );
+    expect(statements.some((s) => s.Sid === 'DenyEvidenceDeletion')).toBe(false);
+    expect(statements.find((s) => s.Sid === 'DenyWritesWithoutCompliance')!.Condition).toEqual({
+      StringNotEqualsIfExists: { 's3:object-lock-mode': 'GOVERNANCE' },
+    });
+    for (const key of keyPolicies(t)) {
+      expect(key.DeletionPolicy).toBe('Delete');
+      expect(JSON.stringify(key.Properties.KeyPolicy)).not.toContain('kms:ScheduleKeyDeletion');
+    }
+    expect(evidence.terminationProtection).toBe(false);
+    expect(synthApp(BASE_CONFIG).evidence.terminationProtection).toBe(true);
+  });
+});
+
+describe('names carry deploy.prefix: two lockers in one organization (issue 25, item 5)', () => {
+  it('prefixes the stacks, the collector roles, the parameters and the alarms', () => {
+    const { evidence, member } = synthApp({ ...BASE_CONFIG, deploy: { prefix: 'AuditB' } });
+    expect(evidence.stackName).toBe('AuditB');
+    expect(member!.stackName).toBe('AuditBMember');
+    const t = Template.fromStack(evidence);
+    t.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: { 'Fn::Join': ['', ['AuditB-collect-iam-', { Ref: 'AWS::Region' }]] },
+    });
+    const roleNames = Object.values(t.findResources('AWS::IAM::Role'))
+      .map((r) => JSON.stringify(r.Properties.RoleName ?? ''))
+      .filter((n) => n.includes('-collect-'));
+    expect(roleNames.length).toBeGreaterThan(0);
+    for (const n of roleNames) expect(n).toMatch(/^"?\{?.*AuditB-collect-/);
+    expect(JSON.stringify(t.toJSON())).not.toContain('EvidenceLocker-collect-');
+    expect(evidence.secretParameters).toEqual({ okta: '/AuditB/okta', github: '/AuditB/github' });
+    // The member role trusts the prefixed roles.
+    const trust = JSON.stringify(Template.fromStack(member!).toJSON());
+    expect(trust).toContain(':role/AuditB-collect-');
+    expect(trust).not.toContain('EvidenceLocker-collect-');
   });
 });

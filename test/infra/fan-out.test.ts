@@ -206,14 +206,15 @@ describe('state machine', () => {
     });
   });
 
-  it('the map: items from the plan, ids only plus what every shard shares; bounded, fail-fast, results discarded', () => {
+  it('the map: items from the plan, ids only plus what every shard shares; bounded, tolerating failed shards, results discarded', () => {
     const map = asl.States.Shards;
     expect(map).toMatchObject({
       Type: 'Map',
       End: true,
       ItemsPath: '$.shards',
       MaxConcurrency: 25,
-      ToleratedFailurePercentage: 0,
+      // One failed shard does not stop the others (issue 25): up to half may fail before the run does.
+      ToleratedFailurePercentage: 50,
       ResultPath: null,
       ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' } },
     });
@@ -254,7 +255,43 @@ describe('state machine', () => {
         JitterStrategy: 'FULL',
       },
     ]);
-    expect(shard.Catch).toBeUndefined();
+    // A shard that still fails: its scopes get error snapshots, then its child execution fails
+    // (counted by the map; a redrive of a failed run reruns it).
+    expect(shard.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Record the failed shard' },
+    ]);
+    const record = processor.States['Record the failed shard'];
+    expect(record).toMatchObject({
+      Type: 'Task',
+      Resource: `arn:${functionIdOf('CollectAwsShard')}`,
+      ResultPath: null,
+      Next: 'Shard failed',
+    });
+    expect(processor.States['Shard failed']).toEqual({
+      Type: 'Fail',
+      Comment: expect.any(String),
+      ErrorPath: '$.failure.Error',
+      CausePath: '$.failure.Cause',
+    });
+    expect(Object.keys(processor.States).sort()).toEqual([
+      'Collect one shard',
+      'Record the failed shard',
+      'Shard failed',
+    ]);
+  });
+
+  it('aws.fanOut.toleratedFailurePercentage sets the tolerance (0: one failed shard fails the run)', () => {
+    const { evidence } = synthApp(
+      {
+        ...ORG_CONFIG,
+        aws: { ...ORG_CONFIG.aws!, fanOut: { ...ORG_CONFIG.aws!.fanOut, toleratedFailurePercentage: 0 } },
+      },
+      { verify: false },
+    );
+    const strict = stateMachineDefinition(Template.fromStack(evidence).toJSON().Resources).asl;
+    // aws-cdk-lib leaves out a 0, Step Functions' default: nothing tolerated.
+    expect(strict.States.Shards.ToleratedFailurePercentage ?? 0).toBe(0);
+    expect(asl.States.Shards.ToleratedFailurePercentage).toBe(50);
   });
 
   it('the role may invoke the two functions and run its own child executions, nothing else', () => {

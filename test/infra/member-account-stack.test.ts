@@ -128,6 +128,14 @@ describe('member role StackSet (aws.memberStackSet)', () => {
       AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
       CallAs: 'SELF',
       Capabilities: ['CAPABILITY_NAMED_IAM'],
+      // One account that refuses the role (an SCP, a suspended account) fails its own stack
+      // instance, never the evidence stack's deployment (issue 25).
+      OperationPreferences: {
+        FailureTolerancePercentage: 100,
+        MaxConcurrentPercentage: 100,
+        ConcurrencyMode: 'SOFT_FAILURE_TOLERANCE',
+        RegionConcurrencyType: 'PARALLEL',
+      },
       Parameters: [
         { ParameterKey: 'EvidenceAccountId', ParameterValue: { Ref: 'AWS::AccountId' } },
         { ParameterKey: 'EvidenceRegion', ParameterValue: { Ref: 'AWS::Region' } },

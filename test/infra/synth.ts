@@ -28,12 +28,12 @@ const CDK_CONTEXT = (
 /** Build the app; `bundle: false` skips esbuild (the assets are then placeholders). */
 export function synthApp(
   config: ConfigInput = BASE_CONFIG,
-  options: BuildOptions & { bundle?: boolean } = {},
+  options: BuildOptions & { bundle?: boolean; context?: Record<string, unknown> } = {},
 ) {
-  const { bundle = false, ...build } = options;
+  const { bundle = false, context = {}, ...build } = options;
   const app = new App({
-    // The feature flags of cdk.json, as `npx cdk synth` applies them.
-    context: { ...CDK_CONTEXT, ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
+    // The feature flags of cdk.json, as `npx cdk synth` applies them (and `-c key=value`).
+    context: { ...CDK_CONTEXT, ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }), ...context },
   });
   const stacks = buildApp(app, parseConfig(config, 'test config'), {
     env: { account: '111111111111', region: 'us-east-1' },

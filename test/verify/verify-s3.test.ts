@@ -3,7 +3,13 @@
  * (LastModified) is the emulator's real clock, so these snapshots are collected "now": the
  * window is today (and the day 3 h ago, when that was yesterday).
  */
-import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  PutObjectLockConfigurationCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3ClientOptions } from '../../shared/aws/clients.js';
 import { systemClock } from '../../shared/clock.js';
@@ -182,5 +188,38 @@ describe('verify (S3 locker on the emulator)', () => {
     expect(result.integrity[0]!.detail).toMatch(
       /and a 60 min collection, (120 min|2\.0 h) before the store wrote it/,
     );
+  });
+
+  it('a trial locker (bucket default GOVERNANCE): writes follow it; verify flags GOVERNANCE unless locker.trial', async () => {
+    const bucket = await createBucket({ objectLock: true });
+    await s3.send(
+      new PutObjectLockConfigurationCommand({
+        Bucket: bucket,
+        ObjectLockConfiguration: {
+          ObjectLockEnabled: 'Enabled',
+          Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 1 } },
+        },
+      }),
+    );
+    const locker = new S3Locker(`s3://${bucket}`);
+    const keys = await today(locker);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: [...keys.values()][0]! }));
+    expect(head.ObjectLockMode).toBe('GOVERNANCE');
+    const now = new Date();
+    await seal(locker, { day: dayOf(now), clock: systemClock, retentionDays: 730 });
+    const judged = (trial: boolean) =>
+      verify({
+        locker,
+        config: testConfig({ auditPeriod: { start: '2026-01-01' }, locker: { retentionDays: 730, trial } }),
+        from: dayOf(now),
+        to: dayOf(now),
+        collectors: FAKES,
+      });
+    const evidence = await judged(false);
+    expect(evidence.ok).toBe(false);
+    expect(new Set(evidence.integrity.map((p) => p.problem))).toEqual(new Set(['not-compliance-mode']));
+    const rehearsal = await judged(true);
+    expect(rehearsal.integrity).toEqual([]);
+    expect(rehearsal.notes.join(' ')).toMatch(/rehearsal locker .* not evidence/);
   });
 });
