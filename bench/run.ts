@@ -6,6 +6,7 @@
 import { awsBench } from './aws.bench.js';
 import { bundleBench } from './bundle.bench.js';
 import { changesBench } from './changes.bench.js';
+import { coverageBench } from './coverage.bench.js';
 import { lockerBench } from './locker.bench.js';
 import { sampleBench } from './sample.bench.js';
 import { scaleBench } from './scale.bench.js';
@@ -26,6 +27,7 @@ export const BENCHES: readonly Bench[] = [
   bundleBench,
   scaleBench,
   changesBench,
+  coverageBench,
 ];
 
 const wanted = process.argv.slice(2);
