@@ -135,14 +135,9 @@ export const coverageBench: Bench = {
           const wallMs = performance.now() - started;
           const requests = results.reduce((s, r) => s + r.requests, 0);
           const sumMs = results.reduce((s, r) => s + r.durationMs, 0);
-          const statuses = Object.entries(
-            results.reduce<Record<string, number>>(
-              (m, r) => ({ ...m, [r.status]: (m[r.status] ?? 0) + 1 }),
-              {},
-            ),
-          )
-            .map(([k, v]) => `${v} ${k}`)
-            .join(', ');
+          const counts = new Map<string, number>();
+          for (const r of results) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+          const statuses = [...counts].map(([k, v]) => `${v} ${k}`).join(', ');
           console.log(
             `${collector.id.padEnd(10)} ${results.length} scopes: ${requests} requests (${(requests / results.length).toFixed(1)} per region), wall ${wallMs.toFixed(0)} ms, sum of per-region ${sumMs} ms; ${statuses}`,
           );
