@@ -101,6 +101,8 @@ describe('evidence collect (AWS collectors, end to end against the emulator)', (
         ['guardduty', `aws-${account}-eu-west-1`, 'ok'],
         ['guardduty', `aws-${account}-us-east-1`, 'partial'],
         ['iam', `aws-${account}`, 'ok'],
+        ['inspector', `aws-${account}-eu-west-1`, 'ok'],
+        ['inspector', `aws-${account}-us-east-1`, 'ok'],
       ].sort(),
     );
     expect(run.code).toBe(1);
