@@ -7,7 +7,9 @@ import { awsBench } from './aws.bench.js';
 import { bundleBench } from './bundle.bench.js';
 import { changesBench } from './changes.bench.js';
 import { coverageBench } from './coverage.bench.js';
+import { identityGithubBench } from './identity-github.bench.js';
 import { lockerBench } from './locker.bench.js';
+import { orgVerifyBench } from './org-verify.bench.js';
 import { sampleBench } from './sample.bench.js';
 import { scaleBench } from './scale.bench.js';
 import { vendorsBench } from './vendors.bench.js';
@@ -28,6 +30,9 @@ export const BENCHES: readonly Bench[] = [
   scaleBench,
   changesBench,
   coverageBench,
+  orgVerifyBench,
+  // `identity`: the GitHub part here; the Okta part registers its own bench under the same name.
+  identityGithubBench,
 ];
 
 const wanted = process.argv.slice(2);

@@ -44,6 +44,7 @@ export async function handler(event: unknown): Promise<SealOutput> {
     signer: await signer,
     clock: systemClock,
     retentionDays: config.locker.retentionDays,
+    form: config.locker.digestForm,
   });
   const out: SealOutput = {
     day: result.day,

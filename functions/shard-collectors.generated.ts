@@ -5,6 +5,7 @@
  * exactly these. test/collectors/contract.test.ts fails when this file is stale.
  */
 import awsConfig from '../shared/collectors/aws-config/collector.js';
+import awsIdentityCenter from '../shared/collectors/aws-identity-center/collector.js';
 import backup from '../shared/collectors/backup/collector.js';
 import cloudtrail from '../shared/collectors/cloudtrail/collector.js';
 import encryption from '../shared/collectors/encryption/collector.js';
@@ -18,6 +19,7 @@ export const SHARD_COLLECTORS: readonly AnyRunnableCollector[] = [
   iam,
   awsConfig,
   cloudtrail,
+  awsIdentityCenter,
   encryption,
   backup,
   inspector,

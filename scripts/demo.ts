@@ -5,7 +5,7 @@
  * (a fixed clock per day), seal each day, verify the window, sample every control into a
  * workpaper, and write the HTML report. Everything goes into a throw-away directory (.demo/ by default).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -41,8 +41,17 @@ import { type Clock, fixedClock, systemClock } from '../shared/clock.js';
 import { addDays, dayOf } from '../shared/evidence/days.js';
 import { fileSigner } from '../shared/evidence/signing.js';
 import { createStreamLogger } from '../shared/log.js';
-import { DEFAULT_GITHUB_TOKEN, makeGitHubOrg, startGitHubServer } from '../test/servers/github-server.js';
+import {
+  type CommitFixture,
+  DEFAULT_GITHUB_TOKEN,
+  legacyProtection,
+  makeGitHubOrg,
+  type PullRequestFixture,
+  type RepoFixture,
+  startGitHubServer,
+} from '../test/servers/github-server.js';
 import { DEFAULT_OKTA_TOKEN, makeOktaOrg, startOktaServer } from '../test/servers/okta-server.js';
+import { type EmulatorWrapper, SUPPLIED, startEmulatorWrapper } from './demo-emulator.js';
 import { type Emulator, startEmulator, useEmulatorAccount } from './emulator.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -77,6 +86,8 @@ export interface DemoResult {
   sources: string[];
   steps: DemoStep[];
   workpapers: { control: string; dir: string; code: number }[];
+  /** The `sample --population changes` workpaper. */
+  population: { dir: string; code: number };
   /** verify passed over the whole window: the demo's own proof that its locker is complete. */
   verified: boolean;
   /** The HTML report over the window. */
@@ -281,15 +292,136 @@ export function acmeOktaOrg() {
   });
 }
 
-/** Acme's GitHub org: protected by legacy protection, a ruleset, the org ruleset; one not at all (the exception). */
-export function acmeGitHubOrg() {
+/**
+ * Acme's GitHub org: protected by legacy protection, a ruleset, the org ruleset; one not at all
+ * (the exception). Members signed in through Okta (SAML): ana, and olaf, whom Okta
+ * deprovisioned but who is still a member (the exception); bruno has no 2FA (the exception).
+ * With `changeDay`, the changes of that day on repo-0001 (CC8.1): a reviewed
+ * pull request, a self-approved one, an emergency change whose body names its record
+ * CHG-2026-0522, an emergency change with no record, and a direct push; and the repository
+ * `change-records` holding the seed's two records (test/fixtures/change-records/, dated to
+ * the day): CHG-2026-0522 complete, CHG-2026-0418 missing its approval, evidence and review.
+ */
+export function acmeGitHubOrg(changeDay?: string) {
   const styles = ['legacy', 'ruleset', 'org', 'none'] as const;
-  return makeGitHubOrg({
+  const org = makeGitHubOrg({
     login: 'acme',
     repos: styles.length,
     archived: 1,
     style: (i) => styles[i] ?? 'legacy',
   });
+  org.members = [
+    { login: 'ana-acme', role: 'ADMIN' },
+    { login: 'bruno-acme', twoFactor: false },
+    { login: 'olaf-acme' },
+  ];
+  org.saml = {
+    identities: [
+      { nameId: 'ana@acme.example', login: 'ana-acme' },
+      { nameId: 'olaf@acme.example', login: 'olaf-acme' },
+    ],
+  };
+  org.repos[0]!.outsideCollaborators = [{ login: 'contractor-acme', permission: 'READ' }];
+  if (changeDay) {
+    const changes = acmeChanges(changeDay);
+    Object.assign(org.repos[0]!, changes.repo);
+    org.repos.push(changes.records);
+  }
+  return org;
+}
+
+/** What `acmeGitHubOrg(day)` plants for CC8.1, by id (the tour names them at the start). */
+export const PLANTED_CHANGES = {
+  reviewed: 'acme/repo-0001#1',
+  selfApproved: 'acme/repo-0001#2',
+  emergencyWithRecord: 'acme/repo-0001#3',
+  emergencyWithoutRecord: 'acme/repo-0001#4',
+  incompleteRecord: 'CHG-2026-0418',
+} as const;
+
+function acmeChanges(day: string): { repo: Partial<RepoFixture>; records: RepoFixture } {
+  const at = (time: string) => `${day}T${time}Z`;
+  const next = addDays(day, 1);
+  const sha = (label: string) => Buffer.from(label).toString('hex').padEnd(40, '0').slice(0, 40);
+  const pr = (number: number, over: Partial<PullRequestFixture>): PullRequestFixture => ({
+    number,
+    title: `Change ${number}`,
+    author: 'alice',
+    mergedAt: at('12:00:00'),
+    mergedBy: over.author ?? 'alice',
+    mergeCommit: sha(`merge-${number}`),
+    commits: [
+      {
+        oid: sha(`head-${number}`),
+        committedDate: at('09:00:00'),
+        author: over.author ?? 'alice',
+        status: 'SUCCESS',
+        pullRequests: [number],
+      },
+    ],
+    ...over,
+  });
+  const pullRequests = [
+    pr(1, {
+      title: 'Rate-limit the login endpoint (OPS-12)',
+      reviews: [{ author: 'bob', state: 'APPROVED', submittedAt: at('10:00:00') }],
+    }),
+    pr(2, {
+      title: 'Tweak cache headers',
+      author: 'carol',
+      mergedBy: 'carol',
+      reviews: [{ author: 'carol', state: 'APPROVED', submittedAt: at('10:00:00') }],
+    }),
+    pr(3, {
+      title: 'Hotfix: patch exploited dependency',
+      body: 'Emergency fix for SEC-INC-2026-2214.\n\nChange: CHG-2026-0522',
+      author: 'appsec-oncall',
+      mergedBy: 'platform-release-engineer',
+      mergedAt: at('10:30:00'),
+      labels: ['emergency'],
+      reviews: [{ author: 'engineering-manager', state: 'APPROVED', submittedAt: at('10:00:00') }],
+    }),
+    pr(4, {
+      title: 'Hotfix login failures',
+      author: 'api-team-lead',
+      mergedBy: 'api-team-lead',
+      mergedAt: at('14:00:00'),
+      labels: ['emergency'],
+      reviews: [{ author: 'bob', state: 'APPROVED', submittedAt: at('13:00:00') }],
+    }),
+  ];
+  const commits: CommitFixture[] = [
+    ...pullRequests.map((p) => ({
+      oid: p.mergeCommit!,
+      committedDate: p.mergedAt!,
+      author: p.mergedBy ?? 'alice',
+      pullRequests: [p.number],
+    })),
+    ...pullRequests.flatMap((p) => p.commits),
+    {
+      oid: sha('direct-push'),
+      committedDate: at('16:00:00'),
+      author: 'mallory',
+      message: 'quick fix straight to main',
+    },
+  ];
+  // The seed's records, dated to the day (the source documents date them 2026-05-22/23).
+  const record = (file: string) =>
+    readFileSync(path.join(ROOT, 'test/fixtures/change-records', file), 'utf8')
+      .replaceAll('2026-05-22', day)
+      .replaceAll('2026-05-23', next);
+  return {
+    repo: { pullRequests, commits },
+    records: {
+      name: 'change-records',
+      protection: legacyProtection(),
+      pushedAt: '2026-01-05T00:00:00Z',
+      files: {
+        'changes/CHG-2026-0522.yaml': record('CHG-2026-0522.yaml'),
+        'changes/CHG-2026-0418.yaml': record('CHG-2026-0418.yaml'),
+      },
+    },
+  };
 }
 
 /** Run the CLI in-process, capturing what it prints. */
@@ -347,15 +479,38 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     if (!saved.has(name)) saved.set(name, process.env[name]);
     process.env[name] = value;
   };
+  // The changes of CC8.1 happen on the second day, collected by the next day's run.
+  const changeDay = days[Math.min(1, days.length - 1)]!;
+  print(
+    [
+      'The tour plants these exceptions, and reports no other:',
+      '  - GuardDuty: the detector in eu-west-1 is OFF (guardduty-enabled)',
+      "  - IAM: bob has a console password and no MFA; the emulator's fresh account's root user has no MFA either (iam-console-mfa)",
+      '  - Okta: olaf, DEPROVISIONED, is still in Administrators (okta-privileged-groups)',
+      '  - GitHub: repo-0004 has no branch protection (github-branch-protection)',
+      '  - GitHub: bruno-acme has no two-factor authentication (github-members-2fa)',
+      '  - olaf, DEPROVISIONED in Okta, is still a member of the GitHub org acme, linked by his SAML identity (access-revoked-on-termination)',
+      `  - changes of ${changeDay} on acme/repo-0001: #2 self-approved and self-merged (change-peer-reviewed); a direct push by mallory (no-direct-push); #4 an emergency change that links no change record (emergency-change-gate)`,
+      '  - change record CHG-2026-0418: an emergency change without approval, CI, smoke test, rollback plan, abort criteria or review, one person in every role (emergency-change-gate)',
+      'and these pass: #1 reviewed by bob; #3 an emergency change whose body names its complete record CHG-2026-0522.',
+    ].join('\n'),
+  );
   let emulator: Emulator | undefined;
+  let wrapper: EmulatorWrapper | undefined;
   if (!options.emulatorUrl) {
     print('starting the local AWS emulator (moto)...');
     emulator = await startEmulator();
   }
   try {
-    const accountId = await useEmulatorAccount(options.emulatorUrl ?? emulator!.url);
-    print(`AWS emulator at ${options.emulatorUrl ?? emulator!.url}, fictional account ${accountId}`);
-    await seedAwsOrganisation(accountId, options.emulatorUrl ?? emulator!.url, clock);
+    const motoUrl = options.emulatorUrl ?? emulator!.url;
+    // The tour's wrapper supplies what moto cannot hold (scripts/demo-emulator.ts); only the tour uses it.
+    wrapper = await startEmulatorWrapper(motoUrl);
+    if (!saved.has('AWS_ENDPOINT_URL')) saved.set('AWS_ENDPOINT_URL', process.env.AWS_ENDPOINT_URL);
+    const accountId = await useEmulatorAccount(wrapper.url);
+    print(
+      `AWS emulator at ${motoUrl}, fictional account ${accountId}, through the tour's emulator wrapper at ${wrapper.url}, which supplies what the emulator cannot hold:\n${SUPPLIED.map((l) => `  - ${l}`).join('\n')}`,
+    );
+    await seedAwsOrganisation(accountId, motoUrl, clock);
     print(
       'seeded "Acme Widgets": GuardDuty on in us-east-1 and OFF in eu-west-1; IAM users alice (console + MFA), ' +
         'bob (console, no MFA), deploy-bot (access key); a multi-region CloudTrail trail; AWS Config recording in both regions; ' +
@@ -378,13 +533,19 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     setEnv('OKTA_API_TOKEN', DEFAULT_OKTA_TOKEN);
     config.okta = { orgUrl: okta.url, privilegedGroups: ['Administrators'] };
     print(`local Okta org at ${okta.url}: Administrators = ana (active), olaf (DEPROVISIONED)`);
-    const github = await startGitHubServer(acmeGitHubOrg());
+    const github = await startGitHubServer(acmeGitHubOrg(changeDay));
     stops.push(() => github.stop());
     setEnv('GITHUB_TOKEN', DEFAULT_GITHUB_TOKEN);
     setEnv('GITHUB_API_URL', github.url);
     setEnv('GITHUB_GRAPHQL_URL', github.graphqlUrl);
-    config.github = { org: 'acme', requiredApprovals: 1 };
-    print(`local GitHub at ${github.url}: org acme, repo-0004 has no branch protection`);
+    config.github = {
+      org: 'acme',
+      requiredApprovals: 1,
+      changes: { ticketPattern: 'OPS-\\d+', records: { repository: 'change-records', path: 'changes' } },
+    };
+    print(
+      `local GitHub at ${github.url}: org acme, repo-0004 has no branch protection; members ana-acme, bruno-acme (no 2FA), olaf-acme (SAML-linked to olaf@acme.example); the changes of ${changeDay} on repo-0001; change records CHG-2026-0522 and CHG-2026-0418 in acme/change-records`,
+    );
     const sources = ['aws', 'okta', 'github'];
     await writeFile(configFile, `${JSON.stringify(config, null, 2)}\n`);
     print(`configuration: ${configFile}\nlocker (a directory, throw-away): ${store}`);
@@ -436,6 +597,31 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       workpapers.push({ control, dir: out, code: step.code });
     }
 
+    print(
+      '\n== sample --population changes: merged pull requests (not days), each judged by every change check that applies to it',
+    );
+    const populationDir = path.join(dir, 'workpapers', 'CC8.1-changes');
+    const population = await run(
+      [
+        'sample',
+        '--population',
+        'changes',
+        '--from',
+        days[0]!,
+        '--to',
+        // The last day whose changes are collected: a day's changes come with the next day's run.
+        days.at(-2) ?? days[0]!,
+        '--size',
+        '4',
+        '--seed',
+        'demo',
+        '--out',
+        populationDir,
+        ...base,
+      ],
+      clock,
+    );
+
     print('\n== report: one HTML file with the coverage calendar, conclusions per control, and workpapers');
     const reportDir = path.join(dir, 'report');
     const reported = await run(
@@ -446,11 +632,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 
     print('\n== done');
     print(
-      'The exceptions are the point: GuardDuty is off in eu-west-1, bob has no console MFA, the root user has none either, ' +
+      'The exceptions are the point, each planted (named at the start): GuardDuty is off in eu-west-1, bob has no console MFA, the root user has none either, ' +
         'a deprovisioned user is still an Okta administrator, repo-0004 has no branch protection, ' +
+        'bruno-acme has no GitHub 2FA, olaf (deprovisioned in Okta) is still a member of the GitHub org, ' +
         'acme-legacy-reports is not encrypted, acme-marketing-site has no public access block, acme-carts has no point-in-time recovery, ' +
-        'a critical Inspector finding is 30 days open (SLA 7), Inspector is off in eu-west-1. ' +
-        "config-recording fails too, for a reason of the emulator: moto reports the recorder's last status as PENDING forever, where AWS reports SUCCESS.",
+        'a critical Inspector finding is 30 days open (SLA 7), Inspector is off in eu-west-1, ' +
+        `a self-approved change, a direct push and an emergency change without a record on ${changeDay}, and the incomplete change record CHG-2026-0418.`,
+    );
+    print(
+      `The emulator wrapper supplied ${[...wrapper.supplied.entries()].map(([what, n]) => `${what} (${n}x)`).join(', ') || 'nothing'}: states moto cannot hold, so that no exception comes from the emulator.`,
     );
     print(`sources: ${sources.join(', ')} (local emulators)`);
     print(`configuration: ${configFile}`);
@@ -463,6 +653,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       print(
         `workpaper ${w.control}: ${path.join(w.dir, 'workpaper.md')} (${w.code === 0 ? 'all samples pass' : 'with exceptions'})`,
       );
+    print(
+      `workpaper CC8.1, changes: ${path.join(populationDir, 'workpaper.md')} (${population.code === 0 ? 'all samples pass' : 'with exceptions'})`,
+    );
     print(
       `report: ${reportFile} (${reported.code === 0 ? 'every check passed every day' : 'with exceptions'}; open it in a browser)`,
     );
@@ -477,6 +670,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       sources,
       steps,
       workpapers,
+      population: { dir: populationDir, code: population.code },
       verified: verifiedOk,
       report: reportFile,
     };
@@ -486,6 +680,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }
+    await wrapper?.stop();
     await emulator?.stop();
   }
 }

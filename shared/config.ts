@@ -89,6 +89,12 @@ export const ConfigSchema = z
         sealGraceHours: z.number().int().min(0).max(720).default(36),
         /** Tolerance between a snapshot's collectedAt and the store's write time. */
         backdateToleranceMinutes: z.number().int().min(0).max(1440).default(15),
+        /**
+         * The digest form seal writes: 2, one digest listing every snapshot of the day; 3, one
+         * signed leaf per collector and account shard under a signed daily root (the form that
+         * scales: docs/scale.md). Every version reads both; a chain may hold both.
+         */
+        digestForm: z.union([z.literal(2), z.literal(3)]).default(2),
         /** Private key (PKCS#8 PEM, P-256) that signs digests on a directory locker; EVIDENCE_SIGNING_KEY_FILE wins. */
         signingKeyFile: z.string().min(1).optional(),
         /** Fingerprints (hex SHA-256 of the DER public key) of signing keys verify trusts besides the key file and KMS key. */
@@ -249,6 +255,14 @@ export const ConfigSchema = z
         backupMaxAgeHours: 26,
         backupRetentionDays: 7,
       }),
+    /** Access reviews (CC6.2, CC6.3): access-revoked-on-termination. */
+    access: z
+      .object({
+        /** Hours a leaver's access may remain elsewhere after the Okta status change. */
+        revocationSlaHours: z.number().int().min(1).max(720).default(24),
+      })
+      .strict()
+      .default({ revocationSlaHours: 24 }),
     schedule: z
       .object({
         collect: cronExpression.default('cron(5 0 * * ? *)'),

@@ -27,13 +27,15 @@ export const EVIDENCE_RUNTIME = Runtime.NODEJS_24_X;
 export const LOCKER_PREFIXES = {
   snapshots: 'snapshots/',
   digests: 'digests/',
+  /** The leaves of the digest form that scales (shared/evidence/digest/leaves.ts). */
+  leaves: 'leaves/',
   reports: 'reports/',
 } as const;
 
 /**
  * What a function does with the locker:
  * - collect: write new snapshots (write-once, COMPLIANCE retention), nothing else;
- * - seal: read snapshots and digests, write new digests;
+ * - seal: read snapshots, digests and leaves, write new digests and leaves;
  * - verify: read everything, including retention settings, write reports.
  */
 export type LockerAccess = 'collect' | 'seal' | 'verify';
@@ -166,13 +168,13 @@ export class EvidenceFunction extends NodejsFunction {
         resources: [bucket.bucketArn],
       }),
     ];
-    const write = (prefix: string) =>
+    const write = (prefix: string, ...more: string[]) =>
       new iam.PolicyStatement({
         sid: `Write${capitalise(prefix)}`,
         // PutObject with x-amz-object-lock-mode/-retain-until-date needs s3:PutObjectRetention too.
         // Never s3:BypassGovernanceRetention, never a delete.
         actions: ['s3:PutObject', 's3:PutObjectRetention'],
-        resources: [objects(prefix)],
+        resources: [prefix, ...more].map(objects),
       });
     const list = (prefixes: readonly string[] | undefined) =>
       new iam.PolicyStatement({
@@ -187,15 +189,19 @@ export class EvidenceFunction extends NodejsFunction {
       kmsActions = ['kms:GenerateDataKey'];
     } else if (access === 'seal') {
       statements.push(
-        list([LOCKER_PREFIXES.snapshots, LOCKER_PREFIXES.digests]),
+        list([LOCKER_PREFIXES.snapshots, LOCKER_PREFIXES.digests, LOCKER_PREFIXES.leaves]),
         new iam.PolicyStatement({
           sid: 'ReadSnapshotsAndDigests',
           // GetObjectRetention: GetObject returns the lock mode and retain-until date only with it,
           // and the digest records them so that the verifier need not read each snapshot again.
           actions: ['s3:GetObject', 's3:GetObjectRetention'],
-          resources: [objects(LOCKER_PREFIXES.snapshots), objects(LOCKER_PREFIXES.digests)],
+          resources: [
+            objects(LOCKER_PREFIXES.snapshots),
+            objects(LOCKER_PREFIXES.digests),
+            objects(LOCKER_PREFIXES.leaves),
+          ],
         }),
-        write(LOCKER_PREFIXES.digests),
+        write(LOCKER_PREFIXES.digests, LOCKER_PREFIXES.leaves),
       );
       kmsActions = ['kms:Decrypt', 'kms:GenerateDataKey'];
     } else {
@@ -224,7 +230,7 @@ export class EvidenceFunction extends NodejsFunction {
       access === 'collect'
         ? [LOCKER_PREFIXES.snapshots]
         : access === 'seal'
-          ? [LOCKER_PREFIXES.snapshots, LOCKER_PREFIXES.digests]
+          ? [LOCKER_PREFIXES.snapshots, LOCKER_PREFIXES.digests, LOCKER_PREFIXES.leaves]
           : ['', LOCKER_PREFIXES.reports];
     for (const prefix of prefixes) {
       Validations.of(this.executionRole).acknowledge({

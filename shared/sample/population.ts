@@ -18,7 +18,7 @@ import type { Population, PopulationItem, RelatedSnapshot, RelatedSnapshots } fr
 import type { Config } from '../config.js';
 import { NotFoundError } from '../errors.js';
 import { sha256Hex } from '../evidence/canonical.js';
-import { addDays, dayStart } from '../evidence/days.js';
+import { addDays, dayStart, daysBetween } from '../evidence/days.js';
 import { walkChain } from '../evidence/digest.js';
 import { listSnapshots } from '../evidence/listing.js';
 import { readSnapshot } from '../evidence/read.js';
@@ -70,6 +70,11 @@ export interface PopulationReport {
   snapshotsRead: number;
   /** Problems of the digest chain anywhere from genesis to head: any makes the run fail. */
   chainProblems: number;
+  /**
+   * Days of the window that no window of the snapshots read covers (windowed collectors): the
+   * population misses what happened then, so the run is no pass.
+   */
+  populationGaps: string[];
   samples: PopulationSample[];
   notes: string[];
 }
@@ -100,6 +105,7 @@ export async function samplePopulation(input: {
   const collectors = [population.collector, ...related];
   const chain = await walkChain(locker, {
     trusted: trusted.keys,
+    leavesFor: (day) => day >= from && day <= last,
     keep: (entry) => {
       const parts = parseSnapshotKey(entry.key);
       return (
@@ -126,6 +132,7 @@ export async function samplePopulation(input: {
         : null;
   };
   const ordered = [...listed].sort((a, b) => (a.key < b.key ? -1 : 1));
+  const windows: { from: string; to: string }[] = [];
   // The related collectors' snapshots first: the population's verdicts may use them.
   const relatedIndex = new RelatedIndex();
   for (const object of ordered) {
@@ -159,6 +166,9 @@ export async function samplePopulation(input: {
       notes.push(`${object.key} is an error snapshot: it holds no ${population.name}`);
       continue;
     }
+    const window = (snapshot.snapshot.data as { window?: { from?: unknown; to?: unknown } } | null)?.window;
+    if (typeof window?.from === 'string' && typeof window.to === 'string')
+      windows.push({ from: window.from, to: window.to });
     if (snapshot.snapshot.status === 'partial')
       notes.push(`${object.key} is partial: some ${population.name} may be missing from it (see its errors)`);
     const why = integrityOf(object.key, snapshot.sha256);
@@ -175,6 +185,18 @@ export async function samplePopulation(input: {
       });
     }
   }
+  // Windowed snapshots (each covers a period): every day of the window must be in one, or the
+  // population is incomplete (the run that covers a day comes after it; verify names the gap).
+  const populationGaps = windows.length
+    ? daysBetween(from, to).filter((day) => {
+        const at = dayStart(day).toISOString();
+        return !windows.some((w) => w.from <= at && at < w.to);
+      })
+    : [];
+  if (populationGaps.length)
+    notes.push(
+      `population-gap: no snapshot read (key days ${from} to ${last}) covers ${populationGaps.join(', ')}: what happened then is not in this population, so the run is no pass; run evidence verify (a later run may cover them) or draw a window that ends earlier`,
+    );
   const all = [...items.values()].sort((a, b) => (a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : 0));
   const size = input.size !== undefined ? Math.min(input.size, all.length) : occurrenceSampleSize(all.length);
   const sizeRule =
@@ -199,6 +221,7 @@ export async function samplePopulation(input: {
     populationSize: all.length,
     snapshotsRead: read,
     chainProblems: chain.problems.length,
+    populationGaps,
     samples,
     notes,
   };

@@ -10,7 +10,7 @@ import type { AnyCollector } from '../collectors/types.js';
 import { mapLimit } from '../concurrency.js';
 import type { Config } from '../config.js';
 import { CorruptEvidenceError } from '../errors.js';
-import { listDigests, readDigest } from '../evidence/digest.js';
+import { digestEntries, listDigests, readDigest } from '../evidence/digest.js';
 import { parseSnapshotKey, SNAPSHOT_PREFIX, seriesId } from '../evidence/snapshot.js';
 import type { Locker } from '../locker/types.js';
 import { expectedSeries, resolveScopeEnvironment } from './expected.js';
@@ -42,7 +42,7 @@ export function knownSeries(
         if (err instanceof CorruptEvidenceError) return;
         throw err;
       }
-      for (const e of read.digest.snapshots) {
+      for (const e of (await digestEntries(locker, read, { trusted: new Map() })).entries) {
         const p = parseSnapshotKey(e.key);
         if (!p) continue;
         inLocker.add(seriesId(p.collector, p.scope));

@@ -18,3 +18,10 @@ export async function alterDigest(lockerDir: string, day: string): Promise<strin
   await writeFile(target, JSON.stringify(body));
   return `digests/${day}/${names[0]}`;
 }
+
+/** The old form's digest (`evidence.digest/2`), or a test failure naming what was found. */
+export function listed<T extends { schema: string }>(digest: T): Extract<T, { schema: 'evidence.digest/2' }> {
+  if (digest.schema !== 'evidence.digest/2')
+    throw new Error(`expected an evidence.digest/2 digest, found ${digest.schema}`);
+  return digest as Extract<T, { schema: 'evidence.digest/2' }>;
+}

@@ -101,6 +101,53 @@ describe('sample --population changes', () => {
     expect(before.populationSize).toBe(0);
   });
 
+  it('a window with days no snapshot covers is an incomplete population: no pass (population-gap)', async () => {
+    const config = changesConfig(changes);
+    // The run of NEXT_DAY covers up to DAY; NEXT_DAY's changes come with a run not yet made.
+    const report = await samplePopulation({
+      locker: new DirectoryLocker(store),
+      config,
+      population: changesPopulation,
+      from: DAY,
+      to: NEXT_DAY,
+      seed: 'audit-1',
+    });
+    expect(report.populationGaps).toEqual([NEXT_DAY]);
+    expect(report.notes.join(' ')).toMatch(/population-gap: no snapshot read .* covers 2026-05-23/);
+    const run = await runCli(
+      [
+        'sample',
+        '--population',
+        'changes',
+        '--from',
+        DAY,
+        '--to',
+        NEXT_DAY,
+        '--seed',
+        'audit-1',
+        '--store',
+        store,
+        '--config',
+        configFile,
+      ],
+      { clock: `${NEXT_DAY}T23:00:00.000Z` },
+    );
+    expect(run.code).toBe(1);
+    // The window the snapshots cover has no gap.
+    expect(
+      (
+        await samplePopulation({
+          locker: new DirectoryLocker(store),
+          config,
+          population: changesPopulation,
+          from: DAY,
+          to: DAY,
+          seed: 'audit-1',
+        })
+      ).populationGaps,
+    ).toEqual([]);
+  });
+
   it('writes a workpaper listing each sampled change with URL, author, approvers, merge time, record and verdict', async () => {
     const out = path.join(dir, 'wp');
     const run = await runCli(

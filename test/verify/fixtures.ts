@@ -58,6 +58,8 @@ export interface Plan {
    */
   sealAt?: (day: string, index: number) => string;
   series?: readonly (readonly [string, string])[];
+  /** The digest form sealed (default: seal's). */
+  form?: 2 | 3;
 }
 
 /** Fill a locker day by day: one snapshot per series at 00:05, sealed the next day at 03:00. */
@@ -87,6 +89,7 @@ export async function fill(
         day,
         clock: fixedClock(plan.sealAt ? plan.sealAt(day, index) : `${addDays(day, 1)}T03:00:00.000Z`),
         retentionDays: 730,
+        ...(plan.form && { form: plan.form }),
       });
     }
   }

@@ -28,6 +28,7 @@ import { retire } from '../../shared/verify/retirements.js';
 import { type VerifyResult, verify, writeVerifyReport } from '../../shared/verify/verify.js';
 import { createBucket } from '../helpers/aws.js';
 import { runCli } from '../helpers/cli.js';
+import { listed } from '../helpers/digests.js';
 import { makeSnapshot } from '../helpers/snapshots.js';
 import { FAKES, fakeCollector, fill, testConfig } from './fixtures.js';
 
@@ -177,8 +178,8 @@ describe('sound verify (directory locker)', () => {
     const chain = await verifyChain(locker);
     const newest = chain.digests.at(-1)!;
     const patched: Digest = {
-      ...newest.digest,
-      snapshots: newest.digest.snapshots.map((e) =>
+      ...listed(newest.digest),
+      snapshots: listed(newest.digest).snapshots.map((e) =>
         e.key === target ? { ...e, sha256: sha256Hex(edited), size: edited.byteLength } : e,
       ),
     };
@@ -491,7 +492,7 @@ describe('signatures an auditor checks with openssl', () => {
     const sealed = await seal(locker, { day: dayOf(now), clock: systemClock, retentionDays: 730, signer });
     const work = await mkdtemp(path.join(tmpdir(), 'kms-openssl-'));
     const { digest } = await readDigest(locker, sealed.key!);
-    expect(digest.snapshots).toHaveLength(1);
+    expect(listed(digest).snapshots).toHaveLength(1);
     await writeFile(path.join(work, 'digest.json'), (await locker.get(sealed.key!)).body);
     await writeFile(path.join(work, 'digest.json.sig'), (await locker.get(signatureKey(sealed.key!))).body);
     // The PEM in the locker is the one KMS GetPublicKey returned (signer.publicKeyPem()).

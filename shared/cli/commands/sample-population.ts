@@ -103,5 +103,7 @@ export async function runPopulationSample(
   // Fail closed: a digest chain that does not hold anywhere (even outside the window) means the
   // sealed record cannot be shown whole, so the run is no pass however its samples came out.
   if (report.chainProblems > 0) return EXIT.problems;
+  // Fail closed: a population with days no window covers is incomplete.
+  if (report.populationGaps.length > 0) return EXIT.problems;
   return report.samples.length > 0 && pass === report.samples.length ? EXIT.ok : EXIT.problems;
 }

@@ -29,6 +29,7 @@ export const sealCommand: CommandSpec = {
       clock: ctx.clock,
       retentionDays: config.locker.retentionDays,
       signer,
+      form: config.locker.digestForm,
     });
     if (ctx.json) {
       ctx.out(

@@ -19,6 +19,7 @@ import {
   readDigest,
   readLink,
 } from './format.js';
+import { digestEntries, entryCount, signatureProblem } from './leaves.js';
 
 /** The chain's head as a verify report records it (the anchor a later verify checks). */
 export interface ChainHead {
@@ -85,6 +86,12 @@ export interface WalkChainOptions extends VerifyChainOptions {
   keep?: (entry: DigestEntry) => boolean;
   /** Sees every entry of every digest as it is read (chained or not), kept or not. */
   onEntry?: (entry: DigestEntry) => void;
+  /**
+   * Days whose roots' leaves are read (the form that scales; default: every day). A root of
+   * another day is still read, signature-checked and chained, its leaves not: its entries are
+   * neither kept nor offered to onEntry.
+   */
+  leavesFor?: (day: string) => boolean;
   /** Sees every digest as read, bytes and entries (verifyChain keeps them; a walker need not). */
   onRead?: (digest: ReadDigest) => void;
 }
@@ -93,6 +100,8 @@ export interface WalkChainOptions extends VerifyChainOptions {
 interface WalkedDigest extends ChainDigest {
   kept: DigestEntry[];
   signature: ReturnType<typeof judgeSignature>;
+  /** Its leaves' problems (the form that scales), reported when the digest is chained. */
+  leafProblems: DigestProblem[];
 }
 
 /**
@@ -142,8 +151,20 @@ export async function walkChain(locker: Locker, options: WalkChainOptions = {}):
       signature = judgeSignature(d.body, signatureBytes, trusted, await candidates);
     }
     options.onRead?.(d);
+    // The old form lists its entries; a root's are in its leaves, read only for the days asked.
+    const opened =
+      d.digest.schema === 'evidence.digest/3' && !(options.leavesFor?.(d.digest.day) ?? true)
+        ? { entries: [], problems: [], leaves: 0 }
+        : await digestEntries(locker, d, {
+            trusted,
+            concurrency: width,
+            candidates: () => {
+              candidates ??= lockerKeys(locker);
+              return candidates;
+            },
+          });
     const kept: DigestEntry[] = [];
-    for (const entry of d.digest.snapshots) {
+    for (const entry of opened.entries) {
       options.onEntry?.(entry);
       if (keep(entry)) kept.push(entry);
     }
@@ -154,10 +175,11 @@ export async function walkChain(locker: Locker, options: WalkChainOptions = {}):
       sealedAt: d.digest.sealedAt,
       sequence: d.digest.sequence,
       previous: d.digest.previous,
-      entries: d.digest.snapshots.length,
+      entries: entryCount(d),
       ...(d.info && { info: d.info }),
       kept,
       signature,
+      leafProblems: opened.problems,
     };
   });
   const bySequence = new Map<number, WalkedDigest[]>();
@@ -249,30 +271,18 @@ export async function walkChain(locker: Locker, options: WalkChainOptions = {}):
       `${abandoned.length} digest(s) are not part of the chain (a seal lost the race to another, or stopped before linking; what they list was sealed again): ${abandoned.join(', ')}`,
     );
 
-  // Signatures, judged as each digest was read: reported for the chained ones.
+  // Signatures, judged as each digest was read, and leaves: reported for the chained ones.
   for (const d of chain) {
-    const status = d.signature;
-    if (status.status === 'unsigned')
-      problems.push({ problem: 'unsigned', key: d.key, detail: `no signature ${signatureKey(d.key)}` });
-    else if (status.status === 'bad-signature')
-      problems.push({
-        problem: 'bad-signature',
-        key: d.key,
-        detail: `${signatureKey(d.key)} is not a valid signature of these bytes by any trusted key${trusted.size === 0 ? ' (no key is trusted: see docs/verify.md)' : ''}: the digest was altered or signed by someone else`,
-      });
-    else if (status.status === 'untrusted-key')
-      problems.push({
-        problem: 'untrusted-key',
-        key: d.key,
-        detail: `signed by key ${status.fingerprint}, which is not trusted (not the KMS key, not the key file, not in locker.trustedKeys)`,
-      });
+    const problem = signatureProblem(d.key, d.signature, trusted);
+    if (problem) problems.push(problem);
+    problems.push(...d.leafProblems);
   }
 
   const sealed = new Map<string, DigestEntry>();
   const sealedBy = new Map<string, ChainDigest>();
   const digests: ChainDigest[] = [];
   for (const d of chain) {
-    const { kept, signature: _signature, ...compact } = d;
+    const { kept, signature: _signature, leafProblems: _leafProblems, ...compact } = d;
     digests.push(compact);
     for (const entry of kept) {
       if (sealed.has(entry.key)) continue;

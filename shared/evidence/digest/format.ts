@@ -16,7 +16,16 @@ import { parseJson } from '../read.js';
 import { SIGNATURE_SUFFIX } from '../signing.js';
 
 export const DIGEST_SCHEMA = 'evidence.digest/2';
+/** The daily root of the form that scales (see DigestV3). */
+export const ROOT_SCHEMA = 'evidence.digest/3';
+export const LEAF_SCHEMA = 'evidence.digest-leaf/1';
 export const DIGEST_PREFIX = 'digests/';
+/**
+ * Leaves: leaves/<day>/<root's sealedAt>/<collector>/<shard>.json, next to (not under) digests/,
+ * so that listing the chain never lists them: a verifier reads the leaves of the days it
+ * judges only, one GET for the leaf and one for its signature.
+ */
+export const LEAF_PREFIX = 'leaves/';
 /**
  * Chain links: digests/chain/<sequence>.json, written exclusively (S3 If-None-Match, O_EXCL on
  * disk) after the digest it names. Of two seals that extend the same head, only one writes
@@ -51,7 +60,7 @@ export type DigestEntry = z.infer<typeof DigestEntry>;
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
-export const Digest = z.object({
+const DigestV2 = z.object({
   schema: z.literal(DIGEST_SCHEMA),
   day: z.string().refine(isDay),
   sealedAt: z.iso.datetime(),
@@ -61,7 +70,46 @@ export const Digest = z.object({
   snapshots: z.array(DigestEntry),
   tool: z.object({ name: z.string(), version: z.string() }),
 });
+
+/** Where a root names one of its leaves: the leaf's key, SHA-256 and size, and what it covers. */
+export const LeafRef = z.object({
+  key: z.string(),
+  sha256: Sha256,
+  size: z.number().int().nonnegative(),
+  collector: z.string(),
+  shard: z.string(),
+  /** How many snapshots the leaf seals. */
+  entries: z.number().int().nonnegative(),
+});
+export type LeafRef = z.infer<typeof LeafRef>;
+
+/**
+ * The form that scales (`evidence.digest/3`): the day's root, chained, signed and linked
+ * exactly as a `evidence.digest/2` digest, names its leaves by key and SHA-256 instead of
+ * listing every snapshot; each leaf (leaves.ts) lists the snapshots of one collector and
+ * account shard, and is signed too.
+ */
+const DigestV3 = DigestV2.omit({ schema: true, snapshots: true }).extend({
+  schema: z.literal(ROOT_SCHEMA),
+  leaves: z.array(LeafRef),
+});
+
+export const Digest = z.discriminatedUnion('schema', [DigestV2, DigestV3]);
 export type Digest = z.infer<typeof Digest>;
+export type DigestV2 = z.infer<typeof DigestV2>;
+export type DigestRoot = z.infer<typeof DigestV3>;
+
+/** One leaf: the snapshots of one collector and account shard sealed by one root. */
+export const Leaf = z.object({
+  schema: z.literal(LEAF_SCHEMA),
+  day: z.string().refine(isDay),
+  sealedAt: z.iso.datetime(),
+  collector: z.string(),
+  shard: z.string(),
+  snapshots: z.array(DigestEntry),
+  tool: z.object({ name: z.string(), version: z.string() }),
+});
+export type Leaf = z.infer<typeof Leaf>;
 
 const ChainLink = z.object({
   schema: z.literal(LINK_SCHEMA),
@@ -74,6 +122,11 @@ export type ChainLink = z.infer<typeof ChainLink>;
 /** digests/<day>/<sealedAt>.json: the day sealed, then the instant of sealing. */
 export function digestKey(day: string, sealedAt: Date): string {
   return `${DIGEST_PREFIX}${day}/${compactInstant(sealedAt)}.json`;
+}
+
+/** leaves/<day>/<sealedAt>/<collector>/<shard>.json */
+export function leafKey(day: string, sealedAt: Date, collector: string, shard: string): string {
+  return `${LEAF_PREFIX}${day}/${compactInstant(sealedAt)}/${collector}/${shard}.json`;
 }
 
 /** digests/chain/<sequence, 10 digits>.json */
@@ -123,6 +176,23 @@ export async function readDigest(locker: Locker, key: string): Promise<ReadDiges
     throw new CorruptEvidenceError(key, `not a digest (${first?.path.join('.')}: ${first?.message})`);
   }
   return { key, digest: parsed.data, sha256: sha256Hex(body), body, info };
+}
+
+export interface ReadLeaf {
+  key: string;
+  leaf: Leaf;
+  sha256: string;
+  body: Buffer;
+}
+
+export async function readLeaf(locker: Locker, key: string): Promise<ReadLeaf> {
+  const { body } = await locker.get(key);
+  const parsed = Leaf.safeParse(parseJson(key, body));
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new CorruptEvidenceError(key, `not a digest leaf (${first?.path.join('.')}: ${first?.message})`);
+  }
+  return { key, leaf: parsed.data, sha256: sha256Hex(body), body };
 }
 
 export async function readLink(locker: Locker, key: string): Promise<ChainLink> {

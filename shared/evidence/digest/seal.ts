@@ -33,9 +33,11 @@ import {
   listDigests,
   parseDigestKey,
   type ReadDigest,
+  ROOT_SCHEMA,
   readDigest,
   readLink,
 } from './format.js';
+import { digestEntries, writeLeaves } from './leaves.js';
 
 export interface SealOptions {
   day?: string;
@@ -45,6 +47,12 @@ export interface SealOptions {
   signer?: Signer;
   /** Attempts when another seal extends the chain first (default 8). */
   attempts?: number;
+  /**
+   * The digest form written: 2 lists every snapshot in the day's digest (the default, read by
+   * every version); 3 writes one signed leaf per collector and account shard under a signed
+   * daily root (leaves.ts), the form that scales. A chain may hold both.
+   */
+  form?: 2 | 3;
 }
 
 export interface SealResult {
@@ -107,7 +115,7 @@ export async function seal(locker: Locker, options: SealOptions): Promise<SealRe
   const attempts = options.attempts ?? 8;
   for (let attempt = 0; ; attempt++) {
     const at = attempt === 0 ? now : new Date(Math.max(now.getTime(), options.clock.now().getTime()));
-    const result = await sealOnce(locker, day, at, signer, options.retentionDays);
+    const result = await sealOnce(locker, day, at, signer, options.retentionDays, options.form ?? 2);
     if (result !== 'lost') return { ...result, retries: attempt };
     if (attempt + 1 >= attempts)
       throw new LockerUnavailableError(
@@ -122,6 +130,7 @@ async function sealOnce(
   now: Date,
   signer: Signer,
   retentionDays: number,
+  form: 2 | 3,
 ): Promise<Omit<SealResult, 'retries'> | 'lost'> {
   const listing = await listDigests(locker);
   const head = await chainHead(locker, listing);
@@ -136,7 +145,9 @@ async function sealOnce(
     const read = d.key === head?.digest.key ? head.digest : await readDigest(locker, d.key);
     if (!(await isChained(locker, listing, read))) continue;
     chained++;
-    for (const entry of read.digest.snapshots) sealedKeys.add(entry.key);
+    // Only the keys matter here: a leaf's signature is judged by verify, not by the sealer.
+    for (const entry of (await digestEntries(locker, read, { trusted: new Map() })).entries)
+      sealedKeys.add(entry.key);
   }
 
   const fresh = (await listAll(locker, `${SNAPSHOT_PREFIX}${day}/`)).filter((o) => !sealedKeys.has(o.key));
@@ -156,17 +167,25 @@ async function sealOnce(
   let sealedAt = new Date(Math.max(now.getTime(), headAt));
   const taken = new Set(listing.digests.map((d) => d.key));
   while (taken.has(digestKey(day, sealedAt))) sealedAt = new Date(sealedAt.getTime() + 1);
-  const digest: Digest = {
-    schema: DIGEST_SCHEMA,
+  const common = {
     day,
     sealedAt: sealedAt.toISOString(),
     sequence,
     previous,
-    snapshots: entries,
     tool: { name: TOOL.name, version: TOOL.version },
   };
+  let digest: Digest;
   let written: Awaited<ReturnType<typeof writeRecord>>;
   try {
+    // The leaves first, then the root that names them: a root never names a leaf not yet written.
+    digest =
+      form === 3
+        ? {
+            schema: ROOT_SCHEMA,
+            ...common,
+            leaves: await writeLeaves(locker, signer, day, sealedAt, entries, retentionDays),
+          }
+        : { schema: DIGEST_SCHEMA, ...common, snapshots: entries };
     written = await writeRecord(locker, digestKey(day, sealedAt), digest, sealedAt, retentionDays);
   } catch (err) {
     if (err instanceof AlreadyExistsError) return 'lost';

@@ -1,0 +1,69 @@
+/**
+ * One seal or one verification on the org-verify bench's synthetic locker, in a process of its
+ * own so that its peak memory is its own:
+ * `tsx bench/org-verify-worker.ts seal|verify <dir> <from> <to> <accounts> [<day to seal>]`.
+ * Prints one JSON line: requests and bytes read (the synthetic locker counts them as S3
+ * would: one request per GET/HEAD/PUT, one per 1,000 keys listed), wall time, peak RSS (the
+ * process's maxRSS: Node, tsx and the code included), peak V8 heap (sampled every 10 ms),
+ * the process's floor before the work, and what the command saw.
+ */
+import { performance } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
+import { fixedClock } from '../shared/clock.js';
+import { addDays } from '../shared/evidence/days.js';
+import { seal } from '../shared/evidence/digest.js';
+import { verify } from '../shared/verify/verify.js';
+import { accountIds, orgCollectors, orgConfig, orgLocker, RETENTION_DAYS } from './org-verify-plan.js';
+
+const [command, dir, from, to, accountsText, sealDay, formText] = process.argv.slice(2);
+if (!command || !dir || !from || !to || !accountsText)
+  throw new Error('usage: org-verify-worker.ts seal|verify DIR FROM TO ACCOUNTS [DAY]');
+const accounts = Number(accountsText);
+const heap = () => getHeapStatistics().used_heap_size;
+globalThis.gc?.();
+const floor = { rss: process.memoryUsage().rss, heap: heap() };
+let peakHeap = heap();
+const sample = setInterval(() => {
+  peakHeap = Math.max(peakHeap, heap());
+}, 10);
+const locker = orgLocker(dir, from, to, accounts);
+const t = performance.now();
+let saw: Record<string, unknown>;
+if (command === 'seal') {
+  const day = sealDay ?? to;
+  const result = await seal(locker, {
+    day,
+    clock: fixedClock(`${addDays(day, 1)}T03:00:00.000Z`),
+    retentionDays: RETENTION_DAYS,
+    form: formText === '3' ? 3 : 2,
+  });
+  saw = { sealed: result.sealed.length, key: result.key };
+} else {
+  const result = await verify({
+    locker,
+    config: orgConfig(from, accounts),
+    from,
+    to,
+    clock: fixedClock(`${addDays(to, 1)}T06:00:00.000Z`),
+    collectors: orgCollectors(),
+    callerAccount: async () => accountIds(accounts)[0]!,
+  });
+  const problems: Record<string, number> = {};
+  for (const p of result.integrity) problems[p.problem] = (problems[p.problem] ?? 0) + 1;
+  saw = { ok: result.ok, series: result.series.length, digests: result.stats.digests, problems };
+}
+const ms = performance.now() - t;
+peakHeap = Math.max(peakHeap, heap());
+clearInterval(sample);
+console.log(
+  JSON.stringify({
+    command,
+    ms,
+    requests: locker.stats.requests,
+    bytesRead: locker.stats.bytesRead,
+    floorRss: floor.rss,
+    peakRss: process.resourceUsage().maxRSS * 1024,
+    peakHeap,
+    ...saw,
+  }),
+);
