@@ -6,9 +6,12 @@
  */
 import awsConfig from '../shared/collectors/aws-config/collector.js';
 import awsIdentityCenter from '../shared/collectors/aws-identity-center/collector.js';
+import backup from '../shared/collectors/backup/collector.js';
 import cloudtrail from '../shared/collectors/cloudtrail/collector.js';
+import encryption from '../shared/collectors/encryption/collector.js';
 import guardduty from '../shared/collectors/guardduty/collector.js';
 import iam from '../shared/collectors/iam/collector.js';
+import inspector from '../shared/collectors/inspector/collector.js';
 import type { AnyRunnableCollector } from '../shared/collectors/types.js';
 
 export const SHARD_COLLECTORS: readonly AnyRunnableCollector[] = [
@@ -17,4 +20,7 @@ export const SHARD_COLLECTORS: readonly AnyRunnableCollector[] = [
   awsConfig,
   cloudtrail,
   awsIdentityCenter,
+  encryption,
+  backup,
+  inspector,
 ];

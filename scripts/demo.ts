@@ -16,6 +16,8 @@ import {
   PutDeliveryChannelCommand,
   StartConfigurationRecorderCommand,
 } from '@aws-sdk/client-config-service';
+import { CreateTableCommand, DynamoDBClient, UpdateContinuousBackupsCommand } from '@aws-sdk/client-dynamodb';
+import { EC2Client, EnableEbsEncryptionByDefaultCommand } from '@aws-sdk/client-ec2';
 import { CreateDetectorCommand, GuardDutyClient } from '@aws-sdk/client-guardduty';
 import {
   CreateAccessKeyCommand,
@@ -25,7 +27,14 @@ import {
   EnableMFADeviceCommand,
   IAMClient,
 } from '@aws-sdk/client-iam';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { EnableCommand, Inspector2Client } from '@aws-sdk/client-inspector2';
+import { CreateDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
+import {
+  CreateBucketCommand,
+  PutBucketEncryptionCommand,
+  PutPublicAccessBlockCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { main } from '../shared/cli/main.js';
 import type { Streams } from '../shared/cli/output.js';
 import { type Clock, fixedClock, systemClock } from '../shared/clock.js';
@@ -54,7 +63,7 @@ import { type Emulator, startEmulator, useEmulatorAccount } from './emulator.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const REGIONS = ['us-east-1', 'eu-west-1'] as const;
-const CONTROLS = ['CC6.1', 'CC6.2', 'CC7.2', 'CC8.1'] as const;
+const CONTROLS = ['A1.2', 'CC6.1', 'CC6.2', 'CC7.1', 'CC7.2', 'CC8.1'] as const;
 
 export interface DemoOptions {
   /** Where the locker, the config and the workpapers go (emptied first). Default: .demo/ */
@@ -95,11 +104,123 @@ export interface DemoResult {
 }
 
 /** The fictional organisation "Acme Widgets" in the emulator's AWS account. */
-export async function seedAwsOrganisation(accountId: string): Promise<void> {
+export async function seedAwsOrganisation(
+  accountId: string,
+  emulatorUrl: string,
+  clock: Clock = systemClock,
+): Promise<void> {
   const s3 = new S3Client({ region: 'us-east-1' });
   const logs = `acme-audit-logs-${accountId}`;
-  await s3.send(new CreateBucketCommand({ Bucket: logs }));
+  // Both buckets encrypted by default; the logs bucket blocks public access, the marketing
+  // site's bucket has no public access block (an exception to find: the account has none either).
+  const site = `acme-marketing-site-${accountId}`;
+  for (const bucket of [logs, site]) {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(
+      new PutBucketEncryptionCommand({
+        Bucket: bucket,
+        ServerSideEncryptionConfiguration: {
+          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+      }),
+    );
+  }
+  await s3.send(
+    new PutPublicAccessBlockCommand({
+      Bucket: logs,
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: true,
+        RestrictPublicBuckets: true,
+      },
+    }),
+  );
   s3.destroy();
+
+  // EBS encrypts new volumes by default in every region.
+  for (const region of REGIONS) {
+    const ec2 = new EC2Client({ region });
+    await ec2.send(new EnableEbsEncryptionByDefaultCommand({}));
+    ec2.destroy();
+  }
+
+  // RDS in us-east-1: the orders database is encrypted, the legacy reports database is not (the exception).
+  const rds = new RDSClient({ region: 'us-east-1' });
+  for (const [id, encrypted] of [
+    ['acme-orders', true],
+    ['acme-legacy-reports', false],
+  ] as const) {
+    await rds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: id,
+        Engine: 'postgres',
+        DBInstanceClass: 'db.t3.micro',
+        AllocatedStorage: 20,
+        MasterUsername: 'acme',
+        MasterUserPassword: 'Demo-Only-Passw0rd!',
+        StorageEncrypted: encrypted,
+        BackupRetentionPeriod: 7,
+      }),
+    );
+  }
+  rds.destroy();
+
+  // DynamoDB in us-east-1: sessions has point-in-time recovery, carts has none (the exception).
+  const ddb = new DynamoDBClient({ region: 'us-east-1' });
+  for (const table of ['acme-sessions', 'acme-carts']) {
+    await ddb.send(
+      new CreateTableCommand({
+        TableName: table,
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+  }
+  await ddb.send(
+    new UpdateContinuousBackupsCommand({
+      TableName: 'acme-sessions',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    }),
+  );
+  ddb.destroy();
+
+  // Inspector: scanning EC2, ECR and Lambda in us-east-1 (off in eu-west-1), with one ACTIVE
+  // critical finding first observed 30 days ago (the exception: the SLA is 7 days). moto serves
+  // ListFindings from a queue filled through its own API.
+  const inspector = new Inspector2Client({ region: 'us-east-1' });
+  await inspector.send(
+    new EnableCommand({ accountIds: [accountId], resourceTypes: ['EC2', 'ECR', 'LAMBDA'] }),
+  );
+  inspector.destroy();
+  const observed = Math.floor(clock.now().getTime() / 1000) - 30 * 86_400;
+  const planted = await fetch(`${emulatorUrl}/moto-api/static/inspector2/findings-results`, {
+    method: 'POST',
+    body: JSON.stringify({
+      account_id: accountId,
+      region: 'us-east-1',
+      results: [
+        [
+          {
+            findingArn: `arn:aws:inspector2:us-east-1:${accountId}:finding/acme-openssl-critical`,
+            awsAccountId: accountId,
+            type: 'PACKAGE_VULNERABILITY',
+            title: 'CVE-2026-31337 - openssl',
+            description: 'A critical openssl vulnerability on the web server.',
+            severity: 'CRITICAL',
+            status: 'ACTIVE',
+            firstObservedAt: observed,
+            lastObservedAt: observed,
+            resources: [{ id: 'i-0acme0web0server01', type: 'AWS_EC2_INSTANCE', region: 'us-east-1' }],
+            packageVulnerabilityDetails: { vulnerabilityId: 'CVE-2026-31337', source: 'NVD' },
+            fixAvailable: 'YES',
+          },
+        ],
+      ],
+    }),
+  });
+  if (!planted.ok) throw new Error(`the emulator refused the Inspector finding: HTTP ${planted.status}`);
 
   // GuardDuty: on in us-east-1, created but switched off in eu-west-1 (the exception to find).
   for (const region of REGIONS) {
@@ -445,10 +566,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     print(
       `AWS emulator at ${motoUrl}, fictional account ${accountId}, through the tour's emulator wrapper at ${wrapper.url}, which supplies what the emulator cannot hold:\n${SUPPLIED.map((l) => `  - ${l}`).join('\n')}`,
     );
-    await seedAwsOrganisation(accountId);
+    await seedAwsOrganisation(accountId, motoUrl, clock);
     print(
       'seeded "Acme Widgets": GuardDuty on in us-east-1 and OFF in eu-west-1; IAM users alice (console + MFA), ' +
-        'bob (console, no MFA), deploy-bot (access key); a multi-region CloudTrail trail; AWS Config recording in both regions',
+        'bob (console, no MFA), deploy-bot (access key); a multi-region CloudTrail trail; AWS Config recording in both regions; ' +
+        'RDS acme-orders (encrypted) and acme-legacy-reports (NOT encrypted); bucket acme-marketing-site without a public access block; ' +
+        'DynamoDB acme-sessions (point-in-time recovery) and acme-carts (none); ' +
+        'Inspector on in us-east-1 (off in eu-west-1) with a critical finding open for 30 days',
     );
 
     // The demo's digest-signing key stays with the demo (outside its locker), not in ~/.config.
@@ -595,6 +719,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         'a deprovisioned user is still an Okta administrator, dora is a dormant Okta administrator, pat has no MFA, ' +
         "a rule of the Admin Console's authentication policy allows one factor (Contractors), repo-0004 has no branch protection, " +
         'bruno-acme has no GitHub 2FA, olaf (deprovisioned in Okta) is still a member of the GitHub org, ' +
+        'acme-legacy-reports is not encrypted, acme-marketing-site has no public access block, acme-carts has no point-in-time recovery, ' +
+        'a critical Inspector finding is 30 days open (SLA 7), Inspector is off in eu-west-1, ' +
         `a self-approved change, a direct push and an emergency change without a record on ${changeDay}, and the incomplete change record CHG-2026-0418.`,
     );
     print(

@@ -280,9 +280,28 @@ export const ConfigSchema = z
     checks: z
       .object({
         iamKeyMaxAgeDays: z.number().int().min(1).max(3650).default(90),
+        /** Days an open vulnerability of each severity may stay open (vulnerabilities-within-sla). */
+        vulnerabilitySlaDays: z
+          .object({
+            critical: z.number().int().min(0).max(3650).default(7),
+            high: z.number().int().min(0).max(3650).default(30),
+            medium: z.number().int().min(0).max(3650).default(90),
+            low: z.number().int().min(0).max(3650).default(180),
+          })
+          .strict()
+          .default({ critical: 7, high: 30, medium: 90, low: 180 }),
+        /** Oldest acceptable latest restorable time or recovery point, in hours (backups-recent). */
+        backupMaxAgeHours: z.number().int().min(1).max(8760).default(26),
+        /** Fewest days of automated RDS backups kept (backups-recent). */
+        backupRetentionDays: z.number().int().min(1).max(35).default(7),
       })
       .strict()
-      .default({ iamKeyMaxAgeDays: 90 }),
+      .default({
+        iamKeyMaxAgeDays: 90,
+        vulnerabilitySlaDays: { critical: 7, high: 30, medium: 90, low: 180 },
+        backupMaxAgeHours: 26,
+        backupRetentionDays: 7,
+      }),
     /** Access reviews (CC6.2, CC6.3): access-revoked-on-termination. */
     access: z
       .object({

@@ -17,9 +17,25 @@ describe('configuration', () => {
   it("accepts the README's example and fills defaults", () => {
     const config = parseConfig(valid);
     expect(config.aws?.roleName).toBe('EvidenceLockerCollector');
-    expect(config.checks.iamKeyMaxAgeDays).toBe(90);
+    expect(config.checks).toEqual({
+      iamKeyMaxAgeDays: 90,
+      vulnerabilitySlaDays: { critical: 7, high: 30, medium: 90, low: 180 },
+      backupMaxAgeHours: 26,
+      backupRetentionDays: 7,
+    });
     expect(config.locker.sealGraceHours).toBe(36);
     expect(config.schedule.collect).toBe('cron(5 0 * * ? *)');
+  });
+
+  it('checks: a severity left out of vulnerabilitySlaDays keeps its default; an unknown severity is an error', () => {
+    const config = parseConfig({ ...valid, checks: { vulnerabilitySlaDays: { critical: 3 } } });
+    expect(config.checks.vulnerabilitySlaDays).toEqual({ critical: 3, high: 30, medium: 90, low: 180 });
+    expect(() => parseConfig({ ...valid, checks: { vulnerabilitySlaDays: { urgent: 1 } } })).toThrow(
+      /checks\.vulnerabilitySlaDays/,
+    );
+    expect(() => parseConfig({ ...valid, checks: { backupRetentionDays: 0 } })).toThrow(
+      /checks\.backupRetentionDays/,
+    );
   });
 
   it('the repository example file is valid', () => {

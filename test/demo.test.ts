@@ -30,7 +30,14 @@ describe('npm run demo', () => {
     for (const step of verify) expect(step.code, step.output).toBe(0);
 
     expect(result.sources).toEqual(['aws', 'okta', 'github']);
-    expect(result.workpapers.map((w) => w.control)).toEqual(['CC6.1', 'CC6.2', 'CC7.2', 'CC8.1']);
+    expect(result.workpapers.map((w) => w.control)).toEqual([
+      'A1.2',
+      'CC6.1',
+      'CC6.2',
+      'CC7.1',
+      'CC7.2',
+      'CC8.1',
+    ]);
     for (const w of result.workpapers) {
       const md = await readFile(path.join(w.dir, 'workpaper.md'), 'utf8');
       const doc = JSON.parse(await readFile(path.join(w.dir, 'samples.json'), 'utf8'));
@@ -81,6 +88,45 @@ describe('npm run demo', () => {
     );
     const mfa = (await samples('CC6.1')).filter((s) => s.check === 'iam-console-mfa');
     all(mfa, 'bob has no MFA, alice has', (s) => s.failing.includes('bob') && !s.failing.includes('alice'));
+    const backups = (await samples('A1.2')).filter((s) => s.check === 'backups-recent');
+    expect(backups.filter((s) => s.scope.endsWith('us-east-1')).length).toBeGreaterThan(0);
+    for (const s of backups.filter((x) => x.scope.endsWith('us-east-1')))
+      expect(s.failing).toEqual([`arn:aws:dynamodb:us-east-1:${result.accountId}:table/acme-carts`]);
+    // eu-west-1 has no database: not applicable, said so.
+    for (const s of backups.filter((x) => x.scope.endsWith('eu-west-1')))
+      expect(s.result).toBe('not-applicable');
+    const cc71 = await samples('CC7.1');
+    const sla = cc71.filter((s) => s.check === 'vulnerabilities-within-sla' && s.scope.endsWith('us-east-1'));
+    expect(sla.length).toBeGreaterThan(0);
+    for (const s of sla)
+      expect(s.failing).toEqual([
+        `arn:aws:inspector2:us-east-1:${result.accountId}:finding/acme-openssl-critical`,
+      ]);
+    const scanning = cc71.filter((s) => s.check === 'inspector-enabled');
+    expect(scanning.filter((s) => s.scope.endsWith('us-east-1')).every((s) => s.result === 'pass')).toBe(
+      true,
+    );
+    expect(scanning.filter((s) => s.scope.endsWith('eu-west-1')).every((s) => s.result === 'fail')).toBe(
+      true,
+    );
+    const cc61v = await samples('CC6.1');
+    const atRest = cc61v.filter((s) => s.check === 'encryption-at-rest' && s.scope.endsWith('us-east-1'));
+    expect(atRest.length).toBeGreaterThan(0);
+    for (const s of atRest) {
+      expect(s.result).toBe('fail');
+      expect(s.failing).toEqual([`arn:aws:rds:us-east-1:${result.accountId}:db:acme-legacy-reports`]);
+    }
+    const blocked = cc61v.filter(
+      (s) => s.check === 's3-public-access-blocked' && s.scope.endsWith('us-east-1'),
+    );
+    expect(blocked.length).toBeGreaterThan(0);
+    for (const s of blocked)
+      expect(s.failing).toEqual([`arn:aws:s3:::acme-marketing-site-${result.accountId}`]);
+    // eu-west-1 has no bucket: not applicable, said so, never a silent pass.
+    const euBlocked = cc61v.filter(
+      (s) => s.check === 's3-public-access-blocked' && s.scope.endsWith('eu-west-1'),
+    );
+    for (const s of euBlocked) expect(s.result).toBe('not-applicable');
     const twoFactor = (await samples('CC6.1')).filter((s) => s.check === 'github-members-2fa');
     all(twoFactor, 'bruno-acme has no 2FA', (s) => s.failing.length === 1 && s.failing[0] === 'bruno-acme');
 

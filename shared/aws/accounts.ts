@@ -172,7 +172,7 @@ type SdkClient = Parameters<typeof countRequests>[0] & { destroy(): void };
 type ClientConstructor<C> = new (
   config: ReturnType<typeof awsClientOptions> & {
     maxAttempts?: number;
-  },
+  } & Record<string, unknown>,
 ) => C;
 
 /**
@@ -184,11 +184,14 @@ export function awsClient<C extends SdkClient>(
   account: AwsAccount,
   region: string,
   counter: RequestCounter,
+  /** Client options of one service (S3's path style, S3 Control's endpoint; see clients.ts). */
+  extra: Record<string, unknown> = {},
 ): C {
   const client = new Client({
     ...awsClientOptions(region, credentialsFor(account)),
     // Standard retry with a few more attempts than the default: throttling is normal at scale.
     maxAttempts: 5,
+    ...extra,
   });
   countRequests(client, counter);
   return client;

@@ -75,6 +75,27 @@ export function s3ClientOptions(region = defaultRegion()) {
   return { ...awsClientOptions(region), forcePathStyle: awsEndpointOverride() !== undefined };
 }
 
+/**
+ * Extra options of an S3 client: path-style addressing when an endpoint override (the
+ * emulator) is in force, since bucket subdomains of 127.0.0.1 do not resolve.
+ */
+export function s3ExtraOptions(): { forcePathStyle: boolean } {
+  return { forcePathStyle: awsEndpointOverride() !== undefined };
+}
+
+/**
+ * Extra options of an S3 Control client. S3 Control puts the account id in the host
+ * (`<account>.s3-control.<region>.amazonaws.com`); against an endpoint override (the
+ * emulator) that host is no URL, so every request goes to the override itself, which reads
+ * the account from the `x-amz-account-id` header the SDK always sends.
+ */
+export function s3ControlExtraOptions(): { endpointProvider?: () => { url: URL } } {
+  const override = optionalEnv('AWS_ENDPOINT_URL_S3_CONTROL') ?? optionalEnv('AWS_ENDPOINT_URL');
+  if (override === undefined) return {};
+  const url = new URL(override);
+  return { endpointProvider: () => ({ url }) };
+}
+
 /** A counter of API requests made through one or more clients. */
 export interface RequestCounter {
   requests: number;

@@ -11,6 +11,14 @@ export function findCheck(id: string): AnyCheck | undefined {
   return CHECKS.find((c) => c.id === id);
 }
 
+/**
+ * Every check registered under `id`: one id may judge the snapshots of several collectors
+ * (`vulnerabilities-within-sla` reads Inspector and Dependabot), one Check each.
+ */
+export function findChecks(id: string): AnyCheck[] {
+  return CHECKS.filter((c) => c.id === id);
+}
+
 /** Every check mapped to a control, e.g. "CC7.2". */
 export function checksForControl(control: string): AnyCheck[] {
   return CHECKS.filter((c) => c.controls.includes(control));

@@ -6,13 +6,16 @@
  */
 import awsConfig from './aws-config/index.js';
 import awsIdentityCenter from './aws-identity-center/index.js';
+import backup from './backup/index.js';
 import changeRecords from './change-records/index.js';
 import cloudtrail from './cloudtrail/index.js';
+import encryption from './encryption/index.js';
 import github from './github/index.js';
 import githubChanges from './github-changes/index.js';
 import githubMembers from './github-members/index.js';
 import guardduty from './guardduty/index.js';
 import iam from './iam/index.js';
+import inspector from './inspector/index.js';
 import okta from './okta/index.js';
 import oktaUsers from './okta-users/index.js';
 import organization from './organization/index.js';
@@ -31,6 +34,9 @@ export const MODULES: readonly CollectorModule[] = [
   githubChanges,
   githubMembers,
   changeRecords,
+  encryption,
+  backup,
+  inspector,
 ];
 
 export const COLLECTORS: readonly AnyCollector[] = MODULES.map((m) => m.collector);

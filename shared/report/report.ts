@@ -136,7 +136,7 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
     const ids = new Set(ofControl.map((c) => c.id));
     const sub: SampleReport = {
       ...sampled,
-      checks: ofControl.map((c) => c.id),
+      checks: [...ids],
       series: sampled.series.filter((s) => ids.has(s.check)),
       samples: sampled.samples.filter((s) => ids.has(s.check)),
     };

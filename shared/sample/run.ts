@@ -246,14 +246,15 @@ export async function runSample(options: SampleOptions): Promise<SampleReport> {
       (picked) => ({ series: s, ...picked }),
     ),
   );
-  const byId = new Map(checks.map((c) => [c.id, c]));
+  // One id may judge several collectors' snapshots (one Check each): keyed by both.
+  const byId = new Map(checks.map((c) => [`${c.collector}\u0000${c.id}`, c]));
   let done = 0;
   const samples = await mapLimit(jobs, width, async (job) => {
     const keys = [...(index.keys.get(job.series.collector)?.get(job.series.scope)?.get(job.day) ?? [])];
     const result = await evaluate({
       locker,
       config,
-      check: byId.get(job.series.check)!,
+      check: byId.get(`${job.series.collector}\u0000${job.series.check}`)!,
       series: job.series,
       day: job.day,
       keys,
@@ -275,7 +276,7 @@ export async function runSample(options: SampleOptions): Promise<SampleReport> {
 
   return {
     seed,
-    checks: checks.map((c) => c.id),
+    checks: [...new Set(checks.map((c) => c.id))],
     from,
     to,
     plan,

@@ -91,11 +91,18 @@ describe('evidence collect (AWS collectors, end to end against the emulator)', (
       [
         ['aws-config', `aws-${account}-eu-west-1`, 'ok'],
         ['aws-config', `aws-${account}-us-east-1`, 'ok'],
+        // No vault: ListProtectedResources (which moto lacks) is not asked, so ok.
+        ['backup', `aws-${account}-eu-west-1`, 'ok'],
+        ['backup', `aws-${account}-us-east-1`, 'ok'],
         ['cloudtrail', `aws-${account}`, 'ok'],
+        ['encryption', `aws-${account}-eu-west-1`, 'ok'],
+        ['encryption', `aws-${account}-us-east-1`, 'ok'],
         // moto has no ListMembers / GetFindingsStatistics: the region with a detector is partial.
         ['guardduty', `aws-${account}-eu-west-1`, 'ok'],
         ['guardduty', `aws-${account}-us-east-1`, 'partial'],
         ['iam', `aws-${account}`, 'ok'],
+        ['inspector', `aws-${account}-eu-west-1`, 'ok'],
+        ['inspector', `aws-${account}-us-east-1`, 'ok'],
       ].sort(),
     );
     expect(run.code).toBe(1);

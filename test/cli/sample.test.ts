@@ -23,6 +23,7 @@ vi.mock('../../shared/checks/registry.js', async () => {
   return {
     CHECKS,
     findCheck: (id: string) => CHECKS.find((c) => c.id === id),
+    findChecks: (id: string) => CHECKS.filter((c) => c.id === id),
     checksForControl: (control: string) => CHECKS.filter((c) => c.controls.includes(control)),
   };
 });

@@ -17,6 +17,9 @@ describe('collector registry', () => {
       'github-changes',
       'github-members',
       'change-records',
+      'encryption',
+      'backup',
+      'inspector',
     ]);
   });
 
@@ -25,7 +28,7 @@ describe('collector registry', () => {
       expect(KeySegment.safeParse(c.id).success).toBe(true);
       expect(['aws', 'okta', 'github']).toContain(c.source);
       expect(c.controls.length).toBeGreaterThan(0);
-      for (const control of c.controls) expect(control).toMatch(/^CC\d\.\d$/);
+      for (const control of c.controls) expect(control).toMatch(/^(CC\d|A1)\.\d$/);
       expect(c.description.length).toBeGreaterThan(10);
       expect(findCollector(c.id)).toBe(c);
     }

@@ -147,6 +147,13 @@ function shardEvents(plan: PlanOutput): Json[] {
   );
 }
 
+/** The series a shard writes for one account: one per shard collector, regional ones in REGION. */
+function shardSeries(account: string): string[] {
+  return SHARD_COLLECTORS.map((c) =>
+    c.scopePattern === 'aws-<account>' ? `${c.id}/aws-${account}` : `${c.id}/aws-${account}-${REGION}`,
+  );
+}
+
 describe('fan-out handlers (emulator)', () => {
   it("plan, then every shard as the map feeds it: every account's snapshots and the organization snapshot, one run, locked", async () => {
     const bucket = await createBucket({ objectLock: true });
@@ -188,15 +195,7 @@ describe('fan-out handlers (emulator)', () => {
     const keys = (await listAll(locker, 'snapshots/')).map((o) => o.key);
     const series = keys.map((k) => k.split('/').slice(2, 4).join('/')).sort();
     expect(series).toEqual(
-      [
-        'organization/aws-organization',
-        ...accounts.flatMap((a) => [
-          `iam/aws-${a}`,
-          `cloudtrail/aws-${a}`,
-          `guardduty/aws-${a}-${REGION}`,
-          `aws-config/aws-${a}-${REGION}`,
-        ]),
-      ].sort(),
+      ['organization/aws-organization', ...accounts.flatMap((a) => shardSeries(a))].sort(),
     );
     for (const key of keys) {
       const { snapshot } = await readSnapshot(locker, key);
@@ -243,16 +242,7 @@ describe('fan-out handlers (emulator)', () => {
     }
     const keys = (await listAll(openLocker(`s3://${bucket}`), 'snapshots/')).map((o) => o.key);
     const series = keys.map((k) => k.split('/').slice(2, 4).join('/')).sort();
-    expect(series).toEqual(
-      [management, ...listed]
-        .flatMap((a) => [
-          `iam/aws-${a}`,
-          `cloudtrail/aws-${a}`,
-          `guardduty/aws-${a}-${REGION}`,
-          `aws-config/aws-${a}-${REGION}`,
-        ])
-        .sort(),
-    );
+    expect(series).toEqual([management, ...listed].flatMap((a) => shardSeries(a)).sort());
   });
 
   it('excluding an OU: the plan leaves its accounts out of every shard (and records them as excluded)', async () => {
@@ -295,11 +285,13 @@ describe('fan-out handlers (emulator)', () => {
     const out = await createShard(deps)(event, lambdaContext(36_000));
 
     const accounts = planned.shards[0]!.accounts;
-    expect(out).toMatchObject({ shard: 'shard-0001', accounts: 3, snapshots: 12, failed: 3 });
+    // One region: one snapshot per shard collector and account.
+    const perShard = 3 * SHARD_COLLECTORS.length;
+    expect(out).toMatchObject({ shard: 'shard-0001', accounts: 3, snapshots: perShard, failed: 3 });
     const keys = (await listAll(locker, 'snapshots/'))
       .map((o) => o.key)
       .filter((k) => !k.includes('/organization/'));
-    expect(keys).toHaveLength(12);
+    expect(keys).toHaveLength(perShard);
     for (const key of keys) {
       const { snapshot } = await readSnapshot(locker, key);
       if (snapshot.collector === 'iam') {
@@ -347,11 +339,13 @@ describe('fan-out handlers (emulator)', () => {
     );
 
     const accounts = planned.shards[0]!.accounts;
-    expect(out).toMatchObject({ shard: 'shard-0001', accounts: 3, snapshots: 12, failed: 12 });
+    // One region: one snapshot per shard collector and account, each an error.
+    const all = 3 * SHARD_COLLECTORS.length;
+    expect(out).toMatchObject({ shard: 'shard-0001', accounts: 3, snapshots: all, failed: all });
     const keys = (await listAll(locker, 'snapshots/'))
       .map((o) => o.key)
       .filter((k) => !k.includes('/organization/'));
-    expect(keys).toHaveLength(12);
+    expect(keys).toHaveLength(all);
     for (const key of keys) {
       const { snapshot } = await readSnapshot(locker, key);
       expect(snapshot.status, key).toBe('error');
@@ -365,7 +359,7 @@ describe('fan-out handlers (emulator)', () => {
       ).toBe(true);
     }
     // Counted as failed collections: the CollectionsFailed alarm.
-    expect(metrics().reduce((n, m) => n + ((m.SnapshotsFailed as number) ?? 0), 0)).toBe(12);
+    expect(metrics().reduce((n, m) => n + ((m.SnapshotsFailed as number) ?? 0), 0)).toBe(all);
   });
 
   it('a plan whose discovery fails records the organization error and fails the invocation: no shard', async () => {
@@ -449,7 +443,13 @@ describe('fan-out handlers (emulator)', () => {
     ).rejects.toMatchObject({
       name: 'FanOutError',
       message: expect.stringMatching(
-        /no code for the AWS collectors aws-config, cloudtrail; run `npm run docs` \(it writes functions\/shard-collectors\.generated\.ts/,
+        new RegExp(
+          `no code for the AWS collectors ${SHARD_COLLECTORS.filter(
+            (c) => c.id !== 'iam' && c.id !== 'guardduty',
+          )
+            .map((c) => c.id)
+            .join(', ')}; run \`npm run docs\` \\(it writes functions/shard-collectors\\.generated\\.ts`,
+        ),
       ),
     });
     expect(await listAll(openLocker(`s3://${bucket}`), 'snapshots/')).toEqual([]);

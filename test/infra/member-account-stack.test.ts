@@ -63,7 +63,8 @@ describe('member account stack', () => {
         Resource: '*',
       },
     ]);
-    for (const action of allAwsReadActions()) expect(action).toMatch(/^[a-z-]+:(Get|List|Describe|Generate)/);
+    for (const action of allAwsReadActions())
+      expect(action).toMatch(/^[a-z0-9-]+:(Get|List|BatchGet|Describe|Generate)/);
   });
 
   it('trusts exactly the collector role ARNs of the evidence stack (no name pattern), external id optional', () => {

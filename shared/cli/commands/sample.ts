@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { CHECKS, checksForControl, findCheck } from '../../checks/registry.js';
+import { CHECKS, checksForControl, findChecks } from '../../checks/registry.js';
 import type { AnyCheck } from '../../checks/types.js';
 import { COLLECTORS } from '../../collectors/registry.js';
 import { UsageError } from '../../errors.js';
@@ -35,14 +35,14 @@ function list(value: string): string[] {
 }
 
 function resolveChecks(checkIds: string[] | undefined, control: string | undefined): AnyCheck[] {
-  const known = CHECKS.map((c) => c.id).join(', ') || '(none registered)';
+  const known = [...new Set(CHECKS.map((c) => c.id))].join(', ') || '(none registered)';
   if ((checkIds ? 1 : 0) + (control ? 1 : 0) !== 1)
     throw new UsageError('name what to test with exactly one of --check ID[,ID...] or --control CCn.n');
   if (checkIds) {
-    return checkIds.map((id) => {
-      const check = findCheck(id);
-      if (!check) throw new UsageError(`--check ${id}: no such check; known checks: ${known}`);
-      return check;
+    return checkIds.flatMap((id) => {
+      const checks = findChecks(id);
+      if (checks.length === 0) throw new UsageError(`--check ${id}: no such check; known checks: ${known}`);
+      return checks;
     });
   }
   const checks = checksForControl(control!);
@@ -166,10 +166,9 @@ export const sampleCommand: CommandSpec = {
       onProgress: (done, total) => progress(ctx.env.streams, `sample ${done}/${total}`, done === total),
     });
 
-    const subject = options.control ? String(options.control) : checks.map((c) => c.id).join(', ');
-    const what = options.control
-      ? `--control ${options.control}`
-      : `--check ${checks.map((c) => c.id).join(',')}`;
+    const ids = [...new Set(checks.map((c) => c.id))];
+    const subject = options.control ? String(options.control) : ids.join(', ');
+    const what = options.control ? `--control ${options.control}` : `--check ${ids.join(',')}`;
     const size =
       plan.kind === 'per-month'
         ? `--per-month ${plan.n}`
