@@ -14,9 +14,11 @@ describe('check registry', () => {
       'okta-mfa-enrolled',
       'okta-mfa-required',
       'okta-dormant-users',
+      'access-revoked-on-termination',
       'github-branch-protection',
       'change-peer-reviewed',
       'no-direct-push',
+      'github-members-2fa',
       'emergency-change-gate',
     ]);
   });
@@ -33,10 +35,12 @@ describe('check registry', () => {
       'okta-mfa-enrolled': ['CC6.1'],
       'okta-mfa-required': ['CC6.1'],
       'okta-dormant-users': ['CC6.2'],
+      'access-revoked-on-termination': ['CC6.2', 'CC6.3'],
       'github-branch-protection': ['CC8.1'],
       'change-peer-reviewed': ['CC8.1'],
       'no-direct-push': ['CC8.1'],
       'emergency-change-gate': ['CC8.1'],
+      'github-members-2fa': ['CC6.1'],
     });
     for (const check of CHECKS) {
       expect(findCollector(check.collector), check.id).toBeDefined();
