@@ -63,7 +63,10 @@ describe('evidence collect without any credentials', () => {
       clock: '2026-04-20T00:05:00.000Z',
     });
     expect(run.code).toBe(3);
-    const aws = COLLECTORS.filter((c) => c.source === 'aws' && c.id !== 'organization').map((c) => c.id);
+    // Every AWS collector this configuration turns on (not `organization`, not `aws-identity-center`).
+    const aws = COLLECTORS.filter(
+      (c) => c.source === 'aws' && c.id !== 'organization' && c.id !== 'aws-identity-center',
+    ).map((c) => c.id);
     expect(run.stderr).toContain(`aws: nothing collected (${aws.join(', ')})`);
     expect(run.stderr).toMatch(/set AWS credentials/);
     expect(run.stderr).toMatch(/OKTA_API_TOKEN is not set/);
