@@ -5,9 +5,16 @@
  * exactly these. test/collectors/contract.test.ts fails when this file is stale.
  */
 import awsConfig from '../shared/collectors/aws-config/collector.js';
+import awsIdentityCenter from '../shared/collectors/aws-identity-center/collector.js';
 import cloudtrail from '../shared/collectors/cloudtrail/collector.js';
 import guardduty from '../shared/collectors/guardduty/collector.js';
 import iam from '../shared/collectors/iam/collector.js';
 import type { AnyRunnableCollector } from '../shared/collectors/types.js';
 
-export const SHARD_COLLECTORS: readonly AnyRunnableCollector[] = [guardduty, iam, awsConfig, cloudtrail];
+export const SHARD_COLLECTORS: readonly AnyRunnableCollector[] = [
+  guardduty,
+  iam,
+  awsConfig,
+  cloudtrail,
+  awsIdentityCenter,
+];

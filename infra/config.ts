@@ -24,6 +24,8 @@ export interface PlannedCollector {
   readonly description: string;
   /** AWS collectors: the read actions their role is granted (sorted, unique). Empty otherwise. */
   readonly readActions: readonly string[];
+  /** Reads only the collecting account (the collector's `collectingAccountOnly`): never in a member account's role. */
+  readonly collectingAccountOnly?: boolean;
 }
 
 export interface PlanOptions {
@@ -63,6 +65,7 @@ export function planCollectors(config: Config, options: PlanOptions = {}): Plann
       source: c.source,
       description: c.description,
       readActions: [...new Set(actions)].sort(),
+      ...(c.collectingAccountOnly && { collectingAccountOnly: true }),
     };
   });
 }

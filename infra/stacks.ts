@@ -56,8 +56,8 @@ export function buildApp(app: App, config: Config, options: BuildOptions = {}) {
   const collectors = planCollectors(config, options);
   const env = options.env ?? stackEnvironment(config, process.env, options.note);
   const names = stackNames(config);
-  // Organizations is read where the organization is discovered, never in member accounts.
-  const readActions = allReadActions(collectors.filter((c) => c.id !== 'organization'));
+  // Organizations and Identity Center are read in the collecting account, never in member accounts.
+  const readActions = allReadActions(collectors.filter((c) => !c.collectingAccountOnly));
   const memberProps =
     config.aws && readActions.length > 0
       ? {
@@ -68,7 +68,7 @@ export function buildApp(app: App, config: Config, options: BuildOptions = {}) {
           // With the fan-out only its shard role reaches into member accounts.
           collectorIds: fansOut(config)
             ? [SHARD_ROLE_ID]
-            : collectors.filter((c) => c.source === 'aws').map((c) => c.id),
+            : collectors.filter((c) => c.source === 'aws' && !c.collectingAccountOnly).map((c) => c.id),
         }
       : undefined;
   const evidence = new EvidenceStack(app, names.evidence, {

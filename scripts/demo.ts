@@ -173,7 +173,9 @@ export function acmeOktaOrg() {
 
 /**
  * Acme's GitHub org: protected by legacy protection, a ruleset, the org ruleset; one not at all
- * (the exception). With `changeDay`, the changes of that day on repo-0001 (CC8.1): a reviewed
+ * (the exception). Members signed in through Okta (SAML): ana, and olaf, whom Okta
+ * deprovisioned but who is still a member (the exception); bruno has no 2FA (the exception).
+ * With `changeDay`, the changes of that day on repo-0001 (CC8.1): a reviewed
  * pull request, a self-approved one, an emergency change whose body names its record
  * CHG-2026-0522, an emergency change with no record, and a direct push; and the repository
  * `change-records` holding the seed's two records (test/fixtures/change-records/, dated to
@@ -187,6 +189,18 @@ export function acmeGitHubOrg(changeDay?: string) {
     archived: 1,
     style: (i) => styles[i] ?? 'legacy',
   });
+  org.members = [
+    { login: 'ana-acme', role: 'ADMIN' },
+    { login: 'bruno-acme', twoFactor: false },
+    { login: 'olaf-acme' },
+  ];
+  org.saml = {
+    identities: [
+      { nameId: 'ana@acme.example', login: 'ana-acme' },
+      { nameId: 'olaf@acme.example', login: 'olaf-acme' },
+    ],
+  };
+  org.repos[0]!.outsideCollaborators = [{ login: 'contractor-acme', permission: 'READ' }];
   if (changeDay) {
     const changes = acmeChanges(changeDay);
     Object.assign(org.repos[0]!, changes.repo);
@@ -353,6 +367,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       "  - IAM: bob has a console password and no MFA; the emulator's fresh account's root user has no MFA either (iam-console-mfa)",
       '  - Okta: olaf, DEPROVISIONED, is still in Administrators (okta-privileged-groups)',
       '  - GitHub: repo-0004 has no branch protection (github-branch-protection)',
+      '  - GitHub: bruno-acme has no two-factor authentication (github-members-2fa)',
+      '  - olaf, DEPROVISIONED in Okta, is still a member of the GitHub org acme, linked by his SAML identity (access-revoked-on-termination)',
       `  - changes of ${changeDay} on acme/repo-0001: #2 self-approved and self-merged (change-peer-reviewed); a direct push by mallory (no-direct-push); #4 an emergency change that links no change record (emergency-change-gate)`,
       '  - change record CHG-2026-0418: an emergency change without approval, CI, smoke test, rollback plan, abort criteria or review, one person in every role (emergency-change-gate)',
       'and these pass: #1 reviewed by bob; #3 an emergency change whose body names its complete record CHG-2026-0522.',
@@ -404,7 +420,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       changes: { ticketPattern: 'OPS-\\d+', records: { repository: 'change-records', path: 'changes' } },
     };
     print(
-      `local GitHub at ${github.url}: org acme, repo-0004 has no branch protection; the changes of ${changeDay} on repo-0001; change records CHG-2026-0522 and CHG-2026-0418 in acme/change-records`,
+      `local GitHub at ${github.url}: org acme, repo-0004 has no branch protection; members ana-acme, bruno-acme (no 2FA), olaf-acme (SAML-linked to olaf@acme.example); the changes of ${changeDay} on repo-0001; change records CHG-2026-0522 and CHG-2026-0418 in acme/change-records`,
     );
     const sources = ['aws', 'okta', 'github'];
     await writeFile(configFile, `${JSON.stringify(config, null, 2)}\n`);
@@ -494,6 +510,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     print(
       'The exceptions are the point, each planted (named at the start): GuardDuty is off in eu-west-1, bob has no console MFA, the root user has none either, ' +
         'a deprovisioned user is still an Okta administrator, repo-0004 has no branch protection, ' +
+        'bruno-acme has no GitHub 2FA, olaf (deprovisioned in Okta) is still a member of the GitHub org, ' +
         `a self-approved change, a direct push and an emergency change without a record on ${changeDay}, and the incomplete change record CHG-2026-0418.`,
     );
     print(

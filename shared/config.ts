@@ -236,6 +236,14 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ iamKeyMaxAgeDays: 90 }),
+    /** Access reviews (CC6.2, CC6.3): access-revoked-on-termination. */
+    access: z
+      .object({
+        /** Hours a leaver's access may remain elsewhere after the Okta status change. */
+        revocationSlaHours: z.number().int().min(1).max(720).default(24),
+      })
+      .strict()
+      .default({ revocationSlaHours: 24 }),
     schedule: z
       .object({
         collect: cronExpression.default('cron(5 0 * * ? *)'),

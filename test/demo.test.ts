@@ -63,10 +63,17 @@ describe('npm run demo', () => {
     expect(mfa.length).toBeGreaterThan(0);
     for (const s of mfa) expect(s.failing).toContain('bob');
     expect(mfa.every((s) => !s.failing.includes('alice'))).toBe(true);
+    const twoFactor = (await samples('CC6.1')).filter((s) => s.check === 'github-members-2fa');
+    expect(twoFactor.length).toBeGreaterThan(0);
+    for (const s of twoFactor) expect(s.failing).toEqual(['bruno-acme']);
 
     const okta = (await samples('CC6.2')).filter((s) => s.check === 'okta-privileged-groups');
     expect(okta.length).toBeGreaterThan(0);
     for (const s of okta) expect(s.failing.join(' ')).toContain('olaf');
+    // olaf, deprovisioned in Okta, is still a member of the GitHub org (linked by his SAML identity).
+    const leavers = (await samples('CC6.2')).filter((s) => s.check === 'access-revoked-on-termination');
+    expect(leavers.length).toBeGreaterThan(0);
+    for (const s of leavers) expect(s.failing).toEqual(['olaf@acme.example:github:acme']);
     // Config recording passes in both regions: the wrapper supplies the recorder's last status.
     const recording = cc72.filter((s) => s.check === 'config-recording');
     expect(recording.length + (await samples('CC6.1')).length).toBeGreaterThan(0);

@@ -5,6 +5,13 @@
  * and is defined with `defineCheck(collector, ...)`, so its data and settings types are the
  * collector's; it carries what an auditor needs: a title, the procedure they re-perform
  * and the remediation.
+ *
+ * Cross-collector checks (e.g. access-revoked-on-termination: a leaver in Okta must have no
+ * access in GitHub or AWS) declare the other collectors they read in `reads`. The sampler
+ * then hands `run` the same day's sealed snapshot of every series of those collectors
+ * (`related`, by collector id); a configured one without a usable snapshot that day makes
+ * the sample `missing` without calling the check, so the check never judges half the facts.
+ * Still pure: the same snapshots and config give the same outcome.
  */
 
 import type { Collector, Scope } from '../collectors/types.js';
@@ -31,6 +38,13 @@ export interface CheckOutcome {
   failing: string[];
 }
 
+/**
+ * The same day's snapshots of the collectors a check `reads`, by collector id: one per series
+ * (scope), each sealed and usable (ok or partial). A collector the configuration does not turn
+ * on, and that left nothing in the locker that day, has no entry.
+ */
+export type RelatedSnapshots = ReadonlyMap<string, readonly Snapshot[]>;
+
 export interface Check<D = unknown> {
   /** e.g. "guardduty-enabled" */
   readonly id: string;
@@ -38,6 +52,8 @@ export interface Check<D = unknown> {
   readonly controls: readonly string[];
   /** The id of the collector whose snapshots this check reads. */
   readonly collector: string;
+  /** Other collectors whose same-day snapshots it reads too (cross-collector checks); see `RelatedSnapshots`. */
+  readonly reads?: readonly string[];
   /** Short name, e.g. "GuardDuty enabled". */
   readonly title: string;
   /** When it passes, one sentence (the docs tables show it). */
@@ -46,8 +62,11 @@ export interface Check<D = unknown> {
   readonly procedure: string;
   /** What to do when it fails. */
   readonly remediation: string;
-  /** Judge one snapshot (status ok or partial). Pure: same snapshot and config, same outcome. */
-  run(snapshot: Snapshot<D>, config: Config): CheckOutcome;
+  /**
+   * Judge one snapshot (status ok or partial), with the same day's snapshots of `reads`.
+   * Pure: same snapshots and config, same outcome.
+   */
+  run(snapshot: Snapshot<D>, config: Config, related?: RelatedSnapshots): CheckOutcome;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds checks over different data types
@@ -61,8 +80,18 @@ export interface CheckSpec<D, T> {
   readonly description: string;
   readonly procedure: string;
   readonly remediation: string;
-  /** `settings` is the collector's configuration section (undefined when it has none or it is absent). */
-  run(snapshot: Snapshot<D>, config: Config, settings: T | undefined): CheckOutcome;
+  /** Other collectors whose same-day snapshots the check reads (see `Check.reads`). */
+  readonly reads?: readonly string[];
+  /**
+   * `settings` is the collector's configuration section (undefined when it has none or it is
+   * absent); `related` the same day's snapshots of `reads` (empty without `reads`).
+   */
+  run(
+    snapshot: Snapshot<D>,
+    config: Config,
+    settings: T | undefined,
+    related: RelatedSnapshots,
+  ): CheckOutcome;
 }
 
 /** A check over `collector`'s snapshots: its data type and settings come from the collector. */
@@ -72,7 +101,8 @@ export function defineCheck<D, T>(collector: Collector<Scope, D, T>, spec: Check
     ...rest,
     controls: controls ?? collector.controls,
     collector: collector.id,
-    run: (snapshot, config) => run(snapshot, config, settingsOf(collector, config)),
+    run: (snapshot, config, related) =>
+      run(snapshot, config, settingsOf(collector, config), related ?? new Map()),
   };
 }
 

@@ -5,10 +5,12 @@
  * pins the ids and test/collectors/contract.test.ts pins that nothing else needs an edit.
  */
 import awsConfig from './aws-config/index.js';
+import awsIdentityCenter from './aws-identity-center/index.js';
 import changeRecords from './change-records/index.js';
 import cloudtrail from './cloudtrail/index.js';
 import github from './github/index.js';
 import githubChanges from './github-changes/index.js';
+import githubMembers from './github-members/index.js';
 import guardduty from './guardduty/index.js';
 import iam from './iam/index.js';
 import okta from './okta/index.js';
@@ -22,10 +24,12 @@ export const MODULES: readonly CollectorModule[] = [
   awsConfig,
   cloudtrail,
   organization,
+  awsIdentityCenter,
   okta,
   oktaUsers,
   github,
   githubChanges,
+  githubMembers,
   changeRecords,
 ];
 

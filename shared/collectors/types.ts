@@ -123,6 +123,12 @@ export interface Collector<S extends Scope = Scope, D = unknown, T = undefined> 
   readonly scopePattern?: string;
   /** AWS collectors: every IAM action it calls; its role grants exactly these. */
   readonly permissions?: readonly string[];
+  /**
+   * AWS collectors that read only the account of the collecting credentials (the management or
+   * delegated-administrator account: Organizations, IAM Identity Center) and never assume a
+   * member account's role: the member accounts' role neither grants their actions nor trusts them.
+   */
+  readonly collectingAccountOnly?: boolean;
   /** Environment variables holding credentials it reads: registered for redaction, loaded from the source's secret in Lambda. */
   readonly secrets?: readonly string[];
   readonly settings?: CollectorSettings<T>;

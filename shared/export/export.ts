@@ -118,6 +118,7 @@ export async function exportEvidence(options: ExportOptions): Promise<ExportResu
   const chain = await walkChain(locker, {
     trusted,
     concurrency: width,
+    leavesFor: (day) => inWindow(day),
     keep: (entry) => inWindow(parseSnapshotKey(entry.key)?.day),
   });
   const sealedBy = new Map<string, { digest: string; entry: DigestEntry }>();

@@ -105,6 +105,7 @@ export async function samplePopulation(input: {
   const collectors = [population.collector, ...related];
   const chain = await walkChain(locker, {
     trusted: trusted.keys,
+    leavesFor: (day) => day >= from && day <= last,
     keep: (entry) => {
       const parts = parseSnapshotKey(entry.key);
       return (

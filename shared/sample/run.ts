@@ -9,7 +9,7 @@
  * account, known only to STS) still gets sampled from what the locker holds.
  */
 
-import type { AnyCheck, CheckOutcome } from '../checks/types.js';
+import type { AnyCheck, CheckOutcome, RelatedSnapshots } from '../checks/types.js';
 import { type AnyCollector, isEnabled, requiredSection } from '../collectors/types.js';
 import { mapLimit } from '../concurrency.js';
 import type { Config } from '../config.js';
@@ -169,7 +169,8 @@ export async function runSample(options: SampleOptions): Promise<SampleReport> {
   notes.push(...trusted.notes);
   // The whole chain is checked, genesis to head (links, previous, sequence, signatures), but
   // only the window's entries are kept: memory follows the window, not the locker's history.
-  const collectorIds = [...new Set(checks.map((c) => c.collector))].sort();
+  // Cross-collector checks read the same day's snapshots of the collectors they name in `reads`.
+  const collectorIds = [...new Set(checks.flatMap((c) => [c.collector, ...(c.reads ?? [])]))].sort();
   const inWindow = (key: string) => {
     const parts = parseSnapshotKey(key);
     return (
@@ -179,6 +180,7 @@ export async function runSample(options: SampleOptions): Promise<SampleReport> {
   const chain = await walkChain(locker, {
     trusted: trusted.keys,
     concurrency: width,
+    leavesFor: (day) => day >= from && day <= to,
     keep: (entry) => inWindow(entry.key),
   });
   const sealedBy = new Map<string, string>();
@@ -220,6 +222,24 @@ export async function runSample(options: SampleOptions): Promise<SampleReport> {
     }
   }
 
+  // The series each cross-collector check reads besides its own: a collector the configuration
+  // turns on must have a usable snapshot of each of its series (configured, or found in the
+  // locker over the window) on the day judged; one it does not turn on is read where it has one.
+  const relatedOf = new Map<string, RelatedSeries[]>();
+  for (const check of checks) {
+    if (!check.reads?.length) continue;
+    relatedOf.set(
+      check.id,
+      check.reads.map((id) => {
+        const collector = options.collectors.find((c) => c.id === id);
+        const required = collector !== undefined && isEnabled(collector, config);
+        const fromConfig = required ? configuredScopes(id, config, options.collectors, notes) : [];
+        const fromLocker = [...(index.keys.get(id)?.keys() ?? [])];
+        return { collector: id, required, scopes: [...new Set([...fromConfig, ...fromLocker])].sort() };
+      }),
+    );
+  }
+
   // 4. Select and evaluate.
   const jobs = series.flatMap((s) =>
     selectDays({ seed, check: s.check, series: seriesId(s.collector, s.scope), from, to, plan }).map(
@@ -240,6 +260,14 @@ export async function runSample(options: SampleOptions): Promise<SampleReport> {
       sealed: chain.sealed,
       sealedBy,
       brokenDigests,
+      related: (relatedOf.get(job.series.check) ?? []).map((r) => ({
+        collector: r.collector,
+        required: r.required,
+        scopes: r.scopes.map((scope) => ({
+          scope,
+          keys: [...(index.keys.get(r.collector)?.get(scope)?.get(job.day) ?? [])],
+        })),
+      })),
     });
     options.onProgress?.(++done, jobs.length);
     return { ...result, rank: job.rank, stratum: job.stratum };
@@ -263,6 +291,13 @@ export async function runSample(options: SampleOptions): Promise<SampleReport> {
   };
 }
 
+interface RelatedSeries {
+  collector: string;
+  /** The configuration turns the collector on: each of its series must have a snapshot that day. */
+  required: boolean;
+  scopes: string[];
+}
+
 interface EvaluateInput {
   locker: Locker;
   config: Config;
@@ -273,12 +308,59 @@ interface EvaluateInput {
   sealed: Map<string, { sha256: string; versionId?: string }>;
   sealedBy: Map<string, string>;
   brokenDigests: Map<string, string>;
+  /** The series of the collectors the check `reads`, with their keys of the day. */
+  related?: { collector: string; required: boolean; scopes: { scope: string; keys: string[] }[] }[];
 }
 
 type Evaluated = Omit<SampleResult, 'rank' | 'stratum'>;
 
-/** One sampled (series, day): pick the snapshot, prove it sealed, run the check. */
+/** At most this many related snapshot keys are named in a sample's detail. */
+const RELATED_KEYS_NAMED = 5;
+
+/**
+ * One sampled (series, day): pick the snapshot, prove it sealed, do the same for each series
+ * the check reads besides its own (a required one without a usable snapshot: `missing`; one
+ * tampered with: `fail`), run the check.
+ */
 export async function evaluate(input: EvaluateInput): Promise<Evaluated> {
+  const primary = await pick(input);
+  if (!primary.snapshot) return primary.read;
+  const related = new Map<string, Snapshot[]>();
+  const readWith: string[] = [];
+  for (const r of input.related ?? []) {
+    const scopes = r.required ? r.scopes : r.scopes.filter((s) => s.keys.length > 0);
+    if (r.required && scopes.length === 0)
+      return {
+        ...primary.read,
+        result: 'missing',
+        detail: `${input.check.id} reads ${r.collector} snapshots too, and the locker holds no ${r.collector} series: not judged`,
+      };
+    for (const { scope, keys } of scopes) {
+      const other = await pick({
+        ...input,
+        series: { ...input.series, collector: r.collector, scope },
+        keys,
+      });
+      if (!other.snapshot)
+        return {
+          ...primary.read,
+          result: other.read.result === 'fail' ? 'fail' : 'missing',
+          detail: `${input.check.id} reads ${seriesId(r.collector, scope)} on ${input.day} too, and it cannot be used: ${other.read.detail}`,
+        };
+      related.set(r.collector, [...(related.get(r.collector) ?? []), other.snapshot]);
+      if (other.read.key) readWith.push(other.read.key);
+    }
+  }
+  const judged = judge(primary.read, primary.snapshot, input, related);
+  if (readWith.length === 0) return judged;
+  const named = readWith.slice(0, RELATED_KEYS_NAMED).join(', ');
+  const more =
+    readWith.length > RELATED_KEYS_NAMED ? ` and ${readWith.length - RELATED_KEYS_NAMED} more` : '';
+  return { ...judged, detail: `${judged.detail} (read with ${named}${more})` };
+}
+
+/** The snapshot of one (series, day) proven sealed, or why there is none usable (`read` says). */
+async function pick(input: EvaluateInput): Promise<{ read: Evaluated; snapshot?: Snapshot }> {
   const { check, series, day, locker } = input;
   const base: Evaluated = {
     check: check.id,
@@ -298,7 +380,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluated> {
     detail: `no snapshot of ${seriesId(series.collector, series.scope)} on ${day}`,
     failing: [],
   };
-  if (input.keys.length === 0) return base;
+  if (input.keys.length === 0) return { read: base };
 
   // Latest first: the file name starts with the compact collectedAt.
   const keys = [...input.keys].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
@@ -314,12 +396,14 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluated> {
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;
       return {
-        ...base,
-        key,
-        digestKey: input.sealedBy.get(key) ?? null,
-        integrity: 'deleted',
-        result: 'fail',
-        detail: `${key} was sealed by ${input.sealedBy.get(key) ?? 'a digest'} but is no longer in the locker: evidence was deleted`,
+        read: {
+          ...base,
+          key,
+          digestKey: input.sealedBy.get(key) ?? null,
+          integrity: 'deleted',
+          result: 'fail',
+          detail: `${key} was sealed by ${input.sealedBy.get(key) ?? 'a digest'} but is no longer in the locker: evidence was deleted`,
+        },
       };
     }
     const sha256 = sha256Hex(body);
@@ -335,10 +419,12 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluated> {
     const entry = input.sealed.get(key);
     if (!entry) {
       return {
-        ...read,
-        integrity: 'not-sealed',
-        result: 'fail',
-        detail: `${key} is not sealed by any digest, so its integrity cannot be shown: run "evidence seal --day ${day}" and sample again`,
+        read: {
+          ...read,
+          integrity: 'not-sealed',
+          result: 'fail',
+          detail: `${key} is not sealed by any digest, so its integrity cannot be shown: run "evidence seal --day ${day}" and sample again`,
+        },
       };
     }
     const digestKey = input.sealedBy.get(key)!;
@@ -350,45 +436,53 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluated> {
     );
     if (altered) {
       return {
-        ...read,
-        integrity: 'hash-mismatch',
-        result: 'fail',
-        detail: `tampered: ${key}: ${altered.detail}`,
+        read: {
+          ...read,
+          integrity: 'hash-mismatch',
+          result: 'fail',
+          detail: `tampered: ${key}: ${altered.detail}`,
+        },
       };
     }
     const broken = input.brokenDigests.get(digestKey);
     if (broken) {
       return {
-        ...read,
-        integrity: 'chain-broken',
-        result: 'fail',
-        detail: `${key} is sealed by ${digestKey}, whose place in the digest chain cannot be shown (${broken})`,
+        read: {
+          ...read,
+          integrity: 'chain-broken',
+          result: 'fail',
+          detail: `${key} is sealed by ${digestKey}, whose place in the digest chain cannot be shown (${broken})`,
+        },
       };
     }
     const parsed = SnapshotEnvelope.safeParse(safeJson(key, body));
     if (!parsed.success) {
       return {
-        ...read,
-        integrity: 'sealed',
-        result: 'fail',
-        detail: `${key} is sealed but is not a snapshot envelope (${parsed.error.issues[0]?.message ?? 'invalid'})`,
+        read: {
+          ...read,
+          integrity: 'sealed',
+          result: 'fail',
+          detail: `${key} is sealed but is not a snapshot envelope (${parsed.error.issues[0]?.message ?? 'invalid'})`,
+        },
       };
     }
     const snapshot = parsed.data as Snapshot;
     const sealedRead: Evaluated = { ...read, integrity: 'sealed', snapshotStatus: snapshot.status };
     lastRead = sealedRead;
-    if (snapshot.status === 'ok') return judge(sealedRead, snapshot, input);
+    if (snapshot.status === 'ok') return { read: sealedRead, snapshot };
     if (snapshot.status === 'partial' && !partial) {
       partial = sealedRead;
       partialSnapshot = snapshot;
     }
     if (snapshot.status === 'error') errors.push(...snapshot.errors);
   }
-  if (partial && partialSnapshot) return judge(partial, partialSnapshot, input);
+  if (partial && partialSnapshot) return { read: partial, snapshot: partialSnapshot };
   return {
-    ...lastRead,
-    result: 'missing',
-    detail: `no usable snapshot on ${day}: ${keys.length} snapshot(s), every one a failed collection (${errors.join('; ') || 'no error recorded'})`,
+    read: {
+      ...lastRead,
+      result: 'missing',
+      detail: `no usable snapshot on ${day}: ${keys.length} snapshot(s), every one a failed collection (${errors.join('; ') || 'no error recorded'})`,
+    },
   };
 }
 
@@ -400,10 +494,15 @@ function safeJson(key: string, body: Buffer): unknown {
   }
 }
 
-function judge(read: Evaluated, snapshot: Snapshot, input: EvaluateInput): Evaluated {
+function judge(
+  read: Evaluated,
+  snapshot: Snapshot,
+  input: EvaluateInput,
+  related: RelatedSnapshots = new Map(),
+): Evaluated {
   let outcome: CheckOutcome;
   try {
-    outcome = input.check.run(snapshot, input.config);
+    outcome = input.check.run(snapshot, input.config, related);
   } catch (err) {
     // A check that throws has not judged the snapshot: record it, never as a pass.
     return {

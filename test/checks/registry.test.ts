@@ -11,9 +11,11 @@ describe('check registry', () => {
       'config-recording',
       'cloudtrail-logging',
       'okta-privileged-groups',
+      'access-revoked-on-termination',
       'github-branch-protection',
       'change-peer-reviewed',
       'no-direct-push',
+      'github-members-2fa',
       'emergency-change-gate',
     ]);
   });
@@ -27,10 +29,12 @@ describe('check registry', () => {
       'iam-console-mfa': ['CC6.1'],
       'iam-key-rotation': ['CC6.1'],
       'okta-privileged-groups': ['CC6.2', 'CC6.3'],
+      'access-revoked-on-termination': ['CC6.2', 'CC6.3'],
       'github-branch-protection': ['CC8.1'],
       'change-peer-reviewed': ['CC8.1'],
       'no-direct-push': ['CC8.1'],
       'emergency-change-gate': ['CC8.1'],
+      'github-members-2fa': ['CC6.1'],
     });
     for (const check of CHECKS) {
       expect(findCollector(check.collector), check.id).toBeDefined();

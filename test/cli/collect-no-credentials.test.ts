@@ -71,6 +71,7 @@ describe('evidence collect without any credentials', () => {
     expect(files.some((f) => f.includes('unresolved'))).toBe(false);
     // Okta's and GitHub's failures belong to a known series: they are recorded, as every failure is.
     expect(files.map((f) => f.split(path.sep).slice(2, 4).join('/')).sort()).toEqual([
+      'github-members/github-acme',
       'github/github-acme',
       'okta-users/okta-acme.okta.com',
       'okta/okta-acme.okta.com',

@@ -223,6 +223,12 @@ describe('evidence verify / acknowledge', () => {
     const doc = JSON.parse(run.stdout);
     expect(doc.series).toEqual([
       expect.objectContaining({ collector: 'github', origin: 'config', expectedDays: 0, missing: [] }),
+      expect.objectContaining({
+        collector: 'github-members',
+        origin: 'config',
+        expectedDays: 0,
+        missing: [],
+      }),
       expect.objectContaining({ collector: 'stray', scope: 'x', origin: 'locker', missing: ['2026-04-02'] }),
     ]);
     expect(doc.unexpected).toEqual(['stray/x']);

@@ -9,10 +9,12 @@ describe('AWS read actions', () => {
     expect(Object.keys(AWS_READ_ACTIONS).sort()).toEqual([...aws].sort());
     const docs = await readFile(new URL('../../docs/aws-collectors.md', import.meta.url), 'utf8');
     for (const action of allAwsReadActions()) expect(docs).toContain(`\`${action}\``);
-    expect(allAwsReadActions()).toHaveLength(19);
+    expect(allAwsReadActions()).toHaveLength(28);
     expect(
       allAwsReadActions().every((a) =>
-        /^(guardduty|iam|config|cloudtrail|organizations):(List|Get|Describe|Generate)/.test(a),
+        /^(guardduty|iam|config|cloudtrail|organizations|sso|identitystore):(List|Get|Describe|Generate)/.test(
+          a,
+        ),
       ),
     ).toBe(true);
   });

@@ -10,10 +10,12 @@ describe('collector registry', () => {
       'aws-config',
       'cloudtrail',
       'organization',
+      'aws-identity-center',
       'okta',
       'okta-users',
       'github',
       'github-changes',
+      'github-members',
       'change-records',
     ]);
   });

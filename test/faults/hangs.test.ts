@@ -130,7 +130,7 @@ describe('hanging endpoints', () => {
     await vi.waitFor(
       async () => {
         const written = (await snapshotsUnder(store)).map((s) => s.collector).sort();
-        expect(written).toEqual(['github', 'okta', 'okta-users']);
+        expect(written).toEqual(['github', 'github-members', 'okta', 'okta-users']);
         expect(hang.pending()).toBeGreaterThan(0);
       },
       { timeout: 5_500, interval: 50 },
@@ -150,6 +150,7 @@ describe('hanging endpoints', () => {
     const snapshots = await snapshotsUnder(store);
     expect(snapshots.map((s) => `${s.collector} ${s.status}`).sort()).toEqual([
       'github ok',
+      'github-members ok',
       'okta ok',
       'okta-users ok',
     ]);

@@ -56,7 +56,7 @@ describe('synth configuration', () => {
       { locker: { retentionDays: 30 }, github: { org: 'example' }, auditPeriod: { start: '2026-01-01' } },
       { verify: false, nag: false },
     );
-    expect([...evidence.collectorFunctions.keys()]).toEqual(['github']);
+    expect([...evidence.collectorFunctions.keys()]).toEqual(['github', 'github-members']);
     expect(member).toBeUndefined();
   });
 

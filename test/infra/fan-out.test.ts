@@ -125,7 +125,10 @@ describe('fan-out functions', () => {
       'Fn::Join': ['', ['EvidenceLocker-collect-shard-', { Ref: 'AWS::Region' }]],
     });
     const statements = roleStatements(roleId);
-    const readActions = allAwsReadActions(COLLECTORS.filter((c) => c.id !== 'organization'));
+    // Every AWS collector the configuration turns on (aws-identity-center needs aws.identityCenter).
+    const readActions = allAwsReadActions(
+      COLLECTORS.filter((c) => c.id !== 'organization' && c.id !== 'aws-identity-center'),
+    );
     expect(statements.find((s) => s.Sid === 'ReadSource')!.Action).toEqual(readActions);
     expect(actionsOf(statements)).toEqual(
       [
@@ -349,7 +352,7 @@ describe('state machine', () => {
       scheduledTime: '<aws.scheduler.scheduled-time>',
     });
     // No schedule invokes an AWS collector function: there is none (Okta, GitHub, seal, verify remain).
-    expect(schedules).toHaveLength(6); // the state machine, okta, okta-users, github, seal, verify
+    expect(schedules).toHaveLength(7); // the state machine, okta, okta-users, github, github-members, seal, verify
     const schedulerRole = started[0]!.Target.RoleArn['Fn::GetAtt'][0] as string;
     const startStatements = ofType('AWS::IAM::Policy')
       .filter(([, r]) => asArray(r.Properties.Roles).some((x: Json) => x.Ref === schedulerRole))

@@ -55,11 +55,11 @@ describe('member account stack', () => {
     expect(role.RoleName).toBe('EvidenceLockerCollector');
     expect(role.Policies).toHaveLength(1);
     expect(role.Policies[0].PolicyDocument.Statement).toEqual([
-      // Organizations is read only where aws.organization discovers accounts, not in members.
+      // Organizations and Identity Center are read only in the collecting account, not in members.
       {
         Sid: 'ReadSources',
         Effect: 'Allow',
-        Action: allAwsReadActions().filter((a) => !a.startsWith('organizations:')),
+        Action: allAwsReadActions().filter((a) => !/^(organizations|sso|identitystore):/.test(a)),
         Resource: '*',
       },
     ]);

@@ -38,6 +38,12 @@
  *   `Commit.associatedPullRequests`, `Repository.pushedAt` with
  *   `repositories(orderBy: {field: PUSHED_AT})`, and `nodes(ids:)` on repositories. A
  *   repository's `files` answer `object(expression: "<ref>:<path>")` as Tree/Blob.
+ * - Access (CC6.1, CC6.2): `membersWithRole` (edges with `role` and `hasTwoFactorEnabled`),
+ *   `samlIdentityProvider.externalIdentities` (`samlIdentity.nameId`, linked `user`; null
+ *   when the fixture has no `saml`), `Repository.collaborators` (the repository's
+ *   `outsideCollaborators`, whatever `affiliation` asks: only OUTSIDE is modelled, with the
+ *   permission on the edge). With `viewerIsOwner: false` the 2FA fields are null, as GitHub
+ *   shows them to owners only.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -118,6 +124,24 @@ export interface RepoFixture {
   commits?: CommitFixture[];
   /** Files on the default branch by path, e.g. {"changes/CHG-1.yaml": "..."}. */
   files?: Record<string, string>;
+  /** Outside collaborators (not org members) added to this repository, with their permission. */
+  outsideCollaborators?: { login: string; permission: 'READ' | 'TRIAGE' | 'WRITE' | 'MAINTAIN' | 'ADMIN' }[];
+}
+
+export interface MemberFixture {
+  login: string;
+  /** Default MEMBER. */
+  role?: 'ADMIN' | 'MEMBER';
+  /** Two-factor authentication on. Default true. */
+  twoFactor?: boolean;
+}
+
+export interface SamlIdentityFixture {
+  /** The IdP's name id (e.g. the Okta login). */
+  nameId: string | null;
+  username?: string | null;
+  /** The GitHub login linked to it; null for an identity with no GitHub account linked. */
+  login: string | null;
 }
 
 export interface CommitFixture {
@@ -165,6 +189,15 @@ export interface GitHubOrgFixture {
   repos: RepoFixture[];
   /** Organization rulesets targeting the default branch of the repositories they name. */
   rulesets: RulesetFixture[];
+  /** `membersWithRole`, in this order. Default none. */
+  members?: MemberFixture[];
+  /** The org's SAML SSO and its external identities; absent or null: no SAML SSO. */
+  saml?: { ssoUrl?: string; identities: SamlIdentityFixture[] } | null;
+  /**
+   * Whether the token is an organization owner's (default true). GitHub shows
+   * `requiresTwoFactorAuthentication` and `hasTwoFactorEnabled` to owners only: null otherwise.
+   */
+  viewerIsOwner?: boolean;
 }
 
 /** A PULL_REQUEST rule requiring `approvals` reviews. */
@@ -554,7 +587,49 @@ function buildRoot(
   const orgObject = {
     __typename: 'Organization',
     login: fixture.login,
-    requiresTwoFactorAuthentication: fixture.requiresTwoFactorAuthentication,
+    requiresTwoFactorAuthentication:
+      fixture.viewerIsOwner === false ? null : fixture.requiresTwoFactorAuthentication,
+    membersWithRole: (args: ConnectionArgs, ctx: Ctx) =>
+      edgeConnection(
+        (fixture.members ?? []).map((m) => ({
+          node: userObject(m.login),
+          role: m.role ?? 'MEMBER',
+          hasTwoFactorEnabled: fixture.viewerIsOwner === false ? null : (m.twoFactor ?? true),
+        })),
+        args,
+        'membersWithRole',
+        ctx,
+      ),
+    samlIdentityProvider: fixture.saml
+      ? {
+          __typename: 'OrganizationIdentityProvider',
+          id: `OIP_${fixture.login}`,
+          ssoUrl: fixture.saml.ssoUrl ?? `https://idp.example.com/sso/${fixture.login}`,
+          externalIdentities: (args: ConnectionArgs, ctx: Ctx) =>
+            connection(
+              (fixture.saml?.identities ?? []).map((identity, i) => ({
+                __typename: 'ExternalIdentity',
+                id: `EI_${i}`,
+                guid: `guid-${i}`,
+                samlIdentity: {
+                  nameId: identity.nameId,
+                  username: identity.username ?? null,
+                  attributes: [],
+                  emails: null,
+                  familyName: null,
+                  givenName: null,
+                  groups: null,
+                },
+                scimIdentity: null,
+                organizationInvitation: null,
+                user: identity.login ? userObject(identity.login) : null,
+              })),
+              args,
+              'externalIdentities',
+              ctx,
+            ),
+        }
+      : null,
     repositories: (
       args: ConnectionArgs & {
         isArchived?: boolean | null;
@@ -659,6 +734,16 @@ function buildRoot(
       isPrivate: (r.visibility ?? 'PRIVATE') !== 'PUBLIC',
       visibility: r.visibility ?? 'PRIVATE',
       defaultBranchRef: ref,
+      collaborators: (args: ConnectionArgs & { affiliation?: string | null }, ctx: Ctx) =>
+        edgeConnection(
+          (r.outsideCollaborators ?? []).map((c) => ({
+            node: userObject(c.login),
+            permission: c.permission,
+          })),
+          args,
+          'collaborators',
+          ctx,
+        ),
       object: ({ expression }: { expression: string }) => treeObject(r, expression),
       pullRequests: (
         args: ConnectionArgs & {
@@ -1014,6 +1099,21 @@ function connection<T>(items: T[], args: ConnectionArgs, name: string, ctx: Ctx)
       startCursor: nodes.length ? cursor(start) : null,
       endCursor: ctx.repeatEndCursor && args.after ? args.after : nodes.length ? cursor(endIndex) : null,
     },
+  };
+}
+
+/** A connection whose edges carry fields of their own (role, permission, ...) beside the node. */
+function edgeConnection<E extends { node: unknown }>(
+  entries: E[],
+  args: ConnectionArgs,
+  name: string,
+  ctx: Ctx,
+) {
+  const page = connection(entries, args, name, ctx);
+  return {
+    ...page,
+    nodes: page.nodes.map((e) => e.node),
+    edges: page.edges.map(({ node: entry, cursor }) => ({ ...entry, cursor })),
   };
 }
 

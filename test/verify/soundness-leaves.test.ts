@@ -97,6 +97,28 @@ describe('sound verify with the digest form that scales (directory locker)', () 
     expect(result.ok).toBe(true);
   });
 
+  it("verifying a window reads the leaves of the window's days only; the chain of roots is still read whole", async () => {
+    await fill(locker, FROM, TO, { form: 3 });
+    const read: string[] = [];
+    const get = locker.get.bind(locker);
+    locker.get = async (key: string) => {
+      read.push(key);
+      return get(key);
+    };
+    const result = await verify({
+      locker,
+      config: testConfig(),
+      from: '2026-04-09',
+      to: TO,
+      clock: NOW,
+      collectors: FAKES,
+    });
+    expect(result.integrity).toEqual([]);
+    const leafDays = new Set(read.filter((k) => k.startsWith('leaves/')).map((k) => k.split('/')[1]));
+    expect([...leafDays].sort()).toEqual(['2026-04-09', '2026-04-10']);
+    expect(read.filter((k) => /^digests\/2026-04-\d\d\/[^/]+\.json$/.test(k))).toHaveLength(10);
+  });
+
   it('a locker sealed in the old form, then the new, verifies clean', async () => {
     await fill(locker, FROM, '2026-04-05', { form: 2 });
     await fill(locker, '2026-04-06', TO, { form: 3 });

@@ -133,10 +133,11 @@ export function summaryLine(result: VerifyResult): string {
   return 'OK, every expected day has evidence and nothing was altered';
 }
 
-function render(result: VerifyResult): string {
+export function render(result: VerifyResult): string {
   const lines: string[] = [];
   lines.push(`verify ${result.from}..${result.to} in ${result.store}: ${summaryLine(result)}\n`);
-  if (result.series.length) {
+  if (result.series.length > SUMMARY_ABOVE) lines.push(summaryTable(result.series));
+  else if (result.series.length) {
     lines.push(
       table(
         ['series', 'expected from', 'days', 'present', 'partial', 'missing', 'failed', 'acknowledged'],
@@ -170,14 +171,18 @@ function render(result: VerifyResult): string {
         `  ${id} not expected before ${s.expectedFrom} (${s.expectedFromReason}): ${s.beforeSince} day(s) of the window`,
       );
   }
-  if (details.length) lines.push(`\n${details.join('\n')}\n`);
+  if (details.length) lines.push(`\n${capped(details).join('\n')}\n`);
   if (result.integrity.length) {
     lines.push(
       `\n${table(
         ['problem', 'key', 'detail'],
-        result.integrity.map((p) => [p.problem, p.key, p.detail]),
+        result.integrity.slice(0, DETAIL_LINES).map((p) => [p.problem, p.key, p.detail]),
       )}`,
     );
+    if (result.integrity.length > DETAIL_LINES)
+      lines.push(
+        `... and ${result.integrity.length - DETAIL_LINES} more integrity problem(s): the JSON report (--json, and the report written to the locker) lists every one\n`,
+      );
   } else lines.push('\nintegrity: no problem found\n');
   if (result.retention === 'not-applicable')
     lines.push(
@@ -216,6 +221,92 @@ function render(result: VerifyResult): string {
       : 'trusted signing keys: none (no signature can be accepted)\n',
   );
   return lines.join('');
+}
+
+/** Above this many series the text report summarizes by collector and account (the JSON stays complete). */
+const SUMMARY_ABOVE = 50;
+/** Detail lines and integrity rows printed in text; the JSON report holds them all. */
+const DETAIL_LINES = 200;
+
+function capped(details: string[]): string[] {
+  if (details.length <= DETAIL_LINES) return details;
+  return [
+    ...details.slice(0, DETAIL_LINES),
+    `  ... and ${details.length - DETAIL_LINES} more line(s): the JSON report (--json, and the report written to the locker) lists every day of every series`,
+  ];
+}
+
+/** The account of an AWS scope (`aws-<account>[-<region>]`), else the scope itself. */
+function accountOf(scope: string): string {
+  const m = /^aws-(\d{12})(?:-|$)/.exec(scope);
+  return m ? `aws-${m[1]}` : scope;
+}
+
+/** Series summed per collector and account, worst first (missing days, then failed days). */
+function summaryTable(series: VerifyResult['series']): string {
+  const groups = new Map<
+    string,
+    {
+      collector: string;
+      account: string;
+      n: number;
+      days: number;
+      present: number;
+      missing: number;
+      failed: number;
+      acknowledged: number;
+    }
+  >();
+  for (const s of series) {
+    const account = accountOf(s.scope);
+    const id = `${s.collector}\u0000${account}`;
+    let g = groups.get(id);
+    if (!g) {
+      g = {
+        collector: s.collector,
+        account,
+        n: 0,
+        days: 0,
+        present: 0,
+        missing: 0,
+        failed: 0,
+        acknowledged: 0,
+      };
+      groups.set(id, g);
+    }
+    g.n++;
+    g.days += s.expectedDays;
+    g.present += s.presentDays;
+    g.missing += s.missing.length;
+    g.failed += s.failed.length;
+    g.acknowledged += s.acknowledged.length;
+  }
+  const rows = [...groups.values()].sort(
+    (a, b) =>
+      b.missing - a.missing ||
+      b.failed - a.failed ||
+      (a.collector < b.collector
+        ? -1
+        : a.collector > b.collector
+          ? 1
+          : a.account < b.account
+            ? -1
+            : a.account > b.account
+              ? 1
+              : 0),
+  );
+  const shown = rows.slice(0, DETAIL_LINES);
+  const rest = rows.length - shown.length;
+  return (
+    `${series.length} series, by collector and account, worst first:\n` +
+    table(
+      ['collector', 'account', 'series', 'days', 'present', 'missing', 'failed', 'acknowledged'],
+      shown.map((g) => [g.collector, g.account, g.n, g.days, g.present, g.missing, g.failed, g.acknowledged]),
+    ) +
+    (rest > 0
+      ? `... and ${rest} more collector × account row(s), none worse than the last shown: the JSON report lists every series\n`
+      : '')
+  );
 }
 
 const STATE_LABEL = {

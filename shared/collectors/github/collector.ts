@@ -17,7 +17,7 @@
 import { SourceUnavailableError } from '../../errors.js';
 import { GitHubApiError, type GitHubClient, type GitHubGraphqlError } from '../../vendors/github-client.js';
 import type { CollectorContext, RunnableCollector } from '../types.js';
-import { type GitHubCollectorDeps, openGitHubClient } from './connect.js';
+import { cursorGuard, type GitHubCollectorDeps, openGitHubClient } from './connect.js';
 import { github as declaration, type GitHubScope } from './declaration.js';
 
 export interface LegacyProtection {
@@ -531,25 +531,3 @@ function toRule(rule: RulePayload): RuleEvidence {
 
 export const githubCollector = createGitHubCollector();
 export default githubCollector;
-
-/** Pages of one connection at most: past this, the list is recorded as incomplete. */
-const MAX_PAGES = 5_000;
-
-/**
- * Guards a cursor loop: `stop(cursor)` says why to stop (a cursor already followed, or too
- * many pages, or no cursor), or undefined to go on. A GitHub that repeats an endCursor would
- * otherwise be asked for the same page forever.
- */
-function cursorGuard(what: string): { stop(cursor: string): string | undefined } {
-  const seen = new Set<string>();
-  return {
-    stop(cursor) {
-      if (!cursor) return `GitHub reported more ${what} but gave no cursor to continue`;
-      if (seen.has(cursor))
-        return `GitHub's endCursor for ${what} repeats one already followed; stopped after ${seen.size} page(s) instead of looping`;
-      if (seen.size >= MAX_PAGES) return `${what} go on past ${MAX_PAGES} pages; stopped there`;
-      seen.add(cursor);
-      return undefined;
-    },
-  };
-}

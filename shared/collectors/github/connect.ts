@@ -56,3 +56,25 @@ export function openGitHubClient(
     ...(deps.requestTimeoutMs !== undefined ? { requestTimeoutMs: deps.requestTimeoutMs } : {}),
   });
 }
+
+/** Pages of one connection at most: past this, the list is recorded as incomplete. */
+const MAX_PAGES = 5_000;
+
+/**
+ * Guards a cursor loop: `stop(cursor)` says why to stop (a cursor already followed, or too
+ * many pages, or no cursor), or undefined to go on. A GitHub that repeats an endCursor would
+ * otherwise be asked for the same page forever.
+ */
+export function cursorGuard(what: string): { stop(cursor: string): string | undefined } {
+  const seen = new Set<string>();
+  return {
+    stop(cursor) {
+      if (!cursor) return `GitHub reported more ${what} but gave no cursor to continue`;
+      if (seen.has(cursor))
+        return `GitHub's endCursor for ${what} repeats one already followed; stopped after ${seen.size} page(s) instead of looping`;
+      if (seen.size >= MAX_PAGES) return `${what} go on past ${MAX_PAGES} pages; stopped there`;
+      seen.add(cursor);
+      return undefined;
+    },
+  };
+}

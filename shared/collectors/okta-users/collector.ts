@@ -160,11 +160,18 @@ async function collectUsers(
       what: 'the list of DEPROVISIONED users',
     },
   ];
+  // The GitHub login attribute (access-revoked-on-termination) is recorded with the others.
+  const attributes = [
+    ...new Set([
+      ...settings.profileAttributes,
+      ...(settings.githubLoginAttribute ? [settings.githubLoginAttribute] : []),
+    ]),
+  ];
   for (const list of lists) {
     let read = 0;
     try {
       for await (const page of client.paginate<UserPayload>(list.path, onPage)) {
-        for (const u of page) users.set(u.id, userRecord(u, settings.profileAttributes));
+        for (const u of page) users.set(u.id, userRecord(u, attributes));
         read += page.length;
       }
     } catch (err) {
@@ -289,7 +296,7 @@ async function collectUsers(
     schema: OKTA_USERS_DATA_SCHEMA,
     orgUrl: client.origin,
     auth: authKind,
-    profileAttributes: [...settings.profileAttributes],
+    profileAttributes: attributes,
     usersComplete,
     users: all,
     policyTypes,

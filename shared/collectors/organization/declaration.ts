@@ -17,6 +17,7 @@ export const organization: Collector<OrganizationScope, OrganizationData> = {
   controls: ['CC2.1', 'CC6.1'],
   scopePattern: 'aws-organization',
   permissions: ORGANIZATION_READ_ACTIONS,
+  collectingAccountOnly: true,
   enabledWhen: 'aws.organization',
   description: 'AWS Organizations accounts, OU paths and which of them are collected',
   enabled: (config) => config.aws?.organization !== undefined,
