@@ -10,7 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const MOTO_SERVER = path.join(ROOT, '.venv/bin/moto_server');
+// EVIDENCE_MOTO_SERVER: the mutation run's sandboxes (scripts/mutation.sh) use the repository's own .venv.
+const MOTO_SERVER = process.env.EVIDENCE_MOTO_SERVER ?? path.join(ROOT, '.venv/bin/moto_server');
 
 export interface Emulator {
   url: string;

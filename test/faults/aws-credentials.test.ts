@@ -27,19 +27,45 @@ const ENV = [
 
 const TOKEN = 'IQoJb3JpZ2luX2VjEProfileSessionToken0123456789abcdefSECRET';
 const SECRET_KEY = 'profileSecretAccessKey0123456789abcdefSECRET';
+const ACCOUNT = '111122223333';
 
-/** Answers every request with an AWS query-protocol error quoting the session token it got. */
+/**
+ * Answers STS GetCallerIdentity (so the account is known and every AWS collector runs and
+ * writes its snapshot), and every other call with an error quoting the session token it got,
+ * in the call's own protocol: query XML (IAM), JSON with x-amz-target (Config, CloudTrail),
+ * REST JSON (GuardDuty).
+ */
 async function startEchoServer(): Promise<{ url: string; requests: number; stop(): Promise<void> }> {
   const state = { requests: 0 };
   const server: Server = createServer((req, res) => {
     state.requests++;
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
       const token = String(req.headers['x-amz-security-token'] ?? '');
-      res.writeHead(403, { 'content-type': 'text/xml' });
-      res.end(
-        `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid: ${token}</Message></Error><RequestId>1</RequestId></ErrorResponse>`,
-      );
+      const message = `The security token included in the request is invalid: ${token}`;
+      if (body.includes('Action=GetCallerIdentity')) {
+        res.writeHead(200, { 'content-type': 'text/xml' });
+        return res.end(
+          `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:sts::${ACCOUNT}:assumed-role/audit/session</Arn><UserId>AROAEXAMPLE:session</UserId><Account>${ACCOUNT}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>`,
+        );
+      }
+      if (req.headers['x-amz-target']) {
+        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
+        return res.end(JSON.stringify({ __type: 'UnrecognizedClientException', message }));
+      }
+      if (String(req.headers['content-type'] ?? '').includes('x-www-form-urlencoded')) {
+        res.writeHead(403, { 'content-type': 'text/xml' });
+        return res.end(
+          `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>${message}</Message></Error><RequestId>1</RequestId></ErrorResponse>`,
+        );
+      }
+      res.writeHead(403, {
+        'content-type': 'application/json',
+        'x-amzn-errortype': 'UnrecognizedClientException',
+      });
+      res.end(JSON.stringify({ message }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -103,17 +129,21 @@ describe('AWS credentials from a profile', () => {
     const store = path.join(dir, 'locker');
     try {
       const run = await runCli(['collect', '--store', store, '--config', config]);
-      // The endpoint was reached with the profile's token, and refused it: a recorded failure.
-      expect(server.requests).toBeGreaterThan(0);
-      expect(run.code).toBe(3);
+      // The endpoint was reached with the profile's token, and refused it: recorded failures.
+      expect(server.requests).toBeGreaterThan(1);
+      expect(run.code).not.toBe(0);
       expect(run.stderr).toMatch(/security token included in the request is invalid/);
-      const files = await filesUnder(store).catch(() => []);
+      // Every file of the locker is read: one error snapshot per AWS collector at least.
+      const files = await filesUnder(store);
+      const snapshots = files.filter((text) => text.includes('"schema":"evidence.snapshot/'));
+      expect(snapshots.length).toBeGreaterThan(0);
       for (const text of [run.stdout, run.stderr, ...files]) {
         expect(text).not.toContain(TOKEN);
         expect(text).not.toContain(SECRET_KEY);
       }
-      // The message is kept, with the token taken out.
+      // The message is kept, with the token taken out, on stderr and in the snapshots.
       expect(run.stderr).toMatch(/request is invalid: \[REDACTED\]/);
+      for (const text of snapshots) expect(text).toMatch(/request is invalid: \[REDACTED\]/);
     } finally {
       await server.stop();
     }

@@ -3,8 +3,9 @@
  * item 7). Against an Okta that accepts connections and never answers, the runner wrote its
  * error snapshot at the deadline, but the process lived on until the abandoned request had
  * used up its timeout and every retry (4 × 30 s plus back-off: 128 s). The CLI process itself
- * is run here, as a person or a cron job runs it. The bound asserted is generous (the issue's
- * 30 s, against the deadline's 20 s): it tells "ends at the deadline" from "lingers for minutes".
+ * is run here, as a person or a cron job runs it. The bounds asserted are generous (the exit
+ * within 10 s of the report, the run within 50 s): they tell "ends at the deadline" from
+ * "lingers for minutes", also on a loaded machine.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -72,7 +73,12 @@ describe('collect --deadline', () => {
       { env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
+    // When the run reported the deadline (it prints the scope's error as it finishes).
+    let reported: number | undefined;
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (reported === undefined && stderr.includes('DeadlineError')) reported = Date.now();
+    });
     // Whatever happens, the test does not outlive its own timeout.
     const guard = setTimeout(() => child.kill('SIGKILL'), 55_000);
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
@@ -82,7 +88,12 @@ describe('collect --deadline', () => {
     expect(hang.requests()).toBeGreaterThan(0);
     expect(code, stderr).toBe(1);
     expect(stderr).toMatch(/DeadlineError: the run's deadline .* came before collecting okta\//);
-    expect(seconds, `the run took ${seconds} s`).toBeLessThan(30);
+    // What lingered was the process after its report: 100 s and more. On a loaded machine the
+    // CLI's own start takes seconds, so the bounds are generous: the exit follows the report
+    // within seconds, and the whole run stays far below the old 128 s.
+    const lingered = (Date.now() - (reported ?? started)) / 1000;
+    expect(lingered, `the process lived ${lingered} s after reporting the deadline`).toBeLessThan(10);
+    expect(seconds, `the run took ${seconds} s`).toBeLessThan(50);
     const files = (await readdir(path.join(store, 'snapshots'), { recursive: true })).filter((f) =>
       String(f).endsWith('.json'),
     );

@@ -1,0 +1,26 @@
+/**
+ * The tests a mutation run (npm run mutation, stryker.config.json) uses: those of the code it
+ * mutates (verify, evidence, checks) and the attacks on them. Stryker runs one worker per
+ * sandbox; each starts its own emulator (globalSetup). EVIDENCE_MUTATION_TESTS (comma-separated
+ * globs) narrows the run to some test files, for a quick look at one file's mutants.
+ */
+import { defineConfig } from 'vitest/config';
+import base from './vitest.config.js';
+
+const narrowed = process.env.EVIDENCE_MUTATION_TESTS?.split(',').filter(Boolean);
+
+// Not mergeConfig: it would append these to the base include (every test file).
+export default defineConfig({
+  ...base,
+  test: {
+    ...base.test,
+    include: narrowed?.length
+      ? narrowed
+      : [
+          'test/verify/**/*.test.ts',
+          'test/evidence/**/*.test.ts',
+          'test/checks/**/*.test.ts',
+          'test/export/**/*.test.ts',
+        ],
+  },
+});
