@@ -53,6 +53,7 @@ function digest(overrides: Partial<ChainDigest> = {}): ChainDigest {
     sequence: 1,
     previous: null,
     entries: 1,
+    listsRecords: true,
     ...overrides,
   };
 }
@@ -72,6 +73,7 @@ function judge(
     facts: new Map(facts.map((f) => [f.key, f])),
     chain: {
       digests,
+      records: new Map(),
       problems: [],
       sealed: new Map(),
       sealedBy: new Map(),
