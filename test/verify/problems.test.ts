@@ -73,6 +73,7 @@ function judge(
     facts: new Map(facts.map((f) => [f.key, f])),
     chain: {
       digests,
+      records: new Map(),
       problems: [],
       sealed: new Map(),
       sealedBy: new Map(),
