@@ -195,6 +195,28 @@ describe('okta collector', () => {
     expect(JSON.stringify(out)).not.toContain(leaked.slice(0, 8));
   });
 
+  it.each([
+    [
+      'an HTML page (a captive portal, a proxy)',
+      'text/html',
+      '<html><body>Sign in to continue</body></html>',
+      /a body that is no JSON \(text\/html\)/,
+    ],
+    ['a non-array body', 'application/json', '{"items":[]}', /a non-array body \(application\/json\)/],
+  ])(
+    'an org answering its first call with %s: the collection fails (an error snapshot), never a partial with 0 groups',
+    async (_what, contentType, body, message) => {
+      const org = makeOktaOrg({ groups: 2, membersPerGroup: 2 });
+      const { timer, config, ctx } = await setup(
+        org,
+        { inject: { rawAnswer: { atRequest: [1], status: 200, contentType, body } } },
+        1,
+      );
+      const collector = createOktaCollector({ timer, auth: ssws });
+      await expect(collector.collect(collector.scopes(config, {})[0]!, ctx)).rejects.toThrow(message);
+    },
+  );
+
   it('keeps at most okta.concurrency requests in flight', async () => {
     const org = makeOktaOrg({ groups: 12, membersPerGroup: 2 });
     const { timer, config, ctx } = await setup(org, { latencyMs: 5 }, 2);

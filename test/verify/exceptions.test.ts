@@ -191,6 +191,36 @@ describe('exceptions cannot launder a gap (directory locker)', () => {
     ]);
   });
 
+  it('a partial snapshot with no item read is failed; one with items counts as present, naming what it lacks', async () => {
+    await fill(locker, FROM, TO, {
+      snapshot: (_c, s, d) =>
+        s === 'x-1' && d === '2026-04-03'
+          ? {
+              status: 'partial',
+              errors: ['the group list stopped after 0 groups'],
+              stats: { requests: 1, items: 0, pages: 0, durationMs: 5 },
+            }
+          : s === 'x-1' && d === '2026-04-04'
+            ? {
+                status: 'partial',
+                errors: ['members of group "Admins" could not be read to the end'],
+                stats: { requests: 3, items: 5, pages: 1, durationMs: 5 },
+              }
+            : {},
+    });
+    const result = await run();
+    const x1 = result.series.find((s) => s.scope === 'x-1')!;
+    expect(x1.failed).toEqual(['2026-04-03']);
+    expect(x1.presentDays).toBe(9);
+    expect(x1.partial).toEqual([
+      {
+        day: '2026-04-04',
+        key: expect.any(String),
+        missing: ['members of group "Admins" could not be read to the end'],
+      },
+    ]);
+  });
+
   it('a hand-written retirement retires nothing and is listed', async () => {
     await fill(locker, FROM, TO, {
       snapshot: (_c, s, d) => (s === 'x-2' && d >= '2026-04-08' ? undefined : {}),

@@ -105,7 +105,10 @@ async function collectOrg(
           membersComplete: false,
         });
   } catch (err) {
-    if (!isIncomplete(err)) throw err;
+    // Nothing read (the first request failed: an HTML page from a captive portal or a proxy, a
+    // non-array body): no evidence at all, so the collection fails (an error snapshot), never a
+    // partial with 0 groups that would count as a present day.
+    if (!isIncomplete(err) || groups.length === 0) throw err;
     groupsComplete = false;
     errors.push(
       `the group list stopped after ${groups.length} groups: ${(err as Error).message}; groups after that point are missing from this snapshot`,
