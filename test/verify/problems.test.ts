@@ -77,7 +77,6 @@ function judge(
       problems: [],
       sealed: new Map(),
       sealedBy: new Map(),
-      records: new Map(),
       abandoned: [],
       notes: [],
     } as ChainWalk,
