@@ -11,12 +11,18 @@ import { SNAPSHOT_PREFIX } from '../evidence/snapshot.js';
 import type { Locker } from '../locker/types.js';
 import type { PreviousSnapshot } from './types.js';
 
-export async function previousSnapshot(
+/**
+ * The first usable snapshot of a series, newest first: key days walked back from `fromDay` to
+ * `untilDay`, each day's snapshots newest first; corrupt, missing and `error` ones are skipped,
+ * and `pick` returns what it wants of a snapshot or undefined to go on walking.
+ */
+export async function findNewestSnapshot<T>(
   locker: Locker,
   series: { collector: string; scope: string },
   fromDay: string,
   untilDay: string,
-): Promise<PreviousSnapshot | undefined> {
+  pick: (key: string, snapshot: Awaited<ReturnType<typeof readSnapshot>>['snapshot']) => T | undefined,
+): Promise<T | undefined> {
   for (let day = fromDay; day >= untilDay; day = addDays(day, -1)) {
     const keys: string[] = [];
     for await (const item of locker.list(`${SNAPSHOT_PREFIX}${day}/${series.collector}/${series.scope}/`))
@@ -30,8 +36,22 @@ export async function previousSnapshot(
         throw err;
       }
       if (snapshot.status === 'error') continue;
-      return { key, collectedAt: snapshot.collectedAt, data: snapshot.data };
+      const found = pick(key, snapshot);
+      if (found !== undefined) return found;
     }
   }
   return undefined;
+}
+
+export function previousSnapshot(
+  locker: Locker,
+  series: { collector: string; scope: string },
+  fromDay: string,
+  untilDay: string,
+): Promise<PreviousSnapshot | undefined> {
+  return findNewestSnapshot(locker, series, fromDay, untilDay, (key, snapshot) => ({
+    key,
+    collectedAt: snapshot.collectedAt,
+    data: snapshot.data,
+  }));
 }

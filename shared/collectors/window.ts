@@ -12,11 +12,9 @@
  * not sealed in time (and the hole it then leaves: `population-gap`).
  */
 import type { Config } from '../config.js';
-import { CorruptEvidenceError, NotFoundError } from '../errors.js';
 import { addDays, dayOf, dayStart, lastCompleteDay } from '../evidence/days.js';
-import { readSnapshot } from '../evidence/read.js';
-import { SNAPSHOT_PREFIX } from '../evidence/snapshot.js';
 import type { Locker } from '../locker/types.js';
+import { findNewestSnapshot } from './previous.js';
 import type { AnyCollector, CoverageWindow } from './types.js';
 
 const DAY_MS = 86_400_000;
@@ -69,27 +67,13 @@ export async function lastWindow(
   fromDay: string,
   untilDay: string,
 ): Promise<PreviousWindow | undefined> {
-  for (let day = fromDay; day >= untilDay; day = addDays(day, -1)) {
-    const keys: string[] = [];
-    for await (const item of locker.list(`${SNAPSHOT_PREFIX}${day}/${series.collector}/${series.scope}/`))
-      keys.push(item.key);
-    for (const key of keys.sort().reverse()) {
-      let snapshot: Awaited<ReturnType<typeof readSnapshot>>['snapshot'];
-      try {
-        ({ snapshot } = await readSnapshot(locker, key));
-      } catch (err) {
-        // A corrupt snapshot holds no window: the one before it does (verify reports it).
-        if (err instanceof CorruptEvidenceError || err instanceof NotFoundError) continue;
-        throw err;
-      }
-      if (snapshot.status === 'error') continue;
-      const window = (snapshot.data as { window?: { from?: unknown; to?: unknown } } | null)?.window;
-      if (typeof window?.from !== 'string' || typeof window.to !== 'string') continue;
-      if (Number.isNaN(Date.parse(window.from)) || Number.isNaN(Date.parse(window.to))) continue;
-      return { key, from: window.from, to: window.to };
-    }
-  }
-  return undefined;
+  // A corrupt snapshot holds no window: the one before it does (verify reports it).
+  return findNewestSnapshot(locker, series, fromDay, untilDay, (key, snapshot) => {
+    const window = (snapshot.data as { window?: { from?: unknown; to?: unknown } } | null)?.window;
+    if (typeof window?.from !== 'string' || typeof window.to !== 'string') return undefined;
+    if (Number.isNaN(Date.parse(window.from)) || Number.isNaN(Date.parse(window.to))) return undefined;
+    return { key, from: window.from, to: window.to };
+  });
 }
 
 /**
