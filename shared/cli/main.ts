@@ -15,6 +15,7 @@ import { lsCommand } from './commands/ls.js';
 import { remediationCommand } from './commands/remediation.js';
 import { reportCommand } from './commands/report.js';
 import { retireCommand } from './commands/retire.js';
+import { REVIEW_COMMANDS } from './commands/review.js';
 import { sampleCommand } from './commands/sample.js';
 import { sealCommand } from './commands/seal.js';
 import { verifyCommand } from './commands/verify.js';
@@ -41,6 +42,7 @@ const COMMANDS: readonly CommandSpec[] = [
   verifyExportCommand,
   reportCommand,
   remediationCommand,
+  ...REVIEW_COMMANDS,
 ];
 
 export function buildProgram(env: CliEnvironment, onExit: (code: number) => void): Command {
