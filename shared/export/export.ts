@@ -9,7 +9,8 @@
  *   SHA256SUMS.sig         its signature, same key
  *   VERIFY.md              the exact commands
  *   locker/<key>           every snapshot, digest (and its .sig), acknowledgement, verify and
- *                          sample report of the window, and the locker's public keys, under
+ *                          sample report of the window, every record of an access review
+ *                          campaign as of a day of the window, and the locker's public keys, under
  *                          their locker keys
  *
  * The export never judges the evidence: a snapshot that is not sealed, or whose bytes differ
@@ -29,6 +30,7 @@ import { listSnapshots } from '../evidence/listing.js';
 import { type Signer, type TrustedKey, type TrustedKeys, trustedKeys } from '../evidence/signing.js';
 import { parseSnapshotKey, seriesId } from '../evidence/snapshot.js';
 import type { Locker } from '../locker/types.js';
+import { reviewExportKeys } from '../review/records.js';
 import { TOOL } from '../version.js';
 import { chainRecords } from './chain.js';
 import { verifyMarkdown } from './verify-md.js';
@@ -196,6 +198,7 @@ export async function exportEvidence(options: ExportOptions): Promise<ExportResu
   for await (const item of locker.list('acknowledgements/'))
     if (inWindow(item.key.split('/')[1])) others.push(item.key);
   for await (const item of locker.list('keys/')) others.push(item.key);
+  others.push(...(await reviewExportKeys(locker, inWindow)));
   const reports: string[] = [];
   for await (const item of locker.list('reports/')) reports.push(item.key);
   const reportJson = reports.filter((k) => k.endsWith('.json'));

@@ -4,6 +4,8 @@
  * presigned URL, or saved as PDF. Everything from data goes through htmlText.
  */
 import { addDays } from '../evidence/days.js';
+import type { ReviewCadence } from '../review/cadence.js';
+import { reviewsSectionHtml, reviewsSummaryRow } from '../review/report.js';
 import type { ExceptionGroup } from '../sample/workpaper.js';
 import { htmlText } from '../text/escape.js';
 import {
@@ -56,6 +58,8 @@ export interface ReportModel {
   controls: ControlSummary[];
   /** Where the full-population run was recorded in the locker. */
   sampleRecord?: string;
+  /** Access review periods and campaigns (verify's), with each campaign's workpaper path. */
+  reviews?: { cadence: ReviewCadence; workpapers: ReadonlyMap<string, string> };
   notes: string[];
 }
 
@@ -197,6 +201,7 @@ export function reportHtml(m: ReportModel): string {
       `${m.controls.length} control(s) tested on every day of the period (100% of the population).</td></tr>`,
     `<tr><th>Digest chain head</th><td>${m.chainHead ? `<code>${h(m.chainHead.key)}</code><br>SHA-256 <code>${h(m.chainHead.sha256)}</code>` : 'no digest'} (${m.digests} digest(s))</td></tr>`,
     m.sampleRecord ? `<tr><th>This run, recorded</th><td><code>${h(m.sampleRecord)}</code></td></tr>` : '',
+    m.reviews ? reviewsSummaryRow(m.reviews.cadence) : '',
     '</tbody></table>',
     '<h2 id="coverage">Evidence coverage: one cell per series and day</h2>',
     legend(coverageLegend),
@@ -214,6 +219,7 @@ export function reportHtml(m: ReportModel): string {
     ),
     '</tbody></table>',
   );
+  if (m.reviews) parts.push(reviewsSectionHtml(m.reviews.cadence, m.reviews.workpapers));
   const exceptions = m.controls.flatMap((c) => c.exceptions.map((e) => ({ control: c.id, ...e })));
   parts.push('<h2 id="exceptions">Exceptions, aggregated by check, series and cause</h2>');
   if (exceptions.length === 0) parts.push('<p>None: every check passed on every day.</p>');

@@ -23,6 +23,7 @@ import { canonicalJson, sha256Hex } from '../evidence/canonical.js';
 import { daysBetween } from '../evidence/days.js';
 import { type Signer, signingSettingsOf, trustedKeys } from '../evidence/signing.js';
 import type { Locker } from '../locker/types.js';
+import { writeCampaignWorkpapers } from '../review/report.js';
 import { CONTROL_NAMES } from '../sample/controls.js';
 import { earlierRuns, sampleRunRecord, writeSampleRun } from '../sample/record.js';
 import { runSample, type SampleReport } from '../sample/run.js';
@@ -173,6 +174,9 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
     });
   }
 
+  const reviewWorkpapers = verified.reviews
+    ? await writeCampaignWorkpapers(locker, config, verified.reviews, dir, now)
+    : new Map<string, string>();
   const controlsOf = (check: string) => checks.find((c) => c.id === check)?.controls ?? [];
   const sum = (f: (s: VerifyResult['series'][number]) => number) =>
     verified.series.reduce((n, s) => n + f(s), 0);
@@ -202,6 +206,7 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
     checks: checkRows(sampled.samples, from, to, controlsOf),
     controls,
     sampleRecord: recorded.key,
+    ...(verified.reviews && { reviews: { cadence: verified.reviews, workpapers: reviewWorkpapers } }),
     notes: [...notes, ...sampled.notes],
   };
   await writeFile(html, reportHtml(model), { encoding: 'utf8', flag: 'wx' });

@@ -7,6 +7,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { RECORD_CHECKS } from '../../shared/checks/registry.js';
 import { outsidePrincipals } from '../../shared/collectors/iam/review-accounts.js';
 import { COLLECTORS } from '../../shared/collectors/registry.js';
 import { parseConfig } from '../../shared/config.js';
@@ -186,5 +187,34 @@ describe('review sheets', () => {
     expect(() => parseDecisions('who,what\nann,keep\n', 'f.csv')).toThrow(
       /header with the columns account,decision,note/,
     );
+  });
+});
+
+describe('access-review-completed', () => {
+  const [check] = RECORD_CHECKS;
+  const base = { id: 'okta-2026-03-31-3f9a0c1b', closeKey: 'reviews/x/close.json', population: 3 };
+  it('is registered for CC6.2 and CC6.3 over reviews/', () => {
+    expect(RECORD_CHECKS.map((c) => [c.id, [...c.controls], c.reads])).toEqual([
+      ['access-review-completed', ['CC6.2', 'CC6.3'], 'reviews/'],
+    ]);
+  });
+  it('passes a campaign closed complete, fails one never closed or incomplete, naming the accounts', () => {
+    expect(check!.run({ ...base, status: 'complete', missing: [], failing: [] }).result).toBe('pass');
+    expect(check!.run({ ...base, status: 'open', missing: ['never closed'], failing: [] })).toMatchObject({
+      result: 'fail',
+      failing: [base.id],
+    });
+    expect(
+      check!.run({
+        ...base,
+        status: 'incomplete',
+        missing: ['cara: not removed'],
+        failing: ['cara@acme.example'],
+      }),
+    ).toMatchObject({ result: 'fail', failing: ['cara@acme.example'] });
+    // Complete, but resting on a record that no longer stands: a fail.
+    expect(
+      check!.run({ ...base, status: 'complete', missing: ['x no longer stands'], failing: ['x'] }).result,
+    ).toBe('fail');
   });
 });
