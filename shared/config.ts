@@ -186,6 +186,26 @@ export const ConfigSchema = z
     aws: z
       .object({
         regions: z.array(region).min(1, 'expected at least one region'),
+        /**
+         * Enabled regions deliberately not collected, each with the reason (regions-covered fails
+         * an enabled region that is in neither list).
+         */
+        excludeRegions: z
+          .array(
+            z
+              .object({
+                region,
+                reason: z
+                  .string()
+                  .trim()
+                  .min(
+                    1,
+                    'expected the reason the region is not collected, e.g. "denied by SCP deny-regions"',
+                  ),
+              })
+              .strict(),
+          )
+          .default([]),
         accounts: z.array(AccountEntry).default([]),
         /** Discover the accounts from AWS Organizations (management or delegated-administrator account). */
         organization: OrganizationSelection.optional(),
@@ -236,6 +256,17 @@ export const ConfigSchema = z
           .optional(),
       })
       .strict()
+      .superRefine((a, ctx) => {
+        a.excludeRegions.forEach((e, i) => {
+          if (a.regions.includes(e.region))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['excludeRegions', i, 'region'],
+              input: e.region,
+              message: `${e.region} is in aws.regions too: a region is either collected or excluded, not both`,
+            });
+        });
+      })
       .optional(),
     okta: z
       .object({
