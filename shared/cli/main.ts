@@ -12,6 +12,7 @@ import { acknowledgeCommand } from './commands/acknowledge.js';
 import { collectCommand } from './commands/collect.js';
 import { exportCommand } from './commands/export.js';
 import { lsCommand } from './commands/ls.js';
+import { policiesCommand } from './commands/policies.js';
 import { remediationCommand } from './commands/remediation.js';
 import { reportCommand } from './commands/report.js';
 import { retireCommand } from './commands/retire.js';
@@ -41,6 +42,7 @@ const COMMANDS: readonly CommandSpec[] = [
   verifyExportCommand,
   reportCommand,
   remediationCommand,
+  policiesCommand,
 ];
 
 export function buildProgram(env: CliEnvironment, onExit: (code: number) => void): Command {
