@@ -12,6 +12,7 @@ import { acknowledgeCommand } from './commands/acknowledge.js';
 import { collectCommand } from './commands/collect.js';
 import { exportCommand } from './commands/export.js';
 import { lsCommand } from './commands/ls.js';
+import { policiesCommand } from './commands/policies.js';
 import { remediationCommand } from './commands/remediation.js';
 import { reportCommand } from './commands/report.js';
 import { retireCommand } from './commands/retire.js';
@@ -42,6 +43,7 @@ const COMMANDS: readonly CommandSpec[] = [
   verifyExportCommand,
   reportCommand,
   remediationCommand,
+  policiesCommand,
   ...REVIEW_COMMANDS,
 ];
 

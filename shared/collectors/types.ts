@@ -168,11 +168,38 @@ export interface RunnableCollector<S extends Scope = Scope, D = unknown, T = und
   extends Collector<S, D, T> {
   /** Fetch the raw facts for one scope. Throw to record an error snapshot. */
   collect(scope: S, ctx: CollectorContext<T>): Promise<CollectResult<D>>;
+  /** Whose credentials collect this scope (`collectedBy` of every snapshot); see `Identity`. */
+  identify(scope: S, ctx: CollectorContext<T>): Identity;
 }
 
 /** A collector of any scope type, as held in the registry. */
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds collectors of different scope, data and settings types
 export type AnyCollector = Collector<any, any, any>;
+
+/**
+ * Who collected a snapshot (every snapshot records it): the AWS principal ARN of the scope's
+ * credentials (STS GetCallerIdentity), the Okta OAuth client id or the API token's owner, the
+ * GitHub App id or the token owner's login. Null `principal` with `error` when it could not be
+ * established (the snapshot is then at best `partial`).
+ */
+export interface CollectedBy {
+  principal: string | null;
+  /** How it was established, e.g. "sts:GetCallerIdentity", "okta.clientId (configuration)". */
+  method: string;
+  error?: string;
+}
+
+/**
+ * How a collector learns who it collects as, for one scope: `key` names the credentials (the
+ * runner asks once per key and run, however many collectors and scopes share them), `resolve`
+ * asks (at most one cheap call). Every runnable collector has one: the source's plumbing
+ * provides it (aws/principal.ts, okta/identity.ts, github/connect.ts).
+ */
+export interface Identity {
+  readonly key: string;
+  readonly method: string;
+  resolve(): Promise<string>;
+}
 
 /** A runnable collector of any scope type. */
 // biome-ignore lint/suspicious/noExplicitAny: the runner holds collectors of different scope, data and settings types
