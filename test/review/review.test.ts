@@ -4,7 +4,7 @@
  * the world (deprovision, remove a member, delete a key), collect and seal later days, close,
  * verify. Every claim is tried against a way to fool it.
  */
-import { chmod, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -594,4 +594,32 @@ describe('evidence review (Okta, GitHub, AWS)', () => {
     expect(altered.map((p) => p.problem)).toEqual(['bad-signature']);
     expect(altered[0]!.file).toMatch(/reviews\/github-2026-03-31-[0-9a-f]{8}\/\d{8}T\d{9}Z-decisions\.json$/);
   }, 300_000);
+
+  it('a review record whose signature is removed is reported unsigned, and its campaign no longer passes', async () => {
+    const id = (await readdir(path.join(store, 'reviews'))).find((c) => c.startsWith('aws-'))!;
+    const campaignFile = (await readdir(path.join(store, 'reviews', id))).find((f) =>
+      f.endsWith('-campaign.json'),
+    )!;
+    await unlink(path.join(store, 'reviews', id, `${campaignFile}.sig`));
+    const run = await cli(
+      ['verify', '--from', '2026-03-31', '--to', '2026-04-10', '--json'],
+      '2026-04-12T12:00:00.000Z',
+    );
+    expect(run.code).toBe(1);
+    const result = JSON.parse(run.stdout);
+    expect(
+      result.integrity
+        .filter((p: { key: string }) => p.key === `reviews/${id}/${campaignFile}`)
+        .map((p: { problem: string }) => p.problem),
+    ).toEqual(['unsigned']);
+    // Without a campaign record that stands, the Q2 AWS period has no campaign any more.
+    expect(result.reviews.campaigns.map((c: { id: string }) => c.id)).not.toContain(id);
+    const q2 = result.reviews.periods.find(
+      (p: { system: string; period: { id: string } }) => p.system === 'aws' && p.period.id === '2026-Q2',
+    );
+    expect(q2.status).toBe('not-due');
+    const closing = await cli(['review', 'close', '--campaign', id], '2026-04-12T12:05:00.000Z');
+    expect(closing.code).toBe(1);
+    expect(closing.stderr).toMatch(/the campaign record cannot be trusted: unsigned/);
+  });
 });
