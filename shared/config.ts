@@ -333,6 +333,27 @@ export const ConfigSchema = z
         backupMaxAgeHours: 26,
         backupRetentionDays: 7,
       }),
+    /** `sample` without a size: this many random days per calendar month (the source documents' policy). */
+    sampling: z
+      .object({ perMonth: z.number().int().min(1).max(31).default(3) })
+      .strict()
+      .default({ perMonth: 3 }),
+    /**
+     * The company's own control per criterion, for the workpapers (the criterion's text is the
+     * fallback, and the workpaper says so): `{ "CC6.1": { "id": "AC-01", "description": "...", "owner": "..." } }`.
+     */
+    controls: z
+      .record(
+        z.string().regex(/^(CC\d|A1|C1|PI1|P\d)\.\d{1,2}$/, 'expected a criterion id such as "CC6.1"'),
+        z
+          .object({
+            id: z.string().trim().min(1, 'expected the company\'s control id, e.g. "AC-01"'),
+            description: z.string().trim().min(1, 'expected the control as the company words it'),
+            owner: z.string().trim().min(1, 'expected who owns the control (a role or a name)'),
+          })
+          .strict(),
+      )
+      .default({}),
     /** Access reviews (CC6.2, CC6.3): access-revoked-on-termination. */
     access: z
       .object({

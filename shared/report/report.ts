@@ -47,6 +47,8 @@ export interface ReportOptions {
   signer: Signer;
   /** The command that made this report, recorded with the run. */
   command?: string;
+  /** The configuration as recorded in the locker (file SHA-256, effective configuration key). */
+  configuration?: { fileSha256: string | null; sha256: string; key: string };
   checks?: readonly AnyCheck[];
   collectors?: readonly AnyCollector[];
   /** The AWS account of the credentials in use (STS), for the verifier's expected series. */
@@ -111,7 +113,9 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
   const trusted = await trustedKeys(locker, signingSettingsOf(config.locker));
   const earlier = await earlierRuns(locker, from, to, trusted.keys);
   const configSha256 = sha256Hex(canonicalJson(config));
-  const command = options.command ?? `npx evidence report --from ${from} --to ${to} --out ${dir}`;
+  const command =
+    options.command ??
+    `npx evidence report --from ${from} --to ${to} --out "$OUT" --store "$LOCKER" --config "$CONFIG"`;
   const recorded = await writeSampleRun(
     locker,
     sampleRunRecord({
@@ -148,8 +152,10 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
       subject: control,
       generatedAt: now,
       seedGenerated: false,
-      rerun: `npx evidence sample --control ${control} --from ${from} --to ${to} --seed ${FULL_POPULATION_SEED} --all --store ${locker.url}`,
+      rerun: `npx evidence sample --control ${control} --from ${from} --to ${to} --seed ${FULL_POPULATION_SEED} --all --store "$LOCKER" --config "$CONFIG"`,
       configSha256,
+      ...(options.configuration && { configuration: options.configuration }),
+      controls: config.controls,
       recordKey: recorded.key,
       earlier,
       ...(config.github && { requiredApprovals: config.github.requiredApprovals }),

@@ -2,7 +2,6 @@ import { Option } from 'commander';
 import { COLLECTORS } from '../../collectors/registry.js';
 import { loadSigner, signingSettingsOf } from '../../evidence/signing.js';
 import { report } from '../../report/report.js';
-import { shellArg } from '../../text/escape.js';
 import { windowOptions } from '../context.js';
 import { EXIT } from '../handle-error.js';
 import type { CommandSpec } from '../main.js';
@@ -32,7 +31,7 @@ export const reportCommand: CommandSpec = {
     const config = ctx.loadConfig();
     const { from, to } = windowOptions(options, config, ctx.clock.now());
     const locker = ctx.openLocker();
-    const configFile = ctx.configFile();
+    const configuration = await ctx.recordConfiguration(locker);
     const result = await report({
       locker,
       config,
@@ -41,9 +40,9 @@ export const reportCommand: CommandSpec = {
       out: String(options.out),
       clock: ctx.clock,
       signer: await loadSigner(signingSettingsOf(config.locker)),
-      command:
-        `npx evidence report --from ${from} --to ${to} --out ${shellArg(String(options.out))} --store ${shellArg(locker.url)}` +
-        (configFile ? ` --config ${shellArg(configFile)}` : ''),
+      // Placeholders, not this machine's paths (LOCKER, CONFIG, OUT are set by whoever re-runs it).
+      command: `npx evidence report --from ${from} --to ${to} --out "$OUT" --store "$LOCKER" --config "$CONFIG"`,
+      configuration,
       collectors: COLLECTORS,
     });
     if (ctx.json) {
