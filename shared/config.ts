@@ -186,6 +186,26 @@ export const ConfigSchema = z
     aws: z
       .object({
         regions: z.array(region).min(1, 'expected at least one region'),
+        /**
+         * Enabled regions deliberately not collected, each with the reason (regions-covered fails
+         * an enabled region that is in neither list).
+         */
+        excludeRegions: z
+          .array(
+            z
+              .object({
+                region,
+                reason: z
+                  .string()
+                  .trim()
+                  .min(
+                    1,
+                    'expected the reason the region is not collected, e.g. "denied by SCP deny-regions"',
+                  ),
+              })
+              .strict(),
+          )
+          .default([]),
         accounts: z.array(AccountEntry).default([]),
         /** Discover the accounts from AWS Organizations (management or delegated-administrator account). */
         organization: OrganizationSelection.optional(),
@@ -236,6 +256,17 @@ export const ConfigSchema = z
           .optional(),
       })
       .strict()
+      .superRefine((a, ctx) => {
+        a.excludeRegions.forEach((e, i) => {
+          if (a.regions.includes(e.region))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['excludeRegions', i, 'region'],
+              input: e.region,
+              message: `${e.region} is in aws.regions too: a region is either collected or excluded, not both`,
+            });
+        });
+      })
       .optional(),
     okta: z
       .object({
@@ -320,6 +351,39 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ revocationSlaHours: 24 }),
+    /**
+     * Access reviews (`evidence review`, shared/review/): the cadence verify expects a closed,
+     * complete campaign per system at, and how long a `remove` may take. Absent: no cadence is
+     * expected (campaigns can still be run, with these defaults).
+     */
+    reviews: z
+      .object({
+        cadence: z
+          .literal('quarterly', 'expected "quarterly" (calendar quarters from auditPeriod.start)')
+          .default('quarterly'),
+        /** Systems reviewed each period; default: each of okta, github, aws the configuration collects. */
+        systems: z
+          .array(z.enum(['okta', 'github', 'aws'], 'expected "okta", "github" or "aws"'))
+          .min(1, 'expected at least one of "okta", "github", "aws" (or leave the key out)')
+          .refine((list) => new Set(list).size === list.length, 'a system is listed twice')
+          .optional(),
+        /** Days after a `remove` decision by which the account must be gone from the sealed snapshots. */
+        removalSlaDays: z
+          .number('expected a whole number of days')
+          .int('expected a whole number of days')
+          .min(0)
+          .max(90)
+          .default(5),
+        /** Days after a period ends by which its campaign must be closed and complete. */
+        graceDays: z
+          .number('expected a whole number of days')
+          .int('expected a whole number of days')
+          .min(0)
+          .max(365)
+          .default(30),
+      })
+      .strict()
+      .optional(),
     schedule: z
       .object({
         collect: cronExpression.default('cron(5 0 * * ? *)'),
@@ -473,7 +537,15 @@ export function parseConfig(
   collectors: readonly AnyCollector[] = [],
 ): Config {
   const result = configSchemaFor(collectors).safeParse(data, { reportInput: true });
-  if (result.success) return result.data;
+  if (result.success) {
+    // A reviewed system must be collected: its campaigns are built from its snapshots.
+    const notCollected = (result.data.reviews?.systems ?? []).filter((s) => result.data[s] === undefined);
+    if (notCollected.length)
+      throw new ConfigError(
+        `invalid configuration in ${source}:\n  reviews.systems: got ${JSON.stringify(notCollected)}, which the configuration does not collect; add the "${notCollected[0]}" section or remove it from reviews.systems`,
+      );
+    return result.data;
+  }
   const lines = result.error.issues.map((issue) => {
     const key = issue.path.length ? issue.path.map((k) => keyName(String(k))).join('.') : '(top level)';
     // An unknown key is named, never its value (it is often a token pasted under a made-up
