@@ -25,6 +25,7 @@ describe('check registry', () => {
       'backups-recent',
       'inspector-enabled',
       'vulnerabilities-within-sla',
+      'vulnerabilities-within-sla',
     ]);
   });
 

@@ -20,6 +20,7 @@ describe('collector registry', () => {
       'encryption',
       'backup',
       'inspector',
+      'github-vulnerabilities',
     ]);
   });
 
