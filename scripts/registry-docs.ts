@@ -69,8 +69,11 @@ export function registryBlocks(modules: readonly CollectorModule[] = MODULES): {
       file: 'README.md',
       body: table(
         ['key', 'default', 'meaning'],
-        uniqueSections(collectors).flatMap(({ prefix, keys }) =>
-          keys.map((k) => [code(`${prefix}.${k.key}`), k.default, k.meaning]),
+        uniqueSections(collectors).flatMap(({ prefix, keys, id }) =>
+          keys.length
+            ? keys.map((k) => [code(`${prefix}.${k.key}`), k.default, k.meaning])
+            : // A section without keys: its presence (`{}`) is the setting.
+              [[code(prefix), '(absent)', `\`{}\` turns on \`${id}\``]],
         ),
       ),
     },
@@ -116,11 +119,15 @@ export function registryBlocks(modules: readonly CollectorModule[] = MODULES): {
 
 function uniqueSections(collectors: CollectorModule['collector'][]) {
   const seen = new Set<unknown>();
-  const out: { prefix: string; keys: readonly { key: string; default: string; meaning: string }[] }[] = [];
+  const out: {
+    prefix: string;
+    id: string;
+    keys: readonly { key: string; default: string; meaning: string }[];
+  }[] = [];
   for (const c of collectors) {
     if (!c.settings || seen.has(c.settings.schema)) continue;
     seen.add(c.settings.schema);
-    out.push({ prefix: `${c.source}.${c.settings.key}`, keys: c.settings.keys });
+    out.push({ prefix: `${c.source}.${c.settings.key}`, id: c.id, keys: c.settings.keys });
   }
   return out;
 }
