@@ -16,6 +16,7 @@ import { policiesCommand } from './commands/policies.js';
 import { remediationCommand } from './commands/remediation.js';
 import { reportCommand } from './commands/report.js';
 import { retireCommand } from './commands/retire.js';
+import { REVIEW_COMMANDS } from './commands/review.js';
 import { sampleCommand } from './commands/sample.js';
 import { sealCommand } from './commands/seal.js';
 import { verifyCommand } from './commands/verify.js';
@@ -43,6 +44,7 @@ const COMMANDS: readonly CommandSpec[] = [
   reportCommand,
   remediationCommand,
   policiesCommand,
+  ...REVIEW_COMMANDS,
 ];
 
 export function buildProgram(env: CliEnvironment, onExit: (code: number) => void): Command {

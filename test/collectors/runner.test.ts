@@ -11,6 +11,7 @@ import { readSnapshot } from '../../shared/evidence/read.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { createStreamLogger } from '../../shared/log.js';
 import { forgetSecrets, registerSecret } from '../../shared/secrets.js';
+import { testIdentity } from '../helpers/identity.js';
 
 const config = parseConfig({
   locker: { retentionDays: 730 },
@@ -22,6 +23,7 @@ const config = parseConfig({
 const regional: RunnableCollector<{ id: string; region: string }> = {
   id: 'fake-regional',
   source: 'aws',
+  identify: testIdentity,
   controls: ['CC7.2'],
   description: 'fake',
   scopes: (cfg, env) =>
@@ -38,6 +40,7 @@ const regional: RunnableCollector<{ id: string; region: string }> = {
 const okta: RunnableCollector = {
   id: 'fake-okta',
   source: 'okta',
+  identify: testIdentity,
   controls: ['CC6.2'],
   description: 'fake',
   scopes: () => [{ id: 'okta-example.okta.com' }],
@@ -49,6 +52,7 @@ const okta: RunnableCollector = {
 const partial: RunnableCollector = {
   id: 'fake-partial',
   source: 'aws',
+  identify: testIdentity,
   controls: ['CC6.1'],
   description: 'fake',
   scopes: (_cfg, env) => [{ id: `aws-${env.defaultAccountId}` }],
