@@ -27,7 +27,12 @@ import {
   type GitHubGraphqlError,
   type RestPage,
 } from '../../vendors/github-client.js';
-import { cursorGuard, type GitHubCollectorDeps, openGitHubClient } from '../github/connect.js';
+import {
+  cursorGuard,
+  type GitHubCollectorDeps,
+  githubIdentity,
+  openGitHubClient,
+} from '../github/connect.js';
 import type { GitHubScope } from '../github/declaration.js';
 import type { CollectorContext, RunnableCollector } from '../types.js';
 import {
@@ -109,6 +114,7 @@ export function createGitHubVulnerabilitiesCollector(
       if (!github) throw new SourceUnavailableError('the configuration has no "github" section');
       return collectVulnerabilities(openGitHubClient(deps, github, ctx), scope, ctx);
     },
+    identify: githubIdentity(deps),
   };
 }
 
