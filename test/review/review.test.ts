@@ -487,12 +487,21 @@ describe('evidence review (Okta, GitHub, AWS)', () => {
       const sealed = await cli(['seal', '--day', day], `${addDays(day, 1)}T01:00:00.000Z`);
       expect(sealed.code, sealed.stderr).toBe(0);
     }
+    const findingsFile = path.join(dir, 'compliance.json');
     const verified = await cli(
-      ['verify', '--from', '2026-03-31', '--to', '2026-04-10', '--json'],
+      ['verify', '--from', '2026-03-31', '--to', '2026-04-10', '--json', '--findings', findingsFile],
       '2026-04-11T12:00:00.000Z',
     );
     expect(verified.code).toBe(1);
     const result = JSON.parse(verified.stdout);
+    const findings = JSON.parse(await readFile(findingsFile, 'utf8')).findings as {
+      control: string;
+      problem: string;
+    }[];
+    expect(findings.filter((f) => f.problem === 'review-missing').map((f) => f.control)).toEqual([
+      'SOC2:CC6.2',
+      'SOC2:CC6.3',
+    ]);
     const reviewProblems = result.integrity.filter((p: { problem: string }) =>
       p.problem.startsWith('review-'),
     );
