@@ -308,6 +308,21 @@ describe('evidence review (Okta, GitHub, AWS)', () => {
       '2026-04-01T10:00:00.000Z',
     );
     expect(anaDecides.code, anaDecides.stderr).toBe(0);
+    // Recording again adds a record: the latest decision counts, the earlier one stays visible.
+    const eveAgain = await cli(
+      [
+        'review',
+        'record',
+        '--campaign',
+        oktaCampaign,
+        '--decisions',
+        await sheet([['eve@acme.example', 'keep', '']]),
+        '--by',
+        'ana@acme.example',
+      ],
+      '2026-04-01T10:30:00.000Z',
+    );
+    expect(eveAgain.code, eveAgain.stderr).toBe(0);
     const cisoDecides = await cli(
       [
         'review',
@@ -477,6 +492,10 @@ describe('evidence review (Okta, GitHub, AWS)', () => {
 
     const workpaper = await readFile(path.join(dir, 'okta-workpaper', 'workpaper.md'), 'utf8');
     expect(workpaper).toContain('**Not complete**');
+    expect(workpaper).toMatch(
+      /### Superseded decisions\n\n.*\n.*\n\| eve\\@acme\\\.example \| change \| ana\\@acme\\\.example \| 2026-04-01T10:00:00\.000Z \| drop Engineering, keep read-only \|/,
+    );
+    expect(workpaper).toMatch(/\| eve\\@acme\\\.example \| user \| ana\\@acme\\\.example \| keep \|/);
     expect(workpaper).toMatch(
       /refused, no decision written: self-review\\: ana\\@acme\\\.example decided keep on their own account/,
     );
