@@ -36,7 +36,7 @@ import { type VerifyResult, verify } from '../verify/verify.js';
 import { TOOL } from '../version.js';
 import { checkRows, coverageRows } from './calendar.js';
 import { type ControlSummary, type ReportModel, reportHtml } from './html.js';
-import { outOfScope, sharedExceptions, snapshotTimes, writeOnceOf } from './statements.js';
+import { excusedOf, outOfScope, sharedExceptions, snapshotTimes, writeOnceOf } from './statements.js';
 
 const FULL_POPULATION_SEED = 'full-population';
 
@@ -210,6 +210,7 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
     writeOnce: writeOnceOf(locker, config, verified),
     outOfScope: outOfScope(config, collectors, checks),
     snapshotTimes: snapshotTimes(sampled.samples, controlsOf),
+    excused: excusedOf(verified),
     verification: {
       ok: verified.ok,
       verifiedAt: verified.verifiedAt,
