@@ -27,6 +27,7 @@ import { CONTROL_NAMES } from '../sample/controls.js';
 import { earlierRuns, sampleRunRecord, writeSampleRun } from '../sample/record.js';
 import { runSample, type SampleReport } from '../sample/run.js';
 import { deviationRate, groupExceptions, summarize, writeWorkpaper } from '../sample/workpaper.js';
+import { listAcknowledgements } from '../verify/acknowledgements.js';
 import { type VerifyResult, verify } from '../verify/verify.js';
 import { TOOL } from '../version.js';
 import { checkRows, coverageRows } from './calendar.js';
@@ -130,6 +131,7 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
     options.signer,
   );
 
+  const acknowledgements = await listAcknowledgements(locker);
   // One workpaper per control.
   const controlIds = [...new Set(checks.flatMap((c) => c.controls))].sort();
   const workpapers: ReportResult['workpapers'] = [];
@@ -155,6 +157,7 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
       configSha256,
       ...(options.configuration && { configuration: options.configuration }),
       controls: config.controls,
+      acknowledgements,
       recordKey: recorded.key,
       earlier,
       ...(config.github && { requiredApprovals: config.github.requiredApprovals }),
