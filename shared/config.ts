@@ -308,6 +308,16 @@ export const ConfigSchema = z
         message: 'auditPeriod.end is before auditPeriod.start: the period would have no day',
         path: ['end'],
       }),
+    /** Who and what the report is about: printed at the top of report.html and its workpapers. */
+    report: z
+      .object({
+        /** The service organisation (the legal entity), e.g. "Example Corp, Inc.". */
+        entity: z.string().trim().min(1, 'expected the name of the service organisation').max(200),
+        /** The system described, e.g. "Example Cloud Platform". */
+        system: z.string().trim().min(1, 'expected the name of the system in scope').max(200),
+      })
+      .strict()
+      .optional(),
     checks: z
       .object({
         iamKeyMaxAgeDays: z.number().int().min(1).max(3650).default(90),

@@ -107,6 +107,12 @@ describe('npm run demo', () => {
       expect(s.failing).toEqual([
         `arn:aws:inspector2:us-east-1:${result.accountId}:finding/acme-openssl-critical`,
       ]);
+    // The planted Dependabot alert: critical, 30 days open, found on every day sampled.
+    const dependabot = cc71.filter(
+      (s) => s.check === 'vulnerabilities-within-sla' && s.scope === 'github-acme',
+    );
+    expect(dependabot.length).toBeGreaterThan(0);
+    for (const s of dependabot) expect(s.failing).toEqual(['dependabot:acme/repo-0002#1']);
     const scanning = cc71.filter((s) => s.check === 'inspector-enabled');
     expect(scanning.filter((s) => s.scope.endsWith('us-east-1')).every((s) => s.result === 'pass')).toBe(
       true,

@@ -1,5 +1,8 @@
+import { hostname, userInfo } from 'node:os';
 import { Option } from 'commander';
+import { callerPrincipalArn } from '../../aws/identity.js';
 import { COLLECTORS } from '../../collectors/registry.js';
+import type { Config } from '../../config.js';
 import { loadSigner, signingSettingsOf } from '../../evidence/signing.js';
 import { report } from '../../report/report.js';
 import { windowOptions } from '../context.js';
@@ -35,6 +38,7 @@ export const reportCommand: CommandSpec = {
     const result = await report({
       locker,
       config,
+      principal: await whoRuns(config),
       from,
       to,
       out: String(options.out),
@@ -81,3 +85,15 @@ export const reportCommand: CommandSpec = {
     return result.ok ? EXIT.ok : EXIT.problems;
   },
 };
+
+/** Who runs the report: the AWS principal when AWS is configured and answers, else the local user. */
+async function whoRuns(config: Config): Promise<string> {
+  const local = `${userInfo().username}@${hostname()} (local user)`;
+  if (!config.aws) return local;
+  try {
+    return await callerPrincipalArn();
+  } catch (err) {
+    // No usable AWS credentials here: the local user says who ran it, and why not the principal.
+    return `${local}; AWS principal unknown (${(err as Error).name})`;
+  }
+}
