@@ -15,6 +15,7 @@ import { sampleBench } from './sample.bench.js';
 import { scaleBench } from './scale.bench.js';
 import { vendorsBench } from './vendors.bench.js';
 import { verifyBench } from './verify.bench.js';
+import { vulnerabilitiesGithubBench } from './vulnerabilities-github.bench.js';
 
 export interface Bench {
   name: string;
@@ -32,6 +33,8 @@ export const BENCHES: readonly Bench[] = [
   changesBench,
   identityOktaBench,
   coverageBench,
+  // `coverage`: the AWS part in coverage.bench.ts, the GitHub (Dependabot) part here.
+  vulnerabilitiesGithubBench,
   orgVerifyBench,
   // `identity`: the GitHub part here; the Okta part registers its own bench under the same name.
   identityGithubBench,

@@ -399,6 +399,28 @@ export function acmeGitHubOrg(changeDay?: string) {
   };
   org.repos[0]!.outsideCollaborators = [{ login: 'contractor-acme', permission: 'READ' }];
   if (changeDay) {
+    // CC7.1: a critical Dependabot alert open 30 days before the change day (SLA 7: the
+    // exception), and one fixed the day before (evidence of remediation, no exception).
+    org.repos[1]!.alerts = [
+      {
+        number: 1,
+        state: 'open',
+        severity: 'critical',
+        package: 'jsonwebtoken',
+        ghsaId: 'GHSA-acme-jwt0-crit',
+        cveId: 'CVE-2026-40001',
+        createdAt: `${addDays(changeDay, -30)}T09:00:00Z`,
+      },
+      {
+        number: 2,
+        state: 'fixed',
+        severity: 'high',
+        package: 'axios',
+        ghsaId: 'GHSA-acme-axio-high',
+        createdAt: `${addDays(changeDay, -5)}T09:00:00Z`,
+        fixedAt: `${addDays(changeDay, -1)}T12:00:00Z`,
+      },
+    ];
     const changes = acmeChanges(changeDay);
     Object.assign(org.repos[0]!, changes.repo);
     org.repos.push(changes.records);
@@ -566,6 +588,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       '  - Okta: pat has no MFA, a security question only (okta-mfa-enrolled); dora, an administrator, last signed in 200 days ago (okta-dormant-users); the Admin Console lets the Contractors group in with one factor (okta-mfa-required)',
       '  - GitHub: repo-0004 has no branch protection (github-branch-protection)',
       '  - GitHub: bruno-acme has no two-factor authentication (github-members-2fa)',
+      '  - GitHub: acme/repo-0002 has a critical Dependabot alert (jsonwebtoken) open 30 days, SLA 7 (vulnerabilities-within-sla)',
       '  - olaf, DEPROVISIONED in Okta, is still a member of the GitHub org acme, linked by his SAML identity (access-revoked-on-termination)',
       `  - changes of ${changeDay} on acme/repo-0001: #2 self-approved and self-merged (change-peer-reviewed); a direct push by mallory (no-direct-push); #4 an emergency change that links no change record (emergency-change-gate)`,
       '  - change record CHG-2026-0418: an emergency change without approval, CI, smoke test, rollback plan, abort criteria or review, one person in every role (emergency-change-gate)',
@@ -631,6 +654,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       org: 'acme',
       requiredApprovals: 1,
       changes: { ticketPattern: 'OPS-\\d+', records: { repository: 'change-records', path: 'changes' } },
+      vulnerabilities: {},
     };
     print(
       `local GitHub at ${github.url}: org acme, repo-0004 has no branch protection; members ana-acme, bruno-acme (no 2FA), olaf-acme (SAML-linked to olaf@acme.example); the changes of ${changeDay} on repo-0001; change records CHG-2026-0522 and CHG-2026-0418 in acme/change-records`,
@@ -751,6 +775,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         'bruno-acme has no GitHub 2FA, olaf (deprovisioned in Okta) is still a member of the GitHub org, ' +
         'acme-legacy-reports is not encrypted, acme-marketing-site has no public access block, acme-carts has no point-in-time recovery, ' +
         'a critical Inspector finding is 30 days open (SLA 7), Inspector is off in eu-west-1, ' +
+        'a critical Dependabot alert on acme/repo-0002 is 30 days open (SLA 7), ' +
         `a self-approved change, a direct push and an emergency change without a record on ${changeDay}, and the incomplete change record CHG-2026-0418.`,
     );
     print(

@@ -9,6 +9,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RECORD_CHECKS } from '../shared/checks/registry.js';
 import type { AnyCheck } from '../shared/checks/types.js';
 import { MODULES } from '../shared/collectors/registry.js';
 import { type CollectorModule, requiredSection } from '../shared/collectors/types.js';
@@ -57,7 +58,10 @@ export function registryBlocks(modules: readonly CollectorModule[] = MODULES): {
       file: 'README.md',
       body: table(
         ['check', 'reads', 'control', 'passes when'],
-        checks.map((c) => [code(c.id), code(c.collector), c.controls.join(', '), c.description]),
+        [
+          ...checks.map((c) => [code(c.id), code(c.collector), c.controls.join(', '), c.description]),
+          ...RECORD_CHECKS.map((c) => [code(c.id), code(c.reads), c.controls.join(', '), c.description]),
+        ],
       ),
     },
     {
@@ -65,20 +69,26 @@ export function registryBlocks(modules: readonly CollectorModule[] = MODULES): {
       file: 'README.md',
       body: table(
         ['key', 'default', 'meaning'],
-        uniqueSections(collectors).flatMap(({ prefix, keys }) =>
-          keys.map((k) => [code(`${prefix}.${k.key}`), k.default, k.meaning]),
+        uniqueSections(collectors).flatMap(({ prefix, keys, id }) =>
+          keys.length
+            ? keys.map((k) => [code(`${prefix}.${k.key}`), k.default, k.meaning])
+            : // A section without keys: its presence (`{}`) is the setting.
+              [[code(prefix), '(absent)', `\`{}\` turns on \`${id}\``]],
         ),
       ),
     },
     {
       name: 'check-procedures',
       file: 'docs/checks.md',
-      body: checks
+      body: [
+        ...checks.map((c) => ({ ...c, reads: `reads \`${c.collector}\` snapshots` })),
+        ...RECORD_CHECKS.map((c) => ({ ...c, reads: `reads the signed records under \`${c.reads}\`` })),
+      ]
         .map((c) =>
           [
             `### \`${c.id}\`: ${c.title}`,
             '',
-            `- Controls: ${c.controls.join(', ')}; reads \`${c.collector}\` snapshots.`,
+            `- Controls: ${c.controls.join(', ')}; ${c.reads}.`,
             `- Passes when: ${c.description}.`.replace(/\.\.$/, '.'),
             `- Procedure: ${c.procedure}`,
             `- Remediation: ${c.remediation}`,
@@ -109,11 +119,15 @@ export function registryBlocks(modules: readonly CollectorModule[] = MODULES): {
 
 function uniqueSections(collectors: CollectorModule['collector'][]) {
   const seen = new Set<unknown>();
-  const out: { prefix: string; keys: readonly { key: string; default: string; meaning: string }[] }[] = [];
+  const out: {
+    prefix: string;
+    id: string;
+    keys: readonly { key: string; default: string; meaning: string }[];
+  }[] = [];
   for (const c of collectors) {
     if (!c.settings || seen.has(c.settings.schema)) continue;
     seen.add(c.settings.schema);
-    out.push({ prefix: `${c.source}.${c.settings.key}`, keys: c.settings.keys });
+    out.push({ prefix: `${c.source}.${c.settings.key}`, id: c.id, keys: c.settings.keys });
   }
   return out;
 }

@@ -17,6 +17,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { readGitCommit } from '../../shared/build.js';
 import { skipCheckov } from '../checkov.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -74,12 +75,14 @@ export function evidenceBundling(collector?: BundledCollector) {
     mainFields: ['module', 'main'],
     // ESM output: give bundled CommonJS dependencies a `require`.
     banner: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
-    ...(collector !== undefined && {
-      define: {
+    define: {
+      // The commit the bundle is built from (shared/build.ts): read from .git at synth, never in Lambda.
+      __EVIDENCE_COMMIT__: JSON.stringify(readGitCommit(REPO_ROOT) ?? 'unknown'),
+      ...(collector !== undefined && {
         'process.env.EVIDENCE_COLLECTOR': JSON.stringify(collector.id),
         'process.env.EVIDENCE_COLLECTOR_SOURCE': JSON.stringify(collector.source),
-      },
-    }),
+      }),
+    },
   } satisfies BundlingOptions;
 }
 

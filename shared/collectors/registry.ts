@@ -14,6 +14,7 @@ import encryption from './encryption/index.js';
 import github from './github/index.js';
 import githubChanges from './github-changes/index.js';
 import githubMembers from './github-members/index.js';
+import githubVulnerabilities from './github-vulnerabilities/index.js';
 import guardduty from './guardduty/index.js';
 import iam from './iam/index.js';
 import inspector from './inspector/index.js';
@@ -39,6 +40,7 @@ export const MODULES: readonly CollectorModule[] = [
   encryption,
   backup,
   inspector,
+  githubVulnerabilities,
 ];
 
 export const COLLECTORS: readonly AnyCollector[] = MODULES.map((m) => m.collector);

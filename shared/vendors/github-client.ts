@@ -101,8 +101,23 @@ export class GitHubRateLimitError extends GitHubApiError {
 
 const ThrottledOctokit = Octokit.plugin(throttling, retry);
 
+/** One page of a REST list and the cursor of the next (from the Link header's rel="next"). */
+export interface RestPage<T> {
+  items: T[];
+  /** The `after` cursor of the next page; undefined on the last page. */
+  next: string | undefined;
+  /** The REST (core) rate limit left after this request, from x-ratelimit-remaining; null when not sent. */
+  remaining: number | null;
+}
+
 export interface GitHubClient {
   graphql<T>(query: string, variables?: Record<string, unknown>): Promise<GraphqlResult<T>>;
+  /**
+   * One page of a REST list that pages by cursor (`GET /orgs/{org}/dependabot/alerts`, ...).
+   * `access` names the permission the endpoint needs, for the 403/404 message. A body that is
+   * no JSON array (an HTML page, an object) is a GitHubApiError, never an empty list.
+   */
+  restList<T>(route: string, params: Record<string, unknown>, access?: string): Promise<RestPage<T>>;
   readonly stats: { requests: number; rateLimited: number; secondaryLimited: number; timeouts: number };
   readonly apiUrl: string;
   readonly graphqlUrl: string;
@@ -228,11 +243,54 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
         throw classify(err, auth, graphqlUrl, timeoutMs);
       }
     },
+    async restList<T>(route: string, params: Record<string, unknown>, access?: string) {
+      const url = `${apiUrl}${route.replace(/^[A-Z]+ /, '')}`;
+      let response: { data: unknown; headers: Record<string, string | number | undefined> };
+      try {
+        response = await octokit.request(route, params);
+      } catch (err) {
+        if (err instanceof GitHubApiError) throw err;
+        throw classify(err, auth, url, timeoutMs, access);
+      }
+      if (!Array.isArray(response.data))
+        throw new GitHubApiError(
+          `GitHub answered ${url} with no JSON list (${response.headers['content-type'] ?? 'no content type'}): a proxy or login page may stand in the way, or GITHUB_API_URL points elsewhere than GitHub's API`,
+        );
+      const remaining = Number(response.headers['x-ratelimit-remaining']);
+      return {
+        items: response.data as T[],
+        next: nextCursor(String(response.headers.link ?? '')),
+        remaining:
+          response.headers['x-ratelimit-remaining'] === undefined || Number.isNaN(remaining)
+            ? null
+            : remaining,
+      };
+    },
   };
 }
 
+/** The `after` cursor of a Link header's rel="next" URL (GitHub's cursor pagination); undefined when there is none. */
+export function nextCursor(link: string): string | undefined {
+  for (const part of link.split(',')) {
+    const m = /<([^>]+)>\s*;\s*rel="next"/.exec(part);
+    if (!m?.[1]) continue;
+    try {
+      return new URL(m[1]).searchParams.get('after') ?? undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
 /** Turn an Octokit error into one that names the problem and the fix. */
-function classify(err: unknown, auth: GitHubAuth, url: string, timeoutMs: number): Error {
+function classify(
+  err: unknown,
+  auth: GitHubAuth,
+  url: string,
+  timeoutMs: number,
+  access = "read access to the organization's repositories, their administration settings (branch protection) and the organization (classic token: repo, read:org; GitHub App: Administration read, Metadata read, Organization administration read)",
+): Error {
   const e = err as {
     name?: string;
     status?: number;
@@ -280,10 +338,9 @@ function classify(err: unknown, auth: GitHubAuth, url: string, timeoutMs: number
     );
   }
   if (e.status === 403 || e.status === 404) {
-    return new SourceUnavailableError(
-      `GitHub denied ${who} (${e.status} ${detail}): it needs read access to the organization's repositories, their administration settings (branch protection) and the organization (classic token: repo, read:org; GitHub App: Administration read, Metadata read, Organization administration read)`,
-      { cause: err },
-    );
+    return new SourceUnavailableError(`GitHub denied ${who} (${e.status} ${detail}): it needs ${access}`, {
+      cause: err,
+    });
   }
   if (e.status === undefined && e.name !== 'HttpError') {
     return new SourceUnavailableError(`cannot reach GitHub at ${url}: ${detail}`, { cause: err });

@@ -26,6 +26,7 @@ describe('check registry', () => {
       'backups-recent',
       'inspector-enabled',
       'vulnerabilities-within-sla',
+      'vulnerabilities-within-sla',
     ]);
   });
 

@@ -21,6 +21,7 @@ describe('collector registry', () => {
       'encryption',
       'backup',
       'inspector',
+      'github-vulnerabilities',
     ]);
   });
 

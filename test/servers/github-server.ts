@@ -44,6 +44,15 @@
  *   `outsideCollaborators`, whatever `affiliation` asks: only OUTSIDE is modelled, with the
  *   permission on the edge). With `viewerIsOwner: false` the 2FA fields are null, as GitHub
  *   shows them to owners only.
+ * - Dependabot (CC7.1): a repository's `alerts` (every state) and `dependabotAlerts` switch.
+ *   REST (with its own core budget, `restRequests`, x-ratelimit-* headers, 403 when spent):
+ *   `GET /orgs/{org}/dependabot/alerts` and `GET /repos/{owner}/{repo}/dependabot/alerts` as
+ *   GitHub's OpenAPI description shapes them (test/servers/github-dependabot.test.ts validates
+ *   them), with `state`/`severity` filters, `sort`/`direction`, `per_page` ≤ 100 and cursor
+ *   paging through the Link header; `GET /repos/{owner}/{repo}/vulnerability-alerts` 204/404.
+ *   GraphQL: `Repository.hasVulnerabilityAlertsEnabled` and `vulnerabilityAlerts(states:)`.
+ *   `inject.restAnswer` answers chosen REST requests with a fixed body (an HTML page, a 403);
+ *   `inject.restRepeatCursor` makes every next link repeat the cursor it was given.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -126,6 +135,33 @@ export interface RepoFixture {
   files?: Record<string, string>;
   /** Outside collaborators (not org members) added to this repository, with their permission. */
   outsideCollaborators?: { login: string; permission: 'READ' | 'TRIAGE' | 'WRITE' | 'MAINTAIN' | 'ADMIN' }[];
+  /** Dependabot alerts switched on (default true); off, GitHub lists none of its alerts. */
+  dependabotAlerts?: boolean;
+  /** The repository's Dependabot alerts, in any state. */
+  alerts?: DependabotAlertFixture[];
+}
+
+/** One Dependabot alert (REST `dependabot-alert`, GraphQL `RepositoryVulnerabilityAlert`). */
+export interface DependabotAlertFixture {
+  number: number;
+  state: 'open' | 'fixed' | 'dismissed' | 'auto_dismissed';
+  severity: 'low' | 'medium' | 'high' | 'critical';
+  package: string;
+  /** Default npm. */
+  ecosystem?: string;
+  /** Default package-lock.json. */
+  manifestPath?: string;
+  ghsaId: string;
+  cveId?: string | null;
+  createdAt: string;
+  /** Default: the latest of createdAt, fixedAt, dismissedAt, autoDismissedAt. */
+  updatedAt?: string;
+  fixedAt?: string;
+  dismissedAt?: string;
+  dismissedBy?: string;
+  dismissedReason?: 'fix_started' | 'inaccurate' | 'no_bandwidth' | 'not_used' | 'tolerable_risk';
+  dismissedComment?: string | null;
+  autoDismissedAt?: string;
 }
 
 export interface MemberFixture {
@@ -299,6 +335,8 @@ export interface GitHubServerOptions {
   }[];
   /** GraphQL points per window. Default 5,000 per hour. */
   points?: { limit: number; windowSeconds: number };
+  /** REST (core) requests per window. Default 5,000 per hour. */
+  restRequests?: { limit: number; windowSeconds: number };
   inject?: {
     secondaryLimitAtRequest?: number[];
     retryAfterSeconds?: number;
@@ -315,6 +353,10 @@ export interface GitHubServerOptions {
     };
     /** A server bug: a page after the first answers the cursor it was given as its endCursor (a loop). */
     repeatEndCursor?: boolean;
+    /** REST requests (counted apart from GraphQL): a fixed answer to the n-th ones (default all). */
+    restAnswer?: { status: number; contentType?: string; body: string; atRequest?: number[] };
+    /** A REST server bug: every Link rel="next" carries the cursor the request was given (a loop). */
+    restRepeatCursor?: boolean;
   };
   clock?: { now(): number };
   /**
@@ -327,6 +369,8 @@ export interface GitHubServerOptions {
 export interface GitHubServerStats {
   requests: number;
   graphql: number;
+  /** REST API requests (Dependabot alerts, vulnerability-alerts). */
+  rest: number;
   rateLimited: number;
   secondaryLimited: number;
   serverErrors: number;
@@ -376,6 +420,7 @@ export async function startGitHubServer(
   const stats: GitHubServerStats = {
     requests: 0,
     graphql: 0,
+    rest: 0,
     rateLimited: 0,
     secondaryLimited: 0,
     serverErrors: 0,
@@ -551,6 +596,104 @@ export async function startGitHubServer(
     );
   };
 
+  const restBudget = options.restRequests ?? { limit: 5000, windowSeconds: 3600 };
+  let restWindow = { used: 0, resetAt: 0 };
+  const handleRest = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const n = ++stats.rest;
+    if (!authorized(req)) {
+      stats.unauthorized++;
+      return send(res, 401, {
+        message: 'Bad credentials',
+        documentation_url: 'https://docs.github.com/rest',
+        status: '401',
+      });
+    }
+    const fixed = options.inject?.restAnswer;
+    if (fixed && (!fixed.atRequest || fixed.atRequest.includes(n))) {
+      res.writeHead(fixed.status, fixed.contentType ? { 'content-type': fixed.contentType } : {});
+      return res.end(fixed.body);
+    }
+    if (clock.now() >= restWindow.resetAt)
+      restWindow = {
+        used: 0,
+        resetAt: Math.ceil((clock.now() + restBudget.windowSeconds * 1000) / 1000) * 1000,
+      };
+    const rateHeaders = () => ({
+      'x-ratelimit-limit': String(restBudget.limit),
+      'x-ratelimit-remaining': String(Math.max(0, restBudget.limit - restWindow.used)),
+      'x-ratelimit-used': String(restWindow.used),
+      'x-ratelimit-reset': String(Math.floor(restWindow.resetAt / 1000)),
+      'x-ratelimit-resource': 'core',
+    });
+    if (restWindow.used >= restBudget.limit) {
+      stats.rateLimited++;
+      return send(
+        res,
+        403,
+        {
+          message: 'API rate limit exceeded for user ID 1.',
+          documentation_url:
+            'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-primary-rate-limits',
+          status: '403',
+        },
+        rateHeaders(),
+      );
+    }
+    restWindow.used++;
+    const notFound = () =>
+      send(
+        res,
+        404,
+        { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' },
+        rateHeaders(),
+      );
+    const orgAlerts = /^\/orgs\/([^/]+)\/dependabot\/alerts$/.exec(url.pathname);
+    const repoAlerts = /^\/repos\/([^/]+)\/([^/]+)\/dependabot\/alerts$/.exec(url.pathname);
+    const switchPath = /^\/repos\/([^/]+)\/([^/]+)\/vulnerability-alerts$/.exec(url.pathname);
+    const sameOrg = (login: string) => login.toLowerCase() === fixture.login.toLowerCase();
+    const repoNamed = (owner: string, name: string) =>
+      sameOrg(owner) ? fixture.repos.find((r) => r.name.toLowerCase() === name.toLowerCase()) : undefined;
+    if (switchPath) {
+      const repo = repoNamed(switchPath[1]!, switchPath[2]!);
+      if (!repo || repo.dependabotAlerts === false) return notFound();
+      res.writeHead(204, rateHeaders());
+      return res.end();
+    }
+    let repos: RepoFixture[];
+    if (orgAlerts) {
+      if (!sameOrg(orgAlerts[1]!)) return notFound();
+      repos = fixture.repos;
+    } else if (repoAlerts) {
+      const repo = repoNamed(repoAlerts[1]!, repoAlerts[2]!);
+      if (!repo) return notFound();
+      if (repo.dependabotAlerts === false)
+        return send(
+          res,
+          403,
+          {
+            message: 'Dependabot alerts are disabled for this repository.',
+            documentation_url: 'https://docs.github.com/rest/dependabot/alerts',
+            status: '403',
+          },
+          rateHeaders(),
+        );
+      repos = [repo];
+    } else return notFound();
+    const page = dependabotAlertsPage(fixture, repos, url, salt, options.inject?.restRepeatCursor);
+    if ('error' in page)
+      return send(
+        res,
+        page.status,
+        {
+          message: page.error,
+          documentation_url: 'https://docs.github.com/rest',
+          status: String(page.status),
+        },
+        rateHeaders(),
+      );
+    send(res, 200, page.items, { ...rateHeaders(), ...(page.link ? { link: page.link } : {}) });
+  };
+
   const server = createServer((req, res) => {
     stats.requests++;
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -560,7 +703,9 @@ export async function startGitHubServer(
         ? handleGraphql(req, res)
         : req.method === 'POST' && appToken
           ? handleAppToken(req, res, appToken[1]!)
-          : Promise.resolve(send(res, 404, { message: 'Not Found', status: '404' }));
+          : req.method === 'GET' && /^\/(orgs|repos)\//.test(url.pathname)
+            ? handleRest(req, res, url)
+            : Promise.resolve(send(res, 404, { message: 'Not Found', status: '404' }));
     work.catch((err: unknown) => {
       if (!res.headersSent) send(res, 500, { message: (err as Error).message });
     });
@@ -747,6 +892,16 @@ function buildRoot(
           ctx,
         ),
       object: ({ expression }: { expression: string }) => treeObject(r, expression),
+      hasVulnerabilityAlertsEnabled: r.dependabotAlerts !== false,
+      vulnerabilityAlerts: (args: ConnectionArgs & { states?: string[] | null }, ctx: Ctx) =>
+        connection(
+          (r.dependabotAlerts === false ? [] : (r.alerts ?? []))
+            .filter((a) => !args.states || args.states.includes(a.state.toUpperCase()))
+            .map((a) => vulnerabilityAlertObject(repo, a)),
+          args,
+          'vulnerabilityAlerts',
+          ctx,
+        ),
       pullRequests: (
         args: ConnectionArgs & {
           states?: string[] | null;
@@ -992,6 +1147,57 @@ function buildRoot(
   };
 }
 
+/** A `RepositoryVulnerabilityAlert` (GraphQL) over the same fixture as the REST alert. */
+function vulnerabilityAlertObject(repo: Record<string, unknown>, a: DependabotAlertFixture) {
+  const severity = a.severity === 'medium' ? 'MODERATE' : a.severity.toUpperCase();
+  const pkg = {
+    __typename: 'SecurityAdvisoryPackage',
+    name: a.package,
+    ecosystem: (a.ecosystem ?? 'npm').toUpperCase(),
+  };
+  const advisory = {
+    __typename: 'SecurityAdvisory',
+    id: `SA_${a.ghsaId}`,
+    ghsaId: a.ghsaId,
+    summary: `A ${a.severity} vulnerability in ${a.package}`,
+    severity,
+    identifiers: [
+      { __typename: 'SecurityAdvisoryIdentifier', type: 'GHSA', value: a.ghsaId },
+      ...(a.cveId ? [{ __typename: 'SecurityAdvisoryIdentifier', type: 'CVE', value: a.cveId }] : []),
+    ],
+    publishedAt: a.createdAt,
+    withdrawnAt: null,
+  };
+  return {
+    __typename: 'RepositoryVulnerabilityAlert',
+    id: `RVA_${String(repo.nameWithOwner)}_${a.number}`,
+    number: a.number,
+    state: a.state.toUpperCase(),
+    createdAt: a.createdAt,
+    fixedAt: a.state === 'fixed' ? (a.fixedAt ?? null) : null,
+    dismissedAt: a.state === 'dismissed' ? (a.dismissedAt ?? null) : null,
+    dismisser: a.state === 'dismissed' && a.dismissedBy ? userObject(a.dismissedBy) : null,
+    dismissReason: a.state === 'dismissed' ? (a.dismissedReason?.replace(/_/g, ' ') ?? null) : null,
+    dismissComment: a.state === 'dismissed' ? (a.dismissedComment ?? null) : null,
+    autoDismissedAt: a.state === 'auto_dismissed' ? (a.autoDismissedAt ?? null) : null,
+    vulnerableManifestPath: a.manifestPath ?? 'package-lock.json',
+    vulnerableManifestFilename: (a.manifestPath ?? 'package-lock.json').split('/').at(-1),
+    vulnerableRequirements: '= 1.0.0',
+    dependencyScope: 'RUNTIME',
+    repository: repo,
+    securityAdvisory: advisory,
+    securityVulnerability: {
+      __typename: 'SecurityVulnerability',
+      advisory,
+      package: pkg,
+      severity,
+      vulnerableVersionRange: '< 1.2.3',
+      firstPatchedVersion: { __typename: 'SecurityAdvisoryPackageVersion', identifier: '1.2.3' },
+      updatedAt: a.createdAt,
+    },
+  };
+}
+
 function userObject(login: string) {
   return { __typename: 'User', id: `U_${login}`, login, url: `https://github.com/${login}` };
 }
@@ -1156,4 +1362,275 @@ async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** An alert's last state change: `updatedAt`, else the latest of its creation, fix and dismissals. */
+export function alertUpdatedAt(a: DependabotAlertFixture): string {
+  return (
+    a.updatedAt ??
+    [a.createdAt, a.fixedAt, a.dismissedAt, a.autoDismissedAt]
+      .filter((t): t is string => Boolean(t))
+      .sort()
+      .at(-1)!
+  );
+}
+
+const ALERT_STATES = ['auto_dismissed', 'dismissed', 'fixed', 'open'];
+const ALERT_SEVERITIES = ['low', 'medium', 'high', 'critical'];
+
+/**
+ * One page of `GET /orgs/{org}/dependabot/alerts` (or a repository's) as GitHub answers it:
+ * filters `state` and `severity` (comma-separated, unknown values are a 400), `sort`
+ * (created | updated) and `direction` (default desc), `per_page` (default 30, at most 100),
+ * opaque `after` / `before` cursors and a Link header with rel="next" / rel="prev". Alerts of
+ * repositories with Dependabot alerts switched off are not listed.
+ */
+function dependabotAlertsPage(
+  fixture: GitHubOrgFixture,
+  repos: RepoFixture[],
+  url: URL,
+  salt: string,
+  repeatCursor = false,
+): { items: unknown[]; link: string | undefined } | { error: string; status: number } {
+  const q = url.searchParams;
+  const list = (name: string, allowed: string[]) => {
+    const raw = q.get(name);
+    if (raw === null || raw === '') return { values: undefined };
+    const values = raw.split(',').map((v) => v.trim());
+    const bad = values.find((v) => !allowed.includes(v));
+    return bad === undefined ? { values } : { bad };
+  };
+  const states = list('state', ALERT_STATES);
+  const severities = list('severity', ALERT_SEVERITIES);
+  if ('bad' in states || 'bad' in severities)
+    return { status: 400, error: `Invalid value for parameter: ${'bad' in states ? 'state' : 'severity'}` };
+  if (q.has('page')) return { status: 400, error: 'Pagination using the `page` parameter is not supported.' };
+  const sort = q.get('sort') ?? 'created';
+  const direction = q.get('direction') ?? 'desc';
+  const perPage = Number(q.get('per_page') ?? 30);
+  if (!['created', 'updated'].includes(sort) || !['asc', 'desc'].includes(direction))
+    return { status: 400, error: 'Invalid value for parameter: sort or direction' };
+  if (!Number.isInteger(perPage) || perPage < 1 || perPage > 100)
+    return { status: 422, error: 'per_page must be between 1 and 100' };
+  const all = repos
+    .filter((r) => r.dependabotAlerts !== false)
+    .flatMap((r) => (r.alerts ?? []).map((a) => ({ r, a })))
+    .filter(
+      ({ a }) =>
+        (!states.values || states.values.includes(a.state)) &&
+        (!severities.values || severities.values.includes(a.severity)),
+    );
+  const key = (x: { r: RepoFixture; a: DependabotAlertFixture }) =>
+    `${sort === 'updated' ? alertUpdatedAt(x.a) : x.a.createdAt}|${x.r.name}|${String(x.a.number).padStart(9, '0')}`;
+  all.sort((x, y) => (direction === 'asc' ? 1 : -1) * key(x).localeCompare(key(y)));
+  const decode = (cursor: string) => {
+    const [s, i] = Buffer.from(cursor, 'base64url').toString().split(':');
+    return s === salt && Number.isInteger(Number(i)) ? Number(i) : undefined;
+  };
+  const encode = (i: number) => Buffer.from(`${salt}:${i}`).toString('base64url');
+  let start = 0;
+  const after = q.get('after');
+  const before = q.get('before');
+  if (after) {
+    const i = decode(after);
+    if (i === undefined) return { status: 400, error: 'Invalid cursor' };
+    start = i;
+  } else if (before) {
+    const i = decode(before);
+    if (i === undefined) return { status: 400, error: 'Invalid cursor' };
+    start = Math.max(0, i - perPage);
+  }
+  const slice = all.slice(start, start + perPage);
+  const links: string[] = [];
+  const linkTo = (params: Record<string, string>) => {
+    const next = new URL(url.href);
+    next.searchParams.delete('after');
+    next.searchParams.delete('before');
+    for (const [k, v] of Object.entries(params)) next.searchParams.set(k, v);
+    return next.href;
+  };
+  if (start + slice.length < all.length)
+    links.push(
+      `<${linkTo({ after: repeatCursor && after ? after : encode(start + slice.length) })}>; rel="next"`,
+    );
+  if (start > 0) links.push(`<${linkTo({ before: encode(start) })}>; rel="prev"`);
+  return {
+    items: slice.map(({ r, a }) => dependabotAlertPayload(fixture, r, a)),
+    link: links.length ? links.join(', ') : undefined,
+  };
+}
+
+function restUser(login: string) {
+  const api = `https://api.github.com/users/${login}`;
+  return {
+    login,
+    id: idOf(login),
+    node_id: `U_${login}`,
+    avatar_url: `https://avatars.githubusercontent.com/u/${idOf(login)}?v=4`,
+    gravatar_id: '',
+    url: api,
+    html_url: `https://github.com/${login}`,
+    followers_url: `${api}/followers`,
+    following_url: `${api}/following{/other_user}`,
+    gists_url: `${api}/gists{/gist_id}`,
+    starred_url: `${api}/starred{/owner}{/repo}`,
+    subscriptions_url: `${api}/subscriptions`,
+    organizations_url: `${api}/orgs`,
+    repos_url: `${api}/repos`,
+    events_url: `${api}/events{/privacy}`,
+    received_events_url: `${api}/received_events`,
+    type: 'User',
+    site_admin: false,
+  };
+}
+
+function restRepository(fixture: GitHubOrgFixture, r: RepoFixture) {
+  const fullName = `${fixture.login}/${r.name}`;
+  const api = `https://api.github.com/repos/${fullName}`;
+  const urls = Object.fromEntries(
+    (
+      [
+        ['archive_url', '/{archive_format}{/ref}'],
+        ['assignees_url', '/assignees{/user}'],
+        ['blobs_url', '/git/blobs{/sha}'],
+        ['branches_url', '/branches{/branch}'],
+        ['collaborators_url', '/collaborators{/collaborator}'],
+        ['comments_url', '/comments{/number}'],
+        ['commits_url', '/commits{/sha}'],
+        ['compare_url', '/compare/{base}...{head}'],
+        ['contents_url', '/contents/{+path}'],
+        ['contributors_url', '/contributors'],
+        ['deployments_url', '/deployments'],
+        ['downloads_url', '/downloads'],
+        ['events_url', '/events'],
+        ['forks_url', '/forks'],
+        ['git_commits_url', '/git/commits{/sha}'],
+        ['git_refs_url', '/git/refs{/sha}'],
+        ['git_tags_url', '/git/tags{/sha}'],
+        ['hooks_url', '/hooks'],
+        ['issue_comment_url', '/issues/comments{/number}'],
+        ['issue_events_url', '/issues/events{/number}'],
+        ['issues_url', '/issues{/number}'],
+        ['keys_url', '/keys{/key_id}'],
+        ['labels_url', '/labels{/name}'],
+        ['languages_url', '/languages'],
+        ['merges_url', '/merges'],
+        ['milestones_url', '/milestones{/number}'],
+        ['notifications_url', '/notifications{?since,all,participating}'],
+        ['pulls_url', '/pulls{/number}'],
+        ['releases_url', '/releases{/id}'],
+        ['stargazers_url', '/stargazers'],
+        ['statuses_url', '/statuses/{sha}'],
+        ['subscribers_url', '/subscribers'],
+        ['subscription_url', '/subscription'],
+        ['tags_url', '/tags'],
+        ['teams_url', '/teams'],
+        ['trees_url', '/git/trees{/sha}'],
+      ] as const
+    ).map(([k, suffix]) => [k, `${api}${suffix}`]),
+  );
+  return {
+    id: idOf(fullName),
+    node_id: `R_${Buffer.from(fullName).toString('base64url')}`,
+    name: r.name,
+    full_name: fullName,
+    owner: { ...restUser(fixture.login), type: 'Organization' },
+    private: (r.visibility ?? 'PRIVATE') !== 'PUBLIC',
+    html_url: `https://github.com/${fullName}`,
+    description: null,
+    fork: Boolean(r.fork),
+    url: api,
+    ...urls,
+  };
+}
+
+/** A `dependabot-alert-with-repository` as GitHub's REST API answers it. */
+export function dependabotAlertPayload(fixture: GitHubOrgFixture, r: RepoFixture, a: DependabotAlertFixture) {
+  const fullName = `${fixture.login}/${r.name}`;
+  const ecosystem = a.ecosystem ?? 'npm';
+  const pkg = { ecosystem, name: a.package };
+  const vulnerability = {
+    package: pkg,
+    severity: a.severity,
+    vulnerable_version_range: '< 1.2.3',
+    first_patched_version: { identifier: '1.2.3' },
+  };
+  return {
+    number: a.number,
+    state: a.state,
+    dependency: {
+      package: pkg,
+      manifest_path: a.manifestPath ?? 'package-lock.json',
+      scope: 'runtime',
+      relationship: 'direct',
+    },
+    security_advisory: {
+      ghsa_id: a.ghsaId,
+      cve_id: a.cveId ?? null,
+      summary: `A ${a.severity} vulnerability in ${a.package}`,
+      description: `Versions of ${a.package} before 1.2.3 are vulnerable.`,
+      vulnerabilities: [vulnerability],
+      severity: a.severity,
+      cvss: { score: { low: 3.1, medium: 5.3, high: 7.5, critical: 9.8 }[a.severity], vector_string: null },
+      cwes: [],
+      identifiers: [{ type: 'GHSA', value: a.ghsaId }, ...(a.cveId ? [{ type: 'CVE', value: a.cveId }] : [])],
+      references: [{ url: `https://github.com/advisories/${a.ghsaId}` }],
+      published_at: a.createdAt,
+      updated_at: a.createdAt,
+      withdrawn_at: null,
+    },
+    security_vulnerability: vulnerability,
+    url: `https://api.github.com/repos/${fullName}/dependabot/alerts/${a.number}`,
+    html_url: `https://github.com/${fullName}/security/dependabot/${a.number}`,
+    created_at: a.createdAt,
+    updated_at: alertUpdatedAt(a),
+    dismissed_at: a.state === 'dismissed' ? (a.dismissedAt ?? null) : null,
+    dismissed_by: a.state === 'dismissed' && a.dismissedBy ? restUser(a.dismissedBy) : null,
+    dismissed_reason: a.state === 'dismissed' ? (a.dismissedReason ?? null) : null,
+    dismissed_comment: a.state === 'dismissed' ? (a.dismissedComment ?? null) : null,
+    fixed_at: a.state === 'fixed' ? (a.fixedAt ?? null) : null,
+    auto_dismissed_at: a.state === 'auto_dismissed' ? (a.autoDismissedAt ?? null) : null,
+    assignees: [],
+    repository: restRepository(fixture, r),
+  };
+}
+
+/** A stable positive integer id for a name. */
+function idOf(name: string): number {
+  let h = 7;
+  for (const ch of name) h = (h * 31 + ch.charCodeAt(0)) % 2_000_000_011;
+  return h + 1;
+}
+
+/**
+ * `count` open and closed Dependabot alerts spread over the repositories that are not archived
+ * (round robin), severities cycling critical, high, medium, low, created `ageDays(i)` days
+ * before `now`: for the bench and the demo.
+ */
+export function plantDependabotAlerts(
+  org: GitHubOrgFixture,
+  input: {
+    count: number;
+    now: number;
+    ageDays?: (i: number) => number;
+    state?: (i: number) => DependabotAlertFixture['state'];
+  },
+): void {
+  const live = org.repos.filter((r) => !r.archived);
+  const severities = ['critical', 'high', 'medium', 'low'] as const;
+  for (let i = 0; i < input.count; i++) {
+    const repo = live[i % live.length]!;
+    repo.alerts ??= [];
+    const createdAt = new Date(input.now - (input.ageDays?.(i) ?? 1) * 86_400_000).toISOString();
+    const state = input.state?.(i) ?? 'open';
+    repo.alerts.push({
+      number: repo.alerts.length + 1,
+      state,
+      severity: severities[i % 4]!,
+      package: `package-${i % 97}`,
+      ghsaId: `GHSA-${String(i).padStart(4, '0')}-test-xxxx`,
+      createdAt,
+      ...(state === 'fixed' ? { fixedAt: new Date(input.now - 3600_000).toISOString() } : {}),
+    });
+  }
 }
