@@ -18,8 +18,8 @@ import type { Locker } from '../locker/types.js';
 import { type Logger, silentLogger } from '../log.js';
 import { redact } from '../secrets.js';
 import { TOOL } from '../version.js';
+import { COLLECTORS } from './declarations.generated.js';
 import { previousSnapshot } from './previous.js';
-import { COLLECTORS } from './registry.js';
 import {
   type AnyCollector,
   type AnyRunnableCollector,

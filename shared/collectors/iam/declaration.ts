@@ -23,3 +23,5 @@ export const iam: Collector<AwsAccountScope, IamData> = {
     'IAM credential report, password policy, account summary and authorization details (users, groups, roles, policies)',
   scopes: accountScopes,
 };
+
+export default iam;

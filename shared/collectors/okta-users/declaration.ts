@@ -19,3 +19,5 @@ export const oktaUsers: Collector<OktaScope, OktaUsersData, UsersSettings> = {
     "every Okta user of every status (including DEPROVISIONED) with sign-in dates, the configured profile attributes and each user's enrolled factors; the sign-on, access, MFA enrollment and password policies with their rules",
   scopes: (config, env) => okta.scopes(config, env),
 };
+
+export default oktaUsers;
