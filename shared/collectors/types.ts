@@ -160,6 +160,11 @@ export interface Collector<S extends Scope = Scope, D = unknown, T = undefined> 
    * so the windows tile the audit period, and verify judges the series by their coverage.
    */
   readonly windowed?: boolean;
+  /**
+   * Its runs may leave work to the next run (okta-users: factor reads past one run's budget).
+   * With `schedule.collectAgain` the stack schedules its function again on that expression.
+   */
+  readonly continues?: boolean;
   /** The scopes this collector covers: a pure function of the config and the environment. */
   scopes(config: Config, env: ScopeEnvironment): S[];
   /** Type only: the data its snapshots hold (never set; lets checks infer it from the declaration). */
