@@ -33,6 +33,7 @@ const scopes = Array.from({ length: SERIES }, (_, i) => `aws-123456789012-r${Str
 const benchCollector: AnyRunnableCollector = {
   id: 'bench',
   source: 'aws',
+  identify: () => ({ key: 'bench', method: 'bench double', resolve: async () => 'bench' }),
   controls: ['CC7.2'],
   description: 'bench: detectors per scope',
   scopes: () => [],

@@ -6,6 +6,7 @@
  */
 import awsConfig from '../shared/collectors/aws-config/collector.js';
 import awsIdentityCenter from '../shared/collectors/aws-identity-center/collector.js';
+import awsRegions from '../shared/collectors/aws-regions/collector.js';
 import backup from '../shared/collectors/backup/collector.js';
 import cloudtrail from '../shared/collectors/cloudtrail/collector.js';
 import encryption from '../shared/collectors/encryption/collector.js';
@@ -19,6 +20,7 @@ export const SHARD_COLLECTORS: readonly AnyRunnableCollector[] = [
   iam,
   awsConfig,
   cloudtrail,
+  awsRegions,
   awsIdentityCenter,
   encryption,
   backup,

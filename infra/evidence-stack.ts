@@ -28,6 +28,7 @@ import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { type Config, fansOut } from '../shared/config.js';
+import { BUCKET_GUARDED_ACTIONS } from '../shared/deploy/organization-policies.js';
 import type { PlannedCollector } from './config.js';
 import { Alerts } from './constructs/alerts.js';
 import { ConfigLayer } from './constructs/config-layer.js';
@@ -479,6 +480,13 @@ export class EvidenceStack extends Stack {
       description: 'The locker: use --store s3://<this>',
     });
     new CfnOutput(this, 'AlertTopic', { value: this.topic.topicArn });
+    // What `evidence policies` builds the organization guard rails from (docs/deploy.md).
+    new CfnOutput(this, 'SigningKeyArn', { value: this.signingKey.keyArn });
+    if (this.key) new CfnOutput(this, 'LockerKeyArn', { value: this.key.keyArn });
+    new CfnOutput(this, 'DeploymentRoleArn', {
+      value: this.deploymentRole,
+      description: 'The only role that may change the locker bucket, the keys and the stack roles',
+    });
     for (const [name, parameter] of Object.entries(this.webhookParameters)) {
       new CfnOutput(this, `Webhook${pascal(name)}Parameter`, {
         value: parameter,
@@ -615,16 +623,6 @@ export class EvidenceStack extends Stack {
     );
   }
 }
-
-/** What only the deployment role may do to the locker bucket (its policy, lock, lifecycle, existence). */
-export const BUCKET_GUARDED_ACTIONS = [
-  's3:PutBucketObjectLockConfiguration',
-  's3:DeleteBucket',
-  's3:PutBucketVersioning',
-  's3:PutLifecycleConfiguration',
-  's3:PutBucketPolicy',
-  's3:DeleteBucketPolicy',
-] as const;
 
 function collectMetric(metricName: string, period: Duration): cloudwatch.Metric {
   return new cloudwatch.Metric({

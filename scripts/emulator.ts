@@ -57,9 +57,15 @@ export async function startEmulator(): Promise<Emulator> {
   const keep = (d: Buffer) => {
     output = (output + d.toString()).slice(-4000);
   };
-  const child = spawn(MOTO_SERVER, ['-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // moto's server through scripts/moto-server.py (one correction: the credential report's time).
+  const python = path.join(path.dirname(MOTO_SERVER), 'python');
+  const child = spawn(
+    python,
+    [path.join(ROOT, 'scripts/moto-server.py'), '-H', '127.0.0.1', '-p', String(port)],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   try {

@@ -131,11 +131,11 @@ export const ConfigSchema = z
         /** Tolerance between a snapshot's collectedAt and the store's write time. */
         backdateToleranceMinutes: z.number().int().min(0).max(1440).default(15),
         /**
-         * The digest form seal writes: 2, one digest listing every snapshot of the day; 3, one
-         * signed leaf per collector and account shard under a signed daily root (the form that
-         * scales: docs/scale.md). Every version reads both; a chain may hold both.
+         * The digest form seal writes: 3 (default), one signed leaf per collector and account
+         * shard under a signed daily root (the form that scales: docs/scale.md); 2, one digest
+         * listing every snapshot of the day. Every version reads both; a chain may hold both.
          */
-        digestForm: z.union([z.literal(2), z.literal(3)]).default(2),
+        digestForm: z.union([z.literal(2), z.literal(3)]).default(3),
         /** Private key (PKCS#8 PEM, P-256) that signs digests on a directory locker; EVIDENCE_SIGNING_KEY_FILE wins. */
         signingKeyFile: z.string().min(1).optional(),
         /** Fingerprints (hex SHA-256 of the DER public key) of signing keys verify trusts besides the key file and KMS key. */
@@ -186,6 +186,26 @@ export const ConfigSchema = z
     aws: z
       .object({
         regions: z.array(region).min(1, 'expected at least one region'),
+        /**
+         * Enabled regions deliberately not collected, each with the reason (regions-covered fails
+         * an enabled region that is in neither list).
+         */
+        excludeRegions: z
+          .array(
+            z
+              .object({
+                region,
+                reason: z
+                  .string()
+                  .trim()
+                  .min(
+                    1,
+                    'expected the reason the region is not collected, e.g. "denied by SCP deny-regions"',
+                  ),
+              })
+              .strict(),
+          )
+          .default([]),
         accounts: z.array(AccountEntry).default([]),
         /** Discover the accounts from AWS Organizations (management or delegated-administrator account). */
         organization: OrganizationSelection.optional(),
@@ -236,6 +256,17 @@ export const ConfigSchema = z
           .optional(),
       })
       .strict()
+      .superRefine((a, ctx) => {
+        a.excludeRegions.forEach((e, i) => {
+          if (a.regions.includes(e.region))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['excludeRegions', i, 'region'],
+              input: e.region,
+              message: `${e.region} is in aws.regions too: a region is either collected or excluded, not both`,
+            });
+        });
+      })
       .optional(),
     okta: z
       .object({
@@ -310,6 +341,39 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ revocationSlaHours: 24 }),
+    /**
+     * Access reviews (`evidence review`, shared/review/): the cadence verify expects a closed,
+     * complete campaign per system at, and how long a `remove` may take. Absent: no cadence is
+     * expected (campaigns can still be run, with these defaults).
+     */
+    reviews: z
+      .object({
+        cadence: z
+          .literal('quarterly', 'expected "quarterly" (calendar quarters from auditPeriod.start)')
+          .default('quarterly'),
+        /** Systems reviewed each period; default: each of okta, github, aws the configuration collects. */
+        systems: z
+          .array(z.enum(['okta', 'github', 'aws'], 'expected "okta", "github" or "aws"'))
+          .min(1, 'expected at least one of "okta", "github", "aws" (or leave the key out)')
+          .refine((list) => new Set(list).size === list.length, 'a system is listed twice')
+          .optional(),
+        /** Days after a `remove` decision by which the account must be gone from the sealed snapshots. */
+        removalSlaDays: z
+          .number('expected a whole number of days')
+          .int('expected a whole number of days')
+          .min(0)
+          .max(90)
+          .default(5),
+        /** Days after a period ends by which its campaign must be closed and complete. */
+        graceDays: z
+          .number('expected a whole number of days')
+          .int('expected a whole number of days')
+          .min(0)
+          .max(365)
+          .default(30),
+      })
+      .strict()
+      .optional(),
     schedule: z
       .object({
         collect: cronExpression.default('cron(5 0 * * ? *)'),
@@ -468,7 +532,15 @@ export function parseConfig(
   collectors: readonly AnyCollector[] = [],
 ): Config {
   const result = configSchemaFor(collectors).safeParse(data, { reportInput: true });
-  if (result.success) return result.data;
+  if (result.success) {
+    // A reviewed system must be collected: its campaigns are built from its snapshots.
+    const notCollected = (result.data.reviews?.systems ?? []).filter((s) => result.data[s] === undefined);
+    if (notCollected.length)
+      throw new ConfigError(
+        `invalid configuration in ${source}:\n  reviews.systems: got ${JSON.stringify(notCollected)}, which the configuration does not collect; add the "${notCollected[0]}" section or remove it from reviews.systems`,
+      );
+    return result.data;
+  }
   const lines = result.error.issues.map((issue) => {
     const key = issue.path.length ? issue.path.map((k) => keyName(String(k))).join('.') : '(top level)';
     // An unknown key is named, never its value (it is often a token pasted under a made-up

@@ -9,7 +9,11 @@ import { optionalEnv } from '../env.js';
 import { UsageError } from '../errors.js';
 import { lastCompleteDay } from '../evidence/days.js';
 import { idProblem } from '../evidence/ids.js';
-import { type RecordedConfiguration, recordConfiguration } from '../evidence/records.js';
+import {
+  describeConfiguration,
+  type RecordedConfiguration,
+  recordConfiguration,
+} from '../evidence/records.js';
 import { DEFAULT_STORE, openLocker } from '../locker/index.js';
 import type { Locker } from '../locker/types.js';
 import type { Logger } from '../log.js';
@@ -72,6 +76,11 @@ export class CliContext {
       retentionDays: config.locker.retentionDays,
       fileBytes: configSourceBytes(this.options.config),
     });
+  }
+
+  /** The configuration in force as recordConfiguration would store it, without writing it (read-only commands). */
+  describeConfiguration(): ReturnType<typeof describeConfiguration> {
+    return describeConfiguration(this.loadConfig(), configSourceBytes(this.options.config));
   }
 
   /**

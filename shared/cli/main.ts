@@ -12,9 +12,11 @@ import { acknowledgeCommand } from './commands/acknowledge.js';
 import { collectCommand } from './commands/collect.js';
 import { exportCommand } from './commands/export.js';
 import { lsCommand } from './commands/ls.js';
+import { policiesCommand } from './commands/policies.js';
 import { remediationCommand } from './commands/remediation.js';
 import { reportCommand } from './commands/report.js';
 import { retireCommand } from './commands/retire.js';
+import { REVIEW_COMMANDS } from './commands/review.js';
 import { sampleCommand } from './commands/sample.js';
 import { sealCommand } from './commands/seal.js';
 import { verifyCommand } from './commands/verify.js';
@@ -41,6 +43,8 @@ const COMMANDS: readonly CommandSpec[] = [
   verifyExportCommand,
   reportCommand,
   remediationCommand,
+  policiesCommand,
+  ...REVIEW_COMMANDS,
 ];
 
 export function buildProgram(env: CliEnvironment, onExit: (code: number) => void): Command {

@@ -6,6 +6,7 @@
  */
 import awsConfig from './aws-config/declaration.js';
 import awsIdentityCenter from './aws-identity-center/declaration.js';
+import awsRegions from './aws-regions/declaration.js';
 import backup from './backup/declaration.js';
 import changeRecords from './change-records/declaration.js';
 import cloudtrail from './cloudtrail/declaration.js';
@@ -27,6 +28,7 @@ export const COLLECTORS: readonly AnyCollector[] = [
   iam,
   awsConfig,
   cloudtrail,
+  awsRegions,
   organization,
   awsIdentityCenter,
   okta,

@@ -6,6 +6,7 @@
  */
 import awsConfig from './aws-config/index.js';
 import awsIdentityCenter from './aws-identity-center/index.js';
+import awsRegions from './aws-regions/index.js';
 import backup from './backup/index.js';
 import changeRecords from './change-records/index.js';
 import cloudtrail from './cloudtrail/index.js';
@@ -27,6 +28,7 @@ export const MODULES: readonly CollectorModule[] = [
   iam,
   awsConfig,
   cloudtrail,
+  awsRegions,
   organization,
   awsIdentityCenter,
   okta,

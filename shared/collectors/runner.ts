@@ -23,6 +23,7 @@ import { previousSnapshot } from './previous.js';
 import {
   type AnyCollector,
   type AnyRunnableCollector,
+  type CollectedBy,
   type CollectorContext,
   isEnabled,
   requiredSection,
@@ -174,7 +175,9 @@ export async function runCollectors(options: RunOptions): Promise<RunSummary> {
   };
 
   const limit = createLimiter(options.concurrency ?? options.config.aws?.concurrency ?? 8);
-  const context = { ...options, clock, logger, runId, withDeadline };
+  // Who collects: asked once per set of credentials and run (Identity.key), not per scope or call.
+  const identities = new Map<string, Promise<CollectedBy>>();
+  const context = { ...options, clock, logger, runId, withDeadline, identities };
   let done = 0;
   let total = 0;
   const runJob = (collector: AnyRunnableCollector, scope: Scope) =>
@@ -218,6 +221,7 @@ async function runOne(
     logger: Logger;
     runId: string;
     withDeadline: <T>(promise: Promise<T>, what: string) => Promise<T>;
+    identities: Map<string, Promise<CollectedBy>>;
   },
 ): Promise<RunResult> {
   const { config, locker, clock, logger, runId } = options;
@@ -229,6 +233,7 @@ async function runOne(
   let data: unknown = null;
   let items = 0;
   let thrown: unknown;
+  let identityContext: CollectorContext<unknown> | undefined;
   try {
     // A windowed collector covers from the end of its series' last window (collectors/window.ts).
     const window = collector.windowed
@@ -253,6 +258,7 @@ async function runOne(
         return previousSnapshot(locker, { collector: collector.id, scope: scope.id }, day, addDays(day, -8));
       },
     };
+    identityContext = ctx;
     const out = await options.withDeadline(
       collector.collect(scope, ctx),
       `collecting ${collector.id}/${scope.id}`,
@@ -262,6 +268,15 @@ async function runOne(
     status = out.status ?? 'ok';
     errors = (out.errors ?? []).map(redact);
     if (status === 'partial' && errors.length === 0) errors = ['partial collection (no reason given)'];
+    // A partial that read nothing (its first request failed, every list broke off) holds none of
+    // what the collector exists to record: a failed collection, never an empty present day.
+    if (status === 'partial' && items === 0) {
+      status = 'error';
+      errors = [
+        'the collection read no item (its first request failed, or every list broke off): recorded as failed, not as a partial day',
+        ...errors,
+      ];
+    }
   } catch (err) {
     if (err instanceof LockerUnavailableError) throw err;
     thrown = err;
@@ -271,6 +286,19 @@ async function runOne(
     logger.warn('collection failed', { collector: collector.id, scope: scope.id, error: errors[0] });
   }
   const durationMs = Math.round(performance.now() - started);
+  // Asked after the collection (whose requests keep their order), and also when it failed.
+  const by: CollectedBy = identityContext
+    ? await collectedBy(collector, scope, identityContext, options)
+    : {
+        principal: null,
+        method: 'not asked',
+        error: 'the collection stopped before its credentials were known',
+      };
+  if (by.principal === null && status === 'ok') {
+    // Evidence whose collector cannot be named is not complete evidence.
+    status = 'partial';
+    errors = [...errors, redact(`who collected this could not be established (${by.method}): ${by.error}`)];
+  }
   const snapshot: Snapshot = {
     schema: SNAPSHOT_SCHEMA,
     collector: collector.id,
@@ -283,6 +311,7 @@ async function runOne(
     stats: { requests: stats.requests, items, pages: stats.pages, durationMs },
     tool: { name: TOOL.name, version: TOOL.version },
     runId,
+    collectedBy: by,
     data,
   };
   let written: Awaited<ReturnType<typeof writeSnapshot>>;
@@ -318,6 +347,37 @@ async function runOne(
   if (status !== 'ok') result.error = errors.join('; ');
   if (thrown instanceof SourceUnavailableError) result.sourceUnavailable = true;
   return result;
+}
+
+/**
+ * Who collects `scope`: the collector's identity, resolved once per key and run (the runner's
+ * map), bounded by the run's deadline; a failure is recorded as the reason, never thrown.
+ */
+function collectedBy(
+  collector: AnyRunnableCollector,
+  scope: Scope,
+  ctx: CollectorContext<unknown>,
+  options: {
+    identities: Map<string, Promise<CollectedBy>>;
+    withDeadline: <T>(promise: Promise<T>, what: string) => Promise<T>;
+  },
+): Promise<CollectedBy> {
+  let identity: ReturnType<AnyRunnableCollector['identify']>;
+  try {
+    identity = collector.identify(scope, ctx);
+  } catch (err) {
+    return Promise.resolve({ principal: null, method: 'credentials', error: redact(errorMessage(err)) });
+  }
+  const key = `${collector.source}\u0000${identity.key}`;
+  let pending = options.identities.get(key);
+  if (!pending) {
+    pending = options.withDeadline(identity.resolve(), `establishing who collects ${scope.id}`).then(
+      (principal): CollectedBy => ({ principal: redact(principal), method: identity.method }),
+      (err): CollectedBy => ({ principal: null, method: identity.method, error: redact(errorMessage(err)) }),
+    );
+    options.identities.set(key, pending);
+  }
+  return pending;
 }
 
 /**

@@ -176,11 +176,38 @@ export interface RunnableCollector<S extends Scope = Scope, D = unknown, T = und
   extends Collector<S, D, T> {
   /** Fetch the raw facts for one scope. Throw to record an error snapshot. */
   collect(scope: S, ctx: CollectorContext<T>): Promise<CollectResult<D>>;
+  /** Whose credentials collect this scope (`collectedBy` of every snapshot); see `Identity`. */
+  identify(scope: S, ctx: CollectorContext<T>): Identity;
 }
 
 /** A collector of any scope type, as held in the registry. */
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds collectors of different scope, data and settings types
 export type AnyCollector = Collector<any, any, any>;
+
+/**
+ * Who collected a snapshot (every snapshot records it): the AWS principal ARN of the scope's
+ * credentials (STS GetCallerIdentity), the Okta OAuth client id or the API token's owner, the
+ * GitHub App id or the token owner's login. Null `principal` with `error` when it could not be
+ * established (the snapshot is then at best `partial`).
+ */
+export interface CollectedBy {
+  principal: string | null;
+  /** How it was established, e.g. "sts:GetCallerIdentity", "okta.clientId (configuration)". */
+  method: string;
+  error?: string;
+}
+
+/**
+ * How a collector learns who it collects as, for one scope: `key` names the credentials (the
+ * runner asks once per key and run, however many collectors and scopes share them), `resolve`
+ * asks (at most one cheap call). Every runnable collector has one: the source's plumbing
+ * provides it (aws/principal.ts, okta/identity.ts, github/connect.ts).
+ */
+export interface Identity {
+  readonly key: string;
+  readonly method: string;
+  resolve(): Promise<string>;
+}
 
 /** A runnable collector of any scope type. */
 // biome-ignore lint/suspicious/noExplicitAny: the runner holds collectors of different scope, data and settings types
@@ -252,6 +279,40 @@ export interface RelatedSnapshots {
 /** No related snapshots (a population that declares none). */
 export const NO_RELATED: RelatedSnapshots = { covering: () => undefined };
 
+/** An account as an access review sees it (shared/review/): one of the system's accounts in a sealed snapshot. */
+export interface ReviewAccount {
+  /** The login (Okta, GitHub), `<account id>/user/<name>` or `<account id>/role/<name>` (AWS); `<scope>/` first with several scopes. */
+  account: string;
+  kind: 'user' | 'member' | 'outside-collaborator' | 'iam-user' | 'iam-role';
+  scope: string;
+  /** The names this account goes by in the system (a reviewer with one of them reviews their own account). */
+  identities: string[];
+  /** Groups (Okta, IAM), `role:<role>` (GitHub members), `outside-collaborators` and `repo:<name>`: what a reviewers file maps. */
+  groups: string[];
+  /** The Okta `manager` profile attribute, when the user has one. */
+  manager: string | null;
+  /** Read-only context for the reviewer (status, role, last login, console, keys, trust ...). */
+  context: Record<string, string>;
+}
+
+/** The accounts cannot be read from this snapshot (malformed, or the collection did not read them all). */
+export class ReviewPopulationError extends Error {
+  override name = 'ReviewPopulationError';
+}
+
+/**
+ * The accounts an access review of `system` covers, read from one snapshot of the collector
+ * (and the same day's snapshots of `related`, e.g. Okta groups). An account absent from a later
+ * snapshot is removed. Pure; throws ReviewPopulationError when it cannot vouch for the list.
+ */
+export interface ReviewAccounts<D = unknown> {
+  readonly system: 'okta' | 'github' | 'aws';
+  readonly related?: readonly string[];
+  /** What the population is, in one sentence (docs and workpapers). */
+  readonly description: string;
+  accounts(snapshot: Snapshot<D>, related: readonly Snapshot[], prefix: string): ReviewAccount[];
+}
+
 /** What one folder exports: a collector, the checks that judge its snapshots, its populations. */
 export interface CollectorModule {
   readonly collector: AnyCollector;
@@ -259,6 +320,9 @@ export interface CollectorModule {
   readonly checks: readonly Check<any>[];
   // biome-ignore lint/suspicious/noExplicitAny: populations over the collector's data type
   readonly populations?: readonly Population<any>[];
+  /** The accounts an access review of its system covers (shared/review/). */
+  // biome-ignore lint/suspicious/noExplicitAny: over the collector's data type
+  readonly reviewAccounts?: ReviewAccounts<any>;
 }
 
 /** The collector's settings as validated at load, or undefined when its section is absent. */

@@ -9,6 +9,7 @@
  *   series     <collector>/<scope>
  *   day        YYYY-MM-DD, a date that exists (UTC calendar)
  *   run id     [a-z0-9][a-z0-9-]{0,63}           3f9a0c1b2d4e
+ *   campaign   <okta|github|aws>-<day>-<8 hex>  okta-2026-03-31-3f9a0c1b (an access review)
  *
  * Nothing in the grammar can carry a "/", whitespace, a control character, Markdown or
  * shell syntax, or a "." / ".." path segment.
@@ -19,11 +20,12 @@ import { UsageError } from '../errors.js';
 const COLLECTOR_ID_RE = /^[a-z][a-z0-9-]{0,31}$/;
 const SCOPE_ID_RE = /^[a-z0-9][a-z0-9._-]{0,127}$/;
 const RUN_ID_RE = /^[a-z0-9][a-z0-9-]{0,63}$/;
+const CAMPAIGN_ID_RE = /^(?:okta|github|aws)-\d{4}-\d{2}-\d{2}-[0-9a-f]{8}$/;
 const DAY_SHAPE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 /** The compact instant at the start of a snapshot file name: 20260420T000512345Z. */
 const COMPACT_INSTANT_RE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z$/;
 
-export type IdKind = 'collector' | 'scope' | 'series' | 'day' | 'runId';
+export type IdKind = 'collector' | 'scope' | 'series' | 'day' | 'runId' | 'campaign';
 
 const EXPECTED: Record<IdKind, string> = {
   collector: 'a collector id: a lower-case letter, then up to 31 lower-case letters, digits or "-"',
@@ -31,6 +33,8 @@ const EXPECTED: Record<IdKind, string> = {
   series: '<collector>/<scope>, e.g. guardduty/aws-123456789012-us-east-1',
   day: 'a date as YYYY-MM-DD',
   runId: 'a run id: a lower-case letter or digit, then up to 63 lower-case letters, digits or "-"',
+  campaign:
+    'an access review campaign id: <okta|github|aws>-<YYYY-MM-DD>-<8 hex>, e.g. okta-2026-03-31-3f9a0c1b',
 };
 
 /** Why `text` is not a valid evidence day (undefined when it is one). Tells shape from existence. */
@@ -59,6 +63,10 @@ export function idProblem(kind: IdKind, text: string): string | undefined {
       return SCOPE_ID_RE.test(text) ? undefined : `expected ${EXPECTED.scope}`;
     case 'runId':
       return RUN_ID_RE.test(text) ? undefined : `expected ${EXPECTED.runId}`;
+    case 'campaign':
+      return CAMPAIGN_ID_RE.test(text) && dayProblem(text.slice(-19, -9)) === undefined
+        ? undefined
+        : `expected ${EXPECTED.campaign}`;
     case 'day': {
       const problem = dayProblem(text);
       return problem === EXPECTED.day ? `expected ${problem}` : problem;

@@ -1,6 +1,6 @@
 /**
  * Signed records: the one writer of every record that proves or excuses something besides a
- * snapshot (acknowledgements, retirements, verify reports, sample and report runs). Like
+ * snapshot (acknowledgements, retirements, verify reports, sample and report runs, access reviews). Like
  * CloudTrail's digest files, each goes through the same path: canonical bytes written once
  * (retention from its own time), a signature `<key>.sig` by the digests' key next to it, and a
  * key under one of RECORD_PREFIXES whose last segment starts with the instant it claims, so
@@ -26,6 +26,8 @@ export const RETIREMENT_PREFIX = 'retirements/';
 export const VERIFY_REPORT_PREFIX = 'reports/verify/';
 export const SAMPLE_RUN_PREFIX = 'reports/sample/';
 export const CONFIG_PREFIX = 'configs/';
+/** Access reviews (shared/review/): reviews/<campaign>/<instant>-<kind>.json, campaign, decisions, refusals, closes. */
+export const REVIEW_PREFIX = 'reviews/';
 
 /** Every prefix under which the chain seals signed records, and what each holds. */
 export const RECORD_PREFIXES = [
@@ -33,6 +35,7 @@ export const RECORD_PREFIXES = [
   RETIREMENT_PREFIX,
   VERIFY_REPORT_PREFIX,
   SAMPLE_RUN_PREFIX,
+  REVIEW_PREFIX,
 ] as const;
 export type RecordPrefix = (typeof RECORD_PREFIXES)[number];
 
@@ -41,6 +44,7 @@ export const RECORD_KINDS: Record<RecordPrefix, string> = {
   [RETIREMENT_PREFIX]: 'retirement',
   [VERIFY_REPORT_PREFIX]: 'verify report',
   [SAMPLE_RUN_PREFIX]: 'sample run',
+  [REVIEW_PREFIX]: 'access review record',
 };
 
 /** The prefix of a record key; undefined for any other key (and for signatures). */

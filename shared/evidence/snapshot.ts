@@ -35,6 +35,11 @@ export const SnapshotEnvelope = z
     }),
     tool: z.object({ name: z.string(), version: z.string() }),
     runId: RunIdSchema,
+    /** Who collected it (absent in snapshots written before it was recorded). */
+    collectedBy: z
+      .object({ principal: z.string().nullable(), method: z.string(), error: z.string().optional() })
+      .strict()
+      .optional(),
     data: z.unknown(),
   })
   .refine((s) => s.day === s.collectedAt.slice(0, 10), {

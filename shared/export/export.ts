@@ -7,10 +7,12 @@
  *   evidence-public.pem    the public key (SPKI PEM); its fingerprint is printed in VERIFY.md
  *   SHA256SUMS             sha256sum lines for every other file of the export
  *   SHA256SUMS.sig         its signature, same key
- *   VERIFY.md              the exact commands
- *   locker/<key>           every snapshot, digest (and its .sig), acknowledgement, verify and
- *                          sample report of the window, and the locker's public keys, under
- *                          their locker keys
+ *   VERIFY.md              registering the key, and a ready bash block per step (verify-md.ts)
+ *   expected-series.json   what was expected each day and why, and the exceptions (expected.ts)
+ *   locker/<key>           every snapshot, digest (and its .sig; a root with each leaf it names),
+ *                          acknowledgement, retirement, verify and sample report of the window,
+ *                          the configuration in force (configs/<sha256>.json) and the locker's
+ *                          public keys, under their locker keys
  *
  * The export never judges the evidence: a snapshot that is not sealed, or whose bytes differ
  * from its digest, is exported as found and `verify-export` names it.
@@ -24,13 +26,27 @@ import { mapLimit } from '../concurrency.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { sha256Hex } from '../evidence/canonical.js';
 import { parseCompactInstant } from '../evidence/days.js';
-import { type DigestEntry, envelopeFields, parseDigestKey, walkChain } from '../evidence/digest.js';
+import {
+  type DigestEntry,
+  envelopeFields,
+  leafKeyOf,
+  parseDigestKey,
+  walkChain,
+} from '../evidence/digest.js';
 import { listSnapshots } from '../evidence/listing.js';
-import { type Signer, type TrustedKey, type TrustedKeys, trustedKeys } from '../evidence/signing.js';
+import {
+  type Signer,
+  signatureKey,
+  type TrustedKey,
+  type TrustedKeys,
+  trustedKeys,
+} from '../evidence/signing.js';
 import { parseSnapshotKey, seriesId } from '../evidence/snapshot.js';
 import type { Locker } from '../locker/types.js';
+import type { VerifyResult } from '../verify/types.js';
 import { TOOL } from '../version.js';
 import { chainRecords } from './chain.js';
+import { expectedSeriesDocument } from './expected.js';
 import { verifyMarkdown } from './verify-md.js';
 
 export const EXPORT_FILES = {
@@ -40,6 +56,7 @@ export const EXPORT_FILES = {
   sums: 'SHA256SUMS',
   sumsSig: 'SHA256SUMS.sig',
   verify: 'VERIFY.md',
+  expected: 'expected-series.json',
   lockerDir: 'locker',
 } as const;
 
@@ -59,8 +76,10 @@ export interface ExportRecord {
   size: number | null;
   /** S3 version id; null in a directory locker. */
   versionId: string | null;
-  /** The digest that sealed the snapshot; null when none did. */
+  /** The digest that sealed the snapshot (a daily root in the form that scales); null when none did. */
   digest: string | null;
+  /** The root's leaf that lists the snapshot (`locker.digestForm` 3); null for the old form or unsealed. */
+  leaf: string | null;
 }
 
 export interface ExportOptions {
@@ -75,6 +94,14 @@ export interface ExportOptions {
   concurrency?: number;
   /** Keys trusted to sign digests (as sample and verify trust them); the export's signer is trusted too. Default: from the environment. */
   trusted?: TrustedKeys;
+  /**
+   * A verification of the same window (read-only, verify()): the export then carries
+   * expected-series.json (what was expected each day and why, what was excused by whom) and the
+   * configuration it ran under. Without it the export cannot be checked for completeness offline.
+   */
+  verification?: VerifyResult;
+  /** The configuration in force, as describeConfiguration gives it: written as locker/<key> (never read from the locker). */
+  configuration?: { key: string; body: Uint8Array };
 }
 
 export interface ExportResult {
@@ -115,14 +142,29 @@ export async function exportEvidence(options: ExportOptions): Promise<ExportResu
       key: createPublicKey(signer.publicKeyPem()),
       source: signer.source,
     });
+  // The form that scales: the leaves each root of the window names travel with it.
+  const leavesOf = new Map<string, string[]>();
+  const configsOf = new Map<string, string>();
   const chain = await walkChain(locker, {
     trusted,
     concurrency: width,
     leavesFor: (day) => inWindow(day),
     keep: (entry) => inWindow(parseSnapshotKey(entry.key)?.day),
+    onRead: (d) => {
+      if (!inWindow(d.digest.day)) return;
+      if (d.digest.schema === 'evidence.digest/3')
+        leavesOf.set(
+          d.key,
+          d.digest.leaves.map((l) => l.key),
+        );
+      if (d.digest.configuration) configsOf.set(d.key, d.digest.configuration.key);
+    },
   });
-  const sealedBy = new Map<string, { digest: string; entry: DigestEntry }>();
-  for (const [key, entry] of chain.sealed) sealedBy.set(key, { digest: chain.sealedBy.get(key)!.key, entry });
+  const sealedBy = new Map<string, { digest: string; leaf: string | null; entry: DigestEntry }>();
+  for (const [key, entry] of chain.sealed) {
+    const root = chain.sealedBy.get(key)!;
+    sealedBy.set(key, { digest: root.key, leaf: leafKeyOf(root, key) ?? null, entry });
+  }
   const last = chain.digests.at(-1);
   // verify-export checks only the window's digests: a problem elsewhere in the chain is said here.
   for (const p of chain.problems)
@@ -145,6 +187,7 @@ export async function exportEvidence(options: ExportOptions): Promise<ExportResu
       scope: parts.scope,
       day: parts.day,
       digest: sealed?.digest ?? null,
+      leaf: sealed?.leaf ?? null,
     };
     try {
       const { body, info } = await locker.get(key);
@@ -195,7 +238,21 @@ export async function exportEvidence(options: ExportOptions): Promise<ExportResu
     if (inWindow(parseDigestKey(item.key.replace(/\.sig$/, ''))?.day)) others.push(item.key);
   for await (const item of locker.list('acknowledgements/'))
     if (inWindow(item.key.split('/')[1])) others.push(item.key);
+  // Retirements are few and each may bear on the window: all of them, signatures included.
+  for await (const item of locker.list('retirements/')) others.push(item.key);
   for await (const item of locker.list('keys/')) others.push(item.key);
+  const chained = new Set(chain.digests.map((d) => d.key));
+  for (const [root, leaves] of leavesOf)
+    if (chained.has(root)) for (const leaf of leaves) others.push(leaf, signatureKey(leaf));
+  // The configuration in force: what the window's seals and the verification ran under.
+  const configs = new Set<string>();
+  for (const [digest, key] of configsOf) if (chained.has(digest)) configs.add(key);
+  if (options.verification?.configuration) configs.add(options.verification.configuration.key);
+  if (options.configuration) {
+    configs.delete(options.configuration.key);
+    await writeOut(options.configuration.key, options.configuration.body);
+  }
+  others.push(...configs);
   const reports: string[] = [];
   for await (const item of locker.list('reports/')) reports.push(item.key);
   const reportJson = reports.filter((k) => k.endsWith('.json'));
@@ -217,6 +274,12 @@ export async function exportEvidence(options: ExportOptions): Promise<ExportResu
   });
 
   // The chained JSONL, its signature, the key, the checksums, the instructions.
+  const expected = options.verification ? expectedSeriesDocument(options.verification) : undefined;
+  if (expected)
+    await writeExclusive(
+      path.join(dir, EXPORT_FILES.expected),
+      Buffer.from(`${JSON.stringify(expected, null, 1)}\n`, 'utf8'),
+    );
   const { lines, head } = chainRecords(ordered);
   const jsonl = Buffer.from(lines.join(''), 'utf8');
   await writeExclusive(path.join(dir, EXPORT_FILES.jsonl), jsonl);
@@ -238,6 +301,7 @@ export async function exportEvidence(options: ExportOptions): Promise<ExportResu
         tool: `${TOOL.name} ${TOOL.version}`,
         example: ordered.find((r) => r.sha256 && r.digest),
         problems: [...new Set(notes)].sort(),
+        ...(expected && { expected }),
       }),
       'utf8',
     ),

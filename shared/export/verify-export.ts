@@ -8,10 +8,11 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { sha256Hex } from '../evidence/canonical.js';
-import { Digest, parseDigestKey } from '../evidence/digest.js';
+import { Digest, Leaf, parseDigestKey } from '../evidence/digest.js';
 import { parseSnapshotKey } from '../evidence/snapshot.js';
 import { parseSampleRunKey } from '../sample/record.js';
 import { checkChain } from './chain.js';
+import { EXPECTED_SCHEMA, type ExpectedSeriesDocument, incompleteDays } from './expected.js';
 import { EXPORT_FILES, walk } from './export.js';
 
 const EXPORT_PROBLEMS = [
@@ -29,6 +30,7 @@ const EXPORT_PROBLEMS = [
   'removed-record',
   'extra-snapshot',
   'digest-chain-broken',
+  'missing-day',
   'corrupt',
 ] as const;
 export type ExportProblemKind = (typeof EXPORT_PROBLEMS)[number];
@@ -246,6 +248,84 @@ export async function verifyExport(options: VerifyExportOptions): Promise<Verify
         detail: `${file}.sig is not a valid signature of it by key ${fingerprint}: the sample run's record or its signature was changed`,
       });
   }
+  // The form that scales: each root's leaves, against the root (SHA-256), signed, and what they seal.
+  const sealedEntries = new Map<
+    string,
+    { digest: string; leaf?: string; sha256: string; versionId?: string }
+  >();
+  for (const [k, d] of digests) {
+    if (d.schema !== 'evidence.digest/3') {
+      for (const e of d.snapshots)
+        sealedEntries.set(e.key, {
+          digest: k,
+          sha256: e.sha256,
+          ...(e.versionId ? { versionId: e.versionId } : {}),
+        });
+      continue;
+    }
+    for (const ref of d.leaves) {
+      const file = `${lockerDir}/${ref.key}`;
+      const body = await read(file);
+      if (!body) {
+        report({
+          problem: 'missing-file',
+          file,
+          detail: `a leaf of ${lockerDir}/${k} is not in the export: the ${ref.entries} snapshot(s) it seals are not shown sealed`,
+        });
+        continue;
+      }
+      if (sha256Hex(body) !== ref.sha256) {
+        report({
+          problem: 'record-mismatch',
+          file,
+          detail: `SHA-256 is ${sha256Hex(body)}, its root ${lockerDir}/${k} sealed ${ref.sha256}: the leaf was altered or replaced, so it seals nothing`,
+        });
+        continue;
+      }
+      let leaf: Leaf;
+      try {
+        const parsed = Leaf.safeParse(JSON.parse(body.toString('utf8')));
+        if (!parsed.success) throw new Error(parsed.error.issues[0]?.message ?? 'invalid');
+        leaf = parsed.data;
+      } catch (err) {
+        report({ problem: 'corrupt', file, detail: `not a digest leaf (${(err as Error).message})` });
+        continue;
+      }
+      if (
+        leaf.day !== d.day ||
+        leaf.sealedAt !== d.sealedAt ||
+        leaf.collector !== ref.collector ||
+        leaf.shard !== ref.shard
+      ) {
+        report({
+          problem: 'corrupt',
+          file,
+          detail: `the leaf says ${leaf.collector}/${leaf.shard} of ${leaf.day} sealed at ${leaf.sealedAt}; its root names ${ref.collector}/${ref.shard} of ${d.day} sealed at ${d.sealedAt}`,
+        });
+        continue;
+      }
+      const sig = await read(`${file}.sig`);
+      if (!sig)
+        report({
+          problem: 'unsigned',
+          file,
+          detail: `${file}.sig is not in the export: the leaf is not signed`,
+        });
+      else if (key && !verifies(key, body, sig))
+        report({
+          problem: 'bad-signature',
+          file,
+          detail: `${file}.sig is not a valid signature of it by key ${fingerprint}`,
+        });
+      for (const e of leaf.snapshots)
+        sealedEntries.set(e.key, {
+          digest: k,
+          leaf: ref.key,
+          sha256: e.sha256,
+          ...(e.versionId ? { versionId: e.versionId } : {}),
+        });
+    }
+  }
   const entering: string[] = [];
   for (const [k, d] of digests) {
     if (!d.previous) continue;
@@ -269,16 +349,6 @@ export async function verifyExport(options: VerifyExportOptions): Promise<Verify
   const all = [...days, ...digestDays].sort();
   const window = all.length ? { from: all[0]!, to: all.at(-1)! } : null;
   const recorded = new Set<string>();
-  const sealedEntries = new Map<string, { digest: string; sha256: string; versionId?: string }>();
-  // A root of the form that scales names leaves, which an export does not carry yet: its
-  // snapshots have no sealing entry here, so their records are reported (fail closed).
-  for (const [k, d] of digests)
-    for (const e of d.schema === 'evidence.digest/2' ? d.snapshots : [])
-      sealedEntries.set(e.key, {
-        digest: k,
-        sha256: e.sha256,
-        ...(e.versionId ? { versionId: e.versionId } : {}),
-      });
   chain.records.forEach((rec, i) => {
     if (!rec) return;
     const line = i + 1;
@@ -313,12 +383,12 @@ export async function verifyExport(options: VerifyExportOptions): Promise<Verify
         line,
         detail: `${k} was not sealed by any digest when exported: its integrity cannot be shown`,
       });
-    } else if (!sealed || sealed.digest !== rec.digest) {
+    } else if (!sealed || sealed.digest !== rec.digest || (sealed.leaf ?? null) !== (rec.leaf ?? null)) {
       report({
         problem: present.has(`${lockerDir}/${String(rec.digest)}`) ? 'record-mismatch' : 'missing-file',
         file: `${lockerDir}/${String(rec.digest)}`,
         line,
-        detail: `line ${line} says ${k} is sealed by ${String(rec.digest)}, which ${present.has(`${lockerDir}/${String(rec.digest)}`) ? 'does not list it' : 'is not in the export'}`,
+        detail: `line ${line} says ${k} is sealed by ${String(rec.digest)}${rec.leaf ? ` (leaf ${String(rec.leaf)})` : ''}, which ${present.has(`${lockerDir}/${String(rec.digest)}`) ? (sealed ? `does not: ${sealed.leaf ?? sealed.digest} lists it` : 'does not list it') : 'is not in the export'}`,
       });
     } else if (sealed.sha256 !== rec.sha256) {
       report({
@@ -357,6 +427,46 @@ export async function verifyExport(options: VerifyExportOptions): Promise<Verify
     const k = file.slice(lockerDir.length + 1);
     if (file.startsWith(`${lockerDir}/snapshots/`) && parseSnapshotKey(k) && !recorded.has(k))
       report({ problem: 'extra-snapshot', file, detail: `no line of ${J} records this snapshot` });
+  }
+
+  // 6. Completeness: every expected day of expected-series.json has a sealed ok/partial record
+  // or an acknowledgement; the configuration in force is the file its name says.
+  const expectedBody = await read(EXPORT_FILES.expected);
+  if (expectedBody) {
+    let doc: ExpectedSeriesDocument | undefined;
+    try {
+      const parsed = JSON.parse(expectedBody.toString('utf8')) as ExpectedSeriesDocument;
+      if (parsed.schema !== EXPECTED_SCHEMA || !Array.isArray(parsed.series))
+        throw new Error(`not ${EXPECTED_SCHEMA}`);
+      doc = parsed;
+    } catch (err) {
+      report({ problem: 'corrupt', file: EXPORT_FILES.expected, detail: (err as Error).message });
+    }
+    if (doc) {
+      const gaps = incompleteDays(doc, chain.records);
+      for (const g of gaps)
+        report({
+          problem: 'missing-day',
+          file: EXPORT_FILES.expected,
+          detail: `${g.series} was expected on ${g.day}: ${g.found} in ${J}, and no acknowledgement`,
+        });
+      const config = doc.configuration;
+      if (config && !present.has(`${lockerDir}/${config.key}`))
+        report({
+          problem: 'missing-file',
+          file: `${lockerDir}/${config.key}`,
+          detail: `the configuration in force (${EXPORT_FILES.expected}) is not in the export`,
+        });
+    }
+  } else notes.push(`no ${EXPORT_FILES.expected}: completeness cannot be checked from this export alone`);
+  for (const file of files) {
+    const m = new RegExp(`^${lockerDir}/configs/([0-9a-f]{64})\\.json$`).exec(file);
+    if (m && sha256Hex((await read(file))!) !== m[1])
+      report({
+        problem: 'altered-file',
+        file,
+        detail: `its SHA-256 is not the one its name gives (${m[1]})`,
+      });
   }
 
   problems.sort((a, b) => (a.file === b.file ? (a.line ?? 0) - (b.line ?? 0) : a.file < b.file ? -1 : 1));

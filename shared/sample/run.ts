@@ -15,7 +15,7 @@ import { mapLimit } from '../concurrency.js';
 import type { Config } from '../config.js';
 import { errorMessage, NotFoundError } from '../errors.js';
 import { sha256Hex } from '../evidence/canonical.js';
-import { compareSealed, walkChain } from '../evidence/digest.js';
+import { compareSealed, leafKeyOf, walkChain } from '../evidence/digest.js';
 import { listSnapshots } from '../evidence/listing.js';
 import { parseJson } from '../evidence/read.js';
 import { signingSettingsOf, trustedKeys } from '../evidence/signing.js';
@@ -53,6 +53,8 @@ export interface SampleResult {
   integrity: Integrity | null;
   /** The digest that sealed the snapshot. */
   digestKey: string | null;
+  /** The digest's leaf that lists the snapshot, when the digest is a root of the form that scales. */
+  leafKey?: string;
   lockMode: LockMode | null;
   retainUntil: string | null;
   result: SampleResultKind;
@@ -271,7 +273,9 @@ export async function runSample(options: SampleOptions): Promise<SampleReport> {
       })),
     });
     options.onProgress?.(++done, jobs.length);
-    return { ...result, rank: job.rank, stratum: job.stratum };
+    const root = result.key && result.digestKey ? chain.sealedBy.get(result.key) : undefined;
+    const leafKey = root && result.key ? leafKeyOf(root, result.key) : undefined;
+    return { ...result, ...(leafKey && { leafKey }), rank: job.rank, stratum: job.stratum };
   });
 
   return {

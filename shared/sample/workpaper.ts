@@ -146,9 +146,18 @@ export function recheckCommands(report: SampleReport, s: SampleResult): string[]
       `aws s3api head-object --bucket ${shellQuote(bucket)} --key ${key}${version} --checksum-mode ENABLED --query '{ObjectLockMode:ObjectLockMode,ObjectLockRetainUntilDate:ObjectLockRetainUntilDate,ChecksumSHA256:ChecksumSHA256,VersionId:VersionId}'`,
       `aws s3api get-object --bucket ${shellQuote(bucket)} --key ${key}${version} sample.json > /dev/null && sha256sum sample.json   # expect ${s.sha256}`,
     ];
-    if (s.digestKey) {
+    const get = (key: string, file: string) =>
+      `aws s3api get-object --bucket ${shellQuote(bucket)} --key ${shellQuote(`${prefix}${key}`)} ${file} > /dev/null`;
+    if (s.digestKey && s.leafKey) {
       lines.push(
-        `aws s3api get-object --bucket ${shellQuote(bucket)} --key ${shellQuote(`${prefix}${s.digestKey}`)} digest.json > /dev/null && grep -o ${shellQuote(`"key":"${s.key}"[^}]*`)} digest.json   # the entry shows "sha256":"${s.sha256}"`,
+        `${get(s.leafKey, 'leaf.json')} && grep -o ${shellQuote(`"key":"${s.key}"[^}]*`)} leaf.json   # the entry shows "sha256":"${s.sha256}"`,
+        `${get(`${s.leafKey}.sig`, 'leaf.json.sig')} && sha256sum leaf.json   # the SHA-256 its root lists next to its key`,
+        `${get(s.digestKey, 'root.json')} && grep -o ${shellQuote(`"key":"${s.leafKey}","sha256":"[0-9a-f]*"`)} root.json`,
+        `${get(`${s.digestKey}.sig`, 'root.json.sig')} && openssl dgst -sha256 -verify "$PUBLIC_KEY" -signature root.json.sig root.json   # Verified OK; PUBLIC_KEY: the key whose fingerprint you registered`,
+      );
+    } else if (s.digestKey) {
+      lines.push(
+        `${get(s.digestKey, 'digest.json')} && grep -o ${shellQuote(`"key":"${s.key}"[^}]*`)} digest.json   # the entry shows "sha256":"${s.sha256}"`,
       );
     }
     return lines;
@@ -157,7 +166,14 @@ export function recheckCommands(report: SampleReport, s: SampleResult): string[]
     `# ${shellComment(`${s.check} ${seriesId(s.collector, s.scope)} ${s.day}`)}`,
     `sha256sum ${shellQuote(s.key)}   # expect ${s.sha256}`,
   ];
-  if (s.digestKey) {
+  if (s.digestKey && s.leafKey) {
+    // The form that scales: the snapshot is in its leaf, the leaf in the signed root.
+    lines.push(
+      `grep -o ${shellQuote(`"key":"${s.key}"[^}]*`)} ${shellQuote(s.leafKey)}   # the entry shows "sha256":"${s.sha256}"`,
+      `sha256sum ${shellQuote(s.leafKey)}; grep -o ${shellQuote(`"key":"${s.leafKey}","sha256":"[0-9a-f]*"`)} ${shellQuote(s.digestKey)}   # the same SHA-256`,
+      `openssl dgst -sha256 -verify "$PUBLIC_KEY" -signature ${shellQuote(`${s.digestKey}.sig`)} ${shellQuote(s.digestKey)}   # Verified OK; PUBLIC_KEY: the key whose fingerprint you registered (keys/<fingerprint>.pem)`,
+    );
+  } else if (s.digestKey) {
     const digest = s.digestKey;
     lines.push(
       `grep -o ${shellQuote(`"key":"${s.key}"[^}]*`)} ${shellQuote(digest)}   # the entry shows "sha256":"${s.sha256}"`,

@@ -151,6 +151,10 @@ const NEXT_STEP: Record<ProblemKind, string> = {
     'Find the run that covered the days again (evidence ls); the changes are counted once by sample, but the windows must tile: report it.',
   'window-in-future':
     'Find who wrote a window that was not over (a wrong clock or --day); that snapshot is not evidence of the days after its collection.',
+  'review-missing':
+    "Run the period's access review: evidence review start --system S --as-of D, record the decisions, close it (docs/access-reviews.md).",
+  'review-incomplete':
+    'Finish the campaign: record the missing decisions, carry out the removals, then evidence review close again; an altered or unsigned record is an incident.',
 };
 
 export interface AlertMessage {

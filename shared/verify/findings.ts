@@ -45,6 +45,8 @@ const PROBLEM_SEVERITY: Record<ProblemKind, Severity> = {
   'population-gap': 'HIGH',
   'window-overlap': 'MEDIUM',
   'window-in-future': 'HIGH',
+  'review-missing': 'HIGH',
+  'review-incomplete': 'HIGH',
 };
 
 /** What each problem means, in one sentence, for findings and alerts. */
@@ -73,6 +75,10 @@ export const PROBLEM_MEANING: Record<ProblemKind, string> = {
     'evidence days that no window of a windowed series (changes) covers: the population misses them',
   'window-overlap': 'a window covers days an earlier window of the series already covered',
   'window-in-future': 'a window ends after its snapshot was collected: it claims days that were not over',
+  'review-missing':
+    'a period of the review cadence has no access review campaign of a system after its due day',
+  'review-incomplete':
+    'no access review campaign of a system for a period was closed complete by its due day',
 };
 
 /** "2026-04-21..2026-04-23, 2026-05-01": consecutive days as ranges. */

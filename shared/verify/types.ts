@@ -3,6 +3,7 @@
  * and the result document (written into the locker as reports/verify/<at>.json).
  */
 import type { ChainHead } from '../evidence/digest.js';
+import type { ReviewCadence } from '../review/cadence.js';
 
 /** Every problem class, in the order the report and docs/verify.md list them. */
 export const PROBLEMS = [
@@ -28,6 +29,8 @@ export const PROBLEMS = [
   'population-gap',
   'window-overlap',
   'window-in-future',
+  'review-missing',
+  'review-incomplete',
 ] as const;
 export type ProblemKind = (typeof PROBLEMS)[number];
 
@@ -179,6 +182,8 @@ export interface VerifyResult {
     /** The previous signed verification report ran under another configuration. */
     changed?: { report: string; sha256: string; keys: string[] };
   } | null;
+  /** Access review campaigns and, with a `reviews` section, each period's verdict (shared/review/cadence.ts). */
+  reviews?: ReviewCadence;
   /** The exceptions verify's OK carries: acknowledged days, retired series, days before `since`. */
   exceptions: { acknowledgedDays: number; retiredSeries: number; daysBeforeSince: number };
   notes: string[];

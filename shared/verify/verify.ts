@@ -28,6 +28,7 @@ import type { Signer, TrustedKeys } from '../evidence/signing.js';
 import { parseSnapshotKey, seriesId } from '../evidence/snapshot.js';
 import type { Locker } from '../locker/types.js';
 import { type Logger, silentLogger } from '../log.js';
+import { judgeReviews } from '../review/cadence.js';
 import { TOOL } from '../version.js';
 import { expectedSeries, resolveScopeEnvironment } from './expected.js';
 import { gatherFacts, type SnapshotFacts } from './facts.js';
@@ -100,6 +101,17 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
   });
   const notes = [...inputs.notes];
   const integrity: IntegrityProblem[] = [...inputs.problems, ...inputs.chain.problems];
+  // Access reviews: every review record's signature, and with `reviews` the cadence (review/cadence.ts).
+  const reviews = await judgeReviews({
+    locker,
+    config,
+    now,
+    from,
+    to,
+    standings: inputs.records,
+    trusted: inputs.trusted.keys,
+  });
+  integrity.push(...reviews.problems);
 
   // 2. Facts per snapshot of the window (reading only what no digest recorded).
   const facts = await gatherFacts(
@@ -290,6 +302,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
       daysBeforeSince: series.reduce((n, s) => n + s.beforeSince, 0),
     },
     notes,
+    ...((reviews.cadence.expected || reviews.cadence.campaigns.length > 0) && { reviews: reviews.cadence }),
     stats: {
       requests: locker.stats.requests - startRequests,
       days: daysBetween(from, to).length,

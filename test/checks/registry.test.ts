@@ -10,6 +10,7 @@ describe('check registry', () => {
       'iam-key-rotation',
       'config-recording',
       'cloudtrail-logging',
+      'regions-covered',
       'okta-privileged-groups',
       'okta-mfa-enrolled',
       'okta-mfa-required',
@@ -34,6 +35,7 @@ describe('check registry', () => {
     expect(controls).toEqual({
       'guardduty-enabled': ['CC7.2'],
       'cloudtrail-logging': ['CC7.2'],
+      'regions-covered': ['CC2.1', 'CC7.2'],
       'config-recording': ['CC7.2'],
       'iam-console-mfa': ['CC6.1'],
       'iam-key-rotation': ['CC6.1'],
@@ -61,6 +63,7 @@ describe('check registry', () => {
       'guardduty-enabled',
       'config-recording',
       'cloudtrail-logging',
+      'regions-covered',
     ]);
   });
 });

@@ -92,6 +92,8 @@ describe('evidence collect (AWS collectors, end to end against the emulator)', (
         ['aws-config', `aws-${account}-eu-west-1`, 'ok'],
         ['aws-config', `aws-${account}-us-east-1`, 'ok'],
         // No vault: ListProtectedResources (which moto lacks) is not asked, so ok.
+        // The account's enabled regions (regions-covered judges them; collecting is ok).
+        ['aws-regions', `aws-${account}`, 'ok'],
         ['backup', `aws-${account}-eu-west-1`, 'ok'],
         ['backup', `aws-${account}-us-east-1`, 'ok'],
         ['cloudtrail', `aws-${account}`, 'ok'],

@@ -5,10 +5,12 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../shared/clock.js';
 import { seal } from '../../shared/evidence/digest.js';
+import { writeSnapshot } from '../../shared/evidence/write.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { runCli } from '../helpers/cli.js';
 import { alterDigest } from '../helpers/digests.js';
 import { newKeyFile } from '../helpers/keys.js';
+import { makeSnapshot } from '../helpers/snapshots.js';
 import { writeFake } from '../sample/fakes.js';
 
 describe('evidence export / verify-export', () => {
@@ -31,6 +33,13 @@ describe('evidence export / verify-export', () => {
     const locker = new DirectoryLocker(path.join(dir, 'locker'));
     for (const day of ['2026-02-01', '2026-02-02']) {
       await writeFake(locker, 'github-acme', `${day}T00:05:00.000Z`);
+      // The series the configuration expects (github: acme), so the export is complete.
+      for (const collector of ['github', 'github-members'])
+        await writeSnapshot(
+          locker,
+          makeSnapshot({ collector, scope: 'github-acme', collectedAt: `${day}T00:06:00.000Z`, data: {} }),
+          730,
+        );
       await seal(locker, { day, clock: fixedClock(`${day}T23:00:00.000Z`), retentionDays: 730 });
     }
   });
@@ -48,7 +57,7 @@ describe('evidence export / verify-export', () => {
         clock: '2026-02-10T00:00:00.000Z',
       },
     );
-    expect(run.stdout).toMatch(/exported 1 snapshot record/);
+    expect(run.stdout).toMatch(/exported 3 snapshot record/);
     expect(run.stderr).toMatch(/note: digest chain: digests\/2026-02-01\/\S+ bad-signature/);
     expect(run.stderr).toMatch(/the export is written, but the locker has 2 problem\(s\)/);
     expect(run.code).toBe(1);
@@ -68,7 +77,7 @@ describe('evidence export / verify-export', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout);
-    expect(doc).toMatchObject({ records: 2, from: '2026-02-01', to: '2026-02-02' });
+    expect(doc).toMatchObject({ records: 6, from: '2026-02-01', to: '2026-02-02' });
 
     const ok = await runCli(['verify-export', out, '--fingerprint', doc.fingerprint]);
     expect(ok.stdout).toContain('export verified: no problem');

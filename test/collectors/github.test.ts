@@ -371,8 +371,13 @@ describe('github collector', () => {
         /^GitHubTimeoutError: GitHub did not answer within 100 ms \(request timeout, after retries\) at http:\/\/127\.0\.0\.1:\d+\/graphql/,
       ),
     ]);
-    // The first attempt and Octokit's 3 retries, each given up after 100 ms.
-    expect(server.stats.unanswered).toBe(4);
+    // The collection's and the collectedBy question's (viewer { login }): each the first attempt
+    // and Octokit's 3 retries, each given up after 100 ms.
+    expect(server.stats.unanswered).toBe(8);
+    expect(JSON.parse(snapshots[0]!).collectedBy).toMatchObject({
+      principal: null,
+      error: expect.stringMatching(/GitHub did not answer within 100 ms/),
+    });
   });
 
   const collectAgainst = async (rawAnswer: { status: number; contentType?: string; body: string }) => {

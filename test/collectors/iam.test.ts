@@ -30,6 +30,7 @@ import {
   parseCredentialReport,
   pollDelay,
 } from '../../shared/collectors/iam/collector.js';
+import { credentialReportStaleness } from '../../shared/collectors/iam/declaration.js';
 import { iamConsoleMfaCheck } from '../../shared/collectors/iam/iam-console-mfa.js';
 import { iamKeyRotationCheck } from '../../shared/collectors/iam/iam-key-rotation.js';
 import { testAccountId } from '../helpers/aws.js';
@@ -112,8 +113,10 @@ describe('iam collector (emulator)', () => {
     const { result, stats } = await collectOnce(collector, scope(), { config });
     const data = result.data;
 
-    // moto answers STARTED to the first GenerateCredentialReport and COMPLETE to the second.
+    // moto answers STARTED to the first GenerateCredentialReport and COMPLETE to the second
+    // (scripts/moto-server.py dates the report at the request, as IAM would).
     expect(waits).toEqual([pollDelay(0)]);
+    expect(result.status ?? 'ok').toBe('ok');
     const byUser = Object.fromEntries(data.credentialReport.rows.map((r) => [r.user, r]));
     expect(Object.keys(byUser).sort()).toEqual(['alice', 'bob', 'carol', 'dave']);
     expect(byUser.alice).toMatchObject({ passwordEnabled: true, mfaActive: true });
@@ -181,6 +184,8 @@ describe('iam collector (emulator)', () => {
       config,
       clock: fixedClock(new Date(seededAt + 120 * DAY)),
     });
+    // The collection is moved 120 days past the emulator's clock: date its report with it.
+    fresh(late.snapshot);
     const mfa = iamConsoleMfaCheck.run(late.snapshot, config);
     expect(mfa.result).toBe('fail');
     // moto has no <root_account> row and reports AccountMFAEnabled 0: root fails too.
@@ -196,6 +201,7 @@ describe('iam collector (emulator)', () => {
       config,
       clock: fixedClock(new Date(seededAt + 10 * DAY)),
     });
+    fresh(early.snapshot);
     expect(iamKeyRotationCheck.run(early.snapshot, config)).toMatchObject({ result: 'pass', failing: [] });
     // A stricter threshold from the configuration.
     const strict = awsTestConfig({ regions: ['us-east-1'] }, { checks: { iamKeyMaxAgeDays: 5 } });
@@ -255,8 +261,12 @@ describe('iam collector (aws-sdk-client-mock: polling and pagination the emulato
         accountId: '111122223333',
         regions: ['us-east-1'],
       };
-      const { result, stats } = await collectOnce(createIamCollector({ sleep }), s, { config });
+      const { result, stats } = await collectOnce(createIamCollector({ sleep }), s, {
+        config,
+        clock: fixedClock(new Date('2026-04-20T01:00:00Z')),
+      });
       expect(waits).toEqual([1000, 2000, 4000]);
+      expect(result.status ?? 'ok').toBe('ok');
       expect(result.data.authorization.users.map((u) => u.userName)).toEqual(['u1', 'u2']);
       // The default version's document only; the unused AWS-managed policy is not stored.
       expect(result.data.authorization.policies).toEqual({
@@ -268,6 +278,93 @@ describe('iam collector (aws-sdk-client-mock: polling and pagination the emulato
       });
       expect(result.data.credentialReport.generatedTime).toBe('2026-04-20T00:00:00.000Z');
       expect(stats.pages).toBe(2);
+    } finally {
+      iam.restore();
+    }
+  });
+
+  it('a stale report is asked for again and a fresh one is used; never a stale one as the day', async () => {
+    const iam = mockClient(IAMClient);
+    try {
+      iam.on(GenerateCredentialReportCommand).resolves({ State: 'COMPLETE' });
+      iam
+        .on(GetCredentialReportCommand)
+        .resolvesOnce({
+          Content: new TextEncoder().encode(AWS_REPORT),
+          GeneratedTime: new Date('2026-04-18T23:00:00Z'),
+        })
+        .resolves({
+          Content: new TextEncoder().encode(AWS_REPORT),
+          GeneratedTime: new Date('2026-04-20T00:30:00Z'),
+        });
+      iam
+        .on(GetAccountPasswordPolicyCommand)
+        .rejects(new NoSuchEntityException({ message: 'none', $metadata: {} }));
+      iam.on(GetAccountSummaryCommand).resolves({ SummaryMap: {} });
+      iam.on(GetAccountAuthorizationDetailsCommand).resolves({ IsTruncated: false });
+      const s: AwsAccountScope = {
+        id: 'aws-111122223333',
+        accountId: '111122223333',
+        regions: ['us-east-1'],
+      };
+      const { waits, sleep } = recordingSleeper();
+      const clock = fixedClock(new Date('2026-04-20T01:00:00Z'));
+      const { result } = await collectOnce(createIamCollector({ sleep }), s, { config, clock });
+      // 26 h old: asked again after 1 s; the second report is 30 minutes old.
+      expect(waits).toEqual([1000]);
+      expect(result.status ?? 'ok').toBe('ok');
+      expect(result.data.credentialReport.generatedTime).toBe('2026-04-20T00:30:00.000Z');
+      // Exactly 24 h is still fresh; a minute more is not.
+      expect(
+        credentialReportStaleness('2026-04-19T01:00:00.000Z', '2026-04-20T01:00:00.000Z'),
+      ).toBeUndefined();
+      expect(credentialReportStaleness('2026-04-19T00:59:00.000Z', '2026-04-20T01:00:00.000Z')).toMatch(
+        /24 h before/,
+      );
+      expect(credentialReportStaleness(null, '2026-04-20T01:00:00.000Z')).toMatch(/no generation time/);
+    } finally {
+      iam.restore();
+    }
+  });
+
+  it('a report that stays stale makes the snapshot partial, named, and the checks refuse to judge it', async () => {
+    const iam = mockClient(IAMClient);
+    try {
+      iam.on(GenerateCredentialReportCommand).resolves({ State: 'COMPLETE' });
+      // What moto 5.2.5 itself answers (scripts/moto-server.py corrects it for the other tests).
+      iam.on(GetCredentialReportCommand).resolves({
+        Content: new TextEncoder().encode(AWS_REPORT),
+        GeneratedTime: new Date('2015-02-02T20:02:02Z'),
+      });
+      iam
+        .on(GetAccountPasswordPolicyCommand)
+        .rejects(new NoSuchEntityException({ message: 'none', $metadata: {} }));
+      iam.on(GetAccountSummaryCommand).resolves({ SummaryMap: {} });
+      iam.on(GetAccountAuthorizationDetailsCommand).resolves({ IsTruncated: false });
+      const s: AwsAccountScope = {
+        id: 'aws-111122223333',
+        accountId: '111122223333',
+        regions: ['us-east-1'],
+      };
+      const { waits, sleep } = recordingSleeper();
+      const clock = fixedClock(new Date('2026-04-20T01:00:00Z'));
+      const { result, snapshot } = await collectOnce(createIamCollector({ sleep }), s, { config, clock });
+      // Asked for a new report twice (waiting 1 s, then 2 s), bounded, then recorded as partial.
+      expect(waits).toEqual([1000, 2000]);
+      expect(iam.commandCalls(GenerateCredentialReportCommand)).toHaveLength(3);
+      expect(result.status).toBe('partial');
+      expect(result.errors).toEqual([
+        expect.stringMatching(
+          /^the credential report was generated at 2015-02-02T20:02:02\.000Z, \d+ h before the collection \(at most 24 h\): it is not that day's state; asked again 2 time\(s\)/,
+        ),
+      ]);
+      // Partial snapshots are judged, so the checks themselves refuse a stale report.
+      for (const check of [iamConsoleMfaCheck, iamKeyRotationCheck])
+        expect(check.run(snapshot, config)).toMatchObject({
+          result: 'fail',
+          failing: ['stale-credential-report'],
+          detail: expect.stringMatching(/not judged: the credential report was generated at 2015-02-02/),
+        });
     } finally {
       iam.restore();
     }
@@ -340,3 +437,11 @@ describe('parseCredentialReport', () => {
     expect(rows).toEqual([expect.objectContaining({ user: 'we,ird "name"', arn: 'arn:x', mfaActive: true })]);
   });
 });
+
+/** Date the snapshot's credential report at its collection (for a collection moved past the emulator's clock). */
+function fresh(snapshot: {
+  collectedAt: string;
+  data: { credentialReport: { generatedTime: string | null } };
+}) {
+  snapshot.data.credentialReport.generatedTime = snapshot.collectedAt;
+}

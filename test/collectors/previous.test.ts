@@ -8,6 +8,7 @@ import { runCollectors } from '../../shared/collectors/runner.js';
 import type { PreviousSnapshot, RunnableCollector } from '../../shared/collectors/types.js';
 import { parseConfig } from '../../shared/config.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
+import { testIdentity } from '../helpers/identity.js';
 
 const config = parseConfig({
   locker: { retentionDays: 730 },
@@ -24,6 +25,7 @@ describe('ctx.previous', () => {
     const collector: RunnableCollector = {
       id: 'fake-carry',
       source: 'okta',
+      identify: testIdentity,
       controls: ['CC6.1'],
       description: 'carries state over',
       scopes: () => [{ id: 'okta-example.okta.com' }],

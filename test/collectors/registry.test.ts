@@ -9,6 +9,7 @@ describe('collector registry', () => {
       'iam',
       'aws-config',
       'cloudtrail',
+      'aws-regions',
       'organization',
       'aws-identity-center',
       'okta',

@@ -11,6 +11,7 @@ import { readSnapshot } from '../../shared/evidence/read.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { createStreamLogger } from '../../shared/log.js';
 import { forgetSecrets, registerSecret } from '../../shared/secrets.js';
+import { testIdentity } from '../helpers/identity.js';
 
 const config = parseConfig({
   locker: { retentionDays: 730 },
@@ -22,6 +23,7 @@ const config = parseConfig({
 const regional: RunnableCollector<{ id: string; region: string }> = {
   id: 'fake-regional',
   source: 'aws',
+  identify: testIdentity,
   controls: ['CC7.2'],
   description: 'fake',
   scopes: (cfg, env) =>
@@ -38,6 +40,7 @@ const regional: RunnableCollector<{ id: string; region: string }> = {
 const okta: RunnableCollector = {
   id: 'fake-okta',
   source: 'okta',
+  identify: testIdentity,
   controls: ['CC6.2'],
   description: 'fake',
   scopes: () => [{ id: 'okta-example.okta.com' }],
@@ -49,6 +52,7 @@ const okta: RunnableCollector = {
 const partial: RunnableCollector = {
   id: 'fake-partial',
   source: 'aws',
+  identify: testIdentity,
   controls: ['CC6.1'],
   description: 'fake',
   scopes: (_cfg, env) => [{ id: `aws-${env.defaultAccountId}` }],
@@ -170,5 +174,35 @@ describe('credentials in the environment', () => {
       if (previous === undefined) delete process.env.GITHUB_TOKEN;
       else process.env.GITHUB_TOKEN = previous;
     }
+  });
+});
+
+describe('a partial collection that read nothing', () => {
+  it('is written as error, never as an empty partial day, whichever collector returns it', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'runner-empty-'));
+    const empty: RunnableCollector = {
+      ...partial,
+      id: 'fake-empty',
+      async collect() {
+        return {
+          data: { users: [] },
+          items: 0,
+          status: 'partial',
+          errors: ['the first page answered an HTML page'],
+        };
+      },
+    };
+    const summary = await runCollectors({
+      config,
+      locker: new DirectoryLocker(dir),
+      collectors: [empty, partial],
+      clock: fixedClock('2026-04-20T00:05:00Z'),
+      scopeEnvironment: async () => ({ defaultAccountId: '123456789012' }),
+    });
+    const byId = Object.fromEntries(summary.results.map((r) => [r.collector, r]));
+    expect(byId['fake-empty']!.status).toBe('error');
+    expect(byId['fake-empty']!.error).toMatch(/read no item.*the first page answered an HTML page/);
+    // A partial that read something stays partial, with what it lacks named.
+    expect(byId['fake-partial']!.status).toBe('partial');
   });
 });

@@ -9,12 +9,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../shared/clock.js';
+import { sha256Hex } from '../../shared/evidence/canonical.js';
 import { seal } from '../../shared/evidence/digest.js';
 import { fileSigner, type Signer } from '../../shared/evidence/signing.js';
 import { chainRecords, checkChain, pythonJson } from '../../shared/export/chain.js';
 import { exportEvidence } from '../../shared/export/export.js';
 import { verifyExport } from '../../shared/export/verify-export.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
+import { listAll } from '../../shared/locker/types.js';
 import { type PopulationRunRecord, writeSampleRun } from '../../shared/sample/record.js';
 import { writeFake } from '../sample/fakes.js';
 
@@ -378,5 +380,131 @@ describe('evidence export', () => {
       ]),
     );
     expect(tampered.problems).toHaveLength(2);
+  });
+});
+
+describe('evidence export of the digest form that scales (locker.digestForm 3)', () => {
+  let root: string;
+  let locker: DirectoryLocker;
+  let signer: Signer;
+  let trusted: Map<string, string>;
+  const DAYS = ['2026-02-01', '2026-02-02', '2026-02-03'];
+  const exportTo = async (name: string) => {
+    const out = path.join(root, name);
+    await exportEvidence({
+      locker,
+      from: DAYS[0]!,
+      to: DAYS.at(-1)!,
+      out,
+      signer,
+      clock: fixedClock('2026-02-10T00:00:00Z'),
+    });
+    return out;
+  };
+  const leafFiles = (out: string) =>
+    execFileSync('find', ['locker/leaves', '-name', '*.json'], { cwd: out, encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .sort();
+
+  beforeEach(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'export-leaves-'));
+    locker = new DirectoryLocker(path.join(root, 'locker'));
+    signer = await testSigner();
+    trusted = new Map([[signer.fingerprint, '--fingerprint']]);
+    // The first day in the old form, the others in the new: one chain holding both.
+    for (const day of DAYS) {
+      await writeFake(locker, 'github-acme', `${day}T00:05:00.000Z`);
+      await writeFake(locker, 'github-beta', `${day}T00:04:00.000Z`);
+      await seal(locker, {
+        day,
+        clock: fixedClock(`${day}T23:00:00.000Z`),
+        retentionDays: 730,
+        signer,
+        form: day === DAYS[0] ? 2 : 3,
+      });
+    }
+  });
+
+  it('carries every leaf its roots name, with its signature; each record names its root and leaf; verify-export passes', async () => {
+    const out = await exportTo('export');
+    // Two scopes of one collector, not AWS: a shard each, so two leaves a day for two days.
+    expect(leafFiles(out)).toHaveLength(4);
+    for (const leaf of leafFiles(out))
+      expect(
+        execFileSync(
+          'openssl',
+          ['dgst', '-sha256', '-verify', 'evidence-public.pem', '-signature', `${leaf}.sig`, leaf],
+          { cwd: out, encoding: 'utf8' },
+        ),
+      ).toBe('Verified OK\n');
+    const lines = (await readFile(path.join(out, 'evidence.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.filter((l) => l.day === DAYS[0]).map((l) => l.leaf)).toEqual([null, null]);
+    for (const l of lines.filter((x) => x.day !== DAYS[0])) {
+      expect(l.leaf).toMatch(new RegExp(`^leaves/${l.day}/\\d{8}T\\d{9}Z/fakerepos/[0-9a-f]{2}\\.json$`));
+      expect(l.digest).toMatch(new RegExp(`^digests/${l.day}/`));
+      // The auditor's two steps: the snapshot's SHA-256 is in its leaf, the leaf's in its root.
+      const leafText = await readFile(path.join(out, 'locker', l.leaf), 'utf8');
+      expect(leafText).toContain(`"key":"${l.key}"`);
+      expect(leafText).toMatch(new RegExp(`"key":"${l.key}"[^}]*"sha256":"${l.sha256}"`));
+      const leafSha = sha256Hex(await readFile(path.join(out, 'locker', l.leaf)));
+      expect(await readFile(path.join(out, 'locker', l.digest), 'utf8')).toContain(
+        `"key":"${l.leaf}","sha256":"${leafSha}"`,
+      );
+    }
+    const result = await verifyExport({ dir: out, trusted });
+    expect(result.problems).toEqual([]);
+    expect(result).toMatchObject({ ok: true, records: 6, digests: 3 });
+  });
+
+  it('a leaf altered, missing, unsigned or signed by another key in the locker is named, and its snapshots are not shown sealed', async () => {
+    const leaves = (await listAll(locker, 'leaves/')).map((o) => o.key).filter((k) => k.endsWith('.json'));
+    expect(leaves).toHaveLength(4);
+    const [altered, deleted, unsigned, resigned] = leaves.sort() as [string, string, string, string];
+    const onDisk = (key: string) => path.join(locker.url, ...key.split('/'));
+    await chmod(onDisk(altered), 0o644);
+    await writeFile(onDisk(altered), (await readFile(onDisk(altered), 'utf8')).replace('"day"', '"day" '));
+    await chmod(onDisk(deleted), 0o644);
+    await unlink(onDisk(deleted));
+    await chmod(onDisk(`${unsigned}.sig`), 0o644);
+    await unlink(onDisk(`${unsigned}.sig`));
+    const other = await testSigner();
+    await chmod(onDisk(`${resigned}.sig`), 0o644);
+    await writeFile(onDisk(`${resigned}.sig`), await other.sign(await readFile(onDisk(resigned))));
+    const out = await exportTo('export-tampered');
+    const result = await verifyExport({ dir: out, trusted });
+    const named = result.problems.map((p) => `${p.problem} ${p.file}`);
+    expect(named).toEqual(
+      expect.arrayContaining([
+        `record-mismatch locker/${altered}`,
+        `missing-file locker/${deleted}`,
+        `unsigned locker/${unsigned}`,
+        `bad-signature locker/${resigned}`,
+      ]),
+    );
+    // The snapshots of the altered and the deleted leaf have no sealing entry in the export.
+    expect(result.problems.filter((p) => p.problem === 'not-sealed').length).toBe(2);
+    expect(result.ok).toBe(false);
+  });
+
+  it('a record that names another leaf than the one that lists it is named (re-signed export)', async () => {
+    const out = await exportTo('export');
+    const file = path.join(out, 'evidence.jsonl');
+    const records = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const a = records.findIndex((r) => r.leaf);
+    const b = records.findIndex((r, i) => i !== a && r.leaf && r.leaf !== records[a].leaf);
+    records[a].leaf = records[b].leaf;
+    const { lines } = chainRecords(records.map(({ hash: _h, prev_hash: _p, ...r }) => r));
+    await writeFile(file, lines.join(''));
+    const result = await verifyExport({ dir: out, trusted });
+    expect(result.problems).toContainEqual(
+      expect.objectContaining({ problem: 'record-mismatch', line: a + 1 }),
+    );
   });
 });

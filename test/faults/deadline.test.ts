@@ -13,6 +13,7 @@ import type { RunnableCollector } from '../../shared/collectors/types.js';
 import { parseConfig } from '../../shared/config.js';
 import { readSnapshot } from '../../shared/evidence/read.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
+import { testIdentity } from '../helpers/identity.js';
 
 const config = parseConfig({
   locker: { retentionDays: 730 },
@@ -24,6 +25,7 @@ const config = parseConfig({
 const hanging: RunnableCollector = {
   id: 'fake-hanging',
   source: 'okta',
+  identify: testIdentity,
   controls: ['CC6.2'],
   description: 'never answers',
   scopes: () => [{ id: 'okta-example.okta.com' }],
@@ -33,6 +35,7 @@ const hanging: RunnableCollector = {
 const quick: RunnableCollector = {
   id: 'fake-quick',
   source: 'github',
+  identify: testIdentity,
   controls: ['CC8.1'],
   description: 'answers at once',
   scopes: () => [{ id: 'github-example' }],

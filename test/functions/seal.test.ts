@@ -10,11 +10,10 @@ import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { handler as sealHandler } from '../../functions/seal.js';
 import { s3ClientOptions } from '../../shared/aws/clients.js';
-import { readDigest } from '../../shared/evidence/digest.js';
+import { readDigest, readLeaf } from '../../shared/evidence/digest.js';
 import { writeSnapshot } from '../../shared/evidence/write.js';
 import { S3Locker } from '../../shared/locker/s3.js';
 import { createBucket } from '../helpers/aws.js';
-import { listed } from '../helpers/digests.js';
 import { makeSnapshot } from '../helpers/snapshots.js';
 import { eventBridgeScheduledEvent, schedulerEvent } from './scheduler-event.js';
 
@@ -61,11 +60,16 @@ describe('seal handler', () => {
     expect(out).toMatchObject({ day: '2026-04-20', sealed: 2, alreadySealed: 0 });
     expect(out.key).toMatch(/^digests\/2026-04-20\/\d{8}T\d{9}Z\.json$/);
     const { digest } = await readDigest(locker, out.key!);
-    expect(
-      listed(digest)
-        .snapshots.map((e) => e.key)
-        .sort(),
-    ).toEqual([a.key, b.key].sort());
+    // The default form (locker.digestForm 3): a root naming one signed, locked leaf per collector and shard.
+    if (digest.schema !== 'evidence.digest/3') throw new Error(`expected a root, found ${digest.schema}`);
+    const leaves = await Promise.all(digest.leaves.map((l) => readLeaf(locker, l.key)));
+    expect(leaves.flatMap((l) => l.leaf.snapshots.map((e) => e.key)).sort()).toEqual([a.key, b.key].sort());
+    for (const l of digest.leaves) {
+      expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: l.key }))).ObjectLockMode).toBe(
+        'COMPLIANCE',
+      );
+      expect((await locker.get(`${l.key}.sig`)).body.byteLength).toBeGreaterThan(0);
+    }
     expect(digest.previous).toBeNull();
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: out.key! }));
     expect(head.ObjectLockMode).toBe('COMPLIANCE');

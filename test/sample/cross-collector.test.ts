@@ -17,6 +17,7 @@ import { seal } from '../../shared/evidence/digest.js';
 import { writeSnapshot } from '../../shared/evidence/write.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { runSample } from '../../shared/sample/run.js';
+import { testIdentity } from '../helpers/identity.js';
 import { makeSnapshot } from '../helpers/snapshots.js';
 import { fakeCollector, writeFake } from './fakes.js';
 
@@ -24,6 +25,7 @@ import { fakeCollector, writeFake } from './fakes.js';
 const otherCollector: AnyRunnableCollector = {
   id: 'fakeaccess',
   source: 'okta',
+  identify: testIdentity,
   controls: ['CC6.2'],
   description: 'fake: who has access',
   scopePattern: 'okta-<host>',

@@ -7,6 +7,7 @@ import type { AnyRunnableCollector } from '../../shared/collectors/types.js';
 import { type Config, parseConfig } from '../../shared/config.js';
 import { writeSnapshot } from '../../shared/evidence/write.js';
 import type { ListedObject, Locker } from '../../shared/locker/types.js';
+import { testIdentity } from '../helpers/identity.js';
 import { makeSnapshot } from '../helpers/snapshots.js';
 
 export interface FakeData {
@@ -17,6 +18,7 @@ export interface FakeData {
 export const fakeCollector: AnyRunnableCollector = {
   id: 'fakerepos',
   source: 'github',
+  identify: testIdentity,
   controls: ['CC8.1'],
   description: 'fake: repositories and whether their default branch is protected',
   scopePattern: 'github-<org>',

@@ -234,6 +234,8 @@ export interface GitHubOrgFixture {
    * `requiresTwoFactorAuthentication` and `hasTwoFactorEnabled` to owners only: null otherwise.
    */
   viewerIsOwner?: boolean;
+  /** The login of the token's owner (`viewer { login }`). Default "evidence-bot". */
+  viewerLogin?: string;
 }
 
 /** A PULL_REQUEST rule requiring `approvals` reviews. */
@@ -1118,6 +1120,7 @@ function buildRoot(
   for (const r of fixture.repos) repoObject(r);
 
   return {
+    viewer: () => userObject(fixture.viewerLogin ?? 'evidence-bot'),
     organization: ({ login }: { login: string }) => {
       if (login.toLowerCase() !== fixture.login.toLowerCase())
         throw new GraphQLError(`Could not resolve to an Organization with the login of '${login}'.`, {

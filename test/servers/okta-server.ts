@@ -380,6 +380,8 @@ export function makeOktaOrg(
 export interface OktaServerOptions {
   /** SSWS API tokens accepted. Default: ["test-okta-api-token-0001"]. */
   tokens?: string[];
+  /** The administrator who created the API tokens (GET /api/v1/users/me with SSWS). Default: a read-only admin. */
+  tokenOwner?: OktaUserFixture;
   /** OAuth service apps: client id, public key (JWK or KeyObject), scopes granted. */
   oauthClients?: { clientId: string; publicKey: JWK | KeyObject; scopes?: string[] }[];
   /** Per-endpoint fixed window. Default 600 calls per 60 s. */
@@ -589,6 +591,7 @@ export async function startOktaServer(
     id = m(/^\/api\/v1\/groups\/([^/]+)$/);
     if (id) return { endpoint: 'getGroup', scope: 'okta.groups.read', param: id };
     if (pathname === '/api/v1/users') return { endpoint: 'listUsers', scope: 'okta.users.read' };
+    if (pathname === '/api/v1/users/me') return { endpoint: 'getCurrentUser', scope: 'okta.users.read' };
     id = m(/^\/api\/v1\/users\/([^/]+)\/factors$/);
     if (id) return { endpoint: 'listFactors', scope: 'okta.users.read', param: id };
     if (pathname === '/api/v1/policies') return { endpoint: 'listPolicies', scope: 'okta.policies.read' };
@@ -667,6 +670,26 @@ export async function startOktaServer(
         if (!group) return notFound('UserGroup');
         const members = group.memberIds.map((id) => usersById.get(id)!).filter(Boolean);
         return page(res, members, url, 1000, (u) => renderUser(u, base), rateHeaders);
+      }
+      case 'getCurrentUser': {
+        // The user of an SSWS token is its creator; an OAuth service app's token has no user.
+        if (!(req.headers.authorization ?? '').startsWith('SSWS '))
+          return send(
+            res,
+            404,
+            oktaError('E0000007', 'Not found: Resource not found: me (User)'),
+            rateHeaders,
+          );
+        const owner: OktaUserFixture = options.tokenOwner ?? {
+          id: '00u1evidencereader01',
+          login: 'evidence-reader@example.com',
+          firstName: 'Evidence',
+          lastName: 'Reader',
+          status: 'ACTIVE',
+          lastLogin: null,
+          created: '2026-01-01T00:00:00.000Z',
+        };
+        return send(res, 200, renderUser(owner, base), rateHeaders);
       }
       case 'listUsers': {
         const filter = url.searchParams.get('filter');

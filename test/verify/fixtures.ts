@@ -7,6 +7,7 @@ import { seal } from '../../shared/evidence/digest.js';
 import type { Snapshot } from '../../shared/evidence/snapshot.js';
 import { writeSnapshot } from '../../shared/evidence/write.js';
 import type { Locker } from '../../shared/locker/types.js';
+import { testIdentity } from '../helpers/identity.js';
 import { makeSnapshot } from '../helpers/snapshots.js';
 
 export function fakeCollector(
@@ -17,6 +18,7 @@ export function fakeCollector(
   const collector: RunnableCollector<Scope, unknown> = {
     id,
     source: options.source ?? 'github',
+    identify: testIdentity,
     controls: options.controls ?? ['CC8.1'],
     description: `fake ${id}`,
     scopePattern: `${id}-<scope>`,

@@ -1,6 +1,8 @@
 import { Option } from 'commander';
+import { callerAccountId } from '../../aws/identity.js';
 import { loadSigner, signingSettingsOf, trustedKeys } from '../../evidence/signing.js';
 import { exportEvidence } from '../../export/export.js';
+import { verify } from '../../verify/verify.js';
 import { windowOptions } from '../context.js';
 import { EXIT } from '../handle-error.js';
 import type { CommandSpec } from '../main.js';
@@ -35,8 +37,23 @@ export const exportCommand: CommandSpec = {
     const locker = ctx.openLocker();
     // Trust as verify and sample do: the key file, KMS key and pins of the configuration.
     const trusted = await trustedKeys(locker, signingSettingsOf(config.locker));
+    // The window verified read-only (nothing written to the locker): what was expected each day
+    // and why, and the exceptions, travel as expected-series.json with the configuration in force.
+    const { body, ...configuration } = ctx.describeConfiguration();
+    const verification = await verify({
+      locker,
+      config,
+      from,
+      to,
+      clock: ctx.clock,
+      trusted: trusted.keys,
+      configuration,
+      callerAccount: () => callerAccountId(),
+    });
     const result = await exportEvidence({
       locker,
+      verification,
+      configuration: { key: configuration.key, body },
       trusted: trusted.keys,
       from,
       to,

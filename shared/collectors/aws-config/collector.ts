@@ -14,6 +14,7 @@ import {
   DescribeDeliveryChannelsCommand,
 } from '@aws-sdk/client-config-service';
 import { type AwsRegionalScope, awsCall, awsClient, plain } from '../../aws/accounts.js';
+import { awsIdentity } from '../../aws/principal.js';
 import type { RunnableCollector } from '../types.js';
 import { awsConfig } from './declaration.js';
 
@@ -60,6 +61,7 @@ export interface AwsConfigData {
 
 export const awsConfigCollector: RunnableCollector<AwsRegionalScope, AwsConfigData> = {
   ...awsConfig,
+  identify: awsIdentity,
   async collect(scope, ctx) {
     const client = awsClient(ConfigServiceClient, scope, scope.region, ctx.stats);
     const call = <T>(action: string, fn: () => Promise<T>) => awsCall(scope, scope.region, action, fn);

@@ -30,6 +30,7 @@ import {
   SSOAdminClient,
 } from '@aws-sdk/client-sso-admin';
 import { awsCall, awsClient } from '../../aws/accounts.js';
+import { awsIdentity } from '../../aws/principal.js';
 import { SourceUnavailableError } from '../../errors.js';
 import type { CollectorContext, RunnableCollector } from '../types.js';
 import {
@@ -66,6 +67,7 @@ export const identityCenterCollector: RunnableCollector<
   IdentityCenterSettings
 > = {
   ...declaration,
+  identify: awsIdentity,
   async collect(scope, ctx) {
     const counter = { requests: 0 };
     const sso = awsClient(SSOAdminClient, scope, scope.region, counter);

@@ -36,6 +36,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { type AwsRegionalScope, awsCall, awsClient, describeAwsError, mapLimit } from '../../aws/accounts.js';
 import { allPages } from '../../aws/paging.js';
+import { awsIdentity } from '../../aws/principal.js';
 import { SourceUnavailableError } from '../../errors.js';
 import type { CollectorContext, RunnableCollector } from '../types.js';
 import { backup } from './declaration.js';
@@ -133,6 +134,7 @@ const CONCURRENCY = 4;
 
 export const backupCollector: RunnableCollector<AwsRegionalScope, BackupData> = {
   ...backup,
+  identify: awsIdentity,
   async collect(scope, ctx) {
     const { region } = scope;
     const bk = awsClient(BackupClient, scope, region, ctx.stats);

@@ -31,7 +31,7 @@ import {
   REFS_PAGE,
   type Tally,
 } from '../../vendors/github-merged-pull-requests.js';
-import { type GitHubCollectorDeps, openGitHubClient } from '../github/connect.js';
+import { type GitHubCollectorDeps, githubIdentity, openGitHubClient } from '../github/connect.js';
 import type { GitHubScope } from '../github/declaration.js';
 import type { ChangesSettings } from '../github-changes/settings.js';
 import type { CollectorContext, CoverageWindow, RunnableCollector } from '../types.js';
@@ -260,6 +260,7 @@ export function createChangeRecordsCollector(
 ): RunnableCollector<GitHubScope, ChangeRecordsData, ChangesSettings> {
   return {
     ...changeRecords,
+    identify: githubIdentity(deps),
     async collect(scope, ctx) {
       const github = ctx.config.github;
       if (!github) throw new SourceUnavailableError('the configuration has no "github" section');

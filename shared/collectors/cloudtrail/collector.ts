@@ -14,6 +14,7 @@ import {
   type Trail,
 } from '@aws-sdk/client-cloudtrail';
 import { type AwsAccountScope, awsCall, awsClient, describeAwsError, mapLimit } from '../../aws/accounts.js';
+import { awsIdentity } from '../../aws/principal.js';
 import type { RunnableCollector } from '../types.js';
 import { cloudTrail } from './declaration.js';
 
@@ -60,6 +61,7 @@ export interface CloudTrailData {
 
 export const cloudTrailCollector: RunnableCollector<AwsAccountScope, CloudTrailData> = {
   ...cloudTrail,
+  identify: awsIdentity,
   async collect(scope, ctx) {
     const clients = new Map<string, CloudTrailClient>();
     const clientFor = (region: string) => {

@@ -27,6 +27,7 @@ import { GetPublicAccessBlockCommand, S3ControlClient } from '@aws-sdk/client-s3
 import { type AwsRegionalScope, awsCall, awsClient, describeAwsError, mapLimit } from '../../aws/accounts.js';
 import { s3ControlExtraOptions, s3ExtraOptions } from '../../aws/clients.js';
 import { allPages } from '../../aws/paging.js';
+import { awsIdentity } from '../../aws/principal.js';
 import { SourceUnavailableError } from '../../errors.js';
 import type { RunnableCollector } from '../types.js';
 import { encryption } from './declaration.js';
@@ -90,6 +91,7 @@ const BUCKET_CONCURRENCY = 8;
 
 export const encryptionCollector: RunnableCollector<AwsRegionalScope, EncryptionData> = {
   ...encryption,
+  identify: awsIdentity,
   async collect(scope, ctx) {
     const { region } = scope;
     const ec2 = awsClient(EC2Client, scope, region, ctx.stats);

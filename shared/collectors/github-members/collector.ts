@@ -25,7 +25,12 @@
  */
 import { SourceUnavailableError } from '../../errors.js';
 import { GitHubApiError, type GitHubClient, type GitHubGraphqlError } from '../../vendors/github-client.js';
-import { cursorGuard, type GitHubCollectorDeps, openGitHubClient } from '../github/connect.js';
+import {
+  cursorGuard,
+  type GitHubCollectorDeps,
+  githubIdentity,
+  openGitHubClient,
+} from '../github/connect.js';
 import type { GitHubScope } from '../github/declaration.js';
 import type { CollectorContext, RunnableCollector } from '../types.js';
 import {
@@ -164,6 +169,7 @@ export function createGitHubMembersCollector(
 ): RunnableCollector<GitHubScope, GitHubMembersData> {
   return {
     ...declaration,
+    identify: githubIdentity(deps),
     async collect(scope, ctx) {
       const github = ctx.config.github;
       if (!github) throw new SourceUnavailableError('the configuration has no "github" section');

@@ -27,7 +27,12 @@ import {
   type GitHubGraphqlError,
   type RestPage,
 } from '../../vendors/github-client.js';
-import { cursorGuard, type GitHubCollectorDeps, openGitHubClient } from '../github/connect.js';
+import {
+  cursorGuard,
+  type GitHubCollectorDeps,
+  githubIdentity,
+  openGitHubClient,
+} from '../github/connect.js';
 import type { GitHubScope } from '../github/declaration.js';
 import type { CollectorContext, RunnableCollector } from '../types.js';
 import {
@@ -104,6 +109,7 @@ export function createGitHubVulnerabilitiesCollector(
 ): RunnableCollector<GitHubScope, GitHubVulnerabilitiesData, VulnerabilitiesSettings> {
   return {
     ...declaration,
+    identify: githubIdentity(deps),
     async collect(scope, ctx) {
       const github = ctx.config.github;
       if (!github) throw new SourceUnavailableError('the configuration has no "github" section');

@@ -17,7 +17,7 @@
 import { SourceUnavailableError } from '../../errors.js';
 import { GitHubApiError, type GitHubClient, type GitHubGraphqlError } from '../../vendors/github-client.js';
 import type { CollectorContext, RunnableCollector } from '../types.js';
-import { cursorGuard, type GitHubCollectorDeps, openGitHubClient } from './connect.js';
+import { cursorGuard, type GitHubCollectorDeps, githubIdentity, openGitHubClient } from './connect.js';
 import { github as declaration, type GitHubScope } from './declaration.js';
 
 export interface LegacyProtection {
@@ -281,6 +281,7 @@ export function createGitHubCollector(
 ): RunnableCollector<GitHubScope, GitHubData> {
   return {
     ...declaration,
+    identify: githubIdentity(deps),
     async collect(scope, ctx) {
       const github = ctx.config.github;
       if (!github) throw new SourceUnavailableError('the configuration has no "github" section');

@@ -12,7 +12,7 @@ import {
   type GitHubClient,
   type GitHubPacing,
 } from '../../vendors/github-client.js';
-import type { CollectorContext } from '../types.js';
+import type { CollectorContext, Identity, Scope } from '../types.js';
 
 export interface GitHubCollectorDeps {
   pacing?: GitHubPacing;
@@ -55,6 +55,42 @@ export function openGitHubClient(
     ...(deps.graphqlUrl ? { graphqlUrl: deps.graphqlUrl } : {}),
     ...(deps.requestTimeoutMs !== undefined ? { requestTimeoutMs: deps.requestTimeoutMs } : {}),
   });
+}
+
+/**
+ * Who a GitHub collector collects as (`collectedBy`): the App id and installation when the App
+ * authenticates (known without a call), otherwise the token owner's login (one GraphQL
+ * `viewer { login }`, a single rate-limit point).
+ */
+export function githubIdentity(deps: GitHubCollectorDeps) {
+  return (_scope: Scope, ctx: CollectorContext<unknown>): Identity => {
+    const github = ctx.config.github;
+    if (!github) throw new SourceUnavailableError('the configuration has no "github" section');
+    const auth = (deps.auth ?? githubAuthFromEnv)(github);
+    if (auth.kind === 'app') {
+      return {
+        key: `app ${auth.appId}|${auth.installationId}`,
+        method: 'github.appId (the GitHub App of the configuration)',
+        resolve: async () => `GitHub App ${auth.appId} (installation ${auth.installationId})`,
+      };
+    }
+    return {
+      key: `${deps.apiUrl ?? 'default'}|token`,
+      method: 'GraphQL viewer { login } (the token owner)',
+      async resolve() {
+        const client = openGitHubClient(deps, github, {
+          logger: ctx.logger,
+          stats: { requests: 0, pages: 0 },
+        });
+        const answer = await client.graphql<{ viewer?: { login?: unknown } | null }>(
+          'query { viewer { login } }',
+        );
+        const login = answer.data.viewer?.login;
+        if (typeof login !== 'string') throw new Error('GitHub answered viewer { login } without a login');
+        return login;
+      },
+    };
+  };
 }
 
 /** Pages of one connection at most: past this, the list is recorded as incomplete. */

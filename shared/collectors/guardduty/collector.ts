@@ -22,6 +22,7 @@ import {
   describeAwsError,
   isAccessDenied,
 } from '../../aws/accounts.js';
+import { awsIdentity } from '../../aws/principal.js';
 import type { CollectorContext, RunnableCollector } from '../types.js';
 import { guardDuty } from './declaration.js';
 
@@ -84,6 +85,7 @@ const MEMBERS_PAGE = 50;
 
 export const guardDutyCollector: RunnableCollector<AwsRegionalScope, GuardDutyData> = {
   ...guardDuty,
+  identify: awsIdentity,
   async collect(scope, ctx) {
     const client = awsClient(GuardDutyClient, scope, scope.region, ctx.stats);
     try {

@@ -22,8 +22,9 @@ import {
   type PolicyDetail,
 } from '@aws-sdk/client-iam';
 import { type AwsAccountScope, awsCall, awsClient } from '../../aws/accounts.js';
+import { awsIdentity } from '../../aws/principal.js';
 import type { CollectorContext, RunnableCollector } from '../types.js';
-import { iam } from './declaration.js';
+import { credentialReportStaleness, iam } from './declaration.js';
 
 export type Sleeper = (ms: number) => Promise<void>;
 const realSleeper: Sleeper = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -142,11 +143,18 @@ export function createIamCollector(
   const maxPolls = options.maxPolls ?? 15;
   return {
     ...iam,
+    identify: awsIdentity,
     async collect(scope, ctx) {
       // IAM is global: its endpoint lives in us-east-1 (the SDK signs for it from any region).
       const client = awsClient(IAMClient, scope, 'us-east-1', ctx.stats);
       try {
-        const credentialReport = await credentialReportOf(client, scope, ctx, sleep, maxPolls);
+        const { stale, ...credentialReport } = await freshCredentialReport(
+          client,
+          scope,
+          ctx,
+          sleep,
+          maxPolls,
+        );
         const passwordPolicy = await passwordPolicyOf(client, scope);
         const summary = await awsCall(scope, undefined, 'iam:GetAccountSummary', () =>
           client.send(new GetAccountSummaryCommand({})),
@@ -165,6 +173,9 @@ export function createIamCollector(
           roles: authorization.roles.length,
           policies: Object.keys(authorization.policies).length,
         });
+        // A report older than its bound is recorded, never passed off as the day's state.
+        if (stale)
+          return { data, items: credentialReport.rows.length, status: 'partial' as const, errors: [stale] };
         return { data, items: credentialReport.rows.length };
       } finally {
         client.destroy();
@@ -180,6 +191,35 @@ export default iamCollector;
 export function pollDelay(n: number): number {
   return Math.min(8000, 1000 * 2 ** n);
 }
+
+/**
+ * The credential report, fresh: one generated more than CREDENTIAL_REPORT_MAX_AGE_HOURS before
+ * now (by the run's clock) is asked for again (GenerateCredentialReport, then wait) up to
+ * `STALE_RETRIES` times; still stale, it comes back with `stale` saying why.
+ */
+async function freshCredentialReport(
+  client: IAMClient,
+  scope: AwsAccountScope,
+  ctx: CollectorContext,
+  sleep: Sleeper,
+  maxPolls: number,
+): Promise<IamData['credentialReport'] & { stale?: string }> {
+  for (let attempt = 0; ; attempt++) {
+    const report = await credentialReportOf(client, scope, ctx, sleep, maxPolls);
+    const stale = credentialReportStaleness(report.generatedTime, ctx.clock.now());
+    if (!stale) return report;
+    if (attempt >= STALE_RETRIES)
+      return { ...report, stale: `${stale}; asked again ${STALE_RETRIES} time(s) and IAM still answered it` };
+    ctx.logger.warn('credential report stale, asking again', {
+      scope: scope.id,
+      generatedTime: report.generatedTime,
+    });
+    await sleep(pollDelay(attempt));
+  }
+}
+
+/** Further requests for a new report after a stale one. */
+const STALE_RETRIES = 2;
 
 async function credentialReportOf(
   client: IAMClient,

@@ -11,7 +11,7 @@
  */
 
 import { defineCheck, fail, pass } from '../../checks/types.js';
-import { iam, ROOT_ACCOUNT } from './declaration.js';
+import { credentialReportStaleness, iam, ROOT_ACCOUNT, STALE_REPORT } from './declaration.js';
 
 export const iamConsoleMfaCheck = defineCheck(iam, {
   id: 'iam-console-mfa',
@@ -24,6 +24,9 @@ export const iamConsoleMfaCheck = defineCheck(iam, {
   description: 'every IAM user with a console password has MFA; the root user has MFA',
   run(snapshot) {
     const { accountId, credentialReport, accountSummary } = snapshot.data;
+    // A stale report is not the state of the snapshot's day: never judged as if it were.
+    const stale = credentialReportStaleness(credentialReport.generatedTime, snapshot.collectedAt);
+    if (stale) return fail(`account ${accountId}: not judged: ${stale}`, [STALE_REPORT]);
     const rows = credentialReport.rows;
     const root = rows.find((r) => r.user === ROOT_ACCOUNT);
     const rootMfa = root ? root.mfaActive : accountSummary.AccountMFAEnabled === 1;

@@ -5,7 +5,7 @@
  */
 
 import { defineCheck, fail, pass } from '../../checks/types.js';
-import { iam } from './declaration.js';
+import { credentialReportStaleness, iam, STALE_REPORT } from './declaration.js';
 
 const DAY_MS = 86_400_000;
 
@@ -21,6 +21,9 @@ export const iamKeyRotationCheck = defineCheck(iam, {
     const maxDays = config.checks.iamKeyMaxAgeDays;
     const at = Date.parse(snapshot.collectedAt);
     const { accountId, credentialReport } = snapshot.data;
+    // A stale report is not the state of the snapshot's day: never judged as if it were.
+    const stale = credentialReportStaleness(credentialReport.generatedTime, snapshot.collectedAt);
+    if (stale) return fail(`account ${accountId}: not judged: ${stale}`, [STALE_REPORT]);
     const old: string[] = [];
     let active = 0;
     for (const row of credentialReport.rows) {

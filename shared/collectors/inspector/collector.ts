@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-inspector2';
 import { type AwsRegionalScope, awsCall, awsClient } from '../../aws/accounts.js';
 import { allPages } from '../../aws/paging.js';
+import { awsIdentity } from '../../aws/principal.js';
 import type { RunnableCollector } from '../types.js';
 import { inspector } from './declaration.js';
 
@@ -52,6 +53,7 @@ const ACTIVE = { findingStatus: [{ comparison: 'EQUALS' as const, value: 'ACTIVE
 
 export const inspectorCollector: RunnableCollector<AwsRegionalScope, InspectorData> = {
   ...inspector,
+  identify: awsIdentity,
   async collect(scope, ctx) {
     const { region } = scope;
     const client = awsClient(Inspector2Client, scope, region, ctx.stats);

@@ -33,6 +33,7 @@ import {
 } from '../../vendors/okta-client.js';
 import { oktaAuthFromEnv } from '../okta/auth.js';
 import type { OktaScope } from '../okta/collector.js';
+import { oktaIdentity } from '../okta/connect.js';
 import type { CollectorContext, RunnableCollector } from '../types.js';
 import {
   ADMIN_APPS,
@@ -123,6 +124,7 @@ export function createOktaUsersCollector(
 ): RunnableCollector<OktaScope, OktaUsersData, UsersSettings> {
   return {
     ...declaration,
+    identify: oktaIdentity(deps),
     async collect(scope, ctx) {
       const okta = ctx.config.okta;
       if (!okta) throw new SourceUnavailableError('the configuration has no "okta" section');

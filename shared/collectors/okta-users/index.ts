@@ -6,6 +6,7 @@ import { oktaDormantUsersCheck } from './okta-dormant-users.js';
 import { oktaMfaEnrolledCheck } from './okta-mfa-enrolled.js';
 import { oktaMfaRequiredCheck } from './okta-mfa-required.js';
 import { usersPopulation } from './population.js';
+import { oktaReviewAccounts } from './review-accounts.js';
 
 export default {
   collector: oktaUsers,
@@ -16,4 +17,5 @@ export default {
     accessRevokedOnTerminationCheck,
   ],
   populations: [usersPopulation],
+  reviewAccounts: oktaReviewAccounts,
 } satisfies CollectorModule;

@@ -24,6 +24,7 @@ import {
 } from '../../vendors/okta-client.js';
 import type { CollectorContext, RunnableCollector, Scope } from '../types.js';
 import { oktaAuthFromEnv } from './auth.js';
+import { oktaIdentity } from './connect.js';
 import { OKTA_DATA_SCHEMA, type OktaData, type OktaGroupEvidence, type OktaUser } from './data.js';
 import { okta as declaration } from './declaration.js';
 
@@ -60,6 +61,7 @@ export interface OktaCollectorDeps {
 export function createOktaCollector(deps: OktaCollectorDeps = {}): RunnableCollector<OktaScope, OktaData> {
   return {
     ...declaration,
+    identify: oktaIdentity(deps),
     async collect(scope, ctx) {
       const okta = ctx.config.okta;
       if (!okta) throw new SourceUnavailableError('the configuration has no "okta" section');

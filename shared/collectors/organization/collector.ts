@@ -7,6 +7,8 @@
  * reads it back per day. A failed discovery is an `error` snapshot here and an error in
  * every other AWS collector, never a run that quietly covers fewer accounts.
  */
+
+import { awsIdentity } from '../../aws/principal.js';
 import type { RunnableCollector } from '../types.js';
 import { type OrganizationData, type OrganizationScope, organization } from './declaration.js';
 
@@ -14,6 +16,7 @@ export type { OrganizationData, OrganizationScope } from './declaration.js';
 
 export const organizationCollector: RunnableCollector<OrganizationScope, OrganizationData> = {
   ...organization,
+  identify: () => awsIdentity({}),
   async collect(scope, ctx) {
     if (scope.failure) throw scope.failure;
     if (!scope.inventory)

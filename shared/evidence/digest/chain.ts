@@ -65,6 +65,8 @@ export interface ChainDigest {
   previous: Digest['previous'];
   /** How many snapshots it seals. */
   entries: number;
+  /** 3: a root that names signed leaves (leaves.ts); absent: the old form, which lists its snapshots. */
+  form?: 3;
   /** True when it lists signed records (sealed by a version that seals them), even none. */
   listsRecords: boolean;
   /** The configuration the seal ran under, when the digest records it. */
@@ -197,6 +199,7 @@ export async function walkChain(locker: Locker, options: WalkChainOptions = {}):
       sequence: d.digest.sequence,
       previous: d.digest.previous,
       entries: entryCount(d),
+      ...(d.digest.schema === 'evidence.digest/3' && { form: 3 as const }),
       listsRecords: d.digest.records !== undefined,
       ...(d.digest.configuration && { configuration: d.digest.configuration }),
       ...(d.info && { info: d.info }),

@@ -53,6 +53,19 @@ export function leafOf(entry: Pick<DigestEntry, 'key'>): { collector: string; sh
 }
 
 /**
+ * The leaf of a root that seals a snapshot key: where the seal wrote it (leaves/<day>/<root's
+ * sealedAt>/<collector>/<shard>.json); undefined for the old form, which lists the key itself.
+ */
+export function leafKeyOf(
+  digest: { form?: 3; day: string; sealedAt: string },
+  snapshotKey: string,
+): string | undefined {
+  if (digest.form !== 3) return undefined;
+  const where = leafOf({ key: snapshotKey });
+  return leafKey(digest.day, new Date(digest.sealedAt), where.collector, where.shard);
+}
+
+/**
  * Write one signed leaf per collector and shard of `entries`, in key order; returns the
  * references the root lists. The signing key is published once (not once per leaf).
  */
