@@ -12,7 +12,7 @@ import { getHeapStatistics } from 'node:v8';
 import { fixedClock } from '../shared/clock.js';
 import { addDays } from '../shared/evidence/days.js';
 import { seal } from '../shared/evidence/digest.js';
-import { verify } from '../shared/verify/verify.js';
+import { verifyInParts } from '../shared/verify/parts.js';
 import { accountIds, orgCollectors, orgConfig, orgLocker, RETENTION_DAYS } from './org-verify-plan.js';
 
 const [command, dir, from, to, accountsText, sealDay, formText] = process.argv.slice(2);
@@ -39,7 +39,14 @@ if (command === 'seal') {
   });
   saw = { sealed: result.sealed.length, key: result.key };
 } else {
-  const result = await verify({
+  // In parts (shared/verify/parts.ts) of at most ORG_SNAPSHOTS_PER_PART snapshots of the window.
+  let parts = 0;
+  const perPart = process.env.ORG_SNAPSHOTS_PER_PART;
+  const result = await verifyInParts({
+    ...(perPart && { snapshotsPerPart: Number(perPart) }),
+    onPart: (e) => {
+      if (e.done) parts++;
+    },
     locker,
     config: orgConfig(from, accounts),
     from,
@@ -50,7 +57,13 @@ if (command === 'seal') {
   });
   const problems: Record<string, number> = {};
   for (const p of result.integrity) problems[p.problem] = (problems[p.problem] ?? 0) + 1;
-  saw = { ok: result.ok, series: result.series.length, digests: result.stats.digests, problems };
+  saw = {
+    ok: result.ok,
+    series: result.series.length,
+    digests: result.stats.digests,
+    parts: Math.max(1, parts),
+    problems,
+  };
 }
 const ms = performance.now() - t;
 peakHeap = Math.max(peakHeap, heap());

@@ -59,8 +59,9 @@ import {
   metricData,
   trailMissingMessage,
 } from '../shared/verify/alerts.js';
+import { verifyInParts } from '../shared/verify/parts.js';
 import { checkTrail } from '../shared/verify/trail.js';
-import { gapDays, REPORT_PREFIX, verify, writeVerifyReport } from '../shared/verify/verify.js';
+import { gapDays, REPORT_PREFIX, type verify, writeVerifyReport } from '../shared/verify/verify.js';
 import { parseScheduledEvent } from './scheduled-event.js';
 
 const s3 = new S3Client(s3ClientOptions());
@@ -124,7 +125,8 @@ export function createHandler(deps: VerifyHandlerDeps = {}): (event: unknown) =>
     let result: Awaited<ReturnType<typeof verify>>;
     let report: string;
     try {
-      result = await verify({
+      // In parts of bounded memory when the window is large (shared/verify/parts.ts).
+      result = await verifyInParts({
         locker,
         config,
         from,

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Checkov (PyPI, pinned) over both synthesized CloudFormation templates: the evidence stack and
-# the member-account stack. Every suppression, with its reason, is in ONE file:
-# scripts/checkov-suppressions.yaml (applied as a skip list; the reasons are read by people).
+# the member-account stack. There is no global skip list: every suppression is on the resource it
+# excuses, with its reason, in the template's metadata (`Metadata.checkov.skip`, written by
+# skipCheckov in infra/checkov.ts). Then scripts/checkov-audit.ts runs Checkov again on the
+# templates without their skips and fails when a skip excuses nothing (or a finding has none).
 #   bash scripts/checkov.sh                          # uses ./evidence.config.json
 #   CONFIG=path/to/config.json bash scripts/checkov.sh
 #   CDK_OUT=cdk.out SKIP_SYNTH=1 bash scripts/checkov.sh   # templates already synthesized
@@ -13,7 +15,6 @@ cd "$(dirname "$0")/.."
 CHECKOV_VERSION="3.3.30"
 venv="${CHECKOV_VENV:-.venv-checkov}"
 out="${CDK_OUT:-cdk.out}"
-suppressions="scripts/checkov-suppressions.yaml"
 
 if ! "$venv/bin/python" -c "import importlib.metadata as m,sys; sys.exit(0 if m.version('checkov')=='${CHECKOV_VERSION}' else 1)" 2>/dev/null; then
   echo "== checkov: installing checkov ${CHECKOV_VERSION} from PyPI into ${venv}/ (once; a few minutes)"
@@ -30,9 +31,11 @@ if [ -z "${SKIP_SYNTH:-}" ]; then
   npx cdk synth --quiet --output "$out" "${context[@]}" >/dev/null
 fi
 
-# The skip list is the ids of the suppressions file (one `- id: CKV_...` per entry, each with a reason).
-skip=$(grep -E '^- id: ' "$suppressions" | sed -E 's/^- id: *//' | paste -sd, -)
+
 templates=("$out"/*.template.json)
-"$venv/bin/checkov" --quiet --compact --skip-download --framework cloudformation --skip-check "$skip" \
+# Clean as synthesized: every finding is excused on its resource (Metadata.checkov.skip).
+"$venv/bin/checkov" --quiet --compact --skip-download --framework cloudformation \
   $(printf -- '--file %s ' "${templates[@]}")
-echo "checkov: ${#templates[@]} template(s) clean (suppressions with reasons: $suppressions)"
+# And no excuse outlives its finding.
+node_modules/.bin/tsx scripts/checkov-audit.ts "$venv/bin/checkov" "${templates[@]}"
+echo "checkov: ${#templates[@]} template(s) clean (skips on their resources, with reasons: infra/checkov.ts)"

@@ -9,6 +9,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RECORD_CHECKS } from '../shared/checks/registry.js';
 import type { AnyCheck } from '../shared/checks/types.js';
 import { MODULES } from '../shared/collectors/registry.js';
 import { type CollectorModule, requiredSection } from '../shared/collectors/types.js';
@@ -57,7 +58,10 @@ export function registryBlocks(modules: readonly CollectorModule[] = MODULES): {
       file: 'README.md',
       body: table(
         ['check', 'reads', 'control', 'passes when'],
-        checks.map((c) => [code(c.id), code(c.collector), c.controls.join(', '), c.description]),
+        [
+          ...checks.map((c) => [code(c.id), code(c.collector), c.controls.join(', '), c.description]),
+          ...RECORD_CHECKS.map((c) => [code(c.id), code(c.reads), c.controls.join(', '), c.description]),
+        ],
       ),
     },
     {
@@ -76,12 +80,15 @@ export function registryBlocks(modules: readonly CollectorModule[] = MODULES): {
     {
       name: 'check-procedures',
       file: 'docs/checks.md',
-      body: checks
+      body: [
+        ...checks.map((c) => ({ ...c, reads: `reads \`${c.collector}\` snapshots` })),
+        ...RECORD_CHECKS.map((c) => ({ ...c, reads: `reads the signed records under \`${c.reads}\`` })),
+      ]
         .map((c) =>
           [
             `### \`${c.id}\`: ${c.title}`,
             '',
-            `- Controls: ${c.controls.join(', ')}; reads \`${c.collector}\` snapshots.`,
+            `- Controls: ${c.controls.join(', ')}; ${c.reads}.`,
             `- Passes when: ${c.description}.`.replace(/\.\.$/, '.'),
             `- Procedure: ${c.procedure}`,
             `- Remediation: ${c.remediation}`,

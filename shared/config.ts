@@ -308,6 +308,16 @@ export const ConfigSchema = z
         message: 'auditPeriod.end is before auditPeriod.start: the period would have no day',
         path: ['end'],
       }),
+    /** Who and what the report is about: printed at the top of report.html and its workpapers. */
+    report: z
+      .object({
+        /** The service organisation (the legal entity), e.g. "Example Corp, Inc.". */
+        entity: z.string().trim().min(1, 'expected the name of the service organisation').max(200),
+        /** The system described, e.g. "Example Cloud Platform". */
+        system: z.string().trim().min(1, 'expected the name of the system in scope').max(200),
+      })
+      .strict()
+      .optional(),
     checks: z
       .object({
         iamKeyMaxAgeDays: z.number().int().min(1).max(3650).default(90),
@@ -333,6 +343,27 @@ export const ConfigSchema = z
         backupMaxAgeHours: 26,
         backupRetentionDays: 7,
       }),
+    /** `sample` without a size: this many random days per calendar month (the source documents' policy). */
+    sampling: z
+      .object({ perMonth: z.number().int().min(1).max(31).default(3) })
+      .strict()
+      .default({ perMonth: 3 }),
+    /**
+     * The company's own control per criterion, for the workpapers (the criterion's text is the
+     * fallback, and the workpaper says so): `{ "CC6.1": { "id": "AC-01", "description": "...", "owner": "..." } }`.
+     */
+    controls: z
+      .record(
+        z.string().regex(/^(CC\d|A1|C1|PI1|P\d)\.\d{1,2}$/, 'expected a criterion id such as "CC6.1"'),
+        z
+          .object({
+            id: z.string().trim().min(1, 'expected the company\'s control id, e.g. "AC-01"'),
+            description: z.string().trim().min(1, 'expected the control as the company words it'),
+            owner: z.string().trim().min(1, 'expected who owns the control (a role or a name)'),
+          })
+          .strict(),
+      )
+      .default({}),
     /** Access reviews (CC6.2, CC6.3): access-revoked-on-termination. */
     access: z
       .object({

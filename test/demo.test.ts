@@ -86,6 +86,11 @@ describe('npm run demo', () => {
       'CloudTrail logging',
       (s) => s.result === 'pass',
     );
+    // One population per check, counted in snapshots: the one IAM series over four days is four
+    // daily snapshots for each of its two checks (not 4 days × 2 check-series = 8).
+    const cc61md = await readFile(path.join(dir, 'workpapers', 'CC6.1', 'workpaper.md'), 'utf8');
+    for (const check of ['iam-console-mfa', 'iam-key-rotation'])
+      expect(cc61md).toContain(`| ${check} | iam | 4 | 4 day(s) × 1 series of iam |`);
     const mfa = (await samples('CC6.1')).filter((s) => s.check === 'iam-console-mfa');
     all(mfa, 'bob has no MFA, alice has', (s) => s.failing.includes('bob') && !s.failing.includes('alice'));
     const backups = (await samples('A1.2')).filter((s) => s.check === 'backups-recent');

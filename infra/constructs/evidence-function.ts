@@ -17,6 +17,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { readGitCommit } from '../../shared/build.js';
+import { skipCheckov } from '../checkov.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -73,12 +75,14 @@ export function evidenceBundling(collector?: BundledCollector) {
     mainFields: ['module', 'main'],
     // ESM output: give bundled CommonJS dependencies a `require`.
     banner: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
-    ...(collector !== undefined && {
-      define: {
+    define: {
+      // The commit the bundle is built from (shared/build.ts): read from .git at synth, never in Lambda.
+      __EVIDENCE_COMMIT__: JSON.stringify(readGitCommit(REPO_ROOT) ?? 'unknown'),
+      ...(collector !== undefined && {
         'process.env.EVIDENCE_COLLECTOR': JSON.stringify(collector.id),
         'process.env.EVIDENCE_COLLECTOR_SOURCE': JSON.stringify(collector.source),
-      },
-    }),
+      }),
+    },
   } satisfies BundlingOptions;
 }
 
@@ -103,6 +107,10 @@ export interface EvidenceFunctionProps {
   /** Reserved concurrency (e.g. 1 for a function that must never run twice at once). */
   readonly reservedConcurrentExecutions?: number;
 }
+
+/** Why no log group of the stack has a customer-managed key (Checkov CKV_AWS_158). */
+export const LOG_GROUP_KEY_REASON =
+  'Logs are encrypted by CloudWatch Logs at rest; they hold no evidence and no secret (the redacting logger removes credentials), so a $1-a-month key buys nothing.';
 
 export class EvidenceFunction extends NodejsFunction {
   /** The function's role, created here with no managed policy. */
@@ -156,10 +164,23 @@ export class EvidenceFunction extends NodejsFunction {
     this.executionRole = role;
     this.functionLogGroup = logGroup;
     logGroup.grantWrite(role);
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(logGroup.node.defaultChild as logs.CfnLogGroup)}.Arn>:*]`,
-      reason: "Writing to the function's own log group needs its log streams, which are named at run time.",
-    });
+    if (props.reservedConcurrentExecutions === undefined)
+      skipCheckov(
+        this,
+        'CKV_AWS_115',
+        "Each runs once a day from its own schedule (a fan-out shard: bounded by the state machine's MaxConcurrency, aws.fanOut.maxConcurrency); reserving concurrency would take capacity from the account for nothing. Seal, which must never run twice at once, has reserved concurrency 1.",
+      );
+    skipCheckov(
+      this,
+      'CKV_AWS_117',
+      'The functions call public AWS, Okta and GitHub APIs and S3; a VPC would need a NAT gateway or interface endpoints (from $7 a month each) and adds no control over what they reach.',
+    );
+    skipCheckov(
+      this,
+      'CKV_AWS_173',
+      'Environment variables are encrypted at rest with the Lambda service key; they carry the configuration, bucket and key ids, never a secret (credentials live in SSM SecureString parameters).',
+    );
+    skipCheckov(logGroup, 'CKV_AWS_158', LOG_GROUP_KEY_REASON);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:

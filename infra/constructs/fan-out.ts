@@ -26,10 +26,11 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import { Construct } from 'constructs';
 import type { Config } from '../../shared/config.js';
+import { skipCheckov } from '../checkov.js';
 import type { PlannedCollector } from '../config.js';
 import { collectorRoleName } from '../member-account-stack.js';
 import type { ConfigLayer } from './config-layer.js';
-import { EvidenceFunction, type EvidenceLocker } from './evidence-function.js';
+import { EvidenceFunction, type EvidenceLocker, LOG_GROUP_KEY_REASON } from './evidence-function.js';
 import type { MemberRoleAccess } from './member-roles.js';
 
 /**
@@ -195,6 +196,7 @@ export class AwsFanOut extends Construct {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    skipCheckov(logGroup, 'CKV_AWS_158', LOG_GROUP_KEY_REASON);
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: `${Stack.of(this).stackName}-collect-aws`,
       comment: 'Evidence Locker: the daily AWS collection, plan then shards of accounts',

@@ -22,6 +22,18 @@ export async function callerAccountId(region = defaultRegion()): Promise<string>
   }
 }
 
+/** The ARN of the AWS principal whose credentials are in use (STS GetCallerIdentity): who ran a command. */
+export async function callerPrincipalArn(region = defaultRegion()): Promise<string> {
+  const sts = new STSClient(awsClientOptions(region));
+  try {
+    const out = await sts.send(new GetCallerIdentityCommand({}));
+    if (!out.Arn) throw new Error('GetCallerIdentity returned no ARN');
+    return out.Arn;
+  } finally {
+    sts.destroy();
+  }
+}
+
 /**
  * Resolve the scope environment, only when an AWS collector will run: the caller's account,
  * and with `aws.organization` the organization as discovered now. A failed discovery is

@@ -3,9 +3,14 @@
  * exports its checks); test/checks/registry.test.ts pins the registered ids.
  */
 import { MODULES } from '../collectors/registry.js';
-import type { AnyCheck } from './types.js';
+import { accessReviewCompletedCheck } from '../review/check.js';
+import type { AnyCheck, RecordCheck } from './types.js';
 
 export const CHECKS: readonly AnyCheck[] = MODULES.flatMap((m) => m.checks);
+
+/** Checks over signed records rather than snapshots (docs/checks.md lists them with the rest). */
+// biome-ignore lint/suspicious/noExplicitAny: each judges its own record type
+export const RECORD_CHECKS: readonly RecordCheck<any>[] = [accessReviewCompletedCheck];
 
 export function findCheck(id: string): AnyCheck | undefined {
   return CHECKS.find((c) => c.id === id);

@@ -117,3 +117,19 @@ export function fail(detail: string, failing: string[]): CheckOutcome {
 export function notApplicable(detail: string): CheckOutcome {
   return { result: 'not-applicable', detail, failing: [] };
 }
+
+/**
+ * A check over signed records instead of snapshots (access-review-completed judges each closed
+ * access review campaign). Same metadata as a snapshot check; `reads` names the record prefix.
+ */
+export interface RecordCheck<T = unknown> {
+  readonly id: string;
+  readonly controls: readonly string[];
+  /** The locker prefix of the records it judges, e.g. "reviews/". */
+  readonly reads: string;
+  readonly title: string;
+  readonly description: string;
+  readonly procedure: string;
+  readonly remediation: string;
+  run(input: T): CheckOutcome;
+}

@@ -50,6 +50,8 @@ export async function listSnapshots(
     collectors?: readonly string[];
     concurrency?: number;
     onMisfiled?: (misfiled: MisfiledKey) => void;
+    /** Sees each listed snapshot; those it returns false for are not returned (a caller that spills them). */
+    keep?: (item: ListedSnapshot) => boolean;
   } = {},
 ): Promise<ListedSnapshot[]> {
   const { collectors } = options;
@@ -72,7 +74,9 @@ export async function listSnapshots(
         };
         if (parts.day < from || parts.day > to) continue;
         if (collectors && !collectors.includes(parts.collector)) continue;
-        out.push({ ...item, ...parts });
+        const listed = { ...item, ...parts };
+        if (options.keep && !options.keep(listed)) continue;
+        out.push(listed);
       }
       return out;
     },

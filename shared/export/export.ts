@@ -11,6 +11,7 @@
  *   expected-series.json   what was expected each day and why, and the exceptions (expected.ts)
  *   locker/<key>           every snapshot, digest (and its .sig; a root with each leaf it names),
  *                          acknowledgement, retirement, verify and sample report of the window,
+ *                          every record of an access review campaign of the window,
  *                          the configuration in force (configs/<sha256>.json) and the locker's
  *                          public keys, under their locker keys
  *
@@ -43,6 +44,7 @@ import {
 } from '../evidence/signing.js';
 import { parseSnapshotKey, seriesId } from '../evidence/snapshot.js';
 import type { Locker } from '../locker/types.js';
+import { reviewExportKeys } from '../review/records.js';
 import type { VerifyResult } from '../verify/types.js';
 import { TOOL } from '../version.js';
 import { chainRecords } from './chain.js';
@@ -253,6 +255,7 @@ export async function exportEvidence(options: ExportOptions): Promise<ExportResu
     await writeOut(options.configuration.key, options.configuration.body);
   }
   others.push(...configs);
+  others.push(...(await reviewExportKeys(locker, inWindow)));
   const reports: string[] = [];
   for await (const item of locker.list('reports/')) reports.push(item.key);
   const reportJson = reports.filter((k) => k.endsWith('.json'));

@@ -4,12 +4,13 @@
  * verification (which days had usable evidence) and a full-population sample (what the check
  * found on each day). Pure: no I/O.
  */
-import { daysBetween } from '../evidence/days.js';
+import { daysBetween, parseCompactInstant } from '../evidence/days.js';
 import { parseSnapshotKey, seriesId } from '../evidence/snapshot.js';
 import type { SampleResult } from '../sample/run.js';
 
 export const CELL_STATES = [
   'present',
+  'partial',
   'missing',
   'failed',
   'late',
@@ -21,6 +22,7 @@ export type CellState = (typeof CELL_STATES)[number];
 
 export const CELL_LABELS: Record<CellState, string> = {
   present: 'present and sealed',
+  partial: 'present but partial (what is missing is named)',
   missing: 'missing',
   failed: 'collection failed',
   late: 'late (written or sealed after the grace period)',
@@ -55,7 +57,9 @@ export interface VerifiedSeries {
   missing: readonly string[];
   failed: readonly string[];
   acknowledged: readonly string[];
-  acknowledgements: readonly { day: string; reason: string; by: string }[];
+  acknowledgements: readonly { day: string; reason: string; by: string; at?: string }[];
+  /** Present days whose only usable snapshot is partial, and what it lacks. */
+  partial?: readonly { day: string; missing: readonly string[] }[];
   controls: readonly string[];
   /** The verifier's own per-day states, when it gives them. */
   days?: readonly { from: string; to: string; state: string }[];
@@ -107,6 +111,7 @@ export function coverageRows(
       const missing = new Set(s.missing);
       const failed = new Set(s.failed);
       const acknowledged = new Set(s.acknowledged);
+      const partial = new Map((s.partial ?? []).map((p) => [p.day, p.missing]));
       const cells = days.map((day): Cell<CellState> => {
         const found = problemsBy.get(`${id}@${day}`) ?? [];
         const why = found.map((p) => `${p.problem}: ${p.detail}`).join('; ');
@@ -125,13 +130,16 @@ export function coverageRows(
         // day's state: the evidence is there but cannot be trusted as it is.
         if (found.some((p) => p.problem !== 'late') && state !== 'acknowledged') state = 'integrity';
         else if (found.some((p) => p.problem === 'late') && state === 'present') state = 'late';
+        if (state === 'present' && partial.has(day)) state = 'partial';
         const ack = s.acknowledgements.find((a) => a.day === day);
         const reason =
           state === 'acknowledged' && ack
-            ? `acknowledged by ${ack.by}: ${ack.reason}`
-            : why
-              ? `${CELL_LABELS[state]}: ${why}`
-              : CELL_LABELS[state];
+            ? `acknowledged by ${ack.by}${ack.at ? ` (written ${ack.at})` : ''}: ${ack.reason}`
+            : state === 'partial'
+              ? `partial: missing ${partial.get(day)!.join('; ') || 'a part the collector did not name'}`
+              : why
+                ? `${CELL_LABELS[state]}: ${why}`
+                : CELL_LABELS[state];
         return { day, state, reason };
       });
       return { label: id, series: id, controls: [...s.controls], cells };
@@ -164,10 +172,15 @@ export function checkRows(
         cells: days.map((day): Cell<CheckState> => {
           const s = byDay.get(day);
           if (!s) return { day, state: 'not-tested', reason: 'not tested' };
+          const at = s.key
+            ? parseCompactInstant(parseSnapshotKey(s.key)?.file ?? '')?.slice(11, 16)
+            : undefined;
           return {
             day,
             state: s.result,
-            reason: `${s.result}: ${s.detail}${s.failing.length ? ` (failing: ${s.failing.join(', ')})` : ''}`,
+            reason:
+              `${s.result}: ${s.detail}${s.failing.length ? ` (failing: ${s.failing.join(', ')})` : ''}` +
+              `${s.snapshotStatus === 'partial' ? ' [partial snapshot]' : ''}${at ? ` [snapshot of ${at} UTC]` : ''}`,
           };
         }),
       };

@@ -3,7 +3,9 @@
  * Content-Security-Policy that forbids every fetch, so it opens the same from disk, from an S3
  * presigned URL, or saved as PDF. Everything from data goes through htmlText.
  */
-import { addDays } from '../evidence/days.js';
+import { addDays, daysBetween as daysOf } from '../evidence/days.js';
+import type { ReviewCadence } from '../review/cadence.js';
+import { reviewsSectionHtml, reviewsSummaryRow } from '../review/report.js';
 import type { ExceptionGroup } from '../sample/workpaper.js';
 import { htmlText } from '../text/escape.js';
 import {
@@ -14,6 +16,7 @@ import {
   type CheckState,
   monthSpans,
 } from './calendar.js';
+import type { OutOfScope, SharedException, WriteOnce } from './statements.js';
 
 export interface ControlSummary {
   id: string;
@@ -37,12 +40,26 @@ export interface ReportModel {
   generatedAt: string;
   store: string;
   tool: string;
+  /** The commit the tool was built from (shared/build.ts). */
+  commit: string;
+  /** Who ran the report: the AWS principal ARN, or the local user. */
+  ranBy: string;
+  /** report.entity and report.system of the configuration. */
+  entity?: string;
+  system?: string;
+  auditPeriod: { start: string; end?: string };
+  writeOnce: WriteOnce;
+  outOfScope: OutOfScope;
+  /** Per control, when in the day the snapshots judged were taken ("00:05 UTC"). */
+  snapshotTimes: Record<string, string>;
   verification: {
     ok: boolean;
     verifiedAt: string;
     series: number;
     expectedDays: number;
     presentDays: number;
+    /** Of the present days, those whose snapshot is partial. */
+    partialDays: number;
     missingDays: number;
     failedDays: number;
     acknowledgedDays: number;
@@ -54,8 +71,12 @@ export interface ReportModel {
   coverage: CalendarRow<CellState>[];
   checks: CalendarRow<CheckState>[];
   controls: ControlSummary[];
+  /** The exceptions of every control, each once, naming every criterion it bears on. */
+  exceptions: SharedException[];
   /** Where the full-population run was recorded in the locker. */
   sampleRecord?: string;
+  /** Access review periods and campaigns (verify's), with each campaign's workpaper path. */
+  reviews?: { cadence: ReviewCadence; workpapers: ReadonlyMap<string, string> };
   notes: string[];
 }
 
@@ -77,7 +98,7 @@ function monthLabel(month: string): string {
 const h = htmlText;
 
 const CSS = `
-:root { --present:#2e7d32; --missing:#d32f2f; --failed:#ef6c00; --late:#f9a825; --acknowledged:#78909c;
+:root { --partial:#9ccc65; --present:#2e7d32; --missing:#d32f2f; --failed:#ef6c00; --late:#f9a825; --acknowledged:#78909c;
   --integrity:#6a1b9a; --not-expected:#eceff1; --pass:#2e7d32; --fail:#d32f2f; --missing-check:#ef6c00; --not-tested:#eceff1; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color:#1a1a1a; margin: 24px; }
@@ -92,7 +113,9 @@ table.cal th.label { width: 26em; text-align: right; font-weight: normal; paddin
 table.cal th.month { font-weight: 600; font-size: 11px; text-align: left; border-left: 2px solid #555; padding-left: 2px; white-space: nowrap; overflow: hidden; }
 table.cal td { height: 18px; padding: 0; min-width: 2px; }
 table.cal td.first { border-left: 2px solid #555; }
-.c-present { background: var(--present); } .c-missing { background: var(--missing); } .c-failed { background: var(--failed); }
+.c-present { background: var(--present); } .c-partial { background: var(--partial); }
+table.cal th.dnum { font-weight: normal; font-size: 8px; text-align: center; padding: 0; overflow: hidden; color: #333; }
+.verdict.warn { background: #ef6c00; } .c-missing { background: var(--missing); } .c-failed { background: var(--failed); }
 .c-late { background: var(--late); } .c-acknowledged { background: var(--acknowledged); } .c-integrity { background: var(--integrity); }
 .c-not-expected { background: var(--not-expected); }
 .k-pass { background: var(--pass); } .k-fail { background: var(--fail); } .k-missing { background: var(--missing-check); } .k-not-tested { background: var(--not-tested); } .k-not-applicable { background: var(--not-tested); }
@@ -132,6 +155,12 @@ function calendar<S extends string>(
         `<th class="month" colspan="${s.days}" title="${h(monthLabel(s.month))}">${s.days >= 4 ? h(monthLabel(s.month)) : ''}</th>`,
     )
     .join('')}</tr>`;
+  // Day numbers under the months, so that a printed page still says which cell is which day.
+  const all = spans.reduce((n, s) => n + s.days, 0);
+  const numbered = (d: string) => all <= 62 || ['01', '10', '20'].includes(d.slice(8));
+  const numbers = `<tr class="days"><th class="label">day</th>${daysOf(from, to)
+    .map((d) => `<th class="dnum" scope="col">${numbered(d) ? Number(d.slice(8)) : ''}</th>`)
+    .join('')}</tr>`;
   const body = rows
     .map(
       (r) =>
@@ -145,7 +174,7 @@ function calendar<S extends string>(
     .join('\n');
   return `<table class="cal" id="${id}" aria-label="${h(caption)}"><colgroup><col style="width:26em">${'<col>'.repeat(
     spans.reduce((n, s) => n + s.days, 0),
-  )}</colgroup><thead>${head}</thead><tbody>${body}</tbody></table>`;
+  )}</colgroup><thead>${head}${numbers}</thead><tbody>${body}</tbody></table>`;
 }
 
 /** Consecutive days of a row in the same state and reason, for the printed list of exceptions. */
@@ -169,6 +198,39 @@ function runsOf<S extends string>(rows: readonly CalendarRow<S>[], skip: readonl
   return out;
 }
 
+/** How the report's window relates to the audit period. */
+function windowVersusPeriod(m: Pick<ReportModel, 'from' | 'to' | 'auditPeriod'>): string {
+  const { start, end } = m.auditPeriod;
+  if (m.from === start && end !== undefined && m.to === end) return 'the whole audit period';
+  if (m.from < start || (end !== undefined && m.to > end)) return 'reaches outside the audit period';
+  if (end === undefined && m.from === start) return 'the audit period so far';
+  return 'part of the audit period';
+}
+
+/** When the snapshots judged were taken, over every control. */
+function snapshotTimeSummary(m: Pick<ReportModel, 'snapshotTimes'>): string {
+  const times = [...new Set(Object.values(m.snapshotTimes))].sort();
+  return times.length === 0 ? 'no snapshot was judged' : `at ${times.join(', ')}`;
+}
+
+function outOfScopeSection(o: OutOfScope): string[] {
+  return [
+    '<h2 id="out-of-scope">Out of scope</h2>',
+    '<ul>',
+    o.subservice.length
+      ? `<li>Subservice organisations (carve-out): their own controls are not tested here; their SOC reports and the complementary controls they expect of the entity cover them: ${o.subservice.map(h).join('; ')}.</li>`
+      : '',
+    ...o.notConfigured.map(
+      (c) =>
+        `<li><strong>${h(c.id)}</strong>${c.name ? ` ${h(c.name)}` : ''}: not tested, its collectors (${c.collectors.map((x) => `<code>${h(x)}</code>`).join(', ')}) are not configured.</li>`,
+    ),
+    o.noCollector.length
+      ? `<li>Criteria no collector of this tool evidences, tested (if at all) by other means: ${o.noCollector.map(h).join(', ')}; and the availability, confidentiality, processing integrity and privacy categories.</li>`
+      : '',
+    '</ul>',
+  ];
+}
+
 export function reportHtml(m: ReportModel): string {
   const v = m.verification;
   const coverageLegend = CELL_STATES.map((s) => ({ cls: `c-${s}`, label: CELL_LABELS[s], color: `--${s}` }));
@@ -185,19 +247,34 @@ export function reportHtml(m: ReportModel): string {
     '<html lang="en"><head><meta charset="utf-8">',
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${h(`Evidence report ${m.from} to ${m.to}`)}</title>`,
+    `<title>${h(`${m.entity ? `${m.entity}: ` : ''}Evidence report ${m.from} to ${m.to}`)}</title>`,
     `<style>${CSS}</style></head><body>`,
-    `<h1>Evidence report ${h(m.from)} to ${h(m.to)}</h1>`,
-    `<p class="meta">Generated ${h(m.generatedAt)} by ${h(m.tool)} from the locker <code>${h(m.store)}</code>.</p>`,
+    `<h1>${m.entity ? `${h(m.entity)} — ${h(m.system ?? '')}: ` : ''}SOC 2 evidence report ${h(m.from)} to ${h(m.to)}</h1>`,
+    '<table class="data" id="about"><tbody>',
+    `<tr><th>Service organisation</th><td>${m.entity ? h(m.entity) : '<em>not named</em> (set <code>report.entity</code> in the configuration)'}</td></tr>`,
+    `<tr><th>System</th><td>${m.system ? h(m.system) : '<em>not named</em> (set <code>report.system</code>)'}</td></tr>`,
+    `<tr><th>Audit period</th><td>${h(m.auditPeriod.start)} to ${m.auditPeriod.end ? h(m.auditPeriod.end) : 'ongoing (no <code>auditPeriod.end</code>)'}</td></tr>`,
+    `<tr><th>This report's window</th><td>${h(m.from)} to ${h(m.to)} (${windowVersusPeriod(m)})</td></tr>`,
+    `<tr><th>Prepared by</th><td><code>${h(m.ranBy)}</code>, ${h(m.generatedAt)}</td></tr>`,
+    `<tr><th>Tool</th><td>${h(m.tool)}, commit <code>${h(m.commit)}</code></td></tr>`,
+    `<tr><th>Locker</th><td><code>${h(m.store)}</code></td></tr>`,
+    '</tbody></table>',
     '<h2 id="summary">Summary</h2>',
     '<table class="data"><tbody>',
-    `<tr><th>Verification</th><td><span class="verdict ${v.ok ? 'ok' : 'bad'}">${v.ok ? 'complete and intact' : 'problems found'}</span> ` +
-      `${v.series} series, ${v.expectedDays} series-days expected: ${v.presentDays} present, ${v.missingDays} missing, ${v.failedDays} failed, ${v.acknowledgedDays} acknowledged; ${v.problems.length} integrity problem(s). Verified ${h(v.verifiedAt)}.</td></tr>`,
-    `<tr><th>Controls</th><td><span class="verdict ${allEffective ? 'ok' : 'bad'}">${allEffective ? 'operating effectively' : 'exceptions noted'}</span> ` +
-      `${m.controls.length} control(s) tested on every day of the period (100% of the population).</td></tr>`,
+    `<tr><th>Store</th><td id="write-once"><span class="verdict ${m.writeOnce.writeOnce ? 'ok' : 'warn'}">${h(m.writeOnce.label)}</span> ${h(m.writeOnce.detail)}</td></tr>`,
+    `<tr><th>Verification</th><td><span class="verdict ${v.ok ? (m.writeOnce.writeOnce ? 'ok' : 'warn') : 'bad'}">${v.ok ? (m.writeOnce.writeOnce ? 'complete and intact' : 'complete and intact, tamper-evident only') : 'problems found'}</span> ` +
+      `${v.series} series, ${v.expectedDays} series-days expected: ${v.presentDays} present (${v.partialDays} of them partial), ${v.missingDays} missing, ${v.failedDays} failed, ${v.acknowledgedDays} acknowledged; ${v.problems.length} integrity problem(s). Verified ${h(v.verifiedAt)}.</td></tr>`,
+    `<tr><th>Controls</th><td><span class="verdict ${allEffective ? 'ok' : 'bad'}">${allEffective ? 'no exception' : 'exceptions noted'}</span> ` +
+      `${m.controls.length} criterion/criteria. Each day of the window is <strong>one snapshot</strong> per series, taken once a day (${h(snapshotTimeSummary(m))}); ` +
+      'every check was re-performed on that snapshot, for every day: a test of the state recorded at that moment each day, not of the hours between snapshots.</td></tr>',
+    `<tr><th>Exceptions</th><td>${m.exceptions.length} exception(s)${m.exceptions.some((e) => e.controls.length > 1) ? ', each counted once: one that bears on several criteria names each' : ''}.</td></tr>`,
     `<tr><th>Digest chain head</th><td>${m.chainHead ? `<code>${h(m.chainHead.key)}</code><br>SHA-256 <code>${h(m.chainHead.sha256)}</code>` : 'no digest'} (${m.digests} digest(s))</td></tr>`,
-    m.sampleRecord ? `<tr><th>This run, recorded</th><td><code>${h(m.sampleRecord)}</code></td></tr>` : '',
+    m.sampleRecord
+      ? `<tr><th>This run, recorded</th><td><code>${h(m.sampleRecord)}</code>: signed in the locker with the SHA-256 of this file and of every workpaper</td></tr>`
+      : '',
+    m.reviews ? reviewsSummaryRow(m.reviews.cadence) : '',
     '</tbody></table>',
+    ...outOfScopeSection(m.outOfScope),
     '<h2 id="coverage">Evidence coverage: one cell per series and day</h2>',
     legend(coverageLegend),
     calendar('coverage-calendar', 'Evidence coverage', m.coverage, m.from, m.to, 'c'),
@@ -205,24 +282,26 @@ export function reportHtml(m: ReportModel): string {
     legend(checkLegend),
     calendar('check-calendar', 'Check results', m.checks, m.from, m.to, 'k'),
     '<h2 id="controls">Conclusions per control</h2>',
-    '<table class="data"><thead><tr><th>control</th><th>checks</th><th>days tested</th><th>pass</th><th>fail</th><th>missing</th><th>deviation rate</th><th>conclusion</th><th>workpaper</th></tr></thead><tbody>',
+    '<table class="data"><thead><tr><th>control</th><th>checks</th><th>snapshots judged (one a day per series, at)</th><th>pass</th><th>fail</th><th>missing</th><th>deviation rate</th><th>conclusion</th><th>workpaper</th></tr></thead><tbody>',
     ...m.controls.map(
       (c) =>
         `<tr><td><strong>${h(c.id)}</strong><br><span class="small">${h(c.name)}</span></td><td>${c.checks.map((x) => `<code>${h(x)}</code>`).join('<br>')}</td>` +
-        `<td class="num">${c.total}</td><td class="num">${c.pass}</td><td class="num">${c.fail}</td><td class="num">${c.missing}</td><td class="num">${h(c.deviationRate)}</td>` +
+        `<td class="num">${c.total}<br><span class="small">${h(m.snapshotTimes[c.id] ?? 'no snapshot')}</span></td><td class="num">${c.pass}</td><td class="num">${c.fail}</td><td class="num">${c.missing}</td><td class="num">${h(c.deviationRate)}</td>` +
         `<td>${h(c.conclusion)}</td><td><a href="${h(c.workpaper)}">${h(c.workpaper)}</a></td></tr>`,
     ),
     '</tbody></table>',
   );
-  const exceptions = m.controls.flatMap((c) => c.exceptions.map((e) => ({ control: c.id, ...e })));
+  if (m.reviews) parts.push(reviewsSectionHtml(m.reviews.cadence, m.reviews.workpapers));
+  const exceptions = m.exceptions;
   parts.push('<h2 id="exceptions">Exceptions, aggregated by check, series and cause</h2>');
   if (exceptions.length === 0) parts.push('<p>None: every check passed on every day.</p>');
   else
     parts.push(
-      '<table class="data"><thead><tr><th>control</th><th>check</th><th>series</th><th>result</th><th>cause</th><th>days</th><th>detail (first day)</th></tr></thead><tbody>',
+      `<p class="small">${exceptions.length} exception(s); one that bears on several criteria is one row naming each.</p>`,
+      '<table class="data"><thead><tr><th>criteria</th><th>check</th><th>series</th><th>result</th><th>cause</th><th>days</th><th>detail (first day)</th></tr></thead><tbody>',
       ...exceptions.map(
         (e) =>
-          `<tr><td>${h(e.control)}</td><td><code>${h(e.check)}</code></td><td><code>${h(e.series)}</code></td><td>${h(e.result)}</td><td>${h(e.cause)}</td>` +
+          `<tr><td>${e.controls.map(h).join(', ')}</td><td><code>${h(e.check)}</code></td><td><code>${h(e.series)}</code></td><td>${h(e.result)}</td><td>${h(e.cause)}</td>` +
           `<td class="num">${e.days.length}/${e.of}</td><td class="small">${h(e.detail)}</td></tr>`,
       ),
       '</tbody></table>',
@@ -235,6 +314,19 @@ export function reportHtml(m: ReportModel): string {
       ...gaps.map(
         (g) =>
           `<tr><td><code>${h(g.label)}</code></td><td>${h(g.from === g.to ? g.from : `${g.from} to ${g.to}`)}</td><td>${h(CELL_LABELS[g.state])}</td><td class="small">${h(g.reason)}</td></tr>`,
+      ),
+      '</tbody></table>',
+    );
+  // The check calendar's reasons, in print as on hover.
+  const notPassed = runsOf(m.checks, ['pass', 'not-tested']);
+  parts.push('<h2 id="check-days">Days a check did not pass, and why</h2>');
+  if (notPassed.length === 0) parts.push('<p>None.</p>');
+  else
+    parts.push(
+      '<table class="data"><thead><tr><th>check · series</th><th>days</th><th>result</th><th>reason</th></tr></thead><tbody>',
+      ...notPassed.map(
+        (g) =>
+          `<tr><td><code>${h(g.label)}</code></td><td>${h(g.from === g.to ? g.from : `${g.from} to ${g.to}`)}</td><td>${h(g.state)}</td><td class="small">${h(g.reason)}</td></tr>`,
       ),
       '</tbody></table>',
     );

@@ -8,29 +8,35 @@
  *
  * The full-population run is recorded in the locker like every sample run.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { toolCommit } from '../build.js';
 import { CHECKS } from '../checks/registry.js';
 import type { AnyCheck } from '../checks/types.js';
 import { type Clock, systemClock } from '../clock.js';
 import { COLLECTORS } from '../collectors/registry.js';
 import { selectCollectors } from '../collectors/runner.js';
 import type { AnyCollector } from '../collectors/types.js';
+import { mapLimit } from '../concurrency.js';
 import type { Config } from '../config.js';
-import { UsageError } from '../errors.js';
+import { NotFoundError, UsageError } from '../errors.js';
 import { canonicalJson, sha256Hex } from '../evidence/canonical.js';
 import { daysBetween } from '../evidence/days.js';
 import { type Signer, signingSettingsOf, trustedKeys } from '../evidence/signing.js';
+import { walk } from '../export/export.js';
 import type { Locker } from '../locker/types.js';
+import { writeCampaignWorkpapers } from '../review/report.js';
 import { CONTROL_NAMES } from '../sample/controls.js';
-import { earlierRuns, sampleRunRecord, writeSampleRun } from '../sample/record.js';
+import { earlierRuns, sampleRunKey, sampleRunRecord, writeSampleRun } from '../sample/record.js';
 import { runSample, type SampleReport } from '../sample/run.js';
 import { deviationRate, groupExceptions, summarize, writeWorkpaper } from '../sample/workpaper.js';
 import { type VerifyResult, verify } from '../verify/verify.js';
 import { TOOL } from '../version.js';
 import { checkRows, coverageRows } from './calendar.js';
 import { type ControlSummary, type ReportModel, reportHtml } from './html.js';
+import { outOfScope, sharedExceptions, snapshotTimes, writeOnceOf } from './statements.js';
 
 const FULL_POPULATION_SEED = 'full-population';
 
@@ -46,10 +52,14 @@ export interface ReportOptions {
   signer: Signer;
   /** The command that made this report, recorded with the run. */
   command?: string;
+  /** The configuration as recorded in the locker (file SHA-256, effective configuration key). */
+  configuration?: { fileSha256: string | null; sha256: string; key: string };
   checks?: readonly AnyCheck[];
   collectors?: readonly AnyCollector[];
   /** The AWS account of the credentials in use (STS), for the verifier's expected series. */
   callerAccount?: () => Promise<string>;
+  /** Who runs the report: the AWS principal ARN, or the local user; printed and recorded. */
+  principal?: string;
   concurrency?: number;
 }
 
@@ -106,31 +116,30 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
     ...(options.concurrency && { concurrency: options.concurrency }),
   });
 
-  // The run is evidence too: recorded (and signed) in the locker before anything is written out.
+  // The run is evidence too: its signed record names the SHA-256 of report.html and of every
+  // workpaper file. They are written into a staging directory first (naming the record's key),
+  // hashed, the record written, and only then moved into --out: nothing is handed out unrecorded.
   const trusted = await trustedKeys(locker, signingSettingsOf(config.locker));
   const earlier = await earlierRuns(locker, from, to, trusted.keys);
   const configSha256 = sha256Hex(canonicalJson(config));
-  const command = options.command ?? `npx evidence report --from ${from} --to ${to} --out ${dir}`;
-  const recorded = await writeSampleRun(
-    locker,
-    sampleRunRecord({
-      report: sampled,
-      ranAt: now,
-      seedGenerated: false,
-      subject: 'report (every check, every day)',
-      command,
-      configSha256,
-      earlier,
-    }),
-    config.locker.retentionDays,
-    options.signer,
-  );
+  const command =
+    options.command ??
+    `npx evidence report --from ${from} --to ${to} --out "$OUT" --store "$LOCKER" --config "$CONFIG"`;
+  // The key the record will have, named in the files before it is written: another run in the
+  // same millisecond already holds the plain one, this one takes a random suffix (as sample does).
+  let recordKey = sampleRunKey(now, from, to);
+  if (await exists(locker, recordKey))
+    recordKey = sampleRunKey(now, from, to, `-${randomBytes(4).toString('hex')}`);
+  const recorded = { key: recordKey };
+  const stage = `${dir}.writing-${randomBytes(4).toString('hex')}`;
+  const commit = toolCommit();
+  const ranBy = options.principal ?? 'not recorded';
 
   // One workpaper per control.
   const controlIds = [...new Set(checks.flatMap((c) => c.controls))].sort();
   const workpapers: ReportResult['workpapers'] = [];
   const controls: ControlSummary[] = [];
-  await mkdir(dir, { recursive: true });
+  await mkdir(stage, { recursive: true });
   for (const control of controlIds) {
     const ofControl = checks.filter((c) => c.controls.includes(control));
     const ids = new Set(ofControl.map((c) => c.id));
@@ -141,19 +150,25 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
       samples: sampled.samples.filter((s) => ids.has(s.check)),
     };
     const rel = `workpapers/${control}`;
-    const written = await writeWorkpaper(path.join(dir, ...rel.split('/')), {
+    await writeWorkpaper(path.join(stage, ...rel.split('/')), {
       report: sub,
       checks: ofControl,
       subject: control,
       generatedAt: now,
       seedGenerated: false,
-      rerun: `npx evidence sample --control ${control} --from ${from} --to ${to} --seed ${FULL_POPULATION_SEED} --all --store ${locker.url}`,
+      rerun: `npx evidence sample --control ${control} --from ${from} --to ${to} --seed ${FULL_POPULATION_SEED} --all --store "$LOCKER" --config "$CONFIG"`,
       configSha256,
+      ...(options.configuration && { configuration: options.configuration }),
+      controls: config.controls,
       recordKey: recorded.key,
       earlier,
       ...(config.github && { requiredApprovals: config.github.requiredApprovals }),
     });
-    workpapers.push({ control, dir: written.dir, markdown: written.markdown });
+    workpapers.push({
+      control,
+      dir: path.join(dir, ...rel.split('/')),
+      markdown: path.join(dir, ...rel.split('/'), 'workpaper.md'),
+    });
     const sum = summarize(sub.samples);
     const effective = sum.total > 0 && sum.pass === sum.total;
     controls.push({
@@ -173,6 +188,9 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
     });
   }
 
+  const reviewWorkpapers = verified.reviews
+    ? await writeCampaignWorkpapers(locker, config, verified.reviews, stage, now)
+    : new Map<string, string>();
   const controlsOf = (check: string) => checks.find((c) => c.id === check)?.controls ?? [];
   const sum = (f: (s: VerifyResult['series'][number]) => number) =>
     verified.series.reduce((n, s) => n + f(s), 0);
@@ -182,12 +200,23 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
     generatedAt: now.toISOString(),
     store: locker.url,
     tool: `${TOOL.name} ${TOOL.version}`,
+    commit,
+    ranBy,
+    ...(config.report && { entity: config.report.entity, system: config.report.system }),
+    auditPeriod: {
+      start: config.auditPeriod.start,
+      ...(config.auditPeriod.end && { end: config.auditPeriod.end }),
+    },
+    writeOnce: writeOnceOf(locker, config, verified),
+    outOfScope: outOfScope(config, collectors, checks),
+    snapshotTimes: snapshotTimes(sampled.samples, controlsOf),
     verification: {
       ok: verified.ok,
       verifiedAt: verified.verifiedAt,
       series: verified.series.length,
       expectedDays: sum((s) => s.expectedDays),
       presentDays: sum((s) => s.presentDays),
+      partialDays: sum((s) => s.partial.length),
       missingDays: sum((s) => s.missing.length),
       failedDays: sum((s) => s.failed.length),
       acknowledgedDays: sum((s) => s.acknowledged.length),
@@ -201,10 +230,45 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
     coverage: coverageRows(verified.series, verified.integrity, from, to),
     checks: checkRows(sampled.samples, from, to, controlsOf),
     controls,
+    exceptions: sharedExceptions(controls),
     sampleRecord: recorded.key,
+    ...(verified.reviews && { reviews: { cadence: verified.reviews, workpapers: reviewWorkpapers } }),
     notes: [...notes, ...sampled.notes],
   };
-  await writeFile(html, reportHtml(model), { encoding: 'utf8', flag: 'wx' });
+  await writeFile(path.join(stage, 'report.html'), reportHtml(model), { encoding: 'utf8', flag: 'wx' });
+
+  // Hash what was written, record the run (signed), then hand the files out.
+  const files = await mapLimit(await walk(stage), 8, async (rel) => ({
+    path: rel,
+    sha256: sha256Hex(await readFile(path.join(stage, ...rel.split('/')))),
+  }));
+  await writeSampleRun(
+    locker,
+    sampleRunRecord({
+      report: sampled,
+      ranAt: now,
+      seedGenerated: false,
+      subject: 'report (every check, every day)',
+      command,
+      configSha256,
+      earlier,
+      ranBy,
+      files,
+      commit,
+    }),
+    config.locker.retentionDays,
+    options.signer,
+    recordKey,
+  );
+  await mkdir(dir, { recursive: true });
+  if (existsSync(html) || existsSync(path.join(dir, 'workpapers')))
+    throw new UsageError(
+      `--out ${options.out} received a report while this one was written (recorded as ${recordKey}; its files are in ${stage})`,
+    );
+  await rename(path.join(stage, 'report.html'), html);
+  if (existsSync(path.join(stage, 'workpapers')))
+    await rename(path.join(stage, 'workpapers'), path.join(dir, 'workpapers'));
+  await rmdir(stage);
   const summary = summarize(sampled.samples);
   return {
     dir,
@@ -217,4 +281,14 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
     record: recorded.key,
     requests: locker.stats.requests - startRequests,
   };
+}
+
+async function exists(locker: Locker, key: string): Promise<boolean> {
+  try {
+    await locker.head(key);
+    return true;
+  } catch (err) {
+    if (err instanceof NotFoundError) return false;
+    throw err;
+  }
 }

@@ -11,6 +11,7 @@
  *
  * Never OK over a period that is due: not judged is not a pass. A period not yet due is listed.
  */
+import type { CheckOutcome } from '../checks/types.js';
 import type { Config } from '../config.js';
 import { sha256Hex } from '../evidence/canonical.js';
 import { dayOf } from '../evidence/days.js';
@@ -18,6 +19,7 @@ import type { TrustedKeys } from '../evidence/signing.js';
 import type { Locker } from '../locker/types.js';
 import { type RecordStanding, standsAsEvidence, whyNotStanding } from '../verify/records.js';
 import type { IntegrityProblem } from '../verify/types.js';
+import { accessReviewCompletedCheck } from './check.js';
 import {
   type CampaignState,
   campaignStates,
@@ -39,6 +41,10 @@ export interface CampaignSummary {
   population: number;
   /** What keeps it from counting (empty when complete and standing). */
   missing: string[];
+  /** The accounts (or records) the missing items name. */
+  failing: string[];
+  /** access-review-completed's verdict on it. */
+  check: CheckOutcome;
 }
 
 export interface PeriodResult {
@@ -167,15 +173,26 @@ function summarize(state: CampaignState, config: Config): CampaignSummary {
   else missing.push('never closed');
   for (const r of state.rejected)
     if (!missing.some((m) => m.startsWith(r.key))) missing.push(`${r.key} counts for nothing (${r.why})`);
-  return {
+  const failing = [
+    ...new Set([
+      ...((close ?? latest)?.value.accounts ?? []).filter((a) => a.problem !== null).map((a) => a.account),
+      ...state.rejected.map((r) => r.key),
+      ...(close
+        ? close.value.decisionRecords.map((d) => d.key).filter((k) => missing.some((m) => m.startsWith(k)))
+        : []),
+    ]),
+  ].sort();
+  const summary = {
     id: c.id,
     system: c.system,
     asOf: c.asOf,
     key: state.campaign!.key,
-    status: close ? 'complete' : latest ? 'incomplete' : 'open',
+    status: close ? ('complete' as const) : latest ? ('incomplete' as const) : ('open' as const),
     closeKey: (close ?? latest)?.key ?? null,
     closedAt: (close ?? latest)?.value.closedAt ?? null,
     population: c.population.length,
     missing,
+    failing,
   };
+  return { ...summary, check: accessReviewCompletedCheck.run(summary) };
 }

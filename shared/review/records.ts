@@ -331,3 +331,25 @@ export function requireCampaign(
     throw new CorruptEvidenceError(`${REVIEW_PREFIX}${id}/`, `the campaign record cannot be trusted: ${why}`);
   }
 }
+
+/**
+ * What `export` carries of access reviews: every record (and signature) of each campaign whose
+ * as-of day, or any of whose records' days, lies in the window. One listing of reviews/.
+ */
+export async function reviewExportKeys(
+  locker: Locker,
+  inWindow: (day: string | undefined) => boolean,
+): Promise<string[]> {
+  const byCampaign = new Map<string, string[]>();
+  for await (const item of locker.list(REVIEW_PREFIX)) {
+    const id = item.key.split('/')[1] ?? '';
+    byCampaign.set(id, [...(byCampaign.get(id) ?? []), item.key]);
+  }
+  const out: string[] = [];
+  for (const [id, keys] of byCampaign) {
+    const asOf = /-(\d{4}-\d{2}-\d{2})-[0-9a-f]{8}$/.exec(id)?.[1];
+    if (inWindow(asOf) || keys.some((k) => inWindow(recordInstant(k.replace(/\.sig$/, ''))?.slice(0, 10))))
+      out.push(...keys);
+  }
+  return out.sort();
+}

@@ -87,6 +87,7 @@ export function reviewWorkpaperMarkdown(input: ReviewWorkpaperInput): string {
         (s) => `aws s3api get-object --bucket BUCKET --key ${shellArg(s.key)} s.json && sha256sum s.json`,
       ),
       `evidence verify --from ${c.asOf} --to ${c.asOf}   # the snapshots are intact and sealed`,
+      `${c.command} --out DIR   # the same population again, as a new campaign (compare the account lists)`,
     ]),
     '',
     '## Reviewers',

@@ -69,7 +69,11 @@ export interface SampleRunRecord {
   earlier: string[];
   /** Recorded runs with this seed and window under another configuration, accepted by the user. */
   configChangeAccepted?: AcceptedConfigChange[];
-  tool: { name: string; version: string };
+  /** Who ran it: the AWS principal ARN, or the local user (report runs). */
+  ranBy?: string;
+  /** The files the run wrote (report.html, each workpaper), relative to its output directory, with their SHA-256. */
+  files?: { path: string; sha256: string }[];
+  tool: { name: string; version: string; commit?: string };
 }
 
 export interface AcceptedConfigChange {
@@ -300,6 +304,9 @@ export interface RecordInput {
   configSha256: string;
   earlier: readonly EarlierRun[];
   configChangeAccepted?: readonly AcceptedConfigChange[];
+  ranBy?: string;
+  files?: readonly { path: string; sha256: string }[];
+  commit?: string;
 }
 
 export function sampleRunRecord(input: RecordInput): SampleRunRecord {
@@ -329,7 +336,9 @@ export function sampleRunRecord(input: RecordInput): SampleRunRecord {
     })),
     earlier: input.earlier.map((e) => e.key),
     ...(input.configChangeAccepted?.length && { configChangeAccepted: [...input.configChangeAccepted] }),
-    tool: { name: TOOL.name, version: TOOL.version },
+    ...(input.ranBy !== undefined && { ranBy: input.ranBy }),
+    ...(input.files && { files: input.files.map((f) => ({ ...f })) }),
+    tool: { name: TOOL.name, version: TOOL.version, ...(input.commit && { commit: input.commit }) },
   };
 }
 
@@ -388,15 +397,17 @@ export async function writeSampleRun(
   record: SampleRunRecord | PopulationRunRecord,
   retentionDays: number,
   signer: Signer,
+  /** Exactly this key (sampleRunKey of the record), named already in what the run wrote: a clash throws. */
+  exactKey?: string,
 ): Promise<{ key: string; sha256: string; signature: string }> {
   const at = new Date(record.ranAt);
   const written = await writeSignedRecord(locker, {
-    key: sampleRunKey(at, record.from, record.to),
+    key: exactKey ?? sampleRunKey(at, record.from, record.to),
     value: record,
     at,
     retentionDays,
     signer,
-    onExists: 'suffix',
+    onExists: exactKey ? 'throw' : 'suffix',
   });
   return { key: written.key, sha256: written.sha256, signature: written.signature.key };
 }

@@ -36,8 +36,16 @@ export interface WorkpaperInput {
   subject: string;
   /** github.requiredApprovals, to state the CC8.1 design with its number. */
   requiredApprovals?: number;
-  /** SHA-256 of the configuration the run used. */
+  /** SHA-256 of the configuration the run used (canonical effective form; records compare it). */
   configSha256?: string;
+  /**
+   * The configuration as recorded in the locker: the SHA-256 of the file's bytes (what
+   * `sha256sum evidence.config.json` prints; null when it came inline) and the effective
+   * configuration stored beside it (configs/<sha256>.json).
+   */
+  configuration?: { fileSha256: string | null; sha256: string; key: string };
+  /** The company's controls per criterion (`controls` of the configuration). */
+  controls?: Readonly<Record<string, { id: string; description: string; owner: string }>>;
   /** Where the run was recorded in the locker. */
   recordKey?: string;
   /** Earlier recorded runs over an overlapping window. */
@@ -277,11 +285,68 @@ function sizeRationale(report: SampleReport, series: number): string[] {
   }
 }
 
+/** A check is re-performed when at least one of its samples had a snapshot to judge; the rest are not tested, with why. */
+export function testedChecks(
+  report: SampleReport,
+  checks: readonly AnyCheck[],
+): { tested: AnyCheck[]; untested: { check: AnyCheck; why: string }[] } {
+  const tested: AnyCheck[] = [];
+  const untested: { check: AnyCheck; why: string }[] = [];
+  for (const check of checks) {
+    const series = report.series.filter((s) => s.check === check.id);
+    const samples = report.samples.filter((s) => s.check === check.id);
+    if (samples.some((s) => s.result !== 'missing')) tested.push(check);
+    else if (series.length === 0)
+      untested.push({
+        check,
+        why: `no series of collector ${check.collector} in the configuration or the locker: nothing was collected`,
+      });
+    else
+      untested.push({
+        check,
+        why: `no usable snapshot of ${check.collector} on any of the ${samples.length} sampled day(s) of ${series.length} series: nothing to re-perform`,
+      });
+  }
+  return { tested, untested };
+}
+
+/** The control rows: the company's control (configuration `controls`) or the criterion's text, said so. */
+function controlRows(criteria: readonly string[], input: WorkpaperInput): string[] {
+  if (criteria.length === 0) return [`| Control | ${cell(input.subject)} |`];
+  return criteria.flatMap((criterion) => {
+    const own = input.controls?.[criterion];
+    if (!own)
+      return [
+        `| Control (${cell(criterion)}) | ${cell(controlTitle(criterion))}. The criterion's text: no company control is configured for ${cell(criterion)} (\`controls\` in the configuration); the preparer names it |`,
+      ];
+    return [
+      `| Control (${cell(criterion)}) | ${cell(own.id)}: ${cell(own.description)} (criterion ${cell(controlTitle(criterion))}) |`,
+      `| Control owner | ${cell(own.owner)} |`,
+    ];
+  });
+}
+
+/** The configuration rows: the file's SHA-256 (as sha256sum prints it) and the effective configuration stored beside it. */
+function configurationRows(input: WorkpaperInput): string[] {
+  const c = input.configuration;
+  if (!c)
+    return input.configSha256
+      ? [
+          `| Configuration SHA-256 (effective, canonical JSON) | ${markdownCode(input.configSha256, { inTable: true })} |`,
+        ]
+      : [];
+  return [
+    c.fileSha256
+      ? `| Configuration file SHA-256 | ${markdownCode(c.fileSha256, { inTable: true })} (\`sha256sum\` of the file CONFIG) |`
+      : '| Configuration file SHA-256 | none: the configuration came inline (EVIDENCE_CONFIG_JSON) |',
+    `| Effective configuration | ${markdownCode(c.key, { inTable: true })} in the locker (defaults applied; SHA-256 of its canonical bytes ${markdownCode(c.sha256, { inTable: true })}) |`,
+  ];
+}
+
 export function workpaperMarkdown(input: WorkpaperInput): string {
   const { report, checks } = input;
   const summary = summarize(report.samples);
   const groups = groupExceptions(report.samples);
-  const collectors = [...new Set(checks.map((c) => c.collector))];
   const controls = [...new Set(checks.flatMap((c) => c.controls))].sort();
   const days = daysBetween(report.from, report.to).length;
   const out: string[] = [];
@@ -290,7 +355,8 @@ export function workpaperMarkdown(input: WorkpaperInput): string {
     c.id === 'github-branch-protection' && input.requiredApprovals !== undefined
       ? c.description.replace(/\bN approvals\b/, `${input.requiredApprovals} approval(s)`)
       : c.description;
-  const effective = summary.total > 0 && summary.pass === summary.total;
+  const { tested, untested } = testedChecks(report, checks);
+  const effective = summary.total > 0 && summary.pass === summary.total && untested.length === 0;
   const title = controls.length === 1 ? controlTitle(controls[0]!) : input.subject;
 
   push(
@@ -298,9 +364,14 @@ export function workpaperMarkdown(input: WorkpaperInput): string {
     '',
     '| | |',
     '|---|---|',
-    `| Control | ${controls.map((c) => cell(controlTitle(c))).join('<br>') || cell(input.subject)} |`,
+    ...controlRows(controls, input),
     `| Nature of the control | ${CONTROL_NATURE} |`,
-    `| Checks re-performed | ${checks.map((c) => `${markdownCode(c.id, { inTable: true })}: ${cell(describe(c))}`).join('<br>')} |`,
+    `| Checks re-performed | ${tested.map((c) => `${markdownCode(c.id, { inTable: true })}: ${cell(describe(c))}`).join('<br>') || 'none (see Not tested)'} |`,
+    ...(untested.length
+      ? [
+          `| Not tested | ${untested.map((u) => `${markdownCode(u.check.id, { inTable: true })}: ${cell(u.why)}`).join('<br>')} |`,
+        ]
+      : []),
     `| Period tested | ${report.from} to ${report.to} (${days} day(s)) |`,
     `| Locker | ${markdownCode(report.locker.url, { inTable: true })} (${report.locker.worm ? 'S3 with Object Lock' : 'a directory: integrity rests on the digests'}) |`,
     `| Prepared | ${input.generatedAt.toISOString()} by ${TOOL.name} ${TOOL.version} |`,
@@ -309,9 +380,7 @@ export function workpaperMarkdown(input: WorkpaperInput): string {
           `| Run recorded in the locker | ${markdownCode(input.recordKey, { inTable: true })} (write-once, signed) |`,
         ]
       : []),
-    ...(input.configSha256
-      ? [`| Configuration SHA-256 | ${markdownCode(input.configSha256, { inTable: true })} |`]
-      : []),
+    ...configurationRows(input),
     '',
     '## Conclusion',
     '',
@@ -342,10 +411,16 @@ export function workpaperMarkdown(input: WorkpaperInput): string {
     '',
     '## Population',
     '',
-    `${days} day(s) × ${report.series.length} series = **${days * report.series.length} daily snapshots** expected ` +
-      `(one per series per day, the series being each collector × scope: ${collectors.map(code).join(', ')}). ` +
+    'One population per check: the daily snapshots of the series of its collector over the period (one per series per day). ' +
       'A series is one collector over one account and region, the Okta org or the GitHub org; the configuration names them, and ' +
       'series found in the locker over the period are added (listed under Sampling strategy).',
+    '',
+    '| check | collector | population (daily snapshots) | derived |',
+    '|---|---|---|---|',
+    ...checks.map((c) => {
+      const n = report.series.filter((s) => s.check === c.id).length;
+      return `| ${cell(c.id)} | ${cell(c.collector)} | ${days * n} | ${days} day(s) × ${n} series of ${cell(c.collector)} |`;
+    }),
     '',
     '## Test design',
     '',
@@ -354,7 +429,7 @@ export function workpaperMarkdown(input: WorkpaperInput): string {
     "1. Take the series' snapshot of that day: the latest with status `ok`, else the latest `partial`. A day with no usable snapshot is `missing`, never a pass.",
     '2. Prove it is the evidence that was sealed: the SHA-256 of its bytes (and its S3 version id) equals what a digest recorded, and that digest holds its place in the digest chain. A snapshot that is altered, deleted, or not sealed fails.',
     '3. Re-perform the check on it (pure code over the stored snapshot; no call to the source):',
-    ...checks.map(
+    ...tested.map(
       (c) =>
         `    - ${code(c.id)} (${c.controls.join(', ')}, collector ${code(c.collector)}): ${prose(describe(c))}`,
     ),
@@ -367,9 +442,8 @@ export function workpaperMarkdown(input: WorkpaperInput): string {
     ...sizeRationale(report, report.series.length),
     '- Algorithm (seeded, reproducible by hand):',
     ...ALGORITHM_TEXT.map((t, i) => `    ${i + 1}. ${prose(t)}`),
-    input.configSha256
-      ? `- Re-run (draws the same samples; the configuration names the series, and a re-run whose configuration does not hash to ${code(input.configSha256)} is refused unless the change is accepted):`
-      : '- Re-run (draws the same samples; the configuration names the series):',
+    '- Re-run (draws the same samples; the configuration names the series, and a re-run under a configuration other than the one recorded is refused unless the change is accepted). ' +
+      `Set LOCKER to the locker (${code(report.locker.url)} here; a directory locker wherever its copy is) and CONFIG to the configuration file whose SHA-256 is shown above:`,
     '',
     ...fencedBlock('shell', [input.rerun]),
     '',
@@ -444,11 +518,11 @@ export function workpaperMarkdown(input: WorkpaperInput): string {
     report.locker.kind === 's3'
       ? 'With the AWS CLI and coreutils: `head-object` shows the Object Lock mode, the retain-until date and the checksum S3 computed on upload ' +
           '(base64 of the SHA-256); `get-object` then `sha256sum` recomputes the SHA-256 from the bytes; the digest shows what was sealed.'
-      : 'With coreutils and grep, from the locker directory (`cd` into it first; keys are relative to it): `sha256sum` recomputes the SHA-256 of the stored file; the digest shows what was sealed. ' +
+      : `With coreutils and grep, from the locker directory (set LOCKER to it: ${code(report.locker.url)} when this was prepared, wherever its copy is now; keys are relative to it): \`sha256sum\` recomputes the SHA-256 of the stored file; the digest shows what was sealed. ` +
           'A directory locker is not write-once: its integrity rests on the digest chain (`npx evidence verify`).',
     '',
     ...fencedBlock('sh', [
-      ...(report.locker.kind === 'directory' ? [`cd ${shellQuote(report.locker.url)}`] : []),
+      ...(report.locker.kind === 'directory' ? ['cd "$LOCKER"'] : []),
       ...report.samples.flatMap((s) => recheckCommands(report, s)),
     ]),
     '',

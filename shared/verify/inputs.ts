@@ -8,7 +8,7 @@ import { mapLimit } from '../concurrency.js';
 import type { Config } from '../config.js';
 import { CorruptEvidenceError, NotFoundError } from '../errors.js';
 import { addDays, dayOf } from '../evidence/days.js';
-import type { ChainHead, ChainWalk } from '../evidence/digest.js';
+import type { ChainHead, ChainWalk, LeafRef } from '../evidence/digest.js';
 import { walkChain } from '../evidence/digest.js';
 import type { MisfiledKey } from '../evidence/ids.js';
 import { type ListedSnapshot, listSnapshots } from '../evidence/listing.js';
@@ -75,6 +75,16 @@ export interface Inputs {
   notes: string[];
 }
 
+/** What a part of a verification in parts is given (parts.ts). */
+export interface VerifyPartInput {
+  /** Whether a scope's series belong to this part. */
+  owns: (scope: string) => boolean;
+  /** Whether a leaf's account shard belongs to this part. */
+  ownsShard: (shard: string) => boolean;
+  /** This part's share of the window's listing. */
+  listed: Map<string, ListedSnapshot>;
+}
+
 export interface InputOptions {
   locker: Locker;
   config: Config;
@@ -84,10 +94,17 @@ export interface InputOptions {
   trusted?: TrustedKeys;
   concurrency: number;
   now: Date;
+  /**
+   * A verification in parts (parts.ts): only this part's series are read and kept (its account
+   * shards' leaves and entries), and the window's listing comes from the one listing pass that
+   * partitioned it (its misfiled keys reported there).
+   */
+  part?: VerifyPartInput;
 }
 
 export async function gatherInputs(options: InputOptions): Promise<Inputs> {
   const { locker, config, from, to } = options;
+  const part = options.part;
   const width = options.concurrency;
   const problems: IntegrityProblem[] = [];
   const notes: string[] = [];
@@ -107,9 +124,13 @@ export async function gatherInputs(options: InputOptions): Promise<Inputs> {
     // Roots of the form that scales: only the window's days' leaves are read (the chain of
     // roots is still checked whole); the old form's digests list their entries anyway.
     leavesFor: (day) => day >= from && day <= to,
+    ...(part && { leafFilter: (leaf: LeafRef) => part.ownsShard(leaf.shard) }),
     keep: (entry) => {
       const day = dayOfKey(entry.key);
-      return day !== undefined && day >= from && day <= to;
+      if (day === undefined || day < from || day > to) return false;
+      if (!part) return true;
+      const p = parseSnapshotKey(entry.key);
+      return p !== undefined && part.owns(p.scope);
     },
     onEntry: (entry) => {
       const p = parseSnapshotKey(entry.key);
@@ -132,11 +153,14 @@ export async function gatherInputs(options: InputOptions): Promise<Inputs> {
   notes.push(...chain.notes);
 
   // 2. The window's snapshots: a listing per month (keys are day-first), per day for a short window.
-  const listed = new Map<string, ListedSnapshot>();
-  const onMisfiled = (m: MisfiledKey) =>
-    problems.push({ key: m.key, problem: 'misfiled', detail: `${m.reason}: it counts for no day` });
-  for (const o of await listSnapshots(locker, from, to, { concurrency: width, onMisfiled }))
-    listed.set(o.key, o);
+  let listed = new Map<string, ListedSnapshot>();
+  if (part) listed = part.listed;
+  else {
+    const onMisfiled = (m: MisfiledKey) =>
+      problems.push({ key: m.key, problem: 'misfiled', detail: `${m.reason}: it counts for no day` });
+    for (const o of await listSnapshots(locker, from, to, { concurrency: width, onMisfiled }))
+      listed.set(o.key, o);
+  }
 
   // 3. Signed records (acknowledgements, retirements, reports, sample runs): one listing per
   // prefix, each judged as evidence (sealed, intact, written when it claims).

@@ -32,7 +32,7 @@ import { judgeReviews } from '../review/cadence.js';
 import { TOOL } from '../version.js';
 import { expectedSeries, resolveScopeEnvironment } from './expected.js';
 import { gatherFacts, type SnapshotFacts } from './facts.js';
-import { type Anchor, gatherInputs, REPORT_PREFIX } from './inputs.js';
+import { type Anchor, gatherInputs, REPORT_PREFIX, type VerifyPartInput } from './inputs.js';
 import { deriveFromOrganization, ORGANIZATION_SERIES } from './organization.js';
 import { PROBLEM_CHECKS } from './problems.js';
 import { effectiveFrom } from './retirements.js';
@@ -73,6 +73,11 @@ export interface VerifyOptions {
    */
   configuration?: RecordedConfiguration;
   concurrency?: number;
+  /**
+   * One part of a verification in parts (parts.ts, `verifyInParts`): only the series whose
+   * scope the part owns are read and judged, the listing is the part's share of one pass.
+   */
+  part?: VerifyPartInput;
 }
 
 export async function verify(options: VerifyOptions): Promise<VerifyResult> {
@@ -98,6 +103,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     concurrency: width,
     now,
     ...(options.trusted && { trusted: options.trusted }),
+    ...(options.part && { part: options.part }),
   });
   const notes = [...inputs.notes];
   const integrity: IntegrityProblem[] = [...inputs.problems, ...inputs.chain.problems];
@@ -165,12 +171,16 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     { facts: facts.facts, problemsByKey: groupByKey(integrity), windowEnd, concurrency: width },
   );
   integrity.push(...derived.problems);
-  const found = [...seen].filter((id) => {
-    // Series with a snapshot in the window, listed or sealed.
-    return id !== undefined;
-  });
+  // Series with a snapshot in the window, listed or sealed (in a part: the part's own).
+  const owns = (series: string) => !options.part || options.part.owns(series.slice(series.indexOf('/') + 1));
+  const found = [...seen].filter((id) => id !== undefined && owns(id));
   const auditStart = config.auditPeriod.start;
-  const judged = seriesToJudge(expected, found, inputs.retirements, auditStart);
+  const judged = seriesToJudge(
+    expected.filter((s) => owns(s.series)),
+    found,
+    inputs.retirements,
+    auditStart,
+  );
 
   // `since` cannot hide evidence: a series with sealed evidence before its configured `since`
   // is judged from that evidence on (within the audit period), and the contradiction reported.

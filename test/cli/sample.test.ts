@@ -200,20 +200,37 @@ describe('evidence sample', () => {
     const doc = JSON.parse(await readFile(path.join(out, 'samples.json'), 'utf8'));
     const rows = md.split('\n').filter((l) => /^\| \d+ \|/.test(l));
     expect(rows).toHaveLength(doc.samples.length);
+    // Re-run and re-check commands name the locker and the configuration by placeholder, never
+    // this machine's paths; the configuration is named by the SHA-256 of the file's bytes.
     expect(md).toContain(
-      `npx evidence sample --check fake-protected --from 2026-02-01 --to 2026-02-03 --seed wp1 --per-month 3 --store ${store} --config ${config}`,
+      'npx evidence sample --check fake-protected --from 2026-02-01 --to 2026-02-03 --seed wp1 --per-month 3 --store "$LOCKER" --config "$CONFIG"',
     );
+    for (const block of md.split('```').filter((_, i) => i % 2 === 1)) {
+      expect(block).not.toContain(dir);
+      expect(block).not.toContain(process.cwd());
+    }
+    const sha256sum = execSync(`sha256sum ${config}`, { encoding: 'utf8' }).split(' ')[0]!;
+    expect(md).toContain(`| Configuration file SHA-256 | \`${sha256sum}\``);
+    const effective = /\| Effective configuration \| `(configs\/[0-9a-f]{64}\.json)`/.exec(md)![1]!;
+    expect(existsSync(path.join(store, effective))).toBe(true);
+    // One population per check, counted in snapshots: 3 days × the one series of the check.
+    expect(md).toContain('| fake-protected | fakerepos | 3 | 3 day(s) × 1 series of fakerepos |');
     // The auditor's re-check commands run as printed and show the sealed SHA-256.
     const block = md.split('```sh\n')[1]!.split('```')[0]!;
     const [cd, ...commands] = block.split('\n').filter((l) => l && !l.startsWith('#'));
     // Keys are relative to the locker: the block starts by going there.
-    expect(cd).toBe(`cd ${store}`);
+    expect(cd).toBe('cd "$LOCKER"');
     expect(commands).toHaveLength(2 * 3);
     for (const line of commands) {
       const [command, comment] = line.split('   # ');
       expect(command).not.toContain(store);
       const expected = /[0-9a-f]{64}/.exec(comment!)![0];
-      const out = execSync(command!, { encoding: 'utf8', shell: '/bin/sh', cwd: store });
+      const out = execSync(command!, {
+        encoding: 'utf8',
+        shell: '/bin/sh',
+        cwd: store,
+        env: { ...process.env, LOCKER: store },
+      });
       expect(out).toContain(expected);
     }
   });
@@ -242,7 +259,14 @@ describe('evidence sample', () => {
     const command = /^```shell\n(npx evidence sample .*)\n```$/m.exec(md)![1]!;
     // The repository root has its own evidence.config.json: the command must not depend on it.
     expect(existsSync(path.join(process.cwd(), 'evidence.config.json'))).toBe(true);
-    const rerun = await runCli([...command.replace(/^npx evidence /, '').split(' '), '--json'], {
+    expect(command).toContain('--store "$LOCKER" --config "$CONFIG"');
+    // As the auditor runs it: LOCKER and CONFIG set to their copies.
+    const args = command
+      .replace(/^npx evidence /, '')
+      .replace('"$LOCKER"', store)
+      .replace('"$CONFIG"', config)
+      .split(' ');
+    const rerun = await runCli([...args, '--json'], {
       clock: '2026-03-02T00:00:00.000Z',
     });
     const firstDoc = JSON.parse(await readFile(path.join(out, 'samples.json'), 'utf8'));
@@ -427,6 +451,33 @@ describe('evidence sample', () => {
     expect(later.code).toBe(1);
   });
 
+  it("without a size, sampling.perMonth days a month (default 3, the source documents' policy)", async () => {
+    const window = ['--from', '2026-02-01', '--to', '2026-02-03', '--seed', 'pm', '--json'];
+    const byDefault = await runCli(['sample', '--check', 'fake-protected', ...window, ...base], {
+      clock: '2026-03-01T00:00:00.000Z',
+    });
+    expect(JSON.parse(byDefault.stdout).plan).toEqual({ kind: 'per-month', n: 3 });
+    await writeFile(
+      config,
+      JSON.stringify({
+        locker: { retentionDays: 730 },
+        github: { org: 'acme' },
+        auditPeriod: { start: '2026-02-01' },
+        sampling: { perMonth: 1 },
+      }),
+    );
+    // Another seed: a recorded draw under another configuration would be refused.
+    const configured = await runCli(
+      ['sample', '--check', 'fake-protected', ...window, '--seed', 'pm2', ...base],
+      {
+        clock: '2026-03-01T00:00:00.000Z',
+      },
+    );
+    const doc = JSON.parse(configured.stdout);
+    expect(doc.plan).toEqual({ kind: 'per-month', n: 1 });
+    expect(doc.samples).toHaveLength(1);
+  });
+
   it('bad usage: exit 2 naming the problem', async () => {
     const cases: [string[], RegExp][] = [
       [['sample', '--size', '3'], /exactly one of --check ID\[,ID\.\.\.\] or --control/],
@@ -443,12 +494,8 @@ describe('evidence sample', () => {
         /--control CC9.9: no check is mapped to it; controls with checks: CC8.1/,
       ],
       [
-        ['sample', '--check', 'fake-protected'],
-        /exactly one of --per-month N, --size N, --frequency .* or --all/,
-      ],
-      [
         ['sample', '--check', 'fake-protected', '--size', '2', '--per-month', '1'],
-        /exactly one of --per-month N/,
+        /at most one of --per-month N, --size N, --frequency .* or --all/,
       ],
       [
         ['sample', '--check', 'fake-protected', '--size', '0'],

@@ -190,7 +190,7 @@ describe('the stack names what the guard rails need', () => {
       ).evidence,
     );
     expect(Object.keys(kms.toJSON().Outputs)).toContain('LockerKeyArn');
-  });
+  }, 240_000);
 });
 
 describe('evidence policies (against the emulated CloudFormation)', () => {

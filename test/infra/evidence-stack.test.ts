@@ -8,6 +8,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ALARMS } from '../../infra/constructs/alerts.js';
 import { deploymentRoleArn } from '../../infra/constructs/protected-key.js';
+import { stackEnvironment } from '../../infra/stacks.js';
 import { AWS_READ_ACTIONS } from '../../shared/aws/permissions.js';
 import { selectCollectors } from '../../shared/collectors/runner.js';
 import { parseConfig } from '../../shared/config.js';
@@ -971,5 +972,46 @@ describe('X-Ray (issue 25, item 6)', () => {
       expect(x.Resource).toBe('*');
       expect(asArray(x.Action).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
     }
+  });
+});
+
+describe('explicit environment (issue 25, item 6)', () => {
+  const config = (deploy: Record<string, string> = {}) =>
+    parseConfig({ ...BASE_CONFIG, deploy }, 'test config');
+
+  it("the configuration's deploy.account/deploy.region win over the CLI's, silently", () => {
+    const notes: string[] = [];
+    const env = stackEnvironment(
+      config({ account: '444444444444', region: 'eu-central-1' }),
+      { CDK_DEFAULT_ACCOUNT: '111111111111', CDK_DEFAULT_REGION: 'us-east-1' },
+      (m) => notes.push(m),
+    );
+    expect(env).toEqual({ account: '444444444444', region: 'eu-central-1' });
+    expect(notes).toEqual([]);
+  });
+
+  it("else the CLI's credentials and profile (CDK_DEFAULT_ACCOUNT/REGION)", () => {
+    const notes: string[] = [];
+    expect(
+      stackEnvironment(
+        config(),
+        { CDK_DEFAULT_ACCOUNT: '111111111111', CDK_DEFAULT_REGION: 'us-west-2' },
+        (m) => notes.push(m),
+      ),
+    ).toEqual({ account: '111111111111', region: 'us-west-2' });
+    expect(notes).toEqual([]);
+  });
+
+  it('with neither, synth says so, and the template takes the account and region it is deployed to (no baked us-east-1)', () => {
+    const notes: string[] = [];
+    const env = stackEnvironment(config(), {}, (m) => notes.push(m));
+    expect(env).toEqual({});
+    expect(notes).toEqual([
+      expect.stringMatching(/no account or region in deploy.account\/deploy.region .*environment-agnostic/),
+    ]);
+    const { evidence } = synthApp(BASE_CONFIG, { nag: false, verify: false, env });
+    const text = JSON.stringify(Template.fromStack(evidence).toJSON());
+    expect(text).not.toMatch(/us-east-1|111111111111/);
+    expect(text).toContain('AWS::Region');
   });
 });

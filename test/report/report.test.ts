@@ -168,7 +168,9 @@ describe('evidence report', () => {
     expect(at('2026-01-05')).toMatchObject({ cls: 'c-present', colour: 'rgb(46, 125, 50)' });
     expect(at('2026-01-11')).toMatchObject({ cls: 'c-missing', colour: 'rgb(211, 47, 47)' });
     expect(at('2026-01-20')).toMatchObject({ cls: 'c-acknowledged', colour: 'rgb(120, 144, 156)' });
-    expect(at('2026-01-20').title).toContain('acknowledged by Jane Doe: GitHub outage <INC-7>');
+    expect(at('2026-01-20').title).toContain(
+      'acknowledged by Jane Doe (written 2026-01-21T09:00:00.000Z): GitHub outage <INC-7>',
+    );
     expect(at('2026-01-30')).toMatchObject({ cls: 'c-integrity', colour: 'rgb(106, 27, 154)' });
     for (const c of cells) expect(c.width).toBeGreaterThan(5);
     const checks = await page.$$eval('#check-calendar tbody td', (tds) =>

@@ -4,7 +4,7 @@
  * the world (deprovision, remove a member, delete a key), collect and seal later days, close,
  * verify. Every claim is tried against a way to fool it.
  */
-import { chmod, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -551,5 +551,75 @@ describe('evidence review (Okta, GitHub, AWS)', () => {
     expect(run.stderr).toMatch(/refusing to start a campaign on 2026-03-31: .*hash-mismatch/);
     expect((await readdir(path.join(store, 'reviews'))).length).toBe(before);
     await writeFile(target, text);
+  });
+
+  it("report shows each quarter's campaigns and writes their workpapers; export carries the signed records, verify-export names the altered one", async () => {
+    const packet = path.join(dir, 'packet');
+    const reported = await cli(
+      ['report', '--from', '2026-03-31', '--to', '2026-04-10', '--out', packet],
+      '2026-04-12T10:00:00.000Z',
+    );
+    expect(reported.code, reported.stderr).toBe(1);
+    const html = await readFile(path.join(packet, 'report.html'), 'utf8');
+    expect(html).toContain('<h2 id="reviews">Access reviews (CC6.2, CC6.3)</h2>');
+    expect(html).toMatch(
+      /<th>Access reviews<\/th><td><span class="verdict bad">exceptions noted<\/span> 1 system-period\(s\) closed complete in time, 3 missing or incomplete, 2 not yet due; 3 campaign/,
+    );
+    const campaigns = (await readdir(path.join(store, 'reviews'))).sort();
+    expect(campaigns).toHaveLength(3);
+    for (const id of campaigns) {
+      expect(html).toContain(`<code>${id}</code>`);
+      expect(
+        await readFile(path.join(packet, 'workpapers', 'reviews', id, 'workpaper.md'), 'utf8'),
+      ).toContain(`| Campaign | \`${id}\` |`);
+    }
+    const aws = campaigns.find((c) => c.startsWith('aws-'))!;
+    expect(html).toMatch(
+      new RegExp(`<code>${aws}</code></td><td>2026-04-01</td><td class="num">3</td><td>pass</td>`),
+    );
+
+    const exported = path.join(dir, 'export');
+    const exp = await cli(
+      ['export', '--from', '2026-03-31', '--to', '2026-04-10', '--out', exported],
+      '2026-04-12T11:00:00.000Z',
+    );
+    expect([0, 1]).toContain(exp.code);
+    const copied = (await readdir(path.join(exported, 'locker', 'reviews'), { recursive: true })).map(String);
+    for (const id of campaigns)
+      expect(copied.some((f) => f.startsWith(`${id}/`) && f.endsWith('-campaign.json.sig'))).toBe(true);
+    const checked = await cli(['verify-export', exported, '--json'], '2026-04-12T11:05:00.000Z');
+    expect(checked.code).toBe(1);
+    const problems = JSON.parse(checked.stdout).problems as { problem: string; file: string }[];
+    const altered = problems.filter((p) => p.file.includes('/reviews/'));
+    expect(altered.map((p) => p.problem)).toEqual(['bad-signature']);
+    expect(altered[0]!.file).toMatch(/reviews\/github-2026-03-31-[0-9a-f]{8}\/\d{8}T\d{9}Z-decisions\.json$/);
+  }, 300_000);
+
+  it('a review record whose signature is removed is reported unsigned, and its campaign no longer passes', async () => {
+    const id = (await readdir(path.join(store, 'reviews'))).find((c) => c.startsWith('aws-'))!;
+    const campaignFile = (await readdir(path.join(store, 'reviews', id))).find((f) =>
+      f.endsWith('-campaign.json'),
+    )!;
+    await unlink(path.join(store, 'reviews', id, `${campaignFile}.sig`));
+    const run = await cli(
+      ['verify', '--from', '2026-03-31', '--to', '2026-04-10', '--json'],
+      '2026-04-12T12:00:00.000Z',
+    );
+    expect(run.code).toBe(1);
+    const result = JSON.parse(run.stdout);
+    expect(
+      result.integrity
+        .filter((p: { key: string }) => p.key === `reviews/${id}/${campaignFile}`)
+        .map((p: { problem: string }) => p.problem),
+    ).toEqual(['unsigned']);
+    // Without a campaign record that stands, the Q2 AWS period has no campaign any more.
+    expect(result.reviews.campaigns.map((c: { id: string }) => c.id)).not.toContain(id);
+    const q2 = result.reviews.periods.find(
+      (p: { system: string; period: { id: string } }) => p.system === 'aws' && p.period.id === '2026-Q2',
+    );
+    expect(q2.status).toBe('not-due');
+    const closing = await cli(['review', 'close', '--campaign', id], '2026-04-12T12:05:00.000Z');
+    expect(closing.code).toBe(1);
+    expect(closing.stderr).toMatch(/the campaign record cannot be trusted: unsigned/);
   });
 });

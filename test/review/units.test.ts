@@ -7,15 +7,18 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { RECORD_CHECKS } from '../../shared/checks/registry.js';
 import { outsidePrincipals } from '../../shared/collectors/iam/review-accounts.js';
 import { COLLECTORS } from '../../shared/collectors/registry.js';
 import { parseConfig } from '../../shared/config.js';
 import { idProblem } from '../../shared/evidence/ids.js';
+import { judgeCampaign } from '../../shared/review/campaign.js';
 import type { ReviewAccount } from '../../shared/review/population.js';
 import type { Campaign } from '../../shared/review/records.js';
 import { assignReviewers, NO_REVIEWERS, readReviewersFile } from '../../shared/review/reviewers.js';
 import { reviewPeriods, reviewSettings } from '../../shared/review/settings.js';
 import { parseCsv, parseDecisions, reviewSheets } from '../../shared/review/sheets.js';
+import { reviewWorkpaperMarkdown } from '../../shared/review/workpaper.js';
 
 const base = {
   locker: { retentionDays: 730 },
@@ -186,5 +189,145 @@ describe('review sheets', () => {
     expect(() => parseDecisions('who,what\nann,keep\n', 'f.csv')).toThrow(
       /header with the columns account,decision,note/,
     );
+  });
+});
+
+describe('access-review-completed', () => {
+  const [check] = RECORD_CHECKS;
+  const base = { id: 'okta-2026-03-31-3f9a0c1b', closeKey: 'reviews/x/close.json', population: 3 };
+  it('is registered for CC6.2 and CC6.3 over reviews/', () => {
+    expect(RECORD_CHECKS.map((c) => [c.id, [...c.controls], c.reads])).toEqual([
+      ['access-review-completed', ['CC6.2', 'CC6.3'], 'reviews/'],
+    ]);
+  });
+  it('passes a campaign closed complete, fails one never closed or incomplete, naming the accounts', () => {
+    expect(check!.run({ ...base, status: 'complete', missing: [], failing: [] }).result).toBe('pass');
+    expect(check!.run({ ...base, status: 'open', missing: ['never closed'], failing: [] })).toMatchObject({
+      result: 'fail',
+      failing: [base.id],
+    });
+    expect(
+      check!.run({
+        ...base,
+        status: 'incomplete',
+        missing: ['cara: not removed'],
+        failing: ['cara@acme.example'],
+      }),
+    ).toMatchObject({ result: 'fail', failing: ['cara@acme.example'] });
+    // Complete, but resting on a record that no longer stands: a fail.
+    expect(
+      check!.run({ ...base, status: 'complete', missing: ['x no longer stands'], failing: ['x'] }).result,
+    ).toBe('fail');
+  });
+});
+
+describe('judging a campaign', () => {
+  const campaign = {
+    schema: 'evidence.review-campaign/1',
+    id: 'okta-2026-03-31-3f9a0c1b',
+    system: 'okta',
+    asOf: '2026-03-31',
+    startedAt: '2026-04-01T09:00:00.000Z',
+    removalSlaDays: 5,
+    sources: [],
+    population: [account('ann'), account('bob'), account('cid')],
+    assignments: [
+      { account: 'ann', reviewer: 'boss', via: 'manager' },
+      { account: 'bob', reviewer: 'boss', via: 'manager' },
+      { account: 'cid', reviewer: 'boss', via: 'manager' },
+    ],
+    delegates: { boss: ['deputy'] },
+    reviewersFile: null,
+    command: 'evidence review start --system okta --as-of 2026-03-31',
+    tool: { name: 'evidence-locker', version: 'test' },
+  } as unknown as Campaign;
+  const decisions = (key: string, by: string, at: string, rows: [string, string][]) => ({
+    key,
+    sha256: 'x',
+    value: {
+      schema: 'evidence.review-decisions/1' as const,
+      campaign: campaign.id,
+      by,
+      recordedAt: at,
+      file: { sha256: 'y' },
+      decisions: rows.map(([a, d]) => ({ account: a, decision: d as 'keep', note: '' })),
+      tool: campaign.tool,
+    },
+  });
+
+  it('the latest decision counts; a delegate counts; anyone else does not; every earlier one stays listed', () => {
+    const state = {
+      id: campaign.id,
+      campaign: { key: 'reviews/c/campaign.json', sha256: 'z', value: campaign },
+      decisions: [
+        decisions('reviews/c/20260401T100000000Z-decisions.json', 'boss', '2026-04-01T10:00:00.000Z', [
+          ['ann', 'keep'],
+          ['bob', 'keep'],
+          ['cid', 'keep'],
+        ]),
+        decisions('reviews/c/20260402T100000000Z-decisions.json', 'deputy', '2026-04-02T10:00:00.000Z', [
+          ['bob', 'keep'],
+        ]),
+        decisions('reviews/c/20260403T100000000Z-decisions.json', 'mallory', '2026-04-03T10:00:00.000Z', [
+          ['cid', 'keep'],
+        ]),
+      ],
+      refused: [],
+      closes: [],
+      rejected: [],
+    };
+    const judged = judgeCampaign(state, new Map(), new Date('2026-04-10T00:00:00.000Z'));
+    expect(judged.complete).toBe(false);
+    expect(judged.accounts.map((a) => [a.account, a.by, a.counts])).toEqual([
+      ['ann', 'boss', true],
+      ['bob', 'deputy', true],
+      ['cid', 'mallory', false],
+    ]);
+    expect(judged.missing).toEqual([
+      'cid: decided by mallory, who is neither the assigned reviewer boss nor a named delegate',
+    ]);
+    expect(judged.decisionRecords).toHaveLength(3);
+  });
+});
+
+describe('the campaign workpaper', () => {
+  it('keeps names from outside inert in Markdown', () => {
+    const hostile = 'x](http://evil)|<img src=x>\n# heading';
+    const state = {
+      id: 'okta-2026-03-31-3f9a0c1b',
+      campaign: {
+        key: 'reviews/okta-2026-03-31-3f9a0c1b/20260401T090000000Z-campaign.json',
+        sha256: 'a'.repeat(64),
+        value: {
+          id: 'okta-2026-03-31-3f9a0c1b',
+          system: 'okta',
+          asOf: '2026-03-31',
+          startedAt: '2026-04-01T09:00:00.000Z',
+          removalSlaDays: 5,
+          sources: [],
+          population: [account(hostile)],
+          assignments: [{ account: hostile, reviewer: `[boss](javascript:alert(1))`, via: 'manager' }],
+          delegates: {},
+          reviewersFile: null,
+          command: 'evidence review start --system okta --as-of 2026-03-31',
+        },
+      },
+      decisions: [],
+      refused: [],
+      closes: [],
+      rejected: [],
+    } as unknown as Parameters<typeof reviewWorkpaperMarkdown>[0]['state'];
+    const md = reviewWorkpaperMarkdown({
+      state,
+      store: '/tmp/locker',
+      generatedAt: new Date('2026-04-10T00:00:00.000Z'),
+    });
+    expect(md).toContain('**Not closed**');
+    expect(md).not.toContain('](http://evil)');
+    expect(md).not.toContain('](javascript:');
+    expect(md).not.toMatch(/(?<!\\)<img/);
+    expect(md).not.toMatch(/^# heading/m);
+    for (const line of md.split('\n').filter((l) => l.startsWith('| 1 |')))
+      expect(line.split(/(?<!\\)\|/)).toHaveLength(11);
   });
 });

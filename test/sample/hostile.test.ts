@@ -133,7 +133,11 @@ describe('workpaper from hostile input', () => {
     expect(md).toMatch(/key\\\(s\\\) under snapshots\/ .*misfiled/);
 
     const sandbox = await mkdtemp(path.join(tmpdir(), 'recheck-'));
-    execFileSync('sh', ['-c', shBlock(md)], { cwd: sandbox, encoding: 'utf8' });
+    execFileSync('sh', ['-c', shBlock(md)], {
+      cwd: sandbox,
+      encoding: 'utf8',
+      env: { ...process.env, LOCKER: store },
+    });
     expect(readdirSync(sandbox)).toEqual([]);
     expect(existsSync(path.join(sandbox, 'f'))).toBe(false);
   });

@@ -63,7 +63,8 @@ describe('workpaper re-check block, digest form 3', () => {
     const out = execFileSync('sh', ['-c', block], {
       cwd: tmpdir(),
       encoding: 'utf8',
-      env: { ...process.env, PUBLIC_KEY: path.join(dir, publicKeyKey(signer.fingerprint)) },
+      // As the workpaper says: LOCKER is the locker directory (the block starts with cd "$LOCKER").
+      env: { ...process.env, LOCKER: dir, PUBLIC_KEY: path.join(dir, publicKeyKey(signer.fingerprint)) },
     });
     for (const s of report.samples) {
       // Snapshot → leaf: the entry carries the snapshot's SHA-256.

@@ -157,7 +157,7 @@ describe('workpaper.md', () => {
     expect(md).toContain('seed-1');
     expect(md).toContain('hashlib.sha256(f"{seed}|{check}|{s}|{d}"');
     // References relative to the locker: one cd, then keys.
-    expect(md).toContain('cd /srv/locker\n');
+    expect(md).toContain('cd "$LOCKER"\n');
     expect(md).toContain(
       `sha256sum snapshots/2026-02-02/fakerepos/github-acme/20260202T000500000Z-run000000001.json   # expect ${'a'.repeat(64)}`,
     );
@@ -189,7 +189,7 @@ describe('workpaper.md', () => {
     expect(html).toContain('<strong>Exceptions noted</strong>');
     expect(html).toContain('deviation rate 50.0%');
     expect(html).toMatch(/<th>role<\/th>[\s\S]*<td>Preparer<\/td>[\s\S]*<td>Reviewer<\/td>/);
-    expect(html).toContain('28 day(s) × 1 series = <strong>28 daily snapshots</strong>');
+    expect(html).toContain('<td>28 day(s) × 1 series of fakerepos</td>');
     expect(html).toContain('--config /etc/evidence.config.json');
   });
 
@@ -237,5 +237,115 @@ describe('workpaper.md', () => {
       }),
     ).rejects.toThrow(/already holds workpaper.md: a workpaper is never overwritten/);
     expect((await readFile(written.csv)).subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+  });
+});
+
+/** Markdown text without its backslash escapes (what a reader sees). */
+function plainText(md: string): string {
+  return md.replace(/\\([\\`*_{}[\]()#+\-.!:|<>])/g, '$1');
+}
+
+describe('workpaper.md evaluates', () => {
+  const second = { ...fakeCheck, id: 'fake-second', description: 'a second check over the same snapshots' };
+  const unseen = { ...fakeCheck, id: 'fake-unseen', collector: 'fakeother', description: 'never collected' };
+
+  it('one population per check, counted in snapshots: two checks over one series over four days are 4 each, not 8', () => {
+    const days = ['2026-02-01', '2026-02-02', '2026-02-03', '2026-02-04'];
+    const r: SampleReport = {
+      ...report([
+        ...days.map((day) => sample({ day })),
+        ...days.map((day) => sample({ day, check: 'fake-second' })),
+      ]),
+      to: '2026-02-04',
+      checks: ['fake-protected', 'fake-second'],
+      series: [
+        { check: 'fake-protected', collector: 'fakerepos', scope: 'github-acme', origin: 'config+locker' },
+        { check: 'fake-second', collector: 'fakerepos', scope: 'github-acme', origin: 'config+locker' },
+      ],
+    };
+    const md = workpaperMarkdown({
+      report: r,
+      checks: [fakeCheck, second],
+      subject: 'CC8.1',
+      generatedAt: new Date('2026-03-01T00:00:00Z'),
+      seedGenerated: false,
+      rerun: 'npx evidence sample --control CC8.1',
+    });
+    expect(md).toContain('| fake-protected | fakerepos | 4 | 4 day(s) × 1 series of fakerepos |');
+    expect(md).toContain('| fake-second | fakerepos | 4 | 4 day(s) × 1 series of fakerepos |');
+    expect(md).not.toMatch(/\b8 daily snapshots\b/);
+  });
+
+  it('lists as re-performed only checks that had evidence; the rest are not tested, with why, and no conclusion of effectiveness', () => {
+    const r: SampleReport = {
+      ...report([
+        sample({}),
+        sample({
+          check: 'fake-second',
+          result: 'missing',
+          key: null,
+          sha256: null,
+          digestKey: null,
+          detail: 'no snapshot',
+        }),
+      ]),
+      checks: ['fake-protected', 'fake-second', 'fake-unseen'],
+      series: [
+        { check: 'fake-protected', collector: 'fakerepos', scope: 'github-acme', origin: 'config+locker' },
+        { check: 'fake-second', collector: 'fakerepos', scope: 'github-acme', origin: 'config' },
+      ],
+    };
+    const md = workpaperMarkdown({
+      report: r,
+      checks: [fakeCheck, second, unseen],
+      subject: 'CC8.1',
+      generatedAt: new Date('2026-03-01T00:00:00Z'),
+      seedGenerated: false,
+      rerun: 'npx evidence sample --control CC8.1',
+    });
+    const reperformed = /^\| Checks re-performed \| (.*) \|$/m.exec(md)![1]!;
+    expect(reperformed).toContain('fake-protected');
+    expect(reperformed).not.toContain('fake-second');
+    expect(reperformed).not.toContain('fake-unseen');
+    const notTested = plainText(/^\| Not tested \| (.*) \|$/m.exec(md)![1]!);
+    expect(notTested).toMatch(
+      /fake-second`: no usable snapshot of fakerepos on any of the 1 sampled day\(s\)/,
+    );
+    expect(notTested).toMatch(
+      /fake-unseen`: no series of collector fakeother in the configuration or the locker/,
+    );
+    expect(md).not.toContain('**Operating effectively**');
+  });
+
+  it("names the company's control from the configuration, and says when the criterion's text stands in", () => {
+    const input = {
+      report: report([sample({})]),
+      checks: [fakeCheck],
+      subject: 'CC8.1',
+      generatedAt: new Date('2026-03-01T00:00:00Z'),
+      seedGenerated: false,
+      rerun: 'npx evidence sample --control CC8.1',
+    };
+    const fallback = plainText(workpaperMarkdown(input));
+    expect(fallback).toMatch(
+      /\| Control \(CC8\.1\) \| CC8\.1 — Change management.*The criterion's text: no company control is configured for CC8\.1/,
+    );
+    const own = plainText(
+      workpaperMarkdown({
+        ...input,
+        controls: {
+          'CC8.1': {
+            id: 'CM-02',
+            description: 'Changes to production are peer reviewed',
+            owner: 'VP Engineering',
+          },
+        },
+      }),
+    );
+    expect(own).toContain(
+      '| Control (CC8.1) | CM-02: Changes to production are peer reviewed (criterion CC8.1 — Change management',
+    );
+    expect(own).toContain('| Control owner | VP Engineering |');
+    expect(own).not.toContain("The criterion's text");
   });
 });

@@ -1,6 +1,13 @@
 /** Can key-tampering alerts work? The verifier judges the evidence account's own cloudtrail snapshot. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { judgeTrails, type TrailsSeen } from '../../shared/verify/trail.js';
+import type { Snapshot } from '../../shared/evidence/snapshot.js';
+import { writeSnapshot } from '../../shared/evidence/write.js';
+import { DirectoryLocker } from '../../shared/locker/directory.js';
+import { checkTrail, judgeTrails, type TrailsSeen } from '../../shared/verify/trail.js';
+import { makeSnapshot } from '../helpers/snapshots.js';
 
 const trail = (over: Partial<TrailsSeen['trails'][number]> = {}): TrailsSeen['trails'][number] => ({
   name: 'org-trail',
@@ -38,5 +45,55 @@ describe('trail judgement (key-tampering alerts need management events in the re
     const judged = judgeTrails({ trails: [trail({ hasCustomEventSelectors: true })] }, 'eu-west-1');
     expect(judged.state).toBe('unknown');
     expect(judged.reason).toMatch(/custom event selectors/);
+  });
+});
+
+describe("checkTrail: the evidence account's own cloudtrail snapshot in the locker", () => {
+  const account = '123456789012';
+  const locker = () => new DirectoryLocker(mkdtempSync(path.join(tmpdir(), 'trail-')));
+  const put = (l: DirectoryLocker, collectedAt: string, over: Partial<Snapshot> = {}) =>
+    writeSnapshot(
+      l,
+      makeSnapshot({
+        collector: 'cloudtrail',
+        scope: `aws-${account}`,
+        controls: ['CC7.2'],
+        collectedAt,
+        ...over,
+      }),
+      730,
+    );
+
+  it('judges the newest snapshot of the day: a trail stopped later that day is what counts', async () => {
+    const l = locker();
+    await put(l, '2026-06-02T00:05:00.000Z', { data: { trails: [trail()] } });
+    await put(l, '2026-06-02T12:00:00.000Z', { data: { trails: [trail({ status: { isLogging: false } })] } });
+    const judged = await checkTrail(l, account, 'eu-west-1', '2026-06-02');
+    expect(judged.state).toBe('missing');
+    expect(judged.key).toMatch(/^snapshots\/2026-06-02\/cloudtrail\/aws-123456789012\/.*T120000/);
+  });
+
+  it("falls back to the day before; another account's snapshot does not count", async () => {
+    const l = locker();
+    await put(l, '2026-06-01T00:05:00.000Z', { data: { trails: [trail()] } });
+    await put(l, '2026-06-02T00:05:00.000Z', { scope: 'aws-210987654321', data: { trails: [trail()] } });
+    expect((await checkTrail(l, account, 'eu-west-1', '2026-06-02')).state).toBe('ok');
+    expect((await checkTrail(l, account, 'eu-west-1', '2026-06-03')).state).toBe('unknown');
+  });
+
+  it('no snapshot, or an error snapshot: unknown (never ok), saying why', async () => {
+    const l = locker();
+    expect(await checkTrail(l, account, 'eu-west-1', '2026-06-02')).toEqual({
+      state: 'unknown',
+      reason: `no cloudtrail snapshot of account ${account} on 2026-06-01 or 2026-06-02`,
+    });
+    await put(l, '2026-06-02T00:05:00.000Z', {
+      status: 'error',
+      errors: ['AccessDenied: DescribeTrails'],
+      data: null,
+    });
+    const judged = await checkTrail(l, account, 'eu-west-1', '2026-06-02');
+    expect(judged.state).toBe('unknown');
+    expect(judged.reason).toMatch(/error \(AccessDenied: DescribeTrails\)/);
   });
 });

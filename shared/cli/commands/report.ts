@@ -1,8 +1,10 @@
+import { hostname, userInfo } from 'node:os';
 import { Option } from 'commander';
+import { callerPrincipalArn } from '../../aws/identity.js';
 import { COLLECTORS } from '../../collectors/registry.js';
+import type { Config } from '../../config.js';
 import { loadSigner, signingSettingsOf } from '../../evidence/signing.js';
 import { report } from '../../report/report.js';
-import { shellArg } from '../../text/escape.js';
 import { windowOptions } from '../context.js';
 import { EXIT } from '../handle-error.js';
 import type { CommandSpec } from '../main.js';
@@ -32,18 +34,19 @@ export const reportCommand: CommandSpec = {
     const config = ctx.loadConfig();
     const { from, to } = windowOptions(options, config, ctx.clock.now());
     const locker = ctx.openLocker();
-    const configFile = ctx.configFile();
+    const configuration = await ctx.recordConfiguration(locker);
     const result = await report({
       locker,
       config,
+      principal: await whoRuns(config),
       from,
       to,
       out: String(options.out),
       clock: ctx.clock,
       signer: await loadSigner(signingSettingsOf(config.locker)),
-      command:
-        `npx evidence report --from ${from} --to ${to} --out ${shellArg(String(options.out))} --store ${shellArg(locker.url)}` +
-        (configFile ? ` --config ${shellArg(configFile)}` : ''),
+      // Placeholders, not this machine's paths (LOCKER, CONFIG, OUT are set by whoever re-runs it).
+      command: `npx evidence report --from ${from} --to ${to} --out "$OUT" --store "$LOCKER" --config "$CONFIG"`,
+      configuration,
       collectors: COLLECTORS,
     });
     if (ctx.json) {
@@ -82,3 +85,15 @@ export const reportCommand: CommandSpec = {
     return result.ok ? EXIT.ok : EXIT.problems;
   },
 };
+
+/** Who runs the report: the AWS principal when AWS is configured and answers, else the local user. */
+async function whoRuns(config: Config): Promise<string> {
+  const local = `${userInfo().username}@${hostname()} (local user)`;
+  if (!config.aws) return local;
+  try {
+    return await callerPrincipalArn();
+  } catch (err) {
+    // No usable AWS credentials here: the local user says who ran it, and why not the principal.
+    return `${local}; AWS principal unknown (${(err as Error).name})`;
+  }
+}

@@ -68,13 +68,12 @@ export async function runPopulationSample(
       })
     : await samplePopulation(common);
   if (population.idColumn) report.idColumn = population.idColumn;
-  const configFile = ctx.configFile();
+  // Placeholders, not this machine's paths: LOCKER and CONFIG are set by whoever re-runs it.
   const rerun =
     `npx evidence sample --population ${name} --from ${from} --to ${to} --seed ${seed}` +
     (options.size !== undefined ? ` --size ${options.size}` : '') +
     (options.strata !== undefined ? ` --strata ${shellArg(String(options.strata))}` : '') +
-    ` --store ${shellArg(locker.url)}` +
-    (configFile ? ` --config ${shellArg(configFile)}` : '');
+    ' --store "$LOCKER" --config "$CONFIG"';
   report.notes.push(...configChangeNotes(start));
   const ranAt = ctx.clock.now();
   const record = populationRunRecord({

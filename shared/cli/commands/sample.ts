@@ -10,7 +10,6 @@ import { runSample } from '../../sample/run.js';
 import type { SamplePlan } from '../../sample/select.js';
 import { FREQUENCIES, isFrequency, SAMPLE_SIZES, sampleSizeFor } from '../../sample/sizes.js';
 import { assertNoWorkpaper, samplesJson, summarize, writeWorkpaper } from '../../sample/workpaper.js';
-import { shellArg } from '../../text/escape.js';
 import { windowOptions } from '../context.js';
 import { EXIT } from '../handle-error.js';
 import type { CommandSpec } from '../main.js';
@@ -53,11 +52,18 @@ function resolveChecks(checkIds: string[] | undefined, control: string | undefin
   return checks;
 }
 
-function resolvePlan(options: Record<string, unknown>, from: string, to: string): SamplePlan {
+function resolvePlan(
+  options: Record<string, unknown>,
+  from: string,
+  to: string,
+  perMonth: number,
+): SamplePlan {
   const given = (['perMonth', 'size', 'frequency', 'all'] as const).filter((k) => options[k] !== undefined);
+  // No size named: the configured policy (sampling.perMonth, default 3 days a month).
+  if (given.length === 0) return { kind: 'per-month', n: perMonth };
   if (given.length !== 1)
     throw new UsageError(
-      'choose the sample size with exactly one of --per-month N, --size N, --frequency daily|weekly|monthly|quarterly|annual or --all',
+      'choose the sample size with at most one of --per-month N, --size N, --frequency daily|weekly|monthly|quarterly|annual or --all (none: sampling.perMonth days a month, default 3)',
     );
   if (options.all !== undefined) return { kind: 'all', n: daysBetween(from, to).length };
   if (options.perMonth !== undefined) return { kind: 'per-month', n: options.perMonth as number };
@@ -144,7 +150,7 @@ export const sampleCommand: CommandSpec = {
     );
     const config = ctx.loadConfig();
     const { from, to } = windowOptions(options, config, ctx.clock.now());
-    const plan = resolvePlan(options, from, to);
+    const plan = resolvePlan(options, from, to, config.sampling.perMonth);
     if (options.out) await assertNoWorkpaper(String(options.out));
     const start = await startSampleRun(ctx, config, {
       options,
@@ -178,11 +184,10 @@ export const sampleCommand: CommandSpec = {
             ? '--all'
             : `--frequency ${plan.frequency}`;
     // Complete: the configuration names the series, so the command names the configuration
-    // (and the record keeps its hash, so a changed file shows).
-    const configFile = ctx.configFile();
-    const rerun =
-      `npx evidence sample ${what} --from ${from} --to ${to} --seed ${seed} ${size} --store ${shellArg(locker.url)}` +
-      (configFile ? ` --config ${shellArg(configFile)}` : '');
+    // (and the record keeps its hash, so a changed file shows). Placeholders, not this machine's
+    // paths: LOCKER and CONFIG are set by whoever re-runs it (the workpaper says to what).
+    const rerun = `npx evidence sample ${what} --from ${from} --to ${to} --seed ${seed} ${size} --store "$LOCKER" --config "$CONFIG"`;
+    const configuration = await ctx.recordConfiguration(locker);
     report.notes.push(...configChangeNotes(start));
     const ranAt = ctx.clock.now();
     const record = sampleRunRecord({
@@ -206,6 +211,8 @@ export const sampleCommand: CommandSpec = {
         seedGenerated: start.seedGenerated,
         rerun,
         configSha256,
+        configuration,
+        controls: config.controls,
         recordKey: recorded.key,
         ...(config.github && { requiredApprovals: config.github.requiredApprovals }),
         earlier,

@@ -6,11 +6,12 @@ import { LockerUnavailableError, UsageError } from '../../errors.js';
 import { dayOf, daysBetween } from '../../evidence/days.js';
 import { loadSigner, signingSettingsOf } from '../../evidence/signing.js';
 import { buildFindings, formatDays } from '../../verify/findings.js';
-import { gapDays, type VerifyResult, verify, writeVerifyReport } from '../../verify/verify.js';
+import { verifyInParts } from '../../verify/parts.js';
+import { gapDays, type VerifyResult, writeVerifyReport } from '../../verify/verify.js';
 import { windowOptions } from '../context.js';
 import { EXIT } from '../handle-error.js';
 import type { CommandSpec } from '../main.js';
-import { json, table } from '../output.js';
+import { json, table, writeJson } from '../output.js';
 
 export const verifyCommand: CommandSpec = {
   define: (program) =>
@@ -64,7 +65,8 @@ export const verifyCommand: CommandSpec = {
     const findingsFile = options.findings as string | undefined;
 
     const locker = ctx.openLocker();
-    const result = await verify({
+    // A large window is judged in parts of bounded memory (shared/verify/parts.ts).
+    const result = await verifyInParts({
       locker,
       config,
       from,
@@ -98,7 +100,9 @@ export const verifyCommand: CommandSpec = {
       }
     }
 
-    if (ctx.json) ctx.out(json({ ...result, report: reportKey ?? null }));
+    // Streamed: the series and problems one by one, never the whole document as one string.
+    if (ctx.json)
+      writeJson((text) => ctx.out(text), { ...result, report: reportKey ?? null }, ['series', 'integrity']);
     else ctx.out(render(result));
     for (const note of result.notes) ctx.note(`note: ${note}\n`);
     if (!ctx.json) {

@@ -115,6 +115,7 @@ export function createGitHubVulnerabilitiesCollector(
       if (!github) throw new SourceUnavailableError('the configuration has no "github" section');
       return collectVulnerabilities(openGitHubClient(deps, github, ctx), scope, ctx);
     },
+    identify: githubIdentity(deps),
   };
 }
 

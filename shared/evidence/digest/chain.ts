@@ -13,6 +13,7 @@ import {
   type ChainLink,
   type Digest,
   type DigestEntry,
+  type LeafRef,
   linkKey,
   listDigests,
   type ReadDigest,
@@ -114,6 +115,12 @@ export interface WalkChainOptions extends VerifyChainOptions {
    * neither kept nor offered to onEntry.
    */
   leavesFor?: (day: string) => boolean;
+  /**
+   * Which of a root's leaves are read (default: every one): a verification in parts reads only
+   * its part's account shards. A leaf not read is not checked here, its entries neither kept nor
+   * offered to onEntry (the part that reads it checks it).
+   */
+  leafFilter?: (leaf: LeafRef) => boolean;
   /** Sees every digest as read, bytes and entries (verifyChain keeps them; a walker need not). */
   onRead?: (digest: ReadDigest) => void;
 }
@@ -181,6 +188,7 @@ export async function walkChain(locker: Locker, options: WalkChainOptions = {}):
         : await digestEntries(locker, d, {
             trusted,
             concurrency: width,
+            ...(options.leafFilter && { leafFilter: options.leafFilter }),
             candidates: () => {
               candidates ??= lockerKeys(locker);
               return candidates;

@@ -144,14 +144,21 @@ export function entryCount(d: ReadDigest): number {
 export async function digestEntries(
   locker: Locker,
   d: ReadDigest,
-  options: { trusted: TrustedKeys; concurrency?: number; candidates?: () => Promise<Map<string, KeyObject>> },
+  options: {
+    trusted: TrustedKeys;
+    concurrency?: number;
+    candidates?: () => Promise<Map<string, KeyObject>>;
+    /** Read only these leaves (default: every one). */
+    leafFilter?: (leaf: LeafRef) => boolean;
+  },
 ): Promise<DigestEntries> {
   if (d.digest.schema !== 'evidence.digest/3')
     return { entries: d.digest.snapshots, problems: [], leaves: 0 };
   const root = d.digest;
   const problems: DigestProblem[] = [];
   const entries: DigestEntry[] = [];
-  const parts = await mapLimit(root.leaves, options.concurrency ?? 16, async (ref) => {
+  const refs = options.leafFilter ? root.leaves.filter(options.leafFilter) : root.leaves;
+  const parts = await mapLimit(refs, options.concurrency ?? 16, async (ref) => {
     let read: Awaited<ReturnType<typeof readLeaf>>;
     try {
       read = await readLeaf(locker, ref.key);
@@ -206,7 +213,7 @@ export async function digestEntries(
     return leaf.snapshots;
   });
   for (const part of parts) entries.push(...part);
-  return { entries, problems, leaves: root.leaves.length };
+  return { entries, problems, leaves: refs.length };
 }
 
 /** The problem a digest's (or leaf's) signature status is; undefined when valid. */

@@ -1,0 +1,192 @@
+/**
+ * Verify at organization size in bounded memory: the window is judged in parts, each a range of
+ * the account shards the digests of the form that scales already use (`shardOf`: two hex digits
+ * of the SHA-256 of a scope's account; every series of an account is in one shard). A part reads
+ * only its shards' leaves and keeps only its series' entries, listing and facts, so memory follows
+ * the part, not the organization.
+ *
+ * The window's snapshot listing is read once (the same LIST requests as one verification) and
+ * spilled to a temporary file per shard, a line per key; each part then reads its shards' files.
+ * What every part reads alike (the chain of roots with their signatures, acknowledgements,
+ * retirements, the anchor) is read per part: a few hundred bytes per day and record. The parts'
+ * results are merged into one: series in order, problems and notes once each.
+ */
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { systemClock } from '../clock.js';
+import { shardOf } from '../evidence/digest.js';
+import { parseSnapshotLockerKey } from '../evidence/ids.js';
+import { type ListedSnapshot, listSnapshots } from '../evidence/listing.js';
+import type { IntegrityProblem, VerifyResult } from './types.js';
+import { type VerifyOptions, verify } from './verify.js';
+
+/** Snapshots of the window one part holds at most (about 3.5 KiB each with their facts). */
+export const SNAPSHOTS_PER_PART = 60_000;
+
+const SHARDS = 256;
+
+export interface PartsOptions extends VerifyOptions {
+  /** At most this many snapshots of the window per part (default SNAPSHOTS_PER_PART). */
+  snapshotsPerPart?: number;
+  /** Told when a part starts and ends (the CLI's progress line). */
+  onPart?: (event: { part: number; parts: number; snapshots: number; done: boolean }) => void;
+}
+
+/**
+ * Verify the window as `verify` does, in as many parts as the window's listing needs
+ * (`snapshotsPerPart`); one part is exactly `verify`. The result is the same document.
+ */
+export async function verifyInParts(options: PartsOptions): Promise<VerifyResult> {
+  const { locker, from, to } = options;
+  const limit = options.snapshotsPerPart ?? SNAPSHOTS_PER_PART;
+  const startRequests = locker.stats.requests;
+  const dir = mkdtempSync(path.join(tmpdir(), 'evidence-verify-'));
+  try {
+    // 1. One listing pass, spilled per shard.
+    const misfiled: IntegrityProblem[] = [];
+    const counts = new Array<number>(SHARDS).fill(0);
+    const files = new Map<number, WriteStream>();
+    const spill = (item: ListedSnapshot) => {
+      const shard = Number.parseInt(shardOf(item.scope), 16);
+      counts[shard]! += 1;
+      let out = files.get(shard);
+      if (!out) {
+        out = createWriteStream(path.join(dir, `${shard}.tsv`));
+        files.set(shard, out);
+      }
+      out.write(`${item.key}\t${item.size}\t${item.lastModified.getTime()}\n`);
+      return false;
+    };
+    await listSnapshots(locker, from, to, {
+      concurrency: options.concurrency ?? 16,
+      onMisfiled: (m) =>
+        misfiled.push({ key: m.key, problem: 'misfiled', detail: `${m.reason}: it counts for no day` }),
+      keep: spill,
+    });
+    await Promise.all([...files.values()].map((f) => new Promise((done) => f.end(done))));
+    const total = counts.reduce((a, b) => a + b, 0);
+
+    // 2. Contiguous shard ranges of at most `limit` listed snapshots (a shard is never split).
+    const ranges: { first: number; last: number; snapshots: number }[] = [];
+    for (let shard = 0; shard < SHARDS; shard++) {
+      const n = counts[shard]!;
+      const open = ranges.at(-1);
+      if (open && open.snapshots + n <= limit) {
+        open.last = shard;
+        open.snapshots += n;
+      } else ranges.push({ first: shard, last: shard, snapshots: n });
+    }
+    if (ranges.length <= 1 && total <= limit) {
+      // Small enough for one verification: exactly `verify`, its own listing included.
+      return await verify(options);
+    }
+
+    // 3. Each part, one after the other; the same instant for all.
+    const now = (options.clock ?? systemClock).now();
+    const clock = { now: () => new Date(now) };
+    const results: VerifyResult[] = [];
+    for (const [i, range] of ranges.entries()) {
+      options.onPart?.({ part: i + 1, parts: ranges.length, snapshots: range.snapshots, done: false });
+      const ownsShard = (shard: string) => {
+        const n = Number.parseInt(shard, 16);
+        return n >= range.first && n <= range.last;
+      };
+      const listed = new Map<string, ListedSnapshot>();
+      for (let shard = range.first; shard <= range.last; shard++) {
+        if (!files.has(shard)) continue;
+        for (const line of readFileSync(path.join(dir, `${shard}.tsv`), 'utf8').split('\n')) {
+          if (!line) continue;
+          const [key, size, modified] = line.split('\t') as [string, string, string];
+          const p = parseSnapshotLockerKey(key);
+          if (p.kind === 'misfiled') continue;
+          listed.set(key, {
+            key,
+            size: Number(size),
+            lastModified: new Date(Number(modified)),
+            day: p.day,
+            collector: p.collector,
+            scope: p.scope,
+            file: p.file,
+          });
+        }
+      }
+      results.push(
+        await verify({
+          ...options,
+          clock,
+          part: { owns: (scope) => ownsShard(shardOf(scope)), ownsShard, listed },
+        }),
+      );
+      options.onPart?.({ part: i + 1, parts: ranges.length, snapshots: range.snapshots, done: true });
+    }
+    const merged = mergeParts(results, misfiled);
+    merged.stats.requests = locker.stats.requests - startRequests;
+    merged.stats.snapshots = total;
+    return merged;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * One result from the parts': every part's series (in series order), every problem and note once
+ * (what all parts read alike, such as the chain, is reported by each), the sums of what adds up.
+ */
+export function mergeParts(
+  parts: readonly VerifyResult[],
+  extra: readonly IntegrityProblem[] = [],
+): VerifyResult {
+  const first = parts[0];
+  if (!first) throw new Error('mergeParts: no part');
+  const once = <T>(items: readonly T[]): T[] => {
+    const seen = new Set<string>();
+    return items.filter((x) => {
+      const k = JSON.stringify(x);
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+  };
+  // The configuration's series first, then those only found in the locker; each by collector and scope.
+  const series = parts
+    .flatMap((p) => p.series)
+    .sort((a, b) =>
+      a.origin !== b.origin
+        ? a.origin === 'config'
+          ? -1
+          : 1
+        : a.collector === b.collector
+          ? cmp(a.scope, b.scope)
+          : cmp(a.collector, b.collector),
+    );
+  const integrity = once([...extra, ...parts.flatMap((p) => p.integrity)]).sort((a, b) =>
+    a.key === b.key ? cmp(a.problem, b.problem) : cmp(a.key, b.key),
+  );
+  const sum = (f: (r: VerifyResult) => number) => parts.reduce((n, p) => n + f(p), 0);
+  return {
+    ...first,
+    ok: integrity.length === 0 && series.every((s) => s.missing.length === 0 && s.failed.length === 0),
+    series,
+    integrity,
+    // The anchor is the chain's: a cut seen by any part is the cut.
+    chain: parts.find((p) => p.chain.anchor?.key !== p.chain.head?.key)?.chain ?? first.chain,
+    unexpected: once(parts.flatMap((p) => p.unexpected)).sort(),
+    notes: once(parts.flatMap((p) => p.notes)),
+    exceptions: {
+      acknowledgedDays: sum((p) => p.exceptions.acknowledgedDays),
+      retiredSeries: first.exceptions.retiredSeries,
+      daysBeforeSince: sum((p) => p.exceptions.daysBeforeSince),
+    },
+    stats: {
+      ...first.stats,
+      requests: sum((p) => p.stats.requests),
+      snapshots: sum((p) => p.stats.snapshots),
+      objectsRead: sum((p) => p.stats.objectsRead),
+    },
+  };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
