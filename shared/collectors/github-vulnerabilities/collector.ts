@@ -109,7 +109,6 @@ export function createGitHubVulnerabilitiesCollector(
 ): RunnableCollector<GitHubScope, GitHubVulnerabilitiesData, VulnerabilitiesSettings> {
   return {
     ...declaration,
-    identify: githubIdentity(deps),
     async collect(scope, ctx) {
       const github = ctx.config.github;
       if (!github) throw new SourceUnavailableError('the configuration has no "github" section');
