@@ -10,6 +10,7 @@ import { coverageBench } from './coverage.bench.js';
 import { identityGithubBench } from './identity-github.bench.js';
 import { identityOktaBench } from './identity-okta.bench.js';
 import { lockerBench } from './locker.bench.js';
+import { oktaRunsBench } from './okta-runs.bench.js';
 import { orgVerifyBench } from './org-verify.bench.js';
 import { sampleBench } from './sample.bench.js';
 import { scaleBench } from './scale.bench.js';
@@ -38,6 +39,7 @@ export const BENCHES: readonly Bench[] = [
   orgVerifyBench,
   // `identity`: the GitHub part here; the Okta part registers its own bench under the same name.
   identityGithubBench,
+  oktaRunsBench,
 ];
 
 const wanted = process.argv.slice(2);

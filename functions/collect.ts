@@ -11,7 +11,7 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { awsScopeEnvironment } from '../shared/aws/identity.js';
-import { COLLECTORS, findCollector } from '../shared/collectors/registry.js';
+import { COLLECTORS, findCollector } from '../shared/collectors/declarations.generated.js';
 import { type RunSummary, runCollectors } from '../shared/collectors/runner.js';
 import type { AnyRunnableCollector } from '../shared/collectors/types.js';
 import { loadConfig } from '../shared/config.js';

@@ -8,7 +8,7 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type Clock, systemClock } from '../shared/clock.js';
-import { COLLECTORS } from '../shared/collectors/registry.js';
+import { COLLECTORS } from '../shared/collectors/declarations.generated.js';
 import type { RunSummary } from '../shared/collectors/runner.js';
 import type { AnyRunnableCollector } from '../shared/collectors/types.js';
 import { type Config, loadConfig } from '../shared/config.js';

@@ -8,7 +8,7 @@
  */
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../shared/clock.js';
-import { COLLECTORS } from '../shared/collectors/registry.js';
+import { COLLECTORS } from '../shared/collectors/declarations.generated.js';
 import { configSourceBytes, loadConfig } from '../shared/config.js';
 import { requiredEnv } from '../shared/env.js';
 import { addDays, dayOf } from '../shared/evidence/days.js';

@@ -22,7 +22,7 @@
  * snapshots/ prefix (write-once).
  */
 import * as z from 'zod';
-import { COLLECTORS } from '../shared/collectors/registry.js';
+import { COLLECTORS } from '../shared/collectors/declarations.generated.js';
 import { runAwsShard, shardCollectors } from '../shared/collectors/shards.js';
 import type { AnyRunnableCollector } from '../shared/collectors/types.js';
 import type { Config } from '../shared/config.js';

@@ -8,7 +8,7 @@
  */
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { awsClientOptions } from '../shared/aws/clients.js';
-import { COLLECTORS } from '../shared/collectors/registry.js';
+import { COLLECTORS } from '../shared/collectors/declarations.generated.js';
 import { secretVariables } from '../shared/collectors/types.js';
 import { optionalEnv, requiredEnv } from '../shared/env.js';
 import type { Logger } from '../shared/log.js';

@@ -36,7 +36,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { KIND_ATTRIBUTE } from '../shared/alerts/webhook.js';
 import { awsClientOptions, s3ClientOptions } from '../shared/aws/clients.js';
 import { callerAccountId } from '../shared/aws/identity.js';
-import { COLLECTORS } from '../shared/collectors/registry.js';
+import { COLLECTORS } from '../shared/collectors/declarations.generated.js';
 import type { AnyCollector } from '../shared/collectors/types.js';
 import { configSourceBytes, loadConfig } from '../shared/config.js';
 import { optionalEnv, requiredEnv } from '../shared/env.js';

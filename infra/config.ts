@@ -26,6 +26,8 @@ export interface PlannedCollector {
   readonly readActions: readonly string[];
   /** Reads only the collecting account (the collector's `collectingAccountOnly`): never in a member account's role. */
   readonly collectingAccountOnly?: boolean;
+  /** Its runs may leave work to the next (the collector's `continues`): scheduled again by `schedule.collectAgain`. */
+  readonly continues?: boolean;
 }
 
 export interface PlanOptions {
@@ -52,7 +54,13 @@ export function planCollectors(config: Config, options: PlanOptions = {}): Plann
   }
   return selectCollectors(config, undefined, collectors as readonly AnyCollector[]).map((c) => {
     if (c.source !== 'aws')
-      return { id: c.id, source: c.source, description: c.description, readActions: [] };
+      return {
+        id: c.id,
+        source: c.source,
+        description: c.description,
+        readActions: [],
+        ...(c.continues && { continues: true }),
+      };
     const actions = readActions[c.id];
     if (!actions || actions.length === 0) {
       throw new ConfigError(

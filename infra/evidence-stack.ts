@@ -318,6 +318,14 @@ export class EvidenceStack extends Stack {
       }
       this.collectorFunctions.set(c.id, fn);
       schedule(`${name}Schedule`, config.schedule.collect, fn, `Evidence Locker: collect ${c.id} daily`);
+      // A collector whose runs carry work over (okta-users' deferred factor reads) runs again.
+      if (c.continues && config.schedule.collectAgain)
+        schedule(
+          `${name}AgainSchedule`,
+          config.schedule.collectAgain,
+          fn,
+          `Evidence Locker: collect ${c.id} again (work the daily run deferred)`,
+        );
     }
     if (fannedOut) {
       this.fanOut = new AwsFanOut(this, 'CollectAws', {

@@ -410,6 +410,11 @@ export const ConfigSchema = z
         collect: cronExpression.default('cron(5 0 * * ? *)'),
         seal: cronExpression.default('cron(0 3 * * ? *)'),
         verify: cronExpression.default('cron(0 6 * * ? *)'),
+        /**
+         * Further runs of the collectors whose runs carry work over to the next (`continues`:
+         * okta-users' deferred factor reads), e.g. "cron(35 0-6 * * ? *)". Absent: daily only.
+         */
+        collectAgain: cronExpression.optional(),
       })
       .strict()
       .default({ collect: 'cron(5 0 * * ? *)', seal: 'cron(0 3 * * ? *)', verify: 'cron(0 6 * * ? *)' }),

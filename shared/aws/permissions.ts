@@ -4,7 +4,7 @@
  * account deploys for `aws.accounts`) grants exactly these, and the docs list them
  * (generated from the registry).
  */
-import { COLLECTORS } from '../collectors/registry.js';
+import { COLLECTORS } from '../collectors/declarations.generated.js';
 import type { AnyCollector } from '../collectors/types.js';
 
 /** Each AWS collector's IAM actions, by collector id. */

@@ -21,7 +21,7 @@ import inspector from './inspector/index.js';
 import okta from './okta/index.js';
 import oktaUsers from './okta-users/index.js';
 import organization from './organization/index.js';
-import type { AnyCollector, CollectorModule } from './types.js';
+import type { CollectorModule } from './types.js';
 
 export const MODULES: readonly CollectorModule[] = [
   guardduty,
@@ -43,11 +43,13 @@ export const MODULES: readonly CollectorModule[] = [
   githubVulnerabilities,
 ];
 
-export const COLLECTORS: readonly AnyCollector[] = MODULES.map((m) => m.collector);
+/**
+ * Every collector's declaration, in this order: from the generated declarations-only list
+ * (`npm run docs`), which the functions and the collect path import instead of this module so
+ * their bundles carry no check code; test/collectors/contract.test.ts pins that it holds
+ * exactly `MODULES`' collectors.
+ */
+export { COLLECTORS, findCollector } from './declarations.generated.js';
 
 /** Every population `sample --population` can draw from. */
 export const POPULATIONS = MODULES.flatMap((m) => m.populations ?? []);
-
-export function findCollector(id: string): AnyCollector | undefined {
-  return COLLECTORS.find((c) => c.id === id);
-}

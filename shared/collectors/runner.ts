@@ -18,8 +18,8 @@ import type { Locker } from '../locker/types.js';
 import { type Logger, silentLogger } from '../log.js';
 import { redact } from '../secrets.js';
 import { TOOL } from '../version.js';
+import { COLLECTORS } from './declarations.generated.js';
 import { previousSnapshot } from './previous.js';
-import { COLLECTORS } from './registry.js';
 import {
   type AnyCollector,
   type AnyRunnableCollector,
@@ -268,6 +268,15 @@ async function runOne(
     status = out.status ?? 'ok';
     errors = (out.errors ?? []).map(redact);
     if (status === 'partial' && errors.length === 0) errors = ['partial collection (no reason given)'];
+    // A partial that read nothing (its first request failed, every list broke off) holds none of
+    // what the collector exists to record: a failed collection, never an empty present day.
+    if (status === 'partial' && items === 0) {
+      status = 'error';
+      errors = [
+        'the collection read no item (its first request failed, or every list broke off): recorded as failed, not as a partial day',
+        ...errors,
+      ];
+    }
   } catch (err) {
     if (err instanceof LockerUnavailableError) throw err;
     thrown = err;

@@ -6,8 +6,11 @@
  * A collector is one folder, `shared/collectors/<id>/`, plus one line in `registry.ts`:
  * - `declaration.ts`: its `Collector`, everything the rest of the product derives from it (the
  *   IAM actions of its role (AWS), its configuration section (zod), the secret variables it
- *   reads, its scopes, its controls). Light: no SDK or vendor client, so that config parsing,
- *   seal, verify and the CLI's reading commands never load a collector's code.
+ *   reads, its scopes, its controls), exported by name and as the default export. Light: no
+ *   SDK or vendor client, so that config parsing, seal, verify and the CLI's reading commands
+ *   never load a collector's code. The functions import these through the generated
+ *   declarations-only list (declarations.generated.ts), never the registry, so no bundle
+ *   carries check code.
  * - `collector.ts`: its implementation, a `RunnableCollector` (the declaration and `collect`)
  *   as the default export. Only what collects loads it: the collect function of that
  *   collector (whose bundle holds that one implementation, see functions/collect.ts) and
@@ -157,6 +160,11 @@ export interface Collector<S extends Scope = Scope, D = unknown, T = undefined> 
    * so the windows tile the audit period, and verify judges the series by their coverage.
    */
   readonly windowed?: boolean;
+  /**
+   * Its runs may leave work to the next run (okta-users: factor reads past one run's budget).
+   * With `schedule.collectAgain` the stack schedules its function again on that expression.
+   */
+  readonly continues?: boolean;
   /** The scopes this collector covers: a pure function of the config and the environment. */
   scopes(config: Config, env: ScopeEnvironment): S[];
   /** Type only: the data its snapshots hold (never set; lets checks infer it from the declaration). */

@@ -4,7 +4,7 @@
  * one per gap or problem and per control it touches, with the series, days and key as extra
  * fields so a tool can link each finding back to the evidence.
  */
-import { findCollector } from '../collectors/registry.js';
+import { findCollector } from '../collectors/declarations.generated.js';
 import { addDays } from '../evidence/days.js';
 import { parseSnapshotKey } from '../evidence/snapshot.js';
 import type { IntegrityProblem, ProblemKind, VerifyResult } from './verify.js';

@@ -4,7 +4,7 @@
  * for a series nobody expects and nothing holds would excuse a gap that cannot exist.
  */
 
-import { COLLECTORS } from '../collectors/registry.js';
+import { COLLECTORS } from '../collectors/declarations.generated.js';
 import { selectCollectors } from '../collectors/runner.js';
 import type { AnyCollector } from '../collectors/types.js';
 import { mapLimit } from '../concurrency.js';

@@ -17,7 +17,7 @@
  */
 
 import { type Clock, systemClock } from '../clock.js';
-import { COLLECTORS } from '../collectors/registry.js';
+import { COLLECTORS } from '../collectors/declarations.generated.js';
 import { selectCollectors } from '../collectors/runner.js';
 import { type AnyCollector, SOURCES } from '../collectors/types.js';
 import type { Config } from '../config.js';

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { planCollectors } from '../../infra/config.js';
 import {
+  declarationsModule,
   registryBlocks,
   SHARD_COLLECTORS_FILE,
   shardCollectorsModule,
@@ -144,6 +145,21 @@ describe('a new collector needs its folder and the registry line, nothing else',
       }
     }
     expect(offenders).toEqual([]);
+  });
+
+  it("the declarations-only list is the registry's collectors, each its folder's declaration.ts default export", async () => {
+    // What the functions import instead of the registry (no check code in their bundles).
+    expect(COLLECTORS).toHaveLength(MODULES.length);
+    for (const [i, m] of MODULES.entries()) expect(COLLECTORS[i], m.collector.id).toBe(m.collector);
+    for (const { collector } of MODULES) {
+      // A path in a variable, as implementations.ts loads collector.ts.
+      const specifier = `../../shared/collectors/${collector.id}/declaration.js`;
+      const declared = (await import(/* @vite-ignore */ specifier)) as { default?: unknown };
+      expect(declared.default, `${collector.id}/declaration.ts default export`).toBe(collector);
+    }
+    expect(declarationsModule([...MODULES, widgets])).toContain(
+      "import exampleWidgets from './example-widgets/declaration.js';",
+    );
   });
 
   it('no collector module imports the registry (each folder loads on its own)', () => {

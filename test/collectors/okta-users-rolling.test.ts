@@ -150,4 +150,87 @@ describe('okta-users rolling factor reads (more users than fullFactorReadMaxUser
     expect(verdict.result).toBe('fail');
     expect(verdict.failing).toHaveLength(unknown.length);
   });
+
+  it('more reads due than one run may make (okta.users.factorReadsPerRun): the next runs resume, most urgent first, and the runs of a day share its seventh', async () => {
+    // 30 users, 8 factor reads a run: the first day needs 4 runs; later days a seventh (5).
+    const org = makeOktaOrg({ groups: 1, membersPerGroup: 1, users: 30 });
+    org.logs = [];
+    const timer = manualTimer(T0);
+    server = await startOktaServer(org, { clock: timer });
+    const config = testConfig({ okta: { orgUrl: server.url, privilegedGroups: [] } });
+    const settings = UsersSettingsSchema.parse({
+      fullFactorReadMaxUsers: 100,
+      factorReadsPerRun: 8,
+    }) as UsersSettings;
+    const collector = createOktaUsersCollector({ timer, auth: ssws });
+    const scope = collector.scopes(config, {})[0]!;
+    let previous: PreviousSnapshot | undefined;
+    const runAt = async (at: number) => {
+      while (timer.now() < at) await timer.sleep(at - timer.now());
+      const before = server!.stats.byEndpoint.listFactors ?? 0;
+      const prev = previous;
+      const out = await collector.collect(scope, {
+        ...collectorContext(config),
+        clock: fixedClock(new Date(at)),
+        settings,
+        previous: async () => prev,
+      });
+      const data = readOktaUsersData(out.data);
+      previous = { key: `snapshots/${at}`, collectedAt: new Date(at).toISOString(), data: out.data };
+      return { out, data, reads: (server!.stats.byEndpoint.listFactors ?? 0) - before };
+    };
+
+    // Day 0: four runs an hour apart; each reads at most 8, those never read first.
+    const first = await runAt(T0);
+    expect(first.reads).toBe(8);
+    // Fewer users than fullFactorReadMaxUsers, but more than one run may read: rolling.
+    expect(first.data.factorReads).toEqual({ mode: 'rolling', read: 8, carried: 0, deferred: 22, budget: 8 });
+    expect(first.out.status).toBe('partial');
+    expect(first.out.errors!.join(' ')).toMatch(
+      /22 user\(s\) had no usable factor state .* the next run reads them first/,
+    );
+    const deferred = first.data.users.filter((u) => u.factors === null);
+    expect(deferred).toHaveLength(22);
+    expect(deferred[0]!.factorsError).toMatch(/deferred to the next run: this run's 8 factor reads/);
+    // Judged unknown, never passed.
+    const verdict = oktaMfaEnrolledCheck.run(
+      makeSnapshot({
+        collector: 'okta-users',
+        scope: 'okta-127.0.0.1',
+        collectedAt: new Date(T0).toISOString(),
+        data: first.data,
+        status: 'partial',
+      }) as Snapshot<OktaUsersData>,
+      config,
+    );
+    expect(verdict.result).toBe('fail');
+    for (const u of deferred) expect(verdict.failing).toContain(u.login);
+
+    const counts = [first.reads];
+    let last = first;
+    for (let run = 1; run < 4; run++) {
+      last = await runAt(T0 + run * 3_600_000);
+      counts.push(last.reads);
+    }
+    // 8 + 8 + 8 + 6: every user read on the first day; nothing read twice.
+    expect(counts).toEqual([8, 8, 8, 6]);
+    expect(last.out.status).toBe('ok');
+    expect(last.data.users.every((u) => u.factors !== null)).toBe(true);
+    // A fifth run that day reads nobody: the day's seventh is already read.
+    expect((await runAt(T0 + 4 * 3_600_000)).reads).toBe(0);
+
+    // The next days: a seventh (5) in the first run, nothing in the second; after a week, all.
+    const readAt = new Map<string, string>();
+    for (let d = 1; d <= 7; d++) {
+      const a = await runAt(T0 + d * DAY_MS);
+      const b = await runAt(T0 + d * DAY_MS + 3_600_000);
+      expect(a.reads, `day ${d}`).toBeLessThanOrEqual(8);
+      expect(b.reads, `day ${d}, second run`).toBe(0);
+      for (const u of b.data.users) {
+        readAt.set(u.id, u.factorsReadAt!);
+        expect(T0 + d * DAY_MS - Date.parse(u.factorsReadAt!), u.login).toBeLessThanOrEqual(7 * DAY_MS);
+      }
+    }
+    expect([...readAt.values()].every((t) => Date.parse(t) > T0 + 3 * 3_600_000)).toBe(true);
+  });
 });

@@ -128,7 +128,13 @@ describe('okta-users collector', () => {
       ['sms', 'OKTA', 'PENDING_ACTIVATION'],
     ]);
     expect(data.totals.byStatus.DEPROVISIONED).toBe(1);
-    expect(data.factorReads).toEqual({ mode: 'full', read: org.users.length, carried: 0 });
+    expect(data.factorReads).toEqual({
+      mode: 'full',
+      read: org.users.length,
+      carried: 0,
+      deferred: 0,
+      budget: 3600,
+    });
 
     // Policies of the four types, each with its rules; the admin apps' policies; group names.
     expect(data.policies.map((p) => p.type)).toEqual([

@@ -176,3 +176,33 @@ describe('credentials in the environment', () => {
     }
   });
 });
+
+describe('a partial collection that read nothing', () => {
+  it('is written as error, never as an empty partial day, whichever collector returns it', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'runner-empty-'));
+    const empty: RunnableCollector = {
+      ...partial,
+      id: 'fake-empty',
+      async collect() {
+        return {
+          data: { users: [] },
+          items: 0,
+          status: 'partial',
+          errors: ['the first page answered an HTML page'],
+        };
+      },
+    };
+    const summary = await runCollectors({
+      config,
+      locker: new DirectoryLocker(dir),
+      collectors: [empty, partial],
+      clock: fixedClock('2026-04-20T00:05:00Z'),
+      scopeEnvironment: async () => ({ defaultAccountId: '123456789012' }),
+    });
+    const byId = Object.fromEntries(summary.results.map((r) => [r.collector, r]));
+    expect(byId['fake-empty']!.status).toBe('error');
+    expect(byId['fake-empty']!.error).toMatch(/read no item.*the first page answered an HTML page/);
+    // A partial that read something stays partial, with what it lacks named.
+    expect(byId['fake-partial']!.status).toBe('partial');
+  });
+});

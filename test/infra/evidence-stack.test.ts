@@ -489,6 +489,26 @@ describe('schedules', () => {
     expect(values).toContain('cron(30 4 * * ? *)');
   });
 
+  it('schedules a collector whose runs carry work over (okta-users) again on schedule.collectAgain, no other', () => {
+    const { evidence } = synthApp(
+      { ...BASE_CONFIG, schedule: { collectAgain: 'cron(35 0-6 * * ? *)' } },
+      { verify: false, nag: false },
+    );
+    const schedules = Object.values(Template.fromStack(evidence).findResources('AWS::Scheduler::Schedule'));
+    const again = schedules.filter((s) => s.Properties.ScheduleExpression === 'cron(35 0-6 * * ? *)');
+    expect(again.map((s) => s.Properties.Target.Arn['Fn::GetAtt'][0])).toEqual([
+      functionId('CollectOktaUsers'),
+    ]);
+    // Its daily schedule stays; without collectAgain every collector runs once a day (above).
+    const okta = schedules.filter(
+      (s) => s.Properties.Target.Arn['Fn::GetAtt'][0] === functionId('CollectOktaUsers'),
+    );
+    expect(okta.map((s) => s.Properties.ScheduleExpression).sort()).toEqual([
+      'cron(35 0-6 * * ? *)',
+      'cron(5 0 * * ? *)',
+    ]);
+  });
+
   it('the DLQ is encrypted and TLS-only', () => {
     template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {

@@ -16,3 +16,5 @@ export const awsConfig: Collector<AwsRegionalScope, AwsConfigData> = {
   description: 'AWS Config recorders, recorder status and delivery channels per region',
   scopes: regionalScopes,
 };
+
+export default awsConfig;

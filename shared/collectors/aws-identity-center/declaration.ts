@@ -137,3 +137,5 @@ export const awsIdentityCenter: Collector<IdentityCenterScope, IdentityCenterDat
     return [{ id: `aws-${own}`, accountId: own, regions: aws.regions, region }];
   },
 };
+
+export default awsIdentityCenter;

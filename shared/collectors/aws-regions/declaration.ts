@@ -22,3 +22,5 @@ export const awsRegions: Collector<AwsAccountScope, AwsRegionsData> = {
   description: "the account's regions and their opt-in status (which are enabled), from EC2 DescribeRegions",
   scopes: accountScopes,
 };
+
+export default awsRegions;

@@ -24,3 +24,5 @@ export const backup: Collector<AwsRegionalScope, BackupData> = {
     'AWS Backup plans with their selections, vaults with vault lock, the latest recovery point per protected resource; RDS and Aurora backup retention and latest restorable time; DynamoDB point-in-time recovery',
   scopes: regionalScopes,
 };
+
+export default backup;

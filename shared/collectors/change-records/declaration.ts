@@ -18,3 +18,5 @@ export const changeRecords: Collector<GitHubScope, ChangeRecordsData, ChangesSet
     'every change record (YAML/JSON, one per change) in github.changes.records, malformed ones by file with the reason, and the emergency-labelled pull requests merged that day with the records they link',
   scopes: githubScopes,
 };
+
+export default changeRecords;

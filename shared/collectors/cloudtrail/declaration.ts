@@ -13,3 +13,5 @@ export const cloudTrail: Collector<AwsAccountScope, CloudTrailData> = {
     'CloudTrail trails (each once, by ARN) with log-file validation and logging status, across regions',
   scopes: accountScopes,
 };
+
+export default cloudTrail;

@@ -21,3 +21,5 @@ export const encryption: Collector<AwsRegionalScope, EncryptionData> = {
     "EBS encryption by default, RDS and Aurora storage encryption, the region's S3 buckets' default encryption and public access block, the account's S3 public access block",
   scopes: regionalScopes,
 };
+
+export default encryption;

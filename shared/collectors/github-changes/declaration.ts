@@ -16,3 +16,5 @@ export const githubChanges: Collector<GitHubScope, ChangesData, ChangesSettings>
     'every pull request merged into a default branch during its window (author, merger, reviews on which commit, checks, labels, tickets) and every commit that reached a default branch without one (direct push); the windows tile the audit period',
   scopes: githubScopes,
 };
+
+export default githubChanges;

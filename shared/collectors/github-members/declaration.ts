@@ -64,3 +64,5 @@ export const githubMembers: Collector<GitHubScope, GitHubMembersData> = {
     "every organization member with role, two-factor status and linked SAML identity, the org's 2FA requirement, and every outside collaborator with repositories and permission",
   scopes: githubScopes,
 };
+
+export default githubMembers;

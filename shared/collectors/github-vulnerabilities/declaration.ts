@@ -93,3 +93,5 @@ export const githubVulnerabilities: Collector<
     'every open Dependabot alert of every non-archived repository (severity, package, advisory id, created at), the alerts fixed or dismissed since the previous run (who dismissed and why), and whether each repository has Dependabot alerts on',
   scopes: githubScopes,
 };
+
+export default githubVulnerabilities;

@@ -26,3 +26,5 @@ export const github: Collector<GitHubScope, GitHubData> = {
     'GitHub default-branch protection of every non-archived repository: legacy rules and repository/organization rulesets',
   scopes: githubScopes,
 };
+
+export default github;

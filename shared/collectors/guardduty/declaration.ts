@@ -20,3 +20,5 @@ export const guardDuty: Collector<AwsRegionalScope, GuardDutyData> = {
     'GuardDuty detectors, protection features, administrator/members and finding counts per region',
   scopes: regionalScopes,
 };
+
+export default guardDuty;

@@ -50,3 +50,5 @@ export function credentialReportStaleness(
     return `the credential report was generated at ${generatedTime}, ${Math.floor(hours)} h before the collection (at most ${CREDENTIAL_REPORT_MAX_AGE_HOURS} h): it is not that day's state`;
   return undefined;
 }
+
+export default iam;

@@ -13,3 +13,5 @@ export const inspector: Collector<AwsRegionalScope, InspectorData> = {
     "Amazon Inspector's scan status per resource type (EC2, ECR, Lambda) and every ACTIVE finding with its severity, first observed time, resource and vulnerability id",
   scopes: regionalScopes,
 };
+
+export default inspector;

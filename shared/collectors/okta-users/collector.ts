@@ -191,12 +191,14 @@ async function collectUsers(
   }
 
   // 2. Each user's factors: one request per user, never more than the client's pacing allows.
-  // Up to fullFactorReadMaxUsers every user's; beyond, a rolling share (planFactorReads).
+  // Up to fullFactorReadMaxUsers (and factorReadsPerRun) every user's; beyond, a rolling share
+  // (planRollingReads), at most factorReadsPerRun of them in this run, the rest deferred.
   const all = [...users.values()];
-  const plan =
-    all.length > settings.fullFactorReadMaxUsers
-      ? await planRollingReads(all, client, ctx, onPage, errors)
-      : { toRead: all, carried: 0 };
+  const budget = settings.factorReadsPerRun;
+  const rolling = all.length > settings.fullFactorReadMaxUsers || all.length > budget;
+  const plan = rolling
+    ? await planRollingReads(all, client, ctx, onPage, errors, budget)
+    : { toRead: all, carried: 0, deferred: 0 };
   const failedFactors: string[] = [];
   await mapLimit(plan.toRead, concurrency, async (user) => {
     try {
@@ -319,9 +321,11 @@ async function collectUsers(
     apps,
     groupNames,
     factorReads: {
-      mode: all.length > settings.fullFactorReadMaxUsers ? 'rolling' : 'full',
+      mode: rolling ? 'rolling' : 'full',
       read: plan.toRead.length - failedFactors.length,
       carried: plan.carried,
+      deferred: plan.deferred,
+      budget,
     },
     ...('events' in plan && plan.events && { factorEvents: plan.events }),
     totals: { users: all.length, byStatus, policies: policies.length, rules },
@@ -359,12 +363,18 @@ interface LogEventPayload {
 }
 
 /**
- * Rolling mode (more users than okta.users.fullFactorReadMaxUsers): the factor state of the
- * previous snapshot is carried over, except for users the System Log names in a factor or
- * lifecycle event since then, users it does not hold, and the share due (the seventh of the org
- * read longest ago, and anyone read 6 or more days ago): those are read today. Every user then
- * carries `factorsReadAt`, and none goes more than a week unread. If the System Log cannot be
- * read, carried state cannot be vouched for: those users are recorded with unknown factors.
+ * Rolling mode (more users than okta.users.fullFactorReadMaxUsers, or than one run's
+ * factorReadsPerRun): the factor state of the previous snapshot is carried over, except for users
+ * the System Log names in a factor or lifecycle event since then, users it does not hold, and the
+ * share due (anyone read 6 or more days ago, and the oldest until a seventh of the org has been
+ * read today, counting the reads of the day's earlier runs): those are read, most urgent first
+ * (System Log, never read, due, oldest), at most `budget` of them in this run. The rest are
+ * deferred to the next run, which resumes from this snapshot: a deferred user keeps its carried
+ * state (and its `factorsReadAt`, which the checks judge) unless the System Log named it or it
+ * has none, then its factors are unknown and the snapshot is partial, naming how many. Every user
+ * carries `factorsReadAt`, and none goes more than a week unread as long as the runs of a day
+ * read the day's share. If the System Log cannot be read, carried state cannot be vouched for:
+ * those users are recorded with unknown factors.
  */
 async function planRollingReads(
   all: OktaUserRecord[],
@@ -372,7 +382,8 @@ async function planRollingReads(
   ctx: CollectorContext<UsersSettings | undefined>,
   onPage: () => void,
   errors: string[],
-): Promise<{ toRead: OktaUserRecord[]; carried: number; events?: FactorEvents }> {
+  budget: number,
+): Promise<{ toRead: OktaUserRecord[]; carried: number; deferred: number; events?: FactorEvents }> {
   const now = ctx.clock.now();
   const previous = await ctx.previous?.();
   const before = new Map<string, { factors: OktaFactor[]; factorsReadAt: string }>();
@@ -419,33 +430,53 @@ async function planRollingReads(
       );
     }
   }
-  const read = new Set<string>();
-  for (const u of all) if (!before.has(u.id) || changed.has(u.id)) read.add(u.id);
-  const share = Math.ceil(all.length / ROLLING_DAYS);
+  // Most urgent first: named by the System Log, then never read, then due or in today's share.
+  const byId = (a: OktaUserRecord, b: OktaUserRecord) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const urgent = all.filter((u) => changed.has(u.id)).sort(byId);
+  const unseen = all.filter((u) => !changed.has(u.id) && !before.has(u.id)).sort(byId);
   const oldestFirst = all
-    .filter((u) => !read.has(u.id))
+    .filter((u) => !changed.has(u.id) && before.has(u.id))
     .sort((a, b) => {
       const x = before.get(a.id)!.factorsReadAt;
       const y = before.get(b.id)!.factorsReadAt;
-      return x < y ? -1 : x > y ? 1 : a.id < b.id ? -1 : 1;
+      return x < y ? -1 : x > y ? 1 : byId(a, b);
     });
-  for (const [i, u] of oldestFirst.entries()) {
+  // The day's share is a seventh of the org, less what the day's earlier runs already read.
+  const dayStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  let readToday = 0;
+  for (const state of before.values()) if (Date.parse(state.factorsReadAt) >= dayStart) readToday++;
+  const share = Math.max(0, Math.ceil(all.length / ROLLING_DAYS) - readToday);
+  const due = oldestFirst.filter((u, i) => {
     const age = now.getTime() - Date.parse(before.get(u.id)!.factorsReadAt);
-    if (i < share || !(age < (ROLLING_DAYS - 1) * DAY_MS)) read.add(u.id);
-  }
+    return i < share || !(age < (ROLLING_DAYS - 1) * DAY_MS);
+  });
+  const ordered = [...urgent, ...unseen, ...due];
+  const toRead = ordered.slice(0, budget);
+  const reading = new Set(toRead.map((u) => u.id));
+  const dueNow = new Set(ordered.map((u) => u.id));
+  const deferred = ordered.length - toRead.length;
   let carried = 0;
+  let unknownDeferred = 0;
   for (const u of all) {
-    if (read.has(u.id)) continue;
-    const state = before.get(u.id)!;
-    if (trusted) {
+    if (reading.has(u.id)) continue;
+    const state = before.get(u.id);
+    const isDeferred = dueNow.has(u.id);
+    if (state && trusted && !changed.has(u.id)) {
       u.factors = state.factors;
       u.factorsReadAt = state.factorsReadAt;
       carried++;
+    } else if (isDeferred) {
+      unknownDeferred++;
+      u.factorsError = `deferred to the next run: this run's ${budget} factor reads (okta.users.factorReadsPerRun) went to more urgent users${changed.has(u.id) ? '; the System Log names a factor change since its last read' : ''}`;
     } else {
-      u.factorsError = `not read today (rolling schedule) and the carried state of ${state.factorsReadAt} cannot be vouched for`;
+      u.factorsError = `not read today (rolling schedule) and the carried state of ${state?.factorsReadAt ?? 'an earlier day'} cannot be vouched for`;
     }
   }
-  return { toRead: all.filter((u) => read.has(u.id)), carried, ...(events && { events }) };
+  if (unknownDeferred)
+    errors.push(
+      `${unknownDeferred} user(s) had no usable factor state and did not fit this run's ${budget} factor reads (okta.users.factorReadsPerRun): recorded with factors null and judged unknown; the next run reads them first`,
+    );
+  return { toRead, carried, deferred, ...(events && { events }) };
 }
 
 function userRecord(u: UserPayload, attributes: readonly string[]): OktaUserRecord {

@@ -108,6 +108,10 @@ export interface FactorReadPlan {
   read: number;
   /** Users whose factors were carried over from an earlier snapshot (rolling mode). */
   carried: number;
+  /** Reads due that did not fit this run's budget, left to the next run (absent in older snapshots). */
+  deferred?: number;
+  /** okta.users.factorReadsPerRun in effect (absent in older snapshots). */
+  budget?: number;
 }
 
 export interface FactorEvents {
@@ -204,6 +208,8 @@ const DataV1 = z.object({
     mode: z.enum(['full', 'rolling']),
     read: z.number().int().nonnegative(),
     carried: z.number().int().nonnegative(),
+    deferred: z.number().int().nonnegative().optional(),
+    budget: z.number().int().nonnegative().optional(),
   }),
   factorEvents: z
     .object({

@@ -15,7 +15,11 @@ export const oktaUsers: Collector<OktaScope, OktaUsersData, UsersSettings> = {
   // On with `okta`: the `okta.users` section only tunes it.
   enabled: () => true,
   enabledWhen: 'okta',
+  // Factor reads past okta.users.factorReadsPerRun are deferred to the next run.
+  continues: true,
   description:
     "every Okta user of every status (including DEPROVISIONED) with sign-in dates, the configured profile attributes and each user's enrolled factors; the sign-on, access, MFA enrollment and password policies with their rules",
   scopes: (config, env) => okta.scopes(config, env),
 };
+
+export default oktaUsers;

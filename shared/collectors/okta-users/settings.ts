@@ -30,6 +30,12 @@ export const UsersSettingsSchema = z
      * schedule (docs/okta-github.md, "okta-users at scale").
      */
     fullFactorReadMaxUsers: z.number().int().min(1).max(100_000).default(5000),
+    /**
+     * At most this many factor reads in one run (one invocation): 3,600 take 12 minutes at half
+     * of Okta's default 600 a minute. What does not fit is deferred to the next run, most
+     * urgent first; the runs of one day share the day's rolling share.
+     */
+    factorReadsPerRun: z.number().int().min(1).max(100_000).default(3600),
   })
   .strict();
 
@@ -67,6 +73,12 @@ export const usersSettings: CollectorSettings<UsersSettings> = {
       default: '5000',
       meaning:
         "up to this many users every user's factors are read daily; beyond it a rolling weekly re-read plus the System Log's factor events",
+    },
+    {
+      key: 'factorReadsPerRun',
+      default: '3600',
+      meaning:
+        'factor reads in one run at most (12 min at half of 600/min, within one 15-minute invocation); the rest is deferred to the next run (`collect` again, or the next scheduled one), most urgent first',
     },
   ],
 };

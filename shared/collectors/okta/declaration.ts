@@ -15,3 +15,5 @@ export const okta: Collector<OktaScope, OktaData> = {
     return [{ id: `okta-${url.hostname.toLowerCase()}`, orgUrl: config.okta.orgUrl }];
   },
 };
+
+export default okta;

@@ -32,3 +32,5 @@ export const organization: Collector<OrganizationScope, OrganizationData> = {
     ];
   },
 };
+
+export default organization;
