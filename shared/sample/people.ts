@@ -12,16 +12,14 @@
  * sealed); an unsealed or altered one makes its items fail. The related collectors' snapshots of
  * the same day and scope (e.g. the `okta` groups) fill columns; their integrity is noted.
  */
-import type { Population, PopulationItem, RelatedSnapshot } from '../collectors/types.js';
-import type { Config } from '../config.js';
+import type { PopulationItem, RelatedSnapshot } from '../collectors/types.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { listSnapshots } from '../evidence/listing.js';
 import { readSnapshot } from '../evidence/read.js';
-import type { trustedKeys } from '../evidence/signing.js';
 import { parseSnapshotKey } from '../evidence/snapshot.js';
-import type { Locker } from '../locker/types.js';
 import {
   occurrenceSampleSize,
+  type PopulationDrawInput,
   type PopulationReport,
   type PopulationSample,
   rankItem,
@@ -90,17 +88,7 @@ function sameDay(related: readonly RelatedSnapshot[]) {
   };
 }
 
-export async function samplePeople(input: {
-  locker: Locker;
-  config: Config;
-  population: Population;
-  from: string;
-  to: string;
-  seed: string;
-  size?: number;
-  strata?: string;
-  trusted?: Awaited<ReturnType<typeof trustedKeys>>;
-}): Promise<PeopleReport> {
+export async function samplePeople(input: PopulationDrawInput & { strata?: string }): Promise<PeopleReport> {
   const { locker, config, population, from, to, seed } = input;
   const notes: string[] = [];
   const { chain, collectors, sealedBy, integrityOf } = await walkPopulationChain({

@@ -130,7 +130,8 @@ export async function walkPopulationChain(input: {
   return { chain, collectors, sealedBy, integrityOf };
 }
 
-export async function samplePopulation(input: {
+/** What a draw from a population is asked: where, which population, the window, the seed, the size. */
+export interface PopulationDrawInput {
   locker: Locker;
   config: Config;
   population: Population;
@@ -140,7 +141,9 @@ export async function samplePopulation(input: {
   size?: number;
   /** The keys to trust, when the caller has them already (default: the configuration's). */
   trusted?: Awaited<ReturnType<typeof trustedKeys>>;
-}): Promise<PopulationReport> {
+}
+
+export async function samplePopulation(input: PopulationDrawInput): Promise<PopulationReport> {
   const { locker, config, population, from, to, seed } = input;
   const notes: string[] = [];
   // A day's snapshot covers the day before: read one day past the window. The whole chain is
