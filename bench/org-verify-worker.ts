@@ -1,17 +1,26 @@
 /**
  * One seal or one verification on the org-verify bench's synthetic locker, in a process of its
  * own so that its peak memory is its own:
- * `tsx bench/org-verify-worker.ts seal|verify <dir> <from> <to> <accounts> [<day to seal>]`.
+ * `tsx bench/org-verify-worker.ts seal|verify|sample|export <dir> <from> <to> <accounts> [<day to seal>]`
+ * (sample and export: the window ORG_WINDOW_FROM..ORG_WINDOW_TO, default the locker's days).
  * Prints one JSON line: requests and bytes read (the synthetic locker counts them as S3
  * would: one request per GET/HEAD/PUT, one per 1,000 keys listed), wall time, peak RSS (the
  * process's maxRSS: Node, tsx and the code included), peak V8 heap (sampled every 10 ms),
  * the process's floor before the work, and what the command saw.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
+import type { AnyCheck } from '../shared/checks/types.js';
+import { pass } from '../shared/checks/types.js';
 import { fixedClock } from '../shared/clock.js';
 import { addDays } from '../shared/evidence/days.js';
 import { seal } from '../shared/evidence/digest.js';
+import { loadSigner } from '../shared/evidence/signing.js';
+import { exportEvidence } from '../shared/export/export.js';
+import { runSample } from '../shared/sample/run.js';
 import { verifyInParts } from '../shared/verify/parts.js';
 import { accountIds, orgCollectors, orgConfig, orgLocker, RETENTION_DAYS } from './org-verify-plan.js';
 
@@ -38,6 +47,54 @@ if (command === 'seal') {
     form: formText === '3' ? 3 : 2,
   });
   saw = { sealed: result.sealed.length, key: result.key };
+} else if (command === 'sample' || command === 'export') {
+  // The window: ORG_WINDOW_FROM..ORG_WINDOW_TO (default the locker's days).
+  const wFrom = process.env.ORG_WINDOW_FROM ?? from;
+  const wTo = process.env.ORG_WINDOW_TO ?? to;
+  const config = orgConfig(from, accounts);
+  const clock = fixedClock(`${addDays(to, 1)}T06:00:00.000Z`);
+  if (command === 'sample') {
+    const collectors = orgCollectors();
+    const checks: AnyCheck[] = collectors.map((c) => ({
+      id: `${c.id}-check`,
+      controls: ['CC7.2'],
+      collector: c.id,
+      title: 'bench',
+      description: 'bench',
+      procedure: 'bench',
+      remediation: 'bench',
+      run: () => pass('bench'),
+    }));
+    const report = await runSample({
+      locker,
+      config,
+      checks,
+      collectors,
+      seed: 'bench',
+      from: wFrom,
+      to: wTo,
+      plan: { kind: 'per-month', n: 3 },
+    });
+    saw = {
+      window: `${wFrom}..${wTo}`,
+      samples: report.samples.length,
+      series: report.series.length,
+      digests: report.chain.digests,
+      problems: report.chain.problems.length,
+    };
+  } else {
+    const out = path.join(await mkdtemp(path.join(tmpdir(), 'evidence-export-bench-')), 'export');
+    const exported = await exportEvidence({
+      locker,
+      from: wFrom,
+      to: wTo,
+      out,
+      signer: await loadSigner(),
+      clock,
+    });
+    await rm(path.dirname(out), { recursive: true, force: true });
+    saw = { window: `${wFrom}..${wTo}`, records: exported.records, notes: exported.notes.length };
+  }
 } else {
   // In parts (shared/verify/parts.ts) of at most ORG_SNAPSHOTS_PER_PART snapshots of the window.
   let parts = 0;

@@ -636,6 +636,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         accounts: [],
       },
       auditPeriod: { start: days[0]! },
+      report: { entity: 'Acme Corp (a fictional company)', system: 'Acme SaaS platform' },
     };
     const okta = await startOktaServer(acmeOktaOrg(today));
     stops.push(() => okta.stop());

@@ -97,6 +97,26 @@ export function registryBlocks(modules: readonly CollectorModule[] = MODULES): {
         .join('\n\n'),
     },
     {
+      name: 'reliance',
+      file: 'docs/reliance.md',
+      body: checks
+        .map((c) => {
+          const collector = collectors.find((x) => x.id === c.collector)!;
+          return [
+            `### \`${c.id}\`: ${c.title}`,
+            '',
+            `- Criteria: ${c.controls.join(', ')}.`,
+            `- Population: ${populationOf(collector)}`,
+            `- Completeness: ${completenessOf(collector)}`,
+            `- Tests: ${c.description}.`.replace(/\.\.$/, '.'),
+            `- Re-performed by: ${c.procedure}`,
+            `- Does not test: ${c.reliance?.doesNotTest ?? '(not stated: add reliance to the check)'}`,
+            `- Limitations: ${c.reliance?.limitations ?? '(not stated: add reliance to the check)'}`,
+          ].join('\n');
+        })
+        .join('\n\n'),
+    },
+    {
       name: 'aws-permissions',
       file: 'docs/aws-collectors.md',
       body: collectors
@@ -115,6 +135,30 @@ export function registryBlocks(modules: readonly CollectorModule[] = MODULES): {
       ),
     },
   ];
+}
+
+/** The population a check judges: its collector's snapshots, one per series per day (or its window). */
+function populationOf(c: CollectorModule['collector']): string {
+  const per = c.windowed
+    ? 'one snapshot per series for each window of whole days'
+    : 'one snapshot per series per day';
+  return `the \`${c.id}\` snapshots, ${per}; a series is one scope \`${c.scopePattern ?? '?'}\`.`;
+}
+
+/** Why the series are all of them, by source (the argument docs/reliance.md makes at its top). */
+function completenessOf(c: CollectorModule['collector']): string {
+  const regional = (c.scopePattern ?? '').includes('<region>');
+  if (c.source === 'aws')
+    return (
+      "the accounts are the credentials' own, every `aws.accounts` entry, and with `aws.organization` every in-scope account of the organization as recorded that day in the `organization` snapshot" +
+      (regional
+        ? '; the regions are `aws.regions`, proven to be every enabled region (or excluded with a reason) by `regions-covered`'
+        : '') +
+      '; verify names every expected series without a usable snapshot of a day. The snapshot records who collected it (`collectedBy`: the principal ARN).'
+    );
+  if (c.source === 'okta')
+    return "one series, the org of `okta.orgUrl`; every list is followed to its last page, and a list not read to the end makes the snapshot `partial` with the reason. `collectedBy` names the OAuth client or the API token's owner.";
+  return 'one series, the organization `github.org`; what it holds is what the credentials (a token or the App installation) can see, so their reach bounds the population (`collectedBy` names the token owner or the App). A list not read to the end makes the snapshot `partial`.';
 }
 
 function uniqueSections(collectors: CollectorModule['collector'][]) {

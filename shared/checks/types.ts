@@ -45,6 +45,18 @@ export interface CheckOutcome {
  */
 export type RelatedSnapshots = ReadonlyMap<string, readonly Snapshot[]>;
 
+/**
+ * What an auditor needs to rely on a check (docs/reliance.md is generated from it): what it does
+ * not test, and its known limitations. The population and its completeness argument come from
+ * the collector (source, scopes); what it tests from `description` and `procedure`.
+ */
+export interface Reliance {
+  /** What the check does not test, in a sentence or two (e.g. "event selectors"). */
+  readonly doesNotTest: string;
+  /** Known limitations of the evidence or the check. */
+  readonly limitations: string;
+}
+
 export interface Check<D = unknown> {
   /** e.g. "guardduty-enabled" */
   readonly id: string;
@@ -62,6 +74,8 @@ export interface Check<D = unknown> {
   readonly procedure: string;
   /** What to do when it fails. */
   readonly remediation: string;
+  /** What it does not test and its limitations (every registered check has it: docs/reliance.md). */
+  readonly reliance?: Reliance;
   /**
    * Judge one snapshot (status ok or partial), with the same day's snapshots of `reads`.
    * Pure: same snapshots and config, same outcome.
@@ -80,6 +94,7 @@ export interface CheckSpec<D, T> {
   readonly description: string;
   readonly procedure: string;
   readonly remediation: string;
+  readonly reliance?: Reliance;
   /** Other collectors whose same-day snapshots the check reads (see `Check.reads`). */
   readonly reads?: readonly string[];
   /**

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { sha256Hex } from '../evidence/canonical.js';
 import { Digest, Leaf, parseDigestKey } from '../evidence/digest.js';
+import { RECORD_KINDS, recordPrefixOf } from '../evidence/records.js';
 import { parseSnapshotKey } from '../evidence/snapshot.js';
-import { parseReviewKey } from '../review/records.js';
 import { parseSampleRunKey } from '../sample/record.js';
 import { checkChain } from './chain.js';
 import { EXPECTED_SCHEMA, type ExpectedSeriesDocument, incompleteDays } from './expected.js';
@@ -230,24 +230,27 @@ export async function verifyExport(options: VerifyExportOptions): Promise<Verify
         detail: `${lockerDir}/${k}.sig is not in the export: the digest is not signed`,
       });
   }
-  // Sample-run records (reports/sample/, day and population samples alike) are signed when
-  // written: one altered, or without its signature, is not what the sampler recorded.
+  // Signed records (sample runs, day and population samples alike; acknowledgements,
+  // retirements, verify reports, access reviews) are signed when written: one altered, or
+  // without its signature, is not what was recorded.
   for (const file of files) {
     const rel = file.slice(lockerDir.length + 1);
-    if (!file.startsWith(`${lockerDir}/`) || (!parseSampleRunKey(rel) && !parseReviewKey(rel))) continue;
-    const what = parseReviewKey(rel) ? 'access review record' : "sample run's record";
+    if (!file.startsWith(`${lockerDir}/`)) continue;
+    const prefix = recordPrefixOf(rel);
+    if (!prefix && !parseSampleRunKey(rel)) continue;
+    const kind = prefix ? RECORD_KINDS[prefix] : 'sample run';
     const sig = await read(`${file}.sig`);
     if (!sig)
       report({
         problem: 'unsigned',
         file,
-        detail: `${file}.sig is not in the export: the ${what} is not signed`,
+        detail: `${file}.sig is not in the export: the ${kind}'s record is not signed`,
       });
     else if (key && !verifies(key, (await read(file))!, sig))
       report({
         problem: 'bad-signature',
         file,
-        detail: `${file}.sig is not a valid signature of it by key ${fingerprint}: the ${what} or its signature was changed`,
+        detail: `${file}.sig is not a valid signature of it by key ${fingerprint}: the ${kind}'s record or its signature was changed`,
       });
   }
   // The form that scales: each root's leaves, against the root (SHA-256), signed, and what they seal.

@@ -16,7 +16,7 @@ import {
   type CheckState,
   monthSpans,
 } from './calendar.js';
-import type { OutOfScope, SharedException, WriteOnce } from './statements.js';
+import type { Excused, OutOfScope, SharedException, WriteOnce } from './statements.js';
 
 export interface ControlSummary {
   id: string;
@@ -50,6 +50,8 @@ export interface ReportModel {
   auditPeriod: { start: string; end?: string };
   writeOnce: WriteOnce;
   outOfScope: OutOfScope;
+  /** Acknowledged days, retired series, days before `since`, refused exceptions: who, when, why. */
+  excused: Excused;
   /** Per control, when in the day the snapshots judged were taken ("00:05 UTC"). */
   snapshotTimes: Record<string, string>;
   verification: {
@@ -229,6 +231,51 @@ function snapshotTimeSummary(m: Pick<ReportModel, 'snapshotTimes'>): string {
   return times.length === 0 ? 'no snapshot was judged' : `at ${times.join(', ')}`;
 }
 
+/** Every excuse verify accepted or refused, with who wrote it, when and why. */
+function excusedSection(e: Excused): string[] {
+  const out = [
+    '<h2 id="excused">Acknowledged days, retired series, days before <code>since</code></h2>',
+    `<p>${e.acknowledged.length} acknowledged day(s), ${e.retired.length} retired series, ${e.beforeSince.reduce((n, s) => n + s.days, 0)} day(s) before a later <code>since</code>, ${e.refused.length} acknowledgement(s) or retirement(s) that excuse nothing. Each is a signed record sealed in the locker.</p>`,
+  ];
+  if (e.acknowledged.length)
+    out.push(
+      '<table class="data" id="acknowledged"><thead><tr><th>day</th><th>series</th><th>by</th><th>written</th><th>why</th><th>record</th></tr></thead><tbody>',
+      ...e.acknowledged.map(
+        (a) =>
+          `<tr><td>${h(a.day)}</td><td><code>${h(a.series)}</code></td><td>${h(a.by)}</td><td>${h(a.at)}</td><td>${h(a.reason)}</td><td class="small"><code>${h(a.key)}</code></td></tr>`,
+      ),
+      '</tbody></table>',
+    );
+  if (e.retired.length)
+    out.push(
+      '<table class="data" id="retired"><thead><tr><th>series</th><th>not expected from</th><th>by</th><th>written</th><th>why</th><th>record</th></tr></thead><tbody>',
+      ...e.retired.map(
+        (r) =>
+          `<tr><td><code>${h(r.series)}</code></td><td>${h(r.effectiveFrom)}${r.from !== r.effectiveFrom ? ` (it says ${h(r.from)})` : ''}</td><td>${h(r.by)}</td><td>${h(r.at)}</td><td>${h(r.reason)}</td><td class="small"><code>${h(r.key)}</code></td></tr>`,
+      ),
+      '</tbody></table>',
+    );
+  if (e.beforeSince.length)
+    out.push(
+      '<table class="data" id="before-since"><thead><tr><th>series</th><th>expected from</th><th>days of the window before it</th><th>set by</th></tr></thead><tbody>',
+      ...e.beforeSince.map(
+        (s) =>
+          `<tr><td><code>${h(s.series)}</code></td><td>${h(s.expectedFrom)}</td><td class="num">${s.days}</td><td>${h(s.reason)}</td></tr>`,
+      ),
+      '</tbody></table>',
+    );
+  if (e.refused.length)
+    out.push(
+      '<table class="data" id="refused"><thead><tr><th>excuses nothing</th><th>series</th><th>days</th><th>by</th><th>written</th><th>why it was made</th><th>why it does not count</th></tr></thead><tbody>',
+      ...e.refused.map(
+        (r) =>
+          `<tr><td>${h(r.kind)}<br><code class="small">${h(r.key)}</code></td><td><code>${h(r.series)}</code></td><td>${h(r.days)}</td><td>${h(r.by)}</td><td>${h(r.at)}</td><td>${h(r.reason)}</td><td class="small">${h(r.why)}</td></tr>`,
+      ),
+      '</tbody></table>',
+    );
+  return out;
+}
+
 function outOfScopeSection(o: OutOfScope): string[] {
   return [
     '<h2 id="out-of-scope">Out of scope</h2>',
@@ -330,6 +377,7 @@ export function reportHtml(m: ReportModel): string {
   parts.push('<h2 id="check-days">Days a check did not pass, and why</h2>');
   if (notPassed.length === 0) parts.push('<p>None.</p>');
   else parts.push(...runsTable(['check · series', 'result'], notPassed, (g) => g.state));
+  parts.push(...excusedSection(m.excused));
   parts.push('<h2 id="integrity">Integrity problems</h2>');
   if (v.problems.length === 0) parts.push('<p>None.</p>');
   else

@@ -32,11 +32,12 @@ import { CONTROL_NAMES } from '../sample/controls.js';
 import { earlierRuns, sampleRunKey, sampleRunRecord, writeSampleRun } from '../sample/record.js';
 import { runSample, type SampleReport } from '../sample/run.js';
 import { deviationRate, groupExceptions, summarize, writeWorkpaper } from '../sample/workpaper.js';
+import { listAcknowledgements } from '../verify/acknowledgements.js';
 import { type VerifyResult, verify } from '../verify/verify.js';
 import { TOOL } from '../version.js';
 import { checkRows, coverageRows } from './calendar.js';
 import { type ControlSummary, type ReportModel, reportHtml } from './html.js';
-import { outOfScope, sharedExceptions, snapshotTimes, writeOnceOf } from './statements.js';
+import { excusedOf, outOfScope, sharedExceptions, snapshotTimes, writeOnceOf } from './statements.js';
 
 const FULL_POPULATION_SEED = 'full-population';
 
@@ -135,6 +136,7 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
   const commit = toolCommit();
   const ranBy = options.principal ?? 'not recorded';
 
+  const acknowledgements = await listAcknowledgements(locker);
   // One workpaper per control.
   const controlIds = [...new Set(checks.flatMap((c) => c.controls))].sort();
   const workpapers: ReportResult['workpapers'] = [];
@@ -160,6 +162,7 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
       configSha256,
       ...(options.configuration && { configuration: options.configuration }),
       controls: config.controls,
+      acknowledgements,
       recordKey: recorded.key,
       earlier,
       ...(config.github && { requiredApprovals: config.github.requiredApprovals }),
@@ -210,6 +213,7 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
     writeOnce: writeOnceOf(locker, config, verified),
     outOfScope: outOfScope(config, collectors, checks),
     snapshotTimes: snapshotTimes(sampled.samples, controlsOf),
+    excused: excusedOf(verified),
     verification: {
       ok: verified.ok,
       verifiedAt: verified.verifiedAt,

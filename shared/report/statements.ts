@@ -152,3 +152,36 @@ export function sharedExceptions(
     }
   return [...rows.values()];
 }
+
+/** The exceptions verify's OK carries, each with who, when and why (issue 20: never a bare OK). */
+export interface Excused {
+  acknowledged: { series: string; day: string; by: string; at: string; reason: string; key: string }[];
+  retired: VerifyResult['retired'];
+  beforeSince: { series: string; expectedFrom: string; reason: string; days: number }[];
+  refused: VerifyResult['refused'];
+}
+
+export function excusedOf(v: Pick<VerifyResult, 'series' | 'retired' | 'refused'>): Excused {
+  return {
+    acknowledged: v.series.flatMap((s) =>
+      s.acknowledgements.map((a) => ({
+        series: `${s.collector}/${s.scope}`,
+        day: a.day,
+        by: a.by,
+        at: a.at,
+        reason: a.reason,
+        key: a.key,
+      })),
+    ),
+    retired: v.retired,
+    beforeSince: v.series
+      .filter((s) => s.beforeSince > 0)
+      .map((s) => ({
+        series: `${s.collector}/${s.scope}`,
+        expectedFrom: s.expectedFrom,
+        reason: s.expectedFromReason,
+        days: s.beforeSince,
+      })),
+    refused: v.refused,
+  };
+}

@@ -116,6 +116,25 @@ export function reviewWorkpaperMarkdown(input: ReviewWorkpaperInput): string {
       `| ${i + 1} | ${cell(a.account)} | ${acc?.kind ?? ''} | ${cell(a.reviewer)} | ${d?.decision ?? 'undecided'} | ${cell(d?.by ?? '')} | ${d?.at ?? ''} | ${cell(d?.note ?? '')} | ${removal} |`,
     );
   });
+  // Every earlier decision stays visible: those a later record superseded.
+  const counted = new Set((close?.value.accounts ?? []).map((a) => `${a.record}\u0000${a.account}`));
+  const earlier = state.decisions.flatMap((d) =>
+    d.value.decisions
+      .filter((row) => close && !counted.has(`${d.key}\u0000${row.account}`))
+      .map((row) => ({ ...row, by: d.value.by, at: d.value.recordedAt, key: d.key })),
+  );
+  if (earlier.length)
+    push(
+      '',
+      '### Superseded decisions',
+      '',
+      '| account | decision | by | when | note | record |',
+      '|---|---|---|---|---|---|',
+      ...earlier.map(
+        (e) =>
+          `| ${cell(e.account)} | ${e.decision} | ${cell(e.by)} | ${e.at} | ${cell(e.note)} | ${code(e.key)} |`,
+      ),
+    );
   push('', '## Exceptions', '');
   const exceptions: string[] = [];
   for (const m of close?.value.missing ?? []) exceptions.push(`- ${markdownText(m)}`);

@@ -299,6 +299,8 @@ export async function writePopulationWorkpaper(
     /** Where the run is recorded in the locker. */
     recordKey: string;
     earlier: readonly EarlierRun[];
+    /** The configuration as recorded in the locker: the file's SHA-256 and the effective configuration's key. */
+    configuration?: { fileSha256: string | null; sha256: string; key: string };
   },
 ): Promise<{ markdown: string; csv: string; json: string }> {
   const { rerun } = run;
@@ -318,7 +320,13 @@ export async function writePopulationWorkpaper(
     rerun,
     '```',
     '',
-    `The run is recorded in the locker as ${markdownCode(run.recordKey)} (signed, write-once). Configuration SHA-256 ${markdownCode(run.configSha256)}: a re-run with this seed under a configuration with another hash is refused unless the change is accepted.`,
+    "Set LOCKER to the locker and CONFIG to the configuration file named below (placeholders: never the preparing machine's paths).",
+    '',
+    `The run is recorded in the locker as ${markdownCode(run.recordKey)} (signed, write-once). ${
+      run.configuration
+        ? `Configuration file SHA-256 ${run.configuration.fileSha256 ? `${markdownCode(run.configuration.fileSha256)} (\`sha256sum\` of the file CONFIG)` : 'none (the configuration came inline)'}; the effective configuration is ${markdownCode(run.configuration.key)} in the locker (SHA-256 of its canonical bytes ${markdownCode(run.configuration.sha256)})`
+        : `Configuration SHA-256 (effective, canonical JSON) ${markdownCode(run.configSha256)}`
+    }: a re-run with this seed under another configuration is refused unless the change is accepted.`,
     '',
     '## Samples',
     '',

@@ -20,6 +20,7 @@ import {
   shellArg,
   shellComment,
 } from '../text/escape.js';
+import type { StoredAcknowledgement } from '../verify/acknowledgements.js';
 import { formatDays } from '../verify/findings.js';
 import { TOOL } from '../version.js';
 import { CONTROL_NATURE, controlTitle } from './controls.js';
@@ -55,6 +56,11 @@ export interface WorkpaperInput {
    * configuration stored beside it (configs/<sha256>.json).
    */
   configuration?: { fileSha256: string | null; sha256: string; key: string };
+  /**
+   * Acknowledgements in the locker (`evidence acknowledge`): an exception of a series on days an
+   * acknowledgement covers takes its root cause and management response from it.
+   */
+  acknowledgements?: readonly StoredAcknowledgement[];
   /** The company's controls per criterion (`controls` of the configuration). */
   controls?: Readonly<Record<string, { id: string; description: string; owner: string }>>;
   /** Where the run was recorded in the locker. */
@@ -296,6 +302,64 @@ function sizeRationale(report: SampleReport, series: number): string[] {
   }
 }
 
+/** The words that mark a field the locker cannot fill: never a blank cell. */
+export const TO_COMPLETE = 'To be completed by the preparer';
+
+/** One exception, evaluated: how long, why, what else covered it, what management says. */
+export function evaluateException(
+  g: ExceptionGroup,
+  acknowledgements: readonly StoredAcknowledgement[],
+): { duration: string; rootCause: string; compensating: string; response: string } {
+  const days = [...g.days].sort();
+  const first = days[0]!;
+  const last = days[days.length - 1]!;
+  const span = daysBetween(first, last).length;
+  const duration =
+    days.length === 1
+      ? `${first}: 1 sampled day`
+      : `${first} to ${last}: ${days.length} sampled day(s) over ${span} calendar day(s)`;
+  const [collector, scope] = [
+    g.series.slice(0, g.series.indexOf('/')),
+    g.series.slice(g.series.indexOf('/') + 1),
+  ];
+  const ack = acknowledgements.find(
+    (a) =>
+      a.collector === collector && a.scope === scope && days.every((d) => d >= a.day && d <= (a.to ?? a.day)),
+  );
+  if (ack)
+    return {
+      duration,
+      rootCause: ack.reason,
+      compensating: `${TO_COMPLETE} (the acknowledgement names none)`,
+      response: `acknowledged by ${ack.by} at ${ack.acknowledgedAt} (${ack.key})`,
+    };
+  return {
+    duration,
+    rootCause: `${TO_COMPLETE} (observed: ${g.cause})`,
+    compensating: TO_COMPLETE,
+    response: `${TO_COMPLETE}: no acknowledgement of these days is recorded in the locker`,
+  };
+}
+
+/**
+ * The workpaper's reference: control (or subject), period and the run's number among the recorded
+ * runs over the same control and period (a report's run covers every control). The earlier ones
+ * are superseded by this one: one workpaper of record per control and period.
+ */
+export function workpaperReference(input: Pick<WorkpaperInput, 'report' | 'subject' | 'earlier'>): {
+  id: string;
+  supersedes: EarlierRun[];
+} {
+  const { report, subject } = input;
+  const supersedes = (input.earlier ?? []).filter(
+    (e) =>
+      e.from === report.from &&
+      e.to === report.to &&
+      (e.subject === subject || (e.subject?.startsWith('report') ?? false)),
+  );
+  return { id: `WP ${subject} ${report.from}..${report.to} #${supersedes.length + 1}`, supersedes };
+}
+
 /** A check is re-performed when at least one of its samples had a snapshot to judge; the rest are not tested, with why. */
 export function testedChecks(
   report: SampleReport,
@@ -367,6 +431,7 @@ export function workpaperMarkdown(input: WorkpaperInput): string {
       ? c.description.replace(/\bN approvals\b/, `${input.requiredApprovals} approval(s)`)
       : c.description;
   const { tested, untested } = testedChecks(report, checks);
+  const reference = workpaperReference(input);
   const effective = summary.total > 0 && summary.pass === summary.total && untested.length === 0;
   const title = controls.length === 1 ? controlTitle(controls[0]!) : input.subject;
 
@@ -383,6 +448,7 @@ export function workpaperMarkdown(input: WorkpaperInput): string {
           `| Not tested | ${untested.map((u) => `${markdownCode(u.check.id, { inTable: true })}: ${cell(u.why)}`).join('<br>')} |`,
         ]
       : []),
+    `| Workpaper reference | ${cell(reference.id)}${reference.supersedes.length ? ` (supersedes ${reference.supersedes.map((e) => markdownCode(e.key, { inTable: true })).join(', ')}: this run is the workpaper of record for this control and period)` : ' (the first run for this control and period: the workpaper of record until a later run supersedes it)'} |`,
     `| Period tested | ${report.from} to ${report.to} (${days} day(s)) |`,
     `| Locker | ${markdownCode(report.locker.url, { inTable: true })} (${report.locker.worm ? 'S3 with Object Lock' : 'a directory: integrity rests on the digests'}) |`,
     `| Prepared | ${input.generatedAt.toISOString()} by ${TOOL.name} ${TOOL.version} |`,
@@ -510,6 +576,17 @@ export function workpaperMarkdown(input: WorkpaperInput): string {
         (g) =>
           `| ${cell(g.check)} | ${cell(g.series)} | **${g.result}** | ${cell(g.cause)} | ${cell(formatDays(g.days, 8))} | ${g.days.length}/${g.of} | ${cell(g.detail)} |`,
       ),
+      '',
+      '### Evaluation of each exception',
+      '',
+      `Weighed against the tolerable deviation rate of an automated control, 0%: each exception below stands until its root cause, duration, compensating control and management response are recorded and the reviewer accepts them. ${TO_COMPLETE} marks what the locker does not hold and the preparer must fill in; an acknowledgement recorded in the locker (\`evidence acknowledge\`) for the series and days supplies the root cause and response.`,
+      '',
+      '| # | check | series | duration | root cause | compensating control | management response |',
+      '|---|---|---|---|---|---|---|',
+      ...groups.map((g, i) => {
+        const e = evaluateException(g, input.acknowledgements ?? []);
+        return `| E${i + 1} | ${cell(g.check)} | ${cell(g.series)} | ${cell(e.duration)} | ${cell(e.rootCause)} | ${cell(e.compensating)} | ${cell(e.response)} |`;
+      }),
       '',
     );
   }

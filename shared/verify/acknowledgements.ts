@@ -163,3 +163,21 @@ export function parseAcknowledgement(key: string, body: Buffer): StoredAcknowled
   }
   return { key, ...a };
 }
+
+/**
+ * Every readable acknowledgement in the locker, for the workpapers' exception evaluation. One
+ * that cannot be read as an acknowledgement is left out here; verify reports it (and checks every
+ * acknowledgement's signature).
+ */
+export async function listAcknowledgements(locker: Locker): Promise<StoredAcknowledgement[]> {
+  const out: StoredAcknowledgement[] = [];
+  for await (const item of locker.list(ACK_PREFIX)) {
+    if (!item.key.endsWith('.json')) continue;
+    try {
+      out.push(await readAcknowledgement(locker, item.key));
+    } catch (err) {
+      if (!(err instanceof CorruptEvidenceError)) throw err;
+    }
+  }
+  return out;
+}

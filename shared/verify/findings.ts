@@ -107,6 +107,8 @@ export function formatDays(days: readonly string[], limit = 20): string {
 
 /** The controls a problem touches: its collector's, or every verified collector's for digests. */
 function controlsOf(problem: IntegrityProblem, result: VerifyResult): string[] {
+  // Access reviews (review-missing, review-incomplete, a review record's problem): CC6.2, CC6.3.
+  if (problem.key.startsWith('reviews/')) return ['CC6.2', 'CC6.3'];
   const parts = parseSnapshotKey(problem.key);
   if (parts) {
     const fromSeries = result.series.find((s) => s.collector === parts.collector)?.controls;

@@ -85,6 +85,10 @@ export async function verifyInParts(options: PartsOptions): Promise<VerifyResult
     // 3. Each part, one after the other; the same instant for all.
     const now = (options.clock ?? systemClock).now();
     const clock = { now: () => new Date(now) };
+    // The credentials' account is asked once (STS), not once per part.
+    let account: Promise<string> | undefined;
+    const ask = options.callerAccount;
+    const callerAccount = ask && (() => (account ??= ask()));
     const results: VerifyResult[] = [];
     for (const [i, range] of ranges.entries()) {
       options.onPart?.({ part: i + 1, parts: ranges.length, snapshots: range.snapshots, done: false });
@@ -115,6 +119,7 @@ export async function verifyInParts(options: PartsOptions): Promise<VerifyResult
         await verify({
           ...options,
           clock,
+          ...(callerAccount && { callerAccount }),
           part: { owns: (scope) => ownsShard(shardOf(scope)), ownsShard, listed },
         }),
       );

@@ -193,6 +193,9 @@ describe('a new collector needs its folder and the registry line, nothing else',
         expect(check.collector).toBe(collector.id);
         for (const field of [check.title, check.procedure, check.remediation])
           expect(field.length).toBeGreaterThan(5);
+        // docs/reliance.md states, per check, what it does not test and its limitations.
+        expect(check.reliance?.doesNotTest.length, check.id).toBeGreaterThan(10);
+        expect(check.reliance?.limitations.length, check.id).toBeGreaterThan(10);
       }
       const schema = collector.settings?.schema;
       if (schema instanceof z.ZodObject) {

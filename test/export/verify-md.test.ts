@@ -205,6 +205,17 @@ describe("VERIFY.md's steps, run as written", () => {
     expect(failing(dir)).toEqual(['3', '6']);
   });
 
+  it('a changed byte in an acknowledgement: steps 3 and 6, and verify-export names its signature', async () => {
+    const dir = copy('acknowledgement');
+    const file = find(dir, 'acknowledgements')[0]!;
+    await changeByte(file, 'Jane Doe', 'Jane Dog');
+    expect(failing(dir)).toEqual(['3', '6']);
+    const result = await verifyExport({ dir, trusted: new Map([[signer.fingerprint, 'test']]) });
+    expect(result.problems).toContainEqual(
+      expect.objectContaining({ problem: 'bad-signature', file: path.relative(dir, file) }),
+    );
+  });
+
   it('a changed byte in evidence.jsonl: steps 2, 3, 4 and 8 (the day has no ok record now)', async () => {
     const dir = copy('jsonl');
     await changeByte(path.join(dir, 'evidence.jsonl'), '"status":"ok"', '"status":"OK"');

@@ -135,6 +135,16 @@ describe('a report fit to file', () => {
     expect(section).not.toMatch(/CC8\.1[,;]/);
   });
 
+  it('lists the acknowledged day with who wrote it, when and why (never a bare OK over exceptions)', () => {
+    const section = html.slice(html.indexOf('id="excused"'), html.indexOf('id="integrity"'));
+    expect(section).toContain(
+      '1 acknowledged day(s), 0 retired series, 0 day(s) before a later <code>since</code>',
+    );
+    expect(section).toMatch(
+      /<tr><td>2026-03-04<\/td><td><code>fakerepos\/github-acme<\/code><\/td><td>Jane Doe<\/td><td>2026-03-05T09:00:00.000Z<\/td><td>GitHub outage INC-7<\/td><td class="small"><code>acknowledgements\//,
+    );
+  });
+
   it('counts an exception shared by two criteria once, naming both', () => {
     const table = html.slice(html.indexOf('id="exceptions"'), html.indexOf('id="gaps"'));
     // The acknowledged day (missing to the check) and the failing day: two exceptions, not four.

@@ -271,6 +271,14 @@ describe('evidence review (Okta, GitHub, AWS)', () => {
       '2026-04-01T10:00:00.000Z',
     );
     expect(anaDecides.code, anaDecides.stderr).toBe(0);
+    // Recording again adds a record: the latest decision counts, the earlier one stays visible.
+    const eveAgain = await recordDecisions(
+      oktaCampaign,
+      [['eve@acme.example', 'keep', '']],
+      'ana@acme.example',
+      '2026-04-01T10:30:00.000Z',
+    );
+    expect(eveAgain.code, eveAgain.stderr).toBe(0);
     const cisoDecides = await recordDecisions(
       oktaCampaign,
       [['ana@acme.example', 'keep', '']],
@@ -391,6 +399,10 @@ describe('evidence review (Okta, GitHub, AWS)', () => {
     const workpaper = await readFile(path.join(dir, 'okta-workpaper', 'workpaper.md'), 'utf8');
     expect(workpaper).toContain('**Not complete**');
     expect(workpaper).toMatch(
+      /### Superseded decisions\n\n.*\n.*\n\| eve\\@acme\\\.example \| change \| ana\\@acme\\\.example \| 2026-04-01T10:00:00\.000Z \| drop Engineering, keep read-only \|/,
+    );
+    expect(workpaper).toMatch(/\| eve\\@acme\\\.example \| user \| ana\\@acme\\\.example \| keep \|/);
+    expect(workpaper).toMatch(
       /refused, no decision written: self-review\\: ana\\@acme\\\.example decided keep on their own account/,
     );
     expect(workpaper).toContain(source.sha256);
@@ -400,12 +412,21 @@ describe('evidence review (Okta, GitHub, AWS)', () => {
       const sealed = await cli(['seal', '--day', day], `${addDays(day, 1)}T01:00:00.000Z`);
       expect(sealed.code, sealed.stderr).toBe(0);
     }
+    const findingsFile = path.join(dir, 'compliance.json');
     const verified = await cli(
-      ['verify', '--from', '2026-03-31', '--to', '2026-04-10', '--json'],
+      ['verify', '--from', '2026-03-31', '--to', '2026-04-10', '--json', '--findings', findingsFile],
       '2026-04-11T12:00:00.000Z',
     );
     expect(verified.code).toBe(1);
     const result = JSON.parse(verified.stdout);
+    const findings = JSON.parse(await readFile(findingsFile, 'utf8')).findings as {
+      control: string;
+      problem: string;
+    }[];
+    expect(findings.filter((f) => f.problem === 'review-missing').map((f) => f.control)).toEqual([
+      'SOC2:CC6.2',
+      'SOC2:CC6.3',
+    ]);
     const reviewProblems = result.integrity.filter((p: { problem: string }) =>
       p.problem.startsWith('review-'),
     );

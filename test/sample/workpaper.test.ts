@@ -242,7 +242,7 @@ describe('workpaper.md', () => {
 
 /** Markdown text without its backslash escapes (what a reader sees). */
 function plainText(md: string): string {
-  return md.replace(/\\([\\`*_{}[\]()#+\-.!:|<>])/g, '$1');
+  return md.replace(/\\([\\`*_{}[\]()#+\-.!:|<>@])/g, '$1');
 }
 
 describe('workpaper.md evaluates', () => {
@@ -347,5 +347,105 @@ describe('workpaper.md evaluates', () => {
     );
     expect(own).toContain('| Control owner | VP Engineering |');
     expect(own).not.toContain("The criterion's text");
+  });
+
+  it('every exception row has duration, root cause, compensating control and response: from an acknowledgement, or marked for the preparer, never blank', () => {
+    const failing = (day: string) =>
+      sample({ day, result: 'fail', detail: 'web unprotected', failing: ['web'] });
+    const missing = (day: string, scope: string) =>
+      sample({
+        day,
+        scope,
+        result: 'missing',
+        key: null,
+        sha256: null,
+        digestKey: null,
+        detail: 'no snapshot',
+      });
+    const r: SampleReport = {
+      ...report([failing('2026-02-03'), failing('2026-02-10'), missing('2026-02-12', 'github-other')]),
+      series: [
+        { check: 'fake-protected', collector: 'fakerepos', scope: 'github-acme', origin: 'config+locker' },
+        { check: 'fake-protected', collector: 'fakerepos', scope: 'github-other', origin: 'config' },
+      ],
+    };
+    const md = plainText(
+      workpaperMarkdown({
+        report: r,
+        checks: [fakeCheck],
+        subject: 'CC8.1',
+        generatedAt: new Date('2026-03-01T00:00:00Z'),
+        seedGenerated: false,
+        rerun: 'npx evidence sample --control CC8.1',
+        acknowledgements: [
+          {
+            key: 'acknowledgements/2026-02-12/fakerepos/github-other/20260213T090000000Z.json',
+            schema: 'evidence.acknowledgement/1',
+            collector: 'fakerepos',
+            scope: 'github-other',
+            day: '2026-02-12',
+            reason: 'GitHub outage: the collection could not reach the API',
+            by: 'ops@example.com',
+            acknowledgedAt: '2026-02-13T09:00:00.000Z',
+            tool: { name: 'evidence-locker', version: '0.1.0' },
+          },
+        ],
+      }),
+    );
+    const section = md.split('### Evaluation of each exception')[1]!.split('\n## ')[0]!;
+    expect(section).toContain('tolerable deviation rate of an automated control, 0%');
+    const rows = section.split('\n').filter((l) => /^\| E\d+ \|/.test(l));
+    expect(rows).toHaveLength(2);
+    const [acked, open] = [
+      rows.find((l) => l.includes('github-other'))!,
+      rows.find((l) => l.includes('github-acme'))!,
+    ];
+    expect(open).toContain('2026-02-03 to 2026-02-10: 2 sampled day(s) over 8 calendar day(s)');
+    expect(open).toContain('To be completed by the preparer (observed: failing: web)');
+    expect(open).toContain(
+      'To be completed by the preparer: no acknowledgement of these days is recorded in the locker',
+    );
+    expect(acked).toContain('GitHub outage: the collection could not reach the API');
+    expect(acked).toContain('acknowledged by ops@example.com at 2026-02-13T09:00:00.000Z');
+    for (const row of rows)
+      expect(
+        row
+          .split('|')
+          .map((c) => c.trim())
+          .slice(1, -1),
+      ).not.toContain('');
+  });
+
+  it('has a reference, and a later run over the same control and period supersedes the earlier, listing it', () => {
+    const input = {
+      report: report([sample({})]),
+      checks: [fakeCheck],
+      subject: 'CC8.1',
+      generatedAt: new Date('2026-03-01T00:00:00Z'),
+      seedGenerated: false,
+      rerun: 'npx evidence sample --control CC8.1',
+    };
+    const first = plainText(workpaperMarkdown(input));
+    expect(first).toMatch(/\| Workpaper reference \| WP CC8\.1 2026-02-01\.\.2026-02-28 #1 \(the first run/);
+    const earlier = {
+      key: 'reports/sample/20260301T000000000Z_2026-02-01_2026-02-28.json',
+      ranAt: '2026-03-01T00:00:00.000Z',
+      from: '2026-02-01',
+      to: '2026-02-28',
+      subject: 'report (every check, every day)',
+      readable: true,
+      signed: true,
+      signature: 'valid' as const,
+    };
+    const other = {
+      ...earlier,
+      key: 'reports/sample/20260302T000000000Z_2026-02-01_2026-02-28.json',
+      subject: 'CC6.1',
+    };
+    const second = plainText(workpaperMarkdown({ ...input, earlier: [earlier, other] }));
+    expect(second).toMatch(
+      /\| Workpaper reference \| WP CC8\.1 2026-02-01\.\.2026-02-28 #2 \(supersedes `reports\/sample\/20260301T000000000Z_2026-02-01_2026-02-28\.json`: this run is the workpaper of record/,
+    );
+    expect(second.split('| Workpaper reference |')[1]!.split('\n')[0]).not.toContain('20260302T');
   });
 });

@@ -85,14 +85,21 @@ describe('verify in parts', () => {
       expect(whole.series.filter((s) => s.missing.length === 3)).toHaveLength(6); // the account the locker lacks
       expect(whole.unexpected).toHaveLength(6); // the account the configuration does not name
       const parts: number[] = [];
+      let asked = 0;
       const split = await verifyInParts({
         ...options(locker, named),
+        // STS is asked once for all the parts.
+        callerAccount: async () => {
+          asked++;
+          return named[0]!;
+        },
         snapshotsPerPart: 40,
         onPart: (e) => {
           if (e.done) parts.push(e.snapshots);
         },
       });
       expect(parts.length).toBeGreaterThan(3);
+      expect(asked).toBe(1);
       for (const n of parts) expect(n).toBeLessThanOrEqual(40);
       expect(judged(split)).toEqual(judged(whole));
       expect(split.stats.snapshots).toBe(whole.stats.snapshots);

@@ -91,6 +91,7 @@ export async function runPopulationSample(
     ? await writePopulationWorkpaper(String(options.out), report, {
         rerun,
         configSha256,
+        configuration: await ctx.recordConfiguration(locker),
         recordKey: recorded.key,
         earlier,
       })

@@ -10,6 +10,7 @@ import { runSample } from '../../sample/run.js';
 import type { SamplePlan } from '../../sample/select.js';
 import { FREQUENCIES, isFrequency, SAMPLE_SIZES, sampleSizeFor } from '../../sample/sizes.js';
 import { assertNoWorkpaper, samplesJson, summarize, writeWorkpaper } from '../../sample/workpaper.js';
+import { listAcknowledgements } from '../../verify/acknowledgements.js';
 import { windowOptions } from '../context.js';
 import { EXIT } from '../handle-error.js';
 import type { CommandSpec } from '../main.js';
@@ -213,6 +214,7 @@ export const sampleCommand: CommandSpec = {
         configSha256,
         configuration,
         controls: config.controls,
+        acknowledgements: await listAcknowledgements(locker),
         recordKey: recorded.key,
         ...(config.github && { requiredApprovals: config.github.requiredApprovals }),
         earlier,

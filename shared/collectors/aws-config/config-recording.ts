@@ -16,6 +16,12 @@ export const configRecordingCheck = defineCheck(awsConfig, {
     'Create or start the configuration recorder (`aws configservice start-configuration-recorder`) and fix the delivery channel named in the last error.',
   controls: ['CC7.2'],
   description: 'the AWS Config configuration recorder is recording, last status SUCCESS',
+  reliance: {
+    doesNotTest:
+      "What the recorder records (its recording group and resource types), the delivery channel's destination and retention, and Config rules or conformance packs.",
+    limitations:
+      "Service-linked recorders do not count; one region's recorder is judged per regional snapshot.",
+  },
   run(snapshot) {
     const { accountId, region, recorders, statuses } = snapshot.data;
     const where = `account ${accountId} ${region}`;

@@ -18,6 +18,11 @@ export const regionsCoveredCheck = defineCheck(awsRegions, {
     'Add the region to `aws.regions` (it is then collected), or to `aws.excludeRegions` as `{ "region": "...", "reason": "..." }` (e.g. denied by an SCP), or disable the region in the account.',
   description:
     'every region the account has enabled is in aws.regions or in aws.excludeRegions with a reason',
+  reliance: {
+    doesNotTest: 'What runs in a region, and regions of other partitions (GovCloud, China).',
+    limitations:
+      'The enabled regions come from EC2 DescribeRegions (AllRegions) as the collecting credentials see them; an SCP that denies a region does not disable it, so such a region must be excluded with its reason.',
+  },
   run(snapshot, config) {
     const { accountId, regions } = snapshot.data;
     const where = `account ${accountId}`;

@@ -21,6 +21,12 @@ export const backupsRecentCheck = defineCheck(backup, {
     'Set the backup retention of each named RDS instance or cluster to at least the configured days (`aws rds modify-db-instance --backup-retention-period N`, `modify-db-cluster`), turn on point-in-time recovery of each named table (`aws dynamodb update-continuous-backups --point-in-time-recovery-specification PointInTimeRecoveryEnabled=true`), and find why the latest backup of a stale store is old (a failed AWS Backup job, a stopped instance).',
   description:
     'every RDS instance, Aurora cluster and DynamoDB table has automated backups (retention ≥ checks.backupRetentionDays, 7) or point-in-time recovery, and a restorable time or recovery point within checks.backupMaxAgeHours (26)',
+  reliance: {
+    doesNotTest:
+      'Whether a backup can be restored (restore testing), and data stores other than RDS and DynamoDB (S3, EBS, EFS).',
+    limitations:
+      "Ages are measured at the snapshot's `collectedAt`; a region with no database is not applicable, said so.",
+  },
   run(snapshot, config) {
     const { accountId, region, rds, dynamodb } = snapshot.data;
     const protectedResources = snapshot.data.backup.protectedResources;

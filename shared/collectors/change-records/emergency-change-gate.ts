@@ -221,6 +221,12 @@ export const emergencyChangeGateCheck = defineCheck(changeRecords, {
     'Open the snapshot; for each record in `data.records` with type emergency, and each pull request in `data.emergencyPullRequests` (which must list a linked record), read the record and confirm each element: incident_link; approval status approved, or retroactive_approved completed by retroactive_approval_due and within github.changes.emergencySlaHours of deployment; ci_result passed; smoke_test; rollback_plan and abort_criteria specific to the change; post_implementation_review within github.changes.reviewWindowHours; four different people in requester, approver, deployer and verifier, or a compensating_review. `data.malformed` must be empty.',
   remediation:
     'Complete each named record (the detail lists what is missing), link every emergency pull request to its record, fix or replace each malformed file; if retroactive approvals or reviews were late, record the exception and its follow-up.',
+  reliance: {
+    doesNotTest:
+      'Whether what a change record states is true: links (incident, CI, approvals) are checked for presence and form, not followed.',
+    limitations:
+      'Emergency changes are the records typed `emergency` and the pull requests merged with the emergency label; an emergency change labelled otherwise is not in the population.',
+  },
   run(snapshot, _config, settings) {
     const d: ChangeRecordsData = snapshot.data;
     const policy = gatePolicy(d, settings);

@@ -25,6 +25,12 @@ export const cloudTrailLoggingCheck = defineCheck(cloudTrail, {
     'Create a multi-region trail with log-file validation (`aws cloudtrail create-trail --is-multi-region-trail --enable-log-file-validation`) and start logging.',
   controls: ['CC7.2'],
   description: 'a multi-region trail is logging with log-file validation on',
+  reliance: {
+    doesNotTest:
+      "Event selectors (a trail that logs only some management or data events passes), the destination bucket's retention and lock, delivery errors, and CloudWatch Logs integration.",
+    limitations:
+      'Any one trail that is multi-region, logging and validating passes the account; other trails are listed in the snapshot but not judged.',
+  },
   run(snapshot) {
     const { accountId, trails } = snapshot.data;
     if (trails.length === 0)

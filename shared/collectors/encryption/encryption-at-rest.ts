@@ -18,6 +18,11 @@ export const encryptionAtRestCheck = defineCheck(encryption, {
     'Turn on EBS encryption by default (`aws ec2 enable-ebs-encryption-by-default`); an unencrypted RDS instance or cluster is re-created from an encrypted snapshot copy; set default encryption on each named bucket (`aws s3api put-bucket-encryption`).',
   description:
     'EBS encryption by default on in every region; every RDS instance, Aurora cluster and S3 bucket encrypted at rest',
+  reliance: {
+    doesNotTest:
+      "Existing EBS volumes and snapshots (only the account's default encryption of new volumes), KMS key policies and rotation, and data stores other than EBS, RDS and S3.",
+    limitations: 'A region without databases or buckets is judged on EBS alone and says so.',
+  },
   run(snapshot) {
     const { accountId, region, ebs, rds, s3 } = snapshot.data;
     const where = `account ${accountId} ${region}`;

@@ -30,6 +30,12 @@ export const s3PublicAccessBlockedCheck = defineCheck(encryption, {
     'Turn on all four settings of the account-level block (`aws s3control put-public-access-block --account-id <id> --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`), or of each named bucket (`aws s3api put-public-access-block`).',
   description:
     'the account-level S3 public access block is on (all four settings), or each bucket has its own; a bucket without it is named',
+  reliance: {
+    doesNotTest:
+      'Bucket policies and ACLs that grant access in spite of a partial block, access points, and objects shared by presigned URL.',
+    limitations:
+      "The account-level block, when all four settings are on, passes every bucket of the region without looking at the buckets' own blocks.",
+  },
   run(snapshot) {
     const { accountId, region, s3 } = snapshot.data;
     const where = `account ${accountId} ${region}`;

@@ -67,6 +67,12 @@ export const changePeerReviewedCheck = defineCheck(githubChanges, {
     'Open the snapshot; for each entry of `data.mergedPullRequests` count the reviews with state APPROVED whose author is not the pull request author, whose `commit` equals `head.oid` and whose `submittedAt` is not after `mergedAt`; compare with github.requiredApprovals, and check `mergedBy` against `author`. Follow `url` to see the same on GitHub.',
   remediation:
     'Have each named change reviewed after the fact and record the review; require approvals and "dismiss stale approvals" / "require approval of the most recent push" in the default branch ruleset, and stop self-merges (bypass lists).',
+  reliance: {
+    doesNotTest:
+      'The quality of a review, changes merged into branches other than the default branch, and changes that reached production without a pull request (no-direct-push covers pushes).',
+    limitations:
+      "The population is the pull requests GitHub's search returns as merged that day in the repositories the credentials can see.",
+  },
   run(snapshot, config, settings) {
     const required = config.github?.requiredApprovals ?? 1;
     const allowStale = settings?.allowStaleApprovals ?? false;

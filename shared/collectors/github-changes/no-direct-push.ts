@@ -14,6 +14,12 @@ export const noDirectPushCheck = defineCheck(githubChanges, {
     "Open the snapshot; `data.directPushes` lists every commit of the day on a default branch that GitHub associates with no pull request merged into that branch; confirm it is empty and that `pushesComplete` is true. On GitHub, a commit's page shows its pull requests.",
   remediation:
     'Find out who pushed each named commit and why; review it after the fact; block direct pushes with a ruleset requiring pull requests (and keep its bypass list empty).',
+  reliance: {
+    doesNotTest:
+      'Pushes to branches other than the default branch, and force pushes that rewrote history without adding a commit.',
+    limitations:
+      'The population is the repositories GitHub lists as pushed that day that the credentials can see.',
+  },
   run(snapshot) {
     const { directPushes, pushesComplete, repositoriesPushedTo, window } = snapshot.data;
     const problems = directPushes.map(

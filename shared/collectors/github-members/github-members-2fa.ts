@@ -18,6 +18,11 @@ export const githubMembers2faCheck = defineCheck(githubMembers, {
   remediation:
     'Require two-factor authentication in the organization settings (Authentication security); ask each named member to enable 2FA (members without it are removed when the requirement is switched on). Collect with an owner token if the status is unknown.',
   description: 'the organization requires two-factor authentication and every member has it enabled',
+  reliance: {
+    doesNotTest: "Outside collaborators and enterprise-managed users' identity-provider MFA.",
+    limitations:
+      'GitHub shows 2FA status only to organization owners: with other credentials the status is unknown, and unknown fails.',
+  },
   run(snapshot) {
     const { data } = snapshot;
     const problems: string[] = [];

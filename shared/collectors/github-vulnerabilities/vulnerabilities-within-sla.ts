@@ -21,6 +21,12 @@ export const dependabotVulnerabilitiesCheck = defineCheck(githubVulnerabilities,
     'Upgrade the named package to the patched version (merge the Dependabot pull request) or dismiss the alert with the reason and a comment an auditor can follow; switch Dependabot alerts on for each named repository (Settings > Code security); collect with credentials that can read every repository’s alerts.',
   description:
     'no open Inspector finding or Dependabot alert older than checks.vulnerabilitySlaDays for its severity (7/30/90/180 days by default)',
+  reliance: {
+    doesNotTest:
+      'Vulnerabilities Dependabot does not detect (code scanning, secret scanning, dependencies outside supported manifests), and whether an upgrade was actually deployed.',
+    limitations:
+      "The repositories are those the credentials can see; a repository with alerts off, or whose switch GitHub did not show, fails rather than passes. Age runs from the alert's creation to the snapshot's `collectedAt`.",
+  },
   run(snapshot, config) {
     const { data } = snapshot;
     const problems: string[] = [];

@@ -24,6 +24,12 @@ export const githubBranchProtectionCheck = defineCheck(github, {
   controls: ['CC8.1'],
   description:
     'every default branch requires N approvals and blocks force pushes (legacy protection or an active ruleset)',
+  reliance: {
+    doesNotTest:
+      'Branches other than the default branch, required status checks, code owners, signed commits, and whether bypass actors used their bypass.',
+    limitations:
+      'Bypass actors do not change the verdict (a passing repository that may be bypassed is named in the detail); the repositories are those the credentials can see.',
+  },
   run(snapshot, config) {
     const required = config.github?.requiredApprovals ?? 1;
     const { data } = snapshot;

@@ -16,6 +16,12 @@ export const guardDutyEnabledCheck = defineCheck(guardDuty, {
     "Enable GuardDuty in the region (console or `aws guardduty create-detector --enable`), or through the organization's delegated administrator.",
   controls: ['CC7.2'],
   description: 'every configured region has a GuardDuty detector with status ENABLED',
+  reliance: {
+    doesNotTest:
+      'Which protection features (S3, EKS, malware, runtime) are on, whether findings are triaged or acted on, and regions outside `aws.regions`.',
+    limitations:
+      'A detector that is ENABLED but publishes to nobody passes; the finding counts are recorded but not judged.',
+  },
   run(snapshot) {
     const { region, accountId, detectors } = snapshot.data;
     const where = `account ${accountId} ${region}`;

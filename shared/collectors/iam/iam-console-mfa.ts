@@ -22,6 +22,12 @@ export const iamConsoleMfaCheck = defineCheck(iam, {
     'Assign an MFA device to each named user (and the root user), or remove their console password.',
   controls: ['CC6.1'],
   description: 'every IAM user with a console password has MFA; the root user has MFA',
+  reliance: {
+    doesNotTest:
+      'The kind of MFA device (virtual or hardware), MFA for access-key (API) use, and people who sign in through IAM Identity Center or another federation rather than as IAM users.',
+    limitations:
+      'The credential report may be up to 4 hours old when IAM reuses it; one older than 24 hours is refused (`stale-credential-report`). Without a `<root_account>` row, root MFA comes from the account summary.',
+  },
   run(snapshot) {
     const { accountId, credentialReport, accountSummary } = snapshot.data;
     // A stale report is not the state of the snapshot's day: never judged as if it were.

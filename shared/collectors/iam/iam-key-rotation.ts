@@ -17,6 +17,12 @@ export const iamKeyRotationCheck = defineCheck(iam, {
   remediation: 'Rotate each named key (create a new key, move its users, deactivate and delete the old one).',
   controls: ['CC6.1'],
   description: 'no active IAM access key older than checks.iamKeyMaxAgeDays (90 days by default)',
+  reliance: {
+    doesNotTest:
+      "Whether an old key is still used, what it may do, or keys outside IAM users (roles' temporary credentials, Identity Center).",
+    limitations:
+      "Age runs from the report's last-rotated date to the snapshot's `collectedAt`; inactive keys never count. The same 24-hour bound on the credential report applies.",
+  },
   run(snapshot, config) {
     const maxDays = config.checks.iamKeyMaxAgeDays;
     const at = Date.parse(snapshot.collectedAt);

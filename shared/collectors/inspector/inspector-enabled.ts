@@ -21,6 +21,12 @@ export const inspectorEnabledCheck = defineCheck(inspector, {
   remediation:
     'Activate Inspector for the missing resource types in the region (`aws inspector2 enable --resource-types EC2 ECR LAMBDA --account-ids <id>`), or through the organization’s delegated administrator.',
   description: 'every configured region has Amazon Inspector scanning EC2, ECR and Lambda',
+  reliance: {
+    doesNotTest:
+      "Whether each resource is actually scanned (an EC2 instance without the SSM agent, an unsupported image) and findings' handling.",
+    limitations:
+      'Scanning of all three resource types (EC2, ECR, Lambda) is required; one missing fails the region.',
+  },
   run(snapshot) {
     const { accountId, region, account } = snapshot.data;
     const where = `account ${accountId} ${region}`;

@@ -19,6 +19,12 @@ export const inspectorVulnerabilitiesCheck = defineCheck(inspector, {
     'Patch or replace each named resource (the finding names the package and fixed version), or suppress a finding that does not apply with a documented Inspector suppression rule.',
   description:
     'no open Inspector finding or Dependabot alert older than checks.vulnerabilitySlaDays for its severity (7/30/90/180 days by default)',
+  reliance: {
+    doesNotTest:
+      'Findings suppressed by a suppression rule or closed, and vulnerabilities Inspector does not detect.',
+    limitations:
+      "Age runs from the finding's first observation to the snapshot's `collectedAt`; UNTRIAGED findings take the critical SLA.",
+  },
   run(snapshot, config) {
     const { accountId, region, account, findings } = snapshot.data;
     const where = `account ${accountId} ${region}`;

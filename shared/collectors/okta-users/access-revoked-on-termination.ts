@@ -67,6 +67,12 @@ export const accessRevokedOnTerminationCheck = defineCheck(oktaUsers, {
     'Remove each named person from the GitHub organization (and as outside collaborator), disable or delete their IAM Identity Center user or its assignments, and delete the IAM user’s console password and access keys; then fix the offboarding workflow (SCIM deprovisioning) so it reaches every system.',
   description:
     'every Okta user DEPROVISIONED or SUSPENDED has no GitHub membership or outside-collaborator access, no enabled Identity Center user with an assignment and no IAM user with a password or active key, beyond access.revocationSlaHours after the status change',
+  reliance: {
+    doesNotTest:
+      'Systems the locker does not collect, and accounts whose names match neither the Okta login, the configured GitHub login attribute, a SAML identity, nor an IAM `email` tag.',
+    limitations:
+      "People are linked across systems only by those identifiers: an account under another name is not found, so the population of leavers' accounts is as complete as the naming is consistent.",
+  },
   run(snapshot, config, settings, related) {
     let data: ReturnType<typeof readOktaUsersData>;
     try {

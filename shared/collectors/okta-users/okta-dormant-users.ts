@@ -20,6 +20,12 @@ export const oktaDormantUsersCheck = defineCheck(oktaUsers, {
     "Open the snapshot; confirm `usersComplete` is true; for each entry of `users` whose `status` is ACTIVE, PASSWORD_EXPIRED, LOCKED_OUT or RECOVERY, take `lastLogin` (or, when null, `activated`) and confirm it is less than `okta.users.dormantDays` days before the snapshot's `collectedAt`.",
   remediation:
     "Deactivate (or suspend) each named account, or confirm with its owner's manager that it is still needed and record the decision.",
+  reliance: {
+    doesNotTest:
+      'Activity outside Okta sign-in (API tokens, service accounts used by integrations) and users who cannot sign in.',
+    limitations:
+      "Dormancy is measured from `lastLogin` (or activation) to the snapshot's `collectedAt`; a user with neither date fails.",
+  },
   run(snapshot, _config, settings) {
     const { dormantDays } = usersSettingsOf(settings);
     let data: ReturnType<typeof readOktaUsersData>;

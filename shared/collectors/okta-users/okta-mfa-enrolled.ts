@@ -21,6 +21,12 @@ export const oktaMfaEnrolledCheck = defineCheck(oktaUsers, {
     "Open the snapshot; confirm `usersComplete` is true; for each entry of `users` whose `status` is ACTIVE, PASSWORD_EXPIRED, LOCKED_OUT or RECOVERY and whose `login` is not in `okta.mfa.exempt`, confirm `factorsReadAt` is at most 8 days before the snapshot's `collectedAt` and `factors` holds an entry with `status` ACTIVE whose `type` is in `okta.mfa.acceptedFactors` (with `okta.mfa.phishingResistant`: webauthn, u2f or signed_nonce only). Read the exempt logins from the detail and confirm each exemption is approved.",
   remediation:
     'Have each named person enroll an accepted factor (Okta Verify, FIDO2 / WebAuthn); require enrollment in the authenticator enrollment (MFA_ENROLL) policy; a service account that cannot use MFA goes into okta.mfa.exempt with an approved exception.',
+  reliance: {
+    doesNotTest:
+      'Whether sign-on policies require the factor (okta-mfa-required does), and users who cannot sign in (DEPROVISIONED, SUSPENDED, STAGED, PROVISIONED).',
+    limitations:
+      'Exempt logins (`okta.mfa.exempt`) pass and are listed in the detail; factors read more than 8 days before the snapshot are unknown and fail.',
+  },
   run(snapshot, config) {
     const mfa = mfaSettingsOf(config);
     let data: ReturnType<typeof readOktaUsersData>;

@@ -27,6 +27,12 @@ export const oktaMfaRequiredCheck = defineCheck(oktaUsers, {
     "Open the snapshot; confirm `policyTypes.OKTA_SIGN_ON.complete` and `policyTypes.ACCESS_POLICY.complete`. For each policy of `type` OKTA_SIGN_ON with `status` ACTIVE, for each rule with `status` ACTIVE and `actions.signon.access` ALLOW, confirm `actions.signon.requireFactor` is true. For each entry of `apps` (okta_enduser, saasure) with an `accessPolicyId`, find that policy and, for each ACTIVE rule with `actions.appSignOn.access` ALLOW, confirm `actions.appSignOn.verificationMethod.factorMode` is `2FA`. Group names of a rule's `conditions.people.groups` are in `groupNames`.",
   remediation:
     'Change each named rule to require MFA (sign-on policy: "Secondary factor required"; authentication policy: "Possession factor" / any two factor types), or deactivate it; check first which groups it applies to.',
+  reliance: {
+    doesNotTest:
+      'Sign-on policies of applications other than the Okta Dashboard and the Admin Console, and network zones or device conditions of a rule beyond whether it requires a factor.',
+    limitations:
+      'A rule whose factor requirement cannot be told fails; policies or rules not read to the end fail.',
+  },
   run(snapshot) {
     let data: OktaUsersData;
     try {

@@ -20,6 +20,12 @@ export const oktaPrivilegedGroupsCheck = defineCheck(okta, {
   remediation: 'Remove each named user from the privileged group (and review how deprovisioning missed it).',
   controls: ['CC6.2', 'CC6.3'],
   description: 'no deprovisioned or suspended user in a privileged Okta group',
+  reliance: {
+    doesNotTest:
+      'Groups not named in `okta.privilegedGroups`, administrator roles assigned to users directly (not through a group), and privileges inside applications.',
+    limitations:
+      "The privileged population is the configuration's list of groups; a configured group that is missing or not read to the end fails.",
+  },
   run(snapshot, config) {
     const wanted = config.okta?.privilegedGroups ?? [];
     if (wanted.length === 0)
