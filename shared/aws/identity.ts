@@ -7,9 +7,8 @@ import { awsClientOptions, defaultRegion } from './clients.js';
 import { discoverOrganization } from './organization.js';
 
 export async function callerAccountId(region = defaultRegion()): Promise<string> {
-  const sts = new STSClient(awsClientOptions(region));
   try {
-    const out = await sts.send(new GetCallerIdentityCommand({}));
+    const out = await callerIdentity(region);
     if (!out.Account) throw new Error('GetCallerIdentity returned no account');
     return out.Account;
   } catch (err) {
@@ -17,18 +16,21 @@ export async function callerAccountId(region = defaultRegion()): Promise<string>
       `cannot tell which AWS account the credentials belong to (${(err as Error).name}: ${(err as Error).message}); set AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or an instance role)`,
       { cause: err },
     );
-  } finally {
-    sts.destroy();
   }
 }
 
 /** The ARN of the AWS principal whose credentials are in use (STS GetCallerIdentity): who ran a command. */
 export async function callerPrincipalArn(region = defaultRegion()): Promise<string> {
+  const out = await callerIdentity(region);
+  if (!out.Arn) throw new Error('GetCallerIdentity returned no ARN');
+  return out.Arn;
+}
+
+/** STS GetCallerIdentity with a client of its own, destroyed after the one call. */
+async function callerIdentity(region: string) {
   const sts = new STSClient(awsClientOptions(region));
   try {
-    const out = await sts.send(new GetCallerIdentityCommand({}));
-    if (!out.Arn) throw new Error('GetCallerIdentity returned no ARN');
-    return out.Arn;
+    return await sts.send(new GetCallerIdentityCommand({}));
   } finally {
     sts.destroy();
   }

@@ -179,6 +179,22 @@ function calendar<S extends string>(
   )}</colgroup><thead>${head}${numbers}</thead><tbody>${body}</tbody></table>`;
 }
 
+/** The printed table of runsOf's runs: who, the days, their state (as `stateText` words it), the reason. */
+function runsTable<R extends ReturnType<typeof runsOf>[number]>(
+  [who, state]: [string, string],
+  runs: readonly R[],
+  stateText: (run: R) => string,
+): string[] {
+  return [
+    `<table class="data"><thead><tr><th>${who}</th><th>days</th><th>${state}</th><th>reason</th></tr></thead><tbody>`,
+    ...runs.map(
+      (g) =>
+        `<tr><td><code>${h(g.label)}</code></td><td>${h(g.from === g.to ? g.from : `${g.from} to ${g.to}`)}</td><td>${h(stateText(g))}</td><td class="small">${h(g.reason)}</td></tr>`,
+    ),
+    '</tbody></table>',
+  ];
+}
+
 /** Consecutive days of a row in the same state and reason, for the printed list of exceptions. */
 function runsOf<S extends string>(rows: readonly CalendarRow<S>[], skip: readonly string[]) {
   const out: { label: string; from: string; to: string; state: S; reason: string }[] = [];
@@ -355,28 +371,12 @@ export function reportHtml(m: ReportModel): string {
     );
   parts.push('<h2 id="gaps">Days without present evidence</h2>');
   if (gaps.length === 0) parts.push('<p>None: every expected day of every series has sealed evidence.</p>');
-  else
-    parts.push(
-      '<table class="data"><thead><tr><th>series</th><th>days</th><th>state</th><th>reason</th></tr></thead><tbody>',
-      ...gaps.map(
-        (g) =>
-          `<tr><td><code>${h(g.label)}</code></td><td>${h(g.from === g.to ? g.from : `${g.from} to ${g.to}`)}</td><td>${h(CELL_LABELS[g.state])}</td><td class="small">${h(g.reason)}</td></tr>`,
-      ),
-      '</tbody></table>',
-    );
+  else parts.push(...runsTable(['series', 'state'], gaps, (g) => CELL_LABELS[g.state]));
   // The check calendar's reasons, in print as on hover.
   const notPassed = runsOf(m.checks, ['pass', 'not-tested']);
   parts.push('<h2 id="check-days">Days a check did not pass, and why</h2>');
   if (notPassed.length === 0) parts.push('<p>None.</p>');
-  else
-    parts.push(
-      '<table class="data"><thead><tr><th>check · series</th><th>days</th><th>result</th><th>reason</th></tr></thead><tbody>',
-      ...notPassed.map(
-        (g) =>
-          `<tr><td><code>${h(g.label)}</code></td><td>${h(g.from === g.to ? g.from : `${g.from} to ${g.to}`)}</td><td>${h(g.state)}</td><td class="small">${h(g.reason)}</td></tr>`,
-      ),
-      '</tbody></table>',
-    );
+  else parts.push(...runsTable(['check · series', 'result'], notPassed, (g) => g.state));
   parts.push(...excusedSection(m.excused));
   parts.push('<h2 id="integrity">Integrity problems</h2>');
   if (v.problems.length === 0) parts.push('<p>None.</p>');

@@ -34,6 +34,7 @@ import {
   REFUSED_SCHEMA,
   type Refused,
   type Removal,
+  type ReviewRecordName,
   readReviewRecords,
   requireCampaign,
   reviewRecordKey,
@@ -48,6 +49,28 @@ export interface WriteOptions {
   config: Config;
   clock: Clock;
   signer: Signer;
+}
+
+/**
+ * Writes one signed record of campaign `id` at `now`. `onExists` 'suffix' lets two records of
+ * the same instant both stand; 'throw' refuses a second (one campaign record per id).
+ */
+function writeReviewRecord(
+  options: WriteOptions,
+  id: string,
+  name: ReviewRecordName,
+  value: unknown,
+  now: Date,
+  onExists: 'suffix' | 'throw',
+) {
+  return writeSignedRecord(options.locker, {
+    key: reviewRecordKey(id, name, now),
+    value,
+    at: now,
+    retentionDays: options.config.locker.retentionDays,
+    signer: options.signer,
+    onExists,
+  });
 }
 
 /** The campaign of one system as of one day: its population from that day's sealed snapshots. */
@@ -149,13 +172,7 @@ export async function startCampaign(
     command: `evidence review start --system ${system} --as-of ${asOf}`,
     tool: { name: TOOL.name, version: TOOL.version },
   };
-  const written = await writeSignedRecord(locker, {
-    key: reviewRecordKey(id, 'campaign', now),
-    value: campaign,
-    at: now,
-    retentionDays: config.locker.retentionDays,
-    signer: options.signer,
-  });
+  const written = await writeReviewRecord(options, id, 'campaign', campaign, now, 'throw');
   return { key: written.key, sha256: written.sha256, campaign, notes };
 }
 
@@ -241,14 +258,7 @@ export async function recordDecisions(
       })),
       tool: { name: TOOL.name, version: TOOL.version },
     };
-    const written = await writeSignedRecord(locker, {
-      key: reviewRecordKey(id, 'refused', now),
-      value: refused,
-      at: now,
-      retentionDays: config.locker.retentionDays,
-      signer: options.signer,
-      onExists: 'suffix',
-    });
+    const written = await writeReviewRecord(options, id, 'refused', refused, now, 'suffix');
     throw new SelfReviewError(
       `--decisions ${options.file}: refused, no decision written: ${by} may not review their own account (${own
         .map((r) => `line ${r.line} ${JSON.stringify(oneLine(r.account))}`)
@@ -264,14 +274,7 @@ export async function recordDecisions(
     decisions: rows.map((r) => ({ account: r.account, decision: r.decision, note: r.note })),
     tool: { name: TOOL.name, version: TOOL.version },
   };
-  const written = await writeSignedRecord(locker, {
-    key: reviewRecordKey(id, 'decisions', now),
-    value: record,
-    at: now,
-    retentionDays: config.locker.retentionDays,
-    signer: options.signer,
-    onExists: 'suffix',
-  });
+  const written = await writeReviewRecord(options, id, 'decisions', record, now, 'suffix');
   return { key: written.key, sha256: written.sha256, record };
 }
 
@@ -467,14 +470,7 @@ export async function closeCampaign(
     ...judgeCampaign(state, removals, now),
     tool: { name: TOOL.name, version: TOOL.version },
   };
-  const written = await writeSignedRecord(locker, {
-    key: reviewRecordKey(id, 'close', now),
-    value: close,
-    at: now,
-    retentionDays: config.locker.retentionDays,
-    signer: options.signer,
-    onExists: 'suffix',
-  });
+  const written = await writeReviewRecord(options, id, 'close', close, now, 'suffix');
   state.closes.push({ key: written.key, sha256: written.sha256, value: close });
   return { key: written.key, sha256: written.sha256, close, notes, state };
 }

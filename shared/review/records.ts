@@ -13,13 +13,14 @@
  * record that is unsigned, altered or signed by another key counts for nothing.
  */
 import * as z from 'zod';
-import { CorruptEvidenceError, NotFoundError, UsageError } from '../errors.js';
+import { CorruptEvidenceError, UsageError } from '../errors.js';
 import { compactInstant } from '../evidence/days.js';
 import { requireId } from '../evidence/ids.js';
 import { parseJson } from '../evidence/read.js';
 import { REVIEW_PREFIX, recordInstant } from '../evidence/records.js';
 import { SIGNATURE_SUFFIX, type TrustedKeys } from '../evidence/signing.js';
 import type { ListedObject, Locker } from '../locker/types.js';
+import { readListedBody } from '../verify/inputs.js';
 import { type RecordListing, recordSignatureProblem } from '../verify/records.js';
 import type { IntegrityProblem } from '../verify/types.js';
 
@@ -224,13 +225,8 @@ export async function readReviewRecords(
 ): Promise<ReadReviewRecord[]> {
   const out: ReadReviewRecord[] = [];
   for (const key of [...listing.listed.keys()].sort()) {
-    let body: Buffer;
-    try {
-      body = (await locker.get(key)).body;
-    } catch (err) {
-      if (err instanceof NotFoundError) continue;
-      throw err;
-    }
+    const body = await readListedBody(locker, key);
+    if (body === undefined) continue;
     const read: ReadReviewRecord = { key, sha256: sha256Of(body), problems: [] };
     try {
       read.record = parseReviewRecord(key, body);

@@ -7,6 +7,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { SIGN_OFF } from '../sample/workpaper.js';
 import { fencedBlock, markdownCell, markdownCode, markdownText, shellArg } from '../text/escape.js';
 import { TOOL } from '../version.js';
 import { type Close, completeClose, type KnownCampaign } from './records.js';
@@ -62,13 +63,7 @@ export function reviewWorkpaperMarkdown(input: ReviewWorkpaperInput): string {
       '',
     );
   push(
-    '## Sign-off',
-    '',
-    '| role | name | date | signature |',
-    '|---|---|---|---|',
-    '| Preparer | | | |',
-    '| Reviewer | | | |',
-    '',
+    ...SIGN_OFF,
     '## Population source',
     '',
     `${population} account(s): every account in the sealed snapshot(s) below (the population rule of the system is in docs/access-reviews.md).`,

@@ -12,20 +12,18 @@
  * sealed); an unsealed or altered one makes its items fail. The related collectors' snapshots of
  * the same day and scope (e.g. the `okta` groups) fill columns; their integrity is noted.
  */
-import type { Population, PopulationItem, RelatedSnapshot } from '../collectors/types.js';
-import type { Config } from '../config.js';
+import type { PopulationItem, RelatedSnapshot } from '../collectors/types.js';
 import { NotFoundError, UsageError } from '../errors.js';
-import { walkChain } from '../evidence/digest.js';
 import { listSnapshots } from '../evidence/listing.js';
 import { readSnapshot } from '../evidence/read.js';
-import { signingSettingsOf, trustedKeys } from '../evidence/signing.js';
 import { parseSnapshotKey } from '../evidence/snapshot.js';
-import type { Locker } from '../locker/types.js';
 import {
   occurrenceSampleSize,
+  type PopulationDrawInput,
   type PopulationReport,
   type PopulationSample,
   rankItem,
+  walkPopulationChain,
 } from './population.js';
 
 /** Stratum of an item without the attribute. */
@@ -90,43 +88,14 @@ function sameDay(related: readonly RelatedSnapshot[]) {
   };
 }
 
-export async function samplePeople(input: {
-  locker: Locker;
-  config: Config;
-  population: Population;
-  from: string;
-  to: string;
-  seed: string;
-  size?: number;
-  strata?: string;
-  trusted?: Awaited<ReturnType<typeof trustedKeys>>;
-}): Promise<PeopleReport> {
+export async function samplePeople(input: PopulationDrawInput & { strata?: string }): Promise<PeopleReport> {
   const { locker, config, population, from, to, seed } = input;
   const notes: string[] = [];
-  const trusted = input.trusted ?? (await trustedKeys(locker, signingSettingsOf(config.locker)));
-  notes.push(...trusted.notes);
-  const collectors = [population.collector, ...(population.related ?? [])];
-  const chain = await walkChain(locker, {
-    trusted: trusted.keys,
-    keep: (entry) => {
-      const parts = parseSnapshotKey(entry.key);
-      return (
-        parts !== undefined && collectors.includes(parts.collector) && parts.day >= from && parts.day <= to
-      );
-    },
+  const { chain, collectors, sealedBy, integrityOf } = await walkPopulationChain({
+    ...input,
+    through: to,
+    notes,
   });
-  const sealedBy = new Map<string, string>();
-  for (const [key, d] of chain.sealedBy) sealedBy.set(key, d.key);
-  if (chain.problems.length)
-    notes.push(`the digest chain has ${chain.problems.length} problem(s): run evidence verify`);
-  const integrityOf = (key: string, sha256: string) => {
-    const sealed = chain.sealed.get(key);
-    return !sealed
-      ? 'not sealed by any digest'
-      : sealed.sha256 !== sha256
-        ? 'not the one its digest sealed (SHA-256 differs)'
-        : null;
-  };
 
   // The day: drawn by the seed among the days that hold a snapshot of the population's collector.
   const listed = await listSnapshots(locker, from, to, { collectors });

@@ -85,7 +85,53 @@ export function rankItem(seed: string, population: string, id: string): string {
   return sha256Hex(`${seed}|${population}|${id}`);
 }
 
-export async function samplePopulation(input: {
+/**
+ * The start of every population draw: the trusted keys (their notes added to `notes`), the
+ * digest chain walked keeping the entries of the population's (and related) collectors'
+ * snapshots keyed from `from` through `through`, the digest that sealed each, and how a
+ * snapshot read stands against the chain (null: sealed and unchanged).
+ */
+export async function walkPopulationChain(input: {
+  locker: Locker;
+  config: Config;
+  population: Population;
+  from: string;
+  through: string;
+  trusted?: Awaited<ReturnType<typeof trustedKeys>>;
+  /** Open the leaves of only the days from `from` through `through` (default: every day's). */
+  leavesOnlyInWindow?: boolean;
+  notes: string[];
+}) {
+  const { locker, config, population, from, through, notes } = input;
+  const trusted = input.trusted ?? (await trustedKeys(locker, signingSettingsOf(config.locker)));
+  notes.push(...trusted.notes);
+  const collectors = [population.collector, ...(population.related ?? [])];
+  const inWindow = (day: string) => day >= from && day <= through;
+  const chain = await walkChain(locker, {
+    trusted: trusted.keys,
+    ...(input.leavesOnlyInWindow && { leavesFor: inWindow }),
+    keep: (entry) => {
+      const parts = parseSnapshotKey(entry.key);
+      return parts !== undefined && collectors.includes(parts.collector) && inWindow(parts.day);
+    },
+  });
+  const sealedBy = new Map<string, string>();
+  for (const [key, d] of chain.sealedBy) sealedBy.set(key, d.key);
+  if (chain.problems.length)
+    notes.push(`the digest chain has ${chain.problems.length} problem(s): run evidence verify`);
+  const integrityOf = (key: string, sha256: string) => {
+    const sealed = chain.sealed.get(key);
+    return !sealed
+      ? 'not sealed by any digest'
+      : sealed.sha256 !== sha256
+        ? 'not the one its digest sealed (SHA-256 differs)'
+        : null;
+  };
+  return { chain, collectors, sealedBy, integrityOf };
+}
+
+/** What a draw from a population is asked: where, which population, the window, the seed, the size. */
+export interface PopulationDrawInput {
   locker: Locker;
   config: Config;
   population: Population;
@@ -95,44 +141,26 @@ export async function samplePopulation(input: {
   size?: number;
   /** The keys to trust, when the caller has them already (default: the configuration's). */
   trusted?: Awaited<ReturnType<typeof trustedKeys>>;
-}): Promise<PopulationReport> {
+}
+
+export async function samplePopulation(input: PopulationDrawInput): Promise<PopulationReport> {
   const { locker, config, population, from, to, seed } = input;
   const notes: string[] = [];
-  const trusted = input.trusted ?? (await trustedKeys(locker, signingSettingsOf(config.locker)));
-  notes.push(...trusted.notes);
   // A day's snapshot covers the day before: read one day past the window. The whole chain is
   // checked, but only the entries of the snapshots read are kept.
   const last = addDays(to, 1);
-  const related = population.related ?? [];
-  const collectors = [population.collector, ...related];
-  const chain = await walkChain(locker, {
-    trusted: trusted.keys,
-    leavesFor: (day) => day >= from && day <= last,
-    keep: (entry) => {
-      const parts = parseSnapshotKey(entry.key);
-      return (
-        parts !== undefined && collectors.includes(parts.collector) && parts.day >= from && parts.day <= last
-      );
-    },
+  const { chain, collectors, sealedBy, integrityOf } = await walkPopulationChain({
+    ...input,
+    through: last,
+    leavesOnlyInWindow: true,
+    notes,
   });
-  const sealedBy = new Map<string, string>();
-  for (const [key, d] of chain.sealedBy) sealedBy.set(key, d.key);
-  if (chain.problems.length)
-    notes.push(`the digest chain has ${chain.problems.length} problem(s): run evidence verify`);
 
   const listed = await listSnapshots(locker, from, last, { collectors });
   const start = dayStart(from).toISOString();
   const end = dayStart(addDays(to, 1)).toISOString();
   const items = new Map<string, PopulationSample>();
   let read = 0;
-  const integrityOf = (key: string, sha256: string) => {
-    const sealed = chain.sealed.get(key);
-    return !sealed
-      ? 'not sealed by any digest'
-      : sealed.sha256 !== sha256
-        ? 'not the one its digest sealed (SHA-256 differs)'
-        : null;
-  };
   const ordered = [...listed].sort((a, b) => (a.key < b.key ? -1 : 1));
   const windows: { from: string; to: string }[] = [];
   // The related collectors' snapshots first: the population's verdicts may use them.

@@ -30,6 +30,17 @@ import type { SampleReport, SampleResult } from './run.js';
 import { ALGORITHM_TEXT, describePlan, pythonSnippet } from './select.js';
 import { SAMPLE_SIZE_SOURCE, SAMPLE_SIZES } from './sizes.js';
 
+/** The sign-off table every workpaper (sampling, access review) leaves for the preparer and reviewer. */
+export const SIGN_OFF: readonly string[] = [
+  '## Sign-off',
+  '',
+  '| role | name | date | signature |',
+  '|---|---|---|---|',
+  '| Preparer | | | |',
+  '| Reviewer | | | |',
+  '',
+];
+
 export interface WorkpaperInput {
   report: SampleReport;
   checks: readonly AnyCheck[];
@@ -468,13 +479,7 @@ export function workpaperMarkdown(input: WorkpaperInput): string {
       return `| ${cell(s.check)} | ${cell(seriesId(s.collector, s.scope))} | ${sum.total} | ${sum.pass} | ${sum.fail} | ${sum.missing} | ${deviationRate(of)} |`;
     }),
     '',
-    '## Sign-off',
-    '',
-    '| role | name | date | signature |',
-    '|---|---|---|---|',
-    '| Preparer | | | |',
-    '| Reviewer | | | |',
-    '',
+    ...SIGN_OFF,
     '## Population',
     '',
     'One population per check: the daily snapshots of the series of its collector over the period (one per series per day). ' +

@@ -183,13 +183,8 @@ export async function gatherInputs(options: InputOptions): Promise<Inputs> {
     kind: string,
     parse: (key: string, body: Buffer) => T,
   ): Promise<T | undefined> => {
-    let body: Buffer;
-    try {
-      body = (await locker.get(key)).body;
-    } catch (err) {
-      if (err instanceof NotFoundError) return undefined; // deleted since listed: judged above
-      throw err;
-    }
+    const body = await readListedBody(locker, key);
+    if (body === undefined) return undefined; // deleted since listed: judged above
     let record: T;
     try {
       record = parse(key, body);
@@ -304,13 +299,8 @@ export async function latestAnchor(
   for (const key of reports) {
     const standing = input.standings.get(key);
     if (standing?.problems.some((p) => p.problem === 'hash-mismatch' || p.problem === 'corrupt')) continue; // already a problem: its bytes are not what was sealed, or its key names no time
-    let body: Buffer;
-    try {
-      body = (await locker.get(key)).body;
-    } catch (err) {
-      if (err instanceof NotFoundError) continue;
-      throw err;
-    }
+    const body = await readListedBody(locker, key);
+    if (body === undefined) continue;
     const signature = await recordSignatureProblem(
       locker,
       key,
@@ -365,4 +355,14 @@ export async function latestAnchor(
       `${legacy} verify report(s) were written before this locker signed them: none anchors the chain, so chain-truncated is checked from the next verification on`,
     );
   return { problems, notes };
+}
+
+/** The bytes of an object listed a moment ago; undefined when it has gone since (the listing judges that). */
+export async function readListedBody(locker: Locker, key: string): Promise<Buffer | undefined> {
+  try {
+    return (await locker.get(key)).body;
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
 }

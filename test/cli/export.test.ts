@@ -1,5 +1,5 @@
 /** `evidence export` and `evidence verify-export` through the CLI, in-process. */
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { fixedClock } from '../../shared/clock.js';
 import { seal } from '../../shared/evidence/digest.js';
 import { writeSnapshot } from '../../shared/evidence/write.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, writeAcmeConfig } from '../helpers/cli.js';
 import { alterDigest } from '../helpers/digests.js';
 import { newKeyFile } from '../helpers/keys.js';
 import { makeSnapshot } from '../helpers/snapshots.js';
@@ -21,14 +21,7 @@ describe('evidence export / verify-export', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'export-cli-'));
     process.env.EVIDENCE_SIGNING_KEY_FILE = await newKeyFile(path.join(dir, 'keys', 'signing-key.pem'));
     const config = path.join(dir, 'evidence.config.json');
-    await writeFile(
-      config,
-      JSON.stringify({
-        locker: { retentionDays: 730 },
-        github: { org: 'acme' },
-        auditPeriod: { start: '2026-02-01' },
-      }),
-    );
+    await writeAcmeConfig(config);
     base = ['--store', path.join(dir, 'locker'), '--config', config];
     const locker = new DirectoryLocker(path.join(dir, 'locker'));
     for (const day of ['2026-02-01', '2026-02-02']) {

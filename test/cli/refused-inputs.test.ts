@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, writeAcmeConfig } from '../helpers/cli.js';
 
 describe('--store refused', () => {
   let dir: string;
@@ -17,14 +17,7 @@ describe('--store refused', () => {
   beforeEach(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'refused-'));
     config = path.join(dir, 'evidence.config.json');
-    await writeFile(
-      config,
-      JSON.stringify({
-        locker: { retentionDays: 730 },
-        github: { org: 'acme' },
-        auditPeriod: { start: '2026-01-01' },
-      }),
-    );
+    await writeAcmeConfig(config, { auditPeriod: { start: '2026-01-01' } });
     process.chdir(dir);
   });
   afterEach(() => {
@@ -83,14 +76,7 @@ describe('sample --out refused', () => {
   it('--out under a file: exit 2 naming the file, not a bare ENOTDIR', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'out-'));
     const config = path.join(dir, 'evidence.config.json');
-    await writeFile(
-      config,
-      JSON.stringify({
-        locker: { retentionDays: 730 },
-        github: { org: 'acme' },
-        auditPeriod: { start: '2026-01-01' },
-      }),
-    );
+    await writeAcmeConfig(config, { auditPeriod: { start: '2026-01-01' } });
     await mkdir(path.join(dir, 'locker'));
     const file = path.join(dir, 'a-file');
     await writeFile(file, 'x');

@@ -12,7 +12,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fixedClock } from '../../shared/clock.js';
 import { seal } from '../../shared/evidence/digest.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, writeAcmeConfig } from '../helpers/cli.js';
 import { alterDigest } from '../helpers/digests.js';
 import { newKeyFile } from '../helpers/keys.js';
 import { writeFake } from '../sample/fakes.js';
@@ -44,14 +44,7 @@ describe('evidence sample', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'sample-cli-'));
     store = path.join(dir, 'locker');
     config = path.join(dir, 'evidence.config.json');
-    await writeFile(
-      config,
-      JSON.stringify({
-        locker: { retentionDays: 730 },
-        github: { org: 'acme' },
-        auditPeriod: { start: '2026-02-01' },
-      }),
-    );
+    await writeAcmeConfig(config);
     base = ['--store', store, '--config', config];
     const locker = new DirectoryLocker(store);
     for (const day of ['2026-02-01', '2026-02-02', '2026-02-03']) {
@@ -349,14 +342,7 @@ describe('evidence sample', () => {
     const first = await runCli([...argv('r1'), '--json'], { clock: '2026-03-01T00:00:00.000Z' });
     const recorded = JSON.parse(first.stdout).configSha256 as string;
     // Another organization: another series, another population.
-    await writeFile(
-      config,
-      JSON.stringify({
-        locker: { retentionDays: 730 },
-        github: { org: 'acme-two' },
-        auditPeriod: { start: '2026-02-01' },
-      }),
-    );
+    await writeAcmeConfig(config, { github: { org: 'acme-two' } });
     const refused = await runCli(argv('r1'), { clock: '2026-03-01T01:00:00.000Z' });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(
@@ -457,15 +443,7 @@ describe('evidence sample', () => {
       clock: '2026-03-01T00:00:00.000Z',
     });
     expect(JSON.parse(byDefault.stdout).plan).toEqual({ kind: 'per-month', n: 3 });
-    await writeFile(
-      config,
-      JSON.stringify({
-        locker: { retentionDays: 730 },
-        github: { org: 'acme' },
-        auditPeriod: { start: '2026-02-01' },
-        sampling: { perMonth: 1 },
-      }),
-    );
+    await writeAcmeConfig(config, { sampling: { perMonth: 1 } });
     // Another seed: a recorded draw under another configuration would be refused.
     const configured = await runCli(
       ['sample', '--check', 'fake-protected', ...window, '--seed', 'pm2', ...base],

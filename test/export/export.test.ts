@@ -17,8 +17,8 @@ import { exportEvidence } from '../../shared/export/export.js';
 import { verifyExport } from '../../shared/export/verify-export.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { listAll } from '../../shared/locker/types.js';
-import { type PopulationRunRecord, writeSampleRun } from '../../shared/sample/record.js';
-import { writeFake } from '../sample/fakes.js';
+import { writeSampleRun } from '../../shared/sample/record.js';
+import { emptyPopulationRun, writeFake } from '../sample/fakes.js';
 
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'seeds');
 const SEED_NAME = 'flag-audit-soc2_2026-01-01_2026-06-30.jsonl';
@@ -326,27 +326,7 @@ describe('evidence export', () => {
   });
 
   it('sample-run records (population and day) travel signed; one altered or unsigned in the locker is named', async () => {
-    const record = (seed: string): PopulationRunRecord => ({
-      schema: 'evidence.population-sample-run/1',
-      ranAt: '2026-02-05T00:00:00.000Z',
-      from: '2026-02-01',
-      to: '2026-02-03',
-      seed,
-      seedChosenBy: 'given',
-      population: 'changes',
-      collector: 'github-changes',
-      subject: 'population changes',
-      size: 0,
-      sizeRule: '--size 1',
-      populationSize: 0,
-      command: `npx evidence sample --population changes --seed ${seed}`,
-      configSha256: '0'.repeat(64),
-      store: locker.url,
-      summary: { total: 0, pass: 0, fail: 0, missing: 0 },
-      samples: [],
-      earlier: [],
-      tool: { name: 'evidence-locker', version: 'test' },
-    });
+    const record = (seed: string) => emptyPopulationRun(locker.url, seed);
     const a = await writeSampleRun(locker, record('s1'), 730, signer);
     const b = await writeSampleRun(locker, record('s2'), 730, signer);
     const exportTo = async (name: string) => {

@@ -18,10 +18,15 @@ import { fileSigner, type Signer, toPublicKey } from '../../shared/evidence/sign
 import { exportEvidence } from '../../shared/export/export.js';
 import { verifyExport } from '../../shared/export/verify-export.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
-import { type PopulationRunRecord, writeSampleRun } from '../../shared/sample/record.js';
-import { acknowledge } from '../../shared/verify/acknowledgements.js';
+import { writeSampleRun } from '../../shared/sample/record.js';
 import { verify } from '../../shared/verify/verify.js';
-import { fakeCollector, fakeConfig, writeFake } from '../sample/fakes.js';
+import {
+  acknowledgeMissedDay,
+  emptyPopulationRun,
+  fakeCollector,
+  fakeConfig,
+  writeFake,
+} from '../sample/fakes.js';
 
 const DAYS = ['2026-02-01', '2026-02-02', '2026-02-03', '2026-02-04'];
 const FROM = DAYS[0]!;
@@ -128,21 +133,7 @@ describe("VERIFY.md's steps, run as written", () => {
       // 2026-02-03: the collection did not run; acknowledged the next day, sealed with that day.
       if (day !== '2026-02-03') await writeFake(locker, 'github-acme', `${day}T00:05:00.000Z`);
       if (day === '2026-02-04')
-        await acknowledge(
-          locker,
-          {
-            series: 'fakerepos/github-acme',
-            day: '2026-02-03',
-            reason: 'GitHub outage <INC-7>',
-            by: 'Jane Doe',
-          },
-          {
-            clock: fixedClock('2026-02-04T09:00:00.000Z'),
-            retentionDays: 730,
-            knownSeries: async () => undefined,
-            signer,
-          },
-        );
+        await acknowledgeMissedDay(locker, '2026-02-03', 'GitHub outage <INC-7>', signer);
       await seal(locker, {
         day,
         clock: fixedClock(`${day}T23:00:00.000Z`),
@@ -151,28 +142,7 @@ describe("VERIFY.md's steps, run as written", () => {
         form: day < '2026-02-03' ? 2 : 3,
       });
     }
-    const record: PopulationRunRecord = {
-      schema: 'evidence.population-sample-run/1',
-      ranAt: '2026-02-05T00:00:00.000Z',
-      from: FROM,
-      to: TO,
-      seed: 's1',
-      seedChosenBy: 'given',
-      population: 'changes',
-      collector: 'github-changes',
-      subject: 'population changes',
-      size: 0,
-      sizeRule: '--size 1',
-      populationSize: 0,
-      command: 'npx evidence sample --population changes --seed s1',
-      configSha256: '0'.repeat(64),
-      store: locker.url,
-      summary: { total: 0, pass: 0, fail: 0, missing: 0 },
-      samples: [],
-      earlier: [],
-      tool: { name: 'evidence-locker', version: 'test' },
-    };
-    await writeSampleRun(locker, record, 730, signer);
+    await writeSampleRun(locker, emptyPopulationRun(locker.url, 's1', { from: FROM, to: TO }), 730, signer);
     fresh = await exportTo('fresh');
     blocks = bashBlocks(await readFile(path.join(fresh, 'VERIFY.md'), 'utf8'));
   });

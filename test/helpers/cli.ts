@@ -1,5 +1,6 @@
 /** Run the CLI in-process with captured output. */
 
+import { writeFile } from 'node:fs/promises';
 import { main } from '../../shared/cli/main.js';
 import { type Clock, fixedClock } from '../../shared/clock.js';
 import { createStreamLogger } from '../../shared/log.js';
@@ -21,4 +22,24 @@ export async function runCli(argv: string[], options: { clock?: Clock | string }
     logger: createStreamLogger({ level: 'info', write: (line) => (stderr += line) }),
   });
   return { code, stdout, stderr };
+}
+
+/**
+ * Writes the configuration most CLI tests run under (the GitHub org `acme`, audit period from
+ * 2026-02-01), with `overrides` replacing or adding top-level sections; returns the file.
+ */
+export async function writeAcmeConfig(
+  file: string,
+  overrides: Record<string, unknown> = {},
+): Promise<string> {
+  await writeFile(
+    file,
+    JSON.stringify({
+      locker: { retentionDays: 730 },
+      github: { org: 'acme' },
+      auditPeriod: { start: '2026-02-01' },
+      ...overrides,
+    }),
+  );
+  return file;
 }

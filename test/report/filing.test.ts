@@ -23,9 +23,8 @@ import { loadSigner, signatureKey, verifySignature } from '../../shared/evidence
 import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { type ReportResult, report } from '../../shared/report/report.js';
 import type { SampleRunRecord } from '../../shared/sample/record.js';
-import { acknowledge } from '../../shared/verify/acknowledgements.js';
 import { pdfText } from '../helpers/pdf-text.js';
-import { fakeCheck, fakeCollector, writeFake } from '../sample/fakes.js';
+import { acknowledgeMissedDay, fakeCheck, fakeCollector, writeFake } from '../sample/fakes.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FROM = '2026-03-01';
@@ -65,21 +64,7 @@ describe('a report fit to file', () => {
         ]);
       }
       if (day === '2026-03-05')
-        await acknowledge(
-          locker,
-          {
-            series: 'fakerepos/github-acme',
-            day: '2026-03-04',
-            reason: 'GitHub outage INC-7',
-            by: 'Jane Doe',
-          },
-          {
-            clock: fixedClock('2026-03-05T09:00:00.000Z'),
-            retentionDays: 730,
-            knownSeries: async () => undefined,
-            signer,
-          },
-        );
+        await acknowledgeMissedDay(locker, '2026-03-04', 'GitHub outage INC-7', signer);
       await seal(locker, { day, clock: fixedClock(`${day}T23:00:00.000Z`), retentionDays: 730, signer });
     }
     result = await report({

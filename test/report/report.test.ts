@@ -17,10 +17,9 @@ import { seal } from '../../shared/evidence/digest.js';
 import { loadSigner } from '../../shared/evidence/signing.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { type ReportResult, report } from '../../shared/report/report.js';
-import { acknowledge } from '../../shared/verify/acknowledgements.js';
 import { alterDigest } from '../helpers/digests.js';
 import { countColour, readPng } from '../helpers/png.js';
-import { fakeCheck, fakeCollector, fakeConfig, writeFake } from '../sample/fakes.js';
+import { acknowledgeMissedDay, fakeCheck, fakeCollector, fakeConfig, writeFake } from '../sample/fakes.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FROM = '2026-01-01';
@@ -78,21 +77,7 @@ describe('evidence report', () => {
         });
       // Written 2026-01-21 09:00: sealed that evening with the day, like every signed record.
       if (day === '2026-01-21')
-        await acknowledge(
-          locker,
-          {
-            series: 'fakerepos/github-acme',
-            day: '2026-01-20',
-            reason: 'GitHub outage <INC-7>',
-            by: 'Jane Doe',
-          },
-          {
-            clock: fixedClock('2026-01-21T09:00:00.000Z'),
-            retentionDays: 730,
-            knownSeries: async () => undefined,
-            signer: await loadSigner(),
-          },
-        );
+        await acknowledgeMissedDay(locker, '2026-01-20', 'GitHub outage <INC-7>', await loadSigner());
       await seal(locker, { day, clock: fixedClock(`${day}T23:00:00.000Z`), retentionDays: 730 });
     }
     // A sealed snapshot altered afterwards.

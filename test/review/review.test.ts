@@ -55,6 +55,27 @@ describe('evidence review (Okta, GitHub, AWS)', () => {
     return file;
   };
   const user = (login: string) => okta.users.find((u) => u.login === login)!;
+  /** `review record` of one decisions sheet (rows of account, decision, note) by one reviewer. */
+  const recordDecisions = async (campaign: string, rows: string[][], by: string, at: string) =>
+    cli(['review', 'record', '--campaign', campaign, '--decisions', await sheet(rows), '--by', by], at);
+  /** `review start` with the reviewers file, sheets written under `dir/<out>`, as JSON. */
+  const startReview = (system: string, asOf: string, out: string, at: string) =>
+    cli(
+      [
+        'review',
+        'start',
+        '--system',
+        system,
+        '--as-of',
+        asOf,
+        '--reviewers',
+        path.join(dir, 'reviewers.json'),
+        '--out',
+        path.join(dir, out),
+        '--json',
+      ],
+      at,
+    );
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'review-'));
@@ -164,22 +185,7 @@ describe('evidence review (Okta, GitHub, AWS)', () => {
         delegates: { 'ana@acme.example': ['deputy@acme.example'] },
       }),
     );
-    const start = await cli(
-      [
-        'review',
-        'start',
-        '--system',
-        'okta',
-        '--as-of',
-        '2026-03-31',
-        '--reviewers',
-        reviewers,
-        '--out',
-        path.join(dir, 'okta-sheets'),
-        '--json',
-      ],
-      '2026-04-01T09:00:00.000Z',
-    );
+    const start = await startReview('okta', '2026-03-31', 'okta-sheets', '2026-04-01T09:00:00.000Z');
     expect(start.code, start.stderr).toBe(0);
     const started = JSON.parse(start.stdout);
     const oktaCampaign = started.campaign as string;
@@ -213,22 +219,7 @@ describe('evidence review (Okta, GitHub, AWS)', () => {
     expect(anaSheet).toContain('bob@acme.example,,,user,');
 
     // GitHub: members with role and outside collaborators.
-    const ghStart = await cli(
-      [
-        'review',
-        'start',
-        '--system',
-        'github',
-        '--as-of',
-        '2026-03-31',
-        '--reviewers',
-        reviewers,
-        '--out',
-        path.join(dir, 'gh-sheets'),
-        '--json',
-      ],
-      '2026-04-01T09:05:00.000Z',
-    );
+    const ghStart = await startReview('github', '2026-03-31', 'gh-sheets', '2026-04-01T09:05:00.000Z');
     expect(ghStart.code, ghStart.stderr).toBe(0);
     const ghCampaign = JSON.parse(ghStart.stdout).campaign as string;
     const ghRecord = JSON.parse(await readFile(path.join(store, JSON.parse(ghStart.stdout).key), 'utf8'));
@@ -237,48 +228,27 @@ describe('evidence review (Okta, GitHub, AWS)', () => {
     ).toEqual(['ana-gh:member', 'olaf-gh:member', 'pia-gh:member', 'vendor-gh:outside-collaborator']);
 
     // A self-review is refused: nothing decided, the attempt recorded.
-    const self = await cli(
-      [
-        'review',
-        'record',
-        '--campaign',
-        oktaCampaign,
-        '--decisions',
-        await sheet([['ana@acme.example', 'keep', '']]),
-        '--by',
-        'ana@acme.example',
-      ],
+    const self = await recordDecisions(
+      oktaCampaign,
+      [['ana@acme.example', 'keep', '']],
+      'ana@acme.example',
       '2026-04-01T09:30:00.000Z',
     );
     expect(self.code).toBe(2);
     expect(self.stderr).toMatch(/may not review their own account/);
     // Not in the population, an unknown decision: refused, nothing written.
-    const stranger = await cli(
-      [
-        'review',
-        'record',
-        '--campaign',
-        oktaCampaign,
-        '--decisions',
-        await sheet([['mallory@acme.example', 'keep', '']]),
-        '--by',
-        'ana@acme.example',
-      ],
+    const stranger = await recordDecisions(
+      oktaCampaign,
+      [['mallory@acme.example', 'keep', '']],
+      'ana@acme.example',
       '2026-04-01T09:31:00.000Z',
     );
     expect(stranger.code).toBe(2);
     expect(stranger.stderr).toMatch(/not in the population/);
-    const unknown = await cli(
-      [
-        'review',
-        'record',
-        '--campaign',
-        oktaCampaign,
-        '--decisions',
-        await sheet([['bob@acme.example', 'maybe', '']]),
-        '--by',
-        'ana@acme.example',
-      ],
+    const unknown = await recordDecisions(
+      oktaCampaign,
+      [['bob@acme.example', 'maybe', '']],
+      'ana@acme.example',
       '2026-04-01T09:32:00.000Z',
     );
     expect(unknown.code).toBe(2);
@@ -289,83 +259,48 @@ describe('evidence review (Okta, GitHub, AWS)', () => {
     expect(recorded.filter((f) => f.endsWith('-refused.json'))).toHaveLength(1);
 
     // Decisions: bob removed in time, cara never, dan late; ana by the CISO's delegate.
-    const anaDecides = await cli(
+    const anaDecides = await recordDecisions(
+      oktaCampaign,
       [
-        'review',
-        'record',
-        '--campaign',
-        oktaCampaign,
-        '--decisions',
-        await sheet([
-          ['bob@acme.example', 'remove', 'left the team'],
-          ['cara@acme.example', 'remove', ''],
-          ['dan@acme.example', 'remove', ''],
-          ['eve@acme.example', 'change', '"drop Engineering, keep read-only"'],
-        ]),
-        '--by',
-        'ana@acme.example',
+        ['bob@acme.example', 'remove', 'left the team'],
+        ['cara@acme.example', 'remove', ''],
+        ['dan@acme.example', 'remove', ''],
+        ['eve@acme.example', 'change', '"drop Engineering, keep read-only"'],
       ],
+      'ana@acme.example',
       '2026-04-01T10:00:00.000Z',
     );
     expect(anaDecides.code, anaDecides.stderr).toBe(0);
     // Recording again adds a record: the latest decision counts, the earlier one stays visible.
-    const eveAgain = await cli(
-      [
-        'review',
-        'record',
-        '--campaign',
-        oktaCampaign,
-        '--decisions',
-        await sheet([['eve@acme.example', 'keep', '']]),
-        '--by',
-        'ana@acme.example',
-      ],
+    const eveAgain = await recordDecisions(
+      oktaCampaign,
+      [['eve@acme.example', 'keep', '']],
+      'ana@acme.example',
       '2026-04-01T10:30:00.000Z',
     );
     expect(eveAgain.code, eveAgain.stderr).toBe(0);
-    const cisoDecides = await cli(
-      [
-        'review',
-        'record',
-        '--campaign',
-        oktaCampaign,
-        '--decisions',
-        await sheet([['ana@acme.example', 'keep', '']]),
-        '--by',
-        'ciso@acme.example',
-      ],
+    const cisoDecides = await recordDecisions(
+      oktaCampaign,
+      [['ana@acme.example', 'keep', '']],
+      'ciso@acme.example',
       '2026-04-01T10:05:00.000Z',
     );
     expect(cisoDecides.code, cisoDecides.stderr).toBe(0);
-    const ghDecides = await cli(
+    const ghDecides = await recordDecisions(
+      ghCampaign,
       [
-        'review',
-        'record',
-        '--campaign',
-        ghCampaign,
-        '--decisions',
-        await sheet([
-          ['olaf-gh', 'remove', 'left'],
-          ['pia-gh', 'keep', ''],
-          ['vendor-gh', 'keep', 'contract until June'],
-        ]),
-        '--by',
-        'ana-gh',
+        ['olaf-gh', 'remove', 'left'],
+        ['pia-gh', 'keep', ''],
+        ['vendor-gh', 'keep', 'contract until June'],
       ],
+      'ana-gh',
       '2026-04-01T10:10:00.000Z',
     );
     expect(ghDecides.code, ghDecides.stderr).toBe(0);
-    const ghCiso = await cli(
-      [
-        'review',
-        'record',
-        '--campaign',
-        ghCampaign,
-        '--decisions',
-        await sheet([['ana-gh', 'keep', '']]),
-        '--by',
-        'ciso-gh',
-      ],
+    const ghCiso = await recordDecisions(
+      ghCampaign,
+      [['ana-gh', 'keep', '']],
+      'ciso-gh',
       '2026-04-01T10:11:00.000Z',
     );
     expect(ghCiso.code, ghCiso.stderr).toBe(0);
@@ -377,22 +312,7 @@ describe('evidence review (Okta, GitHub, AWS)', () => {
     await collect('2026-04-02', { seal: false });
 
     // AWS as of 04-01 (a Q2 campaign): console users, users with keys, roles trusting outsiders.
-    const awsStart = await cli(
-      [
-        'review',
-        'start',
-        '--system',
-        'aws',
-        '--as-of',
-        '2026-04-01',
-        '--reviewers',
-        reviewers,
-        '--out',
-        path.join(dir, 'aws-sheets'),
-        '--json',
-      ],
-      '2026-04-02T09:00:00.000Z',
-    );
+    const awsStart = await startReview('aws', '2026-04-01', 'aws-sheets', '2026-04-02T09:00:00.000Z');
     expect(awsStart.code, awsStart.stderr).toBe(0);
     const awsCampaign = JSON.parse(awsStart.stdout).campaign as string;
     const awsRecord = JSON.parse(await readFile(path.join(store, JSON.parse(awsStart.stdout).key), 'utf8'));
@@ -402,21 +322,14 @@ describe('evidence review (Okta, GitHub, AWS)', () => {
       `${account}/user/alice-console`,
       `${account}/user/bob-keys`,
     ]);
-    const awsDecides = await cli(
+    const awsDecides = await recordDecisions(
+      awsCampaign,
       [
-        'review',
-        'record',
-        '--campaign',
-        awsCampaign,
-        '--decisions',
-        await sheet([
-          [`${account}/role/partner-access`, 'keep', ''],
-          [`${account}/user/alice-console`, 'keep', ''],
-          [`${account}/user/bob-keys`, 'remove', 'unused key'],
-        ]),
-        '--by',
-        'ana-gh',
+        [`${account}/role/partner-access`, 'keep', ''],
+        [`${account}/user/alice-console`, 'keep', ''],
+        [`${account}/user/bob-keys`, 'remove', 'unused key'],
       ],
+      'ana-gh',
       '2026-04-02T10:00:00.000Z',
     );
     expect(awsDecides.code, awsDecides.stderr).toBe(0);
@@ -443,17 +356,10 @@ describe('evidence review (Okta, GitHub, AWS)', () => {
       summary: { population: 4, decided: 4, removedInTime: 1 },
     });
     // Closed: no decision can be added any more.
-    const late = await cli(
-      [
-        'review',
-        'record',
-        '--campaign',
-        ghCampaign,
-        '--decisions',
-        await sheet([['pia-gh', 'remove', '']]),
-        '--by',
-        'ana-gh',
-      ],
+    const late = await recordDecisions(
+      ghCampaign,
+      [['pia-gh', 'remove', '']],
+      'ana-gh',
       '2026-04-04T09:30:00.000Z',
     );
     expect(late.code).toBe(2);

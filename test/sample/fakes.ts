@@ -3,10 +3,15 @@
  * do not depend on the real checks (written elsewhere) and pin the sampler's own behaviour.
  */
 import { type AnyCheck, fail, pass } from '../../shared/checks/types.js';
+import { fixedClock } from '../../shared/clock.js';
 import type { AnyRunnableCollector } from '../../shared/collectors/types.js';
 import { type Config, parseConfig } from '../../shared/config.js';
+import { addDays } from '../../shared/evidence/days.js';
+import type { Signer } from '../../shared/evidence/signing.js';
 import { writeSnapshot } from '../../shared/evidence/write.js';
 import type { ListedObject, Locker } from '../../shared/locker/types.js';
+import type { PopulationRunRecord } from '../../shared/sample/record.js';
+import { acknowledge } from '../../shared/verify/acknowledgements.js';
 import { testIdentity } from '../helpers/identity.js';
 import { makeSnapshot } from '../helpers/snapshots.js';
 
@@ -94,4 +99,47 @@ export function shuffledLocker(inner: Locker): Locker {
       yield* all;
     },
   };
+}
+
+/** A population sample-run record that drew nothing (size 0), as `sample --population changes --seed <seed>` writes it. */
+export function emptyPopulationRun(
+  store: string,
+  seed: string,
+  window: { from: string; to: string } = { from: '2026-02-01', to: '2026-02-03' },
+): PopulationRunRecord {
+  return {
+    schema: 'evidence.population-sample-run/1',
+    ranAt: '2026-02-05T00:00:00.000Z',
+    from: window.from,
+    to: window.to,
+    seed,
+    seedChosenBy: 'given',
+    population: 'changes',
+    collector: 'github-changes',
+    subject: 'population changes',
+    size: 0,
+    sizeRule: '--size 1',
+    populationSize: 0,
+    command: `npx evidence sample --population changes --seed ${seed}`,
+    configSha256: '0'.repeat(64),
+    store,
+    summary: { total: 0, pass: 0, fail: 0, missing: 0 },
+    samples: [],
+    earlier: [],
+    tool: { name: 'evidence-locker', version: 'test' },
+  };
+}
+
+/** Jane Doe acknowledges the fake series' missed `day` at 09:00 the next morning, signed. */
+export function acknowledgeMissedDay(locker: Locker, day: string, reason: string, signer: Signer) {
+  return acknowledge(
+    locker,
+    { series: 'fakerepos/github-acme', day, reason, by: 'Jane Doe' },
+    {
+      clock: fixedClock(`${addDays(day, 1)}T09:00:00.000Z`),
+      retentionDays: 730,
+      knownSeries: async () => undefined,
+      signer,
+    },
+  );
 }

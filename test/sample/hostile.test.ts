@@ -16,7 +16,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fixedClock } from '../../shared/clock.js';
 import { seal } from '../../shared/evidence/digest.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, writeAcmeConfig } from '../helpers/cli.js';
 import { makeSnapshot } from '../helpers/snapshots.js';
 import { writeFake } from './fakes.js';
 
@@ -74,14 +74,7 @@ describe('workpaper from hostile input', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'hostile-'));
     store = path.join(dir, 'locker');
     const config = path.join(dir, 'evidence.config.json');
-    await writeFile(
-      config,
-      JSON.stringify({
-        locker: { retentionDays: 730 },
-        github: { org: 'acme' },
-        auditPeriod: { start: '2026-02-01' },
-      }),
-    );
+    await writeAcmeConfig(config);
     base = ['--store', store, '--config', config];
   });
 
