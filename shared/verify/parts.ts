@@ -11,7 +11,7 @@
  * retirements, the anchor) is read per part: a few hundred bytes per day and record. The parts'
  * results are merged into one: series in order, problems and notes once each.
  */
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { systemClock } from '../clock.js';
@@ -25,6 +25,8 @@ import { type VerifyOptions, verify } from './verify.js';
 export const SNAPSHOTS_PER_PART = 60_000;
 
 const SHARDS = 256;
+/** Lines of a shard's spill file held before they are appended (about 60 KB). */
+const SPILL_BATCH = 500;
 
 export interface PartsOptions extends VerifyOptions {
   /** At most this many snapshots of the window per part (default SNAPSHOTS_PER_PART). */
@@ -46,16 +48,27 @@ export async function verifyInParts(options: PartsOptions): Promise<VerifyResult
     // 1. One listing pass, spilled per shard.
     const misfiled: IntegrityProblem[] = [];
     const counts = new Array<number>(SHARDS).fill(0);
-    const files = new Map<number, WriteStream>();
+    // Lines are appended in batches, synchronously: the listing never runs ahead of the disk
+    // (a write stream without backpressure would buffer the whole window in memory).
+    const pending = new Map<number, string[]>();
+    const written = new Set<number>();
+    const flush = (shard: number) => {
+      const lines = pending.get(shard);
+      if (!lines?.length) return;
+      appendFileSync(path.join(dir, `${shard}.tsv`), lines.join(''));
+      written.add(shard);
+      pending.set(shard, []);
+    };
     const spill = (item: ListedSnapshot) => {
       const shard = Number.parseInt(shardOf(item.scope), 16);
       counts[shard]! += 1;
-      let out = files.get(shard);
-      if (!out) {
-        out = createWriteStream(path.join(dir, `${shard}.tsv`));
-        files.set(shard, out);
+      let lines = pending.get(shard);
+      if (!lines) {
+        lines = [];
+        pending.set(shard, lines);
       }
-      out.write(`${item.key}\t${item.size}\t${item.lastModified.getTime()}\n`);
+      lines.push(`${item.key}\t${item.size}\t${item.lastModified.getTime()}\n`);
+      if (lines.length >= SPILL_BATCH) flush(shard);
       return false;
     };
     await listSnapshots(locker, from, to, {
@@ -64,7 +77,7 @@ export async function verifyInParts(options: PartsOptions): Promise<VerifyResult
         misfiled.push({ key: m.key, problem: 'misfiled', detail: `${m.reason}: it counts for no day` }),
       keep: spill,
     });
-    await Promise.all([...files.values()].map((f) => new Promise((done) => f.end(done))));
+    for (const shard of pending.keys()) flush(shard);
     const total = counts.reduce((a, b) => a + b, 0);
 
     // 2. Contiguous shard ranges of at most `limit` listed snapshots (a shard is never split).
@@ -98,7 +111,7 @@ export async function verifyInParts(options: PartsOptions): Promise<VerifyResult
       };
       const listed = new Map<string, ListedSnapshot>();
       for (let shard = range.first; shard <= range.last; shard++) {
-        if (!files.has(shard)) continue;
+        if (!written.has(shard)) continue;
         for (const line of readFileSync(path.join(dir, `${shard}.tsv`), 'utf8').split('\n')) {
           if (!line) continue;
           const [key, size, modified] = line.split('\t') as [string, string, string];
