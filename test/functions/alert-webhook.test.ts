@@ -11,13 +11,7 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler, parseEndpoint } from '../../functions/alert-webhook.js';
 import { ALARMS, type AlarmId, keyTamperingText } from '../../infra/constructs/alerts.js';
-import {
-  ALERT_KINDS,
-  type Alert,
-  jsonBody,
-  pagerDutyEvent,
-  parseAlert,
-} from '../../shared/alerts/webhook.js';
+import { ALERT_KINDS, jsonBody, pagerDutyEvent, parseAlert } from '../../shared/alerts/webhook.js';
 import { silentLogger } from '../../shared/log.js';
 import { forgetSecrets } from '../../shared/secrets.js';
 import { alertMessage, failureMessage, trailMissingMessage } from '../../shared/verify/alerts.js';
