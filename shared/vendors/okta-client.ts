@@ -30,6 +30,9 @@ export const systemTimer: Timer = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
 };
 
+/** The share of each endpoint's per-minute limit left unused by default: half. */
+export const OKTA_RESERVE_FRACTION = 0.5;
+
 export type OktaAuth =
   | { kind: 'ssws'; token: string }
   | { kind: 'oauth'; clientId: string; privateKey: string; scopes?: readonly string[] };
@@ -49,7 +52,10 @@ export interface OktaClientOptions {
   maxRateLimitRetries?: number;
   /** Retries after a 5xx or a network error. */
   maxServerRetries?: number;
-  /** Keep this fraction of each bucket's limit unused (at least `concurrency` calls). */
+  /**
+   * Keep this fraction of each bucket's limit unused (at least `concurrency` calls). Default 0.5:
+   * never more than half of an endpoint's per-minute limit, so other integrations keep working.
+   */
   reserveFraction?: number;
   /**
    * Abort a request not answered in full within this time (then retried as a network error).
@@ -338,7 +344,7 @@ export class OktaClient {
       }
       const reserve = Math.max(
         this.concurrency,
-        Math.ceil(bucket.limit * (this.options.reserveFraction ?? 0.1)),
+        Math.ceil(bucket.limit * (this.options.reserveFraction ?? OKTA_RESERVE_FRACTION)),
       );
       if (bucket.remaining > reserve) {
         bucket.remaining--; // this request spends one call (the response will correct the figure)

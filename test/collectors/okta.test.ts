@@ -129,6 +129,20 @@ describe('okta collector', () => {
     expect(timer.sleeps.length).toBeGreaterThan(0);
   });
 
+  it("never spends more than half of an endpoint's per-minute budget (other integrations keep the rest)", async () => {
+    const org = makeOktaOrg({ groups: 60, membersPerGroup: 1 });
+    const { timer, config, ctx } = await setup(org, { rateLimit: { limit: 40, windowSeconds: 60 } });
+    const collector = createOktaCollector({ timer, auth: ssws });
+
+    const out = await collector.collect(collector.scopes(config, {})[0]!, ctx);
+
+    expect(out.status).toBe('ok');
+    expect(server!.stats.rateLimited).toBe(0);
+    // 60 member listings at most 20 a window (half of 40), never the 36 a 10 % reserve allowed.
+    expect(server!.stats.peakPerWindow.listGroupUsers).toBeLessThanOrEqual(20);
+    expect(server!.stats.peakPerWindow.listGroupUsers).toBeGreaterThan(0);
+  });
+
   it('retries a 5xx blip', async () => {
     const org = makeOktaOrg({ groups: 3, membersPerGroup: 2 });
     const { timer, config, ctx } = await setup(org, { inject: { status5xxAtRequest: [2] } });
