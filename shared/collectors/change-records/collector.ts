@@ -31,7 +31,7 @@ import {
   REFS_PAGE,
   type Tally,
 } from '../../vendors/github-merged-pull-requests.js';
-import { type GitHubCollectorDeps, githubIdentity, openGitHubClient } from '../github/connect.js';
+import { type GitHubCollectorDeps, gitHubCollector } from '../github/connect.js';
 import type { GitHubScope } from '../github/declaration.js';
 import type { ChangesSettings } from '../github-changes/settings.js';
 import type { CollectorContext, CoverageWindow, RunnableCollector } from '../types.js';
@@ -258,15 +258,7 @@ export function parseRecordFile(path: string, content: string): { record: Change
 export function createChangeRecordsCollector(
   deps: GitHubCollectorDeps = {},
 ): RunnableCollector<GitHubScope, ChangeRecordsData, ChangesSettings> {
-  return {
-    ...changeRecords,
-    identify: githubIdentity(deps),
-    async collect(scope, ctx) {
-      const github = ctx.config.github;
-      if (!github) throw new SourceUnavailableError('the configuration has no "github" section');
-      return collectRecords(openGitHubClient(deps, github, ctx), scope, ctx);
-    },
-  };
+  return gitHubCollector(changeRecords, deps, collectRecords);
 }
 
 async function collectRecords(

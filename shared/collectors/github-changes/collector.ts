@@ -34,7 +34,7 @@ import {
   REFS_PAGE,
   type Tally,
 } from '../../vendors/github-merged-pull-requests.js';
-import { type GitHubCollectorDeps, githubIdentity, openGitHubClient } from '../github/connect.js';
+import { type GitHubCollectorDeps, gitHubCollector } from '../github/connect.js';
 import type { GitHubScope } from '../github/declaration.js';
 import type { CollectorContext, CoverageWindow, RunnableCollector } from '../types.js';
 import { windowOf } from '../window.js';
@@ -274,15 +274,7 @@ interface PushedRepo {
 export function createGitHubChangesCollector(
   deps: GitHubCollectorDeps = {},
 ): RunnableCollector<GitHubScope, ChangesData, ChangesSettings> {
-  return {
-    ...githubChanges,
-    identify: githubIdentity(deps),
-    async collect(scope, ctx) {
-      const github = ctx.config.github;
-      if (!github) throw new SourceUnavailableError('the configuration has no "github" section');
-      return collectChanges(openGitHubClient(deps, github, ctx), scope, ctx);
-    },
-  };
+  return gitHubCollector(githubChanges, deps, collectChanges);
 }
 
 async function collectChanges(

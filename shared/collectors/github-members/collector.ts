@@ -25,12 +25,7 @@
  */
 import { SourceUnavailableError } from '../../errors.js';
 import { GitHubApiError, type GitHubClient, type GitHubGraphqlError } from '../../vendors/github-client.js';
-import {
-  cursorGuard,
-  type GitHubCollectorDeps,
-  githubIdentity,
-  openGitHubClient,
-} from '../github/connect.js';
+import { cursorGuard, type GitHubCollectorDeps, gitHubCollector } from '../github/connect.js';
 import type { GitHubScope } from '../github/declaration.js';
 import type { CollectorContext, RunnableCollector } from '../types.js';
 import {
@@ -167,15 +162,7 @@ const WHAT: Record<Part, string> = {
 export function createGitHubMembersCollector(
   deps: GitHubCollectorDeps = {},
 ): RunnableCollector<GitHubScope, GitHubMembersData> {
-  return {
-    ...declaration,
-    identify: githubIdentity(deps),
-    async collect(scope, ctx) {
-      const github = ctx.config.github;
-      if (!github) throw new SourceUnavailableError('the configuration has no "github" section');
-      return collectMembers(openGitHubClient(deps, github, ctx), scope, ctx);
-    },
-  };
+  return gitHubCollector(declaration, deps, collectMembers);
 }
 
 async function collectMembers(client: GitHubClient, scope: GitHubScope, ctx: CollectorContext) {

@@ -27,12 +27,7 @@ import {
   type GitHubGraphqlError,
   type RestPage,
 } from '../../vendors/github-client.js';
-import {
-  cursorGuard,
-  type GitHubCollectorDeps,
-  githubIdentity,
-  openGitHubClient,
-} from '../github/connect.js';
+import { cursorGuard, type GitHubCollectorDeps, gitHubCollector } from '../github/connect.js';
 import type { GitHubScope } from '../github/declaration.js';
 import type { CollectorContext, RunnableCollector } from '../types.js';
 import {
@@ -107,15 +102,7 @@ export interface AlertPayload {
 export function createGitHubVulnerabilitiesCollector(
   deps: GitHubCollectorDeps = {},
 ): RunnableCollector<GitHubScope, GitHubVulnerabilitiesData, VulnerabilitiesSettings> {
-  return {
-    ...declaration,
-    async collect(scope, ctx) {
-      const github = ctx.config.github;
-      if (!github) throw new SourceUnavailableError('the configuration has no "github" section');
-      return collectVulnerabilities(openGitHubClient(deps, github, ctx), scope, ctx);
-    },
-    identify: githubIdentity(deps),
-  };
+  return gitHubCollector(declaration, deps, collectVulnerabilities);
 }
 
 /** An alert as the snapshot keeps it; null when GitHub left out what identifies it. */

@@ -17,7 +17,7 @@
 import { SourceUnavailableError } from '../../errors.js';
 import { GitHubApiError, type GitHubClient, type GitHubGraphqlError } from '../../vendors/github-client.js';
 import type { CollectorContext, RunnableCollector } from '../types.js';
-import { cursorGuard, type GitHubCollectorDeps, githubIdentity, openGitHubClient } from './connect.js';
+import { cursorGuard, type GitHubCollectorDeps, gitHubCollector } from './connect.js';
 import { github as declaration, type GitHubScope } from './declaration.js';
 
 export interface LegacyProtection {
@@ -279,15 +279,7 @@ interface OrgPage {
 export function createGitHubCollector(
   deps: GitHubCollectorDeps = {},
 ): RunnableCollector<GitHubScope, GitHubData> {
-  return {
-    ...declaration,
-    identify: githubIdentity(deps),
-    async collect(scope, ctx) {
-      const github = ctx.config.github;
-      if (!github) throw new SourceUnavailableError('the configuration has no "github" section');
-      return collectOrg(openGitHubClient(deps, github, ctx), scope, ctx);
-    },
-  };
+  return gitHubCollector(declaration, deps, collectOrg);
 }
 
 async function collectOrg(client: GitHubClient, scope: GitHubScope, ctx: CollectorContext) {

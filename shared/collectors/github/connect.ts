@@ -12,7 +12,15 @@ import {
   type GitHubClient,
   type GitHubPacing,
 } from '../../vendors/github-client.js';
-import type { CollectorContext, Identity, Scope } from '../types.js';
+import type {
+  Collector,
+  CollectorContext,
+  CollectResult,
+  Identity,
+  RunnableCollector,
+  Scope,
+} from '../types.js';
+import type { GitHubScope } from './declaration.js';
 
 export interface GitHubCollectorDeps {
   pacing?: GitHubPacing;
@@ -55,6 +63,27 @@ export function openGitHubClient(
     ...(deps.graphqlUrl ? { graphqlUrl: deps.graphqlUrl } : {}),
     ...(deps.requestTimeoutMs !== undefined ? { requestTimeoutMs: deps.requestTimeoutMs } : {}),
   });
+}
+
+/**
+ * A GitHub collector from its declaration and its collection over one client: every GitHub
+ * collector needs the `github` section, opens one counted client per collection and records the
+ * same `collectedBy`.
+ */
+export function gitHubCollector<D, T>(
+  declaration: Collector<GitHubScope, D, T>,
+  deps: GitHubCollectorDeps,
+  collect: (client: GitHubClient, scope: GitHubScope, ctx: CollectorContext<T>) => Promise<CollectResult<D>>,
+): RunnableCollector<GitHubScope, D, T> {
+  return {
+    ...declaration,
+    identify: githubIdentity(deps),
+    async collect(scope, ctx) {
+      const github = ctx.config.github;
+      if (!github) throw new SourceUnavailableError('the configuration has no "github" section');
+      return collect(openGitHubClient(deps, github, ctx), scope, ctx);
+    },
+  };
 }
 
 /**
