@@ -22,6 +22,7 @@ import {
   type PopulationDrawInput,
   type PopulationReport,
   type PopulationSample,
+  preferred,
   rankItem,
   walkPopulationChain,
 } from './population.js';
@@ -74,17 +75,7 @@ export interface PeopleReport extends PopulationReport {
 /** The related snapshots of one day: the latest intact one per collector and scope. */
 function sameDay(related: readonly RelatedSnapshot[]) {
   return (collector: string, scope: string): RelatedSnapshot | undefined => {
-    const holding = related.filter((e) => e.snapshot.collector === collector && e.snapshot.scope === scope);
-    holding.sort((a, b) =>
-      (a.integrity === null) !== (b.integrity === null)
-        ? a.integrity === null
-          ? -1
-          : 1
-        : a.snapshot.collectedAt > b.snapshot.collectedAt
-          ? -1
-          : 1,
-    );
-    return holding[0];
+    return preferred(related.filter((e) => e.snapshot.collector === collector && e.snapshot.scope === scope));
   };
 }
 

@@ -274,18 +274,22 @@ class RelatedIndex implements RelatedSnapshots {
       if (typeof window?.from !== 'string' || typeof window.to !== 'string') return false;
       return Date.parse(window.from) <= t && t < Date.parse(window.to);
     });
-    // Sealed and intact first, then the latest collected.
-    holding.sort((a, b) =>
-      (a.integrity === null) !== (b.integrity === null)
-        ? a.integrity === null
-          ? -1
-          : 1
-        : a.snapshot.collectedAt > b.snapshot.collectedAt
-          ? -1
-          : 1,
-    );
-    return holding[0];
+    return preferred(holding);
   }
+}
+
+/** Of the snapshots that could serve, the one to read: sealed and intact first, then the latest collected. */
+export function preferred(holding: RelatedSnapshot[]): RelatedSnapshot | undefined {
+  holding.sort((a, b) =>
+    (a.integrity === null) !== (b.integrity === null)
+      ? a.integrity === null
+        ? -1
+        : 1
+      : a.snapshot.collectedAt > b.snapshot.collectedAt
+        ? -1
+        : 1,
+  );
+  return holding[0];
 }
 
 /** The workpaper (Markdown), its CSV and JSON, in `dir`. */
