@@ -11,22 +11,13 @@
  * retirements, the anchor) is read per part: a few hundred bytes per day and record. The parts'
  * results are merged into one: series in order, problems and notes once each.
  */
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { systemClock } from '../clock.js';
-import { shardOf } from '../evidence/digest.js';
-import { parseSnapshotLockerKey } from '../evidence/ids.js';
-import { type ListedSnapshot, listSnapshots } from '../evidence/listing.js';
+import { rangeOwns, spillListing } from '../evidence/listing-spill.js';
 import type { IntegrityProblem, VerifyResult } from './types.js';
 import { type VerifyOptions, verify } from './verify.js';
 
 /** Snapshots of the window one part holds at most (about 3.5 KiB each with their facts). */
 export const SNAPSHOTS_PER_PART = 60_000;
-
-const SHARDS = 256;
-/** Lines of a shard's spill file held before they are appended (about 60 KB). */
-const SPILL_BATCH = 500;
 
 export interface PartsOptions extends VerifyOptions {
   /** At most this many snapshots of the window per part (default SNAPSHOTS_PER_PART). */
@@ -43,53 +34,18 @@ export async function verifyInParts(options: PartsOptions): Promise<VerifyResult
   const { locker, from, to } = options;
   const limit = options.snapshotsPerPart ?? SNAPSHOTS_PER_PART;
   const startRequests = locker.stats.requests;
-  const dir = mkdtempSync(path.join(tmpdir(), 'evidence-verify-'));
+  // 1. One listing pass, spilled per shard (evidence/listing-spill.ts).
+  const misfiled: IntegrityProblem[] = [];
+  const spill = await spillListing(locker, from, to, {
+    concurrency: options.concurrency ?? 16,
+    onMisfiled: (m) =>
+      misfiled.push({ key: m.key, problem: 'misfiled', detail: `${m.reason}: it counts for no day` }),
+  });
   try {
-    // 1. One listing pass, spilled per shard.
-    const misfiled: IntegrityProblem[] = [];
-    const counts = new Array<number>(SHARDS).fill(0);
-    // Lines are appended in batches, synchronously: the listing never runs ahead of the disk
-    // (a write stream without backpressure would buffer the whole window in memory).
-    const pending = new Map<number, string[]>();
-    const written = new Set<number>();
-    const flush = (shard: number) => {
-      const lines = pending.get(shard);
-      if (!lines?.length) return;
-      appendFileSync(path.join(dir, `${shard}.tsv`), lines.join(''));
-      written.add(shard);
-      pending.set(shard, []);
-    };
-    const spill = (item: ListedSnapshot) => {
-      const shard = Number.parseInt(shardOf(item.scope), 16);
-      counts[shard]! += 1;
-      let lines = pending.get(shard);
-      if (!lines) {
-        lines = [];
-        pending.set(shard, lines);
-      }
-      lines.push(`${item.key}\t${item.size}\t${item.lastModified.getTime()}\n`);
-      if (lines.length >= SPILL_BATCH) flush(shard);
-      return false;
-    };
-    await listSnapshots(locker, from, to, {
-      concurrency: options.concurrency ?? 16,
-      onMisfiled: (m) =>
-        misfiled.push({ key: m.key, problem: 'misfiled', detail: `${m.reason}: it counts for no day` }),
-      keep: spill,
-    });
-    for (const shard of pending.keys()) flush(shard);
-    const total = counts.reduce((a, b) => a + b, 0);
+    const total = spill.total;
 
     // 2. Contiguous shard ranges of at most `limit` listed snapshots (a shard is never split).
-    const ranges: { first: number; last: number; snapshots: number }[] = [];
-    for (let shard = 0; shard < SHARDS; shard++) {
-      const n = counts[shard]!;
-      const open = ranges.at(-1);
-      if (open && open.snapshots + n <= limit) {
-        open.last = shard;
-        open.snapshots += n;
-      } else ranges.push({ first: shard, last: shard, snapshots: n });
-    }
+    const ranges = spill.ranges(limit);
     if (ranges.length <= 1 && total <= limit) {
       // Small enough for one verification: exactly `verify`, its own listing included.
       return await verify(options);
@@ -105,35 +61,13 @@ export async function verifyInParts(options: PartsOptions): Promise<VerifyResult
     const results: VerifyResult[] = [];
     for (const [i, range] of ranges.entries()) {
       options.onPart?.({ part: i + 1, parts: ranges.length, snapshots: range.snapshots, done: false });
-      const ownsShard = (shard: string) => {
-        const n = Number.parseInt(shard, 16);
-        return n >= range.first && n <= range.last;
-      };
-      const listed = new Map<string, ListedSnapshot>();
-      for (let shard = range.first; shard <= range.last; shard++) {
-        if (!written.has(shard)) continue;
-        for (const line of readFileSync(path.join(dir, `${shard}.tsv`), 'utf8').split('\n')) {
-          if (!line) continue;
-          const [key, size, modified] = line.split('\t') as [string, string, string];
-          const p = parseSnapshotLockerKey(key);
-          if (p.kind === 'misfiled') continue;
-          listed.set(key, {
-            key,
-            size: Number(size),
-            lastModified: new Date(Number(modified)),
-            day: p.day,
-            collector: p.collector,
-            scope: p.scope,
-            file: p.file,
-          });
-        }
-      }
+      const listed = spill.read(range);
       results.push(
         await verify({
           ...options,
           clock,
           ...(callerAccount && { callerAccount }),
-          part: { owns: (scope) => ownsShard(shardOf(scope)), ownsShard, listed },
+          part: { ...rangeOwns(range), listed },
         }),
       );
       options.onPart?.({ part: i + 1, parts: ranges.length, snapshots: range.snapshots, done: true });
@@ -143,7 +77,7 @@ export async function verifyInParts(options: PartsOptions): Promise<VerifyResult
     merged.stats.snapshots = total;
     return merged;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    spill.close();
   }
 }
 
