@@ -84,8 +84,10 @@ if (command === 'seal') {
     // run's record (built and serialized as it would be signed; not written, so that the seeded
     // locker stays as sealed for the next run).
     const out = await mkdtemp(path.join(tmpdir(), 'evidence-sample-bench-'));
+    // The synthetic locker stands for S3: the re-check commands name a bucket.
+    const s3 = { url: 's3://org-verify-bench/locker', kind: 's3' as const, worm: true };
     const written = await writeWorkpaper(path.join(out, 'workpaper'), {
-      report: draw,
+      report: { ...draw, locker: s3 },
       checks,
       subject: 'CC7.2',
       generatedAt: clock.now(),
