@@ -7,17 +7,22 @@
  *
  * The window's snapshot listing is read once (the same LIST requests as one verification) and
  * spilled to a temporary file per shard, a line per key; each part then reads its shards' files.
- * What every part reads alike (the chain of roots with their signatures, acknowledgements,
- * retirements, the anchor) is read per part: a few hundred bytes per day and record. The parts'
- * results are merged into one: series in order, problems and notes once each.
+ * The chain of roots is walked and checked once for every part (each root and its signature read
+ * once; digest/chain.ts, `roots`): held compact (a few hundred bytes a digest), the window's roots'
+ * leaf references spilled per shard like the listing, so a part reads only its leaves, each with
+ * its signature: two requests per series shard and day over all parts. What else every part
+ * reads alike (acknowledgements, retirements, reviews, the anchor) is read per part: a few
+ * listings and the records there are. The parts' results are merged into one: series in order,
+ * problems and notes once each.
  */
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { systemClock } from '../clock.js';
-import { shardOf } from '../evidence/digest.js';
+import { chainRoots, type LeafRef, shardOf, walkChain } from '../evidence/digest.js';
 import { parseSnapshotLockerKey } from '../evidence/ids.js';
 import { type ListedSnapshot, listSnapshots } from '../evidence/listing.js';
+import { signingSettingsOf, trustedKeys } from '../evidence/signing.js';
 import type { IntegrityProblem, VerifyResult } from './types.js';
 import { type VerifyOptions, verify } from './verify.js';
 
@@ -48,27 +53,11 @@ export async function verifyInParts(options: PartsOptions): Promise<VerifyResult
     // 1. One listing pass, spilled per shard.
     const misfiled: IntegrityProblem[] = [];
     const counts = new Array<number>(SHARDS).fill(0);
-    // Lines are appended in batches, synchronously: the listing never runs ahead of the disk
-    // (a write stream without backpressure would buffer the whole window in memory).
-    const pending = new Map<number, string[]>();
-    const written = new Set<number>();
-    const flush = (shard: number) => {
-      const lines = pending.get(shard);
-      if (!lines?.length) return;
-      appendFileSync(path.join(dir, `${shard}.tsv`), lines.join(''));
-      written.add(shard);
-      pending.set(shard, []);
-    };
+    const listing = new Spill(dir, 'listed');
     const spill = (item: ListedSnapshot) => {
       const shard = Number.parseInt(shardOf(item.scope), 16);
       counts[shard]! += 1;
-      let lines = pending.get(shard);
-      if (!lines) {
-        lines = [];
-        pending.set(shard, lines);
-      }
-      lines.push(`${item.key}\t${item.size}\t${item.lastModified.getTime()}\n`);
-      if (lines.length >= SPILL_BATCH) flush(shard);
+      listing.add(shard, `${item.key}\t${item.size}\t${item.lastModified.getTime()}\n`);
       return false;
     };
     await listSnapshots(locker, from, to, {
@@ -77,7 +66,7 @@ export async function verifyInParts(options: PartsOptions): Promise<VerifyResult
         misfiled.push({ key: m.key, problem: 'misfiled', detail: `${m.reason}: it counts for no day` }),
       keep: spill,
     });
-    for (const shard of pending.keys()) flush(shard);
+    listing.flush();
     const total = counts.reduce((a, b) => a + b, 0);
 
     // 2. Contiguous shard ranges of at most `limit` listed snapshots (a shard is never split).
@@ -95,7 +84,34 @@ export async function verifyInParts(options: PartsOptions): Promise<VerifyResult
       return await verify(options);
     }
 
-    // 3. Each part, one after the other; the same instant for all.
+    // 3. The chain of roots, walked and checked once for every part (each root and its
+    // signature read once): the window's roots' leaf references spilled per shard, the rest
+    // kept compact (a few hundred bytes a digest).
+    const trusted = options.trusted
+      ? { keys: options.trusted, notes: [] }
+      : await trustedKeys(locker, signingSettingsOf(options.config.locker));
+    const leaves = new Spill(dir, 'leaves');
+    const walk = await walkChain(locker, {
+      trusted: trusted.keys,
+      concurrency: options.concurrency ?? 16,
+      leavesFor: () => false,
+      keep: () => false,
+      onRead: (d) => {
+        if (d.digest.schema !== 'evidence.digest/3' || d.digest.day < from || d.digest.day > to) return;
+        for (const ref of d.digest.leaves) {
+          const shard = Number.parseInt(ref.shard, 16);
+          if (!(shard >= 0 && shard < SHARDS)) continue; // names no shard: no part owns it
+          leaves.add(
+            shard,
+            `${[d.key, ref.key, ref.sha256, ref.size, ref.collector, ref.shard, ref.entries].join('\t')}\n`,
+          );
+        }
+      },
+    });
+    leaves.flush();
+    const chain = chainRoots(walk);
+
+    // 4. Each part, one after the other; the same instant for all.
     const now = (options.clock ?? systemClock).now();
     const clock = { now: () => new Date(now) };
     // The credentials' account is asked once (STS), not once per part.
@@ -110,10 +126,33 @@ export async function verifyInParts(options: PartsOptions): Promise<VerifyResult
         return n >= range.first && n <= range.last;
       };
       const listed = new Map<string, ListedSnapshot>();
+      const refs = new Map<string, LeafRef[]>();
       for (let shard = range.first; shard <= range.last; shard++) {
-        if (!written.has(shard)) continue;
-        for (const line of readFileSync(path.join(dir, `${shard}.tsv`), 'utf8').split('\n')) {
-          if (!line) continue;
+        for (const line of leaves.lines(shard)) {
+          const [root, key, sha256, size, collector, leafShard, entries] = line.split('\t') as [
+            string,
+            string,
+            string,
+            string,
+            string,
+            string,
+            string,
+          ];
+          let list = refs.get(root);
+          if (!list) {
+            list = [];
+            refs.set(root, list);
+          }
+          list.push({
+            key,
+            sha256,
+            size: Number(size),
+            collector,
+            shard: leafShard,
+            entries: Number(entries),
+          });
+        }
+        for (const line of listing.lines(shard)) {
           const [key, size, modified] = line.split('\t') as [string, string, string];
           const p = parseSnapshotLockerKey(key);
           if (p.kind === 'misfiled') continue;
@@ -133,7 +172,12 @@ export async function verifyInParts(options: PartsOptions): Promise<VerifyResult
           ...options,
           clock,
           ...(callerAccount && { callerAccount }),
-          part: { owns: (scope) => ownsShard(shardOf(scope)), ownsShard, listed },
+          part: {
+            owns: (scope) => ownsShard(shardOf(scope)),
+            ownsShard,
+            listed,
+            roots: { chain, leaves: (root) => refs.get(root.key) ?? [], trusted },
+          },
         }),
       );
       options.onPart?.({ part: i + 1, parts: ranges.length, snapshots: range.snapshots, done: true });
@@ -203,6 +247,53 @@ export function mergeParts(
       objectsRead: sum((p) => p.stats.objectsRead),
     },
   };
+}
+
+/**
+ * Lines spilled to a temporary file per shard, appended in batches, synchronously: a producer
+ * never runs ahead of the disk (a write stream without backpressure would buffer it all).
+ */
+class Spill {
+  private readonly pending = new Map<number, string[]>();
+  private readonly written = new Set<number>();
+  constructor(
+    private readonly dir: string,
+    private readonly name: string,
+  ) {}
+
+  add(shard: number, line: string): void {
+    let lines = this.pending.get(shard);
+    if (!lines) {
+      lines = [];
+      this.pending.set(shard, lines);
+    }
+    lines.push(line);
+    if (lines.length >= SPILL_BATCH) this.flushShard(shard);
+  }
+
+  flush(): void {
+    for (const shard of this.pending.keys()) this.flushShard(shard);
+  }
+
+  /** The shard's lines (after flush), without their line ends. */
+  lines(shard: number): string[] {
+    if (!this.written.has(shard)) return [];
+    return readFileSync(this.file(shard), 'utf8')
+      .split('\n')
+      .filter((line) => line !== '');
+  }
+
+  private flushShard(shard: number): void {
+    const lines = this.pending.get(shard);
+    if (!lines?.length) return;
+    appendFileSync(this.file(shard), lines.join(''));
+    this.written.add(shard);
+    this.pending.set(shard, []);
+  }
+
+  private file(shard: number): string {
+    return path.join(this.dir, `${this.name}-${shard}.tsv`);
+  }
 }
 
 function cmp(a: string, b: string): number {
