@@ -19,8 +19,18 @@
  * from its digest, is exported as found and `verify-export` names it.
  */
 import { createHash, createPublicKey } from 'node:crypto';
-import { closeSync, constants, createReadStream, mkdirSync, openSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  createReadStream,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { mkdir, open, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Clock } from '../clock.js';
 import { mapLimit } from '../concurrency.js';
@@ -37,7 +47,14 @@ import {
   type ReadDigest,
   walkChain,
 } from '../evidence/digest.js';
-import { rangeOwns, spillListing } from '../evidence/listing-spill.js';
+import {
+  cutParts,
+  linesOf,
+  listedOf,
+  rangeOwns,
+  spillListing,
+  wholeRange,
+} from '../evidence/listing-spill.js';
 import {
   type Signer,
   signatureKey,
@@ -180,14 +197,14 @@ export async function exportEvidence(options: ExportOptions): Promise<ExportResu
     writeExclusive(path.join(dir, EXPORT_FILES.lockerDir, ...key.split('/')), body);
 
   // Snapshots of the window: listed once, spilled per account shard.
-  const spill = await spillListing(locker, from, to, { concurrency: width });
+  const spillDir = mkdtempSync(path.join(tmpdir(), 'evidence-export-'));
   let chain: ChainWalk | undefined;
   let recordCount = 0;
   let head = GENESIS;
   let example: ExportRecord | undefined;
   try {
-    const all = { first: 0, last: 255, snapshots: spill.total };
-    const ranges = spill.total <= limit ? [all] : spill.ranges(limit);
+    const spill = await spillListing(locker, from, to, spillDir, width);
+    const ranges = spill.total <= limit ? [wholeRange(spill.total)] : cutParts(spill.counts, limit);
     const runs: string[] = [];
     for (const [n, range] of ranges.entries()) {
       const owns = ranges.length > 1 ? rangeOwns(range) : undefined;
@@ -212,7 +229,7 @@ export async function exportEvidence(options: ExportOptions): Promise<ExportResu
         sealedBy.set(key, { digest: root.key, leaf: leafKeyOf(root, key) ?? null, entry });
       }
       // Listed, plus sealed ones the listing no longer shows.
-      const keys = new Set(spill.read(range).keys());
+      const keys = new Set(listedOf(linesOf(range, spill.listing)).keys());
       for (const key of sealedBy.keys()) keys.add(key);
       const records = await mapLimit(
         [...keys],
@@ -221,7 +238,7 @@ export async function exportEvidence(options: ExportOptions): Promise<ExportResu
           copySnapshot(locker, key, sealedBy.get(key), writeOut, notes),
       );
       records.sort(byTime);
-      const run = new LineWriter(path.join(spill.dir, `records-${n}.tsv`));
+      const run = new LineWriter(path.join(spillDir, `records-${n}.tsv`));
       for (const r of records)
         run.write(`${JSON.stringify(r.collectedAt)}\t${JSON.stringify(r.key)}\t${JSON.stringify(r)}`);
       run.flush();
@@ -244,7 +261,7 @@ export async function exportEvidence(options: ExportOptions): Promise<ExportResu
     });
     await writeExclusive(path.join(dir, EXPORT_FILES.jsonlSig), await signFileWith(signer, jsonl));
   } finally {
-    spill.close();
+    rmSync(spillDir, { recursive: true, force: true });
   }
   const walked = chain!;
   const last = walked.digests.at(-1);

@@ -9,7 +9,8 @@
  * account, known only to STS) still gets sampled from what the locker holds.
  */
 
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AnyCheck, CheckOutcome, RelatedSnapshots } from '../checks/types.js';
 import { type AnyCollector, isEnabled, requiredSection } from '../collectors/types.js';
@@ -19,7 +20,15 @@ import { errorMessage, NotFoundError } from '../errors.js';
 import { sha256Hex } from '../evidence/canonical.js';
 import { compareSealed, type LeafRef, leafKeyOf, walkChain } from '../evidence/digest.js';
 import type { ListedSnapshot } from '../evidence/listing.js';
-import { rangeOwns, spillListing } from '../evidence/listing-spill.js';
+import {
+  cutParts,
+  linesOf,
+  listedOf,
+  type PartRange,
+  rangeOwns,
+  spillListing,
+  wholeRange,
+} from '../evidence/listing-spill.js';
 import { parseJson } from '../evidence/read.js';
 import { signingSettingsOf, trustedKeys } from '../evidence/signing.js';
 import { parseSnapshotKey, type Snapshot, SnapshotEnvelope, seriesId } from '../evidence/snapshot.js';
@@ -304,13 +313,11 @@ export async function drawSample(options: DrawOptions): Promise<SampleDraw> {
 
   // 1. What the locker holds over the window: keys are day-first, so a month is one prefix (one
   // listing, 1,000 keys a page, per month of the window), spilled per account shard.
-  let misfiled = 0;
-  const spill = await spillListing(locker, from, to, {
-    collectors: collectorIds,
-    concurrency: width,
-    onMisfiled: () => misfiled++,
-  });
+  const dir = mkdtempSync(path.join(tmpdir(), 'evidence-sample-'));
+  const close = () => rmSync(dir, { recursive: true, force: true });
   try {
+    const spill = await spillListing(locker, from, to, dir, width, { collectors: collectorIds });
+    const misfiled = spill.misfiled.length;
     if (misfiled > 0)
       notes.push(
         `${misfiled} key(s) under snapshots/ in the window do not follow the key layout (misfiled) and were not sampled; evidence verify names them.`,
@@ -326,18 +333,20 @@ export async function drawSample(options: DrawOptions): Promise<SampleDraw> {
     for (const check of checks) configuredOf(check.collector);
 
     // 2. The parts.
-    const all = { first: 0, last: 255, snapshots: spill.total };
+    const all = wholeRange(spill.total);
     const everything = { owns: () => true };
+    const read = (range: PartRange, collectors?: ReadonlySet<string>) =>
+      listedOf(linesOf(range, spill.listing), collectors).values();
     let parts: DrawPart[];
-    if (spill.total <= limit) parts = [{ checks, ...everything, listed: spill.read(all).values() }];
+    if (spill.total <= limit) parts = [{ checks, ...everything, listed: read(all) }];
     else {
       const alone = checks.filter((c) => !c.reads?.length);
       const cross = checks.filter((c) => c.reads?.length);
-      parts = spill.ranges(limit).map((range) => ({
+      parts = cutParts(spill.counts, limit).map((range) => ({
         checks: alone,
         ...rangeOwns(range),
         get listed() {
-          return spill.read(range).values();
+          return read(range);
         },
       }));
       if (cross.length) {
@@ -346,7 +355,7 @@ export async function drawSample(options: DrawOptions): Promise<SampleDraw> {
           checks: cross,
           ...everything,
           get listed() {
-            return spill.read(all, theirs).values();
+            return read(all, theirs);
           },
         });
       }
@@ -374,8 +383,8 @@ export async function drawSample(options: DrawOptions): Promise<SampleDraw> {
       });
       digests = result.digests;
       for (const p of result.problems) chainProblems.set(`${p.key}\u0000${p.problem}\u0000${p.detail}`, p);
-      const samples = new LineWriter(path.join(spill.dir, `samples-${n}.tsv`));
-      const series = new LineWriter(path.join(spill.dir, `series-${n}.tsv`));
+      const samples = new LineWriter(path.join(dir, `samples-${n}.tsv`));
+      const series = new LineWriter(path.join(dir, `series-${n}.tsv`));
       const tallies = new Map<string, SampleTally>();
       const byCheck = new Map<string, AnyCheck>(part.checks.map((c) => [`${c.collector}\u0000${c.id}`, c]));
       const ordered = result.samples
@@ -415,8 +424,8 @@ export async function drawSample(options: DrawOptions): Promise<SampleDraw> {
       return ka < kb ? -1 : ka > kb ? 1 : 0;
     };
     const merged = {
-      samples: path.join(spill.dir, 'samples.jsonl'),
-      series: path.join(spill.dir, 'series.jsonl'),
+      samples: path.join(dir, 'samples.jsonl'),
+      series: path.join(dir, 'series.jsonl'),
     };
     const summary = emptyTally();
     const out = new LineWriter(merged.samples);
@@ -457,10 +466,10 @@ export async function drawSample(options: DrawOptions): Promise<SampleDraw> {
       notes: [...new Set(notes)],
       locker: { url: locker.url, kind: locker.kind, worm: locker.worm },
       requests: locker.stats.requests - startRequests,
-      close: () => spill.close(),
+      close,
     };
   } catch (err) {
-    spill.close();
+    close();
     throw err;
   }
 }

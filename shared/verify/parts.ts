@@ -7,17 +7,34 @@
  *
  * The window's snapshot listing is read once (the same LIST requests as one verification) and
  * spilled to a temporary file per shard, a line per key; each part then reads its shards' files.
- * What every part reads alike (the chain of roots with their signatures, acknowledgements,
- * retirements, the anchor) is read per part: a few hundred bytes per day and record. The parts'
- * results are merged into one: series in order, problems and notes once each.
+ * The chain of roots is walked and checked once for every part (each root and its signature read
+ * once; digest/chain.ts, `roots`): held compact (a few hundred bytes a digest), the window's roots'
+ * leaf references spilled per shard like the listing, so a part reads only its leaves, each with
+ * its signature: two requests per series shard and day over all parts. What else every part
+ * reads alike (acknowledgements, retirements, reviews, the anchor) is read per part: a few
+ * listings and the records there are. The parts' results are merged into one: series in order,
+ * problems and notes once each.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { systemClock } from '../clock.js';
-import { rangeOwns, spillListing } from '../evidence/listing-spill.js';
+import { type ChainRoots, chainRoots, type LeafRef, shardOf, walkChain } from '../evidence/digest.js';
+import { parseSnapshotLockerKey } from '../evidence/ids.js';
+import type { ListedSnapshot } from '../evidence/listing.js';
+import { cutParts, linesOf, type PartRange, SHARDS, Spill, spillListing } from '../evidence/listing-spill.js';
+import { signingSettingsOf, type TrustedKeys, trustedKeys } from '../evidence/signing.js';
+import type { Locker } from '../locker/types.js';
+import type { VerifyPartInput } from './inputs.js';
 import type { IntegrityProblem, VerifyResult } from './types.js';
 import { type VerifyOptions, verify } from './verify.js';
 
 /** Snapshots of the window one part holds at most (about 3.5 KiB each with their facts). */
 export const SNAPSHOTS_PER_PART = 60_000;
+
+// The window's listing spilled per account shard, and the parts cut from it, live in
+// evidence/listing-spill.ts (sample and export cut their parts the same way).
+export { cutParts, linesOf, type PartRange, Spill, spillListing };
 
 export interface PartsOptions extends VerifyOptions {
   /** At most this many snapshots of the window per part (default SNAPSHOTS_PER_PART). */
@@ -33,25 +50,24 @@ export interface PartsOptions extends VerifyOptions {
 export async function verifyInParts(options: PartsOptions): Promise<VerifyResult> {
   const { locker, from, to } = options;
   const limit = options.snapshotsPerPart ?? SNAPSHOTS_PER_PART;
+  const width = options.concurrency ?? 16;
   const startRequests = locker.stats.requests;
-  // 1. One listing pass, spilled per shard (evidence/listing-spill.ts).
-  const misfiled: IntegrityProblem[] = [];
-  const spill = await spillListing(locker, from, to, {
-    concurrency: options.concurrency ?? 16,
-    onMisfiled: (m) =>
-      misfiled.push({ key: m.key, problem: 'misfiled', detail: `${m.reason}: it counts for no day` }),
-  });
+  const dir = mkdtempSync(path.join(tmpdir(), 'evidence-verify-'));
   try {
-    const total = spill.total;
-
-    // 2. Contiguous shard ranges of at most `limit` listed snapshots (a shard is never split).
-    const ranges = spill.ranges(limit);
-    if (ranges.length <= 1 && total <= limit) {
+    // 1. One listing pass, spilled per shard; 2. the parts: ranges of shards.
+    const window = await spillListing(locker, from, to, dir, width);
+    const ranges = cutParts(window.counts, limit);
+    if (ranges.length <= 1 && window.total <= limit) {
       // Small enough for one verification: exactly `verify`, its own listing included.
       return await verify(options);
     }
+    // 3. The chain of roots, walked and checked once for every part.
+    const trusted = options.trusted
+      ? { keys: options.trusted, notes: [] }
+      : await trustedKeys(locker, signingSettingsOf(options.config.locker));
+    const roots = await walkRootsOnce(locker, { from, to, trusted: trusted.keys, concurrency: width, dir });
 
-    // 3. Each part, one after the other; the same instant for all.
+    // 4. Each part, one after the other; the same instant for all.
     const now = (options.clock ?? systemClock).now();
     const clock = { now: () => new Date(now) };
     // The credentials' account is asked once (STS), not once per part.
@@ -61,24 +77,119 @@ export async function verifyInParts(options: PartsOptions): Promise<VerifyResult
     const results: VerifyResult[] = [];
     for (const [i, range] of ranges.entries()) {
       options.onPart?.({ part: i + 1, parts: ranges.length, snapshots: range.snapshots, done: false });
-      const listed = spill.read(range);
+      const share = shareOf(linesOf(range, window.listing), linesOf(range, roots.leaves));
       results.push(
         await verify({
           ...options,
           clock,
           ...(callerAccount && { callerAccount }),
-          part: { ...rangeOwns(range), listed },
+          part: partInput(range, share, roots.chain, trusted),
         }),
       );
       options.onPart?.({ part: i + 1, parts: ranges.length, snapshots: range.snapshots, done: true });
     }
-    const merged = mergeParts(results, misfiled);
+    const merged = mergeParts(results, window.misfiled);
     merged.stats.requests = locker.stats.requests - startRequests;
-    merged.stats.snapshots = total;
+    merged.stats.snapshots = window.total;
     return merged;
   } finally {
-    spill.close();
+    rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The chain of roots, walked and checked once for every part (each root and its signature read
+ * once): the window's roots' leaf references spilled per shard into `dir`, the rest kept compact
+ * (a few hundred bytes a digest).
+ */
+export async function walkRootsOnce(
+  locker: Locker,
+  options: { from: string; to: string; trusted: TrustedKeys; concurrency: number; dir: string },
+): Promise<{ chain: ChainRoots; leaves: Spill }> {
+  const { from, to } = options;
+  const leaves = new Spill(options.dir, 'leaves');
+  const walk = await walkChain(locker, {
+    trusted: options.trusted,
+    concurrency: options.concurrency,
+    leavesFor: () => false,
+    keep: () => false,
+    onRead: (d) => {
+      if (d.digest.schema !== 'evidence.digest/3' || d.digest.day < from || d.digest.day > to) return;
+      for (const ref of d.digest.leaves) {
+        const shard = Number.parseInt(ref.shard, 16);
+        if (!(shard >= 0 && shard < SHARDS)) continue; // names no shard: no part owns it
+        leaves.add(
+          shard,
+          `${[d.key, ref.key, ref.sha256, ref.size, ref.collector, ref.shard, ref.entries].join('\t')}\n`,
+        );
+      }
+    },
+  });
+  leaves.flush();
+  return { chain: chainRoots(walk), leaves };
+}
+
+/** A part's share: its shards' listing and, by root, its shards' leaf references. */
+export interface PartShare {
+  listed: Map<string, ListedSnapshot>;
+  refs: Map<string, LeafRef[]>;
+}
+
+/** A part's share from its shards' spilled lines: listing lines and leaf reference lines. */
+export function shareOf(listingLines: Iterable<string>, leafLines: Iterable<string>): PartShare {
+  const listed = new Map<string, ListedSnapshot>();
+  const refs = new Map<string, LeafRef[]>();
+  for (const line of leafLines) {
+    const [root, key, sha256, size, collector, leafShard, entries] = line.split('\t') as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    let list = refs.get(root);
+    if (!list) {
+      list = [];
+      refs.set(root, list);
+    }
+    list.push({ key, sha256, size: Number(size), collector, shard: leafShard, entries: Number(entries) });
+  }
+  for (const line of listingLines) {
+    const [key, size, modified] = line.split('\t') as [string, string, string];
+    const p = parseSnapshotLockerKey(key);
+    if (p.kind === 'misfiled') continue;
+    listed.set(key, {
+      key,
+      size: Number(size),
+      lastModified: new Date(Number(modified)),
+      day: p.day,
+      collector: p.collector,
+      scope: p.scope,
+      file: p.file,
+    });
+  }
+  return { listed, refs };
+}
+
+/** What verify is given for one part: its shards, its share, the chain walked once. */
+export function partInput(
+  range: PartRange,
+  share: PartShare,
+  chain: ChainRoots,
+  trusted: { keys: TrustedKeys; notes: string[] },
+): VerifyPartInput {
+  const ownsShard = (shard: string) => {
+    const n = Number.parseInt(shard, 16);
+    return n >= range.first && n <= range.last;
+  };
+  return {
+    owns: (scope) => ownsShard(shardOf(scope)),
+    ownsShard,
+    listed: share.listed,
+    roots: { chain, leaves: (root) => share.refs.get(root.key) ?? [], trusted },
+  };
 }
 
 /**
