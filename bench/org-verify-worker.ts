@@ -1,7 +1,7 @@
 /**
  * One seal or one verification on the org-verify bench's synthetic locker, in a process of its
  * own so that its peak memory is its own:
- * `tsx bench/org-verify-worker.ts seal|verify|sample|export <dir> <from> <to> <accounts> [<day to seal>]`
+ * `tsx bench/org-verify-worker.ts seal|verify|sample|export|report <dir> <from> <to> <accounts> [<day to seal>]`
  * (sample and export: the window ORG_WINDOW_FROM..ORG_WINDOW_TO, default the locker's days).
  * Prints one JSON line: requests and bytes read (the synthetic locker counts them as S3
  * would: one request per GET/HEAD/PUT, one per 1,000 keys listed), wall time, peak RSS (the
@@ -21,6 +21,7 @@ import { addDays } from '../shared/evidence/days.js';
 import { seal } from '../shared/evidence/digest.js';
 import { loadSigner } from '../shared/evidence/signing.js';
 import { exportEvidence } from '../shared/export/export.js';
+import { report } from '../shared/report/report.js';
 import { sampleRunRecord } from '../shared/sample/record.js';
 import { drawSample } from '../shared/sample/run.js';
 import { writeWorkpaper } from '../shared/sample/workpaper.js';
@@ -50,6 +51,30 @@ if (command === 'seal') {
     form: formText === '3' ? 3 : 2,
   });
   saw = { sealed: result.sealed.length, key: result.key };
+} else if (command === 'report') {
+  // The whole report (report.html, a workpaper per control, the run's record written into the
+  // locker: run it last on a seeded locker), with the registry's checks of the four collectors.
+  const out = path.join(await mkdtemp(path.join(tmpdir(), 'evidence-report-bench-')), 'report');
+  const result = await report({
+    locker,
+    config: orgConfig(from, accounts),
+    from,
+    to,
+    out,
+    clock: fixedClock(`${addDays(to, 1)}T06:00:00.000Z`),
+    signer: await loadSigner(),
+    collectors: orgCollectors(),
+    callerAccount: async () => accountIds(accounts)[0]!,
+  });
+  const html = (await stat(result.html)).size;
+  await rm(path.dirname(out), { recursive: true, force: true });
+  saw = {
+    ok: result.ok,
+    checkDays: result.summary.total,
+    series: result.verify.series.length,
+    controls: result.controls.length,
+    htmlBytes: html,
+  };
 } else if (command === 'sample' || command === 'export') {
   // The window: ORG_WINDOW_FROM..ORG_WINDOW_TO (default the locker's days).
   const wFrom = process.env.ORG_WINDOW_FROM ?? from;
