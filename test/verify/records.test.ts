@@ -11,10 +11,12 @@ import { createPublicKey } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { s3ClientOptions } from '../../shared/aws/clients.js';
 import { fixedClock, systemClock } from '../../shared/clock.js';
 import { canonicalBytes, sha256Hex } from '../../shared/evidence/canonical.js';
-import { compactInstant, dayOf } from '../../shared/evidence/days.js';
+import { addDaysToInstant, compactInstant, dayOf } from '../../shared/evidence/days.js';
 import type { ChainDigest, ChainWalk, SealedRecord } from '../../shared/evidence/digest.js';
 import { seal, walkChain } from '../../shared/evidence/digest.js';
 import { writeSignedRecord } from '../../shared/evidence/records.js';
@@ -380,12 +382,15 @@ describe('judgeRecords (hand-built listing and chain)', () => {
   it('sealed but no longer listed: deleted when the store has it not, nothing when it still has it', async () => {
     const gone = ackKey(AT, 'gone');
     const kept = ackKey(AT, 'kept');
+    const stray = 'other/20260405T100000000Z-x.json'; // a digest may name any key: it is still judged
     const r = await judge([
       { key: gone, listed: false, sealed: { size: 7 } },
       { key: kept, body: '{"a":1}', listed: false, sealed: {} },
+      { key: stray, listed: false, sealed: { size: 7 } },
     ]);
     expect(problemsOf(r)).toEqual([
       `deleted ${gone}: acknowledgement sealed by ${digest().key} is no longer in the locker (deleted, or hidden by a delete marker)`,
+      `deleted ${stray}: record sealed by ${digest().key} is no longer in the locker (deleted, or hidden by a delete marker)`,
     ]);
     expect(r.standings.get(gone)).toEqual({
       key: gone,
@@ -449,6 +454,50 @@ describe('a record written, signed and sealed as the tool does, then judged', ()
     expect(judged.problems).toEqual([]);
     expect(standsAsEvidence(judged.standings.get(record.key))).toBe(true);
     expect(locker.stats.requests - before).toBe(0);
+  });
+
+  it('S3 (emulator): the same bytes written again as a new version are not the version sealed', async () => {
+    const bucket = await createBucket({ objectLock: true });
+    const locker = new S3Locker(`s3://${bucket}`);
+    const now = systemClock.now();
+    const { record, chain, listing } = await written(locker, now);
+    const sealed = chain.records.get(record.key)!;
+    expect(sealed.entry.versionId).toEqual(expect.any(String));
+    // Written again by a role with s3:PutObject, byte for byte: S3 keeps both versions.
+    const s3 = new S3Client(s3ClientOptions());
+    try {
+      const body = (await locker.get(record.key)).body;
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: record.key,
+          Body: body,
+          ObjectLockMode: 'COMPLIANCE',
+          ObjectLockRetainUntilDate: addDaysToInstant(now, 731),
+        }),
+      );
+    } finally {
+      s3.destroy();
+    }
+    // The sealed write time a second earlier than the listing's: the listing disagrees, so it is read.
+    const moved = {
+      ...sealed,
+      entry: { ...sealed.entry, lastModified: ms(sealed.entry.lastModified!, -1000) },
+    };
+    const judged = await judgeRecords({
+      locker,
+      config,
+      now: new Date(now.getTime() + 2000),
+      chain: { ...chain, records: new Map([[record.key, moved]]) },
+      listing: await listRecords(locker),
+    });
+    expect(judged.problems.map((p) => p.problem)).toEqual(['hash-mismatch']);
+    expect(judged.problems[0]!.detail).toMatch(
+      new RegExp(
+        `^acknowledgement: current version is \\S+, ${chain.digests[0]!.key} sealed version ${sealed.entry.versionId}$`,
+      ),
+    );
+    expect(listing.listed.has(record.key)).toBe(true);
   });
 });
 
