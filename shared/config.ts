@@ -31,12 +31,19 @@ const day = DaySchema;
 const GITHUB_ORG_RE = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
 
 /** An EventBridge Scheduler cron expression body: six fields, as in cron(0 1 * * ? *). */
+const CRON_SIX_FIELDS = /^cron\(\s*\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s*\)$/;
 const cronExpression = z
   .string()
   .regex(
-    /^cron\(\s*\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s*\)$/,
+    CRON_SIX_FIELDS,
     'expected an EventBridge cron expression with six fields, e.g. "cron(5 0 * * ? *)"',
   );
+
+/**
+ * `schedule.collectAgain` when absent: the collectors whose runs carry work over (okta-users)
+ * run again hourly at :35 from 00:35 to 06:35 UTC, after the 00:05 daily run and away from it.
+ */
+export const DEFAULT_COLLECT_AGAIN = 'cron(35 0-6 * * ? *)';
 
 /** Okta factor types (UserFactorType in Okta's Management API). */
 export const OKTA_FACTOR_TYPES = [
@@ -56,6 +63,25 @@ export const OKTA_FACTOR_TYPES = [
 ] as const;
 
 /** okta.mfa when absent: every factor type but the security question counts; no exemption. */
+/**
+ * How old a source's own "as of" time may be, in hours, before the part of a snapshot it dates
+ * is not that day's state (`checks.freshnessHours`; shared/collectors/freshness.ts): the
+ * collector marks the snapshot `partial` naming the part, and the check relying on it fails that
+ * item instead of judging it.
+ */
+export const DEFAULT_FRESHNESS_HOURS = {
+  /** IAM credential report `GeneratedTime` (IAM reuses a report up to 4 hours old). */
+  credentialReport: 24,
+  /** AWS Config recorder `lastStatusChangeTime`: its latest processed recording event. */
+  configRecorder: 48,
+  /** AWS Config delivery channel's last successful configuration snapshot delivery (when it has a frequency). */
+  configDelivery: 48,
+  /** CloudTrail `LatestDeliveryTime` of a logging trail (log files arrive about every 5 minutes). */
+  cloudTrailDelivery: 24,
+  /** Okta factors read by okta-users (`factorsReadAt`; the rolling schedule reads everyone weekly). */
+  oktaFactors: 192,
+} as const;
+
 export const DEFAULT_OKTA_MFA = {
   acceptedFactors: OKTA_FACTOR_TYPES.filter((t) => t !== 'question'),
   phishingResistant: false,
@@ -78,6 +104,13 @@ const OktaMfa = z
     exempt: z.array(z.string().min(1)).default([]),
   })
   .strict();
+
+/** A bound in whole hours, at most a year. */
+const hours = z
+  .number('expected a whole number of hours')
+  .int('expected a whole number of hours')
+  .min(1)
+  .max(8760);
 
 const accountId = z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id');
 
@@ -335,6 +368,26 @@ export const ConfigSchema = z
         backupMaxAgeHours: z.number().int().min(1).max(8760).default(26),
         /** Fewest days of automated RDS backups kept (backups-recent). */
         backupRetentionDays: z.number().int().min(1).max(35).default(7),
+        /** Oldest acceptable "as of" time of each source, in hours (DEFAULT_FRESHNESS_HOURS). */
+        freshnessHours: z
+          .object({
+            credentialReport: z
+              .number('expected a whole number of hours')
+              .int('expected a whole number of hours')
+              .min(4, 'expected at least 4: IAM reuses a credential report up to 4 hours old')
+              .max(168)
+              .default(DEFAULT_FRESHNESS_HOURS.credentialReport),
+            configRecorder: hours.default(DEFAULT_FRESHNESS_HOURS.configRecorder),
+            configDelivery: hours
+              .min(24, 'expected at least 24: AWS Config delivers snapshots at most daily apart')
+              .default(DEFAULT_FRESHNESS_HOURS.configDelivery),
+            cloudTrailDelivery: hours.default(DEFAULT_FRESHNESS_HOURS.cloudTrailDelivery),
+            oktaFactors: hours
+              .min(24, 'expected at least 24: the rolling schedule reads a seventh of the users a day')
+              .default(DEFAULT_FRESHNESS_HOURS.oktaFactors),
+          })
+          .strict()
+          .default({ ...DEFAULT_FRESHNESS_HOURS }),
       })
       .strict()
       .default({
@@ -342,6 +395,7 @@ export const ConfigSchema = z
         vulnerabilitySlaDays: { critical: 7, high: 30, medium: 90, low: 180 },
         backupMaxAgeHours: 26,
         backupRetentionDays: 7,
+        freshnessHours: { ...DEFAULT_FRESHNESS_HOURS },
       }),
     /** `sample` without a size: this many random days per calendar month (the source documents' policy). */
     sampling: z
@@ -412,12 +466,34 @@ export const ConfigSchema = z
         verify: cronExpression.default('cron(0 6 * * ? *)'),
         /**
          * Further runs of the collectors whose runs carry work over to the next (`continues`:
-         * okta-users' deferred factor reads), e.g. "cron(35 0-6 * * ? *)". Absent: daily only.
+         * okta-users' deferred factor reads). On by default (hourly at :35 from 00:35 to 06:35
+         * UTC: with the daily run, 8 runs a day); `false` turns them off.
          */
-        collectAgain: cronExpression.optional(),
+        collectAgain: z
+          .union(
+            [
+              z.literal(false),
+              z
+                .string()
+                .regex(
+                  CRON_SIX_FIELDS,
+                  'expected an EventBridge cron expression with six fields, e.g. "cron(35 0-6 * * ? *)", or false (no further runs)',
+                ),
+            ],
+            {
+              error:
+                'expected an EventBridge cron expression with six fields, e.g. "cron(35 0-6 * * ? *)", or false (no further runs)',
+            },
+          )
+          .default(DEFAULT_COLLECT_AGAIN),
       })
       .strict()
-      .default({ collect: 'cron(5 0 * * ? *)', seal: 'cron(0 3 * * ? *)', verify: 'cron(0 6 * * ? *)' }),
+      .default({
+        collect: 'cron(5 0 * * ? *)',
+        seal: 'cron(0 3 * * ? *)',
+        verify: 'cron(0 6 * * ? *)',
+        collectAgain: DEFAULT_COLLECT_AGAIN,
+      }),
     alerts: z
       .object({
         emails: z.array(z.email()).default([]),

@@ -184,7 +184,14 @@ describe('okta-users rolling factor reads (more users than fullFactorReadMaxUser
     const first = await runAt(T0);
     expect(first.reads).toBe(8);
     // Fewer users than fullFactorReadMaxUsers, but more than one run may read: rolling.
-    expect(first.data.factorReads).toEqual({ mode: 'rolling', read: 8, carried: 0, deferred: 22, budget: 8 });
+    expect(first.data.factorReads).toEqual({
+      mode: 'rolling',
+      read: 8,
+      carried: 0,
+      deferred: 22,
+      budget: 8,
+      capacity: { runsPerDay: 8, readsPerDay: 64, neededPerDay: 5, enough: true },
+    });
     expect(first.out.status).toBe('partial');
     expect(first.out.errors!.join(' ')).toMatch(
       /22 user\(s\) had no usable factor state .* the next run reads them first/,
