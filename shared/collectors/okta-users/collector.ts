@@ -31,6 +31,7 @@ import {
   systemTimer,
   type Timer,
 } from '../../vendors/okta-client.js';
+import { freshnessBound } from '../freshness.js';
 import { oktaAuthFromEnv } from '../okta/auth.js';
 import type { OktaScope } from '../okta/collector.js';
 import { oktaIdentity } from '../okta/connect.js';
@@ -52,8 +53,10 @@ import {
   type ProfileValue,
   readOktaUsersData,
   ruleGroupIds,
+  SIGN_IN_STATUSES,
 } from './data.js';
 import { oktaUsers as declaration } from './declaration.js';
+import { factorStaleness } from './judge.js';
 import { type UsersSettings, usersSettingsOf } from './settings.js';
 
 export type { OktaUsersData } from './data.js';
@@ -221,6 +224,21 @@ async function collectUsers(
     errors.push(
       `the factors of ${failedFactors.length} user(s) could not be read: ${failedFactors.join(', ')}; they are recorded with factors null and judged unknown`,
     );
+  // Carried factor state older than its bound is recorded with its time, never as today's state.
+  const now = ctx.clock.now();
+  const staleFactors = all.filter(
+    (u) =>
+      SIGN_IN_STATUSES.has(u.status) &&
+      u.factors !== null &&
+      u.factorsReadAt !== null &&
+      factorStaleness(u.factorsReadAt, now, ctx.config) !== undefined,
+  );
+  if (staleFactors.length) {
+    const oldest = staleFactors.reduce((a, b) => (a.factorsReadAt! <= b.factorsReadAt! ? a : b));
+    errors.push(
+      `the factors of ${staleFactors.length} user(s) who can sign in were last read more than ${freshnessBound(ctx.config, 'oktaFactors')} h before this collection (checks.freshnessHours.oktaFactors), so they are unknown today: ${namesOf(staleFactors)}; oldest: ${oldest.login}, ${factorStaleness(oldest.factorsReadAt!, now, ctx.config)}`,
+    );
+  }
 
   // 3. Policies of each type, each with its rules.
   const policies: OktaPolicy[] = [];
@@ -356,6 +374,7 @@ export const FACTOR_EVENT_TYPES = [
 /** Each user is read again at least this often in rolling mode (and one seventh of them a day). */
 const ROLLING_DAYS = 7;
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 interface LogEventPayload {
   eventType?: string;
@@ -446,9 +465,15 @@ async function planRollingReads(
   let readToday = 0;
   for (const state of before.values()) if (Date.parse(state.factorsReadAt) >= dayStart) readToday++;
   const share = Math.max(0, Math.ceil(all.length / ROLLING_DAYS) - readToday);
+  // Due: read 6 days ago or more, or sooner when checks.freshnessHours.oktaFactors is shorter
+  // than a week (a day before the state would go stale).
+  const dueAfter = Math.min(
+    (ROLLING_DAYS - 1) * DAY_MS,
+    (freshnessBound(ctx.config, 'oktaFactors') - 24) * HOUR_MS,
+  );
   const due = oldestFirst.filter((u, i) => {
     const age = now.getTime() - Date.parse(before.get(u.id)!.factorsReadAt);
-    return i < share || !(age < (ROLLING_DAYS - 1) * DAY_MS);
+    return i < share || !(age < dueAfter);
   });
   const ordered = [...urgent, ...unseen, ...due];
   const toRead = ordered.slice(0, budget);
@@ -477,6 +502,14 @@ async function planRollingReads(
       `${unknownDeferred} user(s) had no usable factor state and did not fit this run's ${budget} factor reads (okta.users.factorReadsPerRun): recorded with factors null and judged unknown; the next run reads them first`,
     );
   return { toRead, carried, deferred, ...(events && { events }) };
+}
+
+/** The first 20 logins, and how many more. */
+function namesOf(users: readonly OktaUserRecord[]): string {
+  const shown = users.slice(0, 20).map((u) => u.login);
+  return users.length > shown.length
+    ? `${shown.join(', ')} and ${users.length - shown.length} more`
+    : shown.join(', ');
 }
 
 function userRecord(u: UserPayload, attributes: readonly string[]): OktaUserRecord {
