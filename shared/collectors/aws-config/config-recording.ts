@@ -56,6 +56,8 @@ export const configRecordingCheck = defineCheck(awsConfig, {
   description:
     'the AWS Config configuration recorder is recording, last status SUCCESS, latest recording event within checks.freshnessHours.configRecorder (48 h), and its delivery channel delivers (no failed delivery; snapshots within checks.freshnessHours.configDelivery)',
   reliance: {
+    freshness:
+      "AWS Config's own times: a recording recorder's latest recording event (`lastStatusChangeTime`, or `lastStartTime` when later) at most `checks.freshnessHours.configRecorder` (48) hours before `collectedAt`, and a delivery channel's last successful snapshot delivery at most `checks.freshnessHours.configDelivery` (48) hours before it; older, the collector marks the snapshot `partial` naming the recorder or channel and its age, and the check fails the region.",
     doesNotTest:
       "What the recorder records (its recording group and resource types), the delivery channel's destination and retention, and Config rules or conformance packs.",
     limitations:

@@ -21,6 +21,7 @@ export const oktaDormantUsersCheck = defineCheck(oktaUsers, {
   remediation:
     "Deactivate (or suspend) each named account, or confirm with its owner's manager that it is still needed and record the decision.",
   reliance: {
+    freshness: 'No "as of" time: Okta answers each user\'s `lastLogin` at `collectedAt` with the user list.',
     doesNotTest:
       'Activity outside Okta sign-in (API tokens, service accounts used by integrations) and users who cannot sign in.',
     limitations:

@@ -22,6 +22,8 @@ export const oktaMfaEnrolledCheck = defineCheck(oktaUsers, {
   remediation:
     'Have each named person enroll an accepted factor (Okta Verify, FIDO2 / WebAuthn); require enrollment in the authenticator enrollment (MFA_ENROLL) policy; a service account that cannot use MFA goes into okta.mfa.exempt with an approved exception.',
   reliance: {
+    freshness:
+      "When okta-users read each user's factors (`factorsReadAt`): at most `checks.freshnessHours.oktaFactors` (192 hours, 8 days) before `collectedAt`; carried state older than that makes the snapshot `partial`, naming the users, and the check fails each as unknown.",
     doesNotTest:
       'Whether sign-on policies require the factor (okta-mfa-required does), and users who cannot sign in (DEPROVISIONED, SUSPENDED, STAGED, PROVISIONED).',
     limitations:
