@@ -1,13 +1,18 @@
 /**
- * `npm run bench -- okta-runs` (issue 21 item 6, the remaining limit): okta-users at 50,000 users
- * with `okta.users.factorReadsPerRun` at its default (3,600), run as the stack runs it with
- * `schedule.collectAgain` hourly: how many runs the first day needs until every user's factors
- * are read, and how many a steady-state day needs for its seventh; each run's simulated time
- * under Okta's 600/min (half kept free), which must stay within one 15-minute invocation.
- * Time is simulated as in identity-okta.bench.ts (one virtual clock for server and client).
+ * `npm run bench -- okta-runs` (issue 21 item 6): okta-users at 50,000 users with
+ * `okta.users.factorReadsPerRun` at its default (3,600), run as the stack runs it by default:
+ * `schedule.collect` at 00:05 and `schedule.collectAgain` (default `cron(35 0-6 * * ? *)`) at
+ * 00:35 … 06:35 UTC, 8 runs a day, for 8 days. Per run: factor reads, requests, simulated minutes
+ * (Okta's 600/min, half kept free; one 15-minute invocation at most), users whose factors are
+ * unknown, how the user list was read (the day's first run lists every user; later runs read only
+ * the users updated since and the System Log's deletions). Also the peak per endpoint and minute
+ * against the limit, and the oldest factor state on day 8. Time is simulated as in
+ * identity-okta.bench.ts (one virtual clock for server and client). The one-run-a-day case is
+ * the capacity planner's (capacity.ts): the warning every snapshot would carry.
  */
 import { performance } from 'node:perf_hooks';
 import { fixedClock } from '../shared/clock.js';
+import { capacityWarning, factorReadCapacity } from '../shared/collectors/okta-users/capacity.js';
 import { createOktaUsersCollector } from '../shared/collectors/okta-users/collector.js';
 import { type OktaUsersData, readOktaUsersData } from '../shared/collectors/okta-users/data.js';
 import { UsersSettingsSchema } from '../shared/collectors/okta-users/settings.js';
@@ -20,7 +25,6 @@ import type { Bench } from './run.js';
 
 const USERS = 50_000;
 const START = Date.parse('2026-04-20T00:05:00.000Z');
-const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
 export const oktaRunsBench: Bench = {
@@ -60,6 +64,7 @@ export const oktaRunsBench: Bench = {
         const start = t;
         const prev = previous;
         const before = server.stats.byEndpoint.listFactors ?? 0;
+        server.stats.peakPerWindow = {};
         const ctx: CollectorContext<never> = {
           config,
           settings: settings as never,
@@ -82,26 +87,37 @@ export const oktaRunsBench: Bench = {
             ),
           ),
           status: out.status,
+          listing: data.userListing?.mode === 'changes' ? `changes (${data.userListing.changed})` : 'full',
+          peak: Object.entries(server.stats.peakPerWindow).sort((a, b) => b[1] - a[1])[0] ?? ['none', 0],
         };
       };
       const describe = (label: string, runs: Awaited<ReturnType<typeof run>>[]) =>
         console.log(
-          `okta-users 50,000 users, factorReadsPerRun ${settings.factorReadsPerRun}, ${label}: ${runs.length} run(s) an hour apart; ` +
+          `okta-users 50,000 users, factorReadsPerRun ${settings.factorReadsPerRun}, ${label}: ${runs.length} run(s) (00:05, then hourly from 00:35); ` +
+            `user list per run ${runs.map((r) => r.listing).join(', ')}; ` +
             `factor reads per run ${runs.map((r) => r.reads).join(', ')}; requests per run ${runs.map((r) => r.requests).join(', ')}; ` +
             `simulated minutes per run ${runs.map((r) => r.minutes.toFixed(1)).join(', ')} (longest ${Math.max(...runs.map((r) => r.minutes)).toFixed(1)}, limit 15); ` +
             `users with unknown factors after each run ${runs.map((r) => r.unknown).join(', ')}; oldest factor state at the last run ${runs.at(-1)!.oldestDays.toFixed(1)} days; ` +
-            `last status ${runs.at(-1)!.status}`,
+            `statuses ${runs.map((r) => r.status).join(', ')}; peak per endpoint and minute ${Math.max(...runs.map((r) => r.peak[1]))} (${runs.find((r) => r.peak[1] === Math.max(...runs.map((x) => x.peak[1])))!.peak[0]}) against the limit 600`,
         );
-      // Day 1: nothing carried over; hourly runs until every user has been read.
-      const day1: Awaited<ReturnType<typeof run>>[] = [];
-      do day1.push(await run(START + day1.length * HOUR));
-      while (day1.at(-1)!.unknown > 0 && day1.length < 24);
-      describe('day 1 (no previous snapshot)', day1);
-      // Days 2-8: two runs a day (00:05, 01:05): the seventh fits.
-      for (let d = 1; d <= 7; d++) {
-        const runs = [await run(START + d * DAY), await run(START + d * DAY + HOUR)];
-        if (d === 1 || d === 7) describe(`day ${d + 1} (steady state)`, runs);
+      // The default schedule: 00:05, then 00:35 … 06:35 (schedule.collectAgain).
+      const slots = [0, 30, 90, 150, 210, 270, 330, 390].map((m) => m * 60_000);
+      for (let d = 0; d < 8; d++) {
+        const runs: Awaited<ReturnType<typeof run>>[] = [];
+        for (const slot of slots) runs.push(await run(START + d * DAY + slot));
+        if (d === 0 || d === 1 || d === 7)
+          describe(`day ${d + 1}${d === 0 ? ' (no previous snapshot)' : ' (steady state)'}`, runs);
       }
+      const one = parseConfig({
+        locker: { retentionDays: 730 },
+        auditPeriod: { start: '2026-01-01' },
+        okta: { orgUrl: server.url },
+        schedule: { collectAgain: false },
+      }).schedule;
+      const capacity = factorReadCapacity(USERS, settings, one);
+      console.log(
+        `        one run a day (schedule.collectAgain false): ${capacity.readsPerDay.toLocaleString('en')} reads a day against ${capacity.neededPerDay.toLocaleString('en')} needed: every snapshot partial with "${capacityWarning(capacity, USERS, settings, one)!.slice(0, 120)}…"`,
+      );
       console.log(
         `        measured here: ${((performance.now() - t0) / 1000).toFixed(0)} s; peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB (collector and server in one process)`,
       );

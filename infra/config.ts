@@ -26,7 +26,7 @@ export interface PlannedCollector {
   readonly readActions: readonly string[];
   /** Reads only the collecting account (the collector's `collectingAccountOnly`): never in a member account's role. */
   readonly collectingAccountOnly?: boolean;
-  /** Its runs may leave work to the next (the collector's `continues`): scheduled again by `schedule.collectAgain`. */
+  /** Its runs may leave work to the next (the collector's `continues`): scheduled again by `schedule.collectAgain` (on by default). */
   readonly continues?: boolean;
 }
 

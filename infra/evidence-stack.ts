@@ -318,7 +318,8 @@ export class EvidenceStack extends Stack {
       }
       this.collectorFunctions.set(c.id, fn);
       schedule(`${name}Schedule`, config.schedule.collect, fn, `Evidence Locker: collect ${c.id} daily`);
-      // A collector whose runs carry work over (okta-users' deferred factor reads) runs again.
+      // A collector whose runs carry work over (okta-users' deferred factor reads) runs again:
+      // by default hourly in the early UTC hours (schedule.collectAgain; false turns it off).
       if (c.continues && config.schedule.collectAgain)
         schedule(
           `${name}AgainSchedule`,

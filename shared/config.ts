@@ -31,12 +31,19 @@ const day = DaySchema;
 const GITHUB_ORG_RE = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
 
 /** An EventBridge Scheduler cron expression body: six fields, as in cron(0 1 * * ? *). */
+const CRON_SIX_FIELDS = /^cron\(\s*\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s*\)$/;
 const cronExpression = z
   .string()
   .regex(
-    /^cron\(\s*\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s*\)$/,
+    CRON_SIX_FIELDS,
     'expected an EventBridge cron expression with six fields, e.g. "cron(5 0 * * ? *)"',
   );
+
+/**
+ * `schedule.collectAgain` when absent: the collectors whose runs carry work over (okta-users)
+ * run again hourly at :35 from 00:35 to 06:35 UTC, after the 00:05 daily run and away from it.
+ */
+export const DEFAULT_COLLECT_AGAIN = 'cron(35 0-6 * * ? *)';
 
 /** Okta factor types (UserFactorType in Okta's Management API). */
 export const OKTA_FACTOR_TYPES = [
@@ -459,12 +466,34 @@ export const ConfigSchema = z
         verify: cronExpression.default('cron(0 6 * * ? *)'),
         /**
          * Further runs of the collectors whose runs carry work over to the next (`continues`:
-         * okta-users' deferred factor reads), e.g. "cron(35 0-6 * * ? *)". Absent: daily only.
+         * okta-users' deferred factor reads). On by default (hourly at :35 from 00:35 to 06:35
+         * UTC: with the daily run, 8 runs a day); `false` turns them off.
          */
-        collectAgain: cronExpression.optional(),
+        collectAgain: z
+          .union(
+            [
+              z.literal(false),
+              z
+                .string()
+                .regex(
+                  CRON_SIX_FIELDS,
+                  'expected an EventBridge cron expression with six fields, e.g. "cron(35 0-6 * * ? *)", or false (no further runs)',
+                ),
+            ],
+            {
+              error:
+                'expected an EventBridge cron expression with six fields, e.g. "cron(35 0-6 * * ? *)", or false (no further runs)',
+            },
+          )
+          .default(DEFAULT_COLLECT_AGAIN),
       })
       .strict()
-      .default({ collect: 'cron(5 0 * * ? *)', seal: 'cron(0 3 * * ? *)', verify: 'cron(0 6 * * ? *)' }),
+      .default({
+        collect: 'cron(5 0 * * ? *)',
+        seal: 'cron(0 3 * * ? *)',
+        verify: 'cron(0 6 * * ? *)',
+        collectAgain: DEFAULT_COLLECT_AGAIN,
+      }),
     alerts: z
       .object({
         emails: z.array(z.email()).default([]),

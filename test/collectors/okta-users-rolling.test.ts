@@ -189,7 +189,7 @@ describe('okta-users rolling factor reads (more users than fullFactorReadMaxUser
     expect(out.errors).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^the factors of 9 user\\(s\\) who can sign in were last read more than 192 h before this collection \\(checks\\.freshnessHours\\.oktaFactors\\), so they are unknown today: ${stale[0]!.login.replace(/[.]/g, '\\.')}.*; oldest: .*its factors were last read at 2026-04-20T00:05:00\\.000Z, 216 h \\(9 days\\) before the collection`,
+          `^the factor state of 9 user\\(s\\) who can sign in was read more than 192 h before this collection \\(checks\\.freshnessHours\\.oktaFactors; oldest 2026-04-20T00:05:00\\.000Z\\): they are judged unknown: ${stale[0]!.login.replace(/[.]/g, '\\.')}.*; oldest: .*its factors were last read at 2026-04-20T00:05:00\\.000Z, 216 h \\(9 days\\) before the collection`,
         ),
       ),
     ]);
@@ -251,7 +251,14 @@ describe('okta-users rolling factor reads (more users than fullFactorReadMaxUser
     const first = await runAt(T0);
     expect(first.reads).toBe(8);
     // Fewer users than fullFactorReadMaxUsers, but more than one run may read: rolling.
-    expect(first.data.factorReads).toEqual({ mode: 'rolling', read: 8, carried: 0, deferred: 22, budget: 8 });
+    expect(first.data.factorReads).toEqual({
+      mode: 'rolling',
+      read: 8,
+      carried: 0,
+      deferred: 22,
+      budget: 8,
+      capacity: { runsPerDay: 8, readsPerDay: 64, neededPerDay: 5, enough: true },
+    });
     expect(first.out.status).toBe('partial');
     expect(first.out.errors!.join(' ')).toMatch(
       /22 user\(s\) had no usable factor state .* the next run reads them first/,

@@ -134,6 +134,14 @@ describe('okta-users collector', () => {
       carried: 0,
       deferred: 0,
       budget: 3600,
+      // The default schedule: the daily run and 7 more (schedule.collectAgain), 3,600 reads each.
+      capacity: { runsPerDay: 8, readsPerDay: 28_800, neededPerDay: org.users.length, enough: true },
+    });
+    // The whole list was read (no earlier snapshot that day to build on).
+    expect(data.userListing).toEqual({
+      mode: 'full',
+      listedAt: '2026-04-20T00:05:00.000Z',
+      readAt: '2026-04-20T00:05:00.000Z',
     });
 
     // Policies of the four types, each with its rules; the admin apps' policies; group names.

@@ -11,7 +11,7 @@ import { deploymentRoleArn } from '../../infra/constructs/protected-key.js';
 import { stackEnvironment } from '../../infra/stacks.js';
 import { AWS_READ_ACTIONS } from '../../shared/aws/permissions.js';
 import { selectCollectors } from '../../shared/collectors/runner.js';
-import { parseConfig } from '../../shared/config.js';
+import { DEFAULT_COLLECT_AGAIN, parseConfig } from '../../shared/config.js';
 import { ConfigError } from '../../shared/errors.js';
 import { BASE_CONFIG, synthApp } from './synth.js';
 
@@ -467,6 +467,10 @@ describe('schedules', () => {
       expect(s.ScheduleExpression, c.id).toBe('cron(5 0 * * ? *)');
       expect(s.ScheduleExpressionTimezone).toBe('Etc/UTC');
     }
+    // By default a collector whose runs carry work over (okta-users) runs again, hourly in the
+    // early UTC hours: an org past a day's factor-read budget never drifts by being left alone.
+    const continuing = COLLECTORS.filter((c) => c.continues);
+    expect(continuing.map((c) => c.id)).toEqual(['okta-users']);
     expect(target('Seal').ScheduleExpression).toBe('cron(0 3 * * ? *)');
     expect(target('Verify').ScheduleExpression).toBe('cron(0 6 * * ? *)');
     const dlq = ofType('AWS::SQS::Queue')[0]![0];
@@ -475,7 +479,11 @@ describe('schedules', () => {
       expect(s.Target.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [dlq, 'Arn'] } });
       expect(JSON.parse(s.Target.Input)).toMatchObject({ scheduledTime: '<aws.scheduler.scheduled-time>' });
     }
-    expect(schedules().length).toBe(COLLECTORS.length + 2);
+    expect(schedules().length).toBe(COLLECTORS.length + continuing.length + 2);
+    const again = schedules().filter((s) => s.ScheduleExpression === DEFAULT_COLLECT_AGAIN);
+    expect(DEFAULT_COLLECT_AGAIN).toBe('cron(35 0-6 * * ? *)');
+    expect(again.map((s) => s.Target.Arn['Fn::GetAtt'][0])).toEqual([functionId('CollectOktaUsers')]);
+    expect(again[0]!.ScheduleExpressionTimezone).toBe('Etc/UTC');
   });
 
   it('follows schedule.* from the configuration', () => {
@@ -489,22 +497,42 @@ describe('schedules', () => {
     expect(values).toContain('cron(30 4 * * ? *)');
   });
 
+  it('schedule.collectAgain false turns the further runs off: every collector runs once a day', () => {
+    const { evidence } = synthApp(
+      { ...BASE_CONFIG, schedule: { collectAgain: false } },
+      { verify: false, nag: false },
+    );
+    const all = Object.values(Template.fromStack(evidence).findResources('AWS::Scheduler::Schedule'));
+    // One schedule per collector function, none further.
+    const targets = all.map((s) => s.Properties.Target.Arn['Fn::GetAtt'][0] as string);
+    expect(new Set(targets).size).toBe(targets.length);
+    expect(all.some((s) => s.Properties.ScheduleExpression === DEFAULT_COLLECT_AGAIN)).toBe(false);
+    const okta = all.filter(
+      (s) => s.Properties.Target.Arn['Fn::GetAtt'][0] === functionId('CollectOktaUsers'),
+    );
+    expect(okta.map((s) => s.Properties.ScheduleExpression)).toEqual(['cron(5 0 * * ? *)']);
+    // Anything else is refused, naming the key and the fix.
+    expect(() =>
+      synthApp({ ...BASE_CONFIG, schedule: { collectAgain: 'hourly' } }, { verify: false, nag: false }),
+    ).toThrow(/schedule\.collectAgain.*or false/);
+  });
+
   it('schedules a collector whose runs carry work over (okta-users) again on schedule.collectAgain, no other', () => {
     const { evidence } = synthApp(
-      { ...BASE_CONFIG, schedule: { collectAgain: 'cron(35 0-6 * * ? *)' } },
+      { ...BASE_CONFIG, schedule: { collectAgain: 'cron(35 1-9 * * ? *)' } },
       { verify: false, nag: false },
     );
     const schedules = Object.values(Template.fromStack(evidence).findResources('AWS::Scheduler::Schedule'));
-    const again = schedules.filter((s) => s.Properties.ScheduleExpression === 'cron(35 0-6 * * ? *)');
+    const again = schedules.filter((s) => s.Properties.ScheduleExpression === 'cron(35 1-9 * * ? *)');
     expect(again.map((s) => s.Properties.Target.Arn['Fn::GetAtt'][0])).toEqual([
       functionId('CollectOktaUsers'),
     ]);
-    // Its daily schedule stays; without collectAgain every collector runs once a day (above).
+    // Its daily schedule stays; the expression replaces the default one.
     const okta = schedules.filter(
       (s) => s.Properties.Target.Arn['Fn::GetAtt'][0] === functionId('CollectOktaUsers'),
     );
     expect(okta.map((s) => s.Properties.ScheduleExpression).sort()).toEqual([
-      'cron(35 0-6 * * ? *)',
+      'cron(35 1-9 * * ? *)',
       'cron(5 0 * * ? *)',
     ]);
   });

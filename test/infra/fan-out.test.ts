@@ -355,7 +355,7 @@ describe('state machine', () => {
       scheduledTime: '<aws.scheduler.scheduled-time>',
     });
     // No schedule invokes an AWS collector function: there is none (Okta, GitHub, seal, verify remain).
-    expect(schedules).toHaveLength(7); // the state machine, okta, okta-users, github, github-members, seal, verify
+    expect(schedules).toHaveLength(8); // the state machine, okta, okta-users (daily and again), github, github-members, seal, verify
     const schedulerRole = started[0]!.Target.RoleArn['Fn::GetAtt'][0] as string;
     const startStatements = ofType('AWS::IAM::Policy')
       .filter(([, r]) => asArray(r.Properties.Roles).some((x: Json) => x.Ref === schedulerRole))

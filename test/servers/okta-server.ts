@@ -65,6 +65,12 @@ export interface OktaUserFixture {
   activated?: string | null;
   /** Default 2026-02-01. */
   statusChanged?: string;
+  /**
+   * When the user was last updated (profile, status, credentials): what `filter=lastUpdated gt
+   * "…"` compares. Default: `statusChanged`. A test that changes a user sets it; a sign-in
+   * (`lastLogin`) does not.
+   */
+  lastUpdated?: string;
   /** Further profile attributes (department, employeeType, title, manager, custom ones). */
   profile?: Record<string, unknown>;
   /** Enrolled factors (listFactors). Default: none. */
@@ -444,7 +450,21 @@ export async function startOktaServer(
   const rate = options.rateLimit ?? { limit: 600, windowSeconds: 60 };
   const windows = new Map<string, Window>();
   const accessTokens = new Map<string, { scopes: string[]; expiresAt: number }>();
-  const usersById = new Map(fixture.users.map((u) => [u.id, u]));
+  // Indexed once for large orgs; a test that adds or removes users while the server runs (a
+  // joiner, a deletion) is seen too: the index is rebuilt on a miss, and a hit that is no longer
+  // in the list (checked when the list's length changed since) is a miss.
+  const index = () => new Map(fixture.users.map((u) => [u.id, u]));
+  let indexed = index();
+  let indexedLength = fixture.users.length;
+  const usersById = {
+    get(id: string) {
+      const hit = indexed.get(id);
+      if (hit && (indexedLength === fixture.users.length || fixture.users.includes(hit))) return hit;
+      indexed = index();
+      indexedLength = fixture.users.length;
+      return indexed.get(id);
+    },
+  };
   const groupsById = new Map(fixture.groups.map((g) => [g.id, g]));
   const salt = randomBytes(4).toString('hex');
   const stats: OktaServerStats = {
@@ -825,7 +845,7 @@ export function renderUser(u: OktaUserFixture, base: string) {
     activated: u.activated !== undefined ? u.activated : u.status === 'STAGED' ? null : u.created,
     statusChanged: u.statusChanged ?? '2026-02-01T00:00:00.000Z',
     lastLogin: u.lastLogin,
-    lastUpdated: u.statusChanged ?? '2026-02-01T00:00:00.000Z',
+    lastUpdated: u.lastUpdated ?? u.statusChanged ?? '2026-02-01T00:00:00.000Z',
     passwordChanged: u.created,
     type: { id: 'oty1a2b3c4d5e6f7g8h9' },
     profile: {

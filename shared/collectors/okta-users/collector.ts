@@ -22,6 +22,7 @@
 import { mapLimit } from '../../concurrency.js';
 import type { Config } from '../../config.js';
 import { SourceUnavailableError } from '../../errors.js';
+import { dayOf } from '../../evidence/days.js';
 import {
   OktaApiError,
   type OktaAuth,
@@ -35,7 +36,8 @@ import { freshnessBound } from '../freshness.js';
 import { oktaAuthFromEnv } from '../okta/auth.js';
 import type { OktaScope } from '../okta/collector.js';
 import { oktaIdentity } from '../okta/connect.js';
-import type { CollectorContext, RunnableCollector } from '../types.js';
+import type { CollectorContext, PreviousSnapshot, RunnableCollector } from '../types.js';
+import { capacityWarning, factorReadCapacity, ROLLING_DAYS } from './capacity.js';
 import {
   ADMIN_APPS,
   type FactorEvents,
@@ -54,6 +56,7 @@ import {
   readOktaUsersData,
   ruleGroupIds,
   SIGN_IN_STATUSES,
+  type UserListing,
 } from './data.js';
 import { oktaUsers as declaration } from './declaration.js';
 import { factorStaleness } from './judge.js';
@@ -160,16 +163,24 @@ async function collectUsers(
   const errors: string[] = [];
   const onPage = () => ctx.stats.pages++;
 
-  // 1. Every user: the default list, then the DEPROVISIONED ones it leaves out.
-  const users = new Map<string, OktaUserRecord>();
-  let usersComplete = true;
-  const lists = [
-    { path: `/api/v1/users?limit=${PAGE_SIZE}`, what: 'the user list' },
-    {
-      path: `/api/v1/users?filter=${encodeURIComponent('status eq "DEPROVISIONED"')}&limit=${PAGE_SIZE}`,
-      what: 'the list of DEPROVISIONED users',
-    },
-  ];
+  // The newest earlier snapshot: its factor state is carried over (rolling reads, later runs of a
+  // day), and a later run of the same day builds on its user list instead of listing again.
+  const readAt = ctx.clock.now();
+  const previous = await ctx.previous?.();
+  let before: OktaUsersData | undefined;
+  if (previous) {
+    try {
+      before = readOktaUsersData(previous.data);
+    } catch (err) {
+      if (!(err instanceof OktaUsersDataError)) throw err;
+      errors.push(
+        `the previous snapshot ${previous.key} cannot be read (${err.message}): no factor state carried over`,
+      );
+    }
+  }
+
+  // 1. Every user: the default list, then the DEPROVISIONED ones it leaves out; or, in a later
+  // run of the day, the changes since the previous run merged onto its users.
   // The GitHub login attribute (access-revoked-on-termination) is recorded with the others.
   const attributes = [
     ...new Set([
@@ -177,31 +188,71 @@ async function collectUsers(
       ...(settings.githubLoginAttribute ? [settings.githubLoginAttribute] : []),
     ]),
   ];
-  for (const list of lists) {
-    let read = 0;
+  const base = sameDayList(previous, before, readAt, attributes, client.origin);
+  let listed: { users: Map<string, OktaUserRecord>; listing: UserListing } | undefined;
+  let why = base.why;
+  if (base.list) {
     try {
-      for await (const page of client.paginate<UserPayload>(list.path, onPage)) {
-        for (const u of page) users.set(u.id, userRecord(u, attributes));
-        read += page.length;
-      }
+      listed = await listChanges(client, base.list, previous!.key, readAt, attributes, onPage);
     } catch (err) {
       if (!isIncomplete(err)) throw err;
-      usersComplete = false;
-      errors.push(
-        `${list.what} stopped after ${read} users: ${(err as Error).message}; users after that point are missing from this snapshot`,
-      );
+      why = `its changes could not be read (${(err as Error).message}), so every user was listed again`;
     }
   }
+  let usersComplete = true;
+  if (!listed) {
+    const users = new Map<string, OktaUserRecord>();
+    const lists = [
+      { path: `/api/v1/users?limit=${PAGE_SIZE}`, what: 'the user list' },
+      {
+        path: `/api/v1/users?filter=${encodeURIComponent('status eq "DEPROVISIONED"')}&limit=${PAGE_SIZE}`,
+        what: 'the list of DEPROVISIONED users',
+      },
+    ];
+    for (const list of lists) {
+      let read = 0;
+      try {
+        for await (const page of client.paginate<UserPayload>(list.path, onPage)) {
+          for (const u of page) users.set(u.id, userRecord(u, attributes));
+          read += page.length;
+        }
+      } catch (err) {
+        if (!isIncomplete(err)) throw err;
+        usersComplete = false;
+        errors.push(
+          `${list.what} stopped after ${read} users: ${(err as Error).message}; users after that point are missing from this snapshot`,
+        );
+      }
+    }
+    const at = readAt.toISOString();
+    listed = { users, listing: { mode: 'full', listedAt: at, readAt: at, ...(why && { why }) } };
+  }
+  const { users, listing } = listed;
 
   // 2. Each user's factors: one request per user, never more than the client's pacing allows.
-  // Up to fullFactorReadMaxUsers (and factorReadsPerRun) every user's; beyond, a rolling share
-  // (planRollingReads), at most factorReadsPerRun of them in this run, the rest deferred.
+  // Up to fullFactorReadMaxUsers (and factorReadsPerRun) every user's, once a day; beyond, a
+  // rolling share (planReads), at most factorReadsPerRun of them in this run, the rest deferred.
   const all = [...users.values()];
   const budget = settings.factorReadsPerRun;
   const rolling = all.length > settings.fullFactorReadMaxUsers || all.length > budget;
-  const plan = rolling
-    ? await planRollingReads(all, client, ctx, onPage, errors, budget)
-    : { toRead: all, carried: 0, deferred: 0 };
+  const capacity = factorReadCapacity(all.length, settings, ctx.config.schedule);
+  const warning = capacityWarning(capacity, all.length, settings, ctx.config.schedule);
+  if (warning) errors.push(warning);
+  // A later run of the day in full mode carries the day's state and reads what changed since.
+  const plan =
+    rolling || (listing.mode === 'changes' && before)
+      ? await planReads(
+          all,
+          rolling ? 'rolling' : 'full',
+          previous,
+          before,
+          client,
+          ctx,
+          onPage,
+          errors,
+          budget,
+        )
+      : { toRead: all, carried: 0, deferred: 0 };
   const failedFactors: string[] = [];
   await mapLimit(plan.toRead, concurrency, async (user) => {
     try {
@@ -224,19 +275,18 @@ async function collectUsers(
     errors.push(
       `the factors of ${failedFactors.length} user(s) could not be read: ${failedFactors.join(', ')}; they are recorded with factors null and judged unknown`,
     );
-  // Carried factor state older than its bound is recorded with its time, never as today's state.
-  const now = ctx.clock.now();
-  const staleFactors = all.filter(
+  // State the checks will judge unknown: read longer ago than checks.freshnessHours.oktaFactors
+  // (the schedule fell behind): recorded with its time, never as today's state.
+  const stale = all.filter(
     (u) =>
       SIGN_IN_STATUSES.has(u.status) &&
-      u.factors !== null &&
       u.factorsReadAt !== null &&
-      factorStaleness(u.factorsReadAt, now, ctx.config) !== undefined,
+      factorStaleness(u.factorsReadAt, readAt, ctx.config) !== undefined,
   );
-  if (staleFactors.length) {
-    const oldest = staleFactors.reduce((a, b) => (a.factorsReadAt! <= b.factorsReadAt! ? a : b));
+  if (stale.length) {
+    const oldest = stale.reduce((a, b) => (a.factorsReadAt! <= b.factorsReadAt! ? a : b));
     errors.push(
-      `the factors of ${staleFactors.length} user(s) who can sign in were last read more than ${freshnessBound(ctx.config, 'oktaFactors')} h before this collection (checks.freshnessHours.oktaFactors), so they are unknown today: ${namesOf(staleFactors)}; oldest: ${oldest.login}, ${factorStaleness(oldest.factorsReadAt!, now, ctx.config)}`,
+      `the factor state of ${stale.length} user(s) who can sign in was read more than ${freshnessBound(ctx.config, 'oktaFactors')} h before this collection (checks.freshnessHours.oktaFactors; oldest ${oldest.factorsReadAt}): they are judged unknown: ${namesOf(stale)}; oldest: ${oldest.login}, ${factorStaleness(oldest.factorsReadAt!, readAt, ctx.config)}; the runs of the last week did not reach them (see factorReads.capacity)`,
     );
   }
 
@@ -321,6 +371,8 @@ async function collectUsers(
   ctx.logger.info('okta users collected', {
     scope: scope.id,
     users: all.length,
+    listing: listing.mode,
+    factorReads: plan.toRead.length,
     policies: policies.length,
     rules,
     factorErrors: failedFactors.length,
@@ -344,8 +396,10 @@ async function collectUsers(
       carried: plan.carried,
       deferred: plan.deferred,
       budget,
+      capacity,
     },
     ...('events' in plan && plan.events && { factorEvents: plan.events }),
+    userListing: listing,
     totals: { users: all.length, byStatus, policies: policies.length, rules },
   };
   return {
@@ -356,7 +410,7 @@ async function collectUsers(
   };
 }
 
-/** System Log events after which a user's factors are read again (rolling mode). */
+/** System Log events after which a user's factors are read again (rolling mode, later runs of a day). */
 export const FACTOR_EVENT_TYPES = [
   'user.mfa.factor.activate',
   'user.mfa.factor.deactivate',
@@ -371,10 +425,18 @@ export const FACTOR_EVENT_TYPES = [
   'user.lifecycle.unsuspend',
 ] as const;
 
-/** Each user is read again at least this often in rolling mode (and one seventh of them a day). */
-const ROLLING_DAYS = 7;
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
+
+/** System Log events of a user deleted (a DEPROVISIONED user removed from Okta for good). */
+export const USER_DELETED_EVENT_TYPES = ['user.lifecycle.delete.completed'] as const;
+
+/**
+ * A later run asks for the users updated since the previous run began reading, less this much:
+ * clock differences between Lambda and Okta and writes in flight fall inside the overlap, and a
+ * user read twice is merged twice to the same record.
+ */
+const CHANGES_OVERLAP_MS = 5 * 60_000;
 
 interface LogEventPayload {
   eventType?: string;
@@ -382,21 +444,112 @@ interface LogEventPayload {
 }
 
 /**
- * Rolling mode (more users than okta.users.fullFactorReadMaxUsers, or than one run's
- * factorReadsPerRun): the factor state of the previous snapshot is carried over, except for users
- * the System Log names in a factor or lifecycle event since then, users it does not hold, and the
- * share due (anyone read 6 or more days ago, and the oldest until a seventh of the org has been
- * read today, counting the reads of the day's earlier runs): those are read, most urgent first
- * (System Log, never read, due, oldest), at most `budget` of them in this run. The rest are
- * deferred to the next run, which resumes from this snapshot: a deferred user keeps its carried
- * state (and its `factorsReadAt`, which the checks judge) unless the System Log named it or it
- * has none, then its factors are unknown and the snapshot is partial, naming how many. Every user
- * carries `factorsReadAt`, and none goes more than a week unread as long as the runs of a day
- * read the day's share. If the System Log cannot be read, carried state cannot be vouched for:
- * those users are recorded with unknown factors.
+ * The previous snapshot's user list, when this run may build on it: taken the same UTC day (its
+ * full listing, `userListing.listedAt`, began today), read to the end, of this org and with the
+ * same profile attributes. Otherwise nothing, with `why` when a same-day list was refused.
  */
-async function planRollingReads(
+function sameDayList(
+  previous: PreviousSnapshot | undefined,
+  before: OktaUsersData | undefined,
+  now: Date,
+  attributes: readonly string[],
+  origin: string,
+): { list?: OktaUsersData; why?: string } {
+  const listing = before?.userListing;
+  if (!previous || !before || !listing) return {};
+  if (dayOf(new Date(listing.listedAt)) !== dayOf(now)) return {};
+  const refused = (reason: string) => ({
+    why: `the same day's snapshot ${previous.key} ${reason}, so every user was listed again`,
+  });
+  if (!before.usersComplete) return refused('did not read every user');
+  if (before.orgUrl !== origin) return refused(`is of ${before.orgUrl}`);
+  const same =
+    before.profileAttributes.length === attributes.length &&
+    attributes.every((a) => before.profileAttributes.includes(a));
+  if (!same) return refused('recorded other profile attributes (okta.users.profileAttributes changed)');
+  if (Number.isNaN(Date.parse(listing.readAt))) return refused('has no usable userListing.readAt');
+  return { list: before };
+}
+
+/**
+ * A later run of the day: the previous snapshot's users, with every user Okta updated since the
+ * previous run began reading read again (`filter=lastUpdated gt "…"`, which, unlike the default
+ * list, returns users of every status, DEPROVISIONED included: a user deactivated in between is
+ * recorded as such) and every user the System Log says was deleted since removed. Factor state is
+ * left to the planner (carried over from the previous snapshot). Throws what the client throws:
+ * the caller then lists every user.
+ */
+async function listChanges(
+  client: OktaClient,
+  base: OktaUsersData,
+  key: string,
+  now: Date,
+  attributes: readonly string[],
+  onPage: () => void,
+): Promise<{ users: Map<string, OktaUserRecord>; listing: UserListing }> {
+  const listing = base.userListing!;
+  const since = new Date(Date.parse(listing.readAt) - CHANGES_OVERLAP_MS).toISOString();
+  const until = now.toISOString();
+  const deletedIds = new Set<string>();
+  const filter = USER_DELETED_EVENT_TYPES.map((t) => `eventType eq "${t}"`).join(' or ');
+  for await (const page of client.paginate<LogEventPayload>(
+    `/api/v1/logs?since=${encodeURIComponent(since)}&until=${encodeURIComponent(until)}&filter=${encodeURIComponent(filter)}&limit=1000`,
+    onPage,
+  ))
+    for (const e of page) for (const t of e.target ?? []) if (t.type === 'User' && t.id) deletedIds.add(t.id);
+  const users = new Map<string, OktaUserRecord>();
+  for (const u of base.users) {
+    const { factorsError: _, ...rest } = u;
+    users.set(u.id, { ...rest, profile: { ...u.profile }, factors: null, factorsReadAt: null });
+  }
+  const relisted = new Set<string>();
+  for await (const page of client.paginate<UserPayload>(
+    `/api/v1/users?filter=${encodeURIComponent(`lastUpdated gt "${since}"`)}&limit=${PAGE_SIZE}`,
+    onPage,
+  ))
+    for (const u of page) {
+      users.set(u.id, userRecord(u, attributes));
+      relisted.add(u.id);
+    }
+  let deleted = 0;
+  for (const id of deletedIds) if (!relisted.has(id) && users.delete(id)) deleted++;
+  return {
+    users,
+    listing: {
+      mode: 'changes',
+      listedAt: listing.listedAt,
+      readAt: until,
+      previous: key,
+      since,
+      changed: relisted.size,
+      deleted,
+    },
+  };
+}
+
+/**
+ * Which users' factors this run reads, when not simply every user's (a first run of the day in
+ * full mode). The factor state of the previous snapshot is carried over, except for users the
+ * System Log names in a factor or lifecycle event since then, users it does not hold, and the
+ * share due, which are read, most urgent first (System Log, never read, due, oldest), at most
+ * `budget` of them in this run:
+ * - rolling mode (more users than okta.users.fullFactorReadMaxUsers, or than one run's
+ *   factorReadsPerRun): anyone read 6 or more days ago, and the oldest until a seventh of the org
+ *   has been read today, counting the reads of the day's earlier runs;
+ * - full mode, a later run of the day: anyone not read today (the day's first run read everyone,
+ *   so usually only those the System Log names); if the System Log cannot be read, everyone.
+ * The rest are deferred to the next run, which resumes from this snapshot: a deferred user keeps
+ * its carried state (and its `factorsReadAt`, which the checks judge) unless the System Log named
+ * it or it has none, then its factors are unknown and the snapshot is partial, naming how many.
+ * Every user carries `factorsReadAt`, and none goes more than a week unread as long as the runs of
+ * a day read the day's share (capacity.ts warns when they cannot). If the System Log cannot be
+ * read, carried state cannot be vouched for: those users are recorded with unknown factors.
+ */
+async function planReads(
   all: OktaUserRecord[],
+  mode: 'full' | 'rolling',
+  previous: PreviousSnapshot | undefined,
+  previousData: OktaUsersData | undefined,
   client: OktaClient,
   ctx: CollectorContext<UsersSettings | undefined>,
   onPage: () => void,
@@ -404,20 +557,10 @@ async function planRollingReads(
   budget: number,
 ): Promise<{ toRead: OktaUserRecord[]; carried: number; deferred: number; events?: FactorEvents }> {
   const now = ctx.clock.now();
-  const previous = await ctx.previous?.();
   const before = new Map<string, { factors: OktaFactor[]; factorsReadAt: string }>();
-  if (previous) {
-    try {
-      for (const u of readOktaUsersData(previous.data).users)
-        if (u.factors !== null && u.factorsReadAt !== null)
-          before.set(u.id, { factors: u.factors, factorsReadAt: u.factorsReadAt });
-    } catch (err) {
-      if (!(err instanceof OktaUsersDataError)) throw err;
-      errors.push(
-        `the previous snapshot ${previous.key} cannot be read (${err.message}): no factor state carried over`,
-      );
-    }
-  }
+  for (const u of previousData?.users ?? [])
+    if (u.factors !== null && u.factorsReadAt !== null)
+      before.set(u.id, { factors: u.factors, factorsReadAt: u.factorsReadAt });
   const changed = new Set<string>();
   let events: FactorEvents | undefined;
   let trusted = before.size > 0;
@@ -445,7 +588,9 @@ async function planRollingReads(
       if (!isIncomplete(err)) throw err;
       trusted = false;
       errors.push(
-        `the System Log's factor events since ${since} could not be read (${(err as Error).message}): the factor state carried over from ${previous.key} cannot be vouched for, so the users not read today are recorded with unknown factors`,
+        mode === 'full'
+          ? `the System Log's factor events since ${since} could not be read (${(err as Error).message}): the factor state carried over from ${previous.key} cannot be vouched for, so every user's factors are read again`
+          : `the System Log's factor events since ${since} could not be read (${(err as Error).message}): the factor state carried over from ${previous.key} cannot be vouched for, so the users not read today are recorded with unknown factors`,
       );
     }
   }
@@ -460,21 +605,25 @@ async function planRollingReads(
       const y = before.get(b.id)!.factorsReadAt;
       return x < y ? -1 : x > y ? 1 : byId(a, b);
     });
-  // The day's share is a seventh of the org, less what the day's earlier runs already read.
   const dayStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-  let readToday = 0;
-  for (const state of before.values()) if (Date.parse(state.factorsReadAt) >= dayStart) readToday++;
-  const share = Math.max(0, Math.ceil(all.length / ROLLING_DAYS) - readToday);
-  // Due: read 6 days ago or more, or sooner when checks.freshnessHours.oktaFactors is shorter
-  // than a week (a day before the state would go stale).
-  const dueAfter = Math.min(
-    (ROLLING_DAYS - 1) * DAY_MS,
-    (freshnessBound(ctx.config, 'oktaFactors') - 24) * HOUR_MS,
-  );
-  const due = oldestFirst.filter((u, i) => {
-    const age = now.getTime() - Date.parse(before.get(u.id)!.factorsReadAt);
-    return i < share || !(age < dueAfter);
-  });
+  const readAt = (u: OktaUserRecord) => Date.parse(before.get(u.id)!.factorsReadAt);
+  let due: OktaUserRecord[];
+  if (mode === 'full')
+    // Every user once a day: whoever the day's runs have not read yet (everyone, untrusted).
+    due = trusted ? oldestFirst.filter((u) => readAt(u) < dayStart) : oldestFirst;
+  else {
+    // The day's share is a seventh of the org, less what the day's earlier runs already read.
+    let readToday = 0;
+    for (const state of before.values()) if (Date.parse(state.factorsReadAt) >= dayStart) readToday++;
+    const share = Math.max(0, Math.ceil(all.length / ROLLING_DAYS) - readToday);
+    // Due: read 6 days ago or more, or sooner when checks.freshnessHours.oktaFactors is shorter
+    // than a week (a day before the state would go stale).
+    const dueAfter = Math.min(
+      (ROLLING_DAYS - 1) * DAY_MS,
+      (freshnessBound(ctx.config, 'oktaFactors') - 24) * HOUR_MS,
+    );
+    due = oldestFirst.filter((u, i) => i < share || !(now.getTime() - readAt(u) < dueAfter));
+  }
   const ordered = [...urgent, ...unseen, ...due];
   const toRead = ordered.slice(0, budget);
   const reading = new Set(toRead.map((u) => u.id));

@@ -112,6 +112,44 @@ export interface FactorReadPlan {
   deferred?: number;
   /** okta.users.factorReadsPerRun in effect (absent in older snapshots). */
   budget?: number;
+  /** What the configured schedule allows against what the org needs (absent in older snapshots). */
+  capacity?: FactorReadCapacity;
+}
+
+/** The factor reads a day the org needs and the configured schedule allows (capacity.ts). */
+export interface FactorReadCapacity {
+  /** okta-users runs a day: schedule.collect and schedule.collectAgain, 15 minutes or more apart. */
+  runsPerDay: number;
+  /** runsPerDay × okta.users.factorReadsPerRun. */
+  readsPerDay: number;
+  /** Every user (full mode) or a seventh of them (rolling mode). */
+  neededPerDay: number;
+  /** False: users will drift past the checks' 8 days; the snapshot is partial and says so. */
+  enough: boolean;
+}
+
+/**
+ * How `users` was read: the whole list (`full`: the default list and the DEPROVISIONED one), or,
+ * in a later run of the same UTC day, the previous snapshot's users with the changes since merged
+ * onto them (`changes`: `filter=lastUpdated gt "…"`, which returns users of every status, and the
+ * System Log's user deletions). A sign-in is not promised to change a user's `lastUpdated`: in a
+ * `changes` snapshot `lastLogin` is as of `listedAt`, which okta-dormant-users judges from.
+ */
+export interface UserListing {
+  mode: 'full' | 'changes';
+  /** When the full listing these users rest on began (the day's first run). */
+  listedAt: string;
+  /** When this run began reading (its full list, or its changes): the next run's changes start here. */
+  readAt: string;
+  /** changes: the snapshot the changes were merged onto. */
+  previous?: string;
+  /** changes: users updated after this instant (the previous run's readAt, less 5 minutes) were read again. */
+  since?: string;
+  /** changes: users read again (updated since), and users removed (deleted in Okta since). */
+  changed?: number;
+  deleted?: number;
+  /** full although a same-day snapshot existed: why its list could not be built on. */
+  why?: string;
 }
 
 export interface FactorEvents {
@@ -140,6 +178,8 @@ export interface OktaUsersData {
   factorReads: FactorReadPlan;
   /** Rolling mode: the System Log's factor and lifecycle events read since the previous snapshot. */
   factorEvents?: FactorEvents;
+  /** How the user list was read (absent in older snapshots: full). */
+  userListing?: UserListing;
   totals: { users: number; byStatus: Record<string, number>; policies: number; rules: number };
 }
 
@@ -210,6 +250,14 @@ const DataV1 = z.object({
     carried: z.number().int().nonnegative(),
     deferred: z.number().int().nonnegative().optional(),
     budget: z.number().int().nonnegative().optional(),
+    capacity: z
+      .object({
+        runsPerDay: z.number().int().nonnegative(),
+        readsPerDay: z.number().int().nonnegative(),
+        neededPerDay: z.number().int().nonnegative(),
+        enough: z.boolean(),
+      })
+      .optional(),
   }),
   factorEvents: z
     .object({
@@ -218,6 +266,18 @@ const DataV1 = z.object({
       until: z.string(),
       events: z.number().int().nonnegative(),
       users: z.number().int().nonnegative(),
+    })
+    .optional(),
+  userListing: z
+    .object({
+      mode: z.enum(['full', 'changes']),
+      listedAt: z.string(),
+      readAt: z.string(),
+      previous: z.string().optional(),
+      since: z.string().optional(),
+      changed: z.number().int().nonnegative().optional(),
+      deleted: z.number().int().nonnegative().optional(),
+      why: z.string().optional(),
     })
     .optional(),
   totals: z.object({

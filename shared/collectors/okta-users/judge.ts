@@ -4,7 +4,7 @@
  */
 import { type Config, DEFAULT_OKTA_MFA } from '../../config.js';
 import { freshnessBound, staleness } from '../freshness.js';
-import { type OktaFactor, type OktaUserRecord, SIGN_IN_STATUSES } from './data.js';
+import { type OktaFactor, type OktaUserRecord, type OktaUsersData, SIGN_IN_STATUSES } from './data.js';
 
 /** Factor types that resist phishing: WebAuthn / FIDO2 (and U2F) and Okta Verify FastPass. */
 export const PHISHING_RESISTANT_FACTORS: ReadonlySet<string> = new Set(['webauthn', 'u2f', 'signed_nonce']);
@@ -100,6 +100,23 @@ export interface DormancyVerdict {
   reason: string;
   /** Whole days since the last sign-in (or since activation when never signed in). */
   days?: number;
+}
+
+/**
+ * The instant the users' sign-in dates are as of: the snapshot's `collectedAt`, except in a later
+ * run of a day (`userListing.mode` "changes"), whose users rest on the day's first full listing
+ * (a sign-in is not promised to change `lastUpdated`, so the changes read since may not carry a newer `lastLogin`): then
+ * `userListing.listedAt`, when it is the same UTC day and not after `collectedAt` (anything else
+ * cannot be vouched for, and `collectedAt`, the stricter, is used).
+ */
+export function signInDatesAsOf(data: Pick<OktaUsersData, 'userListing'>, collectedAt: string): string {
+  const listing = data.userListing;
+  if (listing?.mode !== 'changes') return collectedAt;
+  const at = Date.parse(listing.listedAt);
+  const end = Date.parse(collectedAt);
+  if (Number.isNaN(at) || at > end || listing.listedAt.slice(0, 10) !== collectedAt.slice(0, 10))
+    return collectedAt;
+  return new Date(at).toISOString();
 }
 
 /**

@@ -78,7 +78,7 @@ export const usersSettings: CollectorSettings<UsersSettings> = {
       key: 'factorReadsPerRun',
       default: '3600',
       meaning:
-        'factor reads in one run at most (12 min at half of 600/min, within one 15-minute invocation); the rest is deferred to the next run (`collect` again, or the next scheduled one), most urgent first',
+        'factor reads in one run at most (12 min at half of 600/min, within one 15-minute invocation); the rest is deferred to the next run (`schedule.collectAgain`, on by default, or `collect` again), most urgent first; when the runs a day cannot keep every user within 8 days, each snapshot is `partial` and says so',
     },
   ],
 };

@@ -1,0 +1,80 @@
+/**
+ * Can the configured schedule keep every user's factor state within the checks' 8 days? Okta has
+ * no bulk factor listing: one request per user, at most `okta.users.factorReadsPerRun` a run. The
+ * runs of a day are the daily `schedule.collect` and the further `schedule.collectAgain` (on by
+ * default; `false` turns it off). Up to `fullFactorReadMaxUsers` every user is read daily;
+ * beyond, a seventh of the org a day. When the runs of a day cannot read that many, users drift
+ * past 8 days and are judged unknown: the collector says so in every snapshot (`partial`, so the
+ * verify report lists it and the CollectionsFailed alarm fires) before the first user drifts.
+ * Pure: no SDK, no clock.
+ */
+import type { Config } from '../../config.js';
+import { dailyFirings } from '../../cron.js';
+import type { FactorReadCapacity } from './data.js';
+import type { UsersSettings } from './settings.js';
+
+/** Each user is read again at least this often in rolling mode (a seventh of the org a day). */
+export const ROLLING_DAYS = 7;
+
+/**
+ * Runs closer than this to the one before are not counted: an invocation may take up to 15
+ * minutes, and two at once would each spend half of an endpoint's budget, i.e. all of it.
+ */
+const RUN_SPACING_MINUTES = 15;
+
+/**
+ * The okta-users runs a day the configuration schedules: the distinct firing minutes of
+ * `schedule.collect` and `schedule.collectAgain`, each at least 15 minutes after the last one
+ * counted. A schedule that does not fire every day counts for none (a week's capacity cannot
+ * be vouched for on the days it skips).
+ */
+export function scheduledRunsPerDay(schedule: Config['schedule']): number {
+  const expressions = [schedule.collect, ...(schedule.collectAgain ? [schedule.collectAgain] : [])];
+  const minutes = [...new Set(expressions.flatMap((e) => dailyFirings(e) ?? []))].sort((a, b) => a - b);
+  let runs = 0;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const m of minutes) {
+    if (m - last < RUN_SPACING_MINUTES) continue;
+    runs++;
+    last = m;
+  }
+  // The last run of a day and the first of the next must be apart as well.
+  if (runs > 1 && minutes[0]! + 1440 - last < RUN_SPACING_MINUTES) runs--;
+  return runs;
+}
+
+/** The factor reads a day the org needs and the schedule allows. */
+export function factorReadCapacity(
+  users: number,
+  settings: Pick<UsersSettings, 'fullFactorReadMaxUsers' | 'factorReadsPerRun'>,
+  schedule: Config['schedule'],
+): FactorReadCapacity {
+  const rolling = users > settings.fullFactorReadMaxUsers || users > settings.factorReadsPerRun;
+  const runsPerDay = scheduledRunsPerDay(schedule);
+  const readsPerDay = runsPerDay * settings.factorReadsPerRun;
+  const neededPerDay = rolling ? Math.ceil(users / ROLLING_DAYS) : users;
+  return { runsPerDay, readsPerDay, neededPerDay, enough: readsPerDay >= neededPerDay };
+}
+
+/** The warning a snapshot carries when the schedule cannot keep up; undefined when it can. */
+export function capacityWarning(
+  capacity: FactorReadCapacity,
+  users: number,
+  settings: Pick<UsersSettings, 'factorReadsPerRun'>,
+  schedule: Config['schedule'],
+): string | undefined {
+  if (capacity.enough) return undefined;
+  const n = (x: number) => x.toLocaleString('en');
+  const runsNeeded = Math.ceil(capacity.neededPerDay / settings.factorReadsPerRun);
+  const again = schedule.collectAgain
+    ? `schedule.collectAgain ${JSON.stringify(schedule.collectAgain)}`
+    : 'schedule.collectAgain false (further runs turned off)';
+  return (
+    `the schedule cannot keep every user's factors within 8 days: ${n(users)} users need ${n(capacity.neededPerDay)} factor reads a day ` +
+    `(${capacity.neededPerDay === users ? 'every user' : `a seventh, each user at least weekly`}), but ${capacity.runsPerDay} run(s) a day ` +
+    `(schedule.collect ${JSON.stringify(schedule.collect)}, ${again}) × okta.users.factorReadsPerRun ${n(settings.factorReadsPerRun)} read at most ${n(capacity.readsPerDay)}; ` +
+    `users left unread for more than 8 days are judged unknown (okta-mfa-enrolled fails them). ` +
+    `Fix: schedule at least ${runsNeeded} runs a day, 15 minutes or more apart (e.g. schedule.collectAgain "cron(35 0-6 * * ? *)", or remove the key for that default), ` +
+    `or raise okta.users.factorReadsPerRun if Okta's limit for /api/v1/users/{id}/factors is above 600 a minute`
+  );
+}
