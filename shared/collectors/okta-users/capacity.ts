@@ -66,15 +66,15 @@ export function capacityWarning(
   if (capacity.enough) return undefined;
   const n = (x: number) => x.toLocaleString('en');
   const runsNeeded = Math.ceil(capacity.neededPerDay / settings.factorReadsPerRun);
-  const again = schedule.collectAgain
-    ? `schedule.collectAgain ${JSON.stringify(schedule.collectAgain)}`
-    : 'schedule.collectAgain false (further runs turned off)';
+  const again = schedule.collectAgain ? JSON.stringify(schedule.collectAgain) : 'false';
+  // The first 300 characters reach the digest and the verify report: the numbers and the fix.
   return (
-    `the schedule cannot keep every user's factors within 8 days: ${n(users)} users need ${n(capacity.neededPerDay)} factor reads a day ` +
-    `(${capacity.neededPerDay === users ? 'every user' : `a seventh, each user at least weekly`}), but ${capacity.runsPerDay} run(s) a day ` +
-    `(schedule.collect ${JSON.stringify(schedule.collect)}, ${again}) × okta.users.factorReadsPerRun ${n(settings.factorReadsPerRun)} read at most ${n(capacity.readsPerDay)}; ` +
-    `users left unread for more than 8 days are judged unknown (okta-mfa-enrolled fails them). ` +
-    `Fix: schedule at least ${runsNeeded} runs a day, 15 minutes or more apart (e.g. schedule.collectAgain "cron(35 0-6 * * ? *)", or remove the key for that default), ` +
-    `or raise okta.users.factorReadsPerRun if Okta's limit for /api/v1/users/{id}/factors is above 600 a minute`
+    `the schedule cannot keep every user's factors within 8 days: ${n(users)} users need ${n(capacity.neededPerDay)} factor reads a day, ` +
+    `${capacity.runsPerDay} run(s) a day × okta.users.factorReadsPerRun ${n(settings.factorReadsPerRun)} allow ${n(capacity.readsPerDay)}; ` +
+    `fix: at least ${runsNeeded} runs a day (schedule.collectAgain, now ${again}). ` +
+    `Details: ${capacity.neededPerDay === users ? 'every user is read daily' : 'a seventh of the users is read a day, each at least weekly'}; ` +
+    `the runs are schedule.collect ${JSON.stringify(schedule.collect)} and schedule.collectAgain ${again} (default "cron(35 0-6 * * ? *)"), ` +
+    `counted when 15 minutes or more apart; users unread for more than 8 days are judged unknown (okta-mfa-enrolled fails them); ` +
+    `where Okta's limit for /api/v1/users/{id}/factors is above 600 a minute, a larger okta.users.factorReadsPerRun helps too`
   );
 }
