@@ -432,6 +432,20 @@ describe('okta-users over the runs of a day (local Okta server)', () => {
       data: other,
     });
     expect(fourth.data.userListing!.why).toMatch(/okta\.users\.profileAttributes changed/);
+    // Nor one whose listing times are no instants (never a crash: the whole list is read).
+    for (const userListing of [
+      { ...first.data.userListing!, listedAt: 'yesterday' },
+      { ...first.data.userListing!, readAt: 'soon' },
+    ]) {
+      const odd = await runAt(T0 + 4 * HOUR_MS, {
+        key: 'snapshots/odd',
+        collectedAt: new Date(T0 + HOUR_MS).toISOString(),
+        data: { ...first.data, userListing },
+      });
+      expect(odd.out.status).toBe('ok');
+      expect(odd.data.userListing).toMatchObject({ mode: 'full' });
+      expect(odd.requests.listUsers).toBe(2);
+    }
   });
 
   it('okta-dormant-users judges a later run from the day’s first listing, and no forged listedAt helps', () => {

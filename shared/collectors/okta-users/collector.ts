@@ -451,7 +451,9 @@ function sameDayList(
 ): { list?: OktaUsersData; why?: string } {
   const listing = before?.userListing;
   if (!previous || !before || !listing) return {};
-  if (dayOf(new Date(listing.listedAt)) !== dayOf(now)) return {};
+  const listedAt = Date.parse(listing.listedAt);
+  // Another day's (or an unreadable) listing: the day's first run lists every user.
+  if (Number.isNaN(listedAt) || dayOf(new Date(listedAt)) !== dayOf(now)) return {};
   const refused = (reason: string) => ({
     why: `the same day's snapshot ${previous.key} ${reason}, so every user was listed again`,
   });
