@@ -432,6 +432,15 @@ describe('okta-users over the runs of a day (local Okta server)', () => {
       data: other,
     });
     expect(fourth.data.userListing!.why).toMatch(/okta\.users\.profileAttributes changed/);
+    // An unreadable previous snapshot (a newer version): the whole list, every user's factors,
+    // nothing lost, so nothing partial (in rolling mode it would be: no state to carry).
+    const newer = await runAt(T0 + 4 * HOUR_MS, {
+      key: 'snapshots/newer',
+      collectedAt: new Date(T0 + HOUR_MS).toISOString(),
+      data: { schema: 'evidence.okta-users/9' },
+    });
+    expect(newer.out.status).toBe('ok');
+    expect(newer.requests.listFactors).toBe(12);
     // Nor one whose listing times are no instants (never a crash: the whole list is read).
     for (const userListing of [
       { ...first.data.userListing!, listedAt: 'yesterday' },
