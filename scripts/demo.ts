@@ -5,7 +5,7 @@
  * (a fixed clock per day), seal each day, verify the window, sample every control into a
  * workpaper, and write the HTML report. Everything goes into a throw-away directory (.demo/ by default).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -41,6 +41,8 @@ import { type Clock, fixedClock, systemClock } from '../shared/clock.js';
 import { addDays, dayOf } from '../shared/evidence/days.js';
 import { fileSigner } from '../shared/evidence/signing.js';
 import { createStreamLogger } from '../shared/log.js';
+import { parseCsv } from '../shared/review/sheets.js';
+import { CSV_BOM, csvRow } from '../shared/sample/csv.js';
 import {
   type CommitFixture,
   DEFAULT_GITHUB_TOKEN,
@@ -118,10 +120,36 @@ export interface DemoResult {
   people: { dir: string; code: number };
   /** The `sample --population changes` workpaper. */
   population: { dir: string; code: number };
+  /** The Okta access review: its sheets and workpaper, the campaign id, `review close`'s exit code. */
+  review: { dir: string; campaign?: string; code?: number };
   /** verify passed over the whole window: the demo's own proof that its locker is complete. */
   verified: boolean;
   /** The HTML report over the window. */
   report: string;
+}
+
+/** The tour's access review: ana reviews Acme's Okta users, the CISO reviews ana; dora is to be removed. */
+export const DEMO_REVIEW = {
+  admin: 'ana@acme.example',
+  ciso: 'ciso@acme.example',
+  removed: 'dora@acme.example',
+} as const;
+
+/** A reviewer's sheet filled in: `remove` for the accounts named, `keep` for every other row. */
+export function fillSheet(csv: string, removals: readonly string[]): string {
+  const [header, ...rows] = parseCsv(csv);
+  const account = header!.indexOf('account');
+  const decision = header!.indexOf('decision');
+  const note = header!.indexOf('note');
+  let out = CSV_BOM + csvRow(header!);
+  for (const row of rows) {
+    if (!row.some((cell) => cell !== '')) continue;
+    const removed = removals.includes(row[account]!);
+    row[decision] = removed ? 'remove' : 'keep';
+    row[note] = removed ? 'no sign-in for 200 days: access no longer needed' : '';
+    out += csvRow(row);
+  }
+  return out;
 }
 
 /** The fictional organisation "Acme Widgets" in the emulator's AWS account. */
@@ -760,6 +788,53 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       clock,
     );
 
+    print(
+      `\n== review: a quarterly access review of Okta as of ${days.at(-1)} (CC6.2, CC6.3): the population from the sealed snapshots, a sheet per reviewer, signed decisions`,
+    );
+    const reviewDir = path.join(dir, 'review', 'okta');
+    const reviewersFile = path.join(dir, 'reviewers.json');
+    // ana reviews everyone; her own account goes to the CISO (nobody reviews their own account).
+    await writeFile(
+      reviewersFile,
+      `${JSON.stringify({ accounts: { [DEMO_REVIEW.admin]: DEMO_REVIEW.ciso }, default: DEMO_REVIEW.admin }, null, 2)}\n`,
+    );
+    const started = await run(
+      [
+        'review',
+        'start',
+        '--system',
+        'okta',
+        '--as-of',
+        days.at(-1)!,
+        '--reviewers',
+        reviewersFile,
+        '--out',
+        reviewDir,
+        ...base,
+      ],
+      clock,
+    );
+    const campaign = /\b(okta-\d{4}-\d{2}-\d{2}-[0-9a-f]+)\b/.exec(started.output)?.[1];
+    let closed: DemoStep | undefined;
+    if (started.code === 0 && campaign) {
+      // The reviewers fill in their sheets: keep everyone but dora, the dormant administrator.
+      for (const name of readdirSync(reviewDir)
+        .filter((f) => /^sheet-.*\.csv$/.test(f))
+        .sort()) {
+        const sheet = readFileSync(path.join(reviewDir, name), 'utf8');
+        const [header, first] = parseCsv(sheet);
+        const reviewer = first?.[header!.indexOf('reviewer')] ?? '';
+        const filled = path.join(reviewDir, name.replace(/^sheet-/, 'decided-'));
+        await writeFile(filled, fillSheet(sheet, [DEMO_REVIEW.removed]));
+        await run(
+          ['review', 'record', '--campaign', campaign, '--decisions', filled, '--by', reviewer, ...base],
+          clock,
+        );
+      }
+      // dora's removal is due within reviews.removalSlaDays (5): close names it as pending.
+      closed = await run(['review', 'close', '--campaign', campaign, '--out', reviewDir, ...base], clock);
+    }
+
     print('\n== report: one HTML file with the coverage calendar, conclusions per control, and workpapers');
     const reportDir = path.join(dir, 'report');
     const reported = await run(
@@ -800,6 +875,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       `workpaper users (people, stratified by department): ${path.join(peopleDir, 'workpaper.md')} (${people.code === 0 ? 'all samples pass' : 'with exceptions'})`,
     );
     print(
+      `access review of Okta: ${path.join(reviewDir, 'workpaper.md')} (${closed?.code === 0 ? 'complete' : closed ? 'not complete: a removal is still to be proven' : 'not started'})`,
+    );
+    print(
       `report: ${reportFile} (${reported.code === 0 ? 'every check passed every day' : 'with exceptions'}; open it in a browser)`,
     );
     print(`Everything is under ${dir}; delete it when done.`);
@@ -815,6 +893,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       workpapers,
       people: { dir: peopleDir, code: people.code },
       population: { dir: populationDir, code: population.code },
+      review: { dir: reviewDir, campaign, code: closed?.code },
       verified: verifiedOk,
       report: reportFile,
     };

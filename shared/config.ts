@@ -63,6 +63,25 @@ export const OKTA_FACTOR_TYPES = [
 ] as const;
 
 /** okta.mfa when absent: every factor type but the security question counts; no exemption. */
+/**
+ * How old a source's own "as of" time may be, in hours, before the part of a snapshot it dates
+ * is not that day's state (`checks.freshnessHours`; shared/collectors/freshness.ts): the
+ * collector marks the snapshot `partial` naming the part, and the check relying on it fails that
+ * item instead of judging it.
+ */
+export const DEFAULT_FRESHNESS_HOURS = {
+  /** IAM credential report `GeneratedTime` (IAM reuses a report up to 4 hours old). */
+  credentialReport: 24,
+  /** AWS Config recorder `lastStatusChangeTime`: its latest processed recording event. */
+  configRecorder: 48,
+  /** AWS Config delivery channel's last successful configuration snapshot delivery (when it has a frequency). */
+  configDelivery: 48,
+  /** CloudTrail `LatestDeliveryTime` of a logging trail (log files arrive about every 5 minutes). */
+  cloudTrailDelivery: 24,
+  /** Okta factors read by okta-users (`factorsReadAt`; the rolling schedule reads everyone weekly). */
+  oktaFactors: 192,
+} as const;
+
 export const DEFAULT_OKTA_MFA = {
   acceptedFactors: OKTA_FACTOR_TYPES.filter((t) => t !== 'question'),
   phishingResistant: false,
@@ -85,6 +104,13 @@ const OktaMfa = z
     exempt: z.array(z.string().min(1)).default([]),
   })
   .strict();
+
+/** A bound in whole hours, at most a year. */
+const hours = z
+  .number('expected a whole number of hours')
+  .int('expected a whole number of hours')
+  .min(1)
+  .max(8760);
 
 const accountId = z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id');
 
@@ -342,6 +368,26 @@ export const ConfigSchema = z
         backupMaxAgeHours: z.number().int().min(1).max(8760).default(26),
         /** Fewest days of automated RDS backups kept (backups-recent). */
         backupRetentionDays: z.number().int().min(1).max(35).default(7),
+        /** Oldest acceptable "as of" time of each source, in hours (DEFAULT_FRESHNESS_HOURS). */
+        freshnessHours: z
+          .object({
+            credentialReport: z
+              .number('expected a whole number of hours')
+              .int('expected a whole number of hours')
+              .min(4, 'expected at least 4: IAM reuses a credential report up to 4 hours old')
+              .max(168)
+              .default(DEFAULT_FRESHNESS_HOURS.credentialReport),
+            configRecorder: hours.default(DEFAULT_FRESHNESS_HOURS.configRecorder),
+            configDelivery: hours
+              .min(24, 'expected at least 24: AWS Config delivers snapshots at most daily apart')
+              .default(DEFAULT_FRESHNESS_HOURS.configDelivery),
+            cloudTrailDelivery: hours.default(DEFAULT_FRESHNESS_HOURS.cloudTrailDelivery),
+            oktaFactors: hours
+              .min(24, 'expected at least 24: the rolling schedule reads a seventh of the users a day')
+              .default(DEFAULT_FRESHNESS_HOURS.oktaFactors),
+          })
+          .strict()
+          .default({ ...DEFAULT_FRESHNESS_HOURS }),
       })
       .strict()
       .default({
@@ -349,6 +395,7 @@ export const ConfigSchema = z
         vulnerabilitySlaDays: { critical: 7, high: 30, medium: 90, low: 180 },
         backupMaxAgeHours: 26,
         backupRetentionDays: 7,
+        freshnessHours: { ...DEFAULT_FRESHNESS_HOURS },
       }),
     /** `sample` without a size: this many random days per calendar month (the source documents' policy). */
     sampling: z

@@ -22,6 +22,13 @@ describe('configuration', () => {
       vulnerabilitySlaDays: { critical: 7, high: 30, medium: 90, low: 180 },
       backupMaxAgeHours: 26,
       backupRetentionDays: 7,
+      freshnessHours: {
+        credentialReport: 24,
+        configRecorder: 48,
+        configDelivery: 48,
+        cloudTrailDelivery: 24,
+        oktaFactors: 192,
+      },
     });
     expect(config.locker.sealGraceHours).toBe(36);
     expect(config.schedule.collect).toBe('cron(5 0 * * ? *)');
@@ -35,6 +42,20 @@ describe('configuration', () => {
     );
     expect(() => parseConfig({ ...valid, checks: { backupRetentionDays: 0 } })).toThrow(
       /checks\.backupRetentionDays/,
+    );
+  });
+
+  it('checks.freshnessHours: a source left out keeps its default; a bound below what the source allows is refused, named', () => {
+    const config = parseConfig({ ...valid, checks: { freshnessHours: { cloudTrailDelivery: 6 } } });
+    expect(config.checks.freshnessHours).toMatchObject({ cloudTrailDelivery: 6, credentialReport: 24 });
+    expect(() => parseConfig({ ...valid, checks: { freshnessHours: { credentialReport: 2 } } })).toThrow(
+      /checks\.freshnessHours\.credentialReport.*at least 4/s,
+    );
+    expect(() => parseConfig({ ...valid, checks: { freshnessHours: { configRecorder: 1.5 } } })).toThrow(
+      /checks\.freshnessHours\.configRecorder.*whole number of hours/s,
+    );
+    expect(() => parseConfig({ ...valid, checks: { freshnessHours: { githubAlerts: 1 } } })).toThrow(
+      /checks\.freshnessHours/,
     );
   });
 

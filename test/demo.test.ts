@@ -167,6 +167,21 @@ describe('npm run demo', () => {
       new Set(people.strata.allocation.map((a: { stratum: string }) => a.stratum)),
     );
     expect(printed).toContain(path.join(result.people.dir, 'workpaper.md'));
+    // The access review: every account decided (nobody on their own), dora's removal still to be proven.
+    expect(result.review.campaign).toMatch(/^okta-/);
+    expect(result.review.code).toBe(1);
+    const review = await readFile(path.join(result.review.dir, 'workpaper.md'), 'utf8');
+    expect(review).toContain('**Not complete**');
+    const decided = review.split('\n').filter((l) => /^\| \d+ \| /.test(l));
+    expect(decided.length).toBeGreaterThan(1);
+    for (const row of decided) {
+      const [, account, , reviewer, decision, by] = row.split(' | ');
+      expect(by, row).toBe(reviewer);
+      expect(reviewer, row).not.toBe(account);
+      expect(decision, row).toBe(account === 'dora\\@acme\\.example' ? 'remove' : 'keep');
+    }
+    expect(decided.filter((l) => l.includes('| remove |'))).toHaveLength(1);
+    expect(review).toMatch(/dora\\@acme\\.example .*\| pending by /);
     // Config recording passes in both regions: the wrapper supplies the recorder's last status.
     const recording = cc72.filter((s) => s.check === 'config-recording');
     expect(recording.length + (await samples('CC6.1')).length).toBeGreaterThan(0);

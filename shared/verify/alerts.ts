@@ -155,6 +155,8 @@ const NEXT_STEP: Record<ProblemKind, string> = {
     "Run the period's access review: evidence review start --system S --as-of D, record the decisions, close it (docs/access-reviews.md).",
   'review-incomplete':
     'Finish the campaign: record the missing decisions, carry out the removals, then evidence review close again; an altered or unsigned record is an incident.',
+  'part-not-verified':
+    'Open the verify run (Step Functions, EvidenceLocker-verify) to see why the part failed; re-run it, or verify the window with npx evidence verify. A part result that fails its signature is an incident.',
 };
 
 export interface AlertMessage {

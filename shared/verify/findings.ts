@@ -47,6 +47,7 @@ const PROBLEM_SEVERITY: Record<ProblemKind, Severity> = {
   'window-in-future': 'HIGH',
   'review-missing': 'HIGH',
   'review-incomplete': 'HIGH',
+  'part-not-verified': 'HIGH',
 };
 
 /** What each problem means, in one sentence, for findings and alerts. */
@@ -79,6 +80,8 @@ export const PROBLEM_MEANING: Record<ProblemKind, string> = {
     'a period of the review cadence has no access review campaign of a system after its due day',
   'review-incomplete':
     'no access review campaign of a system for a period was closed complete by its due day',
+  'part-not-verified':
+    'a part of a verification run in parts has no trustworthy result (failed, missing or altered): its series were not judged',
 };
 
 /** "2026-04-21..2026-04-23, 2026-05-01": consecutive days as ranges. */

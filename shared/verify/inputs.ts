@@ -8,7 +8,7 @@ import { mapLimit } from '../concurrency.js';
 import type { Config } from '../config.js';
 import { CorruptEvidenceError, NotFoundError } from '../errors.js';
 import { addDays, dayOf } from '../evidence/days.js';
-import type { ChainHead, ChainWalk, LeafRef } from '../evidence/digest.js';
+import type { CachedRoots, ChainHead, ChainWalk, LeafRef } from '../evidence/digest.js';
 import { walkChain } from '../evidence/digest.js';
 import type { MisfiledKey } from '../evidence/ids.js';
 import { type ListedSnapshot, listSnapshots } from '../evidence/listing.js';
@@ -83,6 +83,11 @@ export interface VerifyPartInput {
   ownsShard: (shard: string) => boolean;
   /** This part's share of the window's listing. */
   listed: Map<string, ListedSnapshot>;
+  /**
+   * The chain of roots, walked and checked once for all the parts, with the trusted keys it was
+   * judged against: the part reads only its leaves (digest/chain.ts, `roots`).
+   */
+  roots?: CachedRoots & { trusted: { keys: TrustedKeys; notes: string[] } };
 }
 
 export interface InputOptions {
@@ -108,9 +113,11 @@ export async function gatherInputs(options: InputOptions): Promise<Inputs> {
   const width = options.concurrency;
   const problems: IntegrityProblem[] = [];
   const notes: string[] = [];
-  const trusted = options.trusted
-    ? { keys: options.trusted, notes: [] }
-    : await trustedKeys(locker, signingSettingsOf(config.locker));
+  const trusted = part?.roots
+    ? part.roots.trusted
+    : options.trusted
+      ? { keys: options.trusted, notes: [] }
+      : await trustedKeys(locker, signingSettingsOf(config.locker));
   notes.push(...trusted.notes);
 
   // 1. The chain and its signatures: one listing, one GET per digest and per signature. The
@@ -125,6 +132,7 @@ export async function gatherInputs(options: InputOptions): Promise<Inputs> {
     // roots is still checked whole); the old form's digests list their entries anyway.
     leavesFor: (day) => day >= from && day <= to,
     ...(part && { leafFilter: (leaf: LeafRef) => part.ownsShard(leaf.shard) }),
+    ...(part?.roots && { roots: part.roots }),
     keep: (entry) => {
       const day = dayOfKey(entry.key);
       if (day === undefined || day < from || day > to) return false;

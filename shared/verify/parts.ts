@@ -7,17 +7,24 @@
  *
  * The window's snapshot listing is read once (the same LIST requests as one verification) and
  * spilled to a temporary file per shard, a line per key; each part then reads its shards' files.
- * What every part reads alike (the chain of roots with their signatures, acknowledgements,
- * retirements, the anchor) is read per part: a few hundred bytes per day and record. The parts'
- * results are merged into one: series in order, problems and notes once each.
+ * The chain of roots is walked and checked once for every part (each root and its signature read
+ * once; digest/chain.ts, `roots`): held compact (a few hundred bytes a digest), the window's roots'
+ * leaf references spilled per shard like the listing, so a part reads only its leaves, each with
+ * its signature: two requests per series shard and day over all parts. What else every part
+ * reads alike (acknowledgements, retirements, reviews, the anchor) is read per part: a few
+ * listings and the records there are. The parts' results are merged into one: series in order,
+ * problems and notes once each.
  */
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { systemClock } from '../clock.js';
-import { shardOf } from '../evidence/digest.js';
+import { type ChainRoots, chainRoots, type LeafRef, shardOf, walkChain } from '../evidence/digest.js';
 import { parseSnapshotLockerKey } from '../evidence/ids.js';
 import { type ListedSnapshot, listSnapshots } from '../evidence/listing.js';
+import { signingSettingsOf, type TrustedKeys, trustedKeys } from '../evidence/signing.js';
+import type { Locker } from '../locker/types.js';
+import type { VerifyPartInput } from './inputs.js';
 import type { IntegrityProblem, VerifyResult } from './types.js';
 import { type VerifyOptions, verify } from './verify.js';
 
@@ -42,60 +49,24 @@ export interface PartsOptions extends VerifyOptions {
 export async function verifyInParts(options: PartsOptions): Promise<VerifyResult> {
   const { locker, from, to } = options;
   const limit = options.snapshotsPerPart ?? SNAPSHOTS_PER_PART;
+  const width = options.concurrency ?? 16;
   const startRequests = locker.stats.requests;
   const dir = mkdtempSync(path.join(tmpdir(), 'evidence-verify-'));
   try {
-    // 1. One listing pass, spilled per shard.
-    const misfiled: IntegrityProblem[] = [];
-    const counts = new Array<number>(SHARDS).fill(0);
-    // Lines are appended in batches, synchronously: the listing never runs ahead of the disk
-    // (a write stream without backpressure would buffer the whole window in memory).
-    const pending = new Map<number, string[]>();
-    const written = new Set<number>();
-    const flush = (shard: number) => {
-      const lines = pending.get(shard);
-      if (!lines?.length) return;
-      appendFileSync(path.join(dir, `${shard}.tsv`), lines.join(''));
-      written.add(shard);
-      pending.set(shard, []);
-    };
-    const spill = (item: ListedSnapshot) => {
-      const shard = Number.parseInt(shardOf(item.scope), 16);
-      counts[shard]! += 1;
-      let lines = pending.get(shard);
-      if (!lines) {
-        lines = [];
-        pending.set(shard, lines);
-      }
-      lines.push(`${item.key}\t${item.size}\t${item.lastModified.getTime()}\n`);
-      if (lines.length >= SPILL_BATCH) flush(shard);
-      return false;
-    };
-    await listSnapshots(locker, from, to, {
-      concurrency: options.concurrency ?? 16,
-      onMisfiled: (m) =>
-        misfiled.push({ key: m.key, problem: 'misfiled', detail: `${m.reason}: it counts for no day` }),
-      keep: spill,
-    });
-    for (const shard of pending.keys()) flush(shard);
-    const total = counts.reduce((a, b) => a + b, 0);
-
-    // 2. Contiguous shard ranges of at most `limit` listed snapshots (a shard is never split).
-    const ranges: { first: number; last: number; snapshots: number }[] = [];
-    for (let shard = 0; shard < SHARDS; shard++) {
-      const n = counts[shard]!;
-      const open = ranges.at(-1);
-      if (open && open.snapshots + n <= limit) {
-        open.last = shard;
-        open.snapshots += n;
-      } else ranges.push({ first: shard, last: shard, snapshots: n });
-    }
-    if (ranges.length <= 1 && total <= limit) {
+    // 1. One listing pass, spilled per shard; 2. the parts: ranges of shards.
+    const window = await spillListing(locker, from, to, dir, width);
+    const ranges = cutParts(window.counts, limit);
+    if (ranges.length <= 1 && window.total <= limit) {
       // Small enough for one verification: exactly `verify`, its own listing included.
       return await verify(options);
     }
+    // 3. The chain of roots, walked and checked once for every part.
+    const trusted = options.trusted
+      ? { keys: options.trusted, notes: [] }
+      : await trustedKeys(locker, signingSettingsOf(options.config.locker));
+    const roots = await walkRootsOnce(locker, { from, to, trusted: trusted.keys, concurrency: width, dir });
 
-    // 3. Each part, one after the other; the same instant for all.
+    // 4. Each part, one after the other; the same instant for all.
     const now = (options.clock ?? systemClock).now();
     const clock = { now: () => new Date(now) };
     // The credentials' account is asked once (STS), not once per part.
@@ -105,46 +76,171 @@ export async function verifyInParts(options: PartsOptions): Promise<VerifyResult
     const results: VerifyResult[] = [];
     for (const [i, range] of ranges.entries()) {
       options.onPart?.({ part: i + 1, parts: ranges.length, snapshots: range.snapshots, done: false });
-      const ownsShard = (shard: string) => {
-        const n = Number.parseInt(shard, 16);
-        return n >= range.first && n <= range.last;
-      };
-      const listed = new Map<string, ListedSnapshot>();
-      for (let shard = range.first; shard <= range.last; shard++) {
-        if (!written.has(shard)) continue;
-        for (const line of readFileSync(path.join(dir, `${shard}.tsv`), 'utf8').split('\n')) {
-          if (!line) continue;
-          const [key, size, modified] = line.split('\t') as [string, string, string];
-          const p = parseSnapshotLockerKey(key);
-          if (p.kind === 'misfiled') continue;
-          listed.set(key, {
-            key,
-            size: Number(size),
-            lastModified: new Date(Number(modified)),
-            day: p.day,
-            collector: p.collector,
-            scope: p.scope,
-            file: p.file,
-          });
-        }
-      }
+      const share = shareOf(linesOf(range, window.listing), linesOf(range, roots.leaves));
       results.push(
         await verify({
           ...options,
           clock,
           ...(callerAccount && { callerAccount }),
-          part: { owns: (scope) => ownsShard(shardOf(scope)), ownsShard, listed },
+          part: partInput(range, share, roots.chain, trusted),
         }),
       );
       options.onPart?.({ part: i + 1, parts: ranges.length, snapshots: range.snapshots, done: true });
     }
-    const merged = mergeParts(results, misfiled);
+    const merged = mergeParts(results, window.misfiled);
     merged.stats.requests = locker.stats.requests - startRequests;
-    merged.stats.snapshots = total;
+    merged.stats.snapshots = window.total;
     return merged;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A part: a contiguous range of account shards (00..ff as numbers) and how many snapshots of the window it holds. */
+export interface PartRange {
+  first: number;
+  last: number;
+  snapshots: number;
+}
+
+/** The window's listing, read once and spilled per shard into `dir`. */
+export async function spillListing(
+  locker: Locker,
+  from: string,
+  to: string,
+  dir: string,
+  concurrency: number,
+): Promise<{ counts: number[]; total: number; misfiled: IntegrityProblem[]; listing: Spill }> {
+  const misfiled: IntegrityProblem[] = [];
+  const counts = new Array<number>(SHARDS).fill(0);
+  const listing = new Spill(dir, 'listed');
+  await listSnapshots(locker, from, to, {
+    concurrency,
+    onMisfiled: (m) =>
+      misfiled.push({ key: m.key, problem: 'misfiled', detail: `${m.reason}: it counts for no day` }),
+    keep: (item: ListedSnapshot) => {
+      const shard = Number.parseInt(shardOf(item.scope), 16);
+      counts[shard]! += 1;
+      listing.add(shard, `${item.key}\t${item.size}\t${item.lastModified.getTime()}\n`);
+      return false;
+    },
+  });
+  listing.flush();
+  return { counts, total: counts.reduce((a, b) => a + b, 0), misfiled, listing };
+}
+
+/** Contiguous shard ranges of at most `limit` listed snapshots (a shard is never split). */
+export function cutParts(counts: readonly number[], limit: number): PartRange[] {
+  const ranges: PartRange[] = [];
+  for (let shard = 0; shard < SHARDS; shard++) {
+    const n = counts[shard] ?? 0;
+    const open = ranges.at(-1);
+    if (open && open.snapshots + n <= limit) {
+      open.last = shard;
+      open.snapshots += n;
+    } else ranges.push({ first: shard, last: shard, snapshots: n });
+  }
+  return ranges;
+}
+
+/**
+ * The chain of roots, walked and checked once for every part (each root and its signature read
+ * once): the window's roots' leaf references spilled per shard into `dir`, the rest kept compact
+ * (a few hundred bytes a digest).
+ */
+export async function walkRootsOnce(
+  locker: Locker,
+  options: { from: string; to: string; trusted: TrustedKeys; concurrency: number; dir: string },
+): Promise<{ chain: ChainRoots; leaves: Spill }> {
+  const { from, to } = options;
+  const leaves = new Spill(options.dir, 'leaves');
+  const walk = await walkChain(locker, {
+    trusted: options.trusted,
+    concurrency: options.concurrency,
+    leavesFor: () => false,
+    keep: () => false,
+    onRead: (d) => {
+      if (d.digest.schema !== 'evidence.digest/3' || d.digest.day < from || d.digest.day > to) return;
+      for (const ref of d.digest.leaves) {
+        const shard = Number.parseInt(ref.shard, 16);
+        if (!(shard >= 0 && shard < SHARDS)) continue; // names no shard: no part owns it
+        leaves.add(
+          shard,
+          `${[d.key, ref.key, ref.sha256, ref.size, ref.collector, ref.shard, ref.entries].join('\t')}\n`,
+        );
+      }
+    },
+  });
+  leaves.flush();
+  return { chain: chainRoots(walk), leaves };
+}
+
+/** A part's share: its shards' listing and, by root, its shards' leaf references. */
+export interface PartShare {
+  listed: Map<string, ListedSnapshot>;
+  refs: Map<string, LeafRef[]>;
+}
+
+/** The spilled lines of a range's shards. */
+export function* linesOf(range: PartRange, spill: Spill): Generator<string> {
+  for (let shard = range.first; shard <= range.last; shard++) yield* spill.lines(shard);
+}
+
+/** A part's share from its shards' spilled lines: listing lines and leaf reference lines. */
+export function shareOf(listingLines: Iterable<string>, leafLines: Iterable<string>): PartShare {
+  const listed = new Map<string, ListedSnapshot>();
+  const refs = new Map<string, LeafRef[]>();
+  for (const line of leafLines) {
+    const [root, key, sha256, size, collector, leafShard, entries] = line.split('\t') as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    let list = refs.get(root);
+    if (!list) {
+      list = [];
+      refs.set(root, list);
+    }
+    list.push({ key, sha256, size: Number(size), collector, shard: leafShard, entries: Number(entries) });
+  }
+  for (const line of listingLines) {
+    const [key, size, modified] = line.split('\t') as [string, string, string];
+    const p = parseSnapshotLockerKey(key);
+    if (p.kind === 'misfiled') continue;
+    listed.set(key, {
+      key,
+      size: Number(size),
+      lastModified: new Date(Number(modified)),
+      day: p.day,
+      collector: p.collector,
+      scope: p.scope,
+      file: p.file,
+    });
+  }
+  return { listed, refs };
+}
+
+/** What verify is given for one part: its shards, its share, the chain walked once. */
+export function partInput(
+  range: PartRange,
+  share: PartShare,
+  chain: ChainRoots,
+  trusted: { keys: TrustedKeys; notes: string[] },
+): VerifyPartInput {
+  const ownsShard = (shard: string) => {
+    const n = Number.parseInt(shard, 16);
+    return n >= range.first && n <= range.last;
+  };
+  return {
+    owns: (scope) => ownsShard(shardOf(scope)),
+    ownsShard,
+    listed: share.listed,
+    roots: { chain, leaves: (root) => share.refs.get(root.key) ?? [], trusted },
+  };
 }
 
 /**
@@ -203,6 +299,53 @@ export function mergeParts(
       objectsRead: sum((p) => p.stats.objectsRead),
     },
   };
+}
+
+/**
+ * Lines spilled to a temporary file per shard, appended in batches, synchronously: a producer
+ * never runs ahead of the disk (a write stream without backpressure would buffer it all).
+ */
+export class Spill {
+  private readonly pending = new Map<number, string[]>();
+  private readonly written = new Set<number>();
+  constructor(
+    private readonly dir: string,
+    private readonly name: string,
+  ) {}
+
+  add(shard: number, line: string): void {
+    let lines = this.pending.get(shard);
+    if (!lines) {
+      lines = [];
+      this.pending.set(shard, lines);
+    }
+    lines.push(line);
+    if (lines.length >= SPILL_BATCH) this.flushShard(shard);
+  }
+
+  flush(): void {
+    for (const shard of this.pending.keys()) this.flushShard(shard);
+  }
+
+  /** The shard's lines (after flush), without their line ends. */
+  lines(shard: number): string[] {
+    if (!this.written.has(shard)) return [];
+    return readFileSync(this.file(shard), 'utf8')
+      .split('\n')
+      .filter((line) => line !== '');
+  }
+
+  private flushShard(shard: number): void {
+    const lines = this.pending.get(shard);
+    if (!lines?.length) return;
+    appendFileSync(this.file(shard), lines.join(''));
+    this.written.add(shard);
+    this.pending.set(shard, []);
+  }
+
+  private file(shard: number): string {
+    return path.join(this.dir, `${this.name}-${shard}.tsv`);
+  }
 }
 
 function cmp(a: string, b: string): number {

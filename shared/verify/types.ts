@@ -31,6 +31,7 @@ export const PROBLEMS = [
   'window-in-future',
   'review-missing',
   'review-incomplete',
+  'part-not-verified',
 ] as const;
 export type ProblemKind = (typeof PROBLEMS)[number];
 

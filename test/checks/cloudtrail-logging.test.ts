@@ -13,7 +13,7 @@ describe('cloudtrail-logging', () => {
       config,
     );
     expect(outcome).toMatchObject({ result: 'pass', failing: [] });
-    expect(outcome.detail).toMatch(/audit is multi-region, logging, with log-file validation/);
+    expect(outcome.detail).toMatch(/audit is multi-region, logging and delivering, with log-file validation/);
   });
 
   it('Noncompliant: no trail at all', () => {
@@ -38,5 +38,74 @@ describe('cloudtrail-logging', () => {
     expect(outcome.detail).toMatch(
       /audit \(log-file validation off\); stopped \(not logging\); local \(single-region\); unknown \(status unknown\)/,
     );
+  });
+
+  describe('freshness: a trail that says it is logging but delivered nothing within checks.freshnessHours.cloudTrailDelivery', () => {
+    const quiet = (latestDeliveryTime: string | null, more: Partial<typeof stopped> = {}) =>
+      trail({ status: { ...stopped, latestDeliveryTime, ...more } });
+
+    it('Noncompliant: last delivery 3 days before the snapshot fails, naming the trail, the age and the error', () => {
+      const outcome = check.run(
+        cloudTrail([quiet('2026-04-17T00:05:00.000Z', { latestDeliveryError: 'AccessDenied' })]),
+        config,
+      );
+      expect(outcome).toMatchObject({ result: 'fail', failing: ['audit'] });
+      expect(outcome.detail).toMatch(
+        /audit \(logging but not delivering: trail audit last delivered log files at 2026-04-17T00:05:00\.000Z, 72 h \(3 days\) before the collection \(at most 24 h, checks\.freshnessHours\.cloudTrailDelivery\): it is not that day's state \(latest delivery error: AccessDenied\)\)/,
+      );
+    });
+
+    it('exactly at the bound passes; a minute past fails', () => {
+      expect(check.run(cloudTrail([quiet('2026-04-19T00:05:00.000Z')]), config).result).toBe('pass');
+      expect(check.run(cloudTrail([quiet('2026-04-19T00:04:00.000Z')]), config).result).toBe('fail');
+    });
+
+    it('the bound is configured: checks.freshnessHours.cloudTrailDelivery', () => {
+      const strict = {
+        ...config,
+        checks: {
+          ...config.checks,
+          freshnessHours: { ...config.checks.freshnessHours, cloudTrailDelivery: 1 },
+        },
+      };
+      expect(check.run(cloudTrail([quiet('2026-04-19T22:59:00.000Z')]), config).result).toBe('pass');
+      expect(check.run(cloudTrail([quiet('2026-04-19T22:59:00.000Z')]), strict)).toMatchObject({
+        result: 'fail',
+        detail: expect.stringMatching(/at most 1 h, checks\.freshnessHours\.cloudTrailDelivery/),
+      });
+    });
+
+    it('never delivered: fresh from a recent start, stale from an old one, unknown without either time', () => {
+      expect(
+        check.run(cloudTrail([quiet(null, { startLoggingTime: '2026-04-19T22:00:00.000Z' })]), config).result,
+      ).toBe('pass');
+      expect(
+        check.run(cloudTrail([quiet(null, { startLoggingTime: '2026-04-10T00:00:00.000Z' })]), config).detail,
+      ).toMatch(
+        /has delivered no log file since it started logging at 2026-04-10T00:00:00\.000Z, 240 h \(10 days\)/,
+      );
+      expect(check.run(cloudTrail([quiet(null, { startLoggingTime: null })]), config)).toMatchObject({
+        result: 'fail',
+        detail: expect.stringMatching(
+          /reports neither a log delivery time nor a start time, so its age is unknown/,
+        ),
+      });
+    });
+
+    it('restarted after a long stop: its age runs from the restart, not the old delivery', () => {
+      const restarted = quiet('2026-04-01T00:00:00.000Z', { startLoggingTime: '2026-04-19T23:00:00.000Z' });
+      expect(check.run(cloudTrail([restarted]), config).result).toBe('pass');
+    });
+
+    it('a stale trail does not fail the account when another trail is logging and delivering', () => {
+      const outcome = check.run(
+        cloudTrail([quiet('2026-04-10T00:00:00.000Z'), trail({ name: 'second', arn: 'arn:second' })]),
+        config,
+      );
+      expect(outcome).toMatchObject({
+        result: 'pass',
+        detail: expect.stringMatching(/second is multi-region/),
+      });
+    });
   });
 });

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-cloudtrail';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AwsAccountScope } from '../../shared/aws/accounts.js';
+import { fixedClock } from '../../shared/clock.js';
 import { cloudTrailLoggingCheck } from '../../shared/collectors/cloudtrail/cloudtrail-logging.js';
 import { cloudTrailCollector } from '../../shared/collectors/cloudtrail/collector.js';
 import { createBucket, testAccountId } from '../helpers/aws.js';
@@ -70,6 +71,25 @@ describe('cloudtrail collector (emulator)', () => {
     // DescribeTrails per region (3) and GetTrailStatus per distinct trail (2).
     expect(stats.requests).toBe(5);
     expect(cloudTrailLoggingCheck.run(snapshot, config)).toMatchObject({ result: 'pass', failing: [] });
+  });
+
+  it("freshness: moto's latest delivery of a logging trail, judged by an injected clock 3 days later, is stale: partial, named, and the check fails it", async () => {
+    // moto reports LatestDeliveryTime as the moment of the call while a trail logs, so a
+    // trail that stopped delivering is planted by collecting with a clock 3 days ahead.
+    const later = fixedClock(new Date(Date.now() + 3 * 86_400_000));
+    const { result, snapshot } = await collectOnce(cloudTrailCollector, scope(), { config, clock: later });
+    const org = result.data.trails.find((t) => t.name === 'org-audit')!;
+    expect(org.status).toMatchObject({ isLogging: true, latestDeliveryTime: expect.any(String) });
+    expect(result.status).toBe('partial');
+    // Only the logging trail: eu-only is not logging (the check fails that as such, not as stale).
+    expect(result.errors).toEqual([
+      expect.stringMatching(
+        /^trail org-audit last delivered log files at \S+, (7[12]) h \(\d days\) before the collection \(at most 24 h, checks\.freshnessHours\.cloudTrailDelivery\)/,
+      ),
+    ]);
+    const outcome = cloudTrailLoggingCheck.run(snapshot, config);
+    expect(outcome).toMatchObject({ result: 'fail', failing: ['eu-only', 'org-audit'] });
+    expect(outcome.detail).toMatch(/org-audit \(logging but not delivering: trail org-audit last delivered/);
   });
 
   it('a region whose calls are denied leaves the snapshot partial, naming the region; the rest is recorded', async () => {

@@ -316,12 +316,28 @@ describe('iam collector (aws-sdk-client-mock: polling and pagination the emulato
       expect(result.data.credentialReport.generatedTime).toBe('2026-04-20T00:30:00.000Z');
       // Exactly 24 h is still fresh; a minute more is not.
       expect(
-        credentialReportStaleness('2026-04-19T01:00:00.000Z', '2026-04-20T01:00:00.000Z'),
+        credentialReportStaleness('2026-04-19T01:00:00.000Z', '2026-04-20T01:00:00.000Z', config),
       ).toBeUndefined();
-      expect(credentialReportStaleness('2026-04-19T00:59:00.000Z', '2026-04-20T01:00:00.000Z')).toMatch(
-        /24 h before/,
+      expect(
+        credentialReportStaleness('2026-04-19T00:59:00.000Z', '2026-04-20T01:00:00.000Z', config),
+      ).toMatch(/24 h before/);
+      expect(credentialReportStaleness(null, '2026-04-20T01:00:00.000Z', config)).toMatch(
+        /no generation time/,
       );
-      expect(credentialReportStaleness(null, '2026-04-20T01:00:00.000Z')).toMatch(/no generation time/);
+      // The bound is configured in one place: checks.freshnessHours.credentialReport.
+      const lenient = {
+        ...config,
+        checks: {
+          ...config.checks,
+          freshnessHours: { ...config.checks.freshnessHours, credentialReport: 30 },
+        },
+      };
+      expect(
+        credentialReportStaleness('2026-04-18T23:00:00.000Z', '2026-04-20T01:00:00.000Z', lenient),
+      ).toBeUndefined();
+      expect(
+        credentialReportStaleness('2026-04-18T18:59:00.000Z', '2026-04-20T01:00:00.000Z', lenient),
+      ).toMatch(/30 h before the collection \(at most 30 h, checks\.freshnessHours\.credentialReport\)/);
     } finally {
       iam.restore();
     }
@@ -355,7 +371,7 @@ describe('iam collector (aws-sdk-client-mock: polling and pagination the emulato
       expect(result.status).toBe('partial');
       expect(result.errors).toEqual([
         expect.stringMatching(
-          /^the credential report was generated at 2015-02-02T20:02:02\.000Z, \d+ h before the collection \(at most 24 h\): it is not that day's state; asked again 2 time\(s\)/,
+          /^the credential report was generated at 2015-02-02T20:02:02\.000Z, \d+ h \(\d+ days\) before the collection \(at most 24 h, checks\.freshnessHours\.credentialReport\): it is not that day's state; asked again 2 time\(s\)/,
         ),
       ]);
       // Partial snapshots are judged, so the checks themselves refuse a stale report.

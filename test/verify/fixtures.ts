@@ -7,6 +7,9 @@ import { seal } from '../../shared/evidence/digest.js';
 import type { Snapshot } from '../../shared/evidence/snapshot.js';
 import { writeSnapshot } from '../../shared/evidence/write.js';
 import type { Locker } from '../../shared/locker/types.js';
+import { type PartsOptions, verifyInParts } from '../../shared/verify/parts.js';
+import type { VerifyResult } from '../../shared/verify/types.js';
+import { verify } from '../../shared/verify/verify.js';
 import { testIdentity } from '../helpers/identity.js';
 import { makeSnapshot } from '../helpers/snapshots.js';
 
@@ -96,4 +99,29 @@ export async function fill(
     }
   }
   return keys;
+}
+
+/**
+ * How the soundness cases run: as one verification, and in parts of at most 10 snapshots of
+ * the window (the three series of SERIES are three account shards: a part each over 10 days),
+ * where the chain of roots is walked once for every part.
+ */
+export const VERIFY_MODES = [
+  ['one verification', 0],
+  ['in parts', 10],
+] as const;
+
+/** verify, or verifyInParts with `perPart` snapshots a part (0: one verification); in parts it must run several. */
+export async function verifyAs(perPart: number, options: PartsOptions): Promise<VerifyResult> {
+  if (!perPart) return verify(options);
+  let parts = 0;
+  const result = await verifyInParts({
+    ...options,
+    snapshotsPerPart: perPart,
+    onPart: (e) => {
+      if (e.done) parts++;
+    },
+  });
+  if (parts < 2) throw new Error(`verifyAs: expected several parts, ${parts} ran`);
+  return result;
 }

@@ -4,18 +4,29 @@
  * planted in one part is still found.
  */
 import { rmSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../../shared/clock.js';
 import { COLLECTORS } from '../../shared/collectors/registry.js';
 import { parseConfig } from '../../shared/config.js';
+import { canonicalBytes } from '../../shared/evidence/canonical.js';
 import { addDays, daysBetween } from '../../shared/evidence/days.js';
-import { listDigests, readDigest, seal, shardOf } from '../../shared/evidence/digest.js';
+import {
+  chainRoots,
+  linkKey,
+  listDigests,
+  readDigest,
+  seal,
+  shardOf,
+  walkChain,
+} from '../../shared/evidence/digest.js';
+import { loadSigner, signatureKey } from '../../shared/evidence/signing.js';
+import type { Locker } from '../../shared/locker/types.js';
 import { verifyInParts } from '../../shared/verify/parts.js';
 import type { VerifyResult } from '../../shared/verify/types.js';
-import { verify } from '../../shared/verify/verify.js';
+import { verify, writeVerifyReport } from '../../shared/verify/verify.js';
 import { awsSeries, SyntheticLocker } from '../helpers/synthetic-locker.js';
 
 const ACCOUNTS = Array.from({ length: 12 }, (_, i) => String(300_000_000_000 + i));
@@ -136,4 +147,121 @@ describe('verify in parts', () => {
     expect(requests).toBeLessThan(whole.stats.requests * 2);
     rmSync(dir, { recursive: true, force: true });
   });
+
+  it('the chain of roots is read once for all the parts: 2 requests per series shard and day, plus the listing, the chain once and a few per part', async () => {
+    const { dir, locker } = await lockerOf(ACCOUNTS, 3);
+    const roots = await Promise.all(
+      (await listDigests(locker)).digests.map((d) => readDigest(locker, d.key)),
+    );
+    // A series shard of a day is a leaf: one collector × account shard.
+    const leaves = roots.reduce(
+      (n, r) => n + (r.digest.schema === 'evidence.digest/3' ? r.digest.leaves.length : 0),
+      0,
+    );
+    const tally = countRequests(locker);
+    const before = locker.stats.requests;
+    let parts = 0;
+    const split = await verifyInParts({
+      ...options(locker, ACCOUNTS),
+      snapshotsPerPart: 40,
+      onPart: (e) => {
+        if (e.done) parts++;
+      },
+    });
+    const requests = locker.stats.requests - before;
+    expect(split.ok).toBe(true);
+    expect(parts).toBeGreaterThan(3);
+    // Each leaf and its signature once, whatever the number of parts.
+    expect(tally.get('GET leaves/')).toBe(leaves);
+    expect(tally.get('GET leaves/ signature')).toBe(leaves);
+    // Each root and its signature once (not once per part), the head's chain link once.
+    expect(tally.get('GET digests/ signature')).toBe(roots.length);
+    expect(tally.get('GET digests/')).toBe(roots.length + 1);
+    const listing = tally.get('LIST snapshots/') ?? 0;
+    expect(listing).toBe(3); // a page a day here
+    const chain = (tally.get('LIST digests/') ?? 0) + 2 * roots.length + 1;
+    // The rest is each part's own: the locker check and the records' listings (no records here).
+    const perPart = requests - 2 * leaves - chain - listing;
+    expect(perPart).toBeLessThanOrEqual(7 * parts);
+    // Per series shard and day: 2, plus the listing, the chain (2 a day) and the parts' few.
+    expect((requests - listing) / leaves).toBeLessThanOrEqual(2 + (chain + 7 * parts) / leaves);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a root altered is caught in parts: its signature fails, the chain breaks, its leaves seal nothing', async () => {
+    const { dir, locker } = await lockerOf(ACCOUNTS, 3);
+    const listing = await listDigests(locker);
+    const root = await readDigest(locker, listing.digests[0]!.key);
+    if (root.digest.schema !== 'evidence.digest/3') throw new Error('expected a root');
+    const cut = root.digest.leaves.find((l) => l.collector === 'iam')!;
+    const edited = { ...root.digest, leaves: root.digest.leaves.filter((l) => l.key !== cut.key) };
+    await overwrite(path.join(dir, ...root.key.split('/')), canonicalBytes(edited));
+    const split = await verifyInParts({ ...options(locker, ACCOUNTS), snapshotsPerPart: 40 });
+    expect(split.ok).toBe(false);
+    const problems = split.integrity.map((p) => `${p.problem} ${p.key}`);
+    expect(problems).toContain(`bad-signature ${root.key}`);
+    expect(split.integrity.some((p) => p.problem === 'chain-broken')).toBe(true);
+    // The chain's problems once, though every part shares them.
+    expect(problems.filter((p) => p === `bad-signature ${root.key}`)).toHaveLength(1);
+    const hit = split.series.filter((s) => s.collector === 'iam' && shardOf(s.scope) === cut.shard);
+    expect(hit.length).toBeGreaterThan(0);
+    for (const s of hit) expect(s.missing).toEqual([root.digest.day]);
+    expect(judged(split)).toEqual(judged(await verify(options(locker, ACCOUNTS))));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a root cut from the end of the chain is caught in parts: chain-truncated against the last report', async () => {
+    const { dir, locker } = await lockerOf(ACCOUNTS, 3);
+    const before = await verifyInParts({ ...options(locker, ACCOUNTS), snapshotsPerPart: 40 });
+    expect(before.ok).toBe(true);
+    await writeVerifyReport(locker, before, 730, await loadSigner());
+    const head = before.chain.head!;
+    for (const key of [head.key, signatureKey(head.key), linkKey(head.digests)])
+      await rm(path.join(dir, ...key.split('/')), { force: true });
+    const after = await verifyInParts({ ...options(locker, ACCOUNTS), snapshotsPerPart: 40 });
+    expect(after.ok).toBe(false);
+    expect(after.integrity.map((p) => `${p.problem} ${p.key}`)).toContain(`chain-truncated ${head.key}`);
+    expect(after.chain.anchor).toEqual(head);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('an old-form digest replaced after the chain was walked seals nothing in the walk that reuses it', async () => {
+    const { dir, locker } = await lockerOf(ACCOUNTS.slice(0, 2), 2);
+    const first = await walkChain(locker, { keep: () => false });
+    const d = first.digests[1]!;
+    const read = await readDigest(locker, d.key);
+    if (read.digest.schema !== 'evidence.digest/2') throw new Error('expected the old form');
+    await overwrite(
+      path.join(dir, ...d.key.split('/')),
+      canonicalBytes({ ...read.digest, snapshots: read.digest.snapshots.slice(1) }),
+    );
+    const again = await walkChain(locker, { roots: { chain: chainRoots(first), leaves: () => [] } });
+    expect(again.problems.map((p) => `${p.problem} ${p.key}`)).toContain(`hash-mismatch ${d.key}`);
+    expect([...again.sealedBy.values()].some((by) => by.key === d.key)).toBe(false);
+    expect(again.sealed.size).toBe(first.digests.reduce((n, x) => n + x.entries, 0) - d.entries);
+    rmSync(dir, { recursive: true, force: true });
+  });
 });
+
+async function overwrite(target: string, bytes: Uint8Array) {
+  await chmod(target, 0o644);
+  await writeFile(target, bytes);
+}
+
+/** Requests by method and prefix (`GET leaves/`, `GET leaves/ signature`, `LIST snapshots/`). */
+function countRequests(locker: Locker): Map<string, number> {
+  const tally = new Map<string, number>();
+  const add = (what: string) => tally.set(what, (tally.get(what) ?? 0) + 1);
+  const kind = (key: string) => `${key.split('/')[0]}/${key.endsWith('.sig') ? ' signature' : ''}`;
+  const get = locker.get.bind(locker);
+  locker.get = async (key) => {
+    add(`GET ${kind(key)}`);
+    return get(key);
+  };
+  const list = locker.list.bind(locker);
+  locker.list = (prefix) => {
+    add(`LIST ${prefix.split('/')[0]}/`);
+    return list(prefix);
+  };
+  return tally;
+}

@@ -84,7 +84,12 @@ function judge(
     ...rest,
   };
   return PROBLEM_CHECKS.filter((c) => c.classes.includes(kind))
-    .flatMap((c) => c.check(ctx))
+    .flatMap((c) => {
+      const found = c.check(ctx);
+      // Whatever a check returns is a problem of one of its classes (nothing else slips through).
+      for (const p of found) expect(c.classes).toContain(p.problem);
+      return found;
+    })
     .filter((p) => p.problem === kind);
 }
 
@@ -277,5 +282,61 @@ describe('problem classes at their boundaries', () => {
         },
       ]);
     }
+  });
+  it('misfiled and late name every reason, each apart from the next', () => {
+    const both = fact({ runId: 'run000000002', scope: 'org-other' });
+    expect(judge('misfiled', [both]).map((p) => p.detail)).toEqual([
+      'the body is of scope org-other, the key says org-acme; the body is of run run000000002, the key says run000000001: it counts for no day',
+    ]);
+    const twice = fact({
+      lastModified: ms(DUE.toISOString(), 1),
+      sealedBy: digest({ sealedAt: ms(DUE.toISOString(), 2) }),
+    });
+    expect(judge('late', [twice]).map((p) => p.detail)).toEqual([
+      `written ${ms(DUE.toISOString(), 1)}, first sealed ${ms(DUE.toISOString(), 2)} by digests/${DAY}/20260406T030000000Z.json: after 2026-04-07T12:00:00.000Z (the end of ${DAY} + 36 h), so it counts for no day`,
+    ]);
+  });
+
+  it('backdated: written before the start is measured from the start, not the end; a duration counts only with the envelope', () => {
+    // Written 10 min before it claims to have started, after a 10 min collection: 10 min, within tolerance.
+    const early = fact({ durationMs: 10 * MIN, lastModified: ms(AT, -10 * MIN) });
+    expect(judge('backdated', [early])).toEqual([]);
+    // 14 min before the start: still within, whatever the collection took.
+    expect(judge('backdated', [fact({ durationMs: 60 * MIN, lastModified: ms(AT, -14 * MIN) })])).toEqual([]);
+    // No envelope: the key's instant is the claim and no duration is taken from facts that have no collectedAt.
+    const bare = fact({
+      status: undefined,
+      collectedAt: undefined,
+      durationMs: 30 * MIN,
+      lastModified: ms(AT, 20 * MIN),
+    });
+    expect(judge('backdated', [bare]).map((p) => p.detail)).toEqual([
+      `it claims ${AT}, 20 min before the store wrote it (${bare.lastModified}); tolerance 15 min`,
+    ]);
+    // Exactly two hours reads as hours.
+    const two = fact({ lastModified: ms(AT, 2 * 3_600_000) });
+    expect(judge('backdated', [two]).map((p) => p.detail)).toEqual([
+      `it claims ${AT}, 2.0 h before the store wrote it (${two.lastModified}); tolerance 15 min`,
+    ]);
+  });
+
+  it('not-compliance-mode: a trial locker accepts GOVERNANCE and nothing else', () => {
+    const trial = testConfig({ locker: { retentionDays: 730, trial: true } });
+    const governance = fact({ lockMode: 'GOVERNANCE' });
+    const other = fact({ lockMode: 'LEGAL-HOLD' }, ms(AT, 1000));
+    expect(judge('not-compliance-mode', [governance, other], { config: trial }).map((p) => p.key)).toEqual([
+      other.key,
+    ]);
+    expect(judge('not-compliance-mode', [governance, other]).map((p) => p.key)).toEqual([
+      governance.key,
+      other.key,
+    ]);
+  });
+
+  it('a digest the store says nothing about (no object info) on S3 is not taken as locked', () => {
+    const bare = digest();
+    expect(judge('retention-missing', [], { digests: [bare] })).toEqual([
+      { key: bare.key, problem: 'retention-missing', detail: 'stored without Object Lock retention' },
+    ]);
   });
 });

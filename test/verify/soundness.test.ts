@@ -37,7 +37,7 @@ import { createBucket } from '../helpers/aws.js';
 import { runCli } from '../helpers/cli.js';
 import { listed } from '../helpers/digests.js';
 import { makeSnapshot } from '../helpers/snapshots.js';
-import { FAKES, fakeCollector, fill, testConfig } from './fixtures.js';
+import { FAKES, fakeCollector, fill, testConfig, VERIFY_MODES, verifyAs } from './fixtures.js';
 
 const FROM = '2026-04-01';
 const TO = '2026-04-10';
@@ -58,11 +58,19 @@ async function overwrite(target: string, bytes: Uint8Array | string) {
   await writeFile(target, bytes);
 }
 
-describe('sound verify (directory locker)', () => {
+describe.each(VERIFY_MODES)('sound verify (directory locker), %s', (_mode, perPart) => {
   let dir: string;
   let locker: DirectoryLocker;
   const run = (extra: Partial<Parameters<typeof verify>[0]> = {}) =>
-    verify({ locker, config: testConfig(), from: FROM, to: TO, clock: NOW, collectors: FAKES, ...extra });
+    verifyAs(perPart, {
+      locker,
+      config: testConfig(),
+      from: FROM,
+      to: TO,
+      clock: NOW,
+      collectors: FAKES,
+      ...extra,
+    });
   beforeEach(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'sound-'));
     locker = new DirectoryLocker(dir);

@@ -5,7 +5,9 @@
  * organization, log-file validation, destination, encryption) and its status
  * (GetTrailStatus: logging or not, last delivery and digest delivery and their errors).
  * Regions are read concurrently under the configured bound; a region that fails leaves
- * the snapshot `partial` with the reason, the other regions' trails still recorded.
+ * the snapshot `partial` with the reason, the other regions' trails still recorded. So does a
+ * logging trail whose latest log delivery is older than `checks.freshnessHours.cloudTrailDelivery`
+ * (named, with its age): its status is not that day's state.
  */
 import {
   CloudTrailClient,
@@ -16,7 +18,7 @@ import {
 import { type AwsAccountScope, awsCall, awsClient, describeAwsError, mapLimit } from '../../aws/accounts.js';
 import { awsIdentity } from '../../aws/principal.js';
 import type { RunnableCollector } from '../types.js';
-import { cloudTrail } from './declaration.js';
+import { cloudTrail, trailDeliveryStaleness } from './declaration.js';
 
 /** The IAM actions this collector calls (docs/aws-collectors.md; the CDK role grants exactly these). */
 export interface TrailStatus {
@@ -131,6 +133,12 @@ export const cloudTrailCollector: RunnableCollector<AwsAccountScope, CloudTrailD
         return describe(arn, trail, seen, status);
       });
       trails.sort((a, b) => (a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0));
+      // A logging trail whose latest delivery is older than its bound is not that day's state.
+      const now = ctx.clock.now();
+      for (const t of trails) {
+        const stale = trailDeliveryStaleness(t, now, ctx.config);
+        if (stale) errors.push(stale);
+      }
 
       const data: CloudTrailData = {
         accountId: scope.accountId,

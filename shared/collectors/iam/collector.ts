@@ -193,7 +193,7 @@ export function pollDelay(n: number): number {
 }
 
 /**
- * The credential report, fresh: one generated more than CREDENTIAL_REPORT_MAX_AGE_HOURS before
+ * The credential report, fresh: one generated more than `checks.freshnessHours.credentialReport` before
  * now (by the run's clock) is asked for again (GenerateCredentialReport, then wait) up to
  * `STALE_RETRIES` times; still stale, it comes back with `stale` saying why.
  */
@@ -206,7 +206,7 @@ async function freshCredentialReport(
 ): Promise<IamData['credentialReport'] & { stale?: string }> {
   for (let attempt = 0; ; attempt++) {
     const report = await credentialReportOf(client, scope, ctx, sleep, maxPolls);
-    const stale = credentialReportStaleness(report.generatedTime, ctx.clock.now());
+    const stale = credentialReportStaleness(report.generatedTime, ctx.clock.now(), ctx.config);
     if (!stale) return report;
     if (attempt >= STALE_RETRIES)
       return { ...report, stale: `${stale}; asked again ${STALE_RETRIES} time(s) and IAM still answered it` };

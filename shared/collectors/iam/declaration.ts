@@ -1,5 +1,7 @@
 /** IAM (CC6.1, CC6.2, CC6.3), one account per scope: what the collector declares (its code: collector.ts). */
 import { type AwsAccountScope, accountScopes } from '../../aws/accounts.js';
+import type { Config } from '../../config.js';
+import { freshnessBound, staleness } from '../freshness.js';
 import type { Collector } from '../types.js';
 import type { IamData } from './collector.js';
 
@@ -27,28 +29,27 @@ export const iam: Collector<AwsAccountScope, IamData> = {
 /** The finding id of a credential report too old to judge (iam-console-mfa, iam-key-rotation). */
 export const STALE_REPORT = 'stale-credential-report';
 
-/** The oldest credential report a snapshot may hold and still be that day's state (IAM regenerates after 4 hours). */
-export const CREDENTIAL_REPORT_MAX_AGE_HOURS = 24;
-
 /**
  * Why a snapshot's credential report is not the state of its collection time: no generation
- * time, or generated more than CREDENTIAL_REPORT_MAX_AGE_HOURS before `collectedAt`; undefined
- * when it is fresh. Pure: the collector (to regenerate, then mark the snapshot partial) and the
- * checks (never to judge a stale report as the day's state) ask the same question.
+ * time, or generated more than `checks.freshnessHours.credentialReport` (24 h by default; IAM
+ * reuses a report up to 4 hours old) before `collectedAt`; undefined when it is fresh. Pure:
+ * the collector (to regenerate, then mark the snapshot partial) and the checks (never to judge
+ * a stale report as the day's state) ask the same question (collectors/freshness.ts).
  */
 export function credentialReportStaleness(
   generatedTime: string | null,
   collectedAt: string | Date,
+  config: Pick<Config, 'checks'> | undefined,
 ): string | undefined {
-  const at = typeof collectedAt === 'string' ? Date.parse(collectedAt) : collectedAt.getTime();
-  if (generatedTime === null) return 'the credential report has no generation time, so its age is unknown';
-  const generated = Date.parse(generatedTime);
-  if (Number.isNaN(generated))
-    return `the credential report's generation time ${JSON.stringify(generatedTime)} is no date`;
-  const hours = (at - generated) / 3_600_000;
-  if (hours > CREDENTIAL_REPORT_MAX_AGE_HOURS)
-    return `the credential report was generated at ${generatedTime}, ${Math.floor(hours)} h before the collection (at most ${CREDENTIAL_REPORT_MAX_AGE_HOURS} h): it is not that day's state`;
-  return undefined;
+  return staleness({
+    part: 'the credential report',
+    event: 'was generated at',
+    asOf: generatedTime,
+    missing: 'has no generation time',
+    at: collectedAt,
+    source: 'credentialReport',
+    maxHours: freshnessBound(config, 'credentialReport'),
+  });
 }
 
 export default iam;

@@ -26,12 +26,12 @@ export const iamConsoleMfaCheck = defineCheck(iam, {
     doesNotTest:
       'The kind of MFA device (virtual or hardware), MFA for access-key (API) use, and people who sign in through IAM Identity Center or another federation rather than as IAM users.',
     limitations:
-      'The credential report may be up to 4 hours old when IAM reuses it; one older than 24 hours is refused (`stale-credential-report`). Without a `<root_account>` row, root MFA comes from the account summary.',
+      'The credential report may be up to 4 hours old when IAM reuses it; one older than `checks.freshnessHours.credentialReport` (24 hours) is refused (`stale-credential-report`). Without a `<root_account>` row, root MFA comes from the account summary.',
   },
-  run(snapshot) {
+  run(snapshot, config) {
     const { accountId, credentialReport, accountSummary } = snapshot.data;
     // A stale report is not the state of the snapshot's day: never judged as if it were.
-    const stale = credentialReportStaleness(credentialReport.generatedTime, snapshot.collectedAt);
+    const stale = credentialReportStaleness(credentialReport.generatedTime, snapshot.collectedAt, config);
     if (stale) return fail(`account ${accountId}: not judged: ${stale}`, [STALE_REPORT]);
     const rows = credentialReport.rows;
     const root = rows.find((r) => r.user === ROOT_ACCOUNT);

@@ -21,14 +21,14 @@ export const iamKeyRotationCheck = defineCheck(iam, {
     doesNotTest:
       "Whether an old key is still used, what it may do, or keys outside IAM users (roles' temporary credentials, Identity Center).",
     limitations:
-      "Age runs from the report's last-rotated date to the snapshot's `collectedAt`; inactive keys never count. The same 24-hour bound on the credential report applies.",
+      "Age runs from the report's last-rotated date to the snapshot's `collectedAt`; inactive keys never count. The same bound on the credential report's age applies (`checks.freshnessHours.credentialReport`, 24 hours).",
   },
   run(snapshot, config) {
     const maxDays = config.checks.iamKeyMaxAgeDays;
     const at = Date.parse(snapshot.collectedAt);
     const { accountId, credentialReport } = snapshot.data;
     // A stale report is not the state of the snapshot's day: never judged as if it were.
-    const stale = credentialReportStaleness(credentialReport.generatedTime, snapshot.collectedAt);
+    const stale = credentialReportStaleness(credentialReport.generatedTime, snapshot.collectedAt, config);
     if (stale) return fail(`account ${accountId}: not judged: ${stale}`, [STALE_REPORT]);
     const old: string[] = [];
     let active = 0;

@@ -20,7 +20,7 @@ import {
   readDigest,
   readLink,
 } from './format.js';
-import { digestEntries, entryCount, signatureProblem } from './leaves.js';
+import { type DigestEntries, digestEntries, entryCount, leafEntries, signatureProblem } from './leaves.js';
 
 /** The chain's head as a verify report records it (the anchor a later verify checks). */
 export interface ChainHead {
@@ -123,6 +123,34 @@ export interface WalkChainOptions extends VerifyChainOptions {
   leafFilter?: (leaf: LeafRef) => boolean;
   /** Sees every digest as read, bytes and entries (verifyChain keeps them; a walker need not). */
   onRead?: (digest: ReadDigest) => void;
+  /**
+   * The chain of roots as a walk of the same locker already checked it (`chainRoots`): the
+   * digests are neither listed nor read again, nor their signatures; only the leaves (of the
+   * days asked, `leavesFor`, and the leaf references `leaves` gives for a root, as that walk read
+   * them from the signed root) are read and checked. A digest of the old form, which lists its
+   * snapshots itself, is read again and must hash to what the walk chained. The parts of a
+   * verification in parts share one walk of the chain this way (shared/verify/parts.ts).
+   */
+  roots?: CachedRoots;
+}
+
+/**
+ * The chain as walked, without the entries kept: what every part of a verification in parts
+ * shares (a few hundred bytes a digest). Its problems are the chain's and the digests'
+ * signatures', not the leaves' (each part reports those of the leaves it reads).
+ */
+export type ChainRoots = Omit<ChainWalk, 'sealed' | 'sealedBy'>;
+
+export interface CachedRoots {
+  chain: ChainRoots;
+  /** The leaf references a chained root of the form that scales names (those the reader needs, at least). */
+  leaves: (root: ChainDigest) => readonly LeafRef[];
+}
+
+/** The walk without its kept entries. */
+export function chainRoots(walk: ChainWalk): ChainRoots {
+  const { sealed: _sealed, sealedBy: _sealedBy, ...roots } = walk;
+  return roots;
 }
 
 /** A digest as the walk holds it between reading and ordering: compact, its signature judged. */
@@ -146,6 +174,7 @@ interface WalkedDigest extends ChainDigest {
  * number of digests (a few hundred bytes each) and the entries kept, not every entry sealed.
  */
 export async function walkChain(locker: Locker, options: WalkChainOptions = {}): Promise<ChainWalk> {
+  if (options.roots) return walkCachedRoots(locker, options, options.roots);
   const trusted = options.trusted ?? (await trustedKeys(locker)).keys;
   const width = options.concurrency ?? 16;
   const keep = options.keep ?? (() => true);
@@ -341,6 +370,82 @@ export async function walkChain(locker: Locker, options: WalkChainOptions = {}):
   if (recordsFrom !== undefined) report.recordsFrom = recordsFrom;
   if (last) report.head = { key: last.key, sha256: last.sha256, digests: last.sequence };
   return report;
+}
+
+/**
+ * walkChain over a chain already walked (`roots`): the same entries offered and kept, the same
+ * problems (the walk's, and those of the leaves read here), in chain order.
+ */
+async function walkCachedRoots(
+  locker: Locker,
+  options: WalkChainOptions,
+  roots: CachedRoots,
+): Promise<ChainWalk> {
+  const trusted = options.trusted ?? (await trustedKeys(locker)).keys;
+  const width = options.concurrency ?? 16;
+  const keep = options.keep ?? (() => true);
+  let candidates: Promise<Map<string, KeyObject>> | undefined;
+  const opened = await mapLimit(roots.chain.digests, width, async (d): Promise<DigestEntries> => {
+    if (d.form === 3) {
+      if (!(options.leavesFor?.(d.day) ?? true)) return { entries: [], problems: [], leaves: 0 };
+      const refs = roots.leaves(d);
+      return leafEntries(locker, d, options.leafFilter ? refs.filter(options.leafFilter) : refs, {
+        trusted,
+        concurrency: width,
+        candidates: () => {
+          candidates ??= lockerKeys(locker);
+          return candidates;
+        },
+      });
+    }
+    // The old form lists its snapshots in the digest: read it again, and only if it is still
+    // the digest the walk chained and judged do its entries count.
+    let read: ReadDigest;
+    try {
+      read = await readDigest(locker, d.key);
+    } catch (err) {
+      if (err instanceof NotFoundError || err instanceof CorruptEvidenceError)
+        return {
+          entries: [],
+          problems: [
+            {
+              problem: err instanceof NotFoundError ? 'deleted' : 'corrupt',
+              key: d.key,
+              detail: `digest ${d.sequence} of the chain cannot be read again (${err.message}): what it sealed is not sealed`,
+            },
+          ],
+          leaves: 0,
+        };
+      throw err;
+    }
+    if (read.sha256 !== d.sha256)
+      return {
+        entries: [],
+        problems: [
+          {
+            problem: 'hash-mismatch',
+            key: d.key,
+            detail: `SHA-256 is now ${read.sha256}, the chain was walked with ${d.sha256}: the digest was replaced, so it seals nothing`,
+          },
+        ],
+        leaves: 0,
+      };
+    return digestEntries(locker, read, { trusted });
+  });
+  const problems: DigestProblem[] = [...roots.chain.problems];
+  const sealed = new Map<string, DigestEntry>();
+  const sealedBy = new Map<string, ChainDigest>();
+  for (const [i, d] of roots.chain.digests.entries()) {
+    const o = opened[i]!;
+    problems.push(...o.problems);
+    for (const entry of o.entries) {
+      options.onEntry?.(entry);
+      if (!keep(entry) || sealed.has(entry.key)) continue;
+      sealed.set(entry.key, entry);
+      sealedBy.set(entry.key, d);
+    }
+  }
+  return { ...roots.chain, problems, sealed, sealedBy };
 }
 
 /**

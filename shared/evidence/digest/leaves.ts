@@ -144,10 +144,7 @@ export function entryCount(d: ReadDigest): number {
 export async function digestEntries(
   locker: Locker,
   d: ReadDigest,
-  options: {
-    trusted: TrustedKeys;
-    concurrency?: number;
-    candidates?: () => Promise<Map<string, KeyObject>>;
+  options: LeafReadOptions & {
     /** Read only these leaves (default: every one). */
     leafFilter?: (leaf: LeafRef) => boolean;
   },
@@ -155,9 +152,30 @@ export async function digestEntries(
   if (d.digest.schema !== 'evidence.digest/3')
     return { entries: d.digest.snapshots, problems: [], leaves: 0 };
   const root = d.digest;
+  const refs = options.leafFilter ? root.leaves.filter(options.leafFilter) : root.leaves;
+  return leafEntries(locker, { key: d.key, day: root.day, sealedAt: root.sealedAt }, refs, options);
+}
+
+export interface LeafReadOptions {
+  trusted: TrustedKeys;
+  concurrency?: number;
+  candidates?: () => Promise<Map<string, KeyObject>>;
+}
+
+/**
+ * The entries of a root's leaves `refs` (as the root names them: key, SHA-256, collector,
+ * shard), each leaf read with its signature and judged as digestEntries says. The root itself
+ * was read and its signature judged by whoever names the refs (the chain walk, or a walk of the
+ * chain of roots done once for the parts of a verification: chain.ts, `roots`).
+ */
+export async function leafEntries(
+  locker: Locker,
+  root: { key: string; day: string; sealedAt: string },
+  refs: readonly LeafRef[],
+  options: LeafReadOptions,
+): Promise<DigestEntries> {
   const problems: DigestProblem[] = [];
   const entries: DigestEntry[] = [];
-  const refs = options.leafFilter ? root.leaves.filter(options.leafFilter) : root.leaves;
   const parts = await mapLimit(refs, options.concurrency ?? 16, async (ref) => {
     let read: Awaited<ReturnType<typeof readLeaf>>;
     try {
@@ -167,7 +185,7 @@ export async function digestEntries(
         problems.push({
           problem: 'deleted',
           key: ref.key,
-          detail: `a leaf of ${d.key} is no longer in the locker: the ${ref.entries} snapshot(s) it sealed are not sealed`,
+          detail: `a leaf of ${root.key} is no longer in the locker: the ${ref.entries} snapshot(s) it sealed are not sealed`,
         });
         return [];
       }
@@ -181,7 +199,7 @@ export async function digestEntries(
       problems.push({
         problem: 'hash-mismatch',
         key: ref.key,
-        detail: `SHA-256 is ${read.sha256} (${read.body.byteLength} bytes), its root ${d.key} sealed ${ref.sha256} (${ref.size} bytes): the leaf was altered or replaced, so it seals nothing`,
+        detail: `SHA-256 is ${read.sha256} (${read.body.byteLength} bytes), its root ${root.key} sealed ${ref.sha256} (${ref.size} bytes): the leaf was altered or replaced, so it seals nothing`,
       });
       return [];
     }
@@ -195,7 +213,7 @@ export async function digestEntries(
       problems.push({
         problem: 'corrupt',
         key: ref.key,
-        detail: `the leaf says ${leaf.collector}/${leaf.shard} of ${leaf.day} sealed at ${leaf.sealedAt}; its root ${d.key} names ${ref.collector}/${ref.shard} of ${root.day} sealed at ${root.sealedAt}`,
+        detail: `the leaf says ${leaf.collector}/${leaf.shard} of ${leaf.day} sealed at ${leaf.sealedAt}; its root ${root.key} names ${ref.collector}/${ref.shard} of ${root.day} sealed at ${root.sealedAt}`,
       });
       return [];
     }
