@@ -92,9 +92,9 @@ describe('okta-users: can the schedule keep every user within 8 days?', () => {
 
   it('50,000 users with one run a day: not enough, and the warning names the numbers and the fix', () => {
     const one = schedule({ collectAgain: false });
-    const capacity = factorReadCapacity(50_000, defaults, one);
+    const capacity = factorReadCapacity(50_000, defaults, { schedule: one });
     expect(capacity).toEqual({ runsPerDay: 1, readsPerDay: 3600, neededPerDay: 7143, enough: false });
-    const warning = capacityWarning(capacity, 50_000, defaults, one);
+    const warning = capacityWarning(capacity, 50_000, defaults, { schedule: one });
     expect(warning).toMatch(/cannot keep every user's factors within 8 days/);
     expect(warning).toMatch(/50,000 users need 7,143 factor reads a day/);
     expect(warning).toMatch(/1 run\(s\) a day × okta\.users\.factorReadsPerRun 3,600 allow 3,600/);
@@ -103,13 +103,13 @@ describe('okta-users: can the schedule keep every user within 8 days?', () => {
       /fix: at least 2 runs a day \(schedule\.collectAgain, now false\)/,
     );
     // The default schedule reads 28,800 a day: enough up to 201,600 users.
-    const byDefault = factorReadCapacity(50_000, defaults, schedule({}));
+    const byDefault = factorReadCapacity(50_000, defaults, { schedule: schedule({}) });
     expect(byDefault).toEqual({ runsPerDay: 8, readsPerDay: 28_800, neededPerDay: 7143, enough: true });
-    expect(capacityWarning(byDefault, 50_000, defaults, schedule({}))).toBeUndefined();
-    expect(factorReadCapacity(201_600, defaults, schedule({})).enough).toBe(true);
-    expect(factorReadCapacity(201_607, defaults, schedule({})).enough).toBe(false);
+    expect(capacityWarning(byDefault, 50_000, defaults, { schedule: schedule({}) })).toBeUndefined();
+    expect(factorReadCapacity(201_600, defaults, { schedule: schedule({}) }).enough).toBe(true);
+    expect(factorReadCapacity(201_607, defaults, { schedule: schedule({}) }).enough).toBe(false);
     // Up to fullFactorReadMaxUsers every user is read each day: one run suffices.
-    expect(factorReadCapacity(3000, defaults, one)).toEqual({
+    expect(factorReadCapacity(3000, defaults, { schedule: one })).toEqual({
       runsPerDay: 1,
       readsPerDay: 3600,
       neededPerDay: 3000,
@@ -117,9 +117,42 @@ describe('okta-users: can the schedule keep every user within 8 days?', () => {
     });
     // No run counted at all: never enough.
     expect(
-      factorReadCapacity(10, defaults, schedule({ collect: 'cron(5 0 1 * ? *)', collectAgain: false }))
-        .enough,
+      factorReadCapacity(10, defaults, {
+        schedule: schedule({ collect: 'cron(5 0 1 * ? *)', collectAgain: false }),
+      }).enough,
     ).toBe(false);
+  });
+
+  it('a shorter factor-state bound (checks.freshnessHours.oktaFactors) needs a larger share a day', () => {
+    const checks = (oktaFactors: number) =>
+      parseConfig({
+        locker: { retentionDays: 730 },
+        auditPeriod: { start: '2026-01-01' },
+        checks: { freshnessHours: { oktaFactors } },
+      }).checks;
+    // 72 h: every user within 2 days (the bound less a day), 25,000 reads a day.
+    const short = { schedule: schedule({}), checks: checks(72) };
+    expect(factorReadCapacity(50_000, defaults, short)).toEqual({
+      runsPerDay: 8,
+      readsPerDay: 28_800,
+      neededPerDay: 25_000,
+      enough: true,
+    });
+    const one = { schedule: schedule({ collectAgain: false }), checks: checks(72) };
+    const warning = capacityWarning(factorReadCapacity(50_000, defaults, one), 50_000, defaults, one)!;
+    expect(warning).toMatch(
+      /within 3 days: 50,000 users need 25,000 factor reads a day.* fix: at least 7 runs a day/,
+    );
+    expect(warning).toMatch(
+      /each user is read at least every 2 day\(s\) \(checks\.freshnessHours\.oktaFactors 72 h/,
+    );
+    // 100 h: 3 days (rounded down, less a day); the default 192 h: a week.
+    expect(
+      factorReadCapacity(30_000, defaults, { schedule: schedule({}), checks: checks(100) }).neededPerDay,
+    ).toBe(10_000);
+    expect(
+      factorReadCapacity(70_000, defaults, { schedule: schedule({}), checks: checks(192) }).neededPerDay,
+    ).toBe(10_000);
   });
 });
 

@@ -237,8 +237,8 @@ async function collectUsers(
   const all = [...users.values()];
   const budget = settings.factorReadsPerRun;
   const rolling = all.length > settings.fullFactorReadMaxUsers || all.length > budget;
-  const capacity = factorReadCapacity(all.length, settings, ctx.config.schedule);
-  const warning = capacityWarning(capacity, all.length, settings, ctx.config.schedule);
+  const capacity = factorReadCapacity(all.length, settings, ctx.config);
+  const warning = capacityWarning(capacity, all.length, settings, ctx.config);
   if (warning) errors.push(warning);
   // Only rolling reads lose by it (a full run reads every user's factors anyway).
   if (unreadable && rolling) errors.push(unreadable);
