@@ -186,6 +186,11 @@ console.log(
     floorRss: floor.rss,
     peakRss: process.resourceUsage().maxRSS * 1024,
     peakHeap,
+    // CPU time (user + system): what a Lambda's share of a vCPU must provide, whatever this machine's load.
+    cpuMs: (() => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    })(),
     ...saw,
   }),
 );
