@@ -10,7 +10,7 @@
  * process's maxRSS: Node, tsx and the code included), peak V8 heap (sampled every 10 ms),
  * the process's floor before the work, and what the command saw.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -24,7 +24,9 @@ import { addDays } from '../shared/evidence/days.js';
 import { seal } from '../shared/evidence/digest.js';
 import { loadSigner, signingSettingsOf, trustedKeys } from '../shared/evidence/signing.js';
 import { exportEvidence } from '../shared/export/export.js';
-import { runSample } from '../shared/sample/run.js';
+import { sampleRunRecord } from '../shared/sample/record.js';
+import { drawSample } from '../shared/sample/run.js';
+import { writeWorkpaper } from '../shared/sample/workpaper.js';
 import { redactDeep } from '../shared/secrets.js';
 import {
   mergeVerifyRun,
@@ -76,7 +78,8 @@ if (command === 'seal') {
       remediation: 'bench',
       run: () => pass('bench'),
     }));
-    const report = await runSample({
+    const perPart = process.env.ORG_SNAPSHOTS_PER_PART;
+    const draw = await drawSample({
       locker,
       config,
       checks,
@@ -85,14 +88,47 @@ if (command === 'seal') {
       from: wFrom,
       to: wTo,
       plan: { kind: 'per-month', n: 3 },
+      ...(perPart && { snapshotsPerPart: Number(perPart) }),
     });
+    // What the CLI does next: the workpaper (workpaper.md, samples.csv, samples.json) and the
+    // run's record (built and serialized as it would be signed; not written, so that the seeded
+    // locker stays as sealed for the next run).
+    const out = await mkdtemp(path.join(tmpdir(), 'evidence-sample-bench-'));
+    // The synthetic locker stands for S3: the re-check commands name a bucket.
+    const s3 = { url: 's3://org-verify-bench/locker', kind: 's3' as const, worm: true };
+    const written = await writeWorkpaper(path.join(out, 'workpaper'), {
+      report: { ...draw, locker: s3 },
+      checks,
+      subject: 'CC7.2',
+      generatedAt: clock.now(),
+      seedGenerated: false,
+      rerun: 'npx evidence sample --control CC7.2 --seed bench',
+    });
+    const sizes: Record<string, number> = {};
+    for (const f of ['markdown', 'csv', 'json'] as const) sizes[f] = (await stat(written[f])).size;
+    const record = canonicalBytes(
+      sampleRunRecord({
+        report: draw,
+        ranAt: clock.now(),
+        seedGenerated: false,
+        subject: 'CC7.2',
+        command: 'bench',
+        configSha256: '0'.repeat(64),
+        earlier: [],
+      }),
+    );
     saw = {
       window: `${wFrom}..${wTo}`,
-      samples: report.samples.length,
-      series: report.series.length,
-      digests: report.chain.digests,
-      problems: report.chain.problems.length,
+      samples: draw.rows.summary.total,
+      series: draw.rows.seriesCount,
+      parts: draw.parts,
+      digests: draw.chain.digests,
+      problems: draw.chain.problems.length,
+      workpaperBytes: sizes,
+      recordBytes: record.byteLength,
     };
+    draw.close();
+    await rm(out, { recursive: true, force: true });
   } else {
     const out = path.join(await mkdtemp(path.join(tmpdir(), 'evidence-export-bench-')), 'export');
     const exported = await exportEvidence({
