@@ -1,7 +1,7 @@
 /**
  * One seal or one verification on the org-verify bench's synthetic locker, in a process of its
  * own so that its peak memory is its own:
- * `tsx bench/org-verify-worker.ts seal|verify|plan|part|sample|export <dir> <from> <to> <accounts> [<day to seal>]`
+ * `tsx bench/org-verify-worker.ts seal|verify|plan|part|merge|sample|export|report <dir> <from> <to> <accounts> [<day to seal>]`
  * (plan, part, merge: one invocation each of the deployed run in parts, work objects in
  * <dir>/../work; part: ORG_PART, default 0, of the plan written by plan; merge: every part's result)
  * (sample and export: the window ORG_WINDOW_FROM..ORG_WINDOW_TO, default the locker's days).
@@ -24,6 +24,7 @@ import { addDays } from '../shared/evidence/days.js';
 import { seal } from '../shared/evidence/digest.js';
 import { loadSigner, signingSettingsOf, trustedKeys } from '../shared/evidence/signing.js';
 import { exportEvidence } from '../shared/export/export.js';
+import { report } from '../shared/report/report.js';
 import { sampleRunRecord } from '../shared/sample/record.js';
 import { drawSample } from '../shared/sample/run.js';
 import { writeWorkpaper } from '../shared/sample/workpaper.js';
@@ -60,6 +61,32 @@ if (command === 'seal') {
     form: formText === '3' ? 3 : 2,
   });
   saw = { sealed: result.sealed.length, key: result.key };
+} else if (command === 'report') {
+  // The whole report (report.html, a workpaper per control, the run's record written into the
+  // locker: run it last on a seeded locker), with the registry's checks of the four collectors.
+  const out = path.join(await mkdtemp(path.join(tmpdir(), 'evidence-report-bench-')), 'report');
+  // The synthetic locker stands for S3: the workpapers' re-check commands name a bucket.
+  const s3 = Object.create(locker, { url: { value: 's3://org-verify-bench/locker' } }) as typeof locker;
+  const result = await report({
+    locker: s3,
+    config: orgConfig(from, accounts),
+    from,
+    to,
+    out,
+    clock: fixedClock(`${addDays(to, 1)}T06:00:00.000Z`),
+    signer: await loadSigner(),
+    collectors: orgCollectors(),
+    callerAccount: async () => accountIds(accounts)[0]!,
+  });
+  const html = (await stat(result.html)).size;
+  await rm(path.dirname(out), { recursive: true, force: true });
+  saw = {
+    ok: result.ok,
+    checkDays: result.summary.total,
+    series: result.verify.series.length,
+    controls: result.controls.length,
+    htmlBytes: html,
+  };
 } else if (command === 'sample' || command === 'export') {
   // The window: ORG_WINDOW_FROM..ORG_WINDOW_TO (default the locker's days).
   const wFrom = process.env.ORG_WINDOW_FROM ?? from;

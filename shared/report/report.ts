@@ -33,7 +33,8 @@ import { earlierRuns, sampleRunKey, sampleRunRecord, writeSampleRun } from '../s
 import { runSample, type SampleReport } from '../sample/run.js';
 import { deviationRate, groupExceptions, summarize, writeWorkpaper } from '../sample/workpaper.js';
 import { listAcknowledgements } from '../verify/acknowledgements.js';
-import { type VerifyResult, verify } from '../verify/verify.js';
+import { verifyInParts } from '../verify/parts.js';
+import type { VerifyResult } from '../verify/verify.js';
 import { TOOL } from '../version.js';
 import { checkRows, coverageRows } from './calendar.js';
 import { type ControlSummary, type ReportModel, reportHtml } from './html.js';
@@ -91,7 +92,8 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
   const collectors = options.collectors ?? COLLECTORS;
   const now = clock.now();
 
-  const verified = await verify({
+  // In parts at organization size, as `evidence verify` (verify/parts.ts): memory follows a part.
+  const verified = await verifyInParts({
     locker,
     config,
     from,
