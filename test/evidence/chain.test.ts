@@ -130,6 +130,25 @@ describe('walkChain on a tampered directory locker', () => {
     );
   });
 
+  it('a digest re-signed to name another key with the right hash: chain-broken too', async () => {
+    const first = (await walk()).digests[0]!;
+    const elsewhere = 'digests/2026-04-01/20260402T030000001Z.json';
+    await forge(2, (d) => {
+      d.previous = { key: elsewhere, sha256: first.sha256 };
+    });
+    expect(await problems()).toContain(
+      `chain-broken ${keys[1]}: names ${elsewhere} (${first.sha256}) as previous, but the chain has ${first.key} (${first.sha256}) there`,
+    );
+  });
+
+  it('an empty locker: an empty chain, no head, nothing to report', async () => {
+    const empty = new DirectoryLocker(await mkdtemp(path.join(tmpdir(), 'chain-empty-')));
+    const walked = await walkChain(empty, { trusted });
+    expect(walked).toMatchObject({ digests: [], problems: [], abandoned: [], notes: [] });
+    expect(walked.head).toBeUndefined();
+    expect(walked.recordsFrom).toBeUndefined();
+  });
+
   it('a second digest in a place, never linked: abandoned and noted, the chain intact', async () => {
     const twin = keys[1]!.replace('T030000000Z', 'T030000500Z');
     const body = await readFile(file(dir, keys[1]!));
