@@ -111,6 +111,17 @@ describe('file signer', () => {
     await expect(fileSigner(p384)).rejects.toThrow(/secp384r1/);
   });
 
+  it('refuses a key file that is no PEM private key, when signing and when trusting (exit 2)', async () => {
+    const file = path.join(tmp(), 'garbage.pem');
+    writeFileSync(file, 'not a key', { mode: 0o600 });
+    for (const read of [() => fileSigner(file), () => trustedKeys(undefined, { keyFile: file })]) {
+      const err = await read().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SigningKeyError);
+      expect(exitCodeFor(err)).toBe(2);
+      expect(String(err)).toContain(`${file} is not a private key in PEM (`);
+    }
+  });
+
   it('takes the key file from EVIDENCE_SIGNING_KEY_FILE before the config key', async () => {
     const dir = tmp();
     process.env[SIGNING_KEY_FILE_ENV] = path.join(dir, 'env.pem');
