@@ -5,9 +5,13 @@
  * - Users: Okta's default list (`GET /api/v1/users`) leaves DEPROVISIONED users out, so a
  *   second list asks for exactly those (`filter=status eq "DEPROVISIONED"`; `filter` reads
  *   current data, `search` an eventually consistent copy). 200 per page, `Link: rel="next"`.
+ *   A later run of the same UTC day (schedule.collectAgain) lists nobody again: it merges the
+ *   users updated since the previous run (`filter=lastUpdated gt "…"`, every status) onto the
+ *   previous snapshot's users and drops those the System Log says were deleted (listChanges).
  * - Factors: one request per user (`GET /api/v1/users/{id}/factors`: Okta has no bulk
  *   listing). A user whose factors could not be read keeps `factors: null` with the reason,
- *   and the snapshot is `partial` naming them: never dropped.
+ *   and the snapshot is `partial` naming them: never dropped. When the schedule's runs a day
+ *   cannot keep every user within 8 days (capacity.ts), the snapshot is `partial` and says so.
  * - Policies: `GET /api/v1/policies?type=...` for OKTA_SIGN_ON, ACCESS_POLICY, MFA_ENROLL and
  *   PASSWORD, each policy's rules, the names of the groups the rules refer to, and which
  *   authentication policy the Okta Dashboard (okta_enduser) and the Admin Console (saasure)
@@ -168,14 +172,13 @@ async function collectUsers(
   const readAt = ctx.clock.now();
   const previous = await ctx.previous?.();
   let before: OktaUsersData | undefined;
+  let unreadable: string | undefined;
   if (previous) {
     try {
       before = readOktaUsersData(previous.data);
     } catch (err) {
       if (!(err instanceof OktaUsersDataError)) throw err;
-      errors.push(
-        `the previous snapshot ${previous.key} cannot be read (${err.message}): no factor state carried over`,
-      );
+      unreadable = `the previous snapshot ${previous.key} cannot be read (${err.message}): no factor state carried over`;
     }
   }
 
@@ -235,9 +238,11 @@ async function collectUsers(
   const all = [...users.values()];
   const budget = settings.factorReadsPerRun;
   const rolling = all.length > settings.fullFactorReadMaxUsers || all.length > budget;
-  const capacity = factorReadCapacity(all.length, settings, ctx.config.schedule);
-  const warning = capacityWarning(capacity, all.length, settings, ctx.config.schedule);
+  const capacity = factorReadCapacity(all.length, settings, ctx.config);
+  const warning = capacityWarning(capacity, all.length, settings, ctx.config);
   if (warning) errors.push(warning);
+  // Only rolling reads lose by it (a full run reads every user's factors anyway).
+  if (unreadable && rolling) errors.push(unreadable);
   // A later run of the day in full mode carries the day's state and reads what changed since.
   const plan =
     rolling || (listing.mode === 'changes' && before)
@@ -457,7 +462,9 @@ function sameDayList(
 ): { list?: OktaUsersData; why?: string } {
   const listing = before?.userListing;
   if (!previous || !before || !listing) return {};
-  if (dayOf(new Date(listing.listedAt)) !== dayOf(now)) return {};
+  const listedAt = Date.parse(listing.listedAt);
+  // Another day's (or an unreadable) listing: the day's first run lists every user.
+  if (Number.isNaN(listedAt) || dayOf(new Date(listedAt)) !== dayOf(now)) return {};
   const refused = (reason: string) => ({
     why: `the same day's snapshot ${previous.key} ${reason}, so every user was listed again`,
   });
