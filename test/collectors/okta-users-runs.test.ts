@@ -233,7 +233,7 @@ describe('okta-users over the runs of a day (local Okta server)', () => {
     const stale = last!.data.users.filter((u) => u.factorsReadAt === new Date(T0).toISOString());
     expect(stale).toHaveLength(3);
     expect(last!.out.errors!.join('\n')).toMatch(
-      /the factor state of 3 user\(s\) who can sign in was read more than 8 days ago \(oldest 2026-04-20T00:05:00.000Z\)/,
+      /the factor state of 3 user\(s\) who can sign in was read more than 192 h before this collection \(checks\.freshnessHours\.oktaFactors; oldest 2026-04-20T00:05:00.000Z\): they are judged unknown/,
     );
     const verdict = oktaMfaEnrolledCheck.run(
       makeSnapshot({

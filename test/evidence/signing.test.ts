@@ -14,6 +14,7 @@ import {
   keyFilePath,
   kmsSigner,
   loadSigner,
+  lockerKeys,
   publicKeyKey,
   SIGNING_KEY_FILE_ENV,
   SigningKeyError,
@@ -273,5 +274,117 @@ describe('KMS signer (emulator)', () => {
     });
     const signer = await kmsSigner(keyId, { client: kms, messageType: 'RAW' });
     expect([...keys.keys()]).toEqual([signer.fingerprint]);
+  });
+});
+
+describe('trust: what the locker cannot make trusted', () => {
+  async function setUp() {
+    const dir = tmp();
+    const locker = new DirectoryLocker(path.join(dir, 'locker'));
+    const ours = await fileSigner(path.join(dir, 'ours.pem'), { create: true });
+    const theirs = await fileSigner(path.join(dir, 'theirs.pem'), { create: true });
+    const body = Buffer.from('{"a":1}');
+    return { dir, locker, ours, theirs, body };
+  }
+  const absent = (dir: string) => path.join(dir, 'absent.pem');
+
+  it("a pinned key's PEM replaced in the locker by another key: not trusted, and what that key signed is untrusted-key", async () => {
+    const { dir, locker, ours, theirs, body } = await setUp();
+    // keys/<our fingerprint>.pem now holds their key.
+    await locker.put(publicKeyKey(ours.fingerprint), Buffer.from(theirs.publicKeyPem()), {
+      retainUntil: new Date(),
+    });
+    await locker.put(publicKeyKey(theirs.fingerprint), Buffer.from(theirs.publicKeyPem()), {
+      retainUntil: new Date(),
+    });
+    const { keys, notes } = await trustedKeys(locker, {
+      keyFile: absent(dir),
+      trustedKeys: [ours.fingerprint],
+    });
+    expect(keys.size).toBe(0);
+    expect(notes).toContain(
+      `pinned key ${ours.fingerprint}: ${publicKeyKey(ours.fingerprint)} holds another key; not trusted`,
+    );
+    const signature = await theirs.sign(body);
+    expect(judgeSignature(body, signature, keys)).toEqual({ status: 'bad-signature' });
+    expect(judgeSignature(body, signature, keys, await lockerKeys(locker))).toEqual({
+      status: 'untrusted-key',
+      fingerprint: theirs.fingerprint,
+    });
+  });
+
+  it('a pin in capitals is the same fingerprint; a pin of the key file keeps its source; a missing or broken PEM is a note', async () => {
+    const { dir, locker, ours, theirs } = await setUp();
+    await locker.put(publicKeyKey(ours.fingerprint), Buffer.from(ours.publicKeyPem()), {
+      retainUntil: new Date(),
+    });
+    const upper = await trustedKeys(locker, {
+      keyFile: absent(dir),
+      trustedKeys: [ours.fingerprint.toUpperCase()],
+    });
+    expect([...upper.keys.values()].map((k) => [k.fingerprint, k.source])).toEqual([
+      [ours.fingerprint, 'pinned in locker.trustedKeys'],
+    ]);
+    expect(upper.notes).toEqual([]);
+    const both = await trustedKeys(locker, {
+      keyFile: path.join(dir, 'ours.pem'),
+      trustedKeys: [ours.fingerprint],
+    });
+    expect([...both.keys.values()].map((k) => k.source)).toEqual([`file ${path.join(dir, 'ours.pem')}`]);
+
+    // Their pin: no PEM in the locker. A third: a PEM that is no key.
+    const broken = 'f'.repeat(64);
+    await locker.put(publicKeyKey(broken), Buffer.from('not a key'), { retainUntil: new Date() });
+    const missing = await trustedKeys(locker, {
+      keyFile: absent(dir),
+      trustedKeys: [theirs.fingerprint, broken],
+    });
+    expect(missing.keys.size).toBe(0);
+    expect(missing.notes).toEqual([
+      `pinned key ${theirs.fingerprint}: ${publicKeyKey(theirs.fingerprint)} is missing or not a P-256 key`,
+      `pinned key ${broken}: ${publicKeyKey(broken)} is missing or not a P-256 key`,
+      `no trusted signing key: no KMS key (EVIDENCE_SIGNING_KMS_KEY_ID), no key file at ${absent(dir)}, no pinned fingerprint (locker.trustedKeys); no signature can be accepted`,
+    ]);
+    const noLocker = await trustedKeys(undefined, { keyFile: absent(dir), trustedKeys: [ours.fingerprint] });
+    expect(noLocker.notes[0]).toBe(
+      `pinned key ${ours.fingerprint}: no locker to read ${publicKeyKey(ours.fingerprint)} from`,
+    );
+  });
+
+  it('a signature that is not DER, or empty, is a bad signature, never valid', async () => {
+    const { ours, body } = await setUp();
+    const keys = new Map([
+      [
+        ours.fingerprint,
+        { fingerprint: ours.fingerprint, key: createPublicKey(ours.publicKeyPem()), source: 'test' },
+      ],
+    ]);
+    for (const garbage of [Buffer.from('not a signature'), Buffer.alloc(0), Buffer.alloc(72, 0x30)]) {
+      expect(verifySignature(body, garbage, ours.publicKeyPem())).toBe(false);
+      expect(judgeSignature(body, garbage, keys)).toEqual({ status: 'bad-signature' });
+    }
+    expect(judgeSignature(body, await ours.sign(body), keys)).toEqual({
+      status: 'valid',
+      fingerprint: ours.fingerprint,
+    });
+  });
+
+  it('lockerKeys: every P-256 PEM under keys/ by fingerprint; other files and broken PEMs skipped', async () => {
+    const { locker, ours, theirs } = await setUp();
+    await locker.put(publicKeyKey(ours.fingerprint), Buffer.from(ours.publicKeyPem()), {
+      retainUntil: new Date(),
+    });
+    await locker.put(publicKeyKey(theirs.fingerprint), Buffer.from(theirs.publicKeyPem()), {
+      retainUntil: new Date(),
+    });
+    await locker.put('keys/notes.txt', Buffer.from(ours.publicKeyPem()), { retainUntil: new Date() });
+    await locker.put(`keys/${'e'.repeat(64)}.pem`, Buffer.from('not a key'), { retainUntil: new Date() });
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({
+      type: 'spki',
+      format: 'pem',
+    });
+    await locker.put(`keys/${'d'.repeat(64)}.pem`, Buffer.from(rsa), { retainUntil: new Date() });
+    const found = await lockerKeys(locker);
+    expect([...found.keys()].sort()).toEqual([ours.fingerprint, theirs.fingerprint].sort());
   });
 });

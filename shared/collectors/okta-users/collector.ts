@@ -36,6 +36,7 @@ import {
   systemTimer,
   type Timer,
 } from '../../vendors/okta-client.js';
+import { freshnessBound } from '../freshness.js';
 import { oktaAuthFromEnv } from '../okta/auth.js';
 import type { OktaScope } from '../okta/collector.js';
 import { oktaIdentity } from '../okta/connect.js';
@@ -62,7 +63,7 @@ import {
   type UserListing,
 } from './data.js';
 import { oktaUsers as declaration } from './declaration.js';
-import { FACTOR_STATE_MAX_AGE_DAYS } from './judge.js';
+import { factorStaleness } from './judge.js';
 import { type UsersSettings, usersSettingsOf } from './settings.js';
 
 export type { OktaUsersData } from './data.js';
@@ -279,16 +280,20 @@ async function collectUsers(
     errors.push(
       `the factors of ${failedFactors.length} user(s) could not be read: ${failedFactors.join(', ')}; they are recorded with factors null and judged unknown`,
     );
-  // State the checks will judge unknown: read longer ago than they accept (the schedule fell behind).
-  const staleBefore = readAt.getTime() - FACTOR_STATE_MAX_AGE_DAYS * DAY_MS;
+  // State the checks will judge unknown: read longer ago than checks.freshnessHours.oktaFactors
+  // (the schedule fell behind): recorded with its time, never as today's state.
   const stale = all.filter(
     (u) =>
-      SIGN_IN_STATUSES.has(u.status) && u.factorsReadAt !== null && Date.parse(u.factorsReadAt) < staleBefore,
+      SIGN_IN_STATUSES.has(u.status) &&
+      u.factorsReadAt !== null &&
+      factorStaleness(u.factorsReadAt, readAt, ctx.config) !== undefined,
   );
-  if (stale.length)
+  if (stale.length) {
+    const oldest = stale.reduce((a, b) => (a.factorsReadAt! <= b.factorsReadAt! ? a : b));
     errors.push(
-      `the factor state of ${stale.length} user(s) who can sign in was read more than ${FACTOR_STATE_MAX_AGE_DAYS} days ago (oldest ${stale.map((u) => u.factorsReadAt!).sort()[0]}): they are judged unknown; the runs of the last week did not reach them (see factorReads.capacity)`,
+      `the factor state of ${stale.length} user(s) who can sign in was read more than ${freshnessBound(ctx.config, 'oktaFactors')} h before this collection (checks.freshnessHours.oktaFactors; oldest ${oldest.factorsReadAt}): they are judged unknown: ${namesOf(stale)}; oldest: ${oldest.login}, ${factorStaleness(oldest.factorsReadAt!, readAt, ctx.config)}; the runs of the last week did not reach them (see factorReads.capacity)`,
     );
+  }
 
   // 3. Policies of each type, each with its rules.
   const policies: OktaPolicy[] = [];
@@ -426,6 +431,7 @@ export const FACTOR_EVENT_TYPES = [
 ] as const;
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 /** System Log events of a user deleted (a DEPROVISIONED user removed from Okta for good). */
 export const USER_DELETED_EVENT_TYPES = ['user.lifecycle.delete.completed'] as const;
@@ -617,9 +623,13 @@ async function planReads(
     let readToday = 0;
     for (const state of before.values()) if (Date.parse(state.factorsReadAt) >= dayStart) readToday++;
     const share = Math.max(0, Math.ceil(all.length / ROLLING_DAYS) - readToday);
-    due = oldestFirst.filter(
-      (u, i) => i < share || !(now.getTime() - readAt(u) < (ROLLING_DAYS - 1) * DAY_MS),
+    // Due: read 6 days ago or more, or sooner when checks.freshnessHours.oktaFactors is shorter
+    // than a week (a day before the state would go stale).
+    const dueAfter = Math.min(
+      (ROLLING_DAYS - 1) * DAY_MS,
+      (freshnessBound(ctx.config, 'oktaFactors') - 24) * HOUR_MS,
     );
+    due = oldestFirst.filter((u, i) => i < share || !(now.getTime() - readAt(u) < dueAfter));
   }
   const ordered = [...urgent, ...unseen, ...due];
   const toRead = ordered.slice(0, budget);
@@ -648,6 +658,14 @@ async function planReads(
       `${unknownDeferred} user(s) had no usable factor state and did not fit this run's ${budget} factor reads (okta.users.factorReadsPerRun): recorded with factors null and judged unknown; the next run reads them first`,
     );
   return { toRead, carried, deferred, ...(events && { events }) };
+}
+
+/** The first 20 logins, and how many more. */
+function namesOf(users: readonly OktaUserRecord[]): string {
+  const shown = users.slice(0, 20).map((u) => u.login);
+  return users.length > shown.length
+    ? `${shown.join(', ')} and ${users.length - shown.length} more`
+    : shown.join(', ');
 }
 
 function userRecord(u: UserPayload, attributes: readonly string[]): OktaUserRecord {
