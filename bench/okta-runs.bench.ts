@@ -114,9 +114,9 @@ export const oktaRunsBench: Bench = {
         okta: { orgUrl: server.url },
         schedule: { collectAgain: false },
       }).schedule;
-      const capacity = factorReadCapacity(USERS, settings, one);
+      const capacity = factorReadCapacity(USERS, settings, { schedule: one });
       console.log(
-        `        one run a day (schedule.collectAgain false): ${capacity.readsPerDay.toLocaleString('en')} reads a day against ${capacity.neededPerDay.toLocaleString('en')} needed: every snapshot partial with "${capacityWarning(capacity, USERS, settings, one)!.slice(0, 120)}…"`,
+        `        one run a day (schedule.collectAgain false): ${capacity.readsPerDay.toLocaleString('en')} reads a day against ${capacity.neededPerDay.toLocaleString('en')} needed: every snapshot partial with "${capacityWarning(capacity, USERS, settings, { schedule: one })!.slice(0, 120)}…"`,
       );
       console.log(
         `        measured here: ${((performance.now() - t0) / 1000).toFixed(0)} s; peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB (collector and server in one process)`,

@@ -1,14 +1,16 @@
 /**
  * One seal or one verification on the org-verify bench's synthetic locker, in a process of its
  * own so that its peak memory is its own:
- * `tsx bench/org-verify-worker.ts seal|verify|sample|export <dir> <from> <to> <accounts> [<day to seal>]`
+ * `tsx bench/org-verify-worker.ts seal|verify|plan|part|sample|export <dir> <from> <to> <accounts> [<day to seal>]`
+ * (plan and part: one invocation each of the deployed run in parts, work objects in <dir>/../work;
+ * part: ORG_PART, default 0, of the plan written by plan)
  * (sample and export: the window ORG_WINDOW_FROM..ORG_WINDOW_TO, default the locker's days).
  * Prints one JSON line: requests and bytes read (the synthetic locker counts them as S3
  * would: one request per GET/HEAD/PUT, one per 1,000 keys listed), wall time, peak RSS (the
  * process's maxRSS: Node, tsx and the code included), peak V8 heap (sampled every 10 ms),
  * the process's floor before the work, and what the command saw.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -16,11 +18,16 @@ import { getHeapStatistics } from 'node:v8';
 import type { AnyCheck } from '../shared/checks/types.js';
 import { pass } from '../shared/checks/types.js';
 import { fixedClock } from '../shared/clock.js';
+import { NotFoundError } from '../shared/errors.js';
+import { canonicalBytes } from '../shared/evidence/canonical.js';
 import { addDays } from '../shared/evidence/days.js';
 import { seal } from '../shared/evidence/digest.js';
-import { loadSigner } from '../shared/evidence/signing.js';
+import { loadSigner, signingSettingsOf, trustedKeys } from '../shared/evidence/signing.js';
 import { exportEvidence } from '../shared/export/export.js';
-import { runSample } from '../shared/sample/run.js';
+import { sampleRunRecord } from '../shared/sample/record.js';
+import { drawSample } from '../shared/sample/run.js';
+import { writeWorkpaper } from '../shared/sample/workpaper.js';
+import { planVerifyRun, runVerifyPart, type WorkStore } from '../shared/verify/distributed.js';
 import { verifyInParts } from '../shared/verify/parts.js';
 import { accountIds, orgCollectors, orgConfig, orgLocker, RETENTION_DAYS } from './org-verify-plan.js';
 
@@ -65,7 +72,8 @@ if (command === 'seal') {
       remediation: 'bench',
       run: () => pass('bench'),
     }));
-    const report = await runSample({
+    const perPart = process.env.ORG_SNAPSHOTS_PER_PART;
+    const draw = await drawSample({
       locker,
       config,
       checks,
@@ -74,14 +82,47 @@ if (command === 'seal') {
       from: wFrom,
       to: wTo,
       plan: { kind: 'per-month', n: 3 },
+      ...(perPart && { snapshotsPerPart: Number(perPart) }),
     });
+    // What the CLI does next: the workpaper (workpaper.md, samples.csv, samples.json) and the
+    // run's record (built and serialized as it would be signed; not written, so that the seeded
+    // locker stays as sealed for the next run).
+    const out = await mkdtemp(path.join(tmpdir(), 'evidence-sample-bench-'));
+    // The synthetic locker stands for S3: the re-check commands name a bucket.
+    const s3 = { url: 's3://org-verify-bench/locker', kind: 's3' as const, worm: true };
+    const written = await writeWorkpaper(path.join(out, 'workpaper'), {
+      report: { ...draw, locker: s3 },
+      checks,
+      subject: 'CC7.2',
+      generatedAt: clock.now(),
+      seedGenerated: false,
+      rerun: 'npx evidence sample --control CC7.2 --seed bench',
+    });
+    const sizes: Record<string, number> = {};
+    for (const f of ['markdown', 'csv', 'json'] as const) sizes[f] = (await stat(written[f])).size;
+    const record = canonicalBytes(
+      sampleRunRecord({
+        report: draw,
+        ranAt: clock.now(),
+        seedGenerated: false,
+        subject: 'CC7.2',
+        command: 'bench',
+        configSha256: '0'.repeat(64),
+        earlier: [],
+      }),
+    );
     saw = {
       window: `${wFrom}..${wTo}`,
-      samples: report.samples.length,
-      series: report.series.length,
-      digests: report.chain.digests,
-      problems: report.chain.problems.length,
+      samples: draw.rows.summary.total,
+      series: draw.rows.seriesCount,
+      parts: draw.parts,
+      digests: draw.chain.digests,
+      problems: draw.chain.problems.length,
+      workpaperBytes: sizes,
+      recordBytes: record.byteLength,
     };
+    draw.close();
+    await rm(out, { recursive: true, force: true });
   } else {
     const out = path.join(await mkdtemp(path.join(tmpdir(), 'evidence-export-bench-')), 'export');
     const exported = await exportEvidence({
@@ -94,6 +135,54 @@ if (command === 'seal') {
     });
     await rm(path.dirname(out), { recursive: true, force: true });
     saw = { window: `${wFrom}..${wTo}`, records: exported.records, notes: exported.notes.length };
+  }
+} else if (command === 'plan' || command === 'part') {
+  // One invocation of the deployed run in parts (shared/verify/distributed.ts): the plan, or one
+  // part (ORG_PART, default 0) of the plan in <dir>/../work; work objects in a directory.
+  const work = directoryWork(path.join(dir, '..', 'work'));
+  const config = orgConfig(from, accounts);
+  const trusted = await trustedKeys(locker, signingSettingsOf(config.locker));
+  const signer = await loadSigner();
+  const planKey = 'verify/bench/plan.json';
+  if (command === 'plan') {
+    const planned = await planVerifyRun({
+      locker,
+      work,
+      config,
+      from,
+      to,
+      now: new Date(`${addDays(to, 1)}T06:00:00.000Z`),
+      signer,
+      trusted,
+      callerAccount: async () => accountIds(accounts)[0]!,
+      runId: 'bench',
+      ...(process.env.ORG_SNAPSHOTS_PER_PART && {
+        snapshotsPerPart: Number(process.env.ORG_SNAPSHOTS_PER_PART),
+      }),
+    });
+    saw = { parts: planned?.parts.length ?? 1, plan: planned?.plan ?? null };
+  } else {
+    const part = Number(process.env.ORG_PART ?? 0);
+    const written = await runVerifyPart({
+      locker,
+      work,
+      config,
+      plan: planKey,
+      part,
+      signer,
+      trusted,
+      collectors: orgCollectors(),
+    });
+    const doc = JSON.parse((await work.get(written.key)).toString('utf8')) as {
+      result: { series: unknown[]; integrity: unknown[]; stats: { snapshots: number } };
+    };
+    saw = {
+      part,
+      series: doc.result.series.length,
+      snapshots: doc.result.stats.snapshots,
+      problems: doc.result.integrity.length,
+      resultBytes: (await work.get(written.key)).byteLength,
+    };
   }
 } else {
   // In parts (shared/verify/parts.ts) of at most ORG_SNAPSHOTS_PER_PART snapshots of the window.
@@ -137,3 +226,23 @@ console.log(
     ...saw,
   }),
 );
+
+/** A work store in a directory (the bench's stand-in for the work bucket). */
+function directoryWork(root: string): WorkStore {
+  const at = (key: string) => path.join(root, ...key.split('/'));
+  return {
+    url: root,
+    async put(key, body) {
+      await mkdir(path.dirname(at(key)), { recursive: true });
+      await writeFile(at(key), body);
+    },
+    async get(key) {
+      try {
+        return await readFile(at(key));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(key, { cause: err });
+        throw err;
+      }
+    },
+  };
+}

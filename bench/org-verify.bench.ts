@@ -32,6 +32,14 @@ const TO = addDays(FROM, DAYS - 1);
 const SERIES_PER_ACCOUNT = 36;
 /** ORG_FORM=3: the digest form that scales (signed leaves under a daily root); default 2, today's. */
 const FORM = Number(process.env.ORG_FORM ?? 2) === 3 ? 3 : 2;
+/**
+ * ORG_COMMANDS: what is measured after seeding, comma-separated, in order: seal, verify, sample,
+ * export, report (default seal,verify; empty: seed only).
+ */
+const COMMANDS = (process.env.ORG_COMMANDS ?? 'seal,verify')
+  .split(',')
+  .map((c) => c.trim())
+  .filter(Boolean);
 
 interface Figures {
   command: string;
@@ -166,7 +174,8 @@ export const orgVerifyBench: Bench = {
       sealFigures = await worker(big.key, ['seal', big.dir, FROM, TO, String(ACCOUNTS), TO, String(FORM)]);
       await writeFile(sealed, JSON.stringify(sealFigures));
     }
-    print(`seal of one day (${series.toLocaleString('en')} snapshots)`, sealFigures);
+    if (COMMANDS.includes('seal'))
+      print(`seal of one day (${series.toLocaleString('en')} snapshots)`, sealFigures);
     let verifyAt = big;
     if (VERIFY_ACCOUNTS !== ACCOUNTS) {
       verifyAt = await seed(
@@ -193,11 +202,12 @@ export const orgVerifyBench: Bench = {
         );
       }
     }
-    const v = await worker(verifyAt.key, ['verify', verifyAt.dir, FROM, TO, String(VERIFY_ACCOUNTS)]);
-    print(
-      `verify of ${DAYS} days, ${(VERIFY_ACCOUNTS * SERIES_PER_ACCOUNT).toLocaleString('en')} series (one process)`,
-      v,
-    );
+    const seriesOf = (VERIFY_ACCOUNTS * SERIES_PER_ACCOUNT).toLocaleString('en');
+    for (const command of COMMANDS) {
+      if (command === 'seal') continue;
+      const f = await worker(verifyAt.key, [command, verifyAt.dir, FROM, TO, String(VERIFY_ACCOUNTS)]);
+      print(`${command} of ${DAYS} days, ${seriesOf} series (one process)`, f);
+    }
     await auditorCheck(big.dir, ACCOUNTS);
   },
 };

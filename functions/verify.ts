@@ -10,6 +10,14 @@
  * `cloudtrail` snapshot, that a trail records management events in this region, without which
  * key-tampering alerts cannot work, and says so on the topic when none does.
  *
+ * Deployed, it runs in the verify state machine (infra/constructs/verify-run.ts) in two roles:
+ * given the scheduled event it plans (shared/verify/distributed.ts): a window that fits one part
+ * is verified here and now, as before; a larger one is cut into parts, each run by
+ * functions/verify-part.ts, and it returns the plan for the Map. Given `{ merge: { plan, results } }`
+ * it merges the parts' signed results into the one report (metrics and alerts as above); a part
+ * without a trustworthy result is a `part-not-verified` problem. Without VERIFY_WORK_STORE (invoked
+ * on its own) it verifies any window in this invocation, in parts of bounded memory.
+ *
  * Environment:
  *   EVIDENCE_STORE               s3://bucket[/prefix]                        (required)
  *   EVIDENCE_CONFIG              the validated configuration file (a layer)  (required)
@@ -17,6 +25,7 @@
  *   POWERTOOLS_METRICS_NAMESPACE metrics namespace (default EvidenceLocker)
  *   POWERTOOLS_SERVICE_NAME      `service` dimension (default evidence-verify)
  *   VERIFY_LOOKBACK_DAYS         verify only the last N days (default: from auditPeriod.start)
+ *   VERIFY_WORK_STORE            s3://work-bucket/prefix for a run in parts (plan, shares, results)
  *
  * IAM actions:
  *   s3:GetBucketObjectLockConfiguration  on the bucket
@@ -28,11 +37,13 @@
  *   cloudwatch:PutMetricData             (condition cloudwatch:namespace = the namespace above)
  *   sns:Publish                          on ALERT_TOPIC_ARN
  *   sts:GetCallerIdentity                (needs no grant: the default AWS account of the series)
+ *   s3:PutObject, s3:GetObject           on the work bucket's objects (VERIFY_WORK_STORE)
  */
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import * as z from 'zod';
 import { KIND_ATTRIBUTE } from '../shared/alerts/webhook.js';
 import { awsClientOptions, s3ClientOptions } from '../shared/aws/clients.js';
 import { callerAccountId } from '../shared/aws/identity.js';
@@ -43,7 +54,7 @@ import { optionalEnv, requiredEnv } from '../shared/env.js';
 import { errorMessage, LockerUnavailableError } from '../shared/errors.js';
 import { addDays, dayOf, lastCompleteDay } from '../shared/evidence/days.js';
 import { recordConfiguration } from '../shared/evidence/records.js';
-import { loadSigner, type Signer } from '../shared/evidence/signing.js';
+import { loadSigner, type Signer, signingSettingsOf, trustedKeys } from '../shared/evidence/signing.js';
 import { openLocker } from '../shared/locker/index.js';
 import { type Logger, redactingLogger } from '../shared/log.js';
 import { redact } from '../shared/secrets.js';
@@ -59,9 +70,11 @@ import {
   metricData,
   trailMissingMessage,
 } from '../shared/verify/alerts.js';
+import { mergeVerifyRun, planVerifyRun, s3WorkStore } from '../shared/verify/distributed.js';
 import { verifyInParts } from '../shared/verify/parts.js';
 import { checkTrail } from '../shared/verify/trail.js';
-import { gapDays, REPORT_PREFIX, type verify, writeVerifyReport } from '../shared/verify/verify.js';
+import type { VerifyResult } from '../shared/verify/types.js';
+import { gapDays, REPORT_PREFIX, verify, writeVerifyReport } from '../shared/verify/verify.js';
 import { parseScheduledEvent } from './scheduled-event.js';
 
 const s3 = new S3Client(s3ClientOptions());
@@ -79,6 +92,15 @@ export interface VerifyOutput {
   alerted: boolean;
   requests: number;
   skipped?: string;
+  /**
+   * A window verified in parts (the state machine, infra/constructs/verify-run.ts): the plan's
+   * key in the work store and each part's place, for the Map; empty when this invocation
+   * verified the window (small, or no work store).
+   */
+  parts: { part: number }[];
+  plan?: string;
+  /** After a merge: the parts without a trustworthy result (the report says so; the run then fails). */
+  notVerified?: number[];
 }
 
 export interface VerifyHandlerDeps {
@@ -87,19 +109,85 @@ export interface VerifyHandlerDeps {
   logger?: Logger;
   /** Signs the report (default: the KMS key of EVIDENCE_SIGNING_KMS_KEY_ID, else the key file). */
   signer?: () => Promise<Signer>;
+  /** At most this many snapshots of the window per part (default SNAPSHOTS_PER_PART). */
+  snapshotsPerPart?: number;
 }
+
+/** The merge step's input (the state machine's Merge state): the plan and what the Map collected. */
+const MergeEvent = z.object({
+  merge: z.object({ plan: z.string().min(1), results: z.array(z.unknown()) }),
+});
 
 export function createHandler(deps: VerifyHandlerDeps = {}): (event: unknown) => Promise<VerifyOutput> {
   const logger = deps.logger ?? defaultLogger;
   return async (event) => {
-    const run = parseScheduledEvent(event, new Date());
     const config = loadConfig(undefined, COLLECTORS);
     const store = requiredEnv('EVIDENCE_STORE');
     const topicArn = optionalEnv('ALERT_TOPIC_ARN');
     const namespace = optionalEnv('POWERTOOLS_METRICS_NAMESPACE') ?? DEFAULT_METRICS_NAMESPACE;
     const service = optionalEnv('POWERTOOLS_SERVICE_NAME') ?? DEFAULT_SERVICE;
-    const lookback = lookbackDays(optionalEnv('VERIFY_LOOKBACK_DAYS'));
+    const workStore = optionalEnv('VERIFY_WORK_STORE');
+    const locker = openLocker(store, { client: s3 });
+    const signer = () => (deps.signer ?? (() => loadSigner()))();
+    const finish = async (result: VerifyResult, notVerified?: number[]): Promise<VerifyOutput> => {
+      let report: string;
+      try {
+        report = (await writeVerifyReport(locker, result, config.locker.retentionDays, await signer())).key;
+      } catch (err) {
+        if (err instanceof LockerUnavailableError && topicArn)
+          await publish(topicArn, failureMessage(store, redact(errorMessage(err))), 'verify-failed');
+        throw err;
+      }
+      const since = await previousReport(locker, report);
+      const fresh = freshSince(
+        result,
+        since ? await earlierReport(locker, since, logger) : undefined,
+        since ?? null,
+      );
+      await putMetrics(namespace, metricData(result, new Date(result.verifiedAt), service, fresh));
+      const alert = alertMessage(result, report, fresh);
+      if (alert && topicArn) await publish(topicArn, alert, 'verify');
+      if (alert && !topicArn) logger.warn('alert not sent', { reason: 'ALERT_TOPIC_ARN is not set' });
+      const out: VerifyOutput = {
+        from: result.from,
+        to: result.to,
+        ok: result.ok,
+        missingDays: gapDays(result),
+        integrityProblems: result.integrity.length,
+        report,
+        alerted: Boolean(alert && topicArn),
+        requests: result.stats.requests,
+        parts: [],
+        ...(notVerified && { notVerified }),
+      };
+      await warnWithoutTrail(locker, config, result.to, topicArn, logger);
+      logger.info('verify done', {
+        ...out,
+        newMissingDays: fresh.gaps.length,
+        newIntegrityProblems: fresh.integrity.length,
+        notes: result.notes,
+      });
+      return out;
+    };
 
+    // The merge of a run in parts: the parts' signed results, one report.
+    const merge = MergeEvent.safeParse(event);
+    if (merge.success) {
+      if (!workStore) throw new Error('VERIFY_WORK_STORE is not set: there is no run in parts to merge');
+      const trusted = await trustedKeys(locker, signingSettingsOf(config.locker));
+      const merged = await mergeVerifyRun({
+        work: s3WorkStore(s3, workStore),
+        plan: merge.data.merge.plan,
+        told: merge.data.merge.results,
+        trusted: trusted.keys,
+      });
+      if (merged.notVerified.length)
+        logger.error('parts not verified', { plan: merge.data.merge.plan, parts: merged.notVerified });
+      return finish(merged.result, merged.notVerified);
+    }
+
+    const run = parseScheduledEvent(event, new Date());
+    const lookback = lookbackDays(optionalEnv('VERIFY_LOOKBACK_DAYS'));
     const to = lastCompleteDay(run.scheduledFor, config.auditPeriod.end);
     const earliest = lookback === undefined ? config.auditPeriod.start : addDays(to, 1 - lookback);
     const from = later(earliest, config.auditPeriod.start);
@@ -118,15 +206,13 @@ export function createHandler(deps: VerifyHandlerDeps = {}): (event: unknown) =>
         alerted: false,
         requests: 0,
         skipped,
+        parts: [],
       };
     }
 
-    const locker = openLocker(store, { client: s3 });
-    let result: Awaited<ReturnType<typeof verify>>;
-    let report: string;
+    let result: VerifyResult;
     try {
-      // In parts of bounded memory when the window is large (shared/verify/parts.ts).
-      result = await verifyInParts({
+      const options = {
         locker,
         config,
         from,
@@ -139,43 +225,50 @@ export function createHandler(deps: VerifyHandlerDeps = {}): (event: unknown) =>
         }),
         callerAccount: () => callerAccountId(),
         ...(deps.collectors && { collectors: deps.collectors }),
-      });
-      const signer = await (deps.signer ?? (() => loadSigner()))();
-      report = (await writeVerifyReport(locker, result, config.locker.retentionDays, signer)).key;
+        ...(deps.snapshotsPerPart && { snapshotsPerPart: deps.snapshotsPerPart }),
+      };
+      if (workStore) {
+        // Deployed: the plan decides. More than one part: the state machine runs them, each in
+        // an invocation of its own, then the merge (below) writes the report.
+        const trusted = await trustedKeys(locker, signingSettingsOf(config.locker));
+        const planned = await planVerifyRun({
+          ...options,
+          work: s3WorkStore(s3, workStore),
+          now: new Date(),
+          signer: await signer(),
+          trusted,
+        });
+        if (planned) {
+          logger.info('verify planned in parts', {
+            from,
+            to,
+            plan: planned.plan,
+            parts: planned.parts.length,
+          });
+          return {
+            from,
+            to,
+            ok: false,
+            missingDays: 0,
+            integrityProblems: 0,
+            report: null,
+            alerted: false,
+            requests: locker.stats.requests,
+            parts: planned.parts.map((part) => ({ part })),
+            plan: planned.plan,
+          };
+        }
+        result = await verify({ ...options, trusted: trusted.keys });
+      } else {
+        // In parts of bounded memory within this invocation when the window is large (shared/verify/parts.ts).
+        result = await verifyInParts(options);
+      }
     } catch (err) {
       if (err instanceof LockerUnavailableError && topicArn)
         await publish(topicArn, failureMessage(store, redact(errorMessage(err))), 'verify-failed');
       throw err;
     }
-
-    const since = await previousReport(locker, report);
-    const fresh = freshSince(
-      result,
-      since ? await earlierReport(locker, since, logger) : undefined,
-      since ?? null,
-    );
-    await putMetrics(namespace, metricData(result, new Date(result.verifiedAt), service, fresh));
-    const alert = alertMessage(result, report, fresh);
-    if (alert && topicArn) await publish(topicArn, alert, 'verify');
-    if (alert && !topicArn) logger.warn('alert not sent', { reason: 'ALERT_TOPIC_ARN is not set' });
-    const out: VerifyOutput = {
-      from,
-      to,
-      ok: result.ok,
-      missingDays: gapDays(result),
-      integrityProblems: result.integrity.length,
-      report,
-      alerted: Boolean(alert && topicArn),
-      requests: result.stats.requests,
-    };
-    await warnWithoutTrail(locker, config, to, topicArn, logger);
-    logger.info('verify done', {
-      ...out,
-      newMissingDays: fresh.gaps.length,
-      newIntegrityProblems: fresh.integrity.length,
-      notes: result.notes,
-    });
-    return out;
+    return finish(result);
   };
 }
 

@@ -37,6 +37,7 @@ import { EvidenceFunction, LOCKER_PREFIXES, SIZING } from './constructs/evidence
 import { AwsFanOut } from './constructs/fan-out.js';
 import { MemberRoleAccess } from './constructs/member-roles.js';
 import { deploymentRoleArn, ProtectedKey } from './constructs/protected-key.js';
+import { VERIFY_EPHEMERAL_STORAGE, VerifyRun } from './constructs/verify-run.js';
 import { collectorRoleName, memberStackSet } from './member-account-stack.js';
 
 /** The variable that names the digest-signing KMS key to the seal and verify functions. */
@@ -117,6 +118,8 @@ export class EvidenceStack extends Stack {
   readonly fanOut: AwsFanOut | undefined;
   readonly sealFunction: EvidenceFunction;
   readonly verifyFunction: EvidenceFunction | undefined;
+  /** The verification's state machine (plan, parts, merge) and its work bucket; with the verifier. */
+  readonly verifyRun: VerifyRun | undefined;
   /** With `alerts.webhooks`: posts every alert to the configured HTTPS endpoints. */
   readonly webhookFunction: EvidenceFunction | undefined;
   /** The SSM parameter of each webhook's URL (`/<prefix>/webhooks/<name>`), created by the user. */
@@ -381,6 +384,7 @@ export class EvidenceStack extends Stack {
       const fn = new EvidenceFunction(this, 'Verify', {
         ...common,
         ...SIZING.verify,
+        ephemeralStorageSize: VERIFY_EPHEMERAL_STORAGE,
         handlerFile: 'verify.ts',
         serviceName: 'evidence-verify',
         description: 'Evidence Locker: proves no day is missing and nothing was altered; alerts on problems',
@@ -413,13 +417,36 @@ export class EvidenceStack extends Stack {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason: `cloudwatch:PutMetricData has no resource-level permissions; it is limited to the ${METRICS_NAMESPACE} namespace by condition.`,
       });
-      schedule('VerifySchedule', config.schedule.verify, fn, 'Evidence Locker: verify the locker daily');
+      // The schedule starts the verify state machine: the function plans (a small window it
+      // verifies itself), the parts run as a Distributed Map, the function merges.
+      const run = new VerifyRun(this, 'VerifyRun', {
+        verifyFunction: fn,
+        configLayer,
+        locker,
+        signingKey: this.signingKey,
+        signingKeyEnv: SIGNING_KEY_ENV,
+        accessLogs,
+        metricsNamespace: METRICS_NAMESPACE,
+        logRetention,
+        deadLetterQueue: this.deadLetterQueue,
+      });
+      new scheduler.Schedule(this, 'VerifySchedule', {
+        description: 'Evidence Locker: verify the locker daily (plan, parts when large, merge)',
+        schedule: scheduler.ScheduleExpression.expression(config.schedule.verify),
+        target: new targets.StepFunctionsStartExecution(run.stateMachine, target),
+      });
+      // Step Functions invokes the verify functions synchronously: their failures reach no
+      // dead-letter queue, they fail the execution.
+      this.alerts.whenAboveZero('VerifyRunFailed', run.metricRunsFailed());
+      this.verifyRun = run;
       // On what is new since the previous verification: an alarm in ALARM for yesterday's gap
       // goes back to OK, and today's new gap fires it again (the verifier's mail marks it NEW).
       this.alerts.whenAboveZero('MissingDays', verifyMetric(VERIFY_METRICS.newMissingDays));
       this.alerts.whenAboveZero('IntegrityProblems', verifyMetric(VERIFY_METRICS.newIntegrityProblems));
       this.alerts.whenSilent('VerifierSilent', verifyMetric(VERIFY_METRICS.integrityProblems));
       this.verifyFunction = fn;
+    } else {
+      this.verifyRun = undefined;
     }
 
     // ---- Webhooks (optional): each alert to HTTPS endpoints, URLs in SSM -------------------
@@ -512,6 +539,7 @@ export class EvidenceStack extends Stack {
       ...(this.fanOut ? [this.fanOut.planFunction, this.fanOut.shardFunction] : []),
       this.sealFunction,
       ...(this.verifyFunction ? [this.verifyFunction] : []),
+      ...(this.verifyRun ? [this.verifyRun.partFunction] : []),
     ];
     new cloudwatch.Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.days(14),

@@ -112,6 +112,7 @@ export function registryBlocks(modules: readonly CollectorModule[] = MODULES): {
             `- Re-performed by: ${c.procedure}`,
             `- Does not test: ${c.reliance?.doesNotTest ?? '(not stated: add reliance to the check)'}`,
             `- Limitations: ${c.reliance?.limitations ?? '(not stated: add reliance to the check)'}`,
+            `- Freshness: ${c.reliance?.freshness ?? '(not stated: add reliance to the check)'}`,
           ].join('\n');
         })
         .join('\n\n'),

@@ -59,6 +59,11 @@ export const ALARMS = {
     means: 'the verifier has not reported for 30 hours (its schedule disabled or deleted, or it cannot run)',
     act: 'check the Verify schedule and function; run it by hand (aws lambda invoke)',
   },
+  VerifyRunFailed: {
+    means:
+      'an execution of the <stack>-verify state machine failed: the plan or the merge failed (locker or work bucket unreachable, a crash), or a part of a large window has no trustworthy result (the report names it: part-not-verified)',
+    act: 'open the failed execution of the <stack>-verify state machine: the failed state (Plan the verification, Merge the parts, or a child execution of the Parts map run) carries the error; fix the cause and start the state machine again (aws stepfunctions start-execution), or verify with npx evidence verify',
+  },
 } as const;
 
 export type AlarmId = keyof typeof ALARMS;

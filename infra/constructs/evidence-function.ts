@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, type Size, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -42,9 +42,10 @@ export const LOCKER_PREFIXES = {
  * - collect: write new snapshots (write-once, COMPLIANCE retention), nothing else;
  * - seal: read snapshots, digests, leaves and signed records (acknowledgements, retirements,
  *   reports), write new digests and leaves and the configuration it ran under;
- * - verify: read everything, including retention settings, write reports and the configuration.
+ * - verify: read everything, including retention settings, write reports and the configuration;
+ * - read: read everything, including retention settings, write nothing (a part of a verification in parts).
  */
-export type LockerAccess = 'collect' | 'seal' | 'verify';
+export type LockerAccess = 'collect' | 'seal' | 'verify' | 'read';
 
 export interface EvidenceLocker {
   readonly bucket: s3.IBucket;
@@ -106,6 +107,8 @@ export interface EvidenceFunctionProps {
   readonly deadLetterQueue?: sqs.IQueue;
   /** Reserved concurrency (e.g. 1 for a function that must never run twice at once). */
   readonly reservedConcurrentExecutions?: number;
+  /** /tmp beyond Lambda's default 512 MB (the verify plan spills the window's listing there). */
+  readonly ephemeralStorageSize?: Size;
 }
 
 /** Why no log group of the stack has a customer-managed key (Checkov CKV_AWS_158). */
@@ -148,6 +151,7 @@ export class EvidenceFunction extends NodejsFunction {
       ...(props.reservedConcurrentExecutions !== undefined && {
         reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       }),
+      ...(props.ephemeralStorageSize && { ephemeralStorageSize: props.ephemeralStorageSize }),
       projectRoot: REPO_ROOT,
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
       environment: {
@@ -242,6 +246,17 @@ export class EvidenceFunction extends NodejsFunction {
         write(LOCKER_PREFIXES.configs),
       );
       kmsActions = ['kms:Decrypt', 'kms:GenerateDataKey'];
+    } else if (access === 'read') {
+      // A part of a verification in parts: reads, writes nothing into the locker.
+      statements.push(
+        list(undefined),
+        new iam.PolicyStatement({
+          sid: 'ReadEverything',
+          actions: ['s3:GetObject', 's3:GetObjectRetention'],
+          resources: [bucket.arnForObjects('*')],
+        }),
+      );
+      kmsActions = ['kms:Decrypt'];
     } else {
       statements.push(
         list(undefined),
@@ -278,7 +293,9 @@ export class EvidenceFunction extends NodejsFunction {
               LOCKER_PREFIXES.reports,
               LOCKER_PREFIXES.configs,
             ]
-          : ['', LOCKER_PREFIXES.reports, LOCKER_PREFIXES.configs];
+          : access === 'read'
+            ? ['']
+            : ['', LOCKER_PREFIXES.reports, LOCKER_PREFIXES.configs];
     for (const prefix of prefixes) {
       Validations.of(this.executionRole).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${bucketRef}.Arn>/${prefix}*]`,

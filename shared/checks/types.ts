@@ -55,6 +55,11 @@ export interface Reliance {
   readonly doesNotTest: string;
   /** Known limitations of the evidence or the check. */
   readonly limitations: string;
+  /**
+   * Which "as of" time of its source the check relies on and the bound it is held to
+   * (`checks.freshnessHours`), or why the source has none (it answers its current state).
+   */
+  readonly freshness: string;
 }
 
 export interface Check<D = unknown> {

@@ -65,38 +65,8 @@ export function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-/**
- * The same text as `json(value)` for an object, written piece by piece: each element of the
- * arrays named in `streamed` on its own, so that no string of the whole document is ever built
- * (a verify report of 36,000 series is tens of MB of JSON).
- */
-export function writeJson(
-  write: (text: string) => void,
-  value: Record<string, unknown>,
-  streamed: readonly string[] = [],
-): void {
-  const entries = Object.entries(value).filter(([, v]) => v !== undefined);
-  if (entries.length === 0) {
-    write('{}\n');
-    return;
-  }
-  const indent = (text: string, by: string) => text.replace(/\n/g, `\n${by}`);
-  write('{\n');
-  entries.forEach(([key, v], i) => {
-    write(`  ${JSON.stringify(key)}: `);
-    if (streamed.includes(key) && Array.isArray(v) && v.length > 0) {
-      write('[\n');
-      v.forEach((item, j) => {
-        write(
-          `    ${indent(JSON.stringify(item, null, 2) ?? 'null', '    ')}${j < v.length - 1 ? ',' : ''}\n`,
-        );
-      });
-      write('  ]');
-    } else write(indent(JSON.stringify(v, null, 2), '  '));
-    write(i < entries.length - 1 ? ',\n' : '\n');
-  });
-  write('}\n');
-}
+/** The same text as `json(value)` for an object, written piece by piece (text/json.ts). */
+export { writeJson } from '../text/json.js';
 
 /** One-line progress on a terminal ("\r" rewrites it); nothing when not interactive. */
 export function progress(streams: Streams, text: string, final = false): void {

@@ -22,13 +22,14 @@ import {
   createHash,
   createPrivateKey,
   createPublicKey,
+  createSign,
   sign as cryptoSign,
   verify as cryptoVerify,
   generateKeyPairSync,
   type KeyObject,
 } from 'node:crypto';
-import { constants } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { mkdir, open, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
@@ -59,6 +60,19 @@ export interface Signer {
   publicKeyPem(): string;
   /** ECDSA P-256 over SHA-256(bytes); the signature DER-encoded (as openssl dgst -sign writes it). */
   sign(bytes: Uint8Array): Promise<Uint8Array>;
+  /** The same signature of a file's bytes, read in chunks (a file of any size, never held whole). */
+  signFile?(file: string): Promise<Uint8Array>;
+}
+
+/** A file's signature: streamed when the signer can, else of its bytes read whole. */
+export async function signFileWith(signer: Signer, file: string): Promise<Uint8Array> {
+  if (signer.signFile) return signer.signFile(file);
+  return signer.sign(await readFile(file));
+}
+
+/** Feed a file to `update` 1 MiB at a time. */
+async function eachChunk(file: string, update: (chunk: Buffer) => void): Promise<void> {
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) update(chunk as Buffer);
 }
 
 /** `<key>.sig`, the signature of a record. */
@@ -175,6 +189,11 @@ export async function fileSigner(file: string, options: { create?: boolean } = {
     source: `file ${file}`,
     publicKeyPem: () => publicPem,
     sign: async (bytes) => cryptoSign('sha256', bytes, { key, dsaEncoding: 'der' }),
+    signFile: async (file) => {
+      const signing = createSign('sha256');
+      await eachChunk(file, (chunk) => signing.update(chunk));
+      return signing.sign({ key, dsaEncoding: 'der' });
+    },
   };
 }
 
@@ -271,10 +290,16 @@ export async function kmsSigner(
   const messageType = options.messageType ?? 'DIGEST';
   const pub = await kmsPublicKey(keyId, client);
   const publicPem = pemOf(pub);
-  return {
+  const signer: Signer = {
     fingerprint: fingerprintOf(pub),
     source: `kms ${keyId}`,
     publicKeyPem: () => publicPem,
+    signFile: async (file) => {
+      if (messageType === 'RAW') return signer.sign(await readFile(file));
+      const hash = createHash('sha256');
+      await eachChunk(file, (chunk) => hash.update(chunk));
+      return kmsSign(hash.digest());
+    },
     sign: async (bytes) => {
       let message: Uint8Array;
       if (messageType === 'DIGEST') message = createHash('sha256').update(bytes).digest();
@@ -283,6 +308,7 @@ export async function kmsSigner(
         throw new SigningKeyError(
           `KMS takes RAW messages up to ${KMS_RAW_LIMIT} bytes, this one has ${bytes.byteLength}: sign with MessageType DIGEST`,
         );
+      if (messageType === 'DIGEST') return kmsSign(message);
       const out = await client.send(
         new SignCommand({
           KeyId: keyId,
@@ -295,6 +321,20 @@ export async function kmsSigner(
       return out.Signature;
     },
   };
+  /** KMS Sign of a SHA-256 digest. */
+  async function kmsSign(digest: Uint8Array): Promise<Uint8Array> {
+    const out = await client.send(
+      new SignCommand({
+        KeyId: keyId,
+        Message: digest,
+        MessageType: 'DIGEST',
+        SigningAlgorithm: 'ECDSA_SHA_256',
+      }),
+    );
+    if (!out.Signature) throw new Error(`KMS Sign with ${keyId} returned no signature`);
+    return out.Signature;
+  }
+  return signer;
 }
 
 /** The public key of a KMS key, checked to be a P-256 signing key. */

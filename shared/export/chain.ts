@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 
-const GENESIS = '0'.repeat(64);
+export const GENESIS = '0'.repeat(64);
 
 /** Python's json.dumps(value, sort_keys=True, separators=(",", ":")) for JSON data (integers only). */
 export function pythonJson(value: unknown): string {
@@ -58,6 +58,12 @@ export function chainHash(prev: string, record: object): string {
 }
 
 export type Chained<R> = R & { prev_hash: string; hash: string };
+
+/** One record chained after `prev`: its line (ending in "\n") and its hash (the next one's prev). */
+export function chainLine<R extends object>(prev: string, record: R): { line: string; hash: string } {
+  const hash = chainHash(prev, record);
+  return { line: `${pythonJson({ ...record, prev_hash: prev, hash })}\n`, hash };
+}
 
 /** Chain records in the order given; returns the lines (each ending in "\n") and the head. */
 export function chainRecords<R extends object>(

@@ -18,9 +18,19 @@
  * The export never judges the evidence: a snapshot that is not sealed, or whose bytes differ
  * from its digest, is exported as found and `verify-export` names it.
  */
-import { createPublicKey } from 'node:crypto';
-import { constants } from 'node:fs';
-import { mkdir, open, readdir, readFile } from 'node:fs/promises';
+import { createHash, createPublicKey } from 'node:crypto';
+import {
+  closeSync,
+  constants,
+  createReadStream,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { mkdir, open, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Clock } from '../clock.js';
 import { mapLimit } from '../concurrency.js';
@@ -28,26 +38,39 @@ import { NotFoundError, UsageError } from '../errors.js';
 import { sha256Hex } from '../evidence/canonical.js';
 import { parseCompactInstant } from '../evidence/days.js';
 import {
+  type ChainWalk,
   type DigestEntry,
   envelopeFields,
+  type LeafRef,
   leafKeyOf,
   parseDigestKey,
+  type ReadDigest,
   walkChain,
 } from '../evidence/digest.js';
-import { listSnapshots } from '../evidence/listing.js';
+import {
+  cutParts,
+  linesOf,
+  listedOf,
+  rangeOwns,
+  spillListing,
+  wholeRange,
+} from '../evidence/listing-spill.js';
 import {
   type Signer,
   signatureKey,
+  signFileWith,
   type TrustedKey,
   type TrustedKeys,
   trustedKeys,
 } from '../evidence/signing.js';
 import { parseSnapshotKey, seriesId } from '../evidence/snapshot.js';
+import { LineWriter, mergeLines } from '../lines.js';
 import type { Locker } from '../locker/types.js';
 import { reviewExportKeys } from '../review/records.js';
+import { writeJson } from '../text/json.js';
 import type { VerifyResult } from '../verify/types.js';
 import { TOOL } from '../version.js';
-import { chainRecords } from './chain.js';
+import { chainLine, GENESIS } from './chain.js';
 import { expectedSeriesDocument } from './expected.js';
 import { verifyMarkdown } from './verify-md.js';
 
@@ -104,6 +127,8 @@ export interface ExportOptions {
   verification?: VerifyResult;
   /** The configuration in force, as describeConfiguration gives it: written as locker/<key> (never read from the locker). */
   configuration?: { key: string; body: Uint8Array };
+  /** At most this many snapshots of the window per part (default EXPORT_SNAPSHOTS_PER_PART). */
+  snapshotsPerPart?: number;
 }
 
 export interface ExportResult {
@@ -124,9 +149,21 @@ export interface ExportResult {
   requests: number;
 }
 
+/** Snapshots of the window one part of an export holds at most (as verify's and sample's parts). */
+export const EXPORT_SNAPSHOTS_PER_PART = 60_000;
+
+/**
+ * Export the window in bounded memory. The window's listing is read once and spilled per
+ * account shard (evidence/listing-spill.ts); a window of more than `snapshotsPerPart` snapshots
+ * is exported in parts (ranges of account shards), each walking only its shards' leaves,
+ * copying its snapshots and spilling its records in time order; the parts' records are merged
+ * into evidence.jsonl, which is hash-chained, written and signed as a stream, as are
+ * SHA256SUMS and expected-series.json. The export is the same document in parts or in one piece.
+ */
 export async function exportEvidence(options: ExportOptions): Promise<ExportResult> {
   const { locker, from, to, signer } = options;
   const width = options.concurrency ?? 16;
+  const limit = options.snapshotsPerPart ?? EXPORT_SNAPSHOTS_PER_PART;
   const dir = path.resolve(options.out);
   const startRequests = locker.stats.requests;
   await assertEmptyDir(dir);
@@ -136,7 +173,7 @@ export async function exportEvidence(options: ExportOptions): Promise<ExportResu
 
   // Digests: the whole chain is read and checked from its start (the window's snapshots are
   // sealed by digests of their days, and a late snapshot by a later digest of the same day),
-  // but only the window's entries are kept: memory follows the window, not the history.
+  // but only the window's entries (of the part) are kept: memory follows the part, not the history.
   const trusted = new Map<string, TrustedKey>(options.trusted ?? (await trustedKeys(locker)).keys);
   if (!trusted.has(signer.fingerprint))
     trusted.set(signer.fingerprint, {
@@ -147,92 +184,87 @@ export async function exportEvidence(options: ExportOptions): Promise<ExportResu
   // The form that scales: the leaves each root of the window names travel with it.
   const leavesOf = new Map<string, string[]>();
   const configsOf = new Map<string, string>();
-  const chain = await walkChain(locker, {
-    trusted,
-    concurrency: width,
-    leavesFor: (day) => inWindow(day),
-    keep: (entry) => inWindow(parseSnapshotKey(entry.key)?.day),
-    onRead: (d) => {
-      if (!inWindow(d.digest.day)) return;
-      if (d.digest.schema === 'evidence.digest/3')
-        leavesOf.set(
-          d.key,
-          d.digest.leaves.map((l) => l.key),
-        );
-      if (d.digest.configuration) configsOf.set(d.key, d.digest.configuration.key);
-    },
-  });
-  const sealedBy = new Map<string, { digest: string; leaf: string | null; entry: DigestEntry }>();
-  for (const [key, entry] of chain.sealed) {
-    const root = chain.sealedBy.get(key)!;
-    sealedBy.set(key, { digest: root.key, leaf: leafKeyOf(root, key) ?? null, entry });
-  }
-  const last = chain.digests.at(-1);
-  // verify-export checks only the window's digests: a problem elsewhere in the chain is said here.
-  for (const p of chain.problems)
-    notes.push(`digest chain: ${p.key} ${p.problem}: ${p.detail} (run evidence verify)`);
-
-  // Snapshots of the window: listed, plus sealed ones the listing no longer shows.
-  const keys = new Set((await listSnapshots(locker, from, to, { concurrency: width })).map((o) => o.key));
-  for (const key of sealedBy.keys()) if (inWindow(parseSnapshotKey(key)?.day)) keys.add(key);
-
+  const onRead = (d: ReadDigest) => {
+    if (!inWindow(d.digest.day)) return;
+    if (d.digest.schema === 'evidence.digest/3')
+      leavesOf.set(
+        d.key,
+        d.digest.leaves.map((l) => l.key),
+      );
+    if (d.digest.configuration) configsOf.set(d.key, d.digest.configuration.key);
+  };
   const writeOut = (key: string, body: Uint8Array) =>
     writeExclusive(path.join(dir, EXPORT_FILES.lockerDir, ...key.split('/')), body);
 
-  const records = await mapLimit([...keys], width, async (key): Promise<Omit<ExportRecord, 'seq'>> => {
-    const parts = parseSnapshotKey(key)!;
-    const sealed = sealedBy.get(key);
-    const base = {
-      key,
-      series: seriesId(parts.collector, parts.scope),
-      collector: parts.collector,
-      scope: parts.scope,
-      day: parts.day,
-      digest: sealed?.digest ?? null,
-      leaf: sealed?.leaf ?? null,
-    };
-    try {
-      const { body, info } = await locker.get(key);
-      await writeOut(key, body);
-      const envelope = envelopeFields(body);
-      if (!sealed) notes.push(`${key}: not sealed by any digest (run evidence seal --day ${parts.day})`);
-      return {
-        ...base,
-        collectedAt:
-          envelope?.collectedAt ??
-          sealed?.entry.collectedAt ??
-          instantOfKey(parts.file) ??
-          `${parts.day}T00:00:00.000Z`,
-        status: envelope?.status ?? 'unreadable',
-        sha256: sha256Hex(body),
-        size: body.byteLength,
-        versionId: info.versionId ?? null,
-      };
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
-      notes.push(`${key}: sealed by ${sealed?.digest ?? 'a digest'} but no longer in the locker`);
-      return {
-        ...base,
-        collectedAt: sealed?.entry.collectedAt ?? instantOfKey(parts.file) ?? `${parts.day}T00:00:00.000Z`,
-        status: sealed?.entry.status ?? 'unreadable',
-        sha256: null,
-        size: null,
-        versionId: sealed?.entry.versionId ?? null,
-      };
+  // Snapshots of the window: listed once, spilled per account shard.
+  const spillDir = mkdtempSync(path.join(tmpdir(), 'evidence-export-'));
+  let chain: ChainWalk | undefined;
+  let recordCount = 0;
+  let head = GENESIS;
+  let example: ExportRecord | undefined;
+  try {
+    const spill = await spillListing(locker, from, to, spillDir, width);
+    const ranges = spill.total <= limit ? [wholeRange(spill.total)] : cutParts(spill.counts, limit);
+    const runs: string[] = [];
+    for (const [n, range] of ranges.entries()) {
+      const owns = ranges.length > 1 ? rangeOwns(range) : undefined;
+      const walked = await walkChain(locker, {
+        trusted,
+        concurrency: width,
+        leavesFor: (day) => inWindow(day),
+        ...(owns && { leafFilter: (leaf: LeafRef) => owns.ownsShard(leaf.shard) }),
+        keep: (entry) => {
+          const p = parseSnapshotKey(entry.key);
+          return p !== undefined && inWindow(p.day) && (!owns || owns.owns(p.scope));
+        },
+        ...(n === 0 && { onRead }),
+      });
+      chain = walked;
+      // verify-export checks only the window's digests: a problem elsewhere in the chain is said here.
+      for (const p of walked.problems)
+        notes.push(`digest chain: ${p.key} ${p.problem}: ${p.detail} (run evidence verify)`);
+      const sealedBy = new Map<string, { digest: string; leaf: string | null; entry: DigestEntry }>();
+      for (const [key, entry] of walked.sealed) {
+        const root = walked.sealedBy.get(key)!;
+        sealedBy.set(key, { digest: root.key, leaf: leafKeyOf(root, key) ?? null, entry });
+      }
+      // Listed, plus sealed ones the listing no longer shows.
+      const keys = new Set(listedOf(linesOf(range, spill.listing)).keys());
+      for (const key of sealedBy.keys()) keys.add(key);
+      const records = await mapLimit(
+        [...keys],
+        width,
+        (key): Promise<Omit<ExportRecord, 'seq'>> =>
+          copySnapshot(locker, key, sealedBy.get(key), writeOut, notes),
+      );
+      records.sort(byTime);
+      const run = new LineWriter(path.join(spillDir, `records-${n}.tsv`));
+      for (const r of records)
+        run.write(`${JSON.stringify(r.collectedAt)}\t${JSON.stringify(r.key)}\t${JSON.stringify(r)}`);
+      run.flush();
+      runs.push(run.file);
     }
-  });
-  records.sort((a, b) =>
-    a.collectedAt !== b.collectedAt
-      ? a.collectedAt < b.collectedAt
-        ? -1
-        : 1
-      : a.key < b.key
-        ? -1
-        : a.key > b.key
-          ? 1
-          : 0,
-  );
-  const ordered: ExportRecord[] = records.map((r, i) => ({ seq: i + 1, ...r }));
+
+    // evidence.jsonl: the parts' records merged in time order, numbered and hash-chained as written.
+    const jsonl = path.join(dir, EXPORT_FILES.jsonl);
+    writeStream(jsonl, (write) => {
+      for (const line of mergeLines(runs, compareRun)) {
+        const record: ExportRecord = {
+          seq: ++recordCount,
+          ...(JSON.parse(line.slice(nthTab(line, 2) + 1)) as Omit<ExportRecord, 'seq'>),
+        };
+        if (!example && record.sha256 && record.digest) example = record;
+        const chained = chainLine(head, record);
+        head = chained.hash;
+        write(chained.line);
+      }
+    });
+    await writeExclusive(path.join(dir, EXPORT_FILES.jsonlSig), await signFileWith(signer, jsonl));
+  } finally {
+    rmSync(spillDir, { recursive: true, force: true });
+  }
+  const walked = chain!;
+  const last = walked.digests.at(-1);
 
   // Everything else of the window, copied as stored (signatures included).
   const others: string[] = [];
@@ -243,7 +275,7 @@ export async function exportEvidence(options: ExportOptions): Promise<ExportResu
   // Retirements are few and each may bear on the window: all of them, signatures included.
   for await (const item of locker.list('retirements/')) others.push(item.key);
   for await (const item of locker.list('keys/')) others.push(item.key);
-  const chained = new Set(chain.digests.map((d) => d.key));
+  const chained = new Set(walked.digests.map((d) => d.key));
   for (const [root, leaves] of leavesOf)
     if (chained.has(root)) for (const leaf of leaves) others.push(leaf, signatureKey(leaf));
   // The configuration in force: what the window's seals and the verification ran under.
@@ -276,17 +308,12 @@ export async function exportEvidence(options: ExportOptions): Promise<ExportResu
     }
   });
 
-  // The chained JSONL, its signature, the key, the checksums, the instructions.
+  // expected-series.json (written series by series), the key, the instructions, the checksums.
   const expected = options.verification ? expectedSeriesDocument(options.verification) : undefined;
   if (expected)
-    await writeExclusive(
-      path.join(dir, EXPORT_FILES.expected),
-      Buffer.from(`${JSON.stringify(expected, null, 1)}\n`, 'utf8'),
+    writeStream(path.join(dir, EXPORT_FILES.expected), (write) =>
+      writeJson(write, expected as unknown as Record<string, unknown>, ['series'], 1),
     );
-  const { lines, head } = chainRecords(ordered);
-  const jsonl = Buffer.from(lines.join(''), 'utf8');
-  await writeExclusive(path.join(dir, EXPORT_FILES.jsonl), jsonl);
-  await writeExclusive(path.join(dir, EXPORT_FILES.jsonlSig), await signer.sign(jsonl));
   await writeExclusive(path.join(dir, EXPORT_FILES.publicKey), Buffer.from(signer.publicKeyPem(), 'utf8'));
   const digestHead = last ? { key: last.key, sha256: last.sha256 } : null;
   await writeExclusive(
@@ -295,36 +322,138 @@ export async function exportEvidence(options: ExportOptions): Promise<ExportResu
       verifyMarkdown({
         from,
         to,
-        records: ordered.length,
+        records: recordCount,
         head,
         fingerprint: signer.fingerprint,
         exportedAt: options.clock.now().toISOString(),
         store: locker.url,
         digestHead,
         tool: `${TOOL.name} ${TOOL.version}`,
-        example: ordered.find((r) => r.sha256 && r.digest),
+        example,
         problems: [...new Set(notes)].sort(),
         ...(expected && { expected }),
       }),
       'utf8',
     ),
   );
-  const sums = await sha256Sums(dir);
-  await writeExclusive(path.join(dir, EXPORT_FILES.sums), sums);
-  await writeExclusive(path.join(dir, EXPORT_FILES.sumsSig), await signer.sign(sums));
+  const sumsFile = path.join(dir, EXPORT_FILES.sums);
+  const files = await sha256Sums(dir, sumsFile);
+  await writeExclusive(path.join(dir, EXPORT_FILES.sumsSig), await signFileWith(signer, sumsFile));
   return {
     dir,
     from,
     to,
-    records: ordered.length,
+    records: recordCount,
     head,
     digestHead,
-    files: (await walk(dir)).length,
+    files: files + 2,
     fingerprint: signer.fingerprint,
     notes: [...new Set(notes)].sort(),
-    chainProblems: chain.problems.length,
+    chainProblems: walked.problems.length,
     requests: locker.stats.requests - startRequests,
   };
+}
+
+/** One snapshot copied into the export, and its record (as found: gone, unsealed, unreadable). */
+async function copySnapshot(
+  locker: Locker,
+  key: string,
+  sealed: { digest: string; leaf: string | null; entry: DigestEntry } | undefined,
+  writeOut: (key: string, body: Uint8Array) => Promise<void>,
+  notes: string[],
+): Promise<Omit<ExportRecord, 'seq'>> {
+  const parts = parseSnapshotKey(key)!;
+  const base = {
+    key,
+    series: seriesId(parts.collector, parts.scope),
+    collector: parts.collector,
+    scope: parts.scope,
+    day: parts.day,
+    digest: sealed?.digest ?? null,
+    leaf: sealed?.leaf ?? null,
+  };
+  try {
+    const { body, info } = await locker.get(key);
+    await writeOut(key, body);
+    const envelope = envelopeFields(body);
+    if (!sealed) notes.push(`${key}: not sealed by any digest (run evidence seal --day ${parts.day})`);
+    return {
+      ...base,
+      collectedAt:
+        envelope?.collectedAt ??
+        sealed?.entry.collectedAt ??
+        instantOfKey(parts.file) ??
+        `${parts.day}T00:00:00.000Z`,
+      status: envelope?.status ?? 'unreadable',
+      sha256: sha256Hex(body),
+      size: body.byteLength,
+      versionId: info.versionId ?? null,
+    };
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+    notes.push(`${key}: sealed by ${sealed?.digest ?? 'a digest'} but no longer in the locker`);
+    return {
+      ...base,
+      collectedAt: sealed?.entry.collectedAt ?? instantOfKey(parts.file) ?? `${parts.day}T00:00:00.000Z`,
+      status: sealed?.entry.status ?? 'unreadable',
+      sha256: null,
+      size: null,
+      versionId: sealed?.entry.versionId ?? null,
+    };
+  }
+}
+
+/** Time order: collectedAt, then key. */
+function byTime(a: { collectedAt: string; key: string }, b: { collectedAt: string; key: string }): number {
+  return a.collectedAt !== b.collectedAt
+    ? a.collectedAt < b.collectedAt
+      ? -1
+      : 1
+    : a.key < b.key
+      ? -1
+      : a.key > b.key
+        ? 1
+        : 0;
+}
+
+/** Two spilled records' lines (JSON collectedAt, JSON key, record) in time order. */
+function compareRun(a: string, b: string): number {
+  const ta = nthTab(a, 1);
+  const tb = nthTab(b, 1);
+  return byTime(
+    { collectedAt: a.slice(0, ta), key: a.slice(ta + 1, nthTab(a, 2)) },
+    { collectedAt: b.slice(0, tb), key: b.slice(tb + 1, nthTab(b, 2)) },
+  );
+}
+
+/** The index of the n-th tab of a line (1-based). */
+function nthTab(line: string, n: number): number {
+  let at = -1;
+  for (let i = 0; i < n; i++) at = line.indexOf('\t', at + 1);
+  return at;
+}
+
+/** A new file (never over one), written piece by piece in chunks of about 64 KB. */
+export function writeStream(file: string, body: (write: (text: string) => void) => void): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const fd = openSync(file, 'wx', 0o644);
+  try {
+    let pending: string[] = [];
+    let size = 0;
+    const flush = () => {
+      if (pending.length) writeSync(fd, pending.join(''));
+      pending = [];
+      size = 0;
+    };
+    body((text) => {
+      pending.push(text);
+      size += text.length;
+      if (size >= 1 << 16) flush();
+    });
+    flush();
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function instantOfKey(file: string): string | undefined {
@@ -377,13 +506,51 @@ export async function walk(dir: string, rel = ''): Promise<string[]> {
   return out.sort();
 }
 
-/** `sha256sum` output for every file of the export but SHA256SUMS and its signature. */
-async function sha256Sums(dir: string): Promise<Buffer> {
-  const files = (await walk(dir)).filter((f) => f !== EXPORT_FILES.sums && f !== EXPORT_FILES.sumsSig);
-  const lines = await mapLimit(
-    files,
-    16,
-    async (f) => `${sha256Hex(await readFile(path.join(dir, ...f.split('/'))))}  ${f}\n`,
-  );
-  return Buffer.from(lines.join(''), 'utf8');
+/**
+ * `sha256sum` output for every file of the export but SHA256SUMS and its signature, written to
+ * `out` line by line as the directory is walked in order; returns the number of files listed.
+ */
+async function sha256Sums(dir: string, out: string): Promise<number> {
+  const sums = new LineWriter(out);
+  const skip = new Set<string>([EXPORT_FILES.sums, EXPORT_FILES.sumsSig]);
+  let batch: string[] = [];
+  const hashBatch = async () => {
+    const lines = await mapLimit(
+      batch,
+      16,
+      async (f) => `${await fileSha256(path.join(dir, ...f.split('/')))}  ${f}`,
+    );
+    for (const line of lines) sums.write(line);
+    batch = [];
+  };
+  for await (const f of walkSorted(dir)) {
+    if (skip.has(f)) continue;
+    batch.push(f);
+    if (batch.length >= 256) await hashBatch();
+  }
+  await hashBatch();
+  sums.flush();
+  return sums.lines;
+}
+
+/** SHA-256 of a file, read in chunks. */
+async function fileSha256(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * Every file under `dir` in the order of `walk` (paths sorted as strings), one directory read at
+ * a time: a directory's entries sorted with a "/" after each subdirectory's name.
+ */
+export async function* walkSorted(dir: string, rel = ''): AsyncGenerator<string> {
+  const entries = (await readdir(path.join(dir, rel), { withFileTypes: true }))
+    .map((e) => ({ name: e.name, dir: e.isDirectory(), sortAs: e.isDirectory() ? `${e.name}/` : e.name }))
+    .sort((a, b) => (a.sortAs < b.sortAs ? -1 : a.sortAs > b.sortAs ? 1 : 0));
+  for (const e of entries) {
+    const child = rel ? `${rel}/${e.name}` : e.name;
+    if (e.dir) yield* walkSorted(dir, child);
+    else yield child;
+  }
 }

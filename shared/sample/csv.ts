@@ -46,10 +46,15 @@ export function csvRow(values: readonly (string | number | null)[]): string {
   return `${values.map(csvField).join(',')}\r\n`;
 }
 
-export function samplesCsv(samples: readonly SampleResult[]): string {
-  let out = CSV_BOM + csvRow(CSV_COLUMNS);
+export function samplesCsv(samples: Iterable<SampleResult>): string {
+  return [...samplesCsvRows(samples)].join('');
+}
+
+/** samples.csv row by row (the first with the byte-order mark and the header). */
+export function* samplesCsvRows(samples: Iterable<SampleResult>): Generator<string> {
+  yield CSV_BOM + csvRow(CSV_COLUMNS);
   for (const s of samples) {
-    out += csvRow([
+    yield csvRow([
       s.check,
       seriesId(s.collector, s.scope),
       s.collector,
@@ -70,5 +75,4 @@ export function samplesCsv(samples: readonly SampleResult[]): string {
       s.rank,
     ]);
   }
-  return out;
 }

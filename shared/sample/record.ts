@@ -31,9 +31,8 @@ import { seriesId } from '../evidence/snapshot.js';
 import type { Locker } from '../locker/types.js';
 import { TOOL } from '../version.js';
 import type { PopulationReport } from './population.js';
-import type { SampleReport } from './run.js';
+import { type SampleReport, type SampleView, viewOf } from './run.js';
 import type { SamplePlan } from './select.js';
-import { summarize } from './workpaper.js';
 
 const SAMPLE_RUN_SCHEMA = 'evidence.sample-run/1';
 const POPULATION_RUN_SCHEMA = 'evidence.population-sample-run/1';
@@ -296,7 +295,7 @@ export function checkConfigUnchanged(input: {
 }
 
 export interface RecordInput {
-  report: SampleReport;
+  report: SampleReport | SampleView;
   ranAt: Date;
   seedGenerated: boolean;
   subject: string;
@@ -309,8 +308,12 @@ export interface RecordInput {
   commit?: string;
 }
 
+/**
+ * The record of a day sample. It lists every sample (a few hundred bytes each: what the record
+ * holds grows with the sample, read once from the report's rows).
+ */
 export function sampleRunRecord(input: RecordInput): SampleRunRecord {
-  const { report } = input;
+  const report = viewOf(input.report);
   return {
     schema: SAMPLE_RUN_SCHEMA,
     ranAt: input.ranAt.toISOString(),
@@ -324,8 +327,8 @@ export function sampleRunRecord(input: RecordInput): SampleRunRecord {
     command: input.command,
     configSha256: input.configSha256,
     store: report.locker.url,
-    summary: summarize(report.samples),
-    samples: report.samples.map((s) => ({
+    summary: report.rows.summary,
+    samples: Array.from(report.rows.samples, (s) => ({
       check: s.check,
       series: seriesId(s.collector, s.scope),
       day: s.day,

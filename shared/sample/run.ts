@@ -9,17 +9,30 @@
  * account, known only to STS) still gets sampled from what the locker holds.
  */
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { AnyCheck, CheckOutcome, RelatedSnapshots } from '../checks/types.js';
 import { type AnyCollector, isEnabled, requiredSection } from '../collectors/types.js';
 import { mapLimit } from '../concurrency.js';
 import type { Config } from '../config.js';
 import { errorMessage, NotFoundError } from '../errors.js';
 import { sha256Hex } from '../evidence/canonical.js';
-import { compareSealed, leafKeyOf, walkChain } from '../evidence/digest.js';
-import { listSnapshots } from '../evidence/listing.js';
+import { compareSealed, type LeafRef, leafKeyOf, walkChain } from '../evidence/digest.js';
+import type { ListedSnapshot } from '../evidence/listing.js';
+import {
+  cutParts,
+  linesOf,
+  listedOf,
+  type PartRange,
+  rangeOwns,
+  spillListing,
+  wholeRange,
+} from '../evidence/listing-spill.js';
 import { parseJson } from '../evidence/read.js';
 import { signingSettingsOf, trustedKeys } from '../evidence/signing.js';
 import { parseSnapshotKey, type Snapshot, SnapshotEnvelope, seriesId } from '../evidence/snapshot.js';
+import { LineWriter, mergeLines, readLines } from '../lines.js';
 import type { Locker, LockMode } from '../locker/types.js';
 import { type SamplePlan, selectDays } from './select.js';
 
@@ -158,31 +171,355 @@ export function configuredScopes(
   }
 }
 
-export async function runSample(options: SampleOptions): Promise<SampleReport> {
+/** Sample counts by result (the workpaper's and the record's summary). */
+export interface SampleTally {
+  total: number;
+  pass: number;
+  fail: number;
+  notApplicable: number;
+  missing: number;
+}
+
+/** A series sampled, with how its samples came out. */
+export interface SeriesTally extends SeriesRef {
+  tally: SampleTally;
+}
+
+/**
+ * What a draw produced, read again as often as needed, in order: every sample by check (in the
+ * order of the checks given), series and day; every series by check and series. Held in memory
+ * for a small draw, read back line by line from files for one drawn in parts.
+ */
+export interface SampleRows {
+  /** Each iteration reads them again from the start. */
+  samples: Iterable<SampleResult>;
+  series: Iterable<SeriesTally>;
+  summary: SampleTally;
+  seriesCount: number;
+}
+
+/** A report whose rows are streamed (`rows`), not held. */
+export interface SampleView extends Omit<SampleReport, 'samples' | 'series'> {
+  rows: SampleRows;
+}
+
+/** The view of a report held in memory. */
+export function viewOf(report: SampleReport | SampleView): SampleView {
+  if ('rows' in report) return report;
+  const { samples, series, ...rest } = report;
+  return { ...rest, rows: rowsOf(series, samples) };
+}
+
+/** A draw: the report without its rows, which it streams (`rows`); close() removes its files. */
+export interface SampleDraw extends SampleView {
+  /** Parts the window was drawn in (1: in one piece). */
+  parts: number;
+  close(): void;
+}
+
+/** Snapshots of the window one part of a draw holds at most (as verify's parts). */
+export const SAMPLE_SNAPSHOTS_PER_PART = 60_000;
+
+export interface DrawOptions extends SampleOptions {
+  /** At most this many snapshots of the window per part (default SAMPLE_SNAPSHOTS_PER_PART). */
+  snapshotsPerPart?: number;
+}
+
+export function emptyTally(): SampleTally {
+  return { total: 0, pass: 0, fail: 0, notApplicable: 0, missing: 0 };
+}
+
+export function addToTally(t: SampleTally, result: SampleResultKind): void {
+  t.total++;
+  if (result === 'pass') t.pass++;
+  else if (result === 'fail') t.fail++;
+  else if (result === 'missing') t.missing++;
+  else t.notApplicable++;
+}
+
+/** Rows held in memory (a small draw, or a report built by hand). */
+export function rowsOf(series: readonly SeriesRef[], samples: readonly SampleResult[]): SampleRows {
+  const tallies = new Map<string, SampleTally>();
+  const id = (check: string, collector: string, scope: string) => `${check}\u0000${collector}\u0000${scope}`;
+  const summary = emptyTally();
+  for (const s of samples) {
+    addToTally(summary, s.result);
+    const k = id(s.check, s.collector, s.scope);
+    const t = tallies.get(k) ?? emptyTally();
+    tallies.set(k, t);
+    addToTally(t, s.result);
+  }
+  const withTally = series.map((s) => ({
+    ...s,
+    tally: tallies.get(id(s.check, s.collector, s.scope)) ?? emptyTally(),
+  }));
+  return {
+    samples,
+    series: withTally,
+    summary,
+    seriesCount: series.length,
+  };
+}
+
+/**
+ * Draw and judge the sample (see the file's head), holding it all: for a window of a few
+ * hundred thousand snapshots at most. `drawSample` streams it.
+ */
+export async function runSample(options: DrawOptions): Promise<SampleReport> {
+  const draw = await drawSample(options);
+  try {
+    const { rows, parts: _parts, close: _close, ...rest } = draw;
+    return {
+      ...rest,
+      series: [...rows.series].map(({ tally: _t, ...s }) => s),
+      samples: [...rows.samples],
+    };
+  } finally {
+    draw.close();
+  }
+}
+
+/** One part of a draw: which checks, which series (by scope), and the part's listing. */
+interface DrawPart {
+  checks: readonly AnyCheck[];
+  owns: (scope: string) => boolean;
+  ownsShard?: (shard: string) => boolean;
+  listed: Iterable<ListedSnapshot>;
+}
+
+/**
+ * Draw and judge the sample in bounded memory. The window's listing is read once and spilled per
+ * account shard (evidence/listing-spill.ts, as `verify` does); a window of more than
+ * `snapshotsPerPart` snapshots is drawn in parts (ranges of account shards), each reading only
+ * its shards' leaves and holding only its series, and each part's samples go to a file; the
+ * files are merged in order. The draw is a pure function of the seed, the series and the
+ * window, so a draw in parts yields the same rows, in the same order, as one in one piece.
+ * Checks that read other collectors (`reads`) are drawn in a part of their own that holds their
+ * collectors whole (they read every series of those collectors each day).
+ */
+export async function drawSample(options: DrawOptions): Promise<SampleDraw> {
   const { locker, config, checks, seed, from, to, plan } = options;
   const width = options.concurrency ?? 16;
+  const limit = options.snapshotsPerPart ?? SAMPLE_SNAPSHOTS_PER_PART;
   const startRequests = locker.stats.requests;
   const notes: string[] = [];
   await locker.check();
 
-  // 1. Digests: which snapshot keys are sealed, by which digest, and whether the chain holds.
   // Trust as verify does: the key file and pins of the configuration, never a key found only in the locker.
   const trusted = options.trusted ?? (await trustedKeys(locker, signingSettingsOf(config.locker)));
   notes.push(...trusted.notes);
-  // The whole chain is checked, genesis to head (links, previous, sequence, signatures), but
-  // only the window's entries are kept: memory follows the window, not the locker's history.
   // Cross-collector checks read the same day's snapshots of the collectors they name in `reads`.
+  const collectorIds = [...new Set(checks.flatMap((c) => [c.collector, ...(c.reads ?? [])]))].sort();
+
+  // 1. What the locker holds over the window: keys are day-first, so a month is one prefix (one
+  // listing, 1,000 keys a page, per month of the window), spilled per account shard.
+  const dir = mkdtempSync(path.join(tmpdir(), 'evidence-sample-'));
+  const close = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    const spill = await spillListing(locker, from, to, dir, width, { collectors: collectorIds });
+    const misfiled = spill.misfiled.length;
+    if (misfiled > 0)
+      notes.push(
+        `${misfiled} key(s) under snapshots/ in the window do not follow the key layout (misfiled) and were not sampled; evidence verify names them.`,
+      );
+    // The configuration's scopes, once per collector (a few bytes a series).
+    const configured = new Map<string, string[]>();
+    const configuredOf = (collector: string) => {
+      const scopes =
+        configured.get(collector) ?? configuredScopes(collector, config, options.collectors, notes);
+      configured.set(collector, scopes);
+      return scopes;
+    };
+    for (const check of checks) configuredOf(check.collector);
+
+    // 2. The parts.
+    const all = wholeRange(spill.total);
+    const everything = { owns: () => true };
+    const read = (range: PartRange, collectors?: ReadonlySet<string>) =>
+      listedOf(linesOf(range, spill.listing), collectors).values();
+    let parts: DrawPart[];
+    if (spill.total <= limit) parts = [{ checks, ...everything, listed: read(all) }];
+    else {
+      const alone = checks.filter((c) => !c.reads?.length);
+      const cross = checks.filter((c) => c.reads?.length);
+      parts = cutParts(spill.counts, limit).map((range) => ({
+        checks: alone,
+        ...rangeOwns(range),
+        get listed() {
+          return read(range);
+        },
+      }));
+      if (cross.length) {
+        const theirs = new Set(cross.flatMap((c) => [c.collector, ...(c.reads ?? [])]));
+        parts.push({
+          checks: cross,
+          ...everything,
+          get listed() {
+            return read(all, theirs);
+          },
+        });
+      }
+    }
+
+    // 3. Each part: its chain entries, its series, its samples, spilled in order.
+    const checkIndex = new Map<AnyCheck, number>(checks.map((c, i) => [c, i]));
+    const sortKey = (check: AnyCheck, scope: string, day = '') =>
+      `${String(checkIndex.get(check)).padStart(5, '0')}\t${scope}\t${day}`;
+    const chainProblems = new Map<string, { key: string; problem: string; detail: string }>();
+    let digests = 0;
+    const seriesPerCheck = new Map<string, number>();
+    const sampleFiles: string[] = [];
+    const seriesFiles: string[] = [];
+    let done = 0;
+    for (const [n, part] of parts.entries()) {
+      const result = await drawPart({
+        ...options,
+        trusted,
+        width,
+        part,
+        configuredOf,
+        notes,
+        progress: (i, of) => options.onProgress?.(done + i, done + of),
+      });
+      digests = result.digests;
+      for (const p of result.problems) chainProblems.set(`${p.key}\u0000${p.problem}\u0000${p.detail}`, p);
+      const samples = new LineWriter(path.join(dir, `samples-${n}.tsv`));
+      const series = new LineWriter(path.join(dir, `series-${n}.tsv`));
+      const tallies = new Map<string, SampleTally>();
+      const byCheck = new Map<string, AnyCheck>(part.checks.map((c) => [`${c.collector}\u0000${c.id}`, c]));
+      const ordered = result.samples
+        .map((s) => ({ k: sortKey(byCheck.get(`${s.collector}\u0000${s.check}`)!, s.scope, s.day), s }))
+        .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+      for (const { k, s } of ordered) {
+        samples.write(`${k}\t${JSON.stringify(s)}`);
+        const id = `${s.check}\u0000${s.collector}\u0000${s.scope}`;
+        const t = tallies.get(id) ?? emptyTally();
+        tallies.set(id, t);
+        addToTally(t, s.result);
+      }
+      const refs = result.series
+        .map((r) => ({ k: sortKey(byCheck.get(`${r.collector}\u0000${r.check}`)!, r.scope), r }))
+        .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+      for (const { k, r } of refs) {
+        const tally = tallies.get(`${r.check}\u0000${r.collector}\u0000${r.scope}`) ?? emptyTally();
+        series.write(`${k}\t${JSON.stringify({ ...r, tally })}`);
+        seriesPerCheck.set(r.check, (seriesPerCheck.get(r.check) ?? 0) + 1);
+      }
+      samples.flush();
+      series.flush();
+      sampleFiles.push(samples.file);
+      seriesFiles.push(series.file);
+      done += result.samples.length;
+    }
+    for (const check of checks)
+      if (!seriesPerCheck.get(check.id))
+        notes.push(
+          `${check.id}: no series of collector ${check.collector} in the configuration or the locker.`,
+        );
+
+    // 4. The parts' files merged into one of each, in order.
+    const byKey = (a: string, b: string) => {
+      const ka = a.slice(0, nthTab(a, 3));
+      const kb = b.slice(0, nthTab(b, 3));
+      return ka < kb ? -1 : ka > kb ? 1 : 0;
+    };
+    const merged = {
+      samples: path.join(dir, 'samples.jsonl'),
+      series: path.join(dir, 'series.jsonl'),
+    };
+    const summary = emptyTally();
+    const out = new LineWriter(merged.samples);
+    for (const line of mergeLines(sampleFiles, byKey)) {
+      const json = line.slice(nthTab(line, 3) + 1);
+      addToTally(summary, (JSON.parse(json) as SampleResult).result);
+      out.write(json);
+    }
+    out.flush();
+    const seriesOut = new LineWriter(merged.series);
+    for (const line of mergeLines(seriesFiles, byKey)) seriesOut.write(line.slice(nthTab(line, 3) + 1));
+    seriesOut.flush();
+    for (const f of [...sampleFiles, ...seriesFiles]) rmSync(f, { force: true });
+
+    const rows: SampleRows = {
+      samples: {
+        *[Symbol.iterator]() {
+          for (const line of readLines(merged.samples)) yield JSON.parse(line) as SampleResult;
+        },
+      },
+      series: {
+        *[Symbol.iterator]() {
+          for (const line of readLines(merged.series)) yield JSON.parse(line) as SeriesTally;
+        },
+      },
+      summary,
+      seriesCount: seriesOut.lines,
+    };
+    return {
+      seed,
+      checks: [...new Set(checks.map((c) => c.id))],
+      from,
+      to,
+      plan,
+      rows,
+      parts: parts.length,
+      chain: { digests, problems: [...chainProblems.values()] },
+      notes: [...new Set(notes)],
+      locker: { url: locker.url, kind: locker.kind, worm: locker.worm },
+      requests: locker.stats.requests - startRequests,
+      close,
+    };
+  } catch (err) {
+    close();
+    throw err;
+  }
+}
+
+/** The index of the n-th tab of a line (1-based). */
+function nthTab(line: string, n: number): number {
+  let at = -1;
+  for (let i = 0; i < n; i++) at = line.indexOf('\t', at + 1);
+  return at;
+}
+
+/**
+ * One part: the chain walked keeping the part's entries of the window (its account shards'
+ * leaves only), its series (configured scopes it owns, united with those found), its samples.
+ */
+async function drawPart(
+  input: SampleOptions & {
+    trusted: Awaited<ReturnType<typeof trustedKeys>>;
+    width: number;
+    part: DrawPart;
+    configuredOf: (collector: string) => string[];
+    notes: string[];
+    progress: (done: number, total: number) => void;
+  },
+): Promise<{
+  samples: SampleResult[];
+  series: SeriesRef[];
+  digests: number;
+  problems: { key: string; problem: string; detail: string }[];
+}> {
+  const { locker, config, seed, from, to, plan, part, width, notes } = input;
+  const checks = part.checks;
   const collectorIds = [...new Set(checks.flatMap((c) => [c.collector, ...(c.reads ?? [])]))].sort();
   const inWindow = (key: string) => {
     const parts = parseSnapshotKey(key);
     return (
-      parts !== undefined && parts.day >= from && parts.day <= to && collectorIds.includes(parts.collector)
+      parts !== undefined &&
+      parts.day >= from &&
+      parts.day <= to &&
+      collectorIds.includes(parts.collector) &&
+      part.owns(parts.scope)
     );
   };
+  // The whole chain is checked, genesis to head (links, previous, sequence, signatures), but
+  // only the window's entries of the part are kept: memory follows the part, not the locker.
   const chain = await walkChain(locker, {
-    trusted: trusted.keys,
+    trusted: input.trusted.keys,
     concurrency: width,
     leavesFor: (day) => day >= from && day <= to,
+    ...(part.ownsShard && { leafFilter: (leaf: LeafRef) => part.ownsShard!(leaf.shard) }),
     keep: (entry) => inWindow(entry.key),
   });
   const sealedBy = new Map<string, string>();
@@ -191,33 +528,18 @@ export async function runSample(options: SampleOptions): Promise<SampleReport> {
   for (const p of chain.problems) brokenDigests.set(p.key, `${p.problem}: ${p.detail}`);
   for (const p of chain.problems) notes.push(`digest chain: ${p.key} ${p.problem}: ${p.detail}`);
 
-  // 2. What the locker holds over the window, plus what the digests sealed there. Keys are
-  // day-first, so a month is one prefix: one listing (1,000 keys a page) per month of the
-  // window, or one per (day, collector) for a month the window only touches for a few days.
+  // What the locker holds of the part over the window, plus what the digests sealed there.
   const index: DayIndex = { keys: new Map() };
-  let misfiled = 0;
-  const listed = await listSnapshots(locker, from, to, {
-    collectors: collectorIds,
-    concurrency: width,
-    onMisfiled: () => misfiled++,
-  });
-  if (misfiled > 0)
-    notes.push(
-      `${misfiled} key(s) under snapshots/ in the window do not follow the key layout (misfiled) and were not sampled; evidence verify names them.`,
-    );
-  for (const item of listed) addKey(index, item.key);
+  for (const item of part.listed)
+    if (collectorIds.includes(item.collector) && part.owns(item.scope)) addKey(index, item.key);
   for (const key of chain.sealed.keys()) if (inWindow(key)) addKey(index, key);
 
-  // 3. Series: configured scopes united with those found.
+  // Series: configured scopes united with those found.
   const series: SeriesRef[] = [];
   for (const check of checks) {
-    const fromConfig = new Set(configuredScopes(check.collector, config, options.collectors, notes));
+    const fromConfig = new Set(input.configuredOf(check.collector).filter((s) => part.owns(s)));
     const fromLocker = new Set(index.keys.get(check.collector)?.keys() ?? []);
     const all = [...new Set([...fromConfig, ...fromLocker])].sort();
-    if (all.length === 0)
-      notes.push(
-        `${check.id}: no series of collector ${check.collector} in the configuration or the locker.`,
-      );
     for (const scope of all) {
       const origin = fromConfig.has(scope) ? (fromLocker.has(scope) ? 'config+locker' : 'config') : 'locker';
       series.push({ check: check.id, collector: check.collector, scope, origin });
@@ -233,16 +555,16 @@ export async function runSample(options: SampleOptions): Promise<SampleReport> {
     relatedOf.set(
       check.id,
       check.reads.map((id) => {
-        const collector = options.collectors.find((c) => c.id === id);
+        const collector = input.collectors.find((c) => c.id === id);
         const required = collector !== undefined && isEnabled(collector, config);
-        const fromConfig = required ? configuredScopes(id, config, options.collectors, notes) : [];
+        const fromConfig = required ? configuredScopes(id, config, input.collectors, notes) : [];
         const fromLocker = [...(index.keys.get(id)?.keys() ?? [])];
         return { collector: id, required, scopes: [...new Set([...fromConfig, ...fromLocker])].sort() };
       }),
     );
   }
 
-  // 4. Select and evaluate.
+  // Select and evaluate.
   const jobs = series.flatMap((s) =>
     selectDays({ seed, check: s.check, series: seriesId(s.collector, s.scope), from, to, plan }).map(
       (picked) => ({ series: s, ...picked }),
@@ -250,7 +572,7 @@ export async function runSample(options: SampleOptions): Promise<SampleReport> {
   );
   // One id may judge several collectors' snapshots (one Check each): keyed by both.
   const byId = new Map(checks.map((c) => [`${c.collector}\u0000${c.id}`, c]));
-  let done = 0;
+  let evaluated = 0;
   const samples = await mapLimit(jobs, width, async (job) => {
     const keys = [...(index.keys.get(job.series.collector)?.get(job.series.scope)?.get(job.day) ?? [])];
     const result = await evaluate({
@@ -272,27 +594,16 @@ export async function runSample(options: SampleOptions): Promise<SampleReport> {
         })),
       })),
     });
-    options.onProgress?.(++done, jobs.length);
+    input.progress(++evaluated, jobs.length);
     const root = result.key && result.digestKey ? chain.sealedBy.get(result.key) : undefined;
     const leafKey = root && result.key ? leafKeyOf(root, result.key) : undefined;
     return { ...result, ...(leafKey && { leafKey }), rank: job.rank, stratum: job.stratum };
   });
-
   return {
-    seed,
-    checks: [...new Set(checks.map((c) => c.id))],
-    from,
-    to,
-    plan,
-    series,
     samples,
-    chain: {
-      digests: chain.digests.length,
-      problems: chain.problems.map((p) => ({ key: p.key, problem: p.problem, detail: p.detail })),
-    },
-    notes: [...new Set(notes)],
-    locker: { url: locker.url, kind: locker.kind, worm: locker.worm },
-    requests: locker.stats.requests - startRequests,
+    series,
+    digests: chain.digests.length,
+    problems: chain.problems.map((p) => ({ key: p.key, problem: p.problem, detail: p.detail })),
   };
 }
 

@@ -119,20 +119,27 @@ export const ALGORITHM_TEXT = [
 ];
 
 /** A Python 3 script that recomputes the selection with the standard library only. */
-export function pythonSnippet(input: {
+export function pythonSnippet(input: PythonInput): string {
+  return [...pythonLines(input)].join('\n');
+}
+
+export interface PythonInput {
   seed: string;
-  /** [check, `<collector>/<scope>`] pairs */
-  targets: readonly (readonly [string, string])[];
+  /** [check, `<collector>/<scope>`] pairs (read once) */
+  targets: Iterable<readonly [string, string]>;
   from: string;
   to: string;
   plan: SamplePlan;
-}): string {
+}
+
+/** The script line by line (one line per target). */
+export function* pythonLines(input: PythonInput): Generator<string> {
   const perMonth = input.plan.kind === 'per-month';
-  return [
-    'import datetime, hashlib',
-    `seed, start, end, n, per_month = ${py(input.seed)}, ${py(input.from)}, ${py(input.to)}, ${input.plan.n}, ${perMonth ? 'True' : 'False'}`,
-    'targets = [  # (check, "<collector>/<scope>")',
-    ...input.targets.map(([check, series]) => `    (${py(check)}, ${py(series)}),`),
+  yield 'import datetime, hashlib';
+  yield `seed, start, end, n, per_month = ${py(input.seed)}, ${py(input.from)}, ${py(input.to)}, ${input.plan.n}, ${perMonth ? 'True' : 'False'}`;
+  yield 'targets = [  # (check, "<collector>/<scope>")';
+  for (const [check, series] of input.targets) yield `    (${py(check)}, ${py(series)}),`;
+  yield* [
     ']',
     'd0, d1 = datetime.date.fromisoformat(start), datetime.date.fromisoformat(end)',
     'days = [(d0 + datetime.timedelta(i)).isoformat() for i in range((d1 - d0).days + 1)]',
@@ -143,7 +150,7 @@ export function pythonSnippet(input: {
     '    rank = lambda d: hashlib.sha256(f"{seed}|{check}|{s}|{d}".encode()).hexdigest()',
     '    picked = sorted(d for group in strata.values() for d in sorted(group, key=rank)[:n])',
     '    print(check, s, " ".join(picked))',
-  ].join('\n');
+  ];
 }
 
 function py(text: string): string {

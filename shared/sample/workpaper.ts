@@ -3,8 +3,8 @@
  * (Test design; Sampling strategy; Expected outcome; results; Exceptions), samples.json in the
  * shape docs/sampling.md describes, and the exact commands to re-check each sampled snapshot with standard tools.
  */
-import { existsSync, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { closeSync, existsSync, openSync, statSync, writeSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { AnyCheck } from '../checks/types.js';
 import { UsageError } from '../errors.js';
@@ -13,21 +13,30 @@ import { daysBetween } from '../evidence/days.js';
 import { seriesId } from '../evidence/snapshot.js';
 import { parseS3Url } from '../locker/s3.js';
 import {
-  fencedBlock,
+  fencedLines,
   markdownCell,
   markdownCode,
   markdownText,
   shellArg,
   shellComment,
 } from '../text/escape.js';
+import { writeJson } from '../text/json.js';
 import type { StoredAcknowledgement } from '../verify/acknowledgements.js';
 import { formatDays } from '../verify/findings.js';
 import { TOOL } from '../version.js';
 import { CONTROL_NATURE, controlTitle } from './controls.js';
-import { samplesCsv } from './csv.js';
+import { samplesCsvRows } from './csv.js';
 import { type EarlierRun, signatureWords } from './record.js';
-import type { SampleReport, SampleResult } from './run.js';
-import { ALGORITHM_TEXT, describePlan, pythonSnippet } from './select.js';
+import {
+  addToTally,
+  emptyTally,
+  type SampleReport,
+  type SampleResult,
+  type SampleTally,
+  type SampleView,
+  viewOf,
+} from './run.js';
+import { ALGORITHM_TEXT, describePlan, pythonLines } from './select.js';
 import { SAMPLE_SIZE_SOURCE, SAMPLE_SIZES } from './sizes.js';
 
 /** The sign-off table every workpaper (sampling, access review) leaves for the preparer and reviewer. */
@@ -42,7 +51,8 @@ export const SIGN_OFF: readonly string[] = [
 ];
 
 export interface WorkpaperInput {
-  report: SampleReport;
+  /** Held in memory, or streamed from a draw in parts (`SampleView`). */
+  report: SampleReport | SampleView;
   checks: readonly AnyCheck[];
   /** What is tested: "CC7.2", or the check ids. */
   subject: string;
@@ -73,8 +83,14 @@ export interface WorkpaperInput {
   rerun: string;
 }
 
-/** samples.json / `sample --json`: the shape docs/sampling.md describes, plus fields an auditor needs. */
-export function samplesJson(report: SampleReport) {
+/**
+ * samples.json / `sample --json`: the shape docs/sampling.md describes, plus fields an auditor
+ * needs. `samples` and `series` are iterables, read once as written (text/json.ts `writeJson`
+ * with those two streamed): the document is never one string.
+ */
+export function samplesJson(input: SampleReport | SampleView) {
+  const report = viewOf(input);
+  const rows = report.rows;
   return {
     seed: report.seed,
     checks: report.checks,
@@ -82,7 +98,7 @@ export function samplesJson(report: SampleReport) {
     to: report.to,
     plan: report.plan,
     locker: report.locker,
-    samples: report.samples.map((s) => ({
+    samples: mapIterable(rows.samples, (s) => ({
       check: s.check,
       collector: s.collector,
       scope: s.scope,
@@ -102,21 +118,35 @@ export function samplesJson(report: SampleReport) {
       stratum: s.stratum,
       rank: s.rank,
     })),
-    summary: summarize(report.samples),
-    series: report.series,
+    summary: rows.summary,
+    series: mapIterable(rows.series, ({ tally: _t, ...s }) => s),
     chain: report.chain,
     notes: report.notes,
   };
 }
 
-export function summarize(samples: readonly SampleResult[]) {
+/** The fields of samplesJson that are streamed (writeJson). */
+export const SAMPLES_JSON_STREAMED = ['samples', 'series'] as const;
+
+/**
+ * A lazy map of a (re-)iterable: each iteration maps again. JSON.stringify sees an array (the
+ * whole of it, held for the call: writeJson streams it instead).
+ */
+export function mapIterable<T, U>(items: Iterable<T>, f: (item: T) => U): Iterable<U> & { toJSON(): U[] } {
   return {
-    total: samples.length,
-    pass: samples.filter((s) => s.result === 'pass').length,
-    fail: samples.filter((s) => s.result === 'fail').length,
-    notApplicable: samples.filter((s) => s.result === 'not-applicable').length,
-    missing: samples.filter((s) => s.result === 'missing').length,
+    *[Symbol.iterator]() {
+      for (const item of items) yield f(item);
+    },
+    toJSON() {
+      return Array.from(items, f);
+    },
   };
+}
+
+export function summarize(samples: Iterable<SampleResult>): SampleTally {
+  const t = emptyTally();
+  for (const s of samples) addToTally(t, s.result);
+  return t;
 }
 
 /**
@@ -160,7 +190,7 @@ export function shellQuote(text: string): string {
 }
 
 /** The commands that re-check one sampled snapshot with standard tools. */
-export function recheckCommands(report: SampleReport, s: SampleResult): string[] {
+export function recheckCommands(report: Pick<SampleReport, 'locker'>, s: SampleResult): string[] {
   if (!s.key || !s.sha256) return [];
   if (report.locker.kind === 's3') {
     const { bucket, prefix } = parseS3Url(report.locker.url);
@@ -208,10 +238,10 @@ export function recheckCommands(report: SampleReport, s: SampleResult): string[]
 }
 
 /** Deviation rate in percent with one decimal: (fail + missing) / total. */
-export function deviationRate(samples: readonly SampleResult[]): string {
-  if (samples.length === 0) return 'n/a';
-  const bad = samples.filter((s) => s.result === 'fail' || s.result === 'missing').length;
-  return `${((100 * bad) / samples.length).toFixed(1)}%`;
+export function deviationRate(samples: Iterable<SampleResult> | SampleTally): string {
+  const t = 'total' in samples ? samples : summarize(samples);
+  if (t.total === 0) return 'n/a';
+  return `${((100 * (t.fail + t.missing)) / t.total).toFixed(1)}%`;
 }
 
 /** One exception cause: what a person would group by (the failing items, or why it is missing). */
@@ -236,9 +266,14 @@ export interface ExceptionGroup {
   detail: string;
 }
 
-/** Exceptions aggregated by check, series and cause ("eu-west-1 disabled 60/60" is one row). */
-export function groupExceptions(samples: readonly SampleResult[]): ExceptionGroup[] {
+/**
+ * Exceptions aggregated by check, series and cause ("eu-west-1 disabled 60/60" is one row).
+ * Two passes over `samples` (an array, or a draw's rows read again): only the exceptions are held.
+ */
+export function groupExceptions(samples: Iterable<SampleResult>): ExceptionGroup[] {
   const groups = new Map<string, ExceptionGroup>();
+  const seriesOf = (s: SampleResult) => `${s.check}\u0000${s.collector}\u0000${s.scope}`;
+  const counts = new Map<string, number>();
   for (const s of samples) {
     if (s.result === 'pass' || s.result === 'not-applicable') continue;
     const series = seriesId(s.collector, s.scope);
@@ -250,12 +285,21 @@ export function groupExceptions(samples: readonly SampleResult[]): ExceptionGrou
       result: s.result,
       cause,
       days: [],
-      of: samples.filter((x) => x.check === s.check && x.collector === s.collector && x.scope === s.scope)
-        .length,
+      of: 0,
       detail: s.detail,
     };
     g.days.push(s.day);
     groups.set(id, g);
+    counts.set(seriesOf(s), 0);
+  }
+  if (groups.size === 0) return [];
+  for (const s of samples) {
+    const n = counts.get(seriesOf(s));
+    if (n !== undefined) counts.set(seriesOf(s), n + 1);
+  }
+  for (const g of groups.values()) {
+    const slash = g.series.indexOf('/');
+    g.of = counts.get(`${g.check}\u0000${g.series.slice(0, slash)}\u0000${g.series.slice(slash + 1)}`) ?? 0;
   }
   return [...groups.values()].sort((a, b) =>
     a.check !== b.check
@@ -270,10 +314,10 @@ export function groupExceptions(samples: readonly SampleResult[]): ExceptionGrou
   );
 }
 
-function sizeRationale(report: SampleReport, series: number): string[] {
+function sizeRationale(report: SampleView, series: number): string[] {
   const plan = report.plan;
   const days = daysBetween(report.from, report.to).length;
-  const perSeries = (report.samples.length / Math.max(1, series)).toFixed(0);
+  const perSeries = (report.rows.summary.total / Math.max(1, series)).toFixed(0);
   const daily = SAMPLE_SIZES.find((r) => r.frequency === 'daily');
   const dailyRange = daily ? `${daily.range[0]}–${daily.range[1]}` : '25–60';
   switch (plan.kind) {
@@ -360,18 +404,31 @@ export function workpaperReference(input: Pick<WorkpaperInput, 'report' | 'subje
   return { id: `WP ${subject} ${report.from}..${report.to} #${supersedes.length + 1}`, supersedes };
 }
 
+/** Per check id: its series, its samples, and whether any sample had a snapshot to judge. */
+function checkCounts(report: SampleView): Map<string, { series: number; samples: number; judged: boolean }> {
+  const counts = new Map<string, { series: number; samples: number; judged: boolean }>();
+  for (const s of report.rows.series) {
+    const c = counts.get(s.check) ?? { series: 0, samples: 0, judged: false };
+    c.series++;
+    c.samples += s.tally.total;
+    if (s.tally.total > s.tally.missing) c.judged = true;
+    counts.set(s.check, c);
+  }
+  return counts;
+}
+
 /** A check is re-performed when at least one of its samples had a snapshot to judge; the rest are not tested, with why. */
 export function testedChecks(
-  report: SampleReport,
+  input: SampleReport | SampleView,
   checks: readonly AnyCheck[],
 ): { tested: AnyCheck[]; untested: { check: AnyCheck; why: string }[] } {
+  const counts = checkCounts(viewOf(input));
   const tested: AnyCheck[] = [];
   const untested: { check: AnyCheck; why: string }[] = [];
   for (const check of checks) {
-    const series = report.series.filter((s) => s.check === check.id);
-    const samples = report.samples.filter((s) => s.check === check.id);
-    if (samples.some((s) => s.result !== 'missing')) tested.push(check);
-    else if (series.length === 0)
+    const c = counts.get(check.id) ?? { series: 0, samples: 0, judged: false };
+    if (c.judged) tested.push(check);
+    else if (c.series === 0)
       untested.push({
         check,
         why: `no series of collector ${check.collector} in the configuration or the locker: nothing was collected`,
@@ -379,7 +436,7 @@ export function testedChecks(
     else
       untested.push({
         check,
-        why: `no usable snapshot of ${check.collector} on any of the ${samples.length} sampled day(s) of ${series.length} series: nothing to re-perform`,
+        why: `no usable snapshot of ${check.collector} on any of the ${c.samples} sampled day(s) of ${c.series} series: nothing to re-perform`,
       });
   }
   return { tested, untested };
@@ -419,23 +476,33 @@ function configurationRows(input: WorkpaperInput): string[] {
 }
 
 export function workpaperMarkdown(input: WorkpaperInput): string {
-  const { report, checks } = input;
-  const summary = summarize(report.samples);
-  const groups = groupExceptions(report.samples);
+  return [...workpaperLines(input)].join('\n');
+}
+
+/**
+ * The workpaper line by line: what grows with the sample (the per-series tables, the results,
+ * the re-check commands) is read from the report's rows as it is written, never held; what is
+ * held is the exceptions (grouped) and a count per check.
+ */
+export function* workpaperLines(input: WorkpaperInput): Generator<string> {
+  const { checks } = input;
+  const report = viewOf(input.report);
+  const rows = report.rows;
+  const summary = rows.summary;
+  const groups = groupExceptions(rows.samples);
   const controls = [...new Set(checks.flatMap((c) => c.controls))].sort();
   const days = daysBetween(report.from, report.to).length;
-  const out: string[] = [];
-  const push = (...lines: string[]) => out.push(...lines);
+  const counts = checkCounts(report);
   const describe = (c: AnyCheck) =>
     c.id === 'github-branch-protection' && input.requiredApprovals !== undefined
       ? c.description.replace(/\bN approvals\b/, `${input.requiredApprovals} approval(s)`)
       : c.description;
   const { tested, untested } = testedChecks(report, checks);
-  const reference = workpaperReference(input);
+  const reference = workpaperReference({ ...input, report });
   const effective = summary.total > 0 && summary.pass === summary.total && untested.length === 0;
   const title = controls.length === 1 ? controlTitle(controls[0]!) : input.subject;
 
-  push(
+  yield* [
     `# Test of effectiveness — ${title}`,
     '',
     '| | |',
@@ -465,19 +532,18 @@ export function workpaperMarkdown(input: WorkpaperInput): string {
       ? `**Operating effectively** over the period tested: ${summary.pass} of ${summary.total} samples pass; deviation rate 0.0%; no exception.`
       : summary.total === 0
         ? '**No conclusion**: nothing could be sampled (no series in the configuration or the locker). Not judged is not a pass.'
-        : `**Exceptions noted**: ${summary.fail} fail and ${summary.missing} missing of ${summary.total} samples; deviation rate ${deviationRate(report.samples)} ` +
+        : `**Exceptions noted**: ${summary.fail} fail and ${summary.missing} missing of ${summary.total} samples; deviation rate ${deviationRate(summary)} ` +
           `(the tolerable rate for an automated control is 0). ${groups.length} distinct exception(s), aggregated under Exceptions. ` +
           'The control is not shown to operate effectively over the whole period; assess each exception and its cause.',
     '',
     '| check | series | samples | pass | fail | missing | deviation rate |',
     '|---|---|---|---|---|---|---|',
-    ...report.series.map((s) => {
-      const of = report.samples.filter(
-        (x) => x.check === s.check && x.collector === s.collector && x.scope === s.scope,
-      );
-      const sum = summarize(of);
-      return `| ${cell(s.check)} | ${cell(seriesId(s.collector, s.scope))} | ${sum.total} | ${sum.pass} | ${sum.fail} | ${sum.missing} | ${deviationRate(of)} |`;
-    }),
+  ];
+  for (const s of rows.series) {
+    const sum = s.tally;
+    yield `| ${cell(s.check)} | ${cell(seriesId(s.collector, s.scope))} | ${sum.total} | ${sum.pass} | ${sum.fail} | ${sum.missing} | ${deviationRate(sum)} |`;
+  }
+  yield* [
     '',
     ...SIGN_OFF,
     '## Population',
@@ -489,7 +555,7 @@ export function workpaperMarkdown(input: WorkpaperInput): string {
     '| check | collector | population (daily snapshots) | derived |',
     '|---|---|---|---|',
     ...checks.map((c) => {
-      const n = report.series.filter((s) => s.check === c.id).length;
+      const n = counts.get(c.id)?.series ?? 0;
       return `| ${cell(c.id)} | ${cell(c.collector)} | ${days * n} | ${days} day(s) × ${n} series of ${cell(c.collector)} |`;
     }),
     '',
@@ -510,39 +576,35 @@ export function workpaperMarkdown(input: WorkpaperInput): string {
     '',
     `- Seed: ${code(report.seed)}, ${input.seedGenerated ? 'generated by the tool for this run (printed, so the same sample can be drawn again)' : 'chosen by whoever ran the command (agree it with the auditor before running)'}.`,
     `- Plan: ${prose(describePlan(report.plan))}.`,
-    ...sizeRationale(report, report.series.length),
+    ...sizeRationale(report, rows.seriesCount),
     '- Algorithm (seeded, reproducible by hand):',
     ...ALGORITHM_TEXT.map((t, i) => `    ${i + 1}. ${prose(t)}`),
     '- Re-run (draws the same samples; the configuration names the series, and a re-run under a configuration other than the one recorded is refused unless the change is accepted). ' +
       `Set LOCKER to the locker (${code(report.locker.url)} here; a directory locker wherever its copy is) and CONFIG to the configuration file whose SHA-256 is shown above:`,
     '',
-    ...fencedBlock('shell', [input.rerun]),
+    ...fencedLines('shell', [input.rerun]),
     '',
     '- The same selection recomputed with Python 3 and its standard library only:',
     '',
-    ...fencedBlock(
-      'python',
-      pythonSnippet({
-        seed: report.seed,
-        targets: report.series.map((s) => [s.check, seriesId(s.collector, s.scope)] as const),
-        from: report.from,
-        to: report.to,
-        plan: report.plan,
-      }).split('\n'),
-    ),
+  ];
+  const python = {
+    seed: report.seed,
+    targets: mapIterable(rows.series, (s) => [s.check, seriesId(s.collector, s.scope)] as const),
+    from: report.from,
+    to: report.to,
+    plan: report.plan,
+  };
+  yield* fencedLines('python', { [Symbol.iterator]: () => pythonLines(python) });
+  yield* [
     '',
     'Series sampled (from the configuration, from the locker, or both):',
     '',
     '| check | series | from | samples |',
     '|---|---|---|---|',
-    ...report.series.map(
-      (s) =>
-        `| ${cell(s.check)} | ${cell(seriesId(s.collector, s.scope))} | ${s.origin} | ${
-          report.samples.filter(
-            (x) => x.check === s.check && x.collector === s.collector && x.scope === s.scope,
-          ).length
-        } |`,
-    ),
+  ];
+  for (const s of rows.series)
+    yield `| ${cell(s.check)} | ${cell(seriesId(s.collector, s.scope))} | ${s.origin} | ${s.tally.total} |`;
+  yield* [
     '',
     '## Expected outcome',
     '',
@@ -557,17 +619,14 @@ export function workpaperMarkdown(input: WorkpaperInput): string {
     '',
     '| # | day | check | series | observed | result | snapshot key | version id | SHA-256 |',
     '|---|---|---|---|---|---|---|---|---|',
-    ...report.samples.map(
-      (s, i) =>
-        `| ${i + 1} | ${s.day} | ${cell(s.check)} | ${cell(seriesId(s.collector, s.scope))} | ${cell(s.detail)} | **${s.result}** | ${cell(s.key)} | ${cell(s.versionId)} | ${cell(s.sha256)} |`,
-    ),
-    '',
-    '## Exceptions',
-    '',
-  );
-  if (groups.length === 0) push('None: every sampled day passed.', '');
+  ];
+  let i = 0;
+  for (const s of rows.samples)
+    yield `| ${++i} | ${s.day} | ${cell(s.check)} | ${cell(seriesId(s.collector, s.scope))} | ${cell(s.detail)} | **${s.result}** | ${cell(s.key)} | ${cell(s.versionId)} | ${cell(s.sha256)} |`;
+  yield* ['', '## Exceptions', ''];
+  if (groups.length === 0) yield* ['None: every sampled day passed.', ''];
   else {
-    push(
+    yield* [
       'Aggregated by check, series and cause; each sampled day is in the Results table.',
       '',
       '| check | series | result | cause | days | of samples | detail (first day) |',
@@ -588,28 +647,29 @@ export function workpaperMarkdown(input: WorkpaperInput): string {
         return `| E${i + 1} | ${cell(g.check)} | ${cell(g.series)} | ${cell(e.duration)} | ${cell(e.rootCause)} | ${cell(e.compensating)} | ${cell(e.response)} |`;
       }),
       '',
-    );
+    ];
   }
-  push(...earlierRunsMarkdown(input.earlier ?? []));
+  yield* earlierRunsMarkdown(input.earlier ?? []);
   if (report.notes.length) {
-    push('## Notes', '', ...report.notes.map((n) => `- ${prose(n)}`), '');
+    yield* ['## Notes', '', ...report.notes.map((n) => `- ${prose(n)}`), ''];
   }
-  push(
+  yield* [
     '## How to re-check a sampled snapshot',
     '',
     report.locker.kind === 's3'
       ? 'With the AWS CLI and coreutils: `head-object` shows the Object Lock mode, the retain-until date and the checksum S3 computed on upload ' +
-          '(base64 of the SHA-256); `get-object` then `sha256sum` recomputes the SHA-256 from the bytes; the digest shows what was sealed.'
+        '(base64 of the SHA-256); `get-object` then `sha256sum` recomputes the SHA-256 from the bytes; the digest shows what was sealed.'
       : `With coreutils and grep, from the locker directory (set LOCKER to it: ${code(report.locker.url)} when this was prepared, wherever its copy is now; keys are relative to it): \`sha256sum\` recomputes the SHA-256 of the stored file; the digest shows what was sealed. ` +
-          'A directory locker is not write-once: its integrity rests on the digest chain (`npx evidence verify`).',
+        'A directory locker is not write-once: its integrity rests on the digest chain (`npx evidence verify`).',
     '',
-    ...fencedBlock('sh', [
-      ...(report.locker.kind === 'directory' ? ['cd "$LOCKER"'] : []),
-      ...report.samples.flatMap((s) => recheckCommands(report, s)),
-    ]),
-    '',
-  );
-  return out.join('\n');
+  ];
+  yield* fencedLines('sh', {
+    *[Symbol.iterator]() {
+      if (report.locker.kind === 'directory') yield 'cd "$LOCKER"';
+      for (const s of rows.samples) yield* recheckCommands(report, s);
+    },
+  });
+  yield '';
 }
 
 export interface WrittenWorkpaper {
@@ -642,7 +702,10 @@ export async function assertNoWorkpaper(dir: string): Promise<void> {
   }
 }
 
-/** Write workpaper.md, samples.csv and samples.json into `dir` (created if needed; never over existing files). */
+/**
+ * Write workpaper.md, samples.csv and samples.json into `dir` (created if needed; never over
+ * existing files), each piece by piece: a workpaper of a million samples is never one string.
+ */
 export async function writeWorkpaper(dir: string, input: WorkpaperInput): Promise<WrittenWorkpaper> {
   const abs = path.resolve(dir);
   await assertNoWorkpaper(abs);
@@ -652,9 +715,38 @@ export async function writeWorkpaper(dir: string, input: WorkpaperInput): Promis
     csv: path.join(abs, 'samples.csv'),
     json: path.join(abs, 'samples.json'),
   };
-  const once = { encoding: 'utf8', flag: 'wx' } as const;
-  await writeFile(files.markdown, workpaperMarkdown(input), once);
-  await writeFile(files.csv, samplesCsv(input.report.samples), once);
-  await writeFile(files.json, `${JSON.stringify(samplesJson(input.report), null, 2)}\n`, once);
+  writeOnce(files.markdown, (write) => {
+    let first = true;
+    for (const line of workpaperLines(input)) {
+      write(first ? line : `\n${line}`);
+      first = false;
+    }
+  });
+  writeOnce(files.csv, (write) => {
+    for (const row of samplesCsvRows(viewOf(input.report).rows.samples)) write(row);
+  });
+  writeOnce(files.json, (write) => writeJson(write, samplesJson(input.report), SAMPLES_JSON_STREAMED));
   return { dir: abs, ...files };
+}
+
+/** A new file (never over one), written in chunks of about 64 KB. */
+function writeOnce(file: string, body: (write: (text: string) => void) => void): void {
+  const fd = openSync(file, 'wx');
+  try {
+    let pending: string[] = [];
+    let size = 0;
+    const flush = () => {
+      if (pending.length) writeSync(fd, pending.join(''));
+      pending = [];
+      size = 0;
+    };
+    body((text) => {
+      pending.push(text);
+      size += text.length;
+      if (size >= 1 << 16) flush();
+    });
+    flush();
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -81,10 +81,19 @@ export function markdownCode(text: string, options: { inTable?: boolean } = {}):
  * close it early, and each line loses its control characters (they would reach a terminal).
  */
 export function fencedBlock(info: string, lines: readonly string[]): string[] {
-  const clean = lines.map(withoutControlsKeepTab);
-  const longest = Math.max(0, ...clean.flatMap((l) => l.match(/`+/g) ?? []).map((run) => run.length));
+  return [...fencedLines(info, lines)];
+}
+
+/** fencedBlock line by line, for a block too long to hold: `lines` is read twice (the fence, then the lines). */
+export function* fencedLines(info: string, lines: Iterable<string>): Generator<string> {
+  let longest = 0;
+  for (const line of lines)
+    for (const run of withoutControlsKeepTab(line).match(/`+/g) ?? [])
+      longest = Math.max(longest, run.length);
   const fence = '`'.repeat(Math.max(3, longest + 1));
-  return [`${fence}${markdownInfo(info)}`, ...clean, fence];
+  yield `${fence}${markdownInfo(info)}`;
+  for (const line of lines) yield withoutControlsKeepTab(line);
+  yield fence;
 }
 
 function withoutControlsKeepTab(line: string): string {

@@ -15,13 +15,14 @@
  * listings and the records there are. The parts' results are merged into one: series in order,
  * problems and notes once each.
  */
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { systemClock } from '../clock.js';
 import { type ChainRoots, chainRoots, type LeafRef, shardOf, walkChain } from '../evidence/digest.js';
 import { parseSnapshotLockerKey } from '../evidence/ids.js';
-import { type ListedSnapshot, listSnapshots } from '../evidence/listing.js';
+import type { ListedSnapshot } from '../evidence/listing.js';
+import { cutParts, linesOf, type PartRange, SHARDS, Spill, spillListing } from '../evidence/listing-spill.js';
 import { signingSettingsOf, type TrustedKeys, trustedKeys } from '../evidence/signing.js';
 import type { Locker } from '../locker/types.js';
 import type { VerifyPartInput } from './inputs.js';
@@ -31,9 +32,9 @@ import { type VerifyOptions, verify } from './verify.js';
 /** Snapshots of the window one part holds at most (about 3.5 KiB each with their facts). */
 export const SNAPSHOTS_PER_PART = 60_000;
 
-const SHARDS = 256;
-/** Lines of a shard's spill file held before they are appended (about 60 KB). */
-const SPILL_BATCH = 500;
+// The window's listing spilled per account shard, and the parts cut from it, live in
+// evidence/listing-spill.ts (sample and export cut their parts the same way).
+export { cutParts, linesOf, type PartRange, Spill, spillListing };
 
 export interface PartsOptions extends VerifyOptions {
   /** At most this many snapshots of the window per part (default SNAPSHOTS_PER_PART). */
@@ -96,53 +97,6 @@ export async function verifyInParts(options: PartsOptions): Promise<VerifyResult
   }
 }
 
-/** A part: a contiguous range of account shards (00..ff as numbers) and how many snapshots of the window it holds. */
-export interface PartRange {
-  first: number;
-  last: number;
-  snapshots: number;
-}
-
-/** The window's listing, read once and spilled per shard into `dir`. */
-export async function spillListing(
-  locker: Locker,
-  from: string,
-  to: string,
-  dir: string,
-  concurrency: number,
-): Promise<{ counts: number[]; total: number; misfiled: IntegrityProblem[]; listing: Spill }> {
-  const misfiled: IntegrityProblem[] = [];
-  const counts = new Array<number>(SHARDS).fill(0);
-  const listing = new Spill(dir, 'listed');
-  await listSnapshots(locker, from, to, {
-    concurrency,
-    onMisfiled: (m) =>
-      misfiled.push({ key: m.key, problem: 'misfiled', detail: `${m.reason}: it counts for no day` }),
-    keep: (item: ListedSnapshot) => {
-      const shard = Number.parseInt(shardOf(item.scope), 16);
-      counts[shard]! += 1;
-      listing.add(shard, `${item.key}\t${item.size}\t${item.lastModified.getTime()}\n`);
-      return false;
-    },
-  });
-  listing.flush();
-  return { counts, total: counts.reduce((a, b) => a + b, 0), misfiled, listing };
-}
-
-/** Contiguous shard ranges of at most `limit` listed snapshots (a shard is never split). */
-export function cutParts(counts: readonly number[], limit: number): PartRange[] {
-  const ranges: PartRange[] = [];
-  for (let shard = 0; shard < SHARDS; shard++) {
-    const n = counts[shard] ?? 0;
-    const open = ranges.at(-1);
-    if (open && open.snapshots + n <= limit) {
-      open.last = shard;
-      open.snapshots += n;
-    } else ranges.push({ first: shard, last: shard, snapshots: n });
-  }
-  return ranges;
-}
-
 /**
  * The chain of roots, walked and checked once for every part (each root and its signature read
  * once): the window's roots' leaf references spilled per shard into `dir`, the rest kept compact
@@ -179,11 +133,6 @@ export async function walkRootsOnce(
 export interface PartShare {
   listed: Map<string, ListedSnapshot>;
   refs: Map<string, LeafRef[]>;
-}
-
-/** The spilled lines of a range's shards. */
-export function* linesOf(range: PartRange, spill: Spill): Generator<string> {
-  for (let shard = range.first; shard <= range.last; shard++) yield* spill.lines(shard);
 }
 
 /** A part's share from its shards' spilled lines: listing lines and leaf reference lines. */
@@ -299,53 +248,6 @@ export function mergeParts(
       objectsRead: sum((p) => p.stats.objectsRead),
     },
   };
-}
-
-/**
- * Lines spilled to a temporary file per shard, appended in batches, synchronously: a producer
- * never runs ahead of the disk (a write stream without backpressure would buffer it all).
- */
-export class Spill {
-  private readonly pending = new Map<number, string[]>();
-  private readonly written = new Set<number>();
-  constructor(
-    private readonly dir: string,
-    private readonly name: string,
-  ) {}
-
-  add(shard: number, line: string): void {
-    let lines = this.pending.get(shard);
-    if (!lines) {
-      lines = [];
-      this.pending.set(shard, lines);
-    }
-    lines.push(line);
-    if (lines.length >= SPILL_BATCH) this.flushShard(shard);
-  }
-
-  flush(): void {
-    for (const shard of this.pending.keys()) this.flushShard(shard);
-  }
-
-  /** The shard's lines (after flush), without their line ends. */
-  lines(shard: number): string[] {
-    if (!this.written.has(shard)) return [];
-    return readFileSync(this.file(shard), 'utf8')
-      .split('\n')
-      .filter((line) => line !== '');
-  }
-
-  private flushShard(shard: number): void {
-    const lines = this.pending.get(shard);
-    if (!lines?.length) return;
-    appendFileSync(this.file(shard), lines.join(''));
-    this.written.add(shard);
-    this.pending.set(shard, []);
-  }
-
-  private file(shard: number): string {
-    return path.join(this.dir, `${this.name}-${shard}.tsv`);
-  }
 }
 
 function cmp(a: string, b: string): number {

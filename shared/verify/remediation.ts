@@ -105,7 +105,7 @@ export interface RemediationInput {
   /** Where the findings came from, for the header. */
   source: string;
   store?: string;
-  schedule?: { collect: string; seal: string; verify: string };
+  schedule?: { collect: string; seal: string; verify: string; collectAgain?: string | false };
   /** Configured collectors (id and controls), for the schedule. */
   collectors?: readonly { id: string; controls: readonly string[] }[];
 }
@@ -185,6 +185,11 @@ export function remediationMarkdown(input: RemediationInput): string {
       '| job | schedule (EventBridge Scheduler, UTC) | what it leaves in the locker |',
       '|---|---|---|',
       `| collect | ${markdownCode(input.schedule.collect, { inTable: true })} | one snapshot per series per day |`,
+      ...(input.schedule.collectAgain
+        ? [
+            `| collect again | ${markdownCode(input.schedule.collectAgain, { inTable: true })} | further snapshots of the collectors that carry work over (okta-users: factor reads deferred, and what changed since the day's first run) |`,
+          ]
+        : []),
       `| seal | ${markdownCode(input.schedule.seal, { inTable: true })} | a signed digest chaining the day's snapshots |`,
       `| verify | ${markdownCode(input.schedule.verify, { inTable: true })} | a verification report; alarms on gaps and integrity problems |`,
       '',

@@ -10,7 +10,9 @@ describe('config-recording', () => {
     expect(check.run(awsConfig('us-east-1', {}), config)).toMatchObject({
       result: 'pass',
       failing: [],
-      detail: expect.stringMatching(/recorder default is recording, last status SUCCESS/),
+      detail: expect.stringMatching(
+        /recorder default is recording, last status SUCCESS, and its delivery channel delivers/,
+      ),
     });
   });
 
@@ -55,5 +57,121 @@ describe('config-recording', () => {
 
   it.each(['FAILURE', 'Failure', 'Pending'])('Noncompliant: last status %j', (lastStatus) => {
     expect(check.run(awsConfig('us-east-1', { lastStatus }), config).result).toBe('fail');
+  });
+
+  describe('freshness and delivery: a recorder that says it records but processed nothing, or delivery that fails or is unknown', () => {
+    const FAILED = {
+      lastStatus: 'Failure',
+      lastErrorCode: 'NoSuchBucket',
+      lastErrorMessage: 'The specified bucket does not exist',
+      lastAttemptTime: '2026-04-19T18:00:00.000Z',
+      lastSuccessfulTime: '2026-04-19T06:00:00.000Z',
+      nextDeliveryTime: null,
+    };
+
+    it('Noncompliant: latest recording event 3 days before the snapshot, named with its age', () => {
+      const outcome = check.run(
+        awsConfig('us-east-1', { lastStatusChangeTime: '2026-04-17T00:05:00.000Z' }),
+        config,
+      );
+      expect(outcome).toMatchObject({ result: 'fail', failing: ['us-east-1'] });
+      expect(outcome.detail).toMatch(
+        /default says it is recording but recorder default processed its latest recording event at 2026-04-17T00:05:00\.000Z, 72 h \(3 days\) before the collection \(at most 48 h, checks\.freshnessHours\.configRecorder\)/,
+      );
+    });
+
+    it('exactly at the bound passes, a minute past fails; a restart since counts from the start', () => {
+      expect(
+        check.run(awsConfig('us-east-1', { lastStatusChangeTime: '2026-04-18T00:05:00.000Z' }), config)
+          .result,
+      ).toBe('pass');
+      expect(
+        check.run(awsConfig('us-east-1', { lastStatusChangeTime: '2026-04-18T00:04:00.000Z' }), config)
+          .result,
+      ).toBe('fail');
+      const restarted = awsConfig('us-east-1', {
+        lastStatusChangeTime: '2026-04-01T00:00:00.000Z',
+        lastStartTime: '2026-04-19T20:00:00.000Z',
+      });
+      expect(check.run(restarted, config).result).toBe('pass');
+      const unknown = awsConfig('us-east-1', { lastStatusChangeTime: null, lastStartTime: null });
+      expect(check.run(unknown, config).detail).toMatch(
+        /reports neither a latest recording event nor a start time, so its age is unknown/,
+      );
+    });
+
+    it('the bounds are configured: checks.freshnessHours.configRecorder and .configDelivery', () => {
+      const strict = {
+        ...config,
+        checks: {
+          ...config.checks,
+          freshnessHours: { ...config.checks.freshnessHours, configRecorder: 1, configDelivery: 24 },
+        },
+      };
+      // Latest event 65 minutes before; last snapshot delivery 12 h 5 min before: fresh by default.
+      const snap = awsConfig('us-east-1', {});
+      expect(check.run(snap, config).result).toBe('pass');
+      expect(check.run(snap, strict).detail).toMatch(/at most 1 h, checks\.freshnessHours\.configRecorder/);
+      const oldDelivery = awsConfig(
+        'us-east-1',
+        {},
+        {
+          delivery: {
+            snapshot: { ...FAILED, lastStatus: 'Success', lastSuccessfulTime: '2026-04-18T20:00:00.000Z' },
+          },
+        },
+      );
+      expect(check.run(oldDelivery, config).result).toBe('pass');
+      expect(check.run(oldDelivery, strict).detail).toMatch(
+        /delivery channel default last delivered a configuration snapshot at 2026-04-18T20:00:00\.000Z, 28 h before the collection \(at most 24 h, checks\.freshnessHours\.configDelivery\)/,
+      );
+    });
+
+    it('Noncompliant: the last history or snapshot delivery failed, named with the error', () => {
+      const outcome = check.run(awsConfig('us-east-1', {}, { delivery: { history: FAILED } }), config);
+      expect(outcome).toMatchObject({ result: 'fail', failing: ['us-east-1'] });
+      expect(outcome.detail).toMatch(
+        /delivery channel default: its last configuration history delivery failed at 2026-04-19T18:00:00\.000Z: NoSuchBucket The specified bucket does not exist/,
+      );
+      expect(check.run(awsConfig('us-east-1', {}, { delivery: { snapshot: FAILED } }), config).result).toBe(
+        'fail',
+      );
+    });
+
+    it('Noncompliant: no snapshot delivered for 3 days (a channel with a delivery frequency)', () => {
+      const outcome = check.run(
+        awsConfig(
+          'us-east-1',
+          {},
+          {
+            delivery: {
+              snapshot: { ...FAILED, lastStatus: 'Success', lastSuccessfulTime: '2026-04-17T00:00:00.000Z' },
+            },
+          },
+        ),
+        config,
+      );
+      expect(outcome.result).toBe('fail');
+      expect(outcome.detail).toMatch(
+        /delivery channel default last delivered a configuration snapshot at 2026-04-17T00:00:00\.000Z, 72 h \(3 days\)/,
+      );
+      const never = check.run(awsConfig('us-east-1', {}, { delivery: { snapshot: null } }), config);
+      expect(never.detail).toMatch(
+        /has delivered no configuration snapshot \(delivery frequency TwentyFour_Hours\), so its age is unknown/,
+      );
+    });
+
+    it('Noncompliant: delivery unknown (status unread, or a snapshot from before it was recorded), never a pass', () => {
+      expect(check.run(awsConfig('us-east-1', {}, { delivery: null }), config)).toMatchObject({
+        result: 'fail',
+        detail: expect.stringMatching(/status could not be read .*delivery unknown/),
+      });
+      expect(check.run(awsConfig('us-east-1', {}, { delivery: 'absent' }), config)).toMatchObject({
+        result: 'fail',
+        detail: expect.stringMatching(
+          /not in this snapshot \(collected before it was recorded\): delivery unknown/,
+        ),
+      });
+    });
   });
 });

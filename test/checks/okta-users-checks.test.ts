@@ -209,7 +209,7 @@ describe('okta-mfa-enrolled', () => {
       'unread@acme.com (ACTIVE): factors unknown: they could not be read (Okta answered 500)',
     );
     expect(out.detail).toMatch(
-      /stale@acme\.com \(ACTIVE\): factors unknown: last read 2026-04-11.*more than 8 days/,
+      /stale@acme\.com \(ACTIVE\): factors unknown: its factors were last read at 2026-04-11T00:00:00\.000Z, 216 h \(9 days\) before the collection \(at most 192 h, checks\.freshnessHours\.oktaFactors\)/,
     );
   });
 

@@ -6,11 +6,13 @@ import {
   ConfigServiceServiceException,
   DescribeConfigurationRecorderStatusCommand,
   DescribeConfigurationRecordersCommand,
+  DescribeDeliveryChannelStatusCommand,
   DescribeDeliveryChannelsCommand,
   PutConfigurationRecorderCommand,
   PutDeliveryChannelCommand,
   StartConfigurationRecorderCommand,
 } from '@aws-sdk/client-config-service';
+import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AwsRegionalScope } from '../../shared/aws/accounts.js';
 import { fixedClock } from '../../shared/clock.js';
@@ -54,7 +56,7 @@ describe('aws-config collector (emulator)', () => {
     cfg.destroy();
   });
 
-  it('records the recorder, its status and the delivery channel in three calls', async () => {
+  it('records the recorder, its status, the delivery channel and its delivery status in four calls', async () => {
     const { result, stats, snapshot } = await collectOnce(awsConfigCollector, scope('us-east-1'), { config });
     expect(result.data.recorders).toEqual([
       expect.objectContaining({
@@ -74,7 +76,17 @@ describe('aws-config collector (emulator)', () => {
         s3BucketName: expect.any(String),
       }),
     ]);
-    expect(stats.requests).toBe(3);
+    // DescribeDeliveryChannelStatus: answered by scripts/moto-server.py (moto 5.2.5 does not implement it).
+    expect(result.data.deliveryStatuses).toEqual([
+      {
+        name: 'default',
+        history: expect.objectContaining({ lastStatus: 'SUCCESS', lastSuccessfulTime: expect.any(String) }),
+        snapshot: expect.objectContaining({ lastStatus: 'SUCCESS', lastSuccessfulTime: expect.any(String) }),
+        stream: null,
+      },
+    ]);
+    expect(result.status ?? 'ok').toBe('ok');
+    expect(stats.requests).toBe(4);
     // moto leaves a started recorder at lastStatus PENDING (no delivery ever succeeds there):
     // recording, but the check wants a SUCCESS and says exactly what it saw.
     const outcome = configRecordingCheck.run(snapshot, config);
@@ -82,9 +94,78 @@ describe('aws-config collector (emulator)', () => {
     expect(outcome.detail).toMatch(/default is recording but its last status is PENDING/);
   });
 
+  it('freshness: judged by an injected clock 3 days later, the recorder and the delivery are stale: partial, named, and the check fails them', async () => {
+    // moto timestamps the recorder's start (its latest status change) and the launcher reports
+    // delivery at request time, so a recorder that stopped processing is planted with a later clock.
+    const later = fixedClock(new Date(Date.now() + 3 * 86_400_000));
+    const { result, snapshot } = await collectOnce(awsConfigCollector, scope('us-east-1'), {
+      config,
+      clock: later,
+    });
+    expect(result.status).toBe('partial');
+    expect(result.errors).toEqual([
+      expect.stringMatching(
+        /^recorder default processed its latest recording event at \S+, \d+ h \(\d+ days\) before the collection \(at most 48 h, checks\.freshnessHours\.configRecorder\): it is not that day's state$/,
+      ),
+      expect.stringMatching(
+        /^delivery channel default last delivered a configuration snapshot at \S+, 7[12] h \(\d days\) before the collection \(at most 48 h, checks\.freshnessHours\.configDelivery\)/,
+      ),
+    ]);
+    const outcome = configRecordingCheck.run(snapshot, config);
+    expect(outcome).toMatchObject({ result: 'fail', failing: ['us-east-1'] });
+    expect(outcome.detail).toMatch(/delivery channel default last delivered a configuration snapshot at/);
+  });
+
+  it('a delivery status that cannot be read is recorded as unknown (partial), never as delivering', async () => {
+    // The emulator enforces no IAM: only this call is refused (aws-sdk-client-mock), the others reach it.
+    const realSend = ConfigServiceClient.prototype.send as (
+      this: unknown,
+      command: unknown,
+    ) => Promise<unknown>;
+    const stub = mockClient(ConfigServiceClient);
+    // biome-ignore lint/suspicious/noExplicitAny: command classes of one client
+    const passThrough: (new (input: any) => any)[] = [
+      DescribeConfigurationRecordersCommand,
+      DescribeConfigurationRecorderStatusCommand,
+      DescribeDeliveryChannelsCommand,
+    ];
+    for (const Command of passThrough) {
+      // biome-ignore lint/suspicious/noExplicitAny: passes each command through to the emulator
+      (stub as any)
+        .on(Command)
+        .callsFake((input: unknown, getClient: () => unknown) =>
+          realSend.call(getClient(), new Command(input)),
+        );
+    }
+    stub.on(DescribeDeliveryChannelStatusCommand).rejects(
+      new ConfigServiceServiceException({
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        $metadata: {},
+        message: 'not authorized to perform: config:DescribeDeliveryChannelStatus',
+      }),
+    );
+    try {
+      const { result, snapshot } = await collectOnce(awsConfigCollector, scope('us-east-1'), { config });
+      expect(result.status).toBe('partial');
+      expect(result.data.deliveryStatuses).toBeNull();
+      expect(result.errors).toEqual([
+        expect.stringMatching(/^config:DescribeDeliveryChannelStatus: .*AccessDeniedException/),
+      ]);
+      expect(configRecordingCheck.run(snapshot, config).detail).toMatch(/status could not be read/);
+    } finally {
+      stub.restore();
+    }
+  });
+
   it('a region without a recorder is data; the check fails it', async () => {
     const { result, snapshot } = await collectOnce(awsConfigCollector, scope('eu-west-1'), { config });
-    expect(result.data).toMatchObject({ recorders: [], statuses: [], deliveryChannels: [] });
+    expect(result.data).toMatchObject({
+      recorders: [],
+      statuses: [],
+      deliveryChannels: [],
+      deliveryStatuses: [],
+    });
     expect(configRecordingCheck.run(snapshot, config)).toMatchObject({
       result: 'fail',
       failing: ['eu-west-1'],
@@ -100,6 +181,7 @@ describe('aws-config collector (emulator)', () => {
         DescribeConfigurationRecordersCommand,
         DescribeConfigurationRecorderStatusCommand,
         DescribeDeliveryChannelsCommand,
+        DescribeDeliveryChannelStatusCommand,
       ],
       'eu-west-1',
       (message) =>

@@ -212,6 +212,10 @@ describe('a new collector needs its folder and the registry line, nothing else',
         // docs/reliance.md states, per check, what it does not test and its limitations.
         expect(check.reliance?.doesNotTest.length, check.id).toBeGreaterThan(10);
         expect(check.reliance?.limitations.length, check.id).toBeGreaterThan(10);
+        // ... and which "as of" time of its source it relies on, with its bound, or why there is none.
+        expect(check.reliance?.freshness, check.id).toMatch(
+          /checks\.(freshnessHours|backupMaxAgeHours)|"as of"|as of the|own bounds/,
+        );
       }
       const schema = collector.settings?.schema;
       if (schema instanceof z.ZodObject) {

@@ -151,6 +151,73 @@ describe('okta-users rolling factor reads (more users than fullFactorReadMaxUser
     expect(verdict.failing).toHaveLength(unknown.length);
   });
 
+  it('carried factor state older than checks.freshnessHours.oktaFactors: partial, naming the users and the age; the check fails them as unknown', async () => {
+    // Day 0 reads all 12; nine days later a run may read 3: the other 9 keep 9-day-old state.
+    const org = makeOktaOrg({ groups: 1, membersPerGroup: 1, users: 12 });
+    org.logs = [];
+    const timer = manualTimer(T0);
+    server = await startOktaServer(org, { clock: timer });
+    const settings = UsersSettingsSchema.parse({
+      fullFactorReadMaxUsers: 1,
+      factorReadsPerRun: 12,
+    }) as UsersSettings;
+    const collector = createOktaUsersCollector({ timer, auth: ssws });
+    const run = async (
+      config: ReturnType<typeof testConfig>,
+      at: number,
+      budget: number,
+      prev?: PreviousSnapshot,
+    ) => {
+      while (timer.now() < at) await timer.sleep(at - timer.now());
+      return collector.collect(collector.scopes(config, {})[0]!, {
+        ...collectorContext(config),
+        clock: fixedClock(new Date(at)),
+        settings: { ...settings, factorReadsPerRun: budget },
+        previous: async () => prev,
+      });
+    };
+    const config = testConfig({ okta: { orgUrl: server.url, privilegedGroups: [] } });
+    const day0 = await run(config, T0, 12);
+    expect(day0.status ?? 'ok').toBe('ok');
+    const previous = { key: 'snapshots/day0', collectedAt: new Date(T0).toISOString(), data: day0.data };
+    const at = T0 + 9 * DAY_MS;
+    const out = await run(config, at, 3, previous);
+    expect(out.status).toBe('partial');
+    const data = readOktaUsersData(out.data);
+    const stale = data.users.filter((u) => u.factorsReadAt === new Date(T0).toISOString());
+    expect(stale).toHaveLength(9);
+    expect(out.errors).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^the factor state of 9 user\\(s\\) who can sign in was read more than 192 h before this collection \\(checks\\.freshnessHours\\.oktaFactors; oldest 2026-04-20T00:05:00\\.000Z\\): they are judged unknown: ${stale[0]!.login.replace(/[.]/g, '\\.')}.*; oldest: .*its factors were last read at 2026-04-20T00:05:00\\.000Z, 216 h \\(9 days\\) before the collection`,
+        ),
+      ),
+    ]);
+    const verdict = oktaMfaEnrolledCheck.run(
+      makeSnapshot({
+        collector: 'okta-users',
+        scope: 'okta-127.0.0.1',
+        collectedAt: new Date(at).toISOString(),
+        data,
+        status: 'partial',
+      }) as Snapshot<OktaUsersData>,
+      config,
+    );
+    expect(verdict.result).toBe('fail');
+    expect([...verdict.failing].sort()).toEqual(stale.map((u) => u.login).sort());
+    expect(verdict.detail).toMatch(
+      /factors unknown: its factors were last read at 2026-04-20T00:05:00\.000Z, 216 h \(9 days\)/,
+    );
+
+    // The same state within a configured bound of 10 days (240 h) is fresh: ok, and judged.
+    const lenient = testConfig({
+      okta: { orgUrl: server.url, privilegedGroups: [] },
+      checks: { freshnessHours: { oktaFactors: 240 } },
+    });
+    const again = await run(lenient, at + 3_600_000, 3, previous);
+    expect(again.status ?? 'ok', again.errors?.join('; ')).toBe('ok');
+  });
+
   it('more reads due than one run may make (okta.users.factorReadsPerRun): the next runs resume, most urgent first, and the runs of a day share its seventh', async () => {
     // 30 users, 8 factor reads a run: the first day needs 4 runs; later days a seventh (5).
     const org = makeOktaOrg({ groups: 1, membersPerGroup: 1, users: 30 });

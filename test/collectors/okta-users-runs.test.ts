@@ -8,6 +8,9 @@
  *   previous run (`filter=lastUpdated gt "…"`, every status) and the System Log's deletions, and
  *   merges them onto the previous snapshot's users; the result holds what a full listing holds.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../shared/clock.js';
 import {
@@ -20,11 +23,16 @@ import { type OktaUsersData, readOktaUsersData } from '../../shared/collectors/o
 import { oktaDormantUsersCheck } from '../../shared/collectors/okta-users/okta-dormant-users.js';
 import { oktaMfaEnrolledCheck } from '../../shared/collectors/okta-users/okta-mfa-enrolled.js';
 import { type UsersSettings, UsersSettingsSchema } from '../../shared/collectors/okta-users/settings.js';
+import { COLLECTORS } from '../../shared/collectors/registry.js';
+import { runCollectors } from '../../shared/collectors/runner.js';
 import type { PreviousSnapshot } from '../../shared/collectors/types.js';
-import { type Config, DEFAULT_COLLECT_AGAIN } from '../../shared/config.js';
+import { type Config, DEFAULT_COLLECT_AGAIN, parseConfig } from '../../shared/config.js';
 import { dailyFirings } from '../../shared/cron.js';
+import { seal } from '../../shared/evidence/digest.js';
 import type { Snapshot } from '../../shared/evidence/snapshot.js';
+import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { forgetSecrets } from '../../shared/secrets.js';
+import { verify } from '../../shared/verify/verify.js';
 import { makeSnapshot } from '../helpers/snapshots.js';
 import { collectorContext, manualTimer, testConfig } from '../helpers/vendors.js';
 import {
@@ -84,22 +92,24 @@ describe('okta-users: can the schedule keep every user within 8 days?', () => {
 
   it('50,000 users with one run a day: not enough, and the warning names the numbers and the fix', () => {
     const one = schedule({ collectAgain: false });
-    const capacity = factorReadCapacity(50_000, defaults, one);
+    const capacity = factorReadCapacity(50_000, defaults, { schedule: one });
     expect(capacity).toEqual({ runsPerDay: 1, readsPerDay: 3600, neededPerDay: 7143, enough: false });
-    const warning = capacityWarning(capacity, 50_000, defaults, one);
+    const warning = capacityWarning(capacity, 50_000, defaults, { schedule: one });
     expect(warning).toMatch(/cannot keep every user's factors within 8 days/);
     expect(warning).toMatch(/50,000 users need 7,143 factor reads a day/);
-    expect(warning).toMatch(/1 run\(s\) a day .* read at most 3,600/);
-    expect(warning).toMatch(/schedule\.collectAgain false/);
-    expect(warning).toMatch(/at least 2 runs a day/);
+    expect(warning).toMatch(/1 run\(s\) a day × okta\.users\.factorReadsPerRun 3,600 allow 3,600/);
+    // The numbers and the fix come first: the digest and the verify report keep 300 characters.
+    expect(warning!.slice(0, 300)).toMatch(
+      /fix: at least 2 runs a day \(schedule\.collectAgain, now false\)/,
+    );
     // The default schedule reads 28,800 a day: enough up to 201,600 users.
-    const byDefault = factorReadCapacity(50_000, defaults, schedule({}));
+    const byDefault = factorReadCapacity(50_000, defaults, { schedule: schedule({}) });
     expect(byDefault).toEqual({ runsPerDay: 8, readsPerDay: 28_800, neededPerDay: 7143, enough: true });
-    expect(capacityWarning(byDefault, 50_000, defaults, schedule({}))).toBeUndefined();
-    expect(factorReadCapacity(201_600, defaults, schedule({})).enough).toBe(true);
-    expect(factorReadCapacity(201_607, defaults, schedule({})).enough).toBe(false);
+    expect(capacityWarning(byDefault, 50_000, defaults, { schedule: schedule({}) })).toBeUndefined();
+    expect(factorReadCapacity(201_600, defaults, { schedule: schedule({}) }).enough).toBe(true);
+    expect(factorReadCapacity(201_607, defaults, { schedule: schedule({}) }).enough).toBe(false);
     // Up to fullFactorReadMaxUsers every user is read each day: one run suffices.
-    expect(factorReadCapacity(3000, defaults, one)).toEqual({
+    expect(factorReadCapacity(3000, defaults, { schedule: one })).toEqual({
       runsPerDay: 1,
       readsPerDay: 3600,
       neededPerDay: 3000,
@@ -107,9 +117,42 @@ describe('okta-users: can the schedule keep every user within 8 days?', () => {
     });
     // No run counted at all: never enough.
     expect(
-      factorReadCapacity(10, defaults, schedule({ collect: 'cron(5 0 1 * ? *)', collectAgain: false }))
-        .enough,
+      factorReadCapacity(10, defaults, {
+        schedule: schedule({ collect: 'cron(5 0 1 * ? *)', collectAgain: false }),
+      }).enough,
     ).toBe(false);
+  });
+
+  it('a shorter factor-state bound (checks.freshnessHours.oktaFactors) needs a larger share a day', () => {
+    const checks = (oktaFactors: number) =>
+      parseConfig({
+        locker: { retentionDays: 730 },
+        auditPeriod: { start: '2026-01-01' },
+        checks: { freshnessHours: { oktaFactors } },
+      }).checks;
+    // 72 h: every user within 2 days (the bound less a day), 25,000 reads a day.
+    const short = { schedule: schedule({}), checks: checks(72) };
+    expect(factorReadCapacity(50_000, defaults, short)).toEqual({
+      runsPerDay: 8,
+      readsPerDay: 28_800,
+      neededPerDay: 25_000,
+      enough: true,
+    });
+    const one = { schedule: schedule({ collectAgain: false }), checks: checks(72) };
+    const warning = capacityWarning(factorReadCapacity(50_000, defaults, one), 50_000, defaults, one)!;
+    expect(warning).toMatch(
+      /within 3 days: 50,000 users need 25,000 factor reads a day.* fix: at least 7 runs a day/,
+    );
+    expect(warning).toMatch(
+      /each user is read at least every 2 day\(s\) \(checks\.freshnessHours\.oktaFactors 72 h/,
+    );
+    // 100 h: 3 days (rounded down, less a day); the default 192 h: a week.
+    expect(
+      factorReadCapacity(30_000, defaults, { schedule: schedule({}), checks: checks(100) }).neededPerDay,
+    ).toBe(10_000);
+    expect(
+      factorReadCapacity(70_000, defaults, { schedule: schedule({}), checks: checks(192) }).neededPerDay,
+    ).toBe(10_000);
   });
 });
 
@@ -190,7 +233,7 @@ describe('okta-users over the runs of a day (local Okta server)', () => {
     const stale = last!.data.users.filter((u) => u.factorsReadAt === new Date(T0).toISOString());
     expect(stale).toHaveLength(3);
     expect(last!.out.errors!.join('\n')).toMatch(
-      /the factor state of 3 user\(s\) who can sign in was read more than 8 days ago \(oldest 2026-04-20T00:05:00.000Z\)/,
+      /the factor state of 3 user\(s\) who can sign in was read more than 192 h before this collection \(checks\.freshnessHours\.oktaFactors; oldest 2026-04-20T00:05:00.000Z\): they are judged unknown/,
     );
     const verdict = oktaMfaEnrolledCheck.run(
       makeSnapshot({
@@ -204,6 +247,60 @@ describe('okta-users over the runs of a day (local Okta server)', () => {
     );
     expect(verdict.result).toBe('fail');
     for (const u of stale) expect(verdict.failing).toContain(u.login);
+  });
+
+  it('the warning reaches the verify report: the day is present but partial, and says why and what to do', async () => {
+    const org = makeOktaOrg({ groups: 1, membersPerGroup: 1, users: 30 });
+    org.logs = [];
+    const timer = manualTimer(T0);
+    server = await startOktaServer(org, { clock: timer });
+    const config = parseConfig(
+      {
+        locker: { retentionDays: 730 },
+        auditPeriod: { start: '2026-01-01' },
+        okta: {
+          orgUrl: server.url,
+          privilegedGroups: [],
+          users: { fullFactorReadMaxUsers: 10, factorReadsPerRun: 3 },
+        },
+        schedule: { collectAgain: false },
+      },
+      'test',
+      COLLECTORS,
+    );
+    const dir = await mkdtemp(path.join(tmpdir(), 'okta-users-capacity-'));
+    try {
+      const locker = new DirectoryLocker(dir);
+      const collector = createOktaUsersCollector({ timer, auth: ssws });
+      const run = await runCollectors({
+        config,
+        locker,
+        collectors: [collector],
+        clock: fixedClock(new Date(T0)),
+      });
+      expect(run.results.map((r) => r.status)).toEqual(['partial']);
+      await seal(locker, {
+        day: '2026-04-20',
+        clock: fixedClock('2026-04-21T03:00:00.000Z'),
+        retentionDays: 730,
+      });
+      const result = await verify({
+        locker,
+        config,
+        from: '2026-04-20',
+        to: '2026-04-20',
+        clock: fixedClock('2026-04-21T06:00:00.000Z'),
+        collectors: [collector],
+      });
+      const series = result.series.find((x) => x.collector === 'okta-users')!;
+      expect(series.presentDays).toBe(1);
+      expect(series.partial).toHaveLength(1);
+      expect(series.partial[0]!.missing.join('\n')).toMatch(
+        /the schedule cannot keep every user's factors within 8 days: 30 users need 5 factor reads a day, 1 run\(s\) a day × okta\.users\.factorReadsPerRun 3 allow 3; fix: at least 2 runs a day/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('with the default schedule the same org is not warned about', async () => {
@@ -368,6 +465,29 @@ describe('okta-users over the runs of a day (local Okta server)', () => {
       data: other,
     });
     expect(fourth.data.userListing!.why).toMatch(/okta\.users\.profileAttributes changed/);
+    // An unreadable previous snapshot (a newer version): the whole list, every user's factors,
+    // nothing lost, so nothing partial (in rolling mode it would be: no state to carry).
+    const newer = await runAt(T0 + 4 * HOUR_MS, {
+      key: 'snapshots/newer',
+      collectedAt: new Date(T0 + HOUR_MS).toISOString(),
+      data: { schema: 'evidence.okta-users/9' },
+    });
+    expect(newer.out.status).toBe('ok');
+    expect(newer.requests.listFactors).toBe(12);
+    // Nor one whose listing times are no instants (never a crash: the whole list is read).
+    for (const userListing of [
+      { ...first.data.userListing!, listedAt: 'yesterday' },
+      { ...first.data.userListing!, readAt: 'soon' },
+    ]) {
+      const odd = await runAt(T0 + 4 * HOUR_MS, {
+        key: 'snapshots/odd',
+        collectedAt: new Date(T0 + HOUR_MS).toISOString(),
+        data: { ...first.data, userListing },
+      });
+      expect(odd.out.status).toBe('ok');
+      expect(odd.data.userListing).toMatchObject({ mode: 'full' });
+      expect(odd.requests.listUsers).toBe(2);
+    }
   });
 
   it('okta-dormant-users judges a later run from the day’s first listing, and no forged listedAt helps', () => {

@@ -98,7 +98,8 @@ beforeAll(async () => {
   await buildOrganization();
   const { evidence } = synthApp({ ...configInput(), okta: undefined, github: undefined }, { verify: false });
   const { Template } = await import('aws-cdk-lib/assertions');
-  mapState = stateMachineDefinition(Template.fromStack(evidence).toJSON().Resources).asl.States.Shards;
+  mapState = stateMachineDefinition(Template.fromStack(evidence).toJSON().Resources, 'CollectAws').asl.States
+    .Shards;
 });
 
 afterEach(() => {

@@ -11,6 +11,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler, handler } from '../../functions/verify.js';
+import { createHandler as createPartHandler } from '../../functions/verify-part.js';
 import { s3ClientOptions } from '../../shared/aws/clients.js';
 import { canonicalBytes } from '../../shared/evidence/canonical.js';
 import { addDays, dayOf } from '../../shared/evidence/days.js';
@@ -253,5 +254,62 @@ describe('functions/verify handler', () => {
     await expect(run(scheduledEvent(new Date(Date.now() + 86_400_000)))).rejects.toThrow(/does not exist/);
     expect(received.map((n) => n.Subject)).toEqual(['Evidence Locker: verification could not run']);
     expect(received[0]!.Message).toMatch(/no-such-bucket-for-verify-fn/);
+  });
+
+  it("in parts, as the state machine runs it: the plan, each part in an invocation of its own, the merge's one report; a part missing fails closed", async () => {
+    const locker = new S3Locker(`s3://${bucket}`);
+    for (const [collector, scope] of [
+      ['fake-a', 'org-acme'],
+      ['fake-b', 'x-1'],
+    ] as const)
+      await writeSnapshot(
+        locker,
+        makeSnapshot({ collector, scope, collectedAt: new Date().toISOString() }),
+        730,
+      );
+    const work = await createBucket({ objectLock: false });
+    const tomorrow = scheduledEvent(new Date(Date.now() + 86_400_000));
+    // One invocation, no work store: the reference.
+    const single = await createHandler({ collectors: FAKES, logger: silentLogger })(tomorrow);
+    expect(single.parts).toEqual([]);
+    process.env.VERIFY_WORK_STORE = `s3://${work}/runs`;
+    try {
+      // A part per account shard (1 snapshot a part at most): the plan returns the parts for the Map.
+      const verifyRun = createHandler({ collectors: FAKES, logger: silentLogger, snapshotsPerPart: 1 });
+      const planned = await verifyRun(tomorrow);
+      expect(planned.report).toBeNull();
+      expect(planned.plan).toMatch(/^verify\/.+\/plan\.json$/);
+      expect(planned.parts.length).toBeGreaterThanOrEqual(2);
+      const part = createPartHandler({ collectors: FAKES });
+      await expect(part({ plan: planned.plan })).rejects.toThrow(/not a verify part/);
+      const results = [];
+      for (const p of planned.parts) results.push(await part({ plan: planned.plan, ...p }));
+      received.length = 0;
+      const merged = await verifyRun({ merge: { plan: planned.plan, results } });
+      expect(merged).toMatchObject({
+        ok: single.ok,
+        missingDays: single.missingDays,
+        integrityProblems: single.integrityProblems,
+        notVerified: [],
+      });
+      const report = JSON.parse((await locker.get(merged.report!)).body.toString('utf8'));
+      expect(report.series.find((s: { scope: string }) => s.scope === 'x-2').missing).toEqual([today()]);
+      expect((await locker.head(merged.report!)).lockMode).toBe('COMPLIANCE');
+
+      // A run whose first part never ran (the Map lost it): the merge writes the report anyway,
+      // saying so, and alerts.
+      const again = await verifyRun(tomorrow);
+      const some = [];
+      for (const p of again.parts.slice(1)) some.push(await part({ plan: again.plan, ...p }));
+      received.length = 0;
+      const short = await verifyRun({ merge: { plan: again.plan, results: some } });
+      expect(short.ok).toBe(false);
+      expect(short.notVerified).toEqual([again.parts[0]!.part]);
+      const shortReport = JSON.parse((await locker.get(short.report!)).body.toString('utf8'));
+      expect(shortReport.integrity.map((p: { problem: string }) => p.problem)).toContain('part-not-verified');
+      expect(received.some((n) => n.Message.includes('part-not-verified'))).toBe(true);
+    } finally {
+      delete process.env.VERIFY_WORK_STORE;
+    }
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The fan-out state machine's definition as JSON (Amazon States Language), read from a
+ * A state machine's definition (the fan-out's, the verify run's) as JSON (Amazon States Language), read from a
  * synthesized template: the DefinitionString's Fn::Join with every CloudFormation reference
  * replaced by a readable placeholder (`arn:<LogicalId>`). Step Functions cannot run locally;
  * this is what the tests read its shape from, and what hands the shard handler exactly the
@@ -9,9 +9,16 @@
 // biome-ignore lint/suspicious/noExplicitAny: synthesized CloudFormation and ASL JSON
 export type Json = Record<string, any>;
 
-export function stateMachineDefinition(resources: Record<string, Json>): { logicalId: string; asl: Json } {
-  const machines = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
-  if (machines.length !== 1) throw new Error(`expected one state machine, found ${machines.length}`);
+export function stateMachineDefinition(
+  resources: Record<string, Json>,
+  /** The construct whose state machine (its logical id's start): `CollectAws`, `VerifyRun`. */
+  which: string,
+): { logicalId: string; asl: Json } {
+  const machines = Object.entries(resources).filter(
+    ([id, r]) => r.Type === 'AWS::StepFunctions::StateMachine' && id.startsWith(which),
+  );
+  if (machines.length !== 1)
+    throw new Error(`expected one state machine ${which}*, found ${machines.length}`);
   const [logicalId, machine] = machines[0]!;
   const body = machine.Properties.DefinitionString;
   const text =

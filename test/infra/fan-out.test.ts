@@ -69,7 +69,7 @@ beforeAll(() => {
   const { evidence, member } = synthApp(ORG_CONFIG);
   resources = Template.fromStack(evidence).toJSON().Resources;
   memberTemplate = Template.fromStack(member!);
-  ({ logicalId: machineId, asl } = stateMachineDefinition(resources));
+  ({ logicalId: machineId, asl } = stateMachineDefinition(resources, 'CollectAws'));
 });
 
 describe('fan-out functions', () => {
@@ -294,7 +294,7 @@ describe('state machine', () => {
       },
       { verify: false },
     );
-    const strict = stateMachineDefinition(Template.fromStack(evidence).toJSON().Resources).asl;
+    const strict = stateMachineDefinition(Template.fromStack(evidence).toJSON().Resources, 'CollectAws').asl;
     // aws-cdk-lib leaves out a 0, Step Functions' default: nothing tolerated.
     expect(strict.States.Shards.ToleratedFailurePercentage ?? 0).toBe(0);
     expect(asl.States.Shards.ToleratedFailurePercentage).toBe(50);
@@ -355,13 +355,18 @@ describe('state machine', () => {
       scheduledTime: '<aws.scheduler.scheduled-time>',
     });
     // No schedule invokes an AWS collector function: there is none (Okta, GitHub, seal, verify remain).
-    expect(schedules).toHaveLength(8); // the state machine, okta, okta-users (daily and again), github, github-members, seal, verify
+    expect(schedules).toHaveLength(8); // the state machine, okta, okta-users (daily and again), github, github-members, seal, the verify state machine
     const schedulerRole = started[0]!.Target.RoleArn['Fn::GetAtt'][0] as string;
     const startStatements = ofType('AWS::IAM::Policy')
       .filter(([, r]) => asArray(r.Properties.Roles).some((x: Json) => x.Ref === schedulerRole))
       .flatMap(([, r]) => r.Properties.PolicyDocument.Statement as Statement[])
       .filter((s) => asArray(s.Action).includes('states:StartExecution'));
-    expect(startStatements.map((s) => s.Resource)).toEqual([{ Ref: machineId }]);
+    // The scheduler role starts the two state machines (this one, and the verify run's): nothing else.
+    const verifyMachine = ofType('AWS::StepFunctions::StateMachine').find(([id]) =>
+      id.startsWith('VerifyRun'),
+    )![0];
+    const startable = startStatements.flatMap((s) => asArray(s.Resource as Json | Json[]));
+    expect(startable.map((r) => r.Ref).sort()).toEqual([machineId, verifyMachine].sort());
   });
 
   it('alarm CollectionRunFailed: failed plus timed-out executions of this state machine, notifying the topic', () => {

@@ -61,6 +61,7 @@ describe('cdk-nag', () => {
       evidence.collectorFunctions.size +
         1 +
         (evidence.verifyFunction ? 1 : 0) +
+        (evidence.verifyRun ? 1 : 0) +
         (evidence.webhookFunction ? 1 : 0),
     );
     for (const asset of assets) {

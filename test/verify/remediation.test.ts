@@ -23,7 +23,12 @@ describe('remediation report', () => {
       findings,
       date: '2026-04-20',
       source: 'compliance.json',
-      schedule: { collect: 'cron(5 0 * * ? *)', seal: 'cron(0 3 * * ? *)', verify: 'cron(0 6 * * ? *)' },
+      schedule: {
+        collect: 'cron(5 0 * * ? *)',
+        seal: 'cron(0 3 * * ? *)',
+        verify: 'cron(0 6 * * ? *)',
+        collectAgain: 'cron(35 0-6 * * ? *)',
+      },
       collectors: [{ id: 'guardduty', controls: ['CC7.2'] }],
     });
     expect(md).toContain('# Compliance remediation — SOC 2 — 2026-04-20');
@@ -36,6 +41,7 @@ describe('remediation report', () => {
     expect(register).toContain('| 2026-04-27 |');
     expect(register).toContain('| 2026-05-20 |');
     expect(md).toContain('| collect | `cron(5 0 * * ? *)` |');
+    expect(md).toContain('| collect again | `cron(35 0-6 * * ? *)` |');
     // Renders as tables and headings in a common renderer (marked, GFM).
     const html = render(md);
     expect(html.match(/<table>/g)).toHaveLength(3);

@@ -2,7 +2,7 @@ import { Option } from 'commander';
 import { callerAccountId } from '../../aws/identity.js';
 import { loadSigner, signingSettingsOf, trustedKeys } from '../../evidence/signing.js';
 import { exportEvidence } from '../../export/export.js';
-import { verify } from '../../verify/verify.js';
+import { verifyInParts } from '../../verify/parts.js';
 import { windowOptions } from '../context.js';
 import { EXIT } from '../handle-error.js';
 import type { CommandSpec } from '../main.js';
@@ -39,8 +39,9 @@ export const exportCommand: CommandSpec = {
     const trusted = await trustedKeys(locker, signingSettingsOf(config.locker));
     // The window verified read-only (nothing written to the locker): what was expected each day
     // and why, and the exceptions, travel as expected-series.json with the configuration in force.
+    // In parts at organization size, as `evidence verify` (verify/parts.ts).
     const { body, ...configuration } = ctx.describeConfiguration();
-    const verification = await verify({
+    const verification = await verifyInParts({
       locker,
       config,
       from,

@@ -59,7 +59,8 @@ export async function startSampleRun(
   const locker = ctx.openLocker();
   const trusted = await trustedKeys(locker, signingSettingsOf(config.locker));
   // Every run the chain seals counts: one deleted (or hidden by a delete marker) is named.
-  const chain = await walkChain(locker, { trusted: trusted.keys, keep: () => false });
+  // Records are listed in the roots: no leaf is read (at 36,000 series a day, 1,012 leaves a day).
+  const chain = await walkChain(locker, { trusted: trusted.keys, keep: () => false, leavesFor: () => false });
   const earlier = await earlierRuns(locker, from, to, trusted.keys, chain.records.keys());
   // A re-run of a recorded draw under a changed configuration is refused before anything runs.
   const configSha256 = sha256Hex(canonicalJson(config));

@@ -2,21 +2,33 @@ import { Option } from 'commander';
 import { CHECKS, checksForControl, findChecks } from '../../checks/registry.js';
 import type { AnyCheck } from '../../checks/types.js';
 import { COLLECTORS } from '../../collectors/registry.js';
+import type { Config } from '../../config.js';
 import { UsageError } from '../../errors.js';
 import { daysBetween } from '../../evidence/days.js';
 import { seriesId } from '../../evidence/snapshot.js';
 import { sampleRunRecord } from '../../sample/record.js';
-import { runSample } from '../../sample/run.js';
+import { drawSample, type SampleDraw } from '../../sample/run.js';
 import type { SamplePlan } from '../../sample/select.js';
 import { FREQUENCIES, isFrequency, SAMPLE_SIZES, sampleSizeFor } from '../../sample/sizes.js';
-import { assertNoWorkpaper, samplesJson, summarize, writeWorkpaper } from '../../sample/workpaper.js';
+import {
+  assertNoWorkpaper,
+  SAMPLES_JSON_STREAMED,
+  samplesJson,
+  writeWorkpaper,
+} from '../../sample/workpaper.js';
 import { listAcknowledgements } from '../../verify/acknowledgements.js';
-import { windowOptions } from '../context.js';
+import { type CliContext, windowOptions } from '../context.js';
 import { EXIT } from '../handle-error.js';
 import type { CommandSpec } from '../main.js';
-import { json, progress, table } from '../output.js';
+import { progress, table, writeJson } from '../output.js';
 import { runPopulationSample } from './sample-population.js';
-import { configChangeNotes, noteSampleRun, recordSampleRun, startSampleRun } from './sample-run.js';
+import {
+  configChangeNotes,
+  noteSampleRun,
+  recordSampleRun,
+  type SampleRunStart,
+  startSampleRun,
+} from './sample-run.js';
 
 function positiveInt(option: string) {
   return (value: string): number => {
@@ -159,8 +171,9 @@ export const sampleCommand: CommandSpec = {
       to,
       announceSeed: (text) => (ctx.json ? ctx.note(text) : ctx.out(text)),
     });
-    const { seed, locker, earlier, configSha256 } = start;
-    const report = await runSample({
+    const { seed, locker } = start;
+    // Drawn in parts at organization size, the samples spilled and streamed to every output.
+    const report = await drawSample({
       locker,
       trusted: start.trusted,
       config,
@@ -172,86 +185,135 @@ export const sampleCommand: CommandSpec = {
       plan,
       onProgress: (done, total) => progress(ctx.env.streams, `sample ${done}/${total}`, done === total),
     });
-
-    const ids = [...new Set(checks.map((c) => c.id))];
-    const subject = options.control ? String(options.control) : ids.join(', ');
-    const what = options.control ? `--control ${options.control}` : `--check ${ids.join(',')}`;
-    const size =
-      plan.kind === 'per-month'
-        ? `--per-month ${plan.n}`
-        : plan.kind === 'size'
-          ? `--size ${plan.n}`
-          : plan.kind === 'all'
-            ? '--all'
-            : `--frequency ${plan.frequency}`;
-    // Complete: the configuration names the series, so the command names the configuration
-    // (and the record keeps its hash, so a changed file shows). Placeholders, not this machine's
-    // paths: LOCKER and CONFIG are set by whoever re-runs it (the workpaper says to what).
-    const rerun = `npx evidence sample ${what} --from ${from} --to ${to} --seed ${seed} ${size} --store "$LOCKER" --config "$CONFIG"`;
-    const configuration = await ctx.recordConfiguration(locker);
-    report.notes.push(...configChangeNotes(start));
-    const ranAt = ctx.clock.now();
-    const record = sampleRunRecord({
-      report,
-      ranAt,
-      seedGenerated: start.seedGenerated,
-      subject,
-      command: rerun,
-      configSha256,
-      earlier,
-      configChangeAccepted: start.configChangeAccepted,
-    });
-    const recorded = await recordSampleRun(config, locker, record);
-    let written: Awaited<ReturnType<typeof writeWorkpaper>> | undefined;
-    if (options.out) {
-      written = await writeWorkpaper(String(options.out), {
-        report,
-        checks,
-        subject,
-        generatedAt: ranAt,
-        seedGenerated: start.seedGenerated,
-        rerun,
-        configSha256,
-        configuration,
-        controls: config.controls,
-        acknowledgements: await listAcknowledgements(locker),
-        recordKey: recorded.key,
-        ...(config.github && { requiredApprovals: config.github.requiredApprovals }),
-        earlier,
-      });
+    try {
+      return await finish(ctx, options, { checks, config, plan, from, to, start, report });
+    } finally {
+      report.close();
     }
-
-    const summary = summarize(report.samples);
-    if (ctx.json) {
-      ctx.out(json({ ...samplesJson(report), record: recorded.key, earlier, command: rerun, configSha256 }));
-    } else {
-      if (report.samples.length) {
-        ctx.out(
-          table(
-            ['day', 'check', 'series', 'result', 'detail'],
-            report.samples.map((s) => [
-              s.day,
-              s.check,
-              seriesId(s.collector, s.scope),
-              s.result,
-              truncate(s.detail.replace(/\s+/g, ' '), 100),
-            ]),
-          ),
-        );
-      }
-      ctx.out(
-        `${summary.total} sample(s) over ${report.series.length} series, ${from} to ${to}, seed ${seed}: ` +
-          `${summary.pass} pass, ${summary.fail} fail, ${summary.missing} missing\n`,
-      );
-      noteSampleRun(ctx, { notes: report.notes, recorded, earlier, written });
-    }
-    // Fail closed: a digest chain that does not hold anywhere (even outside the sampled days)
-    // means the sealed record cannot be shown whole, so the run is no pass (the workpaper says why).
-    if (report.chain.problems.length > 0) return EXIT.problems;
-    if (earlier.some((e) => e.deleted)) return EXIT.problems;
-    return summary.total > 0 && summary.pass === summary.total ? EXIT.ok : EXIT.problems;
   },
 };
+
+async function finish(
+  ctx: CliContext,
+  options: Record<string, unknown>,
+  input: {
+    checks: AnyCheck[];
+    config: Config;
+    plan: SamplePlan;
+    from: string;
+    to: string;
+    start: SampleRunStart;
+    report: SampleDraw;
+  },
+): Promise<number> {
+  const { checks, config, plan, from, to, start, report } = input;
+  const { seed, locker, earlier, configSha256 } = start;
+
+  const ids = [...new Set(checks.map((c) => c.id))];
+  const subject = options.control ? String(options.control) : ids.join(', ');
+  const what = options.control ? `--control ${options.control}` : `--check ${ids.join(',')}`;
+  const size =
+    plan.kind === 'per-month'
+      ? `--per-month ${plan.n}`
+      : plan.kind === 'size'
+        ? `--size ${plan.n}`
+        : plan.kind === 'all'
+          ? '--all'
+          : `--frequency ${plan.frequency}`;
+  // Complete: the configuration names the series, so the command names the configuration
+  // (and the record keeps its hash, so a changed file shows). Placeholders, not this machine's
+  // paths: LOCKER and CONFIG are set by whoever re-runs it (the workpaper says to what).
+  const rerun = `npx evidence sample ${what} --from ${from} --to ${to} --seed ${seed} ${size} --store "$LOCKER" --config "$CONFIG"`;
+  const configuration = await ctx.recordConfiguration(locker);
+  report.notes.push(...configChangeNotes(start));
+  const ranAt = ctx.clock.now();
+  const record = sampleRunRecord({
+    report,
+    ranAt,
+    seedGenerated: start.seedGenerated,
+    subject,
+    command: rerun,
+    configSha256,
+    earlier,
+    configChangeAccepted: start.configChangeAccepted,
+  });
+  const recorded = await recordSampleRun(config, locker, record);
+  let written: Awaited<ReturnType<typeof writeWorkpaper>> | undefined;
+  if (options.out) {
+    written = await writeWorkpaper(String(options.out), {
+      report,
+      checks,
+      subject,
+      generatedAt: ranAt,
+      seedGenerated: start.seedGenerated,
+      rerun,
+      configSha256,
+      configuration,
+      controls: config.controls,
+      acknowledgements: await listAcknowledgements(locker),
+      recordKey: recorded.key,
+      ...(config.github && { requiredApprovals: config.github.requiredApprovals }),
+      earlier,
+    });
+  }
+
+  const summary = report.rows.summary;
+  if (ctx.json) {
+    writeJson(
+      (text) => ctx.out(text),
+      { ...samplesJson(report), record: recorded.key, earlier, command: rerun, configSha256 },
+      SAMPLES_JSON_STREAMED,
+    );
+  } else {
+    // Every sample up to TABLE_ROWS; above, the exceptions only (the workpaper and --json hold them all).
+    const many = summary.total > TABLE_ROWS;
+    const shown = many
+      ? filterIterable(report.rows.samples, (s) => s.result === 'fail' || s.result === 'missing', TABLE_ROWS)
+      : [...report.rows.samples];
+    if (shown.length) {
+      ctx.out(
+        table(
+          ['day', 'check', 'series', 'result', 'detail'],
+          shown.map((s) => [
+            s.day,
+            s.check,
+            seriesId(s.collector, s.scope),
+            s.result,
+            truncate(s.detail.replace(/\s+/g, ' '), 100),
+          ]),
+        ),
+      );
+    }
+    if (many)
+      ctx.out(
+        `${summary.total} samples: the table above shows ${shown.length === 0 ? 'none (no exception)' : `the first ${shown.length} exception(s)`}; every sample is in samples.csv (--out) and --json\n`,
+      );
+    ctx.out(
+      `${summary.total} sample(s) over ${report.rows.seriesCount} series, ${from} to ${to}, seed ${seed}: ` +
+        `${summary.pass} pass, ${summary.fail} fail, ${summary.missing} missing\n`,
+    );
+    noteSampleRun(ctx, { notes: report.notes, recorded, earlier, written });
+  }
+  // Fail closed: a digest chain that does not hold anywhere (even outside the sampled days)
+  // means the sealed record cannot be shown whole, so the run is no pass (the workpaper says why).
+  if (report.chain.problems.length > 0) return EXIT.problems;
+  if (earlier.some((e) => e.deleted)) return EXIT.problems;
+  return summary.total > 0 && summary.pass === summary.total ? EXIT.ok : EXIT.problems;
+}
+
+/** More samples than this: the text output lists the exceptions only. */
+const TABLE_ROWS = 1000;
+
+/** The first `max` items that pass `keep`. */
+function filterIterable<T>(items: Iterable<T>, keep: (item: T) => boolean, max: number): T[] {
+  const out: T[] = [];
+  for (const item of items) {
+    if (!keep(item)) continue;
+    out.push(item);
+    if (out.length >= max) break;
+  }
+  return out;
+}
 
 function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;

@@ -19,6 +19,7 @@ export const regionsCoveredCheck = defineCheck(awsRegions, {
   description:
     'every region the account has enabled is in aws.regions or in aws.excludeRegions with a reason',
   reliance: {
+    freshness: 'No "as of" time: DescribeRegions answers the current opt-in status at `collectedAt`.',
     doesNotTest: 'What runs in a region, and regions of other partitions (GovCloud, China).',
     limitations:
       'The enabled regions come from EC2 DescribeRegions (AllRegions) as the collecting credentials see them; an SCP that denies a region does not disable it, so such a region must be excluded with its reason.',

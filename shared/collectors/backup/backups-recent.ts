@@ -22,6 +22,8 @@ export const backupsRecentCheck = defineCheck(backup, {
   description:
     'every RDS instance, Aurora cluster and DynamoDB table has automated backups (retention ≥ checks.backupRetentionDays, 7) or point-in-time recovery, and a restorable time or recovery point within checks.backupMaxAgeHours (26)',
   reliance: {
+    freshness:
+      "The backups' own times are what the check judges: each store's latest restorable time or AWS Backup recovery point at most `checks.backupMaxAgeHours` (26) before `collectedAt`. The RDS, DynamoDB and AWS Backup answers themselves are current at the call.",
     doesNotTest:
       'Whether a backup can be restored (restore testing), and data stores other than RDS and DynamoDB (S3, EBS, EFS).',
     limitations:

@@ -222,6 +222,8 @@ export const emergencyChangeGateCheck = defineCheck(changeRecords, {
   remediation:
     'Complete each named record (the detail lists what is missing), link every emergency pull request to its record, fix or replace each malformed file; if retroactive approvals or reviews were late, record the exception and its follow-up.',
   reliance: {
+    freshness:
+      'No "as of" time: a windowed collector; each snapshot covers the whole days of `data.window`, and verify judges the windows\' coverage, so a day is never judged from a stale read.',
     doesNotTest:
       'Whether what a change record states is true: links (incident, CI, approvals) are checked for presence and form, not followed.',
     limitations:

@@ -34,6 +34,8 @@ export const cloudTrailLoggingCheck = defineCheck(cloudTrail, {
   description:
     'a multi-region trail is logging, delivered log files within checks.freshnessHours.cloudTrailDelivery (24 h), with log-file validation on',
   reliance: {
+    freshness:
+      "CloudTrail's own time: a logging trail's latest log delivery (`LatestDeliveryTime`, or `StartLoggingTime` when later) at most `checks.freshnessHours.cloudTrailDelivery` (24) hours before `collectedAt`; older, the collector marks the snapshot `partial` naming the trail and its age (and its latest delivery error), and the check does not count the trail as logging.",
     doesNotTest:
       "Event selectors (a trail that logs only some management or data events passes), the destination bucket's retention and lock, digest delivery, and CloudWatch Logs integration; a delivery error is named only when the last delivery is stale.",
     limitations:

@@ -19,6 +19,7 @@ export const encryptionAtRestCheck = defineCheck(encryption, {
   description:
     'EBS encryption by default on in every region; every RDS instance, Aurora cluster and S3 bucket encrypted at rest',
   reliance: {
+    freshness: 'No "as of" time: EC2, RDS and S3 answer their current settings at `collectedAt`.',
     doesNotTest:
       "Existing EBS volumes and snapshots (only the account's default encryption of new volumes), KMS key policies and rotation, and data stores other than EBS, RDS and S3.",
     limitations: 'A region without databases or buckets is judged on EBS alone and says so.',

@@ -31,6 +31,7 @@ export const s3PublicAccessBlockedCheck = defineCheck(encryption, {
   description:
     'the account-level S3 public access block is on (all four settings), or each bucket has its own; a bucket without it is named',
   reliance: {
+    freshness: 'No "as of" time: S3 answers the current public access block settings at `collectedAt`.',
     doesNotTest:
       'Bucket policies and ACLs that grant access in spite of a partial block, access points, and objects shared by presigned URL.',
     limitations:

@@ -68,6 +68,8 @@ export const changePeerReviewedCheck = defineCheck(githubChanges, {
   remediation:
     'Have each named change reviewed after the fact and record the review; require approvals and "dismiss stale approvals" / "require approval of the most recent push" in the default branch ruleset, and stop self-merges (bypass lists).',
   reliance: {
+    freshness:
+      'No "as of" time: a windowed collector; each snapshot covers the whole days of `data.window`, and verify judges the windows\' coverage.',
     doesNotTest:
       'The quality of a review, changes merged into branches other than the default branch, and changes that reached production without a pull request (no-direct-push covers pushes).',
     limitations:

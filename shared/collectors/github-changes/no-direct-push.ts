@@ -15,6 +15,8 @@ export const noDirectPushCheck = defineCheck(githubChanges, {
   remediation:
     'Find out who pushed each named commit and why; review it after the fact; block direct pushes with a ruleset requiring pull requests (and keep its bypass list empty).',
   reliance: {
+    freshness:
+      'No "as of" time: a windowed collector; each snapshot covers the whole days of `data.window`, and verify judges the windows\' coverage.',
     doesNotTest:
       'Pushes to branches other than the default branch, and force pushes that rewrote history without adding a commit.',
     limitations:

@@ -19,6 +19,8 @@ export const githubMembers2faCheck = defineCheck(githubMembers, {
     'Require two-factor authentication in the organization settings (Authentication security); ask each named member to enable 2FA (members without it are removed when the requirement is switched on). Collect with an owner token if the status is unknown.',
   description: 'the organization requires two-factor authentication and every member has it enabled',
   reliance: {
+    freshness:
+      'No "as of" time: GitHub answers the organization setting and each member\'s 2FA status at `collectedAt`.',
     doesNotTest: "Outside collaborators and enterprise-managed users' identity-provider MFA.",
     limitations:
       'GitHub shows 2FA status only to organization owners: with other credentials the status is unknown, and unknown fails.',

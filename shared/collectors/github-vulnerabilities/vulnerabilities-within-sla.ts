@@ -22,6 +22,8 @@ export const dependabotVulnerabilitiesCheck = defineCheck(githubVulnerabilities,
   description:
     'no open Inspector finding or Dependabot alert older than checks.vulnerabilitySlaDays for its severity (7/30/90/180 days by default)',
   reliance: {
+    freshness:
+      'No "as of" time of the list: GitHub answers the open Dependabot alerts at `collectedAt` (an alert\'s `updated_at` dates the alert, not the list). When Dependabot last scanned a repository is not recorded.',
     doesNotTest:
       'Vulnerabilities Dependabot does not detect (code scanning, secret scanning, dependencies outside supported manifests), and whether an upgrade was actually deployed.',
     limitations:

@@ -25,6 +25,7 @@ export const githubBranchProtectionCheck = defineCheck(github, {
   description:
     'every default branch requires N approvals and blocks force pushes (legacy protection or an active ruleset)',
   reliance: {
+    freshness: 'No "as of" time: GitHub answers the current branch protection and rulesets at `collectedAt`.',
     doesNotTest:
       'Branches other than the default branch, required status checks, code owners, signed commits, and whether bypass actors used their bypass.',
     limitations:

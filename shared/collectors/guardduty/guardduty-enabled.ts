@@ -17,6 +17,7 @@ export const guardDutyEnabledCheck = defineCheck(guardDuty, {
   controls: ['CC7.2'],
   description: 'every configured region has a GuardDuty detector with status ENABLED',
   reliance: {
+    freshness: 'No "as of" time: GuardDuty answers the detector\'s current status at `collectedAt`.',
     doesNotTest:
       'Which protection features (S3, EKS, malware, runtime) are on, whether findings are triaged or acted on, and regions outside `aws.regions`.',
     limitations:

@@ -23,6 +23,8 @@ export const iamConsoleMfaCheck = defineCheck(iam, {
   controls: ['CC6.1'],
   description: 'every IAM user with a console password has MFA; the root user has MFA',
   reliance: {
+    freshness:
+      "IAM's own time: the credential report's `generatedTime` at most `checks.freshnessHours.credentialReport` (24) hours before `collectedAt`; an older report is asked for again (twice, bounded), and if IAM still answers it the snapshot is `partial` and the check fails `stale-credential-report`, never judging it.",
     doesNotTest:
       'The kind of MFA device (virtual or hardware), MFA for access-key (API) use, and people who sign in through IAM Identity Center or another federation rather than as IAM users.',
     limitations:

@@ -18,6 +18,8 @@ export const iamKeyRotationCheck = defineCheck(iam, {
   controls: ['CC6.1'],
   description: 'no active IAM access key older than checks.iamKeyMaxAgeDays (90 days by default)',
   reliance: {
+    freshness:
+      "IAM's own time: the credential report's `generatedTime` at most `checks.freshnessHours.credentialReport` (24) hours before `collectedAt`; an older report is asked for again (twice, bounded), and if IAM still answers it the snapshot is `partial` and the check fails `stale-credential-report`, never judging it.",
     doesNotTest:
       "Whether an old key is still used, what it may do, or keys outside IAM users (roles' temporary credentials, Identity Center).",
     limitations:

@@ -22,6 +22,8 @@ export const inspectorEnabledCheck = defineCheck(inspector, {
     'Activate Inspector for the missing resource types in the region (`aws inspector2 enable --resource-types EC2 ECR LAMBDA --account-ids <id>`), or through the organization’s delegated administrator.',
   description: 'every configured region has Amazon Inspector scanning EC2, ECR and Lambda',
   reliance: {
+    freshness:
+      'No "as of" time: Inspector answers the account\'s current scan status per resource type at `collectedAt`. When each resource was last scanned (coverage `lastScannedAt`) is not collected.',
     doesNotTest:
       "Whether each resource is actually scanned (an EC2 instance without the SSM agent, an unsupported image) and findings' handling.",
     limitations:

@@ -20,6 +20,8 @@ export const inspectorVulnerabilitiesCheck = defineCheck(inspector, {
   description:
     'no open Inspector finding or Dependabot alert older than checks.vulnerabilitySlaDays for its severity (7/30/90/180 days by default)',
   reliance: {
+    freshness:
+      'No "as of" time of the list: Inspector answers its ACTIVE findings at `collectedAt`. When each resource was last scanned (coverage `lastScannedAt`) is not collected, so a resource Inspector stopped scanning keeps its last findings (inspector-enabled checks the scan status).',
     doesNotTest:
       'Findings suppressed by a suppression rule or closed, and vulnerabilities Inspector does not detect.',
     limitations:

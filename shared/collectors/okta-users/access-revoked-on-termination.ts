@@ -68,6 +68,8 @@ export const accessRevokedOnTerminationCheck = defineCheck(oktaUsers, {
   description:
     'every Okta user DEPROVISIONED or SUSPENDED has no GitHub membership or outside-collaborator access, no enabled Identity Center user with an assignment and no IAM user with a password or active key, beyond access.revocationSlaHours after the status change',
   reliance: {
+    freshness:
+      "Each snapshot it reads keeps its own bounds (GitHub and AWS answers are current at their `collectedAt`; the IAM credential report's age is bounded by `checks.freshnessHours.credentialReport`); the related snapshots are the same day's.",
     doesNotTest:
       'Systems the locker does not collect, and accounts whose names match neither the Okta login, the configured GitHub login attribute, a SAML identity, nor an IAM `email` tag.',
     limitations:

@@ -5,9 +5,13 @@
  * - Users: Okta's default list (`GET /api/v1/users`) leaves DEPROVISIONED users out, so a
  *   second list asks for exactly those (`filter=status eq "DEPROVISIONED"`; `filter` reads
  *   current data, `search` an eventually consistent copy). 200 per page, `Link: rel="next"`.
+ *   A later run of the same UTC day (schedule.collectAgain) lists nobody again: it merges the
+ *   users updated since the previous run (`filter=lastUpdated gt "…"`, every status) onto the
+ *   previous snapshot's users and drops those the System Log says were deleted (listChanges).
  * - Factors: one request per user (`GET /api/v1/users/{id}/factors`: Okta has no bulk
  *   listing). A user whose factors could not be read keeps `factors: null` with the reason,
- *   and the snapshot is `partial` naming them: never dropped.
+ *   and the snapshot is `partial` naming them: never dropped. When the schedule's runs a day
+ *   cannot keep every user within 8 days (capacity.ts), the snapshot is `partial` and says so.
  * - Policies: `GET /api/v1/policies?type=...` for OKTA_SIGN_ON, ACCESS_POLICY, MFA_ENROLL and
  *   PASSWORD, each policy's rules, the names of the groups the rules refer to, and which
  *   authentication policy the Okta Dashboard (okta_enduser) and the Admin Console (saasure)
@@ -32,6 +36,7 @@ import {
   systemTimer,
   type Timer,
 } from '../../vendors/okta-client.js';
+import { freshnessBound } from '../freshness.js';
 import { oktaAuthFromEnv } from '../okta/auth.js';
 import type { OktaScope } from '../okta/collector.js';
 import { oktaIdentity } from '../okta/connect.js';
@@ -58,7 +63,7 @@ import {
   type UserListing,
 } from './data.js';
 import { oktaUsers as declaration } from './declaration.js';
-import { FACTOR_STATE_MAX_AGE_DAYS } from './judge.js';
+import { factorStaleness } from './judge.js';
 import { type UsersSettings, usersSettingsOf } from './settings.js';
 
 export type { OktaUsersData } from './data.js';
@@ -167,14 +172,13 @@ async function collectUsers(
   const readAt = ctx.clock.now();
   const previous = await ctx.previous?.();
   let before: OktaUsersData | undefined;
+  let unreadable: string | undefined;
   if (previous) {
     try {
       before = readOktaUsersData(previous.data);
     } catch (err) {
       if (!(err instanceof OktaUsersDataError)) throw err;
-      errors.push(
-        `the previous snapshot ${previous.key} cannot be read (${err.message}): no factor state carried over`,
-      );
+      unreadable = `the previous snapshot ${previous.key} cannot be read (${err.message}): no factor state carried over`;
     }
   }
 
@@ -234,9 +238,11 @@ async function collectUsers(
   const all = [...users.values()];
   const budget = settings.factorReadsPerRun;
   const rolling = all.length > settings.fullFactorReadMaxUsers || all.length > budget;
-  const capacity = factorReadCapacity(all.length, settings, ctx.config.schedule);
-  const warning = capacityWarning(capacity, all.length, settings, ctx.config.schedule);
+  const capacity = factorReadCapacity(all.length, settings, ctx.config);
+  const warning = capacityWarning(capacity, all.length, settings, ctx.config);
   if (warning) errors.push(warning);
+  // Only rolling reads lose by it (a full run reads every user's factors anyway).
+  if (unreadable && rolling) errors.push(unreadable);
   // A later run of the day in full mode carries the day's state and reads what changed since.
   const plan =
     rolling || (listing.mode === 'changes' && before)
@@ -274,16 +280,20 @@ async function collectUsers(
     errors.push(
       `the factors of ${failedFactors.length} user(s) could not be read: ${failedFactors.join(', ')}; they are recorded with factors null and judged unknown`,
     );
-  // State the checks will judge unknown: read longer ago than they accept (the schedule fell behind).
-  const staleBefore = readAt.getTime() - FACTOR_STATE_MAX_AGE_DAYS * DAY_MS;
+  // State the checks will judge unknown: read longer ago than checks.freshnessHours.oktaFactors
+  // (the schedule fell behind): recorded with its time, never as today's state.
   const stale = all.filter(
     (u) =>
-      SIGN_IN_STATUSES.has(u.status) && u.factorsReadAt !== null && Date.parse(u.factorsReadAt) < staleBefore,
+      SIGN_IN_STATUSES.has(u.status) &&
+      u.factorsReadAt !== null &&
+      factorStaleness(u.factorsReadAt, readAt, ctx.config) !== undefined,
   );
-  if (stale.length)
+  if (stale.length) {
+    const oldest = stale.reduce((a, b) => (a.factorsReadAt! <= b.factorsReadAt! ? a : b));
     errors.push(
-      `the factor state of ${stale.length} user(s) who can sign in was read more than ${FACTOR_STATE_MAX_AGE_DAYS} days ago (oldest ${stale.map((u) => u.factorsReadAt!).sort()[0]}): they are judged unknown; the runs of the last week did not reach them (see factorReads.capacity)`,
+      `the factor state of ${stale.length} user(s) who can sign in was read more than ${freshnessBound(ctx.config, 'oktaFactors')} h before this collection (checks.freshnessHours.oktaFactors; oldest ${oldest.factorsReadAt}): they are judged unknown: ${namesOf(stale)}; oldest: ${oldest.login}, ${factorStaleness(oldest.factorsReadAt!, readAt, ctx.config)}; the runs of the last week did not reach them (see factorReads.capacity)`,
     );
+  }
 
   // 3. Policies of each type, each with its rules.
   const policies: OktaPolicy[] = [];
@@ -421,6 +431,7 @@ export const FACTOR_EVENT_TYPES = [
 ] as const;
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 /** System Log events of a user deleted (a DEPROVISIONED user removed from Okta for good). */
 export const USER_DELETED_EVENT_TYPES = ['user.lifecycle.delete.completed'] as const;
@@ -451,7 +462,9 @@ function sameDayList(
 ): { list?: OktaUsersData; why?: string } {
   const listing = before?.userListing;
   if (!previous || !before || !listing) return {};
-  if (dayOf(new Date(listing.listedAt)) !== dayOf(now)) return {};
+  const listedAt = Date.parse(listing.listedAt);
+  // Another day's (or an unreadable) listing: the day's first run lists every user.
+  if (Number.isNaN(listedAt) || dayOf(new Date(listedAt)) !== dayOf(now)) return {};
   const refused = (reason: string) => ({
     why: `the same day's snapshot ${previous.key} ${reason}, so every user was listed again`,
   });
@@ -610,9 +623,13 @@ async function planReads(
     let readToday = 0;
     for (const state of before.values()) if (Date.parse(state.factorsReadAt) >= dayStart) readToday++;
     const share = Math.max(0, Math.ceil(all.length / ROLLING_DAYS) - readToday);
-    due = oldestFirst.filter(
-      (u, i) => i < share || !(now.getTime() - readAt(u) < (ROLLING_DAYS - 1) * DAY_MS),
+    // Due: read 6 days ago or more, or sooner when checks.freshnessHours.oktaFactors is shorter
+    // than a week (a day before the state would go stale).
+    const dueAfter = Math.min(
+      (ROLLING_DAYS - 1) * DAY_MS,
+      (freshnessBound(ctx.config, 'oktaFactors') - 24) * HOUR_MS,
     );
+    due = oldestFirst.filter((u, i) => i < share || !(now.getTime() - readAt(u) < dueAfter));
   }
   const ordered = [...urgent, ...unseen, ...due];
   const toRead = ordered.slice(0, budget);
@@ -641,6 +658,14 @@ async function planReads(
       `${unknownDeferred} user(s) had no usable factor state and did not fit this run's ${budget} factor reads (okta.users.factorReadsPerRun): recorded with factors null and judged unknown; the next run reads them first`,
     );
   return { toRead, carried, deferred, ...(events && { events }) };
+}
+
+/** The first 20 logins, and how many more. */
+function namesOf(users: readonly OktaUserRecord[]): string {
+  const shown = users.slice(0, 20).map((u) => u.login);
+  return users.length > shown.length
+    ? `${shown.join(', ')} and ${users.length - shown.length} more`
+    : shown.join(', ');
 }
 
 function userRecord(u: UserPayload, attributes: readonly string[]): OktaUserRecord {

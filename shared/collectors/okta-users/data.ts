@@ -122,7 +122,7 @@ export interface FactorReadCapacity {
   runsPerDay: number;
   /** runsPerDay × okta.users.factorReadsPerRun. */
   readsPerDay: number;
-  /** Every user (full mode) or a seventh of them (rolling mode). */
+  /** Every user (full mode) or a seventh of them (rolling mode; more with a shorter checks.freshnessHours.oktaFactors). */
   neededPerDay: number;
   /** False: users will drift past the checks' 8 days; the snapshot is partial and says so. */
   enough: boolean;

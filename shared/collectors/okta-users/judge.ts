@@ -3,13 +3,11 @@
  * one function each, so a sampled row and the check never disagree.
  */
 import { type Config, DEFAULT_OKTA_MFA } from '../../config.js';
+import { freshnessBound, staleness } from '../freshness.js';
 import { type OktaFactor, type OktaUserRecord, type OktaUsersData, SIGN_IN_STATUSES } from './data.js';
 
 /** Factor types that resist phishing: WebAuthn / FIDO2 (and U2F) and Okta Verify FastPass. */
 export const PHISHING_RESISTANT_FACTORS: ReadonlySet<string> = new Set(['webauthn', 'u2f', 'signed_nonce']);
-
-/** Factor state read longer ago than this (before the snapshot) is unknown. */
-export const FACTOR_STATE_MAX_AGE_DAYS = 8;
 
 const DAY_MS = 86_400_000;
 
@@ -49,9 +47,14 @@ export function isExempt(mfa: MfaSettings, login: string): boolean {
  * Whether a user has MFA as the snapshot at `collectedAt` shows it: a user who can sign in
  * (ACTIVE, PASSWORD_EXPIRED, LOCKED_OUT, RECOVERY) needs at least one ACTIVE factor of an
  * accepted kind (PENDING_ACTIVATION is no MFA); factors never read, or read more than
- * FACTOR_STATE_MAX_AGE_DAYS before, are unknown: a failure, never a pass.
+ * `checks.freshnessHours.oktaFactors` (192 h, 8 days) before, are unknown: a failure, never a pass.
  */
-export function mfaVerdict(user: OktaUserRecord, mfa: MfaSettings, collectedAt: string): MfaVerdict {
+export function mfaVerdict(
+  user: OktaUserRecord,
+  mfa: MfaSettings,
+  collectedAt: string,
+  config: Pick<Config, 'checks'> | undefined,
+): MfaVerdict {
   if (!SIGN_IN_STATUSES.has(user.status))
     return { verdict: 'not-applicable', reason: `${user.status}: cannot sign in` };
   if (isExempt(mfa, user.login)) return { verdict: 'exempt', reason: 'exempt (okta.mfa.exempt)' };
@@ -60,12 +63,8 @@ export function mfaVerdict(user: OktaUserRecord, mfa: MfaSettings, collectedAt: 
       verdict: 'fail',
       reason: `factors unknown: they could not be read${user.factorsError ? ` (${user.factorsError})` : ''}`,
     };
-  const age = (Date.parse(collectedAt) - Date.parse(user.factorsReadAt)) / DAY_MS;
-  if (!(age <= FACTOR_STATE_MAX_AGE_DAYS))
-    return {
-      verdict: 'fail',
-      reason: `factors unknown: last read ${user.factorsReadAt}, more than ${FACTOR_STATE_MAX_AGE_DAYS} days before this snapshot`,
-    };
+  const stale = factorStaleness(user.factorsReadAt, collectedAt, config);
+  if (stale) return { verdict: 'fail', reason: `factors unknown: ${stale}` };
   const counts = acceptedFactorTypes(mfa);
   const good = user.factors.filter((f) => f.status === 'ACTIVE' && counts(f.type));
   if (good.length) return { verdict: 'pass', reason: `MFA: ${good.map((f) => f.type).join(', ')}` };
@@ -73,6 +72,27 @@ export function mfaVerdict(user: OktaUserRecord, mfa: MfaSettings, collectedAt: 
     verdict: 'fail',
     reason: `no ACTIVE ${mfa.phishingResistant ? 'phishing-resistant ' : ''}accepted factor (has: ${describeFactors(user.factors)})`,
   };
+}
+
+/**
+ * Why factors read at `factorsReadAt` are not the state at `at` (older than
+ * `checks.freshnessHours.oktaFactors`); undefined when fresh. The collector (partial) and the
+ * checks ask the same question.
+ */
+export function factorStaleness(
+  factorsReadAt: string,
+  at: string | Date,
+  config: Pick<Config, 'checks'> | undefined,
+): string | undefined {
+  return staleness({
+    part: 'its factors',
+    event: 'were last read at',
+    asOf: factorsReadAt,
+    missing: 'were never read',
+    at,
+    source: 'oktaFactors',
+    maxHours: freshnessBound(config, 'oktaFactors'),
+  });
 }
 
 export interface DormancyVerdict {

@@ -21,6 +21,8 @@ export const oktaDormantUsersCheck = defineCheck(oktaUsers, {
   remediation:
     "Deactivate (or suspend) each named account, or confirm with its owner's manager that it is still needed and record the decision.",
   reliance: {
+    freshness:
+      'The sign-in dates are as of the listing that read them: `collectedAt`, or in a later run of a day (`userListing.mode` "changes") the day\'s first listing, `userListing.listedAt`, to which dormancy is measured; never older than that day.',
     doesNotTest:
       'Activity outside Okta sign-in (API tokens, service accounts used by integrations) and users who cannot sign in.',
     limitations:

@@ -1,9 +1,9 @@
 /**
  * okta-mfa-enrolled (CC6.1): every Okta user who can sign in (ACTIVE, PASSWORD_EXPIRED,
  * LOCKED_OUT, RECOVERY) has at least one ACTIVE factor of an accepted kind (okta.mfa). A
- * PENDING_ACTIVATION factor is no MFA; factors not read, or read more than 8 days before the
- * snapshot, are unknown (failing). Exempt logins (okta.mfa.exempt) are listed in the detail,
- * never hidden; a user who cannot sign in (DEPROVISIONED, SUSPENDED, STAGED, PROVISIONED) is
+ * PENDING_ACTIVATION factor is no MFA; factors not read, or read more than
+ * `checks.freshnessHours.oktaFactors` (8 days) before the snapshot, are unknown (failing).
+ * Exempt logins (okta.mfa.exempt) are listed in the detail, never hidden; a user who cannot sign in (DEPROVISIONED, SUSPENDED, STAGED, PROVISIONED) is
  * not judged.
  */
 import { defineCheck, fail, pass } from '../../checks/types.js';
@@ -16,16 +16,18 @@ export const oktaMfaEnrolledCheck = defineCheck(oktaUsers, {
   controls: ['CC6.1'],
   title: 'Every Okta user who can sign in has MFA',
   description:
-    'every Okta user who can sign in (ACTIVE, PASSWORD_EXPIRED, LOCKED_OUT, RECOVERY) has an ACTIVE factor of an accepted kind (`okta.mfa`), read within 8 days; exemptions (`okta.mfa.exempt`) are listed',
+    'every Okta user who can sign in (ACTIVE, PASSWORD_EXPIRED, LOCKED_OUT, RECOVERY) has an ACTIVE factor of an accepted kind (`okta.mfa`), read within checks.freshnessHours.oktaFactors (192 h, 8 days); exemptions (`okta.mfa.exempt`) are listed',
   procedure:
-    "Open the snapshot; confirm `usersComplete` is true; for each entry of `users` whose `status` is ACTIVE, PASSWORD_EXPIRED, LOCKED_OUT or RECOVERY and whose `login` is not in `okta.mfa.exempt`, confirm `factorsReadAt` is at most 8 days before the snapshot's `collectedAt` and `factors` holds an entry with `status` ACTIVE whose `type` is in `okta.mfa.acceptedFactors` (with `okta.mfa.phishingResistant`: webauthn, u2f or signed_nonce only). Read the exempt logins from the detail and confirm each exemption is approved.",
+    "Open the snapshot; confirm `usersComplete` is true; for each entry of `users` whose `status` is ACTIVE, PASSWORD_EXPIRED, LOCKED_OUT or RECOVERY and whose `login` is not in `okta.mfa.exempt`, confirm `factorsReadAt` is at most `checks.freshnessHours.oktaFactors` (192) hours before the snapshot's `collectedAt` and `factors` holds an entry with `status` ACTIVE whose `type` is in `okta.mfa.acceptedFactors` (with `okta.mfa.phishingResistant`: webauthn, u2f or signed_nonce only). Read the exempt logins from the detail and confirm each exemption is approved.",
   remediation:
     'Have each named person enroll an accepted factor (Okta Verify, FIDO2 / WebAuthn); require enrollment in the authenticator enrollment (MFA_ENROLL) policy; a service account that cannot use MFA goes into okta.mfa.exempt with an approved exception.',
   reliance: {
+    freshness:
+      "When okta-users read each user's factors (`factorsReadAt`): at most `checks.freshnessHours.oktaFactors` (192 hours, 8 days) before `collectedAt`; carried state older than that makes the snapshot `partial`, naming the users, and the check fails each as unknown.",
     doesNotTest:
       'Whether sign-on policies require the factor (okta-mfa-required does), and users who cannot sign in (DEPROVISIONED, SUSPENDED, STAGED, PROVISIONED).',
     limitations:
-      'Exempt logins (`okta.mfa.exempt`) pass and are listed in the detail; factors read more than 8 days before the snapshot are unknown and fail.',
+      'Exempt logins (`okta.mfa.exempt`) pass and are listed in the detail; factors read more than `checks.freshnessHours.oktaFactors` (192 hours, 8 days) before the snapshot are unknown and fail.',
   },
   run(snapshot, config) {
     const mfa = mfaSettingsOf(config);
@@ -45,7 +47,7 @@ export const oktaMfaEnrolledCheck = defineCheck(oktaUsers, {
     let judged = 0;
     const exempt: string[] = [];
     for (const user of data.users) {
-      const v = mfaVerdict(user, mfa, snapshot.collectedAt);
+      const v = mfaVerdict(user, mfa, snapshot.collectedAt, config);
       if (v.verdict === 'not-applicable') continue;
       if (v.verdict === 'exempt') {
         exempt.push(`${user.login} (${user.status})`);

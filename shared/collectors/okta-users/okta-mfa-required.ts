@@ -28,6 +28,7 @@ export const oktaMfaRequiredCheck = defineCheck(oktaUsers, {
   remediation:
     'Change each named rule to require MFA (sign-on policy: "Secondary factor required"; authentication policy: "Possession factor" / any two factor types), or deactivate it; check first which groups it applies to.',
   reliance: {
+    freshness: 'No "as of" time: Okta answers its policies and rules at `collectedAt`.',
     doesNotTest:
       'Sign-on policies of applications other than the Okta Dashboard and the Admin Console, and network zones or device conditions of a rule beyond whether it requires a factor.',
     limitations:

@@ -43,7 +43,7 @@ export const usersPopulation: Population<OktaUsersData> = {
     const items: PopulationItem[] = [];
     for (const user of data.users) {
       if (!SIGN_IN_STATUSES.has(user.status)) continue;
-      const v = mfaVerdict(user, mfa, snapshot.collectedAt);
+      const v = mfaVerdict(user, mfa, snapshot.collectedAt, config);
       const strata = Object.fromEntries(
         data.profileAttributes.map((a) => {
           const value = user.profile[a];

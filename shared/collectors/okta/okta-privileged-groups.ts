@@ -21,6 +21,7 @@ export const oktaPrivilegedGroupsCheck = defineCheck(okta, {
   controls: ['CC6.2', 'CC6.3'],
   description: 'no deprovisioned or suspended user in a privileged Okta group',
   reliance: {
+    freshness: 'No "as of" time: Okta answers group memberships and user statuses at `collectedAt`.',
     doesNotTest:
       'Groups not named in `okta.privilegedGroups`, administrator roles assigned to users directly (not through a group), and privileges inside applications.',
     limitations:
