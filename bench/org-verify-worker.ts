@@ -1,9 +1,9 @@
 /**
  * One seal or one verification on the org-verify bench's synthetic locker, in a process of its
  * own so that its peak memory is its own:
- * `tsx bench/org-verify-worker.ts seal|verify|plan|part|sample|export|report <dir> <from> <to> <accounts> [<day to seal>]`
- * (plan and part: one invocation each of the deployed run in parts, work objects in <dir>/../work;
- * part: ORG_PART, default 0, of the plan written by plan)
+ * `tsx bench/org-verify-worker.ts seal|verify|plan|part|merge|sample|export|report <dir> <from> <to> <accounts> [<day to seal>]`
+ * (plan, part, merge: one invocation each of the deployed run in parts, work objects in
+ * <dir>/../work; part: ORG_PART, default 0, of the plan written by plan; merge: every part's result)
  * (sample and export: the window ORG_WINDOW_FROM..ORG_WINDOW_TO, default the locker's days).
  * Prints one JSON line: requests and bytes read (the synthetic locker counts them as S3
  * would: one request per GET/HEAD/PUT, one per 1,000 keys listed), wall time, peak RSS (the
@@ -28,7 +28,13 @@ import { report } from '../shared/report/report.js';
 import { sampleRunRecord } from '../shared/sample/record.js';
 import { drawSample } from '../shared/sample/run.js';
 import { writeWorkpaper } from '../shared/sample/workpaper.js';
-import { planVerifyRun, runVerifyPart, type WorkStore } from '../shared/verify/distributed.js';
+import { redactDeep } from '../shared/secrets.js';
+import {
+  mergeVerifyRun,
+  planVerifyRun,
+  runVerifyPart,
+  type WorkStore,
+} from '../shared/verify/distributed.js';
 import { verifyInParts } from '../shared/verify/parts.js';
 import { accountIds, orgCollectors, orgConfig, orgLocker, RETENTION_DAYS } from './org-verify-plan.js';
 
@@ -163,6 +169,26 @@ if (command === 'seal') {
     await rm(path.dirname(out), { recursive: true, force: true });
     saw = { window: `${wFrom}..${wTo}`, records: exported.records, notes: exported.notes.length };
   }
+} else if (command === 'merge') {
+  // The merge of the plan's parts (every part's result written by `part`), and the report's
+  // bytes as writeVerifyReport would store and sign them (not written: the locker stays as seeded).
+  const work = directoryWork(path.join(dir, '..', 'work'));
+  const config = orgConfig(from, accounts);
+  const trusted = await trustedKeys(locker, signingSettingsOf(config.locker));
+  const planKey = 'verify/bench/plan.json';
+  const plan = JSON.parse((await work.get(planKey)).toString('utf8')) as { parts: { part: number }[] };
+  const told = plan.parts.map((p) => ({ part: p.part, key: `verify/bench/result-${p.part}.json` }));
+  const merged = await mergeVerifyRun({ work, plan: planKey, told, trusted: trusted.keys });
+  const body = canonicalBytes(redactDeep(merged.result));
+  await (await loadSigner()).sign(body);
+  saw = {
+    parts: plan.parts.length,
+    notVerified: merged.notVerified.length,
+    ok: merged.result.ok,
+    series: merged.result.series.length,
+    problems: merged.result.integrity.length,
+    reportBytes: body.byteLength,
+  };
 } else if (command === 'plan' || command === 'part') {
   // One invocation of the deployed run in parts (shared/verify/distributed.ts): the plan, or one
   // part (ORG_PART, default 0) of the plan in <dir>/../work; work objects in a directory.
@@ -250,6 +276,11 @@ console.log(
     floorRss: floor.rss,
     peakRss: process.resourceUsage().maxRSS * 1024,
     peakHeap,
+    // CPU time (user + system): what a Lambda's share of a vCPU must provide, whatever this machine's load.
+    cpuMs: (() => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    })(),
     ...saw,
   }),
 );

@@ -57,7 +57,8 @@ export async function startEmulator(): Promise<Emulator> {
   const keep = (d: Buffer) => {
     output = (output + d.toString()).slice(-4000);
   };
-  // moto's server through scripts/moto-server.py (one correction: the credential report's time).
+  // moto's server through scripts/moto-server.py (two corrections: the credential report's time, and
+  // AWS Config's DescribeDeliveryChannelStatus, which moto does not implement).
   const python = path.join(path.dirname(MOTO_SERVER), 'python');
   const child = spawn(
     python,

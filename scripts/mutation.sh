@@ -2,10 +2,38 @@
 # npm run mutation [-- --mutate <file>[,<file>...]]: StrykerJS (vitest runner) over shared/verify/,
 # shared/evidence/ and the checks (stryker.config.json). Slow: not part of npm test or CI.
 # Reports: reports/mutation/index.html and mutation.json.
+#
+# With --mutate naming one file below, only the tests that kill its mutants run (minutes, not
+# hours, on two cores); EVIDENCE_MUTATION_TESTS (comma-separated globs) overrides the choice.
+# Any other file runs the whole selection of vitest.mutation.config.ts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/node.sh
 bash scripts/ensure.sh deps emulator
 # Stryker runs the tests in sandbox copies without .venv: they start the repository's moto.
 export EVIDENCE_MOTO_SERVER="$PWD/.venv/bin/moto_server"
+
+mutate=''
+previous=''
+for arg in "$@"; do
+  if [ "$previous" = '--mutate' ]; then mutate="$arg"; fi
+  case "$arg" in --mutate=*) mutate="${arg#--mutate=}" ;; esac
+  previous="$arg"
+done
+# The file, without a line range (file:10-200).
+case "${mutate%%:*}" in
+  shared/verify/problems.ts)
+    tests='test/verify/problems.test.ts,test/verify/claims.test.ts,test/verify/verify-s3.test.ts,test/verify/soundness.test.ts,test/verify/verify.test.ts' ;;
+  shared/verify/records.ts)
+    tests='test/verify/records.test.ts,test/verify/acknowledgements.test.ts' ;;
+  shared/evidence/signing.ts)
+    tests='test/evidence/signing.test.ts,test/verify/claims.test.ts,test/verify/records.test.ts,test/evidence/digest.test.ts' ;;
+  shared/evidence/digest/*.ts)
+    tests='test/evidence/digest.test.ts,test/evidence/chain.test.ts,test/verify/claims.test.ts,test/verify/soundness.test.ts,test/verify/soundness-leaves.test.ts' ;;
+  *) tests='' ;;
+esac
+if [ -n "$tests" ] && [ -z "${EVIDENCE_MUTATION_TESTS:-}" ]; then
+  export EVIDENCE_MUTATION_TESTS="$tests"
+  echo "== mutation: tests for ${mutate}: ${tests}"
+fi
 exec npx stryker run "$@"

@@ -379,7 +379,10 @@ export const ConfigSchema = z
               .default(DEFAULT_FRESHNESS_HOURS.credentialReport),
             configRecorder: hours.default(DEFAULT_FRESHNESS_HOURS.configRecorder),
             configDelivery: hours
-              .min(24, 'expected at least 24: AWS Config delivers snapshots at most daily apart')
+              .min(
+                24,
+                'expected at least 24: a delivery channel may deliver configuration snapshots only once every 24 hours',
+              )
               .default(DEFAULT_FRESHNESS_HOURS.configDelivery),
             cloudTrailDelivery: hours.default(DEFAULT_FRESHNESS_HOURS.cloudTrailDelivery),
             oktaFactors: hours

@@ -57,7 +57,7 @@ export const ALARMS = {
   },
   VerifierSilent: {
     means: 'the verifier has not reported for 30 hours (its schedule disabled or deleted, or it cannot run)',
-    act: 'check the Verify schedule and function; run it by hand (aws lambda invoke)',
+    act: 'check the Verify schedule and the <stack>-verify state machine (its last executions); start it by hand (aws stepfunctions start-execution)',
   },
   VerifyRunFailed: {
     means:

@@ -18,6 +18,7 @@ import {
   awsTimeouts,
   countRequests,
   type RequestCounter,
+  refuseWebPages,
   registerAwsCredentials,
   registeredDefaultCredentials,
 } from './clients.js';
@@ -194,6 +195,7 @@ export function awsClient<C extends SdkClient>(
     ...extra,
   });
   countRequests(client, counter);
+  refuseWebPages(client);
   return client;
 }
 

@@ -12,9 +12,11 @@
  * connectionTimeout, and requestTimeout with throwOnRequestTimeout: without it the handler
  * only warns), so a hanging endpoint becomes an error, not a stall.
  */
+import { Readable } from 'node:stream';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, MiddlewareStack } from '@smithy/types';
 import { awsEndpointOverride, optionalEnv } from '../env.js';
+import { SourceUnavailableError } from '../errors.js';
 import { registerSecret } from '../secrets.js';
 
 const DEFAULT_REGION = 'us-east-1';
@@ -116,5 +118,81 @@ export function countRequests(
       return next(args);
     },
     { step: 'finalizeRequest', priority: 'low', name: 'evidenceRequestCounter', override: true },
+  );
+}
+
+/**
+ * A web page where an AWS API answer belongs: a captive portal, a proxy's error or login page,
+ * or AWS_ENDPOINT_URL pointing at a web server. AWS APIs answer XML or JSON; the SDK's XML
+ * parsers read an HTML page as an answer with nothing in it (no buckets, encryption off, no
+ * report state), which would be recorded as evidence.
+ */
+export class WebPageAnswerError extends SourceUnavailableError {
+  override name = 'WebPageAnswerError';
+}
+
+interface RawResponse {
+  statusCode?: number;
+  headers?: Record<string, string | undefined>;
+  body?: unknown;
+}
+
+interface RawRequest {
+  protocol?: string;
+  hostname?: string;
+  port?: number;
+  path?: string;
+}
+
+/** Whether these first bytes of a body are an HTML document. */
+function looksLikeHtml(bytes: Buffer): boolean {
+  const head = bytes
+    .subarray(0, 512)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart()
+    .toLowerCase();
+  return head.startsWith('<!doctype html') || head.startsWith('<html');
+}
+
+/**
+ * Refuse, before the SDK parses it, a successful (2xx/3xx) answer that is an HTML document
+ * (labelled text/html and starting as one), naming the endpoint and the likely cause. Errors
+ * (4xx/5xx) are left to the SDK and its retries. An answer labelled HTML that is not one (the
+ * emulator labels some JSON answers text/html) is read once and handed on unchanged.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: any SDK v3 client's stack, whatever its input and output types
+export function refuseWebPages(client: { middlewareStack: MiddlewareStack<any, any> }): void {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const out = await next(args);
+      const response = out.response as RawResponse | undefined;
+      const status = response?.statusCode ?? 0;
+      const type = Object.entries(response?.headers ?? {}).find(
+        ([k]) => k.toLowerCase() === 'content-type',
+      )?.[1];
+      if (
+        response?.body === undefined ||
+        status < 200 ||
+        status >= 400 ||
+        type === undefined ||
+        !/^\s*(text\/html|application\/xhtml)/i.test(type)
+      )
+        return out;
+      const chunks: Buffer[] = [];
+      for await (const chunk of response.body as AsyncIterable<Uint8Array | string>)
+        chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
+      const bytes = Buffer.concat(chunks);
+      if (!looksLikeHtml(bytes)) {
+        response.body = Readable.from([bytes]);
+        return out;
+      }
+      const request = args.request as RawRequest;
+      const where = `${request.protocol ?? 'https:'}//${request.hostname ?? '?'}${request.port ? `:${request.port}` : ''}${request.path ?? ''}`;
+      throw new WebPageAnswerError(
+        `${where} answered HTTP ${status} with a web page (${type}), not an AWS API answer: a proxy, captive portal or login page stands in the way, or AWS_ENDPOINT_URL points elsewhere than AWS`,
+      );
+    },
+    { step: 'deserialize', priority: 'low', name: 'evidenceRefuseWebPages', override: true },
   );
 }

@@ -3,7 +3,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AnyCollector, ScopeEnvironment } from '../collectors/types.js';
 import type { Config } from '../config.js';
 import { SourceUnavailableError } from '../errors.js';
-import { awsClientOptions, defaultRegion } from './clients.js';
+import { awsClientOptions, defaultRegion, refuseWebPages } from './clients.js';
 import { discoverOrganization } from './organization.js';
 
 export async function callerAccountId(region = defaultRegion()): Promise<string> {
@@ -29,6 +29,7 @@ export async function callerPrincipalArn(region = defaultRegion()): Promise<stri
 /** STS GetCallerIdentity with a client of its own, destroyed after the one call. */
 async function callerIdentity(region: string) {
   const sts = new STSClient(awsClientOptions(region));
+  refuseWebPages(sts);
   try {
     return await sts.send(new GetCallerIdentityCommand({}));
   } finally {

@@ -26,7 +26,7 @@ import { mapLimit } from '../concurrency.js';
 import type { Config } from '../config.js';
 import { ConfigError, SourceUnavailableError } from '../errors.js';
 import { describeAwsError, isAccessDenied } from './accounts.js';
-import { countRequests, type RequestCounter } from './clients.js';
+import { countRequests, type RequestCounter, refuseWebPages } from './clients.js';
 
 /** The IAM actions discovery calls (docs/aws-collectors.md). */
 export const ORGANIZATION_READ_ACTIONS = [
@@ -108,11 +108,13 @@ export interface DiscoverOptions {
 }
 
 export function organizationsClient(): OrganizationsClient {
-  return new OrganizationsClient({
+  const client = new OrganizationsClient({
     region: ORGANIZATIONS_REGION,
     maxAttempts: 8,
     requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: 5_000 },
   });
+  refuseWebPages(client);
+  return client;
 }
 
 /** Walk the organization and decide, per account, whether it is in scope. */

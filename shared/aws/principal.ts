@@ -7,7 +7,7 @@
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Identity } from '../collectors/types.js';
 import { type AwsAccount, awsCall, credentialsFor } from './accounts.js';
-import { awsClientOptions, defaultRegion } from './clients.js';
+import { awsClientOptions, defaultRegion, refuseWebPages } from './clients.js';
 
 /**
  * The identity of an AWS scope (any collector's: account or regional). Every scope reached with
@@ -23,6 +23,7 @@ export function awsIdentity(
     method: 'sts:GetCallerIdentity',
     async resolve() {
       const sts = new STSClient(awsClientOptions(region, credentialsFor(account)));
+      refuseWebPages(sts);
       try {
         const out = await awsCall(account, region, 'sts:GetCallerIdentity', () =>
           sts.send(new GetCallerIdentityCommand({})),

@@ -343,6 +343,48 @@ describe('iam collector (aws-sdk-client-mock: polling and pagination the emulato
     }
   });
 
+  it('the bound comes from checks.freshnessHours.credentialReport: a 26-hour-old report within a 30-hour bound is used, not asked for again', async () => {
+    const iam = mockClient(IAMClient);
+    try {
+      iam.on(GenerateCredentialReportCommand).resolves({ State: 'COMPLETE' });
+      iam.on(GetCredentialReportCommand).resolves({
+        Content: new TextEncoder().encode(AWS_REPORT),
+        GeneratedTime: new Date('2026-04-18T23:00:00Z'),
+      });
+      iam
+        .on(GetAccountPasswordPolicyCommand)
+        .rejects(new NoSuchEntityException({ message: 'none', $metadata: {} }));
+      iam.on(GetAccountSummaryCommand).resolves({ SummaryMap: {} });
+      iam.on(GetAccountAuthorizationDetailsCommand).resolves({ IsTruncated: false });
+      const s: AwsAccountScope = {
+        id: 'aws-111122223333',
+        accountId: '111122223333',
+        regions: ['us-east-1'],
+      };
+      const lenient = {
+        ...config,
+        checks: {
+          ...config.checks,
+          freshnessHours: { ...config.checks.freshnessHours, credentialReport: 30 },
+        },
+      };
+      const { waits, sleep } = recordingSleeper();
+      const clock = fixedClock(new Date('2026-04-20T01:00:00Z'));
+      const { result, snapshot } = await collectOnce(createIamCollector({ sleep }), s, {
+        config: lenient,
+        clock,
+      });
+      expect(waits).toEqual([]);
+      expect(iam.commandCalls(GenerateCredentialReportCommand)).toHaveLength(1);
+      expect(result.status ?? 'ok').toBe('ok');
+      expect(iamKeyRotationCheck.run(snapshot, lenient).failing).not.toContain('stale-credential-report');
+      // The same snapshot under the default 24-hour bound is not judged.
+      expect(iamKeyRotationCheck.run(snapshot, config).failing).toEqual(['stale-credential-report']);
+    } finally {
+      iam.restore();
+    }
+  });
+
   it('a report that stays stale makes the snapshot partial, named, and the checks refuse to judge it', async () => {
     const iam = mockClient(IAMClient);
     try {

@@ -4,8 +4,11 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateKeyCommand, KMSClient, VerifyCommand } from '@aws-sdk/client-kms';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { s3ClientOptions } from '../../shared/aws/clients.js';
 import { exitCodeFor } from '../../shared/cli/handle-error.js';
+import { addDaysToInstant } from '../../shared/evidence/days.js';
 import {
   defaultKeyFile,
   fileSigner,
@@ -19,11 +22,15 @@ import {
   SIGNING_KEY_FILE_ENV,
   SigningKeyError,
   signatureKey,
+  signingSettingsOf,
   trustedKeys,
   verifySignature,
   writeSignature,
 } from '../../shared/evidence/signing.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
+import { S3Locker } from '../../shared/locker/s3.js';
+import { redact } from '../../shared/secrets.js';
+import { createBucket } from '../helpers/aws.js';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'signing-'));
 
@@ -95,11 +102,24 @@ describe('file signer', () => {
     const file = path.join(dir, 'rsa.pem');
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-    await expect(fileSigner(file)).rejects.toThrow(/expected an EC P-256 key/);
+    await expect(fileSigner(file)).rejects.toThrow(
+      `the signing key in ${file} is rsa, expected an EC P-256 key (openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256)`,
+    );
     const p384 = path.join(dir, 'p384.pem');
     const ec = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
     writeFileSync(p384, ec.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
     await expect(fileSigner(p384)).rejects.toThrow(/secp384r1/);
+  });
+
+  it('refuses a key file that is no PEM private key, when signing and when trusting (exit 2)', async () => {
+    const file = path.join(tmp(), 'garbage.pem');
+    writeFileSync(file, 'not a key', { mode: 0o600 });
+    for (const read of [() => fileSigner(file), () => trustedKeys(undefined, { keyFile: file })]) {
+      const err = await read().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SigningKeyError);
+      expect(exitCodeFor(err)).toBe(2);
+      expect(String(err)).toContain(`${file} is not a private key in PEM (`);
+    }
   });
 
   it('takes the key file from EVIDENCE_SIGNING_KEY_FILE before the config key', async () => {
@@ -175,6 +195,8 @@ describe('signed records in a locker', () => {
     // Trusted: the key file. Not trusted: the same PEM found only in the locker.
     const fromFile = await trustedKeys(locker, { keyFile });
     expect([...fromFile.keys.keys()]).toEqual([signer.fingerprint]);
+    expect(fromFile.keys.get(signer.fingerprint)!.source).toBe(`file ${keyFile}`);
+    expect(fromFile.notes).toEqual([]);
     const none = await trustedKeys(locker, { keyFile: path.join(dir, 'absent.pem') });
     expect(none.keys.size).toBe(0);
     expect(none.notes.join()).toMatch(/no trusted signing key/);
@@ -274,6 +296,28 @@ describe('KMS signer (emulator)', () => {
     });
     const signer = await kmsSigner(keyId, { client: kms, messageType: 'RAW' });
     expect([...keys.keys()]).toEqual([signer.fingerprint]);
+    expect(keys.get(signer.fingerprint)!.source).toBe(`kms ${keyId}`);
+  });
+
+  it('loadSigner takes the KMS key when one is named, before any key file', async () => {
+    const dir = tmp();
+    const signer = await loadSigner({
+      kmsKeyId: keyId,
+      kmsClient: kms,
+      kmsMessageType: 'RAW',
+      keyFile: path.join(dir, 'absent.pem'),
+    });
+    expect(signer.source).toBe(`kms ${keyId}`);
+    const body = Buffer.from('{"a":1}');
+    // RAW as asked (the emulator signs RAW correctly, DIGEST not: see above).
+    expect(verifySignature(body, await signer.sign(body), signer.publicKeyPem())).toBe(true);
+    expect(existsSync(path.join(dir, 'absent.pem'))).toBe(false);
+  });
+
+  it('RAW takes exactly 4,096 bytes', async () => {
+    const signer = await kmsSigner(keyId, { client: kms, messageType: 'RAW' });
+    const body = Buffer.alloc(4096, 'x');
+    expect(verifySignature(body, await signer.sign(body), signer.publicKeyPem())).toBe(true);
   });
 });
 
@@ -311,6 +355,9 @@ describe('trust: what the locker cannot make trusted', () => {
       status: 'untrusted-key',
       fingerprint: theirs.fingerprint,
     });
+    // A key in the locker names a signer only when it verifies the signature.
+    const forged = await theirs.sign(Buffer.from('other bytes'));
+    expect(judgeSignature(body, forged, keys, await lockerKeys(locker))).toEqual({ status: 'bad-signature' });
   });
 
   it('a pin in capitals is the same fingerprint; a pin of the key file keeps its source; a missing or broken PEM is a note', async () => {
@@ -377,7 +424,8 @@ describe('trust: what the locker cannot make trusted', () => {
     await locker.put(publicKeyKey(theirs.fingerprint), Buffer.from(theirs.publicKeyPem()), {
       retainUntil: new Date(),
     });
-    await locker.put('keys/notes.txt', Buffer.from(ours.publicKeyPem()), { retainUntil: new Date() });
+    const third = await fileSigner(path.join(tmp(), 'third.pem'), { create: true });
+    await locker.put('keys/notes.txt', Buffer.from(third.publicKeyPem()), { retainUntil: new Date() });
     await locker.put(`keys/${'e'.repeat(64)}.pem`, Buffer.from('not a key'), { retainUntil: new Date() });
     const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({
       type: 'spki',
@@ -386,5 +434,67 @@ describe('trust: what the locker cannot make trusted', () => {
     await locker.put(`keys/${'d'.repeat(64)}.pem`, Buffer.from(rsa), { retainUntil: new Date() });
     const found = await lockerKeys(locker);
     expect([...found.keys()].sort()).toEqual([ours.fingerprint, theirs.fingerprint].sort());
+  });
+});
+
+describe('the trust settings and the key itself', () => {
+  it('signingSettingsOf maps locker.signingKeyFile and locker.trustedKeys, and nothing else', () => {
+    expect(signingSettingsOf({})).toEqual({});
+    expect(signingSettingsOf({ signingKeyFile: '/k.pem', trustedKeys: ['ab'] })).toEqual({
+      keyFile: '/k.pem',
+      trustedKeys: ['ab'],
+    });
+    expect(signingSettingsOf({ signingKeyFile: undefined, trustedKeys: undefined })).toEqual({});
+  });
+
+  it('the private key read from a file is registered as a secret: redacted wherever it would be written', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'key.pem');
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    writeFileSync(file, pem, { mode: 0o600 });
+    expect(redact(`leaked ${pem}`)).toContain(pem);
+    await fileSigner(file);
+    expect(redact(`leaked ${pem}`)).not.toContain(pem);
+
+    const other = path.join(dir, 'other.pem');
+    const second = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    writeFileSync(other, second, { mode: 0o600 });
+    await trustedKeys(undefined, { keyFile: other });
+    expect(redact(`leaked ${second}`)).not.toContain(second);
+  });
+});
+
+describe('signatures and keys on S3 are locked like the records they sign (emulator)', () => {
+  it('<key>.sig and keys/<fingerprint>.pem: COMPLIANCE until the record time + retention, typed', async () => {
+    const bucket = await createBucket({ objectLock: true });
+    const locker = new S3Locker(`s3://${bucket}`);
+    const signer = await fileSigner(path.join(tmp(), 'key.pem'), { create: true });
+    const body = Buffer.from('{"a":1}');
+    const at = new Date();
+    const written = await writeSignature(locker, signer, 'reports/verify/x.json', body, at, 30);
+    const s3 = new S3Client(s3ClientOptions());
+    try {
+      for (const [key, type] of [
+        [written.key, 'application/octet-stream'],
+        [publicKeyKey(signer.fingerprint), 'application/x-pem-file'],
+      ] as const) {
+        const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        expect(head.ObjectLockMode).toBe('COMPLIANCE');
+        expect(
+          Math.abs(head.ObjectLockRetainUntilDate!.getTime() - addDaysToInstant(at, 30).getTime()),
+        ).toBeLessThan(1000);
+        expect(head.ContentType).toBe(type);
+      }
+    } finally {
+      s3.destroy();
+    }
+    // The key published once: a second signature leaves the PEM as it is.
+    await writeSignature(locker, signer, 'reports/verify/y.json', body, at, 30);
+    expect(fingerprintOf((await locker.get(publicKeyKey(signer.fingerprint))).body.toString('utf8'))).toBe(
+      signer.fingerprint,
+    );
   });
 });

@@ -301,6 +301,8 @@ describe('problem classes at their boundaries', () => {
     // Written 10 min before it claims to have started, after a 10 min collection: 10 min, within tolerance.
     const early = fact({ durationMs: 10 * MIN, lastModified: ms(AT, -10 * MIN) });
     expect(judge('backdated', [early])).toEqual([]);
+    // Written half-way through a long collection: neither early nor late.
+    expect(judge('backdated', [fact({ durationMs: 60 * MIN, lastModified: ms(AT, 30 * MIN) })])).toEqual([]);
     // 14 min before the start: still within, whatever the collection took.
     expect(judge('backdated', [fact({ durationMs: 60 * MIN, lastModified: ms(AT, -14 * MIN) })])).toEqual([]);
     // No envelope: the key's instant is the claim and no duration is taken from facts that have no collectedAt.
