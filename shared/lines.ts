@@ -3,7 +3,8 @@
  * written in batches, read back line by line, merged in order. Synchronous, so that nothing is
  * buffered ahead of the disk; a line never holds a newline (JSON and TSV lines).
  */
-import { appendFileSync, closeSync, openSync, readSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import path from 'node:path';
 
 const CHUNK = 1 << 16;
 
@@ -73,5 +74,28 @@ export function* mergeLines(
     yield best.line!;
     const next = best.it.next();
     best.line = next.done ? undefined : next.value;
+  }
+}
+
+/** A new file (never over one), written piece by piece in chunks of about 64 KB. */
+export function writeStream(file: string, body: (write: (text: string) => void) => void): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const fd = openSync(file, 'wx', 0o644);
+  try {
+    let pending: string[] = [];
+    let size = 0;
+    const flush = () => {
+      if (pending.length) writeSync(fd, pending.join(''));
+      pending = [];
+      size = 0;
+    };
+    body((text) => {
+      pending.push(text);
+      size += text.length;
+      if (size >= CHUNK) flush();
+    });
+    flush();
+  } finally {
+    closeSync(fd);
   }
 }

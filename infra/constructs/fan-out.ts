@@ -207,7 +207,11 @@ export class AwsFanOut extends Construct {
       // Inputs and outputs are account ids, run ids and counts: no evidence, no secret.
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
-    this.acknowledgeStateMachineRole();
+    acknowledgeMapStateMachine(
+      this.stateMachine,
+      [this.planFunction, this.shardFunction],
+      'the plan and shard functions',
+    );
   }
 
   /** Executions that failed or timed out (a failed plan, or a shard that failed after its retries). */
@@ -233,46 +237,50 @@ export class AwsFanOut extends Construct {
       reason: `The ${what.id} read-only actions (${what.readActions.join(', ')}) do not support resource-level permissions.`,
     });
   }
+}
 
-  private acknowledgeStateMachineRole(): void {
-    const role = this.stateMachine.role;
-    const functions = [this.planFunction, this.shardFunction].map(
-      (fn) => `<${Stack.of(this).getLogicalId(fn.node.defaultChild as lambda.CfnFunction)}.Arn>:*`,
-    );
-    for (const f of functions) {
-      Validations.of(role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${f}]`,
-        reason:
-          'lambda:InvokeFunction on the plan and shard functions and their versions (LambdaInvoke grants both); nothing else.',
-      });
-    }
-    // The Distributed Map's own policy (aws-cdk-lib writes it): start this state machine, and
-    // describe, stop and redrive its own executions (the map's child workflows), named at run
-    // time. Its ARNs are CloudFormation expressions: each finding is acknowledged by the name
-    // cdk-nag gives it; test/infra/fan-out.test.ts pins the policy's statements exactly.
-    const mapPolicy = this.stateMachine.node.tryFindChild('DistributedMapPolicy') as iam.Policy | undefined;
-    const cfnMapPolicy = mapPolicy?.node.defaultChild as iam.CfnPolicy | undefined;
-    if (cfnMapPolicy) {
-      const document = Stack.of(this).resolve(cfnMapPolicy.policyDocument) as {
-        Statement: { Resource: unknown }[];
-      };
-      const wildcards = document.Statement.flatMap((st) =>
-        Array.isArray(st.Resource) ? st.Resource : [st.Resource],
-      )
-        .map(flattenCfnReference)
-        .filter((r) => r.includes('*'));
-      for (const resource of new Set(wildcards)) {
-        Validations.of(cfnMapPolicy).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::${resource}]`,
-          reason:
-            "The state machine's own executions (the Distributed Map's child workflows: describe, stop, redrive), named at run time; nothing else.",
-        });
-      }
-    }
+/**
+ * cdk-nag's findings on a state machine whose tasks invoke `functions` and which runs a
+ * Distributed Map, each acknowledged by the name cdk-nag gives it: lambda:InvokeFunction on the
+ * functions and their versions; the map's own policy (aws-cdk-lib writes it: start this state
+ * machine, describe, stop and redrive its own executions, named at run time, so its ARNs are
+ * CloudFormation expressions; test/infra/fan-out.test.ts and verify-run.test.ts pin its statements);
+ * X-Ray and log deliveries, which have no resource-level permissions.
+ */
+export function acknowledgeMapStateMachine(
+  stateMachine: sfn.StateMachine,
+  functions: readonly EvidenceFunction[],
+  which: string,
+): void {
+  const role = stateMachine.role;
+  for (const fn of functions) {
     Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray trace segments and CloudWatch Logs log deliveries have no resource-level permissions (what tracing and logging of a state machine need).',
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(stateMachine).getLogicalId(fn.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+      reason: `lambda:InvokeFunction on ${which} and their versions (LambdaInvoke grants both); nothing else.`,
     });
   }
+  const mapPolicy = stateMachine.node.tryFindChild('DistributedMapPolicy') as iam.Policy | undefined;
+  const cfnMapPolicy = mapPolicy?.node.defaultChild as iam.CfnPolicy | undefined;
+  if (cfnMapPolicy) {
+    const document = Stack.of(stateMachine).resolve(cfnMapPolicy.policyDocument) as {
+      Statement: { Resource: unknown }[];
+    };
+    const wildcards = document.Statement.flatMap((st) =>
+      Array.isArray(st.Resource) ? st.Resource : [st.Resource],
+    )
+      .map(flattenCfnReference)
+      .filter((r) => r.includes('*'));
+    for (const resource of new Set(wildcards)) {
+      Validations.of(cfnMapPolicy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${resource}]`,
+        reason:
+          "The state machine's own executions (the Distributed Map's child workflows: describe, stop, redrive), named at run time; nothing else.",
+      });
+    }
+  }
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'X-Ray trace segments and CloudWatch Logs log deliveries have no resource-level permissions (what tracing and logging of a state machine need).',
+  });
 }

@@ -23,17 +23,16 @@ import { Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import { Construct } from 'constructs';
 import { skipCheckov } from '../checkov.js';
 import type { ConfigLayer } from './config-layer.js';
 import { EvidenceFunction, type EvidenceLocker, LOG_GROUP_KEY_REASON, SIZING } from './evidence-function.js';
+import { acknowledgeMapStateMachine } from './fan-out.js';
 
 /** Parts verified at once. */
 export const VERIFY_MAX_CONCURRENCY = 10;
@@ -210,7 +209,7 @@ export class VerifyRun extends Construct {
       // Inputs and outputs are work keys, part numbers and counts: no evidence, no secret.
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
-    this.acknowledgeStateMachineRole(verifyFn);
+    acknowledgeMapStateMachine(this.stateMachine, [verifyFn, this.partFunction], 'the verify functions');
   }
 
   /**
@@ -219,41 +218,6 @@ export class VerifyRun extends Construct {
    */
   metricRunsFailed(period = Duration.hours(1)): cloudwatch.IMetric {
     return this.stateMachine.metricFailed({ period, statistic: 'Sum' });
-  }
-
-  private acknowledgeStateMachineRole(verifyFn: EvidenceFunction): void {
-    const role = this.stateMachine.role;
-    for (const fn of [verifyFn, this.partFunction]) {
-      Validations.of(role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
-        reason:
-          'lambda:InvokeFunction on the verify functions and their versions (LambdaInvoke grants both); nothing else.',
-      });
-    }
-    const mapPolicy = this.stateMachine.node.tryFindChild('DistributedMapPolicy') as iam.Policy | undefined;
-    const cfnMapPolicy = mapPolicy?.node.defaultChild as iam.CfnPolicy | undefined;
-    if (cfnMapPolicy) {
-      const document = Stack.of(this).resolve(cfnMapPolicy.policyDocument) as {
-        Statement: { Resource: unknown }[];
-      };
-      const wildcards = document.Statement.flatMap((st) =>
-        Array.isArray(st.Resource) ? st.Resource : [st.Resource],
-      )
-        .map(flattenCfnReference)
-        .filter((r) => r.includes('*'));
-      for (const resource of new Set(wildcards)) {
-        Validations.of(cfnMapPolicy).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::${resource}]`,
-          reason:
-            "The state machine's own executions (the Distributed Map's child workflows: describe, stop, redrive), named at run time; nothing else.",
-        });
-      }
-    }
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray trace segments and CloudWatch Logs log deliveries have no resource-level permissions (what tracing and logging of a state machine need).',
-    });
   }
 }
 

@@ -19,16 +19,7 @@
  * from its digest, is exported as found and `verify-export` names it.
  */
 import { createHash, createPublicKey } from 'node:crypto';
-import {
-  closeSync,
-  constants,
-  createReadStream,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
+import { constants, createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -64,7 +55,7 @@ import {
   trustedKeys,
 } from '../evidence/signing.js';
 import { parseSnapshotKey, seriesId } from '../evidence/snapshot.js';
-import { LineWriter, mergeLines } from '../lines.js';
+import { LineWriter, mergeLines, writeStream } from '../lines.js';
 import type { Locker } from '../locker/types.js';
 import { reviewExportKeys } from '../review/records.js';
 import { writeJson } from '../text/json.js';
@@ -431,29 +422,6 @@ function nthTab(line: string, n: number): number {
   let at = -1;
   for (let i = 0; i < n; i++) at = line.indexOf('\t', at + 1);
   return at;
-}
-
-/** A new file (never over one), written piece by piece in chunks of about 64 KB. */
-export function writeStream(file: string, body: (write: (text: string) => void) => void): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const fd = openSync(file, 'wx', 0o644);
-  try {
-    let pending: string[] = [];
-    let size = 0;
-    const flush = () => {
-      if (pending.length) writeSync(fd, pending.join(''));
-      pending = [];
-      size = 0;
-    };
-    body((text) => {
-      pending.push(text);
-      size += text.length;
-      if (size >= 1 << 16) flush();
-    });
-    flush();
-  } finally {
-    closeSync(fd);
-  }
 }
 
 function instantOfKey(file: string): string | undefined {

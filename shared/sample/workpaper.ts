@@ -3,7 +3,7 @@
  * (Test design; Sampling strategy; Expected outcome; results; Exceptions), samples.json in the
  * shape docs/sampling.md describes, and the exact commands to re-check each sampled snapshot with standard tools.
  */
-import { closeSync, existsSync, openSync, statSync, writeSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { AnyCheck } from '../checks/types.js';
@@ -11,6 +11,7 @@ import { UsageError } from '../errors.js';
 import { hexToBase64 } from '../evidence/canonical.js';
 import { daysBetween } from '../evidence/days.js';
 import { seriesId } from '../evidence/snapshot.js';
+import { writeStream } from '../lines.js';
 import { parseS3Url } from '../locker/s3.js';
 import {
   fencedLines,
@@ -715,38 +716,16 @@ export async function writeWorkpaper(dir: string, input: WorkpaperInput): Promis
     csv: path.join(abs, 'samples.csv'),
     json: path.join(abs, 'samples.json'),
   };
-  writeOnce(files.markdown, (write) => {
+  writeStream(files.markdown, (write) => {
     let first = true;
     for (const line of workpaperLines(input)) {
       write(first ? line : `\n${line}`);
       first = false;
     }
   });
-  writeOnce(files.csv, (write) => {
+  writeStream(files.csv, (write) => {
     for (const row of samplesCsvRows(viewOf(input.report).rows.samples)) write(row);
   });
-  writeOnce(files.json, (write) => writeJson(write, samplesJson(input.report), SAMPLES_JSON_STREAMED));
+  writeStream(files.json, (write) => writeJson(write, samplesJson(input.report), SAMPLES_JSON_STREAMED));
   return { dir: abs, ...files };
-}
-
-/** A new file (never over one), written in chunks of about 64 KB. */
-function writeOnce(file: string, body: (write: (text: string) => void) => void): void {
-  const fd = openSync(file, 'wx');
-  try {
-    let pending: string[] = [];
-    let size = 0;
-    const flush = () => {
-      if (pending.length) writeSync(fd, pending.join(''));
-      pending = [];
-      size = 0;
-    };
-    body((text) => {
-      pending.push(text);
-      size += text.length;
-      if (size >= 1 << 16) flush();
-    });
-    flush();
-  } finally {
-    closeSync(fd);
-  }
 }
