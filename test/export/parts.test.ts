@@ -12,12 +12,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../shared/clock.js';
-import { addDays, daysBetween } from '../../shared/evidence/days.js';
-import { listDigests, readDigest, seal } from '../../shared/evidence/digest.js';
+import { addDays } from '../../shared/evidence/days.js';
+import { listDigests, readDigest } from '../../shared/evidence/digest.js';
 import { fileSigner, type Signer, signatureKey } from '../../shared/evidence/signing.js';
 import { EXPORT_FILES, exportEvidence, walk } from '../../shared/export/export.js';
 import { verifyExport } from '../../shared/export/verify-export.js';
-import { awsSeries, SyntheticLocker } from '../helpers/synthetic-locker.js';
+import { type SyntheticLocker, sealedAwsLocker } from '../helpers/synthetic-locker.js';
 
 const ACCOUNTS = Array.from({ length: 12 }, (_, i) => String(320_000_000_000 + i));
 const FROM = '2026-06-01';
@@ -33,24 +33,15 @@ async function lockerOf(): Promise<{ root: string; dir: string; locker: Syntheti
   dirs.push(root);
   const dir = path.join(root, 'locker');
   const signer = await fileSigner(path.join(root, 'key.pem'), { create: true });
-  const locker = new SyntheticLocker({
+  const locker = await sealedAwsLocker({
     dir,
     from: FROM,
     to: TO,
-    retentionDays: 730,
-    series: awsSeries(ACCOUNTS, ['eu-west-1', 'us-east-1'], {
-      regional: ['guardduty', 'aws-config'],
-      account: ['iam', 'cloudtrail'],
-    }),
+    accounts: ACCOUNTS,
+    regions: ['eu-west-1', 'us-east-1'],
+    form: 3,
+    signer,
   });
-  for (const day of daysBetween(FROM, TO))
-    await seal(locker, {
-      day,
-      clock: fixedClock(`${addDays(day, 1)}T03:00:00.000Z`),
-      retentionDays: 730,
-      form: 3,
-      signer,
-    });
   return { root, dir, locker, signer };
 }
 

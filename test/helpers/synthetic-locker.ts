@@ -10,9 +10,12 @@
 import { createHash } from 'node:crypto';
 import { utimes } from 'node:fs/promises';
 import path from 'node:path';
+import { fixedClock } from '../../shared/clock.js';
 import { AlreadyExistsError } from '../../shared/errors.js';
 import { canonicalBytes, sha256Hex } from '../../shared/evidence/canonical.js';
-import { addDaysToInstant, compactInstant, daysBetween } from '../../shared/evidence/days.js';
+import { addDays, addDaysToInstant, compactInstant, daysBetween } from '../../shared/evidence/days.js';
+import { seal } from '../../shared/evidence/digest.js';
+import type { Signer } from '../../shared/evidence/signing.js';
 import {
   SNAPSHOT_PREFIX,
   SNAPSHOT_SCHEMA,
@@ -51,6 +54,41 @@ export function awsSeries(
       for (const r of regions) out.push({ collector: c, scope: `aws-${a}-${r}` });
   }
   return out;
+}
+
+/**
+ * A synthetic locker of the four AWS collectors (GuardDuty and AWS Config per region, IAM and
+ * CloudTrail per account) of `accounts` × `regions`, retention 730 days, every day from `from` to
+ * `to` sealed at 03:00 UTC the day after (in `form`, with `signer`: the defaults when not given).
+ */
+export async function sealedAwsLocker(spec: {
+  dir: string;
+  from: string;
+  to: string;
+  accounts: readonly string[];
+  regions: readonly string[];
+  form?: 2 | 3;
+  signer?: Signer;
+}): Promise<SyntheticLocker> {
+  const locker = new SyntheticLocker({
+    dir: spec.dir,
+    from: spec.from,
+    to: spec.to,
+    retentionDays: 730,
+    series: awsSeries(spec.accounts, spec.regions, {
+      regional: ['guardduty', 'aws-config'],
+      account: ['iam', 'cloudtrail'],
+    }),
+  });
+  for (const day of daysBetween(spec.from, spec.to))
+    await seal(locker, {
+      day,
+      clock: fixedClock(`${addDays(day, 1)}T03:00:00.000Z`),
+      retentionDays: 730,
+      form: spec.form,
+      signer: spec.signer,
+    });
+  return locker;
 }
 
 const RUN_ID = 'synthetic';

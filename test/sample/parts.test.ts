@@ -12,15 +12,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AnyCheck, fail, pass } from '../../shared/checks/types.js';
-import { fixedClock } from '../../shared/clock.js';
 import { COLLECTORS } from '../../shared/collectors/registry.js';
 import { parseConfig } from '../../shared/config.js';
-import { addDays, daysBetween } from '../../shared/evidence/days.js';
-import { listDigests, readDigest, seal, shardOf } from '../../shared/evidence/digest.js';
+import { listDigests, readDigest, shardOf } from '../../shared/evidence/digest.js';
 import type { Locker } from '../../shared/locker/types.js';
 import { drawSample, runSample, type SampleDraw, type SampleReport } from '../../shared/sample/run.js';
 import { samplesJson, workpaperMarkdown, writeWorkpaper } from '../../shared/sample/workpaper.js';
-import { awsSeries, SyntheticLocker } from '../helpers/synthetic-locker.js';
+import { type SyntheticLocker, sealedAwsLocker } from '../helpers/synthetic-locker.js';
 
 const ACCOUNTS = Array.from({ length: 12 }, (_, i) => String(310_000_000_000 + i));
 const REGIONS = ['eu-west-1', 'us-east-1'];
@@ -66,23 +64,14 @@ afterEach(() => {
 async function lockerOf(): Promise<{ dir: string; locker: SyntheticLocker }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'sample-parts-'));
   dirs.push(dir);
-  const locker = new SyntheticLocker({
+  const locker = await sealedAwsLocker({
     dir,
     from: FROM,
     to: TO,
-    retentionDays: 730,
-    series: awsSeries(ACCOUNTS, REGIONS, {
-      regional: ['guardduty', 'aws-config'],
-      account: ['iam', 'cloudtrail'],
-    }),
+    accounts: ACCOUNTS,
+    regions: REGIONS,
+    form: 3,
   });
-  for (const day of daysBetween(FROM, TO))
-    await seal(locker, {
-      day,
-      clock: fixedClock(`${addDays(day, 1)}T03:00:00.000Z`),
-      retentionDays: 730,
-      form: 3,
-    });
   return { dir, locker };
 }
 

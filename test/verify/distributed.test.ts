@@ -14,8 +14,7 @@ import { s3ClientOptions } from '../../shared/aws/clients.js';
 import { fixedClock } from '../../shared/clock.js';
 import { COLLECTORS } from '../../shared/collectors/registry.js';
 import { parseConfig } from '../../shared/config.js';
-import { addDays, daysBetween } from '../../shared/evidence/days.js';
-import { seal } from '../../shared/evidence/digest.js';
+import { addDays } from '../../shared/evidence/days.js';
 import { loadSigner, type Signer, trustedKeys } from '../../shared/evidence/signing.js';
 import {
   mergeVerifyRun,
@@ -29,7 +28,7 @@ import { verifyInParts } from '../../shared/verify/parts.js';
 import type { VerifyResult } from '../../shared/verify/types.js';
 import { verify } from '../../shared/verify/verify.js';
 import { createBucket } from '../helpers/aws.js';
-import { awsSeries, SyntheticLocker } from '../helpers/synthetic-locker.js';
+import { type SyntheticLocker, sealedAwsLocker } from '../helpers/synthetic-locker.js';
 
 const ACCOUNTS = Array.from({ length: 12 }, (_, i) => String(300_000_000_000 + i));
 const REGIONS = ['eu-west-1', 'us-east-1'];
@@ -76,23 +75,14 @@ describe('verify in parts across invocations (work objects on S3)', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'verify-run-'));
-    locker = new SyntheticLocker({
+    locker = await sealedAwsLocker({
       dir,
       from: FROM,
       to: TO,
-      retentionDays: 730,
-      series: awsSeries(ACCOUNTS, REGIONS, {
-        regional: ['guardduty', 'aws-config'],
-        account: ['iam', 'cloudtrail'],
-      }),
+      accounts: ACCOUNTS,
+      regions: REGIONS,
+      form: 3,
     });
-    for (const day of daysBetween(FROM, TO))
-      await seal(locker, {
-        day,
-        clock: fixedClock(`${addDays(day, 1)}T03:00:00.000Z`),
-        retentionDays: 730,
-        form: 3,
-      });
     bucket = await createBucket({ objectLock: false });
     work = s3WorkStore(s3, `s3://${bucket}/work`);
     signer = await loadSigner();

@@ -12,13 +12,12 @@ import { fixedClock } from '../../shared/clock.js';
 import { COLLECTORS } from '../../shared/collectors/registry.js';
 import { parseConfig } from '../../shared/config.js';
 import { canonicalBytes } from '../../shared/evidence/canonical.js';
-import { addDays, daysBetween } from '../../shared/evidence/days.js';
+import { addDays } from '../../shared/evidence/days.js';
 import {
   chainRoots,
   linkKey,
   listDigests,
   readDigest,
-  seal,
   shardOf,
   walkChain,
 } from '../../shared/evidence/digest.js';
@@ -27,7 +26,7 @@ import type { Locker } from '../../shared/locker/types.js';
 import { verifyInParts } from '../../shared/verify/parts.js';
 import type { VerifyResult } from '../../shared/verify/types.js';
 import { verify, writeVerifyReport } from '../../shared/verify/verify.js';
-import { awsSeries, SyntheticLocker } from '../helpers/synthetic-locker.js';
+import { type SyntheticLocker, sealedAwsLocker } from '../helpers/synthetic-locker.js';
 
 const ACCOUNTS = Array.from({ length: 12 }, (_, i) => String(300_000_000_000 + i));
 const REGIONS = ['eu-west-1', 'us-east-1'];
@@ -37,23 +36,14 @@ const collectors = COLLECTORS.filter((c) => ['guardduty', 'aws-config', 'iam', '
 
 async function lockerOf(accounts: readonly string[], form: 2 | 3) {
   const dir = await mkdtemp(path.join(tmpdir(), 'verify-parts-'));
-  const locker = new SyntheticLocker({
+  const locker = await sealedAwsLocker({
     dir,
     from: FROM,
     to: TO,
-    retentionDays: 730,
-    series: awsSeries(accounts, REGIONS, {
-      regional: ['guardduty', 'aws-config'],
-      account: ['iam', 'cloudtrail'],
-    }),
+    accounts: accounts,
+    regions: REGIONS,
+    form: form,
   });
-  for (const day of daysBetween(FROM, TO))
-    await seal(locker, {
-      day,
-      clock: fixedClock(`${addDays(day, 1)}T03:00:00.000Z`),
-      retentionDays: 730,
-      form,
-    });
   return { dir, locker };
 }
 
