@@ -18,7 +18,7 @@ const config = parseConfig({
 });
 const H = 3_600_000;
 const AT = '2026-04-05T12:00:00.000Z';
-const before = (ms: number) => new Date(Date.parse(AT) - ms).toISOString();
+const ago = (ms: number) => new Date(Date.parse(AT) - ms).toISOString();
 const question = (asOf: string | null, at: string | Date = AT) => ({
   part: 'the credential report',
   event: 'was generated at',
@@ -31,13 +31,13 @@ const question = (asOf: string | null, at: string | Date = AT) => ({
 
 describe('freshness', () => {
   it('exactly the bound is fresh, a millisecond more is stale; a time after the collection is fresh', () => {
-    expect(staleness(question(before(24 * H)))).toBeUndefined();
-    expect(staleness(question(before(24 * H), new Date(AT)))).toBeUndefined();
+    expect(staleness(question(ago(24 * H)))).toBeUndefined();
+    expect(staleness(question(ago(24 * H), new Date(AT)))).toBeUndefined();
     expect(staleness(question('2026-04-05T12:00:05.000Z'))).toBeUndefined();
-    expect(staleness(question(before(24 * H + 1)))).toBe(
-      `the credential report was generated at ${before(24 * H + 1)}, 24 h before the collection (at most 24 h, checks.freshnessHours.credentialReport): it is not that day's state`,
+    expect(staleness(question(ago(24 * H + 1)))).toBe(
+      `the credential report was generated at ${ago(24 * H + 1)}, 24 h before the collection (at most 24 h, checks.freshnessHours.credentialReport): it is not that day's state`,
     );
-    expect(staleness(question(before(24 * H + 1), new Date(AT)))).toBeDefined();
+    expect(staleness(question(ago(24 * H + 1), new Date(AT)))).toBeDefined();
   });
 
   it('no time, or one that is no date: stale (its age is unknown)', () => {
@@ -82,18 +82,18 @@ describe('vulnerability SLA', () => {
 
   it('exactly the limit is within it, a millisecond more is overdue; an unknown opening is overdue', () => {
     const day = 24 * H;
-    expect(slaVerdict(config, 'critical', before(7 * day), AT)).toEqual({
+    expect(slaVerdict(config, 'critical', ago(7 * day), AT)).toEqual({
       band: 'critical',
       limitDays: 7,
       ageDays: 7,
       overdue: false,
     });
-    expect(slaVerdict(config, 'critical', before(7 * day + 1), AT).overdue).toBe(true);
-    expect(slaVerdict(config, 'low', before(180 * day), AT)).toMatchObject({
+    expect(slaVerdict(config, 'critical', ago(7 * day + 1), AT).overdue).toBe(true);
+    expect(slaVerdict(config, 'low', ago(180 * day), AT)).toMatchObject({
       limitDays: 180,
       overdue: false,
     });
-    expect(slaVerdict(config, 'low', before(180 * day + 1), AT).overdue).toBe(true);
+    expect(slaVerdict(config, 'low', ago(180 * day + 1), AT).overdue).toBe(true);
     expect(slaVerdict(config, 'high', null, AT)).toEqual({
       band: 'high',
       limitDays: 30,
@@ -103,7 +103,7 @@ describe('vulnerability SLA', () => {
   });
 
   it('says the age and the limit', () => {
-    expect(describeAge(slaVerdict(config, 'critical', before(12.5 * 24 * H), AT))).toBe(
+    expect(describeAge(slaVerdict(config, 'critical', ago(12.5 * 24 * H), AT))).toBe(
       '12.5 days open, critical SLA 7 days',
     );
     expect(describeAge(slaVerdict(config, 'medium', null, AT))).toBe(
