@@ -40,6 +40,12 @@ describe('freshness', () => {
     expect(staleness(question(ago(24 * H + 1), new Date(AT)))).toBeDefined();
   });
 
+  it('a collection time given as a Date counts to the millisecond', () => {
+    const at = new Date('2026-04-05T12:00:00.999Z');
+    expect(staleness(question('2026-04-04T12:00:00.500Z', at))).toBeDefined();
+    expect(staleness(question('2026-04-04T12:00:00.999Z', at))).toBeUndefined();
+  });
+
   it('no time, or one that is no date: stale (its age is unknown)', () => {
     expect(staleness(question(null))).toBe(
       'the credential report has no generation time, so its age is unknown (checks.freshnessHours.credentialReport, 24 h)',

@@ -158,4 +158,42 @@ describe('iam-console-mfa', () => {
       );
     });
   });
+
+  it('the root user is found by its row wherever it is, and never counted as a console user', () => {
+    const outcome = check.run(
+      iam([
+        row('alice', { passwordEnabled: true, mfaActive: true }),
+        row('<root_account>', { passwordEnabled: true, mfaActive: false }),
+      ]),
+      config,
+    );
+    expect(outcome).toMatchObject({
+      result: 'fail',
+      failing: ['<root_account>'],
+      detail: 'account 123456789012: the root user has no MFA',
+    });
+    const users = check.run(
+      iam([
+        row('<root_account>', { mfaActive: true }),
+        row('bob', { passwordEnabled: true }),
+        row('al', { passwordEnabled: true, mfaActive: true }),
+      ]),
+      config,
+    );
+    expect(users).toMatchObject({
+      result: 'fail',
+      failing: ['bob'],
+      detail: 'account 123456789012: 1 of 2 console user(s) without MFA: bob',
+    });
+  });
+
+  it('a stale credential report is not judged: the check fails naming it', () => {
+    const snapshot = iam([row('<root_account>', { mfaActive: true })]);
+    snapshot.data.credentialReport.generatedTime = '2026-04-19T00:04:59.999Z';
+    const outcome = check.run(snapshot, config);
+    expect(outcome).toMatchObject({ result: 'fail', failing: ['stale-credential-report'] });
+    expect(outcome.detail).toMatch(
+      /^account 123456789012: not judged: the credential report was generated at /,
+    );
+  });
 });
