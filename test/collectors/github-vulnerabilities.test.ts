@@ -441,14 +441,15 @@ describe('vulnerabilities-within-sla over Dependabot alerts', () => {
   });
 
   it('fails each list not read to the end, naming it; a pass with open alerts counts them (issue 27 item 5)', () => {
-    for (const [field, item] of [
+    const cases: [Partial<GitHubVulnerabilitiesData>, string][] = [
       [{ repositoriesComplete: false }, 'org:example:repository-list'],
       [{ openComplete: false }, 'org:example:open-alert-list'],
       [
         { closed: { since: ago(1), until: NOW, complete: false, alerts: [] } },
         'org:example:closed-alert-list',
       ],
-    ] as const) {
+    ];
+    for (const [field, item] of cases) {
       const outcome = check.run(snapshotOf(field), config);
       expect(outcome).toMatchObject({ result: 'fail', failing: [item] });
       expect(outcome.detail).toContain('was not read to the end: what was not read is not judged');
