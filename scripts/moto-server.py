@@ -82,8 +82,6 @@ def describe_delivery_channel_status(self):  # type: ignore[no-untyped-def]
 
 ConfigResponse.describe_delivery_channel_status = describe_delivery_channel_status
 
-# Covered resources planted per (account, region), and the page whose request fails.
-COVERAGE: dict[tuple[str, str], dict[str, Any]] = {}
 STRING_FILTERS = ("accountId", "resourceId", "resourceType", "scanType", "scanStatusCode", "scanStatusReason", "scanMode")
 
 
@@ -125,7 +123,8 @@ def _matches(resource: dict[str, Any], criteria: dict[str, Any]) -> bool:
 
 
 def list_coverage(self):  # type: ignore[no-untyped-def]
-    planted = COVERAGE.get((self.current_account, self.region), {"resources": [], "fail_page": None})
+    # Planted on the region's backend, so that a moto reset forgets it with the rest.
+    planted = getattr(self.inspector2_backend, "planted_coverage", {"resources": [], "fail_page": None})
     max_results = self._get_param("maxResults") or 100
     if not 1 <= int(max_results) <= 200:
         raise InspectorValidationException("maxResults must be between 1 and 200")
@@ -152,8 +151,8 @@ def plant_coverage(request, full_url, headers):  # type: ignore[no-untyped-def]
     body = moto_api_urls.response_instance._get_body(headers, request)
     account = body.get("account_id", "123456789012")
     region = body.get("region", "us-east-1")
-    inspector2_backends[account][region]  # the backend exists, as for a planted finding
-    COVERAGE[(account, region)] = {"resources": body.get("resources", []), "fail_page": body.get("fail_page")}
+    backend = inspector2_backends[account][region]
+    backend.planted_coverage = {"resources": body.get("resources", []), "fail_page": body.get("fail_page")}
     return 201, {}, ""
 
 
