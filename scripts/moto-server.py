@@ -1,4 +1,4 @@
-"""The local AWS emulator: moto's server (pinned in scripts/setup-emulator.sh) with two corrections.
+"""The local AWS emulator: moto's server (pinned in scripts/setup-emulator.sh) with three corrections.
 
 moto 5.2.5 builds the IAM credential report from the current users at every GetCredentialReport
 but answers a hard-coded GeneratedTime of 2015-02-02T20:02:02Z. The IAM collector refuses a report
