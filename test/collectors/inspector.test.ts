@@ -345,6 +345,24 @@ describe('inspector collector (emulator)', () => {
       });
     });
 
+    it('no coverage read although every type is scanned (an account status of DISABLED) fails the region', async () => {
+      await plantCoverage([]);
+      await enableLambda();
+      const { snapshot } = await collectOnce(inspectorCollector, scope('us-east-1'), {
+        config,
+        clock: clock(),
+      });
+      const contradiction = {
+        ...snapshot,
+        data: { ...snapshot.data, account: { ...snapshot.data.account, status: 'DISABLED' }, coverage: null },
+      };
+      expect(inspectorEnabledCheck.run(contradiction, config)).toEqual({
+        result: 'fail',
+        detail: `account ${testAccountId()} us-east-1: 1 coverage problem(s): no coverage was read (the account's Inspector status is DISABLED), so when each resource was last scanned is unknown`,
+        failing: ['inspector-coverage:us-east-1'],
+      });
+    });
+
     it('names at most ten resources in the sentence; every one is in the failing list', async () => {
       await plantCoverage(instances(12, NOW - 3 * DAY));
       await enableLambda();

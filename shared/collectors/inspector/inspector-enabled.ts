@@ -114,6 +114,12 @@ export const inspectorEnabledCheck = defineCheck(inspector, {
     const where = `account ${accountId} ${region}`;
     const off = TYPES.filter(([k]) => account.resources[k]?.toUpperCase() !== 'ENABLED');
     const { items, terminated, judged } = coverageProblems(snapshot.data, snapshot.collectedAt, config);
+    // Coverage is not read where the account's Inspector is off; scanning types then is a contradiction, never a pass.
+    if (snapshot.data.coverage === null && off.length === 0)
+      items.push({
+        id: `inspector-coverage:${region}`,
+        why: `no coverage was read (the account's Inspector status is ${account.status ?? 'none'}), so when each resource was last scanned is unknown`,
+      });
     const set = terminated > 0 ? `; ${terminated} terminated resource(s) not judged` : '';
     if (off.length === 0 && items.length === 0)
       return pass(
