@@ -7,9 +7,12 @@
  */
 
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AnyCheck } from '../../shared/checks/types.js';
 import { fixedClock } from '../../shared/clock.js';
@@ -21,7 +24,10 @@ import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { type ReportResult, report } from '../../shared/report/report.js';
 import { accountOf } from '../../shared/report/summary.js';
 import type { SampleRunRecord } from '../../shared/sample/record.js';
+import { pdfText } from '../helpers/pdf-text.js';
 import { fakeCheck, fakeCollector, writeFake } from '../sample/fakes.js';
+
+const CHROMIUM = '/usr/bin/chromium';
 
 const FROM = '2026-03-01';
 const TO = '2026-03-08';
@@ -207,6 +213,51 @@ describe('report summarized at organization scale', () => {
     expect(gaps).toContain('2026-03-02');
     expect(gaps).toContain('12 series: 1 partial, 11 present');
     expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|url\(/i);
+  });
+
+  it('renders in headless Chromium with no request, and prints the summarized reasons and the worst series', async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run bash scripts/setup-browser.sh`);
+    const browser = await chromium.launchPersistentContext(
+      await mkdtemp(path.join(tmpdir(), 'chromium-profile-')),
+      {
+        executablePath: CHROMIUM,
+        headless: true,
+        offline: true,
+        viewport: { width: 1400, height: 900 },
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+      },
+    );
+    try {
+      const page = await browser.newPage();
+      const requests: string[] = [];
+      page.on('request', (r) => requests.push(r.url()));
+      const url = pathToFileURL(result.html).href;
+      await page.goto(url, { waitUntil: 'load' });
+      const cells = await page.$$eval('#coverage-calendar tbody tr:first-child td', (tds) =>
+        tds.map((td) => ({
+          cls: td.className.split(' ')[0],
+          colour: (
+            globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }
+          ).getComputedStyle(td).backgroundColor,
+          width: td.getBoundingClientRect().width,
+        })),
+      );
+      expect(cells).toHaveLength(8);
+      expect(cells[4]).toMatchObject({ cls: 'c-integrity', colour: 'rgb(106, 27, 154)' });
+      for (const c of cells) expect(c.width).toBeGreaterThan(5);
+      await page.emulateMedia({ media: 'print' });
+      const pdf = await page.pdf({ printBackground: true, landscape: true });
+      expect(requests).toEqual([url]);
+      const text = pdfText(pdf).replace(/\s+/g, '');
+      const has = (phrase: string) => expect(text).toContain(phrase.replace(/\s+/g, ''));
+      has(
+        '2026-03-05 integrity problem (altered, deleted, unsealed, misfiled) 12 series: 1 integrity, 11 present',
+      );
+      has('fakerepos/github-o10');
+      has('1 more series with findings');
+    } finally {
+      await browser.close();
+    }
   });
 
   it('records the SHA-256 of report.html, the workpapers and both complete lists, and where the samples are listed', async () => {
