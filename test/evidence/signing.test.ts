@@ -22,6 +22,7 @@ import {
   SIGNING_KEY_FILE_ENV,
   SigningKeyError,
   signatureKey,
+  signFileWith,
   signingSettingsOf,
   trustedKeys,
   verifySignature,
@@ -496,5 +497,67 @@ describe('signatures and keys on S3 are locked like the records they sign (emula
     expect(fingerprintOf((await locker.get(publicKeyKey(signer.fingerprint))).body.toString('utf8'))).toBe(
       signer.fingerprint,
     );
+  });
+});
+
+// Issue 27 item 5: the signature paths the mutation runs of signing.ts left uncovered or alive.
+describe('signing files and the KMS message type (mutants of signing.ts)', () => {
+  it('a file is signed in chunks of 1 MiB (the file signer streams it): the signature is of its bytes', async () => {
+    const dir = tmp();
+    const signer = await fileSigner(path.join(dir, 'key.pem'), { create: true });
+    const file = path.join(dir, 'big.bin');
+    const bytes = Buffer.alloc(2.5 * 1024 * 1024);
+    for (let i = 0; i < bytes.length; i += 4096) bytes[i] = i % 251;
+    writeFileSync(file, bytes);
+    const signature = await signFileWith(signer, file);
+    expect(verifySignature(bytes, signature, signer.publicKeyPem())).toBe(true);
+    expect(verifySignature(bytes.subarray(1024 * 1024), signature, signer.publicKeyPem())).toBe(false);
+    // A signer without signFile signs the bytes read whole.
+    const plain = { ...signer, signFile: undefined };
+    expect(verifySignature(bytes, await signFileWith(plain, file), signer.publicKeyPem())).toBe(true);
+  });
+
+  it('a default key path that cannot be read (a directory) is refused, never replaced', async () => {
+    const dir = tmp();
+    await expect(fileSigner(dir, { create: true })).rejects.toBeInstanceOf(SigningKeyError);
+    await expect(fileSigner(dir, { create: true })).rejects.toThrow(
+      /cannot read the signing key file .* \(EISDIR\)/,
+    );
+  });
+
+  it('KMS: RAW sends the record itself as RAW; a file is signed as the SHA-256 of its bytes (DIGEST) or the bytes (RAW)', async () => {
+    const kms = new KMSClient({});
+    const keyId = (
+      await kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }))
+    ).KeyMetadata!.KeyId!;
+    const sent: { MessageType?: string; Message?: Uint8Array }[] = [];
+    kms.middlewareStack.add(
+      (next) => async (args) => {
+        if ((args.input as { MessageType?: string }).MessageType)
+          sent.push(args.input as (typeof sent)[number]);
+        return next(args);
+      },
+      { step: 'initialize', name: 'capture' },
+    );
+    const body = Buffer.from('{"schema":"evidence.digest/2"}');
+    const raw = await kmsSigner(keyId, { client: kms, messageType: 'RAW' });
+    const signature = await raw.sign(body);
+    expect(sent.map((s) => [s.MessageType, Buffer.from(s.Message!).toString('utf8')])).toEqual([
+      ['RAW', body.toString('utf8')],
+    ]);
+    expect(verifySignature(body, signature, raw.publicKeyPem())).toBe(true);
+
+    const file = path.join(tmp(), 'record.json');
+    writeFileSync(file, body);
+    sent.length = 0;
+    expect(verifySignature(body, await signFileWith(raw, file), raw.publicKeyPem())).toBe(true);
+    expect(sent.map((s) => s.MessageType)).toEqual(['RAW']);
+
+    sent.length = 0;
+    const digest = await kmsSigner(keyId, { client: kms });
+    await signFileWith(digest, file);
+    expect(sent.map((s) => [s.MessageType, Buffer.from(s.Message!).toString('hex')])).toEqual([
+      ['DIGEST', createHash('sha256').update(body).digest('hex')],
+    ]);
   });
 });
