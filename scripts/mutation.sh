@@ -27,15 +27,29 @@ case "${mutate%%:*}" in
   shared/verify/records.ts)
     tests='test/verify/records.test.ts,test/verify/acknowledgements.test.ts' ;;
   shared/evidence/signing.ts)
-    tests='test/evidence/signing.test.ts,test/verify/claims.test.ts,test/verify/records.test.ts,test/evidence/digest.test.ts' ;;
+    tests='test/evidence/signing.test.ts,test/evidence/leaves.test.ts,test/evidence/seal.test.ts,test/verify/claims.test.ts,test/verify/records.test.ts,test/evidence/digest.test.ts' ;;
   shared/evidence/digest/compare.ts)
     tests='test/evidence/compare.test.ts,test/evidence/digest.test.ts,test/verify/soundness.test.ts' ;;
   shared/evidence/digest/leaves.ts)
     tests='test/evidence/leaves.test.ts,test/verify/soundness-leaves.test.ts,test/evidence/digest.test.ts' ;;
+  shared/evidence/digest/seal.ts)
+    tests='test/evidence/seal.test.ts,test/evidence/digest.test.ts' ;;
+  shared/evidence/digest/format.ts)
+    tests='test/evidence/format.test.ts,test/evidence/seal.test.ts' ;;
   shared/evidence/digest/*.ts)
     tests='test/evidence/digest.test.ts,test/evidence/chain.test.ts,test/verify/claims.test.ts,test/verify/soundness.test.ts,test/verify/soundness-leaves.test.ts' ;;
   shared/evidence/records.ts)
     tests='test/evidence/signed-records.test.ts,test/verify/records.test.ts,test/verify/acknowledgements.test.ts' ;;
+  shared/collectors/iam/iam-console-mfa.ts | shared/collectors/iam/iam-key-rotation.ts | \
+    shared/collectors/okta/okta-privileged-groups.ts | shared/collectors/cloudtrail/cloudtrail-logging.ts)
+    base="${mutate%%:*}"; base="${base##*/}"
+    tests="test/checks/${base%.ts}.test.ts" ;;
+  shared/collectors/github-members/github-members-2fa.ts)
+    tests='test/collectors/github-members.test.ts' ;;
+  shared/collectors/github-vulnerabilities/vulnerabilities-within-sla.ts)
+    tests='test/collectors/github-vulnerabilities.test.ts,test/checks/freshness-sla.test.ts' ;;
+  shared/checks/vulnerability-sla.ts | shared/collectors/freshness.ts)
+    tests='test/checks/freshness-sla.test.ts,test/checks/iam-console-mfa.test.ts,test/checks/iam-key-rotation.test.ts,test/checks/cloudtrail-logging.test.ts' ;;
   *) tests='' ;;
 esac
 if [ -n "$tests" ] && [ -z "${EVIDENCE_MUTATION_TESTS:-}" ]; then

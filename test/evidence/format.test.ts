@@ -10,6 +10,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fixedClock } from '../../shared/clock.js';
 import { CorruptEvidenceError } from '../../shared/errors.js';
 import { canonicalBytes, sha256Hex } from '../../shared/evidence/canonical.js';
 import {
@@ -26,7 +27,10 @@ import {
   readDigest,
   readLeaf,
   readLink,
+  seal,
 } from '../../shared/evidence/digest.js';
+import { fileSigner } from '../../shared/evidence/signing.js';
+import { writeSnapshot } from '../../shared/evidence/write.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
 import type { ObjectInfo } from '../../shared/locker/types.js';
 import { makeSnapshot } from '../helpers/snapshots.js';
@@ -104,6 +108,30 @@ describe('reading (directory locker)', () => {
       [2, 'digests/chain/0000000002.json'],
     ]);
     expect([...listing.signatures]).toEqual(['digests/2026-04-05/20260406T030000000Z.json.sig']);
+  });
+
+  it('a digest and a leaf sealed are read back with their bytes and SHA-256', async () => {
+    const l = await locker();
+    await writeSnapshot(l, makeSnapshot({ collectedAt: '2026-04-05T00:05:00.000Z' }), 730);
+    const signer = await fileSigner(path.join(l.url, '..', `${path.basename(l.url)}-key.pem`), {
+      create: true,
+    });
+    const sealed = await seal(l, {
+      day: '2026-04-05',
+      clock: fixedClock(AT),
+      retentionDays: 730,
+      signer,
+      form: 3,
+    });
+    const root = await readDigest(l, sealed.key!);
+    expect(root).toMatchObject({ key: sealed.key, sha256: sealed.sha256 });
+    expect(root.body).toEqual((await l.get(sealed.key!)).body);
+    expect(root.info?.key).toBe(sealed.key);
+    const ref = root.digest.schema === 'evidence.digest/3' ? root.digest.leaves[0]! : undefined;
+    const leaf = await readLeaf(l, ref!.key);
+    expect(leaf).toMatchObject({ key: ref!.key, sha256: ref!.sha256 });
+    expect(leaf.leaf.snapshots).toHaveLength(1);
+    expect(sha256Hex(leaf.body)).toBe(ref!.sha256);
   });
 
   it('a link whose sequence is not its key is corrupt; so are a digest and a leaf that are none', async () => {
