@@ -29,7 +29,8 @@ import { NotFoundError, UsageError } from '../errors.js';
 import { sha256Hex } from '../evidence/canonical.js';
 import { parseCompactInstant } from '../evidence/days.js';
 import {
-  type ChainWalk,
+  type ChainRoots,
+  chainRoots,
   type DigestEntry,
   envelopeFields,
   type LeafRef,
@@ -189,7 +190,8 @@ export async function exportEvidence(options: ExportOptions): Promise<ExportResu
 
   // Snapshots of the window: listed once, spilled per account shard.
   const spillDir = mkdtempSync(path.join(tmpdir(), 'evidence-export-'));
-  let chain: ChainWalk | undefined;
+  // The chain as walked, without a part's entries (a part's walk is let go when the part ends).
+  let chain: ChainRoots | undefined;
   let recordCount = 0;
   let head = GENESIS;
   let example: ExportRecord | undefined;
@@ -210,7 +212,7 @@ export async function exportEvidence(options: ExportOptions): Promise<ExportResu
         },
         ...(n === 0 && { onRead }),
       });
-      chain = walked;
+      chain = chainRoots(walked);
       // verify-export checks only the window's digests: a problem elsewhere in the chain is said here.
       for (const p of walked.problems)
         notes.push(`digest chain: ${p.key} ${p.problem}: ${p.detail} (run evidence verify)`);
