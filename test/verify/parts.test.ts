@@ -22,11 +22,10 @@ import {
   walkChain,
 } from '../../shared/evidence/digest.js';
 import { loadSigner, signatureKey } from '../../shared/evidence/signing.js';
-import type { Locker } from '../../shared/locker/types.js';
 import { verifyInParts } from '../../shared/verify/parts.js';
 import type { VerifyResult } from '../../shared/verify/types.js';
 import { verify, writeVerifyReport } from '../../shared/verify/verify.js';
-import { type SyntheticLocker, sealedAwsLocker } from '../helpers/synthetic-locker.js';
+import { countRequests, type SyntheticLocker, sealedAwsLocker } from '../helpers/synthetic-locker.js';
 
 const ACCOUNTS = Array.from({ length: 12 }, (_, i) => String(300_000_000_000 + i));
 const REGIONS = ['eu-west-1', 'us-east-1'];
@@ -236,22 +235,4 @@ describe('verify in parts', () => {
 async function overwrite(target: string, bytes: Uint8Array) {
   await chmod(target, 0o644);
   await writeFile(target, bytes);
-}
-
-/** Requests by method and prefix (`GET leaves/`, `GET leaves/ signature`, `LIST snapshots/`). */
-function countRequests(locker: Locker): Map<string, number> {
-  const tally = new Map<string, number>();
-  const add = (what: string) => tally.set(what, (tally.get(what) ?? 0) + 1);
-  const kind = (key: string) => `${key.split('/')[0]}/${key.endsWith('.sig') ? ' signature' : ''}`;
-  const get = locker.get.bind(locker);
-  locker.get = async (key) => {
-    add(`GET ${kind(key)}`);
-    return get(key);
-  };
-  const list = locker.list.bind(locker);
-  locker.list = (prefix) => {
-    add(`LIST ${prefix.split('/')[0]}/`);
-    return list(prefix);
-  };
-  return tally;
 }
