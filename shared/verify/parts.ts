@@ -10,9 +10,9 @@
  * The chain of roots is walked and checked once for every part (each root and its signature read
  * once; digest/chain.ts, `roots`): held compact (a few hundred bytes a digest), the window's roots'
  * leaf references spilled per shard like the listing, so a part reads only its leaves, each with
- * its signature: two requests per series shard and day over all parts. What else every part
- * reads alike (acknowledgements, retirements, reviews, the anchor) is read per part: a few
- * listings and the records there are. The parts' results are merged into one: series in order,
+ * its signature: two requests per series shard and day over all parts. The signed records
+ * (acknowledgements, retirements, reports, reviews) are listed once for every part too; each
+ * part reads those it uses (a record gone or changed since it was listed is a problem). The parts' results are merged into one: series in order,
  * problems and notes once each.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -33,6 +33,7 @@ import {
 } from '../evidence/listing-spill.js';
 import { signingSettingsOf, type TrustedKeys, trustedKeys } from '../evidence/signing.js';
 import type { VerifyPartInput } from './inputs.js';
+import { listRecords, type RecordListing } from './records.js';
 import type { IntegrityProblem, VerifyResult } from './types.js';
 import { type VerifyOptions, verify } from './verify.js';
 
@@ -73,6 +74,8 @@ export async function verifyInParts(options: PartsOptions): Promise<VerifyResult
       ? { keys: options.trusted, notes: [] }
       : await trustedKeys(locker, signingSettingsOf(options.config.locker));
     const roots = await walkRootsOnce(locker, { from, to, trusted: trusted.keys, concurrency: width, dir });
+    // The signed records, listed once for every part (each part reads those it needs).
+    const records = await listRecords(locker);
 
     // 4. Each part, one after the other; the same instant for all.
     const now = (options.clock ?? systemClock).now();
@@ -90,7 +93,7 @@ export async function verifyInParts(options: PartsOptions): Promise<VerifyResult
           ...options,
           clock,
           ...(callerAccount && { callerAccount }),
-          part: partInput(range, share, roots.chain, trusted),
+          part: partInput(range, share, roots.chain, trusted, records),
         }),
       );
       options.onPart?.({ part: i + 1, parts: ranges.length, snapshots: range.snapshots, done: true });
@@ -121,6 +124,7 @@ export function partInput(
   share: PartShare,
   chain: ChainRoots,
   trusted: { keys: TrustedKeys; notes: string[] },
+  records?: RecordListing,
 ): VerifyPartInput {
   const ownsShard = (shard: string) => {
     const n = Number.parseInt(shard, 16);
@@ -131,6 +135,7 @@ export function partInput(
     ownsShard,
     listed: share.listed,
     roots: { chain, leaves: (root) => share.refs.get(root.key) ?? [], trusted },
+    ...(records && { records }),
   };
 }
 
