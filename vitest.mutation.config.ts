@@ -21,6 +21,9 @@ export default defineConfig({
           'test/evidence/**/*.test.ts',
           'test/checks/**/*.test.ts',
           'test/export/**/*.test.ts',
+          // The GitHub 2FA and Dependabot checks are tested with their collectors.
+          'test/collectors/github-members.test.ts',
+          'test/collectors/github-vulnerabilities.test.ts',
         ],
   },
 });
