@@ -3,15 +3,27 @@
  * per account shard (`shardOf`: two hex digits of the SHA-256 of a scope's account; every series
  * of an account is in one shard), then cut into parts: contiguous ranges of shards of at most a
  * given number of listed snapshots. A part reads back only its shards' files, so what a command
- * holds follows the part, not the organization. Used by `verify` (verify/parts.ts and
- * distributed.ts), `sample` (sample/run.ts) and `export` (export/export.ts).
+ * holds follows the part, not the organization. The chain of roots is walked and checked once
+ * for every part in the same way (`walkRootsOnce`): the window's roots' leaf references spilled
+ * per shard, the rest kept compact, so a part reads only its own leaves (`cachedRoots`). Used by
+ * `verify` (verify/parts.ts and distributed.ts), `sample` (sample/run.ts) and `export`
+ * (export/export.ts).
  */
 import { appendFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Locker } from '../locker/types.js';
-import { shardOf } from './digest.js';
+import {
+  type CachedRoots,
+  type ChainRoots,
+  chainRoots,
+  type LeafRef,
+  type ReadDigest,
+  shardOf,
+  walkChain,
+} from './digest.js';
 import { parseSnapshotLockerKey } from './ids.js';
 import { type ListedSnapshot, listSnapshots } from './listing.js';
+import type { TrustedKeys } from './signing.js';
 
 /** Account shards (two hex digits). */
 export const SHARDS = 256;
@@ -105,6 +117,76 @@ export function listedOf(
     });
   }
   return listed;
+}
+
+/**
+ * The chain of roots, walked and checked once for every part (each root and its signature read
+ * once): the window's roots' leaf references spilled per shard into `dir`, the rest kept compact
+ * (a few hundred bytes a digest). `onRead` sees every digest as read (as walkChain's). A leaf
+ * reference that names no shard is not spilled: no part owns it.
+ */
+export async function walkRootsOnce(
+  locker: Locker,
+  options: {
+    from: string;
+    to: string;
+    trusted: TrustedKeys;
+    concurrency: number;
+    dir: string;
+    onRead?: (digest: ReadDigest) => void;
+  },
+): Promise<{ chain: ChainRoots; leaves: Spill }> {
+  const { from, to } = options;
+  const leaves = new Spill(options.dir, 'leaves');
+  const walk = await walkChain(locker, {
+    trusted: options.trusted,
+    concurrency: options.concurrency,
+    leavesFor: () => false,
+    keep: () => false,
+    onRead: (d) => {
+      options.onRead?.(d);
+      if (d.digest.schema !== 'evidence.digest/3' || d.digest.day < from || d.digest.day > to) return;
+      for (const ref of d.digest.leaves) {
+        const shard = Number.parseInt(ref.shard, 16);
+        if (!(shard >= 0 && shard < SHARDS)) continue; // names no shard: no part owns it
+        leaves.add(
+          shard,
+          `${[d.key, ref.key, ref.sha256, ref.size, ref.collector, ref.shard, ref.entries].join('\t')}\n`,
+        );
+      }
+    },
+  });
+  leaves.flush();
+  return { chain: chainRoots(walk), leaves };
+}
+
+/** Leaf reference lines (walkRootsOnce's) read back, by root. */
+export function leafRefsOf(lines: Iterable<string>): Map<string, LeafRef[]> {
+  const refs = new Map<string, LeafRef[]>();
+  for (const line of lines) {
+    const [root, key, sha256, size, collector, shard, entries] = line.split('\t') as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    let list = refs.get(root);
+    if (!list) {
+      list = [];
+      refs.set(root, list);
+    }
+    list.push({ key, sha256, size: Number(size), collector, shard, entries: Number(entries) });
+  }
+  return refs;
+}
+
+/** The roots walked once, as a part reads them: the chain, and its shards' leaf references. */
+export function cachedRoots(chain: ChainRoots, leafLines: Iterable<string>): CachedRoots {
+  const refs = leafRefsOf(leafLines);
+  return { chain, leaves: (root) => refs.get(root.key) ?? [] };
 }
 
 /** Whether a scope, or a leaf's shard, belongs to a range. */

@@ -29,7 +29,8 @@ import { NotFoundError, UsageError } from '../errors.js';
 import { sha256Hex } from '../evidence/canonical.js';
 import { parseCompactInstant } from '../evidence/days.js';
 import {
-  type ChainWalk,
+  type ChainRoots,
+  chainRoots,
   type DigestEntry,
   envelopeFields,
   type LeafRef,
@@ -39,11 +40,13 @@ import {
   walkChain,
 } from '../evidence/digest.js';
 import {
+  cachedRoots,
   cutParts,
   linesOf,
   listedOf,
   rangeOwns,
   spillListing,
+  walkRootsOnce,
   wholeRange,
 } from '../evidence/listing-spill.js';
 import {
@@ -146,8 +149,9 @@ export const EXPORT_SNAPSHOTS_PER_PART = 60_000;
 /**
  * Export the window in bounded memory. The window's listing is read once and spilled per
  * account shard (evidence/listing-spill.ts); a window of more than `snapshotsPerPart` snapshots
- * is exported in parts (ranges of account shards), each walking only its shards' leaves,
- * copying its snapshots and spilling its records in time order; the parts' records are merged
+ * is exported in parts (ranges of account shards), the chain of roots walked and checked once
+ * for all of them (walkRootsOnce), each part reading only its shards' leaves, copying its
+ * snapshots and spilling its records in time order; the parts' records are merged
  * into evidence.jsonl, which is hash-chained, written and signed as a stream, as are
  * SHA256SUMS and expected-series.json. The export is the same document in parts or in one piece.
  */
@@ -189,13 +193,21 @@ export async function exportEvidence(options: ExportOptions): Promise<ExportResu
 
   // Snapshots of the window: listed once, spilled per account shard.
   const spillDir = mkdtempSync(path.join(tmpdir(), 'evidence-export-'));
-  let chain: ChainWalk | undefined;
+  // The chain as walked, without a part's entries (a part's walk is let go when the part ends).
+  let chain: ChainRoots | undefined;
+  const chainProblems = new Set<string>();
   let recordCount = 0;
   let head = GENESIS;
   let example: ExportRecord | undefined;
   try {
     const spill = await spillListing(locker, from, to, spillDir, width);
     const ranges = spill.total <= limit ? [wholeRange(spill.total)] : cutParts(spill.counts, limit);
+    // In parts, the chain of roots is walked and checked once for all of them (each root and its
+    // signature read once); each part then reads only its shards' leaves.
+    const roots =
+      ranges.length > 1
+        ? await walkRootsOnce(locker, { from, to, trusted, concurrency: width, dir: spillDir, onRead })
+        : undefined;
     const runs: string[] = [];
     for (const [n, range] of ranges.entries()) {
       const owns = ranges.length > 1 ? rangeOwns(range) : undefined;
@@ -204,16 +216,21 @@ export async function exportEvidence(options: ExportOptions): Promise<ExportResu
         concurrency: width,
         leavesFor: (day) => inWindow(day),
         ...(owns && { leafFilter: (leaf: LeafRef) => owns.ownsShard(leaf.shard) }),
+        ...(roots && { roots: cachedRoots(roots.chain, linesOf(range, roots.leaves)) }),
         keep: (entry) => {
           const p = parseSnapshotKey(entry.key);
           return p !== undefined && inWindow(p.day) && (!owns || owns.owns(p.scope));
         },
-        ...(n === 0 && { onRead }),
+        ...(!roots && { onRead }),
       });
-      chain = walked;
-      // verify-export checks only the window's digests: a problem elsewhere in the chain is said here.
-      for (const p of walked.problems)
-        notes.push(`digest chain: ${p.key} ${p.problem}: ${p.detail} (run evidence verify)`);
+      chain = chainRoots(walked);
+      // verify-export checks only the window's digests: a problem elsewhere in the chain is said
+      // here (the chain's own once, each part's leaves' by that part).
+      for (const p of walked.problems) {
+        const note = `digest chain: ${p.key} ${p.problem}: ${p.detail} (run evidence verify)`;
+        chainProblems.add(note);
+        notes.push(note);
+      }
       const sealedBy = new Map<string, { digest: string; leaf: string | null; entry: DigestEntry }>();
       for (const [key, entry] of walked.sealed) {
         const root = walked.sealedBy.get(key)!;
@@ -340,7 +357,7 @@ export async function exportEvidence(options: ExportOptions): Promise<ExportResu
     files: files + 2,
     fingerprint: signer.fingerprint,
     notes: [...new Set(notes)].sort(),
-    chainProblems: walked.problems.length,
+    chainProblems: chainProblems.size,
     requests: locker.stats.requests - startRequests,
   };
 }

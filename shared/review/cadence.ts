@@ -17,7 +17,12 @@ import { sha256Hex } from '../evidence/canonical.js';
 import { dayOf } from '../evidence/days.js';
 import type { TrustedKeys } from '../evidence/signing.js';
 import type { Locker } from '../locker/types.js';
-import { type RecordStanding, standsAsEvidence, whyNotStanding } from '../verify/records.js';
+import {
+  type RecordListing,
+  type RecordStanding,
+  standsAsEvidence,
+  whyNotStanding,
+} from '../verify/records.js';
 import type { IntegrityProblem } from '../verify/types.js';
 import { accessReviewCompletedCheck } from './check.js';
 import {
@@ -26,6 +31,7 @@ import {
   completeClose,
   listReviewRecords,
   readReviewRecords,
+  reviewListingOf,
 } from './records.js';
 import { type ReviewPeriod, type ReviewSystem, reviewPeriods, reviewSettings } from './settings.js';
 
@@ -72,12 +78,14 @@ export async function judgeReviews(input: {
   to: string;
   /** Every signed record as verify judged it (sealed, intact, written when it claims). */
   standings: ReadonlyMap<string, RecordStanding>;
+  /** The signed records as verify listed them (reviews/ among them); default: listed here. */
+  listing?: RecordListing;
   trusted: TrustedKeys;
 }): Promise<{ problems: IntegrityProblem[]; cadence: ReviewCadence }> {
   const { locker, config, now } = input;
   const settings = reviewSettings(config);
   const problems: IntegrityProblem[] = [];
-  const listing = await listReviewRecords(locker);
+  const listing = input.listing ? reviewListingOf(input.listing) : await listReviewRecords(locker);
   const records = await readReviewRecords(locker, listing, input.trusted, sha256Hex);
   for (const r of records) {
     problems.push(...r.problems); // unsigned, bad-signature, untrusted-key, corrupt

@@ -216,6 +216,16 @@ export async function listReviewRecords(locker: Locker, campaign?: string): Prom
   return { listed, signatures };
 }
 
+/** The review records (and their signatures) of a listing of every signed record. */
+export function reviewListingOf(records: RecordListing): RecordListing {
+  const listed = new Map<string, ListedObject>();
+  const signatures = new Set<string>();
+  for (const [key, item] of records.listed)
+    if (key.startsWith(REVIEW_PREFIX) && key.endsWith('.json')) listed.set(key, item);
+  for (const key of records.signatures) if (key.startsWith(REVIEW_PREFIX)) signatures.add(key);
+  return { listed, signatures };
+}
+
 /** Read and judge (parse, signature) every listed review record, in key (time) order. */
 export async function readReviewRecords(
   locker: Locker,

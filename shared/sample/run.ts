@@ -18,15 +18,17 @@ import { mapLimit } from '../concurrency.js';
 import type { Config } from '../config.js';
 import { errorMessage, NotFoundError } from '../errors.js';
 import { sha256Hex } from '../evidence/canonical.js';
-import { compareSealed, type LeafRef, leafKeyOf, walkChain } from '../evidence/digest.js';
+import { type CachedRoots, compareSealed, type LeafRef, leafKeyOf, walkChain } from '../evidence/digest.js';
 import type { ListedSnapshot } from '../evidence/listing.js';
 import {
+  cachedRoots,
   cutParts,
   linesOf,
   listedOf,
   type PartRange,
   rangeOwns,
   spillListing,
+  walkRootsOnce,
   wholeRange,
 } from '../evidence/listing-spill.js';
 import { parseJson } from '../evidence/read.js';
@@ -279,19 +281,22 @@ export async function runSample(options: DrawOptions): Promise<SampleReport> {
   }
 }
 
-/** One part of a draw: which checks, which series (by scope), and the part's listing. */
+/** One part of a draw: which checks, which series (by scope), the part's listing and roots. */
 interface DrawPart {
   checks: readonly AnyCheck[];
   owns: (scope: string) => boolean;
   ownsShard?: (shard: string) => boolean;
   listed: Iterable<ListedSnapshot>;
+  /** The chain of roots walked once for every part, with this part's leaf references (in parts). */
+  roots?: CachedRoots;
 }
 
 /**
  * Draw and judge the sample in bounded memory. The window's listing is read once and spilled per
  * account shard (evidence/listing-spill.ts, as `verify` does); a window of more than
- * `snapshotsPerPart` snapshots is drawn in parts (ranges of account shards), each reading only
- * its shards' leaves and holding only its series, and each part's samples go to a file; the
+ * `snapshotsPerPart` snapshots is drawn in parts (ranges of account shards), the chain of roots
+ * walked and checked once for all of them (walkRootsOnce), each part reading only its shards'
+ * leaves and holding only its series, and each part's samples go to a file; the
  * files are merged in order. The draw is a pure function of the seed, the series and the
  * window, so a draw in parts yields the same rows, in the same order, as one in one piece.
  * Checks that read other collectors (`reads`) are drawn in a part of their own that holds their
@@ -340,6 +345,10 @@ export async function drawSample(options: DrawOptions): Promise<SampleDraw> {
     let parts: DrawPart[];
     if (spill.total <= limit) parts = [{ checks, ...everything, listed: read(all) }];
     else {
+      // The chain of roots, walked and checked once for every part (each root and its signature
+      // read once); each part then reads only its shards' leaves.
+      const roots = await walkRootsOnce(locker, { from, to, trusted: trusted.keys, concurrency: width, dir });
+      const rootsOf = (range: PartRange) => cachedRoots(roots.chain, linesOf(range, roots.leaves));
       const alone = checks.filter((c) => !c.reads?.length);
       const cross = checks.filter((c) => c.reads?.length);
       parts = cutParts(spill.counts, limit).map((range) => ({
@@ -347,6 +356,9 @@ export async function drawSample(options: DrawOptions): Promise<SampleDraw> {
         ...rangeOwns(range),
         get listed() {
           return read(range);
+        },
+        get roots() {
+          return rootsOf(range);
         },
       }));
       if (cross.length) {
@@ -356,6 +368,9 @@ export async function drawSample(options: DrawOptions): Promise<SampleDraw> {
           ...everything,
           get listed() {
             return read(all, theirs);
+          },
+          get roots() {
+            return rootsOf(all);
           },
         });
       }
@@ -520,6 +535,7 @@ async function drawPart(
     concurrency: width,
     leavesFor: (day) => day >= from && day <= to,
     ...(part.ownsShard && { leafFilter: (leaf: LeafRef) => part.ownsShard!(leaf.shard) }),
+    ...(part.roots && { roots: part.roots }),
     keep: (entry) => inWindow(entry.key),
   });
   const sealedBy = new Map<string, string>();

@@ -3,8 +3,9 @@
  * (infra/constructs/verify-run.ts) as plain functions, used the same way by the handlers
  * (functions/verify.ts, functions/verify-part.ts) and the tests.
  *
- * - plan (`planVerifyRun`): the window's listing read once and the chain of roots walked and
- *   checked once, as verifyInParts does; the parts cut (ranges of account shards). Each part's
+ * - plan (`planVerifyRun`): the window's listing read once, the chain of roots walked and
+ *   checked once and the signed records listed once, as verifyInParts does; the parts cut
+ *   (ranges of account shards). The records' listing travels in the signed plan. Each part's
  *   share (its listing lines and its leaf references) goes to one object of the work store, the
  *   walked chain to another, and the plan names both with their SHA-256 and is signed with the
  *   stack's key. One part: no plan, the caller verifies in one invocation (`verify`).
@@ -33,7 +34,7 @@ import type { ChainDigest, ChainRoots, SealedRecord } from '../evidence/digest.j
 import type { RecordedConfiguration } from '../evidence/records.js';
 import { judgeSignature, type Signer, type TrustedKeys } from '../evidence/signing.js';
 import { parseS3Url } from '../locker/s3.js';
-import type { Locker, ObjectInfo } from '../locker/types.js';
+import type { ListedObject, Locker, ObjectInfo } from '../locker/types.js';
 import {
   cutParts,
   mergeParts,
@@ -44,6 +45,7 @@ import {
   spillListing,
   walkRootsOnce,
 } from './parts.js';
+import { listRecords, type RecordListing } from './records.js';
 import type { IntegrityProblem, VerifyResult } from './types.js';
 import { verify } from './verify.js';
 
@@ -111,6 +113,12 @@ export interface VerifyPlan {
   misfiled: IntegrityProblem[];
   /** Requests the plan made (listing and chain), added to the parts' by the merge. */
   requests: number;
+  /**
+   * The signed records (acknowledgements, retirements, reports, sample runs, reviews), listed
+   * once for every part: each listed record as [key, size, lastModified in ms], and the
+   * signatures listed. A part reads those it uses, and refuses one gone or changed since.
+   */
+  records?: { listed: [string, number, number][]; signatures: string[] };
   chain: { key: string; sha256: string };
   parts: PlannedPart[];
 }
@@ -155,6 +163,7 @@ export async function planVerifyRun(
       concurrency: width,
       dir,
     });
+    const records = await listRecords(locker);
     const runId = options.runId ?? `${compactInstant(options.now)}-${randomBytes(4).toString('hex')}`;
     const base = `verify/${runId}/`;
     const chainBytes = Buffer.from(serializeRoots(roots.chain));
@@ -185,6 +194,10 @@ export async function planVerifyRun(
       total: window.total,
       misfiled: window.misfiled,
       requests: locker.stats.requests - start,
+      records: {
+        listed: [...records.listed.values()].map((o) => [o.key, o.size, o.lastModified.getTime()]),
+        signatures: [...records.signatures],
+      },
       chain: { key: chainKey, sha256: sha256(chainBytes) },
       parts,
     };
@@ -257,7 +270,7 @@ export async function runVerifyPart(
     ...(plan.configuration && { configuration: plan.configuration }),
     ...(options.collectors && { collectors: options.collectors }),
     ...(options.concurrency && { concurrency: options.concurrency }),
-    part: partInput(planned, share, chain, options.trusted),
+    part: partInput(planned, share, chain, options.trusted, recordsOf(plan)),
   });
   const body = Buffer.from(
     JSON.stringify({ schema: PART_RESULT_SCHEMA, plan: planSha256, part: planned.part, result }),
@@ -346,6 +359,16 @@ export async function mergeVerifyRun(options: {
   result.stats.snapshots = plan.total;
   result.stats.requests += plan.requests;
   return { result, notVerified };
+}
+
+/** The signed records as the plan listed them. */
+function recordsOf(plan: VerifyPlan): RecordListing | undefined {
+  // A plan written before plans carried the records (a run across an upgrade): the part lists them.
+  if (!plan.records) return undefined;
+  const listed = new Map<string, ListedObject>();
+  for (const [key, size, modified] of plan.records.listed)
+    listed.set(key, { key, size, lastModified: new Date(modified) });
+  return { listed, signatures: new Set(plan.records.signatures) };
 }
 
 /** The chain walked once, as JSON (dates as ISO strings, records naming their digest by place). */

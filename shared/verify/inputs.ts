@@ -7,9 +7,10 @@
 import { mapLimit } from '../concurrency.js';
 import type { Config } from '../config.js';
 import { CorruptEvidenceError, NotFoundError } from '../errors.js';
+import { sha256Hex } from '../evidence/canonical.js';
 import { addDays, dayOf } from '../evidence/days.js';
 import type { CachedRoots, ChainHead, ChainWalk, LeafRef } from '../evidence/digest.js';
-import { walkChain } from '../evidence/digest.js';
+import { compareSealed, walkChain } from '../evidence/digest.js';
 import type { MisfiledKey } from '../evidence/ids.js';
 import { type ListedSnapshot, listSnapshots } from '../evidence/listing.js';
 import { parseJson } from '../evidence/read.js';
@@ -70,6 +71,8 @@ export interface Inputs {
   evidenceSeen: Map<string, { first: string; firstKey: string; last: string }>;
   /** The anchor of the latest verification report; undefined when there is none. */
   anchor?: Anchor;
+  /** The signed records as listed (reviews are judged from it too). */
+  recordListing: RecordListing;
   /** Problems found while reading (corrupt records). */
   problems: IntegrityProblem[];
   notes: string[];
@@ -88,6 +91,13 @@ export interface VerifyPartInput {
    * judged against: the part reads only its leaves (digest/chain.ts, `roots`).
    */
   roots?: CachedRoots & { trusted: { keys: TrustedKeys; notes: string[] } };
+  /**
+   * The signed records (acknowledgements, retirements, reports, sample runs, reviews) as listed
+   * once for all the parts (by verifyInParts, or carried in the signed plan of a run in parts):
+   * the part does not list them again. A record it reads that is gone since, or whose bytes are
+   * not those sealed or not the size listed, is a problem.
+   */
+  records?: RecordListing;
 }
 
 export interface InputOptions {
@@ -172,7 +182,7 @@ export async function gatherInputs(options: InputOptions): Promise<Inputs> {
 
   // 3. Signed records (acknowledgements, retirements, reports, sample runs): one listing per
   // prefix, each judged as evidence (sealed, intact, written when it claims).
-  const recordListing = await listRecords(locker);
+  const recordListing = part?.records ?? (await listRecords(locker));
   const { standings, problems: recordProblems } = await judgeRecords({
     locker,
     config,
@@ -186,13 +196,20 @@ export async function gatherInputs(options: InputOptions): Promise<Inputs> {
     const standing = standings.get(key);
     if (standing) standing.problems.push(p);
   };
+  const readRecord = (key: string, kind: string) =>
+    readListedRecord(locker, key, kind, {
+      listing: recordListing,
+      standing: standings.get(key),
+      listedBefore: part?.records !== undefined,
+      refuse,
+    });
   const readSigned = async <T>(
     key: string,
     kind: string,
     parse: (key: string, body: Buffer) => T,
   ): Promise<T | undefined> => {
-    const body = await readListedBody(locker, key);
-    if (body === undefined) return undefined; // deleted since listed: judged above
+    const body = await readRecord(key, kind);
+    if (body === undefined) return undefined; // gone, or not the bytes listed and sealed: judged
     let record: T;
     try {
       record = parse(key, body);
@@ -256,6 +273,7 @@ export async function gatherInputs(options: InputOptions): Promise<Inputs> {
     listing: recordListing,
     standings,
     trusted: trusted.keys,
+    read: (key) => readRecord(key, 'verify report'),
   });
   for (const p of anchored.problems) refuse(p.key, p);
   notes.push(...anchored.notes);
@@ -271,10 +289,60 @@ export async function gatherInputs(options: InputOptions): Promise<Inputs> {
     refusedAcknowledgements,
     refusedRetirements,
     records: standings,
+    recordListing,
     problems,
     notes,
     ...(anchor && { anchor }),
   };
+}
+
+/**
+ * A listed record's bytes, or undefined after refusing it: gone since listed (a problem when
+ * the listing is older than this reading, as in a part of a planned run; otherwise the listing
+ * judges it), not the bytes its digest sealed, or not the size listed (changed since).
+ */
+async function readListedRecord(
+  locker: Locker,
+  key: string,
+  kind: string,
+  input: {
+    listing: RecordListing;
+    standing: RecordStanding | undefined;
+    listedBefore: boolean;
+    refuse: (key: string, p: IntegrityProblem) => void;
+  },
+): Promise<Buffer | undefined> {
+  const { standing } = input;
+  const judged = standing?.problems.some((p) => p.problem === 'hash-mismatch' || p.problem === 'deleted');
+  const body = await readListedBody(locker, key);
+  if (body === undefined) {
+    if (input.listedBefore && !judged)
+      input.refuse(key, {
+        key,
+        problem: 'deleted',
+        detail: `${kind} listed when the verification was planned, then gone when read`,
+      });
+    return undefined;
+  }
+  if (judged) return body;
+  const sealed = standing?.sealed;
+  const changed = sealed
+    ? compareSealed(sealed.entry, { sha256: sha256Hex(body), size: body.byteLength }, sealed.digest.key)
+    : undefined;
+  if (changed) {
+    input.refuse(key, { key, problem: 'hash-mismatch', detail: `${kind}: ${changed.detail}` });
+    return undefined;
+  }
+  const listed = input.listing.listed.get(key);
+  if (listed && listed.size !== body.byteLength) {
+    input.refuse(key, {
+      key,
+      problem: 'hash-mismatch',
+      detail: `${kind} of ${body.byteLength} bytes when read, ${listed.size} when listed: changed while verified`,
+    });
+    return undefined;
+  }
+  return body;
 }
 
 /** The day of a snapshot key (snapshots/<day>/...), cheaply; undefined for any other key. */
@@ -295,6 +363,8 @@ export async function latestAnchor(
     listing: RecordListing;
     standings: ReadonlyMap<string, RecordStanding>;
     trusted: TrustedKeys;
+    /** Reads a listed report (default: readListedBody); undefined when it is gone or refused. */
+    read?: (key: string) => Promise<Buffer | undefined>;
   },
 ): Promise<{ anchor?: Anchor; problems: IntegrityProblem[]; notes: string[] }> {
   const problems: IntegrityProblem[] = [];
@@ -307,7 +377,7 @@ export async function latestAnchor(
   for (const key of reports) {
     const standing = input.standings.get(key);
     if (standing?.problems.some((p) => p.problem === 'hash-mismatch' || p.problem === 'corrupt')) continue; // already a problem: its bytes are not what was sealed, or its key names no time
-    const body = await readListedBody(locker, key);
+    const body = await (input.read ?? ((k: string) => readListedBody(locker, k)))(key);
     if (body === undefined) continue;
     const signature = await recordSignatureProblem(
       locker,

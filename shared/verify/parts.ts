@@ -10,31 +10,39 @@
  * The chain of roots is walked and checked once for every part (each root and its signature read
  * once; digest/chain.ts, `roots`): held compact (a few hundred bytes a digest), the window's roots'
  * leaf references spilled per shard like the listing, so a part reads only its leaves, each with
- * its signature: two requests per series shard and day over all parts. What else every part
- * reads alike (acknowledgements, retirements, reviews, the anchor) is read per part: a few
- * listings and the records there are. The parts' results are merged into one: series in order,
+ * its signature: two requests per series shard and day over all parts. The signed records
+ * (acknowledgements, retirements, reports, reviews) are listed once for every part too; each
+ * part reads those it uses (a record gone or changed since it was listed is a problem). The parts' results are merged into one: series in order,
  * problems and notes once each.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { systemClock } from '../clock.js';
-import { type ChainRoots, chainRoots, type LeafRef, shardOf, walkChain } from '../evidence/digest.js';
-import { parseSnapshotLockerKey } from '../evidence/ids.js';
+import { type ChainRoots, type LeafRef, shardOf } from '../evidence/digest.js';
 import type { ListedSnapshot } from '../evidence/listing.js';
-import { cutParts, linesOf, type PartRange, SHARDS, Spill, spillListing } from '../evidence/listing-spill.js';
+import {
+  cutParts,
+  leafRefsOf,
+  linesOf,
+  listedOf,
+  type PartRange,
+  Spill,
+  spillListing,
+  walkRootsOnce,
+} from '../evidence/listing-spill.js';
 import { signingSettingsOf, type TrustedKeys, trustedKeys } from '../evidence/signing.js';
-import type { Locker } from '../locker/types.js';
 import type { VerifyPartInput } from './inputs.js';
+import { listRecords, type RecordListing } from './records.js';
 import type { IntegrityProblem, VerifyResult } from './types.js';
 import { type VerifyOptions, verify } from './verify.js';
 
 /** Snapshots of the window one part holds at most (about 3.5 KiB each with their facts). */
 export const SNAPSHOTS_PER_PART = 60_000;
 
-// The window's listing spilled per account shard, and the parts cut from it, live in
-// evidence/listing-spill.ts (sample and export cut their parts the same way).
-export { cutParts, linesOf, type PartRange, Spill, spillListing };
+// The window's listing spilled per account shard, the parts cut from it and the chain of roots
+// walked once live in evidence/listing-spill.ts (sample and export cut and walk the same way).
+export { cutParts, linesOf, type PartRange, Spill, spillListing, walkRootsOnce };
 
 export interface PartsOptions extends VerifyOptions {
   /** At most this many snapshots of the window per part (default SNAPSHOTS_PER_PART). */
@@ -66,6 +74,8 @@ export async function verifyInParts(options: PartsOptions): Promise<VerifyResult
       ? { keys: options.trusted, notes: [] }
       : await trustedKeys(locker, signingSettingsOf(options.config.locker));
     const roots = await walkRootsOnce(locker, { from, to, trusted: trusted.keys, concurrency: width, dir });
+    // The signed records, listed once for every part (each part reads those it needs).
+    const records = await listRecords(locker);
 
     // 4. Each part, one after the other; the same instant for all.
     const now = (options.clock ?? systemClock).now();
@@ -83,7 +93,7 @@ export async function verifyInParts(options: PartsOptions): Promise<VerifyResult
           ...options,
           clock,
           ...(callerAccount && { callerAccount }),
-          part: partInput(range, share, roots.chain, trusted),
+          part: partInput(range, share, roots.chain, trusted, records),
         }),
       );
       options.onPart?.({ part: i + 1, parts: ranges.length, snapshots: range.snapshots, done: true });
@@ -97,38 +107,6 @@ export async function verifyInParts(options: PartsOptions): Promise<VerifyResult
   }
 }
 
-/**
- * The chain of roots, walked and checked once for every part (each root and its signature read
- * once): the window's roots' leaf references spilled per shard into `dir`, the rest kept compact
- * (a few hundred bytes a digest).
- */
-export async function walkRootsOnce(
-  locker: Locker,
-  options: { from: string; to: string; trusted: TrustedKeys; concurrency: number; dir: string },
-): Promise<{ chain: ChainRoots; leaves: Spill }> {
-  const { from, to } = options;
-  const leaves = new Spill(options.dir, 'leaves');
-  const walk = await walkChain(locker, {
-    trusted: options.trusted,
-    concurrency: options.concurrency,
-    leavesFor: () => false,
-    keep: () => false,
-    onRead: (d) => {
-      if (d.digest.schema !== 'evidence.digest/3' || d.digest.day < from || d.digest.day > to) return;
-      for (const ref of d.digest.leaves) {
-        const shard = Number.parseInt(ref.shard, 16);
-        if (!(shard >= 0 && shard < SHARDS)) continue; // names no shard: no part owns it
-        leaves.add(
-          shard,
-          `${[d.key, ref.key, ref.sha256, ref.size, ref.collector, ref.shard, ref.entries].join('\t')}\n`,
-        );
-      }
-    },
-  });
-  leaves.flush();
-  return { chain: chainRoots(walk), leaves };
-}
-
 /** A part's share: its shards' listing and, by root, its shards' leaf references. */
 export interface PartShare {
   listed: Map<string, ListedSnapshot>;
@@ -137,40 +115,7 @@ export interface PartShare {
 
 /** A part's share from its shards' spilled lines: listing lines and leaf reference lines. */
 export function shareOf(listingLines: Iterable<string>, leafLines: Iterable<string>): PartShare {
-  const listed = new Map<string, ListedSnapshot>();
-  const refs = new Map<string, LeafRef[]>();
-  for (const line of leafLines) {
-    const [root, key, sha256, size, collector, leafShard, entries] = line.split('\t') as [
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
-    let list = refs.get(root);
-    if (!list) {
-      list = [];
-      refs.set(root, list);
-    }
-    list.push({ key, sha256, size: Number(size), collector, shard: leafShard, entries: Number(entries) });
-  }
-  for (const line of listingLines) {
-    const [key, size, modified] = line.split('\t') as [string, string, string];
-    const p = parseSnapshotLockerKey(key);
-    if (p.kind === 'misfiled') continue;
-    listed.set(key, {
-      key,
-      size: Number(size),
-      lastModified: new Date(Number(modified)),
-      day: p.day,
-      collector: p.collector,
-      scope: p.scope,
-      file: p.file,
-    });
-  }
-  return { listed, refs };
+  return { listed: listedOf(listingLines), refs: leafRefsOf(leafLines) };
 }
 
 /** What verify is given for one part: its shards, its share, the chain walked once. */
@@ -179,6 +124,7 @@ export function partInput(
   share: PartShare,
   chain: ChainRoots,
   trusted: { keys: TrustedKeys; notes: string[] },
+  records?: RecordListing,
 ): VerifyPartInput {
   const ownsShard = (shard: string) => {
     const n = Number.parseInt(shard, 16);
@@ -189,6 +135,7 @@ export function partInput(
     ownsShard,
     listed: share.listed,
     roots: { chain, leaves: (root) => share.refs.get(root.key) ?? [], trusted },
+    ...(records && { records }),
   };
 }
 

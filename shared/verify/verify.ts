@@ -115,6 +115,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     from,
     to,
     standings: inputs.records,
+    listing: inputs.recordListing,
     trusted: inputs.trusted.keys,
   });
   integrity.push(...reviews.problems);

@@ -17,7 +17,7 @@ import { listDigests, readDigest } from '../../shared/evidence/digest.js';
 import { fileSigner, type Signer, signatureKey } from '../../shared/evidence/signing.js';
 import { EXPORT_FILES, exportEvidence, walk } from '../../shared/export/export.js';
 import { verifyExport } from '../../shared/export/verify-export.js';
-import { type SyntheticLocker, sealedAwsLocker } from '../helpers/synthetic-locker.js';
+import { countRequests, type SyntheticLocker, sealedAwsLocker } from '../helpers/synthetic-locker.js';
 
 const ACCOUNTS = Array.from({ length: 12 }, (_, i) => String(320_000_000_000 + i));
 const FROM = '2026-06-01';
@@ -91,6 +91,36 @@ describe('export in parts', () => {
     expect(checked.problems).toEqual([]);
     expect(checked.ok).toBe(true);
     expect(checked.records).toBe(216);
+  });
+
+  it('the chain of roots is read once for all the parts, and each leaf by its part only', async () => {
+    const { root, locker, signer } = await lockerOf();
+    const roots = await Promise.all(
+      (await listDigests(locker)).digests.map((d) => readDigest(locker, d.key)),
+    );
+    const leaves = roots.reduce(
+      (n, r) => n + (r.digest.schema === 'evidence.digest/3' ? r.digest.leaves.length : 0),
+      0,
+    );
+    const tally = countRequests(locker);
+    const split = await exportEvidence({
+      locker,
+      from: FROM,
+      to: TO,
+      out: path.join(root, 'split'),
+      signer,
+      clock: fixedClock(`${addDays(TO, 1)}T06:00:00.000Z`),
+      snapshotsPerPart: 40,
+    });
+    expect(split.notes).toEqual([]);
+    // 216 snapshots in parts of at most 40: 6 parts or more, yet each root and its signature is
+    // read twice in all: once by the one walk of the chain, once copied into the export (and the
+    // head's chain link once). Each leaf and its signature likewise: by its part, and copied.
+    expect(tally.get('GET digests/ signature')).toBe(2 * roots.length);
+    expect(tally.get('GET digests/')).toBe(2 * roots.length + 1);
+    expect(tally.get('GET leaves/')).toBe(2 * leaves);
+    expect(tally.get('GET leaves/ signature')).toBe(2 * leaves);
+    expect(tally.get('GET snapshots/')).toBe(216);
   });
 
   it('a leaf altered in one part: named in the notes, its snapshots exported unsealed, verify-export fails', async () => {

@@ -266,3 +266,24 @@ function versionOf(key: string): string {
 function byteOrder(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
+
+/**
+ * Count a locker's GETs and LISTs by top prefix (`GET leaves/`, `GET leaves/ signature`,
+ * `LIST snapshots/`, ...) from now on: which objects a command reads, and how often.
+ */
+export function countRequests(locker: Locker): Map<string, number> {
+  const tally = new Map<string, number>();
+  const add = (what: string) => tally.set(what, (tally.get(what) ?? 0) + 1);
+  const kind = (key: string) => `${key.split('/')[0]}/${key.endsWith('.sig') ? ' signature' : ''}`;
+  const get = locker.get.bind(locker);
+  locker.get = async (key) => {
+    add(`GET ${kind(key)}`);
+    return get(key);
+  };
+  const list = locker.list.bind(locker);
+  locker.list = (prefix) => {
+    add(`LIST ${prefix.split('/')[0]}/`);
+    return list(prefix);
+  };
+  return tally;
+}

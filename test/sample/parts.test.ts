@@ -18,7 +18,7 @@ import { listDigests, readDigest, shardOf } from '../../shared/evidence/digest.j
 import type { Locker } from '../../shared/locker/types.js';
 import { drawSample, runSample, type SampleDraw, type SampleReport } from '../../shared/sample/run.js';
 import { samplesJson, workpaperMarkdown, writeWorkpaper } from '../../shared/sample/workpaper.js';
-import { type SyntheticLocker, sealedAwsLocker } from '../helpers/synthetic-locker.js';
+import { countRequests, type SyntheticLocker, sealedAwsLocker } from '../helpers/synthetic-locker.js';
 
 const ACCOUNTS = Array.from({ length: 12 }, (_, i) => String(310_000_000_000 + i));
 const REGIONS = ['eu-west-1', 'us-east-1'];
@@ -187,6 +187,23 @@ describe('sample in parts', () => {
     expect(new Set(leafReads).size).toBe(leafReads.length);
     expect(leafReads.length).toBe(leaves);
     expect(split.samples).toHaveLength(2 * 72);
+  });
+
+  it('the chain of roots is read once for all the parts, with or without a cross-collector part', async () => {
+    const { locker } = await lockerOf();
+    const roots = (await listDigests(locker)).digests;
+    for (const which of [checks.filter((c) => !c.reads), checks]) {
+      const tally = countRequests(locker);
+      let parts = 0;
+      const draw = await drawSample({ ...options(locker), checks: which, snapshotsPerPart: 100 });
+      parts = draw.parts;
+      draw.close();
+      expect(parts).toBeGreaterThan(4);
+      // Each root and its signature once (and the head's chain link), whatever the number of parts.
+      expect(tally.get('GET digests/ signature')).toBe(roots.length);
+      expect(tally.get('GET digests/')).toBe(roots.length + 1);
+      expect(tally.get('LIST digests/')).toBe(1);
+    }
   });
 
   it('a leaf altered and a snapshot altered are flagged in parts as in one piece', async () => {

@@ -5,7 +5,7 @@
  * part missing, failed, altered or replaced fails the run closed (`part-not-verified`).
  */
 import { rmSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -21,14 +21,15 @@ import {
   planVerifyRun,
   runVerifyPart,
   s3WorkStore,
+  type VerifyPlan,
   WorkRefusedError,
   type WorkStore,
 } from '../../shared/verify/distributed.js';
 import { verifyInParts } from '../../shared/verify/parts.js';
 import type { VerifyResult } from '../../shared/verify/types.js';
-import { verify } from '../../shared/verify/verify.js';
+import { verify, writeVerifyReport } from '../../shared/verify/verify.js';
 import { createBucket } from '../helpers/aws.js';
-import { type SyntheticLocker, sealedAwsLocker } from '../helpers/synthetic-locker.js';
+import { countRequests, type SyntheticLocker, sealedAwsLocker } from '../helpers/synthetic-locker.js';
 
 const ACCOUNTS = Array.from({ length: 12 }, (_, i) => String(300_000_000_000 + i));
 const REGIONS = ['eu-west-1', 'us-east-1'];
@@ -205,6 +206,101 @@ describe('verify in parts across invocations (work objects on S3)', () => {
       new PutObjectCommand({ Bucket: bucket, Key: 'work/verify/share/chain.json', Body: '{"digests":[]}' }),
     );
     await expect(part(planned.plan, planned.parts[1]!)).rejects.toThrow(/chain\.json hashes to/);
+  });
+
+  it('the signed records are listed once, in the plan: a record gone or changed after the plan is caught by the part that reads it', async () => {
+    // A locker of its own: the verify report written here is the anchor every later run reads.
+    const own = await mkdtemp(path.join(tmpdir(), 'verify-run-records-'));
+    try {
+      const at = await sealedAwsLocker({
+        dir: own,
+        from: FROM,
+        to: TO,
+        accounts: ACCOUNTS,
+        regions: REGIONS,
+        form: 3,
+      });
+      const first = await verifyInParts({ ...base(at), snapshotsPerPart: 40 });
+      expect(first.ok).toBe(true);
+      const report = await writeVerifyReport(at, first, 730, signer);
+      const run = async (runId: string, after: () => Promise<void>) => {
+        const planned = (await planVerifyRun({
+          locker: at,
+          work,
+          config,
+          from: FROM,
+          to: TO,
+          now: new Date(NOW),
+          signer,
+          trusted,
+          callerAccount: async () => ACCOUNTS[0]!,
+          snapshotsPerPart: 40,
+          runId,
+        }))!;
+        const doc = JSON.parse((await work.get(planned.plan)).toString('utf8')) as VerifyPlan;
+        expect(doc.records?.listed.map(([key]) => key)).toContain(report.key);
+        await after();
+        const tally = countRequests(at);
+        const told = [];
+        for (const n of planned.parts)
+          told.push(
+            await runVerifyPart({
+              locker: at,
+              work,
+              config,
+              plan: planned.plan,
+              part: n,
+              signer,
+              trusted,
+              collectors,
+            }),
+          );
+        const merged = await mergeVerifyRun({ work, plan: planned.plan, told, trusted: trusted.keys });
+        return { ...merged, tally, parts: planned.parts.length, plan: planned.plan };
+      };
+      // As planned: the report anchors the chain; no part lists the records, each reads the
+      // report and its signature.
+      const clean = await run('records-clean', async () => {});
+      expect(clean.result.ok).toBe(true);
+      for (const prefix of ['acknowledgements/', 'retirements/', 'reports/', 'reviews/'])
+        expect(clean.tally.get(`LIST ${prefix}`), prefix).toBeUndefined();
+      expect(clean.tally.get('GET reports/')).toBe(clean.parts);
+      expect(clean.tally.get('GET reports/ signature')).toBe(clean.parts);
+      // The plan's records edited (the report dropped, so that no part would read the anchor),
+      // not signed again: refused.
+      const edited = JSON.parse((await work.get(clean.plan)).toString('utf8')) as VerifyPlan;
+      edited.records = { listed: [], signatures: [] };
+      await s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: `work/${clean.plan}`, Body: JSON.stringify(edited) }),
+      );
+      await expect(
+        runVerifyPart({ locker: at, work, config, plan: clean.plan, part: 0, signer, trusted, collectors }),
+      ).rejects.toThrow(/not signed by a trusted key/);
+      // Changed after the plan (a byte added): each part that reads it refuses it.
+      const file = path.join(own, ...report.key.split('/'));
+      const bytes = await readFile(file);
+      const written = await stat(file);
+      const changed = await run('records-changed', async () => {
+        await chmod(file, 0o644);
+        await writeFile(file, Buffer.concat([bytes, Buffer.from(' ')]));
+      });
+      expect(changed.result.ok).toBe(false);
+      expect(changed.result.integrity.filter((p) => p.key === report.key).map((p) => p.problem)).toEqual([
+        'hash-mismatch',
+      ]);
+      // Gone after the plan: deleted, not silently no anchor.
+      // Put back as written (bytes and write time), then removed after the next plan.
+      await writeFile(file, bytes);
+      await utimes(file, written.atime, written.mtime);
+      const gone = await run('records-gone', () => rm(file));
+      expect(gone.result.ok).toBe(false);
+      expect(gone.result.integrity.find((p) => p.key === report.key)).toMatchObject({
+        problem: 'deleted',
+        detail: expect.stringContaining('listed when the verification was planned, then gone'),
+      });
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
   });
 
   it('a plan not signed by a trusted key: parts and merge refuse it', async () => {
