@@ -11,7 +11,7 @@
  * the process's floor before the work, and what the command saw.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -81,14 +81,22 @@ if (command === 'seal') {
     collectors: orgCollectors(),
     callerAccount: async () => accountIds(accounts)[0]!,
   });
-  const html = (await stat(result.html)).size;
+  // Every file written, with its size (report.html, the workpapers, the complete lists when summarized).
+  const sizes: Record<string, number> = {};
+  for (const entry of await readdir(out, { recursive: true, withFileTypes: true }))
+    if (entry.isFile())
+      sizes[path.relative(out, path.join(entry.parentPath, entry.name))] = (
+        await stat(path.join(entry.parentPath, entry.name))
+      ).size;
   await rm(path.dirname(out), { recursive: true, force: true });
   saw = {
     ok: result.ok,
-    checkDays: result.summary.total,
+    verified: result.verify.ok,
+    checkDays: result.summary,
     series: result.verify.series.length,
     controls: result.controls.length,
-    htmlBytes: html,
+    summarized: result.summarized !== undefined,
+    files: sizes,
   };
 } else if (command === 'sample' || command === 'export') {
   // The window: ORG_WINDOW_FROM..ORG_WINDOW_TO (default the locker's days).

@@ -152,6 +152,38 @@ export function fillSheet(csv: string, removals: readonly string[]): string {
   return out;
 }
 
+/**
+ * Inspector's coverage in us-east-1: the web server, scanned an hour before `at`. moto has no
+ * ListCoverage; the emulator's launcher answers it from what is planted here (replacing the
+ * region's coverage), so the tour plants it again before each day's collection, as Inspector's
+ * continuous rescans would keep it fresh.
+ */
+export async function plantInspectorCoverage(
+  accountId: string,
+  emulatorUrl: string,
+  at: Date,
+): Promise<void> {
+  const res = await fetch(`${emulatorUrl}/moto-api/static/inspector2/coverage`, {
+    method: 'POST',
+    body: JSON.stringify({
+      account_id: accountId,
+      region: 'us-east-1',
+      resources: [
+        {
+          resourceType: 'AWS_EC2_INSTANCE',
+          resourceId: 'i-0acme0web0server01',
+          accountId,
+          scanType: 'PACKAGE',
+          scanStatus: { statusCode: 'ACTIVE', reason: 'SUCCESSFUL' },
+          lastScannedAt: Math.floor(at.getTime() / 1000) - 3_600,
+          scanMode: 'EC2_SSM_AGENT_BASED',
+        },
+      ],
+    }),
+  });
+  if (!res.ok) throw new Error(`the emulator refused the Inspector coverage: HTTP ${res.status}`);
+}
+
 /** The fictional organisation "Acme Widgets" in the emulator's AWS account. */
 export async function seedAwsOrganisation(
   accountId: string,
@@ -270,6 +302,7 @@ export async function seedAwsOrganisation(
     }),
   });
   if (!planted.ok) throw new Error(`the emulator refused the Inspector finding: HTTP ${planted.status}`);
+  await plantInspectorCoverage(accountId, emulatorUrl, clock.now());
 
   // GuardDuty: on in us-east-1, created but switched off in eu-west-1 (the exception to find).
   for (const region of REGIONS) {
@@ -644,7 +677,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         'bob (console, no MFA), deploy-bot (access key); a multi-region CloudTrail trail; AWS Config recording in both regions; ' +
         'RDS acme-orders (encrypted) and acme-legacy-reports (NOT encrypted); bucket acme-marketing-site without a public access block; ' +
         'DynamoDB acme-sessions (point-in-time recovery) and acme-carts (none); ' +
-        'Inspector on in us-east-1 (off in eu-west-1) with a critical finding open for 30 days',
+        'Inspector on in us-east-1 (off in eu-west-1), scanning the web server, with a critical finding open for 30 days',
     );
 
     // The demo's digest-signing key stays with the demo (outside its locker), not in ~/.config.
@@ -696,7 +729,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     print(
       `\n== collect: one run per evidence day, ${days[0]} to ${days.at(-1)} (the demo's clock is set to each day)`,
     );
-    for (const day of days) await run(['collect', ...base], fixedClock(`${day}T00:05:00.000Z`));
+    for (const day of days) {
+      const at = fixedClock(`${day}T00:05:00.000Z`);
+      await plantInspectorCoverage(accountId, motoUrl, at.now());
+      await run(['collect', ...base], at);
+    }
 
     print('\n== seal: a digest per day, chained to the one before');
     for (const day of days) {

@@ -57,8 +57,9 @@ export async function startEmulator(): Promise<Emulator> {
   const keep = (d: Buffer) => {
     output = (output + d.toString()).slice(-4000);
   };
-  // moto's server through scripts/moto-server.py (two corrections: the credential report's time, and
-  // AWS Config's DescribeDeliveryChannelStatus, which moto does not implement).
+  // moto's server through scripts/moto-server.py (three corrections: the credential report's time,
+  // and AWS Config's DescribeDeliveryChannelStatus and Inspector's ListCoverage, which moto does not
+  // implement).
   const python = path.join(path.dirname(MOTO_SERVER), 'python');
   const child = spawn(
     python,

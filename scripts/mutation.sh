@@ -28,8 +28,14 @@ case "${mutate%%:*}" in
     tests='test/verify/records.test.ts,test/verify/acknowledgements.test.ts' ;;
   shared/evidence/signing.ts)
     tests='test/evidence/signing.test.ts,test/verify/claims.test.ts,test/verify/records.test.ts,test/evidence/digest.test.ts' ;;
+  shared/evidence/digest/compare.ts)
+    tests='test/evidence/compare.test.ts,test/evidence/digest.test.ts,test/verify/soundness.test.ts' ;;
+  shared/evidence/digest/leaves.ts)
+    tests='test/evidence/leaves.test.ts,test/verify/soundness-leaves.test.ts,test/evidence/digest.test.ts' ;;
   shared/evidence/digest/*.ts)
     tests='test/evidence/digest.test.ts,test/evidence/chain.test.ts,test/verify/claims.test.ts,test/verify/soundness.test.ts,test/verify/soundness-leaves.test.ts' ;;
+  shared/evidence/records.ts)
+    tests='test/evidence/signed-records.test.ts,test/verify/records.test.ts,test/verify/acknowledgements.test.ts' ;;
   *) tests='' ;;
 esac
 if [ -n "$tests" ] && [ -z "${EVIDENCE_MUTATION_TESTS:-}" ]; then

@@ -80,6 +80,12 @@ export const DEFAULT_FRESHNESS_HOURS = {
   cloudTrailDelivery: 24,
   /** Okta factors read by okta-users (`factorsReadAt`; the rolling schedule reads everyone weekly). */
   oktaFactors: 192,
+  /**
+   * Amazon Inspector coverage `lastScannedAt` of each EC2 instance, ECR image and Lambda function:
+   * network reachability and agentless EC2 scans run every 24 hours, agent-based, ECR and Lambda
+   * scans continuously (on a change and on each new CVE); two missed daily cycles is stale.
+   */
+  inspectorScan: 48,
 } as const;
 
 export const DEFAULT_OKTA_MFA = {
@@ -388,6 +394,12 @@ export const ConfigSchema = z
             oktaFactors: hours
               .min(24, 'expected at least 24: the rolling schedule reads a seventh of the users a day')
               .default(DEFAULT_FRESHNESS_HOURS.oktaFactors),
+            inspectorScan: hours
+              .min(
+                24,
+                'expected at least 24: Inspector runs its daily scans (agentless EC2, network reachability) every 24 hours',
+              )
+              .default(DEFAULT_FRESHNESS_HOURS.inspectorScan),
           })
           .strict()
           .default({ ...DEFAULT_FRESHNESS_HOURS }),

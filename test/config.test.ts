@@ -28,6 +28,7 @@ describe('configuration', () => {
         configDelivery: 48,
         cloudTrailDelivery: 24,
         oktaFactors: 192,
+        inspectorScan: 48,
       },
     });
     expect(config.locker.sealGraceHours).toBe(36);
@@ -50,6 +51,9 @@ describe('configuration', () => {
     expect(config.checks.freshnessHours).toMatchObject({ cloudTrailDelivery: 6, credentialReport: 24 });
     expect(() => parseConfig({ ...valid, checks: { freshnessHours: { credentialReport: 2 } } })).toThrow(
       /checks\.freshnessHours\.credentialReport.*at least 4/s,
+    );
+    expect(() => parseConfig({ ...valid, checks: { freshnessHours: { inspectorScan: 12 } } })).toThrow(
+      /checks\.freshnessHours\.inspectorScan.*at least 24/s,
     );
     expect(() => parseConfig({ ...valid, checks: { freshnessHours: { configRecorder: 1.5 } } })).toThrow(
       /checks\.freshnessHours\.configRecorder.*whole number of hours/s,

@@ -122,10 +122,10 @@ export function countRequests(
 }
 
 /**
- * A web page where an AWS API answer belongs: a captive portal, a proxy's error or login page,
- * or AWS_ENDPOINT_URL pointing at a web server. AWS APIs answer XML or JSON; the SDK's XML
- * parsers read an HTML page as an answer with nothing in it (no buckets, encryption off, no
- * report state), which would be recorded as evidence.
+ * A page where an AWS API answer belongs: a captive portal, a proxy's error or login page (HTML
+ * or plain text), an empty answer, or AWS_ENDPOINT_URL pointing at a web server. AWS APIs answer
+ * XML or JSON; the SDK's parsers read such a page as an answer with nothing in it (no buckets,
+ * encryption off, no report state), which would be recorded as evidence.
  */
 export class WebPageAnswerError extends SourceUnavailableError {
   override name = 'WebPageAnswerError';
@@ -138,28 +138,67 @@ interface RawResponse {
 }
 
 interface RawRequest {
+  method?: string;
   protocol?: string;
   hostname?: string;
   port?: number;
   path?: string;
+  headers?: Record<string, string | undefined>;
 }
 
-/** Whether these first bytes of a body are an HTML document. */
-function looksLikeHtml(bytes: Buffer): boolean {
-  const head = bytes
+function header(headers: Record<string, string | undefined> | undefined, name: string): string | undefined {
+  return Object.entries(headers ?? {}).find(([k]) => k.toLowerCase() === name)?.[1];
+}
+
+/** The start of a body as text: its first bytes, without a byte order mark or leading white space. */
+function head(bytes: Buffer): string {
+  return bytes
     .subarray(0, 512)
     .toString('utf8')
     .replace(/^\uFEFF/, '')
-    .trimStart()
-    .toLowerCase();
-  return head.startsWith('<!doctype html') || head.startsWith('<html');
+    .trimStart();
+}
+
+/** Whether a body starting with `start` is an HTML document. */
+function looksLikeHtml(start: string): boolean {
+  const lower = start.toLowerCase();
+  return lower.startsWith('<!doctype html') || lower.startsWith('<html');
 }
 
 /**
- * Refuse, before the SDK parses it, a successful (2xx/3xx) answer that is an HTML document
- * (labelled text/html and starting as one), naming the endpoint and the likely cause. Errors
- * (4xx/5xx) are left to the SDK and its retries. An answer labelled HTML that is not one (the
- * emulator labels some JSON answers text/html) is read once and handed on unchanged.
+ * Whether the request's protocol always answers a document: the query protocols (IAM, STS, EC2,
+ * RDS: a form-encoded POST) and the JSON RPC protocols (CloudTrail, Config, DynamoDB: an
+ * X-Amz-Target header). The REST protocols may answer an empty body.
+ */
+function expectsDocument(request: RawRequest): boolean {
+  const type = header(request.headers, 'content-type') ?? '';
+  return (
+    /^application\/x-www-form-urlencoded/i.test(type) || header(request.headers, 'x-amz-target') !== undefined
+  );
+}
+
+/**
+ * What a successful answer is instead of an AWS API answer, or undefined when it may be one: a
+ * web page (an HTML document, however labelled), text that is neither XML nor JSON (a proxy's
+ * text/plain page), or an empty body where the protocol always answers a document, or labelled
+ * as text or not at all.
+ */
+function notAnApiAnswer(request: RawRequest, bytes: Buffer, type: string | undefined): string | undefined {
+  const start = head(bytes);
+  if (start === '') {
+    if (expectsDocument(request) || type === undefined || /^\s*text\//i.test(type)) return 'an empty body';
+    return undefined;
+  }
+  if (looksLikeHtml(start)) return 'a web page';
+  if (!/^[<{[]/.test(start)) return 'text';
+  return undefined;
+}
+
+/**
+ * Refuse, before the SDK parses it, a successful (2xx) answer that is no AWS API answer (see
+ * notAnApiAnswer), naming the endpoint, what it answered and the likely cause. Errors (4xx/5xx),
+ * 204 and answers to HEAD are left to the SDK and its retries. Every other answer is read once
+ * and handed on unchanged (the SDK reads it whole to parse it anyway; no collector streams).
  */
 // biome-ignore lint/suspicious/noExplicitAny: any SDK v3 client's stack, whatever its input and output types
 export function refuseWebPages(client: { middlewareStack: MiddlewareStack<any, any> }): void {
@@ -168,29 +207,28 @@ export function refuseWebPages(client: { middlewareStack: MiddlewareStack<any, a
       const out = await next(args);
       const response = out.response as RawResponse | undefined;
       const status = response?.statusCode ?? 0;
-      const type = Object.entries(response?.headers ?? {}).find(
-        ([k]) => k.toLowerCase() === 'content-type',
-      )?.[1];
+      const request = args.request as RawRequest;
       if (
         response?.body === undefined ||
         status < 200 ||
-        status >= 400 ||
-        type === undefined ||
-        !/^\s*(text\/html|application\/xhtml)/i.test(type)
+        status >= 300 ||
+        status === 204 ||
+        request.method?.toUpperCase() === 'HEAD'
       )
         return out;
       const chunks: Buffer[] = [];
       for await (const chunk of response.body as AsyncIterable<Uint8Array | string>)
         chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
       const bytes = Buffer.concat(chunks);
-      if (!looksLikeHtml(bytes)) {
+      const type = header(response.headers, 'content-type');
+      const instead = notAnApiAnswer(request, bytes, type);
+      if (instead === undefined) {
         response.body = Readable.from([bytes]);
         return out;
       }
-      const request = args.request as RawRequest;
       const where = `${request.protocol ?? 'https:'}//${request.hostname ?? '?'}${request.port ? `:${request.port}` : ''}${request.path ?? ''}`;
       throw new WebPageAnswerError(
-        `${where} answered HTTP ${status} with a web page (${type}), not an AWS API answer: a proxy, captive portal or login page stands in the way, or AWS_ENDPOINT_URL points elsewhere than AWS`,
+        `${where} answered HTTP ${status} with ${instead} (${type ?? 'no Content-Type'}), not an AWS API answer: a proxy, captive portal or login page stands in the way, or AWS_ENDPOINT_URL points elsewhere than AWS`,
       );
     },
     { step: 'deserialize', priority: 'low', name: 'evidenceRefuseWebPages', override: true },

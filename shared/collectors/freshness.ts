@@ -1,10 +1,14 @@
 /**
  * Freshness: a source's own "as of" time (the IAM credential report's generation time, an AWS
  * Config recorder's latest recording event, a CloudTrail trail's latest log delivery, when Okta
- * factors were read) older than its bound is never judged as the state of the day it was
- * collected. One question, asked by both sides with the same bound (`checks.freshnessHours`):
- * the collector marks its snapshot `partial`, naming the stale part, and the check relying on
- * the part fails that item (unknown, never a pass). Pure: no clock but the one passed in.
+ * factors were read, when Amazon Inspector last scanned a resource) older than its bound is never
+ * judged as the state of the day it was collected. One question, asked by both sides with the
+ * same bound (`checks.freshnessHours`): the collector marks its snapshot `partial`, naming the
+ * stale part, and the check relying on the part fails that item (unknown, never a pass). Where
+ * the stale part is a finding of its own rather than a gap in the collection (an Inspector
+ * resource no longer scanned is the entity's state, read completely), only the check asks: the
+ * snapshot is `partial` only when the listing itself is incomplete. Pure: no clock but the one
+ * passed in.
  */
 import { type Config, DEFAULT_FRESHNESS_HOURS } from '../config.js';
 

@@ -87,6 +87,20 @@ function fromVerifierState(state: string): CellState {
   }
 }
 
+/** The verifier's integrity problems by series and day (`<series>@<day>`). */
+export function problemsBySeriesDay(problems: readonly VerifiedProblem[]): Map<string, VerifiedProblem[]> {
+  const problemsBy = new Map<string, VerifiedProblem[]>();
+  for (const p of problems) {
+    const parts = parseSnapshotKey(p.key);
+    if (!parts) continue;
+    const id = `${seriesId(parts.collector, parts.scope)}@${parts.day}`;
+    const found = problemsBy.get(id);
+    if (found) found.push(p);
+    else problemsBy.set(id, [p]);
+  }
+  return problemsBy;
+}
+
 export function coverageRows(
   series: readonly VerifiedSeries[],
   problems: readonly VerifiedProblem[],
@@ -94,56 +108,57 @@ export function coverageRows(
   to: string,
 ): CalendarRow<CellState>[] {
   const days = daysBetween(from, to);
-  const problemsBy = new Map<string, VerifiedProblem[]>();
-  for (const p of problems) {
-    const parts = parseSnapshotKey(p.key);
-    if (!parts) continue;
-    const id = `${seriesId(parts.collector, parts.scope)}@${parts.day}`;
-    problemsBy.set(id, [...(problemsBy.get(id) ?? []), p]);
-  }
+  const problemsBy = problemsBySeriesDay(problems);
   return [...series]
     .sort((a, b) => (seriesId(a.collector, a.scope) < seriesId(b.collector, b.scope) ? -1 : 1))
-    .map((s) => {
-      const id = seriesId(s.collector, s.scope);
-      const stateOf = new Map<string, CellState>();
-      for (const run of s.days ?? [])
-        for (const day of daysBetween(run.from, run.to)) stateOf.set(day, fromVerifierState(run.state));
-      const missing = new Set(s.missing);
-      const failed = new Set(s.failed);
-      const acknowledged = new Set(s.acknowledged);
-      const partial = new Map((s.partial ?? []).map((p) => [p.day, p.missing]));
-      const cells = days.map((day): Cell<CellState> => {
-        const found = problemsBy.get(`${id}@${day}`) ?? [];
-        const why = found.map((p) => `${p.problem}: ${p.detail}`).join('; ');
-        if (day < s.expectedFrom || (s.expectedTo !== undefined && day > s.expectedTo))
-          return { day, state: 'not-expected', reason: `not expected (from ${s.expectedFrom})` };
-        let state: CellState =
-          stateOf.get(day) ??
-          (failed.has(day)
-            ? 'failed'
-            : acknowledged.has(day)
-              ? 'acknowledged'
-              : missing.has(day)
-                ? 'missing'
-                : 'present');
-        // A problem with that day's evidence (altered, deleted, unsealed, misfiled) outranks the
-        // day's state: the evidence is there but cannot be trusted as it is.
-        if (found.some((p) => p.problem !== 'late') && state !== 'acknowledged') state = 'integrity';
-        else if (found.some((p) => p.problem === 'late') && state === 'present') state = 'late';
-        if (state === 'present' && partial.has(day)) state = 'partial';
-        const ack = s.acknowledgements.find((a) => a.day === day);
-        const reason =
-          state === 'acknowledged' && ack
-            ? `acknowledged by ${ack.by}${ack.at ? ` (written ${ack.at})` : ''}: ${ack.reason}`
-            : state === 'partial'
-              ? `partial: missing ${partial.get(day)!.join('; ') || 'a part the collector did not name'}`
-              : why
-                ? `${CELL_LABELS[state]}: ${why}`
-                : CELL_LABELS[state];
-        return { day, state, reason };
-      });
-      return { label: id, series: id, controls: [...s.controls], cells };
-    });
+    .map((s) => coverageRowOf(s, problemsBy, days));
+}
+
+/** One series' row of the coverage calendar (`problemsBy` from problemsBySeriesDay). */
+export function coverageRowOf(
+  s: VerifiedSeries,
+  problemsBy: ReadonlyMap<string, readonly VerifiedProblem[]>,
+  days: readonly string[],
+): CalendarRow<CellState> {
+  const id = seriesId(s.collector, s.scope);
+  const stateOf = new Map<string, CellState>();
+  for (const run of s.days ?? [])
+    for (const day of daysBetween(run.from, run.to)) stateOf.set(day, fromVerifierState(run.state));
+  const missing = new Set(s.missing);
+  const failed = new Set(s.failed);
+  const acknowledged = new Set(s.acknowledged);
+  const partial = new Map((s.partial ?? []).map((p) => [p.day, p.missing]));
+  const cells = days.map((day): Cell<CellState> => {
+    const found = problemsBy.get(`${id}@${day}`) ?? [];
+    const why = found.map((p) => `${p.problem}: ${p.detail}`).join('; ');
+    if (day < s.expectedFrom || (s.expectedTo !== undefined && day > s.expectedTo))
+      return { day, state: 'not-expected', reason: `not expected (from ${s.expectedFrom})` };
+    let state: CellState =
+      stateOf.get(day) ??
+      (failed.has(day)
+        ? 'failed'
+        : acknowledged.has(day)
+          ? 'acknowledged'
+          : missing.has(day)
+            ? 'missing'
+            : 'present');
+    // A problem with that day's evidence (altered, deleted, unsealed, misfiled) outranks the
+    // day's state: the evidence is there but cannot be trusted as it is.
+    if (found.some((p) => p.problem !== 'late') && state !== 'acknowledged') state = 'integrity';
+    else if (found.some((p) => p.problem === 'late') && state === 'present') state = 'late';
+    if (state === 'present' && partial.has(day)) state = 'partial';
+    const ack = s.acknowledgements.find((a) => a.day === day);
+    const reason =
+      state === 'acknowledged' && ack
+        ? `acknowledged by ${ack.by}${ack.at ? ` (written ${ack.at})` : ''}: ${ack.reason}`
+        : state === 'partial'
+          ? `partial: missing ${partial.get(day)!.join('; ') || 'a part the collector did not name'}`
+          : why
+            ? `${CELL_LABELS[state]}: ${why}`
+            : CELL_LABELS[state];
+    return { day, state, reason };
+  });
+  return { label: id, series: id, controls: [...s.controls], cells };
 }
 
 /** One row per check and series: the check's result on every day of the window. */
@@ -172,20 +187,22 @@ export function checkRows(
         cells: days.map((day): Cell<CheckState> => {
           const s = byDay.get(day);
           if (!s) return { day, state: 'not-tested', reason: 'not tested' };
-          const at = s.key
-            ? parseCompactInstant(parseSnapshotKey(s.key)?.file ?? '')?.slice(11, 16)
-            : undefined;
-          return {
-            day,
-            state: s.result,
-            reason:
-              `${s.result}: ${s.detail}${s.failing.length ? ` (failing: ${s.failing.join(', ')})` : ''}` +
-              `${s.snapshotStatus === 'partial' ? ' [partial snapshot]' : ''}${at ? ` [snapshot of ${at} UTC]` : ''}`,
-          };
+          return { day, state: s.result, reason: checkReason(s) };
         }),
       };
     })
     .sort((a, b) => (a.label < b.label ? -1 : 1));
+}
+
+/** Why a check-day is in its state, in a sentence (the cell's title, the printed table, the CSV). */
+export function checkReason(
+  s: Pick<SampleResult, 'result' | 'detail' | 'failing' | 'snapshotStatus' | 'key'>,
+): string {
+  const at = s.key ? parseCompactInstant(parseSnapshotKey(s.key)?.file ?? '')?.slice(11, 16) : undefined;
+  return (
+    `${s.result}: ${s.detail}${s.failing.length ? ` (failing: ${s.failing.join(', ')})` : ''}` +
+    `${s.snapshotStatus === 'partial' ? ' [partial snapshot]' : ''}${at ? ` [snapshot of ${at} UTC]` : ''}`
+  );
 }
 
 /** Months of the window with how many of its days they cover, for the header. */

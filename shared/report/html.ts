@@ -17,6 +17,7 @@ import {
   monthSpans,
 } from './calendar.js';
 import type { Excused, OutOfScope, SharedException, WriteOnce } from './statements.js';
+import type { CalendarSummary } from './summary.js';
 
 export interface ControlSummary {
   id: string;
@@ -77,6 +78,19 @@ export interface ReportModel {
   exceptions: SharedException[];
   /** Where the full-population run was recorded in the locker. */
   sampleRecord?: string;
+  /**
+   * Set when the window has more series-days than the report draws a row each (summary.ts):
+   * `coverage` and `checks` then hold the summarized rows (per collector or check, then the
+   * worst groups), and this says what was summarized and where the complete lists are.
+   */
+  summarized?: {
+    cellsInFull: number;
+    detailRows: number;
+    days: number;
+    coverage: CalendarSummary<CellState>;
+    checks: CalendarSummary<CheckState>;
+    exceptionCount: number;
+  };
   /** Access review periods and campaigns (verify's), with each campaign's workpaper path. */
   reviews?: { cadence: ReviewCadence; workpapers: ReadonlyMap<string, string> };
   notes: string[];
@@ -136,14 +150,14 @@ function legend(entries: readonly { cls: string; label: string; color: string }[
     .join('')}</ul>`;
 }
 
-function calendar<S extends string>(
+function* calendar<S extends string>(
   id: string,
   caption: string,
   rows: readonly CalendarRow<S>[],
   from: string,
   to: string,
   prefix: 'c' | 'k',
-): string {
+): Generator<string> {
   const spans = monthSpans(from, to);
   const firstDays = new Set<string>();
   let day = from;
@@ -163,20 +177,20 @@ function calendar<S extends string>(
   const numbers = `<tr class="days"><th class="label">day</th>${daysOf(from, to)
     .map((d) => `<th class="dnum" scope="col">${numbered(d) ? Number(d.slice(8)) : ''}</th>`)
     .join('')}</tr>`;
-  const body = rows
-    .map(
-      (r) =>
-        `<tr><th class="label" scope="row" title="${h(r.label)}">${h(r.label)}</th>${r.cells
-          .map(
-            (c) =>
-              `<td class="${prefix}-${c.state}${firstDays.has(c.day) ? ' first' : ''}" data-day="${c.day}" title="${h(`${r.label} · ${c.day} · ${c.reason}`)}"></td>`,
-          )
-          .join('')}</tr>`,
-    )
-    .join('\n');
-  return `<table class="cal" id="${id}" aria-label="${h(caption)}"><colgroup><col style="width:26em">${'<col>'.repeat(
-    spans.reduce((n, s) => n + s.days, 0),
-  )}</colgroup><thead>${head}${numbers}</thead><tbody>${body}</tbody></table>`;
+  // One piece per row: the page is written as it is made, never held whole.
+  let body = `<table class="cal" id="${id}" aria-label="${h(caption)}"><colgroup><col style="width:26em">${'<col>'.repeat(
+    all,
+  )}</colgroup><thead>${head}${numbers}</thead><tbody>`;
+  for (const [i, r] of rows.entries()) {
+    yield `${body}${i > 0 ? '\n' : ''}<tr><th class="label" scope="row" title="${h(r.label)}">${h(r.label)}</th>${r.cells
+      .map(
+        (c) =>
+          `<td class="${prefix}-${c.state}${firstDays.has(c.day) ? ' first' : ''}" data-day="${c.day}" title="${h(`${r.label} · ${c.day} · ${c.reason}`)}"></td>`,
+      )
+      .join('')}</tr>`;
+    body = '';
+  }
+  yield `${body}</tbody></table>`;
 }
 
 /** The printed table of runsOf's runs: who, the days, their state (as `stateText` words it), the reason. */
@@ -295,7 +309,16 @@ function outOfScopeSection(o: OutOfScope): string[] {
 }
 
 export function reportHtml(m: ReportModel): string {
+  return [...reportHtmlChunks(m)].join('');
+}
+
+/**
+ * The page in pieces, in order (their concatenation is the page): the calendars a row at a time,
+ * so that report.ts writes the file as it is made and never holds it as one string.
+ */
+export function* reportHtmlChunks(m: ReportModel): Generator<string> {
   const v = m.verification;
+  const sum = m.summarized;
   const coverageLegend = CELL_STATES.map((s) => ({ cls: `c-${s}`, label: CELL_LABELS[s], color: `--${s}` }));
   const checkLegend = (['pass', 'fail', 'not-applicable', 'missing', 'not-tested'] as const).map((s) => ({
     cls: `k-${s}`,
@@ -304,7 +327,7 @@ export function reportHtml(m: ReportModel): string {
   }));
   const gaps = runsOf(m.coverage, ['present', 'not-expected']);
   const allEffective = m.controls.length > 0 && m.controls.every((c) => c.effective);
-  const parts: string[] = [];
+  const parts: (string | Iterable<string>)[] = [];
   parts.push(
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',
@@ -330,7 +353,7 @@ export function reportHtml(m: ReportModel): string {
     `<tr><th>Controls</th><td><span class="verdict ${allEffective ? 'ok' : 'bad'}">${allEffective ? 'no exception' : 'exceptions noted'}</span> ` +
       `${m.controls.length} criterion/criteria. Each day of the window is <strong>one snapshot</strong> per series, taken once a day (${h(snapshotTimeSummary(m))}); ` +
       'every check was re-performed on that snapshot, for every day: a test of the state recorded at that moment each day, not of the hours between snapshots.</td></tr>',
-    `<tr><th>Exceptions</th><td>${m.exceptions.length} exception(s)${m.exceptions.some((e) => e.controls.length > 1) ? ', each counted once: one that bears on several criteria names each' : ''}.</td></tr>`,
+    `<tr><th>Exceptions</th><td>${sum ? sum.exceptionCount : m.exceptions.length} exception(s)${m.exceptions.some((e) => e.controls.length > 1) ? ', each counted once: one that bears on several criteria names each' : ''}.</td></tr>`,
     `<tr><th>Digest chain head</th><td>${m.chainHead ? `<code>${h(m.chainHead.key)}</code><br>SHA-256 <code>${h(m.chainHead.sha256)}</code>` : 'no digest'} (${m.digests} digest(s))</td></tr>`,
     m.sampleRecord
       ? `<tr><th>This run, recorded</th><td><code>${h(m.sampleRecord)}</code>: signed in the locker with the SHA-256 of this file and of every workpaper</td></tr>`
@@ -338,12 +361,18 @@ export function reportHtml(m: ReportModel): string {
     m.reviews ? reviewsSummaryRow(m.reviews.cadence) : '',
     '</tbody></table>',
     ...outOfScopeSection(m.outOfScope),
-    '<h2 id="coverage">Evidence coverage: one cell per series and day</h2>',
+    sum
+      ? '<h2 id="coverage">Evidence coverage: every series and day, per collector and the worst accounts</h2>'
+      : '<h2 id="coverage">Evidence coverage: one cell per series and day</h2>',
     legend(coverageLegend),
+    ...(sum ? summaryIntro(sum, sum.coverage, 'coverage', v.series) : []),
     calendar('coverage-calendar', 'Evidence coverage', m.coverage, m.from, m.to, 'c'),
+    ...(sum ? worstTable(sum.coverage, 'coverage', (s) => CELL_LABELS[s as CellState]) : []),
     '<h2 id="checks">Check results on every day</h2>',
     legend(checkLegend),
+    ...(sum ? summaryIntro(sum, sum.checks, 'checks', sum.checks.seriesCount) : []),
     calendar('check-calendar', 'Check results', m.checks, m.from, m.to, 'k'),
+    ...(sum ? worstTable(sum.checks, 'checks', (s) => CHECK_LABELS[s as CheckState]) : []),
     '<h2 id="controls">Conclusions per control</h2>',
     '<table class="data"><thead><tr><th>control</th><th>checks</th><th>snapshots judged (one a day per series, at)</th><th>pass</th><th>fail</th><th>missing</th><th>deviation rate</th><th>conclusion</th><th>workpaper</th></tr></thead><tbody>',
     ...m.controls.map(
@@ -360,7 +389,9 @@ export function reportHtml(m: ReportModel): string {
   if (exceptions.length === 0) parts.push('<p>None: every check passed on every day.</p>');
   else
     parts.push(
-      `<p class="small">${exceptions.length} exception(s); one that bears on several criteria is one row naming each.</p>`,
+      sum && sum.exceptionCount > exceptions.length
+        ? `<p class="small">${sum.exceptionCount} exception(s); the ${exceptions.length} with the most days below, worst first, and ${sum.exceptionCount - exceptions.length} more: every check-day that did not pass is a row of <a href="${h(sum.checks.file)}">${h(sum.checks.file)}</a>, and each control's workpaper lists its exceptions. One that bears on several criteria is one row naming each.</p>`
+        : `<p class="small">${exceptions.length} exception(s); one that bears on several criteria is one row naming each.</p>`,
       '<table class="data"><thead><tr><th>criteria</th><th>check</th><th>series</th><th>result</th><th>cause</th><th>days</th><th>detail (first day)</th></tr></thead><tbody>',
       ...exceptions.map(
         (e) =>
@@ -379,11 +410,18 @@ export function reportHtml(m: ReportModel): string {
   else parts.push(...runsTable(['check · series', 'result'], notPassed, (g) => g.state));
   parts.push(...excusedSection(m.excused));
   parts.push('<h2 id="integrity">Integrity problems</h2>');
+  // Summarized, the first detail rows; every one is a day of coverage-days.csv (state integrity, the problem its reason).
+  const problems = sum ? v.problems.slice(0, sum.detailRows) : v.problems;
   if (v.problems.length === 0) parts.push('<p>None.</p>');
   else
     parts.push(
+      ...(sum && problems.length < v.problems.length
+        ? [
+            `<p class="small">${v.problems.length} integrity problem(s): the first ${problems.length} below; every series-day they touch is a row of <a href="${h(sum.coverage.file)}">${h(sum.coverage.file)}</a> with the problem as its reason, and <code>evidence verify --json</code> lists each.</p>`,
+          ]
+        : []),
       '<table class="data"><thead><tr><th>problem</th><th>key</th><th>detail</th></tr></thead><tbody>',
-      ...v.problems.map(
+      ...problems.map(
         (p) =>
           `<tr><td>${h(p.problem)}</td><td><code>${h(p.key)}</code></td><td class="small">${h(p.detail)}</td></tr>`,
       ),
@@ -396,5 +434,60 @@ export function reportHtml(m: ReportModel): string {
       `<ul>${notes.map((n) => `<li class="small">${h(n)}</li>`).join('')}</ul>`,
     );
   parts.push('</body></html>', '');
-  return parts.join('\n');
+  let first = true;
+  for (const part of parts) {
+    if (typeof part === 'string') yield first ? part : `\n${part}`;
+    else {
+      if (!first) yield '\n';
+      yield* part;
+    }
+    first = false;
+  }
+}
+
+/** What a summarized calendar shows, and where the complete list is. */
+function summaryIntro<S extends string>(
+  sum: NonNullable<ReportModel['summarized']>,
+  cal: CalendarSummary<S>,
+  kind: 'coverage' | 'checks',
+  series: number,
+): string[] {
+  const what =
+    kind === 'coverage'
+      ? ['collector', 'series-day not present and sealed', 'collector × account']
+      : ['check', 'check-day that did not pass', 'check × account'];
+  return [
+    `<p class="small" id="${kind}-summarized">Summarized: ${series} series over ${sum.days} day(s) are more than the ${sum.cellsInFull} series-days this report draws a row each. ` +
+      `The first ${cal.totals.length} row(s) are one per ${what[0]} over every series: each day shows the worst state of any series that day, and its title (hover, or the table below in print) how many series were in each state. ` +
+      `Then the ${cal.groups.length} worst of the ${cal.groupsWithFindings} ${what[2]} group(s) with a finding (of ${cal.groupCount}), worst first, drawn the same way${cal.groupsWithFindings > cal.groups.length ? `; ${cal.groupsWithFindings - cal.groups.length} more group(s) with findings are not drawn, none worse than the last shown` : ''}. ` +
+      `Every ${what[1]} (${cal.rowsInFile}) is a row of <a href="${h(cal.file)}">${h(cal.file)}</a> beside this file: series, day, state and why.</p>`,
+  ];
+}
+
+/** The worst series of a summarized calendar, worst first, each named with its counts and its first finding. */
+function worstTable<S extends string>(
+  cal: CalendarSummary<S>,
+  kind: 'coverage' | 'checks',
+  label: (state: string) => string,
+): string[] {
+  if (cal.seriesWithFindings === 0)
+    return [
+      `<p id="${kind}-worst">${kind === 'coverage' ? 'Every expected day of every series has sealed evidence.' : 'Every check passed on every day of every series.'}</p>`,
+    ];
+  return [
+    `<h3 id="${kind}-worst">${kind === 'coverage' ? 'Series with days not present and sealed' : 'Series with check-days that did not pass'}, worst first: ${cal.worst.length} of ${cal.seriesWithFindings}</h3>`,
+    `<table class="data" id="${kind}-worst-series"><thead><tr><th>series</th><th>days</th><th>first day</th><th>why</th></tr></thead><tbody>`,
+    ...cal.worst.map(
+      (w) =>
+        `<tr><td><code>${h(w.label)}</code></td><td>${h(
+          Object.entries(w.counts)
+            .map(([s, n]) => `${n} ${label(s)}`)
+            .join(', '),
+        )}</td><td>${h(w.first.day)}</td><td class="small">${h(w.first.reason)}</td></tr>`,
+    ),
+    '</tbody></table>',
+    cal.seriesWithFindings > cal.worst.length
+      ? `<p class="small">${cal.seriesWithFindings - cal.worst.length} more series with findings, none worse than the last shown: <a href="${h(cal.file)}">${h(cal.file)}</a> lists every day of every one.</p>`
+      : '',
+  ];
 }

@@ -5,12 +5,17 @@
  *
  *   report.html                         coverage calendar, check calendar, conclusions, exceptions
  *   workpapers/<control>/workpaper.md   one workpaper per control (+ samples.csv, samples.json)
+ *   coverage-days.csv, check-days.csv   above REPORT_CELLS_IN_FULL series-days: every series-day
+ *                                       not present, every check-day not passed (summary.ts)
  *
- * The full-population run is recorded in the locker like every sample run.
+ * The full-population run is recorded in the locker like every sample run. In bounded memory:
+ * the verification and the draw go in parts, the workpapers and the page are written as they
+ * are made from the draw's rows (read again from its files), and above REPORT_CELLS_IN_FULL
+ * series-days the calendars are summarized per collector, check and account (summary.ts).
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rmdir, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir, rename, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { toolCommit } from '../build.js';
 import { CHECKS } from '../checks/registry.js';
@@ -26,19 +31,28 @@ import { canonicalJson, sha256Hex } from '../evidence/canonical.js';
 import { daysBetween } from '../evidence/days.js';
 import { type Signer, signingSettingsOf, trustedKeys } from '../evidence/signing.js';
 import { walk } from '../export/export.js';
+import { writeStream } from '../lines.js';
 import type { Locker } from '../locker/types.js';
 import { writeCampaignWorkpapers } from '../review/report.js';
 import { CONTROL_NAMES } from '../sample/controls.js';
 import { earlierRuns, sampleRunKey, sampleRunRecord, writeSampleRun } from '../sample/record.js';
-import { runSample, type SampleReport } from '../sample/run.js';
-import { deviationRate, groupExceptions, summarize, writeWorkpaper } from '../sample/workpaper.js';
+import { drawSample, emptyTally, type SampleDraw, type SampleTally, type SampleView } from '../sample/run.js';
+import { deviationRate, groupExceptions, writeWorkpaper } from '../sample/workpaper.js';
 import { listAcknowledgements } from '../verify/acknowledgements.js';
 import { verifyInParts } from '../verify/parts.js';
 import type { VerifyResult } from '../verify/verify.js';
 import { TOOL } from '../version.js';
 import { checkRows, coverageRows } from './calendar.js';
-import { type ControlSummary, type ReportModel, reportHtml } from './html.js';
+import { type ControlSummary, type ReportModel, reportHtmlChunks } from './html.js';
 import { excusedOf, outOfScope, sharedExceptions, snapshotTimes, writeOnceOf } from './statements.js';
+import {
+  CHECK_DAYS_FILE,
+  COVERAGE_FILE,
+  REPORT_CELLS_IN_FULL,
+  REPORT_DETAIL_ROWS,
+  summarizeChecks,
+  summarizeCoverage,
+} from './summary.js';
 
 const FULL_POPULATION_SEED = 'full-population';
 
@@ -63,6 +77,12 @@ export interface ReportOptions {
   /** Who runs the report: the AWS principal ARN, or the local user; printed and recorded. */
   principal?: string;
   concurrency?: number;
+  /** Series × days of the window above which the calendars are summarized (default REPORT_CELLS_IN_FULL). */
+  cellsInFull?: number;
+  /** Worst-first rows a summarized report shows of each kind (default REPORT_DETAIL_ROWS). */
+  detailRows?: number;
+  /** Snapshots of the window a part of the draw holds at most (drawSample's default). */
+  snapshotsPerPart?: number;
 }
 
 export interface ReportResult {
@@ -76,6 +96,8 @@ export interface ReportResult {
   controls: ControlSummary[];
   record: string;
   requests: number;
+  /** Set when the calendars were summarized: the complete lists beside report.html. */
+  summarized?: { coverage: string; checks: string };
 }
 
 /** Build and write the report. */
@@ -107,7 +129,8 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
   const notes: string[] = [];
   if (checks.length === 0) notes.push('no check has a configured collector: no control could be tested');
   const plan = { kind: 'all' as const, n: daysBetween(from, to).length };
-  const sampled = await runSample({
+  // Drawn in parts and read back from its files as often as needed (sample/run.ts drawSample).
+  const draw = await drawSample({
     locker,
     config,
     checks,
@@ -117,8 +140,43 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
     to,
     plan,
     ...(options.concurrency && { concurrency: options.concurrency }),
+    ...(options.snapshotsPerPart && { snapshotsPerPart: options.snapshotsPerPart }),
   });
+  try {
+    return await writeReport(
+      { ...options, locker, config, from, to, dir, html, clock, now, collectors },
+      {
+        verified,
+        checks,
+        draw,
+        notes,
+        startRequests,
+      },
+    );
+  } finally {
+    draw.close();
+  }
+}
 
+/** The report's files from the verification and the draw: staged, hashed, recorded, then handed out. */
+async function writeReport(
+  options: ReportOptions & {
+    dir: string;
+    html: string;
+    clock: Clock;
+    now: Date;
+    collectors: readonly AnyCollector[];
+  },
+  input: {
+    verified: VerifyResult;
+    checks: readonly AnyCheck[];
+    draw: SampleDraw;
+    notes: string[];
+    startRequests: number;
+  },
+): Promise<ReportResult> {
+  const { locker, config, from, to, dir, html, now, collectors } = options;
+  const { verified, checks, draw, notes } = input;
   // The run is evidence too: its signed record names the SHA-256 of report.html and of every
   // workpaper file. They are written into a staging directory first (naming the record's key),
   // hashed, the record written, and only then moved into --out: nothing is handed out unrecorded.
@@ -137,9 +195,14 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
   const stage = `${dir}.writing-${randomBytes(4).toString('hex')}`;
   const commit = toolCommit();
   const ranBy = options.principal ?? 'not recorded';
+  const days = daysBetween(from, to).length;
+  const cellsInFull = options.cellsInFull ?? REPORT_CELLS_IN_FULL;
+  const detailRows = options.detailRows ?? REPORT_DETAIL_ROWS;
+  // Above the threshold the calendars are summarized (summary.ts): a row per series would grow with the organization.
+  const summarized = verified.series.length * days > cellsInFull;
 
   const acknowledgements = await listAcknowledgements(locker);
-  // One workpaper per control.
+  // One workpaper per control, each written as it is made from the draw's rows.
   const controlIds = [...new Set(checks.flatMap((c) => c.controls))].sort();
   const workpapers: ReportResult['workpapers'] = [];
   const controls: ControlSummary[] = [];
@@ -147,12 +210,7 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
   for (const control of controlIds) {
     const ofControl = checks.filter((c) => c.controls.includes(control));
     const ids = new Set(ofControl.map((c) => c.id));
-    const sub: SampleReport = {
-      ...sampled,
-      checks: [...ids],
-      series: sampled.series.filter((s) => ids.has(s.check)),
-      samples: sampled.samples.filter((s) => ids.has(s.check)),
-    };
+    const sub = viewOfChecks(draw, ids);
     const rel = `workpapers/${control}`;
     await writeWorkpaper(path.join(stage, ...rel.split('/')), {
       report: sub,
@@ -174,14 +232,14 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
       dir: path.join(dir, ...rel.split('/')),
       markdown: path.join(dir, ...rel.split('/'), 'workpaper.md'),
     });
-    const sum = summarize(sub.samples);
+    const sum = sub.rows.summary;
     const effective = sum.total > 0 && sum.pass === sum.total;
     controls.push({
       id: control,
       name: CONTROL_NAMES[control] ?? '',
       checks: [...ids],
       ...sum,
-      deviationRate: deviationRate(sub.samples),
+      deviationRate: deviationRate(sum),
       effective,
       conclusion: effective
         ? 'Operating effectively: every check passed on every day.'
@@ -189,7 +247,8 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
           ? 'No conclusion: nothing could be tested.'
           : `Exceptions noted: ${sum.fail} failed and ${sum.missing} missing day(s).`,
       workpaper: `${rel}/workpaper.md`,
-      exceptions: groupExceptions(sub.samples),
+      // Summarized: the worst exceptions, filled in below from the one pass over the samples.
+      exceptions: summarized ? [] : groupExceptions(sub.rows.samples),
     });
   }
 
@@ -197,8 +256,44 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
     ? await writeCampaignWorkpapers(locker, config, verified.reviews, stage, now)
     : new Map<string, string>();
   const controlsOf = (check: string) => checks.find((c) => c.id === check)?.controls ?? [];
-  const sum = (f: (s: VerifyResult['series'][number]) => number) =>
+  const total = (f: (s: VerifyResult['series'][number]) => number) =>
     verified.series.reduce((n, s) => n + f(s), 0);
+
+  let calendars: Pick<ReportModel, 'coverage' | 'checks' | 'exceptions' | 'snapshotTimes' | 'summarized'>;
+  if (summarized) {
+    let coverage: ReturnType<typeof summarizeCoverage> | undefined;
+    writeStream(path.join(stage, COVERAGE_FILE), (write) => {
+      coverage = summarizeCoverage(verified.series, verified.integrity, { from, to }, detailRows, write);
+    });
+    let checked: ReturnType<typeof summarizeChecks> | undefined;
+    writeStream(path.join(stage, CHECK_DAYS_FILE), (write) => {
+      checked = summarizeChecks(draw.rows.samples, { from, to }, controlsOf, detailRows, write);
+    });
+    for (const c of controls) c.exceptions = checked!.exceptions.filter((e) => e.controls.includes(c.id));
+    calendars = {
+      coverage: [...coverage!.totals, ...coverage!.groups],
+      checks: [...checked!.calendar.totals, ...checked!.calendar.groups],
+      exceptions: checked!.exceptions,
+      snapshotTimes: checked!.snapshotTimes,
+      summarized: {
+        cellsInFull,
+        detailRows,
+        days,
+        coverage: coverage!,
+        checks: checked!.calendar,
+        exceptionCount: checked!.exceptionCount,
+      },
+    };
+  } else {
+    // Small enough to draw a row per series: held, as the report always was.
+    const samples = [...draw.rows.samples];
+    calendars = {
+      coverage: coverageRows(verified.series, verified.integrity, from, to),
+      checks: checkRows(samples, from, to, controlsOf),
+      exceptions: sharedExceptions(controls),
+      snapshotTimes: snapshotTimes(samples, controlsOf),
+    };
+  }
   const model: ReportModel = {
     from,
     to,
@@ -214,18 +309,17 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
     },
     writeOnce: writeOnceOf(locker, config, verified),
     outOfScope: outOfScope(config, collectors, checks),
-    snapshotTimes: snapshotTimes(sampled.samples, controlsOf),
     excused: excusedOf(verified),
     verification: {
       ok: verified.ok,
       verifiedAt: verified.verifiedAt,
       series: verified.series.length,
-      expectedDays: sum((s) => s.expectedDays),
-      presentDays: sum((s) => s.presentDays),
-      partialDays: sum((s) => s.partial.length),
-      missingDays: sum((s) => s.missing.length),
-      failedDays: sum((s) => s.failed.length),
-      acknowledgedDays: sum((s) => s.acknowledged.length),
+      expectedDays: total((s) => s.expectedDays),
+      presentDays: total((s) => s.presentDays),
+      partialDays: total((s) => s.partial.length),
+      missingDays: total((s) => s.missing.length),
+      failedDays: total((s) => s.failed.length),
+      acknowledgedDays: total((s) => s.acknowledged.length),
       problems: verified.integrity,
       notes: verified.notes,
     },
@@ -233,25 +327,26 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
       ? { key: verified.chain.head.key, sha256: verified.chain.head.sha256 }
       : null,
     digests: verified.stats.digests,
-    coverage: coverageRows(verified.series, verified.integrity, from, to),
-    checks: checkRows(sampled.samples, from, to, controlsOf),
+    ...calendars,
     controls,
-    exceptions: sharedExceptions(controls),
     sampleRecord: recorded.key,
     ...(verified.reviews && { reviews: { cadence: verified.reviews, workpapers: reviewWorkpapers } }),
-    notes: [...notes, ...sampled.notes],
+    notes: [...notes, ...draw.notes],
   };
-  await writeFile(path.join(stage, 'report.html'), reportHtml(model), { encoding: 'utf8', flag: 'wx' });
+  // Written as it is made: never one string.
+  writeStream(path.join(stage, 'report.html'), (write) => {
+    for (const chunk of reportHtmlChunks(model)) write(chunk);
+  });
 
-  // Hash what was written, record the run (signed), then hand the files out.
-  const files = await mapLimit(await walk(stage), 8, async (rel) => ({
+  // Hash what was written (each file streamed), record the run (signed), then hand the files out.
+  const files = await mapLimit(await walk(stage), 4, async (rel) => ({
     path: rel,
-    sha256: sha256Hex(await readFile(path.join(stage, ...rel.split('/')))),
+    sha256: await fileSha256(path.join(stage, ...rel.split('/'))),
   }));
   await writeSampleRun(
     locker,
     sampleRunRecord({
-      report: sampled,
+      report: draw,
       ranAt: now,
       seedGenerated: false,
       subject: 'report (every check, every day)',
@@ -261,21 +356,26 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
       ranBy,
       files,
       commit,
+      // Summarized, the record names the files that list every sample (their SHA-256 in `files`)
+      // instead of listing them: a record of every check-day of an organization is not bounded.
+      ...(summarized && {
+        samplesListedIn: workpapers.map((w) => `workpapers/${w.control}/samples.json`),
+      }),
     }),
     config.locker.retentionDays,
     options.signer,
     recordKey,
   );
   await mkdir(dir, { recursive: true });
-  if (existsSync(html) || existsSync(path.join(dir, 'workpapers')))
+  const handedOut = ['report.html', 'workpapers', COVERAGE_FILE, CHECK_DAYS_FILE];
+  if (handedOut.some((f) => existsSync(path.join(dir, f))))
     throw new UsageError(
       `--out ${options.out} received a report while this one was written (recorded as ${recordKey}; its files are in ${stage})`,
     );
-  await rename(path.join(stage, 'report.html'), html);
-  if (existsSync(path.join(stage, 'workpapers')))
-    await rename(path.join(stage, 'workpapers'), path.join(dir, 'workpapers'));
+  for (const f of handedOut)
+    if (existsSync(path.join(stage, f))) await rename(path.join(stage, f), path.join(dir, f));
   await rmdir(stage);
-  const summary = summarize(sampled.samples);
+  const summary = draw.rows.summary;
   return {
     dir,
     html,
@@ -285,8 +385,52 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
     summary,
     controls,
     record: recorded.key,
-    requests: locker.stats.requests - startRequests,
+    requests: locker.stats.requests - input.startRequests,
+    ...(summarized && {
+      summarized: { coverage: path.join(dir, COVERAGE_FILE), checks: path.join(dir, CHECK_DAYS_FILE) },
+    }),
   };
+}
+
+/** The draw restricted to some checks (a control's), its rows filtered as they are read. */
+function viewOfChecks(draw: SampleDraw, ids: ReadonlySet<string>): SampleView {
+  const { rows, parts: _parts, close: _close, ...rest } = draw;
+  const summary: SampleTally = emptyTally();
+  let seriesCount = 0;
+  for (const s of rows.series) {
+    if (!ids.has(s.check)) continue;
+    seriesCount++;
+    summary.total += s.tally.total;
+    summary.pass += s.tally.pass;
+    summary.fail += s.tally.fail;
+    summary.missing += s.tally.missing;
+    summary.notApplicable += s.tally.notApplicable;
+  }
+  return {
+    ...rest,
+    checks: [...ids],
+    rows: {
+      samples: filtered(rows.samples, (s) => ids.has(s.check)),
+      series: filtered(rows.series, (s) => ids.has(s.check)),
+      summary,
+      seriesCount,
+    },
+  };
+}
+
+function filtered<T>(items: Iterable<T>, keep: (item: T) => boolean): Iterable<T> {
+  return {
+    *[Symbol.iterator]() {
+      for (const item of items) if (keep(item)) yield item;
+    },
+  };
+}
+
+/** SHA-256 of a file, read in chunks (a workpaper of an organization is gigabytes). */
+async function fileSha256(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 async function exists(locker: Locker, key: string): Promise<boolean> {

@@ -115,18 +115,34 @@ function timeOfKey(key: string): string | undefined {
 
 /** When in the day the snapshots judged for each control were taken: "00:05 UTC" or "00:04–00:09 UTC". */
 export function snapshotTimes(
-  samples: readonly Pick<SampleResult, 'check' | 'key'>[],
+  samples: Iterable<Pick<SampleResult, 'check' | 'key'>>,
   controlsOf: (check: string) => readonly string[],
 ): Record<string, string> {
-  const times = new Map<string, string[]>();
-  for (const s of samples) {
-    const t = s.key ? timeOfKey(s.key) : undefined;
-    if (!t) continue;
-    for (const c of controlsOf(s.check)) times.set(c, [...(times.get(c) ?? []), t]);
+  const times = new Map<string, Set<string>>();
+  for (const s of samples) addSnapshotTime(times, s, controlsOf);
+  return snapshotTimesOf(times);
+}
+
+/** One judged snapshot's time, added to the distinct times of its controls (at most 1,440 a control). */
+export function addSnapshotTime(
+  times: Map<string, Set<string>>,
+  s: Pick<SampleResult, 'check' | 'key'>,
+  controlsOf: (check: string) => readonly string[],
+): void {
+  const t = s.key ? timeOfKey(s.key) : undefined;
+  if (!t) return;
+  for (const c of controlsOf(s.check)) {
+    const set = times.get(c) ?? new Set<string>();
+    times.set(c, set);
+    set.add(t);
   }
+}
+
+/** The distinct times per control, as the report words them. */
+export function snapshotTimesOf(times: ReadonlyMap<string, ReadonlySet<string>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [c, ts] of times) {
-    const sorted = [...new Set(ts)].sort();
+    const sorted = [...ts].sort();
     out[c] = sorted.length === 1 ? `${sorted[0]} UTC` : `${sorted[0]}–${sorted.at(-1)} UTC`;
   }
   return out;

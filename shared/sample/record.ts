@@ -64,6 +64,12 @@ export interface SampleRunRecord {
     result: string;
     detail: string;
   }[];
+  /**
+   * A report at organization scale lists its samples in these files of `files` (each its
+   * `samples.json`, bound to this record by its SHA-256) instead of in `samples`, which is then
+   * empty: `summary.total` samples in all.
+   */
+  samplesListedIn?: string[];
   /** Earlier runs over an overlapping window, as listed when this one ran. */
   earlier: string[];
   /** Recorded runs with this seed and window under another configuration, accepted by the user. */
@@ -306,6 +312,8 @@ export interface RecordInput {
   ranBy?: string;
   files?: readonly { path: string; sha256: string }[];
   commit?: string;
+  /** List the samples in these files (named in `files`), not in the record (a report at organization scale). */
+  samplesListedIn?: readonly string[];
 }
 
 /**
@@ -328,15 +336,18 @@ export function sampleRunRecord(input: RecordInput): SampleRunRecord {
     configSha256: input.configSha256,
     store: report.locker.url,
     summary: report.rows.summary,
-    samples: Array.from(report.rows.samples, (s) => ({
-      check: s.check,
-      series: seriesId(s.collector, s.scope),
-      day: s.day,
-      key: s.key,
-      sha256: s.sha256,
-      result: s.result,
-      detail: s.detail,
-    })),
+    samples: input.samplesListedIn
+      ? []
+      : Array.from(report.rows.samples, (s) => ({
+          check: s.check,
+          series: seriesId(s.collector, s.scope),
+          day: s.day,
+          key: s.key,
+          sha256: s.sha256,
+          result: s.result,
+          detail: s.detail,
+        })),
+    ...(input.samplesListedIn && { samplesListedIn: [...input.samplesListedIn] }),
     earlier: input.earlier.map((e) => e.key),
     ...(input.configChangeAccepted?.length && { configChangeAccepted: [...input.configChangeAccepted] }),
     ...(input.ranBy !== undefined && { ranBy: input.ranBy }),

@@ -9,7 +9,7 @@ describe('AWS read actions', () => {
     expect(Object.keys(AWS_READ_ACTIONS).sort()).toEqual([...aws].sort());
     const docs = await readFile(new URL('../../docs/aws-collectors.md', import.meta.url), 'utf8');
     for (const action of allAwsReadActions()) expect(docs).toContain(`\`${action}\``);
-    expect(allAwsReadActions()).toHaveLength(47);
+    expect(allAwsReadActions()).toHaveLength(48);
     expect(
       allAwsReadActions().every((a) =>
         /^(guardduty|iam|config|cloudtrail|organizations|ec2|rds|s3|backup|dynamodb|inspector2|sso|identitystore):(List|Get|BatchGet|Describe|Generate)/.test(

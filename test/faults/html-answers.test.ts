@@ -11,7 +11,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { GuardDutyClient, ListDetectorsCommand } from '@aws-sdk/client-guardduty';
+import { IAMClient, ListUsersCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refuseWebPages } from '../../shared/aws/clients.js';
 import { discoverOrganization } from '../../shared/aws/organization.js';
 import { fixedClock } from '../../shared/clock.js';
 import { loadCollectors } from '../../shared/collectors/implementations.js';
@@ -37,15 +40,26 @@ const PAGE =
   '<!DOCTYPE html><html><head><title>Sign in to Guest Wi-Fi</title></head><body>Accept the terms to continue</body></html>';
 const ACCOUNT = '123456789012';
 
-/** Answers every request, whatever its method and path, with the portal page and 200. */
-async function startPortal(): Promise<{ url: string; requests: () => number; stop(): Promise<void> }> {
+/** What the endpoint answers, with 200, to every request. */
+interface Junk {
+  /** The Content-Type header; undefined: none. */
+  type: string | undefined;
+  body: string;
+}
+
+const PORTAL: Junk = { type: 'text/html; charset=utf-8', body: PAGE };
+
+/** Answers every request, whatever its method and path, with `junk` and 200. */
+async function startPortal(
+  junk: Junk = PORTAL,
+): Promise<{ url: string; requests: () => number; stop(): Promise<void> }> {
   let requests = 0;
   const server: Server = createServer((req, res) => {
     requests++;
     req.resume();
     req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(PAGE);
+      res.writeHead(200, junk.type === undefined ? {} : { 'content-type': junk.type });
+      res.end(junk.body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -165,5 +179,158 @@ describe('an endpoint that answers an HTML page with 200 (captive portal, proxy 
     // The account collectors have no scopes without the organization: skipped and reported, never ok.
     expect(summary.results.filter((r) => r.status !== 'error')).toEqual([]);
     expect(summary.skipped.flatMap((s) => s.collectors).length).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * The same for other junk a proxy answers with 200 where an AWS API answer belongs (issue 20's
+ * leftover): the SDK's XML parsers read a text/plain page, or an empty body, as an answer with
+ * nothing in it, which would be recorded as an empty complete snapshot. Every AWS collector
+ * records a failed collection naming the endpoint and what it answered instead.
+ */
+describe.each([
+  {
+    what: 'a text/plain page',
+    junk: {
+      type: 'text/plain; charset=utf-8',
+      body: 'Access denied by proxy policy. Contact your administrator.\n',
+    },
+    named: /answered HTTP 200 with text \(text\/plain; charset=utf-8\), not an AWS API answer/,
+  },
+  {
+    what: 'an empty body labelled text/plain',
+    junk: { type: 'text/plain', body: '' },
+    named: /answered HTTP 200 with an empty body \(text\/plain\), not an AWS API answer/,
+  },
+  {
+    what: 'an empty body without a Content-Type',
+    junk: { type: undefined, body: '' },
+    named: /answered HTTP 200 with an empty body \(no Content-Type\), not an AWS API answer/,
+  },
+  {
+    what: 'a plain-text page without a Content-Type',
+    junk: { type: undefined, body: 'OK' },
+    named: /answered HTTP 200 with text \(no Content-Type\), not an AWS API answer/,
+  },
+])('an AWS endpoint that answers $what with 200', ({ junk, named }) => {
+  let portal: Awaited<ReturnType<typeof startPortal>>;
+  let saved: string | undefined;
+
+  beforeAll(async () => {
+    portal = await startPortal(junk);
+    saved = process.env.AWS_ENDPOINT_URL;
+    process.env.AWS_ENDPOINT_URL = portal.url;
+  });
+
+  afterAll(async () => {
+    if (saved === undefined) delete process.env.AWS_ENDPOINT_URL;
+    else process.env.AWS_ENDPOINT_URL = saved;
+    await portal.stop();
+  });
+
+  it('every AWS collector records an error naming it; none is ok, none an empty complete snapshot', async () => {
+    const config = testConfig({ aws: { regions: ['us-east-1'], identityCenter: { region: 'us-east-1' } } });
+    const collectors = await loadCollectors(COLLECTORS.filter((c) => isEnabled(c, config)));
+    const locker = new DirectoryLocker(await mkdtemp(path.join(tmpdir(), 'junk-answers-')));
+    const summary = await runCollectors({
+      config,
+      locker,
+      collectors,
+      clock: fixedClock('2026-04-20T00:05:00.000Z'),
+      logger: silentLogger,
+      runId: 'junkpage0001',
+      scopeEnvironment: async () => ({ defaultAccountId: ACCOUNT }),
+    });
+    expect(collectors.map((c) => c.id).sort()).toEqual(
+      COLLECTORS.filter((c) => c.source === 'aws' && c.id !== 'organization')
+        .map((c) => c.id)
+        .sort(),
+    );
+    expect(summary.skipped).toEqual([]);
+    expect(new Set(summary.results.map((r) => r.collector))).toEqual(new Set(collectors.map((c) => c.id)));
+    expect(portal.requests()).toBeGreaterThan(0);
+    for (const result of summary.results) {
+      const what = `${result.collector} ${result.scope}: ${result.error ?? '(no error)'}`;
+      expect(result.status, what).toBe('error');
+      expect((await readSnapshot(locker, result.key)).snapshot.status, what).toBe('error');
+      expect(result.error, what).toContain(portal.url.replace(/^http:\/\//, ''));
+      expect(result.error, what).toMatch(named);
+    }
+  });
+
+  it('organization: the discovery that met it is the error of the organization snapshot', async () => {
+    const config = testConfig({ aws: { regions: ['us-east-1'], organization: {} } });
+    const error = await discoverOrganization(config.aws!.organization!, { callerAccountId: ACCOUNT }).then(
+      () => undefined,
+      (err: Error) => err,
+    );
+    expect(error?.name).toBe('WebPageAnswerError');
+    expect(error?.message).toMatch(named);
+  });
+});
+
+/**
+ * The guard is narrow: what an API (or the emulator) really answers goes through unchanged. The
+ * emulator labels some XML and JSON answers text/html; a REST API may answer an empty JSON body.
+ */
+describe('answers the guard lets through', () => {
+  const creds = { accessKeyId: 'AKIAGUARDTEST0000000', secretAccessKey: 'guard-test-secret' };
+
+  async function withAnswer<T>(junk: Junk, call: (endpoint: string) => Promise<T>): Promise<T> {
+    const server = await startPortal(junk);
+    try {
+      return await call(server.url);
+    } finally {
+      await server.stop();
+    }
+  }
+
+  it('XML labelled text/html (the emulator) is parsed as the answer', async () => {
+    const xml =
+      '<ListUsersResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><ListUsersResult><IsTruncated>false</IsTruncated><Users><member><UserName>alice</UserName><UserId>AIDAALICE</UserId><Arn>arn:aws:iam::123456789012:user/alice</Arn><Path>/</Path><CreateDate>2026-01-01T00:00:00Z</CreateDate></member></Users></ListUsersResult></ListUsersResponse>';
+    const users = await withAnswer({ type: 'text/html; charset=utf-8', body: xml }, async (endpoint) => {
+      const iam = new IAMClient({ region: 'us-east-1', endpoint, credentials: creds, maxAttempts: 1 });
+      refuseWebPages(iam);
+      try {
+        return (await iam.send(new ListUsersCommand({}))).Users?.map((u) => u.UserName);
+      } finally {
+        iam.destroy();
+      }
+    });
+    expect(users).toEqual(['alice']);
+  });
+
+  it('JSON labelled text/html, and an empty application/json body to a REST call, are answers', async () => {
+    const call = (junk: Junk) =>
+      withAnswer(junk, async (endpoint) => {
+        const gd = new GuardDutyClient({ region: 'us-east-1', endpoint, credentials: creds, maxAttempts: 1 });
+        refuseWebPages(gd);
+        try {
+          return (await gd.send(new ListDetectorsCommand({}))).DetectorIds;
+        } finally {
+          gd.destroy();
+        }
+      });
+    expect(await call({ type: 'text/html', body: '{"detectorIds":["d1"]}' })).toEqual(['d1']);
+    expect(await call({ type: 'application/json', body: '' })).toBeUndefined();
+  });
+
+  it('an empty body to a query call is refused, whatever its label', async () => {
+    const error = await withAnswer({ type: 'text/xml', body: '' }, async (endpoint) => {
+      const iam = new IAMClient({ region: 'us-east-1', endpoint, credentials: creds, maxAttempts: 1 });
+      refuseWebPages(iam);
+      try {
+        return await iam.send(new ListUsersCommand({})).then(
+          () => undefined,
+          (err: Error) => err,
+        );
+      } finally {
+        iam.destroy();
+      }
+    });
+    expect(error?.name).toBe('WebPageAnswerError');
+    expect(error?.message).toMatch(
+      /answered HTTP 200 with an empty body \(text\/xml\), not an AWS API answer/,
+    );
   });
 });

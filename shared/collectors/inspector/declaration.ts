@@ -8,9 +8,9 @@ export const inspector: Collector<AwsRegionalScope, InspectorData> = {
   source: 'aws',
   controls: ['CC7.1'],
   scopePattern: 'aws-<account>-<region>',
-  permissions: ['inspector2:BatchGetAccountStatus', 'inspector2:ListFindings'],
+  permissions: ['inspector2:BatchGetAccountStatus', 'inspector2:ListFindings', 'inspector2:ListCoverage'],
   description:
-    "Amazon Inspector's scan status per resource type (EC2, ECR, Lambda) and every ACTIVE finding with its severity, first observed time, resource and vulnerability id",
+    "Amazon Inspector's scan status per resource type (EC2, ECR, Lambda), every ACTIVE finding with its severity, first observed time, resource and vulnerability id, and every covered resource with its scan status and last scan time",
   scopes: regionalScopes,
 };
 

@@ -21,7 +21,7 @@ export const inspectorVulnerabilitiesCheck = defineCheck(inspector, {
     'no open Inspector finding or Dependabot alert older than checks.vulnerabilitySlaDays for its severity (7/30/90/180 days by default)',
   reliance: {
     freshness:
-      'No "as of" time of the list: Inspector answers its ACTIVE findings at `collectedAt`. When each resource was last scanned (coverage `lastScannedAt`) is not collected, so a resource Inspector stopped scanning keeps its last findings (inspector-enabled checks the scan status).',
+      "No \"as of\" time of the list: Inspector answers its ACTIVE findings at `collectedAt`. A resource Inspector stopped scanning keeps its last findings: the same snapshot's coverage records each resource's last scan (`lastScannedAt`), and inspector-enabled fails every resource not scanned within `checks.freshnessHours.inspectorScan` (48 h) or whose scan status is not ACTIVE, so its findings are not relied on as today's.",
     doesNotTest:
       'Findings suppressed by a suppression rule or closed, and vulnerabilities Inspector does not detect.',
     limitations:

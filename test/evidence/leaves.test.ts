@@ -1,0 +1,307 @@
+/**
+ * The leaves of the digest form that scales (shared/evidence/digest/leaves.ts), judged at their
+ * boundaries against a directory locker sealed in form 3: a leaf gone, unreadable, altered,
+ * named by a root for another day, instant, collector or shard, unsigned, signed by another
+ * key or by a key the locker publishes but nobody trusts; what seals and what does not; the
+ * shards and the leaves written. The mutants StrykerJS found surviving in leaves.ts (issue 27,
+ * item 5).
+ */
+import { createHash, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { fixedClock } from '../../shared/clock.js';
+import { canonicalBytes, sha256Hex } from '../../shared/evidence/canonical.js';
+import {
+  type DigestRoot,
+  digestEntries,
+  entryCount,
+  type LeafRef,
+  leafEntries,
+  leafKeyOf,
+  leafOf,
+  listDigests,
+  type ReadDigest,
+  readDigest,
+  readLeaf,
+  seal,
+  shardOf,
+  signatureProblem,
+  writeLeaves,
+} from '../../shared/evidence/digest.js';
+import {
+  fileSigner,
+  fingerprintOf,
+  type Signer,
+  signatureKey,
+  type TrustedKeys,
+} from '../../shared/evidence/signing.js';
+import { writeSnapshot } from '../../shared/evidence/write.js';
+import { DirectoryLocker } from '../../shared/locker/directory.js';
+import { listAll } from '../../shared/locker/types.js';
+import { makeSnapshot } from '../helpers/snapshots.js';
+
+const DAY = '2026-04-05';
+const SEALED = '2026-04-06T03:00:00.000Z';
+const file = (dir: string, key: string) => path.join(dir, ...key.split('/'));
+const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 2);
+
+describe('shards and leaf keys', () => {
+  it('an AWS account and its regions share the shard of the account; any other scope is its own', () => {
+    expect(shardOf('aws-123456789012')).toBe(sha('123456789012'));
+    expect(shardOf('aws-123456789012-eu-west-1')).toBe(sha('123456789012'));
+    expect(shardOf('org-acme')).toBe(sha('org-acme'));
+    expect(shardOf('aws-12345678901')).toBe(sha('aws-12345678901'));
+    expect(shardOf('xaws-123456789012')).toBe(sha('xaws-123456789012'));
+    expect(shardOf('aws-123456789012-EU')).toBe(sha('aws-123456789012-EU'));
+  });
+
+  it('a key that is no snapshot key belongs to collector other, shard 00', () => {
+    expect(leafOf({ key: 'acknowledgements/20260405T000000000Z-a.json' })).toEqual({
+      collector: 'other',
+      shard: '00',
+    });
+    const key = 'snapshots/2026-04-05/iam/aws-123456789012/20260405T000500000Z-run000000001.json';
+    expect(leafOf({ key })).toEqual({ collector: 'iam', shard: sha('123456789012') });
+    expect(leafKeyOf({ form: 3, day: DAY, sealedAt: SEALED }, key)).toBe(
+      `leaves/${DAY}/20260406T030000000Z/iam/${sha('123456789012')}.json`,
+    );
+    expect(leafKeyOf({ day: DAY, sealedAt: SEALED }, key)).toBeUndefined();
+  });
+});
+
+describe('leaves against a directory locker', () => {
+  let dir: string;
+  let locker: DirectoryLocker;
+  let signer: Signer;
+  let trusted: TrustedKeys;
+  let root: ReadDigest & { digest: DigestRoot };
+  let snapshots: string[];
+
+  const overwrite = async (key: string, bytes: Uint8Array | string) => {
+    await chmod(file(dir, key), 0o644);
+    await writeFile(file(dir, key), bytes);
+  };
+  const refOf = (collector: string) => root.digest.leaves.find((l) => l.collector === collector)!;
+  const entriesOf = (refs: readonly LeafRef[], options: Partial<Parameters<typeof leafEntries>[3]> = {}) =>
+    leafEntries(locker, { key: root.key, day: DAY, sealedAt: SEALED }, refs, { trusted, ...options });
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'leaves-'));
+    locker = new DirectoryLocker(dir);
+    signer = await fileSigner(`${dir}-key.pem`, { create: true });
+    trusted = new Map([
+      [
+        signer.fingerprint,
+        { fingerprint: signer.fingerprint, key: createPublicKey(signer.publicKeyPem()), source: 'test' },
+      ],
+    ]);
+    snapshots = [];
+    for (const [collector, scope, runId] of [
+      ['fake-b', 'x-1', 'run000000002'],
+      ['fake-a', 'org-acme', 'run000000001'],
+      ['fake-b', 'x-1', 'run000000001'],
+    ] as const) {
+      const w = await writeSnapshot(
+        locker,
+        makeSnapshot({ collector, scope, runId, collectedAt: `${DAY}T00:05:00.000Z` }),
+        730,
+      );
+      snapshots.push(w.key);
+    }
+    const sealed = await seal(locker, {
+      day: DAY,
+      clock: fixedClock(SEALED),
+      retentionDays: 730,
+      signer,
+      form: 3,
+    });
+    root = (await readDigest(locker, sealed.key!)) as typeof root;
+  });
+
+  it('writes one signed leaf per collector and shard, in key order, each listing its snapshots in key order', async () => {
+    expect(root.digest.leaves.map((l) => [l.collector, l.shard, l.entries])).toEqual(
+      [
+        ['fake-a', sha('org-acme'), 1],
+        ['fake-b', sha('x-1'), 2],
+      ].sort((a, b) => (`${a[0]}/${a[1]}` < `${b[0]}/${b[1]}` ? -1 : 1)),
+    );
+    expect(entryCount(root)).toBe(3);
+    const b = await readLeaf(locker, refOf('fake-b').key);
+    expect(b.leaf.snapshots.map((s) => s.key)).toEqual(
+      snapshots.filter((k) => k.includes('/fake-b/')).sort(),
+    );
+    expect(b.leaf).toMatchObject({ day: DAY, sealedAt: SEALED, collector: 'fake-b', shard: sha('x-1') });
+    expect(refOf('fake-b')).toMatchObject({ sha256: b.sha256, size: b.body.byteLength });
+    // One public key published, whatever the number of leaves.
+    expect((await listAll(locker, 'keys/')).map((o) => o.key)).toEqual([`keys/${signer.fingerprint}.pem`]);
+    const all = await digestEntries(locker, root, { trusted });
+    expect(all.problems).toEqual([]);
+    expect(all.leaves).toBe(2);
+    expect(all.entries.map((e) => e.key).sort()).toEqual([...snapshots].sort());
+  });
+
+  it('no entries: no leaf and no key published', async () => {
+    const empty = new DirectoryLocker(await mkdtemp(path.join(tmpdir(), 'leaves-empty-')));
+    expect(await writeLeaves(empty, signer, DAY, new Date(SEALED), [], 730)).toEqual([]);
+    expect(await listAll(empty, '')).toEqual([]);
+  });
+
+  it('a leaf filter reads only the leaves it keeps', async () => {
+    const read: string[] = [];
+    const get = locker.get.bind(locker);
+    locker.get = async (key) => {
+      read.push(key);
+      return get(key);
+    };
+    const some = await digestEntries(locker, root, { trusted, leafFilter: (l) => l.collector === 'fake-a' });
+    expect(some.leaves).toBe(1);
+    expect(some.entries.map((e) => e.key)).toEqual(snapshots.filter((k) => k.includes('/fake-a/')));
+    expect(read).toEqual([refOf('fake-a').key, signatureKey(refOf('fake-a').key)]);
+  });
+
+  it('the old form lists its snapshots itself: no leaf read', async () => {
+    const old = { ...root, digest: { ...root.digest, schema: 'evidence.digest/2', snapshots: [] } } as never;
+    expect(await digestEntries(locker, old, { trusted })).toEqual({ entries: [], problems: [], leaves: 0 });
+    expect(entryCount(old)).toBe(0);
+  });
+
+  it('a leaf gone: deleted, naming its root and how many snapshots it sealed; it seals nothing', async () => {
+    const ref = refOf('fake-b');
+    await rm(file(dir, ref.key));
+    const result = await entriesOf(root.digest.leaves);
+    expect(result.problems).toEqual([
+      {
+        problem: 'deleted',
+        key: ref.key,
+        detail: `a leaf of ${root.key} is no longer in the locker: the 2 snapshot(s) it sealed are not sealed`,
+      },
+    ]);
+    expect(result.entries.map((e) => e.key)).toEqual(snapshots.filter((k) => k.includes('/fake-a/')));
+    expect(result.leaves).toBe(2);
+  });
+
+  it('a leaf that is not a leaf: corrupt; it seals nothing', async () => {
+    const ref = refOf('fake-b');
+    await overwrite(ref.key, '{"schema":"something else"}');
+    const result = await entriesOf([ref]);
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]).toMatchObject({ problem: 'corrupt', key: ref.key });
+    expect(result.problems[0]!.detail).toContain('not a digest leaf');
+    expect(result.entries).toEqual([]);
+  });
+
+  it('an I/O error reading a leaf or its signature is thrown, never taken as a verdict', async () => {
+    const ref = refOf('fake-b');
+    const get = locker.get.bind(locker);
+    locker.get = async (key) => {
+      if (key === ref.key) throw new Error('EIO leaf');
+      return get(key);
+    };
+    await expect(entriesOf([ref])).rejects.toThrow('EIO leaf');
+    locker.get = async (key) => {
+      if (key === signatureKey(ref.key)) throw new Error('EIO signature');
+      return get(key);
+    };
+    await expect(entriesOf([ref])).rejects.toThrow('EIO signature');
+  });
+
+  it('a leaf altered: hash-mismatch against the SHA-256 its root names; it seals nothing', async () => {
+    const ref = refOf('fake-b');
+    const leaf = (await readLeaf(locker, ref.key)).leaf;
+    const edited = canonicalBytes({ ...leaf, snapshots: leaf.snapshots.slice(1) });
+    await overwrite(ref.key, edited);
+    const result = await entriesOf([ref]);
+    expect(result.problems).toEqual([
+      {
+        problem: 'hash-mismatch',
+        key: ref.key,
+        detail: `SHA-256 is ${sha256Hex(edited)} (${edited.byteLength} bytes), its root ${root.key} sealed ${ref.sha256} (${ref.size} bytes): the leaf was altered or replaced, so it seals nothing`,
+      },
+    ]);
+    expect(result.entries).toEqual([]);
+  });
+
+  // A root (signed with the key) that names, by its true SHA-256, a leaf written for something
+  // else: each of the four fields the leaf must share with its root and reference.
+  for (const [field, change] of [
+    ['day', { day: '2026-04-04' }],
+    ['sealedAt', { sealedAt: '2026-04-06T03:00:00.001Z' }],
+    ['collector', { collector: 'fake-c' }],
+    ['shard', { shard: 'ff' }],
+  ] as const) {
+    it(`a leaf whose ${field} is not its root's: corrupt, and it seals nothing`, async () => {
+      const ref = refOf('fake-b');
+      const leaf = (await readLeaf(locker, ref.key)).leaf;
+      const bytes = canonicalBytes({ ...leaf, ...change });
+      await overwrite(ref.key, bytes);
+      await overwrite(signatureKey(ref.key), await signer.sign(bytes));
+      const named = { ...ref, sha256: sha256Hex(bytes), size: bytes.byteLength };
+      const result = await entriesOf([named]);
+      expect(result.problems).toHaveLength(1);
+      expect(result.problems[0]).toMatchObject({ problem: 'corrupt', key: ref.key });
+      expect(result.problems[0]!.detail).toBe(
+        `the leaf says ${change.collector ?? 'fake-b'}/${change.shard ?? ref.shard} of ${change.day ?? DAY} sealed at ${change.sealedAt ?? SEALED}; its root ${root.key} names fake-b/${ref.shard} of ${DAY} sealed at ${SEALED}`,
+      );
+      expect(result.entries).toEqual([]);
+    });
+  }
+
+  it('a leaf without its signature: unsigned, and it still seals (the signed root vouches for its bytes)', async () => {
+    const ref = refOf('fake-b');
+    await rm(file(dir, signatureKey(ref.key)));
+    const result = await entriesOf([ref]);
+    expect(result.problems).toEqual([
+      { problem: 'unsigned', key: ref.key, detail: `no signature ${signatureKey(ref.key)}` },
+    ]);
+    expect(result.entries).toHaveLength(2);
+  });
+
+  it('a leaf signed by another key: bad-signature; by a key the locker publishes but nobody trusts: untrusted-key, named', async () => {
+    const ref = refOf('fake-b');
+    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const body = (await readLeaf(locker, ref.key)).body;
+    await overwrite(signatureKey(ref.key), sign('sha256', body, other.privateKey));
+    const bad = await entriesOf([ref]);
+    expect(bad.problems).toEqual([
+      {
+        problem: 'bad-signature',
+        key: ref.key,
+        detail: `${signatureKey(ref.key)} is not a valid signature of these bytes by any trusted key: the digest was altered or signed by someone else`,
+      },
+    ]);
+    expect(bad.entries).toHaveLength(2);
+
+    let asked = 0;
+    const candidates = async (): Promise<Map<string, KeyObject>> => {
+      asked++;
+      return new Map([[fingerprintOf(other.publicKey), other.publicKey]]);
+    };
+    const named = await entriesOf([ref], { candidates });
+    expect(asked).toBe(1);
+    expect(named.problems).toEqual([
+      {
+        problem: 'untrusted-key',
+        key: ref.key,
+        detail: `signed by key ${fingerprintOf(other.publicKey)}, which is not trusted (not the KMS key, not the key file, not in locker.trustedKeys)`,
+      },
+    ]);
+    // A valid signature never asks for the candidates.
+    await overwrite(signatureKey(ref.key), await signer.sign(body));
+    expect((await entriesOf([ref], { candidates })).problems).toEqual([]);
+    expect(asked).toBe(1);
+  });
+
+  it('nothing trusted: the bad signature says so', () => {
+    expect(signatureProblem('k', { status: 'bad-signature' }, new Map())?.detail).toBe(
+      'k.sig is not a valid signature of these bytes by any trusted key (no key is trusted: see docs/verify.md): the digest was altered or signed by someone else',
+    );
+    expect(signatureProblem('k', { status: 'valid', fingerprint: 'f' }, new Map())).toBeUndefined();
+  });
+
+  it('the root read by the chain walk names the same leaves (listDigests)', async () => {
+    const listing = await listDigests(locker);
+    expect(listing.digests.map((d) => d.key)).toEqual([root.key]);
+  });
+});
