@@ -1,15 +1,16 @@
 /**
  * What the fan-out's two functions share (functions/plan.ts, functions/shard.ts; the state
  * machine that runs them is infra/constructs/fan-out.ts): the configuration, the locker, the
- * logger and the collector metrics, resolved once per container on first use, so a test can
- * hand in its own (`createHandler(deps)`) without resetting modules; the deadline a run gets
- * from the Lambda's remaining time; the limit a state's payload must stay under.
+ * logger, the clock, the deadline timer and the collector metrics, resolved once per container
+ * on first use, so a test can hand in its own (`createHandler(deps)`) without resetting
+ * modules; the deadline a run gets from the Lambda's remaining time; the limit a state's
+ * payload must stay under.
  */
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type Clock, systemClock } from '../shared/clock.js';
 import { COLLECTORS } from '../shared/collectors/declarations.generated.js';
-import type { RunSummary } from '../shared/collectors/runner.js';
+import { type DeadlineTimer, type RunSummary, realDeadlineTimer } from '../shared/collectors/runner.js';
 import type { AnyRunnableCollector } from '../shared/collectors/types.js';
 import { type Config, loadConfig } from '../shared/config.js';
 import { requiredEnv } from '../shared/env.js';
@@ -39,6 +40,8 @@ export interface FanOutDeps {
   collectors?: readonly AnyRunnableCollector[];
   logger?: Logger;
   clock?: Clock;
+  /** What tells a run its deadline has come (default: a real timer on `clock`). */
+  deadlineTimer?: DeadlineTimer;
 }
 
 export interface FanOutRuntime {
@@ -47,6 +50,7 @@ export interface FanOutRuntime {
   collectors: readonly AnyRunnableCollector[];
   logger: Logger;
   clock: Clock;
+  deadlineTimer: DeadlineTimer;
   metrics: Metrics;
 }
 
@@ -58,12 +62,15 @@ export interface FanOutRuntime {
 export function lazyRuntime(deps: FanOutDeps, bundled: readonly AnyRunnableCollector[]): () => FanOutRuntime {
   let resolved: FanOutRuntime | undefined;
   return () => {
-    resolved ??= {
+    if (resolved) return resolved;
+    const clock = deps.clock ?? systemClock;
+    resolved = {
       config: deps.config ?? loadConfig(undefined, COLLECTORS),
       locker: deps.locker ?? openLocker(requiredEnv('EVIDENCE_STORE'), { create: true }),
       collectors: deps.collectors ?? bundled,
       logger: deps.logger ?? redactingLogger(new PowertoolsLogger() as unknown as Logger),
-      clock: deps.clock ?? systemClock,
+      clock,
+      deadlineTimer: deps.deadlineTimer ?? realDeadlineTimer(clock),
       metrics: new Metrics(),
     };
     return resolved;

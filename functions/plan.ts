@@ -56,7 +56,7 @@ export function createHandler(
   // The bundle holds the organization collector's code and no other collector's.
   const runtime = lazyRuntime(deps, [organization]);
   return async (event, context) => {
-    const { config, locker, collectors, logger, clock, metrics } = runtime();
+    const { config, locker, collectors, logger, clock, deadlineTimer, metrics } = runtime();
     const run = parseScheduledEvent(event, clock.now());
     const runId = newRunId();
     const deadline = deadlineOf(context, clock);
@@ -71,7 +71,7 @@ export function createHandler(
         runId,
         scopeEnvironment: deps.scopeEnvironment ?? awsScopeEnvironment,
         shardAccounts: config.aws?.fanOut?.shardAccounts ?? DEFAULT_SHARD_ACCOUNTS,
-        ...(deadline && { deadline }),
+        ...(deadline && { deadline, deadlineTimer }),
       });
       countSnapshots(metrics, plan.organization);
       const defaultAccountId = plan.environment.defaultAccountId;

@@ -84,7 +84,7 @@ export function createHandler(
       );
     }
     const { shard, runId, defaultAccountId, failure } = parsed.data;
-    const { config, locker, logger, clock, metrics, collectors: bundled } = runtime();
+    const { config, locker, logger, clock, deadlineTimer, metrics, collectors: bundled } = runtime();
     const collectors = failure ? bundled.map((c) => failing(c, failure)) : bundled;
     const missing = missingImplementations(config, collectors);
     if (missing.length > 0) {
@@ -109,7 +109,7 @@ export function createHandler(
         runId,
         shard,
         defaultAccountId,
-        ...(deadline && { deadline }),
+        ...(deadline && { deadline, deadlineTimer }),
       });
       const { written, failed } = countSnapshots(metrics, summary);
       const output: ShardOutput = {

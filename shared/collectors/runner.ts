@@ -76,6 +76,26 @@ export interface RunOptions {
    * hanging source is a recorded failure, never a missing day.
    */
   deadline?: Date;
+  /**
+   * What tells the run its deadline has come (default: a real timer read on `clock`). A test
+   * hands in its own to fire the deadline when it chooses instead of after real time.
+   */
+  deadlineTimer?: DeadlineTimer;
+}
+
+/**
+ * Calls `fire` once `deadline` has come; returns what cancels it (called when the raced work
+ * finished first). A deadline that has already passed never reaches the timer: see raceDeadline.
+ */
+export type DeadlineTimer = (deadline: Date, fire: () => void) => () => void;
+
+/** The production DeadlineTimer: a timer (that keeps no process alive) for the time left on `clock`. */
+export function realDeadlineTimer(clock: Clock): DeadlineTimer {
+  return (deadline, fire) => {
+    const timer = setTimeout(fire, Math.max(0, deadline.getTime() - clock.now().getTime()));
+    timer.unref?.();
+    return () => clearTimeout(timer);
+  };
 }
 
 /** The run's deadline came before a scope (or the scope resolution) finished. */
@@ -146,8 +166,9 @@ export async function runCollectors(options: RunOptions): Promise<RunSummary> {
   // The environment (the caller's AWS account) is resolved once, in the background: only the
   // AWS collectors wait for it, so a failing or hanging STS never delays Okta or GitHub.
   const deadline = options.deadline;
+  const timer = options.deadlineTimer ?? realDeadlineTimer(clock);
   const withDeadline = <T>(promise: Promise<T>, what: string): Promise<T> =>
-    deadline ? raceDeadline(promise, deadline, clock, what) : promise;
+    deadline ? raceDeadline(promise, deadline, clock, what, timer) : promise;
   const envPromise: Promise<ScopeEnvironment> = options.scopeEnvironment
     ? withDeadline(
         options.scopeEnvironment(selected, options.config),
@@ -381,21 +402,25 @@ function collectedBy(
 }
 
 /**
- * `promise`, or a DeadlineError when `deadline` (read on `clock`) comes first. The work behind
- * `promise` is not cancelled; its result is ignored.
+ * `promise`, or a DeadlineError when `deadline` (read on `clock`, then waited for on `timer`)
+ * comes first. The work behind `promise` is not cancelled; its result is ignored.
  */
-export function raceDeadline<T>(promise: Promise<T>, deadline: Date, clock: Clock, what: string): Promise<T> {
-  const ms = deadline.getTime() - clock.now().getTime();
+export function raceDeadline<T>(
+  promise: Promise<T>,
+  deadline: Date,
+  clock: Clock,
+  what: string,
+  timer: DeadlineTimer = realDeadlineTimer(clock),
+): Promise<T> {
   const error = () =>
     new DeadlineError(`the run's deadline (${deadline.toISOString()}) came before ${what} finished`);
-  if (ms <= 0) {
+  if (deadline.getTime() <= clock.now().getTime()) {
     promise.catch(() => undefined);
     return Promise.reject(error());
   }
-  let timer: NodeJS.Timeout | undefined;
+  let cancel: (() => void) | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(error()), ms);
-    timer.unref?.();
+    cancel = timer(deadline, () => reject(error()));
   });
-  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, expired]).finally(() => cancel?.());
 }

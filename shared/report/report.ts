@@ -56,6 +56,13 @@ import {
 
 const FULL_POPULATION_SEED = 'full-population';
 
+/**
+ * Snapshots of the window a part holds at most in the report: a third of verify's and sample's
+ * parts, because the report judges every day of every series, so a part of the draw holds a
+ * sample (and its snapshot's seal) for each of its snapshots, not a few a month.
+ */
+export const REPORT_SNAPSHOTS_PER_PART = 20_000;
+
 export interface ReportOptions {
   locker: Locker;
   config: Config;
@@ -81,7 +88,7 @@ export interface ReportOptions {
   cellsInFull?: number;
   /** Worst-first rows a summarized report shows of each kind (default REPORT_DETAIL_ROWS). */
   detailRows?: number;
-  /** Snapshots of the window a part of the draw holds at most (drawSample's default). */
+  /** Snapshots of the window a part of the verification and of the draw holds at most (default REPORT_SNAPSHOTS_PER_PART). */
   snapshotsPerPart?: number;
 }
 
@@ -115,6 +122,7 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
   const now = clock.now();
 
   // In parts at organization size, as `evidence verify` (verify/parts.ts): memory follows a part.
+  const snapshotsPerPart = options.snapshotsPerPart ?? REPORT_SNAPSHOTS_PER_PART;
   const verified = await verifyInParts({
     locker,
     config,
@@ -122,6 +130,7 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
     to,
     clock,
     collectors,
+    snapshotsPerPart,
     ...(options.callerAccount && { callerAccount: options.callerAccount }),
   });
   const configured = new Set(selectCollectors(config, undefined, collectors).map((c) => c.id));
@@ -140,7 +149,7 @@ export async function report(options: ReportOptions): Promise<ReportResult> {
     to,
     plan,
     ...(options.concurrency && { concurrency: options.concurrency }),
-    ...(options.snapshotsPerPart && { snapshotsPerPart: options.snapshotsPerPart }),
+    snapshotsPerPart,
   });
   try {
     return await writeReport(

@@ -208,7 +208,8 @@ class Summarizer<S extends string> {
   }
 
   /** A summarized row: each day the worst state found, with the count of series in each state. */
-  private rowOf(t: Tally): CalendarRow<S> {
+  private rowOf(t: Tally, every: boolean): CalendarRow<S> {
+    const label = `${t.label} (${every ? 'all ' : ''}${t.series} series)`;
     const n = this.severity.length;
     const cells = this.days.map((day, d): Cell<S> => {
       const counts = this.severity.map((_, i) => t.byDay[d * n + i]!);
@@ -220,7 +221,7 @@ class Summarizer<S extends string> {
         .map((x) => `${x.c} ${this.words[x.s]}`);
       return { day, state, reason: `${t.series} series: ${parts.join(', ') || 'nothing'}` };
     });
-    return { label: t.label, series: t.label, controls: t.controls, cells };
+    return { label, series: t.label, controls: t.controls, cells };
   }
 
   result(file: string): CalendarSummary<S> {
@@ -234,8 +235,8 @@ class Summarizer<S extends string> {
     return {
       totals: [...this.totals.values()]
         .sort((a, b) => (a.label < b.label ? -1 : 1))
-        .map((t) => this.rowOf(t)),
-      groups: ranked.slice(0, this.detailRows).map((t) => this.rowOf(t)),
+        .map((t) => this.rowOf(t, true)),
+      groups: ranked.slice(0, this.detailRows).map((t) => this.rowOf(t, false)),
       groupCount: this.groups.size,
       groupsWithFindings: ranked.length,
       worst: this.worst,

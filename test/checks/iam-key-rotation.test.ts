@@ -48,4 +48,28 @@ describe('iam-key-rotation', () => {
     expect(check.run(snapshot, config)).toEqual(check.run(snapshot, config));
     expect(check.run(snapshot, config).result).toBe('pass');
   });
+
+  it('the bound in whole days: 90 days and 23:59:59.999 passes, 91 days fails (issue 27 item 5)', () => {
+    const at = (rotated: string) => check.run(iam([row('alice', { accessKey1: key(rotated) })]), config);
+    expect(at('2026-01-20T00:05:00.000Z')).toMatchObject({ result: 'pass', failing: [] });
+    expect(at('2026-01-19T00:05:00.001Z')).toMatchObject({ result: 'pass', failing: [] });
+    expect(at('2026-01-19T00:05:00.000Z')).toMatchObject({
+      result: 'fail',
+      failing: ['alice key 1 (91 days)'],
+      detail: 'account 123456789012: 1 active access key(s) older than 90 days: alice key 1 (91 days)',
+    });
+  });
+
+  it('a stale credential report is not judged: the check fails naming it', () => {
+    const snapshot = iam([row('alice', { accessKey1: key('2026-04-01T00:00:00Z') })]);
+    snapshot.data.credentialReport.generatedTime = '2026-04-19T00:04:59.999Z';
+    const outcome = check.run(snapshot, config);
+    expect(outcome.result).toBe('fail');
+    expect(outcome.failing).toEqual(['stale-credential-report']);
+    expect(outcome.detail).toMatch(
+      /^account 123456789012: not judged: the credential report was generated at /,
+    );
+    snapshot.data.credentialReport.generatedTime = '2026-04-19T00:05:00.000Z';
+    expect(check.run(snapshot, config).result).toBe('pass');
+  });
 });

@@ -78,7 +78,7 @@ describe('okta-privileged-groups', () => {
     );
     expect(out).toEqual({
       result: 'pass',
-      detail: expect.stringMatching(/3 member\(s\) of 2 privileged group/),
+      detail: '3 member(s) of 2 privileged group(s), none deprovisioned or suspended.',
       failing: [],
     });
   });
@@ -119,8 +119,15 @@ describe('okta-privileged-groups', () => {
       snapshot([]),
       testConfig({ okta: { orgUrl: 'https://example.okta.com' } }),
     );
-    expect(out.result).toBe('fail');
-    expect(out.detail).toMatch(/okta\.privilegedGroups/);
+    expect(out).toEqual({
+      result: 'fail',
+      detail: 'no privileged groups are configured: list them in okta.privilegedGroups',
+      failing: [],
+    });
+    // A configuration without an okta section at all: the same finding, never a crash or a pass.
+    expect(oktaPrivilegedGroupsCheck.run(snapshot([]), testConfig({ github: { org: 'acme' } })).result).toBe(
+      'fail',
+    );
   });
 
   it('Noncompliance: a member id with no user entry fails closed, naming the group and the id', () => {

@@ -17,23 +17,12 @@ import { alterDigest } from '../helpers/digests.js';
 import { newKeyFile } from '../helpers/keys.js';
 import { writeFake } from '../sample/fakes.js';
 
-vi.mock('../../shared/checks/registry.js', async () => {
-  const { fakeCheck } = await import('../sample/fakes.js');
-  const CHECKS = [fakeCheck];
-  return {
-    CHECKS,
-    findCheck: (id: string) => CHECKS.find((c) => c.id === id),
-    findChecks: (id: string) => CHECKS.filter((c) => c.id === id),
-    checksForControl: (control: string) => CHECKS.filter((c) => c.controls.includes(control)),
-  };
-});
-vi.mock('../../shared/collectors/registry.js', async () => {
-  const { fakeCollector } = await import('../sample/fakes.js');
-  return {
-    COLLECTORS: [fakeCollector],
-    findCollector: (id: string) => (id === fakeCollector.id ? fakeCollector : undefined),
-  };
-});
+vi.mock('../../shared/checks/registry.js', async () =>
+  (await import('../sample/fakes.js')).fakeCheckRegistry(),
+);
+vi.mock('../../shared/collectors/registry.js', async () =>
+  (await import('../sample/fakes.js')).fakeCollectorRegistry(),
+);
 
 describe('evidence sample', () => {
   let dir: string;
@@ -54,23 +43,41 @@ describe('evidence sample', () => {
     }
   });
 
+  /**
+   * `sample --check fake-protected` over the three sealed days, then `options`, on this test's
+   * locker and configuration.
+   */
+  const sample = (...options: string[]) => [
+    'sample',
+    '--check',
+    'fake-protected',
+    '--from',
+    '2026-02-01',
+    '--to',
+    '2026-02-03',
+    ...options,
+    ...base,
+  ];
+  /** `sample --control CC8.1` over the last sealed day, three days a month, seed s1. */
+  const sampleLastDayByControl = () => [
+    'sample',
+    '--control',
+    'CC8.1',
+    '--from',
+    '2026-02-03',
+    '--to',
+    '2026-02-03',
+    '--per-month',
+    '3',
+    '--seed',
+    's1',
+    ...base,
+  ];
+  const MARCH_1 = { clock: '2026-03-01T00:00:00.000Z' };
+
   it('--json: the SPEC shape; exit 1 when a sample fails; same seed, same document', async () => {
-    const argv = [
-      'sample',
-      '--check',
-      'fake-protected',
-      '--from',
-      '2026-02-01',
-      '--to',
-      '2026-02-03',
-      '--seed',
-      's1',
-      '--size',
-      '3',
-      '--json',
-      ...base,
-    ];
-    const run = await runCli(argv, { clock: '2026-03-01T00:00:00.000Z' });
+    const argv = sample('--seed', 's1', '--size', '3', '--json');
+    const run = await runCli(argv, MARCH_1);
     expect(run.code).toBe(1);
     const doc = JSON.parse(run.stdout);
     expect(doc).toMatchObject({
@@ -93,29 +100,13 @@ describe('evidence sample', () => {
       failing: ['web, "legacy"'],
     });
     // Same seed, same samples (the second run also lists the first, recorded in the locker).
-    const again = JSON.parse((await runCli(argv, { clock: '2026-03-01T00:00:00.000Z' })).stdout);
+    const again = JSON.parse((await runCli(argv, MARCH_1)).stdout);
     expect(again.samples).toEqual(doc.samples);
     expect(again.earlier.map((e: { key: string }) => e.key)).toEqual([doc.record]);
   });
 
   it('exit 0 when every sample passes; --control runs the checks mapped to it', async () => {
-    const run = await runCli(
-      [
-        'sample',
-        '--control',
-        'CC8.1',
-        '--from',
-        '2026-02-03',
-        '--to',
-        '2026-02-03',
-        '--per-month',
-        '3',
-        '--seed',
-        's1',
-        ...base,
-      ],
-      { clock: '2026-03-01T00:00:00.000Z' },
-    );
+    const run = await runCli(sampleLastDayByControl(), MARCH_1);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(
       /1 sample\(s\) over 1 series, 2026-02-03 to 2026-02-03, seed s1: 1 pass, 0 fail, 0 missing/,
@@ -123,22 +114,8 @@ describe('evidence sample', () => {
   });
 
   it('fails closed: every sample passes, but a digest altered before the window makes the run exit 1', async () => {
-    const argv = [
-      'sample',
-      '--control',
-      'CC8.1',
-      '--from',
-      '2026-02-03',
-      '--to',
-      '2026-02-03',
-      '--per-month',
-      '3',
-      '--seed',
-      's1',
-      ...base,
-    ];
     await alterDigest(store, '2026-02-01');
-    const run = await runCli(argv, { clock: '2026-03-01T00:00:00.000Z' });
+    const run = await runCli(sampleLastDayByControl(), MARCH_1);
     expect(run.stdout).toMatch(
       /1 sample\(s\) over 1 series, 2026-02-03 to 2026-02-03, seed s1: 1 pass, 0 fail/,
     );
@@ -166,25 +143,7 @@ describe('evidence sample', () => {
 
   it('--out writes the workpaper, the CSV and the JSON', async () => {
     const out = path.join(dir, 'wp');
-    const run = await runCli(
-      [
-        'sample',
-        '--check',
-        'fake-protected',
-        '--from',
-        '2026-02-01',
-        '--to',
-        '2026-02-03',
-        '--per-month',
-        '3',
-        '--seed',
-        'wp1',
-        '--out',
-        out,
-        ...base,
-      ],
-      { clock: '2026-03-01T00:00:00.000Z' },
-    );
+    const run = await runCli(sample('--per-month', '3', '--seed', 'wp1', '--out', out), MARCH_1);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`workpaper: ${path.join(out, 'workpaper.md')}`);
     for (const f of ['workpaper.md', 'samples.csv', 'samples.json'])
@@ -230,23 +189,7 @@ describe('evidence sample', () => {
 
   it('the printed re-run command, run from the repository root, draws the same samples', async () => {
     const out = path.join(dir, 'first');
-    const argv = [
-      'sample',
-      '--check',
-      'fake-protected',
-      '--from',
-      '2026-02-01',
-      '--to',
-      '2026-02-03',
-      '--size',
-      '2',
-      '--seed',
-      'r1',
-      '--out',
-      out,
-      ...base,
-    ];
-    const first = await runCli(argv, { clock: '2026-03-01T00:00:00.000Z' });
+    const first = await runCli(sample('--size', '2', '--seed', 'r1', '--out', out), MARCH_1);
     expect(first.code).toBe(1);
     const md = await readFile(path.join(out, 'workpaper.md'), 'utf8');
     const command = /^```shell\n(npx evidence sample .*)\n```$/m.exec(md)![1]!;
@@ -272,22 +215,8 @@ describe('evidence sample', () => {
   });
 
   it('every run is recorded in the locker, signed; a second run over the window lists the first; --out never overwrites', async () => {
-    const argv = (seed: string, out: string) => [
-      'sample',
-      '--check',
-      'fake-protected',
-      '--from',
-      '2026-02-01',
-      '--to',
-      '2026-02-03',
-      '--all',
-      '--seed',
-      seed,
-      '--out',
-      path.join(dir, out),
-      ...base,
-    ];
-    const first = await runCli(argv('a1', 'wp1'), { clock: '2026-03-01T00:00:00.000Z' });
+    const argv = (seed: string, out: string) => sample('--all', '--seed', seed, '--out', path.join(dir, out));
+    const first = await runCli(argv('a1', 'wp1'), MARCH_1);
     expect(first.stderr).toMatch(
       /recorded in the locker: reports\/sample\/20260301T000000000Z_2026-02-01_2026-02-03\.json \(signed\)/,
     );
@@ -325,21 +254,8 @@ describe('evidence sample', () => {
   });
 
   it('a re-run of a recorded seed under a changed configuration is refused (exit 2, both hashes), unless accepted; an altered record is flagged', async () => {
-    const argv = (seed: string, extra: string[] = []) => [
-      'sample',
-      '--check',
-      'fake-protected',
-      '--from',
-      '2026-02-01',
-      '--to',
-      '2026-02-03',
-      '--all',
-      '--seed',
-      seed,
-      ...base,
-      ...extra,
-    ];
-    const first = await runCli([...argv('r1'), '--json'], { clock: '2026-03-01T00:00:00.000Z' });
+    const argv = (seed: string, extra: string[] = []) => sample('--all', '--seed', seed, ...extra);
+    const first = await runCli([...argv('r1'), '--json'], MARCH_1);
     const recorded = JSON.parse(first.stdout).configSha256 as string;
     // Another organization: another series, another population.
     await writeAcmeConfig(config, { github: { org: 'acme-two' } });
@@ -378,24 +294,12 @@ describe('evidence sample', () => {
   });
 
   it('an earlier run signed by a key this machine does not trust is listed as UNTRUSTED, never as signed', async () => {
-    const argv = (seed: string) => [
-      'sample',
-      '--check',
-      'fake-protected',
-      '--from',
-      '2026-02-01',
-      '--to',
-      '2026-02-03',
-      '--all',
-      '--seed',
-      seed,
-      ...base,
-    ];
+    const argv = (seed: string) => sample('--all', '--seed', seed);
     const saved = process.env.EVIDENCE_SIGNING_KEY_FILE;
     try {
       // The first run is signed by another key (whose public half lands in the locker's keys/).
       process.env.EVIDENCE_SIGNING_KEY_FILE = await newKeyFile(path.join(dir, 'other-signing-key.pem'));
-      const first = await runCli(argv('u1'), { clock: '2026-03-01T00:00:00.000Z' });
+      const first = await runCli(argv('u1'), MARCH_1);
       expect(first.stderr).toContain('(signed)');
     } finally {
       if (saved === undefined) delete process.env.EVIDENCE_SIGNING_KEY_FILE;
@@ -407,20 +311,8 @@ describe('evidence sample', () => {
   });
 
   it('an earlier run deleted after sealing is still listed, as DELETED, and the run exits 1 (no seed shopping by deletion)', async () => {
-    const argv = (seed: string) => [
-      'sample',
-      '--check',
-      'fake-protected',
-      '--from',
-      '2026-02-01',
-      '--to',
-      '2026-02-03',
-      '--all',
-      '--seed',
-      seed,
-      ...base,
-    ];
-    const first = await runCli(argv('d1'), { clock: '2026-03-01T00:00:00.000Z' });
+    const argv = (seed: string) => sample('--all', '--seed', seed);
+    const first = await runCli(argv('d1'), MARCH_1);
     expect(first.stderr).toContain('(signed)');
     // The record is sealed in the digest of the day it was written, then deleted.
     const sealed = await runCli(['seal', '--day', '2026-03-01', ...base], {
@@ -438,19 +330,11 @@ describe('evidence sample', () => {
   });
 
   it("without a size, sampling.perMonth days a month (default 3, the source documents' policy)", async () => {
-    const window = ['--from', '2026-02-01', '--to', '2026-02-03', '--seed', 'pm', '--json'];
-    const byDefault = await runCli(['sample', '--check', 'fake-protected', ...window, ...base], {
-      clock: '2026-03-01T00:00:00.000Z',
-    });
+    const byDefault = await runCli(sample('--seed', 'pm', '--json'), MARCH_1);
     expect(JSON.parse(byDefault.stdout).plan).toEqual({ kind: 'per-month', n: 3 });
     await writeAcmeConfig(config, { sampling: { perMonth: 1 } });
     // Another seed: a recorded draw under another configuration would be refused.
-    const configured = await runCli(
-      ['sample', '--check', 'fake-protected', ...window, '--seed', 'pm2', ...base],
-      {
-        clock: '2026-03-01T00:00:00.000Z',
-      },
-    );
+    const configured = await runCli(sample('--seed', 'pm2', '--json'), MARCH_1);
     const doc = JSON.parse(configured.stdout);
     expect(doc.plan).toEqual({ kind: 'per-month', n: 1 });
     expect(doc.samples).toHaveLength(1);

@@ -238,4 +238,29 @@ describe('github-members-2fa check', () => {
     expect(short.result).toBe('fail');
     expect(short.failing).toEqual(['org:example:members']);
   });
+
+  it('says why the org fails and names members sorted, unknown apart (issue 27 item 5)', () => {
+    const m = (login: string, twoFactorEnabled: boolean | null) => ({
+      login,
+      role: 'MEMBER' as const,
+      twoFactorEnabled,
+      samlNameId: null,
+    });
+    const out = githubMembers2faCheck.run(
+      snapshot({
+        requiresTwoFactorAuthentication: false,
+        totalMembers: 5,
+        members: [m('zed', false), m('carol', null), m('bob', false), m('alice', true), m('aaron', null)],
+      }),
+      config,
+    );
+    expect(out.failing).toEqual(['org:example', 'aaron', 'bob', 'carol', 'zed']);
+    expect(out.detail).toBe(
+      "the organization example does not require two-factor authentication; 2 of 5 member(s) without 2FA: bob, zed; 2 member(s) whose 2FA status GitHub did not show (collect with an owner's credentials): aaron, carol.",
+    );
+    const unknown = githubMembers2faCheck.run(snapshot({ requiresTwoFactorAuthentication: null }), config);
+    expect(unknown.detail).toBe(
+      "whether the organization example requires two-factor authentication is unknown (the credentials are not an owner's).",
+    );
+  });
 });

@@ -439,4 +439,53 @@ describe('vulnerabilities-within-sla over Dependabot alerts', () => {
     expect(outcome.result).toBe('pass');
     expect(outcome.detail).toMatch(/no open Dependabot alert in 1 repository/);
   });
+
+  it('fails each list not read to the end, naming it; a pass with open alerts counts them (issue 27 item 5)', () => {
+    const cases: [Partial<GitHubVulnerabilitiesData>, string][] = [
+      [{ repositoriesComplete: false }, 'org:example:repository-list'],
+      [{ openComplete: false }, 'org:example:open-alert-list'],
+      [
+        { closed: { since: ago(1), until: NOW, complete: false, alerts: [] } },
+        'org:example:closed-alert-list',
+      ],
+    ];
+    for (const [field, item] of cases) {
+      const outcome = check.run(snapshotOf(field), config);
+      expect(outcome).toMatchObject({ result: 'fail', failing: [item] });
+      expect(outcome.detail).toContain('was not read to the end: what was not read is not judged');
+    }
+    const all = check.run(
+      snapshotOf({
+        repositoriesComplete: false,
+        openComplete: false,
+        closed: { since: ago(1), until: NOW, complete: false, alerts: [] },
+      }),
+      config,
+    );
+    expect(all.detail).toBe(
+      'example: the repository list, open alert list, closed alert list was not read to the end: what was not read is not judged.',
+    );
+    const within = check.run(snapshotOf({ openAlerts: [openAlert({ createdAt: ago(1) })] }), config);
+    expect(within).toMatchObject({
+      result: 'pass',
+      detail: 'example: all 1 open Dependabot alert(s) within their SLA',
+    });
+  });
+
+  it('a tolerable-risk dismissal without a comment names who and when, or says they are unknown', () => {
+    const alert = openAlert({
+      number: 6,
+      state: 'dismissed',
+      dismissedReason: 'tolerable_risk',
+      dismissedAt: null,
+      dismissedBy: null,
+    });
+    const outcome = check.run(
+      snapshotOf({ closed: { since: ago(1), until: NOW, complete: true, alerts: [alert] } }),
+      config,
+    );
+    expect(outcome.detail).toBe(
+      'example: 1 alert(s) dismissed as tolerable risk without a comment: example/api#6 openssl GHSA-xxxx-yyyy-zzzz by an unknown user at an unknown time.',
+    );
+  });
 });

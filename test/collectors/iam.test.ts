@@ -209,21 +209,59 @@ describe('iam collector (emulator)', () => {
   });
 });
 
+/** The mocked account, and the collection's time, of the aws-sdk-client-mock tests. */
+const MOCK_SCOPE: AwsAccountScope = {
+  id: 'aws-111122223333',
+  accountId: '111122223333',
+  regions: ['us-east-1'],
+};
+const COLLECTED = fixedClock(new Date('2026-04-20T01:00:00Z'));
+
+const mockIam = () => mockClient(IAMClient);
+type IamMock = ReturnType<typeof mockIam>;
+
+/** `test` against a mocked IAM client, restored afterwards whatever happens. */
+async function withMockIam(test: (iam: IamMock) => Promise<void>) {
+  const iam = mockIam();
+  try {
+    await test(iam);
+  } finally {
+    iam.restore();
+  }
+}
+
+/** GetCredentialReport's answer: AWS_REPORT, generated at `at`. */
+const reportAt = (at: string) => ({
+  Content: new TextEncoder().encode(AWS_REPORT),
+  GeneratedTime: new Date(at),
+});
+
+/** The calls after the credential report, answered with nothing in them: no password policy, one page. */
+function answerEmptyAccount(iam: IamMock) {
+  iam
+    .on(GetAccountPasswordPolicyCommand)
+    .rejects(new NoSuchEntityException({ message: 'none', $metadata: {} }));
+  iam.on(GetAccountSummaryCommand).resolves({ SummaryMap: {} });
+  iam.on(GetAccountAuthorizationDetailsCommand).resolves({ IsTruncated: false });
+}
+
+/** `config` with the credential report's bound (checks.freshnessHours.credentialReport) at `hours`. */
+const credentialReportBound = (hours: number) => ({
+  ...config,
+  checks: { ...config.checks, freshnessHours: { ...config.checks.freshnessHours, credentialReport: hours } },
+});
+
 describe('iam collector (aws-sdk-client-mock: polling and pagination the emulator does not show)', () => {
   it('polls with backoff until COMPLETE and follows every authorization-details page', async () => {
     // moto is COMPLETE on the second poll and never paginates GetAccountAuthorizationDetails.
-    const iam = mockClient(IAMClient);
-    try {
+    await withMockIam(async (iam) => {
       iam
         .on(GenerateCredentialReportCommand)
         .resolvesOnce({ State: 'STARTED' })
         .resolvesOnce({ State: 'INPROGRESS' })
         .resolvesOnce({ State: 'INPROGRESS' })
         .resolves({ State: 'COMPLETE' });
-      iam.on(GetCredentialReportCommand).resolves({
-        Content: new TextEncoder().encode(AWS_REPORT),
-        GeneratedTime: new Date('2026-04-20T00:00:00Z'),
-      });
+      iam.on(GetCredentialReportCommand).resolves(reportAt('2026-04-20T00:00:00Z'));
       iam
         .on(GetAccountPasswordPolicyCommand)
         .rejects(new NoSuchEntityException({ message: 'none', $metadata: {} }));
@@ -256,14 +294,9 @@ describe('iam collector (aws-sdk-client-mock: polling and pagination the emulato
         .on(GetAccountAuthorizationDetailsCommand, { Marker: 'm2' })
         .resolves({ UserDetailList: [{ UserName: 'u2', Arn: 'arn:u2' }], IsTruncated: false });
       const { waits, sleep } = recordingSleeper();
-      const s: AwsAccountScope = {
-        id: 'aws-111122223333',
-        accountId: '111122223333',
-        regions: ['us-east-1'],
-      };
-      const { result, stats } = await collectOnce(createIamCollector({ sleep }), s, {
+      const { result, stats } = await collectOnce(createIamCollector({ sleep }), MOCK_SCOPE, {
         config,
-        clock: fixedClock(new Date('2026-04-20T01:00:00Z')),
+        clock: COLLECTED,
       });
       expect(waits).toEqual([1000, 2000, 4000]);
       expect(result.status ?? 'ok').toBe('ok');
@@ -278,38 +311,22 @@ describe('iam collector (aws-sdk-client-mock: polling and pagination the emulato
       });
       expect(result.data.credentialReport.generatedTime).toBe('2026-04-20T00:00:00.000Z');
       expect(stats.pages).toBe(2);
-    } finally {
-      iam.restore();
-    }
+    });
   });
 
   it('a stale report is asked for again and a fresh one is used; never a stale one as the day', async () => {
-    const iam = mockClient(IAMClient);
-    try {
+    await withMockIam(async (iam) => {
       iam.on(GenerateCredentialReportCommand).resolves({ State: 'COMPLETE' });
       iam
         .on(GetCredentialReportCommand)
-        .resolvesOnce({
-          Content: new TextEncoder().encode(AWS_REPORT),
-          GeneratedTime: new Date('2026-04-18T23:00:00Z'),
-        })
-        .resolves({
-          Content: new TextEncoder().encode(AWS_REPORT),
-          GeneratedTime: new Date('2026-04-20T00:30:00Z'),
-        });
-      iam
-        .on(GetAccountPasswordPolicyCommand)
-        .rejects(new NoSuchEntityException({ message: 'none', $metadata: {} }));
-      iam.on(GetAccountSummaryCommand).resolves({ SummaryMap: {} });
-      iam.on(GetAccountAuthorizationDetailsCommand).resolves({ IsTruncated: false });
-      const s: AwsAccountScope = {
-        id: 'aws-111122223333',
-        accountId: '111122223333',
-        regions: ['us-east-1'],
-      };
+        .resolvesOnce(reportAt('2026-04-18T23:00:00Z'))
+        .resolves(reportAt('2026-04-20T00:30:00Z'));
+      answerEmptyAccount(iam);
       const { waits, sleep } = recordingSleeper();
-      const clock = fixedClock(new Date('2026-04-20T01:00:00Z'));
-      const { result } = await collectOnce(createIamCollector({ sleep }), s, { config, clock });
+      const { result } = await collectOnce(createIamCollector({ sleep }), MOCK_SCOPE, {
+        config,
+        clock: COLLECTED,
+      });
       // 26 h old: asked again after 1 s; the second report is 30 minutes old.
       expect(waits).toEqual([1000]);
       expect(result.status ?? 'ok').toBe('ok');
@@ -325,54 +342,26 @@ describe('iam collector (aws-sdk-client-mock: polling and pagination the emulato
         /no generation time/,
       );
       // The bound is configured in one place: checks.freshnessHours.credentialReport.
-      const lenient = {
-        ...config,
-        checks: {
-          ...config.checks,
-          freshnessHours: { ...config.checks.freshnessHours, credentialReport: 30 },
-        },
-      };
+      const lenient = credentialReportBound(30);
       expect(
         credentialReportStaleness('2026-04-18T23:00:00.000Z', '2026-04-20T01:00:00.000Z', lenient),
       ).toBeUndefined();
       expect(
         credentialReportStaleness('2026-04-18T18:59:00.000Z', '2026-04-20T01:00:00.000Z', lenient),
       ).toMatch(/30 h before the collection \(at most 30 h, checks\.freshnessHours\.credentialReport\)/);
-    } finally {
-      iam.restore();
-    }
+    });
   });
 
   it('the bound comes from checks.freshnessHours.credentialReport: a 26-hour-old report within a 30-hour bound is used, not asked for again', async () => {
-    const iam = mockClient(IAMClient);
-    try {
+    await withMockIam(async (iam) => {
       iam.on(GenerateCredentialReportCommand).resolves({ State: 'COMPLETE' });
-      iam.on(GetCredentialReportCommand).resolves({
-        Content: new TextEncoder().encode(AWS_REPORT),
-        GeneratedTime: new Date('2026-04-18T23:00:00Z'),
-      });
-      iam
-        .on(GetAccountPasswordPolicyCommand)
-        .rejects(new NoSuchEntityException({ message: 'none', $metadata: {} }));
-      iam.on(GetAccountSummaryCommand).resolves({ SummaryMap: {} });
-      iam.on(GetAccountAuthorizationDetailsCommand).resolves({ IsTruncated: false });
-      const s: AwsAccountScope = {
-        id: 'aws-111122223333',
-        accountId: '111122223333',
-        regions: ['us-east-1'],
-      };
-      const lenient = {
-        ...config,
-        checks: {
-          ...config.checks,
-          freshnessHours: { ...config.checks.freshnessHours, credentialReport: 30 },
-        },
-      };
+      iam.on(GetCredentialReportCommand).resolves(reportAt('2026-04-18T23:00:00Z'));
+      answerEmptyAccount(iam);
+      const lenient = credentialReportBound(30);
       const { waits, sleep } = recordingSleeper();
-      const clock = fixedClock(new Date('2026-04-20T01:00:00Z'));
-      const { result, snapshot } = await collectOnce(createIamCollector({ sleep }), s, {
+      const { result, snapshot } = await collectOnce(createIamCollector({ sleep }), MOCK_SCOPE, {
         config: lenient,
-        clock,
+        clock: COLLECTED,
       });
       expect(waits).toEqual([]);
       expect(iam.commandCalls(GenerateCredentialReportCommand)).toHaveLength(1);
@@ -380,33 +369,20 @@ describe('iam collector (aws-sdk-client-mock: polling and pagination the emulato
       expect(iamKeyRotationCheck.run(snapshot, lenient).failing).not.toContain('stale-credential-report');
       // The same snapshot under the default 24-hour bound is not judged.
       expect(iamKeyRotationCheck.run(snapshot, config).failing).toEqual(['stale-credential-report']);
-    } finally {
-      iam.restore();
-    }
+    });
   });
 
   it('a report that stays stale makes the snapshot partial, named, and the checks refuse to judge it', async () => {
-    const iam = mockClient(IAMClient);
-    try {
+    await withMockIam(async (iam) => {
       iam.on(GenerateCredentialReportCommand).resolves({ State: 'COMPLETE' });
       // What moto 5.2.5 itself answers (scripts/moto-server.py corrects it for the other tests).
-      iam.on(GetCredentialReportCommand).resolves({
-        Content: new TextEncoder().encode(AWS_REPORT),
-        GeneratedTime: new Date('2015-02-02T20:02:02Z'),
-      });
-      iam
-        .on(GetAccountPasswordPolicyCommand)
-        .rejects(new NoSuchEntityException({ message: 'none', $metadata: {} }));
-      iam.on(GetAccountSummaryCommand).resolves({ SummaryMap: {} });
-      iam.on(GetAccountAuthorizationDetailsCommand).resolves({ IsTruncated: false });
-      const s: AwsAccountScope = {
-        id: 'aws-111122223333',
-        accountId: '111122223333',
-        regions: ['us-east-1'],
-      };
+      iam.on(GetCredentialReportCommand).resolves(reportAt('2015-02-02T20:02:02Z'));
+      answerEmptyAccount(iam);
       const { waits, sleep } = recordingSleeper();
-      const clock = fixedClock(new Date('2026-04-20T01:00:00Z'));
-      const { result, snapshot } = await collectOnce(createIamCollector({ sleep }), s, { config, clock });
+      const { result, snapshot } = await collectOnce(createIamCollector({ sleep }), MOCK_SCOPE, {
+        config,
+        clock: COLLECTED,
+      });
       // Asked for a new report twice (waiting 1 s, then 2 s), bounded, then recorded as partial.
       expect(waits).toEqual([1000, 2000]);
       expect(iam.commandCalls(GenerateCredentialReportCommand)).toHaveLength(3);
@@ -423,28 +399,20 @@ describe('iam collector (aws-sdk-client-mock: polling and pagination the emulato
           failing: ['stale-credential-report'],
           detail: expect.stringMatching(/not judged: the credential report was generated at 2015-02-02/),
         });
-    } finally {
-      iam.restore();
-    }
+    });
   });
 
   it('gives up after maxPolls with a message saying what to do', async () => {
-    const iam = mockClient(IAMClient);
-    try {
+    await withMockIam(async (iam) => {
       iam.on(GenerateCredentialReportCommand).resolves({ State: 'INPROGRESS' });
-      const s: AwsAccountScope = {
-        id: 'aws-111122223333',
-        accountId: '111122223333',
-        regions: ['us-east-1'],
-      };
       const { waits, sleep } = recordingSleeper();
-      await expect(collectOnce(createIamCollector({ sleep, maxPolls: 4 }), s, { config })).rejects.toThrow(
+      await expect(
+        collectOnce(createIamCollector({ sleep, maxPolls: 4 }), MOCK_SCOPE, { config }),
+      ).rejects.toThrow(
         /credential report of account 111122223333 was still INPROGRESS after 4 polls.*run the collection again later/,
       );
       expect(waits).toEqual([1000, 2000, 4000]);
-    } finally {
-      iam.restore();
-    }
+    });
   });
 });
 

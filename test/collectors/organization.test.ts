@@ -34,6 +34,7 @@ import { readSnapshot } from '../../shared/evidence/read.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { testAccountId } from '../helpers/aws.js';
 import { awsTestConfig } from '../helpers/aws-collectors.js';
+import { manualDeadline } from '../helpers/deadline.js';
 
 const orgs = () => new OrganizationsClient({ region: 'us-east-1' });
 
@@ -390,8 +391,11 @@ describe('AWS Organizations discovery (emulator)', () => {
         scopeEnvironment: awsScopeEnvironment,
       });
       const shard = plan.shards[0]!;
-      // IAM never answers in this shard; the deadline (1 s after the start) ends the wait.
+      // IAM never answers in this shard; the deadline ends the wait. It comes (the test fires
+      // it) once GuardDuty has written in every account of the shard, however slow the machine.
       const hanging: AnyRunnableCollector = { ...iam, collect: () => new Promise(() => {}) };
+      const deadline = manualDeadline();
+      let guardDuty = 0;
       const run = await runAwsShard({
         config: config(),
         locker,
@@ -400,6 +404,10 @@ describe('AWS Organizations discovery (emulator)', () => {
         shard,
         defaultAccountId: plan.environment.defaultAccountId!,
         deadline: new Date(clock.now().getTime() + 1_000),
+        deadlineTimer: deadline.timer,
+        onResult: (result) => {
+          if (result.collector === 'guardduty' && ++guardDuty === shard.accounts.length) deadline.fire();
+        },
       });
       expect(run.results.map((r) => `${r.collector}/${r.scope}`).sort()).toEqual(
         [

@@ -39,7 +39,9 @@ import {
 } from '../../shared/evidence/signing.js';
 import { writeSnapshot } from '../../shared/evidence/write.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
+import { S3Locker } from '../../shared/locker/s3.js';
 import { listAll } from '../../shared/locker/types.js';
+import { createBucket } from '../helpers/aws.js';
 import { makeSnapshot } from '../helpers/snapshots.js';
 
 const DAY = '2026-04-05';
@@ -140,6 +142,29 @@ describe('leaves against a directory locker', () => {
     expect(all.problems).toEqual([]);
     expect(all.leaves).toBe(2);
     expect(all.entries.map((e) => e.key).sort()).toEqual([...snapshots].sort());
+  });
+
+  it('leaves in collector/shard order and entries in key order, whatever order they come in; on S3 each leaf and signature retained from the seal', async () => {
+    const s3 = new S3Locker(`s3://${await createBucket({ objectLock: true })}`);
+    const entry = (collector: string, scope: string) => ({
+      key: `snapshots/${DAY}/${collector}/${scope}/20260405T000500000Z-run000000001.json`,
+      size: 1,
+      sha256: 'a'.repeat(64),
+    });
+    // s-4 is in shard f6, s-2 in shard 45: groups come in as zz, aa/f6, aa/45.
+    const run0 = {
+      ...entry('aa', 's-4'),
+      key: entry('aa', 's-4').key.replace('run000000001', 'run000000000'),
+    };
+    const entries = [entry('zz', 's-2'), entry('aa', 's-4'), run0, entry('aa', 's-2')];
+    const refs = await writeLeaves(s3, signer, DAY, new Date(SEALED), entries, 10);
+    expect(refs.map((r) => `${r.collector}/${r.shard}`)).toEqual(['aa/45', 'aa/f6', 'zz/45']);
+    expect(refs.map((r) => r.entries)).toEqual([1, 2, 1]);
+    const leaf = (await readLeaf(s3, refs[1]!.key)).leaf;
+    expect(leaf.snapshots.map((e) => e.key)).toEqual([run0.key, entry('aa', 's-4').key]);
+    const until = '2026-04-16T03:00:00.000Z';
+    expect((await s3.head(refs[0]!.key)).retainUntil?.toISOString()).toBe(until);
+    expect((await s3.head(signatureKey(refs[0]!.key))).retainUntil?.toISOString()).toBe(until);
   });
 
   it('no entries: no leaf and no key published', async () => {

@@ -162,6 +162,61 @@ describe('seal (directory locker)', () => {
     expect(again.key).toBeUndefined();
   });
 
+  it('a record written after its day was sealed is sealed by the next seal of the day', async () => {
+    await snap('run000000001');
+    await sealAt(NEXT);
+    const late = await writeSignedRecord(locker, {
+      key: 'acknowledgements/20260405T230000000Z-late.json',
+      value: { late: true },
+      at: new Date('2026-04-05T23:00:00.000Z'),
+      retentionDays: 730,
+      signer,
+    });
+    const again = await sealAt('2026-04-06T04:00:00.000Z');
+    expect(again).toMatchObject({ sequence: 2, sealed: [], alreadySealed: 1 });
+    expect(again.records.map((r) => r.key)).toEqual([late.key]);
+  });
+
+  it('by default seals yesterday (UTC)', async () => {
+    expect(
+      (await seal(locker, { clock: fixedClock('2026-04-06T00:00:00.000Z'), retentionDays: 730, signer })).day,
+    ).toBe('2026-04-05');
+  });
+
+  it('form 3 writes a root naming signed leaves; a second seal reads the leaves and seals only what is new', async () => {
+    const a = await snap('run000000001');
+    const first = await sealAt(NEXT, { form: 3 });
+    const root = await readDigest(locker, first.key!);
+    expect(root.digest.schema).toBe('evidence.digest/3');
+    expect(root.digest.schema === 'evidence.digest/3' && root.digest.leaves.map((l) => l.entries)).toEqual([
+      1,
+    ]);
+    expect(first.sealed.map((e) => e.key)).toEqual([a.key]);
+    const b = await snap('run000000002');
+    const second = await sealAt('2026-04-06T04:00:00.000Z', { form: 3 });
+    expect(second).toMatchObject({ sequence: 2, alreadySealed: 1 });
+    expect(second.sealed.map((e) => e.key)).toEqual([b.key]);
+    // Form 2 is the default, and a chain may hold both.
+    await snap('run000000003');
+    const third = await sealAt('2026-04-06T05:00:00.000Z');
+    expect((await readDigest(locker, third.key!)).digest.schema).toBe('evidence.digest/2');
+    expect(third.alreadySealed).toBe(2);
+  });
+
+  it('a digest key another seal wrote first: lost, sealed again a millisecond later', async () => {
+    await snap('run000000001');
+    const put = locker.put.bind(locker);
+    let lost = 0;
+    locker.put = async (key, body, options) => {
+      if (/^digests\/\d{4}-\d\d-\d\d\/[^/]+\.json$/.test(key) && lost++ === 0)
+        throw new AlreadyExistsError(key);
+      return put(key, body, options);
+    };
+    const sealed = await sealAt(NEXT);
+    expect(sealed.retries).toBe(1);
+    expect(sealed.key).toBe('digests/2026-04-05/20260406T030000000Z.json');
+  });
+
   it('records the configuration the seal ran under', async () => {
     const configuration = await recordConfiguration(
       locker,
@@ -275,6 +330,16 @@ describe('seal (directory locker)', () => {
       expect(head?.digest.key).toBe(second.key);
     });
 
+    it('an I/O error reading its digest is thrown as it is', async () => {
+      const first = await sealAt(NEXT);
+      const get = locker.get.bind(locker);
+      locker.get = async (key) => {
+        if (key === first.key) throw new Error('EIO head');
+        return get(key);
+      };
+      await expect(sealAt('2026-04-06T04:00:00.000Z')).rejects.toThrow(new Error('EIO head'));
+    });
+
     it('its digest missing: nothing can be sealed, naming the link', async () => {
       const first = await sealAt(NEXT);
       await rm(file(dir, first.key!));
@@ -317,6 +382,13 @@ describe('seal (directory locker)', () => {
       [
         'its key with another SHA-256',
         (first: { key: string; sha256: string }) => ({ key: first.key, sha256: 'f'.repeat(64) }),
+      ],
+      [
+        'another key with its SHA-256',
+        (first: { key: string; sha256: string }) => ({
+          key: 'digests/2026-04-05/20260406T030000009Z.json',
+          sha256: first.sha256,
+        }),
       ],
     ] as const) {
       it(`a digest of the day whose link names ${what} is not chained: its snapshots are sealed again`, async () => {

@@ -27,6 +27,7 @@ import { SHARD_COLLECTORS } from '../../functions/shard.js';
 import { forgetAwsCredentials } from '../../shared/aws/accounts.js';
 import { s3ClientOptions } from '../../shared/aws/clients.js';
 import type { OrganizationInventory } from '../../shared/aws/organization.js';
+import { fixedClock } from '../../shared/clock.js';
 import { createIamCollector } from '../../shared/collectors/iam/collector.js';
 import { organizationCollector } from '../../shared/collectors/organization/collector.js';
 import type { AnyRunnableCollector } from '../../shared/collectors/types.js';
@@ -37,6 +38,7 @@ import { openLocker } from '../../shared/locker/index.js';
 import { listAll } from '../../shared/locker/types.js';
 import { silentLogger } from '../../shared/log.js';
 import { createBucket, testAccountId } from '../helpers/aws.js';
+import { manualDeadline } from '../helpers/deadline.js';
 import { applySelector, type Json, stateMachineDefinition } from '../helpers/state-machine.js';
 import { synthApp } from '../infra/synth.js';
 import { schedulerEvent } from './scheduler-event.js';
@@ -271,15 +273,28 @@ describe('fan-out handlers (emulator)', () => {
     const locker = openLocker(`s3://${bucket}`);
     const config = parseConfig(configInput());
     const iam = createIamCollector({ sleep: async () => {} });
-    // IAM never answers; the others do. 36 s left = 6 s of work after the 30 s margin (1 s was
-    // too little for the other collectors on a loaded machine: the test then failed on them).
+    // IAM never answers; the others do. The deadline comes (the test fires it) only once every
+    // other collector's snapshot is in the locker, however slow the machine is.
     const hanging: AnyRunnableCollector = { ...iam, collect: () => new Promise(() => {}) };
     const collectors = [
       organizationCollector,
       ...SHARD_COLLECTORS.map((c) => (c.id === 'iam' ? hanging : c)),
     ];
+    const deadline = manualDeadline();
+    // One region: one snapshot per shard collector and account.
+    const perShard = 3 * ON.length;
+    const others = perShard - 3;
+    let othersWritten = 0;
+    const put = locker.put.bind(locker);
+    locker.put = async (key, body, options) => {
+      const written = await put(key, body, options);
+      const collector = key.split('/')[2];
+      if (collector !== 'organization' && collector !== 'iam' && ++othersWritten === others) deadline.fire();
+      return written;
+    };
     process.env.POWERTOOLS_METRICS_NAMESPACE = 'EvidenceLocker';
-    const deps = { config, locker, collectors, logger: silentLogger };
+    const clock = fixedClock('2026-11-24T00:05:30Z');
+    const deps = { config, locker, collectors, logger: silentLogger, clock, deadlineTimer: deadline.timer };
     const { createHandler: createPlan } = await import('../../functions/plan.js');
     const { createHandler: createShard } = await import('../../functions/shard.js');
     captureMetrics();
@@ -288,9 +303,12 @@ describe('fan-out handlers (emulator)', () => {
 
     const out = await createShard(deps)(event, lambdaContext(36_000));
 
+    // The deadline the shard waited for: 36 s remaining less the 30 s margin.
+    expect(new Set(deadline.deadlines.map((d) => d.toISOString()))).toEqual(
+      new Set(['2026-11-24T00:05:36.000Z']),
+    );
+    expect(othersWritten).toBe(others);
     const accounts = planned.shards[0]!.accounts;
-    // One region: one snapshot per shard collector and account.
-    const perShard = 3 * ON.length;
     expect(out).toMatchObject({ shard: 'shard-0001', accounts: 3, snapshots: perShard, failed: 3 });
     const keys = (await listAll(locker, 'snapshots/'))
       .map((o) => o.key)
@@ -300,7 +318,7 @@ describe('fan-out handlers (emulator)', () => {
       const { snapshot } = await readSnapshot(locker, key);
       if (snapshot.collector === 'iam') {
         expect(snapshot.status).toBe('error');
-        expect(snapshot.errors.join(' ')).toMatch(/deadline/);
+        expect(snapshot.errors.join(' ')).toMatch(/deadline \(2026-11-24T00:05:36\.000Z\)/);
         expect(accounts.map((a) => `aws-${a}`)).toContain(snapshot.scope);
       } else {
         expect(snapshot.status, key).toBe('ok');

@@ -140,16 +140,20 @@ describe('report summarized at organization scale', () => {
         row.replace(/data-day="[^"]*"/g, (m) => (m === `data-day="${day}"` ? 'data-day="DAY"' : m)),
       )!;
     };
-    expect(cell('coverage-calendar', 'fakerepos', '2026-03-05').slice(1)).toEqual([
+    expect(cell('coverage-calendar', 'fakerepos (all 12 series)', '2026-03-05').slice(1)).toEqual([
       'c-integrity',
-      'fakerepos · 2026-03-05 · 12 series: 1 integrity, 11 present',
+      'fakerepos (all 12 series) · 2026-03-05 · 12 series: 1 integrity, 11 present',
     ]);
-    expect(cell('coverage-calendar', 'fakerepos', '2026-03-04')[1]).toBe('c-missing');
-    expect(cell('coverage-calendar', 'fakerepos', '2026-03-07')[1]).toBe('c-failed');
-    expect(cell('coverage-calendar', 'fakerepos', '2026-03-02')[1]).toBe('c-partial');
-    expect(cell('coverage-calendar', 'fakerepos', '2026-03-01')[1]).toBe('c-present');
-    expect(cell('check-calendar', 'CC7.2, CC8.1 fake-protected', '2026-03-06')[1]).toBe('k-fail');
-    expect(cell('check-calendar', 'CC7.2, CC8.1 fake-protected', '2026-03-07')[1]).toBe('k-missing');
+    expect(cell('coverage-calendar', 'fakerepos (all 12 series)', '2026-03-04')[1]).toBe('c-missing');
+    expect(cell('coverage-calendar', 'fakerepos (all 12 series)', '2026-03-07')[1]).toBe('c-failed');
+    expect(cell('coverage-calendar', 'fakerepos (all 12 series)', '2026-03-02')[1]).toBe('c-partial');
+    expect(cell('coverage-calendar', 'fakerepos (all 12 series)', '2026-03-01')[1]).toBe('c-present');
+    expect(cell('check-calendar', 'CC7.2, CC8.1 fake-protected (all 12 series)', '2026-03-06')[1]).toBe(
+      'k-fail',
+    );
+    expect(cell('check-calendar', 'CC7.2, CC8.1 fake-protected (all 12 series)', '2026-03-07')[1]).toBe(
+      'k-missing',
+    );
     // The verification's counts in the summary, the same as in full.
     expect(html).toMatch(
       /12 series, 96 series-days expected: 93 present \(1 of them partial\), 2 missing, 1 failed, 0 acknowledged; 1 integrity problem/,
@@ -311,9 +315,9 @@ describe('report summarized: one bad day hidden among clean series', () => {
     expect(result.ok).toBe(false);
     const html = await readFile(result.html, 'utf8');
     expect(html).toContain(`<code>fakerepos/${last}</code>`);
-    expect(html).toContain(`title="fakerepos · ${TO} · 12 series: 1 missing, 11 present"`);
+    expect(html).toContain(`title="fakerepos (all 12 series) · ${TO} · 12 series: 1 missing, 11 present"`);
     // Its group (collector × account) is the one worst group drawn.
-    expect(html).toContain(`<th class="label" scope="row" title="fakerepos · ${last}">`);
+    expect(html).toContain(`<th class="label" scope="row" title="fakerepos · ${last} (1 series)">`);
     const coverage = csvRows(await readFile(result.summarized!.coverage, 'utf8'));
     expect(coverage.slice(1).map((r) => `${r[0]} ${r[3]} ${r[4]}`)).toEqual([
       `fakerepos/${last} ${TO} missing`,

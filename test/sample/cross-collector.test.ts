@@ -11,7 +11,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { type AnyCheck, fail, pass } from '../../shared/checks/types.js';
 import { fixedClock } from '../../shared/clock.js';
 import type { AnyRunnableCollector } from '../../shared/collectors/types.js';
-import { parseConfig } from '../../shared/config.js';
+import { type Config, parseConfig } from '../../shared/config.js';
 import { addDays, daysBetween } from '../../shared/evidence/days.js';
 import { seal } from '../../shared/evidence/digest.js';
 import { writeSnapshot } from '../../shared/evidence/write.js';
@@ -87,6 +87,19 @@ describe('runSample: a check that reads another collector’s snapshots of the s
       730,
     );
 
+  /** Every day of `days` (consecutive) sampled with the cross check, under `config`. */
+  const sampleAll = (config: Config, days: string[]) =>
+    runSample({
+      locker,
+      config,
+      checks: [crossCheck],
+      collectors: [fakeCollector, otherCollector],
+      seed: 's',
+      from: days[0]!,
+      to: days.at(-1)!,
+      plan: { kind: 'all', n: days.length },
+    });
+
   it('judges with the related snapshot; a day without it is missing; one deleted after sealing fails', async () => {
     const days = daysBetween('2026-02-01', '2026-02-04');
     for (const day of days)
@@ -99,16 +112,7 @@ describe('runSample: a check that reads another collector’s snapshots of the s
       await seal(locker, { day, clock: fixedClock(`${addDays(day, 1)}T03:00:00.000Z`), retentionDays: 730 });
     await rm(path.join(dir, ...gone.key.split('/')));
 
-    const report = await runSample({
-      locker,
-      config: withOkta,
-      checks: [crossCheck],
-      collectors: [fakeCollector, otherCollector],
-      seed: 's',
-      from: days[0]!,
-      to: days.at(-1)!,
-      plan: { kind: 'all', n: days.length },
-    });
+    const report = await sampleAll(withOkta, days);
     const byDay = Object.fromEntries(report.samples.map((s) => [s.day, s]));
     expect(byDay['2026-02-01']).toMatchObject({ result: 'pass', integrity: 'sealed' });
     expect(byDay['2026-02-01']!.detail).toMatch(
@@ -126,44 +130,25 @@ describe('runSample: a check that reads another collector’s snapshots of the s
     expect(seen[0]!.related).toEqual([`fakeaccess/okta-acme.okta.com@${seen[0]!.day}`]);
   });
 
-  it('a configured collector with no series anywhere is missing, never a pass', async () => {
+  /** One sealed day of fakerepos (no fakeaccess snapshot at all), sampled whole under `config`. */
+  async function sampleOneDayWithoutOther(config: Config) {
     await writeFake(locker, 'github-acme', '2026-02-01T00:05:00.000Z');
     await seal(locker, {
       day: '2026-02-01',
       clock: fixedClock('2026-02-02T03:00:00.000Z'),
       retentionDays: 730,
     });
-    const report = await runSample({
-      locker,
-      config: withOkta,
-      checks: [crossCheck],
-      collectors: [fakeCollector, otherCollector],
-      seed: 's',
-      from: '2026-02-01',
-      to: '2026-02-01',
-      plan: { kind: 'all', n: 1 },
-    });
+    return sampleAll(config, ['2026-02-01']);
+  }
+
+  it('a configured collector with no series anywhere is missing, never a pass', async () => {
+    const report = await sampleOneDayWithoutOther(withOkta);
     expect(report.samples.map((s) => s.result)).toEqual(['missing']);
     expect(seen).toEqual([]);
   });
 
   it('a collector the configuration does not turn on is not required: judged without it', async () => {
-    await writeFake(locker, 'github-acme', '2026-02-01T00:05:00.000Z');
-    await seal(locker, {
-      day: '2026-02-01',
-      clock: fixedClock('2026-02-02T03:00:00.000Z'),
-      retentionDays: 730,
-    });
-    const report = await runSample({
-      locker,
-      config: withoutOkta,
-      checks: [crossCheck],
-      collectors: [fakeCollector, otherCollector],
-      seed: 's',
-      from: '2026-02-01',
-      to: '2026-02-01',
-      plan: { kind: 'all', n: 1 },
-    });
+    const report = await sampleOneDayWithoutOther(withoutOkta);
     expect(report.samples.map((s) => s.result)).toEqual(['pass']);
     expect(seen).toEqual([{ day: '2026-02-01', related: [] }]);
   });

@@ -143,3 +143,24 @@ export function acknowledgeMissedDay(locker: Locker, day: string, reason: string
     },
   );
 }
+
+/**
+ * What `vi.mock` puts in place of the check and collector registries (shared/checks/registry.ts,
+ * shared/collectors/registry.ts) for a test of the CLI: fakeCheck and fakeCollector only.
+ */
+export function fakeCheckRegistry() {
+  const CHECKS = [fakeCheck];
+  return {
+    CHECKS,
+    findCheck: (id: string) => CHECKS.find((c) => c.id === id),
+    findChecks: (id: string) => CHECKS.filter((c) => c.id === id),
+    checksForControl: (control: string) => CHECKS.filter((c) => c.controls.includes(control)),
+  };
+}
+
+export function fakeCollectorRegistry() {
+  return {
+    COLLECTORS: [fakeCollector],
+    findCollector: (id: string) => (id === fakeCollector.id ? fakeCollector : undefined),
+  };
+}

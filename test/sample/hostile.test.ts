@@ -20,23 +20,10 @@ import { runCli, writeAcmeConfig } from '../helpers/cli.js';
 import { makeSnapshot } from '../helpers/snapshots.js';
 import { writeFake } from './fakes.js';
 
-vi.mock('../../shared/checks/registry.js', async () => {
-  const { fakeCheck } = await import('./fakes.js');
-  const CHECKS = [fakeCheck];
-  return {
-    CHECKS,
-    findCheck: (id: string) => CHECKS.find((c) => c.id === id),
-    findChecks: (id: string) => CHECKS.filter((c) => c.id === id),
-    checksForControl: (control: string) => CHECKS.filter((c) => c.controls.includes(control)),
-  };
-});
-vi.mock('../../shared/collectors/registry.js', async () => {
-  const { fakeCollector } = await import('./fakes.js');
-  return {
-    COLLECTORS: [fakeCollector],
-    findCollector: (id: string) => (id === fakeCollector.id ? fakeCollector : undefined),
-  };
-});
+vi.mock('../../shared/checks/registry.js', async () => (await import('./fakes.js')).fakeCheckRegistry());
+vi.mock('../../shared/collectors/registry.js', async () =>
+  (await import('./fakes.js')).fakeCollectorRegistry(),
+);
 
 const HOSTILE_REPOS = [
   '[x](http://evil.example/)',
@@ -78,27 +65,13 @@ describe('workpaper from hostile input', () => {
     base = ['--store', store, '--config', config];
   });
 
-  it('a key planted with a newline in its scope is never sampled; the sh block runs nothing of it', async () => {
-    const locker = new DirectoryLocker(store);
-    await writeFake(locker, 'github-acme', '2026-02-01T00:05:00.000Z');
-    const scope = 'x\necho INJECTED > f\n#';
-    const planted = makeSnapshot({
-      collector: 'fakerepos',
-      scope: 'github-acme',
-      collectedAt: '2026-02-01T00:06:00.000Z',
-      controls: ['CC8.1'],
-      data: { repos: [{ name: 'api', protected: true }] },
-    });
-    // An attacker with write access to snapshots/ writes the file directly, key and all.
-    const key = `snapshots/2026-02-01/fakerepos/${scope}/20260201T000600000Z-run000000009.json`;
-    await mkdir(path.join(store, 'snapshots/2026-02-01/fakerepos', scope), { recursive: true });
-    await writeFile(path.join(store, key), JSON.stringify({ ...planted, scope }));
+  /** Seal 2026-02-01, then `sample --check fake-protected` one day of it, seed s1, into `out`. */
+  async function sampleTheDay(locker: DirectoryLocker) {
     await seal(locker, {
       day: '2026-02-01',
       clock: fixedClock('2026-02-01T23:00:00.000Z'),
       retentionDays: 730,
     });
-
     const out = path.join(dir, 'out');
     const run = await runCli(
       [
@@ -121,6 +94,26 @@ describe('workpaper from hostile input', () => {
     );
     const md = await readFile(path.join(out, 'workpaper.md'), 'utf8');
     const csv = await readFile(path.join(out, 'samples.csv'), 'utf8');
+    return { run, out, md, csv };
+  }
+
+  it('a key planted with a newline in its scope is never sampled; the sh block runs nothing of it', async () => {
+    const locker = new DirectoryLocker(store);
+    await writeFake(locker, 'github-acme', '2026-02-01T00:05:00.000Z');
+    const scope = 'x\necho INJECTED > f\n#';
+    const planted = makeSnapshot({
+      collector: 'fakerepos',
+      scope: 'github-acme',
+      collectedAt: '2026-02-01T00:06:00.000Z',
+      controls: ['CC8.1'],
+      data: { repos: [{ name: 'api', protected: true }] },
+    });
+    // An attacker with write access to snapshots/ writes the file directly, key and all.
+    const key = `snapshots/2026-02-01/fakerepos/${scope}/20260201T000600000Z-run000000009.json`;
+    await mkdir(path.join(store, 'snapshots/2026-02-01/fakerepos', scope), { recursive: true });
+    await writeFile(path.join(store, key), JSON.stringify({ ...planted, scope }));
+
+    const { run, out, md, csv } = await sampleTheDay(locker);
     const json = await readFile(path.join(out, 'samples.json'), 'utf8');
     for (const text of [md, csv, json, run.stdout]) expect(text).not.toContain('INJECTED');
     expect(md).toMatch(/key\\\(s\\\) under snapshots\/ .*misfiled/);
@@ -143,34 +136,9 @@ describe('workpaper from hostile input', () => {
       '2026-02-01T00:05:00.000Z',
       HOSTILE_REPOS.map((name) => ({ name, protected: false })),
     );
-    await seal(locker, {
-      day: '2026-02-01',
-      clock: fixedClock('2026-02-01T23:00:00.000Z'),
-      retentionDays: 730,
-    });
 
-    const out = path.join(dir, 'out');
-    const run = await runCli(
-      [
-        'sample',
-        '--check',
-        'fake-protected',
-        '--from',
-        '2026-02-01',
-        '--to',
-        '2026-02-01',
-        '--seed',
-        's1',
-        '--size',
-        '1',
-        '--out',
-        out,
-        ...base,
-      ],
-      { clock: '2026-03-01T00:00:00.000Z' },
-    );
+    const { run, md, csv } = await sampleTheDay(locker);
     expect(run.code).toBe(1);
-    const md = await readFile(path.join(out, 'workpaper.md'), 'utf8');
     const tags = renderedTags(md);
     for (const tag of ['a', 'img', 'script', 'div'])
       expect(tags.has(tag), `<${tag}> in the workpaper`).toBe(false);
@@ -180,7 +148,6 @@ describe('workpaper from hostile input', () => {
     // The names are still there, as text.
     expect(marked.parse(md, { async: false })).toContain('[x](http://evil.example/)');
 
-    const csv = await readFile(path.join(out, 'samples.csv'), 'utf8');
     // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for control characters
     expect(csv.replace(/\r\n/g, '')).not.toMatch(/[\u0000-\u001f\u007f]/);
     // No field starts with a formula character (a field starts a line or follows a comma).

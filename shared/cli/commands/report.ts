@@ -21,7 +21,9 @@ export const reportCommand: CommandSpec = {
           'acknowledged / integrity problem; check results per day; conclusions and deviation rates per control; ' +
           'exceptions; the digest chain head) and workpapers/<control>/workpaper.md. The HTML has no script, font ' +
           'or image and fetches nothing: it opens from disk or a presigned URL, and prints. The run is recorded in ' +
-          'the locker. Exit 0: evidence complete and every check passed every day; 1: otherwise.',
+          'the locker. Above 20,000 series-days the calendars are summarized per collector, check and account, worst ' +
+          'first, and every series-day not present and check-day not passed is listed in coverage-days.csv and ' +
+          'check-days.csv beside report.html. Exit 0: evidence complete and every check passed every day; 1: otherwise.',
       )
       .addOption(new Option('--from <YYYY-MM-DD>', 'first day (default: auditPeriod.start)'))
       .addOption(
@@ -59,6 +61,7 @@ export const reportCommand: CommandSpec = {
           controls: result.controls.map(({ exceptions: _, ...c }) => c),
           verified: result.verify.ok,
           record: result.record,
+          ...(result.summarized && { summarized: result.summarized }),
         }),
       );
     } else {
@@ -80,6 +83,10 @@ export const reportCommand: CommandSpec = {
         `evidence ${result.verify.ok ? 'complete and intact' : 'has gaps or integrity problems'}; ` +
           `${result.summary.pass} of ${result.summary.total} check-days pass\nreport: ${result.html}\n`,
       );
+      if (result.summarized)
+        ctx.out(
+          `summarized per collector, check and account (worst first); every series-day not present: ${result.summarized.coverage}; every check-day not passed: ${result.summarized.checks}\n`,
+        );
       ctx.note(`recorded in the locker: ${result.record}\n`);
     }
     return result.ok ? EXIT.ok : EXIT.problems;
