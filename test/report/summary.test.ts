@@ -324,6 +324,28 @@ describe('report summarized: one bad day hidden among clean series', () => {
     ]);
   });
 
+  it('at the threshold, not above it, draws a row per series as always', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'report-summary-full-'));
+    const l = await locker(dir, () => undefined);
+    const result = await report({
+      locker: l,
+      signer: await loadSigner(),
+      config,
+      from: FROM,
+      to: TO,
+      out: path.join(dir, 'out'),
+      clock: fixedClock('2026-03-10T00:00:00.000Z'),
+      checks: [fakeCheck],
+      collectors: [fakeCollector],
+      cellsInFull: ORGS.length * daysBetween(FROM, TO).length,
+    });
+    expect(result.summarized).toBeUndefined();
+    const html = await readFile(result.html, 'utf8');
+    expect(html).not.toContain('id="coverage-summarized"');
+    for (const org of ORGS) expect(html).toContain(`<th class="label" scope="row" title="fakerepos/${org}">`);
+    expect(existsSync(path.join(dir, 'out', 'coverage-days.csv'))).toBe(false);
+  });
+
   it('a clean organization is one pass, summarized, with empty complete lists', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'report-summary-clean-'));
     const l = await locker(dir, () => undefined);
