@@ -24,6 +24,9 @@ export default defineConfig({
           // The GitHub 2FA and Dependabot checks are tested with their collectors.
           'test/collectors/github-members.test.ts',
           'test/collectors/github-vulnerabilities.test.ts',
+          // So are the emergency change gate and the Inspector checks.
+          'test/collectors/change-records.test.ts',
+          'test/collectors/inspector.test.ts',
         ],
   },
 });

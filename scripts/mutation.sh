@@ -50,6 +50,14 @@ case "${mutate%%:*}" in
     tests='test/collectors/github-vulnerabilities.test.ts,test/checks/freshness-sla.test.ts' ;;
   shared/checks/vulnerability-sla.ts | shared/collectors/freshness.ts)
     tests='test/checks/freshness-sla.test.ts,test/checks/iam-console-mfa.test.ts,test/checks/iam-key-rotation.test.ts,test/checks/cloudtrail-logging.test.ts' ;;
+  shared/collectors/okta-users/okta-mfa-enrolled.ts | shared/collectors/okta-users/okta-dormant-users.ts)
+    tests='test/checks/okta-users-checks.test.ts' ;;
+  shared/collectors/github-changes/change-peer-reviewed.ts | shared/collectors/github-changes/no-direct-push.ts)
+    tests='test/checks/change-peer-reviewed.test.ts,test/collectors/github-changes.test.ts' ;;
+  shared/collectors/change-records/emergency-change-gate.ts)
+    tests='test/collectors/change-records.test.ts' ;;
+  shared/collectors/inspector/inspector-enabled.ts | shared/collectors/inspector/vulnerabilities-within-sla.ts)
+    tests='test/collectors/inspector.test.ts' ;;
   *) tests='' ;;
 esac
 if [ -n "$tests" ] && [ -z "${EVIDENCE_MUTATION_TESTS:-}" ]; then

@@ -365,3 +365,84 @@ describe('okta-dormant-users', () => {
     );
   });
 });
+
+// Written for the surviving mutants of `npm run mutation` (docs/threat-model.md, "Mutation
+// testing"): the exact counts, failing items and sentences of both checks.
+describe('okta-mfa-enrolled and okta-dormant-users, word for word', () => {
+  const broken = () =>
+    ({ ...snapshot([]), data: { schema: 'evidence.okta-users/7' } }) as unknown as Snapshot<OktaUsersData>;
+
+  it('unreadable data fails naming the okta users item, in both checks', () => {
+    for (const check of [oktaMfaEnrolledCheck, oktaDormantUsersCheck]) {
+      const out = check.run(broken(), config());
+      expect(out.result, check.id).toBe('fail');
+      expect(out.failing, check.id).toEqual(['okta users']);
+      expect(out.detail, check.id).toMatch(/^the snapshot cannot be judged: .+\.$/);
+    }
+  });
+
+  it('an incomplete user list fails both checks naming it, even when every user read passes', () => {
+    for (const check of [oktaMfaEnrolledCheck, oktaDormantUsersCheck]) {
+      const out = check.run(snapshot([user('ana@acme.com')], { usersComplete: false }), config());
+      expect(out.result, check.id).toBe('fail');
+      expect(out.failing, check.id).toEqual(['okta users']);
+      expect(out.detail, check.id).toMatch(
+        /^the user list was not read to the end: users missing from it cannot be judged[ .]/,
+      );
+    }
+  });
+
+  it('okta-mfa-enrolled counts only the users it judged, and names what it accepts', () => {
+    const users = [
+      user('ana@acme.com'),
+      user('bo@acme.com', { factors: [f('webauthn')] }),
+      user('gone@acme.com', { status: 'DEPROVISIONED', factors: [] }),
+      user('svc@acme.com', { factors: [] }),
+    ];
+    const out = oktaMfaEnrolledCheck.run(snapshot(users), config({ mfa: { exempt: ['svc@acme.com'] } }));
+    expect(out.result).toBe('pass');
+    expect(out.detail).toMatch(
+      /^2 user\(s\) who can sign in each have an ACTIVE accepted factor \(accepted: [a-z0-9_:, ]*push[a-z0-9_:, ]*\)\. Exempt from MFA \(okta\.mfa\.exempt\): svc@acme\.com \(ACTIVE\)\.$/,
+    );
+    const strict = oktaMfaEnrolledCheck.run(
+      snapshot([user('bo@acme.com', { factors: [f('webauthn')] })]),
+      config({ mfa: { phishingResistant: true, acceptedFactors: ['webauthn'] } }),
+    );
+    expect(strict.detail).toBe(
+      '1 user(s) who can sign in each have an ACTIVE accepted factor (phishing-resistant only; accepted: webauthn). No exemptions (okta.mfa.exempt is empty).',
+    );
+  });
+
+  it('okta-mfa-enrolled names an exemption of a user who cannot sign in, and a failure keeps the exemptions', () => {
+    const parked = [
+      user('ana@acme.com', { factors: [] }),
+      user('svc@acme.com', { status: 'SUSPENDED', factors: [] }),
+    ];
+    const out = oktaMfaEnrolledCheck.run(snapshot(parked), config({ mfa: { exempt: ['svc@acme.com'] } }));
+    expect(out.result).toBe('fail');
+    expect(out.failing).toEqual(['ana@acme.com']);
+    expect(out.detail).toBe(
+      'ana@acme.com (ACTIVE): no ACTIVE accepted factor (has: (none)). Exempt from MFA (okta.mfa.exempt): (none of them can sign in).',
+    );
+  });
+
+  it('okta-dormant-users counts only the users it judged and says the bound', () => {
+    const out = oktaDormantUsersCheck.run(
+      snapshot([
+        user('ana@acme.com'),
+        user('bo@acme.com'),
+        user('gone@acme.com', { status: 'DEPROVISIONED', lastLogin: '2024-01-01T00:00:00.000Z' }),
+      ]),
+      config(),
+    );
+    expect(out.result).toBe('pass');
+    expect(out.detail).toBe('2 user(s) who can sign in each signed in (or were activated) within 90 days.');
+    const dormant = oktaDormantUsersCheck.run(
+      snapshot([user('old@acme.com', { lastLogin: '2025-12-01T10:00:00.000Z' })]),
+      config(),
+    );
+    expect(dormant.detail).toBe(
+      'old@acme.com (ACTIVE): last signed in 2025-12-01T10:00:00.000Z: 139 days ago (dormant after 90 days).',
+    );
+  });
+});

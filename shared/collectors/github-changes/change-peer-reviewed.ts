@@ -30,7 +30,9 @@ export function reviewVerdict(pr: MergedPullRequest, required: number, allowStal
       self = true;
       continue;
     }
-    if (r.submittedAt && r.submittedAt > pr.mergedAt) {
+    // Compared as instants, not strings: "12:00:00.001Z" sorts before "12:00:00Z" as text. A
+    // time that is no instant is not shown to be before the merge: not counted.
+    if (r.submittedAt && !(Date.parse(r.submittedAt) <= Date.parse(pr.mergedAt))) {
       late++;
       continue;
     }
