@@ -57,7 +57,7 @@ case "${mutate%%:*}" in
   shared/collectors/change-records/emergency-change-gate.ts)
     tests='test/collectors/change-records.test.ts' ;;
   shared/collectors/inspector/inspector-enabled.ts | shared/collectors/inspector/vulnerabilities-within-sla.ts)
-    tests='test/collectors/inspector.test.ts' ;;
+    tests='test/checks/inspector-vulnerabilities.test.ts,test/collectors/inspector.test.ts' ;;
   *) tests='' ;;
 esac
 if [ -n "$tests" ] && [ -z "${EVIDENCE_MUTATION_TESTS:-}" ]; then
