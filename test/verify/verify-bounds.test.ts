@@ -174,4 +174,20 @@ describe('verify: the problems it raises itself, at their bounds (directory lock
     expect(cut.chain.anchor).toEqual(head);
     expect(cut.chain.head).not.toEqual(head);
   });
+  it("a problem that is no cut keeps the anchor at the head, past the last report's head", async () => {
+    const keys = await fill(locker, FROM, TO);
+    const first = await run();
+    await writeVerifyReport(locker, first, 730, await loadSigner());
+    await seal(locker, {
+      day: '2026-04-13',
+      clock: fixedClock('2026-04-13T00:30:00.000Z'),
+      retentionDays: 730,
+    });
+    const gone = keys.get('fake-b/x-1@2026-04-03')!;
+    await rm(path.join(dir, ...gone.split('/')), { force: true });
+    const later = await run({ clock: fixedClock('2026-04-13T02:00:00.000Z') });
+    expect(problems(later)).toEqual([`deleted ${gone}`]);
+    expect(later.chain.head).not.toEqual(first.chain.head);
+    expect(later.chain.anchor).toEqual(later.chain.head);
+  });
 });
