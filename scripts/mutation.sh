@@ -38,6 +38,10 @@ case "${mutate%%:*}" in
     tests='test/evidence/format.test.ts,test/evidence/seal.test.ts' ;;
   shared/evidence/digest/*.ts)
     tests='test/evidence/digest.test.ts,test/evidence/chain.test.ts,test/verify/claims.test.ts,test/verify/soundness.test.ts,test/verify/soundness-leaves.test.ts' ;;
+  shared/verify/verify.ts)
+    tests='test/verify/verify-bounds.test.ts,test/verify/verify.test.ts,test/verify/exceptions.test.ts,test/verify/parts.test.ts,test/verify/windows.test.ts,test/verify/organization.test.ts,test/review/review.test.ts' ;;
+  shared/evidence/listing-spill.ts | shared/verify/parts.ts)
+    tests='test/verify/parts.test.ts,test/export/parts.test.ts,test/sample/parts.test.ts' ;;
   shared/evidence/records.ts)
     tests='test/evidence/signed-records.test.ts,test/verify/records.test.ts,test/verify/acknowledgements.test.ts' ;;
   shared/collectors/iam/iam-console-mfa.ts | shared/collectors/iam/iam-key-rotation.ts | \

@@ -219,6 +219,52 @@ describe('verify in parts', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it("a window inside the locker's days, in parts: only the window's roots' leaves are read", async () => {
+    const { dir, locker } = await lockerOf(ACCOUNTS, 3);
+    const day = addDays(FROM, 1);
+    const roots = await Promise.all(
+      (await listDigests(locker)).digests.map((d) => readDigest(locker, d.key)),
+    );
+    const inWindow = roots.filter((r) => r.digest.day === day);
+    expect(inWindow).toHaveLength(1);
+    const leaves = inWindow[0]!.digest.schema === 'evidence.digest/3' ? inWindow[0]!.digest.leaves.length : 0;
+    expect(leaves).toBeGreaterThan(0);
+    const tally = countRequests(locker);
+    let parts = 0;
+    const split = await verifyInParts({
+      ...options(locker, ACCOUNTS),
+      from: day,
+      to: day,
+      snapshotsPerPart: 20,
+      onPart: (e) => {
+        if (e.done) parts++;
+      },
+    });
+    expect(parts).toBeGreaterThan(1);
+    expect(split.ok).toBe(true);
+    // The days before and after the window are sealed too; their leaves are none of its business.
+    expect(tally.get('GET leaves/')).toBe(leaves);
+    expect(tally.get('GET leaves/ signature')).toBe(leaves);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('an account in shard 00 is verified in parts like any other (the first shard is a shard)', async () => {
+    let zero = '';
+    for (let i = 0; !zero; i++) {
+      const account = String(310_000_000_000 + i);
+      if (shardOf(`aws-${account}`) === '00') zero = account;
+    }
+    const accounts = [...ACCOUNTS.slice(0, 6), zero];
+    const { dir, locker } = await lockerOf(accounts, 3);
+    const whole = await verify(options(locker, accounts));
+    expect(whole.ok).toBe(true);
+    expect(whole.series.some((s) => s.scope.includes(zero))).toBe(true);
+    const split = await verifyInParts({ ...options(locker, accounts), snapshotsPerPart: 20 });
+    expect(judged(split)).toEqual(judged(whole));
+    expect(split.ok).toBe(true);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('an old-form digest replaced after the chain was walked seals nothing in the walk that reuses it', async () => {
     const { dir, locker } = await lockerOf(ACCOUNTS.slice(0, 2), 2);
     const first = await walkChain(locker, { keep: () => false });
