@@ -13,8 +13,7 @@
  * are made from the draw's rows (read again from its files), and above REPORT_CELLS_IN_FULL
  * series-days the calendars are summarized per collector, check and account (summary.ts).
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, rename, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { toolCommit } from '../build.js';
@@ -24,18 +23,17 @@ import { type Clock, systemClock } from '../clock.js';
 import { COLLECTORS } from '../collectors/registry.js';
 import { selectCollectors } from '../collectors/runner.js';
 import type { AnyCollector } from '../collectors/types.js';
-import { mapLimit } from '../concurrency.js';
 import type { Config } from '../config.js';
-import { NotFoundError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { canonicalJson, sha256Hex } from '../evidence/canonical.js';
 import { daysBetween } from '../evidence/days.js';
 import { type Signer, signingSettingsOf, trustedKeys } from '../evidence/signing.js';
-import { walk } from '../export/export.js';
 import { writeStream } from '../lines.js';
 import type { Locker } from '../locker/types.js';
 import { writeCampaignWorkpapers } from '../review/report.js';
 import { CONTROL_NAMES } from '../sample/controls.js';
-import { earlierRuns, sampleRunKey, sampleRunRecord, writeSampleRun } from '../sample/record.js';
+import { freeRunKey, hashedFiles, stagingDir } from '../sample/files.js';
+import { earlierRuns, sampleRunRecord, writeSampleRun } from '../sample/record.js';
 import { drawSample, emptyTally, type SampleDraw, type SampleTally, type SampleView } from '../sample/run.js';
 import { deviationRate, groupExceptions, writeWorkpaper } from '../sample/workpaper.js';
 import { listAcknowledgements } from '../verify/acknowledgements.js';
@@ -195,13 +193,10 @@ async function writeReport(
   const command =
     options.command ??
     `npx evidence report --from ${from} --to ${to} --out "$OUT" --store "$LOCKER" --config "$CONFIG"`;
-  // The key the record will have, named in the files before it is written: another run in the
-  // same millisecond already holds the plain one, this one takes a random suffix (as sample does).
-  let recordKey = sampleRunKey(now, from, to);
-  if (await exists(locker, recordKey))
-    recordKey = sampleRunKey(now, from, to, `-${randomBytes(4).toString('hex')}`);
+  // The key the record will have, named in the files before it is written (sample/files.ts).
+  const recordKey = await freeRunKey(locker, now, from, to);
   const recorded = { key: recordKey };
-  const stage = `${dir}.writing-${randomBytes(4).toString('hex')}`;
+  const stage = stagingDir(dir);
   const commit = toolCommit();
   const ranBy = options.principal ?? 'not recorded';
   const days = daysBetween(from, to).length;
@@ -348,10 +343,7 @@ async function writeReport(
   });
 
   // Hash what was written (each file streamed), record the run (signed), then hand the files out.
-  const files = await mapLimit(await walk(stage), 4, async (rel) => ({
-    path: rel,
-    sha256: await fileSha256(path.join(stage, ...rel.split('/'))),
-  }));
+  const files = await hashedFiles(stage);
   await writeSampleRun(
     locker,
     sampleRunRecord({
@@ -433,21 +425,4 @@ function filtered<T>(items: Iterable<T>, keep: (item: T) => boolean): Iterable<T
       for (const item of items) if (keep(item)) yield item;
     },
   };
-}
-
-/** SHA-256 of a file, read in chunks (a workpaper of an organization is gigabytes). */
-async function fileSha256(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-async function exists(locker: Locker, key: string): Promise<boolean> {
-  try {
-    await locker.head(key);
-    return true;
-  } catch (err) {
-    if (err instanceof NotFoundError) return false;
-    throw err;
-  }
 }
