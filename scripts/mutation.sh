@@ -47,7 +47,10 @@ case "${mutate%%:*}" in
   shared/evidence/records.ts)
     tests='test/evidence/signed-records.test.ts,test/verify/records.test.ts,test/verify/acknowledgements.test.ts' ;;
   shared/collectors/iam/iam-console-mfa.ts | shared/collectors/iam/iam-key-rotation.ts | \
-    shared/collectors/okta/okta-privileged-groups.ts | shared/collectors/cloudtrail/cloudtrail-logging.ts)
+    shared/collectors/okta/okta-privileged-groups.ts | shared/collectors/cloudtrail/cloudtrail-logging.ts | \
+    shared/collectors/guardduty/guardduty-enabled.ts | shared/collectors/aws-config/config-recording.ts | \
+    shared/collectors/backup/backups-recent.ts | shared/collectors/github/github-branch-protection.ts | \
+    shared/collectors/aws-regions/regions-covered.ts | shared/collectors/inspector/inspector-enabled.ts)
     base="${mutate%%:*}"; base="${base##*/}"
     tests="test/checks/${base%.ts}.test.ts" ;;
   shared/collectors/github-members/github-members-2fa.ts)
@@ -67,7 +70,9 @@ case "${mutate%%:*}" in
     tests='test/checks/change-peer-reviewed.test.ts,test/collectors/github-changes.test.ts' ;;
   shared/collectors/change-records/emergency-change-gate.ts)
     tests='test/checks/emergency-change-gate.test.ts,test/collectors/change-records.test.ts' ;;
-  shared/collectors/inspector/inspector-enabled.ts | shared/collectors/inspector/vulnerabilities-within-sla.ts)
+  shared/collectors/encryption/encryption-at-rest.ts | shared/collectors/encryption/s3-public-access-blocked.ts)
+    tests='test/checks/encryption-checks.test.ts' ;;
+  shared/collectors/inspector/vulnerabilities-within-sla.ts)
     tests='test/checks/inspector-vulnerabilities.test.ts,test/collectors/inspector.test.ts' ;;
   *) tests='' ;;
 esac

@@ -116,4 +116,72 @@ describe('backups-recent', () => {
     expect(backupsRecentCheck.run(s, config).result).toBe('pass');
     expect(backupsRecentCheck.run(snapshot({}), config).result).toBe('not-applicable');
   });
+
+  describe('every store judged, the detail word for word', () => {
+    const WHERE = 'account 123456789012 us-east-1';
+    const instance = (over: Partial<ReturnType<typeof cluster>> = {}) => ({
+      ...cluster(hoursBefore(1)),
+      id: 'shop',
+      arn: 'arn:aws:rds:us-east-1:123456789012:db:shop',
+      engine: 'postgres',
+      ...over,
+    });
+
+    it('an instance outside a cluster is judged itself: retention below the bound fails, named by ARN or by rds:<region>:<id>', () => {
+      const short = snapshot({ rds: { instances: [instance({ backupRetentionDays: 3 })], clusters: [] } });
+      expect(backupsRecentCheck.run(short, config)).toEqual({
+        result: 'fail',
+        failing: ['arn:aws:rds:us-east-1:123456789012:db:shop'],
+        detail: `${WHERE}: RDS instance shop: backup retention 3 day(s), below 7`,
+      });
+      const unnamed = snapshot({
+        rds: { instances: [instance({ arn: null as never, backupRetentionDays: 0 })], clusters: [] },
+      });
+      expect(backupsRecentCheck.run(unnamed, config)).toEqual({
+        result: 'fail',
+        failing: ['rds:us-east-1:shop'],
+        detail: `${WHERE}: RDS instance shop: automated backups off, no restorable time or recovery point`,
+      });
+      const fine = snapshot({ rds: { instances: [instance({ backupRetentionDays: 7 })], clusters: [] } });
+      expect(backupsRecentCheck.run(fine, config)).toEqual({
+        result: 'pass',
+        failing: [],
+        detail: `${WHERE}: 1 store(s) backed up, each with a restorable time or recovery point within 26 h`,
+      });
+    });
+
+    it('automated backups off: the restorable time RDS still reports is not counted', () => {
+      const off = snapshot({ rds: { instances: [], clusters: [cluster(hoursBefore(1), 0)] } });
+      expect(backupsRecentCheck.run(off, config).detail).toBe(
+        `${WHERE}: RDS cluster ledger: automated backups off, no restorable time or recovery point`,
+      );
+    });
+
+    it('point-in-time recovery off is said so, not "could not be read"; problems joined by "; "', () => {
+      const s = snapshot({
+        rds: { instances: [], clusters: [cluster(hoursBefore(1), 2)] },
+        dynamodb: { tables: [table(hoursBefore(1), 'DISABLED')] },
+      });
+      expect(backupsRecentCheck.run(s, config).detail).toBe(
+        `${WHERE}: RDS cluster ledger: backup retention 2 day(s), below 7; DynamoDB table orders: no point-in-time recovery, no restorable time or recovery point`,
+      );
+    });
+
+    it('recovery points that could not be read are said so, passing or failing; a region without stores in words', () => {
+      const unread = { plans: [], vaults: [], protectedResources: null };
+      const ok = snapshot({ backup: unread, dynamodb: { tables: [table(hoursBefore(1))] } });
+      expect(backupsRecentCheck.run(ok, config).detail).toBe(
+        `${WHERE}: 1 store(s) backed up, each with a restorable time or recovery point within 26 h (AWS Backup recovery points could not be read; see the snapshot errors)`,
+      );
+      const bad = snapshot({ backup: unread, dynamodb: { tables: [table(null)] } });
+      expect(backupsRecentCheck.run(bad, config).detail).toBe(
+        `${WHERE}: DynamoDB table orders: no restorable time or recovery point (AWS Backup recovery points could not be read; see the snapshot errors)`,
+      );
+      expect(backupsRecentCheck.run(snapshot({}), config)).toEqual({
+        result: 'not-applicable',
+        failing: [],
+        detail: `${WHERE}: no RDS instance, Aurora cluster or DynamoDB table in the region`,
+      });
+    });
+  });
 });

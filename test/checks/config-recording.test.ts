@@ -174,4 +174,143 @@ describe('config-recording', () => {
       });
     });
   });
+
+  describe('each recorder and channel judged by its own status, the detail word for word', () => {
+    const WHERE = 'account 123456789012 us-east-1';
+    const FAILED = {
+      lastStatus: 'FAILURE',
+      lastErrorCode: 'NoSuchBucket',
+      lastErrorMessage: 'gone',
+      lastAttemptTime: '2026-04-19T18:00:00.000Z',
+      lastSuccessfulTime: '2026-04-19T06:00:00.000Z',
+      nextDeliveryTime: null,
+    };
+    /** The fixture with a service-linked recorder listed first, its status first too. */
+    const withServiceLinked = (linked: object, own: object = {}) => {
+      const s = awsConfig('us-east-1', own);
+      const d = s.data;
+      d.recorders = [
+        { ...d.recorders[0]!, name: 'aws-service', servicePrincipal: 'securityhub.amazonaws.com' },
+        ...d.recorders,
+      ];
+      d.statuses = [{ ...d.statuses[0]!, name: 'aws-service', ...linked }, ...d.statuses];
+      return s;
+    };
+
+    it('a recorder judged by its own status, not by a service-linked one listed first', () => {
+      expect(check.run(withServiceLinked({ recording: false }), config)).toEqual({
+        result: 'pass',
+        failing: [],
+        detail: `${WHERE}: recorder default is recording, last status SUCCESS, and its delivery channel delivers`,
+      });
+      expect(check.run(withServiceLinked({}, { recording: false }), config).detail).toBe(
+        `${WHERE}: default is not recording`,
+      );
+    });
+
+    it('a recorder without a status, or with an unknown last status, fails, named', () => {
+      const s = awsConfig('us-east-1', {});
+      s.data.statuses = [];
+      expect(check.run(s, config)).toEqual({
+        result: 'fail',
+        failing: ['us-east-1'],
+        detail: `${WHERE}: default has no status`,
+      });
+      expect(check.run(awsConfig('us-east-1', { lastStatus: null }), config).detail).toBe(
+        `${WHERE}: default is recording but its last status is unknown`,
+      );
+      expect(check.run(awsConfig('us-east-1', { lastStatus: 'FAILURE' }), config).detail).toBe(
+        `${WHERE}: default is recording but its last status is FAILURE`,
+      );
+      expect(
+        check.run(awsConfig('us-east-1', { lastStatus: 'FAILURE', lastErrorCode: 'NoSuchBucket' }), config)
+          .detail,
+      ).toBe(`${WHERE}: default is recording but its last status is FAILURE, NoSuchBucket`);
+    });
+
+    it('a failed delivery of either kind, with and without its time and error; problems joined by "; "', () => {
+      const both = check.run(
+        awsConfig('us-east-1', {}, { delivery: { history: FAILED, snapshot: FAILED } }),
+        config,
+      );
+      expect(both).toEqual({
+        result: 'fail',
+        failing: ['us-east-1'],
+        detail: `${WHERE}: delivery channel default: its last configuration history delivery failed at 2026-04-19T18:00:00.000Z: NoSuchBucket gone; delivery channel default: its last configuration snapshot delivery failed at 2026-04-19T18:00:00.000Z: NoSuchBucket gone`,
+      });
+      const bare = { ...FAILED, lastErrorCode: null, lastErrorMessage: null, lastAttemptTime: null };
+      expect(check.run(awsConfig('us-east-1', {}, { delivery: { history: bare } }), config).detail).toBe(
+        `${WHERE}: delivery channel default: its last configuration history delivery failed`,
+      );
+      const codeOnly = { ...FAILED, lastErrorMessage: null };
+      expect(check.run(awsConfig('us-east-1', {}, { delivery: { snapshot: codeOnly } }), config).detail).toBe(
+        `${WHERE}: delivery channel default: its last configuration snapshot delivery failed at 2026-04-19T18:00:00.000Z: NoSuchBucket`,
+      );
+      // A stale recorder and a failed delivery: both, each once.
+      const stale = awsConfig(
+        'us-east-1',
+        { lastStatusChangeTime: '2026-04-17T00:05:00.000Z' },
+        { delivery: { history: bare } },
+      );
+      const detail = check.run(stale, config).detail;
+      expect(detail.split('; ')).toEqual([
+        expect.stringMatching(
+          /^account 123456789012 us-east-1: default says it is recording but recorder default processed its latest recording event at /,
+        ),
+        'delivery channel default: its last configuration history delivery failed',
+      ]);
+    });
+
+    it('a fresh recorder with a stale delivery: only the channel is named', () => {
+      const s = awsConfig(
+        'us-east-1',
+        {},
+        {
+          delivery: {
+            snapshot: { ...FAILED, lastStatus: 'SUCCESS', lastSuccessfulTime: '2026-04-17T00:00:00.000Z' },
+          },
+        },
+      );
+      const outcome = check.run(s, config);
+      expect(outcome.result).toBe('fail');
+      expect(outcome.detail).toMatch(
+        new RegExp(
+          `^${WHERE}: delivery channel default last delivered a configuration snapshot at 2026-04-17T00:00:00\\.000Z`,
+        ),
+      );
+      expect(outcome.detail).not.toMatch(/recorder|recording/);
+    });
+
+    it('a second channel judged by its own status; a channel without any status is delivery unknown', () => {
+      const s = awsConfig('us-east-1', {});
+      const d = s.data;
+      d.deliveryChannels = [
+        ...d.deliveryChannels,
+        { ...d.deliveryChannels[0]!, name: 'second', deliveryFrequency: null },
+      ];
+      d.deliveryStatuses = [
+        ...d.deliveryStatuses!,
+        { ...d.deliveryStatuses![0]!, name: 'second', history: FAILED },
+      ];
+      expect(check.run(s, config).detail).toBe(
+        `${WHERE}: delivery channel second: its last configuration history delivery failed at 2026-04-19T18:00:00.000Z: NoSuchBucket gone`,
+      );
+      d.deliveryStatuses = d.deliveryStatuses.filter((x) => x.name !== 'second');
+      expect(check.run(s, config)).toEqual({
+        result: 'fail',
+        failing: ['us-east-1'],
+        detail: `${WHERE}: delivery channel second has no delivery status: delivery unknown`,
+      });
+      d.deliveryStatuses = [];
+      expect(check.run(s, config).detail).toBe(
+        `${WHERE}: delivery channel second has no delivery status: delivery unknown; delivery channel default has no delivery status, so its age is unknown (checks.freshnessHours.configDelivery, 48 h)`,
+      );
+    });
+
+    it('no delivery channel: the recorder alone is judged', () => {
+      const s = awsConfig('us-east-1', {}, { delivery: 'absent' });
+      s.data.deliveryChannels = [];
+      expect(check.run(s, config).result).toBe('pass');
+    });
+  });
 });

@@ -208,4 +208,107 @@ describe('github-branch-protection', () => {
     expect(out.result).toBe('fail');
     expect(out.detail).toMatch(/repository list was not read to the end/);
   });
+
+  describe('rules as GitHub sends them, and the detail word for word', () => {
+    const run = (repos: RepositoryEvidence[], complete = true) =>
+      githubBranchProtectionCheck.run(snapshot(repos, complete), config);
+    const strict = [
+      rule('PULL_REQUEST', 'ACTIVE', 'Repository', 2),
+      rule('NON_FAST_FORWARD', 'ACTIVE', 'Repository'),
+    ];
+
+    it('an active pull-request rule requiring too few approvals fails, whatever other rules the ruleset has', () => {
+      const out = run([
+        repo('lax', {
+          rules: [
+            rule('PULL_REQUEST', 'ACTIVE', 'Repository', 0),
+            rule('NON_FAST_FORWARD', 'ACTIVE', 'Repository'),
+          ],
+        }),
+        repo('ff-only', { rules: [rule('NON_FAST_FORWARD', 'ACTIVE', 'Repository')] }),
+      ]);
+      expect(out).toEqual({
+        result: 'fail',
+        failing: ['lax', 'ff-only'],
+        detail:
+          'lax (main): requires 0 approval(s), needs 2; ff-only (main): requires 0 approval(s), needs 2.',
+      });
+    });
+
+    it('a pull-request rule without parameters counts no approval; a rule whose ruleset was not read counts nothing', () => {
+      const bare: RuleEvidence = { ...rule('PULL_REQUEST', 'ACTIVE', 'Repository'), parameters: null };
+      const orphan: RuleEvidence = { ...rule('PULL_REQUEST', 'ACTIVE', 'Repository', 5), ruleset: null };
+      const out = run([
+        repo('bare', { rules: [bare, rule('NON_FAST_FORWARD', 'ACTIVE', 'Repository')] }),
+        repo('orphan', { branchProtection: legacy(2), rules: [orphan] }),
+        repo('orphan-only', { rules: [orphan, rule('NON_FAST_FORWARD', 'ACTIVE', 'Repository')] }),
+      ]);
+      expect(out.failing).toEqual(['bare', 'orphan-only']);
+      // Protected by rulesets, one rule of an unread ruleset beside them: no note for it.
+      expect(run([repo('strict-orphan', { rules: [...strict, orphan] })])).toEqual({
+        result: 'pass',
+        failing: [],
+        detail: '1 repositories require >= 2 approval(s) and block force pushes on their default branch.',
+      });
+      expect(run([repo('wild')]).detail).toBe('wild (main): unprotected.');
+      expect(out.detail).toBe(
+        'bare (main): requires 0 approval(s), needs 2; orphan-only (main): requires 0 approval(s), needs 2.',
+      );
+    });
+
+    it('two gaps joined by ", "; rules not read to the end named only with a gap', () => {
+      const out = run([
+        repo('both', { branchProtection: legacy(1, true), rulesComplete: false }),
+        repo('fine-but-unread', { branchProtection: legacy(2), rulesComplete: false }),
+      ]);
+      expect(out).toEqual({
+        result: 'fail',
+        failing: ['both'],
+        detail: 'both (main): requires 1 approval(s), needs 2, force pushes allowed, rules incomplete.',
+      });
+      // Unread rules can only add restrictions: what was read already protects the branch.
+      expect(
+        run([repo('fine-but-unread', { branchProtection: legacy(2), rulesComplete: false })]).result,
+      ).toBe('pass');
+    });
+
+    it('the not-applicable and passing sentences, with and without empty repositories', () => {
+      expect(run([repo('a', { defaultBranch: null }), repo('b', { defaultBranch: null })]).detail).toBe(
+        'the organization has no repository with a default branch (2 empty): nothing to protect',
+      );
+      expect(run([]).detail).toBe(
+        'the organization has no repository with a default branch: nothing to protect',
+      );
+      expect(run([repo('a', { rules: strict })]).detail).toBe(
+        '1 repositories require >= 2 approval(s) and block force pushes on their default branch.',
+      );
+    });
+
+    it('bypass notes: only active rulesets, an actor without a mode, two rulesets joined, more than 20 repositories cut', () => {
+      const actor: BypassActorEvidence = { type: 'DeployKey', name: null, bypassMode: null };
+      const evaluating = rule('PULL_REQUEST', 'EVALUATE', 'Organization', 2, [actor], 'trial');
+      const other = rule('NON_FAST_FORWARD', 'ACTIVE', 'Organization', undefined, [actor], 'second');
+      const out = run([
+        repo('a', { rules: [...strict, evaluating] }),
+        repo('b', { rules: [rule('PULL_REQUEST', 'ACTIVE', 'Organization', 2, [actor], 'first'), other] }),
+      ]);
+      expect(out.detail).toBe(
+        '2 repositories require >= 2 approval(s) and block force pushes on their default branch. ' +
+          'Protected only by rulesets that can be bypassed: b by ruleset "first" (bypass: DeployKey) and ruleset "second" (bypass: DeployKey).',
+      );
+      const bypassable = [
+        rule('PULL_REQUEST', 'ACTIVE', 'Organization', 2, [actor]),
+        rule('NON_FAST_FORWARD', 'ACTIVE', 'Organization'),
+      ];
+      const names = (n: number) => Array.from({ length: n }, (_, i) => `r${String(i + 1).padStart(2, '0')}`);
+      const twenty = run(names(20).map((n) => repo(n, { rules: bypassable })));
+      expect(twenty.detail).toBe(
+        `20 repositories require >= 2 approval(s) and block force pushes on their default branch. Protected only by rulesets that can be bypassed: ${names(20).join(', ')} by ruleset "baseline" (bypass: DeployKey).`,
+      );
+      const many = run(names(22).map((n) => repo(n, { rules: bypassable })));
+      expect(many.detail).toBe(
+        `22 repositories require >= 2 approval(s) and block force pushes on their default branch. Protected only by rulesets that can be bypassed: ${names(20).join(', ')} (+2 more) by ruleset "baseline" (bypass: DeployKey).`,
+      );
+    });
+  });
 });

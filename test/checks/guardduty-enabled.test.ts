@@ -34,4 +34,33 @@ describe('guardduty-enabled', () => {
   it.each(['DISABLED', 'Disabled'])('Noncompliant: status %j', (status) => {
     expect(check.run(guardDuty('us-east-1', [detector({ status })]), config).result).toBe('fail');
   });
+
+  it('Noncompliant: a detector without a status is of unknown status, never enabled; every detector named', () => {
+    const outcome = check.run(
+      guardDuty('eu-west-1', [
+        detector({ status: null }),
+        detector({ detectorId: 'e4f5', status: 'DISABLED' }),
+      ]),
+      config,
+    );
+    expect(outcome).toEqual({
+      result: 'fail',
+      failing: ['eu-west-1'],
+      detail:
+        'account 123456789012 eu-west-1: no enabled GuardDuty detector (d1a2b3 is of unknown status, e4f5 is DISABLED)',
+    });
+  });
+
+  it('Compliant: the enabled detectors named, a disabled one beside them does not fail the region', () => {
+    const outcome = check.run(
+      guardDuty('us-east-1', [
+        detector(),
+        detector({ detectorId: 'e4f5', status: 'DISABLED' }),
+        detector({ detectorId: 'f6a7' }),
+      ]),
+      config,
+    );
+    expect(outcome.result).toBe('pass');
+    expect(outcome.detail).toBe('account 123456789012 us-east-1: GuardDuty detector d1a2b3, f6a7 is ENABLED');
+  });
 });

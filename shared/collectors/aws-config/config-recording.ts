@@ -35,9 +35,15 @@ function deliveryProblems(data: AwsConfigData, stale: readonly StaleConfigPart[]
   const out: string[] = [];
   for (const c of data.deliveryChannels) {
     const s = data.deliveryStatuses.find((x) => x.name === c.name);
+    // A channel with a delivery frequency is named by configStaleness ("has no delivery status").
+    if (!s) {
+      if (c.deliveryFrequency === null)
+        out.push(`delivery channel ${c.name} has no delivery status: delivery unknown`);
+      continue;
+    }
     for (const why of [
-      failed('configuration history', s?.history ?? null),
-      failed('configuration snapshot', s?.snapshot ?? null),
+      failed('configuration history', s.history),
+      failed('configuration snapshot', s.snapshot),
     ])
       if (why) out.push(`delivery channel ${c.name}: ${why}`);
   }
@@ -49,7 +55,7 @@ export const configRecordingCheck = defineCheck(awsConfig, {
   id: 'config-recording',
   title: 'AWS Config recording',
   procedure:
-    "Open the snapshot; for each recorder whose `servicePrincipal` is null, find its entry in `data.statuses` and confirm `recording` is true, `lastStatus` is `SUCCESS` and the later of `lastStatusChangeTime` and `lastStartTime` is at most `checks.freshnessHours.configRecorder` (48) hours before the snapshot's `collectedAt`; then confirm no entry of `data.deliveryStatuses` has a `history` or `snapshot` whose `lastStatus` is `FAILURE`, and that each channel of `data.deliveryChannels` with a `deliveryFrequency` has a `snapshot.lastSuccessfulTime` at most `checks.freshnessHours.configDelivery` (48) hours before `collectedAt`.",
+    "Open the snapshot; for each recorder whose `servicePrincipal` is null, find its entry in `data.statuses` and confirm `recording` is true, `lastStatus` is `SUCCESS` and the later of `lastStatusChangeTime` and `lastStartTime` is at most `checks.freshnessHours.configRecorder` (48) hours before the snapshot's `collectedAt`; then confirm every channel of `data.deliveryChannels` has its entry in `data.deliveryStatuses`, no entry has a `history` or `snapshot` whose `lastStatus` is `FAILURE`, and that each channel of `data.deliveryChannels` with a `deliveryFrequency` has a `snapshot.lastSuccessfulTime` at most `checks.freshnessHours.configDelivery` (48) hours before `collectedAt`.",
   remediation:
     'Create or start the configuration recorder (`aws configservice start-configuration-recorder`) and fix the delivery channel named in the last error (its bucket, bucket policy or role).',
   controls: ['CC7.2'],
