@@ -1,6 +1,6 @@
 /**
  * The tests a mutation run (npm run mutation, stryker.config.json) uses: those of the code it
- * mutates (verify, evidence, checks) and the attacks on them. Stryker runs one worker per
+ * mutates (verify, evidence, checks, the lockers, verify-report) and the attacks on them. Stryker runs one worker per
  * sandbox; each starts its own emulator (globalSetup). EVIDENCE_MUTATION_TESTS (comma-separated
  * globs) narrows the run to some test files, for a quick look at one file's mutants.
  */
@@ -21,6 +21,9 @@ export default defineConfig({
           'test/evidence/**/*.test.ts',
           'test/checks/**/*.test.ts',
           'test/export/**/*.test.ts',
+          // The lockers (the signature that travels with a leaf) and verify-report.
+          'test/locker/**/*.test.ts',
+          'test/cli/verify-report.test.ts',
           // The GitHub 2FA and Dependabot checks are tested with their collectors.
           'test/collectors/github-members.test.ts',
           'test/collectors/github-vulnerabilities.test.ts',

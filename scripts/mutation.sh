@@ -31,7 +31,11 @@ case "${mutate%%:*}" in
   shared/evidence/digest/compare.ts)
     tests='test/evidence/compare.test.ts,test/evidence/digest.test.ts,test/verify/soundness.test.ts' ;;
   shared/evidence/digest/leaves.ts)
-    tests='test/evidence/leaves.test.ts,test/verify/soundness-leaves.test.ts,test/evidence/digest.test.ts' ;;
+    tests='test/evidence/leaves.test.ts,test/verify/soundness-leaves.test.ts,test/evidence/digest.test.ts,test/evidence/chain-walk.test.ts' ;;
+  shared/locker/types.ts | shared/locker/directory.ts | shared/locker/s3.ts)
+    tests='test/locker/directory.test.ts,test/locker/s3.test.ts,test/evidence/leaves.test.ts,test/evidence/chain-walk.test.ts' ;;
+  shared/report/verify-output.ts)
+    tests='test/cli/verify-report.test.ts' ;;
   shared/evidence/digest/seal.ts)
     tests='test/evidence/seal.test.ts,test/evidence/digest.test.ts' ;;
   shared/evidence/digest/format.ts)

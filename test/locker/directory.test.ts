@@ -1,11 +1,11 @@
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AlreadyExistsError, NotFoundError } from '../../shared/errors.js';
 import { writeSnapshot } from '../../shared/evidence/write.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
-import { listAll } from '../../shared/locker/types.js';
+import { listAll, signatureFromMetadata } from '../../shared/locker/types.js';
 import { makeSnapshot } from '../helpers/snapshots.js';
 
 describe('directory locker', () => {
@@ -63,6 +63,47 @@ describe('directory locker', () => {
       'holds the directory locker',
     );
     await expect(locker.getSigned('leaves/none.json')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('an I/O error reading the .meta side file is thrown, never taken as "no metadata" (the .sig alone then judged)', async () => {
+    const retainUntil = new Date('2028-01-01T00:00:00.000Z');
+    const signature = Buffer.from('3006020101020101', 'hex');
+    await locker.put('leaves/e.json', Buffer.from('{}'), { retainUntil });
+    await locker.put('leaves/e.json.sig', signature, { retainUntil });
+    // The side file replaced by a directory: reading it fails (EISDIR), and so must getSigned.
+    await mkdir(path.join(dir, '.meta', 'leaves', 'e.json'), { recursive: true });
+    await expect(locker.getSigned('leaves/e.json')).rejects.toMatchObject({ code: 'EISDIR' });
+  });
+
+  it('a write that fails for another reason than an existing key is not AlreadyExistsError, and leaves no temporary file', async () => {
+    const retainUntil = new Date('2028-01-01T00:00:00.000Z');
+    const before = locker.stats.requests;
+    await locker.put('leaves/f.json', Buffer.from('{}'), {
+      retainUntil,
+      signature: Buffer.from('30', 'hex'),
+    });
+    expect(locker.stats.requests - before).toBe(1);
+    // A file name longer than the file system allows: link(2) fails with ENAMETOOLONG.
+    const err = await locker
+      .put(`leaves/${'a'.repeat(300)}.json`, Buffer.from('{}'), { retainUntil })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ENAMETOOLONG' });
+    expect(err).not.toBeInstanceOf(AlreadyExistsError);
+    expect(await readdir(path.join(dir, '.tmp'))).toEqual([]);
+  });
+
+  it('signatureFromMetadata: strict base64 only; cut or unpadded text is its own bytes (a bad signature)', () => {
+    const der = Buffer.from(`3045022100${'ab'.repeat(32)}0220${'cd'.repeat(32)}`, 'hex'); // 71 bytes
+    const text = der.toString('base64');
+    expect(text.endsWith('=')).toBe(true);
+    expect(signatureFromMetadata(text)).toEqual(der);
+    // The same signature without its padding is not what the sealer writes: never decoded to it.
+    expect(signatureFromMetadata(text.replace(/=+$/, ''))).toEqual(
+      Buffer.from(text.replace(/=+$/, ''), 'utf8'),
+    );
+    expect(signatureFromMetadata(text.slice(0, 4 * 10 + 3))).toEqual(Buffer.from(text.slice(0, 43), 'utf8'));
+    expect(signatureFromMetadata('%%%')).toEqual(Buffer.from('%%%', 'utf8'));
+    expect(signatureFromMetadata('')).toEqual(Buffer.alloc(0));
   });
 
   it('lists by prefix in key order and leaves out its temporary files', async () => {

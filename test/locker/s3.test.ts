@@ -119,6 +119,45 @@ describe('S3 locker (emulator)', () => {
     expect(await locker.getSigned('leaves/sig/e.json')).toMatchObject({ from: 'metadata', signature });
   });
 
+  it('an error reading `<key>.sig` (not a 404) is thrown, never taken as "unsigned"; a failed write is not "already exists"', async () => {
+    // The emulator cannot fail one read on demand: a middleware on the real client fails the
+    // requests for `.sig` keys (or every PutObject) before they are sent.
+    let failPut = false;
+    const client = new S3Client(s3ClientOptions());
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { Key?: string };
+        if (input.Key?.endsWith('.sig') || failPut)
+          throw Object.assign(new Error('injected'), {
+            name: 'InternalError',
+            $metadata: { httpStatusCode: 500 },
+          });
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const locker = new S3Locker(`s3://${bucket}`, { client });
+    const retainUntil = new Date('2028-01-01T00:00:00.000Z');
+    await locker.put('leaves/sig/io.json', Buffer.from('{}'), { retainUntil });
+    await expect(locker.getSigned('leaves/sig/io.json')).rejects.toBeInstanceOf(LockerUnavailableError);
+    failPut = true;
+    const err = await locker
+      .put('leaves/sig/io2.json', Buffer.from('{}'), { retainUntil })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LockerUnavailableError);
+    expect(err).not.toBeInstanceOf(AlreadyExistsError);
+  });
+
+  it('a signature of exactly 1,024 bytes still travels in the metadata (the bound is "more than")', async () => {
+    const locker = new S3Locker(`s3://${bucket}`);
+    const signature = Buffer.alloc(1024, 7);
+    await locker.put('leaves/sig/max.json', Buffer.from('{}'), {
+      retainUntil: new Date('2028-01-01T00:00:00.000Z'),
+      signature,
+    });
+    expect(await locker.getSigned('leaves/sig/max.json')).toMatchObject({ from: 'metadata', signature });
+  });
+
   it('refuses to delete a locked version', async () => {
     const locker = new S3Locker(`s3://${bucket}`);
     // Retained until 2028: the lock is in force now.
