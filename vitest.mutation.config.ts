@@ -24,6 +24,7 @@ export default defineConfig({
           // The lockers (the signature that travels with a leaf) and verify-report.
           'test/locker/**/*.test.ts',
           'test/cli/verify-report.test.ts',
+          'test/report/verify-output.test.ts',
           // The GitHub 2FA and Dependabot checks are tested with their collectors.
           'test/collectors/github-members.test.ts',
           'test/collectors/github-vulnerabilities.test.ts',

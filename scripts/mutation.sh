@@ -35,7 +35,7 @@ case "${mutate%%:*}" in
   shared/locker/types.ts | shared/locker/directory.ts | shared/locker/s3.ts)
     tests='test/locker/directory.test.ts,test/locker/s3.test.ts,test/evidence/leaves.test.ts,test/evidence/chain-walk.test.ts' ;;
   shared/report/verify-output.ts)
-    tests='test/cli/verify-report.test.ts' ;;
+    tests='test/report/verify-output.test.ts,test/cli/verify-report.test.ts' ;;
   shared/evidence/digest/seal.ts)
     tests='test/evidence/seal.test.ts,test/evidence/digest.test.ts' ;;
   shared/evidence/digest/format.ts)
