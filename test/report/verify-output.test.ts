@@ -78,8 +78,6 @@ describe('verifyOutput: the record, its signature and every file', () => {
     });
     return { dir, key };
   }
-  const kinds = (r: { problems: { problem: string; file: string }[] }) =>
-    r.problems.map((p) => `${p.problem} ${p.file}`);
 
   it('a clean run: ok, with the run the record describes; a run field that is not text is empty', async () => {
     const clean = await run({ 'workpaper.md': workpaper('$KEY') });
