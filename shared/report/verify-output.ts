@@ -59,7 +59,7 @@ export interface OutputCheckResult {
   problems: OutputProblem[];
 }
 
-/** The files that name the run's record, and how: report.html (report), workpaper.md (sample --out). */
+/** The files that name the run's record, and how: report.html (report), workpaper.md (sample --out, day or population). */
 const NAMERS: readonly { file: string; re: RegExp }[] = [
   { file: 'report.html', re: /<th>This run, recorded<\/th><td><code>([^<]*)<\/code>/ },
   { file: 'workpaper.md', re: /^\| Run recorded in the locker \| `([^`]*)`/m },
@@ -111,7 +111,7 @@ export async function verifyOutput(input: {
         file: named.file,
         detail:
           named.key === null
-            ? `${named.file} names no run record where a report or day sample names it: altered, or not tied to files by its run (a \`sample --population\` workpaper, or one written before runs recorded their files)`
+            ? `${named.file} names no run record where a report or day sample names it: altered, or not tied to files by its run (one written before runs recorded their files)`
             : `${named.file} names ${JSON.stringify(named.key)}, which is not a run record key`,
       });
       return done(result);
@@ -286,8 +286,8 @@ function parseRecord(body: Buffer): ListedRun | string {
   }
   if (typeof doc !== 'object' || doc === null) return 'the run record is not a JSON object';
   const d = doc as Record<string, unknown>;
-  if (d.schema !== 'evidence.sample-run/1')
-    return `the record's schema is ${JSON.stringify(d.schema)}, not evidence.sample-run/1 (a day sample or a report)`;
+  if (d.schema !== 'evidence.sample-run/1' && d.schema !== 'evidence.population-sample-run/1')
+    return `the record's schema is ${JSON.stringify(d.schema)}, not evidence.sample-run/1 (a day sample or a report) or evidence.population-sample-run/1 (a population sample)`;
   const str = (v: unknown) => (typeof v === 'string' ? v : '');
   const files: ListedRun['files'] = [];
   if (d.files !== undefined) {
