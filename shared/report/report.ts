@@ -245,6 +245,8 @@ async function writeReport(
         recordKey: recorded.key,
         earlier,
         ...(config.github && { requiredApprovals: config.github.requiredApprovals }),
+        // Above the threshold the workpaper is summarized too: exceptions by account, worst first.
+        ...(summarized && { summarize: { rows: detailRows } }),
       });
       workpapers.push({
         control,
