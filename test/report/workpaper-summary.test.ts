@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -17,9 +17,10 @@ import { fixedClock } from '../../shared/clock.js';
 import { parseConfig } from '../../shared/config.js';
 import { daysBetween } from '../../shared/evidence/days.js';
 import { seal } from '../../shared/evidence/digest.js';
-import { loadSigner } from '../../shared/evidence/signing.js';
+import { loadSigner, trustedKeys } from '../../shared/evidence/signing.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { type ReportResult, report } from '../../shared/report/report.js';
+import { verifyOutput } from '../../shared/report/verify-output.js';
 import { parseCsv } from '../../shared/review/sheets.js';
 import type { SampleRunRecord } from '../../shared/sample/record.js';
 import { EXCEPTIONS_FILE } from '../../shared/sample/workpaper.js';
@@ -165,6 +166,30 @@ describe('report workpapers summarized at organization scale', () => {
     const file = record.files!.find((f) => f.path === `workpapers/CC8.1/${EXCEPTIONS_FILE}`)!;
     const bytes = await readFile(path.join(dir, 'out', 'workpapers', 'CC8.1', EXCEPTIONS_FILE));
     expect(file.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+  });
+
+  it('verify-report passes the summarized report and names an exceptions.csv with a group dropped', async () => {
+    const l = new DirectoryLocker(path.join(dir, 'locker'));
+    const trusted = (await trustedKeys(l, {})).keys;
+    const clean = await verifyOutput({ dir: path.join(dir, 'out'), locker: l, trusted });
+    expect(clean.problems).toEqual([]);
+    expect(clean.ok).toBe(true);
+    const copy = path.join(dir, 'copy');
+    await cp(path.join(dir, 'out'), copy, { recursive: true });
+    const file = path.join(copy, 'workpapers', 'CC8.1', EXCEPTIONS_FILE);
+    const text = await readFile(file, 'utf8');
+    await writeFile(
+      file,
+      text
+        .split('\r\n')
+        .filter((l) => !l.includes('github-o05'))
+        .join('\r\n'),
+    );
+    const tampered = await verifyOutput({ dir: copy, locker: l, trusted });
+    expect(tampered.ok).toBe(false);
+    expect(tampered.problems.map((p) => `${p.problem} ${p.file}`)).toEqual([
+      `altered workpapers/CC8.1/${EXCEPTIONS_FILE}`,
+    ]);
   });
 
   it('below the threshold: every sample and every group in the workpaper, no exceptions.csv', async () => {
