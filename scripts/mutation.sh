@@ -36,6 +36,8 @@ case "${mutate%%:*}" in
     tests='test/evidence/seal.test.ts,test/evidence/digest.test.ts' ;;
   shared/evidence/digest/format.ts)
     tests='test/evidence/format.test.ts,test/evidence/seal.test.ts' ;;
+  shared/evidence/digest/chain.ts)
+    tests='test/evidence/chain-walk.test.ts,test/evidence/chain.test.ts,test/evidence/digest.test.ts,test/verify/claims.test.ts,test/verify/soundness-leaves.test.ts' ;;
   shared/evidence/digest/*.ts)
     tests='test/evidence/digest.test.ts,test/evidence/chain.test.ts,test/verify/claims.test.ts,test/verify/soundness.test.ts,test/verify/soundness-leaves.test.ts' ;;
   shared/verify/verify.ts)
