@@ -6,7 +6,9 @@
  * (Okta's 600/min, half kept free; one 15-minute invocation at most), users whose factors are
  * unknown, how the user list was read (the day's first run lists every user; later runs read only
  * the users updated since and the System Log's deletions). Also the peak per endpoint and minute
- * against the limit, and the oldest factor state on day 8. Time is simulated as in
+ * against the limit, the oldest factor state on day 8, the factor reads of each day (even once every
+ * user has been read: a sixth of the org) and the bytes each run's snapshot holds (an idle later run
+ * too: every snapshot is complete evidence on its own). Time is simulated as in
  * identity-okta.bench.ts (one virtual clock for server and client). The one-run-a-day case is
  * the capacity planner's (capacity.ts): the warning every snapshot would carry.
  */
@@ -18,6 +20,7 @@ import { type OktaUsersData, readOktaUsersData } from '../shared/collectors/okta
 import { UsersSettingsSchema } from '../shared/collectors/okta-users/settings.js';
 import type { CollectorContext } from '../shared/collectors/types.js';
 import { parseConfig } from '../shared/config.js';
+import { canonicalBytes } from '../shared/evidence/canonical.js';
 import { silentLogger } from '../shared/log.js';
 import type { Timer } from '../shared/vendors/okta-client.js';
 import { DEFAULT_OKTA_TOKEN, makeOktaOrg, startOktaServer } from '../test/servers/okta-server.js';
@@ -87,6 +90,8 @@ export const oktaRunsBench: Bench = {
             ),
           ),
           status: out.status,
+          // What the run writes: the snapshot's data in canonical form (the envelope adds < 1 KB).
+          bytes: canonicalBytes(out.data).length,
           listing: data.userListing?.mode === 'changes' ? `changes (${data.userListing.changed})` : 'full',
           peak: Object.entries(server.stats.peakPerWindow).sort((a, b) => b[1] - a[1])[0] ?? ['none', 0],
         };
@@ -98,16 +103,24 @@ export const oktaRunsBench: Bench = {
             `factor reads per run ${runs.map((r) => r.reads).join(', ')}; requests per run ${runs.map((r) => r.requests).join(', ')}; ` +
             `simulated minutes per run ${runs.map((r) => r.minutes.toFixed(1)).join(', ')} (longest ${Math.max(...runs.map((r) => r.minutes)).toFixed(1)}, limit 15); ` +
             `users with unknown factors after each run ${runs.map((r) => r.unknown).join(', ')}; oldest factor state at the last run ${runs.at(-1)!.oldestDays.toFixed(1)} days; ` +
-            `statuses ${runs.map((r) => r.status).join(', ')}; peak per endpoint and minute ${Math.max(...runs.map((r) => r.peak[1]))} (${runs.find((r) => r.peak[1] === Math.max(...runs.map((x) => x.peak[1])))!.peak[0]}) against the limit 600`,
+            `statuses ${runs.map((r) => r.status).join(', ')}; snapshot bytes per run ${runs.map((r) => r.bytes.toLocaleString('en')).join(', ')}; peak per endpoint and minute ${Math.max(...runs.map((r) => r.peak[1]))} (${runs.find((r) => r.peak[1] === Math.max(...runs.map((x) => x.peak[1])))!.peak[0]}) against the limit 600`,
         );
       // The default schedule: 00:05, then 00:35 … 06:35 (schedule.collectAgain).
       const slots = [0, 30, 90, 150, 210, 270, 330, 390].map((m) => m * 60_000);
+      const perDay: { reads: number; requests: number }[] = [];
       for (let d = 0; d < 8; d++) {
         const runs: Awaited<ReturnType<typeof run>>[] = [];
         for (const slot of slots) runs.push(await run(START + d * DAY + slot));
+        perDay.push({
+          reads: runs.reduce((n, r) => n + r.reads, 0),
+          requests: runs.reduce((n, r) => n + r.requests, 0),
+        });
         if (d === 0 || d === 1 || d === 7)
           describe(`day ${d + 1}${d === 0 ? ' (no previous snapshot)' : ' (steady state)'}`, runs);
       }
+      console.log(
+        `        factor reads per day (days 1-8): ${perDay.map((p) => p.reads.toLocaleString('en')).join(', ')}; okta-users requests per day: ${perDay.map((p) => p.requests.toLocaleString('en')).join(', ')}`,
+      );
       const one = parseConfig({
         locker: { retentionDays: 730 },
         auditPeriod: { start: '2026-01-01' },

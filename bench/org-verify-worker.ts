@@ -11,6 +11,7 @@
  * the process's floor before the work, and what the command saw.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -302,6 +303,9 @@ console.log(
       const u = process.cpuUsage();
       return (u.user + u.system) / 1000;
     })(),
+    // Every byte this process read from files (the locker directory, the spill files, the
+    // workpapers it hashed): Linux's rchar; absent elsewhere.
+    ...fileBytesRead(),
     ...saw,
   }),
 );
@@ -325,4 +329,14 @@ function directoryWork(root: string): WorkStore {
       }
     },
   };
+}
+
+/** Linux's count of bytes read by this process's read calls (/proc/self/io rchar), or nothing. */
+function fileBytesRead(): { fileBytesRead?: number } {
+  try {
+    const m = /^rchar: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'));
+    return m ? { fileBytesRead: Number(m[1]) } : {};
+  } catch {
+    return {};
+  }
 }

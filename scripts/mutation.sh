@@ -59,12 +59,17 @@ case "${mutate%%:*}" in
     tests='test/collectors/github-vulnerabilities.test.ts,test/checks/freshness-sla.test.ts' ;;
   shared/checks/vulnerability-sla.ts | shared/collectors/freshness.ts)
     tests='test/checks/freshness-sla.test.ts,test/checks/iam-console-mfa.test.ts,test/checks/iam-key-rotation.test.ts,test/checks/cloudtrail-logging.test.ts' ;;
-  shared/collectors/okta-users/okta-mfa-enrolled.ts | shared/collectors/okta-users/okta-dormant-users.ts)
+  shared/collectors/okta-users/okta-mfa-enrolled.ts | shared/collectors/okta-users/okta-dormant-users.ts | \
+    shared/collectors/okta-users/okta-mfa-required.ts)
     tests='test/checks/okta-users-checks.test.ts' ;;
+  shared/collectors/okta-users/judge.ts)
+    tests='test/checks/okta-users-judge.test.ts,test/checks/okta-users-checks.test.ts,test/collectors/okta-users-runs.test.ts' ;;
+  shared/collectors/okta-users/access-revoked-on-termination.ts)
+    tests='test/checks/access-revoked-on-termination.test.ts' ;;
   shared/collectors/github-changes/change-peer-reviewed.ts | shared/collectors/github-changes/no-direct-push.ts)
     tests='test/checks/change-peer-reviewed.test.ts,test/collectors/github-changes.test.ts' ;;
   shared/collectors/change-records/emergency-change-gate.ts)
-    tests='test/collectors/change-records.test.ts' ;;
+    tests='test/checks/emergency-change-gate.test.ts,test/collectors/change-records.test.ts' ;;
   shared/collectors/encryption/encryption-at-rest.ts | shared/collectors/encryption/s3-public-access-blocked.ts)
     tests='test/checks/encryption-checks.test.ts' ;;
   shared/collectors/inspector/vulnerabilities-within-sla.ts)

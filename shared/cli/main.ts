@@ -21,6 +21,7 @@ import { sampleCommand } from './commands/sample.js';
 import { sealCommand } from './commands/seal.js';
 import { verifyCommand } from './commands/verify.js';
 import { verifyExportCommand } from './commands/verify-export.js';
+import { verifyReportCommand } from './commands/verify-report.js';
 import { CliContext, type CliEnvironment, globalOptions } from './context.js';
 import { EXIT, handleError } from './handle-error.js';
 import { processStreams, terminalStreams } from './output.js';
@@ -42,6 +43,7 @@ const COMMANDS: readonly CommandSpec[] = [
   exportCommand,
   verifyExportCommand,
   reportCommand,
+  verifyReportCommand,
   remediationCommand,
   policiesCommand,
   ...REVIEW_COMMANDS,

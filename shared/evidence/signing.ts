@@ -35,13 +35,14 @@ import path from 'node:path';
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import { optionalEnv } from '../env.js';
 import { AlreadyExistsError, ConfigError, NotFoundError } from '../errors.js';
-import type { Locker } from '../locker/types.js';
+import { type Locker, SIGNATURE_SUFFIX } from '../locker/types.js';
 import { registerSecret } from '../secrets.js';
 import { shellArg } from '../text/escape.js';
 import { addDaysToInstant } from './days.js';
 
 const KEYS_PREFIX = 'keys/';
-export const SIGNATURE_SUFFIX = '.sig';
+
+export { SIGNATURE_SUFFIX };
 /** Environment variables this module reads (through the env module). */
 export const SIGNING_KEY_FILE_ENV = 'EVIDENCE_SIGNING_KEY_FILE';
 export const SIGNING_KMS_KEY_ENV = 'EVIDENCE_SIGNING_KMS_KEY_ID';

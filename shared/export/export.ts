@@ -284,8 +284,8 @@ export async function exportEvidence(options: ExportOptions): Promise<ExportResu
   for await (const item of locker.list('retirements/')) others.push(item.key);
   for await (const item of locker.list('keys/')) others.push(item.key);
   const chained = new Set(walked.digests.map((d) => d.key));
-  for (const [root, leaves] of leavesOf)
-    if (chained.has(root)) for (const leaf of leaves) others.push(leaf, signatureKey(leaf));
+  const leafKeys: string[] = [];
+  for (const [root, leaves] of leavesOf) if (chained.has(root)) leafKeys.push(...leaves);
   // The configuration in force: what the window's seals and the verification ran under.
   const configs = new Set<string>();
   for (const [digest, key] of configsOf) if (chained.has(digest)) configs.add(key);
@@ -314,6 +314,26 @@ export async function exportEvidence(options: ExportOptions): Promise<ExportResu
       if (!(err instanceof NotFoundError)) throw err;
       notes.push(`${key}: listed, then no longer in the locker`);
     }
+  });
+  // Each leaf with the signature it carries (its metadata; `<leaf>.sig` for a leaf sealed before
+  // signatures travelled with leaves), written as `<leaf>.sig` for openssl: one GET a leaf. When
+  // the locker saw its `<leaf>.sig` missing or not that signature (the directory locker reads
+  // both), one of the two was replaced: no `<leaf>.sig` is exported, so verify-export fails too.
+  await mapLimit(leafKeys, width, async (key) => {
+    let read: Awaited<ReturnType<Locker['getSigned']>>;
+    try {
+      read = await locker.getSigned(key);
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+      notes.push(`${key}: named by its root, no longer in the locker`);
+      return;
+    }
+    await writeOut(key, read.body);
+    if (read.copy)
+      notes.push(
+        `${signatureKey(key)}: ${read.copy === 'missing' ? 'missing' : 'not the signature in the leaf metadata'}, so the export holds no signature of the leaf (run evidence verify)`,
+      );
+    else if (read.signature) await writeOut(signatureKey(key), read.signature);
   });
 
   // expected-series.json (written series by series), the key, the instructions, the checksums.

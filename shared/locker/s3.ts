@@ -28,6 +28,10 @@ import {
   type ObjectInfo,
   type PutOptions,
   type PutResult,
+  SIGNATURE_METADATA,
+  SIGNATURE_SUFFIX,
+  type SignedRead,
+  signatureFromMetadata,
 } from './types.js';
 
 export interface S3LockerOptions {
@@ -121,6 +125,10 @@ export class S3Locker implements Locker {
           ObjectLockMode: this.mode,
           ObjectLockRetainUntilDate: options.retainUntil,
           IfNoneMatch: '*',
+          // Part of this object version: locked with it, returned by every GetObject of it.
+          ...(options.signature && {
+            Metadata: { [SIGNATURE_METADATA]: Buffer.from(options.signature).toString('base64') },
+          }),
         }),
       );
       const result: PutResult = { key, size: body.byteLength, sha256: sha256Hex(body) };
@@ -134,13 +142,33 @@ export class S3Locker implements Locker {
   }
 
   async get(key: string): Promise<{ body: Buffer; info: ObjectInfo }> {
+    const { body, info } = await this.getObject(key);
+    return { body, info };
+  }
+
+  async getSigned(key: string): Promise<SignedRead> {
+    const { body, info, metadata } = await this.getObject(key);
+    const stored = metadata?.[SIGNATURE_METADATA];
+    if (stored !== undefined)
+      return { body, info, signature: signatureFromMetadata(stored), from: 'metadata' };
+    try {
+      return { body, info, signature: (await this.get(`${key}${SIGNATURE_SUFFIX}`)).body, from: 'object' };
+    } catch (err) {
+      if (err instanceof NotFoundError) return { body, info, from: 'none' };
+      throw err;
+    }
+  }
+
+  private async getObject(
+    key: string,
+  ): Promise<{ body: Buffer; info: ObjectInfo; metadata: Record<string, string> | undefined }> {
     const Key = this.fullKey(key);
     try {
       const out = await this.client.send(
         new GetObjectCommand({ Bucket: this.bucket, Key, ChecksumMode: 'ENABLED' }),
       );
       const body = Buffer.from(await out.Body!.transformToByteArray());
-      return { body, info: toInfo(key, out, body.byteLength) };
+      return { body, info: toInfo(key, out, body.byteLength), metadata: out.Metadata };
     } catch (err) {
       if ((err as Error).name === 'NoSuchKey' || isStatus(err, 404))
         throw new NotFoundError(key, { cause: err });

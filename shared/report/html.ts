@@ -356,7 +356,7 @@ export function* reportHtmlChunks(m: ReportModel): Generator<string> {
     `<tr><th>Exceptions</th><td>${sum ? sum.exceptionCount : m.exceptions.length} exception(s)${m.exceptions.some((e) => e.controls.length > 1) ? ', each counted once: one that bears on several criteria names each' : ''}.</td></tr>`,
     `<tr><th>Digest chain head</th><td>${m.chainHead ? `<code>${h(m.chainHead.key)}</code><br>SHA-256 <code>${h(m.chainHead.sha256)}</code>` : 'no digest'} (${m.digests} digest(s))</td></tr>`,
     m.sampleRecord
-      ? `<tr><th>This run, recorded</th><td><code>${h(m.sampleRecord)}</code>: signed in the locker with the SHA-256 of this file and of every workpaper</td></tr>`
+      ? `<tr><th>This run, recorded</th><td><code>${h(m.sampleRecord)}</code>: signed in the locker with the SHA-256 of this file and of every workpaper (<code>npx evidence verify-report DIR</code> checks a copy against it)</td></tr>`
       : '',
     m.reviews ? reviewsSummaryRow(m.reviews.cadence) : '',
     '</tbody></table>',

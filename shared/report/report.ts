@@ -13,9 +13,9 @@
  * are made from the draw's rows (read again from its files), and above REPORT_CELLS_IN_FULL
  * series-days the calendars are summarized per collector, check and account (summary.ts).
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, rename, rmdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { toolCommit } from '../build.js';
 import { CHECKS } from '../checks/registry.js';
@@ -24,19 +24,26 @@ import { type Clock, systemClock } from '../clock.js';
 import { COLLECTORS } from '../collectors/registry.js';
 import { selectCollectors } from '../collectors/runner.js';
 import type { AnyCollector } from '../collectors/types.js';
-import { mapLimit } from '../concurrency.js';
 import type { Config } from '../config.js';
-import { NotFoundError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { canonicalJson, sha256Hex } from '../evidence/canonical.js';
 import { daysBetween } from '../evidence/days.js';
 import { type Signer, signingSettingsOf, trustedKeys } from '../evidence/signing.js';
-import { walk } from '../export/export.js';
-import { writeStream } from '../lines.js';
+import { LineWriter, readLines, writeStream } from '../lines.js';
 import type { Locker } from '../locker/types.js';
 import { writeCampaignWorkpapers } from '../review/report.js';
 import { CONTROL_NAMES } from '../sample/controls.js';
-import { earlierRuns, sampleRunKey, sampleRunRecord, writeSampleRun } from '../sample/record.js';
-import { drawSample, emptyTally, type SampleDraw, type SampleTally, type SampleView } from '../sample/run.js';
+import { freeRunKey, hashedFiles, stagingDir } from '../sample/files.js';
+import { earlierRuns, sampleRunRecord, writeSampleRun } from '../sample/record.js';
+import {
+  drawSample,
+  emptyTally,
+  type SampleDraw,
+  type SampleResult,
+  type SampleTally,
+  type SampleView,
+  type SeriesTally,
+} from '../sample/run.js';
 import { deviationRate, groupExceptions, writeWorkpaper } from '../sample/workpaper.js';
 import { listAcknowledgements } from '../verify/acknowledgements.js';
 import { verifyInParts } from '../verify/parts.js';
@@ -195,13 +202,10 @@ async function writeReport(
   const command =
     options.command ??
     `npx evidence report --from ${from} --to ${to} --out "$OUT" --store "$LOCKER" --config "$CONFIG"`;
-  // The key the record will have, named in the files before it is written: another run in the
-  // same millisecond already holds the plain one, this one takes a random suffix (as sample does).
-  let recordKey = sampleRunKey(now, from, to);
-  if (await exists(locker, recordKey))
-    recordKey = sampleRunKey(now, from, to, `-${randomBytes(4).toString('hex')}`);
+  // The key the record will have, named in the files before it is written (sample/files.ts).
+  const recordKey = await freeRunKey(locker, now, from, to);
   const recorded = { key: recordKey };
-  const stage = `${dir}.writing-${randomBytes(4).toString('hex')}`;
+  const stage = stagingDir(dir);
   const commit = toolCommit();
   const ranBy = options.principal ?? 'not recorded';
   const days = daysBetween(from, to).length;
@@ -216,49 +220,58 @@ async function writeReport(
   const workpapers: ReportResult['workpapers'] = [];
   const controls: ControlSummary[] = [];
   await mkdir(stage, { recursive: true });
-  for (const control of controlIds) {
-    const ofControl = checks.filter((c) => c.controls.includes(control));
-    const ids = new Set(ofControl.map((c) => c.id));
-    const sub = viewOfChecks(draw, ids);
-    const rel = `workpapers/${control}`;
-    await writeWorkpaper(path.join(stage, ...rel.split('/')), {
-      report: sub,
-      checks: ofControl,
-      subject: control,
-      generatedAt: now,
-      seedGenerated: false,
-      rerun: `npx evidence sample --control ${control} --from ${from} --to ${to} --seed ${FULL_POPULATION_SEED} --all --store "$LOCKER" --config "$CONFIG"`,
-      configSha256,
-      ...(options.configuration && { configuration: options.configuration }),
-      controls: config.controls,
-      acknowledgements,
-      recordKey: recorded.key,
-      earlier,
-      ...(config.github && { requiredApprovals: config.github.requiredApprovals }),
-    });
-    workpapers.push({
-      control,
-      dir: path.join(dir, ...rel.split('/')),
-      markdown: path.join(dir, ...rel.split('/'), 'workpaper.md'),
-    });
-    const sum = sub.rows.summary;
-    const effective = sum.total > 0 && sum.pass === sum.total;
-    controls.push({
-      id: control,
-      name: CONTROL_NAMES[control] ?? '',
-      checks: [...ids],
-      ...sum,
-      deviationRate: deviationRate(sum),
-      effective,
-      conclusion: effective
-        ? 'Operating effectively: every check passed on every day.'
-        : sum.total === 0
-          ? 'No conclusion: nothing could be tested.'
-          : `Exceptions noted: ${sum.fail} failed and ${sum.missing} missing day(s).`,
-      workpaper: `${rel}/workpaper.md`,
-      // Summarized: the worst exceptions, filled in below from the one pass over the samples.
-      exceptions: summarized ? [] : groupExceptions(sub.rows.samples),
-    });
+  // The merged draw read once, each row routed to its controls' files: a workpaper reads only its own.
+  const perControl = controlViews(
+    draw,
+    new Map(controlIds.map((control) => [control, checkIdsOf(checks, control)])),
+  );
+  try {
+    for (const control of controlIds) {
+      const ofControl = checks.filter((c) => c.controls.includes(control));
+      const ids = checkIdsOf(checks, control);
+      const sub = perControl.views.get(control)!;
+      const rel = `workpapers/${control}`;
+      await writeWorkpaper(path.join(stage, ...rel.split('/')), {
+        report: sub,
+        checks: ofControl,
+        subject: control,
+        generatedAt: now,
+        seedGenerated: false,
+        rerun: `npx evidence sample --control ${control} --from ${from} --to ${to} --seed ${FULL_POPULATION_SEED} --all --store "$LOCKER" --config "$CONFIG"`,
+        configSha256,
+        ...(options.configuration && { configuration: options.configuration }),
+        controls: config.controls,
+        acknowledgements,
+        recordKey: recorded.key,
+        earlier,
+        ...(config.github && { requiredApprovals: config.github.requiredApprovals }),
+      });
+      workpapers.push({
+        control,
+        dir: path.join(dir, ...rel.split('/')),
+        markdown: path.join(dir, ...rel.split('/'), 'workpaper.md'),
+      });
+      const sum = sub.rows.summary;
+      const effective = sum.total > 0 && sum.pass === sum.total;
+      controls.push({
+        id: control,
+        name: CONTROL_NAMES[control] ?? '',
+        checks: [...ids],
+        ...sum,
+        deviationRate: deviationRate(sum),
+        effective,
+        conclusion: effective
+          ? 'Operating effectively: every check passed on every day.'
+          : sum.total === 0
+            ? 'No conclusion: nothing could be tested.'
+            : `Exceptions noted: ${sum.fail} failed and ${sum.missing} missing day(s).`,
+        workpaper: `${rel}/workpaper.md`,
+        // Summarized: the worst exceptions, filled in below from the one pass over the samples.
+        exceptions: summarized ? [] : groupExceptions(sub.rows.samples),
+      });
+    }
+  } finally {
+    perControl.close();
   }
 
   const reviewWorkpapers = verified.reviews
@@ -348,10 +361,7 @@ async function writeReport(
   });
 
   // Hash what was written (each file streamed), record the run (signed), then hand the files out.
-  const files = await mapLimit(await walk(stage), 4, async (rel) => ({
-    path: rel,
-    sha256: await fileSha256(path.join(stage, ...rel.split('/'))),
-  }));
+  const files = await hashedFiles(stage);
   await writeSampleRun(
     locker,
     sampleRunRecord({
@@ -401,53 +411,85 @@ async function writeReport(
   };
 }
 
-/** The draw restricted to some checks (a control's), its rows filtered as they are read. */
-function viewOfChecks(draw: SampleDraw, ids: ReadonlySet<string>): SampleView {
-  const { rows, parts: _parts, close: _close, ...rest } = draw;
-  const summary: SampleTally = emptyTally();
-  let seriesCount = 0;
-  for (const s of rows.series) {
-    if (!ids.has(s.check)) continue;
-    seriesCount++;
-    summary.total += s.tally.total;
-    summary.pass += s.tally.pass;
-    summary.fail += s.tally.fail;
-    summary.missing += s.tally.missing;
-    summary.notApplicable += s.tally.notApplicable;
-  }
-  return {
-    ...rest,
-    checks: [...ids],
-    rows: {
-      samples: filtered(rows.samples, (s) => ids.has(s.check)),
-      series: filtered(rows.series, (s) => ids.has(s.check)),
-      summary,
-      seriesCount,
-    },
-  };
+/** The ids of the checks mapped to `control`, in the order of `checks`. */
+function checkIdsOf(checks: readonly AnyCheck[], control: string): Set<string> {
+  return new Set(checks.filter((c) => c.controls.includes(control)).map((c) => c.id));
 }
 
-function filtered<T>(items: Iterable<T>, keep: (item: T) => boolean): Iterable<T> {
-  return {
-    *[Symbol.iterator]() {
-      for (const item of items) if (keep(item)) yield item;
-    },
-  };
-}
-
-/** SHA-256 of a file, read in chunks (a workpaper of an organization is gigabytes). */
-async function fileSha256(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-async function exists(locker: Locker, key: string): Promise<boolean> {
+/**
+ * The draw's rows routed to each control in one pass over the merged draw: every sample and
+ * series row is written to the files of each control its check is mapped to (a check of two
+ * controls to both), in the draw's order. Each control's view then reads its own rows, as often
+ * as its workpaper needs them, instead of parsing every control's rows each time. close()
+ * removes the files.
+ */
+export function controlViews(
+  draw: SampleDraw,
+  controls: ReadonlyMap<string, ReadonlySet<string>>,
+): { views: Map<string, SampleView>; close(): void } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'evidence-report-controls-'));
+  const close = () => rmSync(dir, { recursive: true, force: true });
   try {
-    await locker.head(key);
-    return true;
+    const files = new Map<string, { samples: LineWriter; series: LineWriter; summary: SampleTally }>(
+      [...controls.keys()].map((control, i) => [
+        control,
+        {
+          samples: new LineWriter(path.join(dir, `${i}-samples.jsonl`)),
+          series: new LineWriter(path.join(dir, `${i}-series.jsonl`)),
+          summary: emptyTally(),
+        },
+      ]),
+    );
+    const route = new Map<string, { samples: LineWriter; series: LineWriter; summary: SampleTally }[]>();
+    for (const [control, ids] of controls)
+      for (const id of ids) route.set(id, [...(route.get(id) ?? []), files.get(control)!]);
+    for (const s of draw.rows.samples) {
+      const to = route.get(s.check);
+      if (!to) continue;
+      const line = JSON.stringify(s);
+      for (const f of to) f.samples.write(line);
+    }
+    for (const s of draw.rows.series) {
+      const to = route.get(s.check);
+      if (!to) continue;
+      const line = JSON.stringify(s);
+      for (const f of to) {
+        f.series.write(line);
+        f.summary.total += s.tally.total;
+        f.summary.pass += s.tally.pass;
+        f.summary.fail += s.tally.fail;
+        f.summary.missing += s.tally.missing;
+        f.summary.notApplicable += s.tally.notApplicable;
+      }
+    }
+    const { rows: _rows, parts: _parts, close: _close, ...rest } = draw;
+    const views = new Map<string, SampleView>();
+    for (const [control, f] of files) {
+      f.samples.flush();
+      f.series.flush();
+      views.set(control, {
+        ...rest,
+        checks: [...controls.get(control)!],
+        rows: {
+          samples: linesOf<SampleResult>(f.samples.file),
+          series: linesOf<SeriesTally>(f.series.file),
+          summary: f.summary,
+          seriesCount: f.series.lines,
+        },
+      });
+    }
+    return { views, close };
   } catch (err) {
-    if (err instanceof NotFoundError) return false;
+    close();
     throw err;
   }
+}
+
+/** A file of JSON lines, parsed again at each iteration. */
+function linesOf<T>(file: string): Iterable<T> {
+  return {
+    *[Symbol.iterator]() {
+      for (const line of readLines(file)) yield JSON.parse(line) as T;
+    },
+  };
 }

@@ -76,7 +76,7 @@ export interface SampleRunRecord {
   configChangeAccepted?: AcceptedConfigChange[];
   /** Who ran it: the AWS principal ARN, or the local user (report runs). */
   ranBy?: string;
-  /** The files the run wrote (report.html, each workpaper), relative to its output directory, with their SHA-256. */
+  /** The files the run wrote (report.html and each workpaper file; a `sample --out` workpaper), relative to its output directory, with their SHA-256. */
   files?: { path: string; sha256: string }[];
   tool: { name: string; version: string; commit?: string };
 }

@@ -34,7 +34,7 @@ import type { ChainDigest, ChainRoots, SealedRecord } from '../evidence/digest.j
 import type { RecordedConfiguration } from '../evidence/records.js';
 import { judgeSignature, type Signer, type TrustedKeys } from '../evidence/signing.js';
 import { parseS3Url } from '../locker/s3.js';
-import type { ListedObject, Locker, ObjectInfo } from '../locker/types.js';
+import type { Locker, ObjectInfo } from '../locker/types.js';
 import {
   cutParts,
   mergeParts,
@@ -45,7 +45,7 @@ import {
   spillListing,
   walkRootsOnce,
 } from './parts.js';
-import { listRecords, type RecordListing } from './records.js';
+import { hashRecords, listRecords, type RecordListing } from './records.js';
 import type { IntegrityProblem, VerifyResult } from './types.js';
 import { verify } from './verify.js';
 
@@ -115,10 +115,12 @@ export interface VerifyPlan {
   requests: number;
   /**
    * The signed records (acknowledgements, retirements, reports, sample runs, reviews), listed
-   * once for every part: each listed record as [key, size, lastModified in ms], and the
-   * signatures listed. A part reads those it uses, and refuses one gone or changed since.
+   * once for every part: each listed record as [key, size, lastModified in ms, SHA-256 (absent
+   * in plans written before 2026-12-07, or for a record gone before it was hashed)], and the
+   * signatures listed. A part reads those it uses, and refuses one gone or changed since: other
+   * bytes of the same size, even signed again by a trusted key, are refused by their SHA-256.
    */
-  records?: { listed: [string, number, number][]; signatures: string[] };
+  records?: { listed: ([string, number, number] | [string, number, number, string])[]; signatures: string[] };
   chain: { key: string; sha256: string };
   parts: PlannedPart[];
 }
@@ -163,7 +165,7 @@ export async function planVerifyRun(
       concurrency: width,
       dir,
     });
-    const records = await listRecords(locker);
+    const records = await hashRecords(locker, await listRecords(locker), width);
     const runId = options.runId ?? `${compactInstant(options.now)}-${randomBytes(4).toString('hex')}`;
     const base = `verify/${runId}/`;
     const chainBytes = Buffer.from(serializeRoots(roots.chain));
@@ -195,7 +197,11 @@ export async function planVerifyRun(
       misfiled: window.misfiled,
       requests: locker.stats.requests - start,
       records: {
-        listed: [...records.listed.values()].map((o) => [o.key, o.size, o.lastModified.getTime()]),
+        listed: [...records.listed.values()].map((o) =>
+          o.sha256 === undefined
+            ? [o.key, o.size, o.lastModified.getTime()]
+            : [o.key, o.size, o.lastModified.getTime(), o.sha256],
+        ),
         signatures: [...records.signatures],
       },
       chain: { key: chainKey, sha256: sha256(chainBytes) },
@@ -365,9 +371,9 @@ export async function mergeVerifyRun(options: {
 function recordsOf(plan: VerifyPlan): RecordListing | undefined {
   // A plan written before plans carried the records (a run across an upgrade): the part lists them.
   if (!plan.records) return undefined;
-  const listed = new Map<string, ListedObject>();
-  for (const [key, size, modified] of plan.records.listed)
-    listed.set(key, { key, size, lastModified: new Date(modified) });
+  const listed: RecordListing['listed'] = new Map();
+  for (const [key, size, modified, sha256] of plan.records.listed)
+    listed.set(key, { key, size, lastModified: new Date(modified), ...(sha256 !== undefined && { sha256 }) });
   return { listed, signatures: new Set(plan.records.signatures) };
 }
 

@@ -342,6 +342,14 @@ async function readListedRecord(
     });
     return undefined;
   }
+  if (listed?.sha256 !== undefined && sha256Hex(body) !== listed.sha256) {
+    input.refuse(key, {
+      key,
+      problem: 'hash-mismatch',
+      detail: `${kind} with SHA-256 ${sha256Hex(body)} when read, ${listed.sha256} when the verification was planned: changed while verified`,
+    });
+    return undefined;
+  }
   return body;
 }
 

@@ -33,7 +33,7 @@ import {
 } from '../evidence/listing-spill.js';
 import { signingSettingsOf, type TrustedKeys, trustedKeys } from '../evidence/signing.js';
 import type { VerifyPartInput } from './inputs.js';
-import { listRecords, type RecordListing } from './records.js';
+import { hashRecords, listRecords, type RecordListing } from './records.js';
 import type { IntegrityProblem, VerifyResult } from './types.js';
 import { type VerifyOptions, verify } from './verify.js';
 
@@ -74,8 +74,8 @@ export async function verifyInParts(options: PartsOptions): Promise<VerifyResult
       ? { keys: options.trusted, notes: [] }
       : await trustedKeys(locker, signingSettingsOf(options.config.locker));
     const roots = await walkRootsOnce(locker, { from, to, trusted: trusted.keys, concurrency: width, dir });
-    // The signed records, listed once for every part (each part reads those it needs).
-    const records = await listRecords(locker);
+    // The signed records, listed (and hashed) once for every part (each part reads those it needs).
+    const records = await hashRecords(locker, await listRecords(locker), width);
 
     // 4. Each part, one after the other; the same instant for all.
     const now = (options.clock ?? systemClock).now();

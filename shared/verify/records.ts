@@ -12,6 +12,7 @@
  * Cost: one listing per record prefix (records are few), one read of each record whose listing
  * disagrees with its digest entry, one HEAD per sealed record no longer listed.
  */
+import { mapLimit } from '../concurrency.js';
 import type { Config } from '../config.js';
 import { NotFoundError } from '../errors.js';
 import { sha256Hex } from '../evidence/canonical.js';
@@ -47,8 +48,11 @@ export interface RecordStanding {
 }
 
 export interface RecordListing {
-  /** Every record key listed under RECORD_PREFIXES (not signatures), with what the listing says. */
-  listed: Map<string, ListedObject>;
+  /**
+   * Every record key listed under RECORD_PREFIXES (not signatures), with what the listing says;
+   * and, in a listing made once for the parts of a verification (hashRecords), its SHA-256 then.
+   */
+  listed: Map<string, ListedObject & { sha256?: string }>;
   /** Signature keys (`<record>.sig`) listed. */
   signatures: Set<string>;
 }
@@ -64,6 +68,32 @@ export async function listRecords(locker: Locker): Promise<RecordListing> {
     }
   }
   return { listed, signatures };
+}
+
+/**
+ * The listing with each record's SHA-256 as the store has it now (a HEAD each: S3 answers with
+ * the SHA-256 it stored; a record without one is read and hashed), for a listing that parts of a
+ * verification use later: a part then refuses a record whose bytes are not these, even one of the
+ * same size signed again by a trusted key and not sealed yet. A record gone meanwhile keeps no
+ * SHA-256 (the part finds it gone).
+ */
+export async function hashRecords(
+  locker: Locker,
+  listing: RecordListing,
+  width = 16,
+): Promise<RecordListing> {
+  const listed = new Map<string, ListedObject & { sha256?: string }>();
+  const hashed = await mapLimit([...listing.listed.values()], width, async (object) => {
+    try {
+      const sha256 = (await locker.head(object.key)).sha256 ?? sha256Hex((await locker.get(object.key)).body);
+      return { ...object, sha256 };
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+      return object;
+    }
+  });
+  for (const object of hashed) listed.set(object.key, object);
+  return { listed, signatures: listing.signatures };
 }
 
 /** A record is usable as an explanation only when the chain vouches for it. */

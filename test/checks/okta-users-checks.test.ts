@@ -446,3 +446,184 @@ describe('okta-mfa-enrolled and okta-dormant-users, word for word', () => {
     );
   });
 });
+
+// Written for the surviving mutants of okta-mfa-required.ts (docs/threat-model.md, "Mutation
+// testing", "The checks of identity and change, continued"): every rule shape that is not a
+// clear ALLOW-with-MFA fails, named; inactive and denying rules and policies are not judged.
+describe('okta-mfa-required, rule by rule and word for word', () => {
+  const rule = (name: string, actions: unknown, conditions: unknown = people) => ({
+    id: `0pr${name.replace(/\W/g, '')}`,
+    name,
+    status: 'ACTIVE',
+    priority: 1,
+    system: false,
+    type: 'SIGN_ON',
+    conditions,
+    actions,
+  });
+  const run = (over: Partial<OktaUsersData>) => oktaMfaRequiredCheck.run(snapshot([], over), config());
+
+  it('the pass says what it judged: the rules, the sign-on policies and the two apps', () => {
+    expect(oktaMfaRequiredCheck.run(snapshot([]), config()).detail).toBe(
+      '3 active rule(s) allowing access require MFA: 1 sign-on policy(ies) and the authentication policies of Okta Dashboard and Okta Admin Console (two factors).',
+    );
+    const classic = run({
+      policies: policies().slice(0, 1),
+      apps: [{ app: 'saasure', label: 'Okta Admin Console', accessPolicyId: null }],
+    });
+    expect(classic.detail).toBe(
+      '1 active rule(s) allowing access require MFA: 1 sign-on policy(ies) (Classic Engine: no app authentication policies).',
+    );
+    // One app with an authentication policy is Identity Engine.
+    const one = run({
+      policies: policies().slice(0, 2),
+      apps: [
+        { app: 'okta_enduser', label: 'Okta Dashboard', accessPolicyId: '00paccess000000000' },
+        { app: 'saasure', label: 'Okta Admin Console', accessPolicyId: null },
+      ],
+    });
+    expect(one.detail).toBe(
+      '2 active rule(s) allowing access require MFA: 1 sign-on policy(ies) and the authentication policies of Okta Dashboard and Okta Admin Console (two factors).',
+    );
+  });
+
+  it('unreadable data fails naming the okta policies item', () => {
+    const broken = {
+      ...snapshot([]),
+      data: { schema: 'evidence.okta-users/7' },
+    } as unknown as Snapshot<OktaUsersData>;
+    const out = oktaMfaRequiredCheck.run(broken, config());
+    expect(out.result).toBe('fail');
+    expect(out.failing).toEqual(['okta policies']);
+    expect(out.detail).toMatch(/^the snapshot cannot be judged: .+\.$/);
+  });
+
+  it('policies not read to the end fail with the reason, or saying none was recorded', () => {
+    const out = run({
+      policyTypes: {
+        OKTA_SIGN_ON: { complete: true },
+        ACCESS_POLICY: { complete: false },
+        MFA_ENROLL: { complete: true },
+        PASSWORD: { complete: true },
+      },
+    });
+    expect(out.failing).toEqual(['ACCESS_POLICY policies']);
+    expect(out.detail).toBe('the ACCESS_POLICY policies were not read to the end (no reason recorded).');
+    const signOn = run({
+      policies: [],
+      apps: [],
+      policyTypes: {
+        OKTA_SIGN_ON: { complete: false, error: 'Okta kept answering 429' },
+        ACCESS_POLICY: { complete: true },
+        MFA_ENROLL: { complete: true },
+        PASSWORD: { complete: true },
+      },
+    });
+    // Not read: no second finding that no active policy is recorded.
+    expect(signOn.failing).toEqual(['OKTA_SIGN_ON policies']);
+    expect(signOn.detail).toBe(
+      'the OKTA_SIGN_ON policies were not read to the end (Okta kept answering 429).',
+    );
+  });
+
+  it('no active sign-on policy fails, even with the apps’ policies requiring two factors; an inactive one is not judged', () => {
+    const accessOnly = run({ policies: policies().slice(1) });
+    expect(accessOnly.result).toBe('fail');
+    expect(accessOnly.failing).toEqual(['OKTA_SIGN_ON policies']);
+    expect(accessOnly.detail).toBe(
+      'no active OKTA_SIGN_ON policy is recorded: nothing shows that sign-on requires MFA.',
+    );
+    const inactive = policies({ signOn: { requireFactor: false } });
+    inactive[0]!.status = 'INACTIVE';
+    expect(run({ policies: inactive }).failing).toEqual(['OKTA_SIGN_ON policies']);
+    // An inactive sign-on policy that allows one factor beside an active one that requires MFA: passes.
+    const both = [
+      ...policies(),
+      { ...policies({ signOn: { requireFactor: false } })[0]!, id: '00pold', status: 'INACTIVE' },
+    ];
+    expect(run({ policies: both }).result).toBe('pass');
+  });
+
+  it('a sign-on rule whose access is neither ALLOW nor DENY, or has no actions, cannot be judged: it fails', () => {
+    const pols = policies();
+    pols[0]!.rules = [
+      rule('Challenge', { signon: { access: 'CHALLENGE', requireFactor: true } }),
+      rule('Empty', {}),
+      rule('Null', null, { people: { groups: { include: [EVERYONE], exclude: ['00gcontractors0000'] } } }),
+      rule('Nobody named', { signon: { access: 'ALLOW' } }, null),
+      rule('Deny', { signon: { access: 'DENY' } }),
+    ];
+    const out = run({ policies: pols });
+    expect(out.failing).toEqual([
+      'Default Policy / Challenge',
+      'Default Policy / Empty',
+      'Default Policy / Null',
+      'Default Policy / Nobody named',
+    ]);
+    expect(out.detail).toBe(
+      [
+        'rule "Challenge" of OKTA_SIGN_ON policy "Default Policy" has no recognizable access action: it cannot be judged (groups Everyone)',
+        'rule "Empty" of OKTA_SIGN_ON policy "Default Policy" has no recognizable access action: it cannot be judged (groups Everyone)',
+        'rule "Null" of OKTA_SIGN_ON policy "Default Policy" has no recognizable access action: it cannot be judged (groups Everyone except Contractors)',
+        'rule "Nobody named" of OKTA_SIGN_ON policy "Default Policy" allows access without a second factor (requireFactor null; applies to every user).',
+      ].join('; '),
+    );
+  });
+
+  it('an app rule that does not ALLOW with an ASSURANCE method cannot be judged; DENY rules and inactive policies are not judged', () => {
+    const pols = policies();
+    pols[1]!.rules = [
+      rule('Challenge', {
+        appSignOn: { access: 'CHALLENGE', verificationMethod: { type: 'ASSURANCE', factorMode: '2FA' } },
+      }),
+      rule('No method', { appSignOn: { access: 'ALLOW' } }),
+      rule('Empty', {}),
+      rule('Null', null),
+      rule('Chain', { appSignOn: { access: 'ALLOW', verificationMethod: { type: 'AUTH_METHOD_CHAIN' } } }),
+      rule('One factor', { appSignOn: { access: 'ALLOW', verificationMethod: { type: 'ASSURANCE' } } }),
+      rule('Deny', { appSignOn: { access: 'DENY' } }),
+    ];
+    const out = run({ policies: pols });
+    const name = (r: string) => `rule "${r}" of ACCESS_POLICY policy "Okta Dashboard" (Okta Dashboard)`;
+    expect(out.failing).toEqual([
+      'Okta Dashboard / Challenge',
+      'Okta Dashboard / No method',
+      'Okta Dashboard / Empty',
+      'Okta Dashboard / Null',
+      'Okta Dashboard / Chain',
+      'Okta Dashboard / One factor',
+    ]);
+    expect(out.detail).toBe(
+      [
+        `${name('Challenge')} has a verification method that cannot be judged ("ASSURANCE"; applies to groups Everyone)`,
+        `${name('No method')} has a verification method that cannot be judged (null; applies to groups Everyone)`,
+        `${name('Empty')} has a verification method that cannot be judged (null; applies to groups Everyone)`,
+        `${name('Null')} has a verification method that cannot be judged (null; applies to groups Everyone)`,
+        `${name('Chain')} has a verification method that cannot be judged ("AUTH_METHOD_CHAIN"; applies to groups Everyone)`,
+        `${name('One factor')} allows one factor (factorMode null; applies to groups Everyone).`,
+      ].join('; '),
+    );
+    // Only DENY beside the catch-all: passes. The Admin Console's policy inactive: not judged.
+    const deny = policies({ admin: { factorMode: '1FA' } });
+    deny[1]!.rules!.push(rule('Deny', { appSignOn: { access: 'DENY' } }));
+    deny[2]!.status = 'INACTIVE';
+    const quiet = run({ policies: deny });
+    expect(quiet.result).toBe('pass');
+    expect(quiet.detail).toMatch(/^2 active rule\(s\)/);
+  });
+
+  it('an app whose authentication policy is missing from the snapshot, or whose rules were not read, fails, named', () => {
+    const out = run({
+      policies: policies().slice(0, 2),
+    });
+    expect(out.failing).toEqual(['Okta Admin Console policy']);
+    expect(out.detail).toBe(
+      'the authentication policy of Okta Admin Console (00paccess100000000) is not in the snapshot.',
+    );
+    const unread = policies();
+    unread[2]!.rules = null;
+    const rules = run({ policies: unread });
+    expect(rules.failing).toEqual(['Okta Admin Console rules']);
+    expect(rules.detail).toBe('the rules of ACCESS_POLICY policy "Okta Admin Console" were not read.');
+  });
+});

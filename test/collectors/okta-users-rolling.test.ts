@@ -35,7 +35,7 @@ describe('okta-users rolling factor reads (more users than fullFactorReadMaxUser
     forgetSecrets();
   });
 
-  it('reads every user on the first day, then the System Log events and a seventh a day; everyone within a week', async () => {
+  it('reads every user on the first day, then the System Log events and a sixth a day (due at six days), evenly; everyone within a week', async () => {
     const org = makeOktaOrg({ groups: 1, membersPerGroup: 1, users: 70 });
     org.logs = [];
     const timer = manualTimer(T0);
@@ -76,8 +76,9 @@ describe('okta-users rolling factor reads (more users than fullFactorReadMaxUser
       if (d === 0)
         expect(reads).toBe(70); // nothing to carry over yet
       else {
-        // A seventh (10), plus those due at six days, plus those the System Log named.
-        expect(reads).toBeLessThanOrEqual(10 + 10 + (d === 3 ? 1 : 0));
+        // A sixth (12: users fall due at six days), plus the one the System Log named; never
+        // the 70 read on day 0 falling due together on day 6.
+        expect(reads).toBeLessThanOrEqual(12 + (d === 3 ? 1 : 0));
         expect(data.factorReads.carried).toBe(70 - reads);
         expect(data.factorEvents).toMatchObject({ since: previous!.collectedAt, events: d === 3 ? 1 : 0 });
       }
@@ -134,9 +135,9 @@ describe('okta-users rolling factor reads (more users than fullFactorReadMaxUser
     expect(out.status).toBe('partial');
     expect(out.errors!.join(' ')).toMatch(/System Log's factor events since .* could not be read/);
     const data = readOktaUsersData(out.data);
-    expect(server.stats.byEndpoint.listFactors).toBe(Math.ceil(30 / 7));
+    expect(server.stats.byEndpoint.listFactors).toBe(Math.ceil(30 / 6));
     const unknown = data.users.filter((u) => u.factors === null);
-    expect(unknown).toHaveLength(30 - Math.ceil(30 / 7));
+    expect(unknown).toHaveLength(30 - Math.ceil(30 / 6));
     const verdict = oktaMfaEnrolledCheck.run(
       makeSnapshot({
         collector: 'okta-users',
@@ -218,8 +219,43 @@ describe('okta-users rolling factor reads (more users than fullFactorReadMaxUser
     expect(again.status ?? 'ok', again.errors?.join('; ')).toBe('ok');
   });
 
-  it('more reads due than one run may make (okta.users.factorReadsPerRun): the next runs resume, most urgent first, and the runs of a day share its seventh', async () => {
-    // 30 users, 8 factor reads a run: the first day needs 4 runs; later days a seventh (5).
+  it('a shorter factor-state bound: the share is the org over the whole days until a user is due (72 h: half a day)', async () => {
+    // checks.freshnessHours.oktaFactors 72 h: users are due at 48 h, so half the org a day,
+    // read evenly (before: a seventh, then everyone else at once on the second day).
+    const org = makeOktaOrg({ groups: 1, membersPerGroup: 1, users: 20 });
+    org.logs = [];
+    const timer = manualTimer(T0);
+    server = await startOktaServer(org, { clock: timer });
+    const config = testConfig({
+      okta: { orgUrl: server.url, privilegedGroups: [] },
+      checks: { freshnessHours: { oktaFactors: 72 } },
+    });
+    const settings = UsersSettingsSchema.parse({ fullFactorReadMaxUsers: 1 }) as UsersSettings;
+    const collector = createOktaUsersCollector({ timer, auth: ssws });
+    let previous: PreviousSnapshot | undefined;
+    const reads: number[] = [];
+    for (let d = 0; d < 6; d++) {
+      const at = T0 + d * DAY_MS;
+      while (timer.now() < at) await timer.sleep(at - timer.now());
+      const before = server.stats.byEndpoint.listFactors ?? 0;
+      const prev = previous;
+      const out = await collector.collect(collector.scopes(config, {})[0]!, {
+        ...collectorContext(config),
+        clock: fixedClock(new Date(at)),
+        settings,
+        previous: async () => prev,
+      });
+      expect(out.status, out.errors?.join('; ')).toBe('ok');
+      reads.push((server.stats.byEndpoint.listFactors ?? 0) - before);
+      for (const u of readOktaUsersData(out.data).users)
+        expect(at - Date.parse(u.factorsReadAt!), u.login).toBeLessThanOrEqual(2 * DAY_MS);
+      previous = { key: `snapshots/day${d}`, collectedAt: new Date(at).toISOString(), data: out.data };
+    }
+    expect(reads).toEqual([20, 10, 10, 10, 10, 10]);
+  });
+
+  it('more reads due than one run may make (okta.users.factorReadsPerRun): the next runs resume, most urgent first, and the runs of a day share its sixth', async () => {
+    // 30 users, 8 factor reads a run: the first day needs 4 runs; later days a sixth (5).
     const org = makeOktaOrg({ groups: 1, membersPerGroup: 1, users: 30 });
     org.logs = [];
     const timer = manualTimer(T0);
@@ -290,10 +326,10 @@ describe('okta-users rolling factor reads (more users than fullFactorReadMaxUser
     expect(counts).toEqual([8, 8, 8, 6]);
     expect(last.out.status).toBe('ok');
     expect(last.data.users.every((u) => u.factors !== null)).toBe(true);
-    // A fifth run that day reads nobody: the day's seventh is already read.
+    // A fifth run that day reads nobody: the day's sixth is already read.
     expect((await runAt(T0 + 4 * 3_600_000)).reads).toBe(0);
 
-    // The next days: a seventh (5) in the first run, nothing in the second; after a week, all.
+    // The next days: a sixth (5) in the first run, nothing in the second; after a week, all.
     const readAt = new Map<string, string>();
     for (let d = 1; d <= 7; d++) {
       const a = await runAt(T0 + d * DAY_MS);

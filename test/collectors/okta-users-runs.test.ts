@@ -317,6 +317,40 @@ describe('okta-users over the runs of a day (local Okta server)', () => {
     expect(first.out.errors!.join('\n')).not.toMatch(/cannot keep every user/);
   });
 
+  it('the reads spread evenly once every user has been read: no day reads a bunch that fell due together', async () => {
+    // 60 users, 5 reads a run, the default 8 runs a day: the first day reads 40, the second the
+    // other 20. Users are due again at 6 days, so a steady day reads a sixth (10): before, the
+    // days after read a seventh (9) and the 15 users of the second day not yet reread all fell
+    // due on the same day (15, a quarter).
+    const org = makeOktaOrg({ groups: 1, membersPerGroup: 1, users: 60 });
+    org.logs = [];
+    const { runAt, settings } = await setup(org, { fullFactorReadMaxUsers: 10, factorReadsPerRun: 5 });
+    const slots = [0, 30, 90, 150, 210, 270, 330, 390].map((m) => m * 60_000);
+    const perDay: number[] = [];
+    let oldest = 0;
+    for (let d = 0; d < 16; d++) {
+      let reads = 0;
+      for (const slot of slots) {
+        const at = T0 + d * DAY_MS + slot;
+        const run = await runAt(at);
+        reads += run.requests.listFactors ?? 0;
+        if (d < 2) continue;
+        // From the third day on every user has factor state: every run ok, nobody stale.
+        expect(run.out.status, `day ${d} ${run.out.errors?.join('; ')}`).toBe('ok');
+        expect(run.data.factorReads.capacity?.enough).toBe(true);
+        for (const u of run.data.users) oldest = Math.max(oldest, at - Date.parse(u.factorsReadAt!));
+      }
+      perDay.push(reads);
+    }
+    expect(settings.factorReadsPerRun).toBe(5);
+    expect(perDay.slice(0, 2)).toEqual([40, 20]);
+    // Every later day: the share, a sixth of the org, never a bunch.
+    expect(perDay.slice(2)).toEqual(Array(14).fill(Math.ceil(60 / 6)));
+    // Each user is read again at 6 days, within the runs' 6.5 hours: inside the checks' 8 days.
+    expect(oldest).toBeLessThanOrEqual(6 * DAY_MS + 390 * 60_000);
+    expect(oldest).toBeLessThan(192 * HOUR_MS);
+  });
+
   it('a later run of the day lists nobody again, yet holds what a full listing holds: deactivated, changed, new and deleted users', async () => {
     const org = makeOktaOrg({ groups: 1, membersPerGroup: 1, users: 30 });
     org.logs = [];

@@ -19,6 +19,7 @@ import { recordConfiguration, writeSignedRecord } from '../../shared/evidence/re
 import { fileSigner, type Signer, signatureKey, type TrustedKeys } from '../../shared/evidence/signing.js';
 import { writeSnapshot } from '../../shared/evidence/write.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
+import { SIGNATURE_METADATA } from '../../shared/locker/types.js';
 import { makeSnapshot } from '../helpers/snapshots.js';
 
 const DAYS = ['2026-04-05', '2026-04-06'];
@@ -183,7 +184,11 @@ describe('walkChain: what each digest yields (directory locker, form 3)', () => 
     });
     const root = await readDigest(locker, roots[1]!);
     const leaf = root.digest.schema === 'evidence.digest/3' ? root.digest.leaves[0]!.key : '';
-    await overwrite(signatureKey(leaf), Buffer.from(await other.sign(await readFile(file(dir, leaf)))));
+    const forged = Buffer.from(await other.sign(await readFile(file(dir, leaf))));
+    // Both copies of the leaf's signature: the object `.sig` and the one stored with the leaf
+    // (the directory locker's side file for S3's user metadata).
+    await overwrite(signatureKey(leaf), forged);
+    await overwrite(`.meta/${leaf}`, JSON.stringify({ [SIGNATURE_METADATA]: forged.toString('base64') }));
     const walked = await walkChain(locker, { trusted });
     expect(walked.problems).toEqual([
       {
@@ -192,6 +197,17 @@ describe('walkChain: what each digest yields (directory locker, form 3)', () => 
         detail: `signed by key ${other.fingerprint}, which is not trusted (not the KMS key, not the key file, not in locker.trustedKeys)`,
       },
     ]);
+  });
+
+  it("one leaf whose .sig alone is replaced by another key's signature: bad-signature, the two copies differ", async () => {
+    const other = await fileSigner(`${dir}-other-key.pem`, { create: true });
+    const root = await readDigest(locker, roots[1]!);
+    const leaf = root.digest.schema === 'evidence.digest/3' ? root.digest.leaves[0]!.key : '';
+    await overwrite(signatureKey(leaf), Buffer.from(await other.sign(await readFile(file(dir, leaf)))));
+    const walked = await walkChain(locker, { trusted });
+    expect(walked.problems).toHaveLength(1);
+    expect(walked.problems[0]).toMatchObject({ problem: 'bad-signature', key: leaf });
+    expect(walked.problems[0]!.detail).toContain('differs from the signature in the leaf');
   });
 });
 

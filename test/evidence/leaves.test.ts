@@ -86,6 +86,19 @@ describe('leaves against a directory locker', () => {
     await writeFile(file(dir, key), bytes);
   };
   const refOf = (collector: string) => root.digest.leaves.find((l) => l.collector === collector)!;
+  /** The leaves as sealed before signatures travelled with them: `<key>.sig` only, no metadata. */
+  const sealedBefore = () => rm(path.join(dir, '.meta'), { recursive: true, force: true });
+  /** Replace the signature a leaf carries in its metadata (the directory locker's side file). */
+  const overwriteMeta = async (key: string, signature: Uint8Array | undefined) => {
+    const meta = file(path.join(dir, '.meta'), key);
+    await chmod(meta, 0o644);
+    if (signature === undefined) await rm(meta);
+    else
+      await writeFile(
+        meta,
+        JSON.stringify({ 'evidence-signature': Buffer.from(signature).toString('base64') }),
+      );
+  };
   const entriesOf = (refs: readonly LeafRef[], options: Partial<Parameters<typeof leafEntries>[3]> = {}) =>
     leafEntries(locker, { key: root.key, day: DAY, sealedAt: SEALED }, refs, { trusted, ...options });
 
@@ -273,7 +286,97 @@ describe('leaves against a directory locker', () => {
     });
   }
 
-  it('a leaf without its signature: unsigned, and it still seals (the signed root vouches for its bytes)', async () => {
+  it('the signature travels with the leaf (metadata) and as <key>.sig, the same bytes; one read gives both', async () => {
+    const ref = refOf('fake-b');
+    const read = await readLeaf(locker, ref.key);
+    expect(read.signed.from).toBe('metadata');
+    expect(read.signed.copy).toBeUndefined();
+    expect(read.signed.signature).toEqual((await locker.get(signatureKey(ref.key))).body);
+    await sealedBefore();
+    expect((await readLeaf(locker, ref.key)).signed).toEqual({
+      from: 'object',
+      signature: read.signed.signature,
+    });
+    expect((await digestEntries(locker, root, { trusted })).problems).toEqual([]);
+  });
+
+  it('a leaf whose metadata signature is valid but whose <key>.sig is gone or another: unsigned or bad-signature (fail closed), and it still seals', async () => {
+    const ref = refOf('fake-b');
+    const body = (await readLeaf(locker, ref.key)).body;
+    const original = (await locker.get(signatureKey(ref.key))).body;
+    // Another valid signature by the same key (ECDSA signs anew each time): still not the copy.
+    await overwrite(signatureKey(ref.key), await signer.sign(body));
+    const other = await entriesOf([ref]);
+    expect(other.problems).toEqual([
+      {
+        problem: 'bad-signature',
+        key: ref.key,
+        detail: `${signatureKey(ref.key)} differs from the signature in the leaf's metadata (the seal writes the same bytes to both): one of them was replaced`,
+      },
+    ]);
+    expect(other.entries).toHaveLength(2);
+    await overwrite(signatureKey(ref.key), original);
+    expect((await entriesOf([ref])).problems).toEqual([]);
+    await rm(file(dir, signatureKey(ref.key)));
+    const gone = await entriesOf([ref]);
+    expect(gone.problems).toEqual([
+      {
+        problem: 'unsigned',
+        key: ref.key,
+        detail: `${signatureKey(ref.key)} is missing (the signature in the leaf's metadata is valid): openssl and older verifiers find the leaf unsigned`,
+      },
+    ]);
+    expect(gone.entries).toHaveLength(2);
+  });
+
+  it('a leaf whose metadata signature is removed: judged by its <key>.sig as before (valid, or unsigned when that is gone too)', async () => {
+    const ref = refOf('fake-b');
+    await overwriteMeta(ref.key, undefined);
+    expect((await entriesOf([ref])).problems).toEqual([]);
+    await rm(file(dir, signatureKey(ref.key)));
+    expect((await entriesOf([ref])).problems).toEqual([
+      { problem: 'unsigned', key: ref.key, detail: `no signature ${signatureKey(ref.key)}` },
+    ]);
+  });
+
+  it('a leaf whose metadata signature is altered, cut, not base64, or by another key: bad-signature or untrusted-key, as a .sig would be, whatever its .sig says', async () => {
+    const ref = refOf('fake-b');
+    const body = (await readLeaf(locker, ref.key)).body;
+    const good = (await locker.get(signatureKey(ref.key))).body;
+    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const byOther = sign('sha256', body, other.privateKey);
+    const flipped = Buffer.from(good);
+    flipped[flipped.length - 1]! ^= 1;
+    const bad = {
+      problem: 'bad-signature',
+      key: ref.key,
+      detail: `the signature in the metadata of ${ref.key} is not a valid signature of these bytes by any trusted key: the digest was altered or signed by someone else`,
+    };
+    for (const signature of [flipped, good.subarray(0, 20), Buffer.alloc(0), byOther]) {
+      await overwriteMeta(ref.key, signature);
+      expect((await entriesOf([ref])).problems).toEqual([bad]);
+    }
+    // Not base64 at all (S3 metadata is text): its bytes, which verify nothing.
+    const meta = file(path.join(dir, '.meta'), ref.key);
+    await writeFile(meta, JSON.stringify({ 'evidence-signature': '!!not base64!!' }));
+    expect((await entriesOf([ref])).problems).toEqual([bad]);
+    await writeFile(meta, 'not json');
+    expect((await entriesOf([ref])).problems).toEqual([bad]);
+    // By a key the locker publishes but nobody trusts, in both places: named.
+    await overwriteMeta(ref.key, byOther);
+    await overwrite(signatureKey(ref.key), byOther);
+    const candidates = async () => new Map([[fingerprintOf(other.publicKey), other.publicKey]]);
+    expect((await entriesOf([ref], { candidates })).problems).toEqual([
+      {
+        problem: 'untrusted-key',
+        key: ref.key,
+        detail: `signed by key ${fingerprintOf(other.publicKey)}, which is not trusted (not the KMS key, not the key file, not in locker.trustedKeys)`,
+      },
+    ]);
+  });
+
+  it('a leaf sealed before, without its signature: unsigned, and it still seals (the signed root vouches for its bytes)', async () => {
+    await sealedBefore();
     const ref = refOf('fake-b');
     await rm(file(dir, signatureKey(ref.key)));
     const result = await entriesOf([ref]);
@@ -283,7 +386,8 @@ describe('leaves against a directory locker', () => {
     expect(result.entries).toHaveLength(2);
   });
 
-  it('a leaf signed by another key: bad-signature; by a key the locker publishes but nobody trusts: untrusted-key, named', async () => {
+  it('a leaf sealed before, signed by another key: bad-signature; by a key the locker publishes but nobody trusts: untrusted-key, named', async () => {
+    await sealedBefore();
     const ref = refOf('fake-b');
     const other = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const body = (await readLeaf(locker, ref.key)).body;

@@ -462,12 +462,48 @@ describe('evidence export of the digest form that scales (locker.digestForm 3)',
         `record-mismatch locker/${altered}`,
         `missing-file locker/${deleted}`,
         `unsigned locker/${unsigned}`,
-        `bad-signature locker/${resigned}`,
+        // Its `.sig` is not the signature its metadata holds: the export holds none.
+        `unsigned locker/${resigned}`,
       ]),
     );
     // The snapshots of the altered and the deleted leaf have no sealing entry in the export.
     expect(result.problems.filter((p) => p.problem === 'not-sealed').length).toBe(2);
     expect(result.ok).toBe(false);
+  });
+
+  it('leaves carry their signature in their metadata: the export writes it as <leaf>.sig (one read a leaf); one altered there is named by verify-export, and leaves sealed before (`.sig` only) export as before', async () => {
+    const leaves = (await listAll(locker, 'leaves/')).map((o) => o.key).filter((k) => k.endsWith('.json'));
+    const [altered, before] = leaves.sort() as [string, string];
+    const meta = (key: string) => path.join(locker.url, '.meta', ...key.split('/'));
+    const other = await testSigner();
+    await chmod(meta(altered), 0o644);
+    await writeFile(
+      meta(altered),
+      JSON.stringify({
+        'evidence-signature': Buffer.from(
+          await other.sign(await readFile(path.join(locker.url, ...altered.split('/')))),
+        ).toString('base64'),
+      }),
+    );
+    await chmod(meta(before), 0o644);
+    await unlink(meta(before));
+    const out = await exportTo('export-meta');
+    // The leaf sealed before: its `.sig`, copied. The altered one: its metadata and its `.sig`
+    // disagree, so no signature is exported for it, and verify-export fails on it.
+    expect(await readFile(path.join(out, 'locker', `${before}.sig`))).toEqual(
+      await readFile(path.join(locker.url, ...`${before}.sig`.split('/'))),
+    );
+    let result = await verifyExport({ dir: out, trusted });
+    expect(result.problems.map((p) => `${p.problem} ${p.file}`)).toEqual([`unsigned locker/${altered}`]);
+    expect(result.ok).toBe(false);
+    // Altered in both places alike (the directory cannot tell): exported, and a bad signature.
+    await chmod(path.join(locker.url, ...`${altered}.sig`.split('/')), 0o644);
+    await writeFile(
+      path.join(locker.url, ...`${altered}.sig`.split('/')),
+      Buffer.from(JSON.parse(await readFile(meta(altered), 'utf8'))['evidence-signature'], 'base64'),
+    );
+    result = await verifyExport({ dir: await exportTo('export-meta-2'), trusted });
+    expect(result.problems.map((p) => `${p.problem} ${p.file}`)).toEqual([`bad-signature locker/${altered}`]);
   });
 
   it('a record that names another leaf than the one that lists it is named (re-signed export)', async () => {

@@ -23,7 +23,14 @@ import {
   snapshotKey,
 } from '../../shared/evidence/snapshot.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
-import type { ListedObject, Locker, ObjectInfo, PutOptions, PutResult } from '../../shared/locker/types.js';
+import type {
+  ListedObject,
+  Locker,
+  ObjectInfo,
+  PutOptions,
+  PutResult,
+  SignedRead,
+} from '../../shared/locker/types.js';
 
 export interface SyntheticSeries {
   collector: string;
@@ -194,6 +201,27 @@ export class SyntheticLocker implements Locker {
     return { body, info: this.locked(info, body) };
   }
 
+  /**
+   * As S3 does it: one GetObject, whose metadata holds the signature of an object written with
+   * one; a second GET of `<key>.sig` for an object without (counted, with its bytes).
+   */
+  async getSigned(key: string): Promise<SignedRead> {
+    this.stats.requests++;
+    const made = this.generated(key);
+    if (made) {
+      this.stats.bytesRead += made.body.byteLength;
+      this.stats.requests++; // the GET of a `.sig` S3 would find missing
+      return { body: made.body, info: made.info, from: 'none' };
+    }
+    const read = await this.written.getSigned(key);
+    this.stats.bytesRead += read.body.byteLength;
+    if (read.from !== 'metadata') {
+      this.stats.requests++;
+      this.stats.bytesRead += read.signature?.byteLength ?? 0;
+    }
+    return { ...read, info: this.locked(read.info, read.body) };
+  }
+
   async head(key: string): Promise<ObjectInfo> {
     this.stats.requests++;
     const made = this.generated(key);
@@ -279,6 +307,14 @@ export function countRequests(locker: Locker): Map<string, number> {
   locker.get = async (key) => {
     add(`GET ${kind(key)}`);
     return get(key);
+  };
+  const getSigned = locker.getSigned.bind(locker);
+  locker.getSigned = async (key) => {
+    add(`GET ${kind(key)}`);
+    const read = await getSigned(key);
+    // Without a signature in its metadata, S3 is asked for `<key>.sig` too.
+    if (read.from !== 'metadata') add(`GET ${kind(`${key}.sig`)}`);
+    return read;
   };
   const list = locker.list.bind(locker);
   locker.list = (prefix) => {

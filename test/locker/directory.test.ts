@@ -1,4 +1,4 @@
-import { mkdtemp, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -29,6 +29,40 @@ describe('directory locker', () => {
     );
     const { info } = await locker.get(written.key);
     expect(info.sha256).toBe(written.sha256);
+  });
+
+  it('keeps a signature written with an object in .meta/ (read-only, never listed); getSigned says when <key>.sig is missing or differs', async () => {
+    const retainUntil = new Date('2028-01-01T00:00:00.000Z');
+    const signature = Buffer.from('3006020101020101', 'hex');
+    await locker.put('leaves/a.json', Buffer.from('{}'), { retainUntil, signature });
+    const meta = path.join(dir, '.meta', 'leaves', 'a.json');
+    expect(JSON.parse(await readFile(meta, 'utf8'))).toEqual({
+      'evidence-signature': signature.toString('base64'),
+    });
+    expect((await stat(meta)).mode & 0o222).toBe(0);
+    expect((await listAll(locker, '')).map((o) => o.key)).toEqual(['leaves/a.json']);
+    expect(await locker.getSigned('leaves/a.json')).toMatchObject({
+      from: 'metadata',
+      signature,
+      copy: 'missing',
+    });
+    await locker.put('leaves/a.json.sig', Buffer.from('other'), { retainUntil });
+    expect((await locker.getSigned('leaves/a.json')).copy).toBe('different');
+    await locker.put('leaves/b.json', Buffer.from('{}'), { retainUntil, signature });
+    await locker.put('leaves/b.json.sig', signature, { retainUntil });
+    const both = await locker.getSigned('leaves/b.json');
+    expect(both).toMatchObject({ from: 'metadata', signature });
+    expect(both.copy).toBeUndefined();
+    // Without metadata (written before): the `.sig` object, or nothing.
+    await locker.put('leaves/c.json', Buffer.from('{}'), { retainUntil });
+    expect((await locker.getSigned('leaves/c.json')).from).toBe('none');
+    await locker.put('leaves/c.json.sig', signature, { retainUntil });
+    expect(await locker.getSigned('leaves/c.json')).toMatchObject({ from: 'object', signature });
+    // The locker's own files are no keys.
+    await expect(locker.put('.meta/leaves/d.json', Buffer.from('x'), { retainUntil })).rejects.toThrow(
+      'holds the directory locker',
+    );
+    await expect(locker.getSigned('leaves/none.json')).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('lists by prefix in key order and leaves out its temporary files', async () => {

@@ -1,4 +1,11 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { s3ClientOptions } from '../../shared/aws/clients.js';
 import { AlreadyExistsError, LockerUnavailableError, NotFoundError } from '../../shared/errors.js';
@@ -38,6 +45,73 @@ describe('S3 locker (emulator)', () => {
       versionId: written.versionId,
     });
     expect(info.retainUntil?.toISOString()).toBe('2028-04-19T00:05:12.345Z');
+  });
+
+  it('a signature written with an object travels in its metadata: one GetObject returns both; without, `<key>.sig` is read', async () => {
+    const locker = new S3Locker(`s3://${bucket}`);
+    const retainUntil = new Date('2028-01-01T00:00:00.000Z');
+    // A DER ECDSA signature is at most 72 bytes: 96 of base64, far under S3's 2 KB of metadata.
+    const signature = Buffer.from(`3046022100${'ab'.repeat(33)}022100${'cd'.repeat(32)}`, 'hex');
+    await locker.put('leaves/sig/a.json', Buffer.from('{"a":1}'), { retainUntil, signature });
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'leaves/sig/a.json' }));
+    expect(head.Metadata).toEqual({ 'evidence-signature': signature.toString('base64') });
+    let before = locker.stats.requests;
+    const read = await locker.getSigned('leaves/sig/a.json');
+    expect(locker.stats.requests - before).toBe(1);
+    expect(read).toMatchObject({ from: 'metadata', signature, body: Buffer.from('{"a":1}') });
+    expect(read.copy).toBeUndefined();
+    expect(read.info.lockMode).toBe('COMPLIANCE');
+
+    // Written before signatures travelled: its `.sig`, a second request; none: no signature.
+    await locker.put('leaves/sig/b.json', Buffer.from('{"b":1}'), { retainUntil });
+    await locker.put('leaves/sig/b.json.sig', signature, { retainUntil });
+    before = locker.stats.requests;
+    expect(await locker.getSigned('leaves/sig/b.json')).toMatchObject({ from: 'object', signature });
+    expect(locker.stats.requests - before).toBe(2);
+    await locker.put('leaves/sig/c.json', Buffer.from('{"c":1}'), { retainUntil });
+    const none = await locker.getSigned('leaves/sig/c.json');
+    expect(none.from).toBe('none');
+    expect(none.signature).toBeUndefined();
+    await expect(locker.getSigned('leaves/sig/missing.json')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('metadata replaced or removed by a new version of the object (allowed under Object Lock): the new version is what is read, so verify judges it', async () => {
+    const locker = new S3Locker(`s3://${bucket}`);
+    const retainUntil = new Date('2028-01-01T00:00:00.000Z');
+    const signature = Buffer.from('3006020101020101', 'hex');
+    await locker.put('leaves/sig/d.json', Buffer.from('{"d":1}'), { retainUntil, signature });
+    await locker.put('leaves/sig/d.json.sig', signature, { retainUntil });
+    const replace = (Metadata: Record<string, string>) =>
+      s3.send(
+        new CopyObjectCommand({
+          Bucket: bucket,
+          Key: 'leaves/sig/d.json',
+          CopySource: `${bucket}/leaves/sig/d.json`,
+          MetadataDirective: 'REPLACE',
+          Metadata,
+        }),
+      );
+    await replace({ 'evidence-signature': 'bm90IGEgc2lnbmF0dXJl' });
+    expect((await locker.getSigned('leaves/sig/d.json')).signature).toEqual(Buffer.from('not a signature'));
+    // Not base64 (metadata is text): its bytes, never "no signature".
+    await replace({ 'evidence-signature': '%%%' });
+    expect(await locker.getSigned('leaves/sig/d.json')).toMatchObject({
+      from: 'metadata',
+      signature: Buffer.from('%%%'),
+    });
+    // Removed: the `.sig` object is read, as for a leaf sealed before.
+    await replace({});
+    expect(await locker.getSigned('leaves/sig/d.json')).toMatchObject({ from: 'object', signature });
+    // The emulator keeps user metadata as S3 does (lower-case names; a raw PutObject works too).
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: 'leaves/sig/e.json',
+        Body: '{}',
+        Metadata: { 'Evidence-Signature': signature.toString('base64') },
+      }),
+    );
+    expect(await locker.getSigned('leaves/sig/e.json')).toMatchObject({ from: 'metadata', signature });
   });
 
   it('refuses to delete a locked version', async () => {

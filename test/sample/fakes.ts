@@ -88,6 +88,7 @@ export function shuffledLocker(inner: Locker): Locker {
     check: () => inner.check(),
     put: (k, b, o) => inner.put(k, b, o),
     get: (k) => inner.get(k),
+    getSigned: (k) => inner.getSigned(k),
     head: (k) => inner.head(k),
     async *list(prefix: string) {
       const all: ListedObject[] = [];

@@ -180,6 +180,10 @@ describe('sample in parts', () => {
       reads.push(key);
       return locker.get(key);
     };
+    counting.getSigned = (key: string) => {
+      reads.push(key);
+      return locker.getSigned(key);
+    };
     // Only the checks of one collector each: no cross-collector part.
     const alone = checks.filter((c) => !c.reads);
     const split = await runSample({ ...options(counting), checks: alone, snapshotsPerPart: 100 });

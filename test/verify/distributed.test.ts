@@ -14,6 +14,7 @@ import { s3ClientOptions } from '../../shared/aws/clients.js';
 import { fixedClock } from '../../shared/clock.js';
 import { COLLECTORS } from '../../shared/collectors/registry.js';
 import { parseConfig } from '../../shared/config.js';
+import { sha256Hex } from '../../shared/evidence/canonical.js';
 import { addDays } from '../../shared/evidence/days.js';
 import { loadSigner, type Signer, trustedKeys } from '../../shared/evidence/signing.js';
 import {
@@ -298,6 +299,34 @@ describe('verify in parts across invocations (work objects on S3)', () => {
         problem: 'deleted',
         detail: expect.stringContaining('listed when the verification was planned, then gone'),
       });
+      // Replaced after the plan by other bytes of the same size, signed again by the trusted key,
+      // not sealed yet (the report's day is not sealed): the plan's SHA-256 refuses it.
+      await writeFile(file, bytes);
+      await utimes(file, written.atime, written.mtime);
+      const forged = Buffer.from(
+        bytes
+          .toString('utf8')
+          .replace(`"verifiedAt":"${NOW}"`, `"verifiedAt":"${NOW.replace('.000Z', '.001Z')}"`),
+      );
+      expect(forged.byteLength).toBe(bytes.byteLength);
+      expect(forged.equals(bytes)).toBe(false);
+      const sigFile = `${file}.sig`;
+      const sig = await readFile(sigFile);
+      const replaced = await run('records-replaced', async () => {
+        await writeFile(file, forged);
+        await chmod(sigFile, 0o644);
+        await writeFile(sigFile, await signer.sign(forged));
+      });
+      const planned = JSON.parse((await work.get(replaced.plan)).toString('utf8')) as VerifyPlan;
+      expect(planned.records?.listed.find(([key]) => key === report.key)?.[3]).toBe(sha256Hex(bytes));
+      expect(replaced.result.ok).toBe(false);
+      expect(replaced.result.integrity.find((p) => p.key === report.key)).toMatchObject({
+        problem: 'hash-mismatch',
+        detail: expect.stringContaining('when the verification was planned: changed while verified'),
+      });
+      await writeFile(file, bytes);
+      await writeFile(sigFile, sig);
+      await utimes(file, written.atime, written.mtime);
     } finally {
       rmSync(own, { recursive: true, force: true });
     }

@@ -178,6 +178,80 @@ describe.each(VERIFY_MODES)(
       expect(problems(result)).toContain(`bad-signature ${ref.key}`);
     });
 
+    // The signature travels in the leaf's metadata (the directory locker's side file under
+    // .meta/; S3 user metadata) as well as in `<key>.sig`: one read gives the leaf and its
+    // signature. Each way of tampering with either is still caught.
+    const metaFile = (key: string) => path.join(dir, '.meta', ...key.split('/'));
+    const overwriteMeta = (key: string, signature: Uint8Array) =>
+      overwrite(
+        metaFile(key),
+        JSON.stringify({ 'evidence-signature': Buffer.from(signature).toString('base64') }),
+      );
+
+    it('a leaf whose metadata signature is altered or by another key: bad-signature, though its .sig is intact', async () => {
+      await fill(locker, FROM, TO, { form: 3 });
+      const ref = await leafOfX1('2026-04-05');
+      const other = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const body = await readFile(file(dir, ref.key));
+      await overwriteMeta(ref.key, sign('sha256', body, other.privateKey));
+      const byOther = await run();
+      expect(byOther.ok).toBe(false);
+      expect(problems(byOther)).toContain(`bad-signature ${ref.key}`);
+      const good = await readFile(file(dir, signatureKey(ref.key)));
+      const flipped = Buffer.from(good);
+      flipped[10]! ^= 1;
+      await overwriteMeta(ref.key, flipped);
+      const altered = await run();
+      expect(altered.ok).toBe(false);
+      expect(problems(altered)).toContain(`bad-signature ${ref.key}`);
+    });
+
+    it('a leaf re-signed with another key in both places (metadata and .sig): bad-signature', async () => {
+      await fill(locker, FROM, TO, { form: 3 });
+      const ref = await leafOfX1('2026-04-05');
+      const other = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const forged = sign('sha256', await readFile(file(dir, ref.key)), other.privateKey);
+      await overwriteMeta(ref.key, forged);
+      await overwrite(file(dir, signatureKey(ref.key)), forged);
+      const result = await run();
+      expect(result.ok).toBe(false);
+      expect(problems(result)).toContain(`bad-signature ${ref.key}`);
+    });
+
+    it('a leaf whose .sig is deleted (its metadata signature intact): unsigned, fail closed', async () => {
+      await fill(locker, FROM, TO, { form: 3 });
+      const ref = await leafOfX1('2026-04-05');
+      await rm(file(dir, signatureKey(ref.key)));
+      const result = await run();
+      expect(result.ok).toBe(false);
+      expect(problems(result)).toContain(`unsigned ${ref.key}`);
+    });
+
+    it('a leaf whose metadata signature is removed: judged by its .sig (clean); both removed: unsigned', async () => {
+      await fill(locker, FROM, TO, { form: 3 });
+      const ref = await leafOfX1('2026-04-05');
+      await rm(metaFile(ref.key));
+      const judgedBySig = await run();
+      expect(judgedBySig.integrity).toEqual([]);
+      expect(judgedBySig.ok).toBe(true);
+      await rm(file(dir, signatureKey(ref.key)));
+      const result = await run();
+      expect(result.ok).toBe(false);
+      expect(problems(result)).toContain(`unsigned ${ref.key}`);
+    });
+
+    it('leaves sealed before signatures travelled with them (.sig only) verify clean, alone and next to leaves with metadata', async () => {
+      await fill(locker, FROM, TO, { form: 3 });
+      await rm(path.join(dir, '.meta', 'leaves', '2026-04-05'), { recursive: true });
+      const mixed = await run();
+      expect(mixed.integrity).toEqual([]);
+      expect(mixed.ok).toBe(true);
+      await rm(path.join(dir, '.meta'), { recursive: true });
+      const before = await run();
+      expect(before.integrity).toEqual([]);
+      expect(before.ok).toBe(true);
+    });
+
     it('a leaf missing from its root (the root rewritten without it): the root fails its signature and the chain, the snapshots are not sealed', async () => {
       await fill(locker, FROM, TO, { form: 3 });
       const root = await rootOf('2026-04-05');

@@ -87,7 +87,9 @@ export const reportCommand: CommandSpec = {
         ctx.out(
           `summarized per collector, check and account (worst first); every series-day not present: ${result.summarized.coverage}; every check-day not passed: ${result.summarized.checks}\n`,
         );
-      ctx.note(`recorded in the locker: ${result.record}\n`);
+      ctx.note(
+        `recorded in the locker: ${result.record}, with the SHA-256 of every file (evidence verify-report DIR checks a copy against it)\n`,
+      );
     }
     return result.ok ? EXIT.ok : EXIT.problems;
   },

@@ -97,9 +97,11 @@ export async function recordSampleRun(
   config: Config,
   locker: Locker,
   record: SampleRunRecord | PopulationRunRecord,
+  /** Exactly this key (already named in the files the run wrote): a clash throws. */
+  exactKey?: string,
 ): ReturnType<typeof writeSampleRun> {
   const signer = await loadSigner(signingSettingsOf(config.locker));
-  return writeSampleRun(locker, record, config.locker.retentionDays, signer);
+  return writeSampleRun(locker, record, config.locker.retentionDays, signer, exactKey);
 }
 
 /** The closing lines on stderr: notes, where the run is recorded, earlier runs, the workpaper. */

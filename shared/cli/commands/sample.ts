@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rename, rmdir } from 'node:fs/promises';
+import path from 'node:path';
 import { Option } from 'commander';
 import { CHECKS, checksForControl, findChecks } from '../../checks/registry.js';
 import type { AnyCheck } from '../../checks/types.js';
@@ -6,6 +9,7 @@ import type { Config } from '../../config.js';
 import { UsageError } from '../../errors.js';
 import { daysBetween } from '../../evidence/days.js';
 import { seriesId } from '../../evidence/snapshot.js';
+import { freeRunKey, hashedFiles, stagingDir } from '../../sample/files.js';
 import { sampleRunRecord } from '../../sample/record.js';
 import { drawSample, type SampleDraw } from '../../sample/run.js';
 import type { SamplePlan } from '../../sample/select.js';
@@ -14,6 +18,7 @@ import {
   assertNoWorkpaper,
   SAMPLES_JSON_STREAMED,
   samplesJson,
+  type WrittenWorkpaper,
   writeWorkpaper,
 } from '../../sample/workpaper.js';
 import { listAcknowledgements } from '../../verify/acknowledgements.js';
@@ -227,20 +232,14 @@ async function finish(
   const configuration = await ctx.recordConfiguration(locker);
   report.notes.push(...configChangeNotes(start));
   const ranAt = ctx.clock.now();
-  const record = sampleRunRecord({
-    report,
-    ranAt,
-    seedGenerated: start.seedGenerated,
-    subject,
-    command: rerun,
-    configSha256,
-    earlier,
-    configChangeAccepted: start.configChangeAccepted,
-  });
-  const recorded = await recordSampleRun(config, locker, record);
-  let written: Awaited<ReturnType<typeof writeWorkpaper>> | undefined;
-  if (options.out) {
-    written = await writeWorkpaper(String(options.out), {
+  // With --out, the workpaper is written into a staging directory naming the record's key, its
+  // files hashed into the record, and only then moved into --out (sample/files.ts): the signed
+  // record lists the SHA-256 of every file handed out (`evidence verify-report DIR` checks them).
+  const out = options.out ? path.resolve(String(options.out)) : undefined;
+  const stage = out ? stagingDir(out) : undefined;
+  const recordKey = out ? await freeRunKey(locker, ranAt, from, to) : undefined;
+  if (stage)
+    await writeWorkpaper(stage, {
       report,
       checks,
       subject,
@@ -251,11 +250,23 @@ async function finish(
       configuration,
       controls: config.controls,
       acknowledgements: await listAcknowledgements(locker),
-      recordKey: recorded.key,
+      recordKey,
       ...(config.github && { requiredApprovals: config.github.requiredApprovals }),
       earlier,
     });
-  }
+  const record = sampleRunRecord({
+    report,
+    ranAt,
+    seedGenerated: start.seedGenerated,
+    subject,
+    command: rerun,
+    configSha256,
+    earlier,
+    configChangeAccepted: start.configChangeAccepted,
+    ...(stage && { files: await hashedFiles(stage) }),
+  });
+  const recorded = await recordSampleRun(config, locker, record, recordKey);
+  const written = out && stage ? await handOutWorkpaper(stage, out, recorded.key) : undefined;
 
   const summary = report.rows.summary;
   if (ctx.json) {
@@ -299,6 +310,24 @@ async function finish(
   if (report.chain.problems.length > 0) return EXIT.problems;
   if (earlier.some((e) => e.deleted)) return EXIT.problems;
   return summary.total > 0 && summary.pass === summary.total ? EXIT.ok : EXIT.problems;
+}
+
+/** Move the staged workpaper files into `out` (never over a workpaper written there meanwhile). */
+async function handOutWorkpaper(stage: string, out: string, recordKey: string): Promise<WrittenWorkpaper> {
+  await mkdir(out, { recursive: true });
+  const names = await readdir(stage);
+  if (names.some((n) => existsSync(path.join(out, n))))
+    throw new UsageError(
+      `--out ${out} received a workpaper while this one was written (recorded as ${recordKey}; its files are in ${stage})`,
+    );
+  for (const n of names) await rename(path.join(stage, n), path.join(out, n));
+  await rmdir(stage);
+  return {
+    dir: out,
+    markdown: path.join(out, 'workpaper.md'),
+    csv: path.join(out, 'samples.csv'),
+    json: path.join(out, 'samples.json'),
+  };
 }
 
 /** More samples than this: the text output lists the exceptions only. */

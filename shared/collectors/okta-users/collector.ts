@@ -541,8 +541,9 @@ async function listChanges(
  * share due, which are read, most urgent first (System Log, never read, due, oldest), at most
  * `budget` of them in this run:
  * - rolling mode (more users than okta.users.fullFactorReadMaxUsers, or than one run's
- *   factorReadsPerRun): anyone read 6 or more days ago, and the oldest until a seventh of the org
- *   has been read today, counting the reads of the day's earlier runs;
+ *   factorReadsPerRun): anyone read 6 or more days ago, and the oldest until a sixth of the org
+ *   (the org over the days until a user is due) has been read today, counting the reads of the
+ *   day's earlier runs;
  * - full mode, a later run of the day: anyone not read today (the day's first run read everyone,
  *   so usually only those the System Log names); if the System Log cannot be read, everyone.
  * The rest are deferred to the next run, which resumes from this snapshot: a deferred user keeps
@@ -619,16 +620,22 @@ async function planReads(
     // Every user once a day: whoever the day's runs have not read yet (everyone, untrusted).
     due = trusted ? oldestFirst.filter((u) => readAt(u) < dayStart) : oldestFirst;
   else {
-    // The day's share is a seventh of the org, less what the day's earlier runs already read.
-    let readToday = 0;
-    for (const state of before.values()) if (Date.parse(state.factorsReadAt) >= dayStart) readToday++;
-    const share = Math.max(0, Math.ceil(all.length / ROLLING_DAYS) - readToday);
     // Due: read 6 days ago or more, or sooner when checks.freshnessHours.oktaFactors is shorter
     // than a week (a day before the state would go stale).
     const dueAfter = Math.min(
       (ROLLING_DAYS - 1) * DAY_MS,
       (freshnessBound(ctx.config, 'oktaFactors') - 24) * HOUR_MS,
     );
+    // The day's share: the org over the whole days until a user is due (a sixth by default), less
+    // what the day's earlier runs already read. Read oldest first at that pace, every user comes
+    // round just as it falls due, so users read together (the second day's, when the first day
+    // could not read everyone) are spread over the days instead of falling due together again.
+    // A seventh a day is what keeps the org within 8 days (capacity.ts); with users due at 6 days
+    // the runs read a sixth a day anyway, this only reads it evenly.
+    let readToday = 0;
+    for (const state of before.values()) if (Date.parse(state.factorsReadAt) >= dayStart) readToday++;
+    const dueDays = Math.max(1, Math.floor(dueAfter / DAY_MS));
+    const share = Math.max(0, Math.ceil(all.length / dueDays) - readToday);
     due = oldestFirst.filter((u, i) => i < share || !(now.getTime() - readAt(u) < dueAfter));
   }
   const ordered = [...urgent, ...unseen, ...due];

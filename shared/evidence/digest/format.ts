@@ -9,7 +9,7 @@
 
 import * as z from 'zod';
 import { CorruptEvidenceError } from '../../errors.js';
-import type { ListedObject, Locker, ObjectInfo } from '../../locker/types.js';
+import type { ListedObject, Locker, ObjectInfo, SignedRead } from '../../locker/types.js';
 import { sha256Hex } from '../canonical.js';
 import { compactInstant, isDay } from '../days.js';
 import { parseJson } from '../read.js';
@@ -198,16 +198,20 @@ export interface ReadLeaf {
   leaf: Leaf;
   sha256: string;
   body: Buffer;
+  /** Its signature, read with it (Locker.getSigned: metadata, else `<key>.sig`), and where from. */
+  signed: Pick<SignedRead, 'signature' | 'from' | 'copy'>;
 }
 
+/** A leaf and its signature: one request when the signature travels with it (leaves sealed since 2026-12-07). */
 export async function readLeaf(locker: Locker, key: string): Promise<ReadLeaf> {
-  const { body } = await locker.get(key);
+  const { body, signature, from, copy } = await locker.getSigned(key);
+  const signed = { from, ...(signature && { signature }), ...(copy && { copy }) };
   const parsed = Leaf.safeParse(parseJson(key, body));
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     throw new CorruptEvidenceError(key, `not a digest leaf (${first?.path.join('.')}: ${first?.message})`);
   }
-  return { key, leaf: parsed.data, sha256: sha256Hex(body), body };
+  return { key, leaf: parsed.data, sha256: sha256Hex(body), body, signed };
 }
 
 export async function readLink(locker: Locker, key: string): Promise<ChainLink> {

@@ -12,7 +12,7 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { mapLimit } from '../../concurrency.js';
 import { CorruptEvidenceError, NotFoundError } from '../../errors.js';
-import type { Locker } from '../../locker/types.js';
+import type { Locker, SignedRead } from '../../locker/types.js';
 import { redactDeep } from '../../secrets.js';
 import { TOOL } from '../../version.js';
 import { canonicalBytes } from '../canonical.js';
@@ -26,7 +26,6 @@ import {
   type TrustedKeys,
 } from '../signing.js';
 import { parseSnapshotKey } from '../snapshot.js';
-import { writeRecord } from '../write.js';
 import type { DigestProblem } from './compare.js';
 import {
   type DigestEntry,
@@ -102,12 +101,13 @@ export async function writeLeaves(
       tool: { name: TOOL.name, version: TOOL.version },
     };
     const key = leafKey(day, sealedAt, g.collector, g.shard);
-    const written = await writeRecord(locker, key, leaf, sealedAt, retentionDays);
+    // Signed before it is written, so the signature travels with it (one GET reads both), and
+    // the same bytes in `<key>.sig` for openssl and for verifiers older than that.
     const body = canonicalBytes(redactDeep(leaf));
-    await locker.put(signatureKey(key), await signer.sign(body), {
-      retainUntil: written.retainUntil,
-      contentType: 'application/octet-stream',
-    });
+    const signature = await signer.sign(body);
+    const retainUntil = addDaysToInstant(sealedAt, retentionDays);
+    const written = await locker.put(key, body, { retainUntil, signature });
+    await locker.put(signatureKey(key), signature, { retainUntil, contentType: 'application/octet-stream' });
     return {
       key,
       sha256: written.sha256,
@@ -136,7 +136,8 @@ export function entryCount(d: ReadDigest): number {
 
 /**
  * The entries a digest seals: the old form's list, or a root's leaves, each read with its
- * signature (two GETs), checked against the root's SHA-256 and judged against the trusted
+ * signature (one GET when the signature travels in the leaf's metadata, two for a leaf sealed
+ * before: Locker.getSigned), checked against the root's SHA-256 and judged against the trusted
  * keys. A leaf that is missing, altered or corrupt seals nothing (its snapshots then count as
  * not sealed) and is a problem; a leaf whose bytes match the root but whose signature fails is
  * a problem and still seals (the signed root vouches for its bytes).
@@ -217,16 +218,12 @@ export async function leafEntries(
       });
       return [];
     }
-    let signature: Buffer | undefined;
-    try {
-      signature = (await locker.get(signatureKey(ref.key))).body;
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
-    }
+    const { signature, from, copy } = read.signed;
     let status: SignatureStatus = judgeSignature(read.body, signature, options.trusted);
     if (status.status === 'bad-signature' && options.candidates)
       status = judgeSignature(read.body, signature, options.trusted, await options.candidates());
-    const problem = signatureProblem(ref.key, status, options.trusted);
+    const where = from === 'metadata' ? `the signature in the metadata of ${ref.key}` : undefined;
+    const problem = signatureProblem(ref.key, status, options.trusted, where) ?? copyProblem(ref.key, copy);
     if (problem) problems.push(problem);
     return leaf.snapshots;
   });
@@ -234,11 +231,37 @@ export async function leafEntries(
   return { entries, problems, leaves: refs.length };
 }
 
-/** The problem a digest's (or leaf's) signature status is; undefined when valid. */
+/**
+ * A leaf whose metadata signature is valid, but whose `<key>.sig` (the copy openssl and older
+ * verifiers read) is missing or holds other bytes: the sealer writes the same bytes to both, so
+ * one of them was replaced or removed. Fails closed (only a locker that reads both reports it:
+ * the directory locker; see Locker.getSigned).
+ */
+function copyProblem(key: string, copy: SignedRead['copy']): DigestProblem | undefined {
+  if (copy === 'missing')
+    return {
+      problem: 'unsigned',
+      key,
+      detail: `${signatureKey(key)} is missing (the signature in the leaf's metadata is valid): openssl and older verifiers find the leaf unsigned`,
+    };
+  if (copy === 'different')
+    return {
+      problem: 'bad-signature',
+      key,
+      detail: `${signatureKey(key)} differs from the signature in the leaf's metadata (the seal writes the same bytes to both): one of them was replaced`,
+    };
+  return undefined;
+}
+
+/**
+ * The problem a digest's (or leaf's) signature status is; undefined when valid. `where` names
+ * the signature judged (default `<key>.sig`).
+ */
 export function signatureProblem(
   key: string,
   status: SignatureStatus,
   trusted: TrustedKeys,
+  where: string = signatureKey(key),
 ): DigestProblem | undefined {
   if (status.status === 'unsigned')
     return { problem: 'unsigned', key, detail: `no signature ${signatureKey(key)}` };
@@ -246,7 +269,7 @@ export function signatureProblem(
     return {
       problem: 'bad-signature',
       key,
-      detail: `${signatureKey(key)} is not a valid signature of these bytes by any trusted key${trusted.size === 0 ? ' (no key is trusted: see docs/verify.md)' : ''}: the digest was altered or signed by someone else`,
+      detail: `${where} is not a valid signature of these bytes by any trusted key${trusted.size === 0 ? ' (no key is trusted: see docs/verify.md)' : ''}: the digest was altered or signed by someone else`,
     };
   if (status.status === 'untrusted-key')
     return {
