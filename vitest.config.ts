@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/helpers/emulator-global.ts'],
-    setupFiles: ['test/helpers/emulator-env.ts'],
+    // temp-dirs.ts first: each file's temporary directories under one, removed when it ends.
+    setupFiles: ['test/helpers/temp-dirs.ts', 'test/helpers/emulator-env.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

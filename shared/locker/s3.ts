@@ -34,6 +34,9 @@ import {
   signatureFromMetadata,
 } from './types.js';
 
+/** Bytes of a signature stored as user metadata: base64 of 1,024 bytes is 1,368 characters, under S3's 2 KB. */
+const MAX_METADATA_SIGNATURE = 1024;
+
 export interface S3LockerOptions {
   client?: S3Client;
   region?: string;
@@ -111,6 +114,12 @@ export class S3Locker implements Locker {
   }
 
   async put(key: string, body: Uint8Array, options: PutOptions): Promise<PutResult> {
+    // S3 keeps at most 2 KB of user metadata: a DER ECDSA P-256 signature (KMS or a key file) is
+    // at most 72 bytes, 96 of base64. Anything near the limit is a programming error, refused here.
+    if (options.signature && options.signature.byteLength > MAX_METADATA_SIGNATURE)
+      throw new Error(
+        `a signature of ${options.signature.byteLength} bytes cannot travel in the metadata of ${key} (at most ${MAX_METADATA_SIGNATURE}: S3 keeps 2 KB of user metadata)`,
+      );
     await this.check();
     const Key = this.fullKey(key);
     try {

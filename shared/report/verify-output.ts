@@ -111,7 +111,7 @@ export async function verifyOutput(input: {
         file: named.file,
         detail:
           named.key === null
-            ? `${named.file} names no run record: it was altered, or written before runs recorded their files`
+            ? `${named.file} names no run record where a report or day sample names it: altered, or not tied to files by its run (a \`sample --population\` workpaper, or one written before runs recorded their files)`
             : `${named.file} names ${JSON.stringify(named.key)}, which is not a run record key`,
       });
       return done(result);

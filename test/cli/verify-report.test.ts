@@ -351,6 +351,10 @@ describe('evidence verify-report', () => {
     expect(await usage(report1, '--record', '../../etc/passwd')).toBe(2);
     expect(await usage(report1, '--fingerprint', 'abc')).toBe(2);
     expect(await usage()).toBe(2);
+    const help = await runCli(['verify-report', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: evidence verify-report \[options\] <dir>/);
+    expect(help.stdout).toContain('--record <key>');
     const unreachable = await runCli([
       'verify-report',
       report1,

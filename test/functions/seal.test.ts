@@ -68,7 +68,12 @@ describe('seal handler', () => {
       expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: l.key }))).ObjectLockMode).toBe(
         'COMPLIANCE',
       );
-      expect((await locker.get(`${l.key}.sig`)).body.byteLength).toBeGreaterThan(0);
+      const sig = (await locker.get(`${l.key}.sig`)).body;
+      expect(sig.byteLength).toBeGreaterThan(0);
+      // The KMS signature also travels in the leaf's own metadata (one GET reads both), the same bytes.
+      const signed = await locker.getSigned(l.key);
+      expect(signed.from).toBe('metadata');
+      expect(signed.signature).toEqual(sig);
     }
     expect(digest.previous).toBeNull();
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: out.key! }));

@@ -73,6 +73,11 @@ describe('S3 locker (emulator)', () => {
     expect(none.from).toBe('none');
     expect(none.signature).toBeUndefined();
     await expect(locker.getSigned('leaves/sig/missing.json')).rejects.toBeInstanceOf(NotFoundError);
+    // Far more than any ECDSA signature, near S3's 2 KB of metadata: refused before writing.
+    await expect(
+      locker.put('leaves/sig/big.json', Buffer.from('{}'), { retainUntil, signature: Buffer.alloc(1025) }),
+    ).rejects.toThrow('cannot travel in the metadata');
+    await expect(locker.head('leaves/sig/big.json')).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('metadata replaced or removed by a new version of the object (allowed under Object Lock): the new version is what is read, so verify judges it', async () => {
