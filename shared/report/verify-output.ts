@@ -10,13 +10,13 @@
  * The same check an auditor can do with `sha256sum` against the record's `files`, but with the
  * record's signature and the completeness of the listing judged too.
  */
-import { createHash, type KeyObject } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { lstat, open, readdir, realpath } from 'node:fs/promises';
+import type { KeyObject } from 'node:crypto';
+import { lstat, open, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { NotFoundError, UsageError } from '../errors.js';
 import { judgeSignature, lockerKeys, signatureKey, type TrustedKeys } from '../evidence/signing.js';
 import type { Locker } from '../locker/types.js';
+import { fileSha256, filesUnder } from '../sample/files.js';
 import { parseSampleRunKey, type RecordSignature } from '../sample/record.js';
 
 export type OutputProblemKind =
@@ -225,7 +225,7 @@ export async function verifyOutput(input: {
     }
     result.matched++;
   }
-  for (const rel of await everyFile(root)) {
+  for (const rel of await filesUnder(root)) {
     if (claimed.has(rel)) continue;
     problems.push({
       problem: 'extra',
@@ -320,22 +320,4 @@ export function unsafePath(p: string): string | undefined {
   if (p.split('/').some((seg) => seg === '' || seg === '.' || seg === '..'))
     return 'a path that leaves the directory or has an empty, "." or ".." segment';
   return undefined;
-}
-
-/** Every entry under `dir` that is not a directory (links included, never followed), "/"-separated, sorted. */
-async function everyFile(dir: string, rel = ''): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(path.join(dir, rel), { withFileTypes: true })) {
-    const child = rel ? `${rel}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) out.push(...(await everyFile(dir, child)));
-    else out.push(child);
-  }
-  return out.sort();
-}
-
-/** SHA-256 of a file, read in chunks (a workpaper of an organization is gigabytes). */
-export async function fileSha256(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }

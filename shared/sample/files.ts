@@ -27,7 +27,8 @@ export async function hashedFiles(dir: string): Promise<{ path: string; sha256: 
   }));
 }
 
-async function filesUnder(dir: string, rel = ''): Promise<string[]> {
+/** Every entry under `dir` that is not a directory (links included, never followed), "/"-separated, sorted. */
+export async function filesUnder(dir: string, rel = ''): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await readdir(path.join(dir, rel), { withFileTypes: true })) {
     const child = rel ? `${rel}/${entry.name}` : entry.name;
