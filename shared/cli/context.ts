@@ -123,6 +123,19 @@ export function parseDayOption(option: string, value: string | undefined): strin
 }
 
 /**
+ * Collect a repeatable --fingerprint HEX (the SHA-256 of a public key's DER, as openssl prints
+ * it), lower-cased; anything but 64 hex digits is a usage error naming the value and how to get one.
+ */
+export function fingerprintOption(value: string, previous: string[] = []): string[] {
+  const fp = value.trim().toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(fp))
+    throw new UsageError(
+      `--fingerprint ${JSON.stringify(value)}: expected 64 hex digits (openssl pkey -pubin -in KEY.pem -outform DER | sha256sum)`,
+    );
+  return [...previous, fp];
+}
+
+/**
  * The window of --from / --to: from defaults to auditPeriod.start, to to the last complete day
  * (yesterday UTC, or auditPeriod.end when earlier). `checkOrder: false` leaves the empty-window
  * check to the caller (verify explains an audit period that has not had a complete day yet).

@@ -4,7 +4,9 @@
  * and writes into a new directory
  *
  *   report.html                         coverage calendar, check calendar, conclusions, exceptions
- *   workpapers/<control>/workpaper.md   one workpaper per control (+ samples.csv, samples.json)
+ *   workpapers/<control>/workpaper.md   one workpaper per control (+ samples.csv, samples.json;
+ *                                       above REPORT_CELLS_IN_FULL summarized by account, every
+ *                                       exception group in exceptions.csv beside it)
  *   coverage-days.csv, check-days.csv   above REPORT_CELLS_IN_FULL series-days: every series-day
  *                                       not present, every check-day not passed (summary.ts)
  *
@@ -245,6 +247,8 @@ async function writeReport(
         recordKey: recorded.key,
         earlier,
         ...(config.github && { requiredApprovals: config.github.requiredApprovals }),
+        // Above the threshold the workpaper is summarized too: exceptions by account, worst first.
+        ...(summarized && { summarize: { rows: detailRows } }),
       });
       workpapers.push({
         control,

@@ -21,7 +21,7 @@ import { daysBetween } from '../evidence/days.js';
 import { seriesId } from '../evidence/snapshot.js';
 import { CSV_BOM, csvRow } from '../sample/csv.js';
 import type { SampleResult } from '../sample/run.js';
-import { causeOf } from '../sample/workpaper.js';
+import { accountOf, causeOf } from '../sample/workpaper.js';
 import {
   type CalendarRow,
   type Cell,
@@ -97,11 +97,8 @@ export interface CalendarSummary<S extends string> {
   rowsInFile: number;
 }
 
-/** The account of an AWS scope (`aws-<account>[-<region>]`), else the scope itself (as verify's text report). */
-export function accountOf(scope: string): string {
-  const m = /^aws-(\d{12})(?:-|$)/.exec(scope);
-  return m ? `aws-${m[1]}` : scope;
-}
+/** The account of an AWS scope (sample/workpaper.ts), as the summary groups series. */
+export { accountOf };
 
 interface Tally {
   label: string;

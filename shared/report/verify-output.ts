@@ -10,13 +10,13 @@
  * The same check an auditor can do with `sha256sum` against the record's `files`, but with the
  * record's signature and the completeness of the listing judged too.
  */
-import { createHash, type KeyObject } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { lstat, open, readdir, realpath } from 'node:fs/promises';
+import type { KeyObject } from 'node:crypto';
+import { lstat, open, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { NotFoundError, UsageError } from '../errors.js';
 import { judgeSignature, lockerKeys, signatureKey, type TrustedKeys } from '../evidence/signing.js';
 import type { Locker } from '../locker/types.js';
+import { fileSha256, filesUnder } from '../sample/files.js';
 import { parseSampleRunKey, type RecordSignature } from '../sample/record.js';
 
 export type OutputProblemKind =
@@ -59,7 +59,7 @@ export interface OutputCheckResult {
   problems: OutputProblem[];
 }
 
-/** The files that name the run's record, and how: report.html (report), workpaper.md (sample --out). */
+/** The files that name the run's record, and how: report.html (report), workpaper.md (sample --out, day or population). */
 const NAMERS: readonly { file: string; re: RegExp }[] = [
   { file: 'report.html', re: /<th>This run, recorded<\/th><td><code>([^<]*)<\/code>/ },
   { file: 'workpaper.md', re: /^\| Run recorded in the locker \| `([^`]*)`/m },
@@ -111,7 +111,7 @@ export async function verifyOutput(input: {
         file: named.file,
         detail:
           named.key === null
-            ? `${named.file} names no run record where a report or day sample names it: altered, or not tied to files by its run (a \`sample --population\` workpaper, or one written before runs recorded their files)`
+            ? `${named.file} names no run record where a report or day sample names it: altered, or not tied to files by its run (one written before runs recorded their files)`
             : `${named.file} names ${JSON.stringify(named.key)}, which is not a run record key`,
       });
       return done(result);
@@ -225,7 +225,7 @@ export async function verifyOutput(input: {
     }
     result.matched++;
   }
-  for (const rel of await everyFile(root)) {
+  for (const rel of await filesUnder(root)) {
     if (claimed.has(rel)) continue;
     problems.push({
       problem: 'extra',
@@ -286,8 +286,8 @@ function parseRecord(body: Buffer): ListedRun | string {
   }
   if (typeof doc !== 'object' || doc === null) return 'the run record is not a JSON object';
   const d = doc as Record<string, unknown>;
-  if (d.schema !== 'evidence.sample-run/1')
-    return `the record's schema is ${JSON.stringify(d.schema)}, not evidence.sample-run/1 (a day sample or a report)`;
+  if (d.schema !== 'evidence.sample-run/1' && d.schema !== 'evidence.population-sample-run/1')
+    return `the record's schema is ${JSON.stringify(d.schema)}, not evidence.sample-run/1 (a day sample or a report) or evidence.population-sample-run/1 (a population sample)`;
   const str = (v: unknown) => (typeof v === 'string' ? v : '');
   const files: ListedRun['files'] = [];
   if (d.files !== undefined) {
@@ -320,22 +320,4 @@ export function unsafePath(p: string): string | undefined {
   if (p.split('/').some((seg) => seg === '' || seg === '.' || seg === '..'))
     return 'a path that leaves the directory or has an empty, "." or ".." segment';
   return undefined;
-}
-
-/** Every entry under `dir` that is not a directory (links included, never followed), "/"-separated, sorted. */
-async function everyFile(dir: string, rel = ''): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(path.join(dir, rel), { withFileTypes: true })) {
-    const child = rel ? `${rel}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) out.push(...(await everyFile(dir, child)));
-    else out.push(child);
-  }
-  return out.sort();
-}
-
-/** SHA-256 of a file, read in chunks (a workpaper of an organization is gigabytes). */
-export async function fileSha256(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }

@@ -5,13 +5,14 @@
  * ties every file back to the record.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir, readdir, rename, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { mapLimit } from '../concurrency.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError, UsageError } from '../errors.js';
 import type { Locker } from '../locker/types.js';
 import { sampleRunKey } from './record.js';
+import type { WrittenWorkpaper } from './workpaper.js';
 
 /** A new staging directory's path beside `dir` (same file system, so the files move by rename). */
 export function stagingDir(dir: string): string {
@@ -26,7 +27,8 @@ export async function hashedFiles(dir: string): Promise<{ path: string; sha256: 
   }));
 }
 
-async function filesUnder(dir: string, rel = ''): Promise<string[]> {
+/** Every entry under `dir` that is not a directory (links included, never followed), "/"-separated, sorted. */
+export async function filesUnder(dir: string, rel = ''): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await readdir(path.join(dir, rel), { withFileTypes: true })) {
     const child = rel ? `${rel}/${entry.name}` : entry.name;
@@ -56,4 +58,26 @@ export async function freeRunKey(locker: Locker, ranAt: Date, from: string, to: 
     throw err;
   }
   return sampleRunKey(ranAt, from, to, `-${randomBytes(4).toString('hex')}`);
+}
+
+/** Move the staged workpaper files into `out` (never over a workpaper written there meanwhile). */
+export async function handOutWorkpaper(
+  stage: string,
+  out: string,
+  recordKey: string,
+): Promise<WrittenWorkpaper> {
+  await mkdir(out, { recursive: true });
+  const names = await readdir(stage);
+  if (names.some((n) => existsSync(path.join(out, n))))
+    throw new UsageError(
+      `--out ${out} received a workpaper while this one was written (recorded as ${recordKey}; its files are in ${stage})`,
+    );
+  for (const n of names) await rename(path.join(stage, n), path.join(out, n));
+  await rmdir(stage);
+  return {
+    dir: out,
+    markdown: path.join(out, 'workpaper.md'),
+    csv: path.join(out, 'samples.csv'),
+    json: path.join(out, 'samples.json'),
+  };
 }

@@ -115,6 +115,8 @@ export interface PopulationRunRecord {
   }[];
   earlier: string[];
   configChangeAccepted?: AcceptedConfigChange[];
+  /** The files of its `--out` workpaper, relative to that directory, with their SHA-256. */
+  files?: { path: string; sha256: string }[];
   tool: { name: string; version: string };
 }
 
@@ -365,6 +367,7 @@ export interface PopulationRecordInput {
   store: string;
   earlier: readonly EarlierRun[];
   configChangeAccepted?: readonly AcceptedConfigChange[];
+  files?: readonly { path: string; sha256: string }[];
 }
 
 export function populationRunRecord(input: PopulationRecordInput): PopulationRunRecord {
@@ -398,6 +401,7 @@ export function populationRunRecord(input: PopulationRecordInput): PopulationRun
     })),
     earlier: input.earlier.map((e) => e.key),
     ...(input.configChangeAccepted?.length && { configChangeAccepted: [...input.configChangeAccepted] }),
+    ...(input.files && { files: input.files.map((f) => ({ ...f })) }),
     tool: { name: TOOL.name, version: TOOL.version },
   };
 }

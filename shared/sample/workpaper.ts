@@ -26,7 +26,7 @@ import type { StoredAcknowledgement } from '../verify/acknowledgements.js';
 import { formatDays } from '../verify/findings.js';
 import { TOOL } from '../version.js';
 import { CONTROL_NATURE, controlTitle } from './controls.js';
-import { samplesCsvRows } from './csv.js';
+import { CSV_BOM, csvRow, samplesCsvRows } from './csv.js';
 import { type EarlierRun, signatureWords } from './record.js';
 import {
   addToTally,
@@ -76,6 +76,12 @@ export interface WorkpaperInput {
   controls?: Readonly<Record<string, { id: string; description: string; owner: string }>>;
   /** Where the run was recorded in the locker. */
   recordKey?: string;
+  /**
+   * At organization scale (a report above its summarizing threshold): the exceptions summarized by
+   * account, worst first, and the Results table and re-check commands cut to the worst `rows`;
+   * every exception group is in EXCEPTIONS_FILE beside the workpaper, every sample in samples.csv.
+   */
+  summarize?: { rows: number };
   /** Earlier recorded runs over an overlapping window. */
   earlier?: readonly EarlierRun[];
   generatedAt: Date;
@@ -315,6 +321,117 @@ export function groupExceptions(samples: Iterable<SampleResult>): ExceptionGroup
   );
 }
 
+/** Every exception group with its evaluation, beside a summarized workpaper (the complete list). */
+export const EXCEPTIONS_FILE = 'exceptions.csv';
+
+/** The account of an AWS scope (`aws-<account>[-<region>]`), else the scope itself (as verify's text report). */
+export function accountOf(scope: string): string {
+  const m = /^aws-(\d{12})(?:-|$)/.exec(scope);
+  return m ? `aws-${m[1]}` : scope;
+}
+
+export interface AccountExceptions {
+  check: string;
+  collector: string;
+  account: string;
+  /** Exception groups (series × cause) and distinct series with an exception. */
+  groups: number;
+  series: number;
+  /** Sampled days that are exceptions, fail and missing. */
+  fail: number;
+  missing: number;
+  /** The causes, most days first. */
+  causes: { cause: string; days: number }[];
+}
+
+/** Exception groups summed by check, collector and account, worst first (most exception days, then name). */
+export function exceptionsByAccount(groups: readonly ExceptionGroup[]): AccountExceptions[] {
+  const out = new Map<
+    string,
+    AccountExceptions & { seriesSet: Set<string>; causeDays: Map<string, number> }
+  >();
+  for (const g of groups) {
+    const slash = g.series.indexOf('/');
+    const collector = g.series.slice(0, slash);
+    const account = accountOf(g.series.slice(slash + 1));
+    const id = `${g.check}\u0000${collector}\u0000${account}`;
+    const a = out.get(id) ?? {
+      check: g.check,
+      collector,
+      account,
+      groups: 0,
+      series: 0,
+      fail: 0,
+      missing: 0,
+      causes: [],
+      seriesSet: new Set<string>(),
+      causeDays: new Map<string, number>(),
+    };
+    a.groups++;
+    a.seriesSet.add(g.series);
+    if (g.result === 'missing') a.missing += g.days.length;
+    else a.fail += g.days.length;
+    a.causeDays.set(g.cause, (a.causeDays.get(g.cause) ?? 0) + g.days.length);
+    out.set(id, a);
+  }
+  const days = (a: AccountExceptions) => a.fail + a.missing;
+  return [...out.values()]
+    .map(({ seriesSet, causeDays, ...a }) => ({
+      ...a,
+      series: seriesSet.size,
+      causes: [...causeDays]
+        .map(([cause, d]) => ({ cause, days: d }))
+        .sort((x, y) => y.days - x.days || (x.cause < y.cause ? -1 : x.cause > y.cause ? 1 : 0)),
+    }))
+    .sort((x, y) => {
+      if (days(y) !== days(x)) return days(y) - days(x);
+      const kx = `${x.check}\u0000${x.collector}\u0000${x.account}`;
+      const ky = `${y.check}\u0000${y.collector}\u0000${y.account}`;
+      return kx < ky ? -1 : kx > ky ? 1 : 0;
+    });
+}
+
+/** EXCEPTIONS_FILE row by row: every exception group, its days and its evaluation. */
+export function* exceptionsCsvRows(
+  groups: readonly ExceptionGroup[],
+  acknowledgements: readonly StoredAcknowledgement[],
+): Generator<string> {
+  yield CSV_BOM +
+    csvRow([
+      'check',
+      'series',
+      'account',
+      'result',
+      'cause',
+      'exception days',
+      'of samples',
+      'days',
+      'detail (first day)',
+      'duration',
+      'root cause',
+      'compensating control',
+      'management response',
+    ]);
+  for (const g of groups) {
+    const e = evaluateException(g, acknowledgements);
+    yield csvRow([
+      g.check,
+      g.series,
+      accountOf(g.series.slice(g.series.indexOf('/') + 1)),
+      g.result,
+      g.cause,
+      g.days.length,
+      g.of,
+      [...g.days].sort().join(' '),
+      g.detail,
+      e.duration,
+      e.rootCause,
+      e.compensating,
+      e.response,
+    ]);
+  }
+}
+
 function sizeRationale(report: SampleView, series: number): string[] {
   const plan = report.plan;
   const days = daysBetween(report.from, report.to).length;
@@ -502,6 +619,10 @@ export function* workpaperLines(input: WorkpaperInput): Generator<string> {
   const reference = workpaperReference({ ...input, report });
   const effective = summary.total > 0 && summary.pass === summary.total && untested.length === 0;
   const title = controls.length === 1 ? controlTitle(controls[0]!) : input.subject;
+  // Summarized: the first exception samples only (at most `cap`, read from the rows once more).
+  const cap = input.summarize?.rows;
+  const shown = cap === undefined ? undefined : firstExceptions(rows.samples, cap);
+  const shownSamples: Iterable<SampleResult> = shown ?? rows.samples;
 
   yield* [
     `# Test of effectiveness — ${title}`,
@@ -618,14 +739,21 @@ export function* workpaperLines(input: WorkpaperInput): Generator<string> {
       `Digest chain: ${report.chain.digests} digest(s), ${report.chain.problems.length} problem(s). ` +
       'Snapshot keys are relative to the locker.',
     '',
+    ...(cap === undefined
+      ? []
+      : [
+          `Summarized at organization scale: the table shows the first ${cap} exception sample(s) (fail or missing) in the order drawn, ${shown!.length} here; all ${summary.total} samples, each with its snapshot key, version id and SHA-256, are in samples.csv beside this workpaper (its SHA-256 is in the signed run record).`,
+          '',
+        ]),
     '| # | day | check | series | observed | result | snapshot key | version id | SHA-256 |',
     '|---|---|---|---|---|---|---|---|---|',
   ];
   let i = 0;
-  for (const s of rows.samples)
+  for (const s of shownSamples)
     yield `| ${++i} | ${s.day} | ${cell(s.check)} | ${cell(seriesId(s.collector, s.scope))} | ${cell(s.detail)} | **${s.result}** | ${cell(s.key)} | ${cell(s.versionId)} | ${cell(s.sha256)} |`;
   yield* ['', '## Exceptions', ''];
   if (groups.length === 0) yield* ['None: every sampled day passed.', ''];
+  else if (cap !== undefined) yield* summarizedExceptions(groups, cap, input.acknowledgements ?? []);
   else {
     yield* [
       'Aggregated by check, series and cause; each sampled day is in the Results table.',
@@ -667,10 +795,72 @@ export function* workpaperLines(input: WorkpaperInput): Generator<string> {
   yield* fencedLines('sh', {
     *[Symbol.iterator]() {
       if (report.locker.kind === 'directory') yield 'cd "$LOCKER"';
-      for (const s of rows.samples) yield* recheckCommands(report, s);
+      for (const s of shownSamples) yield* recheckCommands(report, s);
     },
   });
+  if (cap !== undefined)
+    yield* [
+      '',
+      `The commands above re-check the ${shown!.length} sample(s) of the Results table; any other sample is re-checked the same way from its row of samples.csv (snapshot key, version id, SHA-256 and digest).`,
+    ];
   yield '';
+}
+
+/** The first `max` samples that are exceptions (fail or missing), in the order drawn. */
+function firstExceptions(samples: Iterable<SampleResult>, max: number): SampleResult[] {
+  const out: SampleResult[] = [];
+  if (max < 1) return out;
+  for (const s of samples) {
+    if (s.result !== 'fail' && s.result !== 'missing') continue;
+    out.push(s);
+    if (out.length >= max) break;
+  }
+  return out;
+}
+
+/**
+ * The Exceptions section of a summarized workpaper: by check, collector and account, worst first,
+ * the worst `cap` rows and a count of the rest; the worst `cap` groups evaluated. Every group, with
+ * its days and its evaluation, is in EXCEPTIONS_FILE: nothing is dropped, only not repeated here.
+ */
+function summarizedExceptions(
+  groups: readonly ExceptionGroup[],
+  cap: number,
+  acknowledgements: readonly StoredAcknowledgement[],
+): string[] {
+  const accounts = exceptionsByAccount(groups);
+  const worstGroups = [...groups].sort((a, b) => b.days.length - a.days.length).slice(0, cap);
+  const more = (n: number, what: string) =>
+    n > 0 ? [`${n} more ${what}: every exception group is in ${EXCEPTIONS_FILE}.`, ''] : [];
+  return [
+    `Summarized at organization scale: ${groups.length} exception group(s) (check, series and cause) in ${accounts.length} check × collector × account row(s), worst first (most exception days); the first ${Math.min(cap, accounts.length)} shown. Every group, with its days and its evaluation, is in ${EXCEPTIONS_FILE} beside this workpaper (its SHA-256 is in the signed run record).`,
+    '',
+    '| check | collector | account | series | groups | fail | missing | causes (days) |',
+    '|---|---|---|---|---|---|---|---|',
+    ...accounts.slice(0, cap).map(
+      (a) =>
+        `| ${cell(a.check)} | ${cell(a.collector)} | ${cell(a.account)} | ${a.series} | ${a.groups} | ${a.fail} | ${a.missing} | ${cell(
+          a.causes
+            .slice(0, 3)
+            .map((c) => `${c.cause} (${c.days})`)
+            .join('; ') + (a.causes.length > 3 ? `; ${a.causes.length - 3} more` : ''),
+        )} |`,
+    ),
+    '',
+    ...more(accounts.length - cap, 'check × collector × account row(s)'),
+    '### Evaluation of each exception',
+    '',
+    `The ${worstGroups.length} exception group(s) with the most days, worst first; ${EXCEPTIONS_FILE} holds the same columns for every group. ${TO_COMPLETE} marks what the locker does not hold and the preparer must fill in; an acknowledgement recorded in the locker (\`evidence acknowledge\`) for the series and days supplies the root cause and response.`,
+    '',
+    '| # | check | series | days | duration | root cause | compensating control | management response |',
+    '|---|---|---|---|---|---|---|---|',
+    ...worstGroups.map((g, i) => {
+      const e = evaluateException(g, acknowledgements);
+      return `| E${i + 1} | ${cell(g.check)} | ${cell(g.series)} | ${g.days.length}/${g.of} | ${cell(e.duration)} | ${cell(e.rootCause)} | ${cell(e.compensating)} | ${cell(e.response)} |`;
+    }),
+    '',
+    ...more(groups.length - worstGroups.length, 'exception group(s)'),
+  ];
 }
 
 export interface WrittenWorkpaper {
@@ -727,5 +917,11 @@ export async function writeWorkpaper(dir: string, input: WorkpaperInput): Promis
     for (const row of samplesCsvRows(viewOf(input.report).rows.samples)) write(row);
   });
   writeStream(files.json, (write) => writeJson(write, samplesJson(input.report), SAMPLES_JSON_STREAMED));
+  if (input.summarize) {
+    const groups = groupExceptions(viewOf(input.report).rows.samples);
+    writeStream(path.join(abs, EXCEPTIONS_FILE), (write) => {
+      for (const row of exceptionsCsvRows(groups, input.acknowledgements ?? [])) write(row);
+    });
+  }
   return { dir: abs, ...files };
 }

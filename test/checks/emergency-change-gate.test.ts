@@ -277,6 +277,7 @@ describe('gateProblems: evidence, plans and review', () => {
       'redeploy the previous image; if that fails, revert',
       'https://wiki.acme.example/rollback then drop the feature flag',
       'see runbook section 4: restore snapshot rds-0522',
+      'restore snapshot rds-0522 as in https://wiki.acme.example/rds',
     ];
     for (const plan of specific) {
       expect(problemsOf(rec({ rollback_plan: plan })), plan).toEqual([]);
@@ -353,7 +354,10 @@ describe('gatePolicy', () => {
 describe('judgeEmergencyPullRequest', () => {
   it('a pull request must link a record; each linked record is judged, named with its file', () => {
     const d = data({
-      records: [file(rec({ change_id: 'CHG-1' })), file(rec({ change_id: 'CHG-2', smoke_test: null }))],
+      records: [
+        file(rec({ change_id: 'CHG-1' })),
+        file(rec({ change_id: 'CHG-2', smoke_test: null, reason: ' ' })),
+      ],
     });
     expect(judgeEmergencyPullRequest(d, pr(6, []), policy)).toEqual({
       ok: false,
@@ -371,7 +375,7 @@ describe('judgeEmergencyPullRequest', () => {
       ok: false,
       linkedRecords: ['CHG-1', 'CHG-2', 'CHG-9'],
       problems: [
-        'CHG-2 (changes/CHG-2.yaml): no smoke-test evidence',
+        'CHG-2 (changes/CHG-2.yaml): no reason, no smoke-test evidence',
         'CHG-9: no such record in acme/records/changes',
       ],
       passed: ['CHG-1 (deployment time inferred as the approval due time minus 24 h)'],

@@ -95,6 +95,15 @@ describe('verifyOutput: the record, its signature and every file', () => {
       to: '2026-02-03',
       subject: 'report',
     });
+    // A population sample's record is read the same way.
+    const population = await run(
+      { 'workpaper.md': workpaper('$KEY') },
+      { value: { schema: 'evidence.population-sample-run/1' } },
+    );
+    expect(await verifyOutput({ dir: population.dir, locker, trusted })).toMatchObject({
+      ok: true,
+      matched: 1,
+    });
     const odd = await run({ 'workpaper.md': workpaper('$KEY') }, { value: { ranAt: 5, subject: null } });
     expect((await verifyOutput({ dir: odd.dir, locker, trusted })).run).toEqual({
       ranAt: '',
@@ -114,7 +123,7 @@ describe('verifyOutput: the record, its signature and every file', () => {
       ['"text"', 'the run record is not a JSON object'],
       [
         '{"schema":"evidence.sample/1"}',
-        'the record\'s schema is "evidence.sample/1", not evidence.sample-run/1 (a day sample or a report)',
+        'the record\'s schema is "evidence.sample/1", not evidence.sample-run/1 (a day sample or a report) or evidence.population-sample-run/1 (a population sample)',
       ],
       ['{"schema":"evidence.sample-run/1","files":{}}', 'the record’s `files` is not a list'],
     ];
@@ -218,7 +227,7 @@ describe('verifyOutput: the record, its signature and every file', () => {
         problem: 'record-not-named',
         file: 'report.html',
         detail:
-          'report.html names no run record where a report or day sample names it: altered, or not tied to files by its run (a `sample --population` workpaper, or one written before runs recorded their files)',
+          'report.html names no run record where a report or day sample names it: altered, or not tied to files by its run (one written before runs recorded their files)',
       },
     ]);
     expect(result.ok).toBe(false);

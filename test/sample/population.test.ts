@@ -1,5 +1,5 @@
 import { execSync } from 'node:child_process';
-import { chmod, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import { seal } from '../../shared/evidence/digest.js';
 import { readSnapshot } from '../../shared/evidence/read.js';
 import type { Snapshot } from '../../shared/evidence/snapshot.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
+import { fileSha256 } from '../../shared/sample/files.js';
 import { occurrenceSampleSize, rankItem, samplePopulation } from '../../shared/sample/population.js';
 import { acmeChangesOrg, COLLECTED_AT, changesConfig, DAY, NEXT_DAY } from '../fixtures/github/changes.js';
 import { runCli } from '../helpers/cli.js';
@@ -213,6 +214,53 @@ describe('sample --population changes', () => {
       ],
       { clock },
     );
+
+  it('--out: the signed record lists the workpaper files; verify-report passes them and fails a changed byte', async () => {
+    const run = await draw('audit-1', 'wp-files', `${NEXT_DAY}T12:00:00.000Z`);
+    expect(run.code, run.stderr).toBe(1); // some changes fail
+    const key = `reports/sample/20260523T120000000Z_${DAY}_${DAY}.json`;
+    const out = path.join(dir, 'wp-files');
+    const record = JSON.parse(await readFile(path.join(store, key), 'utf8'));
+    expect(record.files.map((f: { path: string }) => f.path)).toEqual([
+      'samples.csv',
+      'samples.json',
+      'workpaper.md',
+    ]);
+    for (const f of record.files) expect(f.sha256).toBe(await fileSha256(path.join(out, f.path)));
+    // Nothing is left staged beside --out.
+    expect((await readdir(dir)).filter((n) => n.startsWith('wp-files.writing-'))).toEqual([]);
+    const md = await readFile(path.join(out, 'workpaper.md'), 'utf8');
+    expect(md).toContain(`| Run recorded in the locker | \`${key}\` (write-once, signed) |`);
+
+    const verify = (target: string) =>
+      runCli(['verify-report', target, '--json', '--store', store, '--config', configFile]);
+    const clean = await verify(out);
+    expect(clean.code, clean.stdout).toBe(0);
+    expect(JSON.parse(clean.stdout)).toMatchObject({
+      ok: true,
+      record: key,
+      namedBy: 'workpaper.md',
+      signature: 'valid',
+      listed: 3,
+      matched: 3,
+      problems: [],
+    });
+
+    // One byte changed in samples.csv (a verdict flipped): the copy is no longer the recorded one.
+    const copy = path.join(dir, 'wp-files-copy');
+    await cp(out, copy, { recursive: true });
+    const csvFile = path.join(copy, 'samples.csv');
+    const csv = await readFile(csvFile, 'utf8');
+    expect(csv).toContain(',fail,');
+    await writeFile(csvFile, csv.replace(',fail,', ',pass,'));
+    const altered = await verify(copy);
+    expect(altered.code).toBe(1);
+    const doc = JSON.parse(altered.stdout);
+    expect(doc.problems.map((p: { problem: string; file: string }) => `${p.problem} ${p.file}`)).toEqual([
+      'altered samples.csv',
+    ]);
+    expect(doc.matched).toBe(2);
+  });
 
   it('every run is recorded in the locker, signed and write-once; a second draw lists the first in its workpaper', async () => {
     const first = await draw('audit-1', 'wp1', `${NEXT_DAY}T12:00:00.000Z`);

@@ -3,8 +3,10 @@
  * of the collector that holds them (shared/sample/population.ts), record the run in the locker
  * (signed, write-once, like day samples: shared/sample/record.ts), and write its workpaper.
  */
+import path from 'node:path';
 import { POPULATIONS } from '../../collectors/registry.js';
 import { UsageError } from '../../errors.js';
+import { freeRunKey, handOutWorkpaper, hashedFiles, stagingDir } from '../../sample/files.js';
 import { samplePeople } from '../../sample/people.js';
 import { samplePopulation, writePopulationWorkpaper } from '../../sample/population.js';
 import { populationRunRecord } from '../../sample/record.js';
@@ -76,6 +78,20 @@ export async function runPopulationSample(
     ' --store "$LOCKER" --config "$CONFIG"';
   report.notes.push(...configChangeNotes(start));
   const ranAt = ctx.clock.now();
+  // With --out, as for day samples (sample/files.ts): the workpaper is written into a staging
+  // directory naming the record's key, its files hashed into the signed record, and only then
+  // moved into --out (`evidence verify-report DIR` checks them).
+  const out = options.out ? path.resolve(String(options.out)) : undefined;
+  const stage = out ? stagingDir(out) : undefined;
+  const recordKey = out ? await freeRunKey(locker, ranAt, from, to) : undefined;
+  if (stage && recordKey)
+    await writePopulationWorkpaper(stage, report, {
+      rerun,
+      configSha256,
+      configuration: await ctx.recordConfiguration(locker),
+      recordKey,
+      earlier,
+    });
   const record = populationRunRecord({
     report,
     ranAt,
@@ -85,17 +101,10 @@ export async function runPopulationSample(
     store: locker.url,
     earlier,
     configChangeAccepted,
+    ...(stage && { files: await hashedFiles(stage) }),
   });
-  const recorded = await recordSampleRun(config, locker, record);
-  const written = options.out
-    ? await writePopulationWorkpaper(String(options.out), report, {
-        rerun,
-        configSha256,
-        configuration: await ctx.recordConfiguration(locker),
-        recordKey: recorded.key,
-        earlier,
-      })
-    : undefined;
+  const recorded = await recordSampleRun(config, locker, record, recordKey);
+  const written = out && stage ? await handOutWorkpaper(stage, out, recorded.key) : undefined;
   const pass = report.samples.filter((s) => s.verdict === 'pass').length;
   if (ctx.json) ctx.out(json({ ...report, command: rerun, configSha256, record: recorded.key, earlier }));
   else {

@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Option } from 'commander';
 import { CHECKS, checksForControl, findChecks } from '../../checks/registry.js';
@@ -9,7 +7,7 @@ import type { Config } from '../../config.js';
 import { UsageError } from '../../errors.js';
 import { daysBetween } from '../../evidence/days.js';
 import { seriesId } from '../../evidence/snapshot.js';
-import { freeRunKey, hashedFiles, stagingDir } from '../../sample/files.js';
+import { freeRunKey, handOutWorkpaper, hashedFiles, stagingDir } from '../../sample/files.js';
 import { sampleRunRecord } from '../../sample/record.js';
 import { drawSample, type SampleDraw } from '../../sample/run.js';
 import type { SamplePlan } from '../../sample/select.js';
@@ -18,7 +16,6 @@ import {
   assertNoWorkpaper,
   SAMPLES_JSON_STREAMED,
   samplesJson,
-  type WrittenWorkpaper,
   writeWorkpaper,
 } from '../../sample/workpaper.js';
 import { listAcknowledgements } from '../../verify/acknowledgements.js';
@@ -310,24 +307,6 @@ async function finish(
   if (report.chain.problems.length > 0) return EXIT.problems;
   if (earlier.some((e) => e.deleted)) return EXIT.problems;
   return summary.total > 0 && summary.pass === summary.total ? EXIT.ok : EXIT.problems;
-}
-
-/** Move the staged workpaper files into `out` (never over a workpaper written there meanwhile). */
-async function handOutWorkpaper(stage: string, out: string, recordKey: string): Promise<WrittenWorkpaper> {
-  await mkdir(out, { recursive: true });
-  const names = await readdir(stage);
-  if (names.some((n) => existsSync(path.join(out, n))))
-    throw new UsageError(
-      `--out ${out} received a workpaper while this one was written (recorded as ${recordKey}; its files are in ${stage})`,
-    );
-  for (const n of names) await rename(path.join(stage, n), path.join(out, n));
-  await rmdir(stage);
-  return {
-    dir: out,
-    markdown: path.join(out, 'workpaper.md'),
-    csv: path.join(out, 'samples.csv'),
-    json: path.join(out, 'samples.json'),
-  };
 }
 
 /** More samples than this: the text output lists the exceptions only. */

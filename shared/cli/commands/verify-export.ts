@@ -1,19 +1,10 @@
 import { Option } from 'commander';
-import { UsageError } from '../../errors.js';
 import { fingerprintOf, keyFilePath, publicKeyOfFile } from '../../evidence/signing.js';
 import { verifyExport } from '../../export/verify-export.js';
+import { fingerprintOption } from '../context.js';
 import { EXIT } from '../handle-error.js';
 import type { CommandSpec } from '../main.js';
 import { json, table } from '../output.js';
-
-function fingerprints(value: string, previous: string[] = []): string[] {
-  const fp = value.trim().toLowerCase();
-  if (!/^[0-9a-f]{64}$/.test(fp))
-    throw new UsageError(
-      `--fingerprint ${JSON.stringify(value)}: expected 64 hex digits (openssl pkey -pubin -in KEY.pem -outform DER | sha256sum)`,
-    );
-  return [...previous, fp];
-}
 
 export const verifyExportCommand: CommandSpec = {
   define: (program) =>
@@ -33,7 +24,7 @@ export const verifyExportCommand: CommandSpec = {
         new Option(
           '--fingerprint <hex>',
           'SHA-256 of the signing public key you were given (repeatable)',
-        ).argParser(fingerprints),
+        ).argParser(fingerprintOption),
       ),
   async run(ctx, options, command) {
     const dir = String(command.args[0]);

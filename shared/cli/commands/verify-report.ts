@@ -1,20 +1,11 @@
 import { Option } from 'commander';
-import { UsageError } from '../../errors.js';
 import { signingSettingsOf, trustedKeys } from '../../evidence/signing.js';
 import { verifyOutput } from '../../report/verify-output.js';
 import { signatureWords } from '../../sample/record.js';
+import { fingerprintOption } from '../context.js';
 import { EXIT } from '../handle-error.js';
 import type { CommandSpec } from '../main.js';
 import { json, table } from '../output.js';
-
-function fingerprints(value: string, previous: string[] = []): string[] {
-  const fp = value.trim().toLowerCase();
-  if (!/^[0-9a-f]{64}$/.test(fp))
-    throw new UsageError(
-      `--fingerprint ${JSON.stringify(value)}: expected 64 hex digits (openssl pkey -pubin -in KEY.pem -outform DER | sha256sum)`,
-    );
-  return [...previous, fp];
-}
 
 /** A file name for a text table: as it is when plain, else quoted with its escapes (a newline cannot forge a row). */
 function shown(name: string): string {
@@ -43,7 +34,7 @@ export const verifyReportCommand: CommandSpec = {
         new Option(
           '--fingerprint <hex>',
           'also trust the signing key with this SHA-256 (published under keys/ in the locker; repeatable)',
-        ).argParser(fingerprints),
+        ).argParser(fingerprintOption),
       ),
   async run(ctx, options, command) {
     const dir = String(command.args[0]);
