@@ -22,11 +22,12 @@ import { pass } from '../shared/checks/types.js';
 import { fixedClock } from '../shared/clock.js';
 import { NotFoundError } from '../shared/errors.js';
 import { canonicalBytes } from '../shared/evidence/canonical.js';
-import { addDays } from '../shared/evidence/days.js';
+import { addDays, daysBetween } from '../shared/evidence/days.js';
 import { seal } from '../shared/evidence/digest.js';
 import { loadSigner, signingSettingsOf, trustedKeys } from '../shared/evidence/signing.js';
 import { exportEvidence } from '../shared/export/export.js';
 import { report } from '../shared/report/report.js';
+import { REPORT_CELLS_IN_FULL, REPORT_DETAIL_ROWS } from '../shared/report/summary.js';
 import { sampleRunRecord } from '../shared/sample/record.js';
 import { drawSample } from '../shared/sample/run.js';
 import { writeWorkpaper } from '../shared/sample/workpaper.js';
@@ -142,9 +143,14 @@ if (command === 'seal') {
       generatedAt: clock.now(),
       seedGenerated: false,
       rerun: 'npx evidence sample --control CC7.2 --seed bench',
+      // Summarized above the report's threshold, as the CLI decides (shared/cli/commands/sample.ts).
+      ...(draw.rows.seriesCount * daysBetween(wFrom, wTo).length > REPORT_CELLS_IN_FULL && {
+        summarize: { rows: REPORT_DETAIL_ROWS },
+      }),
     });
     const sizes: Record<string, number> = {};
     for (const f of ['markdown', 'csv', 'json'] as const) sizes[f] = (await stat(written[f])).size;
+    if (written.exceptions) sizes.exceptions = (await stat(written.exceptions)).size;
     const record = canonicalBytes(
       sampleRunRecord({
         report: draw,

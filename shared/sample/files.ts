@@ -12,7 +12,7 @@ import { mapLimit } from '../concurrency.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import type { Locker } from '../locker/types.js';
 import { sampleRunKey } from './record.js';
-import type { WrittenWorkpaper } from './workpaper.js';
+import { EXCEPTIONS_FILE, type WrittenWorkpaper } from './workpaper.js';
 
 /** A new staging directory's path beside `dir` (same file system, so the files move by rename). */
 export function stagingDir(dir: string): string {
@@ -79,5 +79,7 @@ export async function handOutWorkpaper(
     markdown: path.join(out, 'workpaper.md'),
     csv: path.join(out, 'samples.csv'),
     json: path.join(out, 'samples.json'),
+    // A summarized workpaper's complete list of exception groups (workpaper.ts `summarize`).
+    ...(names.includes(EXCEPTIONS_FILE) && { exceptions: path.join(out, EXCEPTIONS_FILE) }),
   };
 }

@@ -77,7 +77,7 @@ export interface WorkpaperInput {
   /** Where the run was recorded in the locker. */
   recordKey?: string;
   /**
-   * At organization scale (a report above its summarizing threshold): the exceptions summarized by
+   * At organization scale (a report, or `sample --out`, above REPORT_CELLS_IN_FULL series-days): the exceptions summarized by
    * account, worst first, and the Results table and re-check commands cut to the worst `rows`;
    * every exception group is in EXCEPTIONS_FILE beside the workpaper, every sample in samples.csv.
    */
@@ -868,6 +868,8 @@ export interface WrittenWorkpaper {
   markdown: string;
   csv: string;
   json: string;
+  /** Summarized: every exception group (EXCEPTIONS_FILE). */
+  exceptions?: string;
 }
 
 /** Refuse an --out directory that already holds a workpaper: a workpaper is never overwritten. */
@@ -885,7 +887,7 @@ export async function assertNoWorkpaper(dir: string): Promise<void> {
     }
     if (path.dirname(p) === p) break;
   }
-  for (const name of ['workpaper.md', 'samples.csv', 'samples.json']) {
+  for (const name of ['workpaper.md', 'samples.csv', 'samples.json', EXCEPTIONS_FILE]) {
     if (existsSync(path.join(abs, name)))
       throw new UsageError(
         `--out ${dir} already holds ${name}: a workpaper is never overwritten (every run is recorded in the locker); name a new directory`,

@@ -111,7 +111,7 @@ export function noteSampleRun(
     notes: readonly string[];
     recorded: { key: string; signature?: string };
     earlier: readonly EarlierRun[];
-    written: { markdown: string; csv: string; json: string } | undefined;
+    written: { markdown: string; csv: string; json: string; exceptions?: string } | undefined;
   },
 ): void {
   const { recorded, earlier, written } = input;
@@ -121,5 +121,11 @@ export function noteSampleRun(
     ctx.note(`${earlier.length} earlier sample run(s) over this window (the auditor sees them too):\n`);
     for (const e of earlier) ctx.note(`  ${describeEarlierRun(e)}\n`);
   }
-  if (written) ctx.note(`workpaper: ${written.markdown}\n  also ${written.csv} and ${written.json}\n`);
+  if (written)
+    ctx.note(
+      `workpaper: ${written.markdown}\n  also ${written.csv} and ${written.json}\n` +
+        (written.exceptions
+          ? `  summarized (exceptions by account, worst first); every exception group: ${written.exceptions}\n`
+          : ''),
+    );
 }

@@ -7,6 +7,7 @@ import type { Config } from '../../config.js';
 import { UsageError } from '../../errors.js';
 import { daysBetween } from '../../evidence/days.js';
 import { seriesId } from '../../evidence/snapshot.js';
+import { REPORT_CELLS_IN_FULL, REPORT_DETAIL_ROWS } from '../../report/summary.js';
 import { freeRunKey, handOutWorkpaper, hashedFiles, stagingDir } from '../../sample/files.js';
 import { sampleRunRecord } from '../../sample/record.js';
 import { drawSample, type SampleDraw } from '../../sample/run.js';
@@ -154,7 +155,7 @@ export const sampleCommand: CommandSpec = {
       .addOption(
         new Option(
           '--out <dir>',
-          'write workpaper.md, samples.csv and samples.json here (never over an existing workpaper)',
+          'write workpaper.md, samples.csv and samples.json here (never over an existing workpaper); above 20,000 series-days the workpaper is summarized by account, every exception group in exceptions.csv',
         ),
       ),
   async run(ctx, options) {
@@ -235,6 +236,10 @@ async function finish(
   const out = options.out ? path.resolve(String(options.out)) : undefined;
   const stage = out ? stagingDir(out) : undefined;
   const recordKey = out ? await freeRunKey(locker, ranAt, from, to) : undefined;
+  // Above the report's threshold (series × days of the window, as `report` counts) the workpaper
+  // is summarized as a report's is: exceptions by account, worst first, every exception group in
+  // exceptions.csv beside it (staged, so hashed into the record and checked by verify-report).
+  const summarized = report.rows.seriesCount * daysBetween(from, to).length > REPORT_CELLS_IN_FULL;
   if (stage)
     await writeWorkpaper(stage, {
       report,
@@ -249,6 +254,7 @@ async function finish(
       acknowledgements: await listAcknowledgements(locker),
       recordKey,
       ...(config.github && { requiredApprovals: config.github.requiredApprovals }),
+      ...(summarized && { summarize: { rows: REPORT_DETAIL_ROWS } }),
       earlier,
     });
   const record = sampleRunRecord({
