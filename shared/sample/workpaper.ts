@@ -924,6 +924,7 @@ export async function writeWorkpaper(dir: string, input: WorkpaperInput): Promis
     writeStream(path.join(abs, EXCEPTIONS_FILE), (write) => {
       for (const row of exceptionsCsvRows(groups, input.acknowledgements ?? [])) write(row);
     });
+    return { dir: abs, ...files, exceptions: path.join(abs, EXCEPTIONS_FILE) };
   }
   return { dir: abs, ...files };
 }

@@ -208,6 +208,36 @@ describe('sample --out summarized at organization scale', () => {
     expect(ok.doc).toMatchObject({ ok: true, listed: 3, matched: 3 });
   });
 
+  it('the text output names exceptions.csv when the workpaper is summarized', async () => {
+    const store = path.join(dir, 'locker-text');
+    await cp(locker0, store, { recursive: true });
+    const out = path.join(dir, 'text');
+    limits.cellsInFull = CELLS - 1;
+    try {
+      const argv = [
+        'sample',
+        '--check',
+        'fake-protected',
+        '--from',
+        FROM,
+        '--to',
+        TO,
+        '--seed',
+        's1',
+        '--all',
+      ];
+      const run = await runCli([...argv, '--out', out, '--store', store, '--config', config], {
+        clock: '2026-03-01T10:00:00.000Z',
+      });
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stdout + run.stderr).toContain(
+        `summarized (exceptions by account, worst first); every exception group: ${path.join(out, EXCEPTIONS_FILE)}`,
+      );
+    } finally {
+      limits.cellsInFull = undefined;
+    }
+  });
+
   it('an --out directory already holding exceptions.csv is refused before anything is drawn', async () => {
     const out = path.join(dir, 'taken');
     await cp(path.join(dir, 'above'), out, { recursive: true });
