@@ -48,6 +48,19 @@ vi.mock('../../shared/report/summary.js', async (importOriginal) => {
 const FROM = '2026-02-01';
 const TO = '2026-02-04';
 const DAYS = daysBetween(FROM, TO);
+/** The one sample every test runs: the fake check over the window, every day, one seed. */
+const SAMPLE_ARGV = [
+  'sample',
+  '--check',
+  'fake-protected',
+  '--from',
+  FROM,
+  '--to',
+  TO,
+  '--seed',
+  's1',
+  '--all',
+];
 /** github-acme is the configured org; the others are found in the locker. 6 series × 4 days = 24. */
 const ORGS = ['acme', 'o02', 'o03', 'o04', 'o05', 'o06'].map((o) => `github-${o}`);
 const CELLS = ORGS.length * DAYS.length;
@@ -93,19 +106,7 @@ describe('sample --out summarized at organization scale', () => {
     const out = path.join(dir, name);
     limits.cellsInFull = cellsInFull;
     try {
-      const argv = [
-        'sample',
-        '--check',
-        'fake-protected',
-        '--from',
-        FROM,
-        '--to',
-        TO,
-        '--seed',
-        's1',
-        '--all',
-      ];
-      const run = await runCli([...argv, '--out', out, '--json', ...base], {
+      const run = await runCli([...SAMPLE_ARGV, '--out', out, '--json', ...base], {
         clock: '2026-03-01T10:00:00.000Z',
       });
       return { code: run.code, out, record: JSON.parse(run.stdout).record, store, base, stderr: run.stderr };
@@ -214,19 +215,7 @@ describe('sample --out summarized at organization scale', () => {
     const out = path.join(dir, 'text');
     limits.cellsInFull = CELLS - 1;
     try {
-      const argv = [
-        'sample',
-        '--check',
-        'fake-protected',
-        '--from',
-        FROM,
-        '--to',
-        TO,
-        '--seed',
-        's1',
-        '--all',
-      ];
-      const run = await runCli([...argv, '--out', out, '--store', store, '--config', config], {
+      const run = await runCli([...SAMPLE_ARGV, '--out', out, '--store', store, '--config', config], {
         clock: '2026-03-01T10:00:00.000Z',
       });
       expect(run.code, run.stderr).toBe(1);
@@ -243,27 +232,9 @@ describe('sample --out summarized at organization scale', () => {
     await cp(path.join(dir, 'above'), out, { recursive: true });
     for (const name of ['workpaper.md', 'samples.csv', 'samples.json']) await unlink(path.join(out, name));
     const store = path.join(dir, 'locker-above');
-    const run = await runCli(
-      [
-        'sample',
-        '--check',
-        'fake-protected',
-        '--from',
-        FROM,
-        '--to',
-        TO,
-        '--seed',
-        's1',
-        '--all',
-        '--out',
-        out,
-        '--store',
-        store,
-        '--config',
-        config,
-      ],
-      { clock: '2026-03-02T10:00:00.000Z' },
-    );
+    const run = await runCli([...SAMPLE_ARGV, '--out', out, '--store', store, '--config', config], {
+      clock: '2026-03-02T10:00:00.000Z',
+    });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`already holds ${EXCEPTIONS_FILE}`);
   });
