@@ -84,6 +84,8 @@ case "${mutate%%:*}" in
     tests='test/verify/retirements.test.ts,test/verify/exceptions.test.ts,test/verify/verify-bounds.test.ts' ;;
   shared/verify/facts.ts)
     tests='test/verify/facts.test.ts,test/verify/problems.test.ts' ;;
+  shared/verify/inputs.ts)
+    tests='test/verify/inputs.test.ts,test/verify/verify-bounds.test.ts' ;;
   *) tests='' ;;
 esac
 if [ -n "$tests" ] && [ -z "${EVIDENCE_MUTATION_TESTS:-}" ]; then
