@@ -78,6 +78,10 @@ case "${mutate%%:*}" in
     tests='test/checks/encryption-checks.test.ts' ;;
   shared/collectors/inspector/vulnerabilities-within-sla.ts)
     tests='test/checks/inspector-vulnerabilities.test.ts,test/collectors/inspector.test.ts' ;;
+  shared/verify/acknowledgements.ts)
+    tests='test/verify/acknowledgements.test.ts,test/verify/exceptions.test.ts' ;;
+  shared/verify/retirements.ts)
+    tests='test/verify/retirements.test.ts,test/verify/exceptions.test.ts,test/verify/verify-bounds.test.ts' ;;
   *) tests='' ;;
 esac
 if [ -n "$tests" ] && [ -z "${EVIDENCE_MUTATION_TESTS:-}" ]; then
