@@ -80,6 +80,10 @@ case "${mutate%%:*}" in
     tests='test/checks/inspector-vulnerabilities.test.ts,test/collectors/inspector.test.ts' ;;
   shared/verify/trail.ts)
     tests='test/verify/trail.test.ts' ;;
+  shared/verify/known.ts)
+    tests='test/verify/known.test.ts' ;;
+  shared/verify/findings.ts)
+    tests='test/verify/findings-alerts.test.ts,test/verify/remediation.test.ts' ;;
   *) tests='' ;;
 esac
 if [ -n "$tests" ] && [ -z "${EVIDENCE_MUTATION_TESTS:-}" ]; then
