@@ -82,6 +82,12 @@ case "${mutate%%:*}" in
     tests='test/verify/acknowledgements.test.ts,test/verify/exceptions.test.ts' ;;
   shared/verify/retirements.ts)
     tests='test/verify/retirements.test.ts,test/verify/exceptions.test.ts,test/verify/verify-bounds.test.ts' ;;
+  shared/verify/trail.ts)
+    tests='test/verify/trail.test.ts' ;;
+  shared/verify/known.ts)
+    tests='test/verify/known.test.ts' ;;
+  shared/verify/findings.ts)
+    tests='test/verify/findings-alerts.test.ts,test/verify/remediation.test.ts' ;;
   *) tests='' ;;
 esac
 if [ -n "$tests" ] && [ -z "${EVIDENCE_MUTATION_TESTS:-}" ]; then
