@@ -78,6 +78,8 @@ case "${mutate%%:*}" in
     tests='test/checks/encryption-checks.test.ts' ;;
   shared/collectors/inspector/vulnerabilities-within-sla.ts)
     tests='test/checks/inspector-vulnerabilities.test.ts,test/collectors/inspector.test.ts' ;;
+  shared/evidence/ids.ts)
+    tests='test/evidence/ids.test.ts' ;;
   *) tests='' ;;
 esac
 if [ -n "$tests" ] && [ -z "${EVIDENCE_MUTATION_TESTS:-}" ]; then
