@@ -80,6 +80,10 @@ case "${mutate%%:*}" in
     tests='test/checks/inspector-vulnerabilities.test.ts,test/collectors/inspector.test.ts' ;;
   shared/evidence/ids.ts)
     tests='test/evidence/ids.test.ts' ;;
+  shared/evidence/days.ts)
+    tests='test/evidence/days.test.ts' ;;
+  shared/evidence/canonical.ts)
+    tests='test/evidence/canonical.test.ts' ;;
   *) tests='' ;;
 esac
 if [ -n "$tests" ] && [ -z "${EVIDENCE_MUTATION_TESTS:-}" ]; then
