@@ -84,6 +84,10 @@ case "${mutate%%:*}" in
     tests='test/evidence/days.test.ts' ;;
   shared/evidence/canonical.ts)
     tests='test/evidence/canonical.test.ts' ;;
+  shared/evidence/listing.ts)
+    tests='test/evidence/listing.test.ts' ;;
+  shared/evidence/snapshot.ts | shared/evidence/read.ts | shared/evidence/write.ts)
+    tests='test/evidence/snapshot.test.ts' ;;
   *) tests='' ;;
 esac
 if [ -n "$tests" ] && [ -z "${EVIDENCE_MUTATION_TESTS:-}" ]; then
