@@ -88,6 +88,16 @@ case "${mutate%%:*}" in
     tests='test/verify/known.test.ts' ;;
   shared/verify/findings.ts)
     tests='test/verify/findings-alerts.test.ts,test/verify/remediation.test.ts' ;;
+  shared/evidence/ids.ts)
+    tests='test/evidence/ids.test.ts' ;;
+  shared/evidence/days.ts)
+    tests='test/evidence/days.test.ts' ;;
+  shared/evidence/canonical.ts)
+    tests='test/evidence/canonical.test.ts' ;;
+  shared/evidence/listing.ts)
+    tests='test/evidence/listing.test.ts' ;;
+  shared/evidence/snapshot.ts | shared/evidence/read.ts | shared/evidence/write.ts)
+    tests='test/evidence/snapshot.test.ts' ;;
   *) tests='' ;;
 esac
 if [ -n "$tests" ] && [ -z "${EVIDENCE_MUTATION_TESTS:-}" ]; then
