@@ -102,6 +102,8 @@ case "${mutate%%:*}" in
     tests='test/evidence/listing.test.ts' ;;
   shared/evidence/snapshot.ts | shared/evidence/read.ts | shared/evidence/write.ts)
     tests='test/evidence/snapshot.test.ts' ;;
+  shared/verify/facts.ts)
+    tests='test/verify/facts.test.ts,test/verify/problems.test.ts' ;;
   *) tests='' ;;
 esac
 if [ -n "$tests" ] && [ -z "${EVIDENCE_MUTATION_TESTS:-}" ]; then
