@@ -84,6 +84,8 @@ case "${mutate%%:*}" in
     tests='test/verify/known.test.ts' ;;
   shared/verify/findings.ts)
     tests='test/verify/findings-alerts.test.ts,test/verify/remediation.test.ts' ;;
+  shared/verify/remediation.ts)
+    tests='test/verify/remediation.test.ts' ;;
   *) tests='' ;;
 esac
 if [ -n "$tests" ] && [ -z "${EVIDENCE_MUTATION_TESTS:-}" ]; then
