@@ -533,6 +533,12 @@ describe('alerts: the messages, word for word', () => {
     const whole = alertMessage(result({ series: [], integrity: long.slice(0, 25) }))!.message;
     expect(whole.length).toBeLessThanOrEqual(60_000);
     expect(whole).toMatch(/Re-run locally: .*\.$/);
+    // Exactly 60,000 characters: whole, not cut.
+    const one = (detail: string) =>
+      alertMessage(result({ series: [], integrity: [{ key: 'k', problem: 'unsigned', detail }] }))!.message;
+    const exact = one('d'.repeat(60_000 - one('').length));
+    expect(exact).toHaveLength(60_000);
+    expect(exact).not.toContain('truncated');
   });
 
   it('every problem class has its meaning and a next step', () => {
