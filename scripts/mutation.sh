@@ -79,6 +79,16 @@ case "${mutate%%:*}" in
     tests='test/checks/encryption-checks.test.ts' ;;
   shared/collectors/inspector/vulnerabilities-within-sla.ts)
     tests='test/checks/inspector-vulnerabilities.test.ts,test/collectors/inspector.test.ts' ;;
+  shared/verify/acknowledgements.ts)
+    tests='test/verify/acknowledgements.test.ts,test/verify/exceptions.test.ts' ;;
+  shared/verify/retirements.ts)
+    tests='test/verify/retirements.test.ts,test/verify/exceptions.test.ts,test/verify/verify-bounds.test.ts' ;;
+  shared/verify/trail.ts)
+    tests='test/verify/trail.test.ts' ;;
+  shared/verify/known.ts)
+    tests='test/verify/known.test.ts' ;;
+  shared/verify/findings.ts)
+    tests='test/verify/findings-alerts.test.ts,test/verify/remediation.test.ts' ;;
   shared/evidence/ids.ts)
     tests='test/evidence/ids.test.ts' ;;
   shared/evidence/days.ts)
