@@ -5,6 +5,7 @@
 #
 # With --mutate naming one file below, only the tests that kill its mutants run (minutes, not
 # hours, on two cores); EVIDENCE_MUTATION_TESTS (comma-separated globs) overrides the choice.
+# EVIDENCE_MUTATION_STATIC=1 runs static mutants too (below).
 # Any other file runs the whole selection of vitest.mutation.config.ts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -112,4 +113,15 @@ if [ -n "$tests" ] && [ -z "${EVIDENCE_MUTATION_TESTS:-}" ]; then
   export EVIDENCE_MUTATION_TESTS="$tests"
   echo "== mutation: tests for ${mutate}: ${tests}"
 fi
-exec npx stryker run "$@"
+# EVIDENCE_MUTATION_STATIC=1: static mutants too (code run only when a module loads: the
+# identifier grammar's patterns, the zod schemas of envelopes and digests), which
+# stryker.config.json's ignoreStatic leaves out (the CLI can set it, not clear it).
+config=()
+if [ "${EVIDENCE_MUTATION_STATIC:-}" = 1 ]; then
+  mkdir -p reports/mutation
+  node -e 'const c = JSON.parse(require("fs").readFileSync("stryker.config.json", "utf8")); delete c.$schema; c.ignoreStatic = false; process.stdout.write(JSON.stringify(c, null, 2))' \
+    > reports/mutation/stryker.static.json
+  config=(reports/mutation/stryker.static.json)
+  echo "== mutation: static mutants included"
+fi
+exec npx stryker run "${config[@]}" "$@"
