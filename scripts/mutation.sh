@@ -46,6 +46,8 @@ case "${mutate%%:*}" in
     tests='test/evidence/digest.test.ts,test/evidence/chain.test.ts,test/verify/claims.test.ts,test/verify/soundness.test.ts,test/verify/soundness-leaves.test.ts' ;;
   shared/verify/windows.ts)
     tests='test/verify/windows-judge.test.ts,test/verify/windows.test.ts' ;;
+  shared/verify/organization.ts)
+    tests='test/verify/organization-derive.test.ts,test/verify/organization.test.ts' ;;
   shared/verify/verify.ts)
     tests='test/verify/verify-bounds.test.ts,test/verify/verify.test.ts,test/verify/exceptions.test.ts,test/verify/parts.test.ts,test/verify/windows.test.ts,test/verify/organization.test.ts,test/review/review.test.ts' ;;
   shared/evidence/listing-spill.ts | shared/verify/parts.ts)
