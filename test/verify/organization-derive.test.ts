@@ -7,7 +7,7 @@
  * collectors derive the scopes (the organization collected on the emulator:
  * organization.test.ts).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -134,7 +134,25 @@ describe('verify derives the expected AWS series, rule by rule', () => {
       expectedFromReason: 'auditPeriod.start',
       expectedDays: 4,
     });
-    expect(orgNote(result)).toBeUndefined();
+    expect(result.notes).toEqual([]);
+  });
+
+  it('a window of one day derives that day', async () => {
+    for (const day of daysBetween(D1, D4)) {
+      await org(day, [account(MGMT), ...(day === D4 ? [account(A)] : [])]);
+      await collected(day, seriesOf(MGMT));
+    }
+    await sealThrough(D4);
+    const result = await verify({
+      locker,
+      config: config(),
+      from: D4,
+      to: D4,
+      clock: fixedClock(NOW),
+      collectors,
+    });
+    expect(find(result, `iam/aws-${A}`)).toMatchObject({ expectedDays: 1, missing: [D4] });
+    expect(find(result, `iam/aws-${MGMT}`)).toMatchObject({ expectedDays: 1, presentDays: 1 });
   });
 
   it('an account taken out of scope (still listed) is not expected those days; brought back, it is again', async () => {
@@ -188,21 +206,29 @@ describe('verify derives the expected AWS series, rule by rule', () => {
   });
 
   it('a partial organization snapshot is no inventory: its day is unresolved, and the note says why', async () => {
-    let partial = '';
+    const partials: string[] = [];
     for (const day of daysBetween(D1, D4)) {
       if (day === D3)
-        partial = await org(day, [account(MGMT)], { status: 'partial', errors: ['ListAccounts throttled'] });
+        for (const time of ['00:05', '00:07'])
+          partials.push(
+            await org(day, [account(MGMT)], { status: 'partial', errors: ['ListAccounts throttled'] }, time),
+          );
       else await org(day, [account(MGMT)]);
       await collected(day, seriesOf(MGMT));
     }
+    const why = `${partials[0]} is partial; ${partials[1]} is partial`;
     // A partial one next to an ok one: the ok one decides.
     await org(D4, [account(MGMT), account(A)], { status: 'partial', errors: ['one OU unreadable'] }, '00:07');
     await sealThrough(D4);
     const result = await run();
-    expect(find(result, 'iam/aws-unresolved')).toMatchObject({ expectedFrom: D3, missing: [D3] });
+    expect(find(result, 'iam/aws-unresolved')).toMatchObject({
+      expectedFrom: D3,
+      expectedFromReason: `aws.organization: no usable organization snapshot on ${D3} (${why}): the AWS series of that day cannot be derived`,
+      missing: [D3],
+    });
     expect(find(result, `iam/aws-${A}`)).toBeUndefined();
     expect(orgNote(result)).toBe(
-      `aws.organization: the AWS series of 1 day(s) cannot be derived, for want of a usable organization snapshot; each AWS collector is expected under aws-unresolved on those days (acknowledge them with the cause): ${D3}: ${partial} is partial`,
+      `aws.organization: the AWS series of 1 day(s) cannot be derived, for want of a usable organization snapshot; each AWS collector is expected under aws-unresolved on those days (acknowledge them with the cause): ${D3}: ${why}`,
     );
   });
 
@@ -222,6 +248,9 @@ describe('verify derives the expected AWS series, rule by rule', () => {
       keys.push(await org(day, accounts));
       await collected(day, seriesOf(MGMT));
     }
+    // A number that reads as 12 digits is still no account id.
+    keys.push(await org(D4, [{ id: 111111111111, inScope: true }], {}, '00:07'));
+    bad.push([D4, [], 'data.accounts[0] has no 12-digit id and inScope flag']);
     await sealThrough(D4);
     const result = await run();
     expect(result.integrity.map((p) => [p.problem, p.key, p.detail])).toEqual(
@@ -274,17 +303,43 @@ describe('verify derives the expected AWS series, rule by rule', () => {
     expect(find(result, 'iam/aws-unresolved')).toBeUndefined();
   });
 
-  it('a snapshot deleted after sealing: the note says it is deleted', async () => {
+  it('the note says which day’s snapshot is deleted and which day has none; other series’ problems are theirs', async () => {
+    const keys: string[] = [];
+    for (const day of daysBetween(D1, D3)) {
+      keys.push(await org(day, [account(MGMT)]));
+      await collected(day, seriesOf(MGMT));
+    }
+    await collected(D4, seriesOf(MGMT));
+    await sealThrough(D4);
+    await rm(path.join(dir, ...keys[1]!.split('/')), { force: true });
+    // A deleted snapshot of another series is that series' problem, not the inventory's.
+    const iam = (await locker.list(`snapshots/${D1}/iam/`).next()).value!.key;
+    await rm(path.join(dir, ...iam.split('/')), { force: true });
+    const result = await run();
+    expect(problems(result).sort()).toEqual([`deleted ${keys[1]}`, `deleted ${iam}`].sort());
+    expect(orgNote(result)).toMatch(
+      new RegExp(
+        `cannot be derived.*: ${D2}: its organization snapshot is deleted; ${D4}: no organization snapshot$`,
+      ),
+    );
+    expect(orgNote(result)).toContain('the AWS series of 2 day(s)');
+  });
+
+  it('an inventory rewritten with another size is unusable from the listing, not read: its day unresolved', async () => {
     const keys: string[] = [];
     for (const day of daysBetween(D1, D4)) {
       keys.push(await org(day, [account(MGMT)]));
       await collected(day, seriesOf(MGMT));
     }
     await sealThrough(D4);
-    await rm(path.join(dir, ...keys[1]!.split('/')), { force: true });
+    const target = path.join(dir, ...keys[2]!.split('/'));
+    await chmod(target, 0o644);
+    await writeFile(target, JSON.stringify({ data: { discoveredFrom: MGMT, accounts: [] } }));
     const result = await run();
-    expect(problems(result)).toEqual([`deleted ${keys[1]}`]);
-    expect(orgNote(result)).toMatch(new RegExp(`: ${D2}: its organization snapshot is deleted$`));
+    const mine = result.integrity.filter((p) => p.key === keys[2]).map((p) => p.problem);
+    expect(mine.length).toBeGreaterThan(0);
+    expect(find(result, 'iam/aws-unresolved')).toMatchObject({ missing: [D3] });
+    expect(orgNote(result)).toMatch(new RegExp(`: ${D3}: ${keys[2]} ${mine[0]}`));
   });
 
   it('aws.since and an account’s since: no day before them is derived or expected', async () => {
