@@ -82,6 +82,26 @@ case "${mutate%%:*}" in
     tests='test/checks/encryption-checks.test.ts' ;;
   shared/collectors/inspector/vulnerabilities-within-sla.ts)
     tests='test/checks/inspector-vulnerabilities.test.ts,test/collectors/inspector.test.ts' ;;
+  shared/verify/acknowledgements.ts)
+    tests='test/verify/acknowledgements.test.ts,test/verify/exceptions.test.ts' ;;
+  shared/verify/retirements.ts)
+    tests='test/verify/retirements.test.ts,test/verify/exceptions.test.ts,test/verify/verify-bounds.test.ts' ;;
+  shared/verify/trail.ts)
+    tests='test/verify/trail.test.ts' ;;
+  shared/verify/known.ts)
+    tests='test/verify/known.test.ts' ;;
+  shared/verify/findings.ts)
+    tests='test/verify/findings-alerts.test.ts,test/verify/remediation.test.ts' ;;
+  shared/evidence/ids.ts)
+    tests='test/evidence/ids.test.ts' ;;
+  shared/evidence/days.ts)
+    tests='test/evidence/days.test.ts' ;;
+  shared/evidence/canonical.ts)
+    tests='test/evidence/canonical.test.ts' ;;
+  shared/evidence/listing.ts)
+    tests='test/evidence/listing.test.ts' ;;
+  shared/evidence/snapshot.ts | shared/evidence/read.ts | shared/evidence/write.ts)
+    tests='test/evidence/snapshot.test.ts' ;;
   *) tests='' ;;
 esac
 if [ -n "$tests" ] && [ -z "${EVIDENCE_MUTATION_TESTS:-}" ]; then

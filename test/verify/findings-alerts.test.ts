@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { addDays } from '../../shared/evidence/days.js';
 import { alertMessage, metricData } from '../../shared/verify/alerts.js';
-import { buildFindings, formatDays } from '../../shared/verify/findings.js';
+import { buildFindings, formatDays, PROBLEM_MEANING } from '../../shared/verify/findings.js';
+import { PROBLEMS } from '../../shared/verify/types.js';
 import type { SeriesReport, VerifyResult } from '../../shared/verify/verify.js';
 
 function series(
@@ -119,6 +121,130 @@ describe('findings', () => {
     expect(
       formatDays(['2026-04-05', '2026-04-01', '2026-04-02', '2026-04-03', '2026-02-28', '2026-03-01']),
     ).toBe('2026-02-28..2026-03-01, 2026-04-01..2026-04-03, 2026-04-05');
+  });
+});
+
+describe('findings: the controls, severity and words of each', () => {
+  const problem = (key: string, over: Partial<VerifyResult['integrity'][number]> = {}) => ({
+    key,
+    problem: 'deleted' as const,
+    detail: 'gone',
+    ...over,
+  });
+  const controls = (r: VerifyResult) => buildFindings(r).findings.map((f) => f.control);
+
+  it('an access-review problem touches CC6.2 and CC6.3, whatever the series verified', () => {
+    const r = result({
+      series: [series('iam', 'aws-1', ['CC6.1'])],
+      integrity: [problem('reviews/2026-Q2/okta/campaign.json', { problem: 'review-missing' })],
+    });
+    expect(controls(r)).toEqual(['SOC2:CC6.2', 'SOC2:CC6.3']);
+  });
+
+  it("a snapshot's problem: its series' controls, else the registry's, else every verified control", () => {
+    const verified = [
+      series('guardduty', 'aws-1-us-east-1', ['CC7.2']),
+      series('okta', 'okta-x', ['CC6.2', 'CC6.3']),
+    ];
+    // iam is not among the series verified (retired, say): the registry names its controls.
+    const iam = problem('snapshots/2026-04-02/iam/aws-123456789012/20260402T000500000Z-r.json');
+    expect(controls(result({ series: verified, integrity: [iam] }))).toEqual([
+      'SOC2:CC6.1',
+      'SOC2:CC6.2',
+      'SOC2:CC6.3',
+    ]);
+    // A collector nobody knows: every control verified, once each, sorted.
+    const unknown = problem('snapshots/2026-04-02/nobody/x-1/20260402T000500000Z-r.json');
+    expect(controls(result({ series: verified, integrity: [unknown] }))).toEqual([
+      'SOC2:CC6.2',
+      'SOC2:CC6.3',
+      'SOC2:CC7.2',
+    ]);
+    // A series verified with no control (and nothing else verified): CC7.2, never no finding.
+    const bare = [series('iam', 'aws-123456789012', [])];
+    expect(controls(result({ series: bare, integrity: [iam] }))).toEqual(['SOC2:CC7.2']);
+    // Nothing verified at all: still one finding, under CC7.2, never none.
+    expect(
+      controls(result({ series: [], integrity: [problem('digests/2026-04-09/20260410T030000000Z.json')] })),
+    ).toEqual(['SOC2:CC7.2']);
+    expect(controls(result({ series: [], integrity: [unknown] }))).toEqual(['SOC2:CC7.2']);
+  });
+
+  it('every problem class has a severity: MEDIUM for the three that can be late work, HIGH for the rest', () => {
+    const medium = ['not-sealed', 'digest-missing', 'window-overlap'];
+    for (const kind of PROBLEMS) {
+      const [finding] = buildFindings(
+        result({ series: [], integrity: [problem('digests/2026-04-09/x.json', { problem: kind })] }),
+      ).findings;
+      expect(finding?.severity, kind).toBe(medium.includes(kind) ? 'MEDIUM' : 'HIGH');
+      expect(PROBLEM_MEANING[kind], kind).toMatch(/^[a-z]/);
+    }
+  });
+
+  it('the descriptions, word for word; the series only on a snapshot problem', () => {
+    const r = result({
+      series: [
+        series('okta', 'okta-x', ['CC6.2'], {
+          failed: ['2026-04-05', '2026-04-06'],
+          acknowledged: ['2026-04-07', '2026-04-08'],
+          acknowledgements: [
+            {
+              day: '2026-04-07',
+              reason: 'Okta outage',
+              by: 'Jane',
+              key: 'acknowledgements/a',
+              at: '2026-04-09T00:00:00.000Z',
+            },
+            {
+              day: '2026-04-08',
+              reason: 'Okta outage',
+              by: 'Jane',
+              key: 'acknowledgements/b',
+              at: '2026-04-09T00:00:00.000Z',
+            },
+            {
+              day: '2026-04-08',
+              reason: 'Token expired',
+              by: 'Sam',
+              key: 'acknowledgements/c',
+              at: '2026-04-09T00:00:00.000Z',
+            },
+          ],
+        }),
+      ],
+      integrity: [
+        problem('snapshots/2026-04-02/okta/okta-x/20260402T000500000Z-r.json', { series: 'okta/okta-x' }),
+        problem('digests/2026-04-09/20260410T030000000Z.json', {
+          problem: 'chain-broken',
+          detail: 'previous missing',
+        }),
+      ],
+    });
+    const { findings } = buildFindings(r);
+    expect(findings.map((f) => f.description)).toEqual([
+      'okta/okta-x: collection failed (only error snapshots) on 2 day(s) of 2026-04-01..2026-04-10: 2026-04-05..2026-04-06. Read the errors in those snapshots, fix the cause, and acknowledge the days.',
+      'okta/okta-x: no evidence on 2 acknowledged day(s) of 2026-04-01..2026-04-10: 2026-04-07..2026-04-08; documented as "Okta outage" (Jane); "Token expired" (Sam).',
+      'snapshots/2026-04-02/okta/okta-x/20260402T000500000Z-r.json: deleted: a sealed object is no longer in the locker (gone).',
+      'digests/2026-04-09/20260410T030000000Z.json: chain-broken: the digest chain does not link up: a digest is missing, altered or forked (previous missing).',
+    ]);
+    expect(findings.map((f) => f.days)).toEqual([
+      ['2026-04-05', '2026-04-06'],
+      ['2026-04-07', '2026-04-08'],
+      undefined,
+      undefined,
+    ]);
+    expect(findings.map((f) => 'series' in f)).toEqual([true, true, true, false]);
+  });
+
+  it('more ranges than the limit: the first ones and how many more', () => {
+    const days = ['2026-04-01', '2026-04-03', '2026-04-05', '2026-04-07'];
+    expect(formatDays(days, 4)).toBe('2026-04-01, 2026-04-03, 2026-04-05, 2026-04-07');
+    expect(formatDays(days, 3)).toBe('2026-04-01, 2026-04-03, 2026-04-05 and 1 more range(s)');
+    expect(formatDays(days, 1)).toBe('2026-04-01 and 3 more range(s)');
+    // The default limit is 20 ranges: every other day of April and May gives 31.
+    const many = Array.from({ length: 31 }, (_, i) => addDays('2026-04-01', 2 * i));
+    expect(formatDays(many)).toBe(`${many.slice(0, 20).join(', ')} and 11 more range(s)`);
+    expect(formatDays(many.slice(0, 20))).toBe(many.slice(0, 20).join(', '));
   });
 });
 

@@ -46,6 +46,39 @@ describe('trail judgement (key-tampering alerts need management events in the re
     expect(judged.state).toBe('unknown');
     expect(judged.reason).toMatch(/custom event selectors/);
   });
+
+  it('a single-Region trail counts in its home Region and in a Region it is seen in, nowhere else', () => {
+    const single = (homeRegion: string, seenInRegions: string[]) =>
+      trail({ isMultiRegionTrail: false, homeRegion, seenInRegions });
+    expect(judgeTrails({ trails: [single('eu-west-1', [])] }, 'eu-west-1').state).toBe('ok');
+    expect(judgeTrails({ trails: [single('us-east-1', ['eu-west-1'])] }, 'eu-west-1').state).toBe('ok');
+    expect(judgeTrails({ trails: [single('us-east-1', ['us-west-2'])] }, 'eu-west-1').state).toBe('missing');
+  });
+
+  it('a trail without a status (GetTrailStatus refused) is not logging: missing, not a crash', () => {
+    expect(judgeTrails({ trails: [trail({ status: null })] }, 'eu-west-1')).toEqual({
+      state: 'missing',
+      reason: 'no trail covering eu-west-1 is logging (org-trail stopped)',
+    });
+  });
+
+  it('the reasons name the trails: the one logging, every one with custom selectors, every one stopped', () => {
+    const custom = [
+      trail({ name: 'a', hasCustomEventSelectors: true }),
+      trail({ name: 'b', hasCustomEventSelectors: true }),
+    ];
+    expect(judgeTrails({ trails: [...custom, trail({ name: 'c' })] }, 'eu-west-1')).toEqual({
+      state: 'ok',
+      reason: 'c logs management events',
+    });
+    expect(judgeTrails({ trails: custom }, 'eu-west-1').reason).toBe(
+      'the trails logging in eu-west-1 (a, b) use custom event selectors, which the snapshot does not record: check that they include management events',
+    );
+    const stopped = [trail({ name: 'a', status: { isLogging: false } }), trail({ name: 'b', status: null })];
+    expect(judgeTrails({ trails: stopped }, 'eu-west-1').reason).toBe(
+      'no trail covering eu-west-1 is logging (a, b stopped)',
+    );
+  });
 });
 
 describe("checkTrail: the evidence account's own cloudtrail snapshot in the locker", () => {
@@ -95,5 +128,25 @@ describe("checkTrail: the evidence account's own cloudtrail snapshot in the lock
     const judged = await checkTrail(l, account, 'eu-west-1', '2026-06-02');
     expect(judged.state).toBe('unknown');
     expect(judged.reason).toMatch(/error \(AccessDenied: DescribeTrails\)/);
+  });
+
+  it('an error snapshot that still carries data is not judged from it: unknown, naming every error', async () => {
+    const l = locker();
+    await put(l, '2026-06-02T00:05:00.000Z', {
+      status: 'error',
+      errors: ['AccessDenied: GetTrailStatus', 'Throttling'],
+      data: { trails: [trail()] },
+    });
+    expect(await checkTrail(l, account, 'eu-west-1', '2026-06-02')).toEqual({
+      state: 'unknown',
+      reason: 'the cloudtrail snapshot is an error (AccessDenied: GetTrailStatus; Throttling)',
+      key: expect.stringMatching(/^snapshots\/2026-06-02\/cloudtrail\/aws-123456789012\//),
+    });
+  });
+
+  it('an ok snapshot without data: unknown, not a crash', async () => {
+    const l = locker();
+    await put(l, '2026-06-02T00:05:00.000Z', { data: null });
+    expect((await checkTrail(l, account, 'eu-west-1', '2026-06-02')).state).toBe('unknown');
   });
 });
