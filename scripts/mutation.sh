@@ -51,6 +51,8 @@ case "${mutate%%:*}" in
     tests='test/verify/windows-judge.test.ts,test/verify/windows.test.ts' ;;
   shared/verify/series.ts)
     tests='test/verify/series.test.ts' ;;
+  shared/verify/organization.ts)
+    tests='test/verify/organization-derive.test.ts,test/verify/organization.test.ts' ;;
   shared/verify/verify.ts)
     tests='test/verify/verify-bounds.test.ts,test/verify/verify.test.ts,test/verify/exceptions.test.ts,test/verify/parts.test.ts,test/verify/windows.test.ts,test/verify/organization.test.ts,test/review/review.test.ts' ;;
   shared/evidence/listing-spill.ts | shared/verify/parts.ts)
