@@ -99,6 +99,8 @@ case "${mutate%%:*}" in
     tests='test/verify/findings-alerts.test.ts,test/verify/remediation.test.ts' ;;
   shared/verify/remediation.ts)
     tests='test/verify/remediation.test.ts' ;;
+  shared/verify/alerts.ts)
+    tests='test/verify/findings-alerts.test.ts' ;;
   shared/evidence/ids.ts)
     tests='test/evidence/ids.test.ts' ;;
   shared/evidence/days.ts)
