@@ -49,6 +49,10 @@ case "${mutate%%:*}" in
     tests='test/verify/expected.test.ts' ;;
   shared/verify/windows.ts)
     tests='test/verify/windows-judge.test.ts,test/verify/windows.test.ts' ;;
+  shared/verify/series.ts)
+    tests='test/verify/series.test.ts' ;;
+  shared/verify/organization.ts)
+    tests='test/verify/organization-derive.test.ts,test/verify/organization.test.ts' ;;
   shared/verify/verify.ts)
     tests='test/verify/verify-bounds.test.ts,test/verify/verify.test.ts,test/verify/exceptions.test.ts,test/verify/parts.test.ts,test/verify/windows.test.ts,test/verify/organization.test.ts,test/review/review.test.ts' ;;
   shared/evidence/listing-spill.ts | shared/verify/parts.ts)
@@ -111,6 +115,8 @@ case "${mutate%%:*}" in
     tests='test/evidence/snapshot.test.ts' ;;
   shared/verify/facts.ts)
     tests='test/verify/facts.test.ts,test/verify/problems.test.ts' ;;
+  shared/verify/inputs.ts)
+    tests='test/verify/inputs.test.ts,test/verify/verify-bounds.test.ts' ;;
   *) tests='' ;;
 esac
 if [ -n "$tests" ] && [ -z "${EVIDENCE_MUTATION_TESTS:-}" ]; then

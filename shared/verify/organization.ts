@@ -8,7 +8,8 @@
  * or every one late, misfiled, unsealed, altered, deleted or badly signed) cannot say which
  * series were expected. That day each AWS collector is expected under the placeholder scope
  * `aws-unresolved`, which never has evidence, and a note names the day and why; the
- * `organization` series itself is judged like any other.
+ * `organization` series itself is judged like any other. So is a collector whose scopes
+ * cannot be derived from a day's inventory (its `scopes` throws).
  *
  * The inventory is read (one GET per usable snapshot of the window) and its bytes compared
  * with what the digest sealed, so an inventory rewritten past the listing's screen (same size
@@ -114,15 +115,19 @@ export async function deriveFromOrganization(options: {
             c.scopes(config, env).map((s: { id: string }) => s.id),
           );
         } catch (err) {
-          scopes.set(c, []);
-          out.notes.push(`${c.id}: its scopes could not be derived from an inventory (${errorMessage(err)})`);
+          // Fail closed: nothing derived is never "nothing expected"; the placeholder never has evidence.
+          scopes.set(c, [UNRESOLVED_SCOPE]);
+          out.notes.push(
+            `${c.id}: its scopes could not be derived from an inventory (${errorMessage(err)}); it is expected under ${UNRESOLVED_SCOPE} on the days of that inventory`,
+          );
         }
       }
       scopesFor.set(fingerprint, scopes);
     }
     for (const c of collectors) {
-      for (const scope of scopes.get(c) ?? []) expect(c, scope, day);
-      if (!inventory) expect(c, UNRESOLVED_SCOPE, day);
+      const derived = scopes.get(c) ?? [];
+      for (const scope of derived) expect(c, scope, day);
+      if (!inventory && !derived.includes(UNRESOLVED_SCOPE)) expect(c, UNRESOLVED_SCOPE, day);
     }
     if (!inventory) unresolved.push(`${day}: ${why}`);
   }
@@ -138,8 +143,11 @@ export async function deriveFromOrganization(options: {
     let sinceReason = configured.sinceReason;
     if (run.scope === UNRESOLVED_SCOPE) {
       sinceDay = first;
-      sinceReason = `aws.organization: no usable organization snapshot on ${first} (${reasons.get(first)}): the AWS series of that day cannot be derived`;
-    } else if (first > from) {
+      sinceReason = reasons.has(first)
+        ? `aws.organization: no usable organization snapshot on ${first} (${reasons.get(first)}): the AWS series of that day cannot be derived`
+        : `aws.organization: the scopes of ${run.collector.id} could not be derived from the organization snapshot of ${first}`;
+    } else if (first > laterDay(configured.since, from)) {
+      // In scope later than both the window's start and its configured since.
       sinceDay = first;
       sinceReason = `aws.organization: first in scope in the organization snapshot of ${first}`;
     }
