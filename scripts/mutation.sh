@@ -101,6 +101,8 @@ case "${mutate%%:*}" in
     tests='test/verify/remediation.test.ts' ;;
   shared/verify/alerts.ts)
     tests='test/verify/findings-alerts.test.ts' ;;
+  shared/verify/distributed.ts)
+    tests='test/verify/distributed-work.test.ts' ;;
   shared/evidence/ids.ts)
     tests='test/evidence/ids.test.ts' ;;
   shared/evidence/days.ts)

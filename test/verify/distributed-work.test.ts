@@ -152,7 +152,9 @@ describe('verify in parts: the work objects refused when they are not what the p
   };
 
   it('the plan: signed, naming the window, the shares and the chain by SHA-256, the records listed', async () => {
+    const before = locker.stats.requests;
     const planned = (await plan('plan'))!;
+    const made = locker.stats.requests - before;
     expect(planned.plan).toBe('verify/plan/plan.json');
     const body = await work.get(planned.plan);
     expect(planned.sha256).toBe(sha(body));
@@ -171,7 +173,9 @@ describe('verify in parts: the work objects refused when they are not what the p
       misfiled: [],
     });
     expect(doc.configuration).toBeUndefined();
+    // The plan's own requests (listing, chain, records), not the locker's count since it was opened.
     expect(doc.requests).toBeGreaterThan(0);
+    expect(doc.requests).toBe(made);
     expect(doc.chain).toEqual({
       key: 'verify/plan/chain.json',
       sha256: sha(await work.get('verify/plan/chain.json')),

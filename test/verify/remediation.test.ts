@@ -363,7 +363,12 @@ describe('remediation report', () => {
       source: 'f.json',
       schedule: { collect: 'c', seal: 's', verify: 'v', collectAgain: false },
     });
-    const rows = md.split('\n').filter((l) => l.startsWith('| '));
+    const lines = md.split('\n');
+    // The seal row follows the collect row: nothing in between.
+    expect(lines[lines.indexOf('| collect | `c` | one snapshot per series per day |') + 1]).toMatch(
+      /^\| seal \|/,
+    );
+    const rows = lines.filter((l) => l.startsWith('| '));
     expect(rows).toEqual([
       '| # | control | gap type | severity | status | evidence |',
       '| job | schedule (EventBridge Scheduler, UTC) | what it leaves in the locker |',
