@@ -45,6 +45,10 @@ case "${mutate%%:*}" in
     tests='test/evidence/chain-walk.test.ts,test/evidence/chain.test.ts,test/evidence/digest.test.ts,test/verify/claims.test.ts,test/verify/soundness-leaves.test.ts' ;;
   shared/evidence/digest/*.ts)
     tests='test/evidence/digest.test.ts,test/evidence/chain.test.ts,test/verify/claims.test.ts,test/verify/soundness.test.ts,test/verify/soundness-leaves.test.ts' ;;
+  shared/verify/expected.ts)
+    tests='test/verify/expected.test.ts,test/verify/static-patterns.test.ts' ;;
+  shared/verify/windows.ts)
+    tests='test/verify/windows-judge.test.ts,test/verify/windows.test.ts' ;;
   shared/verify/verify.ts)
     tests='test/verify/verify-bounds.test.ts,test/verify/verify.test.ts,test/verify/exceptions.test.ts,test/verify/parts.test.ts,test/verify/windows.test.ts,test/verify/organization.test.ts,test/review/review.test.ts' ;;
   shared/evidence/listing-spill.ts | shared/verify/parts.ts)
@@ -80,15 +84,17 @@ case "${mutate%%:*}" in
   shared/collectors/inspector/vulnerabilities-within-sla.ts)
     tests='test/checks/inspector-vulnerabilities.test.ts,test/collectors/inspector.test.ts' ;;
   shared/verify/acknowledgements.ts)
-    tests='test/verify/acknowledgements.test.ts,test/verify/exceptions.test.ts' ;;
+    tests='test/verify/acknowledgements.test.ts,test/verify/exceptions.test.ts,test/verify/static-patterns.test.ts' ;;
   shared/verify/retirements.ts)
-    tests='test/verify/retirements.test.ts,test/verify/exceptions.test.ts,test/verify/verify-bounds.test.ts' ;;
+    tests='test/verify/retirements.test.ts,test/verify/exceptions.test.ts,test/verify/verify-bounds.test.ts,test/verify/static-patterns.test.ts' ;;
   shared/verify/trail.ts)
     tests='test/verify/trail.test.ts' ;;
   shared/verify/known.ts)
     tests='test/verify/known.test.ts' ;;
   shared/verify/findings.ts)
     tests='test/verify/findings-alerts.test.ts,test/verify/remediation.test.ts' ;;
+  shared/verify/remediation.ts)
+    tests='test/verify/remediation.test.ts,test/verify/static-tables.test.ts' ;;
   shared/evidence/ids.ts)
     tests='test/evidence/ids.test.ts' ;;
   shared/evidence/days.ts)
@@ -99,6 +105,8 @@ case "${mutate%%:*}" in
     tests='test/evidence/listing.test.ts' ;;
   shared/evidence/snapshot.ts | shared/evidence/read.ts | shared/evidence/write.ts)
     tests='test/evidence/snapshot.test.ts' ;;
+  shared/verify/facts.ts)
+    tests='test/verify/facts.test.ts,test/verify/problems.test.ts' ;;
   *) tests='' ;;
 esac
 if [ -n "$tests" ] && [ -z "${EVIDENCE_MUTATION_TESTS:-}" ]; then
