@@ -46,11 +46,11 @@ case "${mutate%%:*}" in
   shared/evidence/digest/*.ts)
     tests='test/evidence/digest.test.ts,test/evidence/chain.test.ts,test/verify/claims.test.ts,test/verify/soundness.test.ts,test/verify/soundness-leaves.test.ts' ;;
   shared/verify/expected.ts)
-    tests='test/verify/expected.test.ts' ;;
+    tests='test/verify/expected.test.ts,test/verify/static-patterns.test.ts' ;;
   shared/verify/windows.ts)
     tests='test/verify/windows-judge.test.ts,test/verify/windows.test.ts' ;;
   shared/verify/series.ts)
-    tests='test/verify/series.test.ts' ;;
+    tests='test/verify/series.test.ts,test/verify/static-tables.test.ts' ;;
   shared/verify/organization.ts)
     tests='test/verify/organization-derive.test.ts,test/verify/organization.test.ts' ;;
   shared/verify/verify.ts)
@@ -88,9 +88,9 @@ case "${mutate%%:*}" in
   shared/collectors/inspector/vulnerabilities-within-sla.ts)
     tests='test/checks/inspector-vulnerabilities.test.ts,test/collectors/inspector.test.ts' ;;
   shared/verify/acknowledgements.ts)
-    tests='test/verify/acknowledgements.test.ts,test/verify/exceptions.test.ts' ;;
+    tests='test/verify/acknowledgements.test.ts,test/verify/exceptions.test.ts,test/verify/static-patterns.test.ts' ;;
   shared/verify/retirements.ts)
-    tests='test/verify/retirements.test.ts,test/verify/exceptions.test.ts,test/verify/verify-bounds.test.ts' ;;
+    tests='test/verify/retirements.test.ts,test/verify/exceptions.test.ts,test/verify/verify-bounds.test.ts,test/verify/static-patterns.test.ts' ;;
   shared/verify/trail.ts)
     tests='test/verify/trail.test.ts' ;;
   shared/verify/known.ts)
@@ -98,9 +98,9 @@ case "${mutate%%:*}" in
   shared/verify/findings.ts)
     tests='test/verify/findings-alerts.test.ts,test/verify/remediation.test.ts' ;;
   shared/verify/remediation.ts)
-    tests='test/verify/remediation.test.ts' ;;
+    tests='test/verify/remediation.test.ts,test/verify/static-tables.test.ts' ;;
   shared/verify/alerts.ts)
-    tests='test/verify/findings-alerts.test.ts' ;;
+    tests='test/verify/findings-alerts.test.ts,test/verify/static-tables.test.ts' ;;
   shared/verify/distributed.ts)
     tests='test/verify/distributed-work.test.ts' ;;
   shared/evidence/ids.ts)

@@ -4,9 +4,13 @@
  * day's snapshots have several. Written for the static mutants of mutation testing
  * (docs/threat-model.md, "Mutation testing", "Static mutants of the verifier and the checks").
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../shared/errors.js';
+import { alertMessage, DEFAULT_METRICS_NAMESPACE } from '../../shared/verify/alerts.js';
 import type { SnapshotFacts } from '../../shared/verify/facts.js';
 import { buildFindings, PROBLEM_MEANING } from '../../shared/verify/findings.js';
+import { parseFindings, remediationMarkdown } from '../../shared/verify/remediation.js';
 import { disqualifying, type JudgedSeries, judgeSeries } from '../../shared/verify/series.js';
 import {
   type IntegrityProblem,
@@ -136,5 +140,67 @@ describe('the severity of each problem in the findings document', () => {
     const meanings = PROBLEMS.map((k) => PROBLEM_MEANING[k]);
     for (const m of meanings) expect(m.length).toBeGreaterThan(20);
     expect(new Set(meanings).size).toBe(PROBLEMS.length);
+  });
+});
+
+describe('the alert: a next step for every problem class', () => {
+  it('each class in the alert has its own next step, never an empty one', () => {
+    const result = {
+      ok: false,
+      store: 'file:///locker',
+      from: DAY,
+      to: DAY,
+      series: [],
+      integrity: PROBLEMS.map((kind) => ({ key: `k/${kind}`, problem: kind, detail: 'd' })),
+    } as unknown as VerifyResult;
+    const next = alertMessage(result)!
+      .message.split('\n')
+      .filter((l) => l.startsWith('  Next: '))
+      .map((l) => l.slice('  Next: '.length));
+    expect(next).toHaveLength(PROBLEMS.length);
+    for (const n of next) expect(n.length).toBeGreaterThan(20);
+    expect(new Set(next).size).toBe(PROBLEMS.length);
+  });
+
+  it("the metrics namespace by default is the one the stack's alarms watch", () => {
+    const stack = readFileSync(new URL('../../infra/evidence-stack.ts', import.meta.url), 'utf8');
+    expect(stack).toContain(`const METRICS_NAMESPACE = '${DEFAULT_METRICS_NAMESPACE}';`);
+    expect(DEFAULT_METRICS_NAMESPACE).toBe('EvidenceLocker');
+  });
+});
+
+describe('the findings document: every field checked, every finding an action', () => {
+  const item = { control: 'SOC2:CC6.1', gap_type: 'design', description: 'd', severity: 'HIGH' };
+  const doc = (f: Record<string, unknown>) => JSON.stringify({ findings: [{ ...item, ...f }] });
+
+  it.each([
+    ['no control', { control: undefined }],
+    ['an empty control', { control: '' }],
+    ['no gap type', { gap_type: undefined }],
+    ['an unknown gap type', { gap_type: 'process' }],
+    ['no description', { description: undefined }],
+    ['an unknown severity', { severity: 'CRITICAL' }],
+    ['no severity', { severity: undefined }],
+  ])('refuses a finding with %s (exit 2, naming the field)', (_, change) => {
+    expect(() => parseFindings(doc(change), 'f.json')).toThrow(UsageError);
+    expect(() => parseFindings(doc(change), 'f.json')).toThrow(/^f\.json: findings\.0\./);
+  });
+
+  it.each([
+    ['design', undefined, 'Draft the policy'],
+    ['operating', undefined, 'Configure and enforce the technical control'],
+    ['evidence', undefined, 'Set up automatic collection into the locker'],
+    ['evidence', 'missing', 'Find why the collector did not run'],
+    ['evidence', 'failed', "Read the error snapshots' `errors`"],
+    ['evidence', 'acknowledged', 'Documented exception'],
+  ])('a %s finding (problem %s) gets its own action', (gapType, problem, action) => {
+    for (const severity of ['HIGH', 'MEDIUM', 'LOW']) {
+      const findings = parseFindings(
+        doc({ gap_type: gapType, severity, ...(problem && { problem }) }),
+        'f.json',
+      );
+      const md = remediationMarkdown({ findings, date: '2026-04-20', source: 'f.json' });
+      expect(md).toContain(`- Remediation action: ${action}`);
+    }
   });
 });
