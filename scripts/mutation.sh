@@ -5,6 +5,7 @@
 #
 # With --mutate naming one file below, only the tests that kill its mutants run (minutes, not
 # hours, on two cores); EVIDENCE_MUTATION_TESTS (comma-separated globs) overrides the choice.
+# EVIDENCE_MUTATION_STATIC=1 runs static mutants too (below).
 # Any other file runs the whole selection of vitest.mutation.config.ts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,6 +45,8 @@ case "${mutate%%:*}" in
     tests='test/evidence/chain-walk.test.ts,test/evidence/chain.test.ts,test/evidence/digest.test.ts,test/verify/claims.test.ts,test/verify/soundness-leaves.test.ts' ;;
   shared/evidence/digest/*.ts)
     tests='test/evidence/digest.test.ts,test/evidence/chain.test.ts,test/verify/claims.test.ts,test/verify/soundness.test.ts,test/verify/soundness-leaves.test.ts' ;;
+  shared/verify/expected.ts)
+    tests='test/verify/expected.test.ts' ;;
   shared/verify/windows.ts)
     tests='test/verify/windows-judge.test.ts,test/verify/windows.test.ts' ;;
   shared/verify/organization.ts)
@@ -92,6 +95,8 @@ case "${mutate%%:*}" in
     tests='test/verify/known.test.ts' ;;
   shared/verify/findings.ts)
     tests='test/verify/findings-alerts.test.ts,test/verify/remediation.test.ts' ;;
+  shared/verify/remediation.ts)
+    tests='test/verify/remediation.test.ts' ;;
   shared/evidence/ids.ts)
     tests='test/evidence/ids.test.ts' ;;
   shared/evidence/days.ts)
@@ -102,10 +107,23 @@ case "${mutate%%:*}" in
     tests='test/evidence/listing.test.ts' ;;
   shared/evidence/snapshot.ts | shared/evidence/read.ts | shared/evidence/write.ts)
     tests='test/evidence/snapshot.test.ts' ;;
+  shared/verify/facts.ts)
+    tests='test/verify/facts.test.ts,test/verify/problems.test.ts' ;;
   *) tests='' ;;
 esac
 if [ -n "$tests" ] && [ -z "${EVIDENCE_MUTATION_TESTS:-}" ]; then
   export EVIDENCE_MUTATION_TESTS="$tests"
   echo "== mutation: tests for ${mutate}: ${tests}"
 fi
-exec npx stryker run "$@"
+# EVIDENCE_MUTATION_STATIC=1: static mutants too (code run only when a module loads: the
+# identifier grammar's patterns, the zod schemas of envelopes and digests), which
+# stryker.config.json's ignoreStatic leaves out (the CLI can set it, not clear it).
+config=()
+if [ "${EVIDENCE_MUTATION_STATIC:-}" = 1 ]; then
+  mkdir -p reports/mutation
+  node -e 'const c = JSON.parse(require("fs").readFileSync("stryker.config.json", "utf8")); delete c.$schema; c.ignoreStatic = false; process.stdout.write(JSON.stringify(c, null, 2))' \
+    > reports/mutation/stryker.static.json
+  config=(reports/mutation/stryker.static.json)
+  echo "== mutation: static mutants included"
+fi
+exec npx stryker run "${config[@]}" "$@"

@@ -14,10 +14,14 @@ import { fixedClock } from '../../shared/clock.js';
 import { CorruptEvidenceError } from '../../shared/errors.js';
 import { canonicalBytes, sha256Hex } from '../../shared/evidence/canonical.js';
 import {
+  Digest,
+  DigestEntry,
   describeRecord,
   describeSealed,
   digestKey,
   envelopeFields,
+  Leaf,
+  LeafRef,
   leafKey,
   linkKey,
   listDigests,
@@ -250,5 +254,107 @@ describe('entries as read', () => {
         info({ versionId: 'v', lockMode: 'GOVERNANCE', retainUntil: new Date('2027-01-01T00:00:00.000Z') }),
       ),
     ).toMatchObject({ versionId: 'v', lockMode: 'GOVERNANCE', retainUntil: '2027-01-01T00:00:00.000Z' });
+  });
+});
+
+// The schemas are built when the module loads, so the mutation runs before 7 December 2026
+// (ignoreStatic) never changed them: each field below is one a static mutant of format.ts
+// loosened or tightened with no test failing (docs/threat-model.md, "Mutation testing": the
+// evidence primitives).
+describe('the digest schemas, field by field', () => {
+  const hex = 'a'.repeat(64);
+  const entry = { key: 'snapshots/2026-04-05/iam/aws-1/20260405T000500000Z-r.json', size: 1, sha256: hex };
+  const v2 = {
+    schema: 'evidence.digest/2',
+    day: '2026-04-05',
+    sealedAt: '2026-04-06T03:00:00.000Z',
+    sequence: 1,
+    previous: null,
+    snapshots: [{ ...entry, status: 'ok' }],
+    records: [],
+    configuration: { sha256: hex, fileSha256: null, key: `configs/${hex}.json` },
+    tool: { name: 'evidence-locker', version: 'test' },
+  };
+  const ref = { key: 'leaves/x.json', sha256: hex, size: 1, collector: 'iam', shard: '00', entries: 1 };
+  const { snapshots: _, ...rootFields } = v2;
+  const v3 = { ...rootFields, schema: 'evidence.digest/3', leaves: [ref] };
+  const leaf = {
+    schema: 'evidence.digest-leaf/1',
+    day: '2026-04-05',
+    sealedAt: '2026-04-06T03:00:00.000Z',
+    collector: 'iam',
+    shard: '00',
+    snapshots: [entry],
+    tool: { name: 'evidence-locker', version: 'test' },
+  };
+  const link = { schema: 'evidence.chain-link/1', sequence: 1, key: 'digests/x.json', sha256: hex };
+  const not64 = ['a'.repeat(63), 'a'.repeat(65), `x${hex}`, `${hex}x`, 'A'.repeat(64), `${hex}\n`];
+
+  it('accepts a digest, a root, a leaf and a link as sealed; each entry status; a later place and a predecessor', () => {
+    expect(Digest.safeParse(v2).success).toBe(true);
+    expect(Digest.safeParse(v3).success).toBe(true);
+    expect(Leaf.safeParse(leaf).success).toBe(true);
+    for (const status of ['ok', 'partial', 'error'])
+      expect(DigestEntry.safeParse({ ...entry, status }).success, status).toBe(true);
+    expect(
+      Digest.safeParse({ ...v2, sequence: 2, previous: { key: 'digests/p.json', sha256: hex } }).success,
+    ).toBe(true);
+    expect(Digest.safeParse({ ...v2, configuration: { ...v2.configuration, fileSha256: hex } }).success).toBe(
+      true,
+    );
+  });
+
+  it('a SHA-256 is 64 lower-case hex digits, nothing before or after, wherever it is', () => {
+    for (const bad of not64) {
+      const label = JSON.stringify(bad);
+      expect(DigestEntry.safeParse({ ...entry, sha256: bad }).success, label).toBe(false);
+      expect(LeafRef.safeParse({ ...ref, sha256: bad }).success, label).toBe(false);
+      expect(
+        Digest.safeParse({ ...v2, previous: { key: 'digests/p.json', sha256: bad } }).success,
+        label,
+      ).toBe(false);
+      expect(
+        Digest.safeParse({ ...v2, configuration: { ...v2.configuration, sha256: bad } }).success,
+        label,
+      ).toBe(false);
+    }
+  });
+
+  it('refuses an entry status, a place, a predecessor, a configuration or a tool that is not one', () => {
+    expect(DigestEntry.safeParse({ ...entry, status: 'unknown' }).success).toBe(false);
+    expect(DigestEntry.safeParse({ ...entry, status: '' }).success).toBe(false);
+    for (const sequence of [0, -1, 1.5])
+      expect(Digest.safeParse({ ...v2, sequence }).success, `${sequence}`).toBe(false);
+    expect(Digest.safeParse({ ...v2, previous: { key: 'digests/p.json' } }).success).toBe(false);
+    expect(Digest.safeParse({ ...v2, previous: { sha256: hex } }).success).toBe(false);
+    expect(Digest.safeParse({ ...v2, configuration: { sha256: hex, fileSha256: null } }).success).toBe(false);
+    expect(Digest.safeParse({ ...v2, tool: { name: 'evidence-locker' } }).success).toBe(false);
+    expect(Digest.safeParse({ ...v3, tool: { version: 'test' } }).success).toBe(false);
+    expect(Leaf.safeParse({ ...leaf, tool: { name: 'evidence-locker' } }).success).toBe(false);
+  });
+
+  it('a link: its place from 1 up, its SHA-256 exactly 64 hex digits', async () => {
+    const l = await locker();
+    await l.put(linkKey(1), canonicalBytes(link), RETAIN);
+    expect(await readLink(l, linkKey(1))).toEqual(link);
+    await l.put(linkKey(7), canonicalBytes({ ...link, sequence: 7 }), RETAIN);
+    expect((await readLink(l, linkKey(7))).sequence).toBe(7);
+    await l.put(linkKey(0), canonicalBytes({ ...link, sequence: 0 }), RETAIN);
+    await expect(readLink(l, linkKey(0))).rejects.toBeInstanceOf(CorruptEvidenceError);
+    for (const [i, bad] of not64.entries()) {
+      await l.put(linkKey(10 + i), canonicalBytes({ ...link, sequence: 10 + i, sha256: bad }), RETAIN);
+      await expect(readLink(l, linkKey(10 + i)), JSON.stringify(bad)).rejects.toBeInstanceOf(
+        CorruptEvidenceError,
+      );
+    }
+  });
+
+  it('envelopeFields reads each status a snapshot can have', () => {
+    for (const status of ['ok', 'partial', 'error'] as const) {
+      const body = Buffer.from(
+        JSON.stringify(makeSnapshot({ collectedAt: '2026-04-05T00:05:00.000Z', status })),
+      );
+      expect(envelopeFields(body)?.status, status).toBe(status);
+    }
   });
 });

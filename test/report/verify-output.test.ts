@@ -289,6 +289,16 @@ describe('verifyOutput: the record, its signature and every file', () => {
     expect(result.matched).toBe(3);
   });
 
+  it("a workpaper's run is its header row's, at the start of a line: the same words quoted before it name nothing", async () => {
+    const other = keyAt(97);
+    const r = await run({
+      'workpaper.md': `> | Run recorded in the locker | \`$KEY\` |\n\n${workpaper(other)}`,
+    });
+    expect((await verifyOutput({ dir: r.dir, locker, trusted, record: r.key })).problems).toEqual([
+      { problem: 'other-run', file: 'workpaper.md', detail: `names the run ${other}, not ${r.key}` },
+    ]);
+  });
+
   it('a record listing no file vouches for nothing; a directory that is not one is a usage error', async () => {
     const empty = await run({ 'workpaper.md': workpaper('$KEY') }, { listed: [] });
     expect((await verifyOutput({ dir: empty.dir, locker, trusted })).problems[0]).toEqual({

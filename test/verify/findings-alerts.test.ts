@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { addDays } from '../../shared/evidence/days.js';
-import { alertMessage, metricData } from '../../shared/verify/alerts.js';
+import {
+  alertMessage,
+  type EarlierReport,
+  failureMessage,
+  freshSince,
+  idleMetricData,
+  metricData,
+  trailMissingMessage,
+} from '../../shared/verify/alerts.js';
 import { buildFindings, formatDays, PROBLEM_MEANING } from '../../shared/verify/findings.js';
 import { PROBLEMS } from '../../shared/verify/types.js';
 import type { SeriesReport, VerifyResult } from '../../shared/verify/verify.js';
@@ -282,5 +290,289 @@ describe('alerts', () => {
     expect(alert.message).toMatch(/hash-mismatch \(1\).*\n.*\n {2}Next: .*list-object-versions/);
     expect(alert.message).toContain('reports/verify/20260411T060000000Z.json');
     expect(alertMessage(result({ ok: true, series: [], integrity: [] }))).toBeUndefined();
+  });
+});
+
+describe('alerts: what is new since the last verification', () => {
+  const earlier = (over: EarlierReport = {}): EarlierReport => ({
+    series: [
+      series('guardduty', 'aws-123456789012-us-east-1', ['CC7.2'], { missing: ['2026-04-03'] }),
+      series('okta', 'okta-example.okta.com', ['CC6.2'], { failed: ['2026-04-05'] }),
+    ],
+    integrity: [{ key: 'digests/2026-04-09/20260410T030000000Z.json', problem: 'chain-broken', detail: 'x' }],
+    ...over,
+  });
+
+  it('no earlier report: every gap and problem is new, compared with nothing', () => {
+    const fresh = freshSince(result(), undefined, 'reports/verify/a.json');
+    expect(fresh.since).toBeNull();
+    expect(fresh.gaps).toEqual([
+      { series: 'guardduty/aws-123456789012-us-east-1', day: '2026-04-03' },
+      { series: 'guardduty/aws-123456789012-us-east-1', day: '2026-04-04' },
+      { series: 'okta/okta-example.okta.com', day: '2026-04-05' },
+    ]);
+    expect(fresh.integrity.map((p) => p.problem)).toEqual(['hash-mismatch', 'chain-broken']);
+  });
+
+  it('a gap or problem the earlier report had is not new; one of another series, day or kind is', () => {
+    const fresh = freshSince(result(), earlier(), 'reports/verify/a.json');
+    expect(fresh.since).toBe('reports/verify/a.json');
+    expect(fresh.gaps).toEqual([{ series: 'guardduty/aws-123456789012-us-east-1', day: '2026-04-04' }]);
+    expect(fresh.integrity.map((p) => `${p.problem}@${p.key}`)).toEqual([
+      'hash-mismatch@snapshots/2026-04-07/okta/okta-example.okta.com/20260407T000500000Z-r.json',
+    ]);
+    // A day missing before and failed now (or the reverse) is the same gap; the same day of another series is not.
+    const swapped = earlier({
+      series: [
+        series('guardduty', 'aws-123456789012-us-east-1', ['CC7.2'], {
+          failed: ['2026-04-03', '2026-04-04'],
+        }),
+        series('okta', 'okta-example.okta.com', ['CC6.2'], { missing: ['2026-04-03'] }),
+      ],
+    });
+    expect(freshSince(result(), swapped, 'r').gaps).toEqual([
+      { series: 'okta/okta-example.okta.com', day: '2026-04-05' },
+    ]);
+    // The same key with another problem is new.
+    const other = earlier({
+      integrity: [{ key: 'digests/2026-04-09/20260410T030000000Z.json', problem: 'unsigned', detail: 'x' }],
+    });
+    expect(freshSince(result(), other, 'r').integrity.map((p) => p.problem)).toEqual([
+      'hash-mismatch',
+      'chain-broken',
+    ]);
+  });
+
+  it('an earlier report without series or integrity (or series without days lists): everything is new, no crash', () => {
+    const bare = freshSince(result(), {}, 'r');
+    expect(bare.since).toBe('r');
+    expect(bare.gaps).toHaveLength(3);
+    expect(bare.integrity).toHaveLength(2);
+    const partial = {
+      series: [{ collector: 'guardduty', scope: 'aws-123456789012-us-east-1' }],
+    } as EarlierReport;
+    expect(freshSince(result(), partial, 'r').gaps).toHaveLength(3);
+  });
+});
+
+describe('alerts: the metrics the alarms read', () => {
+  const at = new Date('2026-04-11T06:00:00.000Z');
+  const view = (data: ReturnType<typeof metricData>) =>
+    data.map(
+      (d) => `${d.MetricName} ${d.Dimensions?.map((x) => `${x.Name}=${x.Value}`).join(',')} ${d.Value}`,
+    );
+
+  it('per collector: missing and failed days summed over its series; a problem of a collector without series counts it', () => {
+    const r = result({
+      series: [
+        series('okta', 'okta-a', ['CC6.2'], {
+          missing: ['2026-04-01'],
+          failed: ['2026-04-02', '2026-04-03'],
+        }),
+        series('okta', 'okta-b', ['CC6.2'], { missing: ['2026-04-04'] }),
+      ],
+      integrity: [
+        {
+          key: 'snapshots/2026-04-07/iam/aws-123456789012/20260407T000500000Z-r.json',
+          problem: 'deleted',
+          detail: 'x',
+        },
+        {
+          key: 'snapshots/2026-04-08/iam/aws-123456789012/20260408T000500000Z-r.json',
+          problem: 'late',
+          detail: 'x',
+        },
+        { key: 'acknowledgements/2026-04-01/okta/okta-a/x.json', problem: 'unsigned', detail: 'x' },
+      ],
+    });
+    expect(view(metricData(r, at, 'svc'))).toEqual([
+      'MissingDays service=svc,Collector=iam 0',
+      'MissingDays service=svc,Collector=okta 4',
+      'IntegrityProblems service=svc,Collector=iam 2',
+      'IntegrityProblems service=svc,Collector=locker 1',
+      'IntegrityProblems service=svc,Collector=okta 0',
+      'MissingDays service=svc 4',
+      'IntegrityProblems service=svc 3',
+    ]);
+  });
+
+  it('with what is new: NewMissingDays and NewIntegrityProblems, zero when nothing is new', () => {
+    const r = result();
+    const data = view(metricData(r, at, undefined, freshSince(r, undefined, null)));
+    expect(data.slice(-2)).toEqual([
+      'NewMissingDays service=evidence-verify 3',
+      'NewIntegrityProblems service=evidence-verify 2',
+    ]);
+    const none = view(metricData(r, at, undefined, freshSince(r, r, 'r')));
+    expect(none.slice(-2)).toEqual([
+      'NewMissingDays service=evidence-verify 0',
+      'NewIntegrityProblems service=evidence-verify 0',
+    ]);
+  });
+
+  it('before the audit period: the four totals at zero', () => {
+    const data = idleMetricData(at);
+    expect(view(data)).toEqual([
+      'MissingDays service=evidence-verify 0',
+      'IntegrityProblems service=evidence-verify 0',
+      'NewMissingDays service=evidence-verify 0',
+      'NewIntegrityProblems service=evidence-verify 0',
+    ]);
+    expect(data.every((d) => d.Unit === 'Count' && d.Timestamp === at)).toBe(true);
+    expect(view(idleMetricData(at, 'svc'))[0]).toBe('MissingDays service=svc 0');
+  });
+});
+
+describe('alerts: the messages, word for word', () => {
+  const earlier: EarlierReport = {
+    series: [
+      series('guardduty', 'aws-123456789012-us-east-1', ['CC7.2'], { missing: ['2026-04-03'] }),
+      series('okta', 'okta-example.okta.com', ['CC6.2'], { failed: ['2026-04-05'] }),
+    ],
+    integrity: [{ key: 'digests/2026-04-09/20260410T030000000Z.json', problem: 'chain-broken', detail: 'x' }],
+  };
+
+  it('with what is new since the earlier report: the counts in the subject, NEW on each line that has something new', () => {
+    const r = result();
+    const alert = alertMessage(r, 'reports/verify/b.json', freshSince(r, earlier, 'reports/verify/a.json'))!;
+    expect(alert.subject).toBe(
+      'Evidence Locker: 1 new of 3 day(s) without evidence, 1 new of 2 integrity problem(s)',
+    );
+    expect(alert.message.split('\n')).toEqual([
+      'Verification of s3://locker over 2026-04-01..2026-04-10 found problems.',
+      'Full report: reports/verify/b.json in the locker.',
+      'NEW since reports/verify/a.json: 1 day(s) without evidence, 1 integrity problem(s) (marked NEW below).',
+      '',
+      'DAYS WITHOUT EVIDENCE',
+      '- guardduty/aws-123456789012-us-east-1: missing 2026-04-03..2026-04-04 NEW',
+      '- okta/okta-example.okta.com: only failed collections 2026-04-05',
+      '',
+      'What to do: check the collector Lambda logs and the error snapshots of those days, fix the cause',
+      '(credentials, permissions, a source outage), then record each day that cannot be recovered:',
+      '  npx evidence acknowledge --series <collector>/<scope> --day <YYYY-MM-DD> --reason "<cause>" --by "<you>"',
+      '',
+      'INTEGRITY PROBLEMS',
+      '- hash-mismatch (1): the bytes in the locker are not the bytes the digest sealed.',
+      '    snapshots/2026-04-07/okta/okta-example.okta.com/20260407T000500000Z-r.json: SHA-256 is a, the digest sealed b NEW',
+      '  Next: Compare the current object with the sealed version (S3 keeps both: list-object-versions); find who wrote the new version (CloudTrail data events); treat it as a security incident.',
+      '- chain-broken (1): the digest chain does not link up: a digest is missing, altered or forked.',
+      '    digests/2026-04-09/20260410T030000000Z.json: previous missing',
+      '  Next: A digest is missing, altered or duplicated: compare with the previous verification report under reports/verify/ and treat it as a security incident.',
+      '',
+      'Re-run locally: npx evidence verify --from <day> --to <day> (docs/verify.md explains each problem).',
+    ]);
+  });
+
+  it('the first verification, no report key: everything NEW, no report line', () => {
+    const r = result();
+    const alert = alertMessage(r, undefined, freshSince(r, undefined, null))!;
+    expect(alert.subject).toBe(
+      'Evidence Locker: 3 new of 3 day(s) without evidence, 2 new of 2 integrity problem(s)',
+    );
+    expect(alert.message.split('\n')).toEqual([
+      'Verification of s3://locker over 2026-04-01..2026-04-10 found problems.',
+      '',
+      'NEW since the first verification: 3 day(s) without evidence, 2 integrity problem(s) (marked NEW below).',
+      '',
+      'DAYS WITHOUT EVIDENCE',
+      '- guardduty/aws-123456789012-us-east-1: missing 2026-04-03..2026-04-04 NEW',
+      '- okta/okta-example.okta.com: only failed collections 2026-04-05 NEW',
+      '',
+      'What to do: check the collector Lambda logs and the error snapshots of those days, fix the cause',
+      '(credentials, permissions, a source outage), then record each day that cannot be recovered:',
+      '  npx evidence acknowledge --series <collector>/<scope> --day <YYYY-MM-DD> --reason "<cause>" --by "<you>"',
+      '',
+      'INTEGRITY PROBLEMS',
+      '- hash-mismatch (1): the bytes in the locker are not the bytes the digest sealed.',
+      '    snapshots/2026-04-07/okta/okta-example.okta.com/20260407T000500000Z-r.json: SHA-256 is a, the digest sealed b NEW',
+      '  Next: Compare the current object with the sealed version (S3 keeps both: list-object-versions); find who wrote the new version (CloudTrail data events); treat it as a security incident.',
+      '- chain-broken (1): the digest chain does not link up: a digest is missing, altered or forked.',
+      '    digests/2026-04-09/20260410T030000000Z.json: previous missing NEW',
+      '  Next: A digest is missing, altered or duplicated: compare with the previous verification report under reports/verify/ and treat it as a security incident.',
+      '',
+      'Re-run locally: npx evidence verify --from <day> --to <day> (docs/verify.md explains each problem).',
+    ]);
+  });
+
+  it('a subject past 100 characters is cut at 100', () => {
+    const r = result({
+      series: [series('guardduty', 'aws-1', ['CC7.2'], { missing: new Array(100_000).fill('2026-04-03') })],
+      integrity: Array.from({ length: 10_000 }, (_, i) => ({
+        key: `k${i}`,
+        problem: 'unsigned' as const,
+        detail: 'd',
+      })),
+    });
+    const subject = alertMessage(r, undefined, freshSince(r, undefined, null))!.subject;
+    const whole =
+      'Evidence Locker: 100000 new of 100000 day(s) without evidence, 10000 new of 10000 integrity problem(s)';
+    expect(whole.length).toBeGreaterThan(100);
+    expect(subject).toBe(whole.slice(0, 100));
+  });
+
+  it('20 keys a kind, then how many more; a message past 60,000 characters cut, saying so', () => {
+    const integrity = Array.from({ length: 23 }, (_, i) => ({
+      key: `digests/2026-04-${String(i + 1).padStart(2, '0')}/x.json`,
+      problem: 'unsigned' as const,
+      detail: 'no signature',
+    }));
+    const message = alertMessage(result({ series: [], integrity }))!.message;
+    expect(message).toContain('- unsigned (23): ');
+    expect(message).toContain(
+      '    digests/2026-04-20/x.json: no signature\n    ... and 3 more (see the report)\n  Next: ',
+    );
+    expect(message).not.toContain('2026-04-21');
+    const long = Array.from({ length: 40 }, (_, i) => ({
+      key: `digests/2026-04-${String((i % 28) + 1).padStart(2, '0')}/${i}.json`,
+      problem: i < 20 ? ('unsigned' as const) : ('bad-signature' as const),
+      detail: 'd'.repeat(2_000),
+    }));
+    const cut = alertMessage(result({ series: [], integrity: long }))!.message;
+    expect(cut).toHaveLength(60_000 + '\n... (truncated; see the report)'.length);
+    expect(cut.endsWith('\n... (truncated; see the report)')).toBe(true);
+    const whole = alertMessage(result({ series: [], integrity: long.slice(0, 25) }))!.message;
+    expect(whole.length).toBeLessThanOrEqual(60_000);
+    expect(whole).toMatch(/Re-run locally: .*\.$/);
+    // Exactly 60,000 characters: whole, not cut.
+    const one = (detail: string) =>
+      alertMessage(result({ series: [], integrity: [{ key: 'k', problem: 'unsigned', detail }] }))!.message;
+    const exact = one('d'.repeat(60_000 - one('').length));
+    expect(exact).toHaveLength(60_000);
+    expect(exact).not.toContain('truncated');
+  });
+
+  it('every problem class has its meaning and a next step', () => {
+    for (const kind of PROBLEMS) {
+      const message = alertMessage(
+        result({ series: [], integrity: [{ key: 'k', problem: kind, detail: 'd' }] }),
+      )!.message;
+      expect(message, kind).toContain(`- ${kind} (1): ${PROBLEM_MEANING[kind]}.`);
+      expect(message, kind).toMatch(/\n {2}Next: [A-Z][^\n]{20,}\n/);
+    }
+  });
+
+  it('the trail warning, with and without the snapshot seen; the could-not-run alert', () => {
+    const withKey = trailMissingMessage('eu-west-1', 'no trail is logging', 'snapshots/x.json');
+    expect(withKey.subject).toBe(
+      'Evidence Locker: key-tampering alerts cannot work (no CloudTrail management events)',
+    );
+    expect(withKey.message.split('\n')).toEqual([
+      'Key-tampering alerts cannot work in eu-west-1: no trail is logging.',
+      'Seen in the cloudtrail snapshot snapshots/x.json.',
+      'The alerts on DisableKey, ScheduleKeyDeletion and PutKeyPolicy come from CloudTrail management events through EventBridge:',
+      'create or fix a trail that logs management events in eu-west-1 (a multi-Region trail does), then check with:',
+      '  aws cloudtrail describe-trails --include-shadow-trails; aws cloudtrail get-trail-status --name <trail>',
+    ]);
+    expect(trailMissingMessage('eu-west-1', 'no trail is logging').message.split('\n')).toEqual([
+      'Key-tampering alerts cannot work in eu-west-1: no trail is logging.',
+      'The alerts on DisableKey, ScheduleKeyDeletion and PutKeyPolicy come from CloudTrail management events through EventBridge:',
+      'create or fix a trail that logs management events in eu-west-1 (a multi-Region trail does), then check with:',
+      '  aws cloudtrail describe-trails --include-shadow-trails; aws cloudtrail get-trail-status --name <trail>',
+    ]);
+    expect(failureMessage('s3://locker', 'AccessDenied')).toEqual({
+      subject: 'Evidence Locker: verification could not run',
+      message:
+        "Verification of s3://locker could not run: AccessDenied\n\nCheck the verifier's permissions on the bucket (s3:ListBucket, s3:GetObject, s3:GetBucketObjectLockConfiguration) and that the bucket exists. Until it runs, gaps and tampering go unnoticed.",
+    });
   });
 });
