@@ -49,6 +49,8 @@ case "${mutate%%:*}" in
     tests='test/verify/expected.test.ts' ;;
   shared/verify/windows.ts)
     tests='test/verify/windows-judge.test.ts,test/verify/windows.test.ts' ;;
+  shared/verify/series.ts)
+    tests='test/verify/series.test.ts' ;;
   shared/verify/organization.ts)
     tests='test/verify/organization-derive.test.ts,test/verify/organization.test.ts' ;;
   shared/verify/verify.ts)
@@ -97,6 +99,8 @@ case "${mutate%%:*}" in
     tests='test/verify/findings-alerts.test.ts,test/verify/remediation.test.ts' ;;
   shared/verify/remediation.ts)
     tests='test/verify/remediation.test.ts' ;;
+  shared/verify/alerts.ts)
+    tests='test/verify/findings-alerts.test.ts' ;;
   shared/evidence/ids.ts)
     tests='test/evidence/ids.test.ts' ;;
   shared/evidence/days.ts)
@@ -109,6 +113,8 @@ case "${mutate%%:*}" in
     tests='test/evidence/snapshot.test.ts' ;;
   shared/verify/facts.ts)
     tests='test/verify/facts.test.ts,test/verify/problems.test.ts' ;;
+  shared/verify/inputs.ts)
+    tests='test/verify/inputs.test.ts,test/verify/verify-bounds.test.ts' ;;
   *) tests='' ;;
 esac
 if [ -n "$tests" ] && [ -z "${EVIDENCE_MUTATION_TESTS:-}" ]; then

@@ -49,7 +49,10 @@ import { type SyntheticLocker, sealedAwsLocker } from '../helpers/synthetic-lock
 const ACCOUNTS = Array.from({ length: 4 }, (_, i) => String(300_000_000_000 + i));
 const REGIONS = ['eu-west-1'];
 const DAY = '2026-05-01';
-const NOW = `${addDays(DAY, 1)}T06:00:00.000Z`;
+/** The first verification, whose signed report the next day's digest seals. */
+const REPORT_AT = `${addDays(DAY, 1)}T06:00:00.000Z`;
+/** Past the seal grace of DAY: a snapshot no leaf seals is `not-sealed` by now, not pending. */
+const NOW = `${addDays(DAY, 3)}T06:00:00.000Z`;
 const PER_PART = 4;
 const collectors = COLLECTORS.filter((c) => ['guardduty', 'aws-config', 'iam', 'cloudtrail'].includes(c.id));
 const config = parseConfig({
@@ -93,7 +96,14 @@ describe('verify in parts: the work objects refused when they are not what the p
       signer,
     });
     // A signed record, sealed the next day: the plan lists it, the chain carries it.
-    const first = await verify({ locker, config, from: DAY, to: DAY, clock: fixedClock(NOW), collectors });
+    const first = await verify({
+      locker,
+      config,
+      from: DAY,
+      to: DAY,
+      clock: fixedClock(REPORT_AT),
+      collectors,
+    });
     report = (await writeVerifyReport(locker, first, 730, signer)).key;
     await seal(locker, {
       day: addDays(DAY, 1),
@@ -190,15 +200,18 @@ describe('verify in parts: the work objects refused when they are not what the p
   });
 
   it('the run id: the instant and 8 hex digits unless named; the configuration and an unknown account recorded as given', async () => {
-    const configuration = { sha256: 'a'.repeat(64), key: 'configurations/x.json' } as never;
+    const configuration = { sha256: 'a'.repeat(64), fileSha256: null, key: 'configs/x.json' };
     const planned = (await plan(undefined, {
       callerAccount: async () => Promise.reject(new Error('no STS')),
       configuration,
     }))!;
-    expect(planned.plan).toMatch(/^verify\/20260502T060000000Z-[0-9a-f]{8}\/plan\.json$/);
+    expect(planned.plan).toMatch(/^verify\/20260504T060000000Z-[0-9a-f]{8}\/plan\.json$/);
     const doc = await planDoc(planned.plan);
     expect(doc.callerAccount).toBeNull();
     expect(doc.configuration).toEqual(configuration);
+    // The part judges under the configuration the plan recorded, not its own reading of it.
+    const judgedUnder = JSON.parse((await work.get((await part(planned.plan, 0)).key)).toString('utf8'));
+    expect(judgedUnder.result.configuration).toMatchObject(configuration);
     const none = (await plan('no-account', { callerAccount: undefined }))!;
     expect((await planDoc(none.plan)).callerAccount).toBeNull();
   });
@@ -240,10 +253,18 @@ describe('verify in parts: the work objects refused when they are not what the p
   });
 
   it("a part's result: signed, next to the plan, naming the plan's SHA-256 and its place", async () => {
-    const planned = (await plan('result'))!;
+    // A run named like the plan's file: only the file name at the end is replaced.
+    const planned = (await plan('plan.json'))!;
     const out = await part(planned.plan, 2);
     expect(out.part).toBe(2);
-    expect(out.key).toBe('verify/result/result-2.json');
+    expect(out.key).toBe('verify/plan.json/result-2.json');
+    const merged = await merge(planned.plan, [{ part: 0, failure: { Error: 'E', Cause: 'C' } }]);
+    expect(merged.notVerified).toEqual([0, 1, 3]);
+    expect(merged.result.integrity.map((p) => p.detail.replace(/^.* was not verified: /, ''))).toEqual([
+      'the part failed (E: C). Its series are not judged in this report',
+      'no result verify/plan.json/result-1.json (the run did not report the part). Its series are not judged in this report',
+      'no result verify/plan.json/result-3.json (the run did not report the part). Its series are not judged in this report',
+    ]);
     const body = await work.get(out.key);
     expect(out.sha256).toBe(sha(body));
     expect(judgeSignature(body, await work.get(`${out.key}.sig`), trusted.keys).status).toBe('valid');

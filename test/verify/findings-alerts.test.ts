@@ -541,6 +541,33 @@ describe('alerts: the messages, word for word', () => {
     expect(exact).not.toContain('truncated');
   });
 
+  it('only the sections that have something: no gap, no days section; no problem, no integrity section; no NEW line without a comparison', () => {
+    const problemsOnly = alertMessage(result({ series: [series('iam', 'aws-1', ['CC6.1'])] }))!.message;
+    expect(problemsOnly).not.toContain('DAYS WITHOUT EVIDENCE');
+    expect(problemsOnly).not.toContain('What to do');
+    // No report key and no comparison: their lines empty, then the blank line, then the problems.
+    expect(problemsOnly.split('\n').slice(0, 5)).toEqual([
+      'Verification of s3://locker over 2026-04-01..2026-04-10 found problems.',
+      '',
+      '',
+      '',
+      'INTEGRITY PROBLEMS',
+    ]);
+    const gapsOnly = alertMessage(result({ integrity: [] }))!.message;
+    expect(gapsOnly).toContain('DAYS WITHOUT EVIDENCE');
+    expect(gapsOnly).not.toContain('INTEGRITY PROBLEMS');
+    expect(gapsOnly).not.toContain('NEW');
+    // Exactly 20 keys of a kind: all listed, no "more" line.
+    const twenty = Array.from({ length: 20 }, (_, i) => ({
+      key: `k${i}`,
+      problem: 'unsigned' as const,
+      detail: 'd',
+    }));
+    const listed = alertMessage(result({ series: [], integrity: twenty }))!.message;
+    expect(listed).toContain('    k19: d\n  Next: ');
+    expect(listed).not.toContain('more (see the report)');
+  });
+
   it('every problem class has its meaning and a next step', () => {
     for (const kind of PROBLEMS) {
       const message = alertMessage(
