@@ -31,6 +31,7 @@ const D1 = '2026-04-01';
 const D2 = '2026-04-02';
 const D3 = '2026-04-03';
 const D4 = '2026-04-04';
+const D5 = '2026-04-05';
 const NOW = '2026-04-07T00:00:00.000Z';
 const REGION = 'eu-west-1';
 const MGMT = '111111111111';
@@ -324,6 +325,26 @@ describe('verify derives the expected AWS series, rule by rule', () => {
       ),
     );
     expect(orgNote(result)).toContain('the AWS series of 2 day(s)');
+  });
+
+  it('a day whose only inventory is late (its digest sealed after the grace) is unresolved, its bytes intact or not', async () => {
+    const keys: string[] = [];
+    for (const day of daysBetween(D1, D4)) {
+      keys.push(await org(day, [account(MGMT), ...(day === D2 ? [account(A)] : [])]));
+      await collected(day, seriesOf(MGMT));
+    }
+    // D2 is due at the end of D3 plus 36 h: D4 12:00. Sealed a millisecond later: late.
+    const at = (instant: string, day: string) =>
+      seal(locker, { day, clock: fixedClock(instant), retentionDays: 730 });
+    await at(`${D2}T03:00:00.000Z`, D1);
+    await at(`${D4}T12:00:00.001Z`, D2);
+    await at(`${D4}T12:00:00.002Z`, D3);
+    await at(`${D5}T03:00:00.000Z`, D4);
+    const result = await run();
+    expect(problems(result)).toContain(`late ${keys[1]}`);
+    expect(find(result, 'iam/aws-unresolved')).toMatchObject({ expectedFrom: D2, missing: [D2] });
+    expect(find(result, `iam/aws-${A}`)).toBeUndefined();
+    expect(orgNote(result)).toMatch(new RegExp(`: ${D2}: ${keys[1]} late$`));
   });
 
   it('an inventory rewritten with another size is unusable from the listing, not read: its day unresolved', async () => {
