@@ -11,7 +11,13 @@ import { rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3ClientOptions } from '../../shared/aws/clients.js';
 import { fixedClock } from '../../shared/clock.js';
@@ -419,6 +425,76 @@ describe('verify in parts: the work objects refused when they are not what the p
     });
   });
 
+  it("the plan's records: the part judges the listing the plan signed, each record as listed, none dropped or added", async () => {
+    const planned = (await plan('records'))!;
+    const doc = await planDoc(planned.plan);
+    /** The plan with its records edited, signed by the trusted key (as only the stack could), and part 0 run under it. */
+    const under = async (
+      name: string,
+      edit: (r: NonNullable<VerifyPlan['records']>) => void,
+      none = false,
+    ) => {
+      const records = structuredClone(doc.records!);
+      edit(records);
+      const { records: _, ...rest } = doc;
+      const body = Buffer.from(JSON.stringify({ ...rest, runId: name, ...(!none && { records }) }));
+      await put(`verify/${name}/plan.json`, body);
+      await put(`verify/${name}/plan.json.sig`, await signer.sign(body));
+      const out = await part(`verify/${name}/plan.json`, 0);
+      return JSON.parse((await work.get(out.key)).toString('utf8')).result as VerifyResult;
+    };
+    type Records = NonNullable<VerifyPlan['records']>;
+    const at = (r: Records) => r.listed.findIndex(([key]) => key === report);
+    const problems = (r: VerifyResult) => r.integrity.map((p) => `${p.key} ${p.problem}: ${p.detail}`);
+    // A plan written before plans carried the records (a run across an upgrade): the part lists them.
+    const older = await under('records-none', () => {}, true);
+    expect(older.integrity).toEqual([]);
+    expect(older.chain.checkedAgainst).toBe(report);
+    // As signed: nothing wrong, and the report listed anchors the chain.
+    const honest = await under('records-honest', () => {});
+    expect(honest.ok).toBe(true);
+    expect(honest.integrity).toEqual([]);
+    expect(honest.chain.checkedAgainst).toBe(report);
+    // Each record read as the plan lists it, not listed again by the part: another SHA-256 ...
+    const other = await under('records-sha', (r) => {
+      r.listed[at(r)]![3] = 'f'.repeat(64);
+    });
+    expect(other.ok).toBe(false);
+    expect(problems(other)).toEqual([
+      `${report} hash-mismatch: verify report with SHA-256 ${sha((await locker.get(report)).body)} when read, ${'f'.repeat(64)} when the verification was planned: changed while verified`,
+    ]);
+    // ... another size ...
+    const size = await under('records-size', (r) => {
+      r.listed[at(r)]![1] += 1;
+    });
+    const bytes = (await locker.get(report)).body.byteLength;
+    expect(problems(size)).toEqual([
+      `${report} hash-mismatch: verify report of ${bytes} bytes when read, ${bytes + 1} when listed: changed while verified`,
+    ]);
+    // ... its signature not listed ...
+    const unsigned = await under('records-unsigned', (r) => {
+      r.signatures = r.signatures.filter((k) => k !== `${report}.sig`);
+    });
+    expect(problems(unsigned)).toEqual([
+      `${report} unsigned: verify report without a signature ${report}.sig: it excuses nothing; it cannot anchor the chain`,
+    ]);
+    // ... the record dropped: the part does not find it (no anchor) ...
+    const dropped = await under('records-dropped', (r) => {
+      r.listed.splice(at(r), 1);
+    });
+    expect(dropped.chain.checkedAgainst).toBeNull();
+    // ... a record added that the locker does not hold: listed when planned, gone when read.
+    const gone = 'reports/verify/20260502T070000000Z.json';
+    const added = await under('records-added', (r) => {
+      r.listed.push([gone, 10, r.listed[at(r)]![2], 'a'.repeat(64)]);
+      r.signatures.push(`${gone}.sig`);
+    });
+    expect(added.ok).toBe(false);
+    expect(problems(added)).toContain(
+      `${gone} deleted: verify report listed when the verification was planned, then gone when read`,
+    );
+  });
+
   it('the chain of roots as JSON and back: the same text, dates as dates, a record naming no digest dropped', async () => {
     const planned = (await plan('roots'))!;
     const doc = await planDoc(planned.plan);
@@ -435,6 +511,30 @@ describe('verify in parts: the work objects refused when they are not what the p
     const raw = JSON.parse(text);
     raw.records = raw.records.map(([key, entry]: [string, unknown]) => [key, entry, 9]);
     expect(parseRoots(JSON.stringify(raw)).records.size).toBe(0);
+    // A digest read without its object's information (none kept), one kept with no retention
+    // (a directory locker), and a record whose digest is not in the chain: dropped on the way
+    // out, never attached to another digest (the first, or the one after it).
+    const [first, second] = roots.digests;
+    const { retainUntil: _, ...unretained } = second!.info!;
+    const odd = {
+      ...roots,
+      digests: [
+        { ...first!, info: undefined },
+        { ...second!, info: unretained },
+      ],
+      records: new Map([
+        ...roots.records,
+        [
+          'reports/verify/elsewhere.json',
+          { ...roots.records.get(report)!, digest: { ...first!, key: 'digests/none' } },
+        ],
+      ]),
+    };
+    const back = parseRoots(serializeRoots(odd));
+    expect(back.digests[0]!.info).toBeUndefined();
+    expect(back.digests[1]!.info).toEqual(unretained);
+    expect('retainUntil' in back.digests[1]!.info!).toBe(false);
+    expect([...back.records.keys()]).toEqual([...roots.records.keys()]);
   });
 
   it('the S3 work store: keys under its prefix; a missing object NotFoundError; any other error thrown as it is', async () => {
@@ -458,5 +558,44 @@ describe('verify in parts: the work objects refused when they are not what the p
       .catch((e: unknown) => e);
     expect(err).not.toBeInstanceOf(NotFoundError);
     expect((err as Error).name).toBe('InternalError');
+    // Missing either way S3 may say it: the error's name alone, or the status alone.
+    for (const [name, status] of [
+      ['NoSuchKey', undefined],
+      ['NotFound', 404],
+    ] as const) {
+      const answering = new S3Client(s3ClientOptions());
+      const thrown = Object.assign(new Error('injected'), { name, $metadata: { httpStatusCode: status } });
+      answering.middlewareStack.add(
+        () => async () => {
+          throw thrown;
+        },
+        { step: 'initialize' },
+      );
+      const missing = await s3WorkStore(answering, `s3://${bucket}/work/`)
+        .get('verify/store/x.json')
+        .catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(NotFoundError);
+      expect((missing as Error).message).toContain('work/verify/store/x.json');
+      expect((missing as Error).cause).toBe(thrown);
+    }
+    // An error with no HTTP status at all (the connection lost): thrown as it is.
+    const offline = new S3Client(s3ClientOptions());
+    const lost = Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+    offline.middlewareStack.add(
+      () => async () => {
+        throw lost;
+      },
+      { step: 'initialize' },
+    );
+    expect(
+      await s3WorkStore(offline, `s3://${bucket}/work/`)
+        .get('verify/store/x.json')
+        .catch((e: unknown) => e),
+    ).toBe(lost);
+    // Each work object is written with its SHA-256, which S3 checks on receipt.
+    const head = await s3.send(
+      new HeadObjectCommand({ Bucket: bucket, Key: 'work/verify/store/x.json', ChecksumMode: 'ENABLED' }),
+    );
+    expect(head.ChecksumSHA256).toBe(createHash('sha256').update('x').digest('base64'));
   });
 });
