@@ -320,6 +320,30 @@ describe('seriesOf', () => {
   });
 });
 
+/** A snapshot written now to a new Object Lock bucket, sealed for today, and what verify gathers of that day. */
+async function sealedTodayOnS3(scope: string) {
+  const locker = new S3Locker(`s3://${await createBucket({ objectLock: true })}`);
+  const now = new Date();
+  const written = await writeSnapshot(
+    locker,
+    makeSnapshot({ collector: 'fake-b', scope, collectedAt: now.toISOString(), runId: 'run-now' }),
+    730,
+  );
+  await seal(locker, { day: dayOf(now), clock: systemClock, retentionDays: 730 });
+  const day = dayOf(now);
+  const i = await gatherInputs({
+    locker,
+    config: testConfig({ auditPeriod: { start: '2026-01-01' } }),
+    from: day,
+    to: day,
+    concurrency: 4,
+    now: new Date(),
+  });
+  const facts = () =>
+    gatherFacts(locker, i.listed, i.chain, { from: day, to: day }, { deep: false, concurrency: 4 });
+  return { written, i, facts };
+}
+
 /**
  * On S3 (the emulator, Object Lock): write times compared to the second (headers give seconds,
  * listings milliseconds) and the lock recorded or read. The store's clock is the emulator's real
@@ -327,47 +351,19 @@ describe('seriesOf', () => {
  */
 describe('gatherFacts (S3 locker on the emulator)', () => {
   it('an unchanged snapshot is not read though the listing has milliseconds; an entry without its lock is read for it', async () => {
-    const locker = new S3Locker(`s3://${await createBucket({ objectLock: true })}`);
-    const now = new Date();
-    const written = await writeSnapshot(
-      locker,
-      makeSnapshot({ collector: 'fake-b', scope: 'x-1', collectedAt: now.toISOString(), runId: 'run-now' }),
-      730,
-    );
-    await seal(locker, { day: dayOf(now), clock: systemClock, retentionDays: 730 });
-    const day = dayOf(now);
-    const i = await gatherInputs({
-      locker,
-      config: testConfig({ auditPeriod: { start: '2026-01-01' } }),
-      from: day,
-      to: day,
-      concurrency: 4,
-      now: new Date(),
-    });
+    const { written, i, facts } = await sealedTodayOnS3('x-1');
     const listed = i.listed.get(written.key)!;
     const entry = i.chain.sealed.get(written.key)!;
     expect(entry.lockMode).toBe('COMPLIANCE');
     // The listing's time carries milliseconds; the entry's (from a GET) is to the second.
     expect(Date.parse(entry.lastModified!)).toBe(Math.floor(listed.lastModified.getTime() / 1000) * 1000);
-    const clean = await gatherFacts(
-      locker,
-      i.listed,
-      i.chain,
-      { from: day, to: day },
-      { deep: false, concurrency: 4 },
-    );
+    const clean = await facts();
     expect([clean.objectsRead, clean.incomplete, clean.problems]).toEqual([0, 0, []]);
 
     // Sealed by a sealer without s3:GetObjectRetention: GET omitted the lock, so it is read.
     delete entry.lockMode;
     delete entry.retainUntil;
-    const legacy = await gatherFacts(
-      locker,
-      i.listed,
-      i.chain,
-      { from: day, to: day },
-      { deep: false, concurrency: 4 },
-    );
+    const legacy = await facts();
     expect([legacy.objectsRead, legacy.incomplete, legacy.problems]).toEqual([1, 1, []]);
     expect(legacy.facts.get(written.key)).toMatchObject({
       lockMode: 'COMPLIANCE',
@@ -376,42 +372,14 @@ describe('gatherFacts (S3 locker on the emulator)', () => {
   });
 
   it('a write time a second off on S3 is a change: read, and other bytes are hash-mismatch', async () => {
-    const locker = new S3Locker(`s3://${await createBucket({ objectLock: true })}`);
-    const now = new Date();
-    const written = await writeSnapshot(
-      locker,
-      makeSnapshot({ collector: 'fake-b', scope: 'x-2', collectedAt: now.toISOString(), runId: 'run-now' }),
-      730,
-    );
-    await seal(locker, { day: dayOf(now), clock: systemClock, retentionDays: 730 });
-    const day = dayOf(now);
-    const i = await gatherInputs({
-      locker,
-      config: testConfig({ auditPeriod: { start: '2026-01-01' } }),
-      from: day,
-      to: day,
-      concurrency: 4,
-      now: new Date(),
-    });
+    const { written, i, facts } = await sealedTodayOnS3('x-2');
     const listed = i.listed.get(written.key)!;
     // What a listing after an overwrite of the same size shows: the same bytes' size, a later second.
     i.listed.set(written.key, { ...listed, lastModified: new Date(listed.lastModified.getTime() + 1000) });
-    const same = await gatherFacts(
-      locker,
-      i.listed,
-      i.chain,
-      { from: day, to: day },
-      { deep: false, concurrency: 4 },
-    );
+    const same = await facts();
     expect([same.objectsRead, same.problems]).toEqual([1, []]);
     i.chain.sealed.get(written.key)!.sha256 = '0'.repeat(64);
-    const other = await gatherFacts(
-      locker,
-      i.listed,
-      i.chain,
-      { from: day, to: day },
-      { deep: false, concurrency: 4 },
-    );
+    const other = await facts();
     expect(other.problems.map((p) => [p.key, p.problem])).toEqual([[written.key, 'hash-mismatch']]);
   });
 });
