@@ -125,3 +125,18 @@ export async function verifyAs(perPart: number, options: PartsOptions): Promise<
   if (parts < 2) throw new Error(`verifyAs: expected several parts, ${parts} ran`);
   return result;
 }
+
+/**
+ * The body of a signed retirement of fake-b/x-2 from 2026-04-08, written 2026-04-11T09:00Z: what
+ * `evidence retire` writes under `retirements/fake-b/x-2/20260411T090000000Z.json`.
+ */
+export const RETIREMENT_BODY = {
+  schema: 'evidence.retirement/1',
+  collector: 'fake-b',
+  scope: 'x-2',
+  from: '2026-04-08',
+  reason: 'region closed',
+  by: 'Mallory',
+  retiredAt: '2026-04-11T09:00:00.000Z',
+  tool: { name: 'evidence-locker', version: 'test' },
+} as const;

@@ -16,10 +16,9 @@ import { loadSigner } from '../../shared/evidence/signing.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { effectiveFrom, parseRetirement, retire, retirementKey } from '../../shared/verify/retirements.js';
 import { verify } from '../../shared/verify/verify.js';
-import { FAKES, fill, testConfig } from './fixtures.js';
+import { FAKES, fill, RETIREMENT_BODY, testConfig } from './fixtures.js';
 
 const NOW = fixedClock('2026-04-11T09:00:00.000Z');
-const TOOL = { name: 'evidence-locker', version: 'test' };
 const input = { series: 'fake-b/x-2', from: '2026-04-08', reason: '  region closed ', by: ' Mallory ' };
 
 describe('retire', () => {
@@ -83,16 +82,7 @@ describe('retire', () => {
 
 describe('parseRetirement: key and body', () => {
   const key = 'retirements/fake-b/x-2/20260411T090000000Z.json';
-  const body = {
-    schema: 'evidence.retirement/1',
-    collector: 'fake-b',
-    scope: 'x-2',
-    from: '2026-04-08',
-    reason: 'region closed',
-    by: 'Mallory',
-    retiredAt: '2026-04-11T09:00:00.000Z',
-    tool: TOOL,
-  };
+  const body = RETIREMENT_BODY;
   const bytes = (value: unknown) => Buffer.from(JSON.stringify(value));
 
   it('reads one whose key names its series and instant', () => {

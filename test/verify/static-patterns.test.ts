@@ -21,7 +21,7 @@ import { parseAcknowledgement, parseAcknowledgementKey } from '../../shared/veri
 import { inferDefaultAccount, sinceOf } from '../../shared/verify/expected.js';
 import { parseRetirement } from '../../shared/verify/retirements.js';
 import { verify } from '../../shared/verify/verify.js';
-import { FAKES, fill, testConfig } from './fixtures.js';
+import { FAKES, fill, RETIREMENT_BODY, testConfig } from './fixtures.js';
 
 const TOOL = { name: 'evidence-locker', version: 'test' };
 const bytes = (value: unknown) => Buffer.from(JSON.stringify(value));
@@ -73,16 +73,7 @@ describe('the acknowledgement key pattern: the whole key, from its first charact
 
 describe('the retirement key pattern: the whole key, from its first character to its last', () => {
   const at = '20260411T090000000Z';
-  const body = {
-    schema: 'evidence.retirement/1',
-    collector: 'fake-b',
-    scope: 'x-2',
-    from: '2026-04-08',
-    reason: 'region closed',
-    by: 'Mallory',
-    retiredAt: '2026-04-11T09:00:00.000Z',
-    tool: TOOL,
-  };
+  const body = RETIREMENT_BODY;
   const good = `retirements/fake-b/x-2/${at}.json`;
 
   it('reads the key of its own layout', () => {
