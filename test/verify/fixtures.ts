@@ -8,7 +8,7 @@ import type { Snapshot } from '../../shared/evidence/snapshot.js';
 import { writeSnapshot } from '../../shared/evidence/write.js';
 import type { Locker } from '../../shared/locker/types.js';
 import { type PartsOptions, verifyInParts } from '../../shared/verify/parts.js';
-import type { VerifyResult } from '../../shared/verify/types.js';
+import type { DayState, ProblemKind, VerifyResult } from '../../shared/verify/types.js';
 import { verify } from '../../shared/verify/verify.js';
 import { testIdentity } from '../helpers/identity.js';
 import { makeSnapshot } from '../helpers/snapshots.js';
@@ -140,3 +140,21 @@ export const RETIREMENT_BODY = {
   retiredAt: '2026-04-11T09:00:00.000Z',
   tool: { name: 'evidence-locker', version: 'test' },
 } as const;
+
+/**
+ * Each problem that stops a snapshot from counting for its day (shared/verify/series.ts), and the
+ * day state it gives when no other snapshot of the day counts; every other problem is reported on
+ * its own and leaves the snapshot counting.
+ */
+export const DISQUALIFYING_STATES: readonly (readonly [ProblemKind, DayState])[] = [
+  ['misfiled', 'misfiled'],
+  ['late', 'late'],
+  ['backdated', 'late'],
+  ['hash-mismatch', 'unusable'],
+  ['deleted', 'unusable'],
+  ['corrupt', 'unusable'],
+  ['not-sealed', 'unusable'],
+  ['unsigned', 'unusable'],
+  ['bad-signature', 'unusable'],
+  ['untrusted-key', 'unusable'],
+];

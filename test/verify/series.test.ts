@@ -14,6 +14,7 @@ import type { SnapshotFacts } from '../../shared/verify/facts.js';
 import type { StoredRetirement } from '../../shared/verify/retirements.js';
 import { disqualifying, type JudgedSeries, judgeSeries, seriesToJudge } from '../../shared/verify/series.js';
 import type { IntegrityProblem, ProblemKind, SeriesReport } from '../../shared/verify/types.js';
+import { DISQUALIFYING_STATES } from './fixtures.js';
 
 const START = '2026-04-01';
 const SERIES = 'fake-a/org-acme';
@@ -195,18 +196,7 @@ describe('seriesToJudge: the configured series, those only in the locker, each u
   });
 });
 
-const CLASSES: [ProblemKind, string][] = [
-  ['misfiled', 'misfiled'],
-  ['late', 'late'],
-  ['backdated', 'late'],
-  ['hash-mismatch', 'unusable'],
-  ['deleted', 'unusable'],
-  ['corrupt', 'unusable'],
-  ['not-sealed', 'unusable'],
-  ['unsigned', 'unusable'],
-  ['bad-signature', 'unusable'],
-  ['untrusted-key', 'unusable'],
-];
+const CLASSES = DISQUALIFYING_STATES;
 
 describe('disqualifying: the problems that stop a snapshot from counting', () => {
   it('its own and its sealing digest’s, of the disqualifying classes only', () => {

@@ -18,6 +18,7 @@ import {
   type ProblemKind,
   type VerifyResult,
 } from '../../shared/verify/types.js';
+import { DISQUALIFYING_STATES } from './fixtures.js';
 
 const DAY = '2026-04-02';
 const series: JudgedSeries = {
@@ -57,19 +58,7 @@ const judge = (facts: SnapshotFacts[], problems: IntegrityProblem[]) => {
   return { state: report.days.map((d) => d.state), present: report.presentDays, missing: report.missing };
 };
 
-// Each problem that stops a snapshot from counting, and the day state it gives.
-const DISQUALIFYING: [ProblemKind, string][] = [
-  ['misfiled', 'misfiled'],
-  ['late', 'late'],
-  ['backdated', 'late'],
-  ['hash-mismatch', 'unusable'],
-  ['deleted', 'unusable'],
-  ['corrupt', 'unusable'],
-  ['not-sealed', 'unusable'],
-  ['unsigned', 'unusable'],
-  ['bad-signature', 'unusable'],
-  ['untrusted-key', 'unusable'],
-];
+const DISQUALIFYING = DISQUALIFYING_STATES;
 
 describe('the problems that stop a snapshot from counting, and the day state each gives', () => {
   it.each(DISQUALIFYING)('a day whose one snapshot is %s is %s, not present', (kind, state) => {
