@@ -43,13 +43,7 @@ describe('retire', () => {
     const written = await retire(locker, input, opts);
     expect(written.key).toBe('retirements/fake-b/x-2/20260411T090000000Z.json');
     expect(written.record).toEqual({
-      schema: 'evidence.retirement/1',
-      collector: 'fake-b',
-      scope: 'x-2',
-      from: '2026-04-08',
-      reason: 'region closed',
-      by: 'Mallory',
-      retiredAt: '2026-04-11T09:00:00.000Z',
+      ...RETIREMENT_BODY,
       tool: expect.objectContaining({ name: 'evidence-locker' }),
     });
     const { body } = await locker.get(written.key);
