@@ -21,7 +21,7 @@ import { addDays, daysBetween } from '../../shared/evidence/days.js';
 import { seal } from '../../shared/evidence/digest.js';
 import { loadSigner } from '../../shared/evidence/signing.js';
 import { DirectoryLocker } from '../../shared/locker/directory.js';
-import { type ReportResult, report } from '../../shared/report/report.js';
+import { type ReportOptions, type ReportResult, report } from '../../shared/report/report.js';
 import { accountOf } from '../../shared/report/summary.js';
 import type { SampleRunRecord } from '../../shared/sample/record.js';
 import { pdfText } from '../helpers/pdf-text.js';
@@ -71,6 +71,21 @@ async function locker(
   return l;
 }
 
+/** The report of `l` over FROM..TO into `dir`/out, as of 2026-03-10, with the fake check: `extra` changes any of it. */
+const reportOf = async (l: DirectoryLocker, dir: string, extra: Partial<ReportOptions>) =>
+  report({
+    locker: l,
+    signer: await loadSigner(),
+    config,
+    from: FROM,
+    to: TO,
+    out: path.join(dir, 'out'),
+    clock: fixedClock('2026-03-10T00:00:00.000Z'),
+    checks: [fakeCheck],
+    collectors: [fakeCollector],
+    ...extra,
+  });
+
 const csvRows = (text: string) =>
   text
     .replace(/^\uFEFF/, '')
@@ -100,16 +115,8 @@ describe('report summarized at organization scale', () => {
     );
     await chmod(file, 0o644);
     await writeFile(file, (await readFile(file, 'utf8')).replace('"api"', '"apj"'));
-    result = await report({
-      locker: l,
-      signer: await loadSigner(),
-      config,
-      from: FROM,
-      to: TO,
-      out: path.join(dir, 'out'),
-      clock: fixedClock('2026-03-10T00:00:00.000Z'),
+    result = await reportOf(l, dir, {
       checks: [twoCriteria],
-      collectors: [fakeCollector],
       principal: 'arn:aws:iam::123456789012:user/auditor',
       cellsInFull: 40,
       detailRows: 3,
@@ -299,16 +306,7 @@ describe('report summarized: one bad day hidden among clean series', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'report-summary-one-'));
     const last = ORGS.at(-1)!;
     const l = await locker(dir, (scope, day) => (scope === last && day === TO ? 'missing' : undefined));
-    const result = await report({
-      locker: l,
-      signer: await loadSigner(),
-      config,
-      from: FROM,
-      to: TO,
-      out: path.join(dir, 'out'),
-      clock: fixedClock('2026-03-10T00:00:00.000Z'),
-      checks: [fakeCheck],
-      collectors: [fakeCollector],
+    const result = await reportOf(l, dir, {
       cellsInFull: 10,
       detailRows: 1,
     });
@@ -327,16 +325,7 @@ describe('report summarized: one bad day hidden among clean series', () => {
   it('at the threshold, not above it, draws a row per series as always', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'report-summary-full-'));
     const l = await locker(dir, () => undefined);
-    const result = await report({
-      locker: l,
-      signer: await loadSigner(),
-      config,
-      from: FROM,
-      to: TO,
-      out: path.join(dir, 'out'),
-      clock: fixedClock('2026-03-10T00:00:00.000Z'),
-      checks: [fakeCheck],
-      collectors: [fakeCollector],
+    const result = await reportOf(l, dir, {
       cellsInFull: ORGS.length * daysBetween(FROM, TO).length,
     });
     expect(result.summarized).toBeUndefined();
@@ -349,16 +338,8 @@ describe('report summarized: one bad day hidden among clean series', () => {
   it('a clean organization is one pass, summarized, with empty complete lists', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'report-summary-clean-'));
     const l = await locker(dir, () => undefined);
-    const result = await report({
-      locker: l,
-      signer: await loadSigner(),
-      config,
-      from: FROM,
+    const result = await reportOf(l, dir, {
       to: addDays(TO, -1),
-      out: path.join(dir, 'out'),
-      clock: fixedClock('2026-03-10T00:00:00.000Z'),
-      checks: [fakeCheck],
-      collectors: [fakeCollector],
       cellsInFull: 10,
     });
     expect(result.ok).toBe(true);
