@@ -1,4 +1,6 @@
 /** Small fake collectors and a locker filler for the verifier tests (independent of the real collectors). */
+
+import type { OrganizationAccount } from '../../shared/aws/organization.js';
 import { fixedClock } from '../../shared/clock.js';
 import type { AnyRunnableCollector, RunnableCollector, Scope } from '../../shared/collectors/types.js';
 import { type Config, type ConfigInput, parseConfig } from '../../shared/config.js';
@@ -158,3 +160,27 @@ export const DISQUALIFYING_STATES: readonly (readonly [ProblemKind, DayState])[]
   ['bad-signature', 'unusable'],
   ['untrusted-key', 'unusable'],
 ];
+
+/**
+ * An active account of an organization inventory: in scope under the root, or out of scope in
+ * the excluded OU (`excludeOus`).
+ */
+export function orgAccount(
+  id: string,
+  inScope = true,
+  extra: Partial<OrganizationAccount> = {},
+): OrganizationAccount {
+  return {
+    id,
+    name: `acct-${id.slice(0, 3)}`,
+    status: 'ACTIVE',
+    joinedMethod: 'CREATED',
+    joinedAt: '2025-01-01T00:00:00.000Z',
+    parentId: inScope ? 'r-ab12' : 'ou-ex01-aaaaaaaa',
+    ouPath: inScope ? ['r-ab12'] : ['r-ab12', 'ou-ex01-aaaaaaaa'],
+    ouNames: inScope ? 'Root' : 'Root/Excluded',
+    inScope,
+    ...(!inScope && { excludedBy: 'excludeOus' as const }),
+    ...extra,
+  };
+}

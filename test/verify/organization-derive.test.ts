@@ -11,7 +11,6 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { OrganizationAccount } from '../../shared/aws/organization.js';
 import { fixedClock } from '../../shared/clock.js';
 import { loadCollectors } from '../../shared/collectors/implementations.js';
 import { COLLECTORS } from '../../shared/collectors/registry.js';
@@ -25,7 +24,7 @@ import { DirectoryLocker } from '../../shared/locker/directory.js';
 import { type VerifyResult, verify } from '../../shared/verify/verify.js';
 import { awsTestConfig } from '../helpers/aws-collectors.js';
 import { makeSnapshot } from '../helpers/snapshots.js';
-import { fakeCollector } from './fixtures.js';
+import { orgAccount as account, fakeCollector } from './fixtures.js';
 
 const D1 = '2026-04-01';
 const D2 = '2026-04-02';
@@ -45,19 +44,6 @@ const collectors = await loadCollectors(
 function config(aws: Record<string, unknown> = {}): Config {
   return awsTestConfig({ regions: [REGION], organization: {}, ...aws }, { auditPeriod: { start: D1 } });
 }
-
-const account = (id: string, inScope = true): OrganizationAccount => ({
-  id,
-  name: `acct-${id.slice(0, 3)}`,
-  status: 'ACTIVE',
-  joinedMethod: 'CREATED',
-  joinedAt: '2025-01-01T00:00:00.000Z',
-  parentId: inScope ? 'r-ab12' : 'ou-ex01-aaaaaaaa',
-  ouPath: inScope ? ['r-ab12'] : ['r-ab12', 'ou-ex01-aaaaaaaa'],
-  ouNames: inScope ? 'Root' : 'Root/Excluded',
-  inScope,
-  ...(!inScope && { excludedBy: 'excludeOus' as const }),
-});
 
 /** The series the collection writes for these in-scope accounts. */
 const seriesOf = (...accounts: string[]) =>

@@ -18,7 +18,7 @@ import {
 import { beforeEach, describe, expect, it } from 'vitest';
 import { forgetAwsCredentials } from '../../shared/aws/accounts.js';
 import { awsScopeEnvironment } from '../../shared/aws/identity.js';
-import type { OrganizationAccount, OrganizationInventory } from '../../shared/aws/organization.js';
+import type { OrganizationInventory } from '../../shared/aws/organization.js';
 import { fixedClock } from '../../shared/clock.js';
 import { loadCollectors } from '../../shared/collectors/implementations.js';
 import { COLLECTORS } from '../../shared/collectors/registry.js';
@@ -36,6 +36,7 @@ import { testAccountId } from '../helpers/aws.js';
 import { awsTestConfig } from '../helpers/aws-collectors.js';
 import { runCli } from '../helpers/cli.js';
 import { makeSnapshot } from '../helpers/snapshots.js';
+import { orgAccount as account } from './fixtures.js';
 
 const FROM = '2026-04-01';
 const TO = '2026-04-06';
@@ -58,26 +59,6 @@ function config(extra: { accounts?: { id: string }[] } = {}): Config {
     { regions: [REGION], organization: { excludeOus: ['ou-ex01-aaaaaaaa'] }, ...extra },
     { auditPeriod: { start: FROM } },
   );
-}
-
-function account(
-  id: string,
-  inScope: boolean,
-  extra: Partial<OrganizationAccount> = {},
-): OrganizationAccount {
-  return {
-    id,
-    name: `acct-${id.slice(0, 3)}`,
-    status: 'ACTIVE',
-    joinedMethod: 'CREATED',
-    joinedAt: '2025-01-01T00:00:00.000Z',
-    parentId: inScope ? 'r-ab12' : 'ou-ex01-aaaaaaaa',
-    ouPath: inScope ? ['r-ab12'] : ['r-ab12', 'ou-ex01-aaaaaaaa'],
-    ouNames: inScope ? 'Root' : 'Root/Excluded',
-    inScope,
-    ...(!inScope && { excludedBy: 'excludeOus' as const }),
-    ...extra,
-  };
 }
 
 /** The organization as each day's discovery saw it. */
