@@ -386,6 +386,34 @@ describe('verify derives the expected AWS series, rule by rule', () => {
     expect(ids(result)).toEqual(['organization/aws-organization']);
   });
 
+  it('a day without an inventory whose collector cannot derive scopes from none either: expected once under aws-unresolved', async () => {
+    const empty = fakeCollector(
+      'fake-aws',
+      (_config, env) => {
+        const accounts = (env as { organization?: { accounts: unknown[] } }).organization?.accounts ?? [];
+        if (accounts.length === 0) throw new Error('no account');
+        return [`aws-${MGMT}`];
+      },
+      { source: 'aws' },
+    );
+    for (const day of daysBetween(D1, D4)) {
+      if (day !== D2) await org(day, [account(MGMT)]);
+      await collected(day, [`fake-aws/aws-${MGMT}`]);
+    }
+    await sealThrough(D4);
+    const result = await run(config(), {
+      with: [...collectors.filter((c) => c.id === 'organization'), empty],
+    });
+    expect(result.ok).toBe(false);
+    // Expected under the placeholder for both reasons that day, counted once.
+    expect(find(result, 'fake-aws/aws-unresolved')).toMatchObject({
+      expectedFrom: D2,
+      expectedDays: 1,
+      missing: [D2],
+    });
+    expect(find(result, `fake-aws/aws-${MGMT}`)).toMatchObject({ expectedDays: 3, presentDays: 3 });
+  });
+
   it('a collector whose scopes cannot be derived from an inventory is expected under aws-unresolved those days (fail closed)', async () => {
     const picky = fakeCollector(
       'fake-aws',
